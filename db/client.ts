@@ -1,0 +1,29 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import * as schema from './schema.ts'
+
+export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database }
+
+const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url))
+
+/** Opens (creating if needed) the SQLite store, in WAL mode, with every migration applied. */
+export function openDb(file: string): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  const client = new Database(file)
+  client.pragma('journal_mode = WAL')
+  // NORMAL is durable in WAL mode except on power loss; FULL survives that too, so acknowledged data stays.
+  client.pragma('synchronous = FULL')
+  client.pragma('foreign_keys = ON')
+  client.pragma('busy_timeout = 5000')
+  const db = drizzle({ client, schema, casing: 'snake_case' })
+  migrate(db, { migrationsFolder: MIGRATIONS })
+  return db
+}
+
+export function closeDb(db: Db): void {
+  db.$client.close()
+}

@@ -1,0 +1,345 @@
+import { sql } from 'drizzle-orm'
+import {
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core'
+
+// Times are ISO-8601 UTC strings ('…Z'), which sort correctly as text and keep the producer's precision.
+
+const json = <T>() => text({ mode: 'json' }).$type<T>()
+
+export const domains = sqliteTable('domains', {
+  name: text().primaryKey(),
+  owner: text(),
+  description: text(),
+  updatedAt: text().notNull(),
+})
+
+export const datasets = sqliteTable(
+  'datasets',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    namespace: text().notNull(),
+    name: text().notNull(),
+    domain: text(),
+    owner: text(),
+    kind: text(),
+    description: text(),
+    access: text(),
+    contractEnforced: integer({ mode: 'boolean' }),
+    columns: json<{ name: string; type?: string; description?: string; constraints?: string[] }[]>(),
+    tags: json<string[]>(),
+    meta: json<Record<string, unknown>>(),
+    sourceFile: text(),
+    externalId: text(),
+    firstSeenAt: text().notNull(),
+    updatedAt: text().notNull(),
+  },
+  (t) => [uniqueIndex('datasets_ns_name').on(t.namespace, t.name), index('datasets_domain').on(t.domain)],
+)
+
+export const datasetAliases = sqliteTable(
+  'dataset_aliases',
+  {
+    namespace: text().notNull(),
+    name: text().notNull(),
+    datasetId: integer()
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.namespace, t.name] }), index('aliases_dataset').on(t.datasetId)],
+)
+
+export const datasetVersions = sqliteTable(
+  'dataset_versions',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    datasetId: integer()
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    columnsHash: text().notNull(),
+    columns: json<{ name: string; type?: string }[]>().notNull(),
+    observedAt: text().notNull(),
+  },
+  (t) => [index('versions_dataset').on(t.datasetId, t.id)],
+)
+
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    namespace: text().notNull(),
+    name: text().notNull(),
+    domain: text(),
+    owner: text(),
+    type: text().notNull(),
+    parentId: integer(),
+    description: text(),
+    schedule: json<{
+      cron?: string
+      summary?: string
+      timezone?: string
+      nextRunAt?: string
+      paused?: boolean
+    }>(),
+    meta: json<Record<string, unknown>>(),
+    externalId: text(),
+    updatedAt: text().notNull(),
+  },
+  (t) => [
+    uniqueIndex('jobs_ns_name').on(t.namespace, t.name),
+    index('jobs_parent').on(t.parentId),
+    index('jobs_domain').on(t.domain),
+  ],
+)
+
+export const runs = sqliteTable(
+  'runs',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    runId: text().notNull(),
+    jobId: integer()
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    state: text().notNull(),
+    startedAt: text(),
+    endedAt: text(),
+    nominalTime: text(),
+    error: text(),
+    rowsAffected: integer(),
+    parentRunId: text(),
+    facets: json<Record<string, unknown>>(),
+    updatedAt: text().notNull(),
+  },
+  (t) => [uniqueIndex('runs_run_id').on(t.runId), index('runs_job').on(t.jobId, t.startedAt)],
+)
+
+export const lineageEdges = sqliteTable(
+  'lineage_edges',
+  {
+    jobId: integer()
+      .notNull()
+      .references(() => jobs.id, { onDelete: 'cascade' }),
+    datasetId: integer()
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    direction: text({ enum: ['input', 'output'] }).notNull(),
+    updatedAt: text().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.datasetId, t.direction] }),
+    index('edges_dataset').on(t.datasetId, t.direction),
+  ],
+)
+
+export const columnEdges = sqliteTable(
+  'column_edges',
+  {
+    datasetId: integer()
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    column: text().notNull(),
+    fromDatasetId: integer()
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    fromColumn: text().notNull(),
+    transformation: text(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.datasetId, t.column, t.fromDatasetId, t.fromColumn] }),
+    index('column_edges_from').on(t.fromDatasetId),
+  ],
+)
+
+export const checks = sqliteTable(
+  'checks',
+  {
+    key: text().primaryKey(),
+    datasetId: integer()
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    column: text(),
+    kind: text().notNull(),
+    name: text().notNull(),
+    severity: text().notNull(),
+    origin: text().notNull(),
+    updatedAt: text().notNull(),
+  },
+  (t) => [index('checks_dataset').on(t.datasetId)],
+)
+
+export const assertions = sqliteTable(
+  'assertions',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    key: text().notNull(),
+    datasetId: integer()
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    column: text(),
+    name: text().notNull(),
+    status: text().notNull(),
+    severity: text().notNull(),
+    failures: integer(),
+    message: text(),
+    observedAt: text().notNull(),
+    origin: text().notNull(),
+    runId: text(),
+  },
+  (t) => [
+    uniqueIndex('assertions_key_time').on(t.key, t.datasetId, t.observedAt),
+    index('assertions_dataset').on(t.datasetId, t.observedAt),
+  ],
+)
+
+export const metrics = sqliteTable(
+  'metrics',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    datasetId: integer()
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    name: text().notNull(),
+    value: real().notNull(),
+    status: text(),
+    detail: text(),
+    observedAt: text().notNull(),
+    runId: text(),
+  },
+  (t) => [uniqueIndex('metrics_dataset_name_time').on(t.datasetId, t.name, t.observedAt)],
+)
+
+export const products = sqliteTable(
+  'products',
+  {
+    id: text().primaryKey(),
+    name: text().notNull(),
+    domain: text().notNull(),
+    owner: text(),
+    description: text(),
+    origin: text().notNull(),
+    sla: json<Record<string, unknown>>(),
+    updatedAt: text().notNull(),
+  },
+  (t) => [index('products_domain').on(t.domain)],
+)
+
+export const productOutputs = sqliteTable(
+  'product_outputs',
+  {
+    productId: text()
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    datasetId: integer()
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.productId, t.datasetId] }), index('outputs_dataset').on(t.datasetId)],
+)
+
+/** Every accepted batch, append-only and replayable; contentHash makes redelivery a no-op. */
+export const batches = sqliteTable(
+  'batches',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    kind: text().notNull(),
+    scope: text().notNull(),
+    contentHash: text().notNull(),
+    receivedAt: text().notNull(),
+    summary: json<Record<string, number>>().notNull(),
+    payload: text().notNull(),
+  },
+  (t) => [uniqueIndex('batches_hash').on(t.contentHash)],
+)
+
+/** Raw OpenLineage events, append-only (subject to retention), deduplicated by hash. */
+export const rawEvents = sqliteTable(
+  'raw_events',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    eventHash: text().notNull(),
+    kind: text().notNull(),
+    runId: text(),
+    jobNamespace: text(),
+    jobName: text(),
+    eventType: text(),
+    eventTime: text().notNull(),
+    receivedAt: text().notNull(),
+    payload: text().notNull(),
+  },
+  (t) => [
+    uniqueIndex('raw_events_hash').on(t.eventHash),
+    index('raw_events_run').on(t.runId),
+    index('raw_events_received').on(t.receivedAt),
+  ],
+)
+
+export const collectorState = sqliteTable('collector_state', {
+  name: text().primaryKey(),
+  cursor: text(),
+  lastAttemptAt: text(),
+  lastSuccessAt: text(),
+  lastError: text(),
+})
+
+export const evaluations = sqliteTable(
+  'evaluations',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    productId: text()
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    evaluatedAt: text().notNull(),
+    score: real().notNull(),
+    status: text().notNull(),
+    dimensions: json<unknown[]>().notNull(),
+    rootCause: json<unknown>(),
+  },
+  (t) => [index('evaluations_product').on(t.productId, t.evaluatedAt)],
+)
+
+/** The alert outbox: written in the evaluation's transaction, drained by the dispatcher. */
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    dedupeKey: text().notNull(),
+    productId: text(),
+    domain: text().notNull(),
+    kind: text().notNull(),
+    severity: text().notNull(),
+    status: text().notNull().default('pending'),
+    payload: json<Record<string, unknown>>().notNull(),
+    attempts: integer().notNull().default(0),
+    createdAt: text().notNull(),
+    nextAttemptAt: text().notNull(),
+    deliveredAt: text(),
+    lastError: text(),
+  },
+  (t) => [uniqueIndex('alerts_dedupe').on(t.dedupeKey), index('alerts_due').on(t.status, t.nextAttemptAt)],
+)
+
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    name: text().notNull(),
+    hash: text().notNull(),
+    scope: text().notNull(),
+    domain: text(),
+    createdAt: text().notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+    expiresAt: text(),
+    revokedAt: text(),
+  },
+  (t) => [uniqueIndex('api_tokens_hash').on(t.hash)],
+)
+
+export type DatasetRow = typeof datasets.$inferSelect
+export type JobRow = typeof jobs.$inferSelect
+export type RunRow = typeof runs.$inferSelect
+export type ProductRow = typeof products.$inferSelect
