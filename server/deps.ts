@@ -1,0 +1,21 @@
+import type { Db } from '../db/client.ts'
+import type { IngestResult } from './ingest.ts'
+
+export interface Logger {
+  info(msg: string, fields?: Record<string, unknown>): void
+  warn(msg: string, fields?: Record<string, unknown>): void
+  error(msg: string, fields?: Record<string, unknown>): void
+}
+
+/** Everything the app needs from outside; tests pass their own (a fresh in-memory DB, a fixed clock). */
+export interface Deps {
+  db: Db
+  now?: () => Date
+  log?: Logger
+  /** Called after a batch is stored (not for duplicates): evaluators re-score what it touched. */
+  onIngest?: (result: IngestResult) => void
+}
+
+export const SILENT: Logger = { info() {}, warn() {}, error() {} }
+
+export const nowOf = (deps: Deps): Date => (deps.now ? deps.now() : new Date())

@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto'
+import { BatchSchema, type Batch } from '../collectors/batch.ts'
+import { storeBatch, type StoreResult } from '../db/queries/store-batch.ts'
+import { nowOf, type Deps } from './deps.ts'
+import { describeIssues } from './errors.ts'
+
+export type IngestResult = StoreResult & { kind: Batch['kind']; scope: string }
+
+export class InvalidBatchError extends Error {
+  override name = 'InvalidBatchError'
+  readonly path: string
+  constructor(message: string, path: string) {
+    super(message)
+    this.path = path
+  }
+}
+
+/** Validates an untrusted batch (e.g. POSTed by a remote collector); throws InvalidBatchError naming the field. */
+export function parseBatch(raw: unknown): Batch {
+  const parsed = BatchSchema.safeParse(raw)
+  if (!parsed.success) {
+    const { path, message } = describeIssues(parsed.error)
+    throw new InvalidBatchError(`invalid batch: ${message}`, path)
+  }
+  return parsed.data
+}
+
+export const hashBatch = (batch: Batch): string =>
+  createHash('sha256').update(JSON.stringify(batch)).digest('hex')
+
+/** Stores one validated batch whole (or not at all) and tells the evaluators. Redelivery is a no-op. */
+export function ingestBatch(deps: Deps, batch: Batch): IngestResult {
+  const payload = JSON.stringify(batch)
+  const contentHash = createHash('sha256').update(payload).digest('hex')
+  const result = storeBatch(deps.db, batch, {
+    contentHash,
+    now: nowOf(deps).toISOString(),
+    payload,
+  })
+  const out = { ...result, kind: batch.kind, scope: batch.scope }
+  if (!result.duplicate) deps.onIngest?.(out)
+  return out
+}

@@ -1,0 +1,47 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { serve, type ServerType } from '@hono/node-server'
+import { serveStatic } from '@hono/node-server/serve-static'
+import { Hono } from 'hono'
+import { openDb, type Db } from '../db/client.ts'
+import { isEmpty } from '../db/queries/admin.ts'
+import { createApp } from './app.ts'
+import type { Deps, Logger } from './deps.ts'
+import { loadDemo } from './demo.ts'
+
+export interface ServeOptions {
+  dbFile: string
+  port: number
+  host: string
+  demo: boolean
+  log: Logger
+}
+
+const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url))
+
+/** Opens the store (migrating it), loads the demo mesh into an empty one, and serves the API and page. */
+export async function startServer(opts: ServeOptions): Promise<{ server: ServerType; db: Db; url: string }> {
+  const db = openDb(opts.dbFile)
+  const deps: Deps = { db, log: opts.log }
+  if (opts.demo && isEmpty(db)) {
+    const r = await loadDemo(deps)
+    opts.log.info(`loaded the demo mesh: ${r.summary}`, { db: opts.dbFile })
+  }
+  const api = createApp(deps)
+  const root = new Hono()
+  if (existsSync(WEB_DIST)) {
+    root.use('/assets/*', serveStatic({ root: WEB_DIST }))
+    root.route('/', api)
+    // Deep links (/products/:id, /lineage?node=…) all load the single page.
+    root.get('*', serveStatic({ root: WEB_DIST, path: 'index.html' }))
+  } else {
+    root.route('/', api)
+  }
+  return await new Promise((resolve) => {
+    const server = serve({ fetch: root.fetch, port: opts.port, hostname: opts.host }, (info) => {
+      const url = `http://${opts.host}:${info.port}`
+      opts.log.info(`meshwatch listening on ${url}`, { db: opts.dbFile })
+      resolve({ server, db, url })
+    })
+  })
+}
