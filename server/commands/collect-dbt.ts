@@ -1,0 +1,39 @@
+import type { Command } from 'commander'
+import { readDbtTarget } from '../../collectors/dbt/read.ts'
+import { addSinkOptions, openSink, progress, type SinkOptions } from './shared.ts'
+
+export function registerCollectDbt(collect: Command): void {
+  addSinkOptions(
+    collect
+      .command('dbt')
+      .description('read dbt target/ dirs (manifest, run_results, sources, catalog); several dirs give one graph')
+      .argument('<dir...>', 'dbt target/ directories')
+      .option('--profiles-dir <dir>', 'where profiles.yml is (default: the project dir, then ~/.dbt)')
+      .option('--target <name>', 'profile target (default: the profile\'s target)')
+      .option('--namespace <ns>', 'override the dataset namespace (default: derived from the profile)'),
+  ).action(async (dirs: string[], o: SinkOptions & { profilesDir?: string; target?: string; namespace?: string }) => {
+    // Read every dir first: a bad one refuses the whole command before anything is written.
+    const bar = progress('reading')
+    const batches = []
+    for (const [i, dir] of dirs.entries()) {
+      bar.step(i, dirs.length, dir)
+      batches.push(await readDbtTarget(dir, { profilesDir: o.profilesDir, target: o.target, namespace: o.namespace }))
+    }
+    bar.end()
+    const sink = openSink(o)
+    try {
+      for (const b of batches) {
+        const r = await sink.write(b)
+        for (const w of b.warnings) process.stderr.write(`warning: ${w}\n`)
+        const c = r.counts
+        process.stdout.write(
+          r.duplicate
+            ? `${b.scope}: unchanged (already collected)\n`
+            : `${b.scope}: ${c.datasets ?? 0} datasets, ${c.jobs ?? 0} jobs, ${c.edges ?? 0} edges, ${c.assertions ?? 0} test results, ${c.products ?? 0} products\n`,
+        )
+      }
+    } finally {
+      sink.close()
+    }
+  })
+}

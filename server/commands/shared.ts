@@ -1,0 +1,63 @@
+import type { Command } from 'commander'
+import type { Batch } from '../../collectors/batch.ts'
+import { openDb, closeDb } from '../../db/client.ts'
+import { ingestBatch } from '../ingest.ts'
+import { loadConfig } from '../config.ts'
+import { pushBatch } from '../push.ts'
+
+/** Bad usage or unreadable input: exit code 2 with the reason. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+export interface SinkOptions {
+  db?: string
+  server?: string
+  token?: string
+}
+
+export const addSinkOptions = (cmd: Command): Command =>
+  cmd
+    .option('--db <file>', 'SQLite store to write (default: $MESHWATCH_DB or ./data/meshwatch.db)')
+    .option('--server <url>', 'push to a running meshwatch server instead of a local store')
+    .option('--token <token>', 'API token for --server (default: $MESHWATCH_TOKEN)')
+
+export const dbFileOf = (opts: { db?: string }): string => {
+  if (opts.db) return opts.db
+  const cfg = loadConfig(process.env)
+  if (!cfg.ok) throw new UsageError(`bad environment: ${cfg.message}`)
+  return cfg.env.MESHWATCH_DB
+}
+
+export interface SinkResult {
+  duplicate: boolean
+  counts: Record<string, number>
+}
+
+/** Where collected batches go: a local store (one transaction each) or a server over HTTP. */
+export function openSink(opts: SinkOptions): { write(b: Batch): Promise<SinkResult>; close(): void } {
+  if (opts.server) {
+    const server = opts.server
+    const token = opts.token ?? process.env.MESHWATCH_TOKEN
+    return { write: (b) => pushBatch(server, b, { token }), close() {} }
+  }
+  const db = openDb(dbFileOf(opts))
+  return {
+    write: async (b) => ingestBatch({ db }, b),
+    close: () => closeDb(db),
+  }
+}
+
+/** Progress on a TTY only, so CI logs and pipes stay clean. */
+export function progress(label: string): { step(done: number, total: number, what?: string): void; end(): void } {
+  const tty = process.stderr.isTTY === true
+  return {
+    step(done, total, what) {
+      if (!tty) return
+      process.stderr.write(`\r${label} ${done}/${total}${what ? ` ${what}` : ''}\u001b[K`)
+    },
+    end() {
+      if (tty) process.stderr.write('\n')
+    },
+  }
+}
