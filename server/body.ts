@@ -13,8 +13,8 @@ export interface BodyLimits {
 }
 
 export const DEFAULT_LIMITS: BodyLimits = {
-  maxBytes: 256 * 1024 * 1024,
-  maxDecompressedBytes: 1024 * 1024 * 1024,
+  maxBytes: 128 * 1024 * 1024,
+  maxDecompressedBytes: 512 * 1024 * 1024,
   maxDepth: 64,
 }
 
@@ -22,7 +22,8 @@ export const DEFAULT_LIMITS: BodyLimits = {
  * Reads a JSON request body (optionally `Content-Encoding: gzip`) within limits.
  * Answers 413 over a limit and 400 for bad JSON, always as the API's JSON error shape.
  */
-export async function readJsonBody(c: Context, limits: BodyLimits = DEFAULT_LIMITS): Promise<unknown> {
+export async function readJsonBody(c: Context, overrides: Partial<BodyLimits> = {}): Promise<unknown> {
+  const limits = { ...DEFAULT_LIMITS, ...overrides }
   const declared = Number(c.req.header('content-length') ?? '0')
   if (declared > limits.maxBytes) tooLarge(limits.maxBytes, 'request body')
   const raw = c.req.raw.body

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts'
+import type { BodyLimits } from './body.ts'
 import type { IngestResult } from './ingest.ts'
 
 export interface Logger {
@@ -14,6 +15,8 @@ export interface Deps {
   log?: Logger
   /** Called after a batch is stored (not for duplicates): evaluators re-score what it touched. */
   onIngest?: (result: IngestResult) => void
+  /** Request body limits (bytes, decompressed bytes, JSON depth); defaults in body.ts. */
+  limits?: Partial<BodyLimits>
 }
 
 export const SILENT: Logger = { info() {}, warn() {}, error() {} }

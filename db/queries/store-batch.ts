@@ -347,7 +347,9 @@ function resolveDatasets(tx: Tx, batch: Batch, now: string): Map<string, number>
     const id = ids.get(refKey(d))
     if (id === undefined) continue
     for (const a of d.aliases ?? []) {
-      if (refKey(a) !== refKey(d) && !aliasOf.has(refKey(a))) newAliases.push({ ...a, datasetId: id })
+      // An alias that is itself a node stays a node; only other names point at this one.
+      if (refKey(a) === refKey(d) || aliasOf.has(refKey(a)) || existsDataset(tx, a)) continue
+      newAliases.push({ ...a, datasetId: id })
     }
   }
   for (const part of chunk(newAliases, 2000)) {

@@ -7,7 +7,7 @@ import { ingestBatch, InvalidBatchError, parseBatch } from '../ingest.ts'
 /** Where `meshwatch collect … --server URL` pushes a normalized batch. */
 export const batchRoutes = (deps: Deps) =>
   new Hono().post('/', async (c) => {
-    const raw = await readJsonBody(c)
+    const raw = await readJsonBody(c, deps.limits)
     try {
       const batch = parseBatch(raw)
       const r = ingestBatch(deps, batch)
