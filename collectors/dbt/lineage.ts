@@ -1,0 +1,166 @@
+import type { Batch, Check, Column, Dataset, Job, Ref } from '../batch.ts'
+import { createInputResolver, testTarget, type DatasetNode, type Graph } from './graph.ts'
+import { nodeJobName } from './naming.ts'
+import { CatalogTableSchema, type CatalogTable, type DbtNode } from './schema.ts'
+
+const JOB_TYPES: Record<string, string> = {
+  model: 'dbt_model',
+  seed: 'dbt_seed',
+  snapshot: 'dbt_snapshot',
+}
+const ACCESS = ['public', 'protected', 'private'] as const
+const MAX_TEXT = 65536
+
+const clip = (s: string | null | undefined): string | undefined =>
+  s ? (s.length > MAX_TEXT ? s.slice(0, MAX_TEXT) : s) : undefined
+
+export type Catalog = {
+  nodes: Record<string, unknown>
+  sources?: Record<string, unknown> | null | undefined
+}
+
+export type LineageResult = {
+  /** unique_id → job of a model/seed/snapshot of this project */
+  jobs: Map<string, Ref>
+  /** test unique_id → its check */
+  checks: Map<string, Check>
+}
+
+/** Adds datasets, jobs, edges and checks of the graph to the batch. */
+export function addLineage(
+  batch: Batch,
+  graph: Graph,
+  projectJob: Ref,
+  catalog: Catalog | undefined,
+  catalogFile: string,
+): LineageResult {
+  const inputsOf = createInputResolver(graph)
+  const jobs = new Map<string, Ref>()
+  const checks = new Map<string, Check>()
+  for (const ds of graph.datasets.values()) {
+    const table = catalog ? catalogTable(catalog, ds, catalogFile, batch.warnings) : undefined
+    batch.datasets.push(toDataset(ds, table))
+    const type = JOB_TYPES[ds.kind]
+    if (ds.foreign || !type) continue
+    const job: Job = {
+      namespace: projectJob.namespace,
+      name: nodeJobName(ds.node),
+      type,
+      parent: projectJob,
+      domain: ds.domain,
+      externalId: ds.node.unique_id,
+      ...(ds.owner ? { owner: ds.owner } : {}),
+    }
+    const description = clip(ds.node.description)
+    if (description) job.description = description
+    batch.jobs.push(job)
+    const ref = { namespace: job.namespace, name: job.name }
+    jobs.set(ds.node.unique_id, ref)
+    for (const input of inputsOf(ds.node.unique_id)) {
+      batch.edges.push({ job: ref, dataset: input.ref, direction: 'input' })
+    }
+    batch.edges.push({ job: ref, dataset: ds.ref, direction: 'output' })
+  }
+  for (const node of graph.nodes.values()) {
+    if (node.resource_type !== 'test') continue
+    const target = testTarget(graph, node)
+    if (!target) {
+      batch.warnings.push(`skipped test ${node.unique_id}: the node it tests is not in the manifest`)
+      continue
+    }
+    const check = toCheck(node, target)
+    checks.set(node.unique_id, check)
+    batch.checks.push(check)
+  }
+  return { jobs, checks }
+}
+
+function toCheck(test: DbtNode, target: DatasetNode): Check {
+  const kwColumn = test.test_metadata?.kwargs?.['column_name']
+  const column = test.column_name ?? (typeof kwColumn === 'string' ? kwColumn : undefined)
+  return {
+    key: test.unique_id,
+    dataset: target.ref,
+    kind: test.test_metadata?.name ?? 'singular',
+    name: test.name,
+    severity: test.config?.severity?.toLowerCase() === 'warn' ? 'warn' : 'error',
+    origin: 'dbt',
+    ...(column ? { column } : {}),
+  }
+}
+
+function toDataset(ds: DatasetNode, table: CatalogTable | undefined): Dataset {
+  const { node } = ds
+  const out: Dataset = { ...ds.ref, domain: ds.domain, kind: ds.kind, externalId: node.unique_id }
+  if (ds.owner) out.owner = ds.owner
+  const access = node.access ?? node.config?.access
+  if (ds.kind === 'model' && access) {
+    const level = ACCESS.find((a) => a === access)
+    if (level) out.access = level
+  }
+  const enforced = node.contract?.enforced ?? node.config?.contract?.enforced
+  if (ds.kind === 'model' && !ds.foreign && enforced !== undefined && enforced !== null) {
+    out.contractEnforced = enforced
+  }
+  const description = clip(node.description)
+  if (description) out.description = description
+  const tags = (node.tags ?? []).filter((t) => t.length > 0 && t.length <= 256).slice(0, 256)
+  if (tags.length) out.tags = tags
+  if (Object.keys(ds.meta).length) out.meta = ds.meta
+  if (node.original_file_path) out.sourceFile = node.original_file_path
+  if (ds.kind === 'source' && node.identifier && node.identifier !== node.name) {
+    // dbt-ol names a source by its yml `name`; the physical table is `identifier`
+    out.aliases = [{ namespace: ds.ref.namespace, name: ds.ref.name.replace(/[^.]+$/, node.identifier) }]
+  }
+  const columns = toColumns(node, table)
+  if (columns.length) out.columns = columns
+  return out
+}
+
+function catalogTable(
+  catalog: Catalog,
+  ds: DatasetNode,
+  file: string,
+  warnings: string[],
+): CatalogTable | undefined {
+  const raw = (ds.kind === 'source' ? catalog.sources : catalog.nodes)?.[ds.node.unique_id]
+  if (raw === undefined) return undefined
+  const parsed = CatalogTableSchema.safeParse(raw)
+  if (parsed.success) return parsed.data
+  warnings.push(`${file}: ignored the columns of ${ds.node.unique_id}: ${parsed.error.issues[0]?.message}`)
+  return undefined
+}
+
+/** Columns from catalog.json (with types) when present, else as declared in the manifest. */
+function toColumns(node: DbtNode, table: CatalogTable | undefined): Column[] {
+  const declared = node.columns ?? {}
+  const byLower = new Map(Object.values(declared).map((c) => [c.name.toLowerCase(), c]))
+  const keyColumns = new Map<string, string[]>()
+  for (const constraint of node.constraints ?? []) {
+    for (const col of constraint.columns ?? []) {
+      const list = keyColumns.get(col.toLowerCase()) ?? []
+      list.push(constraint.type)
+      keyColumns.set(col.toLowerCase(), list)
+    }
+  }
+  const build = (name: string, type: string | null | undefined, comment?: string | null): Column => {
+    const decl = declared[name] ?? byLower.get(name.toLowerCase())
+    const col: Column = { name }
+    const t = type ?? decl?.data_type
+    if (t) col.type = t.slice(0, 1024)
+    const description = clip(decl?.description || comment)
+    if (description) col.description = description
+    const constraints = [
+      ...(decl?.constraints ?? []).map((c) => c.type),
+      ...(keyColumns.get(name.toLowerCase()) ?? []),
+    ]
+    if (constraints.length) col.constraints = constraints.slice(0, 64)
+    return col
+  }
+  const columns = table
+    ? Object.values(table.columns)
+        .sort((a, b) => (a.index ?? 0) - (b.index ?? 0))
+        .map((c) => build(c.name, c.type, c.comment))
+    : Object.values(declared).map((c) => build(c.name, c.data_type))
+  return columns.filter((c) => c.name.length > 0).slice(0, 10000)
+}

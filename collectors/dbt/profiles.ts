@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import { CollectorError } from '../batch.ts'
+import { ProfileOutputSchema, type ProfileOutput } from './naming.ts'
+
+export type Env = Readonly<Record<string, string | undefined>>
+
+// {{ env_var('NAME') }}, {{ env_var("NAME", 'default') }}, {{ env_var('PORT', 5432) | as_number }}
+const ENV_VAR_RE =
+  /\{\{\s*env_var\(\s*(['"])([^'"]+)\1\s*(?:,\s*(?:(['"])(.*?)\3|([\w.-]+))\s*)?\)\s*((?:\|\s*\w+\s*)*)\}\}/g
+const WHOLE_RE = new RegExp(`^\\s*${ENV_VAR_RE.source}\\s*$`)
+const NUMERIC_FILTERS = ['as_number', 'int', 'float']
+
+/**
+ * Renders the `env_var` calls of one profiles.yml / dbt_project.yml string the way dbt does.
+ * Other Jinja is left as written (dbt-ol renders unknown names back to themselves).
+ */
+export function renderEnvVars(value: string, env: Env, file: string): string | number {
+  const lookup = (name: string, quoted?: string, bare?: string): string => {
+    const fromEnv = env[name]
+    if (fromEnv !== undefined) return fromEnv
+    const fallback = quoted ?? bare
+    if (fallback !== undefined) return fallback
+    throw new CollectorError(`${file}: env var required but not provided: '${name}'`, { file })
+  }
+  const whole = WHOLE_RE.exec(value)
+  if (whole) {
+    const rendered = lookup(whole[2] ?? '', whole[4], whole[5])
+    const filters = (whole[6] ?? '').split('|').map((f) => f.trim())
+    const numeric = filters.some((f) => NUMERIC_FILTERS.includes(f))
+    return numeric && rendered.trim() !== '' && !Number.isNaN(Number(rendered))
+      ? Number(rendered)
+      : rendered
+  }
+  return value.replace(ENV_VAR_RE, (_m, _q, name: string, _q2, quoted?: string, bare?: string) =>
+    lookup(name, quoted, bare),
+  )
+}
+
+/** Deeply renders env_var calls in every string of a parsed YAML value. */
+export function renderTree(value: unknown, env: Env, file: string): unknown {
+  if (typeof value === 'string') return renderEnvVars(value, env, file)
+  if (Array.isArray(value)) return value.map((v) => renderTree(v, env, file))
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, renderTree(v, env, file)]),
+    )
+  }
+  return value
+}
+
+const ProfilesSchema = z.record(
+  z.string(),
+  z.object({ target: z.string().nullish(), outputs: z.record(z.string(), z.unknown()) }).loose(),
+)
+
+/** Parses YAML text, refusing it whole (as a CollectorError naming the file) if malformed. */
+export function parseYamlFile(text: string, file: string): unknown {
+  try {
+    return parseYaml(text)
+  } catch (cause) {
+    throw new CollectorError(`${file}: not valid YAML`, { file, cause })
+  }
+}
+
+/**
+ * Picks one output of profiles.yml text: profile `profileName`, target `target` (else the
+ * profile's default target), with env_var rendered only inside what is used, as dbt does.
+ */
+export function selectProfileOutput(
+  text: string,
+  file: string,
+  profileName: string,
+  opts: { target?: string | undefined; env: Env },
+): ProfileOutput {
+  const parsed = ProfilesSchema.safeParse(parseYamlFile(text, file))
+  if (!parsed.success) {
+    throw new CollectorError(`${file}: ${z.prettifyError(parsed.error)}`, { file })
+  }
+  const profile = parsed.data[profileName]
+  if (!profile) throw new CollectorError(`${file}: no profile '${profileName}'`, { file })
+  const defaultTarget = profile.target ? String(renderEnvVars(profile.target, opts.env, file)) : undefined
+  const target = opts.target ?? defaultTarget
+  if (!target) throw new CollectorError(`${file}: profile '${profileName}' has no target`, { file })
+  const output = profile.outputs[target]
+  if (output === undefined) {
+    throw new CollectorError(`${file}: profile '${profileName}' has no output '${target}'`, { file })
+  }
+  const result = ProfileOutputSchema.safeParse(renderTree(output, opts.env, file))
+  if (!result.success) {
+    throw new CollectorError(`${file}: ${profileName}.outputs.${target}: ${z.prettifyError(result.error)}`, {
+      file,
+    })
+  }
+  return result.data
+}
+
+/** Reads `<dir>/profiles.yml` and selects one output (see selectProfileOutput). */
+export async function readProfileOutput(
+  dir: string,
+  profileName: string,
+  opts: { target?: string | undefined; env: Env },
+): Promise<ProfileOutput> {
+  const file = join(dir, 'profiles.yml')
+  const text = await readFile(file, 'utf8').catch((cause: unknown) => {
+    throw new CollectorError(`${file}: cannot read profiles.yml`, { file, cause })
+  })
+  return selectProfileOutput(text, file, profileName, opts)
+}

@@ -1,0 +1,173 @@
+import { z } from 'zod'
+
+/**
+ * zod for the dbt artifacts we read, modelling only the fields we use.
+ * Specs: https://schemas.getdbt.com/dbt/manifest/v12.json (v7–v12),
+ * https://schemas.getdbt.com/dbt/run-results/v6.json (v4–v6),
+ * https://schemas.getdbt.com/dbt/sources/v3.json (v1–v3), https://schemas.getdbt.com/dbt/catalog/v1.json.
+ * Envelopes keep their items as `unknown` so that one bad item is skipped, not the whole file.
+ */
+
+const Meta = z.record(z.string(), z.unknown())
+const Items = z.record(z.string(), z.unknown())
+const Text = z.string().nullish()
+
+export const ArtifactMetadataSchema = z.object({
+  dbt_schema_version: z.string(),
+  dbt_version: Text,
+  generated_at: Text,
+  invocation_id: Text,
+  invocation_started_at: Text,
+  project_name: Text,
+  project_id: Text,
+  adapter_type: Text,
+})
+export type ArtifactMetadata = z.infer<typeof ArtifactMetadataSchema>
+
+export const ArtifactHeaderSchema = z.object({ metadata: ArtifactMetadataSchema })
+
+export const ManifestSchema = z.object({
+  metadata: ArtifactMetadataSchema,
+  nodes: Items,
+  sources: Items.nullish(),
+  exposures: Items.nullish(),
+  groups: Items.nullish(),
+})
+
+/** A dbt owner: `name` and/or `email` (a string or, since v12, a list). */
+const OwnerSchema = z.object({
+  name: Text,
+  email: z.union([z.string(), z.array(z.string())]).nullish(),
+})
+export type DbtOwner = z.infer<typeof OwnerSchema>
+
+const ConstraintSchema = z.object({
+  type: z.string(),
+  columns: z.array(z.string()).nullish(),
+})
+
+export const DbtColumnSchema = z.object({
+  name: z.string(),
+  description: Text,
+  data_type: Text,
+  constraints: z.array(ConstraintSchema).nullish(),
+})
+
+const DependsOnSchema = z.object({ nodes: z.array(z.string()).nullish() })
+
+/** A manifest node or source: the fields every resource type shares plus the optional extras. */
+export const DbtNodeSchema = z.object({
+  unique_id: z.string().min(1),
+  resource_type: z.string(),
+  package_name: z.string(),
+  name: z.string().min(1),
+  alias: Text,
+  identifier: Text,
+  database: Text,
+  schema: Text,
+  description: Text,
+  tags: z.array(z.string()).nullish(),
+  meta: Meta.nullish(),
+  config: z
+    .object({
+      meta: Meta.nullish(),
+      group: Text,
+      access: Text,
+      materialized: Text,
+      severity: Text,
+      enabled: z.boolean().nullish(),
+      contract: z.object({ enforced: z.boolean().nullish() }).nullish(),
+    })
+    .nullish(),
+  original_file_path: Text,
+  depends_on: DependsOnSchema.nullish(),
+  columns: z.record(z.string(), DbtColumnSchema).nullish(),
+  access: Text,
+  group: Text,
+  version: z.union([z.string(), z.number()]).nullish(),
+  contract: z.object({ enforced: z.boolean().nullish() }).nullish(),
+  constraints: z.array(ConstraintSchema).nullish(),
+  test_metadata: z
+    .object({ name: z.string(), kwargs: z.record(z.string(), z.unknown()).nullish() })
+    .nullish(),
+  column_name: Text,
+  attached_node: Text,
+})
+export type DbtNode = z.infer<typeof DbtNodeSchema>
+
+export const DbtExposureSchema = z.object({
+  unique_id: z.string().min(1),
+  name: z.string().min(1),
+  label: Text,
+  package_name: z.string(),
+  description: Text,
+  owner: OwnerSchema.nullish(),
+  meta: Meta.nullish(),
+  config: z.object({ meta: Meta.nullish(), enabled: z.boolean().nullish() }).nullish(),
+  depends_on: DependsOnSchema.nullish(),
+})
+export type DbtExposure = z.infer<typeof DbtExposureSchema>
+
+export const DbtGroupSchema = z.object({
+  name: z.string().min(1),
+  owner: OwnerSchema.nullish(),
+  description: Text,
+  meta: Meta.nullish(),
+  config: z.object({ meta: Meta.nullish() }).nullish(),
+})
+export type DbtGroup = z.infer<typeof DbtGroupSchema>
+
+const TimingSchema = z.object({ name: z.string(), started_at: Text, completed_at: Text })
+
+export const RunResultsSchema = z.object({
+  metadata: ArtifactMetadataSchema,
+  results: z.array(z.unknown()),
+  args: z.object({ which: Text }).nullish(),
+})
+
+export const RunResultSchema = z.object({
+  unique_id: z.string().min(1),
+  status: z.string(),
+  timing: z.array(TimingSchema).nullish(),
+  adapter_response: z.object({ rows_affected: z.number().nullish() }).nullish(),
+  message: Text,
+  failures: z.number().nullish(),
+})
+export type RunResult = z.infer<typeof RunResultSchema>
+
+export const CatalogSchema = z.object({
+  metadata: ArtifactMetadataSchema,
+  nodes: Items,
+  sources: Items.nullish(),
+})
+
+export const CatalogTableSchema = z.object({
+  columns: z.record(
+    z.string(),
+    z.object({ name: z.string(), type: Text, index: z.number().nullish(), comment: Text }),
+  ),
+})
+export type CatalogTable = z.infer<typeof CatalogTableSchema>
+
+export const FreshnessSchema = z.object({
+  metadata: ArtifactMetadataSchema,
+  results: z.array(z.unknown()),
+})
+
+const PeriodSchema = z.object({ count: z.number().nullish(), period: Text }).nullish()
+
+export const FreshnessResultSchema = z.object({
+  unique_id: z.string().min(1),
+  status: z.string(),
+  max_loaded_at: Text,
+  snapshotted_at: Text,
+  max_loaded_at_time_ago_in_s: z.number().nullish(),
+  criteria: z
+    .object({ warn_after: PeriodSchema, error_after: PeriodSchema, filter: Text })
+    .nullish(),
+  error: z.union([z.string(), z.number()]).nullish(),
+})
+export type FreshnessResult = z.infer<typeof FreshnessResultSchema>
+
+/** The dbt_schema_version URL names the artifact and its version. */
+export const SCHEMA_VERSION_RE = /\/dbt\/([a-z-]+)\/v(\d+)\.json$/
