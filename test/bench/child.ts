@@ -1,0 +1,27 @@
+// Runs one measured task in its own process so peak RSS belongs to that task alone.
+// Usage: tsx test/bench/child.ts parse|collect <target dir> [db file]
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { readDbtTarget } from '../../collectors/dbt/read.ts'
+import { openDb } from '../../db/client.ts'
+import { ingestBatch } from '../../server/ingest.ts'
+
+const [task, dir = '', dbFile = ':memory:'] = process.argv.slice(2)
+const t0 = performance.now()
+let detail = ''
+if (task === 'parse') {
+  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { nodes: object }
+  detail = `${Object.keys(m.nodes).length} nodes`
+} else if (task === 'collect') {
+  const db = openDb(dbFile)
+  const t1 = performance.now()
+  const batch = await readDbtTarget(dir, {})
+  const t2 = performance.now()
+  const r = ingestBatch({ db }, batch)
+  detail = `read+map ${Math.round(t2 - t1)} ms, store ${Math.round(performance.now() - t2)} ms; ${JSON.stringify(r.counts)}`
+} else {
+  throw new Error(`unknown task ${task}`)
+}
+const ms = performance.now() - t0
+process.stdout.write(`${JSON.stringify({ ms, maxRssBytes: process.resourceUsage().maxRSS * 1024, detail })}\n`)
