@@ -11,7 +11,14 @@ import {
   type Meta,
   type Ownership,
 } from './ownership.ts'
-import { DbtGroupSchema, DbtNodeSchema, type ArtifactMetadata, type DbtNode } from './schema.ts'
+import {
+  DbtExposureSchema,
+  DbtGroupSchema,
+  DbtNodeSchema,
+  type ArtifactMetadata,
+  type DbtExposure,
+  type DbtNode,
+} from './schema.ts'
 
 /** Resource types we read; the rest (operations, analyses, unit tests…) are ignored unparsed. */
 const READ_TYPES = new Set(['model', 'seed', 'snapshot', 'test', 'source'])
@@ -25,6 +32,8 @@ export type DatasetNode = {
   ref: Ref
   /** a node of another dbt project carried by this manifest (dbt Mesh / dbt-loom) */
   foreign: boolean
+  /** read by a node or exposure of this project (foreign nodes are emitted only then) */
+  referenced: boolean
   meta: Meta
 } & Ownership
 
@@ -33,6 +42,7 @@ export type Graph = {
   nodes: Map<string, DbtNode>
   datasets: Map<string, DatasetNode>
   groups: Map<string, GroupInfo>
+  exposures: DbtExposure[]
   warnings: string[]
 }
 
@@ -43,6 +53,7 @@ type ManifestData = {
   nodes: Record<string, unknown>
   sources?: Record<string, unknown> | null | undefined
   groups?: Record<string, unknown> | null | undefined
+  exposures?: Record<string, unknown> | null | undefined
 }
 
 /** Parses every node and source once, indexed by unique_id; a bad one is skipped with a warning. */
@@ -71,12 +82,26 @@ export function buildGraph(
     else warnings.push(`${file}: skipped ${id}: ${firstIssue(parsed.error)}`)
   }
 
+  const exposures: DbtExposure[] = []
+  for (const [id, raw] of Object.entries(manifest.exposures ?? {})) {
+    const parsed = DbtExposureSchema.safeParse(raw)
+    if (!parsed.success) warnings.push(`${file}: skipped ${id}: ${firstIssue(parsed.error)}`)
+    else if (parsed.data.config?.enabled !== false) exposures.push(parsed.data)
+  }
+
   const project = resolveProject(manifest.metadata, nodes, opts.projectName)
+  const isForeign = (node: DbtNode): boolean =>
+    node.package_name !== project && !node.original_file_path
+  const referenced = new Set<string>()
+  for (const item of [...nodes.values(), ...exposures]) {
+    if ('resource_type' in item && isForeign(item)) continue
+    for (const dep of item.depends_on?.nodes ?? []) referenced.add(dep)
+  }
   const datasets = new Map<string, DatasetNode>()
   for (const node of nodes.values()) {
     const kind = kindOf(node.unique_id)
     if (!DATASET_KINDS.has(kind) || node.config?.materialized === 'ephemeral') continue
-    const foreign = node.package_name !== project && !node.original_file_path
+    const foreign = isForeign(node)
     const meta = metaOf(node)
     const ownership = resolveOwnership(
       node.group ?? node.config?.group,
@@ -85,9 +110,10 @@ export function buildGraph(
       groups,
     )
     const ref = { namespace: opts.namespace, name: datasetName(node) }
-    datasets.set(node.unique_id, { node, kind, ref, foreign, meta, ...ownership })
+    const used = referenced.has(node.unique_id)
+    datasets.set(node.unique_id, { node, kind, ref, foreign, referenced: used, meta, ...ownership })
   }
-  return { project, nodes, datasets, groups, warnings }
+  return { project, nodes, datasets, groups, exposures, warnings }
 }
 
 /**

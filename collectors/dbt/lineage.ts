@@ -1,4 +1,4 @@
-import type { Batch, Check, Column, Dataset, Job, Ref } from '../batch.ts'
+import { refKey, type Batch, type Check, type Column, type Dataset, type Job, type Ref } from '../batch.ts'
 import { createInputResolver, testTarget, type DatasetNode, type Graph } from './graph.ts'
 import { nodeJobName } from './naming.ts'
 import { CatalogTableSchema, type CatalogTable, type DbtNode } from './schema.ts'
@@ -37,9 +37,18 @@ export function addLineage(
   const inputsOf = createInputResolver(graph)
   const jobs = new Map<string, Ref>()
   const checks = new Map<string, Check>()
+  const emitted = new Map<string, Dataset>()
   for (const ds of graph.datasets.values()) {
+    if (ds.foreign && !ds.referenced) continue
     const table = catalog ? catalogTable(catalog, ds, catalogFile, batch.warnings) : undefined
-    batch.datasets.push(toDataset(ds, table))
+    const dataset = toDataset(ds, table)
+    const same = emitted.get(refKey(dataset))
+    // a source declared over a seed's (or model's) table is the same table: one dataset
+    if (same) fillMissing(same, dataset, ds.kind === 'source')
+    else {
+      emitted.set(refKey(dataset), dataset)
+      batch.datasets.push(dataset)
+    }
     const type = JOB_TYPES[ds.kind]
     if (ds.foreign || !type) continue
     const job: Job = {
@@ -73,6 +82,17 @@ export function addLineage(
     batch.checks.push(check)
   }
   return { jobs, checks }
+}
+
+/** Completes `into` with what `from` knows; the producing node's kind wins over 'source'. */
+function fillMissing(into: Dataset, from: Dataset, fromIsSource: boolean): void {
+  if (into.kind === 'source' && !fromIsSource) {
+    into.kind = from.kind
+    into.externalId = from.externalId
+  }
+  for (const key of Object.keys(from) as (keyof Dataset)[]) {
+    if (into[key] === undefined) Object.assign(into, { [key]: from[key] })
+  }
 }
 
 function toCheck(test: DbtNode, target: DatasetNode): Check {

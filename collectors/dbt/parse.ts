@@ -67,7 +67,7 @@ export function parseDbtArtifacts(input: DbtArtifactsInput, opts: ParseDbtOption
   const { jobs, checks } = addLineage(batch, graph, projectJob, catalog, files.catalog)
   if (runResults) addRunResults(batch, runResults, files.runResults, { projectJob, jobs, checks })
   if (freshness) addFreshness(batch, freshness, files.sources, graph)
-  addProducts(batch, graph, manifest.exposures ?? {}, files.manifest)
+  addProducts(batch, graph, files.manifest)
   batch.domains = collectDomains(batch, graph)
   return batch
 }

@@ -1,20 +1,13 @@
 import type { Batch, Product, Ref } from '../batch.ts'
-import { firstIssue } from './envelope.ts'
 import type { Graph } from './graph.ts'
 import { exposureOwnership, slaOf } from './ownership.ts'
-import { DbtExposureSchema } from './schema.ts'
 
 /**
  * Data products of this project: each public model ('dbt_public', unless it names a
  * `meta.data_product`), each exposure ('dbt_exposure', outputs = what it reads) and each
  * distinct `meta.data_product` ('dbt_meta', outputs = its models).
  */
-export function addProducts(
-  batch: Batch,
-  graph: Graph,
-  exposures: Record<string, unknown>,
-  file: string,
-): void {
+export function addProducts(batch: Batch, graph: Graph, file: string): void {
   const byId = new Map<string, Product>()
   const add = (p: Product): void => {
     if (byId.has(p.id)) batch.warnings.push(`${file}: two data products share the id '${p.id}'; kept the first`)
@@ -61,14 +54,7 @@ export function addProducts(
   }
   for (const product of grouped.values()) add(product)
 
-  for (const [id, raw] of Object.entries(exposures)) {
-    const parsed = DbtExposureSchema.safeParse(raw)
-    if (!parsed.success) {
-      batch.warnings.push(`${file}: skipped ${id}: ${firstIssue(parsed.error)}`)
-      continue
-    }
-    const exposure = parsed.data
-    if (exposure.config?.enabled === false) continue
+  for (const exposure of graph.exposures) {
     const own = exposureOwnership(exposure, graph.project, graph.groups)
     const outputs: Ref[] = []
     for (const dep of exposure.depends_on?.nodes ?? []) {
