@@ -1,0 +1,190 @@
+import type { z } from 'zod'
+import { emptyBatch, type Batch, type Run, type RunState } from '../batch.ts'
+import { assertionsOf, columnEdgesOf, datasetOf, jobsOf, metricsOf } from './facets.ts'
+import {
+  DatasetEventSchema,
+  JobEventSchema,
+  RunEventSchema,
+  type DatasetEvent,
+  type EventKind,
+  type JobEvent,
+  type OlEvent,
+  type OlInputDataset,
+  type OlOutputDataset,
+  type RunEvent,
+} from './schema.ts'
+import { normalizeOlTime } from './time.ts'
+
+export const OL_SCOPE = 'openlineage'
+
+export type ParseResult =
+  | ({ ok: true; batch: Batch; eventTime: string } & OlEvent)
+  | { ok: false; path: string; reason: string }
+
+const SCHEMAS = { RunEvent: RunEventSchema, JobEvent: JobEventSchema, DatasetEvent: DatasetEventSchema }
+
+/**
+ * One OpenLineage event (RunEvent, JobEvent or DatasetEvent, told apart by shape and schemaURL)
+ * → the normalized batch it implies. Never throws: an invalid event names the JSON path and why.
+ */
+export function parseEvent(raw: unknown): ParseResult {
+  const kind = kindOf(raw)
+  if (typeof kind !== 'string') return { ok: false, ...kind }
+  const parsed = SCHEMAS[kind].safeParse(raw)
+  if (!parsed.success) return { ok: false, ...describe(parsed.error, kind) }
+  // eventTime passed the schema's refine, so it normalizes.
+  const eventTime = normalizeOlTime(parsed.data.eventTime) ?? parsed.data.eventTime
+  switch (kind) {
+    case 'RunEvent': {
+      const event = parsed.data as RunEvent
+      return { ok: true, kind, event, eventTime, batch: runEventBatch(event, eventTime) }
+    }
+    case 'JobEvent': {
+      const event = parsed.data as JobEvent
+      return { ok: true, kind, event, eventTime, batch: jobEventBatch(event, eventTime) }
+    }
+    case 'DatasetEvent': {
+      const event = parsed.data as DatasetEvent
+      return { ok: true, kind, event, eventTime, batch: datasetEventBatch(event, eventTime) }
+    }
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function kindOf(raw: unknown): EventKind | { path: string; reason: string } {
+  if (!isObject(raw)) {
+    return { path: '$', reason: 'expected a JSON object: an OpenLineage RunEvent, JobEvent or DatasetEvent' }
+  }
+  const url = typeof raw.schemaURL === 'string' ? raw.schemaURL : ''
+  const named = /\/(RunEvent|JobEvent|DatasetEvent)$/.exec(url)?.[1] as EventKind | undefined
+  if ('run' in raw) return 'RunEvent'
+  if ('dataset' in raw && !('job' in raw)) return 'DatasetEvent'
+  if ('job' in raw) return named === 'RunEvent' ? 'RunEvent' : 'JobEvent'
+  if (named) return named
+  return {
+    path: '$',
+    reason:
+      'not an OpenLineage event: expected run and job (RunEvent), job (JobEvent) or dataset (DatasetEvent)',
+  }
+}
+
+const FACET_NAMES: Record<string, string> = {
+  parent: 'ParentRunFacet',
+  nominalTime: 'NominalTimeRunFacet',
+  errorMessage: 'ErrorMessageRunFacet',
+  jobType: 'JobTypeJobFacet',
+  ownership: 'OwnershipFacet',
+  schema: 'SchemaDatasetFacet',
+  symlinks: 'SymlinksDatasetFacet',
+  columnLineage: 'ColumnLineageDatasetFacet',
+  dataQualityAssertions: 'DataQualityAssertionsDatasetFacet',
+  dataQualityMetrics: 'DataQualityMetricsInputDatasetFacet',
+  outputStatistics: 'OutputStatisticsOutputDatasetFacet',
+  lifecycleStateChange: 'LifecycleStateChangeDatasetFacet',
+}
+
+function describe(error: z.ZodError, kind: EventKind): { path: string; reason: string } {
+  const first = error.issues[0]
+  if (!first) return { path: '$', reason: `invalid ${kind}` }
+  const path = formatPath(first.path)
+  const facetAt = first.path.findIndex((p) => p === 'facets' || p === 'inputFacets' || p === 'outputFacets')
+  const facetKey = facetAt >= 0 ? first.path[facetAt + 1] : undefined
+  const facet = typeof facetKey === 'string' ? FACET_NAMES[facetKey] : undefined
+  const message = first.message.replace(/^Invalid input: expected \w+, received undefined$/, 'required')
+  return { path, reason: `invalid ${kind}: ${path}: ${message}${facet ? ` (${facet})` : ''}` }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : /^[A-Za-z_$][\w$]*$/.test(String(p)) ? `${acc}.${String(p)}` : `${acc}[${JSON.stringify(String(p))}]`),
+    '$',
+  )
+}
+
+const STARTS: ReadonlySet<RunState> = new Set(['START', 'RUNNING'])
+const ENDS: ReadonlySet<RunState> = new Set(['COMPLETE', 'FAIL', 'ABORT'])
+
+function runEventBatch(e: RunEvent, eventTime: string): Batch {
+  const batch = emptyBatch('openlineage', OL_SCOPE)
+  batch.producedAt = eventTime
+  const parent = e.run.facets?.parent ?? undefined
+  const jobs = jobsOf(e.job, parent)
+  const [self] = jobs
+  if (!self) return batch
+  batch.jobs.push(...jobs)
+  const jobRef = { namespace: self.namespace, name: self.name }
+  const runId = e.run.runId
+  const state: RunState = e.eventType ?? 'OTHER'
+  const run: Run = { runId, job: jobRef, state }
+  if (STARTS.has(state)) run.startedAt = eventTime
+  if (ENDS.has(state)) run.endedAt = eventTime
+  const facets = e.run.facets
+  const nominal = facets?.nominalTime?.nominalStartTime
+  if (nominal) run.nominalTime = normalizeOlTime(nominal, { dateOnly: true })
+  const error = facets?.errorMessage?.message
+  if (error) run.error = error.slice(0, 65536)
+  if (parent) run.parentRunId = parent.run.runId
+  const rows = (e.outputs ?? []).map((o) => o.outputFacets?.outputStatistics?.rowCount)
+  if (rows.some((r) => typeof r === 'number')) {
+    run.rowsAffected = rows.reduce<number>((sum, r) => sum + (typeof r === 'number' && r > 0 ? r : 0), 0)
+  }
+  if (facets) run.facets = dropNulls(facets)
+  batch.runs.push(run)
+  addDatasets(batch, jobRef, isTestJob(e.job), e.inputs ?? [], e.outputs ?? [], { observedAt: eventTime, runId })
+  return batch
+}
+
+function jobEventBatch(e: JobEvent, eventTime: string): Batch {
+  const batch = emptyBatch('openlineage', OL_SCOPE)
+  batch.producedAt = eventTime
+  const jobs = jobsOf(e.job, undefined)
+  batch.jobs.push(...jobs)
+  const self = jobs[0]
+  if (!self) return batch
+  const jobRef = { namespace: self.namespace, name: self.name }
+  addDatasets(batch, jobRef, isTestJob(e.job), e.inputs ?? [], e.outputs ?? [], { observedAt: eventTime })
+  return batch
+}
+
+function datasetEventBatch(e: DatasetEvent, eventTime: string): Batch {
+  const batch = emptyBatch('openlineage', OL_SCOPE)
+  batch.producedAt = eventTime
+  batch.datasets.push(datasetOf(e.dataset))
+  batch.columnEdges.push(...columnEdgesOf(e.dataset))
+  const obs = { observedAt: eventTime }
+  batch.assertions.push(...assertionsOf(e.dataset, obs))
+  batch.metrics.push(...metricsOf(e.dataset, obs))
+  return batch
+}
+
+function addDatasets(
+  batch: Batch,
+  job: { namespace: string; name: string },
+  isTest: boolean,
+  inputs: OlInputDataset[],
+  outputs: OlOutputDataset[],
+  obs: { observedAt: string; runId?: string },
+): void {
+  // A test job observes its inputs; it is quality, not lineage (dbt-ol's `.test` jobs).
+  const lineage = !isTest
+  for (const [direction, list] of [['input', inputs], ['output', outputs]] as const) {
+    for (const ds of list) {
+      batch.datasets.push(datasetOf(ds))
+      if (lineage) batch.edges.push({ job, dataset: { namespace: ds.namespace, name: ds.name }, direction })
+      batch.columnEdges.push(...columnEdgesOf(ds))
+      batch.metrics.push(...metricsOf(ds, obs))
+      if (direction === 'input') batch.assertions.push(...assertionsOf(ds as OlInputDataset, obs))
+    }
+  }
+}
+
+const isTestJob = (job: RunEvent['job']): boolean =>
+  job.facets?.jobType?.jobType?.toUpperCase() === 'TEST'
+
+function dropNulls(facets: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(facets)) if (v !== null && v !== undefined) out[k] = v
+  return out
+}

@@ -1,0 +1,213 @@
+import { z } from 'zod'
+import { normalizeOlTime } from './time.ts'
+
+/*
+ * OpenLineage 2-0-x events, modelled on https://openlineage.io/spec/2-0-2/OpenLineage.json and
+ * spec/facets/*.json: the fields the spec requires are enforced, and the facets we read are checked
+ * against their facet schema. Elsewhere we are as lenient as Marquez: runId need not be a UUID,
+ * eventType may be absent, a time without a zone is UTC, and unknown facets pass through verbatim.
+ */
+
+const Name = z.string().min(1, 'must not be empty').max(4096)
+const Text = z.string().max(1_000_000)
+const Int = z.number().int('must be an integer')
+
+export const OlTimeSchema = z
+  .string()
+  .refine((s) => normalizeOlTime(s) !== undefined, 'expected an ISO-8601 date-time')
+const OlDateSchema = z
+  .string()
+  .refine((s) => normalizeOlTime(s, { dateOnly: true }) !== undefined, 'expected an ISO-8601 date or date-time')
+
+/** Every facet is a BaseFacet: `_producer` and `_schemaURL` are required by the spec. */
+const FACET_BASE = {
+  _producer: z.string({ error: 'required: every facet names its _producer' }).min(1),
+  _schemaURL: z.string({ error: 'required: every facet names its _schemaURL' }).min(1),
+}
+export const FacetSchema = z.looseObject(FACET_BASE)
+const facet = <T extends z.ZodRawShape>(shape: T) => z.looseObject({ ...FACET_BASE, ...shape })
+
+/** A facets map: known facets checked by their schema, any other name kept as a BaseFacet. */
+const facetMap = <T extends Record<string, z.ZodType>>(known: T) => {
+  const shape: Record<string, z.ZodType> = {}
+  for (const [k, s] of Object.entries(known)) shape[k] = s.nullish()
+  return z.object(shape as { [K in keyof T]: z.ZodOptional<z.ZodNullable<T[K]>> }).catchall(FacetSchema.nullable())
+}
+
+const JobRefSchema = z.looseObject({ namespace: Name, name: Name })
+const RunRefSchema = z.looseObject({ runId: Name })
+
+export const ParentRunFacetSchema = facet({
+  run: RunRefSchema,
+  job: JobRefSchema,
+  root: z.looseObject({ run: RunRefSchema, job: JobRefSchema }).optional(),
+})
+export const NominalTimeRunFacetSchema = facet({
+  nominalStartTime: OlDateSchema,
+  nominalEndTime: OlDateSchema.nullish(),
+})
+export const ErrorMessageRunFacetSchema = facet({
+  message: Text,
+  programmingLanguage: z.string(),
+  stackTrace: Text.nullish(),
+})
+
+const OwnersSchema = z.array(z.looseObject({ name: Name, type: z.string().nullish() }))
+export const JobTypeJobFacetSchema = facet({
+  processingType: z.string(),
+  integration: z.string(),
+  jobType: z.string().nullish(),
+})
+const DocumentationFacetSchema = facet({ description: Text })
+const OwnershipFacetSchema = facet({ owners: OwnersSchema.nullish() })
+
+export type SchemaField = { name: string; type?: string | null | undefined; description?: string | null | undefined; fields?: SchemaField[] | null | undefined }
+const SchemaFieldSchema: z.ZodType<SchemaField> = z.lazy(() =>
+  z.looseObject({
+    name: Name,
+    type: z.string().nullish(),
+    description: Text.nullish(),
+    fields: z.array(SchemaFieldSchema).nullish(),
+  }),
+)
+export const SchemaDatasetFacetSchema = facet({ fields: z.array(SchemaFieldSchema).nullish() })
+export const SymlinksDatasetFacetSchema = facet({
+  identifiers: z.array(z.looseObject({ namespace: Name, name: Name, type: z.string() })).nullish(),
+})
+export const LifecycleStateChangeSchema = facet({
+  lifecycleStateChange: z.enum(['ALTER', 'CREATE', 'DROP', 'OVERWRITE', 'RENAME', 'TRUNCATE']),
+  previousIdentifier: z.looseObject({ namespace: Name, name: Name }).nullish(),
+})
+const InputFieldSchema = z.looseObject({
+  namespace: Name,
+  name: Name,
+  field: Name,
+  transformations: z
+    .array(z.looseObject({ type: z.string(), subtype: z.string().nullish(), description: Text.nullish() }))
+    .nullish(),
+})
+export const ColumnLineageFacetSchema = facet({
+  fields: z.record(
+    z.string(),
+    z.looseObject({
+      inputFields: z.array(InputFieldSchema),
+      transformationDescription: Text.nullish(),
+      transformationType: z.string().nullish(),
+    }),
+  ),
+  dataset: z.array(InputFieldSchema).nullish(),
+})
+export const AssertionsFacetSchema = facet({
+  assertions: z.array(
+    z.looseObject({
+      assertion: z.string(),
+      success: z.boolean(),
+      column: z.string().nullish(),
+      severity: z.string().nullish(),
+      name: z.string().nullish(),
+      description: Text.nullish(),
+      expected: z.string().nullish(),
+      actual: z.string().nullish(),
+    }),
+  ),
+})
+const ColumnMetricsSchema = z.record(z.string(), z.looseObject({ nullCount: Int.nullish(), distinctCount: Int.nullish() }))
+/**
+ * The spec requires columnMetrics; OpenLineage 1.0 producers (the fluentd proxy's event_full.json)
+ * sent only rowCount/bytes, so a facet with a rowCount is accepted without it.
+ */
+export const DataQualityMetricsFacetSchema = facet({
+  rowCount: Int.nullish(),
+  bytes: Int.nullish(),
+  fileCount: Int.nullish(),
+  columnMetrics: ColumnMetricsSchema.optional(),
+}).superRefine((f, ctx) => {
+  if (f.columnMetrics === undefined && (f.rowCount === undefined || f.rowCount === null)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['columnMetrics'],
+      message: 'required: DataQualityMetrics needs columnMetrics (or at least a rowCount)',
+    })
+  }
+})
+export const OutputStatisticsFacetSchema = facet({
+  rowCount: Int.nullish(),
+  size: Int.nullish(),
+  fileCount: Int.nullish(),
+})
+const InputStatisticsFacetSchema = facet({ rowCount: Int.nullish(), size: Int.nullish(), fileCount: Int.nullish() })
+
+export const RunFacetsSchema = facetMap({
+  parent: ParentRunFacetSchema,
+  nominalTime: NominalTimeRunFacetSchema,
+  errorMessage: ErrorMessageRunFacetSchema,
+})
+export const JobFacetsSchema = facetMap({
+  jobType: JobTypeJobFacetSchema,
+  documentation: DocumentationFacetSchema,
+  ownership: OwnershipFacetSchema,
+  sql: facet({ query: Text }),
+  sourceCodeLocation: facet({ type: z.string(), url: z.string() }),
+})
+export const DatasetFacetsSchema = facetMap({
+  schema: SchemaDatasetFacetSchema,
+  documentation: DocumentationFacetSchema,
+  ownership: OwnershipFacetSchema,
+  symlinks: SymlinksDatasetFacetSchema,
+  lifecycleStateChange: LifecycleStateChangeSchema,
+  columnLineage: ColumnLineageFacetSchema,
+  dataSource: facet({ name: z.string().nullish(), uri: z.string().nullish() }),
+  version: facet({ datasetVersion: z.string() }),
+  dataQualityAssertions: AssertionsFacetSchema,
+  dataQualityMetrics: DataQualityMetricsFacetSchema,
+})
+export const InputFacetsSchema = facetMap({
+  dataQualityAssertions: AssertionsFacetSchema,
+  dataQualityMetrics: DataQualityMetricsFacetSchema,
+  inputStatistics: InputStatisticsFacetSchema,
+})
+export const OutputFacetsSchema = facetMap({ outputStatistics: OutputStatisticsFacetSchema })
+
+const DatasetShape = { namespace: Name, name: Name, facets: DatasetFacetsSchema.nullish() }
+export const StaticDatasetSchema = z.object(DatasetShape)
+export const InputDatasetSchema = z.object({ ...DatasetShape, inputFacets: InputFacetsSchema.nullish() })
+export const OutputDatasetSchema = z.object({ ...DatasetShape, outputFacets: OutputFacetsSchema.nullish() })
+export const JobSchema = z.object({ namespace: Name, name: Name, facets: JobFacetsSchema.nullish() })
+export const RunSchema = z.object({ runId: Name, facets: RunFacetsSchema.nullish() })
+
+export const EVENT_TYPES = ['START', 'RUNNING', 'COMPLETE', 'ABORT', 'FAIL', 'OTHER'] as const
+
+const BaseEventShape = {
+  eventTime: OlTimeSchema,
+  producer: z.string().min(1),
+  schemaURL: z.string().min(1),
+}
+const LineageShape = {
+  inputs: z.array(InputDatasetSchema).nullish(),
+  outputs: z.array(OutputDatasetSchema).nullish(),
+}
+export const RunEventSchema = z.object({
+  ...BaseEventShape,
+  eventType: z.enum(EVENT_TYPES).nullish(),
+  run: RunSchema,
+  job: JobSchema,
+  ...LineageShape,
+})
+export const JobEventSchema = z.object({ ...BaseEventShape, job: JobSchema, ...LineageShape })
+export const DatasetEventSchema = z.object({ ...BaseEventShape, dataset: StaticDatasetSchema })
+
+export type RunEvent = z.infer<typeof RunEventSchema>
+export type JobEvent = z.infer<typeof JobEventSchema>
+export type DatasetEvent = z.infer<typeof DatasetEventSchema>
+export type OlJob = z.infer<typeof JobSchema>
+export type OlInputDataset = z.infer<typeof InputDatasetSchema>
+export type OlOutputDataset = z.infer<typeof OutputDatasetSchema>
+export type OlDatasetFacets = z.infer<typeof DatasetFacetsSchema>
+export type OlRunFacets = z.infer<typeof RunFacetsSchema>
+
+export const EVENT_KINDS = ['RunEvent', 'JobEvent', 'DatasetEvent'] as const
+export type EventKind = (typeof EVENT_KINDS)[number]
+export type OlEvent =
+  | { kind: 'RunEvent'; event: RunEvent }
+  | { kind: 'JobEvent'; event: JobEvent }
+  | { kind: 'DatasetEvent'; event: DatasetEvent }
