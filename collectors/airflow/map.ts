@@ -1,0 +1,282 @@
+import {
+  emptyBatch,
+  refKey,
+  type Batch,
+  type Dataset,
+  type Edge,
+  type Job,
+  type Ref,
+  type Run,
+  type RunState,
+} from '../batch.ts'
+import { assetRef, tableOf } from './assets.ts'
+import { linkDbt } from './cosmos.ts'
+import { domainOf, type DomainMapping } from './domain.ts'
+import { toSchedule } from './schedule.ts'
+import type {
+  AfAsset,
+  AfAssetEvent,
+  AfDag,
+  AfDagRun,
+  AfImportError,
+  AfTask,
+  AfTaskInstance,
+} from './schema.ts'
+
+/** Everything one poll read from Airflow, already version-free. */
+export type AirflowSnapshot = {
+  scope: string
+  dags: { dag: AfDag; timezone: string | undefined; tasks: AfTask[] }[]
+  runs: AfDagRun[]
+  taskInstances: AfTaskInstance[]
+  assets: AfAsset[]
+  assetEvents: AfAssetEvent[]
+  importErrors: AfImportError[]
+}
+
+export type MapOptions = {
+  /** The Airflow OpenLineage provider's OPENLINEAGE_NAMESPACE; default `default`. */
+  namespace?: string | undefined
+  domainMapping?: DomainMapping | undefined
+  /** Known dbt model names: when given, tasks are linked only to these. */
+  dbtModels?: string[] | undefined
+  /** Explicit task → dbt models, keyed by `dag_id.task_id`. */
+  dbtTaskModels?: Record<string, string[]> | undefined
+  producedAt?: string | undefined
+}
+
+const DAG_RUN_STATES: Record<string, RunState> = {
+  queued: 'START',
+  running: 'RUNNING',
+  success: 'COMPLETE',
+  failed: 'FAIL',
+}
+
+const TASK_STATES: Record<string, RunState> = {
+  scheduled: 'START',
+  queued: 'START',
+  running: 'RUNNING',
+  restarting: 'RUNNING',
+  deferred: 'RUNNING',
+  up_for_retry: 'RUNNING',
+  up_for_reschedule: 'RUNNING',
+  success: 'COMPLETE',
+  failed: 'FAIL',
+  // not this task's failure: root cause must walk on to the upstream task
+  upstream_failed: 'ABORT',
+  removed: 'ABORT',
+  skipped: 'OTHER',
+}
+
+export const dagRunId = (dagId: string, runId: string) => `airflow:${dagId}:${runId}`
+export const taskJobName = (dagId: string, taskId: string) => `${dagId}.${taskId}`
+
+/** Maps one poll's Airflow responses to a batch: DAGs and tasks as jobs, runs, asset lineage. */
+export function mapAirflow(snap: AirflowSnapshot, opts: MapOptions = {}): Batch {
+  const ns = opts.namespace ?? 'default'
+  const batch = emptyBatch('airflow', snap.scope)
+  batch.replaceEdges = true
+  if (opts.producedAt) batch.producedAt = opts.producedAt
+  const dagRef = (dagId: string): Ref => ({ namespace: ns, name: dagId })
+  const taskRef = (dagId: string, taskId: string): Ref => ({
+    namespace: ns,
+    name: taskJobName(dagId, taskId),
+  })
+  const edges = new Map<string, Edge>()
+  const addEdge = (job: Ref, dataset: Ref, direction: Edge['direction']) =>
+    edges.set(`${refKey(job)}\u0000${refKey(dataset)}\u0000${direction}`, {
+      job,
+      dataset,
+      direction,
+    })
+
+  const domains = new Map<string, string | undefined>()
+  for (const { dag } of snap.dags) domains.set(dag.dagId, domainOf(dag, opts.domainMapping))
+
+  const datasets = new Map<string, Dataset>()
+  const byUri = new Map<string, Ref>()
+  const outletTables = new Map<string, string[]>()
+  for (const asset of snap.assets) {
+    const ref = assetRef(asset.uri)
+    if (!ref) {
+      batch.warnings.push(`asset ${asset.uri}: not a URI, skipped`)
+      continue
+    }
+    byUri.set(asset.uri, ref)
+    const producer = asset.producers[0]
+    const domain = producer && domains.get(producer.dagId)
+    datasets.set(refKey(ref), {
+      ...ref,
+      kind: 'asset',
+      externalId: asset.uri,
+      ...(asset.name && asset.name !== asset.uri ? { description: asset.name } : {}),
+      ...(domain ? { domain } : {}),
+    })
+    for (const p of asset.producers) {
+      addEdge(taskRef(p.dagId, p.taskId), ref, 'output')
+      const key = taskJobName(p.dagId, p.taskId)
+      outletTables.set(key, [...(outletTables.get(key) ?? []), tableOf(ref)])
+    }
+    for (const dagId of asset.consumers) addEdge(dagRef(dagId), ref, 'input')
+  }
+  batch.datasets = [...datasets.values()]
+  addEventEdges(snap.assetEvents, byUri, { dagRef, taskRef, addEdge })
+
+  const rendered = new Map<string, Record<string, unknown>>()
+  for (const ti of snap.taskInstances) {
+    if (ti.renderedFields && Object.keys(ti.renderedFields).length > 0) {
+      rendered.set(taskJobName(ti.dagId, ti.taskId), ti.renderedFields)
+    }
+  }
+  const known = opts.dbtModels && new Set(opts.dbtModels)
+  const tablesToDatasets = new Map<string, Ref[]>()
+  for (const d of datasets.values()) {
+    const t = tableOf(d)
+    tablesToDatasets.set(t, [
+      ...(tablesToDatasets.get(t) ?? []),
+      { namespace: d.namespace, name: d.name },
+    ])
+  }
+
+  for (const { dag, timezone, tasks } of snap.dags) {
+    const domain = domains.get(dag.dagId)
+    const owner = dag.owners.join(', ') || undefined
+    batch.jobs.push({
+      ...dagRef(dag.dagId),
+      type: 'airflow_dag',
+      ...(domain ? { domain } : {}),
+      ...(owner ? { owner } : {}),
+      ...(dag.description ? { description: dag.description } : {}),
+      schedule: toSchedule({
+        summary: dag.scheduleSummary,
+        description: dag.timetableDescription,
+        timezone,
+        nextRunAt: dag.nextRunAt,
+        paused: dag.paused,
+      }),
+      meta: { tags: dag.tags, stale: dag.stale, ...(dag.fileloc ? { fileloc: dag.fileloc } : {}) },
+      externalId: dag.dagId,
+    })
+    for (const task of tasks) {
+      const name = taskJobName(dag.dagId, task.taskId)
+      const link = linkDbt({
+        taskId: task.taskId,
+        operator: task.operator,
+        rendered: rendered.get(name),
+        outletTables: outletTables.get(name) ?? [],
+        known,
+        explicit: opts.dbtTaskModels?.[name],
+      })
+      const job: Job = {
+        ...taskRef(dag.dagId, task.taskId),
+        type: 'airflow_task',
+        parent: dagRef(dag.dagId),
+        ...(domain ? { domain } : {}),
+        ...((task.owner ?? owner) ? { owner: task.owner ?? owner } : {}),
+        meta: {
+          ...(task.operator ? { operator: task.operator } : {}),
+          downstreamTaskIds: task.downstream,
+          ...(link.models.length ? { dbtModels: link.models } : {}),
+          ...(link.sources.length ? { dbtSources: link.sources } : {}),
+          ...(link.commands.length ? { dbtCommands: link.commands } : {}),
+        },
+        externalId: name,
+      }
+      batch.jobs.push(job)
+      const builds = link.commands.length === 0 || link.commands.some((c) => c !== 'test')
+      if (!builds) continue
+      for (const model of link.models) {
+        for (const ds of tablesToDatasets.get(model.toLowerCase()) ?? []) addEdge(job, ds, 'output')
+      }
+    }
+  }
+
+  batch.runs = mapRuns(snap.runs, snap.taskInstances, { dagRef, taskRef })
+  batch.edges = [...edges.values()]
+  batch.domains = [...new Set([...domains.values()].filter((d) => d !== undefined))]
+    .sort()
+    .map((name) => ({ name }))
+  for (const e of snap.importErrors) batch.warnings.push(importWarning(e))
+  return batch
+}
+
+type Refs = {
+  dagRef: (dagId: string) => Ref
+  taskRef: (dagId: string, taskId: string) => Ref
+}
+
+function addEventEdges(
+  events: AfAssetEvent[],
+  byUri: Map<string, Ref>,
+  refs: Refs & { addEdge: (job: Ref, ds: Ref, dir: Edge['direction']) => void },
+) {
+  for (const ev of events) {
+    const ref = ev.uri ? byUri.get(ev.uri) : undefined
+    if (!ref) continue
+    if (ev.sourceDagId && ev.sourceTaskId) {
+      refs.addEdge(refs.taskRef(ev.sourceDagId, ev.sourceTaskId), ref, 'output')
+    }
+    for (const t of ev.triggered) refs.addEdge(refs.dagRef(t.dagId), ref, 'input')
+  }
+}
+
+function mapRuns(dagRuns: AfDagRun[], tis: AfTaskInstance[], refs: Refs): Run[] {
+  const runs: Run[] = []
+  const nominal = new Map<string, string | undefined>()
+  for (const r of dagRuns) {
+    const runId = dagRunId(r.dagId, r.runId)
+    const nominalTime = r.logicalDate ?? r.runAfter
+    nominal.set(runId, nominalTime)
+    runs.push({
+      runId,
+      job: refs.dagRef(r.dagId),
+      state: DAG_RUN_STATES[r.state] ?? 'OTHER',
+      ...(r.startDate ? { startedAt: r.startDate } : {}),
+      ...(r.endDate ? { endedAt: r.endDate } : {}),
+      ...(nominalTime ? { nominalTime } : {}),
+      ...(r.state === 'failed' ? { error: `DAG run ${r.runId} of ${r.dagId} failed` } : {}),
+      facets: {
+        airflow: {
+          dagRunId: r.runId,
+          state: r.state,
+          runType: r.runType,
+          triggeredBy: r.triggeredBy,
+        },
+      },
+    })
+  }
+  for (const ti of tis) {
+    if (!ti.state || ti.state === 'none') continue
+    const parentRunId = dagRunId(ti.dagId, ti.runId)
+    const mapped = ti.mapIndex >= 0 ? `:${ti.mapIndex}` : ''
+    const nominalTime = nominal.get(parentRunId)
+    runs.push({
+      runId: `${parentRunId}:${ti.taskId}${mapped}`,
+      job: refs.taskRef(ti.dagId, ti.taskId),
+      state: TASK_STATES[ti.state] ?? 'OTHER',
+      ...(ti.startDate ? { startedAt: ti.startDate } : {}),
+      ...(ti.endDate ? { endedAt: ti.endDate } : {}),
+      ...(nominalTime ? { nominalTime } : {}),
+      ...(ti.state === 'failed'
+        ? { error: `task ${ti.taskId} failed (try ${ti.tryNumber ?? '?'})` }
+        : ti.state === 'upstream_failed'
+          ? { error: `task ${ti.taskId} did not run: an upstream task failed` }
+          : {}),
+      parentRunId,
+      facets: {
+        airflow: {
+          state: ti.state,
+          tryNumber: ti.tryNumber,
+          operator: ti.operator,
+          mapIndex: ti.mapIndex,
+        },
+      },
+    })
+  }
+  return runs
+}
+
+function importWarning(e: AfImportError): string {
+  const lines = (e.stackTrace ?? '').split('\n').filter((l) => l.trim().length > 0)
+  return `Airflow import error in ${e.filename ?? 'an unknown file'}: ${lines.at(-1)?.trim() ?? 'no detail'}`
+}
