@@ -1,0 +1,40 @@
+import type { DimensionResult, ProductEvaluation, Status } from './facts.ts'
+
+export interface StoredEvaluation {
+  evaluatedAt: string
+  score: number
+  status: string
+  dimensions: unknown[]
+}
+
+const fingerprint = (dims: readonly unknown[]): string =>
+  JSON.stringify(
+    dims.map((d) => {
+      const x = d as Partial<DimensionResult>
+      return [x.dimension, x.status, x.reason]
+    }),
+  )
+
+/**
+ * Whether a new evaluation is worth a history row: the status, score or any dimension's status
+ * or reason changed, or the last stored one is older than `everyMs` (a heartbeat), so history
+ * grows with change, not with the evaluation rate.
+ */
+export function shouldStore(prev: StoredEvaluation | undefined, next: ProductEvaluation, everyMs: number): boolean {
+  if (!prev) return true
+  if (prev.status !== next.status || Math.abs(prev.score - next.score) >= 0.5) return true
+  if (fingerprint(prev.dimensions) !== fingerprint(next.dimensions)) return true
+  return Date.parse(next.evaluatedAt) - Date.parse(prev.evaluatedAt) >= everyMs
+}
+
+/** When the current status began: the oldest evaluation of the latest unbroken run of it (history newest first). */
+export function statusSince(historyNewestFirst: readonly { evaluatedAt: string; status: string }[]): { status: Status; since: string } | undefined {
+  const head = historyNewestFirst[0]
+  if (!head) return undefined
+  let since = head.evaluatedAt
+  for (const e of historyNewestFirst) {
+    if (e.status !== head.status) break
+    since = e.evaluatedAt
+  }
+  return { status: head.status as Status, since }
+}

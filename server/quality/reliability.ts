@@ -1,0 +1,40 @@
+import type { DimensionResult, OutputFacts, Status } from './facts.ts'
+import { expectsData, slaNumber, type EffectiveSla } from './sla.ts'
+
+const TERMINAL = new Set(['COMPLETE', 'FAIL', 'ABORT'])
+
+/** Reliability: share of finished producing runs that succeeded within the last `window_days`. */
+export function scoreReliability(outputs: OutputFacts[], sla: EffectiveSla, now: Date): DimensionResult | undefined {
+  const declared = expectsData(sla, 'reliability')
+  const days = slaNumber(sla, 'reliability.window_days') ?? 7
+  const target = slaNumber(sla, 'reliability.min_success_rate') ?? 0.95
+  const floor = slaNumber(sla, 'reliability.breach_below') ?? 0.8
+  const since = now.getTime() - days * 86_400_000
+  const seen = new Set<string>()
+  let ok = 0
+  let total = 0
+  for (const o of outputs) {
+    for (const r of o.runs) {
+      const at = r.endedAt ?? r.startedAt
+      if (!at || !TERMINAL.has(r.state) || Date.parse(at) < since || Date.parse(at) > now.getTime()) continue
+      const k = `${r.jobId}@${at}`
+      if (seen.has(k)) continue
+      seen.add(k)
+      total++
+      if (r.state === 'COMPLETE') ok++
+    }
+  }
+  if (total === 0) {
+    if (!declared) return undefined
+    return { dimension: 'reliability', score: 50, status: 'warn', reason: `no data yet: no producing run finished in the last ${days} days` }
+  }
+  const rate = ok / total
+  const status: Status = rate >= target ? 'ok' : rate >= floor ? 'warn' : 'breach'
+  return {
+    dimension: 'reliability',
+    status,
+    score: Math.round(rate * 100),
+    reason: `${ok} of ${total} producing runs succeeded in the last ${days} days (${Math.round(rate * 100)}%, promised ${Math.round(target * 100)}%)`,
+    detail: { ok, total, rate },
+  }
+}

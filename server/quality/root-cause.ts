@@ -1,0 +1,227 @@
+import type { AssertionFact, DimensionResult, MetricFact, ScheduleFact, Status } from './facts.ts'
+import { hoursText } from './facts.ts'
+import { lastExpectedRun } from './schedule.ts'
+
+export interface RcNode {
+  id: string
+  kind: 'dataset' | 'job'
+  namespace: string
+  name: string
+  domain: string | null
+  /** dataset kind (model, source…) or job type (dbt_model, airflow_task, airflow_dag…) */
+  type: string | null
+  schedule?: ScheduleFact | null
+  lastSuccessAt?: string | null
+  latestRun?: { state: string; at: string | null; error: string | null } | null
+  assertions?: AssertionFact[]
+  freshness?: MetricFact | null
+}
+
+export const LINKS = ['lineage', 'orchestration', 'parent', 'config', 'same-domain'] as const
+export type Link = (typeof LINKS)[number]
+
+/** Data flows source → target: dataset → job (input), job → dataset (output), task → model job, DAG → task. */
+export interface RcEdge {
+  source: string
+  target: string
+  via: Link
+}
+
+export interface RootCauseInput {
+  outputs: string[]
+  nodes: RcNode[]
+  edges: RcEdge[]
+  /** The product's dimensions that are not ok. */
+  dimensions: DimensionResult[]
+  /** Whether failing tests upstream count (the product's tests.upstream is not 'off'). */
+  upstreamTests: boolean
+  /** Recently failed Airflow tasks per domain: suspects for a stale source nobody is linked to. */
+  domainFailures?: RcNode[]
+  graceMs?: number
+}
+
+export interface ChainNode {
+  id: string
+  kind: 'dataset' | 'job'
+  name: string
+  type: string | null
+  domain: string | null
+  /** How this node links to the previous one in the chain. */
+  via?: Link
+  problem?: string
+  status?: Status
+  at?: string | null
+}
+
+export interface RootCause {
+  summary: string
+  culprit: ChainNode
+  /** From the product's output up to the culprit (and the culprit task's DAG last). */
+  chain: ChainNode[]
+  /** 'lineage' when every link is observed lineage or orchestration; 'suspected' when a same-domain guess was used. */
+  confidence: 'lineage' | 'suspected'
+}
+
+type SignalKind = 'test' | 'stale' | 'failed' | 'late'
+interface Signal {
+  kind: SignalKind
+  status: Status
+  at: string | null
+  problem: string
+}
+
+const RELEVANT: Record<DimensionResult['dimension'], SignalKind[]> = {
+  freshness: ['stale', 'failed', 'late'],
+  tests: ['test', 'failed'],
+  volume: ['failed'],
+  schema: [],
+  reliability: ['failed'],
+}
+
+/**
+ * Walks upstream from a product's outputs through lineage and orchestration links and names the
+ * earliest (furthest upstream) failing or late node relevant to what is wrong, with the chain
+ * to it and each node's domain. Undefined when every dimension is ok.
+ */
+export function findRootCause(input: RootCauseInput, now: Date): RootCause | undefined {
+  const bad = input.dimensions.filter((d) => d.status !== 'ok')
+  if (bad.length === 0) return undefined
+  const nodes = new Map(input.nodes.map((n) => [n.id, n]))
+  const edges = [...input.edges, ...suspectLinks(input, nodes)]
+  for (const f of input.domainFailures ?? []) if (!nodes.has(f.id)) nodes.set(f.id, f)
+  const into = new Map<string, RcEdge[]>()
+  for (const e of edges) (into.get(e.target) ?? into.set(e.target, []).get(e.target))?.push(e)
+
+  const relevant = new Set(bad.flatMap((d) => RELEVANT[d.dimension]))
+  const outputs = new Set(input.outputs)
+  const depth = new Map<string, number>()
+  const prev = new Map<string, RcEdge>()
+  let frontier = input.outputs.filter((o) => nodes.has(o))
+  for (const o of frontier) depth.set(o, 0)
+  while (frontier.length > 0) {
+    const next: string[] = []
+    for (const id of frontier) {
+      for (const e of into.get(id) ?? []) {
+        if (depth.has(e.source)) continue
+        // A DAG above its task adds no depth: the task is the more precise culprit.
+        depth.set(e.source, (depth.get(id) ?? 0) + (e.via === 'parent' ? 0 : 1))
+        prev.set(e.source, e)
+        next.push(e.source)
+      }
+    }
+    frontier = next
+  }
+
+  const candidates: { node: RcNode; signal: Signal; depth: number }[] = []
+  for (const [id, d] of depth) {
+    const node = nodes.get(id)
+    if (!node) continue
+    for (const s of signalsOf(node, now, input.graceMs ?? 3_600_000)) {
+      if (!relevant.has(s.kind)) continue
+      if (s.kind === 'test' && !outputs.has(id) && !input.upstreamTests) continue
+      candidates.push({ node, signal: s, depth: d })
+    }
+  }
+  candidates.sort(
+    (a, b) =>
+      b.depth - a.depth ||
+      rank(b.signal.status) - rank(a.signal.status) ||
+      Number(a.node.type === 'airflow_dag') - Number(b.node.type === 'airflow_dag') ||
+      (a.signal.at ?? '').localeCompare(b.signal.at ?? ''),
+  )
+  const top = candidates[0]
+  if (!top) return selfCaused(input, nodes, bad)
+
+  const chain: ChainNode[] = []
+  let at: string | undefined = top.node.id
+  const signalOf = new Map(candidates.map((c) => [c.node.id, c.signal]))
+  while (at !== undefined) {
+    const n = nodes.get(at)
+    const e = prev.get(at)
+    if (n) chain.unshift(chainNode(n, e?.via, signalOf.get(at)))
+    at = e?.target
+  }
+  const parent = edges.find((e) => e.target === top.node.id && e.via === 'parent')
+  const dag = parent ? nodes.get(parent.source) : undefined
+  if (dag && !chain.some((c) => c.id === dag.id)) {
+    const s = signalsOf(dag, now, input.graceMs ?? 3_600_000)[0]
+    chain.push(chainNode(dag, 'parent', s))
+  }
+  const culprit = chainNode(top.node, prev.get(top.node.id)?.via, top.signal)
+  const suspected = chain.some((c) => c.via === 'same-domain')
+  return {
+    summary: `${top.signal.problem} (${top.node.domain ?? 'no domain'} domain${dag ? `, DAG ${dag.name}` : ''})${suspected ? '; linked by domain only, not by lineage' : ''}`,
+    culprit,
+    chain,
+    confidence: suspected ? 'suspected' : 'lineage',
+  }
+}
+
+function signalsOf(n: RcNode, now: Date, graceMs: number): Signal[] {
+  const out: Signal[] = []
+  for (const a of n.assertions ?? []) {
+    if (a.status !== 'fail' && a.status !== 'error' && a.status !== 'warn') continue
+    const status: Status = a.severity === 'error' && a.status !== 'warn' ? 'breach' : 'warn'
+    out.push({ kind: 'test', status, at: a.observedAt, problem: `test ${a.name} ${a.status === 'error' ? 'errored' : 'fails'} on ${n.name}` })
+  }
+  const f = n.freshness
+  if (f && (f.status === 'warn' || f.status === 'error')) {
+    const loaded = Date.parse(f.observedAt) - f.value * 1000
+    out.push({
+      kind: 'stale',
+      status: f.status === 'error' ? 'breach' : 'warn',
+      at: new Date(loaded).toISOString(),
+      problem: `source ${n.name} is stale: last loaded ${hoursText(now.getTime() - loaded)} ago`,
+    })
+  }
+  const r = n.latestRun
+  if (r && r.state === 'FAIL') {
+    const what = n.type === 'airflow_dag' ? 'DAG run' : n.type === 'airflow_task' ? 'task' : 'job'
+    out.push({ kind: 'failed', status: 'breach', at: r.at, problem: `${what} ${n.name} failed${r.at ? ` at ${r.at}` : ''}${r.error ? `: ${r.error.slice(0, 200)}` : ''}` })
+  }
+  const cron = n.schedule?.cron
+  if (cron && !n.schedule?.paused) {
+    const expected = lastExpectedRun(cron, { now, graceMs, timezone: n.schedule?.timezone })
+    const last = n.lastSuccessAt ? Date.parse(n.lastSuccessAt) : undefined
+    if (expected && last !== undefined && last < expected.at.getTime()) {
+      out.push({ kind: 'late', status: 'breach', at: expected.at.toISOString(), problem: `DAG ${n.name} is late: its ${expected.at.toISOString()} run has not succeeded` })
+    }
+  }
+  return out
+}
+
+/** A stale source with no producer is linked to recently failed Airflow tasks of its own domain. */
+function suspectLinks(input: RootCauseInput, nodes: Map<string, RcNode>): RcEdge[] {
+  const produced = new Set(input.edges.map((e) => e.target))
+  const out: RcEdge[] = []
+  for (const n of nodes.values()) {
+    const stale = n.freshness && (n.freshness.status === 'warn' || n.freshness.status === 'error')
+    if (n.kind !== 'dataset' || !stale || produced.has(n.id) || !n.domain) continue
+    for (const f of input.domainFailures ?? []) {
+      if (f.domain === n.domain) out.push({ source: f.id, target: n.id, via: 'same-domain' })
+    }
+  }
+  return out
+}
+
+function selfCaused(input: RootCauseInput, nodes: Map<string, RcNode>, bad: DimensionResult[]): RootCause | undefined {
+  const out = input.outputs.map((o) => nodes.get(o)).find((n) => n !== undefined)
+  if (!out) return undefined
+  const worstDim = [...bad].sort((a, b) => rank(b.status) - rank(a.status) || a.score - b.score)[0]
+  const culprit: ChainNode = { ...chainNode(out, undefined, undefined), problem: `${worstDim?.dimension}: ${worstDim?.reason}`, status: worstDim?.status ?? 'warn' }
+  return { summary: `${culprit.problem} (${out.domain ?? 'no domain'} domain)`, culprit, chain: [culprit], confidence: 'lineage' }
+}
+
+function chainNode(n: RcNode, via: Link | undefined, s: Signal | undefined): ChainNode {
+  return {
+    id: n.id,
+    kind: n.kind,
+    name: n.name,
+    type: n.type,
+    domain: n.domain,
+    ...(via ? { via } : {}),
+    ...(s ? { problem: s.problem, status: s.status, at: s.at } : {}),
+  }
+}
+
+const rank = (s: Status) => (s === 'breach' ? 2 : s === 'warn' ? 1 : 0)
