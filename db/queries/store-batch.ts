@@ -1,26 +1,8 @@
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm'
 import type { Batch, Ref, Run } from '../../collectors/batch.ts'
 import { refKey } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
-import {
-  assertions,
-  batches,
-  checks,
-  columnEdges,
-  datasetAliases,
-  datasets,
-  datasetVersions,
-  domains,
-  jobs,
-  lineageEdges,
-  metrics,
-  productOutputs,
-  products,
-  runs,
-} from '../schema.ts'
-import { chunk, columnsHash, mergeRun } from './merge.ts'
-
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0]
+import { columnsHash, mergeRun } from './merge.ts'
+import { statementsOf, type Statements } from './statements.ts'
 
 export interface StoreResult {
   duplicate: boolean
@@ -39,508 +21,306 @@ export interface StoreOptions {
   keepRaw?: boolean
 }
 
-const excluded = (col: string): SQL => sql.raw(`excluded.${col}`)
-const keep = (col: string, table: string): SQL =>
-  sql.raw(`coalesce(excluded.${col}, "${table}"."${col}")`)
+const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v)
 
 /** Stores one batch in one transaction: all of it, or (on any error) none of it. */
 export function storeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResult {
-  return db.transaction((tx) => {
+  const s = statementsOf(db)
+  return db.transaction(() => {
     const keepRaw = opts.keepRaw ?? true
     if (keepRaw) {
-      const seen = tx
-        .select({ id: batches.id })
-        .from(batches)
-        .where(eq(batches.contentHash, opts.contentHash))
-        .get()
+      const seen = s.batchByHash.get({ hash: opts.contentHash })
       if (seen) return { duplicate: true, batchId: seen.id, counts: {}, datasetIds: [] }
     }
     const now = opts.now
     const counts: Record<string, number> = {}
 
-    for (const part of chunk(batch.domains, 500)) {
-      tx.insert(domains)
-        .values(part.map((d) => ({ ...d, updatedAt: now })))
-        .onConflictDoUpdate({
-          target: domains.name,
-          set: { owner: keep('owner', 'domains'), description: keep('description', 'domains'), updatedAt: now },
-        })
-        .run()
+    for (const d of batch.domains) {
+      s.upsertDomain.run({ name: d.name, owner: orNull(d.owner), description: orNull(d.description), now })
     }
     counts.domains = batch.domains.length
 
-    const dsIds = resolveDatasets(tx, batch, now)
+    const dsIds = resolveDatasets(s, batch, now)
     const dsId = (r: Ref): number => {
       const id = dsIds.get(refKey(r))
       if (id === undefined) throw new Error(`dataset ${r.namespace} ${r.name} was not resolved`)
       return id
     }
     counts.datasets = batch.datasets.length
-    storeVersions(tx, batch, dsId, now)
+    storeVersions(s, batch, dsId, now)
 
-    const jobIds = resolveJobs(tx, batch, now)
+    const jobIds = resolveJobs(s, batch, now)
     const jobId = (r: Ref): number => {
       const id = jobIds.get(refKey(r))
       if (id === undefined) throw new Error(`job ${r.namespace} ${r.name} was not resolved`)
       return id
     }
     counts.jobs = batch.jobs.length
+    counts.runs = storeRuns(s, batch.runs, jobId, now)
 
-    counts.runs = storeRuns(tx, batch.runs, jobId, now)
-
-    if (batch.replaceEdges && batch.jobs.length > 0) {
-      for (const part of chunk(batch.jobs, 5000)) {
-        tx.delete(lineageEdges)
-          .where(inArray(lineageEdges.jobId, part.map(jobId)))
-          .run()
-      }
+    if (batch.replaceEdges) for (const j of batch.jobs) s.deleteEdgesOfJob.run({ jobId: jobId(j) })
+    for (const e of batch.edges) {
+      s.upsertEdge.run({ jobId: jobId(e.job), datasetId: dsId(e.dataset), direction: e.direction, now })
     }
-    const edgeRows = batch.edges.map((e) => ({
-      jobId: jobId(e.job),
-      datasetId: dsId(e.dataset),
-      direction: e.direction,
-      updatedAt: now,
-    }))
-    for (const part of chunk(edgeRows, 2000)) {
-      tx.insert(lineageEdges)
-        .values(part)
-        .onConflictDoUpdate({
-          target: [lineageEdges.jobId, lineageEdges.datasetId, lineageEdges.direction],
-          set: { updatedAt: now },
-        })
-        .run()
-    }
-    counts.edges = edgeRows.length
+    counts.edges = batch.edges.length
 
-    const colRows = batch.columnEdges.map((c) => ({
-      datasetId: dsId(c.dataset),
-      column: c.column,
-      fromDatasetId: dsId(c.from),
-      fromColumn: c.fromColumn,
-      transformation: c.transformation ?? null,
-    }))
-    for (const part of chunk(colRows, 2000)) {
-      tx.insert(columnEdges).values(part).onConflictDoNothing().run()
+    for (const c of batch.columnEdges) {
+      s.insertColumnEdge.run({
+        datasetId: dsId(c.dataset),
+        column: c.column,
+        fromDatasetId: dsId(c.from),
+        fromColumn: c.fromColumn,
+        transformation: orNull(c.transformation),
+      })
     }
-    counts.columnEdges = colRows.length
+    counts.columnEdges = batch.columnEdges.length
 
-    const checkRows = batch.checks.map((c) => ({
-      key: c.key,
-      datasetId: dsId(c.dataset),
-      column: c.column ?? null,
-      kind: c.kind,
-      name: c.name,
-      severity: c.severity,
-      origin: c.origin,
-      updatedAt: now,
-    }))
-    for (const part of chunk(checkRows, 2000)) {
-      tx.insert(checks)
-        .values(part)
-        .onConflictDoUpdate({
-          target: checks.key,
-          set: {
-            datasetId: excluded('dataset_id'),
-            column: excluded('column'),
-            kind: excluded('kind'),
-            name: excluded('name'),
-            severity: excluded('severity'),
-            updatedAt: now,
-          },
-        })
-        .run()
+    for (const c of batch.checks) {
+      s.upsertCheck.run({
+        key: c.key,
+        datasetId: dsId(c.dataset),
+        column: orNull(c.column),
+        kind: c.kind,
+        name: c.name,
+        severity: c.severity,
+        origin: c.origin,
+        now,
+      })
     }
-    counts.checks = checkRows.length
+    counts.checks = batch.checks.length
 
-    const assertionRows = batch.assertions.map((a) => ({
-      key: a.key,
-      datasetId: dsId(a.dataset),
-      column: a.column ?? null,
-      name: a.name,
-      status: a.status,
-      severity: a.severity,
-      failures: a.failures ?? null,
-      message: a.message ?? null,
-      observedAt: a.observedAt,
-      origin: a.origin,
-      runId: a.runId ?? null,
-    }))
-    for (const part of chunk(assertionRows, 1500)) {
-      tx.insert(assertions).values(part).onConflictDoNothing().run()
+    for (const a of batch.assertions) {
+      s.insertAssertion.run({
+        key: a.key,
+        datasetId: dsId(a.dataset),
+        column: orNull(a.column),
+        name: a.name,
+        status: a.status,
+        severity: a.severity,
+        failures: orNull(a.failures),
+        message: orNull(a.message),
+        observedAt: a.observedAt,
+        origin: a.origin,
+        runId: orNull(a.runId),
+      })
     }
-    counts.assertions = assertionRows.length
+    counts.assertions = batch.assertions.length
 
-    const metricRows = batch.metrics.map((m) => ({
-      datasetId: dsId(m.dataset),
-      name: m.name,
-      value: m.value,
-      status: m.status ?? null,
-      detail: m.detail ?? null,
-      observedAt: m.observedAt,
-      runId: m.runId ?? null,
-    }))
-    for (const part of chunk(metricRows, 2000)) {
-      tx.insert(metrics)
-        .values(part)
-        .onConflictDoUpdate({
-          target: [metrics.datasetId, metrics.name, metrics.observedAt],
-          set: { value: excluded('value'), status: excluded('status'), detail: excluded('detail') },
-        })
-        .run()
+    for (const m of batch.metrics) {
+      s.upsertMetric.run({
+        datasetId: dsId(m.dataset),
+        name: m.name,
+        value: m.value,
+        status: orNull(m.status),
+        detail: orNull(m.detail),
+        observedAt: m.observedAt,
+        runId: orNull(m.runId),
+      })
     }
-    counts.metrics = metricRows.length
+    counts.metrics = batch.metrics.length
 
-    for (const p of batch.products) {
-      tx.insert(products)
-        .values({
-          id: p.id,
-          name: p.name,
-          domain: p.domain,
-          owner: p.owner ?? null,
-          description: p.description ?? null,
-          origin: p.origin,
-          sla: p.sla ?? null,
-          updatedAt: now,
-        })
-        .onConflictDoUpdate({
-          target: products.id,
-          set: {
-            name: p.name,
-            domain: p.domain,
-            owner: p.owner ?? null,
-            description: p.description ?? null,
-            origin: p.origin,
-            sla: p.sla ?? null,
-            updatedAt: now,
-          },
-        })
-        .run()
-      tx.delete(productOutputs).where(eq(productOutputs.productId, p.id)).run()
-      const outs = [...new Set(p.outputs.map(dsId))]
-      if (outs.length > 0) {
-        tx.insert(productOutputs)
-          .values(outs.map((datasetId) => ({ productId: p.id, datasetId })))
-          .run()
-      }
+    for (const pr of batch.products) {
+      s.upsertProduct.run({
+        id: pr.id,
+        name: pr.name,
+        domain: pr.domain,
+        owner: orNull(pr.owner),
+        description: orNull(pr.description),
+        origin: pr.origin,
+        sla: orNull(pr.sla),
+        now,
+      })
+      s.deleteProductOutputs.run({ productId: pr.id })
+      for (const o of pr.outputs) s.insertProductOutput.run({ productId: pr.id, datasetId: dsId(o) })
     }
     counts.products = batch.products.length
 
     let batchId: number | null = null
     if (keepRaw) {
-      const row = tx
-        .insert(batches)
-        .values({
-          kind: batch.kind,
-          scope: batch.scope,
-          contentHash: opts.contentHash,
-          receivedAt: now,
-          summary: counts,
-          payload: opts.payload ?? JSON.stringify(batch),
-        })
-        .returning({ id: batches.id })
-        .get()
-      batchId = row.id
+      batchId = s.insertBatch.get({
+        kind: batch.kind,
+        scope: batch.scope,
+        contentHash: opts.contentHash,
+        receivedAt: now,
+        summary: counts,
+        payload: opts.payload ?? JSON.stringify(batch),
+      })?.id ?? null
     }
     return { duplicate: false, batchId, counts, datasetIds: [...new Set(dsIds.values())] }
   })
 }
 
 /** Every dataset the batch mentions gets an id; aliases (symlinks, asset URIs) resolve to one node. */
-function resolveDatasets(tx: Tx, batch: Batch, now: string): Map<string, number> {
-  const refs = new Map<string, Ref>()
-  const add = (r: Ref) => refs.set(refKey(r), r)
-  for (const d of batch.datasets) add(d)
-  for (const e of batch.edges) add(e.dataset)
-  for (const c of batch.columnEdges) {
-    add(c.dataset)
-    add(c.from)
-  }
-  for (const c of batch.checks) add(c.dataset)
-  for (const a of batch.assertions) add(a.dataset)
-  for (const m of batch.metrics) add(m.dataset)
-  for (const p of batch.products) p.outputs.forEach(add)
-
+function resolveDatasets(s: Statements, batch: Batch, now: string): Map<string, number> {
   const ids = new Map<string, number>()
-  const aliasOf = lookupAliases(tx, [...refs.values(), ...batch.datasets.flatMap((d) => d.aliases ?? [])])
+  const aliasTarget = (r: Ref): number | undefined => s.aliasByRef.get(r)?.id
+  const existing = (r: Ref): number | undefined => s.datasetByRef.get(r)?.id
 
-  // A dataset named differently by another producer, whose alias is already a node, is that node.
   const newAliases: { namespace: string; name: string; datasetId: number }[] = []
   for (const d of batch.datasets) {
     const k = refKey(d)
-    const direct = aliasOf.get(k)
-    if (direct !== undefined) {
-      ids.set(k, direct)
+    const viaAlias = aliasTarget(d)
+    if (viaAlias !== undefined) {
+      ids.set(k, viaAlias)
       continue
     }
-    for (const a of d.aliases ?? []) {
-      const target = aliasOf.get(refKey(a)) ?? findDataset(tx, a)
-      if (target !== undefined && !existsDataset(tx, d)) {
-        ids.set(k, target)
-        newAliases.push({ namespace: d.namespace, name: d.name, datasetId: target })
-        break
+    // A dataset named differently by another producer, whose alias is already a node, is that node.
+    if (d.aliases && d.aliases.length > 0 && existing(d) === undefined) {
+      for (const a of d.aliases) {
+        const target = aliasTarget(a) ?? existing(a)
+        if (target !== undefined) {
+          ids.set(k, target)
+          newAliases.push({ namespace: d.namespace, name: d.name, datasetId: target })
+          break
+        }
       }
     }
-  }
-  for (const k of refs.keys()) {
-    const target = aliasOf.get(k)
-    if (!ids.has(k) && target !== undefined) ids.set(k, target)
-  }
-
-  const full = batch.datasets.filter((d) => !ids.has(refKey(d)))
-  for (const part of chunk(full, 500)) {
-    const rows = tx
-      .insert(datasets)
-      .values(
-        part.map((d) => ({
-          namespace: d.namespace,
-          name: d.name,
-          domain: d.domain ?? null,
-          owner: d.owner ?? null,
-          kind: d.kind ?? null,
-          description: d.description ?? null,
-          access: d.access ?? null,
-          contractEnforced: d.contractEnforced ?? null,
-          columns: d.columns ?? null,
-          tags: d.tags ?? null,
-          meta: d.meta ?? null,
-          sourceFile: d.sourceFile ?? null,
-          externalId: d.externalId ?? null,
-          firstSeenAt: now,
-          updatedAt: now,
-        })),
-      )
-      .onConflictDoUpdate({
-        target: [datasets.namespace, datasets.name],
-        set: {
-          domain: keep('domain', 'datasets'),
-          owner: keep('owner', 'datasets'),
-          kind: keep('kind', 'datasets'),
-          description: keep('description', 'datasets'),
-          access: keep('access', 'datasets'),
-          contractEnforced: keep('contract_enforced', 'datasets'),
-          columns: keep('columns', 'datasets'),
-          tags: keep('tags', 'datasets'),
-          meta: keep('meta', 'datasets'),
-          sourceFile: keep('source_file', 'datasets'),
-          externalId: keep('external_id', 'datasets'),
-          updatedAt: now,
-        },
-      })
-      .returning({ id: datasets.id, namespace: datasets.namespace, name: datasets.name })
-      .all()
-    for (const r of rows) if (!ids.has(refKey(r))) ids.set(refKey(r), r.id)
+    if (ids.has(k)) continue
+    const row = s.upsertDataset.get({
+      namespace: d.namespace,
+      name: d.name,
+      domain: orNull(d.domain),
+      owner: orNull(d.owner),
+      kind: orNull(d.kind),
+      description: orNull(d.description),
+      access: orNull(d.access),
+      contractEnforced: orNull(d.contractEnforced),
+      columns: orNull(d.columns),
+      tags: orNull(d.tags),
+      meta: orNull(d.meta),
+      sourceFile: orNull(d.sourceFile),
+      externalId: orNull(d.externalId),
+      now,
+    })
+    if (row) ids.set(k, row.id)
   }
 
-  const bare = [...refs.entries()].filter(([k]) => !ids.has(k)).map(([, r]) => r)
-  for (const part of chunk(bare, 2000)) {
-    const rows = tx
-      .insert(datasets)
-      .values(part.map((r) => ({ namespace: r.namespace, name: r.name, firstSeenAt: now, updatedAt: now })))
-      // A no-op update so RETURNING also yields rows that already existed.
-      .onConflictDoUpdate({ target: [datasets.namespace, datasets.name], set: { namespace: excluded('namespace') } })
-      .returning({ id: datasets.id, namespace: datasets.namespace, name: datasets.name })
-      .all()
-    for (const r of rows) ids.set(refKey(r), r.id)
+  const ensure = (r: Ref) => {
+    const k = refKey(r)
+    if (ids.has(k)) return
+    const id = aliasTarget(r) ?? s.ensureDataset.get({ namespace: r.namespace, name: r.name, now })?.id
+    if (id !== undefined) ids.set(k, id)
   }
+  for (const e of batch.edges) ensure(e.dataset)
+  for (const c of batch.columnEdges) {
+    ensure(c.dataset)
+    ensure(c.from)
+  }
+  for (const c of batch.checks) ensure(c.dataset)
+  for (const a of batch.assertions) ensure(a.dataset)
+  for (const m of batch.metrics) ensure(m.dataset)
+  for (const pr of batch.products) pr.outputs.forEach(ensure)
 
   for (const d of batch.datasets) {
     const id = ids.get(refKey(d))
     if (id === undefined) continue
     for (const a of d.aliases ?? []) {
       // An alias that is itself a node stays a node; only other names point at this one.
-      if (refKey(a) === refKey(d) || aliasOf.has(refKey(a)) || existsDataset(tx, a)) continue
+      if (refKey(a) === refKey(d) || aliasTarget(a) !== undefined || existing(a) !== undefined) continue
       newAliases.push({ ...a, datasetId: id })
     }
   }
-  for (const part of chunk(newAliases, 2000)) {
-    tx.insert(datasetAliases).values(part).onConflictDoNothing().run()
-  }
+  for (const a of newAliases) s.insertAlias.run(a)
   return ids
 }
 
-function lookupAliases(tx: Tx, refs: Ref[]): Map<string, number> {
-  const out = new Map<string, number>()
-  const names = [...new Set(refs.map((r) => r.name))]
-  for (const part of chunk(names, 5000)) {
-    const rows = tx.select().from(datasetAliases).where(inArray(datasetAliases.name, part)).all()
-    for (const r of rows) out.set(refKey(r), r.datasetId)
-  }
-  return out
-}
-
-function findDataset(tx: Tx, r: Ref): number | undefined {
-  return tx
-    .select({ id: datasets.id })
-    .from(datasets)
-    .where(and(eq(datasets.namespace, r.namespace), eq(datasets.name, r.name)))
-    .get()?.id
-}
-
-const existsDataset = (tx: Tx, r: Ref): boolean => findDataset(tx, r) !== undefined
-
-function storeVersions(tx: Tx, batch: Batch, dsId: (r: Ref) => number, now: string): void {
-  const withCols = batch.datasets.filter((d) => d.columns !== undefined && d.columns.length > 0)
-  if (withCols.length === 0) return
+function storeVersions(s: Statements, batch: Batch, dsId: (r: Ref) => number, now: string): void {
   const latest = new Map<number, string>()
-  for (const part of chunk(withCols.map(dsId), 5000)) {
-    const rows = tx
-      .select({ datasetId: datasetVersions.datasetId, hash: datasetVersions.columnsHash })
-      .from(datasetVersions)
-      .where(
-        inArray(
-          datasetVersions.id,
-          tx
-            .select({ id: sql<number>`max(${datasetVersions.id})` })
-            .from(datasetVersions)
-            .where(inArray(datasetVersions.datasetId, part))
-            .groupBy(datasetVersions.datasetId),
-        ),
-      )
-      .all()
-    for (const r of rows) latest.set(r.datasetId, r.hash)
-  }
-  const rows: (typeof datasetVersions.$inferInsert)[] = []
-  for (const d of withCols) {
-    const cols = (d.columns ?? []).map((c) => (c.type === undefined ? { name: c.name } : { name: c.name, type: c.type }))
+  for (const d of batch.datasets) {
+    if (!d.columns || d.columns.length === 0) continue
+    const cols = d.columns.map((c) => (c.type === undefined ? { name: c.name } : { name: c.name, type: c.type }))
     const hash = columnsHash(cols)
-    const id = dsId(d)
-    if (latest.get(id) === hash) continue
-    latest.set(id, hash)
-    rows.push({ datasetId: id, columnsHash: hash, columns: cols, observedAt: batch.producedAt ?? now })
+    const datasetId = dsId(d)
+    const prev = latest.get(datasetId) ?? s.latestVersion.get({ datasetId })?.hash
+    if (prev === hash) continue
+    latest.set(datasetId, hash)
+    s.insertVersion.run({ datasetId, hash, columns: cols, observedAt: batch.producedAt ?? now })
   }
-  for (const part of chunk(rows, 2000)) tx.insert(datasetVersions).values(part).run()
 }
 
-function resolveJobs(tx: Tx, batch: Batch, now: string): Map<string, number> {
+function resolveJobs(s: Statements, batch: Batch, now: string): Map<string, number> {
   const ids = new Map<string, number>()
   const byKey = new Map(batch.jobs.map((j) => [refKey(j), j]))
-  const refs = new Map<string, Ref>()
-  for (const j of batch.jobs) if (j.parent) refs.set(refKey(j.parent), j.parent)
-  for (const r of batch.runs) refs.set(refKey(r.job), r.job)
-  for (const e of batch.edges) refs.set(refKey(e.job), e.job)
 
-  // Parents first, so each level's rows can carry their parent's id.
+  // Parents first, so each row can carry its parent's id.
   const depth = new Map<string, number>()
-  const depthOf = (k: string, seen = new Set<string>()): number => {
+  const depthOf = (k: string, seen: Set<string>): number => {
     const known = depth.get(k)
     if (known !== undefined) return known
-    const j = byKey.get(k)
-    const p = j?.parent ? refKey(j.parent) : undefined
-    const d = p && byKey.has(p) && !seen.has(p) ? depthOf(p, seen.add(k)) + 1 : 0
+    const parent = byKey.get(k)?.parent
+    const pk = parent ? refKey(parent) : undefined
+    const d = pk !== undefined && byKey.has(pk) && !seen.has(pk) ? depthOf(pk, seen.add(k)) + 1 : 0
     depth.set(k, d)
     return d
   }
-  const levels: (typeof batch.jobs)[] = []
-  for (const j of batch.jobs) (levels[depthOf(refKey(j))] ??= []).push(j)
+  const ordered = [...batch.jobs].sort((a, b) => depthOf(refKey(a), new Set()) - depthOf(refKey(b), new Set()))
 
-  const bare = [...refs.entries()].filter(([k]) => !byKey.has(k)).map(([, r]) => r)
-  for (const part of chunk(bare, 2000)) {
-    const rows = tx
-      .insert(jobs)
-      .values(part.map((r) => ({ namespace: r.namespace, name: r.name, type: 'job', updatedAt: now })))
-      .onConflictDoUpdate({ target: [jobs.namespace, jobs.name], set: { namespace: excluded('namespace') } })
-      .returning({ id: jobs.id, namespace: jobs.namespace, name: jobs.name })
-      .all()
-    for (const r of rows) ids.set(refKey(r), r.id)
+  const ensure = (r: Ref) => {
+    const k = refKey(r)
+    if (ids.has(k) || byKey.has(k)) return
+    const id = s.ensureJob.get({ namespace: r.namespace, name: r.name, now })?.id
+    if (id !== undefined) ids.set(k, id)
   }
+  for (const j of batch.jobs) if (j.parent) ensure(j.parent)
 
-  for (const level of levels) {
-    for (const part of chunk(level ?? [], 500)) {
-      const rows = tx
-        .insert(jobs)
-        .values(
-          part.map((j) => ({
-            namespace: j.namespace,
-            name: j.name,
-            domain: j.domain ?? null,
-            owner: j.owner ?? null,
-            type: j.type,
-            parentId: j.parent ? (ids.get(refKey(j.parent)) ?? null) : null,
-            description: j.description ?? null,
-            schedule: j.schedule ?? null,
-            meta: j.meta ?? null,
-            externalId: j.externalId ?? null,
-            updatedAt: now,
-          })),
-        )
-        .onConflictDoUpdate({
-          target: [jobs.namespace, jobs.name],
-          set: {
-            domain: keep('domain', 'jobs'),
-            owner: keep('owner', 'jobs'),
-            type: sql.raw(`case when excluded.type = 'job' then "jobs"."type" else excluded.type end`),
-            parentId: keep('parent_id', 'jobs'),
-            description: keep('description', 'jobs'),
-            schedule: keep('schedule', 'jobs'),
-            meta: keep('meta', 'jobs'),
-            externalId: keep('external_id', 'jobs'),
-            updatedAt: now,
-          },
-        })
-        .returning({ id: jobs.id, namespace: jobs.namespace, name: jobs.name })
-        .all()
-      for (const r of rows) ids.set(refKey(r), r.id)
-    }
+  for (const j of ordered) {
+    const row = s.upsertJob.get({
+      namespace: j.namespace,
+      name: j.name,
+      domain: orNull(j.domain),
+      owner: orNull(j.owner),
+      type: j.type,
+      parentId: j.parent ? orNull(ids.get(refKey(j.parent))) : null,
+      description: orNull(j.description),
+      schedule: orNull(j.schedule),
+      meta: orNull(j.meta),
+      externalId: orNull(j.externalId),
+      now,
+    })
+    if (row) ids.set(refKey(j), row.id)
   }
+  for (const r of batch.runs) ensure(r.job)
+  for (const e of batch.edges) ensure(e.job)
   return ids
 }
 
-function storeRuns(tx: Tx, batchRuns: Run[], jobId: (r: Ref) => number, now: string): number {
-  if (batchRuns.length === 0) return 0
+function storeRuns(s: Statements, batchRuns: Run[], jobId: (r: Ref) => number, now: string): number {
   const merged = new Map<string, Run>()
-  const jobOf = new Map(batchRuns.map((r) => [r.runId, r.job]))
-  for (const part of chunk([...new Set(batchRuns.map((r) => r.runId))], 5000)) {
-    const rows = tx.select().from(runs).where(inArray(runs.runId, part)).all()
-    for (const r of rows) {
-      merged.set(r.runId, {
-        runId: r.runId,
-        job: jobOf.get(r.runId) ?? { namespace: '', name: '' },
-        state: r.state as Run['state'],
-        startedAt: r.startedAt ?? undefined,
-        endedAt: r.endedAt ?? undefined,
-        nominalTime: r.nominalTime ?? undefined,
-        error: r.error ?? undefined,
-        rowsAffected: r.rowsAffected ?? undefined,
-        parentRunId: r.parentRunId ?? undefined,
-        facets: r.facets ?? undefined,
-      })
-    }
-  }
   for (const r of batchRuns) {
-    const prev = merged.get(r.runId)
+    let prev = merged.get(r.runId)
+    if (!prev) {
+      const row = s.runByRunId.get({ runId: r.runId })
+      if (row) {
+        prev = {
+          runId: row.runId,
+          job: r.job,
+          state: row.state as Run['state'],
+          startedAt: row.startedAt ?? undefined,
+          endedAt: row.endedAt ?? undefined,
+          nominalTime: row.nominalTime ?? undefined,
+          error: row.error ?? undefined,
+          rowsAffected: row.rowsAffected ?? undefined,
+          parentRunId: row.parentRunId ?? undefined,
+          facets: row.facets ?? undefined,
+        }
+      }
+    }
     merged.set(r.runId, prev ? mergeRun(prev, r) : r)
   }
-  const rows = [...merged.values()].map((r) => ({
-    runId: r.runId,
-    jobId: jobId(r.job),
-    state: r.state,
-    startedAt: r.startedAt ?? null,
-    endedAt: r.endedAt ?? null,
-    nominalTime: r.nominalTime ?? null,
-    error: r.error ?? null,
-    rowsAffected: r.rowsAffected ?? null,
-    parentRunId: r.parentRunId ?? null,
-    facets: r.facets ?? null,
-    updatedAt: now,
-  }))
-  for (const part of chunk(rows, 800)) {
-    tx.insert(runs)
-      .values(part)
-      .onConflictDoUpdate({
-        target: runs.runId,
-        set: {
-          state: excluded('state'),
-          startedAt: excluded('started_at'),
-          endedAt: excluded('ended_at'),
-          nominalTime: excluded('nominal_time'),
-          error: excluded('error'),
-          rowsAffected: excluded('rows_affected'),
-          parentRunId: excluded('parent_run_id'),
-          facets: excluded('facets'),
-          updatedAt: now,
-        },
-      })
-      .run()
+  for (const r of merged.values()) {
+    s.upsertRun.run({
+      runId: r.runId,
+      jobId: jobId(r.job),
+      state: r.state,
+      startedAt: orNull(r.startedAt),
+      endedAt: orNull(r.endedAt),
+      nominalTime: orNull(r.nominalTime),
+      error: orNull(r.error),
+      rowsAffected: orNull(r.rowsAffected),
+      parentRunId: orNull(r.parentRunId),
+      facets: orNull(r.facets),
+      now,
+    })
   }
-  return rows.length
+  return merged.size
 }

@@ -16,7 +16,7 @@ if (task === 'parse') {
 } else if (task === 'collect') {
   const db = openDb(dbFile)
   const t1 = performance.now()
-  const batch = await readDbtTarget(dir, {})
+  const batch = await readDbtTarget(dir, { namespace: 'duckdb:///bench/mesh.duckdb' })
   const t2 = performance.now()
   const r = ingestBatch({ db }, batch)
   detail = `read+map ${Math.round(t2 - t1)} ms, store ${Math.round(performance.now() - t2)} ms; ${JSON.stringify(r.counts)}`
@@ -24,4 +24,5 @@ if (task === 'parse') {
   throw new Error(`unknown task ${task}`)
 }
 const ms = performance.now() - t0
-process.stdout.write(`${JSON.stringify({ ms, maxRssBytes: process.resourceUsage().maxRSS * 1024, detail })}\n`)
+const cpu = process.cpuUsage()
+process.stdout.write(`${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssBytes: process.resourceUsage().maxRSS * 1024, detail })}\n`)

@@ -1,0 +1,316 @@
+import { and, eq, sql } from 'drizzle-orm'
+import type { Db } from '../client.ts'
+import {
+  assertions,
+  batches,
+  checks,
+  columnEdges,
+  datasetAliases,
+  datasets,
+  datasetVersions,
+  domains,
+  jobs,
+  lineageEdges,
+  metrics,
+  productOutputs,
+  products,
+  runs,
+} from '../schema.ts'
+
+// Ingest runs one prepared statement per row: building a multi-row insert with drizzle's query
+// builder costs more (query text, params, garbage) than SQLite spends executing it.
+const p = sql.placeholder
+const excluded = (col: string) => sql.raw(`excluded.${col}`)
+const keep = (table: string, col: string) => sql.raw(`coalesce(excluded.${col}, "${table}"."${col}")`)
+
+function prepareAll(db: Db) {
+  return {
+    batchByHash: db
+      .select({ id: batches.id })
+      .from(batches)
+      .where(eq(batches.contentHash, p('hash')))
+      .prepare(),
+    insertBatch: db
+      .insert(batches)
+      .values({
+        kind: p('kind'),
+        scope: p('scope'),
+        contentHash: p('contentHash'),
+        receivedAt: p('receivedAt'),
+        summary: p('summary'),
+        payload: p('payload'),
+      })
+      .returning({ id: batches.id })
+      .prepare(),
+    upsertDomain: db
+      .insert(domains)
+      .values({ name: p('name'), owner: p('owner'), description: p('description'), updatedAt: p('now') })
+      .onConflictDoUpdate({
+        target: domains.name,
+        set: { owner: keep('domains', 'owner'), description: keep('domains', 'description'), updatedAt: excluded('updated_at') },
+      })
+      .prepare(),
+    aliasByRef: db
+      .select({ id: datasetAliases.datasetId })
+      .from(datasetAliases)
+      .where(and(eq(datasetAliases.namespace, p('namespace')), eq(datasetAliases.name, p('name'))))
+      .prepare(),
+    datasetByRef: db
+      .select({ id: datasets.id })
+      .from(datasets)
+      .where(and(eq(datasets.namespace, p('namespace')), eq(datasets.name, p('name'))))
+      .prepare(),
+    insertAlias: db
+      .insert(datasetAliases)
+      .values({ namespace: p('namespace'), name: p('name'), datasetId: p('datasetId') })
+      .onConflictDoNothing()
+      .prepare(),
+    upsertDataset: db
+      .insert(datasets)
+      .values({
+        namespace: p('namespace'),
+        name: p('name'),
+        domain: p('domain'),
+        owner: p('owner'),
+        kind: p('kind'),
+        description: p('description'),
+        access: p('access'),
+        contractEnforced: p('contractEnforced'),
+        columns: p('columns'),
+        tags: p('tags'),
+        meta: p('meta'),
+        sourceFile: p('sourceFile'),
+        externalId: p('externalId'),
+        firstSeenAt: p('now'),
+        updatedAt: p('now'),
+      })
+      .onConflictDoUpdate({
+        target: [datasets.namespace, datasets.name],
+        set: {
+          domain: keep('datasets', 'domain'),
+          owner: keep('datasets', 'owner'),
+          kind: keep('datasets', 'kind'),
+          description: keep('datasets', 'description'),
+          access: keep('datasets', 'access'),
+          contractEnforced: keep('datasets', 'contract_enforced'),
+          columns: keep('datasets', 'columns'),
+          tags: keep('datasets', 'tags'),
+          meta: keep('datasets', 'meta'),
+          sourceFile: keep('datasets', 'source_file'),
+          externalId: keep('datasets', 'external_id'),
+          updatedAt: excluded('updated_at'),
+        },
+      })
+      .returning({ id: datasets.id })
+      .prepare(),
+    // A no-op update so RETURNING also yields a row that already existed.
+    ensureDataset: db
+      .insert(datasets)
+      .values({ namespace: p('namespace'), name: p('name'), firstSeenAt: p('now'), updatedAt: p('now') })
+      .onConflictDoUpdate({ target: [datasets.namespace, datasets.name], set: { namespace: excluded('namespace') } })
+      .returning({ id: datasets.id })
+      .prepare(),
+    latestVersion: db
+      .select({ hash: datasetVersions.columnsHash })
+      .from(datasetVersions)
+      .where(eq(datasetVersions.datasetId, p('datasetId')))
+      .orderBy(sql`${datasetVersions.id} desc`)
+      .limit(1)
+      .prepare(),
+    insertVersion: db
+      .insert(datasetVersions)
+      .values({ datasetId: p('datasetId'), columnsHash: p('hash'), columns: p('columns'), observedAt: p('observedAt') })
+      .prepare(),
+    ensureJob: db
+      .insert(jobs)
+      .values({ namespace: p('namespace'), name: p('name'), type: 'job', updatedAt: p('now') })
+      .onConflictDoUpdate({ target: [jobs.namespace, jobs.name], set: { namespace: excluded('namespace') } })
+      .returning({ id: jobs.id })
+      .prepare(),
+    upsertJob: db
+      .insert(jobs)
+      .values({
+        namespace: p('namespace'),
+        name: p('name'),
+        domain: p('domain'),
+        owner: p('owner'),
+        type: p('type'),
+        parentId: p('parentId'),
+        description: p('description'),
+        schedule: p('schedule'),
+        meta: p('meta'),
+        externalId: p('externalId'),
+        updatedAt: p('now'),
+      })
+      .onConflictDoUpdate({
+        target: [jobs.namespace, jobs.name],
+        set: {
+          domain: keep('jobs', 'domain'),
+          owner: keep('jobs', 'owner'),
+          type: sql.raw(`case when excluded.type = 'job' then "jobs"."type" else excluded.type end`),
+          parentId: keep('jobs', 'parent_id'),
+          description: keep('jobs', 'description'),
+          schedule: keep('jobs', 'schedule'),
+          meta: keep('jobs', 'meta'),
+          externalId: keep('jobs', 'external_id'),
+          updatedAt: excluded('updated_at'),
+        },
+      })
+      .returning({ id: jobs.id })
+      .prepare(),
+    runByRunId: db.select().from(runs).where(eq(runs.runId, p('runId'))).prepare(),
+    upsertRun: db
+      .insert(runs)
+      .values({
+        runId: p('runId'),
+        jobId: p('jobId'),
+        state: p('state'),
+        startedAt: p('startedAt'),
+        endedAt: p('endedAt'),
+        nominalTime: p('nominalTime'),
+        error: p('error'),
+        rowsAffected: p('rowsAffected'),
+        parentRunId: p('parentRunId'),
+        facets: p('facets'),
+        updatedAt: p('now'),
+      })
+      .onConflictDoUpdate({
+        target: runs.runId,
+        set: {
+          jobId: excluded('job_id'),
+          state: excluded('state'),
+          startedAt: excluded('started_at'),
+          endedAt: excluded('ended_at'),
+          nominalTime: excluded('nominal_time'),
+          error: excluded('error'),
+          rowsAffected: excluded('rows_affected'),
+          parentRunId: excluded('parent_run_id'),
+          facets: excluded('facets'),
+          updatedAt: excluded('updated_at'),
+        },
+      })
+      .prepare(),
+    deleteEdgesOfJob: db.delete(lineageEdges).where(eq(lineageEdges.jobId, p('jobId'))).prepare(),
+    upsertEdge: db
+      .insert(lineageEdges)
+      .values({ jobId: p('jobId'), datasetId: p('datasetId'), direction: p('direction'), updatedAt: p('now') })
+      .onConflictDoUpdate({
+        target: [lineageEdges.jobId, lineageEdges.datasetId, lineageEdges.direction],
+        set: { updatedAt: excluded('updated_at') },
+      })
+      .prepare(),
+    insertColumnEdge: db
+      .insert(columnEdges)
+      .values({
+        datasetId: p('datasetId'),
+        column: p('column'),
+        fromDatasetId: p('fromDatasetId'),
+        fromColumn: p('fromColumn'),
+        transformation: p('transformation'),
+      })
+      .onConflictDoNothing()
+      .prepare(),
+    upsertCheck: db
+      .insert(checks)
+      .values({
+        key: p('key'),
+        datasetId: p('datasetId'),
+        column: p('column'),
+        kind: p('kind'),
+        name: p('name'),
+        severity: p('severity'),
+        origin: p('origin'),
+        updatedAt: p('now'),
+      })
+      .onConflictDoUpdate({
+        target: checks.key,
+        set: {
+          datasetId: excluded('dataset_id'),
+          column: excluded('column'),
+          kind: excluded('kind'),
+          name: excluded('name'),
+          severity: excluded('severity'),
+          updatedAt: excluded('updated_at'),
+        },
+      })
+      .prepare(),
+    insertAssertion: db
+      .insert(assertions)
+      .values({
+        key: p('key'),
+        datasetId: p('datasetId'),
+        column: p('column'),
+        name: p('name'),
+        status: p('status'),
+        severity: p('severity'),
+        failures: p('failures'),
+        message: p('message'),
+        observedAt: p('observedAt'),
+        origin: p('origin'),
+        runId: p('runId'),
+      })
+      .onConflictDoNothing()
+      .prepare(),
+    upsertMetric: db
+      .insert(metrics)
+      .values({
+        datasetId: p('datasetId'),
+        name: p('name'),
+        value: p('value'),
+        status: p('status'),
+        detail: p('detail'),
+        observedAt: p('observedAt'),
+        runId: p('runId'),
+      })
+      .onConflictDoUpdate({
+        target: [metrics.datasetId, metrics.name, metrics.observedAt],
+        set: { value: excluded('value'), status: excluded('status'), detail: excluded('detail') },
+      })
+      .prepare(),
+    upsertProduct: db
+      .insert(products)
+      .values({
+        id: p('id'),
+        name: p('name'),
+        domain: p('domain'),
+        owner: p('owner'),
+        description: p('description'),
+        origin: p('origin'),
+        sla: p('sla'),
+        updatedAt: p('now'),
+      })
+      .onConflictDoUpdate({
+        target: products.id,
+        set: {
+          name: excluded('name'),
+          domain: excluded('domain'),
+          owner: excluded('owner'),
+          description: excluded('description'),
+          origin: excluded('origin'),
+          sla: excluded('sla'),
+          updatedAt: excluded('updated_at'),
+        },
+      })
+      .prepare(),
+    deleteProductOutputs: db.delete(productOutputs).where(eq(productOutputs.productId, p('productId'))).prepare(),
+    insertProductOutput: db
+      .insert(productOutputs)
+      .values({ productId: p('productId'), datasetId: p('datasetId') })
+      .onConflictDoNothing()
+      .prepare(),
+  }
+}
+
+export type Statements = ReturnType<typeof prepareAll>
+
+const cache = new WeakMap<Db, Statements>()
+
+/** The ingest statements of one connection, prepared once. */
+export function statementsOf(db: Db): Statements {
+  let s = cache.get(db)
+  if (!s) {
+    s = prepareAll(db)
+    cache.set(db, s)
+  }
+  return s
+}
