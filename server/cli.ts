@@ -3,6 +3,7 @@ import { CollectorError } from '../collectors/batch.ts'
 import { registerCollectDbt } from './commands/collect-dbt.ts'
 import { registerExport } from './commands/export.ts'
 import { registerServe } from './commands/serve.ts'
+import { registerToken } from './commands/token.ts'
 import { UsageError } from './commands/shared.ts'
 import { InvalidBatchError } from './ingest.ts'
 import { redact } from './log.ts'
@@ -20,6 +21,7 @@ const collect = program
 registerServe(program)
 registerCollectDbt(collect)
 registerExport(program)
+registerToken(program)
 
 try {
   await program.parseAsync(process.argv)

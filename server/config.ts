@@ -1,4 +1,10 @@
 import { z } from 'zod'
+import { AUTH_MODES, type AuthSettings } from './auth.ts'
+import { DEFAULT_LIMITS, type BodyLimits } from './body.ts'
+
+const Flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
 
 export const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -6,6 +12,17 @@ export const EnvSchema = z.object({
   MESHWATCH_DB: z.string().min(1).default('./data/meshwatch.db'),
   MESHWATCH_CONFIG: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** auto: tokens are required as soon as one exists; required: always; off: never (local use only). */
+  MESHWATCH_AUTH: z.enum(AUTH_MODES).default('auto'),
+  /** GET routes (and so the web view) without a token. */
+  MESHWATCH_PUBLIC_READ: Flag.default(false),
+  MESHWATCH_MAX_BODY_BYTES: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxBytes),
+  MESHWATCH_MAX_DECOMPRESSED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_LIMITS.maxDecompressedBytes),
+  MESHWATCH_MAX_JSON_DEPTH: z.coerce.number().int().min(2).max(1000).default(DEFAULT_LIMITS.maxDepth),
 })
 export type Env = z.infer<typeof EnvSchema>
 
@@ -20,3 +37,13 @@ export function loadConfig(env: Record<string, string | undefined>):
     message: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
   }
 }
+
+/** The auth and body-limit parts of the settings, as createApp's deps take them. */
+export const securityOf = (env: Env): { auth: AuthSettings; limits: BodyLimits } => ({
+  auth: { mode: env.MESHWATCH_AUTH, publicRead: env.MESHWATCH_PUBLIC_READ },
+  limits: {
+    maxBytes: env.MESHWATCH_MAX_BODY_BYTES,
+    maxDecompressedBytes: env.MESHWATCH_MAX_DECOMPRESSED_BYTES,
+    maxDepth: env.MESHWATCH_MAX_JSON_DEPTH,
+  },
+})

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts'
+import type { AuthSettings } from './auth.ts'
 import type { BodyLimits } from './body.ts'
 import type { IngestResult } from './ingest.ts'
 
@@ -17,6 +18,8 @@ export interface Deps {
   onIngest?: (result: IngestResult) => void
   /** Request body limits (bytes, decompressed bytes, JSON depth); defaults in body.ts. */
   limits?: Partial<BodyLimits>
+  /** Token enforcement (MESHWATCH_AUTH, MESHWATCH_PUBLIC_READ); default: required once a token exists. */
+  auth?: AuthSettings
 }
 
 export const SILENT: Logger = { info() {}, warn() {}, error() {} }

@@ -6,8 +6,11 @@ import { Hono } from 'hono'
 import { openDb, type Db } from '../db/client.ts'
 import { isEmpty } from '../db/queries/admin.ts'
 import { createApp } from './app.ts'
+import type { AuthSettings } from './auth.ts'
+import type { BodyLimits } from './body.ts'
 import type { Deps, Logger } from './deps.ts'
 import { loadDemo } from './demo.ts'
+import { handleError, notFoundOrMethod } from './fallback.ts'
 
 export interface ServeOptions {
   dbFile: string
@@ -15,6 +18,8 @@ export interface ServeOptions {
   host: string
   demo: boolean
   log: Logger
+  auth?: AuthSettings
+  limits?: Partial<BodyLimits>
 }
 
 const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -22,7 +27,7 @@ const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url))
 /** Opens the store (migrating it), loads the demo mesh into an empty one, and serves the API and page. */
 export async function startServer(opts: ServeOptions): Promise<{ server: ServerType; db: Db; url: string }> {
   const db = openDb(opts.dbFile)
-  const deps: Deps = { db, log: opts.log }
+  const deps: Deps = { db, log: opts.log, auth: opts.auth, limits: opts.limits }
   if (opts.demo && isEmpty(db)) {
     const r = await loadDemo(deps)
     opts.log.info(`loaded the demo mesh: ${r.summary}`, { db: opts.dbFile })
@@ -32,11 +37,15 @@ export async function startServer(opts: ServeOptions): Promise<{ server: ServerT
   if (existsSync(WEB_DIST)) {
     root.use('/assets/*', serveStatic({ root: WEB_DIST }))
     root.route('/', api)
+    // An unknown /api path is a JSON 404/405, not the page.
+    root.all('/api/*', notFoundOrMethod(() => root.routes))
     // Deep links (/products/:id, /lineage?node=…) all load the single page.
     root.get('*', serveStatic({ root: WEB_DIST, path: 'index.html' }))
   } else {
     root.route('/', api)
   }
+  root.notFound(notFoundOrMethod(() => root.routes))
+  root.onError(handleError(opts.log))
   return await new Promise((resolve) => {
     const server = serve({ fetch: root.fetch, port: opts.port, hostname: opts.host }, (info) => {
       const url = `http://${opts.host}:${info.port}`

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { loadConfig } from '../config.ts'
+import { loadConfig, securityOf } from '../config.ts'
 import { createLogger } from '../log.ts'
 import { startServer } from '../main.ts'
 import { UsageError } from './shared.ts'
@@ -22,6 +22,7 @@ export function registerServe(program: Command): void {
         host: cfg.env.HOST,
         demo: o.demo,
         log,
+        ...securityOf(cfg.env),
       })
       const stop = () => server.close(() => process.exit(0))
       process.once('SIGINT', stop)

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import type { Deps } from '../deps.ts'
+import { assertCanWrite } from '../authz.ts'
 import { readJsonBody } from '../body.ts'
 import { errorBody } from '../errors.ts'
 import { ingestBatch, InvalidBatchError, parseBatch } from '../ingest.ts'
@@ -10,6 +11,7 @@ export const batchRoutes = (deps: Deps) =>
     const raw = await readJsonBody(c, deps.limits)
     try {
       const batch = parseBatch(raw)
+      assertCanWrite(c, deps.db, batch)
       const r = ingestBatch(deps, batch)
       return c.json(
         { batchId: r.batchId, duplicate: r.duplicate, counts: r.counts, warnings: batch.warnings },

@@ -1,0 +1,75 @@
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { CollectorError } from '../collectors/batch.ts'
+import type { Logger } from './deps.ts'
+import { errorBody } from './errors.ts'
+import { redact } from './log.ts'
+
+interface RouteInfo {
+  method: string
+  path: string
+}
+
+const patternOf = (path: string): RegExp =>
+  new RegExp(
+    `^${path
+      .split('/')
+      .map((seg) => {
+        if (seg === '*') return '.*'
+        if (seg.startsWith(':')) return seg.endsWith('?') ? '[^/]*' : '[^/]+'
+        return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      })
+      .join('/')}/?$`,
+  )
+
+/** 405 with `Allow` when the path exists for other methods, else 404; both in the API's JSON shape. */
+export function notFoundOrMethod(routes: () => readonly RouteInfo[]): NotFoundHandler {
+  return (c) => {
+    const allowed = new Set<string>()
+    for (const r of routes()) {
+      if (r.method === 'ALL' || r.path.endsWith('*')) continue
+      if (patternOf(r.path).test(c.req.path)) allowed.add(r.method)
+    }
+    if (allowed.size > 0 && !allowed.has(c.req.method)) {
+      c.header('Allow', [...allowed].sort().join(', '))
+      return c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}`), 405)
+    }
+    return c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404)
+  }
+}
+
+/**
+ * The app's one error handler: our JSON HTTPExceptions pass through, Hono's own (text) ones are
+ * re-shaped to JSON, SQLITE_BUSY is a 503 to retry, and anything else is a generic 500 that is
+ * logged (redacted, no stack in the response).
+ */
+export function handleError(log: Logger): ErrorHandler {
+  return (err, c) => {
+    if (err instanceof HTTPException) {
+      if (err.res?.headers.get('content-type')?.includes('application/json')) return err.getResponse()
+      return c.json(errorBody(codeOf(err.status), redact(err.message || 'request refused')), err.status as ContentfulStatusCode)
+    }
+    if (err instanceof CollectorError) return c.json(errorBody('invalid_input', err.message), 422)
+    if (isBusy(err)) {
+      c.header('Retry-After', '1')
+      return c.json(errorBody('busy', 'the store is busy; retry shortly'), 503)
+    }
+    log.error('unhandled error', { method: c.req.method, path: c.req.path, error: describe(err) })
+    return c.json(errorBody('internal', 'internal error'), 500)
+  }
+}
+
+const codeOf = (status: number): string =>
+  ({ 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 413: 'payload_too_large' })[
+    status
+  ] ?? (status >= 500 ? 'internal' : 'bad_request')
+
+const describe = (err: Error): string => `${err.name}: ${err.message}`
+
+export const isBusy = (err: Error): boolean =>
+  'code' in err && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED' || err.code === 'SQLITE_BUSY_SNAPSHOT')
+
+/** For code that answers outside a route (e.g. the static-page fallback of main.ts). */
+export const jsonNotFound = (c: Context) =>
+  c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404)
