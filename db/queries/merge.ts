@@ -11,15 +11,15 @@ export function columnsHash(cols: { name: string; type?: string }[]): string {
   return createHash('sha256').update(JSON.stringify(cols)).digest('hex').slice(0, 32)
 }
 
-const TERMINAL: ReadonlySet<RunState> = new Set(['COMPLETE', 'FAIL', 'ABORT'])
+const RANK: Record<RunState, number> = { OTHER: 0, START: 1, RUNNING: 2, COMPLETE: 3, FAIL: 3, ABORT: 3 }
 
 /**
  * Folds a later-received observation of a run into what is known. Tolerates out-of-order delivery:
- * a START arriving after COMPLETE does not reopen the run; facets of the same name are replaced.
+ * a START arriving after COMPLETE (or RUNNING) does not reopen the run, OTHER never changes the state; facets of the same name are replaced.
  */
 export function mergeRun(prev: Run, next: Run): Run {
-  const state =
-    TERMINAL.has(prev.state) && !TERMINAL.has(next.state) ? prev.state : next.state
+  // Later-received wins only when it moves the run forward: OTHER carries metadata, not a transition.
+  const state = RANK[next.state] >= RANK[prev.state] ? next.state : prev.state
   const facets =
     prev.facets || next.facets ? { ...(prev.facets ?? {}), ...(next.facets ?? {}) } : undefined
   return {

@@ -1,0 +1,191 @@
+import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm'
+import type { Assertion, Batch } from '../../collectors/batch.ts'
+import type { Db } from '../client.ts'
+import { batches, checks, rawEvents } from '../schema.ts'
+import { findDataset } from './catalog.ts'
+import { chunk } from './merge.ts'
+import { storeBatch } from './store-batch.ts'
+
+/** One validated OpenLineage event, ready to keep: its raw body and the batch it implies. */
+export interface RawEventInput {
+  eventHash: string
+  kind: string
+  runId: string | null
+  jobNamespace: string | null
+  jobName: string | null
+  eventType: string | null
+  /** The producer's eventTime verbatim (its precision and zone kept). */
+  eventTime: string
+  payload: string
+  batch: Batch
+}
+
+export interface RawStoreResult {
+  /** Per input, in order: true when it was new, false when the same event was already kept. */
+  stored: boolean[]
+  counts: Record<string, number>
+  datasetIds: number[]
+}
+
+/**
+ * Keeps the raw events (deduplicated by hash, append-only) and stores the lineage they imply,
+ * all in ONE transaction: either every new event and its derivations are kept, or none.
+ */
+export function storeRawEvents(db: Db, items: readonly RawEventInput[], now: string): RawStoreResult {
+  return db.transaction((tx) => {
+    const stored: boolean[] = []
+    const fresh: Batch[] = []
+    const seen = new Set<string>()
+    for (const part of chunk(items, 500)) {
+      const rows = tx
+        .insert(rawEvents)
+        .values(
+          part.map((i) => ({
+            eventHash: i.eventHash,
+            kind: i.kind,
+            runId: i.runId,
+            jobNamespace: i.jobNamespace,
+            jobName: i.jobName,
+            eventType: i.eventType,
+            eventTime: i.eventTime,
+            receivedAt: now,
+            payload: i.payload,
+          })),
+        )
+        .onConflictDoNothing()
+        .returning({ hash: rawEvents.eventHash })
+        .all()
+      const inserted = new Set(rows.map((r) => r.hash))
+      for (const i of part) {
+        // The same event twice in one delivery is stored once too.
+        const isNew = inserted.has(i.eventHash) && !seen.has(i.eventHash)
+        seen.add(i.eventHash)
+        stored.push(isNew)
+        if (isNew) fresh.push(i.batch)
+      }
+    }
+    if (fresh.length === 0) return { stored, counts: {}, datasetIds: [] }
+    const r = storeDerived(db, fresh, now)
+    return { stored, counts: r.counts, datasetIds: r.datasetIds }
+  })
+}
+
+/** Stores the derived rows of batches already kept elsewhere (raw events, replay), in order. */
+export function storeDerived(db: Db, list: readonly Batch[], now: string) {
+  const batch = mergeBatches(list)
+  resolveAssertionKeys(db, batch.assertions)
+  // Nested in a caller's transaction, better-sqlite3 makes storeBatch's transaction a savepoint.
+  return storeBatch(db, batch, { contentHash: '', now, keepRaw: false })
+}
+
+/** Concatenates batches in order; storeBatch applies their rows in that order (later wins). */
+export function mergeBatches(list: readonly Batch[]): Batch {
+  const [first] = list
+  if (list.length === 1 && first) return first
+  const out: Batch = {
+    kind: first?.kind ?? 'openlineage',
+    scope: first?.scope ?? 'openlineage',
+    replaceEdges: false,
+    domains: [],
+    datasets: [],
+    jobs: [],
+    runs: [],
+    edges: [],
+    columnEdges: [],
+    checks: [],
+    assertions: [],
+    metrics: [],
+    products: [],
+    warnings: [],
+  }
+  for (const b of list) {
+    if (b.producedAt) out.producedAt = b.producedAt
+    for (const key of ['domains', 'datasets', 'jobs', 'runs', 'edges', 'columnEdges', 'checks', 'assertions', 'metrics', 'products', 'warnings'] as const) {
+      const src = b[key] as unknown[]
+      const dst = out[key] as unknown[]
+      for (const x of src) dst.push(x)
+    }
+  }
+  return out
+}
+
+/**
+ * An assertion reported by OpenLineage for a check we already know (a dbt test seen by the dbt
+ * collector, same dataset and test name) takes that check's key, so both report one test.
+ */
+function resolveAssertionKeys(db: Db, list: Assertion[]): void {
+  const found = new Map<string, string | null>()
+  for (const a of list) {
+    if (a.origin !== 'openlineage') continue
+    const k = `${a.dataset.namespace}\u0000${a.dataset.name}\u0000${a.name}`
+    if (!found.has(k)) {
+      const datasetId = findDataset(db, a.dataset)
+      const row =
+        datasetId === undefined
+          ? undefined
+          : db
+              .select({ key: checks.key })
+              .from(checks)
+              .where(and(eq(checks.datasetId, datasetId), eq(checks.name, a.name)))
+              .get()
+      found.set(k, row?.key ?? null)
+    }
+    const key = found.get(k)
+    if (key) a.key = key
+  }
+}
+
+export function listRunEvents(db: Db, runId: string) {
+  return db
+    .select()
+    .from(rawEvents)
+    .where(eq(rawEvents.runId, runId))
+    .orderBy(asc(rawEvents.id))
+    .all()
+    .map(({ payload, ...r }) => ({ ...r, event: JSON.parse(payload) as unknown }))
+}
+
+/** Raw events older than `olderThan` (by receipt), oldest first, `limit` at a time after `afterId`. */
+export function listRawEventsBefore(db: Db, olderThan: string, afterId: number, limit: number) {
+  return db
+    .select({ id: rawEvents.id, payload: rawEvents.payload, receivedAt: rawEvents.receivedAt })
+    .from(rawEvents)
+    .where(and(lt(rawEvents.receivedAt, olderThan), gt(rawEvents.id, afterId)))
+    .orderBy(asc(rawEvents.id))
+    .limit(limit)
+    .all()
+}
+
+/** Raw events in received order, `limit` at a time after `afterId`. */
+export function pageRawEvents(db: Db, afterId: number, limit: number) {
+  return db
+    .select({ id: rawEvents.id, payload: rawEvents.payload, receivedAt: rawEvents.receivedAt })
+    .from(rawEvents)
+    .where(gt(rawEvents.id, afterId))
+    .orderBy(asc(rawEvents.id))
+    .limit(limit)
+    .all()
+}
+
+export function deleteRawEvents(db: Db, ids: readonly number[]): void {
+  for (const part of chunk(ids, 5000)) db.delete(rawEvents).where(inArray(rawEvents.id, part)).run()
+}
+
+export function countRawEvents(db: Db): number {
+  return db.select({ n: sql<number>`count(*)` }).from(rawEvents).get()?.n ?? 0
+}
+
+/** Keeps a compacted batch (what pruned raw events implied) so a replay still rebuilds it. */
+export function keepCompactedBatch(db: Db, batch: Batch, opts: { contentHash: string; receivedAt: string }): void {
+  db.insert(batches)
+    .values({
+      kind: batch.kind,
+      scope: batch.scope,
+      contentHash: opts.contentHash,
+      receivedAt: opts.receivedAt,
+      summary: { datasets: batch.datasets.length, jobs: batch.jobs.length, runs: batch.runs.length },
+      payload: JSON.stringify(batch),
+    })
+    .onConflictDoNothing()
+    .run()
+}

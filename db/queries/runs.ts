@@ -1,0 +1,67 @@
+import { aliasedTable, and, desc, eq, lt, or } from 'drizzle-orm'
+import type { Db } from '../client.ts'
+import { columnEdges, datasets, datasetVersions, jobs, rawEvents, runs } from '../schema.ts'
+
+export function getJob(db: Db, id: number) {
+  return db.select().from(jobs).where(eq(jobs.id, id)).get()
+}
+
+/** A job's runs, newest first (by start, else last update), `limit` at a time before `before`. */
+export function listJobRuns(db: Db, jobId: number, opts: { limit: number; before?: number }) {
+  return db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.jobId, jobId), opts.before === undefined ? undefined : lt(runs.id, opts.before)))
+    .orderBy(desc(runs.id))
+    .limit(opts.limit)
+    .all()
+}
+
+export function runExists(db: Db, runId: string): boolean {
+  if (db.select({ id: runs.id }).from(runs).where(eq(runs.runId, runId)).get()) return true
+  return db.select({ id: rawEvents.id }).from(rawEvents).where(eq(rawEvents.runId, runId)).get() !== undefined
+}
+
+/** Schema versions of a dataset, newest first. */
+export function listDatasetVersions(db: Db, datasetId: number) {
+  return db
+    .select({ id: datasetVersions.id, columnsHash: datasetVersions.columnsHash, columns: datasetVersions.columns, observedAt: datasetVersions.observedAt })
+    .from(datasetVersions)
+    .where(eq(datasetVersions.datasetId, datasetId))
+    .orderBy(desc(datasetVersions.id))
+    .all()
+}
+
+/** Column edges into the dataset (upstream) and out of it (downstream), with dataset names. */
+export function datasetColumnLineage(db: Db, datasetId: number) {
+  const from = aliasedTable(datasets, 'from_ds')
+  const to = aliasedTable(datasets, 'to_ds')
+  const rows = db
+    .select({
+      datasetId: columnEdges.datasetId,
+      namespace: to.namespace,
+      name: to.name,
+      column: columnEdges.column,
+      fromDatasetId: columnEdges.fromDatasetId,
+      fromNamespace: from.namespace,
+      fromName: from.name,
+      fromColumn: columnEdges.fromColumn,
+      transformation: columnEdges.transformation,
+    })
+    .from(columnEdges)
+    .innerJoin(from, eq(from.id, columnEdges.fromDatasetId))
+    .innerJoin(to, eq(to.id, columnEdges.datasetId))
+    .where(or(eq(columnEdges.datasetId, datasetId), eq(columnEdges.fromDatasetId, datasetId)))
+    .orderBy(columnEdges.column, columnEdges.fromColumn)
+    .all()
+  const edge = (r: (typeof rows)[number]) => ({
+    column: r.column,
+    dataset: { id: r.datasetId, namespace: r.namespace, name: r.name },
+    from: { id: r.fromDatasetId, namespace: r.fromNamespace, name: r.fromName, column: r.fromColumn },
+    transformation: r.transformation,
+  })
+  return {
+    upstream: rows.filter((r) => r.datasetId === datasetId).map(edge),
+    downstream: rows.filter((r) => r.fromDatasetId === datasetId && r.datasetId !== datasetId).map(edge),
+  }
+}

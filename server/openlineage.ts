@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto'
+import { BatchSchema, type Batch } from '../collectors/batch.ts'
+import { parseEvent } from '../collectors/openlineage/parse.ts'
+import type { Db } from '../db/client.ts'
+import {
+  deleteRawEvents,
+  keepCompactedBatch,
+  listRawEventsBefore,
+  mergeBatches,
+  pageRawEvents,
+  storeDerived,
+  storeRawEvents,
+  type RawEventInput,
+  type RawStoreResult,
+} from '../db/queries/raw-events.ts'
+import { batchPayload, clearDerived, listBatchOrder } from '../db/queries/replay.ts'
+import { nowOf, type Deps, type Logger } from './deps.ts'
+
+export type PreparedEvent = { ok: true; item: RawEventInput } | { ok: false; path: string; reason: string }
+
+/** Validates one OpenLineage event and gets it ready to keep (hash of its canonical body). */
+export function prepareEvent(raw: unknown): PreparedEvent {
+  const r = parseEvent(raw)
+  if (!r.ok) return r
+  const payload = JSON.stringify(raw)
+  const run = r.kind === 'RunEvent' ? r.event : undefined
+  const job = r.kind === 'DatasetEvent' ? undefined : r.event.job
+  return {
+    ok: true,
+    item: {
+      eventHash: createHash('sha256').update(canonicalJson(raw)).digest('hex'),
+      kind: r.kind,
+      runId: run?.run.runId ?? null,
+      jobNamespace: job?.namespace ?? null,
+      jobName: job?.name ?? null,
+      eventType: run?.eventType ?? null,
+      eventTime: r.event.eventTime,
+      payload,
+      batch: r.batch,
+    },
+  }
+}
+
+/** JSON with object keys sorted, so the same event serialized differently hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  const entries = Object.entries(value)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+}
+
+/** Keeps validated events and their lineage in one transaction and tells the evaluators. */
+export function ingestEvents(deps: Deps, items: readonly RawEventInput[]): RawStoreResult {
+  const r = storeRawEvents(deps.db, items, nowOf(deps).toISOString())
+  if (r.stored.some(Boolean)) {
+    deps.onIngest?.({ duplicate: false, batchId: null, counts: r.counts, datasetIds: r.datasetIds, kind: 'openlineage', scope: 'openlineage' })
+  }
+  return r
+}
+
+const PRUNE_PAGE = 10_000
+
+/**
+ * Deletes raw events received before `olderThan`. What they implied is first folded into one
+ * compacted batch per page, kept in `batches`, so neither the derived lineage nor a later replay
+ * loses it.
+ */
+export function pruneRawEvents(db: Db, olderThan: Date | string): { pruned: number } {
+  const cutoff = typeof olderThan === 'string' ? olderThan : olderThan.toISOString()
+  let pruned = 0
+  for (;;) {
+    const n = db.transaction(() => {
+      const page = listRawEventsBefore(db, cutoff, 0, PRUNE_PAGE)
+      const last = page.at(-1)
+      if (!last) return 0
+      const derived = page.flatMap((r) => {
+        const p = parseEvent(JSON.parse(r.payload))
+        return p.ok ? [p.batch] : []
+      })
+      if (derived.length > 0) {
+        const batch = mergeBatches(derived)
+        const contentHash = createHash('sha256').update(`compacted:${page[0]?.id}-${last.id}:${JSON.stringify(batch)}`).digest('hex')
+        keepCompactedBatch(db, { ...batch, scope: 'openlineage:compacted' }, { contentHash, receivedAt: last.receivedAt })
+      }
+      deleteRawEvents(db, page.map((r) => r.id))
+      return page.length
+    })
+    pruned += n
+    if (n < PRUNE_PAGE) return { pruned }
+  }
+}
+
+/** Applies the retention now and then every hour; returns a stop function. */
+export function startRetention(db: Db, days: number, log: Logger, now: () => Date = () => new Date()): () => void {
+  const run = () => {
+    try {
+      const { pruned } = pruneRawEvents(db, new Date(now().getTime() - days * 86_400_000))
+      if (pruned > 0) log.info(`pruned ${pruned} raw OpenLineage events older than ${days} days`)
+    } catch (e) {
+      log.error('raw event retention failed', { error: String(e) })
+    }
+  }
+  run()
+  const timer = setInterval(run, 3_600_000)
+  timer.unref()
+  return () => clearInterval(timer)
+}
+
+const REPLAY_PAGE = 2000
+
+/**
+ * Rebuilds every derived table from the kept batches and raw events, in received order, in one
+ * transaction (all or nothing). Foreign keys are off meanwhile so evaluations keep their products.
+ */
+export function replayStore(db: Db, now: string): { batches: number; events: number; skipped: number } {
+  db.$client.pragma('foreign_keys = OFF')
+  try {
+    return db.transaction(() => {
+      clearDerived(db)
+      const order = listBatchOrder(db)
+      let next = 0
+      let applied = 0
+      let events = 0
+      let skipped = 0
+      const applyBatchesUpTo = (time: string | undefined) => {
+        for (let b = order[next]; b && (time === undefined || b.receivedAt <= time); b = order[++next]) {
+          const payload = batchPayload(db, b.id)
+          if (payload === undefined) continue
+          const batch: Batch = BatchSchema.parse(JSON.parse(payload))
+          storeDerived(db, [batch], now)
+          applied++
+        }
+      }
+      let group: Batch[] = []
+      const flush = () => {
+        if (group.length > 0) storeDerived(db, group, now)
+        group = []
+      }
+      for (let afterId = 0; ; ) {
+        const page = pageRawEvents(db, afterId, REPLAY_PAGE)
+        if (page.length === 0) break
+        for (const r of page) {
+          const b = order[next]
+          if (b && b.receivedAt <= r.receivedAt) {
+            flush()
+            applyBatchesUpTo(r.receivedAt)
+          }
+          const p = parseEvent(JSON.parse(r.payload))
+          if (p.ok) group.push(p.batch)
+          else skipped++
+          events++
+          afterId = r.id
+        }
+        flush()
+      }
+      applyBatchesUpTo(undefined)
+      return { batches: applied, events, skipped }
+    })
+  } finally {
+    db.$client.pragma('foreign_keys = ON')
+  }
+}

@@ -1,0 +1,59 @@
+import { Hono } from 'hono'
+import type { RawEventInput } from '../../db/queries/raw-events.ts'
+import { readJsonBody } from '../body.ts'
+import type { Deps } from '../deps.ts'
+import { errorBody } from '../errors.ts'
+import { ingestEvents, prepareEvent } from '../openlineage.ts'
+
+export const MAX_BATCH_EVENTS = 10_000
+
+/**
+ * The OpenLineage HTTP API (spec/OpenLineage.yml): what `OPENLINEAGE_URL` clients post to.
+ * A bad event is a 4xx naming the JSON path (clients don't retry those); a busy store is a 503.
+ */
+export const openLineageRoutes = (deps: Deps) =>
+  new Hono()
+    .post('/', async (c) => {
+      const raw = await readJsonBody(c, deps.limits)
+      if (Array.isArray(raw)) {
+        return c.json(errorBody('invalid_event', 'expected one event; POST arrays to /api/v1/lineage/batch', '$'), 400)
+      }
+      const p = prepareEvent(raw)
+      if (!p.ok) return c.json(errorBody('invalid_event', p.reason, p.path), 422)
+      const r = ingestEvents(deps, [p.item])
+      const duplicate = r.stored[0] !== true
+      return c.json({ status: duplicate ? 'duplicate' : 'created', kind: p.item.kind }, duplicate ? 200 : 201)
+    })
+    .post('/batch', async (c) => {
+      const raw = await readJsonBody(c, deps.limits)
+      if (!Array.isArray(raw)) {
+        return c.json(errorBody('invalid_batch', 'expected a JSON array of OpenLineage events', '$'), 400)
+      }
+      if (raw.length > MAX_BATCH_EVENTS) {
+        return c.json(errorBody('payload_too_large', `at most ${MAX_BATCH_EVENTS} events per batch`, '$'), 413)
+      }
+      const items: RawEventInput[] = []
+      const failed: { index: number; reason: string; retriable: boolean }[] = []
+      raw.forEach((event: unknown, index) => {
+        const p = prepareEvent(event)
+        if (p.ok) items.push(p.item)
+        else failed.push({ index, reason: p.reason, retriable: false })
+      })
+      const r = items.length > 0 ? ingestEvents(deps, items) : { stored: [] }
+      const duplicates = r.stored.filter((s) => !s).length
+      return c.json(
+        {
+          status: failed.length === 0 ? 'success' : 'partial_success',
+          summary: {
+            received: raw.length,
+            successful: items.length,
+            failed: failed.length,
+            retriable_failures: 0,
+            non_retriable_failures: failed.length,
+            duplicates,
+          },
+          failed_events: failed,
+        },
+        200,
+      )
+    })

@@ -1,0 +1,216 @@
+import { describe, expect, it } from 'vitest'
+import { parseEvent } from '../../../collectors/openlineage/parse.ts'
+import { normalizeOlTime } from '../../../collectors/openlineage/time.ts'
+import { HAS_SHARED, PRODUCER, facet, runEvent, sharedEvents, specFacetExamples } from './helpers.ts'
+
+const REJECTED: Record<string, string> = {
+  'client_python_tests__nominal_time_without_end.json': '$',
+  'proxy_fluentd_events__event_invalid_dataset_facet.json': '$.outputs[0].facets.ownership.owners[0].name',
+  'proxy_fluentd_events__event_invalid_input_dataset_facet.json': '$.inputs[0].inputFacets.dataQualityMetrics.columnMetrics',
+  'proxy_fluentd_events__event_invalid_job_facet.json': '$.job.facets.ownership.owners[0].name',
+  'proxy_fluentd_events__event_invalid_output_dataset_facet.json': '$.outputs[0].outputFacets.outputStatistics.rowCount',
+  'proxy_fluentd_events__event_invalid_run_facet.json': '$.run.facets.parent.run.runId',
+  'proxy_fluentd_events__event_no_run_id.json': '$.run.runId',
+}
+
+describe('normalizeOlTime', () => {
+  it.each([
+    { name: 'keeps milliseconds in UTC', input: '2020-12-28T19:51:01.641Z', expected: '2020-12-28T19:51:01.641Z' },
+    { name: 'converts an offset to UTC', input: '2020-12-28T19:52:00.001+10:00', expected: '2020-12-28T09:52:00.001Z' },
+    { name: 'reads a time without zone as UTC', input: '2021-11-03T10:53:52.427343', expected: '2021-11-03T10:53:52.427343Z' },
+    { name: 'keeps nanoseconds', input: '2024-05-01T00:00:00.123456789Z', expected: '2024-05-01T00:00:00.123456789Z' },
+    { name: 'pads whole seconds to milliseconds', input: '2024-05-01T00:00:00Z', expected: '2024-05-01T00:00:00.000Z' },
+    { name: 'accepts a compact offset', input: '2024-05-01T00:30:00-0130', expected: '2024-05-01T02:00:00.000Z' },
+    { name: 'rejects a date alone as an event time', input: '2020-01-01', expected: undefined },
+    { name: 'rejects an impossible date', input: '2024-02-30T00:00:00Z', expected: undefined },
+    { name: 'rejects words', input: 'yesterday', expected: undefined },
+  ])('$name', ({ input, expected }) => {
+    expect(normalizeOlTime(input)).toBe(expected)
+  })
+
+  it('accepts a date alone where a date is allowed (nominal times)', () => {
+    expect(normalizeOlTime('2020-01-01', { dateOnly: true })).toBe('2020-01-01T00:00:00.000Z')
+  })
+})
+
+describe('parseEvent', () => {
+  it.each([
+    { name: 'a run event by its run', input: runEvent(), kind: 'RunEvent' },
+    { name: 'a job event: job and no run', input: { ...runEvent(), run: undefined, eventType: undefined, schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent' }, kind: 'JobEvent' },
+    {
+      name: 'a dataset event: dataset and no job',
+      input: { eventTime: '2026-01-01T00:00:00Z', producer: PRODUCER, schemaURL: 'x#/$defs/DatasetEvent', dataset: { namespace: 'n', name: 'd' } },
+      kind: 'DatasetEvent',
+    },
+  ])('tells $name', ({ input, kind }) => {
+    const r = parseEvent(JSON.parse(JSON.stringify(input)))
+    expect(r.ok && r.kind).toBe(kind)
+  })
+
+  it.each([
+    { name: 'a job without run whose schemaURL says RunEvent', input: { ...runEvent(), run: undefined }, path: '$.run' },
+    { name: 'an array', input: [runEvent()], path: '$' },
+    { name: 'a missing eventTime', input: { ...runEvent(), eventTime: undefined }, path: '$.eventTime' },
+    { name: 'a missing producer', input: { ...runEvent(), producer: undefined }, path: '$.producer' },
+    { name: 'an unknown eventType', input: runEvent({ eventType: 'DONE' }), path: '$.eventType' },
+    { name: 'a job without namespace', input: runEvent({ job: { name: 'x' } }), path: '$.job.namespace' },
+    {
+      name: 'a facet without _producer',
+      input: runEvent({ run: { runId: 'r', facets: { custom: { _schemaURL: 'https://x' } } } }),
+      path: '$.run.facets.custom._producer',
+    },
+    {
+      name: 'a schema field without a name',
+      input: runEvent({ outputs: [{ namespace: 'n', name: 'd', facets: { schema: facet({ fields: [{ type: 'int' }] }) } }] }),
+      path: '$.outputs[0].facets.schema.fields[0].name',
+    },
+  ])('rejects $name, naming the path', ({ input, path }) => {
+    const r = parseEvent(JSON.parse(JSON.stringify(input)))
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.path).toBe(path)
+  })
+
+  it('accepts a runId that is not a UUID and a missing eventType', () => {
+    const r = parseEvent(runEvent({ run: { runId: 'manual__2026-01-01' }, eventType: undefined }))
+    expect(r.ok).toBe(true)
+    if (r.ok) expect(r.batch.runs[0]).toMatchObject({ runId: 'manual__2026-01-01', state: 'OTHER' })
+  })
+
+  it('keeps unknown facets verbatim in the run', () => {
+    const custom = facet({ anything: { nested: [1, 2] } })
+    const r = parseEvent(runEvent({ run: { runId: 'r1', facets: { airflow_custom: custom } } }))
+    expect(r.ok && r.batch.runs[0]?.facets).toEqual({ airflow_custom: custom })
+  })
+
+  it('maps facets to columns, docs, owner, aliases, column lineage, assertions and metrics', () => {
+    const r = parseEvent(
+      runEvent({
+        inputs: [
+          {
+            namespace: 'pg',
+            name: 'db.s.src',
+            inputFacets: {
+              dataQualityAssertions: facet({
+                assertions: [
+                  { assertion: 'not_null', success: true, column: 'id' },
+                  { assertion: 'unique', success: false, column: 'id', severity: 'warn' },
+                  { assertion: 'row_count', success: false, actual: '3' },
+                ],
+              }),
+              dataQualityMetrics: facet({ rowCount: 10, bytes: 200, columnMetrics: {} }),
+            },
+          },
+        ],
+        outputs: [
+          {
+            namespace: 'pg',
+            name: 'db.s.out',
+            facets: {
+              schema: facet({ fields: [{ name: 'id', type: 'int' }, { name: 'addr', type: 'struct', fields: [{ name: 'zip' }] }] }),
+              documentation: facet({ description: 'the output' }),
+              ownership: facet({ owners: [{ name: 'team:sales' }] }),
+              symlinks: facet({ identifiers: [{ namespace: 'hive', name: 'warehouse.out', type: 'TABLE' }] }),
+              columnLineage: facet({
+                fields: { id: { inputFields: [{ namespace: 'pg', name: 'db.s.src', field: 'id', transformations: [{ type: 'DIRECT', subtype: 'IDENTITY' }] }] } },
+              }),
+            },
+            outputFacets: { outputStatistics: facet({ rowCount: 7, size: 1024 }) },
+          },
+        ],
+      }),
+    )
+    if (!r.ok) throw new Error(r.reason)
+    const b = r.batch
+    expect(b.datasets.find((d) => d.name === 'db.s.out')).toMatchObject({
+      columns: [{ name: 'id', type: 'int' }, { name: 'addr', type: 'struct' }, { name: 'addr.zip' }],
+      description: 'the output',
+      owner: 'team:sales',
+      aliases: [{ namespace: 'hive', name: 'warehouse.out' }],
+    })
+    expect(b.columnEdges).toEqual([
+      { dataset: { namespace: 'pg', name: 'db.s.out' }, column: 'id', from: { namespace: 'pg', name: 'db.s.src' }, fromColumn: 'id', transformation: 'DIRECT/IDENTITY' },
+    ])
+    expect(b.assertions.map((a) => [a.name, a.status, a.severity, a.failures])).toEqual([
+      ['not_null', 'pass', 'error', undefined],
+      ['unique', 'warn', 'warn', undefined],
+      ['row_count', 'fail', 'error', 3],
+    ])
+    expect(b.metrics.map((m) => [m.dataset.name, m.name, m.value]).sort()).toEqual([
+      ['db.s.out', 'bytes', 1024],
+      ['db.s.out', 'row_count', 7],
+      ['db.s.src', 'bytes', 200],
+      ['db.s.src', 'row_count', 10],
+    ])
+    expect(b.runs[0]?.rowsAffected).toBe(7)
+  })
+
+  it.each([
+    { name: 'an Airflow task under its DAG', integration: 'AIRFLOW', jobType: 'TASK', job: 'dag.task', type: 'airflow_task', parentType: 'airflow_dag' },
+    { name: 'a dbt-ol model under its dbt invocation', integration: 'DBT', jobType: 'MODEL', job: 'db.main.sales.orders.build.run', type: 'dbt_model', parentType: 'dbt_project' },
+  ])('types $name from the jobType and parent facets', ({ integration, jobType, job, type, parentType }) => {
+    const r = parseEvent(
+      runEvent({
+        job: { namespace: 'ns', name: job, facets: { jobType: facet({ integration, jobType, processingType: 'BATCH' }) } },
+        run: {
+          runId: 'r',
+          facets: {
+            parent: facet({
+              run: { runId: 'p' },
+              job: { namespace: 'ns', name: 'parent' },
+              root: { run: { runId: 'root' }, job: { namespace: 'ns', name: 'root' } },
+            }),
+          },
+        },
+      }),
+    )
+    if (!r.ok) throw new Error(r.reason)
+    expect(r.batch.jobs.map((j) => [j.name, j.type, j.parent?.name])).toEqual([
+      [job.replace(/\.build\.run$/, ''), type, 'parent'],
+      ['parent', parentType, undefined],
+      ['root', 'job', undefined],
+    ])
+    expect(r.batch.runs[0]?.parentRunId).toBe('p')
+  })
+
+  it('records no lineage edges for a test job, only its assertions', () => {
+    const r = parseEvent(
+      runEvent({
+        job: { namespace: 'dbt', name: 'db.main.sales.orders.build.test', facets: { jobType: facet({ integration: 'DBT', jobType: 'TEST', processingType: 'BATCH' }) } },
+        inputs: [{ namespace: 'n', name: 'd', inputFacets: { dataQualityAssertions: facet({ assertions: [{ assertion: 'unique', success: true }] }) } }],
+        outputs: [],
+      }),
+    )
+    if (!r.ok) throw new Error(r.reason)
+    expect(r.batch.edges).toEqual([])
+    expect(r.batch.assertions).toHaveLength(1)
+    expect(r.batch.jobs[0]?.name).toBe('db.main.sales.orders.test')
+  })
+})
+
+describe.skipIf(!HAS_SHARED)('the OpenLineage example events (../shared)', () => {
+  it.each(sharedEvents())('$file is handled as the spec says', ({ file, event }) => {
+    const r = parseEvent(event)
+    const rejectedAt = REJECTED[file]
+    if (rejectedAt === undefined) {
+      expect(r.ok ? 'ok' : r.reason).toBe('ok')
+    } else {
+      expect(r.ok).toBe(false)
+      if (!r.ok) expect(r.path).toBe(rejectedAt)
+    }
+  })
+
+  it.each(specFacetExamples())('accepts the spec example facet $name', ({ name, facets }) => {
+    const kind = name.split('/')[0] ?? ''
+    const where = kind.endsWith('RunFacet')
+      ? { run: { runId: 'r', facets } }
+      : kind.endsWith('JobFacet') || kind === 'LineageFacet'
+        ? { job: { namespace: 'n', name: 'j', facets } }
+        : kind.endsWith('InputDatasetFacet')
+          ? { inputs: [{ namespace: 'n', name: 'd', inputFacets: facets }] }
+          : kind.endsWith('OutputDatasetFacet')
+            ? { outputs: [{ namespace: 'n', name: 'd', outputFacets: facets }] }
+            : { outputs: [{ namespace: 'n', name: 'd', facets }] }
+    const r = parseEvent(runEvent(where))
+    expect(r.ok ? 'ok' : r.reason).toBe('ok')
+  })
+})
