@@ -5,8 +5,6 @@ import { handleError, notFoundOrMethod } from './fallback.ts'
 import { batchRoutes } from './routes/batches.ts'
 import { datasetRoutes, domainRoutes, productRoutes } from './routes/catalog.ts'
 import { lineageRoutes } from './routes/lineage.ts'
-import { openLineageRoutes } from './routes/openlineage.ts'
-import { datasetHistoryRoutes, jobRoutes, runRoutes } from './routes/runs.ts'
 import { overviewRoutes } from './routes/overview.ts'
 import { openLineageRoutes } from './routes/openlineage.ts'
 import { datasetHistoryRoutes, jobRoutes, runRoutes } from './routes/runs.ts'
@@ -26,10 +24,6 @@ export function createApp(deps: Deps) {
     .route('/api/lineage', lineageRoutes(deps))
     .route('/api/lineage', overviewRoutes(deps))
     .route('/api/batches', batchRoutes(deps))
-    .route('/api/v1/lineage', openLineageRoutes(deps))
-    .route('/api/jobs', jobRoutes(deps))
-    .route('/api/runs', runRoutes(deps))
-    .route('/api/datasets', datasetHistoryRoutes(deps))
     .route('/api/v1/lineage', openLineageRoutes(deps))
     .route('/api/jobs', jobRoutes(deps))
     .route('/api/runs', runRoutes(deps))
