@@ -15,6 +15,8 @@ const DEFAULT_PORTS: Record<string, number | undefined> = {
   duckdb: undefined,
 }
 const SCHEME_ALIASES: Record<string, string> = { postgresql: 'postgres', sqlserver: 'mssql' }
+/** Object stores: the name is the object key, without the leading slash. */
+const OBJECT_STORES = new Set(['s3', 's3a', 's3n', 'gs', 'gcs', 'abfs', 'abfss', 'wasbs', 'azure'])
 
 /**
  * Maps an Airflow asset/dataset URI to an OpenLineage dataset ref: table schemes get
@@ -48,7 +50,8 @@ export function assetRef(uri: string): Ref | undefined {
   if (!u.host && !u.pathname) return undefined
   const authority = u.host ? `${u.username ? `${u.username}@` : ''}${u.host}` : ''
   const path = decodeURIComponent(u.pathname) || '/'
-  return { namespace: `${scheme}://${authority}`, name: path }
+  const name = OBJECT_STORES.has(scheme) && u.host ? path.replace(/^\/+/, '') || '/' : path
+  return { namespace: `${scheme}://${authority}`, name }
 }
 
 /** The table (last name part) that a dataset ref names, lower-cased, for matching dbt models. */

@@ -147,13 +147,16 @@ export function mapAirflow(snap: AirflowSnapshot, opts: MapOptions = {}): Batch 
       ...(domain ? { domain } : {}),
       ...(owner ? { owner } : {}),
       ...(dag.description ? { description: dag.description } : {}),
-      schedule: toSchedule({
-        summary: dag.scheduleSummary,
-        description: dag.timetableDescription,
-        timezone,
-        nextRunAt: dag.nextRunAt,
-        paused: dag.paused,
-      }),
+      schedule: toSchedule(
+        {
+          summary: dag.scheduleSummary,
+          description: dag.timetableDescription,
+          timezone,
+          nextRunAt: dag.nextRunAt,
+          paused: dag.paused,
+        },
+        (msg) => batch.warnings.push(`DAG ${dag.dagId}: ${msg}`),
+      ),
       meta: { tags: dag.tags, stale: dag.stale, ...(dag.fileloc ? { fileloc: dag.fileloc } : {}) },
       externalId: dag.dagId,
     })

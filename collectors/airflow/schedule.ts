@@ -34,14 +34,26 @@ export type ScheduleInput = {
   paused: boolean
 }
 
-/** Builds the batch schedule of a DAG: cron when the timetable is one, else only the summary. */
-export function toSchedule(s: ScheduleInput): Schedule {
+/**
+ * Builds the batch schedule of a DAG: cron when the timetable is one, else only the summary.
+ * A timezone that does not reproduce Airflow's own next run time is dropped (Airflow 3.1 reports
+ * `UTC` for a DAG whose cron runs in its start date's zone) and `warn` is told why.
+ */
+export function toSchedule(s: ScheduleInput, warn: (msg: string) => void = () => {}): Schedule {
   const cron = cronOf(s.summary)
   const summary = s.description ?? s.summary
+  let timezone = s.timezone
+  if (cron && timezone && s.nextRunAt) {
+    const before = new Date(Date.parse(s.nextRunAt) - 1)
+    if (nextRunsAfter({ cron, timezone }, before, 1)[0] !== s.nextRunAt) {
+      warn(`timezone ${timezone} does not give Airflow's next run ${s.nextRunAt} for cron ${cron}`)
+      timezone = undefined
+    }
+  }
   return {
     ...(cron ? { cron } : {}),
     ...(summary ? { summary } : {}),
-    ...(s.timezone ? { timezone: s.timezone } : {}),
+    ...(timezone ? { timezone } : {}),
     ...(s.nextRunAt ? { nextRunAt: s.nextRunAt } : {}),
     paused: s.paused,
   }

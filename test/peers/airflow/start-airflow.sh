@@ -29,7 +29,8 @@ export PYTHONWARNINGS=ignore
 
 start() { # name, command...
   local name="$1"; shift
-  nohup "$@" >"$home/$name.log" 2>&1 &
+  # own process group, so the harness can stop each component with its workers
+  setsid nohup "$@" >"$home/$name.log" 2>&1 &
   echo $! >>"$home/pids"
 }
 
