@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm'
 import type { Assertion, Batch } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
-import { batches, checks, rawEvents } from '../schema.ts'
+import { batches, checks, datasets, jobs, rawEvents } from '../schema.ts'
 import { findDataset } from './catalog.ts'
 import { chunk } from './merge.ts'
 import { storeBatch } from './store-batch.ts'
@@ -74,6 +74,7 @@ export function storeRawEvents(db: Db, items: readonly RawEventInput[], now: str
 export function storeDerived(db: Db, list: readonly Batch[], now: string) {
   const batch = mergeBatches(list)
   resolveAssertionKeys(db, batch.assertions)
+  if (batch.kind === 'openlineage') accumulateMeta(db, batch)
   // Nested in a caller's transaction, better-sqlite3 makes storeBatch's transaction a savepoint.
   return storeBatch(db, batch, { contentHash: '', now, keepRaw: false })
 }
@@ -107,6 +108,35 @@ export function mergeBatches(list: readonly Batch[]): Batch {
     }
   }
   return out
+}
+
+/**
+ * OpenLineage describes a node piecemeal, so its meta adds keys to what is known (a dbt model's
+ * meta, an earlier event's) instead of replacing it the way a full dbt snapshot does.
+ */
+function accumulateMeta(db: Db, batch: Batch): void {
+  const fold = <T extends { namespace: string; name: string; meta?: Record<string, unknown> | undefined }>(
+    list: T[],
+    existing: (r: T) => Record<string, unknown> | null | undefined,
+  ) => {
+    const merged = new Map<string, Record<string, unknown>>()
+    for (const x of list) {
+      if (!x.meta) continue
+      const k = `${x.namespace}\u0000${x.name}`
+      merged.set(k, { ...(merged.get(k) ?? existing(x) ?? {}), ...x.meta })
+    }
+    for (const x of list) {
+      const m = merged.get(`${x.namespace}\u0000${x.name}`)
+      if (m) x.meta = m
+    }
+  }
+  fold(batch.datasets, (d) => {
+    const id = findDataset(db, d)
+    return id === undefined ? undefined : db.select({ meta: datasets.meta }).from(datasets).where(eq(datasets.id, id)).get()?.meta
+  })
+  fold(batch.jobs, (j) =>
+    db.select({ meta: jobs.meta }).from(jobs).where(and(eq(jobs.namespace, j.namespace), eq(jobs.name, j.name))).get()?.meta,
+  )
 }
 
 /**
