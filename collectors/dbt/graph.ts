@@ -15,6 +15,7 @@ import {
   DbtExposureSchema,
   DbtGroupSchema,
   DbtNodeSchema,
+  DbtTestSchema,
   type ArtifactMetadata,
   type DbtExposure,
   type DbtNode,
@@ -67,7 +68,8 @@ export function buildGraph(
   const index = (items: Record<string, unknown>): void => {
     for (const [id, raw] of Object.entries(items)) {
       if (!isRecord(raw) || !READ_TYPES.has(String(raw['resource_type']))) continue
-      const parsed = DbtNodeSchema.safeParse(raw)
+      const schema = raw['resource_type'] === 'test' ? DbtTestSchema : DbtNodeSchema
+      const parsed = schema.safeParse(raw)
       if (parsed.success) nodes.set(parsed.data.unique_id, parsed.data)
       else warnings.push(`${file}: skipped ${id}: ${firstIssue(parsed.error)}`)
     }

@@ -1,6 +1,7 @@
-import { refKey, type Batch, type Check, type Column, type Dataset, type Job, type Ref } from '../batch.ts'
+import { refKey, type Batch, type Check, type Dataset, type Job, type Ref } from '../batch.ts'
 import { createInputResolver, testTarget, type DatasetNode, type Graph } from './graph.ts'
 import { nodeJobName } from './naming.ts'
+import { toColumns } from './columns.ts'
 import { CatalogTableSchema, type CatalogTable, type DbtNode } from './schema.ts'
 
 const JOB_TYPES: Record<string, string> = {
@@ -149,38 +150,4 @@ function catalogTable(
   if (parsed.success) return parsed.data
   warnings.push(`${file}: ignored the columns of ${ds.node.unique_id}: ${parsed.error.issues[0]?.message}`)
   return undefined
-}
-
-/** Columns from catalog.json (with types) when present, else as declared in the manifest. */
-function toColumns(node: DbtNode, table: CatalogTable | undefined): Column[] {
-  const declared = node.columns ?? {}
-  const byLower = new Map(Object.values(declared).map((c) => [c.name.toLowerCase(), c]))
-  const keyColumns = new Map<string, string[]>()
-  for (const constraint of node.constraints ?? []) {
-    for (const col of constraint.columns ?? []) {
-      const list = keyColumns.get(col.toLowerCase()) ?? []
-      list.push(constraint.type)
-      keyColumns.set(col.toLowerCase(), list)
-    }
-  }
-  const build = (name: string, type: string | null | undefined, comment?: string | null): Column => {
-    const decl = declared[name] ?? byLower.get(name.toLowerCase())
-    const col: Column = { name }
-    const t = type ?? decl?.data_type
-    if (t) col.type = t.slice(0, 1024)
-    const description = clip(decl?.description || comment)
-    if (description) col.description = description
-    const constraints = [
-      ...(decl?.constraints ?? []).map((c) => c.type),
-      ...(keyColumns.get(name.toLowerCase()) ?? []),
-    ]
-    if (constraints.length) col.constraints = constraints.slice(0, 64)
-    return col
-  }
-  const columns = table
-    ? Object.values(table.columns)
-        .sort((a, b) => (a.index ?? 0) - (b.index ?? 0))
-        .map((c) => build(c.name, c.type, c.comment))
-    : Object.values(declared).map((c) => build(c.name, c.data_type))
-  return columns.filter((c) => c.name.length > 0).slice(0, 10000)
 }

@@ -46,12 +46,6 @@ const ConstraintSchema = z.object({
   columns: z.array(z.string()).nullish(),
 })
 
-export const DbtColumnSchema = z.object({
-  name: z.string(),
-  description: Text,
-  data_type: Text,
-  constraints: z.array(ConstraintSchema).nullish(),
-})
 
 const DependsOnSchema = z.object({ nodes: z.array(z.string()).nullish() })
 
@@ -81,7 +75,7 @@ export const DbtNodeSchema = z.object({
     .nullish(),
   original_file_path: Text,
   depends_on: DependsOnSchema.nullish(),
-  columns: z.record(z.string(), DbtColumnSchema).nullish(),
+  columns: z.unknown().optional(),
   access: Text,
   group: Text,
   version: z.union([z.string(), z.number()]).nullish(),
@@ -94,6 +88,20 @@ export const DbtNodeSchema = z.object({
   attached_node: Text,
 })
 export type DbtNode = z.infer<typeof DbtNodeSchema>
+
+/** Tests are most of a manifest's nodes: parse only what a check needs. */
+export const DbtTestSchema = DbtNodeSchema.pick({
+  unique_id: true,
+  resource_type: true,
+  package_name: true,
+  name: true,
+  config: true,
+  original_file_path: true,
+  depends_on: true,
+  test_metadata: true,
+  column_name: true,
+  attached_node: true,
+})
 
 export const DbtExposureSchema = z.object({
   unique_id: z.string().min(1),
