@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { authenticate } from './auth.ts'
 import { SILENT, type Deps } from './deps.ts'
-import { handleError, notFoundOrMethod } from './fallback.ts'
+import { handleError, notFoundOrMethod, redactErrors } from './fallback.ts'
 import { batchRoutes } from './routes/batches.ts'
 import { datasetRoutes, domainRoutes, productRoutes } from './routes/catalog.ts'
 import { lineageRoutes } from './routes/lineage.ts'
@@ -16,6 +16,7 @@ export { VERSION } from './version.ts'
 export function createApp(deps: Deps) {
   const log = deps.log ?? SILENT
   const app = new Hono()
+    .use('*', redactErrors)
     .use('/api/*', authenticate(deps))
     .get('/api/health', (c) => c.json({ status: 'ok', version: VERSION }))
     .route('/api/domains', domainRoutes(deps))

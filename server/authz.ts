@@ -73,6 +73,9 @@ export function findForeignWrite(db: Db, domain: string, batch: Batch): Denial |
       return { path: w.path, message: `${label(w)} belongs to domain ${storedOwner}; this token may only write domain ${domain}` }
     }
     const claim = w.assigns ?? assigned.get(`${w.what}:${key}`)
+    if (w.what === 'domain' && claim !== domain) {
+      return { path: w.path, message: `the record of domain ${claim} belongs to domain ${claim}; this token may only write domain ${domain}` }
+    }
     if (claim !== undefined && claim !== domain) {
       return { path: w.path, message: `${label(w)} is assigned to domain ${claim}; this token may only write domain ${domain}` }
     }
@@ -80,10 +83,13 @@ export function findForeignWrite(db: Db, domain: string, batch: Batch): Denial |
   return undefined
 }
 
-/** Aborts with 403 (naming the resource and its owner) when the caller's token may not write all of `batch`. */
-export function assertCanWrite(c: Context, db: Db, batch: Batch): void {
+/**
+ * Aborts with 403 (naming the resource and its owner) when the caller's token may not write all of
+ * `batch`. `at` is the request's JSON path when the batch was derived (an OpenLineage event).
+ */
+export function assertCanWrite(c: Context, db: Db, batch: Batch, at?: string): void {
   const p: Principal | undefined = c.get('principal')
   if (p?.domain == null) return
   const denial = findForeignWrite(db, p.domain, batch)
-  if (denial) fail(403, 'forbidden', denial.message, denial.path)
+  if (denial) fail(403, 'forbidden', denial.message, at ?? denial.path)
 }

@@ -1,4 +1,4 @@
-import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
+import type { ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { CollectorError } from '../collectors/batch.ts'
@@ -70,6 +70,17 @@ const describe = (err: Error): string => `${err.name}: ${err.message}`
 export const isBusy = (err: Error): boolean =>
   'code' in err && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED' || err.code === 'SQLITE_BUSY_SNAPSHOT')
 
-/** For code that answers outside a route (e.g. the static-page fallback of main.ts). */
-export const jsonNotFound = (c: Context) =>
-  c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404)
+/**
+ * Error bodies may quote the request (a JSON parse error shows a snippet of it): redact tokens,
+ * Slack webhook URLs and URL passwords before they leave, as the logger does.
+ */
+export const redactErrors: MiddlewareHandler = async (c, next) => {
+  await next()
+  if (c.res.status < 400 || !c.res.headers.get('content-type')?.includes('application/json')) return
+  const text = await c.res.clone().text()
+  const clean = redact(text)
+  if (clean === text) return
+  const headers = new Headers(c.res.headers)
+  headers.delete('content-length')
+  c.res = new Response(clean, { status: c.res.status, headers })
+}

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import type { RawEventInput } from '../../db/queries/raw-events.ts'
+import { assertCanWrite } from '../authz.ts'
 import { readJsonBody } from '../body.ts'
 import type { Deps } from '../deps.ts'
 import { errorBody } from '../errors.ts'
@@ -20,6 +21,7 @@ export const openLineageRoutes = (deps: Deps) =>
       }
       const p = prepareEvent(raw)
       if (!p.ok) return c.json(errorBody('invalid_event', p.reason, p.path), 422)
+      assertCanWrite(c, deps.db, p.item.batch, '$')
       const r = ingestEvents(deps, [p.item])
       const duplicate = r.stored[0] !== true
       return c.json({ status: duplicate ? 'duplicate' : 'created', kind: p.item.kind }, duplicate ? 200 : 201)
@@ -36,6 +38,7 @@ export const openLineageRoutes = (deps: Deps) =>
       const failed: { index: number; reason: string; retriable: boolean }[] = []
       raw.forEach((event: unknown, index) => {
         const p = prepareEvent(event)
+        if (p.ok) assertCanWrite(c, deps.db, p.item.batch, `$[${index}]`)
         if (p.ok) items.push(p.item)
         else failed.push({ index, reason: p.reason, retriable: false })
       })
