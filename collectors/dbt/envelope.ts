@@ -51,10 +51,13 @@ export function parseEnvelope<S extends z.ZodType>(
   }
   const parsed = schema.safeParse(json)
   if (!parsed.success) {
-    throw new CollectorError(`${file}: bad dbt ${kind} v${version}: ${z.prettifyError(parsed.error)}`, {
-      file,
-      cause: parsed.error,
-    })
+    throw new CollectorError(
+      `${file}: bad dbt ${kind} v${version}: ${z.prettifyError(parsed.error)}`,
+      {
+        file,
+        cause: parsed.error,
+      },
+    )
   }
   return { data: parsed.data, version }
 }

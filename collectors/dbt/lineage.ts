@@ -75,7 +75,9 @@ export function addLineage(
     if (node.resource_type !== 'test') continue
     const target = testTarget(graph, node)
     if (!target) {
-      batch.warnings.push(`skipped test ${node.unique_id}: the node it tests is not in the manifest`)
+      batch.warnings.push(
+        `skipped test ${node.unique_id}: the node it tests is not in the manifest`,
+      )
       continue
     }
     const check = toCheck(node, target)
@@ -131,7 +133,9 @@ function toDataset(ds: DatasetNode, table: CatalogTable | undefined): Dataset {
   if (node.original_file_path) out.sourceFile = node.original_file_path
   if (ds.kind === 'source' && node.identifier && node.identifier !== node.name) {
     // dbt-ol names a source by its yml `name`; the physical table is `identifier`
-    out.aliases = [{ namespace: ds.ref.namespace, name: ds.ref.name.replace(/[^.]+$/, node.identifier) }]
+    out.aliases = [
+      { namespace: ds.ref.namespace, name: ds.ref.name.replace(/[^.]+$/, node.identifier) },
+    ]
   }
   const columns = toColumns(node, table)
   if (columns.length) out.columns = columns
@@ -148,6 +152,8 @@ function catalogTable(
   if (raw === undefined) return undefined
   const parsed = CatalogTableSchema.safeParse(raw)
   if (parsed.success) return parsed.data
-  warnings.push(`${file}: ignored the columns of ${ds.node.unique_id}: ${parsed.error.issues[0]?.message}`)
+  warnings.push(
+    `${file}: ignored the columns of ${ds.node.unique_id}: ${parsed.error.issues[0]?.message}`,
+  )
   return undefined
 }

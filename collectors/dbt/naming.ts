@@ -29,8 +29,22 @@ export const ProfileOutputSchema = z.object({
 export type ProfileOutput = z.infer<typeof ProfileOutputSchema>
 
 export const SUPPORTED_ADAPTERS = [
-  'bigquery', 'snowflake', 'redshift', 'spark', 'postgres', 'databricks', 'sqlserver', 'dremio',
-  'athena', 'duckdb', 'trino', 'presto', 'watsonx_presto', 'glue', 'clickhouse', 'fabric',
+  'bigquery',
+  'snowflake',
+  'redshift',
+  'spark',
+  'postgres',
+  'databricks',
+  'sqlserver',
+  'dremio',
+  'athena',
+  'duckdb',
+  'trino',
+  'presto',
+  'watsonx_presto',
+  'glue',
+  'clickhouse',
+  'fabric',
 ] as const
 
 const SPARK_METHODS = ['thrift', 'odbc', 'http']
@@ -143,6 +157,7 @@ export function nodeJobName(node: NamedNode): string {
   const [prefix = ''] = node.unique_id.split('.', 1)
   const rest = node.unique_id.slice(prefix.length + 1)
   if (prefix === 'model') return formatDatasetName(node.database, node.schema, rest)
-  if (prefix === 'snapshot') return `${formatDatasetName(node.database, node.schema, rest)}.snapshot`
+  if (prefix === 'snapshot')
+    return `${formatDatasetName(node.database, node.schema, rest)}.snapshot`
   return formatDatasetName(node.database, node.schema, node.unique_id)
 }

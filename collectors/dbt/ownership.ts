@@ -30,10 +30,7 @@ export function ownerText(owner: unknown): string | undefined {
   }
   if (isRecord(owner)) {
     const email = owner['email']
-    return (
-      nonEmpty(owner['name']) ??
-      (Array.isArray(email) ? ownerText(email) : nonEmpty(email))
-    )
+    return nonEmpty(owner['name']) ?? (Array.isArray(email) ? ownerText(email) : nonEmpty(email))
   }
   return undefined
 }

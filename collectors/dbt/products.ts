@@ -10,7 +10,8 @@ import { exposureOwnership, slaOf } from './ownership.ts'
 export function addProducts(batch: Batch, graph: Graph, file: string): void {
   const byId = new Map<string, Product>()
   const add = (p: Product): void => {
-    if (byId.has(p.id)) batch.warnings.push(`${file}: two data products share the id '${p.id}'; kept the first`)
+    if (byId.has(p.id))
+      batch.warnings.push(`${file}: two data products share the id '${p.id}'; kept the first`)
     else byId.set(p.id, p)
   }
   const grouped = new Map<string, Product>()
@@ -61,7 +62,9 @@ export function addProducts(batch: Batch, graph: Graph, file: string): void {
       const ds = graph.datasets.get(dep)
       if (ds) outputs.push(ds.ref)
       else if (!graph.nodes.has(dep)) {
-        batch.warnings.push(`${file}: exposure ${exposure.unique_id} depends on ${dep}, not in the manifest`)
+        batch.warnings.push(
+          `${file}: exposure ${exposure.unique_id} depends on ${dep}, not in the manifest`,
+        )
       }
     }
     const sla = slaOf(own.meta, undefined)

@@ -44,9 +44,7 @@ export function renderTree(value: unknown, env: Env, file: string): unknown {
   if (typeof value === 'string') return renderEnvVars(value, env, file)
   if (Array.isArray(value)) return value.map((v) => renderTree(v, env, file))
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, renderTree(v, env, file)]),
-    )
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderTree(v, env, file)]))
   }
   return value
 }
@@ -81,18 +79,25 @@ export function selectProfileOutput(
   }
   const profile = parsed.data[profileName]
   if (!profile) throw new CollectorError(`${file}: no profile '${profileName}'`, { file })
-  const defaultTarget = profile.target ? String(renderEnvVars(profile.target, opts.env, file)) : undefined
+  const defaultTarget = profile.target
+    ? String(renderEnvVars(profile.target, opts.env, file))
+    : undefined
   const target = opts.target ?? defaultTarget
   if (!target) throw new CollectorError(`${file}: profile '${profileName}' has no target`, { file })
   const output = profile.outputs[target]
   if (output === undefined) {
-    throw new CollectorError(`${file}: profile '${profileName}' has no output '${target}'`, { file })
+    throw new CollectorError(`${file}: profile '${profileName}' has no output '${target}'`, {
+      file,
+    })
   }
   const result = ProfileOutputSchema.safeParse(renderTree(output, opts.env, file))
   if (!result.success) {
-    throw new CollectorError(`${file}: ${profileName}.outputs.${target}: ${z.prettifyError(result.error)}`, {
-      file,
-    })
+    throw new CollectorError(
+      `${file}: ${profileName}.outputs.${target}: ${z.prettifyError(result.error)}`,
+      {
+        file,
+      },
+    )
   }
   return result.data
 }

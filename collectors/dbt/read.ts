@@ -67,10 +67,13 @@ async function readJson(file: string, required: boolean): Promise<unknown> {
     text = await readFile(file, 'utf8')
   } catch (cause) {
     if (!required && isNotFound(cause)) return undefined
-    throw new CollectorError(`${file}: cannot read (${required ? 'required' : 'optional'} dbt artifact)`, {
-      file,
-      cause,
-    })
+    throw new CollectorError(
+      `${file}: cannot read (${required ? 'required' : 'optional'} dbt artifact)`,
+      {
+        file,
+        cause,
+      },
+    )
   }
   try {
     return JSON.parse(text)

@@ -70,7 +70,9 @@ export function addRunResults(
       const status = TEST_STATUSES[result.status]
       const observedAt = endedAt ?? generatedAt
       if (!status || !observedAt) {
-        batch.warnings.push(`${file}: skipped the result of ${result.unique_id}: status '${result.status}'`)
+        batch.warnings.push(
+          `${file}: skipped the result of ${result.unique_id}: status '${result.status}'`,
+        )
         continue
       }
       batch.assertions.push({
@@ -92,7 +94,9 @@ export function addRunResults(
     if (!job) continue // operations, nodes of other projects, tests of unknown nodes
     const state = RUN_STATES[result.status]
     if (!state) {
-      batch.warnings.push(`${file}: skipped the result of ${result.unique_id}: status '${result.status}'`)
+      batch.warnings.push(
+        `${file}: skipped the result of ${result.unique_id}: status '${result.status}'`,
+      )
       continue
     }
     if (state === 'FAIL') failed = true
@@ -147,7 +151,8 @@ export function addFreshness(batch: Batch, data: FreshnessData, file: string, gr
       batch.warnings.push(`${file}: no freshness for ${r.unique_id}: ${why}`)
       continue
     }
-    const status = r.status === 'pass' || r.status === 'warn' || r.status === 'error' ? r.status : undefined
+    const status =
+      r.status === 'pass' || r.status === 'warn' || r.status === 'error' ? r.status : undefined
     batch.metrics.push({
       dataset: source.ref,
       name: 'freshness_age_seconds',

@@ -46,7 +46,6 @@ const ConstraintSchema = z.object({
   columns: z.array(z.string()).nullish(),
 })
 
-
 const DependsOnSchema = z.object({ nodes: z.array(z.string()).nullish() })
 
 /** A manifest node or source: the fields every resource type shares plus the optional extras. */

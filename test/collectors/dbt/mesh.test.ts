@@ -42,7 +42,8 @@ describe.skipIf(!HAS_SHARED)('dbt Mesh: several projects give one graph', () => 
     const domainOf = new Map(downstream.datasets.map((d) => [refKey(d), d.domain]))
     const jobDomain = new Map(downstream.jobs.map((j) => [refKey(j), j.domain]))
     const crossing = downstream.edges.filter(
-      (e) => e.direction === 'input' && domainOf.get(refKey(e.dataset)) !== jobDomain.get(refKey(e.job)),
+      (e) =>
+        e.direction === 'input' && domainOf.get(refKey(e.dataset)) !== jobDomain.get(refKey(e.job)),
     )
     expect(crossing).toContainEqual({
       job: { namespace: 'default', name: 'postgres.finance.downstream.fct_revenue' },
@@ -71,30 +72,46 @@ const recorded = existsSync(DBT_OL)
   : []
 
 type OlRef = { namespace: string; name: string }
-type OlEvent = { job: OlRef & { facets?: { jobType?: { jobType?: string } } }; inputs?: OlRef[]; outputs?: OlRef[] }
+type OlEvent = {
+  job: OlRef & { facets?: { jobType?: { jobType?: string } } }
+  inputs?: OlRef[]
+  outputs?: OlRef[]
+}
 
 describe.skipIf(recorded.length === 0)('names equal those of dbt-ol for the same project', () => {
-  it.each(recorded)('%s: every dataset and model job dbt-ol emitted is in the batch', async (project) => {
-    const events: OlEvent[] = readFileSync(join(DBT_OL, `${project}.ndjson`), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l))
-    const dir = join(REPO, 'fixtures/dbt/projects', project)
-    const batch = await readDbtTarget(join(REPO, 'fixtures/dbt/good', project, 'target'), {
-      profilesDir: dir,
-      projectDir: dir,
-      jobNamespace: events[0]?.job.namespace ?? 'default',
-    })
-    const datasets = new Set(batch.datasets.map(refKey))
-    const olDatasets = new Set(events.flatMap((e) => [...(e.inputs ?? []), ...(e.outputs ?? [])]).map(refKey))
-    expect([...olDatasets].filter((k) => !datasets.has(k))).toEqual([])
+  it.each(recorded)(
+    '%s: every dataset and model job dbt-ol emitted is in the batch',
+    async (project) => {
+      const events: OlEvent[] = readFileSync(join(DBT_OL, `${project}.ndjson`), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l))
+      const dir = join(REPO, 'fixtures/dbt/projects', project)
+      const batch = await readDbtTarget(join(REPO, 'fixtures/dbt/good', project, 'target'), {
+        profilesDir: dir,
+        projectDir: dir,
+        jobNamespace: events[0]?.job.namespace ?? 'default',
+      })
+      const datasets = new Set(batch.datasets.map(refKey))
+      const olDatasets = new Set(
+        events.flatMap((e) => [...(e.inputs ?? []), ...(e.outputs ?? [])]).map(refKey),
+      )
+      expect([...olDatasets].filter((k) => !datasets.has(k))).toEqual([])
 
-    const jobs = new Set(batch.jobs.map(refKey))
-    const modelJobs = events
-      .filter((e) => ['MODEL', 'SNAPSHOT'].includes(e.job.facets?.jobType?.jobType ?? ''))
-      // dbt-ol appends the command under `dbt build`; our job is the command-independent name
-      .map((e) => refKey({ namespace: e.job.namespace, name: e.job.name.replace(/\.build\.run$/, '').replace(/\.build\.snapshot$/, '.snapshot') }))
-    expect(modelJobs.length).toBeGreaterThan(0)
-    expect(modelJobs.filter((k) => !jobs.has(k))).toEqual([])
-  })
+      const jobs = new Set(batch.jobs.map(refKey))
+      const modelJobs = events
+        .filter((e) => ['MODEL', 'SNAPSHOT'].includes(e.job.facets?.jobType?.jobType ?? ''))
+        // dbt-ol appends the command under `dbt build`; our job is the command-independent name
+        .map((e) =>
+          refKey({
+            namespace: e.job.namespace,
+            name: e.job.name
+              .replace(/\.build\.run$/, '')
+              .replace(/\.build\.snapshot$/, '.snapshot'),
+          }),
+        )
+      expect(modelJobs.length).toBeGreaterThan(0)
+      expect(modelJobs.filter((k) => !jobs.has(k))).toEqual([])
+    },
+  )
 })

@@ -46,16 +46,47 @@ const GROUPS = [
   group('growth', { email: 'growth@x' }, { config: { meta: { domain: 'marketing' } } }),
 ]
 
-const parse = (m: ReturnType<typeof manifest>) => parseDbtArtifacts({ manifest: m }, { namespace: 'duckdb://x' })
+const parse = (m: ReturnType<typeof manifest>) =>
+  parseDbtArtifacts({ manifest: m }, { namespace: 'duckdb://x' })
 
 describe('ownership precedence', () => {
   it.each([
-    { name: 'the project is the default domain', node: model('a'), domain: 'shop', owner: undefined },
-    { name: 'a group makes its name the domain and its owner the owner', node: model('a', { group: 'finance_core' }), domain: 'finance_core', owner: 'Finance Team' },
-    { name: 'a group owner without a name is its email', node: model('a', { config: { group: 'growth' } }), domain: 'marketing', owner: 'growth@x' },
-    { name: 'meta.domain beats the group', node: model('a', { group: 'finance_core', meta: { domain: 'finance' } }), domain: 'finance', owner: 'Finance Team' },
-    { name: 'config.meta.owner beats the group owner', node: model('a', { group: 'finance_core', config: { meta: { owner: 'ana@x' } } }), domain: 'finance_core', owner: 'ana@x' },
-    { name: 'a list of owners is joined', node: model('a', { meta: { owner: ['a@x', 'b@x'] } }), domain: 'shop', owner: 'a@x, b@x' },
+    {
+      name: 'the project is the default domain',
+      node: model('a'),
+      domain: 'shop',
+      owner: undefined,
+    },
+    {
+      name: 'a group makes its name the domain and its owner the owner',
+      node: model('a', { group: 'finance_core' }),
+      domain: 'finance_core',
+      owner: 'Finance Team',
+    },
+    {
+      name: 'a group owner without a name is its email',
+      node: model('a', { config: { group: 'growth' } }),
+      domain: 'marketing',
+      owner: 'growth@x',
+    },
+    {
+      name: 'meta.domain beats the group',
+      node: model('a', { group: 'finance_core', meta: { domain: 'finance' } }),
+      domain: 'finance',
+      owner: 'Finance Team',
+    },
+    {
+      name: 'config.meta.owner beats the group owner',
+      node: model('a', { group: 'finance_core', config: { meta: { owner: 'ana@x' } } }),
+      domain: 'finance_core',
+      owner: 'ana@x',
+    },
+    {
+      name: 'a list of owners is joined',
+      node: model('a', { meta: { owner: ['a@x', 'b@x'] } }),
+      domain: 'shop',
+      owner: 'a@x, b@x',
+    },
   ])('$name', ({ node, domain, owner }) => {
     const batch = parse(manifest({ nodes: [node], groups: GROUPS }))
     const ds = batch.datasets[0]
@@ -72,7 +103,11 @@ describe('ownership precedence', () => {
         groups: [group('finance_core', { name: 'Finance Team' }, { description: 'Money.' })],
       }),
     )
-    expect(batch.domains).toContainEqual({ name: 'finance_core', owner: 'Finance Team', description: 'Money.' })
+    expect(batch.domains).toContainEqual({
+      name: 'finance_core',
+      owner: 'Finance Team',
+      description: 'Money.',
+    })
   })
 })
 
@@ -82,13 +117,26 @@ describe('data products', () => {
     const batch = parse(
       manifest({
         nodes: [
-          model('orders', { access: 'public', version: 2, alias: 'orders_v2', unique_id: 'model.shop.orders.v2', meta: { meshwatch: { sla } } }),
+          model('orders', {
+            access: 'public',
+            version: 2,
+            alias: 'orders_v2',
+            unique_id: 'model.shop.orders.v2',
+            meta: { meshwatch: { sla } },
+          }),
           model('stg_orders', { access: 'private' }),
         ],
       }),
     )
     expect(batch.products).toEqual([
-      { id: 'shop.orders.v2', name: 'orders.v2', domain: 'shop', origin: 'dbt_public', outputs: [{ namespace: 'duckdb://x', name: 'db.main.orders_v2' }], sla },
+      {
+        id: 'shop.orders.v2',
+        name: 'orders.v2',
+        domain: 'shop',
+        origin: 'dbt_public',
+        outputs: [{ namespace: 'duckdb://x', name: 'db.main.orders_v2' }],
+        sla,
+      },
     ])
   })
 
@@ -96,10 +144,20 @@ describe('data products', () => {
     const batch = parse(
       manifest({
         nodes: [model('orders', { access: 'public', group: 'finance_core' })],
-        groups: [group('finance_core', { name: 'Finance Team' }, { config: { meta: { meshwatch: { sla } } } })],
+        groups: [
+          group(
+            'finance_core',
+            { name: 'Finance Team' },
+            { config: { meta: { meshwatch: { sla } } } },
+          ),
+        ],
       }),
     )
-    expect(batch.products[0]).toMatchObject({ id: 'finance_core.orders', owner: 'Finance Team', sla })
+    expect(batch.products[0]).toMatchObject({
+      id: 'finance_core.orders',
+      owner: 'Finance Team',
+      sla,
+    })
   })
 
   it('groups models by meta.data_product into one product', () => {
@@ -143,14 +201,25 @@ describe('data products', () => {
       }),
     )
     expect(batch.products).toEqual([
-      { id: 'shop.exposure.kpis', name: 'KPI dashboard', domain: 'shop', origin: 'dbt_exposure', owner: 'BI', outputs: [{ namespace: 'duckdb://x', name: 'db.main.orders' }] },
+      {
+        id: 'shop.exposure.kpis',
+        name: 'KPI dashboard',
+        domain: 'shop',
+        origin: 'dbt_exposure',
+        owner: 'BI',
+        outputs: [{ namespace: 'duckdb://x', name: 'db.main.orders' }],
+      },
     ])
   })
 
   it('skips a malformed node with a warning naming it', () => {
-    const batch = parse(manifest({ nodes: [model('ok'), { unique_id: 'model.shop.bad', resource_type: 'model' }] }))
+    const batch = parse(
+      manifest({ nodes: [model('ok'), { unique_id: 'model.shop.bad', resource_type: 'model' }] }),
+    )
     expect(batch.datasets.map((d) => d.name)).toEqual(['db.main.ok'])
-    expect(batch.warnings).toEqual([expect.stringMatching(/^manifest\.json: skipped model\.shop\.bad: /)])
+    expect(batch.warnings).toEqual([
+      expect.stringMatching(/^manifest\.json: skipped model\.shop\.bad: /),
+    ])
   })
 
   it('reads lineage through an ephemeral model', () => {
@@ -158,15 +227,26 @@ describe('data products', () => {
       manifest({
         nodes: [
           model('raw'),
-          model('eph', { config: { materialized: 'ephemeral' }, depends_on: { nodes: ['model.shop.raw'] } }),
+          model('eph', {
+            config: { materialized: 'ephemeral' },
+            depends_on: { nodes: ['model.shop.raw'] },
+          }),
           model('final', { depends_on: { nodes: ['model.shop.eph'] } }),
         ],
       }),
     )
     expect(batch.datasets.map((d) => d.name)).toEqual(['db.main.raw', 'db.main.final'])
     expect(batch.edges.filter((e) => e.job.name === 'db.main.shop.final')).toEqual([
-      { job: { namespace: 'default', name: 'db.main.shop.final' }, dataset: { namespace: 'duckdb://x', name: 'db.main.raw' }, direction: 'input' },
-      { job: { namespace: 'default', name: 'db.main.shop.final' }, dataset: { namespace: 'duckdb://x', name: 'db.main.final' }, direction: 'output' },
+      {
+        job: { namespace: 'default', name: 'db.main.shop.final' },
+        dataset: { namespace: 'duckdb://x', name: 'db.main.raw' },
+        direction: 'input',
+      },
+      {
+        job: { namespace: 'default', name: 'db.main.shop.final' },
+        dataset: { namespace: 'duckdb://x', name: 'db.main.final' },
+        direction: 'output',
+      },
     ])
   })
 })

@@ -20,7 +20,9 @@ function targetDir(files: Record<string, string>, project?: string): string {
 }
 
 const header = (kind: string, v: number): string =>
-  JSON.stringify({ metadata: { dbt_schema_version: `https://schemas.getdbt.com/dbt/${kind}/v${v}.json` } })
+  JSON.stringify({
+    metadata: { dbt_schema_version: `https://schemas.getdbt.com/dbt/${kind}/v${v}.json` },
+  })
 
 describe('readDbtTarget refuses a bad envelope whole', () => {
   it('refuses a missing directory', async () => {
@@ -39,7 +41,11 @@ describe('readDbtTarget refuses a bad envelope whole', () => {
   })
 
   it.each([
-    { name: 'truncated JSON', text: '{"metadata": {"dbt_schema_version": "https://sch', why: /not JSON, or truncated/ },
+    {
+      name: 'truncated JSON',
+      text: '{"metadata": {"dbt_schema_version": "https://sch',
+      why: /not JSON, or truncated/,
+    },
     { name: 'not JSON at all', text: 'manifest', why: /not JSON, or truncated/ },
     { name: 'JSON that is not a dbt artifact', text: '[1, 2]', why: /not a dbt artifact/ },
     {
@@ -96,7 +102,9 @@ describe.skipIf(!HAS_SHARED)('readDbtTarget with a good target dir', () => {
     )
     const batch = await readDbtTarget(dir, { env: { DUCK: '/data/j.duckdb' } })
     expect(batch.scope).toBe('dbt:jaffle_shop')
-    expect(new Set(batch.datasets.map((d) => d.namespace))).toEqual(new Set(['duckdb:///data/j.duckdb']))
+    expect(new Set(batch.datasets.map((d) => d.namespace))).toEqual(
+      new Set(['duckdb:///data/j.duckdb']),
+    )
     expect(batch.jobs.find((j) => j.type === 'dbt_project')?.namespace).toBe('default')
   })
 

@@ -14,9 +14,12 @@ describe.skipIf(!HAS_SHARED)('real dbt artifacts from ../shared', () => {
   it.each([...manifests.filter((f) => versionOf(f) >= 7), ...mesh])(
     'maps %s to a valid batch',
     (file) => {
-      const batch = parseDbtArtifacts({ manifest: readShared(file), files: { manifest: file } }, {
-        namespace: NS,
-      })
+      const batch = parseDbtArtifacts(
+        { manifest: readShared(file), files: { manifest: file } },
+        {
+          namespace: NS,
+        },
+      )
       expect(BatchSchema.parse(batch)).toEqual(batch)
       expect(batch.kind).toBe('dbt')
       expect(batch.replaceEdges).toBe(true)
@@ -32,7 +35,10 @@ describe.skipIf(!HAS_SHARED)('real dbt artifacts from ../shared', () => {
   it.each(manifests.filter((f) => versionOf(f) < 7))('refuses the older manifest %s', (file) => {
     const v = versionOf(file)
     expect(() =>
-      parseDbtArtifacts({ manifest: readShared(file), files: { manifest: file } }, { namespace: NS }),
+      parseDbtArtifacts(
+        { manifest: readShared(file), files: { manifest: file } },
+        { namespace: NS },
+      ),
     ).toThrow(
       new CollectorError(
         `${file}: dbt manifest schema v${v} is not supported (supported: v7–v12, dbt 1.3–1.12)`,
@@ -49,14 +55,21 @@ describe.skipIf(!HAS_SHARED)('real dbt artifacts from ../shared', () => {
     expect(BatchSchema.safeParse(batch).success).toBe(true)
   })
 
-  it.each(runResults.filter((f) => versionOf(f) < 4))('refuses the older run results %s', (file) => {
-    expect(() =>
-      parseDbtArtifacts(
-        { manifest: readShared(V12_1_9), runResults: readShared(file), files: { runResults: file } },
-        { namespace: NS },
-      ),
-    ).toThrow(/run-results schema v[123] is not supported \(supported: v4–v6, dbt 1\.0–1\.12\)/)
-  })
+  it.each(runResults.filter((f) => versionOf(f) < 4))(
+    'refuses the older run results %s',
+    (file) => {
+      expect(() =>
+        parseDbtArtifacts(
+          {
+            manifest: readShared(V12_1_9),
+            runResults: readShared(file),
+            files: { runResults: file },
+          },
+          { namespace: NS },
+        ),
+      ).toThrow(/run-results schema v[123] is not supported \(supported: v4–v6, dbt 1\.0–1\.12\)/)
+    },
+  )
 
   it('records a run per executed node of a dbt build, with a failed model as FAIL', () => {
     const batch = parseDbtArtifacts(
@@ -118,7 +131,9 @@ describe.skipIf(!HAS_SHARED)('real dbt artifacts from ../shared', () => {
       { manifest: readShared('mesh/dbterd_model_contract_manifest.json') },
       { namespace: 'snowflake://xy12345.us-west-1.aws' },
     )
-    const segment = batch.datasets.find((d) => d.externalId === 'model.jaffle_shop.dim_customer_segment')
+    const segment = batch.datasets.find(
+      (d) => d.externalId === 'model.jaffle_shop.dim_customer_segment',
+    )
     expect(segment?.contractEnforced).toBe(true)
     expect(segment?.columns?.find((c) => c.name === 'customer_id')).toMatchObject({
       type: 'text',
@@ -132,9 +147,14 @@ describe.skipIf(!HAS_SHARED)('real dbt artifacts from ../shared', () => {
       { namespace: NS },
     )
     const names = batch.datasets.map((d) => d.name)
-    expect(names).toEqual(expect.arrayContaining(['airflow.public.customers_v1', 'airflow.public.customers_v2']))
+    expect(names).toEqual(
+      expect.arrayContaining(['airflow.public.customers_v1', 'airflow.public.customers_v2']),
+    )
     expect(batch.jobs.map((j) => j.name)).toEqual(
-      expect.arrayContaining(['airflow.public.jaffle_shop.customers.v1', 'airflow.public.jaffle_shop.customers.v2']),
+      expect.arrayContaining([
+        'airflow.public.jaffle_shop.customers.v1',
+        'airflow.public.jaffle_shop.customers.v2',
+      ]),
     )
   })
 })

@@ -9,7 +9,14 @@ export function syntheticManifest(models: number, columns = 20): unknown {
     const id = `model.big.m${i}`
     const cols: Record<string, unknown> = {}
     for (let c = 0; c < columns; c++) {
-      cols[`c${c}`] = { name: `c${c}`, description: `column ${c}`, data_type: 'integer', meta: {}, constraints: [], tags: [] }
+      cols[`c${c}`] = {
+        name: `c${c}`,
+        description: `column ${c}`,
+        data_type: 'integer',
+        meta: {},
+        constraints: [],
+        tags: [],
+      }
     }
     const deps = i === 0 ? [] : [`model.big.m${Math.floor(i / 2)}`, `model.big.m${i - 1}`]
     nodes[id] = {
@@ -23,7 +30,12 @@ export function syntheticManifest(models: number, columns = 20): unknown {
       description: `model ${i}`,
       tags: ['nightly'],
       meta: { owner: 'team@x' },
-      config: { materialized: 'table', meta: { owner: 'team@x' }, access: i % 10 === 0 ? 'public' : 'protected', contract: { enforced: false } },
+      config: {
+        materialized: 'table',
+        meta: { owner: 'team@x' },
+        access: i % 10 === 0 ? 'public' : 'protected',
+        contract: { enforced: false },
+      },
       original_file_path: `models/m${i}.sql`,
       depends_on: { nodes: deps, macros: [] },
       columns: cols,
@@ -40,7 +52,10 @@ export function syntheticManifest(models: number, columns = 20): unknown {
         resource_type: 'test',
         package_name: 'big',
         name: `${t}_m${i}_c0`,
-        test_metadata: { name: t, kwargs: { column_name: 'c0', model: `{{ get_where_subquery(ref('m${i}')) }}` } },
+        test_metadata: {
+          name: t,
+          kwargs: { column_name: 'c0', model: `{{ get_where_subquery(ref('m${i}')) }}` },
+        },
         column_name: 'c0',
         attached_node: id,
         depends_on: { nodes: [id], macros: [] },
