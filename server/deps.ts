@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.ts'
 import type { AuthSettings } from './auth.ts'
 import type { BodyLimits } from './body.ts'
+import type { MeshwatchConfig } from './config-file.ts'
 import type { IngestResult } from './ingest.ts'
 
 export interface Logger {
@@ -20,6 +21,8 @@ export interface Deps {
   limits?: Partial<BodyLimits>
   /** Token enforcement (MESHWATCH_AUTH, MESHWATCH_PUBLIC_READ); default: required once a token exists. */
   auth?: AuthSettings
+  /** meshwatch.yml (domains, SLAs, policies); default: empty. */
+  meshwatch?: MeshwatchConfig
 }
 
 export const SILENT: Logger = { info() {}, warn() {}, error() {} }

@@ -1,0 +1,185 @@
+import { and, desc, eq, inArray, like, ne, or, sql } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/sqlite-core'
+import type { GovernanceFacts, GovProduct } from '../../server/quality/governance.ts'
+import type { RcEdge, RcNode } from '../../server/quality/root-cause.ts'
+import type { Db } from '../client.ts'
+import { checks, datasets, jobs, lineageEdges, productOutputs, products, runs } from '../schema.ts'
+import { lineageNeighbourhood, type NodeId } from './lineage.ts'
+import { groupBy, inChunks, latestAssertions, orchestrationLinks, recentMetrics } from './quality.ts'
+
+export interface RootCauseGraph {
+  outputs: string[]
+  nodes: RcNode[]
+  edges: RcEdge[]
+  domainFailures: RcNode[]
+  truncated: boolean
+}
+
+/**
+ * The bounded upstream neighbourhood of a product for root cause: lineage up to `depth` hops,
+ * plus the Airflow tasks linked to its datasets (meta.dbtModels/dbtSources, config links) and
+ * their DAGs, each node with its latest run, latest tests and freshness.
+ */
+export function loadRootCauseGraph(
+  db: Db,
+  productId: string,
+  opts: { depth: number; maxNodes?: number; links?: { job: string; writes: string }[] | undefined; now: Date },
+): RootCauseGraph | undefined {
+  const outs = db.select({ id: productOutputs.datasetId }).from(productOutputs).where(eq(productOutputs.productId, productId)).all()
+  if (outs.length === 0 && !db.select({ id: products.id }).from(products).where(eq(products.id, productId)).get()) return undefined
+  const edges = new Map<string, RcEdge>()
+  const nodeIds = new Set<NodeId>()
+  let truncated = false
+  for (const o of outs) {
+    const n = lineageNeighbourhood(db, { node: `dataset:${o.id}`, depth: opts.depth, direction: 'up', maxNodes: opts.maxNodes ?? 2000 })
+    truncated ||= n.truncated
+    for (const x of n.nodes) nodeIds.add(x.id)
+    for (const e of n.edges) edges.set(`${e.source}>${e.target}`, { ...e, via: 'lineage' })
+  }
+  const dsIds = [...nodeIds].filter((n) => n.startsWith('dataset:')).map(idOf)
+  const dsRows = inChunks(dsIds, (part) => db.select().from(datasets).where(inArray(datasets.id, part)).all())
+  for (const [dsId, jobIds] of orchestrationLinks(db, dsRows, opts.links)) {
+    for (const j of jobIds) {
+      nodeIds.add(`job:${j}`)
+      edges.set(`job:${j}>dataset:${dsId}`, { source: `job:${j}`, target: `dataset:${dsId}`, via: 'orchestration' })
+    }
+  }
+  let jobIds = [...nodeIds].filter((n) => n.startsWith('job:')).map(idOf)
+  const jobRows = new Map(inChunks(jobIds, (part) => db.select().from(jobs).where(inArray(jobs.id, part)).all()).map((j) => [j.id, j]))
+  const parentIds = [...new Set([...jobRows.values()].flatMap((j) => (j.parentId === null ? [] : [j.parentId])))]
+  for (const p of inChunks(parentIds, (part) => db.select().from(jobs).where(and(inArray(jobs.id, part), eq(jobs.type, 'airflow_dag'))).all())) {
+    jobRows.set(p.id, p)
+    for (const j of jobRows.values()) {
+      if (j.parentId === p.id) edges.set(`job:${p.id}>job:${j.id}`, { source: `job:${p.id}`, target: `job:${j.id}`, via: 'parent' })
+    }
+  }
+  jobIds = [...jobRows.keys()]
+  const latest = latestRuns(db, jobIds)
+  const lastOk = lastSuccess(db, jobIds)
+  const tests = latestAssertions(db, dsIds)
+  const metrics = recentMetrics(db, dsIds, 1)
+  const nodes: RcNode[] = [
+    ...dsRows.map((d): RcNode => ({
+      id: `dataset:${d.id}`,
+      kind: 'dataset',
+      namespace: d.namespace,
+      name: d.name,
+      domain: d.domain,
+      type: d.kind,
+      assertions: tests.get(d.id) ?? [],
+      freshness: (metrics.get(d.id) ?? []).find((m) => m.name === 'freshness_age_seconds') ?? null,
+    })),
+    ...[...jobRows.values()].map((j): RcNode => ({
+      id: `job:${j.id}`,
+      kind: 'job',
+      namespace: j.namespace,
+      name: j.name,
+      domain: j.domain,
+      type: j.type,
+      schedule: j.schedule,
+      lastSuccessAt: lastOk.get(j.id) ?? null,
+      latestRun: latest.get(j.id) ?? null,
+    })),
+  ]
+  const staleDomains = [...new Set(nodes.filter((n) => n.freshness?.status === 'error' || n.freshness?.status === 'warn').flatMap((n) => (n.domain ? [n.domain] : [])))]
+  return {
+    outputs: outs.map((o) => `dataset:${o.id}`),
+    nodes,
+    edges: [...edges.values()],
+    domainFailures: recentTaskFailures(db, staleDomains, new Date(opts.now.getTime() - 2 * 86_400_000).toISOString()),
+    truncated,
+  }
+}
+
+const idOf = (n: string): number => Number(n.slice(n.indexOf(':') + 1))
+
+function latestRuns(db: Db, jobIds: number[]) {
+  const rows = inChunks(jobIds, (part) =>
+    db.all<{ job_id: number; state: string; at: string | null; error: string | null }>(sql`
+      select job_id, state, at, error from (
+        select job_id, state, error, coalesce(ended_at, started_at) as at,
+          row_number() over (partition by job_id order by coalesce(started_at, ended_at) desc, id desc) as rn
+        from runs where job_id in (${sql.join(part.map((id) => sql`${id}`), sql`, `)})
+      ) where rn = 1`),
+  )
+  return new Map(rows.map((r) => [r.job_id, { state: r.state, at: r.at, error: r.error }]))
+}
+
+function lastSuccess(db: Db, jobIds: number[]) {
+  return new Map(
+    inChunks(jobIds, (part) =>
+      db
+        .select({ jobId: runs.jobId, at: sql<string>`max(coalesce(${runs.endedAt}, ${runs.startedAt}))` })
+        .from(runs)
+        .where(and(inArray(runs.jobId, part), eq(runs.state, 'COMPLETE')))
+        .groupBy(runs.jobId)
+        .all(),
+    ).map((r) => [r.jobId, r.at]),
+  )
+}
+
+function recentTaskFailures(db: Db, domains: string[], since: string): RcNode[] {
+  if (domains.length === 0) return []
+  const tasks = db.select().from(jobs).where(and(eq(jobs.type, 'airflow_task'), inArray(jobs.domain, domains))).all()
+  const latest = latestRuns(db, tasks.map((t) => t.id))
+  return tasks.flatMap((t): RcNode[] => {
+    const r = latest.get(t.id)
+    if (!r || r.state !== 'FAIL' || (r.at !== null && r.at < since)) return []
+    return [{ id: `job:${t.id}`, kind: 'job', namespace: t.namespace, name: t.name, domain: t.domain, type: t.type, schedule: t.schedule, latestRun: r }]
+  })
+}
+
+/** What the governance policies read: products with their outputs' unique tests, public models, DAGs, cross-domain reads. */
+export function loadGovernanceFacts(db: Db): GovernanceFacts & { productSla: Map<string, boolean> } {
+  const prods = db.select().from(products).all()
+  const outs = db
+    .select({ productId: productOutputs.productId, id: datasets.id, name: datasets.name, meta: datasets.meta })
+    .from(productOutputs)
+    .innerJoin(datasets, eq(datasets.id, productOutputs.datasetId))
+    .all()
+  const uniques = groupBy(
+    inChunks([...new Set(outs.map((o) => o.id))], (part) =>
+      db
+        .select({ datasetId: checks.datasetId, column: checks.column, kind: checks.kind })
+        .from(checks)
+        .where(and(inArray(checks.datasetId, part), or(eq(checks.kind, 'unique'), like(checks.kind, '%unique%'))))
+        .all(),
+    ),
+    (c) => c.datasetId,
+    (c) => c.column ?? c.kind,
+  )
+  const outsOf = groupBy(outs, (o) => o.productId, (o) => ({ id: o.id, name: o.name, meta: o.meta, uniqueColumns: uniques.get(o.id) ?? [] }))
+  const govProducts: GovProduct[] = prods.map((p) => ({
+    id: p.id,
+    domain: p.domain,
+    owner: p.owner,
+    description: p.description,
+    hasSla: p.sla !== null && Object.keys(p.sla).length > 0,
+    outputs: outsOf.get(p.id) ?? [],
+  }))
+  const publicModels = db
+    .select({ id: datasets.id, name: datasets.name, domain: datasets.domain, kind: datasets.kind, access: datasets.access, contractEnforced: datasets.contractEnforced })
+    .from(datasets)
+    .where(and(eq(datasets.kind, 'model'), eq(datasets.access, 'public')))
+    .all()
+  const dags = db.select({ id: jobs.id, name: jobs.name, type: jobs.type, domain: jobs.domain, owner: jobs.owner }).from(jobs).where(eq(jobs.type, 'airflow_dag')).all()
+  const reader = alias(jobs, 'reader')
+  const cross = db
+    .select({
+      job: { id: reader.id, name: reader.name, type: reader.type, domain: reader.domain, owner: reader.owner },
+      dataset: { id: datasets.id, name: datasets.name, domain: datasets.domain, kind: datasets.kind, access: datasets.access, contractEnforced: datasets.contractEnforced },
+    })
+    .from(lineageEdges)
+    .innerJoin(reader, eq(reader.id, lineageEdges.jobId))
+    .innerJoin(datasets, eq(datasets.id, lineageEdges.datasetId))
+    .where(and(eq(lineageEdges.direction, 'input'), ne(reader.domain, datasets.domain)))
+    .orderBy(desc(reader.id))
+    .all()
+  return {
+    products: govProducts,
+    datasets: publicModels,
+    dags,
+    crossDomainReads: cross,
+    productSla: new Map(govProducts.map((p) => [p.id, p.hasSla])),
+  }
+}

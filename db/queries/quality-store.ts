@@ -1,0 +1,108 @@
+import { and, desc, eq, inArray, like, or } from 'drizzle-orm'
+import type { ProductEvaluation } from '../../server/quality/facts.ts'
+import { shouldStore } from '../../server/quality/history.ts'
+import type { Db } from '../client.ts'
+import { datasets, evaluations, productOutputs, products } from '../schema.ts'
+import { latestEvaluations } from './catalog.ts'
+import { chunk } from './merge.ts'
+
+/**
+ * Appends the evaluations that changed something (or whose last stored row is older than
+ * `heartbeatMs`) in one transaction; returns the product ids written.
+ */
+export function storeEvaluations(
+  db: Db,
+  evals: (ProductEvaluation & { rootCause?: unknown })[],
+  opts: { heartbeatMs: number },
+): string[] {
+  const written: string[] = []
+  db.transaction((tx) => {
+    const prev = new Map<string, typeof evaluations.$inferSelect>()
+    for (const part of chunk(evals.map((e) => e.productId), 5000)) {
+      for (const [k, v] of latestEvaluations(tx as unknown as Db, part)) prev.set(k, v)
+    }
+    const rows = evals.filter((e) => shouldStore(prev.get(e.productId), e, opts.heartbeatMs))
+    for (const part of chunk(rows, 1000)) {
+      tx.insert(evaluations)
+        .values(
+          part.map((e) => ({
+            productId: e.productId,
+            evaluatedAt: e.evaluatedAt,
+            score: e.score,
+            status: e.status,
+            dimensions: e.dimensions,
+            rootCause: e.rootCause ?? null,
+          })),
+        )
+        .run()
+    }
+    written.push(...rows.map((r) => r.productId))
+  })
+  return written
+}
+
+/** A product's stored evaluations, newest first. */
+export function evaluationHistory(db: Db, productId: string, limit = 500) {
+  return db
+    .select()
+    .from(evaluations)
+    .where(eq(evaluations.productId, productId))
+    .orderBy(desc(evaluations.evaluatedAt), desc(evaluations.id))
+    .limit(limit)
+    .all()
+}
+
+/** Products owning any of the datasets (what an ingest touched). */
+export function productsOfDatasets(db: Db, datasetIds: number[]): string[] {
+  const ids = new Set<string>()
+  for (const part of chunk(datasetIds, 5000)) {
+    for (const r of db.select({ id: productOutputs.productId }).from(productOutputs).where(inArray(productOutputs.datasetId, part)).all()) ids.add(r.id)
+  }
+  return [...ids]
+}
+
+export interface ConfigProduct {
+  id: string
+  name: string
+  domain: string
+  owner?: string | undefined
+  description?: string | undefined
+  outputs: (string | { namespace: string; name: string })[]
+}
+
+/**
+ * Creates or completes products declared in meshwatch.yml. A product a collector already
+ * knows keeps its origin and outputs; the config fills owner/description it lacks. Outputs
+ * naming no known dataset are returned, not created.
+ */
+export function upsertConfigProducts(db: Db, items: ConfigProduct[], now: string): { unresolved: string[] } {
+  const unresolved: string[] = []
+  db.transaction((tx) => {
+    for (const p of items) {
+      const existing = tx.select().from(products).where(eq(products.id, p.id)).get()
+      if (existing) {
+        tx.update(products)
+          .set({ owner: existing.owner ?? p.owner ?? null, description: existing.description ?? p.description ?? null })
+          .where(eq(products.id, p.id))
+          .run()
+        continue
+      }
+      const ids: number[] = []
+      for (const o of p.outputs) {
+        const where =
+          typeof o === 'string'
+            ? or(eq(datasets.name, o), like(datasets.name, `%.${o}`))
+            : and(eq(datasets.namespace, o.namespace), eq(datasets.name, o.name))
+        const found = tx.select({ id: datasets.id }).from(datasets).where(where).orderBy(datasets.id).get()
+        if (found) ids.push(found.id)
+        else unresolved.push(`${p.id}: ${typeof o === 'string' ? o : `${o.namespace} ${o.name}`}`)
+      }
+      if (ids.length === 0) continue
+      tx.insert(products)
+        .values({ id: p.id, name: p.name, domain: p.domain, owner: p.owner ?? null, description: p.description ?? null, origin: 'config', updatedAt: now })
+        .run()
+      tx.insert(productOutputs).values([...new Set(ids)].map((datasetId) => ({ productId: p.id, datasetId }))).run()
+    }
+  })
+  return { unresolved }
+}

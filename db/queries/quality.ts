@@ -1,0 +1,357 @@
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import type {
+  AssertionFact,
+  JobFact,
+  MetricFact,
+  OutputFacts,
+  ProductFacts,
+  RunFact,
+  UpstreamFacts,
+} from '../../server/quality/facts.ts'
+import type { Db } from '../client.ts'
+import { datasets, jobs, lineageEdges, productOutputs, products, runs } from '../schema.ts'
+import { chunk } from './merge.ts'
+
+const VOLUME_METRICS = ['row_count', 'rows_affected']
+const FRESHNESS_METRIC = 'freshness_age_seconds'
+
+export interface LoadFactsOptions {
+  /** Only these products (default: all). */
+  productIds?: string[] | undefined
+  now: Date
+  /** Runs of producers are loaded this far back (the largest reliability window). */
+  windowDays: number
+  /** Dataset hops upstream searched for failing tests and stale sources (0: none). */
+  upstreamDepth: number
+  /** Config links: job name → dataset name (or name suffix) it writes. */
+  links?: { job: string; writes: string }[] | undefined
+}
+
+export type ProductRowWithSla = typeof products.$inferSelect
+
+/**
+ * Everything the evaluators need for many products, in a fixed number of set queries
+ * (independent of the product count): outputs, producers and their DAGs, runs, latest tests,
+ * volume/freshness metrics, last two schema versions, and upstream problems.
+ */
+export function loadProductFacts(db: Db, opts: LoadFactsOptions): { rows: ProductRowWithSla[]; facts: ProductFacts[] } {
+  const rows =
+    opts.productIds === undefined
+      ? db.select().from(products).all()
+      : chunk(opts.productIds, 5000).flatMap((part) => db.select().from(products).where(inArray(products.id, part)).all())
+  if (rows.length === 0) return { rows, facts: [] }
+  const outs = inChunks(rows.map((r) => r.id), (part) =>
+    db.select().from(productOutputs).where(inArray(productOutputs.productId, part)).all(),
+  )
+  const outIds = [...new Set(outs.map((o) => o.datasetId))]
+  const dsRows = new Map(inChunks(outIds, (part) => db.select().from(datasets).where(inArray(datasets.id, part)).all()).map((d) => [d.id, d]))
+
+  const producerEdges = inChunks(outIds, (part) =>
+    db
+      .select({ datasetId: lineageEdges.datasetId, jobId: lineageEdges.jobId })
+      .from(lineageEdges)
+      .where(and(inArray(lineageEdges.datasetId, part), eq(lineageEdges.direction, 'output')))
+      .all(),
+  )
+  const producersOf = groupBy(producerEdges, (e) => e.datasetId, (e) => e.jobId)
+  for (const [dsId, jobIds] of orchestrationLinks(db, [...dsRows.values()], opts.links)) {
+    producersOf.set(dsId, [...new Set([...(producersOf.get(dsId) ?? []), ...jobIds])])
+  }
+  const jobIds = [...new Set([...producersOf.values()].flat())]
+  const jobRows = new Map(loadJobs(db, jobIds).map((j) => [j.id, j]))
+  const parentIds = [...new Set([...jobRows.values()].flatMap((j) => (j.parentId !== null && !jobRows.has(j.parentId) ? [j.parentId] : [])))]
+  for (const j of loadJobs(db, parentIds)) jobRows.set(j.id, j)
+
+  const since = new Date(opts.now.getTime() - opts.windowDays * 86_400_000).toISOString()
+  const allJobIds = [...jobRows.keys()]
+  const runRows = inChunks(allJobIds, (part) =>
+    db
+      .select({ jobId: runs.jobId, state: runs.state, startedAt: runs.startedAt, endedAt: runs.endedAt, error: runs.error, rowsAffected: runs.rowsAffected })
+      .from(runs)
+      .where(and(inArray(runs.jobId, part), sql`coalesce(${runs.endedAt}, ${runs.startedAt}) >= ${since}`))
+      .all(),
+  )
+  // The latest success of each job, however old, so freshness can say how stale it is.
+  const lastOk = new Map(
+    inChunks(allJobIds, (part) =>
+      db
+        .select({ jobId: runs.jobId, at: sql<string>`max(coalesce(${runs.endedAt}, ${runs.startedAt}))` })
+        .from(runs)
+        .where(and(inArray(runs.jobId, part), eq(runs.state, 'COMPLETE')))
+        .groupBy(runs.jobId)
+        .all(),
+    ).map((r) => [r.jobId, r.at]),
+  )
+  const runsOf = groupBy(runRows, (r) => r.jobId, (r) => r)
+  const assertionsOf = latestAssertions(db, outIds)
+  const metricsOf = recentMetrics(db, outIds, 31)
+  const versionsOf = lastVersions(db, outIds)
+  const upstream = opts.upstreamDepth > 0 ? upstreamProblems(db, outIds, opts.upstreamDepth) : new Map<number, UpstreamFacts[]>()
+
+  const outputFacts = new Map<number, OutputFacts>()
+  const factsOf = (dsId: number): OutputFacts | undefined => {
+    const cached = outputFacts.get(dsId)
+    if (cached) return cached
+    const d = dsRows.get(dsId)
+    if (!d) return undefined
+    const producers = (producersOf.get(dsId) ?? []).flatMap((id) => {
+      const j = jobRows.get(id)
+      return j ? [toJobFact(j)] : []
+    })
+    const dagIds = new Set<number>()
+    for (const p of producers) {
+      if (p.type === 'airflow_dag') dagIds.add(p.id)
+      const parent = p.parentId === null ? undefined : jobRows.get(p.parentId)
+      if (parent?.type === 'airflow_dag') dagIds.add(parent.id)
+    }
+    const metrics = metricsOf.get(dsId) ?? []
+    const producerRuns: RunFact[] = []
+    const volume: MetricFact[] = metrics.filter((m) => VOLUME_METRICS.includes(m.name))
+    for (const p of producers) {
+      const list = [...(runsOf.get(p.id) ?? [])]
+      const ok = lastOk.get(p.id)
+      if (ok && !list.some((r) => r.state === 'COMPLETE' && (r.endedAt ?? r.startedAt) === ok)) {
+        list.push({ jobId: p.id, state: 'COMPLETE', startedAt: null, endedAt: ok, error: null, rowsAffected: null })
+      }
+      for (const r of list) {
+        producerRuns.push({ jobId: r.jobId, state: r.state, startedAt: r.startedAt, endedAt: r.endedAt, error: r.error })
+        const at = r.endedAt ?? r.startedAt
+        if (r.rowsAffected !== null && at && r.state === 'COMPLETE') volume.push({ name: 'rows_affected', value: r.rowsAffected, status: null, observedAt: at })
+      }
+    }
+    const f: OutputFacts = {
+      id: d.id,
+      namespace: d.namespace,
+      name: d.name,
+      domain: d.domain,
+      kind: d.kind,
+      access: d.access,
+      contractEnforced: d.contractEnforced,
+      producers,
+      dags: [...dagIds].flatMap((id) => {
+        const j = jobRows.get(id)
+        return j ? [{ ...toJobFact(j), lastSuccessAt: lastOk.get(id) ?? null }] : []
+      }),
+      runs: producerRuns,
+      assertions: assertionsOf.get(dsId) ?? [],
+      volume,
+      freshness: metrics.filter((m) => m.name === FRESHNESS_METRIC).at(-1) ?? null,
+      writeSignals: metrics.filter((m) => m.runId !== null && m.name !== FRESHNESS_METRIC).map((m) => m.observedAt),
+      versions: versionsOf.get(dsId) ?? [],
+    }
+    outputFacts.set(dsId, f)
+    return f
+  }
+  const outsOf = groupBy(outs, (o) => o.productId, (o) => o.datasetId)
+  const facts = rows.map((p): ProductFacts => {
+    const ids = outsOf.get(p.id) ?? []
+    const own = new Set(ids)
+    const up = new Map<number, UpstreamFacts>()
+    for (const id of ids) {
+      for (const u of upstream.get(id) ?? []) {
+        const seen = up.get(u.id)
+        if (!own.has(u.id) && (!seen || seen.depth > u.depth)) up.set(u.id, u)
+      }
+    }
+    return {
+      id: p.id,
+      name: p.name,
+      domain: p.domain,
+      owner: p.owner,
+      description: p.description,
+      outputs: ids.flatMap((id) => {
+        const f = factsOf(id)
+        return f ? [f] : []
+      }),
+      upstream: [...up.values()],
+    }
+  })
+  return { rows, facts }
+}
+
+type JobRow = typeof jobs.$inferSelect
+
+const toJobFact = (j: JobRow): JobFact => ({
+  id: j.id,
+  namespace: j.namespace,
+  name: j.name,
+  type: j.type,
+  domain: j.domain,
+  owner: j.owner,
+  parentId: j.parentId,
+  schedule: j.schedule,
+})
+
+function loadJobs(db: Db, ids: number[]): JobRow[] {
+  return inChunks(ids, (part) => db.select().from(jobs).where(inArray(jobs.id, part)).all())
+}
+
+const tableOf = (name: string): string => (name.split(/[./]/).at(-1) ?? name).toLowerCase()
+
+/**
+ * Orchestration edges no lineage event records: Airflow tasks whose meta.dbtModels /
+ * meta.dbtSources name a dataset's table, and `links` from meshwatch.yml.
+ */
+export function orchestrationLinks(
+  db: Db,
+  targets: { id: number; name: string; kind: string | null }[],
+  links: { job: string; writes: string }[] = [],
+): Map<number, number[]> {
+  const out = new Map<number, number[]>()
+  if (targets.length === 0) return out
+  const byTable = groupBy(targets, (d) => tableOf(d.name), (d) => d)
+  const add = (dsId: number, jobId: number) => out.set(dsId, [...(out.get(dsId) ?? []), jobId])
+  const tasks = db
+    .select({ id: jobs.id, meta: jobs.meta })
+    .from(jobs)
+    .where(sql`${jobs.type} = 'airflow_task' and (${jobs.meta} like '%dbtModels%' or ${jobs.meta} like '%dbtSources%')`)
+    .all()
+  for (const t of tasks) {
+    const names = [...strings(t.meta?.['dbtModels']), ...strings(t.meta?.['dbtSources'])]
+    for (const n of names) for (const d of byTable.get(tableOf(n)) ?? []) add(d.id, t.id)
+  }
+  if (links.length > 0) {
+    const linkJobs = db.select({ id: jobs.id, name: jobs.name }).from(jobs).where(inArray(jobs.name, [...new Set(links.map((l) => l.job))])).all()
+    for (const l of links) {
+      const job = linkJobs.find((j) => j.name === l.job)
+      if (!job) continue
+      for (const d of targets) if (d.name === l.writes || d.name.endsWith(`.${l.writes}`)) add(d.id, job.id)
+    }
+  }
+  return out
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
+
+/** Latest result per test key on each dataset. */
+export function latestAssertions(db: Db, datasetIds: number[]): Map<number, AssertionFact[]> {
+  const rows = inChunks(datasetIds, (part) =>
+    db.all<{ dataset_id: number; key: string; name: string; status: string; severity: string; observed_at: string; column: string | null; message: string | null }>(sql`
+      select dataset_id, key, name, status, severity, observed_at, "column", message from (
+        select a.*, row_number() over (partition by a.dataset_id, a.key order by a.observed_at desc, a.id desc) as rn
+        from assertions a where a.dataset_id in (${sql.join(part.map((id) => sql`${id}`), sql`, `)})
+      ) where rn = 1`),
+  )
+  return groupBy(rows, (r) => r.dataset_id, (r) => ({
+    key: r.key,
+    name: r.name,
+    status: r.status,
+    severity: r.severity,
+    observedAt: r.observed_at,
+    column: r.column,
+    message: r.message,
+  }))
+}
+
+/** The newest `perName` metrics of each name on each dataset, oldest first. */
+export function recentMetrics(db: Db, datasetIds: number[], perName: number): Map<number, (MetricFact & { runId: string | null })[]> {
+  const rows = inChunks(datasetIds, (part) =>
+    db.all<{ dataset_id: number; name: string; value: number; status: string | null; observed_at: string; run_id: string | null }>(sql`
+      select dataset_id, name, value, status, observed_at, run_id from (
+        select m.*, row_number() over (partition by m.dataset_id, m.name order by m.observed_at desc) as rn
+        from metrics m where m.dataset_id in (${sql.join(part.map((id) => sql`${id}`), sql`, `)})
+      ) where rn <= ${perName} order by observed_at`),
+  )
+  return groupBy(rows, (r) => r.dataset_id, (r) => ({ name: r.name, value: r.value, status: r.status, observedAt: r.observed_at, runId: r.run_id }))
+}
+
+function lastVersions(db: Db, datasetIds: number[]): Map<number, OutputFacts['versions']> {
+  const rows = inChunks(datasetIds, (part) =>
+    db.all<{ dataset_id: number; columns: string; observed_at: string }>(sql`
+      select dataset_id, columns, observed_at from (
+        select v.*, row_number() over (partition by v.dataset_id order by v.id desc) as rn
+        from dataset_versions v where v.dataset_id in (${sql.join(part.map((id) => sql`${id}`), sql`, `)})
+      ) where rn <= 2 order by id`),
+  )
+  return groupBy(rows, (r) => r.dataset_id, (r) => ({ columns: parseColumns(r.columns), observedAt: r.observed_at }))
+}
+
+function parseColumns(text: string): { name: string; type?: string }[] {
+  const v: unknown = JSON.parse(text)
+  if (!Array.isArray(v)) return []
+  return v.flatMap((c: unknown) => {
+    if (c === null || typeof c !== 'object' || !('name' in c) || typeof c.name !== 'string') return []
+    return [{ name: c.name, ...('type' in c && typeof c.type === 'string' ? { type: c.type } : {}) }]
+  })
+}
+
+/**
+ * Failing tests and stale sources upstream of the given datasets. Starts from the (few) datasets
+ * with a problem and walks *down* to find which targets they reach, so the cost follows the
+ * problems' blast radius, not the graph. Keyed by target dataset.
+ */
+function upstreamProblems(db: Db, targets: number[], depth: number): Map<number, UpstreamFacts[]> {
+  const out = new Map<number, UpstreamFacts[]>()
+  const failing = db.all<{ dataset_id: number }>(sql`
+    select distinct dataset_id from (
+      select dataset_id, status, row_number() over (partition by dataset_id, key order by observed_at desc, id desc) as rn from assertions
+    ) where rn = 1 and status in ('fail', 'error', 'warn')`)
+  const stale = db.all<{ dataset_id: number }>(sql`
+    select distinct dataset_id from (
+      select dataset_id, status, row_number() over (partition by dataset_id order by observed_at desc) as rn from metrics where name = ${FRESHNESS_METRIC}
+    ) where rn = 1 and status in ('warn', 'error')`)
+  const sources = [...new Set([...failing, ...stale].map((r) => r.dataset_id))]
+  if (sources.length === 0) return out
+  const wanted = new Set(targets)
+  const reach = new Map<number, Map<number, number>>()
+  for (const src of sources) {
+    let frontier = [src]
+    const seen = new Set([src])
+    for (let d = 1; d <= depth && frontier.length > 0; d++) {
+      const consumers = inChunks(frontier, (part) =>
+        db.select({ jobId: lineageEdges.jobId }).from(lineageEdges).where(and(inArray(lineageEdges.datasetId, part), eq(lineageEdges.direction, 'input'))).all(),
+      )
+      const jobIds = [...new Set(consumers.map((c) => c.jobId))]
+      const produced = inChunks(jobIds, (part) =>
+        db.select({ datasetId: lineageEdges.datasetId }).from(lineageEdges).where(and(inArray(lineageEdges.jobId, part), eq(lineageEdges.direction, 'output'))).all(),
+      )
+      frontier = []
+      for (const { datasetId } of produced) {
+        if (seen.has(datasetId)) continue
+        seen.add(datasetId)
+        frontier.push(datasetId)
+        if (wanted.has(datasetId)) (reach.get(src) ?? reach.set(src, new Map()).get(src))?.set(datasetId, d)
+      }
+    }
+  }
+  const srcIds = [...reach.keys()]
+  if (srcIds.length === 0) return out
+  const rows = new Map(inChunks(srcIds, (part) => db.select().from(datasets).where(inArray(datasets.id, part)).all()).map((d) => [d.id, d]))
+  const tests = latestAssertions(db, srcIds)
+  const metrics = recentMetrics(db, srcIds, 1)
+  for (const [src, hits] of reach) {
+    const d = rows.get(src)
+    if (!d) continue
+    for (const [target, dist] of hits) {
+      const u: UpstreamFacts = {
+        id: d.id,
+        namespace: d.namespace,
+        name: d.name,
+        domain: d.domain,
+        kind: d.kind,
+        access: d.access,
+        contractEnforced: d.contractEnforced,
+        depth: dist,
+        assertions: tests.get(src) ?? [],
+        freshness: (metrics.get(src) ?? []).find((m) => m.name === FRESHNESS_METRIC) ?? null,
+      }
+      out.set(target, [...(out.get(target) ?? []), u])
+    }
+  }
+  return out
+}
+
+export function inChunks<T, R>(items: readonly T[], f: (part: T[]) => R[]): R[] {
+  return items.length === 0 ? [] : chunk(items, 5000).flatMap(f)
+}
+
+export function groupBy<T, K, V>(items: readonly T[], key: (t: T) => K, value: (t: T) => V): Map<K, V[]> {
+  const m = new Map<K, V[]>()
+  for (const t of items) {
+    const k = key(t)
+    const list = m.get(k)
+    if (list) list.push(value(t))
+    else m.set(k, [value(t)])
+  }
+  return m
+}

@@ -1,0 +1,114 @@
+import { loadProductFacts } from '../db/queries/quality.ts'
+import { loadRootCauseGraph } from '../db/queries/quality-graph.ts'
+import { productsOfDatasets, storeEvaluations, upsertConfigProducts } from '../db/queries/quality-store.ts'
+import { EMPTY_CONFIG, type MeshwatchConfig } from './config-file.ts'
+import { nowOf, SILENT, type Deps } from './deps.ts'
+import type { ProductEvaluation } from './quality/facts.ts'
+import { findRootCause, type RootCause } from './quality/root-cause.ts'
+import { evaluateProduct } from './quality/score.ts'
+import { resolveSla, slaNumber, slaString, type EffectiveSla } from './quality/sla.ts'
+
+export type EvaluationWithCause = ProductEvaluation & { rootCause: RootCause | null }
+
+const configOf = (deps: Deps): MeshwatchConfig => deps.meshwatch ?? EMPTY_CONFIG
+
+/** The effective SLA of a product: built-in < meshwatch.yml defaults < dbt meta < meshwatch.yml product entry. */
+export function effectiveSlaOf(cfg: MeshwatchConfig, product: { id: string; sla: Record<string, unknown> | null }): EffectiveSla {
+  return resolveSla({ platform: cfg.defaults?.sla, dbtMeta: product.sla, product: cfg.products?.[product.id]?.sla })
+}
+
+/**
+ * Loads, scores and (when something changed or the heartbeat is due) stores the evaluation of
+ * the given products (default: all), with a root cause for each one not ok.
+ */
+export function evaluateProducts(deps: Deps, opts: { productIds?: string[]; now?: Date; store?: boolean } = {}) {
+  const cfg = configOf(deps)
+  const now = opts.now ?? nowOf(deps)
+  const slaCache = new Map<string, EffectiveSla>()
+  const windows = [7, cfg.defaults?.sla?.reliability?.window_days ?? 7, ...Object.values(cfg.products ?? {}).map((p) => p.sla?.reliability?.window_days ?? 7)]
+  const depths = [3, cfg.defaults?.sla?.upstream_depth ?? 3, ...Object.values(cfg.products ?? {}).map((p) => p.sla?.upstream_depth ?? 3)]
+  const { rows, facts } = loadProductFacts(deps.db, {
+    productIds: opts.productIds,
+    now,
+    windowDays: Math.max(...windows, 30),
+    upstreamDepth: Math.max(...depths),
+    links: cfg.links,
+  })
+  const out: EvaluationWithCause[] = []
+  for (const [i, f] of facts.entries()) {
+    const row = rows[i]
+    if (!row) continue
+    const sla = effectiveSlaOf(cfg, row)
+    slaCache.set(f.id, sla)
+    f.upstream = f.upstream.filter((u) => u.depth <= (slaNumber(sla, 'upstream_depth') ?? 3))
+    const e = evaluateProduct(f, sla, now)
+    out.push({ ...e, rootCause: e.status === 'ok' ? null : rootCauseFor(deps, e, sla, now) ?? null })
+  }
+  const written = opts.store === false ? [] : storeEvaluations(deps.db, out, { heartbeatMs: (cfg.evaluation?.heartbeat_minutes ?? 60) * 60_000 })
+  return { evaluations: out, written, slas: slaCache }
+}
+
+/** The root cause of a product's current evaluation, from its bounded upstream neighbourhood. */
+export function rootCauseFor(deps: Deps, e: ProductEvaluation, sla: EffectiveSla, now: Date): RootCause | undefined {
+  const depth = slaNumber(sla, 'upstream_depth') ?? 3
+  // Lineage hops alternate dataset and job; +2 reaches a source's loader beyond the last dataset.
+  const graph = loadRootCauseGraph(deps.db, e.productId, { depth: depth * 2 + 2, links: configOf(deps).links, now })
+  if (!graph) return undefined
+  return findRootCause(
+    {
+      outputs: graph.outputs,
+      nodes: graph.nodes,
+      edges: graph.edges,
+      domainFailures: graph.domainFailures,
+      dimensions: e.dimensions,
+      upstreamTests: (slaString(sla, 'tests.upstream') ?? 'off') !== 'off',
+      graceMs: (slaNumber(sla, 'freshness.grace_minutes') ?? 60) * 60_000,
+    },
+    now,
+  )
+}
+
+/** Writes the products meshwatch.yml declares with outputs (origin 'config'); returns outputs it could not find. */
+export function applyConfigProducts(deps: Deps): string[] {
+  const cfg = configOf(deps)
+  const items = Object.entries(cfg.products ?? {}).flatMap(([id, p]) => {
+    const domain = p.domain ?? id.split('.')[0] ?? id
+    return p.outputs && p.outputs.length > 0
+      ? [{ id, name: p.name ?? id, domain, owner: p.owner ?? cfg.domains?.[domain]?.owner, description: p.description, outputs: p.outputs }]
+      : []
+  })
+  if (items.length === 0) return []
+  return upsertConfigProducts(deps.db, items, nowOf(deps).toISOString()).unresolved
+}
+
+/**
+ * Re-scores on every ingest that touches a product's outputs and every `intervalMs` (time alone
+ * makes data stale). Chains any existing deps.onIngest; the returned function undoes both.
+ */
+export function startEvaluator(deps: Deps, intervalMs: number): () => void {
+  const log = deps.log ?? SILENT
+  const run = (productIds?: string[]) => {
+    try {
+      if (productIds?.length === 0) return
+      const r = evaluateProducts(deps, productIds ? { productIds } : {})
+      if (r.written.length > 0) log.info('evaluated products', { evaluated: r.evaluations.length, changed: r.written.length })
+    } catch (e) {
+      log.error('evaluation failed', { error: String(e) })
+    }
+  }
+  const previous = deps.onIngest
+  deps.onIngest = (result) => {
+    previous?.(result)
+    applyConfigProducts(deps)
+    run(productsOfDatasets(deps.db, result.datasetIds))
+  }
+  const unresolved = applyConfigProducts(deps)
+  for (const u of unresolved) log.warn(`meshwatch.yml product output not found yet: ${u}`)
+  run()
+  const timer = setInterval(() => run(), intervalMs)
+  timer.unref()
+  return () => {
+    clearInterval(timer)
+    deps.onIngest = previous
+  }
+}
