@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { readDbtTarget } from '../collectors/dbt/read.ts'
 import type { Deps } from './deps.ts'
+import { storeCounts } from '../db/queries/admin.ts'
 import { ingestBatch } from './ingest.ts'
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url))
@@ -12,28 +13,38 @@ export const DEMO_PROJECTS = ['sales', 'finance', 'marketing', 'product'] as con
 
 export type DemoDay = 'good' | 'bad'
 
+/** OPENLINEAGE_NAMESPACE the demo's dbt-ol events were recorded with (fixtures/dbt/README.md). */
+export const DEMO_JOB_NAMESPACE = 'meshwatch-demo'
+
 /** The recorded target/ dirs of one demo day, with the profiles dir each was built with. */
-export function demoTargets(day: DemoDay, root = FIXTURES): { project: string; target: string; profilesDir: string }[] {
+export function demoTargets(day: DemoDay, root = FIXTURES): { project: string; target: string; projectDir: string }[] {
   const base = join(root, 'dbt', day)
   if (!existsSync(base)) return []
   const present = new Set(readdirSync(base))
   return DEMO_PROJECTS.filter((p) => present.has(p)).map((p) => ({
     project: p,
     target: join(base, p, 'target'),
-    profilesDir: join(root, 'dbt', 'projects', p),
+    projectDir: join(root, 'dbt', 'projects', p),
   }))
 }
 
 /** Loads the demo mesh: the good day, then the bad day on top (so the demo shows breaches). */
 export async function loadDemo(deps: Deps, opts: { days?: DemoDay[]; root?: string } = {}) {
-  const counts: Record<string, number> = {}
+  let batches = 0
   for (const day of opts.days ?? ['good', 'bad']) {
     for (const t of demoTargets(day, opts.root)) {
-      const batch = await readDbtTarget(t.target, { profilesDir: t.profilesDir })
-      const r = ingestBatch(deps, batch)
-      for (const [k, v] of Object.entries(r.counts)) counts[k] = Math.max(counts[k] ?? 0, 0) + v
+      // As recorded: profiles.yml next to the project, its env_var default, dbt-ol's job namespace.
+      const batch = await readDbtTarget(t.target, {
+        projectDir: t.projectDir,
+        profilesDir: t.projectDir,
+        jobNamespace: DEMO_JOB_NAMESPACE,
+        env: {},
+      })
+      ingestBatch(deps, batch)
+      batches++
     }
   }
-  const summary = `${counts.datasets ?? 0} datasets, ${counts.jobs ?? 0} jobs, ${counts.products ?? 0} products (from fixtures/)`
-  return { counts, summary }
+  const c = storeCounts(deps.db)
+  const summary = `${c.domains} domains, ${c.datasets} datasets, ${c.jobs} jobs, ${c.products} products from ${batches} dbt builds in fixtures/`
+  return { counts: c, summary }
 }

@@ -2,6 +2,14 @@ import type { Command } from 'commander'
 import { readDbtTarget } from '../../collectors/dbt/read.ts'
 import { addSinkOptions, openSink, progress, type SinkOptions } from './shared.ts'
 
+interface DbtFlags {
+  profilesDir?: string
+  target?: string
+  projectDir?: string
+  namespace?: string
+  jobNamespace?: string
+}
+
 export function registerCollectDbt(collect: Command): void {
   addSinkOptions(
     collect
@@ -10,14 +18,25 @@ export function registerCollectDbt(collect: Command): void {
       .argument('<dir...>', 'dbt target/ directories')
       .option('--profiles-dir <dir>', 'where profiles.yml is (default: the project dir, then ~/.dbt)')
       .option('--target <name>', 'profile target (default: the profile\'s target)')
-      .option('--namespace <ns>', 'override the dataset namespace (default: derived from the profile)'),
-  ).action(async (dirs: string[], o: SinkOptions & { profilesDir?: string; target?: string; namespace?: string }) => {
+      .option('--project-dir <dir>', 'the dbt project (dbt_project.yml) (default: the parent of each target dir)')
+      .option('--namespace <ns>', 'override the dataset namespace (default: derived from the profile, as dbt-ol does)')
+      .option('--job-namespace <ns>', 'job namespace (default: $OPENLINEAGE_NAMESPACE or "default", as dbt-ol does)'),
+  ).action(async (dirs: string[], o: SinkOptions & DbtFlags) => {
     // Read every dir first: a bad one refuses the whole command before anything is written.
     const bar = progress('reading')
     const batches = []
     for (const [i, dir] of dirs.entries()) {
       bar.step(i, dirs.length, dir)
-      batches.push(await readDbtTarget(dir, { profilesDir: o.profilesDir, target: o.target, namespace: o.namespace }))
+      batches.push(
+        await readDbtTarget(dir, {
+          ...(o.profilesDir ? { profilesDir: o.profilesDir } : {}),
+          ...(o.target ? { target: o.target } : {}),
+          ...(o.projectDir ? { projectDir: o.projectDir } : {}),
+          ...(o.namespace ? { namespace: o.namespace } : {}),
+          ...(o.jobNamespace ? { jobNamespace: o.jobNamespace } : {}),
+          env: process.env,
+        }),
+      )
     }
     bar.end()
     const sink = openSink(o)
