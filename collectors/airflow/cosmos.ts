@@ -119,10 +119,11 @@ export function linkDbt(input: DbtLinkInput): DbtLink {
 
   const selections = renderedSelection(input.rendered)
   for (const sel of selections) {
-    if (sel.command) commands.add(sel.command)
     for (const n of sel.nodes) {
       const m = resolve(n)
-      if (m) models.add(m)
+      if (!m) continue
+      models.add(m)
+      if (sel.command) commands.add(sel.command)
     }
   }
   const runsDbt = selections.length > 0 || /^Dbt/.test(input.operator ?? '')

@@ -189,7 +189,9 @@ export function mapAirflow(snap: AirflowSnapshot, opts: MapOptions = {}): Batch 
       const builds = link.commands.length === 0 || link.commands.some((c) => c !== 'test')
       if (!builds) continue
       for (const model of link.models) {
-        for (const ds of tablesToDatasets.get(model.toLowerCase()) ?? []) addEdge(job, ds, 'output')
+        for (const ds of tablesToDatasets.get(model.toLowerCase()) ?? []) {
+          addEdge(taskRef(dag.dagId, task.taskId), ds, 'output')
+        }
       }
     }
   }

@@ -33,7 +33,9 @@ export async function startAirflow(venv: string, port: number): Promise<AirflowI
   const url = `http://127.0.0.1:${port}`
   const stop = async () => {
     const pidFile = join(home, 'pids')
-    const pids = existsSync(pidFile) ? readFileSync(pidFile, 'utf8').split(/\s+/).filter(Boolean) : []
+    const pids = existsSync(pidFile)
+      ? readFileSync(pidFile, 'utf8').split(/\s+/).filter(Boolean)
+      : []
     for (const sig of ['SIGTERM', 'SIGKILL'] as const) {
       for (const pid of pids) {
         try {

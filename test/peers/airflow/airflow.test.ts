@@ -1,0 +1,114 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BatchSchema, type Batch } from '../../../collectors/batch.ts'
+import { collectAirflow } from '../../../collectors/airflow/index.ts'
+import { ROOT, USER, runDemo, startAirflow, type AirflowInstance } from './harness.ts'
+
+const VENV = join(ROOT, '.venv-airflow')
+const HAVE_AIRFLOW = existsSync(join(VENV, 'bin/airflow'))
+const PORT = Number(process.env.MESHWATCH_AIRFLOW_PORT ?? 28795)
+const DBT_MODELS = [
+  'orders',
+  'sales_daily',
+  'stg_sales__orders',
+  'stg_sales__customers',
+  'stg_sales__payments',
+  'raw_orders',
+  'raw_customers',
+  'raw_payments',
+]
+
+describe.skipIf(!HAVE_AIRFLOW)('real Airflow 3 with the demo DAGs', () => {
+  let af: AirflowInstance
+  let batch: Batch
+  let warnings: string[]
+  let cursor: string
+
+  beforeAll(async () => {
+    af = await startAirflow(VENV, PORT)
+    await runDemo(af)
+    ;({ batch, warnings, cursor } = await collectAirflow({
+      url: af.url,
+      auth: USER,
+      dbtModels: DBT_MODELS,
+    }))
+  })
+  afterAll(async () => {
+    await af?.stop()
+  })
+
+  it('speaks REST API v2 and returns a valid batch', () => {
+    expect(af.version).toBe('v2')
+    expect(() => BatchSchema.parse(batch)).not.toThrow()
+    expect(cursor).toMatch(/^\d{4}-\d\d-\d\dT/)
+  })
+
+  it('reads the four domain DAGs with their tasks', () => {
+    const dags = batch.jobs.filter((j) => j.type === 'airflow_dag')
+    expect(dags.map((d) => [d.name, d.domain]).sort()).toEqual([
+      ['finance_ledger', 'finance'],
+      ['marketing_campaigns', 'marketing'],
+      ['product_events', 'product'],
+      ['sales_daily', 'sales'],
+    ])
+    expect(batch.jobs.filter((j) => j.parent?.name === 'sales_daily')).toHaveLength(11)
+    expect(dags.find((d) => d.name === 'marketing_campaigns')?.schedule).toMatchObject({
+      cron: '30 7 * * 1-5',
+      paused: false,
+    })
+  })
+
+  it('reads the runs, the failed bad-day ledger load among them', () => {
+    const run = (id: string) => batch.runs.find((r) => r.runId === id)
+    expect(run('airflow:sales_daily:manual_sales')?.state).toBe('COMPLETE')
+    expect(run('airflow:finance_ledger:manual_bad_day')?.state).toBe('FAIL')
+    expect(run('airflow:finance_ledger:manual_bad_day:load_ledger')).toMatchObject({
+      state: 'FAIL',
+      parentRunId: 'airflow:finance_ledger:manual_bad_day',
+    })
+    const assetRuns = batch.runs.filter(
+      (r) => r.runId.startsWith('airflow:finance_ledger:asset_triggered__') && !r.parentRunId,
+    )
+    expect(assetRuns.length).toBeGreaterThan(0)
+    expect(assetRuns.every((r) => r.state === 'COMPLETE')).toBe(true)
+  })
+
+  it('links the sales tasks to the dbt models they ran and to the orders table', () => {
+    const meta = (t: string) =>
+      batch.jobs.find((j) => j.name === `sales_daily.dbt_sales.${t}`)?.meta
+    expect(meta('orders.run')?.dbtModels).toEqual(['orders'])
+    expect(meta('stg_sales__payments_run')?.dbtModels).toEqual(['stg_sales__payments'])
+    expect(meta('sales_daily_model_build')?.dbtModels).toEqual(['sales_daily'])
+    const orders = { namespace: 'duckdb://mesh.duckdb', name: 'mesh.sales.orders' }
+    expect(batch.edges).toContainEqual({
+      job: { namespace: 'default', name: 'sales_daily.dbt_sales.orders.run' },
+      dataset: orders,
+      direction: 'output',
+    })
+    expect(batch.edges).toContainEqual({
+      job: { namespace: 'default', name: 'finance_ledger' },
+      dataset: orders,
+      direction: 'input',
+    })
+  })
+
+  it('names jobs exactly as the Airflow OpenLineage provider does', () => {
+    const events = readFileSync(join(af.home, 'openlineage.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+    const olJobs = new Set(
+      events.map((l) => {
+        const e = JSON.parse(l)
+        return `${e.job.namespace}|${e.job.name}`
+      }),
+    )
+    expect(olJobs.size).toBeGreaterThan(10)
+    const ours = new Set(batch.jobs.map((j) => `${j.namespace}|${j.name}`))
+    expect([...olJobs].filter((j) => !ours.has(j))).toEqual([])
+  })
+
+  it('reports the broken DAG file as a warning', () => {
+    expect(warnings).toContainEqual(expect.stringMatching(/broken_on_purpose\.py: RuntimeError/))
+  })
+})
