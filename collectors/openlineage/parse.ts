@@ -132,7 +132,9 @@ function runEventBatch(e: RunEvent, eventTime: string): Batch {
   }
   if (facets) run.facets = dropNulls(facets)
   batch.runs.push(run)
-  addDatasets(batch, jobRef, isTestJob(e.job), e.inputs ?? [], e.outputs ?? [], { observedAt: eventTime, runId })
+  // A test result is known when its run ends; dbt-ol repeats the assertions on START.
+  const results = !STARTS.has(state)
+  addDatasets(batch, jobRef, isTestJob(e.job), e.inputs ?? [], e.outputs ?? [], { observedAt: eventTime, runId }, results)
   return batch
 }
 
@@ -166,16 +168,21 @@ function addDatasets(
   inputs: OlInputDataset[],
   outputs: OlOutputDataset[],
   obs: { observedAt: string; runId?: string },
+  results = true,
 ): void {
   // A test job observes its inputs; it is quality, not lineage (dbt-ol's `.test` jobs).
   const lineage = !isTest
+  // Column lineage may only point at the event's datasets: dbt-ol sometimes names a CTE instead.
+  const known = new Set([...inputs, ...outputs].map((d) => `${d.namespace}\u0000${d.name}`))
   for (const [direction, list] of [['input', inputs], ['output', outputs]] as const) {
     for (const ds of list) {
       batch.datasets.push(datasetOf(ds))
       if (lineage) batch.edges.push({ job, dataset: { namespace: ds.namespace, name: ds.name }, direction })
-      batch.columnEdges.push(...columnEdgesOf(ds))
+      for (const c of columnEdgesOf(ds)) {
+        if (known.has(`${c.from.namespace}\u0000${c.from.name}`)) batch.columnEdges.push(c)
+      }
       batch.metrics.push(...metricsOf(ds, obs))
-      if (direction === 'input') batch.assertions.push(...assertionsOf(ds as OlInputDataset, obs))
+      if (direction === 'input' && results) batch.assertions.push(...assertionsOf(ds as OlInputDataset, obs))
     }
   }
 }

@@ -141,28 +141,40 @@ function accumulateMeta(db: Db, batch: Batch): void {
 
 /**
  * An assertion reported by OpenLineage for a check we already know (a dbt test seen by the dbt
- * collector, same dataset and test name) takes that check's key, so both report one test.
+ * collector) takes that check's key and dataset, so both report one test on one node: by
+ * dataset and test name, else by a test name that only one check has (dbt-ol hangs a
+ * relationships test on the referenced model, dbt on the tested one).
  */
 function resolveAssertionKeys(db: Db, list: Assertion[]): void {
-  const found = new Map<string, string | null>()
+  type Hit = { key: string; dataset: { namespace: string; name: string } } | null
+  const found = new Map<string, Hit>()
+  const checkOf = (a: Assertion): Hit => {
+    const datasetId = findDataset(db, a.dataset)
+    const row =
+      (datasetId === undefined
+        ? undefined
+        : db.select({ key: checks.key, datasetId: checks.datasetId }).from(checks).where(and(eq(checks.datasetId, datasetId), eq(checks.name, a.name))).get()) ??
+      uniqueCheckNamed(db, a.name)
+    if (!row) return null
+    if (row.datasetId === datasetId) return { key: row.key, dataset: a.dataset }
+    const ds = db.select({ namespace: datasets.namespace, name: datasets.name }).from(datasets).where(eq(datasets.id, row.datasetId)).get()
+    return ds ? { key: row.key, dataset: ds } : null
+  }
   for (const a of list) {
     if (a.origin !== 'openlineage') continue
     const k = `${a.dataset.namespace}\u0000${a.dataset.name}\u0000${a.name}`
-    if (!found.has(k)) {
-      const datasetId = findDataset(db, a.dataset)
-      const row =
-        datasetId === undefined
-          ? undefined
-          : db
-              .select({ key: checks.key })
-              .from(checks)
-              .where(and(eq(checks.datasetId, datasetId), eq(checks.name, a.name)))
-              .get()
-      found.set(k, row?.key ?? null)
+    if (!found.has(k)) found.set(k, checkOf(a))
+    const hit = found.get(k)
+    if (hit) {
+      a.key = hit.key
+      a.dataset = hit.dataset
     }
-    const key = found.get(k)
-    if (key) a.key = key
   }
+}
+
+function uniqueCheckNamed(db: Db, name: string) {
+  const rows = db.select({ key: checks.key, datasetId: checks.datasetId }).from(checks).where(eq(checks.name, name)).limit(2).all()
+  return rows.length === 1 ? rows[0] : undefined
 }
 
 export function listRunEvents(db: Db, runId: string) {
