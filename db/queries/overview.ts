@@ -1,0 +1,279 @@
+import { sql, type SQL } from 'drizzle-orm'
+import type { Db } from '../client.ts'
+import { lineageNeighbourhood, type LineageOptions, type NodeId } from './lineage.ts'
+
+// The web view's lineage queries. Every answer is computed by SQL aggregates over indexed joins, so a
+// 5k-dataset mesh is never loaded into JS as a whole: the overview is one row per domain (pair).
+
+export const NODE_STATUSES = ['ok', 'warn', 'breach', 'unknown'] as const
+export type NodeStatus = (typeof NODE_STATUSES)[number]
+
+/** Rows with no domain are grouped under this name. */
+export const NO_DOMAIN = '(none)'
+
+const STATUS_BY_RANK: NodeStatus[] = ['unknown', 'ok', 'warn', 'breach']
+const statusOf = (rank: number | null): NodeStatus => STATUS_BY_RANK[rank ?? 0] ?? 'unknown'
+
+// Status ranks: 0 unknown, 1 ok, 2 warn, 3 breach, so max() is "worst". The CTEs are joined (not
+// correlated) so SQLite materializes each once and indexes it automatically.
+const withRanks = (datasetFilter: SQL, jobFilter: SQL) => sql`
+  with latest_assertions as (
+    select dataset_id, status, severity,
+      row_number() over (partition by dataset_id, key order by observed_at desc, id desc) as rn
+    from assertions where status <> 'skipped' and ${datasetFilter}
+  ),
+  test_rank as (
+    select dataset_id, max(case
+      when status in ('fail', 'error') and severity <> 'warn' then 3
+      when status in ('fail', 'error', 'warn') then 2
+      when status = 'pass' then 1 else 0 end) as rank
+    from latest_assertions where rn = 1 group by dataset_id
+  ),
+  latest_evals as (
+    select e.product_id, e.status from evaluations e
+    where e.id = (select max(e2.id) from evaluations e2 where e2.product_id = e.product_id)
+  ),
+  product_rank as (
+    select po.dataset_id, max(case le.status when 'breach' then 3 when 'warn' then 2 when 'ok' then 1 else 0 end) as rank
+    from product_outputs po join latest_evals le on le.product_id = po.product_id
+    where ${datasetFilter} group by po.dataset_id
+  ),
+  latest_runs as (
+    select job_id, state,
+      row_number() over (partition by job_id order by coalesce(started_at, updated_at) desc, id desc) as rn
+    from runs where ${jobFilter}
+  ),
+  job_rank as (
+    select job_id, case
+      when upper(state) in ('FAIL', 'FAILED', 'ERROR', 'UPSTREAM_FAILED') then 3
+      when upper(state) in ('ABORT', 'SKIPPED', 'UP_FOR_RETRY') then 2
+      when upper(state) in ('COMPLETE', 'SUCCESS') then 1 else 0 end as rank
+    from latest_runs where rn = 1
+  )`
+const DATASET_FROM = sql`datasets d left join test_rank tr on tr.dataset_id = d.id
+  left join product_rank pr on pr.dataset_id = d.id`
+const DATASET_RANK = sql`max(coalesce(tr.rank, 0), coalesce(pr.rank, 0))`
+const JOB_FROM = sql`jobs j left join job_rank jr on jr.job_id = j.id`
+const JOB_RANK = sql`coalesce(jr.rank, 0)`
+
+const dom = (col: SQL) => sql`coalesce(${col}, ${NO_DOMAIN})`
+
+export interface OverviewDomain {
+  name: string
+  owner: string | null
+  datasets: number
+  jobs: number
+  products: number
+  status: NodeStatus
+  /** Datasets and jobs by status. */
+  counts: Record<NodeStatus, number>
+  /** Products by their latest evaluation status. */
+  productCounts: Record<NodeStatus, number>
+}
+
+export interface OverviewEdge {
+  source: string
+  target: string
+  /** job↔dataset edges crossing from source domain to target domain. */
+  count: number
+}
+
+const emptyCounts = (): Record<NodeStatus, number> => ({ ok: 0, warn: 0, breach: 0, unknown: 0 })
+
+/** One node per domain with counts and worst status, and the cross-domain edges with counts. */
+export function lineageOverview(db: Db): { domains: OverviewDomain[]; edges: OverviewEdge[] } {
+  const nodeRows = db.all<{ domain: string; kind: string; rank: number; n: number }>(sql`
+    ${withRanks(sql`1 = 1`, sql`1 = 1`)},
+    ds as (select ${dom(sql`d.domain`)} as domain, ${DATASET_RANK} as rank from ${DATASET_FROM}),
+    js as (
+      select ${dom(sql`j.domain`)} as domain, ${JOB_RANK} as rank
+      from ${JOB_FROM} where exists (select 1 from lineage_edges e where e.job_id = j.id)
+    )
+    select domain, 'dataset' as kind, rank, count(*) as n from ds group by domain, rank
+    union all
+    select domain, 'job' as kind, rank, count(*) as n from js group by domain, rank`)
+  const productRows = db.all<{ domain: string; status: string | null; n: number }>(sql`
+    with latest_evals as (
+      select e.product_id, e.status from evaluations e
+      where e.id = (select max(e2.id) from evaluations e2 where e2.product_id = e.product_id)
+    )
+    select p.domain as domain, le.status as status, count(*) as n
+    from products p left join latest_evals le on le.product_id = p.id
+    group by p.domain, le.status`)
+  const owners = new Map(
+    db.all<{ name: string; owner: string | null }>(sql`select name, owner from domains`).map((r) => [r.name, r.owner]),
+  )
+  const byName = new Map<string, OverviewDomain>()
+  const get = (name: string) => {
+    let d = byName.get(name)
+    if (!d) {
+      d = { name, owner: owners.get(name) ?? null, datasets: 0, jobs: 0, products: 0, status: 'unknown', counts: emptyCounts(), productCounts: emptyCounts() }
+      byName.set(name, d)
+    }
+    return d
+  }
+  let worst = new Map<string, number>()
+  for (const r of nodeRows) {
+    const d = get(r.domain)
+    if (r.kind === 'dataset') d.datasets += r.n
+    else d.jobs += r.n
+    d.counts[statusOf(r.rank)] += r.n
+    worst.set(r.domain, Math.max(worst.get(r.domain) ?? 0, r.rank))
+  }
+  for (const r of productRows) {
+    const d = get(r.domain)
+    const s: NodeStatus = r.status === 'ok' || r.status === 'warn' || r.status === 'breach' ? r.status : 'unknown'
+    d.products += r.n
+    d.productCounts[s] += r.n
+    worst.set(r.domain, Math.max(worst.get(r.domain) ?? 0, STATUS_BY_RANK.indexOf(s)))
+  }
+  for (const d of byName.values()) d.status = statusOf(worst.get(d.name) ?? 0)
+  worst = new Map()
+
+  const edges = db.all<OverviewEdge>(sql`
+    select source, target, sum(n) as count from (
+      select ${dom(sql`d.domain`)} as source, ${dom(sql`j.domain`)} as target, count(*) as n
+      from lineage_edges e join datasets d on d.id = e.dataset_id join jobs j on j.id = e.job_id
+      where e.direction = 'input' group by 1, 2
+      union all
+      select ${dom(sql`j.domain`)} as source, ${dom(sql`d.domain`)} as target, count(*) as n
+      from lineage_edges e join datasets d on d.id = e.dataset_id join jobs j on j.id = e.job_id
+      where e.direction = 'output' group by 1, 2
+    ) where source <> target group by source, target order by source, target`)
+  return { domains: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)), edges }
+}
+
+export interface GraphNode {
+  id: NodeId
+  kind: 'dataset' | 'job'
+  name: string
+  namespace: string
+  domain: string
+  type: string | null
+  owner: string | null
+  status: NodeStatus
+  /** Ids of the products this dataset is an output of. */
+  products: string[]
+}
+
+export interface GraphEdge {
+  source: NodeId
+  target: NodeId
+}
+
+/** Statuses and product membership of the given nodes (a bounded set: one domain or a focus). */
+export function describeGraphNodes(db: Db, ids: readonly NodeId[]): GraphNode[] {
+  if (ids.length === 0) return []
+  const ds = ids.filter((i) => i.startsWith('dataset:')).map((i) => Number(i.slice(8)))
+  const js = ids.filter((i) => i.startsWith('job:')).map((i) => Number(i.slice(4)))
+  return [...datasetNodes(db, sql`d.id in (select value from json_each(${JSON.stringify(ds)}))`), ...jobNodes(db, sql`j.id in (select value from json_each(${JSON.stringify(js)}))`)]
+}
+
+function datasetNodes(db: Db, where: SQL): GraphNode[] {
+  const rows = db.all<{ id: number; name: string; namespace: string; domain: string; type: string | null; owner: string | null; rank: number; products: string | null }>(sql`
+    ${withRanks(sql`dataset_id in (select d.id from datasets d where ${where})`, sql`0 = 1`)}
+    select d.id, d.name, d.namespace, ${dom(sql`d.domain`)} as domain, d.kind as type, d.owner,
+      ${DATASET_RANK} as rank,
+      (select json_group_array(po.product_id) from product_outputs po where po.dataset_id = d.id) as products
+    from ${DATASET_FROM} where ${where}`)
+  return rows.map((r) => ({
+    id: `dataset:${r.id}`,
+    kind: 'dataset',
+    name: r.name,
+    namespace: r.namespace,
+    domain: r.domain,
+    type: r.type,
+    owner: r.owner,
+    status: statusOf(r.rank),
+    products: r.products ? (JSON.parse(r.products) as string[]) : [],
+  }))
+}
+
+function jobNodes(db: Db, where: SQL): GraphNode[] {
+  const rows = db.all<{ id: number; name: string; namespace: string; domain: string; type: string | null; owner: string | null; rank: number }>(sql`
+    ${withRanks(sql`0 = 1`, sql`job_id in (select j.id from jobs j where ${where})`)}
+    select j.id, j.name, j.namespace, ${dom(sql`j.domain`)} as domain, j.type, j.owner, ${JOB_RANK} as rank
+    from ${JOB_FROM} where ${where}`)
+  return rows.map((r) => ({
+    id: `job:${r.id}`,
+    kind: 'job',
+    name: r.name,
+    namespace: r.namespace,
+    domain: r.domain,
+    type: r.type,
+    owner: r.owner,
+    status: statusOf(r.rank),
+    products: [],
+  }))
+}
+
+/**
+ * One domain expanded: its datasets and the jobs that touch lineage, their edges, and the edges that
+ * cross into other domains (with the foreign node's domain, so a collapsed domain can stand in for it).
+ */
+export function domainGraph(db: Db, domain: string) {
+  const inDomain = (col: SQL) => sql`${dom(col)} = ${domain}`
+  const nodes = [
+    ...datasetNodes(db, inDomain(sql`d.domain`)),
+    ...jobNodes(db, sql`${inDomain(sql`j.domain`)} and exists (select 1 from lineage_edges e where e.job_id = j.id)`),
+  ]
+  const rows = db.all<{ jobId: number; datasetId: number; direction: string; jobDomain: string; datasetDomain: string }>(sql`
+    select e.job_id as jobId, e.dataset_id as datasetId, e.direction,
+      ${dom(sql`j.domain`)} as jobDomain, ${dom(sql`d.domain`)} as datasetDomain
+    from lineage_edges e join jobs j on j.id = e.job_id join datasets d on d.id = e.dataset_id
+    where ${inDomain(sql`j.domain`)} or ${inDomain(sql`d.domain`)}`)
+  const edges: (GraphEdge & { foreign?: { id: NodeId; domain: string } })[] = rows.map((r) => {
+    const job: NodeId = `job:${r.jobId}`
+    const ds: NodeId = `dataset:${r.datasetId}`
+    const [source, target] = r.direction === 'input' ? [ds, job] : [job, ds]
+    if (r.jobDomain !== domain) return { source, target, foreign: { id: job, domain: r.jobDomain } }
+    if (r.datasetDomain !== domain) return { source, target, foreign: { id: ds, domain: r.datasetDomain } }
+    return { source, target }
+  })
+  return { domain, nodes, edges }
+}
+
+/** The neighbourhood of a node, with statuses and products for every node in it. */
+export function lineageFocus(db: Db, opts: LineageOptions) {
+  const hood = lineageNeighbourhood(db, { ...opts, maxNodes: opts.maxNodes ?? 1500 })
+  const depth = new Map(hood.nodes.map((n) => [n.id, n.depth]))
+  const nodes = describeGraphNodes(db, hood.nodes.map((n) => n.id)).map((n) => ({ ...n, depth: depth.get(n.id) ?? 0 }))
+  return { root: hood.root, nodes, edges: hood.edges, truncated: hood.truncated }
+}
+
+/** Datasets and jobs whose name contains `q` (case-insensitive), products first, then shortest names. */
+export function searchNodes(db: Db, q: string, limit = 20) {
+  const like = `%${q.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`
+  return db.all<{ id: NodeId; name: string; domain: string; kind: 'dataset' | 'job'; product: number }>(sql`
+    select * from (
+      select 'dataset:' || d.id as id, d.name, ${dom(sql`d.domain`)} as domain, 'dataset' as kind,
+        exists (select 1 from product_outputs po where po.dataset_id = d.id) as product
+      from datasets d where lower(d.name) like ${like} escape '\\'
+      union all
+      select 'job:' || j.id as id, j.name, ${dom(sql`j.domain`)} as domain, 'job' as kind, 0 as product
+      from jobs j where lower(j.name) like ${like} escape '\\'
+        and exists (select 1 from lineage_edges e where e.job_id = j.id)
+    ) order by product desc, kind, length(name), name limit ${limit}`)
+}
+
+/** Products upstream and downstream of a product's outputs, with the dataset hops to reach them. */
+export function productNeighbours(db: Db, productId: string, maxDepth = 12) {
+  const walk = (dir: 'up' | 'down') => {
+    const [from, to] = dir === 'up' ? ['output', 'input'] : ['input', 'output']
+    return db.all<{ id: string; name: string; domain: string; owner: string | null; hops: number }>(sql`
+      with recursive walk(id, depth) as (
+        select dataset_id, 0 from product_outputs where product_id = ${productId}
+        union
+        select nxt.dataset_id, w.depth + 1 from walk w
+        join lineage_edges cur on cur.dataset_id = w.id and cur.direction = ${from}
+        join lineage_edges nxt on nxt.job_id = cur.job_id and nxt.direction = ${to}
+        where w.depth < ${maxDepth}
+      )
+      select p.id, p.name, p.domain, p.owner, min(w.depth) as hops
+      from walk w join product_outputs po on po.dataset_id = w.id join products p on p.id = po.product_id
+      where p.id <> ${productId}
+        and w.id not in (select dataset_id from product_outputs where product_id = ${productId})
+      group by p.id order by hops, p.id`)
+  }
+  return { upstream: walk('up'), downstream: walk('down') }
+}

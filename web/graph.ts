@@ -1,0 +1,182 @@
+// Pure: lineage API answers in, Cytoscape element definitions out. main.ts only hands them to Cytoscape.
+import { asStatus, type Status } from './model.ts'
+
+export interface OverviewDomainIn {
+  name: string
+  owner: string | null
+  datasets: number
+  jobs: number
+  products: number
+  status: string
+  counts: Record<string, number>
+  productCounts: Record<string, number>
+}
+export interface OverviewIn {
+  domains: OverviewDomainIn[]
+  edges: { source: string; target: string; count: number }[]
+}
+export interface GraphNodeIn {
+  id: string
+  kind: 'dataset' | 'job'
+  name: string
+  domain: string
+  type: string | null
+  owner: string | null
+  status: string
+  products: string[]
+  depth?: number
+}
+export interface DomainGraphIn {
+  domain: string
+  nodes: GraphNodeIn[]
+  edges: { source: string; target: string; foreign?: { id: string; domain: string } }[]
+}
+export interface FocusIn {
+  root: string
+  nodes: GraphNodeIn[]
+  edges: { source: string; target: string }[]
+  truncated: boolean
+}
+
+export interface NodeData {
+  id: string
+  label: string
+  kind: 'domain' | 'dataset' | 'job'
+  status: Status
+  parent?: string
+  product?: boolean
+  expanded?: boolean
+  root?: boolean
+  detail?: string
+}
+export interface EdgeData {
+  id: string
+  source: string
+  target: string
+  count?: number
+  label?: string
+}
+export type Element = { group: 'nodes'; data: NodeData } | { group: 'edges'; data: EdgeData }
+
+export const domainNodeId = (name: string): string => `domain:${name}`
+
+/** Short label for a dataset/job: the last dotted part (`db.schema.orders` → `orders`). */
+export const shortName = (name: string): string => name.slice(name.lastIndexOf('.') + 1) || name
+
+function leafNode(n: GraphNodeIn, parent: string, root = false): Element {
+  const product = n.products.length > 0
+  return {
+    group: 'nodes',
+    data: {
+      id: n.id,
+      label: shortName(n.name),
+      kind: n.kind,
+      status: asStatus(n.status),
+      parent,
+      product,
+      root,
+      detail: n.name,
+    },
+  }
+}
+
+function domainLabel(d: OverviewDomainIn): string {
+  const parts = [`${d.datasets} datasets`, `${d.products} products`]
+  const bad = (d.productCounts.breach ?? 0) + (d.counts.breach ?? 0)
+  if (bad > 0) parts.push(`${bad} breached`)
+  return `${d.name}\n${parts.join(' · ')}`
+}
+
+function addEdge(out: Map<string, EdgeData>, source: string, target: string, count = 1): void {
+  if (source === target) return
+  const id = `${source}>${target}`
+  const e = out.get(id)
+  if (e) e.count = (e.count ?? 0) + count
+  else out.set(id, { id, source, target, count })
+}
+
+/**
+ * The overview: each domain one node, except those in `expanded`, which become compound nodes holding
+ * their datasets and jobs. An edge into a collapsed domain ends on that domain's node, with a count.
+ */
+export function overviewElements(overview: OverviewIn, expanded: ReadonlyMap<string, DomainGraphIn>): Element[] {
+  const out: Element[] = []
+  const present = new Set<string>()
+  for (const d of overview.domains) {
+    const id = domainNodeId(d.name)
+    const open = expanded.has(d.name)
+    out.push({
+      group: 'nodes',
+      data: { id, label: open ? d.name : domainLabel(d), kind: 'domain', status: asStatus(d.status), expanded: open },
+    })
+  }
+  for (const g of expanded.values()) for (const n of g.nodes) present.add(n.id)
+  for (const g of expanded.values()) for (const n of g.nodes) out.push(leafNode(n, domainNodeId(g.domain)))
+
+  const edges = new Map<string, EdgeData>()
+  for (const e of overview.edges) {
+    if (!expanded.has(e.source) && !expanded.has(e.target)) {
+      addEdge(edges, domainNodeId(e.source), domainNodeId(e.target), e.count)
+    }
+  }
+  const seen = new Set<string>()
+  for (const g of expanded.values()) {
+    for (const e of g.edges) {
+      const key = `${e.source}>${e.target}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      const stand = (id: string) => {
+        if (present.has(id)) return id
+        if (e.foreign?.id === id) return domainNodeId(e.foreign.domain)
+        return undefined
+      }
+      const s = stand(e.source)
+      const t = stand(e.target)
+      if (s && t) addEdge(edges, s, t)
+    }
+  }
+  for (const e of edges.values()) {
+    if ((e.count ?? 1) > 1) e.label = String(e.count)
+    out.push({ group: 'edges', data: e })
+  }
+  return out
+}
+
+/** A node's neighbourhood, grouped in one compound node per domain, the focused node marked. */
+export function focusElements(focus: FocusIn): Element[] {
+  const domains = [...new Set(focus.nodes.map((n) => n.domain))].sort()
+  const out: Element[] = domains.map((d) => ({
+    group: 'nodes',
+    data: { id: domainNodeId(d), label: d, kind: 'domain', status: 'unknown', expanded: true },
+  }))
+  for (const n of focus.nodes) out.push(leafNode(n, domainNodeId(n.domain), n.id === focus.root))
+  const ids = new Set(focus.nodes.map((n) => n.id))
+  for (const e of focus.edges) {
+    if (ids.has(e.source) && ids.has(e.target)) {
+      out.push({ group: 'edges', data: { id: `${e.source}>${e.target}`, source: e.source, target: e.target } })
+    }
+  }
+  return out
+}
+
+/** Ids of nodes within `hops` of `start` following edges in `direction` (start included). */
+export function reachable(
+  edges: readonly { source: string; target: string }[],
+  start: string,
+  hops: number,
+  direction: 'up' | 'down',
+): Set<string> {
+  const next = new Map<string, string[]>()
+  for (const e of edges) {
+    const [a, b] = direction === 'down' ? [e.source, e.target] : [e.target, e.source]
+    const list = next.get(a)
+    if (list) list.push(b)
+    else next.set(a, [b])
+  }
+  const seen = new Set([start])
+  let frontier = [start]
+  for (let i = 0; i < hops && frontier.length > 0; i++) {
+    frontier = frontier.flatMap((n) => next.get(n) ?? []).filter((n) => !seen.has(n) && seen.add(n))
+  }
+  return seen
+}

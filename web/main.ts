@@ -1,0 +1,41 @@
+// The page's entry: a tiny client-side router over three views, and link interception for deep links.
+import { renderCatalog } from './catalog-view.ts'
+import { h, navigate } from './dom.ts'
+import { renderLineage } from './lineage-view.ts'
+import { parseRoute } from './model.ts'
+import { renderProduct } from './product-view.ts'
+
+const app = document.getElementById('app')
+let cleanup: (() => void) | undefined
+let seq = 0
+
+async function render(): Promise<void> {
+  if (!app) return
+  const mine = ++seq
+  cleanup?.()
+  cleanup = undefined
+  const route = parseRoute(location.pathname, location.search)
+  document.body.dataset.view = route.view
+  document.body.dataset.ready = 'false'
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
+    a.classList.toggle('active', a.dataset.nav === (route.view === 'lineage' ? 'lineage' : 'catalog'))
+  }
+  try {
+    if (route.view === 'catalog') await renderCatalog(app)
+    else if (route.view === 'product') await renderProduct(app, route.id)
+    else if (route.view === 'lineage') cleanup = await renderLineage(app, route)
+    else app.replaceChildren(h('h1', {}, 'Not found'), h('p', {}, `No page at ${route.path}.`))
+  } catch (e) {
+    app.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)))
+  }
+  if (mine === seq) document.body.dataset.ready = 'true'
+}
+
+document.addEventListener('click', (e) => {
+  const a = e.target instanceof Element ? e.target.closest('a[data-link]') : null
+  if (!(a instanceof HTMLAnchorElement) || e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return
+  e.preventDefault()
+  navigate(a.getAttribute('href') ?? '/')
+})
+addEventListener('popstate', () => void render())
+void render()
