@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts a throwaway Airflow (SQLite, LocalExecutor, demo DAGs) on 127.0.0.1 and waits until it
+# Starts a throwaway Airflow (SQLite, LocalExecutor on 3 / SequentialExecutor on 2, demo DAGs) on 127.0.0.1 and waits until it
 # answers. Usage: start-airflow.sh <venv> <airflow_home> <port>. Prints nothing on success; the
 # processes' pids go to <airflow_home>/pids and their output to <airflow_home>/*.log.
 # User admin / password admin (SimpleAuthManager on Airflow 3, FAB basic auth on Airflow 2).
@@ -13,7 +13,6 @@ major="$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version(
 export AIRFLOW_HOME="$home"
 export AIRFLOW__CORE__DAGS_FOLDER="$root/fixtures/airflow/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
-export AIRFLOW__CORE__EXECUTOR=LocalExecutor
 export AIRFLOW__CORE__PARALLELISM=2
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=True
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="sqlite:///$home/airflow.db"
@@ -36,6 +35,7 @@ start() { # name, command...
 
 : >"$home/pids"
 if [[ "$major" == "3" ]]; then
+  export AIRFLOW__CORE__EXECUTOR=LocalExecutor
   export AIRFLOW__CORE__AUTH_MANAGER=airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager
   export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="admin:admin"
   export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE="$home/passwords.json"
@@ -52,7 +52,9 @@ if [[ "$major" == "3" ]]; then
   start triggerer "$venv/bin/airflow" triggerer
   probe="http://127.0.0.1:$port/api/v2/monitor/health"
 else
-  export AIRFLOW__API__AUTH_BACKENDS=airflow.api.auth.backend.basic_auth
+  # Airflow 2 refuses LocalExecutor on SQLite
+  export AIRFLOW__CORE__EXECUTOR=SequentialExecutor
+  export AIRFLOW__API__AUTH_BACKENDS=airflow.providers.fab.auth_manager.api.auth.backend.basic_auth
   export AIRFLOW__WEBSERVER__WEB_SERVER_PORT="$port"
   export AIRFLOW__WEBSERVER__SECRET_KEY="meshwatch-test-only-secret"
   "$venv/bin/airflow" db migrate >"$home/migrate.log" 2>&1
