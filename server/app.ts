@@ -6,6 +6,7 @@ import { batchRoutes } from './routes/batches.ts'
 import { datasetRoutes, domainRoutes, productRoutes } from './routes/catalog.ts'
 import { lineageRoutes } from './routes/lineage.ts'
 import { overviewRoutes } from './routes/overview.ts'
+import { governanceRoutes, qualityProductRoutes } from './routes/quality.ts'
 import { openLineageRoutes } from './routes/openlineage.ts'
 import { datasetHistoryRoutes, jobRoutes, runRoutes } from './routes/runs.ts'
 import { VERSION } from './version.ts'
@@ -20,7 +21,9 @@ export function createApp(deps: Deps) {
     .use('/api/*', authenticate(deps))
     .get('/api/health', (c) => c.json({ status: 'ok', version: VERSION }))
     .route('/api/domains', domainRoutes(deps))
+    .route('/api/products', qualityProductRoutes(deps))
     .route('/api/products', productRoutes(deps))
+    .route('/api/governance', governanceRoutes(deps))
     .route('/api/datasets', datasetRoutes(deps))
     .route('/api/lineage', lineageRoutes(deps))
     .route('/api/lineage', overviewRoutes(deps))

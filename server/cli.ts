@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander'
 import { CollectorError } from '../collectors/batch.ts'
+import { registerCheck } from './commands/check.ts'
 import { registerCollectDbt } from './commands/collect-dbt.ts'
+import { registerCollectOpenLineage } from './commands/collect-openlineage.ts'
+import { registerReplay } from './commands/replay.ts'
 import { registerExport } from './commands/export.ts'
 import { registerServe } from './commands/serve.ts'
 import { registerToken } from './commands/token.ts'
@@ -20,8 +23,11 @@ const collect = program
 
 registerServe(program)
 registerCollectDbt(collect)
+registerCollectOpenLineage(collect)
+registerReplay(program)
 registerExport(program)
 registerToken(program)
+registerCheck(program)
 
 try {
   await program.parseAsync(process.argv)

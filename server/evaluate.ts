@@ -1,9 +1,10 @@
 import { loadProductFacts } from '../db/queries/quality.ts'
-import { loadRootCauseGraph } from '../db/queries/quality-graph.ts'
+import { loadGovernanceFacts, loadRootCauseGraph } from '../db/queries/quality-graph.ts'
 import { productsOfDatasets, storeEvaluations, upsertConfigProducts } from '../db/queries/quality-store.ts'
-import { EMPTY_CONFIG, type MeshwatchConfig } from './config-file.ts'
+import { EMPTY_CONFIG, governanceOf, type MeshwatchConfig } from './config-file.ts'
 import { nowOf, SILENT, type Deps } from './deps.ts'
 import type { ProductEvaluation } from './quality/facts.ts'
+import { BUILT_IN_POLICIES, checkPolicies } from './quality/governance.ts'
 import { findRootCause, type RootCause } from './quality/root-cause.ts'
 import { evaluateProduct } from './quality/score.ts'
 import { resolveSla, slaNumber, slaString, type EffectiveSla } from './quality/sla.ts'
@@ -111,4 +112,21 @@ export function startEvaluator(deps: Deps, intervalMs: number): () => void {
     clearInterval(timer)
     deps.onIngest = previous
   }
+}
+
+/** Violations over the store as configured; a product with an SLA in meshwatch.yml counts as having one. */
+export function governanceViolations(deps: Deps) {
+  const cfg = deps.meshwatch ?? EMPTY_CONFIG
+  const facts = loadGovernanceFacts(deps.db)
+  for (const p of facts.products) if (cfg.products?.[p.id]?.sla) p.hasSla = true
+  return checkPolicies(facts, governanceOf(cfg), nowOf(deps))
+}
+
+export function effectivePolicies(deps: Deps) {
+  const cfg = deps.meshwatch ?? EMPTY_CONFIG
+  return BUILT_IN_POLICIES.map((p) => ({
+    ...p,
+    severity: cfg.policies?.[p.id]?.severity ?? p.severity,
+    enabled: cfg.policies?.[p.id]?.enabled ?? true,
+  }))
 }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serve, type ServerType } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
@@ -9,8 +10,11 @@ import { createApp } from './app.ts'
 import type { AuthSettings } from './auth.ts'
 import type { BodyLimits } from './body.ts'
 import type { Deps, Logger } from './deps.ts'
-import { loadDemo } from './demo.ts'
+import { FIXTURES, loadDemo } from './demo.ts'
+import { loadConfigFile, type MeshwatchConfig } from './config-file.ts'
+import { startEvaluator } from './evaluate.ts'
 import { handleError, notFoundOrMethod } from './fallback.ts'
+import { startRetention } from './openlineage.ts'
 
 export interface ServeOptions {
   dbFile: string
@@ -20,6 +24,10 @@ export interface ServeOptions {
   log: Logger
   auth?: AuthSettings
   limits?: Partial<BodyLimits>
+  /** meshwatch.yml, already validated; with the demo and none given, fixtures/meshwatch.yml. */
+  meshwatch?: MeshwatchConfig
+  /** Prune raw OpenLineage events older than this many days (hourly); their lineage is kept. */
+  rawRetentionDays?: number
 }
 
 const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -27,11 +35,14 @@ const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url))
 /** Opens the store (migrating it), loads the demo mesh into an empty one, and serves the API and page. */
 export async function startServer(opts: ServeOptions): Promise<{ server: ServerType; db: Db; url: string }> {
   const db = openDb(opts.dbFile)
-  const deps: Deps = { db, log: opts.log, auth: opts.auth, limits: opts.limits }
+  const meshwatch = opts.meshwatch ?? (opts.demo ? loadConfigFile(join(FIXTURES, 'meshwatch.yml')) : undefined)
+  const deps: Deps = { db, log: opts.log, auth: opts.auth, limits: opts.limits, ...(meshwatch ? { meshwatch } : {}) }
   if (opts.demo && isEmpty(db)) {
     const r = await loadDemo(deps)
     opts.log.info(`loaded the demo mesh: ${r.summary}`, { db: opts.dbFile })
   }
+  const stopEvaluator = startEvaluator(deps, (meshwatch?.evaluation?.interval_seconds ?? 60) * 1000)
+  const stopRetention = opts.rawRetentionDays ? startRetention(db, opts.rawRetentionDays, opts.log) : () => {}
   const api = createApp(deps)
   const root = new Hono()
   if (existsSync(WEB_DIST)) {
@@ -50,6 +61,8 @@ export async function startServer(opts: ServeOptions): Promise<{ server: ServerT
     const server = serve({ fetch: root.fetch, port: opts.port, hostname: opts.host }, (info) => {
       const url = `http://${opts.host}:${info.port}`
       opts.log.info(`meshwatch listening on ${url}`, { db: opts.dbFile })
+      server.once('close', stopEvaluator)
+      server.once('close', stopRetention)
       resolve({ server, db, url })
     })
   })

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { loadConfig, securityOf } from '../config.ts'
 import { createLogger } from '../log.ts'
 import { startServer } from '../main.ts'
+import { readMeshwatchConfig } from './check.ts'
 import { UsageError } from './shared.ts'
 
 export function registerServe(program: Command): void {
@@ -12,8 +13,9 @@ export function registerServe(program: Command): void {
     .option('--port <port>', 'port (default: $PORT or 4000)')
     .option('--host <host>', 'interface to bind (default: $HOST or 127.0.0.1)')
     .option('--no-demo', 'do not load the demo mesh into an empty store')
-    .action(async (o: { db?: string; port?: string; host?: string; demo: boolean }) => {
-      const cfg = loadConfig({ ...process.env, ...(o.port ? { PORT: o.port } : {}), ...(o.host ? { HOST: o.host } : {}) })
+    .option('--raw-retention-days <days>', 'prune raw OpenLineage events older than this, keeping their lineage (default: $MESHWATCH_RAW_RETENTION_DAYS, else keep all)')
+    .action(async (o: { db?: string; port?: string; host?: string; demo: boolean; rawRetentionDays?: string }) => {
+      const cfg = loadConfig({ ...process.env, ...(o.port ? { PORT: o.port } : {}), ...(o.host ? { HOST: o.host } : {}), ...(o.rawRetentionDays ? { MESHWATCH_RAW_RETENTION_DAYS: o.rawRetentionDays } : {}) })
       if (!cfg.ok) throw new UsageError(`bad configuration: ${cfg.message}`)
       const log = createLogger(cfg.env.LOG_LEVEL)
       const { server } = await startServer({
@@ -22,7 +24,9 @@ export function registerServe(program: Command): void {
         host: cfg.env.HOST,
         demo: o.demo,
         log,
+        ...(cfg.env.MESHWATCH_RAW_RETENTION_DAYS ? { rawRetentionDays: cfg.env.MESHWATCH_RAW_RETENTION_DAYS } : {}),
         ...securityOf(cfg.env),
+        ...(cfg.env.MESHWATCH_CONFIG ? { meshwatch: readMeshwatchConfig(cfg.env.MESHWATCH_CONFIG) } : {}),
       })
       const stop = () => server.close(() => process.exit(0))
       process.once('SIGINT', stop)
