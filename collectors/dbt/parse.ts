@@ -57,7 +57,8 @@ export function parseDbtArtifacts(input: DbtArtifactsInput, opts: ParseDbtOption
   const producedAt = normalizeTime(manifest.metadata.generated_at)
   if (producedAt) batch.producedAt = producedAt
 
-  const projectJob: Ref = { namespace: opts.jobNamespace ?? 'default', name: graph.project }
+  // dbt-ol names the invocation's parent job dbt-run-<project>, so both land on one job.
+  const projectJob: Ref = { namespace: opts.jobNamespace ?? 'default', name: `dbt-run-${graph.project}` }
   batch.jobs.push({
     ...projectJob,
     type: 'dbt_project',

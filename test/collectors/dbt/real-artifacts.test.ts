@@ -79,7 +79,7 @@ describe.skipIf(!HAS_SHARED)('real dbt artifacts from ../shared', () => {
       },
       { namespace: 'bigquery' },
     )
-    const project = batch.runs.find((r) => r.job.name === 'jaffle_shop')
+    const project = batch.runs.find((r) => r.job.name === 'dbt-run-jaffle_shop')
     expect(project?.state).toBe('COMPLETE')
     const nodeRuns = batch.runs.filter((r) => r.parentRunId === project?.runId)
     expect(nodeRuns.length).toBeGreaterThan(30)
