@@ -11,6 +11,8 @@ export const EnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   MESHWATCH_DB: z.string().min(1).default('./data/meshwatch.db'),
   MESHWATCH_CONFIG: z.string().optional(),
+  /** Raw OpenLineage events older than this are pruned (their lineage is kept); unset keeps all. */
+  MESHWATCH_RAW_RETENTION_DAYS: z.coerce.number().positive().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** auto: tokens are required as soon as one exists; required: always; off: never (local use only). */
   MESHWATCH_AUTH: z.enum(AUTH_MODES).default('auto'),

@@ -162,3 +162,44 @@ export function replayStore(db: Db, now: string): { batches: number; events: num
     db.$client.pragma('foreign_keys = ON')
   }
 }
+
+export interface ImportResult {
+  read: number
+  stored: number
+  duplicates: number
+  invalid: number
+  warnings: string[]
+}
+
+/**
+ * Bulk import (collect openlineage, the bench): validates every event, then keeps them `chunk`
+ * at a time, each chunk one transaction. An invalid event is skipped with a warning naming it.
+ */
+export function importEvents(
+  deps: Deps,
+  records: Iterable<{ where: string; event: unknown }>,
+  opts: { chunk?: number } = {},
+): ImportResult {
+  const size = opts.chunk ?? 5000
+  const out: ImportResult = { read: 0, stored: 0, duplicates: 0, invalid: 0, warnings: [] }
+  let pending: RawEventInput[] = []
+  const flush = () => {
+    if (pending.length === 0) return
+    const r = ingestEvents(deps, pending)
+    for (const s of r.stored) s ? out.stored++ : out.duplicates++
+    pending = []
+  }
+  for (const rec of records) {
+    out.read++
+    const p = prepareEvent(rec.event)
+    if (!p.ok) {
+      out.invalid++
+      out.warnings.push(`${rec.where}: skipped: ${p.reason}`)
+      continue
+    }
+    pending.push(p.item)
+    if (pending.length >= size) flush()
+  }
+  flush()
+  return out
+}
