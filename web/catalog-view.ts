@@ -19,11 +19,11 @@ export async function renderCatalog(root: HTMLElement): Promise<void> {
     const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== ''))
     history.replaceState(null, '', q.size > 0 ? `/?${q.toString()}` : '/')
   }
-  const select = (key: 'domain' | 'status', label: string, values: readonly string[]) =>
+  const select = (key: 'domain' | 'status', plural: string, values: readonly string[]) =>
     h(
       'select',
-      { 'aria-label': label, name: key, onchange: (e) => { filter[key] = (e.target as HTMLSelectElement).value; refresh() } },
-      h('option', { value: '' }, `all ${label}s`),
+      { 'aria-label': key, name: key, onchange: (e) => { filter[key] = (e.target as HTMLSelectElement).value; refresh() } },
+      h('option', { value: '' }, `all ${plural}`),
       ...values.map((v) => h('option', { value: v, selected: v === filter[key] }, v)),
     )
   const search = h('input', {
@@ -35,7 +35,7 @@ export async function renderCatalog(root: HTMLElement): Promise<void> {
   })
   root.replaceChildren(
     h('h1', {}, 'Data products'),
-    h('div', { class: 'toolbar' }, search, select('domain', 'domain', domains), select('status', 'status', STATUSES), count),
+    h('div', { class: 'toolbar' }, search, select('domain', 'domains', domains), select('status', 'statuses', STATUSES), count),
     h(
       'table',
       { class: 'catalog', 'data-testid': 'catalog' },

@@ -16,7 +16,7 @@ export const CY_STYLE: StylesheetJson = [
   ...byStatus('dataset', 'border-color'),
   ...byStatus('job', 'background-color'),
   { selector: 'node[?product]', style: { 'border-width': 4, 'font-weight': 'bold', 'font-size': 13, height: 30, 'background-color': '#eef3ff' } },
-  { selector: 'node[kind = "domain"]', style: { shape: 'round-rectangle', 'background-color': '#f4f6fa', 'border-width': 3, 'text-wrap': 'wrap', 'font-size': 13, 'font-weight': 'bold', width: 190, height: 64 } },
+  { selector: 'node[kind = "domain"]', style: { shape: 'round-rectangle', 'background-color': '#f4f6fa', 'border-width': 3, 'text-wrap': 'wrap', 'font-size': 13, 'font-weight': 'bold', 'text-max-width': '240px', width: 'label', height: 'label', padding: '16px' } },
   ...byStatus('domain', 'border-color'),
   { selector: 'node[kind = "domain"][?expanded]', style: { 'text-valign': 'top', 'text-halign': 'center', 'background-opacity': 0.5, 'border-width': 2, padding: '14px', 'font-size': 14 } },
   { selector: 'node[?root]', style: { 'border-style': 'double', 'border-width': 6, 'underlay-color': '#5b8def', 'underlay-opacity': 0.25, 'underlay-padding': 6 } },

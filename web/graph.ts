@@ -81,10 +81,9 @@ function leafNode(n: GraphNodeIn, parent: string, root = false): Element {
 }
 
 function domainLabel(d: OverviewDomainIn): string {
-  const parts = [`${d.datasets} datasets`, `${d.products} products`]
-  const bad = (d.productCounts.breach ?? 0) + (d.counts.breach ?? 0)
-  if (bad > 0) parts.push(`${bad} breached`)
-  return `${d.name}\n${parts.join(' · ')}`
+  const breached = d.productCounts.breach ?? 0
+  const products = `${d.products} product${d.products === 1 ? '' : 's'}${breached > 0 ? ` (${breached} in breach)` : ''}`
+  return `${d.name}\n${d.datasets} datasets · ${d.jobs} jobs\n${products}`
 }
 
 function addEdge(out: Map<string, EdgeData>, source: string, target: string, count = 1): void {

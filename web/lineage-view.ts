@@ -39,6 +39,8 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
   )
 
   const cy = cytoscape({ container, style: CY_STYLE, minZoom: 0.05, maxZoom: 3, wheelSensitivity: 0.3 })
+  // Exposed for the browser tests (they click nodes at their rendered positions) and for debugging.
+  Object.assign(window, { meshwatchCy: cy })
   const state = { overview: undefined as OverviewIn | undefined, expanded: new Map<string, DomainGraphIn>() }
 
   const draw = (elements: Element[], center?: string) => {
@@ -49,7 +51,9 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     const c = center ? cy.getElementById(center) : undefined
     if (c && c.nonempty()) {
       c.select()
-      cy.animate({ center: { eles: c }, zoom: Math.max(cy.zoom(), 0.8) }, { duration: 0 })
+      // A big neighbourhood fits too small to read: zoom to the focused node instead.
+      if (cy.zoom() < 0.5) cy.zoom({ level: 0.8, position: c.position() })
+      if (cy.zoom() >= 0.5) cy.center(c)
       showNode(c.data() as NodeData)
     }
     container.dataset.ready = 'true'
@@ -121,7 +125,7 @@ async function renderSide(side: HTMLElement, d: NodeData): Promise<void> {
     h('p', { class: 'mono small' }, d.detail ?? ''),
     h('p', {}, `${d.kind} `, statusBadge(d.status)),
     dataset ? h('p', { class: 'small' }, `domain ${dataset.domain ?? '—'} · owner ${dataset.owner ?? '—'} · ${dataset.columns?.length ?? 0} columns`) : null,
-    dataset && dataset.products.length > 0 ? h('p', {}, 'product: ', ...dataset.products.map((p) => link(productHref(p), p))) : null,
+    dataset && dataset.products.length > 0 ? h('ul', { class: 'small' }, ...dataset.products.map((p) => h('li', {}, 'product ', link(productHref(p), p)))) : null,
     h('p', {}, link(lineageHref(d.id), 'focus on this node', { 'data-testid': 'focus-link' })),
     d.kind === 'dataset' ? h('button', { type: 'button', 'data-testid': 'column-lineage-button', onclick: () => void columnLineagePanel(id).then((p) => holder.replaceChildren(p)) }, 'Column lineage') : null,
     holder,

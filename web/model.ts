@@ -260,3 +260,18 @@ export function readRuns(answers: readonly { job: string; body: unknown }[], lim
   const t = (r: RunView) => Date.parse(r.startedAt ?? r.endedAt ?? '') || 0
   return out.sort((a, b) => t(b) - t(a)).slice(0, limit)
 }
+
+/** `{freshness: {max_age_hours: {value, source}}, …}` → "max_age_hours 24 · …" per dimension. */
+export function readSlaPromises(v: unknown): Map<string, string> {
+  const out = new Map<string, string>()
+  if (!isRecord(v)) return out
+  for (const [dim, group] of Object.entries(v)) {
+    if (!isRecord(group) || dim === 'weights') continue
+    const parts = Object.entries(group).flatMap(([k, val]) => {
+      const value = isRecord(val) ? val.value : val
+      return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? [`${k.replace(/_/g, ' ')} ${String(value)}`] : []
+    })
+    if (parts.length > 0) out.set(dim, parts.join(' · '))
+  }
+  return out
+}

@@ -8,6 +8,7 @@ import {
   readHistory,
   readRootCause,
   readRuns,
+  readSlaPromises,
   scoreChart,
   timeAgo,
   type ChartPoint,
@@ -17,7 +18,7 @@ import {
 import { columnLineagePanel } from './column-lineage.ts'
 
 const section = (title: string, testid: string, ...body: (Node | string | null)[]) =>
-  h('section', { class: 'panel', 'data-testid': testid }, h('h2', {}, title), ...body)
+  h('section', { class: `panel ${testid}`, 'data-testid': testid }, h('h2', {}, title), ...body)
 
 /** One product: SLA per dimension, score history, root cause, schema, neighbours, runs, governance. */
 export async function renderProduct(root: HTMLElement, id: string): Promise<void> {
@@ -50,13 +51,13 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
   fill(root,
     h('div', { class: 'crumbs' }, link('/', 'Catalog'), ' / ', product.domain),
     h('h1', {}, product.name, ' ', statusBadge(status), evaluation?.score != null ? h('span', { class: 'score', 'data-testid': 'score' }, evaluation.score.toFixed(0)) : null),
-    h('p', { class: 'meta' }, `domain ${product.domain} · owner ${product.owner ?? owners.get(product.domain) ?? '—'} · evaluated ${timeAgo(evaluation?.evaluatedAt ?? null, new Date())}`,
+    h('p', { class: 'meta' }, 'since' in product && typeof product.since === 'string' && status !== 'ok' ? `${status} since ${product.since.slice(0, 16).replace('T', ' ')} · ` : '', `domain ${product.domain} · owner ${product.owner ?? owners.get(product.domain) ?? '—'} · evaluated ${timeAgo(evaluation?.evaluatedAt ?? null, new Date())}`,
       first ? h('span', {}, ' · ', link(lineageHref(`dataset:${first.id}`), 'open in lineage', { 'data-testid': 'open-lineage' })) : null),
     product.description ? h('p', {}, product.description) : null,
     h('div', { class: 'grid' },
-      slaPanel(evaluation),
-      history === undefined ? null : historyPanel(readHistory(history)),
+      slaPanel(evaluation, product),
       cause ? rootCausePanel(cause) : null,
+      history === undefined ? null : historyPanel(readHistory(history)),
       neighbours ? neighboursPanel(neighbours) : null,
       runs.length > 0 ? runsPanel(runs) : null,
       findings === undefined ? null : findingsPanel(findings),
@@ -65,13 +66,14 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
   )
 }
 
-function slaPanel(ev: Evaluation | null) {
+function slaPanel(ev: Evaluation | null, product: object) {
   if (!ev || ev.dimensions.length === 0) return section('SLA', 'sla', h('p', { class: 'muted' }, 'Not evaluated yet.'))
+  const promises = readSlaPromises('effectiveSla' in product ? product.effectiveSla : undefined)
   return section('SLA', 'sla', h('table', {},
     h('thead', {}, h('tr', {}, h('th', {}, 'Dimension'), h('th', {}, 'Score'), h('th', {}, 'Status'), h('th', {}, 'Why'))),
     h('tbody', {}, ...ev.dimensions.map((d) => h('tr', { 'data-dimension': d.name },
-      h('td', {}, d.name),
-      h('td', { class: 'num' }, h('span', { class: 'bar' }, h('span', { class: `fill ${d.status}`, style: `width:${d.score ?? 0}%` })), ' ', d.score?.toFixed(0) ?? '—'),
+      h('td', {}, d.name, promises.has(d.name) ? h('div', { class: 'muted small' }, promises.get(d.name) ?? '') : null),
+      h('td', { class: 'num nowrap' }, h('span', { class: 'bar' }, h('span', { class: `fill ${d.status}`, style: `width:${d.score ?? 0}%` })), ' ', d.score?.toFixed(0) ?? '—'),
       h('td', {}, statusBadge(d.status)),
       h('td', {}, d.reason),
     )))))
@@ -79,10 +81,10 @@ function slaPanel(ev: Evaluation | null) {
 
 function historyPanel(points: ChartPoint[]) {
   if (points.length === 0) return section('Score history', 'history', h('p', { class: 'muted' }, 'No history yet.'))
-  const W = 360
+  const W = 520
   const H = 120
   const c = scoreChart(points, W, H)
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': 'score history' },
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', 'aria-label': 'score history' },
     ...[0, 50, 100].map((v) => s('line', { x1: 0, x2: W, y1: 4 + (1 - v / 100) * (H - 8), y2: 4 + (1 - v / 100) * (H - 8), class: 'grid-line' })),
     s('path', { d: c.path, class: 'score-line' }),
     ...c.points.map((p) => s('circle', { cx: p.x, cy: p.y, r: 3, class: `dot ${p.status}` }, s('title', {}, `${p.at}: ${p.score} (${p.status})`))),

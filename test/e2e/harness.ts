@@ -1,0 +1,91 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type BrowserContext } from 'playwright-core'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+export const ARTIFACTS = join(ROOT, 'test-results')
+
+export function buildWeb(): void {
+  execFileSync(process.execPath, [join(ROOT, 'web/build.mjs')], { cwd: ROOT, stdio: 'inherit' })
+}
+
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address()
+      const port = typeof addr === 'object' && addr ? addr.port : 0
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export interface RunningServer {
+  url: string
+  dir: string
+  stop(): Promise<void>
+}
+
+/** `meshwatch serve` as a child process on a fresh store (demo mesh loaded unless args say otherwise). */
+export async function startMeshwatch(opts: { db?: string; args?: string[]; timeoutMs?: number } = {}): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'meshwatch-e2e-'))
+  const port = await freePort()
+  const db = opts.db ?? join(dir, 'meshwatch.db')
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(ROOT, 'server/bin.mjs'), 'serve', '--port', String(port), '--db', db, ...(opts.args ?? [])],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } },
+  )
+  let stderr = ''
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()))
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + (opts.timeoutMs ?? 90_000)
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`meshwatch serve exited ${child.exitCode}: ${stderr}`)
+    try {
+      if ((await fetch(`${url}/api/health`)).ok) break
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill()
+      throw new Error(`meshwatch serve did not answer in time: ${stderr}`)
+    }
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  return {
+    url,
+    dir,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM')
+        await new Promise((r) => child.once('exit', r))
+      }
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Debian's Chromium, headless, with a throwaway profile and nothing phoning home. */
+export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), 'meshwatch-chromium-'))
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1400, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  })
+  return {
+    context,
+    async close() {
+      await context.close()
+      rmSync(profile, { recursive: true, force: true })
+    },
+  }
+}

@@ -1,0 +1,137 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ARTIFACTS, buildWeb, launchChromium, startMeshwatch, type RunningServer } from './harness.ts'
+
+// The demo mesh (good day, then the bad day) in a real server and Debian's Chromium.
+let server: RunningServer
+let browser: Awaited<ReturnType<typeof launchChromium>>
+let context: BrowserContext
+let page: Page
+let breached: { id: string; name: string; domain: string }
+
+const shot = async (name: string) => {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: name !== 'lineage-overview' && name !== 'lineage-expanded' })
+}
+const ready = async () => page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 })
+const graphReady = async () => page.waitForSelector('#cy[data-ready="true"]', { timeout: 30_000 })
+
+/** Clicks a Cytoscape node where it is drawn, as a person would. */
+async function clickNode(id: string): Promise<void> {
+  const pos = await page.evaluate((nodeId) => {
+    const cy = (window as unknown as { meshwatchCy: { getElementById(i: string): { renderedBoundingBox(): { x1: number; y1: number; w: number; h: number } } } }).meshwatchCy
+    const bb = cy.getElementById(nodeId).renderedBoundingBox()
+    const rect = document.getElementById('cy')!.getBoundingClientRect()
+    return { x: rect.left + bb.x1 + bb.w / 2, y: rect.top + bb.y1 + Math.min(bb.h / 2, 12) }
+  }, id)
+  await page.mouse.click(pos.x, pos.y)
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  buildWeb()
+  server = await startMeshwatch()
+  const products = (await (await fetch(`${server.url}/api/products`)).json()) as {
+    products: { id: string; name: string; domain: string; evaluation: { status: string } | null }[]
+  }
+  const bad = products.products.find((p) => p.evaluation?.status === 'breach')
+  if (!bad) throw new Error(`the demo mesh has no breached product: ${JSON.stringify(products.products.map((p) => [p.id, p.evaluation?.status]))}`)
+  breached = bad
+  browser = await launchChromium()
+  context = browser.context
+  page = await context.newPage()
+  page.on('pageerror', (e) => console.error('page error:', e.message))
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+describe('the web view on the demo mesh', () => {
+  it('lists every product in the catalog, and filters by status and text', async () => {
+    await page.goto(`${server.url}/`)
+    await ready()
+    const total = await page.locator('table.catalog tbody tr').count()
+    expect(total).toBeGreaterThanOrEqual(4)
+    await shot('catalog')
+    await page.selectOption('select[name="status"]', 'breach')
+    expect(await page.locator(`tr[data-product="${breached.id}"]`).count()).toBe(1)
+    expect(await page.locator('table.catalog tbody tr').count()).toBeLessThan(total)
+    await page.selectOption('select[name="status"]', '')
+    await page.fill('input[type="search"]', 'zzz-no-such-product')
+    expect(await page.locator('table.catalog tbody tr').count()).toBe(0)
+    await page.fill('input[type="search"]', '')
+  })
+
+  it('opens the breached product and shows the SLA breakdown and the root cause with owners', async () => {
+    await page.click(`tr[data-product="${breached.id}"] a`)
+    await ready()
+    expect(new URL(page.url()).pathname).toBe(`/products/${encodeURIComponent(breached.id)}`)
+    await page.waitForSelector('[data-testid="root-cause"]')
+    const sla = await page.locator('[data-testid="sla"]').innerText()
+    expect(sla).toMatch(/breach/)
+    const cause = await page.locator('[data-testid="root-cause"]').innerText()
+    expect(cause).toMatch(/owner:/)
+    expect(await page.locator('[data-testid="schema"]').count()).toBeGreaterThan(0)
+    expect(await page.locator('[data-testid="neighbours"]').innerText()).toMatch(/Downstream/)
+    await shot('product-breached')
+  })
+
+  it('follows the product into its lineage and back out to the domain overview, expanding a domain', async () => {
+    await page.click('[data-testid="open-lineage"]')
+    await ready()
+    await graphReady()
+    expect(new URL(page.url()).searchParams.get('node')).toMatch(/^dataset:\d+$/)
+    expect(Number(await page.getAttribute('#cy', 'data-nodes'))).toBeGreaterThan(2)
+    await shot('lineage-focus')
+
+    await page.click('[data-testid="overview"]')
+    await ready()
+    await graphReady()
+    const collapsed = Number(await page.getAttribute('#cy', 'data-nodes'))
+    const domains = ((await (await fetch(`${server.url}/api/lineage/overview`)).json()) as { domains: unknown[] }).domains
+    expect(collapsed).toBe(domains.length)
+    await shot('lineage-overview')
+
+    await clickNode(`domain:${breached.domain}`)
+    await page.waitForFunction((n) => Number(document.getElementById('cy')?.dataset.nodes) > n, collapsed)
+    await graphReady()
+    expect(new URL(page.url()).searchParams.get('domain')).toBe(breached.domain)
+    await shot('lineage-expanded')
+  })
+
+  it('shows a clicked dataset in the side panel with its column lineage on demand', async () => {
+    const id = await page.evaluate(() => {
+      const cy = (window as unknown as { meshwatchCy: { nodes(s: string): { id(): string }[] } }).meshwatchCy
+      return cy.nodes('[?product]')[0]?.id() ?? ''
+    })
+    expect(id).toMatch(/^dataset:/)
+    await clickNode(id)
+    await page.waitForSelector('[data-testid="column-lineage-button"]')
+    await page.click('[data-testid="column-lineage-button"]')
+    await page.waitForSelector('[data-testid="column-lineage"]')
+  })
+
+  it('serves deep links to a product and to a lineage node on a fresh load', async () => {
+    await page.goto(`${server.url}/products/${encodeURIComponent(breached.id)}`)
+    await ready()
+    expect(await page.locator('h1').first().innerText()).toContain(breached.name)
+    await page.goto(`${server.url}/lineage?node=dataset:1&depth=1`)
+    await ready()
+    await graphReady()
+    expect(Number(await page.getAttribute('#cy', 'data-nodes'))).toBeGreaterThan(0)
+  })
+
+  it('jumps to a node from the lineage search', async () => {
+    await page.goto(`${server.url}/lineage`)
+    await graphReady()
+    await page.fill('input[aria-label="search lineage"]', 'orders')
+    await page.waitForSelector('[data-testid="search-results"] li a')
+    await page.click('[data-testid="search-results"] li a')
+    await graphReady()
+    expect(new URL(page.url()).searchParams.get('node')).toMatch(/^(dataset|job):\d+$/)
+    expect(await page.evaluate(() => (window as unknown as { meshwatchCy: { $(s: string): { length: number } } }).meshwatchCy.$(':selected').length)).toBe(1)
+  })
+})
