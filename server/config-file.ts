@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
 import { z } from 'zod'
 import { RefSchema } from '../collectors/batch.ts'
+import { GateWaiverSchema } from './gate/waivers.ts'
 import { POLICY_SEVERITIES, type GovernanceConfig } from './quality/governance.ts'
 import { SlaSchema } from './quality/sla.ts'
 
@@ -65,7 +66,14 @@ export const MeshwatchConfigSchema = z.strictObject({
       heartbeat_minutes: z.number().int().min(1).optional(),
     })
     .optional(),
-  gate: z.strictObject({ max_score_drop: z.number().min(0).max(100).optional(), fail_on: Severity.optional() }).optional(),
+  gate: z
+    .strictObject({
+      max_score_drop: z.number().min(0).max(100).optional(),
+      fail_on: Severity.optional(),
+      /** Known regressions the CI gate accepts until they expire (server/gate/waivers.ts). */
+      waivers: z.array(GateWaiverSchema).optional(),
+    })
+    .optional(),
   slack: SlackSchema.optional(),
   domains: z.record(z.string().min(1), DomainConfigSchema).optional(),
   products: z.record(z.string().min(1), ProductConfigSchema).optional(),
