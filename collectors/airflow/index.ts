@@ -1,6 +1,7 @@
 export { collectAirflow, type CollectAirflowOptions, type CollectAirflowResult } from './collect.ts'
 export { createAirflowClient, type AirflowAuth, type AirflowClientOptions } from './client.ts'
-export { mapAirflow, dagRunId, taskJobName, type AirflowSnapshot, type MapOptions } from './map.ts'
+export { dagRunId } from './runs.ts'
+export { mapAirflow, taskJobName, type AirflowSnapshot, type MapOptions } from './map.ts'
 export { nextRunsAfter, cronOf, toSchedule } from './schedule.ts'
 export { assetRef } from './assets.ts'
 export { cosmosNode, dbtInvocations, linkDbt, type DbtCommand, type DbtLink } from './cosmos.ts'

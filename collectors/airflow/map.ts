@@ -6,12 +6,11 @@ import {
   type Edge,
   type Job,
   type Ref,
-  type Run,
-  type RunState,
 } from '../batch.ts'
 import { assetRef, tableOf } from './assets.ts'
 import { linkDbt } from './cosmos.ts'
 import { domainOf, type DomainMapping } from './domain.ts'
+import { dagRunId, mapRuns } from './runs.ts'
 import { toSchedule } from './schedule.ts'
 import type {
   AfAsset,
@@ -45,30 +44,6 @@ export type MapOptions = {
   producedAt?: string | undefined
 }
 
-const DAG_RUN_STATES: Record<string, RunState> = {
-  queued: 'START',
-  running: 'RUNNING',
-  success: 'COMPLETE',
-  failed: 'FAIL',
-}
-
-const TASK_STATES: Record<string, RunState> = {
-  scheduled: 'START',
-  queued: 'START',
-  running: 'RUNNING',
-  restarting: 'RUNNING',
-  deferred: 'RUNNING',
-  up_for_retry: 'RUNNING',
-  up_for_reschedule: 'RUNNING',
-  success: 'COMPLETE',
-  failed: 'FAIL',
-  // not this task's failure: root cause must walk on to the upstream task
-  upstream_failed: 'ABORT',
-  removed: 'ABORT',
-  skipped: 'OTHER',
-}
-
-export const dagRunId = (dagId: string, runId: string) => `airflow:${dagId}:${runId}`
 export const taskJobName = (dagId: string, taskId: string) => `${dagId}.${taskId}`
 
 /** Maps one poll's Airflow responses to a batch: DAGs and tasks as jobs, runs, asset lineage. */
@@ -223,62 +198,6 @@ function addEventEdges(
     }
     for (const t of ev.triggered) refs.addEdge(refs.dagRef(t.dagId), ref, 'input')
   }
-}
-
-function mapRuns(dagRuns: AfDagRun[], tis: AfTaskInstance[], refs: Refs): Run[] {
-  const runs: Run[] = []
-  const nominal = new Map<string, string | undefined>()
-  for (const r of dagRuns) {
-    const runId = dagRunId(r.dagId, r.runId)
-    const nominalTime = r.logicalDate ?? r.runAfter
-    nominal.set(runId, nominalTime)
-    runs.push({
-      runId,
-      job: refs.dagRef(r.dagId),
-      state: DAG_RUN_STATES[r.state] ?? 'OTHER',
-      ...(r.startDate ? { startedAt: r.startDate } : {}),
-      ...(r.endDate ? { endedAt: r.endDate } : {}),
-      ...(nominalTime ? { nominalTime } : {}),
-      ...(r.state === 'failed' ? { error: `DAG run ${r.runId} of ${r.dagId} failed` } : {}),
-      facets: {
-        airflow: {
-          dagRunId: r.runId,
-          state: r.state,
-          runType: r.runType,
-          triggeredBy: r.triggeredBy,
-        },
-      },
-    })
-  }
-  for (const ti of tis) {
-    if (!ti.state || ti.state === 'none') continue
-    const parentRunId = dagRunId(ti.dagId, ti.runId)
-    const mapped = ti.mapIndex >= 0 ? `:${ti.mapIndex}` : ''
-    const nominalTime = nominal.get(parentRunId)
-    runs.push({
-      runId: `${parentRunId}:${ti.taskId}${mapped}`,
-      job: refs.taskRef(ti.dagId, ti.taskId),
-      state: TASK_STATES[ti.state] ?? 'OTHER',
-      ...(ti.startDate ? { startedAt: ti.startDate } : {}),
-      ...(ti.endDate ? { endedAt: ti.endDate } : {}),
-      ...(nominalTime ? { nominalTime } : {}),
-      ...(ti.state === 'failed'
-        ? { error: `task ${ti.taskId} failed (try ${ti.tryNumber ?? '?'})` }
-        : ti.state === 'upstream_failed'
-          ? { error: `task ${ti.taskId} did not run: an upstream task failed` }
-          : {}),
-      parentRunId,
-      facets: {
-        airflow: {
-          state: ti.state,
-          tryNumber: ti.tryNumber,
-          operator: ti.operator,
-          mapIndex: ti.mapIndex,
-        },
-      },
-    })
-  }
-  return runs
 }
 
 function importWarning(e: AfImportError): string {
