@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest'
+import { domainNodeId, focusElements, overviewElements, reachable, shortName, type DomainGraphIn, type OverviewIn } from '../../web/graph.ts'
+
+const counts = { ok: 0, warn: 0, breach: 0, unknown: 0 }
+const domain = (name: string, status = 'ok', breached = 0) => ({
+  name, owner: `${name}-team`, datasets: 3, jobs: 2, products: 1, status, counts, productCounts: { ...counts, breach: breached },
+})
+const OVERVIEW: OverviewIn = {
+  domains: [domain('sales', 'breach', 1), domain('finance'), domain('marketing')],
+  edges: [
+    { source: 'sales', target: 'finance', count: 3 },
+    { source: 'sales', target: 'marketing', count: 1 },
+  ],
+}
+const node = (id: string, d: string, products: string[] = []) => ({ id, kind: id.startsWith('job') ? ('job' as const) : ('dataset' as const), name: `db.${d}.${id.replace(':', '_')}`, domain: d, type: null, owner: null, status: 'ok', products })
+const SALES: DomainGraphIn = {
+  domain: 'sales',
+  nodes: [node('dataset:1', 'sales', ['sales.orders']), node('job:1', 'sales'), node('dataset:2', 'sales')],
+  edges: [
+    { source: 'dataset:2', target: 'job:1' },
+    { source: 'job:1', target: 'dataset:1' },
+    { source: 'dataset:1', target: 'job:7', foreign: { id: 'job:7', domain: 'finance' } },
+    { source: 'dataset:1', target: 'job:8', foreign: { id: 'job:8', domain: 'finance' } },
+    { source: 'dataset:1', target: 'job:9', foreign: { id: 'job:9', domain: 'marketing' } },
+  ],
+}
+const FINANCE: DomainGraphIn = {
+  domain: 'finance',
+  nodes: [node('job:7', 'finance'), node('job:8', 'finance'), node('dataset:5', 'finance')],
+  edges: [
+    { source: 'dataset:1', target: 'job:7', foreign: { id: 'dataset:1', domain: 'sales' } },
+    { source: 'dataset:1', target: 'job:8', foreign: { id: 'dataset:1', domain: 'sales' } },
+    { source: 'job:7', target: 'dataset:5' },
+  ],
+}
+const edgesOf = (els: ReturnType<typeof overviewElements>) =>
+  els.flatMap((e) => (e.group === 'edges' ? [`${e.data.source}>${e.data.target}${e.data.count && e.data.count > 1 ? ` ×${e.data.count}` : ''}`] : [])).sort()
+
+describe('overviewElements', () => {
+  it('draws one node per domain and the counted edges between them when all are collapsed', () => {
+    const els = overviewElements(OVERVIEW, new Map())
+    expect(els.filter((e) => e.group === 'nodes').map((e) => e.data.id)).toEqual(['domain:sales', 'domain:finance', 'domain:marketing'])
+    expect(edgesOf(els)).toEqual(['domain:sales>domain:finance ×3', 'domain:sales>domain:marketing'])
+    const sales = els.find((e) => e.data.id === 'domain:sales')
+    expect(sales?.data).toMatchObject({ kind: 'domain', status: 'breach', expanded: false })
+    expect(sales?.group === 'nodes' && sales.data.label).toContain('1 in breach')
+  })
+
+  it.each([
+    {
+      name: 'an expanded domain holds its nodes; edges into collapsed domains end on the domain node',
+      expanded: new Map([['sales', SALES]]),
+      edges: ['dataset:1>domain:finance ×2', 'dataset:1>domain:marketing', 'dataset:2>job:1', 'job:1>dataset:1'],
+    },
+    {
+      name: 'two expanded domains connect node to node, each edge once',
+      expanded: new Map([['sales', SALES], ['finance', FINANCE]]),
+      edges: ['dataset:1>domain:marketing', 'dataset:1>job:7', 'dataset:1>job:8', 'dataset:2>job:1', 'job:1>dataset:1', 'job:7>dataset:5'],
+    },
+  ])('$name', ({ expanded, edges }) => {
+    const els = overviewElements(OVERVIEW, expanded)
+    expect(edgesOf(els)).toEqual(edges)
+    const orders = els.find((e) => e.data.id === 'dataset:1')
+    expect(orders?.data).toMatchObject({ parent: domainNodeId('sales'), product: true, label: 'dataset_1' })
+    expect(els.find((e) => e.data.id === 'domain:sales')?.data).toMatchObject({ expanded: true, label: 'sales' })
+  })
+})
+
+describe('focusElements', () => {
+  it('groups the neighbourhood by domain and marks the focused node', () => {
+    const els = focusElements({
+      root: 'dataset:1',
+      nodes: [node('dataset:1', 'sales'), node('job:7', 'finance')],
+      edges: [{ source: 'dataset:1', target: 'job:7' }, { source: 'job:7', target: 'dataset:99' }],
+      truncated: false,
+    })
+    expect(els.filter((e) => e.data.kind === 'domain').map((e) => e.data.id)).toEqual(['domain:finance', 'domain:sales'])
+    expect(els.find((e) => e.data.id === 'dataset:1')?.data).toMatchObject({ root: true, parent: 'domain:sales' })
+    expect(edgesOf(els)).toEqual(['dataset:1>job:7'])
+  })
+})
+
+describe('reachable', () => {
+  const edges = [{ source: 'a', target: 'b' }, { source: 'b', target: 'c' }, { source: 'c', target: 'd' }, { source: 'x', target: 'c' }]
+  it.each([
+    { start: 'a', hops: 2, direction: 'down' as const, expected: ['a', 'b', 'c'] },
+    { start: 'd', hops: 1, direction: 'up' as const, expected: ['c', 'd'] },
+    { start: 'd', hops: 5, direction: 'up' as const, expected: ['a', 'b', 'c', 'd', 'x'] },
+    { start: 'a', hops: 0, direction: 'down' as const, expected: ['a'] },
+  ])('$start $direction $hops hops', ({ start, hops, direction, expected }) => {
+    expect([...reachable(edges, start, hops, direction)].sort()).toEqual(expected)
+  })
+})
+
+it.each([
+  { name: 'db.schema.orders', expected: 'orders' },
+  { name: 'orders', expected: 'orders' },
+  { name: 'trailing.', expected: 'trailing.' },
+])('shortName($name) is $expected', ({ name, expected }) => expect(shortName(name)).toBe(expected))
