@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import {
+  blob,
   index,
   integer,
   primaryKey,
@@ -252,7 +253,8 @@ export const batches = sqliteTable(
     contentHash: text().notNull(),
     receivedAt: text().notNull(),
     summary: json<Record<string, number>>().notNull(),
-    payload: text().notNull(),
+    /** The batch as JSON, raw-deflated: a 10k-model project's batch is tens of MB of repetitive text. */
+    payloadDeflated: blob({ mode: 'buffer' }).notNull(),
   },
   (t) => [uniqueIndex('batches_hash').on(t.contentHash)],
 )

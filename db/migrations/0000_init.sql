@@ -53,7 +53,7 @@ CREATE TABLE `batches` (
 	`content_hash` text NOT NULL,
 	`received_at` text NOT NULL,
 	`summary` text NOT NULL,
-	`payload` text NOT NULL
+	`payload_deflated` blob NOT NULL
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `batches_hash` ON `batches` (`content_hash`);--> statement-breakpoint

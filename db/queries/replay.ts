@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib'
 import { asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import {
@@ -56,5 +57,10 @@ export function listBatchOrder(db: Db) {
 }
 
 export function batchPayload(db: Db, id: number): string | undefined {
-  return db.select({ payload: batches.payload }).from(batches).where(eq(batches.id, id)).get()?.payload
+  const row = db
+    .select({ payload: batches.payloadDeflated })
+    .from(batches)
+    .where(eq(batches.id, id))
+    .get()
+  return row ? inflateRawSync(row.payload).toString('utf8') : undefined
 }

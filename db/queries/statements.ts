@@ -38,7 +38,7 @@ function prepareAll(db: Db) {
         contentHash: p('contentHash'),
         receivedAt: p('receivedAt'),
         summary: p('summary'),
-        payload: p('payload'),
+        payloadDeflated: p('payload'),
       })
       .returning({ id: batches.id })
       .prepare(),

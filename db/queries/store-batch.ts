@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'node:zlib'
 import type { Batch, Ref, Run } from '../../collectors/batch.ts'
 import { refKey } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
@@ -15,7 +16,7 @@ export interface StoreResult {
 export interface StoreOptions {
   contentHash: string
   now: string
-  /** The raw payload to keep for replay; defaults to the batch itself. */
+  /** The batch as JSON, to keep for replay; defaults to serializing the batch. */
   payload?: string
   /** Replay rebuilds derived rows from already-kept batches: do not append another copy. */
   keepRaw?: boolean
@@ -143,7 +144,8 @@ export function storeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
         contentHash: opts.contentHash,
         receivedAt: now,
         summary: counts,
-        payload: opts.payload ?? JSON.stringify(batch),
+        // Level 1: the text is repetitive, so the fastest setting already shrinks it ~10×.
+        payload: deflateRawSync(opts.payload ?? JSON.stringify(batch), { level: 1 }),
       })?.id ?? null
     }
     return { duplicate: false, batchId, counts, datasetIds: [...new Set(dsIds.values())] }
