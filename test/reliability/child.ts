@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const BIN = fileURLToPath(new URL('../../server/bin.mjs', import.meta.url))
+
+export interface ServerProcess {
+  url: string
+  proc: ChildProcess
+  stderr: () => string
+  kill(signal?: NodeJS.Signals): Promise<void>
+}
+
+/** `meshwatch serve` on a free port as a child process; resolves once it listens. */
+export async function startServerProcess(db: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--no-demo', '--db', db], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', MESHWATCH_AUTH: 'off', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let err = ''
+  proc.stderr?.setEncoding('utf8')
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${err}`)), 20_000)
+    proc.stderr?.on('data', (s: string) => {
+      err += s
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(err)
+      if (m?.[1]) {
+        clearTimeout(timer)
+        resolve(m[1])
+      }
+    })
+    proc.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited with ${code}:\n${err}`))
+    })
+  })
+  return {
+    url,
+    proc,
+    stderr: () => err,
+    async kill(signal = 'SIGKILL') {
+      if (proc.exitCode !== null || proc.signalCode !== null) return
+      const exited = once(proc, 'exit')
+      proc.kill(signal)
+      await exited
+    },
+  }
+}
+
+/** Runs the CLI to completion; never rejects, returns the exit code and output. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } })
+    let stdout = ''
+    let stderr = ''
+    proc.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+    proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    proc.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+  })
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { closeDb, openDb } from '../../db/client.ts'
+import { sleep, startServerProcess, type ServerProcess } from './child.ts'
+
+// SIGKILL the server at random points while several clients stream batches and OpenLineage
+// events at it; clients retry whatever was not acknowledged. Every acknowledged event must be in
+// the store after each crash, and at the end every event is stored exactly once.
+
+const CLIENTS = 4
+const CYCLES = 5
+const work = mkdtempSync(join(tmpdir(), 'mw-crash-'))
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+interface Event {
+  marker: string
+  kind: 'batch' | 'ol'
+  path: string
+  body: string
+}
+
+function makeEvent(client: number, i: number): Event {
+  const marker = `crash-c${client}-e${i}-${randomUUID()}`
+  if (i % 2 === 0) {
+    const batch = {
+      kind: 'dbt',
+      scope: marker,
+      datasets: [{ namespace: 'crash://test', name: marker, domain: `d${client}` }],
+      jobs: [{ namespace: 'crash', name: `job-c${client}`, type: 'dbt_model' }],
+      edges: [{ job: { namespace: 'crash', name: `job-c${client}` }, dataset: { namespace: 'crash://test', name: marker }, direction: 'output' }],
+    }
+    return { marker, kind: 'batch', path: '/api/batches', body: JSON.stringify(batch) }
+  }
+  const event = {
+    eventType: 'COMPLETE',
+    eventTime: new Date().toISOString(),
+    producer: 'https://github.com/meshwatch/test/crash',
+    schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+    run: { runId: randomUUID() },
+    job: { namespace: 'crash', name: marker },
+    inputs: [],
+    outputs: [{ namespace: 'crash://ol', name: marker }],
+  }
+  return { marker: event.run.runId, kind: 'ol', path: '/api/v1/lineage', body: JSON.stringify(event) }
+}
+
+function storedCounts(dbFile: string, events: Event[]): Map<string, number> {
+  const db = openDb(dbFile)
+  try {
+    const c = db.$client
+    const batchQ = c.prepare('select count(*) as n from batches where scope = ?')
+    const dsQ = c.prepare('select count(*) as n from datasets where name = ?')
+    const olQ = c.prepare('select count(*) as n from raw_events where run_id = ?')
+    const out = new Map<string, number>()
+    for (const e of events) {
+      const n =
+        e.kind === 'batch'
+          ? Math.max((batchQ.get(e.marker) as { n: number }).n, (dsQ.get(e.marker) as { n: number }).n)
+          : (olQ.get(e.marker) as { n: number }).n
+      out.set(e.marker, n)
+    }
+    expect(c.pragma('integrity_check', { simple: true })).toBe('ok')
+    return out
+  } finally {
+    closeDb(db)
+  }
+}
+
+describe('crash safety', () => {
+  it('keeps every acknowledged event across SIGKILLs, and stores each exactly once despite retries', async () => {
+    const dbFile = join(work, 'crash.db')
+    let server: ServerProcess = await startServerProcess(dbFile)
+    let producing = true
+    const sent: Event[] = []
+    const acked = new Set<string>()
+    const unexpected: string[] = []
+    // Retries whose event was already stored (the response was lost in a crash): answered as duplicates.
+    let duplicatesSeen = 0
+
+    const client = async (id: number) => {
+      for (let i = 0; producing; i++) {
+        const ev = makeEvent(id, i)
+        sent.push(ev)
+        // Retry this event until the server acknowledges it, across crashes and restarts.
+        for (;;) {
+          try {
+            const res = await fetch(`${server.url}${ev.path}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: ev.body,
+              signal: AbortSignal.timeout(10_000),
+            })
+            const text = await res.text()
+            if (res.ok) {
+              acked.add(ev.marker)
+              const body = JSON.parse(text) as { duplicate?: boolean; status?: string }
+              if (body.duplicate === true || body.status === 'duplicate') duplicatesSeen++
+              break
+            }
+            if (res.status < 500) unexpected.push(`${res.status} ${text}`)
+          } catch {
+            // Connection refused or reset while the server is down: retry.
+          }
+          await sleep(20)
+        }
+      }
+    }
+    const clients = Array.from({ length: CLIENTS }, (_, id) => client(id))
+
+    for (let cycle = 0; cycle < CYCLES; cycle++) {
+      await sleep(150 + Math.random() * 500)
+      const ackedBefore = [...acked]
+      await server.kill('SIGKILL')
+      const counts = storedCounts(dbFile, sent)
+      const lost = ackedBefore.filter((m) => counts.get(m) !== 1)
+      expect(lost, `cycle ${cycle}: acknowledged but not stored once`).toEqual([])
+      server = await startServerProcess(dbFile)
+    }
+    producing = false
+    await Promise.all(clients)
+    await server.kill('SIGTERM')
+
+    expect(unexpected).toEqual([])
+    expect(acked.size).toBe(sent.length)
+    expect(sent.length).toBeGreaterThan(CLIENTS * CYCLES)
+    const counts = storedCounts(dbFile, sent)
+    const notOnce = sent.filter((e) => counts.get(e.marker) !== 1).map((e) => `${e.marker}: ${counts.get(e.marker)}`)
+    expect(notOnce).toEqual([])
+    expect(duplicatesSeen).toBeLessThanOrEqual(CLIENTS * CYCLES)
+  }, 60_000)
+})
