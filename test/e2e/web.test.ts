@@ -19,14 +19,15 @@ const graphReady = async () => page.waitForSelector('#cy[data-ready="true"]', { 
 
 /** Clicks a Cytoscape node where it is drawn, as a person would. */
 async function clickNode(id: string): Promise<void> {
-  const pos = await page.evaluate((nodeId) => {
-    const cy = (window as unknown as { meshwatchCy: { getElementById(i: string): { renderedBoundingBox(): { x1: number; y1: number; w: number; h: number } } } }).meshwatchCy
-    const bb = cy.getElementById(nodeId).renderedBoundingBox()
-    const rect = document.getElementById('cy')!.getBoundingClientRect()
+  // Page-side code is passed as a string: the node tsconfig has no DOM lib.
+  const pos = (await page.evaluate(`(() => {
+    const bb = window.meshwatchCy.getElementById(${JSON.stringify(id)}).renderedBoundingBox()
+    const rect = document.getElementById('cy').getBoundingClientRect()
     return { x: rect.left + bb.x1 + bb.w / 2, y: rect.top + bb.y1 + Math.min(bb.h / 2, 12) }
-  }, id)
+  })()`)) as { x: number; y: number }
   await page.mouse.click(pos.x, pos.y)
 }
+const graphNodes = async () => Number(await page.getAttribute('#cy', 'data-nodes'))
 
 beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true })
@@ -84,29 +85,26 @@ describe('the web view on the demo mesh', () => {
     await ready()
     await graphReady()
     expect(new URL(page.url()).searchParams.get('node')).toMatch(/^dataset:\d+$/)
-    expect(Number(await page.getAttribute('#cy', 'data-nodes'))).toBeGreaterThan(2)
+    expect(graphNodes()).toBeGreaterThan(2)
     await shot('lineage-focus')
 
     await page.click('[data-testid="overview"]')
     await ready()
     await graphReady()
-    const collapsed = Number(await page.getAttribute('#cy', 'data-nodes'))
+    const collapsed = graphNodes()
     const domains = ((await (await fetch(`${server.url}/api/lineage/overview`)).json()) as { domains: unknown[] }).domains
     expect(collapsed).toBe(domains.length)
     await shot('lineage-overview')
 
     await clickNode(`domain:${breached.domain}`)
-    await page.waitForFunction((n) => Number(document.getElementById('cy')?.dataset.nodes) > n, collapsed)
+    await page.waitForFunction(`Number(document.getElementById('cy').dataset.nodes) > ${collapsed}`)
     await graphReady()
     expect(new URL(page.url()).searchParams.get('domain')).toBe(breached.domain)
     await shot('lineage-expanded')
   })
 
   it('shows a clicked dataset in the side panel with its column lineage on demand', async () => {
-    const id = await page.evaluate(() => {
-      const cy = (window as unknown as { meshwatchCy: { nodes(s: string): { id(): string }[] } }).meshwatchCy
-      return cy.nodes('[?product]')[0]?.id() ?? ''
-    })
+    const id = (await page.evaluate(`window.meshwatchCy.nodes('[?product]')[0]?.id() ?? ''`)) as string
     expect(id).toMatch(/^dataset:/)
     await clickNode(id)
     await page.waitForSelector('[data-testid="column-lineage-button"]')
@@ -121,7 +119,7 @@ describe('the web view on the demo mesh', () => {
     await page.goto(`${server.url}/lineage?node=dataset:1&depth=1`)
     await ready()
     await graphReady()
-    expect(Number(await page.getAttribute('#cy', 'data-nodes'))).toBeGreaterThan(0)
+    expect(graphNodes()).toBeGreaterThan(0)
   })
 
   it('jumps to a node from the lineage search', async () => {
@@ -132,6 +130,6 @@ describe('the web view on the demo mesh', () => {
     await page.click('[data-testid="search-results"] li a')
     await graphReady()
     expect(new URL(page.url()).searchParams.get('node')).toMatch(/^(dataset|job):\d+$/)
-    expect(await page.evaluate(() => (window as unknown as { meshwatchCy: { $(s: string): { length: number } } }).meshwatchCy.$(':selected').length)).toBe(1)
+    expect(await page.evaluate(`window.meshwatchCy.$(':selected').length`)).toBe(1)
   })
 })

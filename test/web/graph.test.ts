@@ -74,7 +74,7 @@ describe('focusElements', () => {
       edges: [{ source: 'dataset:1', target: 'job:7' }, { source: 'job:7', target: 'dataset:99' }],
       truncated: false,
     })
-    expect(els.filter((e) => e.data.kind === 'domain').map((e) => e.data.id)).toEqual(['domain:finance', 'domain:sales'])
+    expect(els.filter((e) => e.group === 'nodes' && e.data.kind === 'domain').map((e) => e.data.id)).toEqual(['domain:finance', 'domain:sales'])
     expect(els.find((e) => e.data.id === 'dataset:1')?.data).toMatchObject({ root: true, parent: 'domain:sales' })
     expect(edgesOf(els)).toEqual(['dataset:1>job:7'])
   })
