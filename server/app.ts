@@ -4,6 +4,7 @@ import { SILENT, type Deps } from './deps.ts'
 import { handleError, notFoundOrMethod, redactErrors } from './fallback.ts'
 import { batchRoutes } from './routes/batches.ts'
 import { datasetRoutes, domainRoutes, productRoutes } from './routes/catalog.ts'
+import { gateRoutes } from './routes/gate.ts'
 import { lineageRoutes } from './routes/lineage.ts'
 import { overviewRoutes } from './routes/overview.ts'
 import { governanceRoutes, qualityProductRoutes } from './routes/quality.ts'
@@ -32,6 +33,7 @@ export function createApp(deps: Deps) {
     .route('/api/jobs', jobRoutes(deps))
     .route('/api/runs', runRoutes(deps))
     .route('/api/datasets', datasetHistoryRoutes(deps))
+    .route('/api/gate', gateRoutes(deps))
 
   app.notFound(notFoundOrMethod(() => app.routes))
   app.onError(handleError(log))

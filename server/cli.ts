@@ -5,6 +5,7 @@ import { registerCollectDbt } from './commands/collect-dbt.ts'
 import { registerCollectOpenLineage } from './commands/collect-openlineage.ts'
 import { registerReplay } from './commands/replay.ts'
 import { registerExport } from './commands/export.ts'
+import { registerGate } from './commands/gate.ts'
 import { registerServe } from './commands/serve.ts'
 import { registerToken } from './commands/token.ts'
 import { UsageError } from './commands/shared.ts'
@@ -28,6 +29,7 @@ registerReplay(program)
 registerExport(program)
 registerToken(program)
 registerCheck(program)
+registerGate(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -75,9 +75,14 @@ function outputFacts(mesh: Mesh, ds: MeshDataset, opts: { observedAt: string; pr
   }
   const columns = (ds.columns ?? []).map((c) => ({ name: c.name, ...(c.type ? { type: c.type } : {}) }))
   const before = opts.previous?.datasets.get(ds.key)?.columns?.map((c) => ({ name: c.name, ...(c.type ? { type: c.type } : {}) }))
+  // A model dbt skipped was not rebuilt: its table (and catalog entry) is the old one.
+  const rebuilt = runs.length === 0 || runs.some((r) => r.state === 'COMPLETE')
   const versions: OutputFacts['versions'] = []
-  if (before && JSON.stringify(before) !== JSON.stringify(columns)) versions.push({ columns: before, observedAt: opts.observedAt })
-  if (columns.length > 0) versions.push({ columns, observedAt: opts.observedAt })
+  if (before && !rebuilt) versions.push({ columns: before, observedAt: opts.observedAt })
+  else {
+    if (before && JSON.stringify(before) !== JSON.stringify(columns)) versions.push({ columns: before, observedAt: opts.observedAt })
+    if (columns.length > 0) versions.push({ columns, observedAt: opts.observedAt })
+  }
   return {
     ...datasetFact(ds),
     producers,

@@ -49,12 +49,17 @@ export function checkProductScores(baseline: Mesh, current: Mesh, config: Meshwa
       message: failed
         ? `product ${id} (${p?.domain}): ${reasons.join(', ')}: ${before.score} ${before.status} → ${after.score} ${after.status}`
         : `${before.score} ${before.status} → ${after.score} ${after.status}`,
-      details: failed ? [`now: ${summarize(after)}`, ...changedDimensions(before, after)] : [],
+      details: failed ? detailsOf(before, after) : [],
       targets: [id],
       domain: p?.domain,
     })
   }
   return out
+}
+
+function detailsOf(before: ProductEvaluation, after: ProductEvaluation): string[] {
+  const dims = changedDimensions(before, after)
+  return dims.length > 0 ? dims : [`now: ${summarize(after)}`]
 }
 
 function changedDimensions(before: ProductEvaluation, after: ProductEvaluation): string[] {
