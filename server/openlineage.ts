@@ -43,12 +43,25 @@ export function prepareEvent(raw: unknown): PreparedEvent {
 
 /** JSON with object keys sorted, so the same event serialized differently hashes the same. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  const entries = Object.entries(value)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null'
+  if (Array.isArray(value)) {
+    let s = '['
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i]
+      s += (i > 0 ? ',' : '') + (v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v))
+    }
+    return `${s}]`
+  }
+  const obj = value as Record<string, unknown>
+  let s = '{'
+  let first = true
+  for (const k of Object.keys(obj).sort()) {
+    const v = obj[k]
+    if (v === undefined || typeof v === 'function') continue
+    s += `${first ? '' : ','}${JSON.stringify(k)}:${canonicalJson(v)}`
+    first = false
+  }
+  return `${s}}`
 }
 
 /** Keeps validated events and their lineage in one transaction and tells the evaluators. */
@@ -202,4 +215,43 @@ export function importEvents(
   }
   flush()
   return out
+}
+
+/**
+ * Group commit for single-event POSTs: events that arrive while the store is busy are kept
+ * together in the next transaction, and each request is answered only after its commit (so
+ * still durable). If a group fails, its events are retried one by one so only the bad one fails.
+ */
+export function createIngestQueue(deps: Deps): (item: RawEventInput) => Promise<boolean> {
+  let pending: { item: RawEventInput; resolve: (stored: boolean) => void; reject: (e: unknown) => void }[] = []
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    const group = pending
+    pending = []
+    try {
+      const r = ingestEvents(deps, group.map((g) => g.item))
+      group.forEach((g, i) => g.resolve(r.stored[i] === true))
+    } catch (e) {
+      if (group.length === 1) {
+        group[0]?.reject(e)
+        return
+      }
+      for (const g of group) {
+        try {
+          g.resolve(ingestEvents(deps, [g.item]).stored[0] === true)
+        } catch (err) {
+          g.reject(err)
+        }
+      }
+    }
+  }
+  return (item) =>
+    new Promise((resolve, reject) => {
+      pending.push({ item, resolve, reject })
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(flush)
+      }
+    })
 }

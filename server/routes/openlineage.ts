@@ -4,7 +4,7 @@ import { assertCanWrite } from '../authz.ts'
 import { readJsonBody } from '../body.ts'
 import type { Deps } from '../deps.ts'
 import { errorBody } from '../errors.ts'
-import { ingestEvents, prepareEvent } from '../openlineage.ts'
+import { createIngestQueue, ingestEvents, prepareEvent } from '../openlineage.ts'
 
 export const MAX_BATCH_EVENTS = 10_000
 
@@ -12,8 +12,9 @@ export const MAX_BATCH_EVENTS = 10_000
  * The OpenLineage HTTP API (spec/OpenLineage.yml): what `OPENLINEAGE_URL` clients post to.
  * A bad event is a 4xx naming the JSON path (clients don't retry those); a busy store is a 503.
  */
-export const openLineageRoutes = (deps: Deps) =>
-  new Hono()
+export const openLineageRoutes = (deps: Deps) => {
+  const enqueue = createIngestQueue(deps)
+  return new Hono()
     .post('/', async (c) => {
       const raw = await readJsonBody(c, deps.limits)
       if (Array.isArray(raw)) {
@@ -22,8 +23,7 @@ export const openLineageRoutes = (deps: Deps) =>
       const p = prepareEvent(raw)
       if (!p.ok) return c.json(errorBody('invalid_event', p.reason, p.path), 422)
       assertCanWrite(c, deps.db, p.item.batch, '$')
-      const r = ingestEvents(deps, [p.item])
-      const duplicate = r.stored[0] !== true
+      const duplicate = !(await enqueue(p.item))
       return c.json({ status: duplicate ? 'duplicate' : 'created', kind: p.item.kind }, duplicate ? 200 : 201)
     })
     .post('/batch', async (c) => {
@@ -60,3 +60,4 @@ export const openLineageRoutes = (deps: Deps) =>
         200,
       )
     })
+}

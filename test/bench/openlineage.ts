@@ -1,0 +1,165 @@
+// OpenLineage ingestion bench. Alone: `npx tsx test/bench/openlineage.ts [--events N] [--http N]`;
+// in `npm run bench` through benchOpenLineage(). Counts also from BENCH_OL_EVENTS / BENCH_OL_HTTP.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { serve, type ServerType } from '@hono/node-server'
+import Database from 'better-sqlite3'
+import { Hono } from 'hono'
+import { closeDb, openDb } from '../../db/client.ts'
+import { createApp } from '../../server/app.ts'
+import { readJsonBody } from '../../server/body.ts'
+import { importEvents } from '../../server/openlineage.ts'
+import type { BenchRow } from './run.ts'
+
+const PRODUCER = 'https://github.com/OpenLineage/OpenLineage/tree/1.54.0/client/python'
+const F = { _producer: PRODUCER, _schemaURL: 'https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json' }
+
+/** Event i of a synthetic Airflow-like workload: 1000 tasks over 3000 tables, START/COMPLETE pairs. */
+export function syntheticEvent(i: number): Record<string, unknown> {
+  const run = Math.floor(i / 2)
+  const task = run % 1000
+  const done = i % 2 === 1
+  return {
+    eventType: done ? 'COMPLETE' : 'START',
+    eventTime: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+    run: { runId: `00000000-0000-7000-8000-${run.toString(16).padStart(12, '0')}` },
+    job: { namespace: 'airflow', name: `dag_${task % 50}.task_${task}` },
+    inputs: [{ namespace: 'postgres://db:5432', name: `shop.public.t${task}` }],
+    outputs: [
+      {
+        namespace: 'duckdb://mesh.duckdb',
+        name: `mesh.raw.t${task}`,
+        facets: done ? { schema: { ...F, fields: [{ name: 'id', type: 'INTEGER' }, { name: 'v', type: 'TEXT' }] } } : {},
+        ...(done ? { outputFacets: { outputStatistics: { ...F, rowCount: 100 + (run % 7) } } } : {}),
+      },
+    ],
+    producer: PRODUCER,
+    schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+  }
+}
+
+function listen(fetch: (r: Request) => Response | Promise<Response>): Promise<{ server: ServerType; url: string }> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+      resolve({ server, url: `http://127.0.0.1:${info.port}` }),
+    )
+  })
+}
+
+async function postAll(url: string, bodies: string[], concurrency: number): Promise<number> {
+  let next = 0
+  const started = performance.now()
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++] ?? ''
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      if (res.status >= 300) throw new Error(`${url} answered ${res.status}: ${await res.text()}`)
+      await res.arrayBuffer()
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return bodies.length / ((performance.now() - started) / 1000)
+}
+
+/** (a) single-event POSTs over HTTP, stored durably, vs a bare Hono route that only parses. */
+async function benchHttp(tmp: string, n: number): Promise<BenchRow[]> {
+  const bodies = Array.from({ length: n }, (_, i) => JSON.stringify(syntheticEvent(i)))
+  const bare = new Hono().post('/api/v1/lineage', async (c) => {
+    await readJsonBody(c)
+    return c.json({ status: 'created' }, 201)
+  })
+  const db = openDb(join(tmp, 'http.db'))
+  const ours = createApp({ db })
+  const a = await listen(bare.fetch)
+  const b = await listen(ours.fetch)
+  try {
+    await postAll(`${a.url}/api/v1/lineage`, bodies.slice(0, 500), 50) // warm-up
+    const baseline = await postAll(`${a.url}/api/v1/lineage`, bodies, 50)
+    const stored = await postAll(`${b.url}/api/v1/lineage`, bodies, 50)
+    const ratio = stored / baseline
+    return [
+      {
+        name: 'openlineage: POST /api/v1/lineage vs bare parse route (c=50)',
+        value: ratio,
+        unit: '×',
+        goal: '≥ 0.5×',
+        ok: ratio >= 0.5,
+        detail: `${stored.toFixed(0)} vs ${baseline.toFixed(0)} events/s, ${n} events, WAL synchronous=FULL`,
+      },
+    ]
+  } finally {
+    a.server.close()
+    b.server.close()
+    closeDb(db)
+  }
+}
+
+/** (b) bulk import through collect openlineage's path vs raw better-sqlite3 inserts of the same events. */
+function benchBulk(tmp: string, n: number): BenchRow[] {
+  const rawDb = new Database(join(tmp, 'raw.db'))
+  rawDb.pragma('journal_mode = WAL')
+  rawDb.pragma('synchronous = FULL')
+  rawDb.exec('create table raw (id integer primary key, payload text not null)')
+  const insert = rawDb.prepare('insert into raw (payload) values (?)')
+  let t = performance.now()
+  const CHUNK = 5000
+  for (let i = 0; i < n; i += CHUNK) {
+    rawDb.transaction(() => {
+      for (let j = i; j < Math.min(n, i + CHUNK); j++) insert.run(JSON.stringify(syntheticEvent(j)))
+    })()
+  }
+  const rawRate = n / ((performance.now() - t) / 1000)
+  rawDb.close()
+
+  const db = openDb(join(tmp, 'bulk.db'))
+  function* records() {
+    for (let i = 0; i < n; i++) yield { where: `#${i}`, event: syntheticEvent(i) }
+  }
+  t = performance.now()
+  const r = importEvents({ db }, records(), { chunk: CHUNK })
+  const ours = n / ((performance.now() - t) / 1000)
+  const rss = process.memoryUsage().rss
+  closeDb(db)
+  if (r.stored !== n) throw new Error(`bulk import stored ${r.stored} of ${n}`)
+  const ratio = ours / rawRate
+  return [
+    {
+      name: `openlineage: bulk import of ${n} events vs raw inserts`,
+      value: ratio,
+      unit: '×',
+      goal: '≥ 0.5×',
+      ok: ratio >= 0.5,
+      detail: `${ours.toFixed(0)} vs ${rawRate.toFixed(0)} events/s, ${CHUNK} per transaction`,
+    },
+    { name: 'openlineage: bulk import events/s', value: ours, unit: 'ev/s', goal: '', ok: true },
+    { name: 'openlineage: RSS after bulk import', value: rss / 2 ** 20, unit: 'MiB', goal: '', ok: true },
+  ]
+}
+
+const flag = (name: string): number | undefined => {
+  const i = process.argv.indexOf(`--${name}`)
+  const v = i >= 0 ? process.argv[i + 1] : undefined
+  return v === undefined ? undefined : Number(v)
+}
+
+export async function benchOpenLineage(
+  opts: { events?: number; http?: number } = {},
+): Promise<BenchRow[]> {
+  const events = opts.events ?? flag('events') ?? Number(process.env.BENCH_OL_EVENTS ?? 1_000_000)
+  const http = opts.http ?? flag('http') ?? Number(process.env.BENCH_OL_HTTP ?? 10_000)
+  const tmp = mkdtempSync(join(tmpdir(), 'meshwatch-bench-ol-'))
+  try {
+    return [...(await benchHttp(tmp, http)), ...benchBulk(tmp, events)]
+  } finally {
+    rmSync(tmp, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = await benchOpenLineage()
+  for (const r of rows) {
+    process.stdout.write(`${r.name.padEnd(64)} ${r.value.toFixed(2).padStart(10)} ${r.unit.padEnd(5)} ${r.goal.padEnd(7)} ${r.ok ? 'yes' : 'NO'}${r.detail ? `  (${r.detail})` : ''}\n`)
+  }
+}
