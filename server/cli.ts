@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { CollectorError } from '../collectors/batch.ts'
 import { registerCheck } from './commands/check.ts'
 import { registerCollectDbt } from './commands/collect-dbt.ts'
+import { registerCollectJunit } from './commands/collect-junit.ts'
 import { registerCollectOpenLineage } from './commands/collect-openlineage.ts'
 import { registerReplay } from './commands/replay.ts'
 import { registerExport } from './commands/export.ts'
@@ -24,6 +25,7 @@ const collect = program
 
 registerServe(program)
 registerCollectDbt(collect)
+registerCollectJunit(collect)
 registerCollectOpenLineage(collect)
 registerReplay(program)
 registerExport(program)
