@@ -36,10 +36,14 @@ export function evaluateProducts(deps: Deps, opts: { productIds?: string[]; now?
     links: cfg.links,
   })
   const out: EvaluationWithCause[] = []
+  const resolved = new Map<string, EffectiveSla>()
   for (const [i, f] of facts.entries()) {
     const row = rows[i]
     if (!row) continue
-    const sla = effectiveSlaOf(cfg, row)
+    // Products mostly share a handful of SLAs: resolve each distinct declaration once.
+    const key = `${cfg.products?.[row.id] ? row.id : ''}\u0000${JSON.stringify(row.sla)}`
+    const sla = resolved.get(key) ?? effectiveSlaOf(cfg, row)
+    resolved.set(key, sla)
     slaCache.set(f.id, sla)
     f.upstream = f.upstream.filter((u) => u.depth <= (slaNumber(sla, 'upstream_depth') ?? 3))
     const e = evaluateProduct(f, sla, now)

@@ -56,6 +56,7 @@ export function loadRootCauseGraph(
   jobIds = [...jobRows.keys()]
   const latest = latestRuns(db, jobIds)
   const lastOk = lastSuccess(db, jobIds)
+  const lastFail = lastFailure(db, jobIds)
   const tests = latestAssertions(db, dsIds)
   const metrics = recentMetrics(db, dsIds, 1)
   const nodes: RcNode[] = [
@@ -79,6 +80,7 @@ export function loadRootCauseGraph(
       schedule: j.schedule,
       lastSuccessAt: lastOk.get(j.id) ?? null,
       latestRun: latest.get(j.id) ?? null,
+      latestFailure: lastFail.get(j.id) ?? null,
     })),
   ]
   const staleDomains = [...new Set(nodes.filter((n) => n.freshness?.status === 'error' || n.freshness?.status === 'warn').flatMap((n) => (n.domain ? [n.domain] : [])))]
@@ -116,6 +118,18 @@ function lastSuccess(db: Db, jobIds: number[]) {
         .all(),
     ).map((r) => [r.jobId, r.at]),
   )
+}
+
+function lastFailure(db: Db, jobIds: number[]) {
+  const rows = inChunks(jobIds, (part) =>
+    db.all<{ job_id: number; at: string | null; error: string | null }>(sql`
+      select job_id, at, error from (
+        select job_id, error, coalesce(ended_at, started_at) as at,
+          row_number() over (partition by job_id order by coalesce(ended_at, started_at) desc, id desc) as rn
+        from runs where state = 'FAIL' and job_id in (${sql.join(part.map((id) => sql`${id}`), sql`, `)})
+      ) where rn = 1`),
+  )
+  return new Map(rows.map((r) => [r.job_id, { at: r.at, error: r.error }]))
 }
 
 function recentTaskFailures(db: Db, domains: string[], since: string): RcNode[] {

@@ -13,6 +13,15 @@ import { datasets, jobs, lineageEdges, productOutputs, products, runs } from '..
 import { chunk } from './merge.ts'
 
 const VOLUME_METRICS = ['row_count', 'rows_affected']
+const DATASET_FACT = {
+  id: datasets.id,
+  namespace: datasets.namespace,
+  name: datasets.name,
+  domain: datasets.domain,
+  kind: datasets.kind,
+  access: datasets.access,
+  contractEnforced: datasets.contractEnforced,
+}
 const FRESHNESS_METRIC = 'freshness_age_seconds'
 
 export interface LoadFactsOptions {
@@ -44,7 +53,7 @@ export function loadProductFacts(db: Db, opts: LoadFactsOptions): { rows: Produc
     db.select().from(productOutputs).where(inArray(productOutputs.productId, part)).all(),
   )
   const outIds = [...new Set(outs.map((o) => o.datasetId))]
-  const dsRows = new Map(inChunks(outIds, (part) => db.select().from(datasets).where(inArray(datasets.id, part)).all()).map((d) => [d.id, d]))
+  const dsRows = new Map(inChunks(outIds, (part) => db.select(DATASET_FACT).from(datasets).where(inArray(datasets.id, part)).all()).map((d) => [d.id, d]))
 
   const producerEdges = inChunks(outIds, (part) =>
     db
@@ -256,14 +265,16 @@ export function recentMetrics(db: Db, datasetIds: number[], perName: number): Ma
 }
 
 function lastVersions(db: Db, datasetIds: number[]): Map<number, OutputFacts['versions']> {
+  // Columns are only needed (and parsed) where there are two versions to compare.
   const rows = inChunks(datasetIds, (part) =>
-    db.all<{ dataset_id: number; columns: string; observed_at: string }>(sql`
-      select dataset_id, columns, observed_at from (
-        select v.*, row_number() over (partition by v.dataset_id order by v.id desc) as rn
+    db.all<{ dataset_id: number; columns: string | null; observed_at: string }>(sql`
+      select dataset_id, case when n >= 2 then columns end as columns, observed_at from (
+        select v.*, row_number() over (partition by v.dataset_id order by v.id desc) as rn,
+          count(*) over (partition by v.dataset_id) as n
         from dataset_versions v where v.dataset_id in (${sql.join(part.map((id) => sql`${id}`), sql`, `)})
       ) where rn <= 2 order by id`),
   )
-  return groupBy(rows, (r) => r.dataset_id, (r) => ({ columns: parseColumns(r.columns), observedAt: r.observed_at }))
+  return groupBy(rows, (r) => r.dataset_id, (r) => ({ columns: r.columns === null ? [] : parseColumns(r.columns), observedAt: r.observed_at }))
 }
 
 function parseColumns(text: string): { name: string; type?: string }[] {
@@ -316,7 +327,7 @@ function upstreamProblems(db: Db, targets: number[], depth: number): Map<number,
   }
   const srcIds = [...reach.keys()]
   if (srcIds.length === 0) return out
-  const rows = new Map(inChunks(srcIds, (part) => db.select().from(datasets).where(inArray(datasets.id, part)).all()).map((d) => [d.id, d]))
+  const rows = new Map(inChunks(srcIds, (part) => db.select(DATASET_FACT).from(datasets).where(inArray(datasets.id, part)).all()).map((d) => [d.id, d]))
   const tests = latestAssertions(db, srcIds)
   const metrics = recentMetrics(db, srcIds, 1)
   for (const [src, hits] of reach) {

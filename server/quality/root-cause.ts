@@ -13,6 +13,8 @@ export interface RcNode {
   schedule?: ScheduleFact | null
   lastSuccessAt?: string | null
   latestRun?: { state: string; at: string | null; error: string | null } | null
+  /** The job's most recent failed run, even if a later one succeeded. */
+  latestFailure?: { at: string | null; error: string | null } | null
   assertions?: AssertionFact[]
   freshness?: MetricFact | null
 }
@@ -122,6 +124,7 @@ export function findRootCause(input: RootCauseInput, now: Date): RootCause | und
       candidates.push({ node, signal: s, depth: d })
     }
   }
+  candidates.push(...failedLoads(edges, nodes, depth, now))
   candidates.sort(
     (a, b) =>
       b.depth - a.depth ||
@@ -186,6 +189,37 @@ function signalsOf(n: RcNode, now: Date, graceMs: number): Signal[] {
     if (expected && last !== undefined && last < expected.at.getTime()) {
       out.push({ kind: 'late', status: 'breach', at: expected.at.toISOString(), problem: `DAG ${n.name} is late: its ${expected.at.toISOString()} run has not succeeded` })
     }
+  }
+  return out
+}
+
+/**
+ * A loader (linked by orchestration, config or domain) that failed after a stale source's last
+ * load is blamed even if a later run succeeded: the failed load is why the data is old.
+ */
+function failedLoads(edges: RcEdge[], nodes: Map<string, RcNode>, depth: Map<string, number>, now: Date) {
+  const out: { node: RcNode; signal: Signal; depth: number }[] = []
+  for (const e of edges) {
+    if (e.via === 'lineage' || e.via === 'parent') continue
+    const job = nodes.get(e.source)
+    const source = nodes.get(e.target)
+    const f = source?.freshness
+    const d = depth.get(e.source)
+    if (!job || !source || !f || (f.status !== 'warn' && f.status !== 'error') || d === undefined) continue
+    if (job.latestRun?.state === 'FAIL') continue // already a candidate through its own signal
+    const failure = job.latestFailure
+    const loadedAt = Date.parse(f.observedAt) - f.value * 1000
+    if (!failure?.at || Date.parse(failure.at) < loadedAt || Date.parse(failure.at) > now.getTime()) continue
+    out.push({
+      node: job,
+      depth: d,
+      signal: {
+        kind: 'failed',
+        status: 'breach',
+        at: failure.at,
+        problem: `${job.type === 'airflow_task' ? 'task' : 'job'} ${job.name} failed at ${failure.at}${failure.error ? `: ${failure.error.slice(0, 200)}` : ''}, after ${source.name} was last loaded`,
+      },
+    })
   }
   return out
 }
