@@ -37,7 +37,7 @@ export function storeEvaluations(
         .run()
     }
     written.push(...rows.map((r) => r.productId))
-  })
+  }, { behavior: 'immediate' })
   return written
 }
 
@@ -103,6 +103,6 @@ export function upsertConfigProducts(db: Db, items: ConfigProduct[], now: string
         .run()
       tx.insert(productOutputs).values([...new Set(ids)].map((datasetId) => ({ productId: p.id, datasetId }))).run()
     }
-  })
+  }, { behavior: 'immediate' })
   return { unresolved }
 }

@@ -149,7 +149,9 @@ export function storeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
       })?.id ?? null
     }
     return { duplicate: false, batchId, counts, datasetIds: [...new Set(dsIds.values())] }
-  })
+    // IMMEDIATE: a deferred transaction that reads first cannot wait for another process's write
+    // lock (SQLITE_BUSY at once, busy_timeout not applied); taking the lock up front waits for it.
+  }, { behavior: 'immediate' })
 }
 
 /** Every dataset the batch mentions gets an id; aliases (symlinks, asset URIs) resolve to one node. */
