@@ -11,13 +11,14 @@ const fingerprint = (dims: readonly unknown[]): string =>
   JSON.stringify(
     dims.map((d) => {
       const x = d as Partial<DimensionResult>
-      return [x.dimension, x.status, x.reason]
+      // Not the reason: it carries ages ("written 12 min ago") that change on every evaluation.
+      return [x.dimension, x.status, Math.round(x.score ?? 0)]
     }),
   )
 
 /**
  * Whether a new evaluation is worth a history row: the status, score or any dimension's status
- * or reason changed, or the last stored one is older than `everyMs` (a heartbeat), so history
+ * or score changed, or the last stored one is older than `everyMs` (a heartbeat), so history
  * grows with change, not with the evaluation rate.
  */
 export function shouldStore(prev: StoredEvaluation | undefined, next: ProductEvaluation, everyMs: number): boolean {
