@@ -52,7 +52,7 @@ describe.skipIf(!HAVE_AIRFLOW)('real Airflow 3 with the demo DAGs', () => {
       ['product_events', 'product'],
       ['sales_daily', 'sales'],
     ])
-    expect(batch.jobs.filter((j) => j.parent?.name === 'sales_daily')).toHaveLength(11)
+    expect(batch.jobs.filter((j) => j.parent?.name === 'sales_daily')).toHaveLength(10)
     expect(dags.find((d) => d.name === 'marketing_campaigns')?.schedule).toMatchObject({
       cron: '30 7 * * 1-5',
       paused: false,

@@ -106,7 +106,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
  * Waits for the demo DAGs to be parsed, unpauses them, triggers sales, marketing and a "bad day"
  * finance run, then waits until every run (including the asset-triggered ones) has finished.
  */
-export async function runDemo(af: AirflowInstance, timeoutMs = 420_000): Promise<Run[]> {
+export async function runDemo(af: AirflowInstance, timeoutMs = 840_000): Promise<Run[]> {
   await until('the demo DAGs to be parsed', 120_000, async () => {
     const json = await af.api('GET', '/dags?limit=100')
     const n = typeof json === 'object' && json && 'total_entries' in json ? json.total_entries : 0

@@ -25,6 +25,8 @@ export MESHWATCH_DBT_BIN="${MESHWATCH_DBT_BIN:-$root/.venv/bin/dbt}"
 export MESHWATCH_DBT_TARGET="$home/dbt-target"
 export MESHWATCH_DUCKDB="$home/mesh.duckdb"
 export PYTHONWARNINGS=ignore
+# executors spawn `airflow tasks run` through PATH
+export PATH="$venv/bin:$PATH"
 
 start() { # name, command...
   local name="$1"; shift
