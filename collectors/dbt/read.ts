@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { CollectorError, type Batch } from '../batch.ts'
 import { ArtifactHeaderSchema } from './schema.ts'
 import { datasetNamespace } from './naming.ts'
+import { parseManifestLean } from './lean-json.ts'
 import { parseDbtArtifacts } from './parse.ts'
 import { parseYamlFile, readProfileOutput, renderTree, type Env } from './profiles.ts'
 
@@ -40,7 +41,7 @@ export async function readDbtTarget(dir: string, opts: DbtOptions = {}): Promise
     catalog: join(dir, 'catalog.json'),
   }
   const [manifest, runResults, sources, catalog] = await Promise.all([
-    readJson(files.manifest, true),
+    readJson(files.manifest, true, parseManifestLean),
     readJson(files.runResults, false),
     readJson(files.sources, false),
     readJson(files.catalog, false),
@@ -61,10 +62,14 @@ export async function readDbtTarget(dir: string, opts: DbtOptions = {}): Promise
 }
 
 /** Parsed JSON of a file; undefined if it is optional and absent; CollectorError if not JSON. */
-async function readJson(file: string, required: boolean): Promise<unknown> {
-  let text: string
+async function readJson(
+  file: string,
+  required: boolean,
+  parse: (buf: Buffer) => unknown = (buf) => JSON.parse(buf.toString('utf8')),
+): Promise<unknown> {
+  let buf: Buffer
   try {
-    text = await readFile(file, 'utf8')
+    buf = await readFile(file)
   } catch (cause) {
     if (!required && isNotFound(cause)) return undefined
     throw new CollectorError(
@@ -76,7 +81,7 @@ async function readJson(file: string, required: boolean): Promise<unknown> {
     )
   }
   try {
-    return JSON.parse(text)
+    return parse(buf)
   } catch (cause) {
     const why = cause instanceof Error ? cause.message : String(cause)
     throw new CollectorError(`${file}: not JSON, or truncated (${why})`, { file, cause })
