@@ -70,7 +70,7 @@ const caseLabel = (tc: Testcase): string => `${tc['@_classname'] ? `${tc['@_clas
 
 function propertiesOf(tc: Testcase): Map<string, string> {
   const props = new Map<string, string>()
-  if (tc.properties && tc.properties !== '') {
+  if (tc.properties) {
     for (const p of tc.properties.property ?? []) props.set(p['@_name'], p['@_value'] ?? p['#text'] ?? '')
   }
   return props
