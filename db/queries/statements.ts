@@ -20,6 +20,9 @@ import {
 // Ingest runs one prepared statement per row: building a multi-row insert with drizzle's query
 // builder costs more (query text, params, garbage) than SQLite spends executing it.
 const p = sql.placeholder
+// Nullable JSON and boolean columns bypass drizzle's column encoders, which turn null into the
+// text 'null' and false: callers pass encodeJson()/encodeBool() values, so NULL stays NULL.
+const raw = (name: string) => sql`${sql.placeholder(name)}`
 const excluded = (col: string) => sql.raw(`excluded.${col}`)
 const keep = (table: string, col: string) => sql.raw(`coalesce(excluded.${col}, "${table}"."${col}")`)
 
@@ -75,10 +78,10 @@ function prepareAll(db: Db) {
         kind: p('kind'),
         description: p('description'),
         access: p('access'),
-        contractEnforced: p('contractEnforced'),
-        columns: p('columns'),
-        tags: p('tags'),
-        meta: p('meta'),
+        contractEnforced: raw('contractEnforced'),
+        columns: raw('columns'),
+        tags: raw('tags'),
+        meta: raw('meta'),
         sourceFile: p('sourceFile'),
         externalId: p('externalId'),
         firstSeenAt: p('now'),
@@ -137,8 +140,8 @@ function prepareAll(db: Db) {
         type: p('type'),
         parentId: p('parentId'),
         description: p('description'),
-        schedule: p('schedule'),
-        meta: p('meta'),
+        schedule: raw('schedule'),
+        meta: raw('meta'),
         externalId: p('externalId'),
         updatedAt: p('now'),
       })
@@ -171,7 +174,7 @@ function prepareAll(db: Db) {
         error: p('error'),
         rowsAffected: p('rowsAffected'),
         parentRunId: p('parentRunId'),
-        facets: p('facets'),
+        facets: raw('facets'),
         updatedAt: p('now'),
       })
       .onConflictDoUpdate({
@@ -276,7 +279,7 @@ function prepareAll(db: Db) {
         owner: p('owner'),
         description: p('description'),
         origin: p('origin'),
-        sla: p('sla'),
+        sla: raw('sla'),
         updatedAt: p('now'),
       })
       .onConflictDoUpdate({
@@ -314,3 +317,6 @@ export function statementsOf(db: Db): Statements {
   }
   return s
 }
+
+export const encodeJson = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v))
+export const encodeBool = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0)

@@ -3,7 +3,7 @@ import type { Batch, Ref, Run } from '../../collectors/batch.ts'
 import { refKey } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
 import { columnsHash, mergeRun } from './merge.ts'
-import { statementsOf, type Statements } from './statements.ts'
+import { encodeBool, encodeJson, statementsOf, type Statements } from './statements.ts'
 
 export interface StoreResult {
   duplicate: boolean
@@ -128,7 +128,7 @@ export function storeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
         owner: orNull(pr.owner),
         description: orNull(pr.description),
         origin: pr.origin,
-        sla: orNull(pr.sla),
+        sla: encodeJson(pr.sla),
         now,
       })
       s.deleteProductOutputs.run({ productId: pr.id })
@@ -188,10 +188,10 @@ function resolveDatasets(s: Statements, batch: Batch, now: string): Map<string, 
       kind: orNull(d.kind),
       description: orNull(d.description),
       access: orNull(d.access),
-      contractEnforced: orNull(d.contractEnforced),
-      columns: orNull(d.columns),
-      tags: orNull(d.tags),
-      meta: orNull(d.meta),
+      contractEnforced: encodeBool(d.contractEnforced),
+      columns: encodeJson(d.columns),
+      tags: encodeJson(d.tags),
+      meta: encodeJson(d.meta),
       sourceFile: orNull(d.sourceFile),
       externalId: orNull(d.externalId),
       now,
@@ -276,8 +276,8 @@ function resolveJobs(s: Statements, batch: Batch, now: string): Map<string, numb
       type: j.type,
       parentId: j.parent ? orNull(ids.get(refKey(j.parent))) : null,
       description: orNull(j.description),
-      schedule: orNull(j.schedule),
-      meta: orNull(j.meta),
+      schedule: encodeJson(j.schedule),
+      meta: encodeJson(j.meta),
       externalId: orNull(j.externalId),
       now,
     })
@@ -322,7 +322,7 @@ function storeRuns(s: Statements, batchRuns: Run[], jobId: (r: Ref) => number, n
       error: orNull(r.error),
       rowsAffected: orNull(r.rowsAffected),
       parentRunId: orNull(r.parentRunId),
-      facets: orNull(r.facets),
+      facets: encodeJson(r.facets),
       now,
     })
   }

@@ -111,4 +111,23 @@ describe('storeBatch', () => {
     const row = db.select().from(runs).get()
     expect(row).toMatchObject({ state: 'COMPLETE', startedAt: '2026-01-01T00:00:00Z', endedAt: '2026-01-01T00:05:00Z' })
   })
+
+  it('keeps what an earlier batch said when a later one mentions the dataset without it', () => {
+    const db = openDb(':memory:')
+    const first = projectBatch()
+    first.datasets[1] = { ...first.datasets[1]!, contractEnforced: true, tags: ['pii'], meta: { tier: 1 } }
+    store(db, first)
+    const later = emptyBatch('dbt', 'dbt:finance')
+    later.datasets.push({ ...ds('mesh.sales.orders') })
+    store(db, later)
+    const row = db.select().from(datasets).all().find((d) => d.name === 'mesh.sales.orders')
+    expect(row).toMatchObject({ contractEnforced: true, tags: ['pii'], meta: { tier: 1 }, columns: [{ name: 'id', type: 'INTEGER' }] })
+  })
+
+  it('stores an absent JSON field as NULL, not the text null', () => {
+    const db = openDb(':memory:')
+    store(db, projectBatch())
+    const raw = db.$client.prepare("select count(*) n from datasets where tags = 'null' or meta = 'null' or contract_enforced = 0").get()
+    expect(raw).toEqual({ n: 0 })
+  })
 })
