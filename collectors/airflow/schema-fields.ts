@@ -151,10 +151,22 @@ export type AfAssetEvent = {
   timestamp: string
 }
 
+/** The runs an asset event triggered: v2 names the run id `run_id`, v1 `dag_run_id`. */
 const CreatedRuns = z
-  .array(z.object({ dag_id: z.string(), run_id: z.string() }))
+  .array(
+    z.object({
+      dag_id: z.string(),
+      run_id: z.string().optional(),
+      dag_run_id: z.string().optional(),
+    }),
+  )
   .nullish()
-  .transform((r) => (r ?? []).map((x) => ({ dagId: x.dag_id, runId: x.run_id })))
+  .transform((r) =>
+    (r ?? []).flatMap((x) => {
+      const runId = x.run_id ?? x.dag_run_id
+      return runId ? [{ dagId: x.dag_id, runId }] : []
+    }),
+  )
 export const eventFields = {
   source_dag_id: OptStr,
   source_task_id: OptStr,

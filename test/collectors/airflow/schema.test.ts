@@ -147,3 +147,78 @@ describe('v1 and v2 DAG shapes map to the same model', () => {
     })
   })
 })
+
+describe('asset events of both versions', () => {
+  const run = { dag_id: 'finance_ledger', logical_date: null, state: 'success' }
+  const source = {
+    source_dag_id: 'sales_daily',
+    source_task_id: 'orders.run',
+    source_run_id: 'r1',
+    source_map_index: -1,
+    timestamp: '2026-01-01T00:00:00+00:00',
+  }
+  it.each([
+    {
+      name: 'v1 dataset event (created run as dag_run_id)',
+      parse: () =>
+        API.v1.assetEvents.parse({
+          dataset_events: [
+            {
+              ...source,
+              dataset_id: 1,
+              dataset_uri: 'postgres://h/db/s/orders',
+              created_dagruns: [{ ...run, dag_run_id: 'dataset_triggered__1' }],
+            },
+          ],
+          total_entries: 1,
+        }),
+    },
+    {
+      name: 'v2 asset event (created run as run_id)',
+      parse: () =>
+        API.v2.assetEvents.parse({
+          asset_events: [
+            {
+              ...source,
+              id: 9,
+              asset_id: 1,
+              uri: 'postgres://h/db/s/orders',
+              created_dagruns: [{ ...run, run_id: 'dataset_triggered__1' }],
+            },
+          ],
+          total_entries: 1,
+        }),
+    },
+  ])('$name', ({ parse }) => {
+    const [event] = parse().items
+    expect(event).toEqual({
+      assetId: 1,
+      uri: 'postgres://h/db/s/orders',
+      sourceDagId: 'sales_daily',
+      sourceTaskId: 'orders.run',
+      sourceRunId: 'r1',
+      triggered: [{ dagId: 'finance_ledger', runId: 'dataset_triggered__1' }],
+      timestamp: '2026-01-01T00:00:00.000Z',
+    })
+    const batch = mapAirflow({
+      scope: 's',
+      dags: [],
+      runs: [],
+      taskInstances: [],
+      assets: [
+        { id: 1, uri: 'postgres://h/db/s/orders', name: undefined, producers: [], consumers: [] },
+      ],
+      assetEvents: event ? [event] : [],
+      importErrors: [],
+    })
+    const ds = { namespace: 'postgres://h:5432', name: 'db.s.orders' }
+    expect(batch.edges).toEqual([
+      {
+        job: { namespace: 'default', name: 'sales_daily.orders.run' },
+        dataset: ds,
+        direction: 'output',
+      },
+      { job: { namespace: 'default', name: 'finance_ledger' }, dataset: ds, direction: 'input' },
+    ])
+  })
+})
