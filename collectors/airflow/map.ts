@@ -71,6 +71,7 @@ export function mapAirflow(snap: AirflowSnapshot, opts: MapOptions = {}): Batch 
   const datasets = new Map<string, Dataset>()
   const byUri = new Map<string, Ref>()
   const outletTables = new Map<string, string[]>()
+  const outletUris = new Map<string, string[]>()
   for (const asset of snap.assets) {
     const ref = assetRef(asset.uri)
     if (!ref) {
@@ -91,6 +92,7 @@ export function mapAirflow(snap: AirflowSnapshot, opts: MapOptions = {}): Batch 
       addEdge(taskRef(p.dagId, p.taskId), ref, 'output')
       const key = taskJobName(p.dagId, p.taskId)
       outletTables.set(key, [...(outletTables.get(key) ?? []), tableOf(ref)])
+      outletUris.set(key, [...(outletUris.get(key) ?? []), asset.uri])
     }
     for (const dagId of asset.consumers) addEdge(dagRef(dagId), ref, 'input')
   }
@@ -154,6 +156,7 @@ export function mapAirflow(snap: AirflowSnapshot, opts: MapOptions = {}): Batch 
         meta: {
           ...(task.operator ? { operator: task.operator } : {}),
           downstreamTaskIds: task.downstream,
+          ...(outletUris.has(name) ? { outlets: outletUris.get(name) } : {}),
           ...(link.models.length ? { dbtModels: link.models } : {}),
           ...(link.sources.length ? { dbtSources: link.sources } : {}),
           ...(link.commands.length ? { dbtCommands: link.commands } : {}),

@@ -91,6 +91,7 @@ describe.each(VERSIONS)('collectAirflow replaying a recorded Airflow (%s)', (ver
     const meta = (name: string) =>
       batch.jobs.find((j) => j.name === `sales_daily.dbt_sales.${name}`)?.meta
     expect(meta('orders.run')?.dbtModels).toEqual(['orders'])
+    expect(meta('orders.run')?.outlets).toEqual(['duckdb://mesh.duckdb/mesh/sales/orders'])
     expect(meta('stg_sales__orders_run')?.dbtModels).toEqual(['stg_sales__orders'])
     expect(meta('sales_daily_model_build')).toMatchObject({
       dbtModels: ['sales_daily'],
