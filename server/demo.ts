@@ -31,6 +31,7 @@ export function demoTargets(day: DemoDay, root = FIXTURES): { project: string; t
 /** Loads the demo mesh: the good day, then the bad day on top (so the demo shows breaches). */
 export async function loadDemo(deps: Deps, opts: { days?: DemoDay[]; root?: string } = {}) {
   let batches = 0
+  let recordedAt = ''
   for (const day of opts.days ?? ['good', 'bad']) {
     for (const t of demoTargets(day, opts.root)) {
       // As recorded: profiles.yml next to the project, its env_var default, dbt-ol's job namespace.
@@ -42,9 +43,27 @@ export async function loadDemo(deps: Deps, opts: { days?: DemoDay[]; root?: stri
       })
       ingestBatch(deps, batch)
       batches++
+      if (batch.producedAt && batch.producedAt > recordedAt) recordedAt = batch.producedAt
     }
   }
   const c = storeCounts(deps.db)
   const summary = `${c.domains} domains, ${c.datasets} datasets, ${c.jobs} jobs, ${c.products} products from ${batches} dbt builds in fixtures/`
-  return { counts: c, summary }
+  return { counts: c, summary, recordedAt }
 }
+
+/**
+ * The demo's clock: the recording time (plus a few minutes, as if just collected) advancing with
+ * the wall clock from the moment the demo was loaded. Recorded artifacts would otherwise all look
+ * days stale to the freshness SLA on whatever day someone starts the demo.
+ */
+export function demoClock(anchor: DemoClockAnchor, wallNow: () => number = Date.now): () => Date {
+  const offset = Date.parse(anchor.recordedAt) + DEMO_SETTLE_MS - Date.parse(anchor.loadedAt)
+  return () => new Date(wallNow() + offset)
+}
+
+export interface DemoClockAnchor {
+  recordedAt: string
+  loadedAt: string
+}
+
+const DEMO_SETTLE_MS = 5 * 60_000

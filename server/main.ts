@@ -5,12 +5,12 @@ import { serve, type ServerType } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
 import { openDb, type Db } from '../db/client.ts'
-import { isEmpty } from '../db/queries/admin.ts'
+import { getDemoAnchor, isEmpty, setDemoAnchor } from '../db/queries/admin.ts'
 import { createApp } from './app.ts'
 import type { AuthSettings } from './auth.ts'
 import type { BodyLimits } from './body.ts'
 import type { Deps, Logger } from './deps.ts'
-import { FIXTURES, loadDemo } from './demo.ts'
+import { demoClock, FIXTURES, loadDemo } from './demo.ts'
 import { loadConfigFile, type MeshwatchConfig } from './config-file.ts'
 import { startEvaluator } from './evaluate.ts'
 import { handleError, notFoundOrMethod } from './fallback.ts'
@@ -39,7 +39,13 @@ export async function startServer(opts: ServeOptions): Promise<{ server: ServerT
   const deps: Deps = { db, log: opts.log, auth: opts.auth, limits: opts.limits, ...(meshwatch ? { meshwatch } : {}) }
   if (opts.demo && isEmpty(db)) {
     const r = await loadDemo(deps)
+    if (r.recordedAt) setDemoAnchor(db, { recordedAt: r.recordedAt, loadedAt: new Date().toISOString() })
     opts.log.info(`loaded the demo mesh: ${r.summary}`, { db: opts.dbFile })
+  }
+  const anchor = getDemoAnchor(db)
+  if (anchor) {
+    deps.now = demoClock(anchor)
+    opts.log.info(`demo clock: scoring as of the recording (${anchor.recordedAt}), advancing in real time`)
   }
   const stopEvaluator = startEvaluator(deps, (meshwatch?.evaluation?.interval_seconds ?? 60) * 1000)
   const stopRetention = opts.rawRetentionDays ? startRetention(db, opts.rawRetentionDays, opts.log) : () => {}

@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
-import { batches, datasets, domains, jobs, products } from '../schema.ts'
+import { batches, collectorState, datasets, domains, jobs, products } from '../schema.ts'
 
 /** True when nothing was ever collected into this store. */
 export function isEmpty(db: Db): boolean {
@@ -15,3 +15,23 @@ export function storeCounts(db: Db): Record<'domains' | 'datasets' | 'jobs' | 'p
     db.select({ n: sql<number>`count(*)` }).from(t).get()?.n ?? 0
   return { domains: n(domains), datasets: n(datasets), jobs: n(jobs), products: n(products) }
 }
+
+/** The demo's clock anchor, kept with the collectors' state so a restarted demo keeps its clock. */
+export function getDemoAnchor(db: Db): { recordedAt: string; loadedAt: string } | undefined {
+  const row = db.select().from(collectorState).where(eq(collectorState.name, DEMO_STATE)).get()
+  if (!row?.cursor) return undefined
+  const v = JSON.parse(row.cursor) as { recordedAt?: unknown; loadedAt?: unknown }
+  return typeof v.recordedAt === 'string' && typeof v.loadedAt === 'string'
+    ? { recordedAt: v.recordedAt, loadedAt: v.loadedAt }
+    : undefined
+}
+
+export function setDemoAnchor(db: Db, anchor: { recordedAt: string; loadedAt: string }): void {
+  const cursor = JSON.stringify(anchor)
+  db.insert(collectorState)
+    .values({ name: DEMO_STATE, cursor, lastSuccessAt: anchor.loadedAt })
+    .onConflictDoUpdate({ target: collectorState.name, set: { cursor } })
+    .run()
+}
+
+const DEMO_STATE = 'demo-fixtures'
