@@ -322,8 +322,36 @@ export const alerts = sqliteTable(
     nextAttemptAt: text().notNull(),
     deliveredAt: text(),
     lastError: text(),
+    lastAttemptAt: text(),
+    /** The episode this alert belongs to (alert_episodes.id); null for test messages. */
+    episodeId: integer(),
   },
   (t) => [uniqueIndex('alerts_dedupe').on(t.dedupeKey), index('alerts_due').on(t.status, t.nextAttemptAt)],
+)
+
+/**
+ * A product's stretch of not-ok evaluations: opened by the evaluation that leaves ok, closed by
+ * the one that returns to it. At most one open episode per product; its id is in every alert's dedupe key.
+ */
+export const alertEpisodes = sqliteTable(
+  'alert_episodes',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    productId: text().notNull(),
+    domain: text().notNull(),
+    openedAt: text().notNull(),
+    /** The current not-ok status, and the worst one seen in the episode. */
+    status: text().notNull(),
+    worst: text().notNull(),
+    /** When the last opened/worsened/reminder alert was written: reminders count from here. */
+    lastAlertAt: text().notNull(),
+    reminders: integer().notNull().default(0),
+    closedAt: text(),
+  },
+  (t) => [
+    uniqueIndex('alert_episodes_open').on(t.productId).where(sql`closed_at is null`),
+    index('alert_episodes_product').on(t.productId, t.openedAt),
+  ],
 )
 
 export const apiTokens = sqliteTable(
