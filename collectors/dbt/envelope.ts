@@ -71,13 +71,14 @@ export function firstIssue(error: z.ZodError): string {
 }
 
 const NAIVE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?$/
+const VALID_TIME = z.iso.datetime({ offset: true })
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/
 
 /** dbt writes UTC times, sometimes without a zone: return ISO 8601 with an offset, or undefined. */
 export function normalizeTime(value: string | null | undefined): string | undefined {
   if (!value) return undefined
   const t = value.replace(' ', 'T')
-  if (ISO_TIME.test(t)) return t
-  if (NAIVE_TIME.test(t)) return `${t}Z`
-  return undefined
+  const iso = ISO_TIME.test(t) ? t : NAIVE_TIME.test(t) ? `${t}Z` : undefined
+  // The shape alone lets month 13 or hour 99 through, which the batch contract then refuses whole.
+  return iso !== undefined && VALID_TIME.safeParse(iso).success ? iso : undefined
 }

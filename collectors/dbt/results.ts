@@ -9,22 +9,23 @@ import {
 } from './schema.ts'
 
 // https://docs.getdbt.com/reference/artifacts/run-results-json: node statuses per resource type
-const RUN_STATES: Record<string, RunState> = {
+// Prototype-less, so a status such as 'constructor' looks nothing up.
+const RUN_STATES: Record<string, RunState> = Object.assign(Object.create(null) as Record<string, RunState>, {
   success: 'COMPLETE',
   error: 'FAIL',
   fail: 'FAIL',
   'runtime error': 'FAIL',
   skipped: 'ABORT',
   'partial success': 'OTHER',
-}
-const TEST_STATUSES: Record<string, AssertionStatus> = {
+})
+const TEST_STATUSES: Record<string, AssertionStatus> = Object.assign(Object.create(null) as Record<string, AssertionStatus>, {
   pass: 'pass',
   fail: 'fail',
   warn: 'warn',
   error: 'error',
   'runtime error': 'error',
   skipped: 'skipped',
-}
+})
 /** Commands whose run_results record compilation, not execution. */
 const COMPILE_ONLY = new Set(['compile', 'generate', 'docs', 'list', 'ls', 'parse', 'show'])
 
@@ -85,7 +86,9 @@ export function addRunResults(
         observedAt,
         runId: parentRunId,
         ...(check.column ? { column: check.column } : {}),
-        ...(result.failures != null && result.failures >= 0 ? { failures: result.failures } : {}),
+        ...(typeof result.failures === 'number' && Number.isSafeInteger(result.failures) && result.failures >= 0
+          ? { failures: result.failures }
+          : {}),
         ...(result.message ? { message: result.message.slice(0, 65536) } : {}),
       })
       continue

@@ -1,0 +1,105 @@
+import { execFile } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import fc from 'fast-check'
+import { afterAll, describe, expect, it } from 'vitest'
+import { BatchSchema, CollectorError } from '../../collectors/batch.ts'
+import { parseDbtArtifacts } from '../../collectors/dbt/parse.ts'
+import { closeDb, openDb } from '../../db/client.ts'
+import { ingestBatch } from '../../server/ingest.ts'
+import { rowCounts } from './helpers.ts'
+import { mutate, mutation, pathsOf } from './mutate.ts'
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 40)
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const TARGET = join(ROOT, 'fixtures/dbt/good/sales/target')
+const read = (f: string) => JSON.parse(readFileSync(join(TARGET, f), 'utf8')) as unknown
+const MANIFEST = read('manifest.json')
+const RUN_RESULTS = read('run_results.json')
+const MANIFEST_PATHS = pathsOf(MANIFEST)
+const RESULT_PATHS = pathsOf(RUN_RESULTS)
+const NS = 'duckdb://fuzz'
+
+/** A collector either refuses its input with a CollectorError or returns a batch ingest accepts. */
+function collectOrRefuse(manifest: unknown, runResults: unknown): 'refused' | 'collected' {
+  let batch
+  try {
+    batch = parseDbtArtifacts({ manifest, runResults }, { namespace: NS })
+  } catch (e) {
+    if (e instanceof CollectorError) return 'refused'
+    throw e
+  }
+  const check = BatchSchema.safeParse(batch)
+  expect(check.success, check.success ? '' : JSON.stringify(check.error.issues.slice(0, 3))).toBe(true)
+  const db = openDb(':memory:')
+  try {
+    ingestBatch({ db }, batch)
+  } finally {
+    closeDb(db)
+  }
+  return 'collected'
+}
+
+describe('fuzzing the dbt collector with mutated real artifacts', () => {
+  it('refuses a mutated manifest with a CollectorError or collects a valid batch, never crashes', () => {
+    fc.assert(
+      fc.property(fc.array(mutation, { minLength: 1, maxLength: 5 }), (muts) => {
+        collectOrRefuse(mutate(MANIFEST, muts, MANIFEST_PATHS), RUN_RESULTS)
+      }),
+      { numRuns: RUNS },
+    )
+  })
+
+  it('does the same for mutated run_results next to a good manifest', () => {
+    fc.assert(
+      fc.property(fc.array(mutation, { minLength: 1, maxLength: 5 }), (muts) => {
+        collectOrRefuse(MANIFEST, mutate(RUN_RESULTS, muts, RESULT_PATHS))
+      }),
+      { numRuns: RUNS },
+    )
+  })
+})
+
+const run = promisify(execFile)
+const work = mkdtempSync(join(tmpdir(), 'mw-fuzz-cli-'))
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+describe('fuzzing `meshwatch collect dbt` as a child process', () => {
+  it('exits 0 or 2 with a message, never an unexpected error, and writes nothing when it refuses', async () => {
+    const cases = fc.sample(fc.array(mutation, { minLength: 1, maxLength: 5 }), { numRuns: 4, seed: 42 })
+    const texts = [
+      ...cases.map((m) => JSON.stringify(mutate(MANIFEST, m, MANIFEST_PATHS))),
+      JSON.stringify(MANIFEST).slice(0, 5000), // truncated
+      JSON.stringify({ ...(MANIFEST as object), metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v99.json' } }),
+    ]
+    await Promise.all(
+      texts.map(async (text, i) => {
+        const dir = join(work, `c${i}`, 'target')
+        mkdirSync(dir, { recursive: true })
+        writeFileSync(join(dir, 'manifest.json'), text)
+        const db = join(work, `c${i}.db`)
+        const r = await run('node', [join(ROOT, 'server/bin.mjs'), 'collect', 'dbt', dir, '--namespace', NS, '--db', db], {
+          cwd: ROOT,
+          env: { ...process.env, LOG_LEVEL: 'warn' },
+        }).then(
+          (ok) => ({ code: 0, stderr: ok.stderr }),
+          (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+        )
+        expect([0, 2], r.stderr).toContain(r.code)
+        expect(r.stderr).not.toContain('unexpected error')
+        expect(r.stderr).not.toMatch(/\n\s+at /)
+        if (r.code === 2) {
+          expect(r.stderr).toMatch(/^meshwatch: .*manifest/m)
+          if (existsSync(db)) {
+            const d = openDb(db)
+            expect(Object.values(rowCounts(d)).every((n) => n === 0)).toBe(true)
+            closeDb(d)
+          }
+        }
+      }),
+    )
+  }, 60_000)
+})
