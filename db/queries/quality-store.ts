@@ -13,7 +13,7 @@ import { chunk } from './merge.ts'
 export function storeEvaluations(
   db: Db,
   evals: (ProductEvaluation & { rootCause?: unknown })[],
-  opts: { heartbeatMs: number },
+  opts: { heartbeatMs: number; inTransaction?: (tx: Db) => void },
 ): string[] {
   const written: string[] = []
   db.transaction((tx) => {
@@ -37,6 +37,8 @@ export function storeEvaluations(
         .run()
     }
     written.push(...rows.map((r) => r.productId))
+    // The alert outbox is written with the evaluations that change a status, or not at all.
+    opts.inTransaction?.(tx as unknown as Db)
   }, { behavior: 'immediate' })
   return written
 }
