@@ -6,7 +6,10 @@ export { datasetOf, parseJunitXml } from './parse.ts'
 export type { ParseJunitOptions } from './parse.ts'
 
 /** Reads one JUnit XML file into a 'junit' batch (see parseJunitXml for the dataset mapping). */
-export async function readJunitFile(file: string, opts: Omit<ParseJunitOptions, 'file'>): Promise<Batch> {
+export async function readJunitFile(
+  file: string,
+  opts: Omit<ParseJunitOptions, 'file'>,
+): Promise<Batch> {
   let text: string
   try {
     text = await readFile(file, 'utf8')

@@ -1,8 +1,22 @@
 import { basename } from 'node:path'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { z } from 'zod'
-import { CollectorError, emptyBatch, type Assertion, type AssertionStatus, type Batch, type Ref } from '../batch.ts'
-import { ARRAY_ELEMENTS, JunitDocumentSchema, TestcaseSchema, TestsuiteSchema, type Outcome, type Testcase } from './schema.ts'
+import {
+  CollectorError,
+  emptyBatch,
+  type Assertion,
+  type AssertionStatus,
+  type Batch,
+  type Ref,
+} from '../batch.ts'
+import {
+  ARRAY_ELEMENTS,
+  JunitDocumentSchema,
+  TestcaseSchema,
+  TestsuiteSchema,
+  type Outcome,
+  type Testcase,
+} from './schema.ts'
 
 export interface ParseJunitOptions {
   /** Completes a dataset named without a namespace (property `name` only, dotted classname). */
@@ -27,7 +41,10 @@ export function parseJunitXml(text: string, opts: ParseJunitOptions): Batch {
   const file = opts.file ?? 'junit.xml'
   const valid = XMLValidator.validate(text)
   if (valid !== true) {
-    throw new CollectorError(`${file}:${valid.err.line}:${valid.err.col}: not well-formed XML: ${valid.err.msg}`, { file })
+    throw new CollectorError(
+      `${file}:${valid.err.line}:${valid.err.col}: not well-formed XML: ${valid.err.msg}`,
+      { file },
+    )
   }
   const parser = new XMLParser({
     ignoreAttributes: false,
@@ -39,8 +56,17 @@ export function parseJunitXml(text: string, opts: ParseJunitOptions): Batch {
     isArray: (name) => ARRAY_ELEMENTS.has(name),
   })
   const doc = JunitDocumentSchema.safeParse(parser.parse(text))
-  if (!doc.success) throw new CollectorError(`${file}: not JUnit XML (expected a <testsuites> or <testsuite> root)`, { file })
-  const top = 'testsuites' in doc.data ? (doc.data.testsuites === '' ? [] : (doc.data.testsuites.testsuite ?? [])) : doc.data.testsuite
+  if (!doc.success)
+    throw new CollectorError(
+      `${file}: not JUnit XML (expected a <testsuites> or <testsuite> root)`,
+      { file },
+    )
+  const top =
+    'testsuites' in doc.data
+      ? doc.data.testsuites === ''
+        ? []
+        : (doc.data.testsuites.testsuite ?? [])
+      : doc.data.testsuite
   const batch = emptyBatch('junit', `junit:${basename(file)}`)
   const walk = (raw: unknown, path: string, inheritedTime: string | undefined): void => {
     const suite = TestsuiteSchema.safeParse(raw === '' ? {} : raw)
@@ -53,47 +79,68 @@ export function parseJunitXml(text: string, opts: ParseJunitOptions): Batch {
     for (const [i, rawCase] of (suite.data.testcase ?? []).entries()) {
       const tc = TestcaseSchema.safeParse(rawCase === '' ? {} : rawCase)
       if (!tc.success) {
-        batch.warnings.push(`${file}: skipped testcase ${i + 1} of suite ${name}: ${tc.error.issues[0]?.message ?? 'invalid'}`)
+        batch.warnings.push(
+          `${file}: skipped testcase ${i + 1} of suite ${name}: ${tc.error.issues[0]?.message ?? 'invalid'}`,
+        )
         continue
       }
       const a = toAssertion(tc.data, name, observedAt ?? opts.now.toISOString(), opts.namespace)
-      if (typeof a === 'string') batch.warnings.push(`${file}: skipped testcase ${caseLabel(tc.data)}: ${a}`)
+      if (typeof a === 'string')
+        batch.warnings.push(`${file}: skipped testcase ${caseLabel(tc.data)}: ${a}`)
       else batch.assertions.push(a)
     }
-    for (const [i, nested] of (suite.data.testsuite ?? []).entries()) walk(nested, `${name}/${i + 1}`, observedAt)
+    for (const [i, nested] of (suite.data.testsuite ?? []).entries())
+      walk(nested, `${name}/${i + 1}`, observedAt)
   }
   for (const [i, s] of top.entries()) walk(s, String(i + 1), undefined)
   return batch
 }
 
-const caseLabel = (tc: Testcase): string => `${tc['@_classname'] ? `${tc['@_classname']}::` : ''}${tc['@_name']}`
+const caseLabel = (tc: Testcase): string =>
+  `${tc['@_classname'] ? `${tc['@_classname']}::` : ''}${tc['@_name']}`
 
 function propertiesOf(tc: Testcase): Map<string, string> {
   const props = new Map<string, string>()
   if (tc.properties) {
-    for (const p of tc.properties.property ?? []) props.set(p['@_name'], p['@_value'] ?? p['#text'] ?? '')
+    for (const p of tc.properties.property ?? [])
+      props.set(p['@_name'], p['@_value'] ?? p['#text'] ?? '')
   }
   return props
 }
 
 /** The dataset a testcase checks, or why none could be named. */
-export function datasetOf(props: ReadonlyMap<string, string>, classname: string | undefined, namespace: string | undefined): Ref | string {
-  const declared = DATASET_PROPERTIES.map((k) => props.get(k)).find((v) => v !== undefined && v.trim() !== '')
+export function datasetOf(
+  props: ReadonlyMap<string, string>,
+  classname: string | undefined,
+  namespace: string | undefined,
+): Ref | string {
+  const declared = DATASET_PROPERTIES.map((k) => props.get(k)).find(
+    (v) => v !== undefined && v.trim() !== '',
+  )
   if (declared !== undefined) {
     const bar = declared.indexOf('|')
-    if (bar > 0 && bar < declared.length - 1) return { namespace: declared.slice(0, bar), name: declared.slice(bar + 1) }
+    if (bar > 0 && bar < declared.length - 1)
+      return { namespace: declared.slice(0, bar), name: declared.slice(bar + 1) }
     if (namespace) return { namespace, name: declared }
     return `property dataset="${declared}" has no namespace (use "<namespace>|<name>" or --namespace)`
   }
   const slash = classname?.lastIndexOf('/') ?? -1
-  if (classname && slash > 0 && slash < classname.length - 1) return { namespace: classname.slice(0, slash), name: classname.slice(slash + 1) }
+  if (classname && slash > 0 && slash < classname.length - 1)
+    return { namespace: classname.slice(0, slash), name: classname.slice(slash + 1) }
   if (classname && DOTTED.test(classname)) {
-    return namespace ? { namespace, name: classname } : `classname ${classname} looks like db.schema.table but no --namespace was given`
+    return namespace
+      ? { namespace, name: classname }
+      : `classname ${classname} looks like db.schema.table but no --namespace was given`
   }
   return 'no dataset: add a property dataset="<namespace>|<name>" or use classname <namespace>/<name>'
 }
 
-function toAssertion(tc: Testcase, suite: string, observedAt: string, namespace: string | undefined): Assertion | string {
+function toAssertion(
+  tc: Testcase,
+  suite: string,
+  observedAt: string,
+  namespace: string | undefined,
+): Assertion | string {
   const props = propertiesOf(tc)
   const dataset = datasetOf(props, tc['@_classname'], namespace)
   if (typeof dataset === 'string') return dataset
@@ -123,7 +170,9 @@ function statusOf(tc: Testcase): [AssertionStatus, Outcome | undefined] {
 }
 
 const messageOf = (o: Outcome): string | undefined =>
-  typeof o === 'string' ? o.trim() || undefined : (o['@_message'] ?? o['#text'])?.trim() || undefined
+  typeof o === 'string'
+    ? o.trim() || undefined
+    : (o['@_message'] ?? o['#text'])?.trim() || undefined
 
 /** An ISO time with an offset; a JUnit timestamp without one is taken as UTC. */
 function isoTime(t: string | undefined): string | undefined {

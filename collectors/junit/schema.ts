@@ -9,17 +9,27 @@ import { z } from 'zod'
 /** `<failure message="…">text</failure>`, or `<failure/>` (parsed as an empty string). */
 const OutcomeSchema = z.union([
   z.string(),
-  z.object({ '@_message': z.string().optional(), '@_type': z.string().optional(), '#text': z.string().optional() }),
+  z.object({
+    '@_message': z.string().optional(),
+    '@_type': z.string().optional(),
+    '#text': z.string().optional(),
+  }),
 ])
 export type Outcome = z.infer<typeof OutcomeSchema>
 
-const PropertySchema = z.object({ '@_name': z.string(), '@_value': z.string().optional(), '#text': z.string().optional() })
+const PropertySchema = z.object({
+  '@_name': z.string(),
+  '@_value': z.string().optional(),
+  '#text': z.string().optional(),
+})
 
 export const TestcaseSchema = z.object({
   '@_name': z.string().min(1),
   '@_classname': z.string().optional(),
   '@_time': z.string().optional(),
-  properties: z.union([z.literal(''), z.object({ property: z.array(PropertySchema).optional() })]).optional(),
+  properties: z
+    .union([z.literal(''), z.object({ property: z.array(PropertySchema).optional() })])
+    .optional(),
   failure: z.array(OutcomeSchema).optional(),
   error: z.array(OutcomeSchema).optional(),
   skipped: z.array(OutcomeSchema).optional(),
@@ -35,7 +45,10 @@ export const TestsuiteSchema = z.object({
 })
 export type Testsuite = z.infer<typeof TestsuiteSchema>
 
-const SuitesSchema = z.union([z.literal(''), z.object({ '@_name': z.string().optional(), testsuite: z.array(z.unknown()).optional() })])
+const SuitesSchema = z.union([
+  z.literal(''),
+  z.object({ '@_name': z.string().optional(), testsuite: z.array(z.unknown()).optional() }),
+])
 
 export const JunitDocumentSchema = z.union([
   z.object({ testsuites: SuitesSchema }),
@@ -43,4 +56,11 @@ export const JunitDocumentSchema = z.union([
 ])
 
 /** Elements that may repeat: the parser returns them as arrays even when there is one. */
-export const ARRAY_ELEMENTS = new Set(['testsuite', 'testcase', 'property', 'failure', 'error', 'skipped'])
+export const ARRAY_ELEMENTS = new Set([
+  'testsuite',
+  'testcase',
+  'property',
+  'failure',
+  'error',
+  'skipped',
+])

@@ -7,7 +7,9 @@ import { batchPayload } from './replay.ts'
 const SNAPSHOT_KINDS = ['dbt', 'airflow']
 
 /** The newest kept batch of every dbt project and Airflow instance, as stored (JSON text). */
-export function latestSnapshotBatches(db: Db): { id: number; kind: string; scope: string; payload: string }[] {
+export function latestSnapshotBatches(
+  db: Db,
+): { id: number; kind: string; scope: string; payload: string }[] {
   const rows = db
     .select({ id: sql<number>`max(${batches.id})`, kind: batches.kind, scope: batches.scope })
     .from(batches)

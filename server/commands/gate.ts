@@ -32,19 +32,42 @@ interface GateOptions {
 export function registerGate(program: Command): void {
   program
     .command('gate')
-    .description('CI gate: compare a dbt build with production; exit 1 on a regression, 2 on bad usage or input')
-    .requiredOption('--current <dir>', "the pull request's dbt target/ dir (after dbt build; docs generate adds column types)")
-    .option('--baseline <dir...>', "production target/ dirs: this project's, and other projects' for their consumers")
-    .option('--mesh <dir...>', "other projects' production target/ dirs (same as more --baseline dirs)")
-    .option('--server <url>', 'take the baseline from a meshwatch server instead (GET /api/gate/baseline)')
+    .description(
+      'CI gate: compare a dbt build with production; exit 1 on a regression, 2 on bad usage or input',
+    )
+    .requiredOption(
+      '--current <dir>',
+      "the pull request's dbt target/ dir (after dbt build; docs generate adds column types)",
+    )
+    .option(
+      '--baseline <dir...>',
+      "production target/ dirs: this project's, and other projects' for their consumers",
+    )
+    .option(
+      '--mesh <dir...>',
+      "other projects' production target/ dirs (same as more --baseline dirs)",
+    )
+    .option(
+      '--server <url>',
+      'take the baseline from a meshwatch server instead (GET /api/gate/baseline)',
+    )
     .option('--token <token>', 'API token for --server (default: $MESHWATCH_TOKEN)')
-    .option('--config <file>', 'meshwatch.yml with gate thresholds, waivers, SLAs, policies (default: ./meshwatch.yml if present)')
+    .option(
+      '--config <file>',
+      'meshwatch.yml with gate thresholds, waivers, SLAs, policies (default: ./meshwatch.yml if present)',
+    )
     .option('--profiles-dir <dir>', 'where profiles.yml is (default: the project dir, then ~/.dbt)')
     .option('--target <name>', 'profile target')
     .option('--namespace <ns>', 'dataset namespace for every dir (default: from each profile)')
-    .option('--project-dir <dir>', 'the dbt project, to point annotations at yml lines (default: parent of --current)')
+    .option(
+      '--project-dir <dir>',
+      'the dbt project, to point annotations at yml lines (default: parent of --current)',
+    )
     .option('--junit <file>', 'write a JUnit XML report')
-    .option('--markdown <file>', 'write a Markdown summary (also written to $GITHUB_STEP_SUMMARY under GitHub Actions)')
+    .option(
+      '--markdown <file>',
+      'write a Markdown summary (also written to $GITHUB_STEP_SUMMARY under GitHub Actions)',
+    )
     .action(async (o: GateOptions) => {
       process.exitCode = await runGate(o, process.env)
     })
@@ -53,22 +76,40 @@ export function registerGate(program: Command): void {
 async function runGate(o: GateOptions, env: NodeJS.ProcessEnv): Promise<number> {
   const started = Date.now()
   const dirs = [...(o.baseline ?? []), ...(o.mesh ?? [])]
-  if (dirs.length === 0 && !o.server) throw new UsageError('gate: give a baseline: --baseline DIR... (and --mesh DIR...) or --server URL')
-  if (o.baseline?.length && o.server) throw new UsageError('gate: --baseline and --server are alternatives; give one')
+  if (dirs.length === 0 && !o.server)
+    throw new UsageError(
+      'gate: give a baseline: --baseline DIR... (and --mesh DIR...) or --server URL',
+    )
+  if (o.baseline?.length && o.server)
+    throw new UsageError('gate: --baseline and --server are alternatives; give one')
   const config = await readConfig(o.config)
-  const dbt: DbtOptions = { profilesDir: o.profilesDir, target: o.target, namespace: o.namespace, env }
+  const dbt: DbtOptions = {
+    profilesDir: o.profilesDir,
+    target: o.target,
+    namespace: o.namespace,
+    env,
+  }
   const current = await readDbtTarget(o.current, dbt)
   const baseline: Batch[] = []
   for (const dir of dirs) baseline.push(await readDbtTarget(dir, dbt))
   if (o.server) {
     const project = current.scope.replace(/^dbt:/, '')
-    baseline.push(...(await fetchBaseline(o.server, project, { token: o.token ?? env.MESHWATCH_TOKEN })))
+    baseline.push(
+      ...(await fetchBaseline(o.server, project, { token: o.token ?? env.MESHWATCH_TOKEN })),
+    )
   }
-  for (const w of [current, ...baseline].flatMap((b) => b.warnings)) process.stderr.write(`warning: ${w}\n`)
+  for (const w of [current, ...baseline].flatMap((b) => b.warnings))
+    process.stderr.write(`warning: ${w}\n`)
 
   const projectDir = resolve(o.projectDir ?? dirname(resolve(o.current)))
   const report = await locateInProject(
-    evaluateGate({ current, baseline, baselineLabel: o.server ?? dirs.join(', '), config, now: new Date() }),
+    evaluateGate({
+      current,
+      baseline,
+      baselineLabel: o.server ?? dirs.join(', '),
+      config,
+      now: new Date(),
+    }),
     projectDir,
   )
   process.stdout.write(renderText(report))
@@ -85,7 +126,9 @@ async function runGate(o: GateOptions, env: NodeJS.ProcessEnv): Promise<number> 
 }
 
 async function readConfig(file: string | undefined): Promise<MeshwatchConfig> {
-  const path = file ?? ((await stat('meshwatch.yml').catch(() => undefined))?.isFile() ? 'meshwatch.yml' : undefined)
+  const path =
+    file ??
+    ((await stat('meshwatch.yml').catch(() => undefined))?.isFile() ? 'meshwatch.yml' : undefined)
   if (!path) return EMPTY_CONFIG
   try {
     return loadConfigFile(path)

@@ -15,18 +15,35 @@ export function consumersOf(mesh: Mesh, ds: MeshDataset): Consumer[] {
     const job = mesh.jobs.get(jobKey)
     if (!job || (job.project === ds.project && job.domain === ds.domain)) continue
     const domain = job.domain ?? job.project.replace(/^dbt:/, '')
-    out.push({ kind: 'job', name: job.name, domain, owner: job.owner ?? mesh.domainOwners.get(domain), externalId: job.externalId })
+    out.push({
+      kind: 'job',
+      name: job.name,
+      domain,
+      owner: job.owner ?? mesh.domainOwners.get(domain),
+      externalId: job.externalId,
+    })
   }
   for (const p of mesh.products.values()) {
-    if (p.origin !== 'dbt_exposure' || !p.outputs.some((o) => o.namespace === ds.namespace && o.name === ds.name)) continue
-    out.push({ kind: 'exposure', name: p.name, domain: p.domain, owner: p.owner ?? mesh.domainOwners.get(p.domain) })
+    if (
+      p.origin !== 'dbt_exposure' ||
+      !p.outputs.some((o) => o.namespace === ds.namespace && o.name === ds.name)
+    )
+      continue
+    out.push({
+      kind: 'exposure',
+      name: p.name,
+      domain: p.domain,
+      owner: p.owner ?? mesh.domainOwners.get(p.domain),
+    })
   }
   return out.sort((a, b) => a.domain.localeCompare(b.domain) || a.name.localeCompare(b.name))
 }
 
 /** Public models of `project` in the baseline: the ports other domains may rely on. */
 export function publicModelsOf(mesh: Mesh, project: string): MeshDataset[] {
-  return [...mesh.datasets.values()].filter((d) => d.project === project && d.kind === 'model' && d.access === 'public')
+  return [...mesh.datasets.values()].filter(
+    (d) => d.project === project && d.kind === 'model' && d.access === 'public',
+  )
 }
 
 /** What changed incompatibly between two versions of a public model (empty: compatible). */
@@ -36,25 +53,33 @@ export function breakingChanges(before: MeshDataset, after: MeshDataset | undefi
     return [version ? `version ${version[1]} of the model was removed` : 'the model was removed']
   }
   const out: string[] = []
-  if (before.columns?.length && after.columns?.length) out.push(...columnChanges(before.columns, after.columns))
-  if (before.contractEnforced === true && after.contractEnforced !== true) out.push('contract dropped (contract.enforced is no longer true)')
+  if (before.columns?.length && after.columns?.length)
+    out.push(...columnChanges(before.columns, after.columns))
+  if (before.contractEnforced === true && after.contractEnforced !== true)
+    out.push('contract dropped (contract.enforced is no longer true)')
   const was = ACCESS_RANK[before.access ?? 'public'] ?? 2
   const now = ACCESS_RANK[after.access ?? 'protected'] ?? 1
-  if (now < was) out.push(`access narrowed from ${before.access ?? 'public'} to ${after.access ?? 'protected (default)'}`)
+  if (now < was)
+    out.push(
+      `access narrowed from ${before.access ?? 'public'} to ${after.access ?? 'protected (default)'}`,
+    )
   return out
 }
 
 /** Removed, renamed (removed + added with the same type) and retyped columns. */
 export function columnChanges(before: Column[], after: Column[]): string[] {
   const d = diffColumns(before, after)
-  const typeOf = (cols: Column[], name: string) => cols.find((c) => c.name === name)?.type?.toLowerCase()
+  const typeOf = (cols: Column[], name: string) =>
+    cols.find((c) => c.name === name)?.type?.toLowerCase()
   const unpaired = [...d.added]
   const out: string[] = []
   for (const name of d.removed) {
     const type = typeOf(before, name)
     const i = unpaired.findIndex((a) => type !== undefined && typeOf(after, a) === type)
     if (i >= 0 && d.removed.length === d.added.length) {
-      out.push(`column ${name} renamed to ${unpaired[i]} (removed ${name}, added ${unpaired[i]} of the same type)`)
+      out.push(
+        `column ${name} renamed to ${unpaired[i]} (removed ${name}, added ${unpaired[i]} of the same type)`,
+      )
       unpaired.splice(i, 1)
     } else out.push(`column ${name} removed${type ? ` (was ${type})` : ''}`)
   }
@@ -80,9 +105,17 @@ export function checkBreakingChanges(baseline: Mesh, current: Mesh, project: str
       ...(file ? { location: { file, column: removedColumn, model: modelName(before) } } : {}),
     }
     if (changes.length === 0) {
-      return { ...base, status: 'pass' as const, message: `no breaking change to ${before.name}`, details: [] }
+      return {
+        ...base,
+        status: 'pass' as const,
+        message: `no breaking change to ${before.name}`,
+        details: [],
+      }
     }
-    const who = consumers.length === 0 ? 'no known consumer' : `${consumers.length} consumer${consumers.length === 1 ? '' : 's'} in ${domainsOf(consumers)}`
+    const who =
+      consumers.length === 0
+        ? 'no known consumer'
+        : `${consumers.length} consumer${consumers.length === 1 ? '' : 's'} in ${domainsOf(consumers)}`
     return {
       ...base,
       status: 'fail' as const,
@@ -92,9 +125,11 @@ export function checkBreakingChanges(baseline: Mesh, current: Mesh, project: str
   })
 }
 
-export const domainsOf = (cs: readonly Consumer[]): string => [...new Set(cs.map((c) => c.domain))].join(', ')
+export const domainsOf = (cs: readonly Consumer[]): string =>
+  [...new Set(cs.map((c) => c.domain))].join(', ')
 
 export const consumerLine = (c: Consumer): string =>
   `consumer: ${c.domain}: ${c.kind} ${c.name}${c.externalId ? ` (${c.externalId})` : ''}${c.owner ? `, owner ${c.owner}` : ''}`
 
-const modelName = (d: MeshDataset): string | undefined => d.externalId?.split('.').at(-1) ?? d.name.split('.').at(-1)
+const modelName = (d: MeshDataset): string | undefined =>
+  d.externalId?.split('.').at(-1) ?? d.name.split('.').at(-1)

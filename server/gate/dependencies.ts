@@ -23,9 +23,17 @@ export function privateReads(mesh: Mesh, project: string): Read[] {
 }
 
 /** Fails on each read of another domain's non-public dataset that the baseline did not have. */
-export function checkPrivateDependencies(baseline: Mesh, current: Mesh, project: string): GateCheck[] {
-  const before = new Set(privateReads(baseline, project).map((r) => `${r.job.key}|${r.dataset.key}`))
-  const fresh = privateReads(current, project).filter((r) => !before.has(`${r.job.key}|${r.dataset.key}`))
+export function checkPrivateDependencies(
+  baseline: Mesh,
+  current: Mesh,
+  project: string,
+): GateCheck[] {
+  const before = new Set(
+    privateReads(baseline, project).map((r) => `${r.job.key}|${r.dataset.key}`),
+  )
+  const fresh = privateReads(current, project).filter(
+    (r) => !before.has(`${r.job.key}|${r.dataset.key}`),
+  )
   if (fresh.length === 0) {
     return [
       {
@@ -52,10 +60,14 @@ export function checkPrivateDependencies(baseline: Mesh, current: Mesh, project:
       ],
       targets: [dataset.name, job.name, ...(job.externalId ? [job.externalId] : [])],
       domain: job.domain,
-      ...(sourceFileOf(current, job) ? { location: { file: sourceFileOf(current, job) ?? '' } } : {}),
+      ...(sourceFileOf(current, job)
+        ? { location: { file: sourceFileOf(current, job) ?? '' } }
+        : {}),
     }
   })
 }
 
 const sourceFileOf = (mesh: Mesh, job: MeshJob): string | undefined =>
-  [...mesh.datasets.values()].find((d) => d.externalId !== undefined && d.externalId === job.externalId)?.sourceFile
+  [...mesh.datasets.values()].find(
+    (d) => d.externalId !== undefined && d.externalId === job.externalId,
+  )?.sourceFile

@@ -52,7 +52,9 @@ export function evaluateGate(input: GateInput): GateReport {
     ...checkGovernance(baseline, after, config, now),
   ]
   for (const w of expiredWaivers(settings.waivers, now)) {
-    notes.push(`gate waiver for ${w.check}${w.target ? ` ${w.target}` : ''} expired on ${w.expires}: it no longer applies`)
+    notes.push(
+      `gate waiver for ${w.check}${w.target ? ` ${w.target}` : ''} expired on ${w.expires}: it no longer applies`,
+    )
   }
   return {
     project: project.replace(/^dbt:/, ''),

@@ -19,16 +19,26 @@ export async function fetchBaseline(
   url.searchParams.set('project', project)
   let res: Response
   try {
-    res = await f(url.toString(), { headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {} })
+    res = await f(url.toString(), {
+      headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
+    })
   } catch (e) {
-    throw new UsageError(`gate: cannot reach ${url.origin}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+    throw new UsageError(
+      `gate: cannot reach ${url.origin}: ${e instanceof Error ? e.message : String(e)}`,
+      { cause: e },
+    )
   }
   const body: unknown = await res.json().catch(() => undefined)
   if (!res.ok) {
     const why = z.object({ error: z.object({ message: z.string() }) }).safeParse(body)
-    throw new UsageError(`gate: ${url.toString()} answered ${res.status}${why.success ? `: ${why.data.error.message}` : ''}`)
+    throw new UsageError(
+      `gate: ${url.toString()} answered ${res.status}${why.success ? `: ${why.data.error.message}` : ''}`,
+    )
   }
   const parsed = BaselineResponseSchema.safeParse(body)
-  if (!parsed.success) throw new UsageError(`gate: ${url.toString()} did not answer a baseline: ${z.prettifyError(parsed.error)}`)
+  if (!parsed.success)
+    throw new UsageError(
+      `gate: ${url.toString()} did not answer a baseline: ${z.prettifyError(parsed.error)}`,
+    )
   return parsed.data.batches.map(parseBatch)
 }

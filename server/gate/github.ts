@@ -1,8 +1,10 @@
 import type { GateReport } from './types.ts'
 
 // https://docs.github.com/actions/reference/workflow-commands-for-github-actions
-const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
-const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
+const escapeData = (s: string): string =>
+  s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
+const escapeProperty = (s: string): string =>
+  escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
 
 /**
  * GitHub workflow `::error` commands, one per regression (`::warning` per waived one), pointing
@@ -18,10 +20,16 @@ export function renderAnnotations(r: GateReport, prefix = ''): string[] {
     }
     props.push(`title=${escapeProperty(`meshwatch gate: ${c.name}`)}`)
     const level = c.status === 'fail' ? 'error' : 'warning'
-    const body = [c.message, ...c.details, ...(c.waiver ? [`waived until ${c.waiver.expires}: ${c.waiver.reason}`] : [])].join('\n')
+    const body = [
+      c.message,
+      ...c.details,
+      ...(c.waiver ? [`waived until ${c.waiver.expires}: ${c.waiver.reason}`] : []),
+    ].join('\n')
     return [`::${level} ${props.join(',')}::${escapeData(body)}`]
   })
 }
 
 const joinPath = (prefix: string, file: string): string =>
-  prefix === '' || prefix === '.' ? file : `${prefix.replace(/\/+$/, '')}/${file.replace(/^\.\//, '')}`
+  prefix === '' || prefix === '.'
+    ? file
+    : `${prefix.replace(/\/+$/, '')}/${file.replace(/^\.\//, '')}`

@@ -23,7 +23,9 @@ function testcase(c: GateCheck): Record<string, unknown> {
       '#text': clean([c.message, ...c.details].join('\n')),
     }
   } else if (c.status === 'waived') {
-    tc['skipped'] = { '@_message': oneLine(`waived until ${c.waiver?.expires}: ${c.waiver?.reason}; ${c.message}`) }
+    tc['skipped'] = {
+      '@_message': oneLine(`waived until ${c.waiver?.expires}: ${c.waiver?.reason}; ${c.message}`),
+    }
   }
   return tc
 }
@@ -60,6 +62,11 @@ export function renderJunit(r: GateReport, opts: { durationSeconds?: number } = 
       testsuite: suites,
     },
   }
-  const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: true })
+  const builder = new XMLBuilder({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@_',
+    format: true,
+    suppressEmptyNode: true,
+  })
   return builder.build(doc)
 }

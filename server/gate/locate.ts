@@ -13,7 +13,11 @@ const nameLine = (line: string): { indent: number; name: string } | undefined =>
 }
 
 /** The yml line declaring `model` and, below it, its `column` (1-based), if any file has it. */
-export function findInYml(files: readonly YmlFile[], model: string, column?: string): { file: string; line: number } | undefined {
+export function findInYml(
+  files: readonly YmlFile[],
+  model: string,
+  column?: string,
+): { file: string; line: number } | undefined {
   for (const f of files) {
     const start = f.lines.findIndex((l) => nameLine(l)?.name === model)
     if (start < 0) continue
@@ -34,7 +38,11 @@ async function ymlFiles(dir: string, root: string, out: YmlFile[]): Promise<void
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
   for (const e of entries) {
     const path = join(dir, e.name)
-    if (e.isDirectory() && !['target', 'dbt_packages', 'logs', 'node_modules'].includes(e.name) && !e.name.startsWith('.')) {
+    if (
+      e.isDirectory() &&
+      !['target', 'dbt_packages', 'logs', 'node_modules'].includes(e.name) &&
+      !e.name.startsWith('.')
+    ) {
       await ymlFiles(path, root, out)
     } else if (e.isFile() && /\.ya?ml$/.test(e.name)) {
       out.push({ file: relative(root, path), lines: (await readFile(path, 'utf8')).split(/\r?\n/) })

@@ -1,4 +1,14 @@
-import { refKey, type Assertion, type Batch, type Check, type Dataset, type Job, type Metric, type Product, type Run } from '../../collectors/batch.ts'
+import {
+  refKey,
+  type Assertion,
+  type Batch,
+  type Check,
+  type Dataset,
+  type Job,
+  type Metric,
+  type Product,
+  type Run,
+} from '../../collectors/batch.ts'
 
 /** A dataset as the mesh knows it, merged over every batch that names it. */
 export type MeshDataset = Dataset & { key: string; id: number; project: string | undefined }
@@ -25,7 +35,8 @@ export interface Mesh {
 }
 
 /** The project (batch scope) a dataset belongs to: the batch that defines it with a file, else the first. */
-const richness = (d: Dataset): number => (d.kind && d.kind !== 'source' ? 2 : 0) + (d.sourceFile ? 1 : 0)
+const richness = (d: Dataset): number =>
+  (d.kind && d.kind !== 'source' ? 2 : 0) + (d.sourceFile ? 1 : 0)
 
 /** Merges batches into one graph; the defining project's view of a dataset wins over a reader's. */
 export function buildMesh(batches: readonly Batch[]): Mesh {
@@ -58,16 +69,20 @@ export function buildMesh(batches: readonly Batch[]): Mesh {
         mesh.datasets.set(key, { ...seen, ...d, key, id: seen.id, project: b.scope })
       } else {
         for (const [k, v] of Object.entries(d)) {
-          if ((seen as Record<string, unknown>)[k] === undefined) (seen as Record<string, unknown>)[k] = v
+          if ((seen as Record<string, unknown>)[k] === undefined)
+            (seen as Record<string, unknown>)[k] = v
         }
       }
     }
     for (const j of b.jobs) {
       const key = refKey(j)
-      if (!mesh.jobs.has(key)) mesh.jobs.set(key, { ...j, key, id: mesh.jobs.size + 1, project: b.scope })
+      if (!mesh.jobs.has(key))
+        mesh.jobs.set(key, { ...j, key, id: mesh.jobs.size + 1, project: b.scope })
     }
-    for (const d of b.domains) if (d.owner && !mesh.domainOwners.has(d.name)) mesh.domainOwners.set(d.name, d.owner)
-    for (const p of b.products) if (!mesh.products.has(p.id)) mesh.products.set(p.id, { ...p, project: b.scope })
+    for (const d of b.domains)
+      if (d.owner && !mesh.domainOwners.has(d.name)) mesh.domainOwners.set(d.name, d.owner)
+    for (const p of b.products)
+      if (!mesh.products.has(p.id)) mesh.products.set(p.id, { ...p, project: b.scope })
     mesh.clocks.set(b.scope, clockOf(b))
   }
   for (const b of batches) {
@@ -81,7 +96,8 @@ export function buildMesh(batches: readonly Batch[]): Mesh {
     mesh.checks.push(...b.checks)
     for (const a of b.assertions) {
       const seen = mesh.assertions.get(a.key)
-      if (!seen || seen.observedAt <= a.observedAt) mesh.assertions.set(a.key, { ...a, dataset: { ...a.dataset } })
+      if (!seen || seen.observedAt <= a.observedAt)
+        mesh.assertions.set(a.key, { ...a, dataset: { ...a.dataset } })
     }
     mesh.metrics.push(...b.metrics)
     mesh.runs.push(...b.runs)

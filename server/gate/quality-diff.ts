@@ -10,10 +10,19 @@ import type { GateCheck } from './types.ts'
 import type { GateSettings } from './waivers.ts'
 
 /** Scores a product of the mesh with the SLA evaluators, at the clock of the batch that holds it. */
-export function scoreProduct(mesh: Mesh, id: string, config: MeshwatchConfig, previous?: Mesh): ProductEvaluation | undefined {
+export function scoreProduct(
+  mesh: Mesh,
+  id: string,
+  config: MeshwatchConfig,
+  previous?: Mesh,
+): ProductEvaluation | undefined {
   const p = mesh.products.get(id)
   if (!p) return undefined
-  const sla = resolveSla({ platform: config.defaults?.sla, dbtMeta: p.sla, product: config.products?.[id]?.sla })
+  const sla = resolveSla({
+    platform: config.defaults?.sla,
+    dbtMeta: p.sla,
+    product: config.products?.[id]?.sla,
+  })
   const now = mesh.clocks.get(p.project) ?? new Date(0)
   const facts = productFacts(mesh, id, {
     upstreamDepth: slaNumber(sla, 'upstream_depth') ?? 3,
@@ -27,18 +36,27 @@ export function scoreProduct(mesh: Mesh, id: string, config: MeshwatchConfig, pr
  * One check per product of the mesh that exists on both sides: fails when its score drops by
  * more than `maxScoreDrop` points, or its status worsens to `failOn` or worse.
  */
-export function checkProductScores(baseline: Mesh, current: Mesh, config: MeshwatchConfig, gate: GateSettings): GateCheck[] {
+export function checkProductScores(
+  baseline: Mesh,
+  current: Mesh,
+  config: MeshwatchConfig,
+  gate: GateSettings,
+): GateCheck[] {
   const out: GateCheck[] = []
   for (const id of [...current.products.keys()].sort()) {
     const before = scoreProduct(baseline, id, config)
     const after = scoreProduct(current, id, config, baseline)
     if (!before || !after) continue
     const drop = Math.round((before.score - after.score) * 10) / 10
-    const worse = statusRank(after.status) > statusRank(before.status) && statusRank(after.status) >= statusRank(gate.failOn)
+    const worse =
+      statusRank(after.status) > statusRank(before.status) &&
+      statusRank(after.status) >= statusRank(gate.failOn)
     const failed = drop > gate.maxScoreDrop || worse
     const p = current.products.get(id)
     const reasons = [
-      ...(drop > gate.maxScoreDrop ? [`score dropped ${drop} points (limit ${gate.maxScoreDrop})`] : []),
+      ...(drop > gate.maxScoreDrop
+        ? [`score dropped ${drop} points (limit ${gate.maxScoreDrop})`]
+        : []),
       ...(worse ? [`status worsened from ${before.status} to ${after.status}`] : []),
     ]
     out.push({
@@ -66,7 +84,9 @@ function changedDimensions(before: ProductEvaluation, after: ProductEvaluation):
   return after.dimensions.flatMap((d) => {
     const b = before.dimensions.find((x) => x.dimension === d.dimension)
     if (b && b.score === d.score && b.status === d.status) return []
-    return [`${d.dimension}: ${b ? `${b.score} ${b.status}` : 'not scored'} → ${d.score} ${d.status}: ${d.reason}`]
+    return [
+      `${d.dimension}: ${b ? `${b.score} ${b.status}` : 'not scored'} → ${d.score} ${d.status}: ${d.reason}`,
+    ]
   })
 }
 
@@ -74,15 +94,24 @@ function changedDimensions(before: ProductEvaluation, after: ProductEvaluation):
 const COVERED = new Set(['no-cross-domain-private-read'])
 
 /** One check per policy: fails on violations the baseline did not have (unwaived, severity warn or error). */
-export function checkGovernance(baseline: Mesh, current: Mesh, config: MeshwatchConfig, now: Date): GateCheck[] {
+export function checkGovernance(
+  baseline: Mesh,
+  current: Mesh,
+  config: MeshwatchConfig,
+  now: Date,
+): GateCheck[] {
   const gov = governanceOf(config)
   const hasSla = (id: string) => config.products?.[id]?.sla !== undefined
   const before = checkPolicies(governanceFacts(baseline, hasSla), gov, now)
   const after = checkPolicies(governanceFacts(current, hasSla), gov, now)
   const key = (v: Violation) => `${v.policy}|${v.target}`
   const old = new Set(before.map(key))
-  const fresh = after.filter((v) => !old.has(key(v)) && !v.waived && v.severity !== 'info' && !COVERED.has(v.policy))
-  const policies = [...new Set([...after.map((v) => v.policy), ...fresh.map((v) => v.policy)])].filter((p) => !COVERED.has(p)).sort()
+  const fresh = after.filter(
+    (v) => !old.has(key(v)) && !v.waived && v.severity !== 'info' && !COVERED.has(v.policy),
+  )
+  const policies = [...new Set([...after.map((v) => v.policy), ...fresh.map((v) => v.policy)])]
+    .filter((p) => !COVERED.has(p))
+    .sort()
   return policies.map((policy) => {
     const mine = fresh.filter((v) => v.policy === policy)
     return {

@@ -9,9 +9,16 @@ const BAD = new Set(['fail', 'error'])
  * now and did not in the baseline (passing, warning, skipped or absent there). A test that
  * already failed in the baseline passes the gate with a note.
  */
-export function checkTests(baseline: Mesh, current: Mesh, project: string, notes: string[]): GateCheck[] {
+export function checkTests(
+  baseline: Mesh,
+  current: Mesh,
+  project: string,
+  notes: string[],
+): GateCheck[] {
   const ownKeys = new Set(
-    [...current.datasets.values()].filter((d) => d.project === project).map((d) => `${d.namespace}\u0000${d.name}`),
+    [...current.datasets.values()]
+      .filter((d) => d.project === project)
+      .map((d) => `${d.namespace}\u0000${d.name}`),
   )
   const results = [...current.assertions.values()]
     .filter((a) => ownKeys.has(`${a.dataset.namespace}\u0000${a.dataset.name}`))
@@ -22,18 +29,32 @@ export function checkTests(baseline: Mesh, current: Mesh, project: string, notes
     const ds = current.datasets.get(`${a.dataset.namespace}\u0000${a.dataset.name}`)
     const bad = BAD.has(a.status)
     const newly = bad && !(before && BAD.has(before.status))
-    if (bad && !newly) notes.push(`test ${a.name} on ${a.dataset.name} already ${before?.status} in the baseline (not a regression)`)
-    if (a.status === 'skipped' && before?.status !== 'skipped') notes.push(`test ${a.name} on ${a.dataset.name} was skipped (an upstream node failed)`)
+    if (bad && !newly)
+      notes.push(
+        `test ${a.name} on ${a.dataset.name} already ${before?.status} in the baseline (not a regression)`,
+      )
+    if (a.status === 'skipped' && before?.status !== 'skipped')
+      notes.push(`test ${a.name} on ${a.dataset.name} was skipped (an upstream node failed)`)
     const check: GateCheck = {
       id: `tests:${a.key}`,
       category: 'tests',
       name: `test ${a.name}`,
       status: newly ? 'fail' : 'pass',
-      message: newly ? failMessage(a, before) : `${a.status}${before ? ` (baseline: ${before.status})` : ' (new test)'}`,
+      message: newly
+        ? failMessage(a, before)
+        : `${a.status}${before ? ` (baseline: ${before.status})` : ' (new test)'}`,
       details: newly ? failDetails(a) : [],
       targets: [a.name, a.key],
       domain: ds?.domain,
-      ...(ds?.sourceFile ? { location: { file: ds.sourceFile, column: a.column, model: ds.externalId?.split('.').at(-1) } } : {}),
+      ...(ds?.sourceFile
+        ? {
+            location: {
+              file: ds.sourceFile,
+              column: a.column,
+              model: ds.externalId?.split('.').at(-1),
+            },
+          }
+        : {}),
     }
     out.push(check)
   }
@@ -42,7 +63,8 @@ export function checkTests(baseline: Mesh, current: Mesh, project: string, notes
 
 function failMessage(a: Assertion, before: Assertion | undefined): string {
   const was = before ? `was ${before.status} in the baseline` : 'a new test'
-  const n = a.failures !== undefined ? `, ${a.failures} failing row${a.failures === 1 ? '' : 's'}` : ''
+  const n =
+    a.failures !== undefined ? `, ${a.failures} failing row${a.failures === 1 ? '' : 's'}` : ''
   return `test ${a.name} on ${a.dataset.name}${a.column ? `.${a.column}` : ''} now ${a.status === 'error' ? 'errors' : 'fails'} (${was}${n}, severity ${a.severity})`
 }
 

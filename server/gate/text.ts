@@ -10,7 +10,9 @@ export const CATEGORY_TITLES: Record<GateCategory, string> = {
 }
 
 /** Per category: how many checks ran and how many failed or were waived. */
-export function tally(r: GateReport): { category: GateCategory; total: number; failed: number; waived: number }[] {
+export function tally(
+  r: GateReport,
+): { category: GateCategory; total: number; failed: number; waived: number }[] {
   return GATE_CATEGORIES.map((category) => {
     const cs = r.checks.filter((c) => c.category === category)
     return {
@@ -50,7 +52,9 @@ export function renderText(r: GateReport): string {
   for (const t of tally(r)) {
     if (t.total === 0) continue
     const extra = t.waived > 0 ? `, ${t.waived} waived` : ''
-    lines.push(`  ${t.failed === 0 ? '✓' : '✗'} ${CATEGORY_TITLES[t.category]}: ${t.total - t.failed - t.waived}/${t.total} ok${extra}`)
+    lines.push(
+      `  ${t.failed === 0 ? '✓' : '✗'} ${CATEGORY_TITLES[t.category]}: ${t.total - t.failed - t.waived}/${t.total} ok${extra}`,
+    )
   }
   if (r.notes.length > 0) {
     lines.push('', 'Notes:')

@@ -28,7 +28,14 @@ export interface GateCheck {
   domain?: string | undefined
   consumers?: Consumer[] | undefined
   /** where to annotate, relative to the project dir; line from the model's yml when found */
-  location?: { file: string; line?: number | undefined; column?: string | undefined; model?: string | undefined } | undefined
+  location?:
+    | {
+        file: string
+        line?: number | undefined
+        column?: string | undefined
+        model?: string | undefined
+      }
+    | undefined
   waiver?: { reason: string; expires: string } | undefined
 }
 
@@ -40,4 +47,5 @@ export interface GateReport {
   notes: string[]
 }
 
-export const regressionsOf = (r: GateReport): GateCheck[] => r.checks.filter((c) => c.status === 'fail')
+export const regressionsOf = (r: GateReport): GateCheck[] =>
+  r.checks.filter((c) => c.status === 'fail')

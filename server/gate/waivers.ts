@@ -2,7 +2,13 @@ import { z } from 'zod'
 import { waiverActive } from '../quality/governance.ts'
 import type { GateCheck } from './types.ts'
 
-export const GATE_CATEGORIES = ['tests', 'product-score', 'breaking-change', 'private-dependency', 'governance'] as const
+export const GATE_CATEGORIES = [
+  'tests',
+  'product-score',
+  'breaking-change',
+  'private-dependency',
+  'governance',
+] as const
 export type GateCategory = (typeof GATE_CATEGORIES)[number]
 
 const DateLike = z.union([z.iso.date(), z.iso.datetime({ offset: true })])
@@ -29,11 +35,18 @@ export interface GateSettings {
 export const DEFAULT_GATE: GateSettings = { maxScoreDrop: 5, failOn: 'warn', waivers: [] }
 
 /** Marks failing checks that an unexpired waiver covers as `waived` (they no longer fail the gate). */
-export function applyWaivers(checks: GateCheck[], waivers: readonly GateWaiver[], now: Date): GateCheck[] {
+export function applyWaivers(
+  checks: GateCheck[],
+  waivers: readonly GateWaiver[],
+  now: Date,
+): GateCheck[] {
   return checks.map((c) => {
     if (c.status !== 'fail') return c
     const w = waivers.find(
-      (w) => w.check === c.category && (w.target === undefined || c.targets.includes(w.target)) && waiverActive(w, now),
+      (w) =>
+        w.check === c.category &&
+        (w.target === undefined || c.targets.includes(w.target)) &&
+        waiverActive(w, now),
     )
     return w ? { ...c, status: 'waived', waiver: { reason: w.reason, expires: w.expires } } : c
   })

@@ -8,9 +8,15 @@ import { DOMAINS, goodDir, NS, ROOT, variantDir } from './helpers.ts'
 
 const exec = promisify(execFile)
 
-async function meshwatch(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function meshwatch(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await exec('node', [`${ROOT}server/bin.mjs`, ...args], { cwd: ROOT, env: { ...process.env, GITHUB_ACTIONS: '', ...env } })
+    const r = await exec('node', [`${ROOT}server/bin.mjs`, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, GITHUB_ACTIONS: '', ...env },
+    })
     return { code: 0, stdout: r.stdout, stderr: r.stderr }
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string }
@@ -18,7 +24,14 @@ async function meshwatch(args: string[], env: Record<string, string> = {}): Prom
   }
 }
 
-const baseline = ['--baseline', ...DOMAINS.map(goodDir), '--namespace', NS, '--config', 'fixtures/meshwatch.yml']
+const baseline = [
+  '--baseline',
+  ...DOMAINS.map(goodDir),
+  '--namespace',
+  NS,
+  '--config',
+  'fixtures/meshwatch.yml',
+]
 
 describe('meshwatch gate exit codes and files', () => {
   it('exits 0 on the additive variant', async () => {
@@ -31,22 +44,61 @@ describe('meshwatch gate exit codes and files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gate-'))
     const summary = join(dir, 'summary.md')
     const r = await meshwatch(
-      ['gate', '--current', variantDir('breaking'), ...baseline, '--project-dir', 'fixtures/gate/overlays/breaking/sales', '--junit', join(dir, 'j.xml'), '--markdown', join(dir, 'pr.md')],
+      [
+        'gate',
+        '--current',
+        variantDir('breaking'),
+        ...baseline,
+        '--project-dir',
+        'fixtures/gate/overlays/breaking/sales',
+        '--junit',
+        join(dir, 'j.xml'),
+        '--markdown',
+        join(dir, 'pr.md'),
+      ],
       { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: ROOT },
     )
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('column channel removed')
-    expect(r.stdout).toContain('::error file=fixtures/gate/overlays/breaking/sales/models/marts/_sales__models.yml,line=2,')
-    expect(r.stdout).toContain('::error file=fixtures/gate/overlays/breaking/sales/models/marts/_sales__models.yml,line=38,')
-    expect(readFileSync(join(dir, 'j.xml'), 'utf8')).toContain('<failure message="breaking change to public model mesh.sales.orders')
+    expect(r.stdout).toContain(
+      '::error file=fixtures/gate/overlays/breaking/sales/models/marts/_sales__models.yml,line=2,',
+    )
+    expect(r.stdout).toContain(
+      '::error file=fixtures/gate/overlays/breaking/sales/models/marts/_sales__models.yml,line=38,',
+    )
+    expect(readFileSync(join(dir, 'j.xml'), 'utf8')).toContain(
+      '<failure message="breaking change to public model mesh.sales.orders',
+    )
     expect(readFileSync(summary, 'utf8')).toBe(`${readFileSync(join(dir, 'pr.md'), 'utf8')}\n`)
   })
 
   it.each([
-    { name: 'no baseline', args: ['gate', '--current', variantDir('breaking')], err: /give a baseline/ },
-    { name: 'an unreadable current dir', args: ['gate', '--current', '/nonexistent/target', ...baseline], err: /not a directory/ },
+    {
+      name: 'no baseline',
+      args: ['gate', '--current', variantDir('breaking')],
+      err: /give a baseline/,
+    },
+    {
+      name: 'an unreadable current dir',
+      args: ['gate', '--current', '/nonexistent/target', ...baseline],
+      err: /not a directory/,
+    },
     { name: 'a missing option value', args: ['gate'], err: /--current/ },
-    { name: 'a bad config', args: ['gate', '--current', variantDir('additive'), '--baseline', goodDir('sales'), '--namespace', NS, '--config', 'package.json'], err: /bad config/ },
+    {
+      name: 'a bad config',
+      args: [
+        'gate',
+        '--current',
+        variantDir('additive'),
+        '--baseline',
+        goodDir('sales'),
+        '--namespace',
+        NS,
+        '--config',
+        'package.json',
+      ],
+      err: /bad config/,
+    },
   ])('exits 2 on $name', async ({ args, err }) => {
     const r = await meshwatch(args)
     expect(r.code).toBe(2)

@@ -19,7 +19,8 @@ export const readTarget = (dir: string): Promise<Batch> => {
   return hit
 }
 
-export const goodMesh = (): Promise<Batch[]> => Promise.all(DOMAINS.map((d) => readTarget(goodDir(d))))
+export const goodMesh = (): Promise<Batch[]> =>
+  Promise.all(DOMAINS.map((d) => readTarget(goodDir(d))))
 export const demoConfig = () => loadConfigFile(`${ROOT}fixtures/meshwatch.yml`)
 /** A deep copy to change a real batch for one test. */
 export const clone = <T>(v: T): T => structuredClone(v)

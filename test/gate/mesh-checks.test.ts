@@ -5,10 +5,19 @@ import { EMPTY_CONFIG } from '../../server/config-file.ts'
 import { clone, goodDir, goodMesh, NS, readTarget } from './helpers.ts'
 
 const NOW = new Date('2026-11-26T00:00:00Z')
-const run = async (project: string, change: (b: Awaited<ReturnType<typeof readTarget>>) => void) => {
+const run = async (
+  project: string,
+  change: (b: Awaited<ReturnType<typeof readTarget>>) => void,
+) => {
   const current = clone(await readTarget(goodDir(project)))
   change(current)
-  return evaluateGate({ current, baseline: await goodMesh(), baselineLabel: 'good', config: EMPTY_CONFIG, now: NOW })
+  return evaluateGate({
+    current,
+    baseline: await goodMesh(),
+    baselineLabel: 'good',
+    config: EMPTY_CONFIG,
+    now: NOW,
+  })
 }
 
 describe('gate checks on real batches with one change', () => {
@@ -39,7 +48,9 @@ describe('gate checks on real batches with one change', () => {
     })
     const bad = regressionsOf(report)
     expect(bad.map((c) => c.id)).toEqual(['governance:product-has-owner'])
-    expect(bad[0]?.details).toEqual(['error: product:finance.revenue: product finance.revenue has no owner'])
+    expect(bad[0]?.details).toEqual([
+      'error: product:finance.revenue: product finance.revenue has no owner',
+    ])
   })
 
   it('fails a test that starts erroring and ignores one that already failed', async () => {
@@ -57,6 +68,8 @@ describe('gate checks on real batches with one change', () => {
     })
     const bad = regressionsOf(report).find((c) => c.category === 'breaking-change')
     expect(bad?.message).toContain('contract dropped')
-    expect(bad?.consumers?.map((c) => `${c.domain}:${c.externalId ?? c.name}`)).toContain('product:model.product.feature_adoption')
+    expect(bad?.consumers?.map((c) => `${c.domain}:${c.externalId ?? c.name}`)).toContain(
+      'product:model.product.feature_adoption',
+    )
   })
 })

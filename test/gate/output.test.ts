@@ -25,7 +25,9 @@ const report = (message: string): GateReport => ({
 describe('GitHub annotations', () => {
   it('escapes %, CR and LF in the message and , : in properties', () => {
     const [a] = renderAnnotations(report('100% broken\r\nnext'), 'repo/sales/')
-    expect(a).toBe('::error file=repo/sales/models/a%2Cb.yml,line=7,title=meshwatch gate%3A test x%2C y%3A z::100%25 broken%0D%0Anext%0Adetail 1')
+    expect(a).toBe(
+      '::error file=repo/sales/models/a%2Cb.yml,line=7,title=meshwatch gate%3A test x%2C y%3A z::100%25 broken%0D%0Anext%0Adetail 1',
+    )
   })
 })
 
@@ -41,7 +43,16 @@ describe('findInYml', () => {
   const files = [
     {
       file: 'models/marts/_sales__models.yml',
-      lines: ['models:', '  - name: orders', '    columns:', '      - name: order_id', '      - name: status', '  - name: sales_daily', '    columns:', '      - name: channel'],
+      lines: [
+        'models:',
+        '  - name: orders',
+        '    columns:',
+        '      - name: order_id',
+        '      - name: status',
+        '  - name: sales_daily',
+        '    columns:',
+        '      - name: channel',
+      ],
     },
   ]
   it.each([
@@ -49,7 +60,10 @@ describe('findInYml', () => {
     { name: 'the model when its column is gone', column: 'channel', line: 2 },
     { name: 'the model with no column', column: undefined, line: 2 },
   ])('finds $name', ({ column, line }) => {
-    expect(findInYml(files, 'orders', column)).toEqual({ file: 'models/marts/_sales__models.yml', line })
+    expect(findInYml(files, 'orders', column)).toEqual({
+      file: 'models/marts/_sales__models.yml',
+      line,
+    })
   })
   it('finds nothing for an unknown model', () => {
     expect(findInYml(files, 'customers')).toBeUndefined()

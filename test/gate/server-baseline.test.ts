@@ -23,7 +23,12 @@ describe('GET /api/gate/baseline', () => {
     const res = await app.request('/api/gate/baseline?project=sales')
     expect(res.status).toBe(200)
     const body = (await res.json()) as { project: string; batches: { scope: string }[] }
-    expect(body.batches.map((b) => b.scope).sort()).toEqual(['dbt:finance', 'dbt:marketing', 'dbt:product', 'dbt:sales'])
+    expect(body.batches.map((b) => b.scope).sort()).toEqual([
+      'dbt:finance',
+      'dbt:marketing',
+      'dbt:product',
+      'dbt:sales',
+    ])
   })
 
   it('answers 404 for a project it never collected and 400 without one', async () => {
@@ -35,14 +40,26 @@ describe('GET /api/gate/baseline', () => {
   it('gives `gate --server` the same verdict as the baseline dirs', async () => {
     const { fetchApp } = await serverWithGoodMesh()
     const baseline = await fetchBaseline('http://meshwatch.test', 'sales', { fetch: fetchApp })
-    const report = evaluateGate({ current: await readTarget(variantDir('breaking')), baseline, baselineLabel: 'server', config: EMPTY_CONFIG, now: new Date() })
+    const report = evaluateGate({
+      current: await readTarget(variantDir('breaking')),
+      baseline,
+      baselineLabel: 'server',
+      config: EMPTY_CONFIG,
+      now: new Date(),
+    })
     const breaking = regressionsOf(report).find((c) => c.category === 'breaking-change')
-    expect(new Set(breaking?.consumers?.map((c) => c.domain))).toEqual(new Set(['finance', 'marketing', 'sales']))
+    expect(new Set(breaking?.consumers?.map((c) => c.domain))).toEqual(
+      new Set(['finance', 'marketing', 'sales']),
+    )
   })
 
   it('refuses an unknown project as bad input', async () => {
     const { fetchApp } = await serverWithGoodMesh()
-    await expect(fetchBaseline('http://meshwatch.test', 'hr', { fetch: fetchApp })).rejects.toThrow(UsageError)
-    await expect(fetchBaseline('http://meshwatch.test', 'hr', { fetch: fetchApp })).rejects.toThrow(/404: no dbt project hr/)
+    await expect(fetchBaseline('http://meshwatch.test', 'hr', { fetch: fetchApp })).rejects.toThrow(
+      UsageError,
+    )
+    await expect(fetchBaseline('http://meshwatch.test', 'hr', { fetch: fetchApp })).rejects.toThrow(
+      /404: no dbt project hr/,
+    )
   })
 })

@@ -39,18 +39,34 @@ describe('gate settings and waivers from meshwatch.yml', () => {
   })
 
   it('defaults when the gate section is absent', () => {
-    expect(gateSettingsOf(parseConfig('version: 1\n', 'm.yml'))).toEqual({ maxScoreDrop: 5, failOn: 'warn', waivers: [] })
+    expect(gateSettingsOf(parseConfig('version: 1\n', 'm.yml'))).toEqual({
+      maxScoreDrop: 5,
+      failOn: 'warn',
+      waivers: [],
+    })
   })
 
   it.each([
     { name: 'an active waiver on the target waives it', c: check({}), expected: 'waived' },
-    { name: 'another target stays failed', c: check({ targets: ['mesh.sales.customers'] }), expected: 'fail' },
-    { name: 'an expired waiver no longer applies', c: check({ category: 'tests', targets: ['t'] }), expected: 'fail' },
+    {
+      name: 'another target stays failed',
+      c: check({ targets: ['mesh.sales.customers'] }),
+      expected: 'fail',
+    },
+    {
+      name: 'an expired waiver no longer applies',
+      c: check({ category: 'tests', targets: ['t'] }),
+      expected: 'fail',
+    },
     { name: 'a passing check is left alone', c: check({ status: 'pass' }), expected: 'pass' },
   ])('$name', ({ c, expected }) => {
     const [out] = applyWaivers([c], settings.waivers, NOW)
     expect(out?.status).toBe(expected)
-    if (expected === 'waived') expect(out?.waiver).toEqual({ reason: 'finance and marketing migrated off channel in PR 812', expires: '2026-12-31' })
+    if (expected === 'waived')
+      expect(out?.waiver).toEqual({
+        reason: 'finance and marketing migrated off channel in PR 812',
+        expires: '2026-12-31',
+      })
   })
 
   it('lists expired waivers', () => {
@@ -58,6 +74,11 @@ describe('gate settings and waivers from meshwatch.yml', () => {
   })
 
   it('rejects a waiver without a reason, naming the line', () => {
-    expect(() => parseConfig('gate:\n  waivers:\n    - check: tests\n      expires: 2026-12-31\n', 'meshwatch.yml')).toThrow(/meshwatch.yml:3:\d+: gate.waivers\[0\].reason/)
+    expect(() =>
+      parseConfig(
+        'gate:\n  waivers:\n    - check: tests\n      expires: 2026-12-31\n',
+        'meshwatch.yml',
+      ),
+    ).toThrow(/meshwatch.yml:3:\d+: gate.waivers\[0\].reason/)
   })
 })
