@@ -1,6 +1,7 @@
 import { loadProductFacts } from '../db/queries/quality.ts'
 import { loadGovernanceFacts, loadRootCauseGraph } from '../db/queries/quality-graph.ts'
 import { productsOfDatasets, storeEvaluations, upsertConfigProducts } from '../db/queries/quality-store.ts'
+import { DEFAULT_REMINDER_MINUTES, writeAlerts } from './alerts/outbox.ts'
 import { EMPTY_CONFIG, governanceOf, type MeshwatchConfig } from './config-file.ts'
 import { nowOf, SILENT, type Deps } from './deps.ts'
 import type { ProductEvaluation } from './quality/facts.ts'
@@ -49,7 +50,14 @@ export function evaluateProducts(deps: Deps, opts: { productIds?: string[]; now?
     const e = evaluateProduct(f, sla, now)
     out.push({ ...e, rootCause: e.status === 'ok' ? null : rootCauseFor(deps, e, sla, now) ?? null })
   }
-  const written = opts.store === false ? [] : storeEvaluations(deps.db, out, { heartbeatMs: (cfg.evaluation?.heartbeat_minutes ?? 60) * 60_000 })
+  const reminderMs = (cfg.alerts?.reminder_minutes ?? DEFAULT_REMINDER_MINUTES) * 60_000
+  const written =
+    opts.store === false
+      ? []
+      : storeEvaluations(deps.db, out, {
+          heartbeatMs: (cfg.evaluation?.heartbeat_minutes ?? 60) * 60_000,
+          inTransaction: (tx) => writeAlerts(tx, out, { reminderMs }),
+        })
   return { evaluations: out, written, slas: slaCache }
 }
 
