@@ -214,3 +214,35 @@ describe('domain-scoped ingest tokens', () => {
     expect(((await res.json()) as ErrorJson).error.message).toContain('domain finance')
   })
 })
+
+describe('domain-scoped OpenLineage ingest', () => {
+  const olEvent = (output: string, runId = '3f5e8d3c-1111-4b2a-9c1d-000000000001') => ({
+    eventType: 'COMPLETE',
+    eventTime: NOW.toISOString(),
+    producer: 'https://github.com/meshwatch/test',
+    schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent',
+    run: { runId },
+    job: { namespace: 'default', name: 'sales.ol_job' },
+    inputs: [],
+    outputs: [{ namespace: NS, name: output }],
+  })
+
+  it('accepts an event writing its own outputs and refuses one writing another domain\'s, naming it', async () => {
+    const { post, token, db } = setupApp()
+    await post('/api/batches', domainBatch('finance'), bearer(token('admin').token))
+    const sales = bearer(token('ingest', 'sales').token)
+    expect((await post('/api/v1/lineage', olEvent('mesh.sales.ol_out'), sales)).status).toBe(201)
+    const before = rowCounts(db)
+    const one = await post('/api/v1/lineage', olEvent('mesh.finance.orders', '3f5e8d3c-1111-4b2a-9c1d-000000000002'), sales)
+    expect(one.status).toBe(403)
+    expect(((await one.json()) as ErrorJson).error).toMatchObject({ path: '$', message: expect.stringContaining('domain finance') })
+    const many = await post(
+      '/api/v1/lineage/batch',
+      [olEvent('mesh.sales.other', '3f5e8d3c-1111-4b2a-9c1d-000000000003'), olEvent('mesh.finance.orders', '3f5e8d3c-1111-4b2a-9c1d-000000000004')],
+      sales,
+    )
+    expect(many.status).toBe(403)
+    expect(((await many.json()) as ErrorJson).error.path).toBe('$[1]')
+    expect(rowCounts(db)).toEqual(before)
+  })
+})
