@@ -95,6 +95,13 @@ export function markRetry(db: Db, ids: number[], nextAttemptAt: string, error: s
   }
 }
 
+/** Keeps claimed alerts invisible to other dispatchers until `until` (a longer send than the claim's lease). */
+export function extendLease(db: Db, ids: number[], until: string): void {
+  for (const part of chunk(ids, 5000)) {
+    db.update(alerts).set({ nextAttemptAt: until }).where(and(inArray(alerts.id, part), eq(alerts.status, 'pending'))).run()
+  }
+}
+
 export function markFailed(db: Db, ids: number[], error: string): void {
   for (const part of chunk(ids, 5000)) {
     db.update(alerts).set({ status: 'failed', lastError: error }).where(inArray(alerts.id, part)).run()

@@ -1,0 +1,187 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import type { Db } from '../../db/client.ts'
+import { claimDueAlerts, extendLease, markDelivered, markFailed, markRetry, nextDueAt, type AlertRow } from '../../db/queries/alerts.ts'
+import { EMPTY_CONFIG, resolveSlackRoute, type MeshwatchConfig, type SlackTarget } from '../config-file.ts'
+import { SILENT, type Logger } from '../deps.ts'
+import { SlackMessageSchema } from './block-kit.ts'
+import { backoffMs, postToWebhook, type FetchLike } from './deliver.ts'
+import type { AlertFacts, AlertSeverity } from './facts.ts'
+import { buildAlertMessage, type OutboxAlert } from './message.ts'
+
+export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:4000'
+
+export interface DispatcherOptions {
+  db: Db
+  config?: MeshwatchConfig | undefined
+  /** Where webhook URLs are looked up, by the variable names meshwatch.yml gives (main.ts passes process.env). */
+  env: Record<string, string | undefined>
+  publicUrl?: string | undefined
+  fetch?: FetchLike
+  now?: () => Date
+  /** Waits between polls and between posts to one webhook; rejects when `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+  random?: () => number
+  log?: Logger | undefined
+  /** Per request (AbortSignal.timeout). Default 10 s. */
+  timeoutMs?: number
+  /** How long a claimed alert stays invisible to other dispatchers while it is being sent. Default 60 s. */
+  leaseMs?: number
+  /** Longest sleep between two looks at the outbox. Default 5 s. */
+  pollMs?: number
+  /** A retryable failure this long after the alert was written gives up (status failed). Default 24 h. */
+  maxAgeMs?: number
+  backoff?: { baseMs: number; maxMs: number }
+  /** Slack allows about one message per second per webhook: https://api.slack.com/docs/rate-limits */
+  spacingMs?: number
+  batchSize?: number
+}
+
+export interface DispatchResult {
+  delivered: number[]
+  retried: number[]
+  failed: number[]
+  /** One entry per POST: which alerts went out together. */
+  posts: { webhookEnv: string; ids: number[]; outcome: string }[]
+}
+
+interface Group {
+  route: SlackTarget
+  url: string
+  rows: AlertRow[]
+}
+
+const severityOf = (s: string): AlertSeverity => (s === 'warn' ? 'warn' : 'breach')
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/**
+ * The outbox dispatcher: claims due alerts with a lease, groups them by Slack route (several
+ * alerts for one route become one digest), posts each group and marks its alerts delivered
+ * only after a 2xx. Retries use exponential backoff with jitter, or Slack's Retry-After on 429;
+ * a 4xx other than 429 fails the alerts with the reason. What dies mid-send is due again when
+ * its lease ends, so nothing written to the outbox is lost (delivery is at least once).
+ */
+export function createDispatcher(opts: DispatcherOptions) {
+  const cfg = opts.config ?? EMPTY_CONFIG
+  const clock = opts.now ?? (() => new Date())
+  const sleep = opts.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, signal ? { signal } : {}))
+  const fetchFn: FetchLike = opts.fetch ?? ((u, i) => fetch(u, i))
+  const random = opts.random ?? Math.random
+  const log = opts.log ?? SILENT
+  const publicUrl = opts.publicUrl ?? DEFAULT_PUBLIC_URL
+  const timeoutMs = opts.timeoutMs ?? 10_000
+  const leaseMs = opts.leaseMs ?? 60_000
+  const pollMs = opts.pollMs ?? 5_000
+  const maxAgeMs = opts.maxAgeMs ?? 24 * 3_600_000
+  const backoff = opts.backoff ?? { baseMs: 5_000, maxMs: 5 * 60_000 }
+  const spacingMs = opts.spacingMs ?? 1_000
+  const blockedUntil = new Map<string, number>()
+
+  const contactOf = (domain: string) => ({
+    owner: cfg.domains?.[domain]?.owner,
+    mention: resolveSlackRoute(cfg, domain, 'breach')?.mention,
+  })
+
+  function group(rows: AlertRow[], result: DispatchResult): Group[] {
+    const groups = new Map<string, Group>()
+    for (const row of rows) {
+      const route = resolveSlackRoute(cfg, row.domain, severityOf(row.severity))
+      if (!route) {
+        fail([row.id], `no Slack route for domain ${row.domain}: give it (or the top-level slack) a webhook_env in meshwatch.yml`, result)
+        continue
+      }
+      const url = opts.env[route.webhookEnv]
+      if (!url) {
+        fail([row.id], `$${route.webhookEnv} is not set (the webhook of domain ${row.domain}'s ${row.severity} route)`, result)
+        continue
+      }
+      const key = [route.webhookEnv, route.channel ?? '', route.mention ?? ''].join('\u0000')
+      const g = groups.get(key) ?? { route, url, rows: [] }
+      g.rows.push(row)
+      groups.set(key, g)
+    }
+    return [...groups.values()]
+  }
+
+  function fail(ids: number[], reason: string, result: DispatchResult) {
+    markFailed(opts.db, ids, reason)
+    result.failed.push(...ids)
+    log.warn('alert failed', { alerts: ids, reason })
+  }
+
+  async function send(g: Group, result: DispatchResult): Promise<void> {
+    const ids = g.rows.map((r) => r.id)
+    const env = g.route.webhookEnv
+    const startedAt = clock().getTime()
+    const blocked = blockedUntil.get(env) ?? 0
+    if (blocked > startedAt) {
+      markRetry(opts.db, ids, iso(blocked), `waiting for Slack's Retry-After on $${env}`)
+      result.retried.push(...ids)
+      return
+    }
+    // Renew the lease: earlier groups of this round may have taken a while.
+    extendLease(opts.db, ids, iso(startedAt + leaseMs))
+    const alerts: OutboxAlert[] = g.rows.map((r) => ({ id: r.id, kind: r.kind as OutboxAlert['kind'], severity: severityOf(r.severity), facts: r.payload as unknown as AlertFacts }))
+    const message = buildAlertMessage(alerts, { publicUrl, route: g.route, contactOf })
+    const valid = SlackMessageSchema.safeParse(message)
+    if (!valid.success) return fail(ids, `message outside Slack's Block Kit limits: ${valid.error.issues[0]?.message ?? 'invalid'}`, result)
+
+    const outcome = await postToWebhook(fetchFn, { url: g.url, label: env }, message, { timeoutMs, now: clock() })
+    const now = clock().getTime()
+    result.posts.push({ webhookEnv: env, ids, outcome: outcome.kind })
+    if (outcome.kind === 'delivered') {
+      markDelivered(opts.db, ids, iso(now))
+      result.delivered.push(...ids)
+      log.info('alerts delivered', { alerts: ids, webhook: `$${env}`, channel: g.route.channel })
+      return
+    }
+    if (outcome.kind === 'rejected') return fail(ids, `Slack refused the message: ${outcome.reason}`, result)
+    const oldest = Math.min(...g.rows.map((r) => Date.parse(r.createdAt)))
+    if (now - oldest > maxAgeMs) return fail(ids, `gave up after ${Math.round((now - oldest) / 3_600_000)} h: ${outcome.reason}`, result)
+    const attempts = Math.max(...g.rows.map((r) => r.attempts))
+    const wait = outcome.retryAfterMs ?? backoffMs(attempts, random, backoff)
+    if (outcome.retryAfterMs !== undefined) blockedUntil.set(env, now + wait)
+    markRetry(opts.db, ids, iso(now + wait), outcome.reason)
+    result.retried.push(...ids)
+    log.warn('alert delivery will be retried', { alerts: ids, webhook: `$${env}`, reason: outcome.reason, retryInMs: wait })
+  }
+
+  /** One pass: claim what is due, post it, record the outcomes. */
+  async function runOnce(): Promise<DispatchResult> {
+    const result: DispatchResult = { delivered: [], retried: [], failed: [], posts: [] }
+    const now = clock().getTime()
+    const rows = claimDueAlerts(opts.db, { now: iso(now), leaseUntil: iso(now + leaseMs), limit: opts.batchSize ?? 200 })
+    if (rows.length === 0) return result
+    const posted = new Set<string>()
+    for (const g of group(rows, result)) {
+      if (posted.has(g.route.webhookEnv) && spacingMs > 0) await sleep(spacingMs)
+      posted.add(g.route.webhookEnv)
+      await send(g, result)
+    }
+    return result
+  }
+
+  /** Runs until the returned function is called (which resolves once the loop has stopped). */
+  function start(): () => Promise<void> {
+    const ac = new AbortController()
+    const loop = (async () => {
+      while (!ac.signal.aborted) {
+        try {
+          await runOnce()
+        } catch (e) {
+          log.error('alert dispatch failed', { error: String(e) })
+        }
+        const next = nextDueAt(opts.db)
+        const wait = next ? Math.min(pollMs, Math.max(250, Date.parse(next) - clock().getTime())) : pollMs
+        await sleep(wait, ac.signal).catch(() => undefined)
+      }
+    })()
+    return async () => {
+      ac.abort()
+      await loop
+    }
+  }
+
+  return { runOnce, start }
+}
+
+export type Dispatcher = ReturnType<typeof createDispatcher>
