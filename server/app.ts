@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { authenticate } from './auth.ts'
 import { SILENT, type Deps } from './deps.ts'
 import { handleError, notFoundOrMethod, redactErrors } from './fallback.ts'
+import { alertRoutes } from './routes/alerts.ts'
 import { batchRoutes } from './routes/batches.ts'
 import { datasetRoutes, domainRoutes, productRoutes } from './routes/catalog.ts'
 import { gateRoutes } from './routes/gate.ts'
@@ -34,6 +35,7 @@ export function createApp(deps: Deps) {
     .route('/api/runs', runRoutes(deps))
     .route('/api/datasets', datasetHistoryRoutes(deps))
     .route('/api/gate', gateRoutes(deps))
+    .route('/api/alerts', alertRoutes(deps))
 
   app.notFound(notFoundOrMethod(() => app.routes))
   app.onError(handleError(log))

@@ -12,6 +12,7 @@ import type { BodyLimits } from './body.ts'
 import type { Deps, Logger } from './deps.ts'
 import { demoClock, FIXTURES, loadDemo } from './demo.ts'
 import { loadConfigFile, type MeshwatchConfig } from './config-file.ts'
+import { createDispatcher } from './alerts/dispatcher.ts'
 import { startEvaluator } from './evaluate.ts'
 import { handleError, notFoundOrMethod } from './fallback.ts'
 import { startRetention } from './openlineage.ts'
@@ -28,6 +29,10 @@ export interface ServeOptions {
   meshwatch?: MeshwatchConfig
   /** Prune raw OpenLineage events older than this many days (hourly); their lineage is kept. */
   rawRetentionDays?: number
+  /** Where Slack webhook URLs are looked up by the names meshwatch.yml gives; default process.env. */
+  alertEnv?: Record<string, string | undefined>
+  /** Base URL of the web view in alert links; default $MESHWATCH_PUBLIC_URL, then http://127.0.0.1:4000. */
+  publicUrl?: string
 }
 
 const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -48,6 +53,9 @@ export async function startServer(opts: ServeOptions): Promise<{ server: ServerT
     opts.log.info(`demo clock: scoring as of the recording (${anchor.recordedAt}), advancing in real time`)
   }
   const stopEvaluator = startEvaluator(deps, (meshwatch?.evaluation?.interval_seconds ?? 60) * 1000)
+  const env = opts.alertEnv ?? process.env
+  // The evaluator's clock (the demo's, if any): alerts fall due at their evaluation's time.
+  const stopDispatcher = createDispatcher({ db, config: meshwatch, env, publicUrl: opts.publicUrl ?? env.MESHWATCH_PUBLIC_URL, log: opts.log, ...(deps.now ? { now: deps.now } : {}) }).start()
   const stopRetention = opts.rawRetentionDays ? startRetention(db, opts.rawRetentionDays, opts.log) : () => {}
   const api = createApp(deps)
   const root = new Hono()
@@ -69,6 +77,7 @@ export async function startServer(opts: ServeOptions): Promise<{ server: ServerT
       opts.log.info(`meshwatch listening on ${url}`, { db: opts.dbFile })
       server.once('close', stopEvaluator)
       server.once('close', stopRetention)
+      server.once('close', () => void stopDispatcher())
       resolve({ server, db, url })
     })
   })

@@ -1,0 +1,50 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { alertCounts, listAlerts, type AlertRow } from '../../db/queries/alerts.ts'
+import { ALERT_STATUSES, type AlertFacts } from '../alerts/facts.ts'
+import { EMPTY_CONFIG, resolveSlackRoute, type MeshwatchConfig } from '../config-file.ts'
+import type { Deps } from '../deps.ts'
+import { validate } from '../validate.ts'
+
+const AlertsQuerySchema = z.object({
+  status: z.enum(ALERT_STATUSES).optional(),
+  domain: z.string().min(1).optional(),
+  productId: z.string().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+})
+
+/** An alert as the API and `meshwatch alerts list` show it: the route by env var name, never the webhook URL. */
+export function describeAlert(cfg: MeshwatchConfig, row: AlertRow) {
+  const route = resolveSlackRoute(cfg, row.domain, row.severity === 'warn' ? 'warn' : 'breach')
+  const facts = row.payload as unknown as Partial<AlertFacts>
+  return {
+    id: row.id,
+    dedupeKey: row.dedupeKey,
+    productId: row.productId,
+    domain: row.domain,
+    kind: row.kind,
+    severity: row.severity,
+    status: row.status,
+    attempts: row.attempts,
+    createdAt: row.createdAt,
+    nextAttemptAt: row.nextAttemptAt,
+    lastAttemptAt: row.lastAttemptAt,
+    deliveredAt: row.deliveredAt,
+    lastError: row.lastError,
+    route: route ? { webhookEnv: route.webhookEnv, channel: route.channel ?? null } : null,
+    productStatus: facts.status ?? null,
+    score: facts.score ?? null,
+    since: facts.since ?? null,
+    dimensions: facts.dimensions ?? [],
+    rootCause: facts.rootCause?.summary ?? null,
+  }
+}
+
+/** The Slack alert outbox: what was (or will be) sent where, and why one failed. */
+export const alertRoutes = (deps: Deps) =>
+  new Hono().get('/', validate('query', AlertsQuerySchema), (c) => {
+    const q = c.req.valid('query')
+    const cfg = deps.meshwatch ?? EMPTY_CONFIG
+    const rows = listAlerts(deps.db, q)
+    return c.json({ counts: alertCounts(deps.db), alerts: rows.map((r) => describeAlert(cfg, r)) })
+  })
