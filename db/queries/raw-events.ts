@@ -5,6 +5,8 @@ import type { Db } from '../client.ts'
 import { batches, checks, datasets, jobs, rawEvents } from '../schema.ts'
 import { findDataset } from './catalog.ts'
 import { chunk } from './merge.ts'
+import { foldBatches } from './fold-batches.ts'
+import { statementsOf } from './statements.ts'
 import { storeBatch } from './store-batch.ts'
 
 /** One validated OpenLineage event, ready to keep: its raw body and the batch it implies. */
@@ -33,37 +35,27 @@ export interface RawStoreResult {
  * all in ONE transaction: either every new event and its derivations are kept, or none.
  */
 export function storeRawEvents(db: Db, items: readonly RawEventInput[], now: string): RawStoreResult {
-  return db.transaction((tx) => {
+  const s = statementsOf(db)
+  return db.transaction(() => {
     const stored: boolean[] = []
     const fresh: Batch[] = []
-    const seen = new Set<string>()
-    for (const part of chunk(items, 500)) {
-      const rows = tx
-        .insert(rawEvents)
-        .values(
-          part.map((i) => ({
-            eventHash: i.eventHash,
-            kind: i.kind,
-            runId: i.runId,
-            jobNamespace: i.jobNamespace,
-            jobName: i.jobName,
-            eventType: i.eventType,
-            eventTime: i.eventTime,
-            receivedAt: now,
-            payload: i.payload,
-          })),
-        )
-        .onConflictDoNothing()
-        .returning({ hash: rawEvents.eventHash })
-        .all()
-      const inserted = new Set(rows.map((r) => r.hash))
-      for (const i of part) {
-        // The same event twice in one delivery is stored once too.
-        const isNew = inserted.has(i.eventHash) && !seen.has(i.eventHash)
-        seen.add(i.eventHash)
-        stored.push(isNew)
-        if (isNew) fresh.push(i.batch)
-      }
+    for (const i of items) {
+      // One prepared statement per event: a multi-row insert rebuilt by the query builder for
+      // every chunk cost more than SQLite spends inserting. The same event twice is kept once.
+      const isNew =
+        s.insertRawEvent.run({
+          eventHash: i.eventHash,
+          kind: i.kind,
+          runId: i.runId,
+          jobNamespace: i.jobNamespace,
+          jobName: i.jobName,
+          eventType: i.eventType,
+          eventTime: i.eventTime,
+          receivedAt: now,
+          payload: i.payload,
+        }).changes > 0
+      stored.push(isNew)
+      if (isNew) fresh.push(i.batch)
     }
     if (fresh.length === 0) return { stored, counts: {}, datasetIds: [] }
     const r = storeDerived(db, fresh, now)
@@ -71,13 +63,16 @@ export function storeRawEvents(db: Db, items: readonly RawEventInput[], now: str
   })
 }
 
-/** Stores the derived rows of batches already kept elsewhere (raw events, replay), in order. */
+/**
+ * Stores the derived rows of batches already kept elsewhere (raw events, replay), folded into
+ * one batch: the store ends as if each had been stored on its own, in order.
+ */
 export function storeDerived(db: Db, list: readonly Batch[], now: string) {
-  const batch = mergeBatches(list)
+  const { batch, schemas } = foldBatches(list)
   resolveAssertionKeys(db, batch.assertions)
   if (batch.kind === 'openlineage') accumulateMeta(db, batch)
   // Nested in a caller's transaction, better-sqlite3 makes storeBatch's transaction a savepoint.
-  return storeBatch(db, batch, { contentHash: '', now, keepRaw: false })
+  return storeBatch(db, batch, { contentHash: '', now, keepRaw: false, ...(schemas ? { schemas } : {}) })
 }
 
 /** Concatenates batches in order; storeBatch applies their rows in that order (later wins). */

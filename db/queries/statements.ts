@@ -14,6 +14,7 @@ import {
   metrics,
   productOutputs,
   products,
+  rawEvents,
   runs,
 } from '../schema.ts'
 
@@ -28,6 +29,21 @@ const keep = (table: string, col: string) => sql.raw(`coalesce(excluded.${col}, 
 
 function prepareAll(db: Db) {
   return {
+    insertRawEvent: db
+      .insert(rawEvents)
+      .values({
+        eventHash: p('eventHash'),
+        kind: p('kind'),
+        runId: p('runId'),
+        jobNamespace: p('jobNamespace'),
+        jobName: p('jobName'),
+        eventType: p('eventType'),
+        eventTime: p('eventTime'),
+        receivedAt: p('receivedAt'),
+        payload: p('payload'),
+      })
+      .onConflictDoNothing()
+      .prepare(),
     batchByHash: db
       .select({ id: batches.id })
       .from(batches)

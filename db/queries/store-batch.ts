@@ -2,6 +2,7 @@ import { deflateRawSync } from 'node:zlib'
 import type { Batch, Ref, Run } from '../../collectors/batch.ts'
 import { refKey } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
+import type { SchemaObservation } from './fold-batches.ts'
 import { columnsHash, mergeRun } from './merge.ts'
 import { encodeBool, encodeJson, statementsOf, type Statements } from './statements.ts'
 
@@ -20,6 +21,8 @@ export interface StoreOptions {
   payload?: string
   /** Replay rebuilds derived rows from already-kept batches: do not append another copy. */
   keepRaw?: boolean
+  /** A folded batch's schemas as each event saw them; defaults to its datasets at producedAt. */
+  schemas?: readonly SchemaObservation[]
 }
 
 const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v)
@@ -48,7 +51,7 @@ export function storeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
       return id
     }
     counts.datasets = batch.datasets.length
-    storeVersions(s, batch, dsId, now)
+    storeVersions(s, opts.schemas ?? schemasOf(batch), dsId, now)
 
     const jobIds = resolveJobs(s, batch, now)
     const jobId = (r: Ref): number => {
@@ -228,17 +231,29 @@ function resolveDatasets(s: Statements, batch: Batch, now: string): Map<string, 
   return ids
 }
 
-function storeVersions(s: Statements, batch: Batch, dsId: (r: Ref) => number, now: string): void {
-  const latest = new Map<number, string>()
+function schemasOf(batch: Batch): SchemaObservation[] {
+  const out: SchemaObservation[] = []
   for (const d of batch.datasets) {
-    if (!d.columns || d.columns.length === 0) continue
-    const cols = d.columns.map((c) => (c.type === undefined ? { name: c.name } : { name: c.name, type: c.type }))
+    if (d.columns && d.columns.length > 0) out.push({ dataset: d, columns: d.columns, observedAt: batch.producedAt })
+  }
+  return out
+}
+
+/** A new version whenever a dataset's columns (names and types) differ from its latest. */
+function storeVersions(s: Statements, schemas: readonly SchemaObservation[], dsId: (r: Ref) => number, now: string): void {
+  const latest = new Map<number, { text: string; hash: string }>()
+  for (const o of schemas) {
+    const cols = o.columns.map((c) => (c.type === undefined ? { name: c.name } : { name: c.name, type: c.type }))
+    const datasetId = dsId(o.dataset)
+    // A folded batch repeats a schema once per event: compare the text before hashing it.
+    const text = JSON.stringify(cols)
+    const known = latest.get(datasetId)
+    if (known?.text === text) continue
     const hash = columnsHash(cols)
-    const datasetId = dsId(d)
-    const prev = latest.get(datasetId) ?? s.latestVersion.get({ datasetId })?.hash
+    const prev = known?.hash ?? s.latestVersion.get({ datasetId })?.hash
+    latest.set(datasetId, { text, hash })
     if (prev === hash) continue
-    latest.set(datasetId, hash)
-    s.insertVersion.run({ datasetId, hash, columns: cols, observedAt: batch.producedAt ?? now })
+    s.insertVersion.run({ datasetId, hash, columns: cols, observedAt: o.observedAt ?? now })
   }
 }
 

@@ -1,0 +1,119 @@
+import type { Batch, ColumnEdge, Dataset, Job, Ref } from '../../collectors/batch.ts'
+import { refKey } from '../../collectors/batch.ts'
+
+/** A dataset's columns as one event saw them, so a folded batch keeps every schema change. */
+export interface SchemaObservation {
+  dataset: Ref
+  columns: NonNullable<Dataset['columns']>
+  /** The observing batch's producedAt; storeBatch uses its `now` when absent. */
+  observedAt: string | undefined
+}
+
+export interface FoldedBatch {
+  batch: Batch
+  /** Every non-empty schema, in order; undefined when `batch` is passed through unfolded. */
+  schemas?: SchemaObservation[]
+}
+
+/**
+ * Folds batches (one per OpenLineage event, in received order) into one, so storeBatch writes
+ * each distinct dataset, job, edge and column edge once instead of once per event. A node's
+ * fields fold the way the upserts would apply them one by one: a later defined value wins, meta
+ * adds keys, a job type other than 'job' wins; runs, assertions and metrics stay in order.
+ */
+export function foldBatches(list: readonly Batch[]): FoldedBatch {
+  const [first] = list
+  // Other collectors' batches (replayed one at a time) are snapshots, stored as they came.
+  if (list.length === 1 && first && first.kind !== 'openlineage') return { batch: first }
+  const datasets = new Map<string, Dataset>()
+  const jobs = new Map<string, Job>()
+  const edges = new Map<string, Batch['edges'][number]>()
+  const columnEdges = new Map<string, ColumnEdge>()
+  const schemas: SchemaObservation[] = []
+  const out: Batch = {
+    kind: first?.kind ?? 'openlineage',
+    scope: first?.scope ?? 'openlineage',
+    replaceEdges: false,
+    domains: [],
+    datasets: [],
+    jobs: [],
+    runs: [],
+    edges: [],
+    columnEdges: [],
+    checks: [],
+    assertions: [],
+    metrics: [],
+    products: [],
+    warnings: [],
+  }
+  for (const b of list) {
+    if (b.producedAt) out.producedAt = b.producedAt
+    for (const d of b.datasets) {
+      const k = refKey(d)
+      const prev = datasets.get(k)
+      datasets.set(k, prev ? foldDataset(prev, d) : { ...d })
+      if (d.columns && d.columns.length > 0) {
+        schemas.push({
+          dataset: { namespace: d.namespace, name: d.name },
+          columns: d.columns,
+          observedAt: b.producedAt,
+        })
+      }
+    }
+    for (const j of b.jobs) {
+      const k = refKey(j)
+      const prev = jobs.get(k)
+      jobs.set(k, prev ? foldJob(prev, j) : { ...j })
+    }
+    for (const e of b.edges) {
+      const k = `${refKey(e.job)}\u0000${refKey(e.dataset)}\u0000${e.direction}`
+      if (!edges.has(k)) edges.set(k, e)
+    }
+    for (const c of b.columnEdges) {
+      // Inserted with ON CONFLICT DO NOTHING: the first one wins.
+      const k = `${refKey(c.dataset)}\u0000${c.column}\u0000${refKey(c.from)}\u0000${c.fromColumn}`
+      if (!columnEdges.has(k)) columnEdges.set(k, c)
+    }
+    pushAll(out.domains, b.domains)
+    pushAll(out.runs, b.runs)
+    pushAll(out.checks, b.checks)
+    pushAll(out.assertions, b.assertions)
+    pushAll(out.metrics, b.metrics)
+    pushAll(out.products, b.products)
+    pushAll(out.warnings, b.warnings)
+  }
+  out.datasets = [...datasets.values()]
+  out.jobs = [...jobs.values()]
+  out.edges = [...edges.values()]
+  out.columnEdges = [...columnEdges.values()]
+  return { batch: out, schemas }
+}
+
+function pushAll<T>(dst: T[], src: readonly T[]): void {
+  for (const x of src) dst.push(x)
+}
+
+/** Later defined fields win (the upsert's coalesce), meta adds keys, aliases are all kept. */
+function foldDataset(prev: Dataset, next: Dataset): Dataset {
+  const out: Dataset = { ...prev }
+  for (const [k, v] of Object.entries(next)) {
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v
+  }
+  if (prev.meta && next.meta) out.meta = { ...prev.meta, ...next.meta }
+  if (prev.aliases && next.aliases) {
+    const seen = new Set(prev.aliases.map(refKey))
+    out.aliases = [...prev.aliases, ...next.aliases.filter((a) => !seen.has(refKey(a)))]
+  }
+  return out
+}
+
+/** As foldDataset; a plain 'job' never overrides a known type (the upsert's CASE). */
+function foldJob(prev: Job, next: Job): Job {
+  const out: Job = { ...prev }
+  for (const [k, v] of Object.entries(next)) {
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v
+  }
+  if (next.type === 'job') out.type = prev.type
+  if (prev.meta && next.meta) out.meta = { ...prev.meta, ...next.meta }
+  return out
+}
