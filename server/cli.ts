@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { CollectorError } from '../collectors/batch.ts'
+import { registerAlerts } from './commands/alerts.ts'
 import { registerCheck } from './commands/check.ts'
 import { registerCollectDbt } from './commands/collect-dbt.ts'
 import { registerCollectJunit } from './commands/collect-junit.ts'
@@ -32,6 +33,7 @@ registerExport(program)
 registerToken(program)
 registerCheck(program)
 registerGate(program)
+registerAlerts(program)
 
 try {
   await program.parseAsync(process.argv)

@@ -108,10 +108,13 @@ export function markFailed(db: Db, ids: number[], error: string): void {
   }
 }
 
-/** Puts failed alerts (all, or the given ids) back in the queue, due at `now`; returns how many. */
-export function requeueFailed(db: Db, now: string, ids?: number[]): number {
+/**
+ * Puts failed alerts (all, or the given ids) back in the queue, due at once: at their creation
+ * time, which every dispatcher clock (the demo's included) has passed. Returns how many.
+ */
+export function requeueFailed(db: Db, ids?: number[]): number {
   const where = ids ? and(eq(alerts.status, 'failed'), inArray(alerts.id, ids)) : eq(alerts.status, 'failed')
-  return db.update(alerts).set({ status: 'pending', nextAttemptAt: now }).where(where).run().changes
+  return db.update(alerts).set({ status: 'pending', nextAttemptAt: sql`${alerts.createdAt}` }).where(where).run().changes
 }
 
 /** When the next pending alert falls due (ISO), if any. */

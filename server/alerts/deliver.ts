@@ -48,7 +48,7 @@ function networkReason(e: unknown, timeoutMs: number): string {
   // undici puts the socket error (ECONNREFUSED, ENOTFOUND…) in cause; its message names host:port, not the path.
   const cause = e instanceof Error && e.cause instanceof Error ? e.cause : undefined
   const code = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined
-  return `network error: ${code ?? (e instanceof Error ? e.message : String(e))}`
+  return `network error: ${code ?? cause?.message ?? (e instanceof Error ? e.message : String(e))}`
 }
 
 /** Retry-After in seconds or as an HTTP date (RFC 9110 §10.2.3), as a delay from `now`. */
