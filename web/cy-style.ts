@@ -22,6 +22,7 @@ export const CY_STYLE: StylesheetJson = [
   { selector: 'node[?root]', style: { 'border-style': 'double', 'border-width': 6, 'underlay-color': '#5b8def', 'underlay-opacity': 0.25, 'underlay-padding': 6 } },
   { selector: 'edge', style: { width: 1.5, 'line-color': '#9aa3b2', 'target-arrow-color': '#9aa3b2', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier', 'arrow-scale': 0.8 } },
   { selector: 'edge[label]', style: { label: 'data(label)', 'font-size': 10, 'text-background-color': '#fff', 'text-background-opacity': 1, 'text-background-padding': '2px', width: 'mapData(count, 1, 50, 1.5, 6)' } },
+  { selector: 'edge.dense', style: { label: '', opacity: 0.35 } },
   { selector: '.faded', style: { opacity: 0.15 } },
   { selector: 'node:selected', style: { 'overlay-color': '#5b8def', 'overlay-opacity': 0.2, 'overlay-padding': 6 } },
   { selector: 'edge.hl', style: { 'line-color': '#3867d6', 'target-arrow-color': '#3867d6', width: 2.5 } },

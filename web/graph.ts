@@ -179,3 +179,61 @@ export function reachable(
   }
   return seen
 }
+
+/**
+ * The edges a layout needs: drops u→v when another path u→…→v remains, so a dense domain graph
+ * (every domain reading every other) lays out in milliseconds. Edges are still all drawn.
+ */
+export function layoutEdges<E extends { source: string; target: string; count?: number }>(edges: readonly E[]): E[] {
+  const kept = new Set(edges)
+  const pathExists = (from: string, to: string, skip: E) => {
+    const seen = new Set([from])
+    const stack = [from]
+    while (stack.length > 0) {
+      const n = stack.pop()
+      for (const e of kept) {
+        if (e === skip || e.source !== n || seen.has(e.target)) continue
+        if (e.target === to) return true
+        seen.add(e.target)
+        stack.push(e.target)
+      }
+    }
+    return false
+  }
+  // Weakest first, so the heavy flows are the ones that shape the layout.
+  for (const e of [...edges].sort((a, b) => (a.count ?? 1) - (b.count ?? 1))) {
+    if (pathExists(e.source, e.target, e)) kept.delete(e)
+  }
+  return edges.filter((e) => kept.has(e))
+}
+
+export interface Box {
+  x: number
+  y: number
+  w: number
+  h: number
+}
+
+/**
+ * Where the domain boxes go when some domains are opened: start from the collapsed layout and, for
+ * each opened domain (in order), push the others out of its way: along x when they are in another
+ * rank column, along y when they share its column.
+ */
+export function arrangeDomains(base: ReadonlyMap<string, Box>, opened: readonly (readonly [string, { w: number; h: number }])[]): Map<string, Box> {
+  const pos = new Map([...base].map(([k, b]) => [k, { ...b }]))
+  for (const [id, size] of opened) {
+    const c = pos.get(id)
+    if (!c) continue
+    const growX = Math.max(0, (size.w - c.w) / 2)
+    const growY = Math.max(0, (size.h - c.h) / 2)
+    for (const [other, b] of pos) {
+      if (other === id) continue
+      const dx = b.x - c.x
+      if (Math.abs(dx) > c.w / 2) b.x += Math.sign(dx) * growX
+      else b.y += (b.y >= c.y ? 1 : -1) * growY
+    }
+    c.w = Math.max(c.w, size.w)
+    c.h = Math.max(c.h, size.h)
+  }
+  return pos
+}

@@ -85,13 +85,13 @@ describe('the web view on the demo mesh', () => {
     await ready()
     await graphReady()
     expect(new URL(page.url()).searchParams.get('node')).toMatch(/^dataset:\d+$/)
-    expect(graphNodes()).toBeGreaterThan(2)
+    expect(await graphNodes()).toBeGreaterThan(2)
     await shot('lineage-focus')
 
     await page.click('[data-testid="overview"]')
     await ready()
     await graphReady()
-    const collapsed = graphNodes()
+    const collapsed = await graphNodes()
     const domains = ((await (await fetch(`${server.url}/api/lineage/overview`)).json()) as { domains: unknown[] }).domains
     expect(collapsed).toBe(domains.length)
     await shot('lineage-overview')
@@ -119,7 +119,7 @@ describe('the web view on the demo mesh', () => {
     await page.goto(`${server.url}/lineage?node=dataset:1&depth=1`)
     await ready()
     await graphReady()
-    expect(graphNodes()).toBeGreaterThan(0)
+    expect(await graphNodes()).toBeGreaterThan(0)
   })
 
   it('jumps to a node from the lineage search', async () => {
