@@ -30,7 +30,11 @@ declare module 'hono' {
 }
 
 /** Routes a remote collector or OpenLineage emitter POSTs to; every other write needs admin. */
-export const INGEST_PATHS: readonly string[] = ['/api/batches', '/api/v1/lineage', '/api/v1/lineage/batch']
+export const INGEST_PATHS: readonly string[] = [
+  '/api/batches',
+  '/api/v1/lineage',
+  '/api/v1/lineage/batch',
+]
 const OPEN_PATHS: readonly string[] = ['/api/health']
 const RANK: Record<TokenScope, number> = { read: 0, ingest: 1, admin: 2 }
 
@@ -64,20 +68,28 @@ export function authenticate(deps: Deps): MiddlewareHandler {
         c.set('principal', PUBLIC_READER)
         return next()
       }
-      return unauthorized(c, 'a bearer token is required (Authorization: Bearer mw_…)')
+      return unauthorized(c, 'a token is required: send Authorization: Bearer <token>')
     }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header)
     if (!m?.[1]) return unauthorized(c, 'the Authorization header must be "Bearer <token>"', true)
     const check = verifyToken(deps.db, m[1], nowOf(deps).toISOString())
     if (!check.ok) {
-      const why = { unknown: 'is not valid', revoked: 'was revoked', expired: 'has expired' }[check.reason]
+      const why = { unknown: 'is not valid', revoked: 'was revoked', expired: 'has expired' }[
+        check.reason
+      ]
       return unauthorized(c, `the token ${why}`, true)
     }
     const { info } = check
     if (RANK[info.scope] < RANK[need]) {
-      c.header('WWW-Authenticate', `Bearer realm="meshwatch", error="insufficient_scope", scope="${need}"`)
+      c.header(
+        'WWW-Authenticate',
+        `Bearer realm="meshwatch", error="insufficient_scope", scope="${need}"`,
+      )
       return c.json(
-        errorBody('forbidden', `${c.req.method} ${c.req.path} needs a ${need} token; this one is ${info.scope}`),
+        errorBody(
+          'forbidden',
+          `${c.req.method} ${c.req.path} needs a ${need} token; this one is ${info.scope}`,
+        ),
         403,
       )
     }
@@ -87,6 +99,9 @@ export function authenticate(deps: Deps): MiddlewareHandler {
 }
 
 function unauthorized(c: Context, message: string, invalid = false) {
-  c.header('WWW-Authenticate', `Bearer realm="meshwatch"${invalid ? ', error="invalid_token"' : ''}`)
+  c.header(
+    'WWW-Authenticate',
+    `Bearer realm="meshwatch"${invalid ? ', error="invalid_token"' : ''}`,
+  )
   return c.json(errorBody('unauthorized', message), 401)
 }

@@ -29,27 +29,45 @@ const label = (w: Write): string =>
  */
 export function findForeignWrite(db: Db, domain: string, batch: Batch): Denial | undefined {
   const writes: Write[] = []
-  batch.domains.forEach((d, i) => writes.push({ what: 'domain', ref: d.name, path: `$.domains[${i}]`, assigns: d.name }))
-  batch.datasets.forEach((d, i) => writes.push({ what: 'dataset', ref: d, path: `$.datasets[${i}]`, assigns: d.domain }))
-  batch.jobs.forEach((j, i) => writes.push({ what: 'job', ref: j, path: `$.jobs[${i}]`, assigns: j.domain }))
+  batch.domains.forEach((d, i) =>
+    writes.push({ what: 'domain', ref: d.name, path: `$.domains[${i}]`, assigns: d.name }),
+  )
+  batch.datasets.forEach((d, i) =>
+    writes.push({ what: 'dataset', ref: d, path: `$.datasets[${i}]`, assigns: d.domain }),
+  )
+  batch.jobs.forEach((j, i) =>
+    writes.push({ what: 'job', ref: j, path: `$.jobs[${i}]`, assigns: j.domain }),
+  )
   batch.runs.forEach((r, i) => writes.push({ what: 'job', ref: r.job, path: `$.runs[${i}].job` }))
   batch.edges.forEach((e, i) => {
     writes.push({ what: 'job', ref: e.job, path: `$.edges[${i}].job` })
-    if (e.direction === 'output') writes.push({ what: 'dataset', ref: e.dataset, path: `$.edges[${i}].dataset` })
+    if (e.direction === 'output')
+      writes.push({ what: 'dataset', ref: e.dataset, path: `$.edges[${i}].dataset` })
   })
-  batch.columnEdges.forEach((c, i) => writes.push({ what: 'dataset', ref: c.dataset, path: `$.columnEdges[${i}].dataset` }))
-  batch.checks.forEach((c, i) => writes.push({ what: 'dataset', ref: c.dataset, path: `$.checks[${i}].dataset` }))
-  batch.assertions.forEach((a, i) => writes.push({ what: 'dataset', ref: a.dataset, path: `$.assertions[${i}].dataset` }))
-  batch.metrics.forEach((m, i) => writes.push({ what: 'dataset', ref: m.dataset, path: `$.metrics[${i}].dataset` }))
+  batch.columnEdges.forEach((c, i) =>
+    writes.push({ what: 'dataset', ref: c.dataset, path: `$.columnEdges[${i}].dataset` }),
+  )
+  batch.checks.forEach((c, i) =>
+    writes.push({ what: 'dataset', ref: c.dataset, path: `$.checks[${i}].dataset` }),
+  )
+  batch.assertions.forEach((a, i) =>
+    writes.push({ what: 'dataset', ref: a.dataset, path: `$.assertions[${i}].dataset` }),
+  )
+  batch.metrics.forEach((m, i) =>
+    writes.push({ what: 'dataset', ref: m.dataset, path: `$.metrics[${i}].dataset` }),
+  )
   batch.products.forEach((p, i) => {
     writes.push({ what: 'product', ref: p.id, path: `$.products[${i}]`, assigns: p.domain })
-    p.outputs.forEach((o, j) => writes.push({ what: 'dataset', ref: o, path: `$.products[${i}].outputs[${j}]` }))
+    p.outputs.forEach((o, j) =>
+      writes.push({ what: 'dataset', ref: o, path: `$.products[${i}].outputs[${j}]` }),
+    )
   })
 
   // A domain the batch itself gives a dataset/job counts as its owner wherever else it is named.
   const assigned = new Map<string, string>()
   for (const w of writes) {
-    if (w.assigns !== undefined && typeof w.ref !== 'string') assigned.set(`${w.what}:${refKey(w.ref)}`, w.assigns)
+    if (w.assigns !== undefined && typeof w.ref !== 'string')
+      assigned.set(`${w.what}:${refKey(w.ref)}`, w.assigns)
   }
   const refs = (what: Write['what']) =>
     writes.filter((w) => w.what === what && typeof w.ref !== 'string').map((w) => w.ref as Ref)
@@ -70,14 +88,23 @@ export function findForeignWrite(db: Db, domain: string, batch: Batch): Denial |
             ? stored.products.get(key)
             : undefined
     if (storedOwner != null && storedOwner !== domain) {
-      return { path: w.path, message: `${label(w)} belongs to domain ${storedOwner}; this token may only write domain ${domain}` }
+      return {
+        path: w.path,
+        message: `${label(w)} belongs to domain ${storedOwner}; this token may only write domain ${domain}`,
+      }
     }
     const claim = w.assigns ?? assigned.get(`${w.what}:${key}`)
     if (w.what === 'domain' && claim !== domain) {
-      return { path: w.path, message: `the record of domain ${claim} belongs to domain ${claim}; this token may only write domain ${domain}` }
+      return {
+        path: w.path,
+        message: `the record of domain ${claim} belongs to domain ${claim}; this token may only write domain ${domain}`,
+      }
     }
     if (claim !== undefined && claim !== domain) {
-      return { path: w.path, message: `${label(w)} is assigned to domain ${claim}; this token may only write domain ${domain}` }
+      return {
+        path: w.path,
+        message: `${label(w)} is assigned to domain ${claim}; this token may only write domain ${domain}`,
+      }
     }
   }
   return undefined

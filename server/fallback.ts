@@ -33,7 +33,10 @@ export function notFoundOrMethod(routes: () => readonly RouteInfo[]): NotFoundHa
     }
     if (allowed.size > 0 && !allowed.has(c.req.method)) {
       c.header('Allow', [...allowed].sort().join(', '))
-      return c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}`), 405)
+      return c.json(
+        errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}`),
+        405,
+      )
     }
     return c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404)
   }
@@ -47,8 +50,12 @@ export function notFoundOrMethod(routes: () => readonly RouteInfo[]): NotFoundHa
 export function handleError(log: Logger): ErrorHandler {
   return (err, c) => {
     if (err instanceof HTTPException) {
-      if (err.res?.headers.get('content-type')?.includes('application/json')) return err.getResponse()
-      return c.json(errorBody(codeOf(err.status), redact(err.message || 'request refused')), err.status as ContentfulStatusCode)
+      if (err.res?.headers.get('content-type')?.includes('application/json'))
+        return err.getResponse()
+      return c.json(
+        errorBody(codeOf(err.status), redact(err.message || 'request refused')),
+        err.status as ContentfulStatusCode,
+      )
     }
     if (err instanceof CollectorError) return c.json(errorBody('invalid_input', err.message), 422)
     if (isBusy(err)) {
@@ -61,14 +68,21 @@ export function handleError(log: Logger): ErrorHandler {
 }
 
 const codeOf = (status: number): string =>
-  ({ 400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 413: 'payload_too_large' })[
-    status
-  ] ?? (status >= 500 ? 'internal' : 'bad_request')
+  ({
+    400: 'bad_request',
+    401: 'unauthorized',
+    403: 'forbidden',
+    404: 'not_found',
+    413: 'payload_too_large',
+  })[status] ?? (status >= 500 ? 'internal' : 'bad_request')
 
 const describe = (err: Error): string => `${err.name}: ${err.message}`
 
 export const isBusy = (err: Error): boolean =>
-  'code' in err && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED' || err.code === 'SQLITE_BUSY_SNAPSHOT')
+  'code' in err &&
+  (err.code === 'SQLITE_BUSY' ||
+    err.code === 'SQLITE_LOCKED' ||
+    err.code === 'SQLITE_BUSY_SNAPSHOT')
 
 /**
  * Error bodies may quote the request (a JSON parse error shows a snippet of it): redact tokens,

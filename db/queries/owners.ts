@@ -13,7 +13,10 @@ export interface StoredOwners {
 }
 
 /** The domains currently stored for the given datasets, jobs and products (absent: not stored yet). */
-export function storedOwners(db: Db, refs: { datasets: Ref[]; jobs: Ref[]; products: string[] }): StoredOwners {
+export function storedOwners(
+  db: Db,
+  refs: { datasets: Ref[]; jobs: Ref[]; products: string[] },
+): StoredOwners {
   const out: StoredOwners = { datasets: new Map(), jobs: new Map(), products: new Map() }
   const dsNames = [...new Set(refs.datasets.map((r) => r.name))]
   const wantedDs = new Set(refs.datasets.map(refKey))
@@ -25,7 +28,11 @@ export function storedOwners(db: Db, refs: { datasets: Ref[]; jobs: Ref[]; produ
       .all()
     for (const r of rows) if (wantedDs.has(refKey(r))) out.datasets.set(refKey(r), r.domain)
     const aliases = db
-      .select({ namespace: datasetAliases.namespace, name: datasetAliases.name, datasetId: datasetAliases.datasetId })
+      .select({
+        namespace: datasetAliases.namespace,
+        name: datasetAliases.name,
+        datasetId: datasetAliases.datasetId,
+      })
       .from(datasetAliases)
       .where(inArray(datasetAliases.name, part))
       .all()
@@ -50,7 +57,11 @@ export function storedOwners(db: Db, refs: { datasets: Ref[]; jobs: Ref[]; produ
     for (const r of rows) if (wantedJobs.has(refKey(r))) out.jobs.set(refKey(r), r.domain)
   }
   for (const part of chunk([...new Set(refs.products)], 2000)) {
-    const rows = db.select({ id: products.id, domain: products.domain }).from(products).where(inArray(products.id, part)).all()
+    const rows = db
+      .select({ id: products.id, domain: products.domain })
+      .from(products)
+      .where(inArray(products.id, part))
+      .all()
     for (const r of rows) out.products.set(r.id, r.domain)
   }
   return out

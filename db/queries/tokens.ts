@@ -33,7 +33,13 @@ function toInfo(row: typeof apiTokens.$inferSelect): TokenInfo {
 /** Creates a token; the plain value is returned once and only its sha256 is stored. */
 export function createToken(
   db: Db,
-  opts: { name: string; scope: TokenScope; domain?: string | undefined; expiresAt?: string | undefined; now: string },
+  opts: {
+    name: string
+    scope: TokenScope
+    domain?: string | undefined
+    expiresAt?: string | undefined
+    now: string
+  },
 ): { token: string; info: TokenInfo } {
   // 32 random bytes: 256 bits, so a plain sha256 (no salt, no KDF) is enough to store it.
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`
@@ -72,13 +78,16 @@ export function hasTokens(db: Db): boolean {
 }
 
 export type TokenCheck =
-  | { ok: true; info: TokenInfo }
-  | { ok: false; reason: 'unknown' | 'revoked' | 'expired' }
+  { ok: true; info: TokenInfo } | { ok: false; reason: 'unknown' | 'revoked' | 'expired' }
 
 /** Looks a presented token up by its hash and says whether it may be used at `now`. */
 export function verifyToken(db: Db, token: string, now: string): TokenCheck {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 256) return { ok: false, reason: 'unknown' }
-  const row = db.select().from(apiTokens).where(eq(apiTokens.hash, hashToken(token))).get()
+  const row = db
+    .select()
+    .from(apiTokens)
+    .where(eq(apiTokens.hash, hashToken(token)))
+    .get()
   if (!row) return { ok: false, reason: 'unknown' }
   if (row.revokedAt !== null) return { ok: false, reason: 'revoked' }
   if (row.expiresAt !== null && row.expiresAt <= now) return { ok: false, reason: 'expired' }

@@ -13,7 +13,10 @@ export interface ServerProcess {
 }
 
 /** `meshwatch serve` on a free port as a child process; resolves once it listens. */
-export async function startServerProcess(db: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  db: string,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--no-demo', '--db', db], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', MESHWATCH_AUTH: 'off', ...env },
@@ -50,9 +53,15 @@ export async function startServerProcess(db: string, env: Record<string, string>
 }
 
 /** Runs the CLI to completion; never rejects, returns the exit code and output. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } })
+    const proc = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    })
     let stdout = ''
     let stderr = ''
     proc.stdout.on('data', (b: Buffer) => (stdout += b.toString()))

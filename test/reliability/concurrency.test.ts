@@ -30,8 +30,19 @@ function bigBatch(writer: number, i: number) {
     scope: `conc-w${writer}-b${i}`,
     datasets,
     jobs: [{ ...job, type: 'airflow_task', domain: `d${writer}` }],
-    runs: [{ runId: `conc-w${writer}-b${i}`, job, state: 'COMPLETE', startedAt: new Date().toISOString() }],
-    edges: datasets.map((d) => ({ job, dataset: { namespace: d.namespace, name: d.name }, direction: 'output' })),
+    runs: [
+      {
+        runId: `conc-w${writer}-b${i}`,
+        job,
+        state: 'COMPLETE',
+        startedAt: new Date().toISOString(),
+      },
+    ],
+    edges: datasets.map((d) => ({
+      job,
+      dataset: { namespace: d.namespace, name: d.name },
+      direction: 'output',
+    })),
   }
 }
 
@@ -51,7 +62,8 @@ describe('concurrency', () => {
         if (/database is locked|SQLITE_BUSY/i.test(text)) problems.push(`${path}: ${text}`)
         if (res.status >= 500 && res.status !== 503) problems.push(`${res.status} ${path}: ${text}`)
         if (res.status !== 503) return res
-        if (res.headers.get('retry-after') === null) problems.push(`503 without Retry-After on ${path}`)
+        if (res.headers.get('retry-after') === null)
+          problems.push(`503 without Retry-After on ${path}`)
         await sleep(50)
       }
     }
@@ -63,11 +75,18 @@ describe('concurrency', () => {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(bigBatch(w, i)),
         })
-        if (res.status !== 201) problems.push(`batch w${w} b${i}: ${res.status} ${await res.text()}`)
+        if (res.status !== 201)
+          problems.push(`batch w${w} b${i}: ${res.status} ${await res.text()}`)
       }
     }
     const reader = async (r: number) => {
-      const paths = ['/api/products', '/api/domains', '/api/lineage/overview', '/api/lineage?node=job:1&depth=5', '/api/datasets/1']
+      const paths = [
+        '/api/products',
+        '/api/domains',
+        '/api/lineage/overview',
+        '/api/lineage?node=job:1&depth=5',
+        '/api/datasets/1',
+      ]
       for (let i = 0; writing; i++) {
         const res = await request(paths[(i + r) % paths.length] ?? '/api/domains')
         if (res.status !== 200 && res.status !== 404) problems.push(`read ${res.status}`)
@@ -81,7 +100,15 @@ describe('concurrency', () => {
         results.push(
           ...(await Promise.all(
             PROJECTS.map((p) =>
-              runCli(['collect', 'dbt', join(ROOT, 'fixtures/dbt', day, p, 'target'), '--namespace', 'duckdb://conc', '--db', dbFile]),
+              runCli([
+                'collect',
+                'dbt',
+                join(ROOT, 'fixtures/dbt', day, p, 'target'),
+                '--namespace',
+                'duckdb://conc',
+                '--db',
+                dbFile,
+              ]),
             ),
           )),
         )
@@ -90,7 +117,10 @@ describe('concurrency', () => {
     }
 
     const readers = Array.from({ length: READERS }, (_, r) => reader(r))
-    const [cli] = await Promise.all([collector(), Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)))])
+    const [cli] = await Promise.all([
+      collector(),
+      Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w))),
+    ])
     writing = false
     await Promise.all(readers)
     await server.kill('SIGTERM')
@@ -103,9 +133,13 @@ describe('concurrency', () => {
     expect(statuses.get(500) ?? 0).toBe(0)
     const db = openDb(dbFile)
     try {
-      const n = db.$client.prepare("select count(*) as n from batches where scope like 'conc-w%'").get() as { n: number }
+      const n = db.$client
+        .prepare("select count(*) as n from batches where scope like 'conc-w%'")
+        .get() as { n: number }
       expect(n.n).toBe(WRITERS * BATCHES_PER_WRITER)
-      const dbt = db.$client.prepare("select count(*) as n from batches where kind = 'dbt'").get() as { n: number }
+      const dbt = db.$client
+        .prepare("select count(*) as n from batches where kind = 'dbt'")
+        .get() as { n: number }
       expect(dbt.n).toBeGreaterThanOrEqual(PROJECTS.length)
     } finally {
       closeDb(db)

@@ -30,7 +30,13 @@ function makeEvent(client: number, i: number): Event {
       scope: marker,
       datasets: [{ namespace: 'crash://test', name: marker, domain: `d${client}` }],
       jobs: [{ namespace: 'crash', name: `job-c${client}`, type: 'dbt_model' }],
-      edges: [{ job: { namespace: 'crash', name: `job-c${client}` }, dataset: { namespace: 'crash://test', name: marker }, direction: 'output' }],
+      edges: [
+        {
+          job: { namespace: 'crash', name: `job-c${client}` },
+          dataset: { namespace: 'crash://test', name: marker },
+          direction: 'output',
+        },
+      ],
     }
     return { marker, kind: 'batch', path: '/api/batches', body: JSON.stringify(batch) }
   }
@@ -44,7 +50,12 @@ function makeEvent(client: number, i: number): Event {
     inputs: [],
     outputs: [{ namespace: 'crash://ol', name: marker }],
   }
-  return { marker: event.run.runId, kind: 'ol', path: '/api/v1/lineage', body: JSON.stringify(event) }
+  return {
+    marker: event.run.runId,
+    kind: 'ol',
+    path: '/api/v1/lineage',
+    body: JSON.stringify(event),
+  }
 }
 
 function storedCounts(dbFile: string, events: Event[]): Map<string, number> {
@@ -58,7 +69,10 @@ function storedCounts(dbFile: string, events: Event[]): Map<string, number> {
     for (const e of events) {
       const n =
         e.kind === 'batch'
-          ? Math.max((batchQ.get(e.marker) as { n: number }).n, (dsQ.get(e.marker) as { n: number }).n)
+          ? Math.max(
+              (batchQ.get(e.marker) as { n: number }).n,
+              (dsQ.get(e.marker) as { n: number }).n,
+            )
           : (olQ.get(e.marker) as { n: number }).n
       out.set(e.marker, n)
     }
@@ -127,7 +141,9 @@ describe('crash safety', () => {
     expect(acked.size).toBe(sent.length)
     expect(sent.length).toBeGreaterThan(CLIENTS * CYCLES)
     const counts = storedCounts(dbFile, sent)
-    const notOnce = sent.filter((e) => counts.get(e.marker) !== 1).map((e) => `${e.marker}: ${counts.get(e.marker)}`)
+    const notOnce = sent
+      .filter((e) => counts.get(e.marker) !== 1)
+      .map((e) => `${e.marker}: ${counts.get(e.marker)}`)
     expect(notOnce).toEqual([])
     expect(duplicatesSeen).toBeLessThanOrEqual(CLIENTS * CYCLES)
   }, 60_000)

@@ -23,7 +23,13 @@ describe('token auth', () => {
   })
 
   it('requires a token in required mode even with none created, and never in off mode', async () => {
-    expect((await setupApp({ auth: { mode: 'required', publicRead: false } }).app.request('/api/domains')).status).toBe(401)
+    expect(
+      (
+        await setupApp({ auth: { mode: 'required', publicRead: false } }).app.request(
+          '/api/domains',
+        )
+      ).status,
+    ).toBe(401)
     const off = setupApp({ auth: { mode: 'off', publicRead: false } })
     off.token('admin')
     expect((await off.post('/api/batches', domainBatch('sales'))).status).toBe(201)
@@ -49,18 +55,28 @@ describe('token auth', () => {
   it.each([
     { name: 'missing', header: undefined, invalid: false },
     { name: 'not a bearer', header: 'Basic dXNlcjpwYXNz', invalid: true },
-    { name: 'unknown', header: 'Bearer mw_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', invalid: true },
+    {
+      name: 'unknown',
+      header: 'Bearer mw_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      invalid: true,
+    },
     { name: 'without the prefix', header: 'Bearer abc', invalid: true },
     { name: 'empty bearer', header: 'Bearer ', invalid: true },
   ])('answers 401 JSON with WWW-Authenticate for a $name token', async ({ header, invalid }) => {
     const { app, token } = setupApp()
     token('admin')
-    const res = await app.request('/api/products', header === undefined ? {} : { headers: { authorization: header } })
+    const res = await app.request(
+      '/api/products',
+      header === undefined ? {} : { headers: { authorization: header } },
+    )
     expect(res.status).toBe(401)
     const www = res.headers.get('www-authenticate') ?? ''
     expect(www).toMatch(/^Bearer /)
     expect(www.includes('invalid_token')).toBe(invalid)
-    expect(((await res.json()) as ErrorJson).error.code).toBe('unauthorized')
+    const body = (await res.json()) as ErrorJson
+    expect(body.error.code).toBe('unauthorized')
+    // The message survives redaction intact (it tells the client what to send).
+    expect(body.error.message).not.toContain('***')
   })
 
   it('answers 401 for an expired and for a revoked token', async () => {
@@ -86,17 +102,20 @@ describe('token auth', () => {
     expect((await app.request('/api/products', { headers: bearer(t) })).status).toBe(row.get)
     const ing = await post('/api/batches', domainBatch('sales'), bearer(t))
     expect(ing.status).toBe(row.ingest)
-    if (row.ingest === 403) expect(ing.headers.get('www-authenticate')).toContain('insufficient_scope')
+    if (row.ingest === 403)
+      expect(ing.headers.get('www-authenticate')).toContain('insufficient_scope')
     // Any other write (DELETE, PUT, a POST outside the ingest routes) needs admin.
-    expect((await app.request('/api/products/x', { method: 'DELETE', headers: bearer(t) })).status).toBe(
-      row.admin === 404 ? 405 : row.admin,
-    )
+    expect(
+      (await app.request('/api/products/x', { method: 'DELETE', headers: bearer(t) })).status,
+    ).toBe(row.admin === 404 ? 405 : row.admin)
   })
 
   it('accepts the scheme case-insensitively, as OpenLineage clients send it', async () => {
     const { app, token } = setupApp()
     const t = token('read').token
-    expect((await app.request('/api/domains', { headers: { authorization: `bearer ${t}` } })).status).toBe(200)
+    expect(
+      (await app.request('/api/domains', { headers: { authorization: `bearer ${t}` } })).status,
+    ).toBe(200)
   })
 
   it('lets anyone read with public read on, but not write', async () => {
@@ -127,19 +146,24 @@ describe('domain-scoped ingest tokens', () => {
   it.each([
     {
       name: 'a dataset stored as another domain',
-      mutate: (b: ReturnType<typeof domainBatch>) => b.datasets.push({ namespace: NS, name: 'mesh.finance.orders' }),
+      mutate: (b: ReturnType<typeof domainBatch>) =>
+        b.datasets.push({ namespace: NS, name: 'mesh.finance.orders' }),
       path: '$.datasets[1]',
       owner: 'finance',
     },
     {
       name: 'a job stored as another domain (via a run)',
       mutate: (b: ReturnType<typeof domainBatch>) =>
-        b.runs.push({ runId: 'r1', job: { namespace: 'default', name: 'finance.orders' }, state: 'COMPLETE' }),
+        b.runs.push({
+          runId: 'r1',
+          job: { namespace: 'default', name: 'finance.orders' },
+          state: 'COMPLETE',
+        }),
       path: '$.runs[0].job',
       owner: 'finance',
     },
     {
-      name: 'a test result on another domain\'s dataset',
+      name: "a test result on another domain's dataset",
       mutate: (b: ReturnType<typeof domainBatch>) =>
         b.assertions.push({
           key: 'k',
@@ -168,39 +192,49 @@ describe('domain-scoped ingest tokens', () => {
       owner: 'finance',
     },
     {
-      name: 'taking over another domain\'s dataset by assigning it to itself',
+      name: "taking over another domain's dataset by assigning it to itself",
       mutate: (b: ReturnType<typeof domainBatch>) =>
         b.datasets.push({ namespace: NS, name: 'mesh.finance.orders', domain: 'sales' }),
       path: '$.datasets[1]',
       owner: 'finance',
     },
     {
-      name: 'another domain\'s product',
+      name: "another domain's product",
       mutate: (b: ReturnType<typeof domainBatch>) =>
-        b.products.push({ id: 'finance.orders', name: 'x', domain: 'sales', origin: 'config', outputs: [] }),
+        b.products.push({
+          id: 'finance.orders',
+          name: 'x',
+          domain: 'sales',
+          origin: 'config',
+          outputs: [],
+        }),
       path: '$.products[1]',
       owner: 'finance',
     },
     {
-      name: 'another domain\'s domain record',
-      mutate: (b: ReturnType<typeof domainBatch>) => b.domains.push({ name: 'finance', owner: 'mallory' }),
+      name: "another domain's domain record",
+      mutate: (b: ReturnType<typeof domainBatch>) =>
+        b.domains.push({ name: 'finance', owner: 'mallory' }),
       path: '$.domains[1]',
       owner: 'finance',
     },
-  ])('refuse $name with 403 naming it and its owner, writing nothing', async ({ mutate, path, owner }) => {
-    const { post, token, db } = setupApp()
-    const admin = token('admin').token
-    await post('/api/batches', domainBatch('finance'), bearer(admin))
-    const before = rowCounts(db)
-    const b = domainBatch('sales')
-    mutate(b)
-    const res = await post('/api/batches', b, bearer(token('ingest', 'sales').token))
-    expect(res.status).toBe(403)
-    const body = (await res.json()) as ErrorJson
-    expect(body.error).toMatchObject({ code: 'forbidden', path })
-    expect(body.error.message).toContain(`domain ${owner}`)
-    expect(rowCounts(db)).toEqual(before)
-  })
+  ])(
+    'refuse $name with 403 naming it and its owner, writing nothing',
+    async ({ mutate, path, owner }) => {
+      const { post, token, db } = setupApp()
+      const admin = token('admin').token
+      await post('/api/batches', domainBatch('finance'), bearer(admin))
+      const before = rowCounts(db)
+      const b = domainBatch('sales')
+      mutate(b)
+      const res = await post('/api/batches', b, bearer(token('ingest', 'sales').token))
+      expect(res.status).toBe(403)
+      const body = (await res.json()) as ErrorJson
+      expect(body.error).toMatchObject({ code: 'forbidden', path })
+      expect(body.error.message).toContain(`domain ${owner}`)
+      expect(rowCounts(db)).toEqual(before)
+    },
+  )
 
   it('refuses a dataset owned by another domain when named through an alias', async () => {
     const { post, token } = setupApp()
@@ -208,7 +242,12 @@ describe('domain-scoped ingest tokens', () => {
     fin.datasets[0]!.aliases = [{ namespace: 'postgres://wh', name: 'finance.orders' }]
     await post('/api/batches', fin, bearer(token('admin').token))
     const b = domainBatch('sales')
-    b.metrics.push({ dataset: { namespace: 'postgres://wh', name: 'finance.orders' }, name: 'row_count', value: 0, observedAt: NOW.toISOString() })
+    b.metrics.push({
+      dataset: { namespace: 'postgres://wh', name: 'finance.orders' },
+      name: 'row_count',
+      value: 0,
+      observedAt: NOW.toISOString(),
+    })
     const res = await post('/api/batches', b, bearer(token('ingest', 'sales').token))
     expect(res.status).toBe(403)
     expect(((await res.json()) as ErrorJson).error.message).toContain('domain finance')
@@ -227,18 +266,28 @@ describe('domain-scoped OpenLineage ingest', () => {
     outputs: [{ namespace: NS, name: output }],
   })
 
-  it('accepts an event writing its own outputs and refuses one writing another domain\'s, naming it', async () => {
+  it("accepts an event writing its own outputs and refuses one writing another domain's, naming it", async () => {
     const { post, token, db } = setupApp()
     await post('/api/batches', domainBatch('finance'), bearer(token('admin').token))
     const sales = bearer(token('ingest', 'sales').token)
     expect((await post('/api/v1/lineage', olEvent('mesh.sales.ol_out'), sales)).status).toBe(201)
     const before = rowCounts(db)
-    const one = await post('/api/v1/lineage', olEvent('mesh.finance.orders', '3f5e8d3c-1111-4b2a-9c1d-000000000002'), sales)
+    const one = await post(
+      '/api/v1/lineage',
+      olEvent('mesh.finance.orders', '3f5e8d3c-1111-4b2a-9c1d-000000000002'),
+      sales,
+    )
     expect(one.status).toBe(403)
-    expect(((await one.json()) as ErrorJson).error).toMatchObject({ path: '$', message: expect.stringContaining('domain finance') })
+    expect(((await one.json()) as ErrorJson).error).toMatchObject({
+      path: '$',
+      message: expect.stringContaining('domain finance'),
+    })
     const many = await post(
       '/api/v1/lineage/batch',
-      [olEvent('mesh.sales.other', '3f5e8d3c-1111-4b2a-9c1d-000000000003'), olEvent('mesh.finance.orders', '3f5e8d3c-1111-4b2a-9c1d-000000000004')],
+      [
+        olEvent('mesh.sales.other', '3f5e8d3c-1111-4b2a-9c1d-000000000003'),
+        olEvent('mesh.finance.orders', '3f5e8d3c-1111-4b2a-9c1d-000000000004'),
+      ],
       sales,
     )
     expect(many.status).toBe(403)

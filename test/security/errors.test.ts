@@ -15,23 +15,79 @@ type ErrorJson = { error: { code: string; message: string; path?: string } }
 
 describe('error responses', () => {
   it.each([
-    { name: 'bad JSON', path: '/api/batches', body: `{"url": "${SLACK}", `, status: 400, code: 'invalid_json' },
-    { name: 'too deep JSON', path: '/api/batches', body: `${'['.repeat(100)}${']'.repeat(100)}`, status: 400, code: 'too_deep' },
-    { name: 'a deep OL event', path: '/api/v1/lineage', body: `${'{"a":'.repeat(70)}1${'}'.repeat(70)}`, status: 400, code: 'too_deep' },
-    { name: 'an oversized body', path: '/api/batches', body: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }), status: 413, code: 'payload_too_large' },
-    { name: 'an oversized OL body', path: '/api/v1/lineage/batch', body: JSON.stringify([{ pad: 'x'.repeat(2 * 1024 * 1024) }]), status: 413, code: 'payload_too_large' },
-    { name: 'a gzip bomb', path: '/api/batches', body: gzipSync(Buffer.alloc(64 * 1024 * 1024, 32)), gzip: true, status: 413, code: 'payload_too_large' },
-    { name: 'corrupt gzip', path: '/api/v1/lineage', body: 'not gzip at all', gzip: true, status: 400, code: 'invalid_encoding' },
-    { name: 'an over-long dataset name', path: '/api/batches', body: JSON.stringify({ ...domainBatch('s'), datasets: [{ namespace: 'n', name: 'x'.repeat(5000) }] }), status: 422, code: 'invalid_batch' },
-  ])('answers $name with $status JSON, writing nothing', async ({ path, body, gzip, status, code }) => {
-    const { post, db } = setupApp()
-    const before = rowCounts(db)
-    const res = await post(path, body, gzip ? { 'content-encoding': 'gzip' } : {})
-    expect(res.status).toBe(status)
-    expect(res.headers.get('content-type')).toContain('application/json')
-    expect(((await res.json()) as ErrorJson).error.code).toBe(code)
-    expect(rowCounts(db)).toEqual(before)
-  })
+    {
+      name: 'bad JSON',
+      path: '/api/batches',
+      body: `{"url": "${SLACK}", `,
+      status: 400,
+      code: 'invalid_json',
+    },
+    {
+      name: 'too deep JSON',
+      path: '/api/batches',
+      body: `${'['.repeat(100)}${']'.repeat(100)}`,
+      status: 400,
+      code: 'too_deep',
+    },
+    {
+      name: 'a deep OL event',
+      path: '/api/v1/lineage',
+      body: `${'{"a":'.repeat(70)}1${'}'.repeat(70)}`,
+      status: 400,
+      code: 'too_deep',
+    },
+    {
+      name: 'an oversized body',
+      path: '/api/batches',
+      body: JSON.stringify({ pad: 'x'.repeat(2 * 1024 * 1024) }),
+      status: 413,
+      code: 'payload_too_large',
+    },
+    {
+      name: 'an oversized OL body',
+      path: '/api/v1/lineage/batch',
+      body: JSON.stringify([{ pad: 'x'.repeat(2 * 1024 * 1024) }]),
+      status: 413,
+      code: 'payload_too_large',
+    },
+    {
+      name: 'a gzip bomb',
+      path: '/api/batches',
+      body: gzipSync(Buffer.alloc(64 * 1024 * 1024, 32)),
+      gzip: true,
+      status: 413,
+      code: 'payload_too_large',
+    },
+    {
+      name: 'corrupt gzip',
+      path: '/api/v1/lineage',
+      body: 'not gzip at all',
+      gzip: true,
+      status: 400,
+      code: 'invalid_encoding',
+    },
+    {
+      name: 'an over-long dataset name',
+      path: '/api/batches',
+      body: JSON.stringify({
+        ...domainBatch('s'),
+        datasets: [{ namespace: 'n', name: 'x'.repeat(5000) }],
+      }),
+      status: 422,
+      code: 'invalid_batch',
+    },
+  ])(
+    'answers $name with $status JSON, writing nothing',
+    async ({ path, body, gzip, status, code }) => {
+      const { post, db } = setupApp()
+      const before = rowCounts(db)
+      const res = await post(path, body, gzip ? { 'content-encoding': 'gzip' } : {})
+      expect(res.status).toBe(status)
+      expect(res.headers.get('content-type')).toContain('application/json')
+      expect(((await res.json()) as ErrorJson).error.code).toBe(code)
+      expect(rowCounts(db)).toEqual(before)
+    },
+  )
 
   it('names the limit in a 413', async () => {
     const { post } = setupApp()
@@ -60,7 +116,9 @@ describe('error responses', () => {
     app.onError(handleError(SILENT))
     const res = await app.request('/x')
     expect(res.status).toBe(400)
-    expect(await res.json()).toEqual({ error: { code: 'bad_request', message: 'Malformed JSON in request body' } })
+    expect(await res.json()).toEqual({
+      error: { code: 'bad_request', message: 'Malformed JSON in request body' },
+    })
   })
 
   it('never puts a token, a Slack webhook URL or a stack frame in a response or a log line', async () => {
@@ -68,9 +126,18 @@ describe('error responses', () => {
     const logger = createLogger('debug', (s) => lines.push(s) > 0)
     const captured = captureLog()
     const both = {
-      info: (m: string, f?: Record<string, unknown>) => (logger.info(m, f), captured.log.info(m, f)),
-      warn: (m: string, f?: Record<string, unknown>) => (logger.warn(m, f), captured.log.warn(m, f)),
-      error: (m: string, f?: Record<string, unknown>) => (logger.error(m, f), captured.log.error(m, f)),
+      info: (m: string, f?: Record<string, unknown>) => (
+        logger.info(m, f),
+        captured.log.info(m, f)
+      ),
+      warn: (m: string, f?: Record<string, unknown>) => (
+        logger.warn(m, f),
+        captured.log.warn(m, f)
+      ),
+      error: (m: string, f?: Record<string, unknown>) => (
+        logger.error(m, f),
+        captured.log.error(m, f)
+      ),
     }
     const { app, db, token, post } = setupApp({ log: both })
     const t = token('ingest', 'sales').token
@@ -88,7 +155,9 @@ describe('error responses', () => {
     await keep(app.request('/api/products', { headers: { authorization: `Bearer ${SLACK}` } }))
     // An unexpected failure: the store goes away under the app.
     closeDb(db)
-    const crash = await keep(post('/api/batches', { ...domainBatch('sales'), scope: SLACK }, bearer(t)))
+    const crash = await keep(
+      post('/api/batches', { ...domainBatch('sales'), scope: SLACK }, bearer(t)),
+    )
     expect([500, 503]).toContain(crash.status)
     expect(lines.length).toBeGreaterThan(0)
     const text = [...bodies, ...lines].join('\n')
@@ -103,7 +172,9 @@ describe('error responses', () => {
   it('redacts a quoted secret from a JSON error built by a route', async () => {
     const app = new Hono()
       .use('*', redactErrors)
-      .get('/x', (c) => c.json({ error: { code: 'bad', message: `bad ${SLACK} Bearer mw_abcdefghijkl` } }, 400))
+      .get('/x', (c) =>
+        c.json({ error: { code: 'bad', message: `bad ${SLACK} Bearer mw_abcdefghijkl` } }, 400),
+      )
     app.notFound(notFoundOrMethod(() => app.routes))
     const text = await (await app.request('/x')).text()
     expect(text).not.toContain('XXXXSECRETXXXX')

@@ -11,19 +11,54 @@ import { mutate, mutation, pathsOf } from './mutate.ts'
 // Invariants: never a 5xx; a rejected request writes nothing; a reject names the field.
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60)
 
-const OL_EVENTS = readFileSync(new URL('../../fixtures/openlineage/dbt-ol/sales.ndjson', import.meta.url), 'utf8')
+const OL_EVENTS = readFileSync(
+  new URL('../../fixtures/openlineage/dbt-ol/sales.ndjson', import.meta.url),
+  'utf8',
+)
   .split('\n')
   .filter((l) => l.trim() !== '')
   .map((l) => JSON.parse(l) as Record<string, unknown>)
-const OL_EVENT = OL_EVENTS.find((e) => e.eventType === 'COMPLETE' && Array.isArray(e.outputs) && e.outputs.length > 0)
+const OL_EVENT = OL_EVENTS.find(
+  (e) => e.eventType === 'COMPLETE' && Array.isArray(e.outputs) && e.outputs.length > 0,
+)
 if (!OL_EVENT) throw new Error('fixture without a COMPLETE event with outputs')
 const BATCH = (() => {
   const b = domainBatch('sales', { reads: 'mesh.finance.orders' })
-  b.runs.push({ runId: 'r-1', job: { namespace: 'default', name: 'sales.orders' }, state: 'COMPLETE', startedAt: NOW.toISOString() })
-  b.assertions.push({ key: 'k', dataset: b.datasets[0]!, name: 'not_null', status: 'pass', severity: 'error', observedAt: NOW.toISOString(), origin: 'dbt' })
-  b.metrics.push({ dataset: b.datasets[0]!, name: 'row_count', value: 10, observedAt: NOW.toISOString() })
-  b.columnEdges.push({ dataset: b.datasets[0]!, column: 'id', from: { namespace: 'duckdb://mesh', name: 'mesh.finance.orders' }, fromColumn: 'id' })
-  b.checks.push({ key: 'c', dataset: b.datasets[0]!, kind: 'not_null', name: 'nn', severity: 'error', origin: 'dbt' })
+  b.runs.push({
+    runId: 'r-1',
+    job: { namespace: 'default', name: 'sales.orders' },
+    state: 'COMPLETE',
+    startedAt: NOW.toISOString(),
+  })
+  b.assertions.push({
+    key: 'k',
+    dataset: b.datasets[0]!,
+    name: 'not_null',
+    status: 'pass',
+    severity: 'error',
+    observedAt: NOW.toISOString(),
+    origin: 'dbt',
+  })
+  b.metrics.push({
+    dataset: b.datasets[0]!,
+    name: 'row_count',
+    value: 10,
+    observedAt: NOW.toISOString(),
+  })
+  b.columnEdges.push({
+    dataset: b.datasets[0]!,
+    column: 'id',
+    from: { namespace: 'duckdb://mesh', name: 'mesh.finance.orders' },
+    fromColumn: 'id',
+  })
+  b.checks.push({
+    key: 'c',
+    dataset: b.datasets[0]!,
+    kind: 'not_null',
+    name: 'nn',
+    severity: 'error',
+    origin: 'dbt',
+  })
   b.datasets[0]!.columns = [{ name: 'id', type: 'integer' }]
   return b
 })()
@@ -33,7 +68,11 @@ const OL_PATHS = pathsOf(OL_EVENT)
 function seeded(): { db: Db; app: ReturnType<typeof createApp> } {
   const db = openDb(':memory:')
   ingestBatch({ db, now: () => NOW }, domainBatch('finance'))
-  const app = createApp({ db, now: () => NOW, limits: { maxBytes: 1024 * 1024, maxDecompressedBytes: 4 * 1024 * 1024 } })
+  const app = createApp({
+    db,
+    now: () => NOW,
+    limits: { maxBytes: 1024 * 1024, maxDecompressedBytes: 4 * 1024 * 1024 },
+  })
   return { db, app }
 }
 
@@ -44,12 +83,19 @@ function expectNamedReject(body: ErrorJson, status: number) {
   expect(typeof body.error?.code).toBe('string')
   expect(typeof body.error?.message).toBe('string')
   if (status === 400 || status === 422) {
-    const named = typeof body.error?.path === 'string' || /\$[.[]|field|expected/i.test(String(body.error?.message))
+    const named =
+      typeof body.error?.path === 'string' ||
+      /\$[.[]|field|expected/i.test(String(body.error?.message))
     expect(named, JSON.stringify(body)).toBe(true)
   }
 }
 
-async function postAndCheck(db: Db, app: ReturnType<typeof createApp>, path: string, payload: unknown) {
+async function postAndCheck(
+  db: Db,
+  app: ReturnType<typeof createApp>,
+  path: string,
+  payload: unknown,
+) {
   const before = rowCounts(db)
   const res = await app.request(path, {
     method: 'POST',
@@ -105,8 +151,37 @@ describe('fuzzing the ingest endpoints', () => {
   })
 })
 
-const KNOWN_KEYS = ['node', 'depth', 'direction', 'namespace', 'name', 'domain', 'q', 'limit', 'before', 'id']
-const RAW_SEGMENTS = ['%', '%00', '%E0%A4%A', '..', '%2F', 'dataset:1', 'job:1', 'job:99999999999999999999', '-1', '1e3', '0x10', '1', '2', '3', 'sales', 'sales.orders', '__proto__']
+const KNOWN_KEYS = [
+  'node',
+  'depth',
+  'direction',
+  'namespace',
+  'name',
+  'domain',
+  'q',
+  'limit',
+  'before',
+  'id',
+]
+const RAW_SEGMENTS = [
+  '%',
+  '%00',
+  '%E0%A4%A',
+  '..',
+  '%2F',
+  'dataset:1',
+  'job:1',
+  'job:99999999999999999999',
+  '-1',
+  '1e3',
+  '0x10',
+  '1',
+  '2',
+  '3',
+  'sales',
+  'sales.orders',
+  '__proto__',
+]
 const segment = fc.oneof(
   fc.constantFrom(...RAW_SEGMENTS),
   fc.string({ maxLength: 30 }).map(encodeURIComponent),
@@ -116,17 +191,33 @@ const segment = fc.oneof(
 describe('fuzzing the query endpoints', () => {
   it('GET every route with hostile params and query strings: never 5xx, always JSON', async () => {
     const { app: probe } = seeded()
-    const routes = [...new Set(probe.routes.filter((r) => r.method === 'GET' && !r.path.includes('*')).map((r) => r.path))]
+    const routes = [
+      ...new Set(
+        probe.routes.filter((r) => r.method === 'GET' && !r.path.includes('*')).map((r) => r.path),
+      ),
+    ]
     expect(routes.length).toBeGreaterThan(5)
     const { app } = seeded()
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...routes),
         fc.array(segment, { minLength: 4, maxLength: 4 }),
-        fc.array(fc.tuple(fc.oneof(fc.constantFrom(...KNOWN_KEYS), fc.string({ maxLength: 8 }).map(encodeURIComponent)), segment), { maxLength: 4 }),
+        fc.array(
+          fc.tuple(
+            fc.oneof(
+              fc.constantFrom(...KNOWN_KEYS),
+              fc.string({ maxLength: 8 }).map(encodeURIComponent),
+            ),
+            segment,
+          ),
+          { maxLength: 4 },
+        ),
         async (route, params, query) => {
           let i = 0
-          const path = route.replace(/:[A-Za-z]+(\{[^}]*\})?/g, () => params[i++ % params.length] ?? '1')
+          const path = route.replace(
+            /:[A-Za-z]+(\{[^}]*\})?/g,
+            () => params[i++ % params.length] ?? '1',
+          )
           const qs = query.map(([k, v]) => `${k}=${v}`).join('&')
           const res = await app.request(`http://localhost${path}${qs ? `?${qs}` : ''}`)
           const text = await res.text()

@@ -33,7 +33,9 @@ function collectOrRefuse(manifest: unknown, runResults: unknown): 'refused' | 'c
     throw e
   }
   const check = BatchSchema.safeParse(batch)
-  expect(check.success, check.success ? '' : JSON.stringify(check.error.issues.slice(0, 3))).toBe(true)
+  expect(check.success, check.success ? '' : JSON.stringify(check.error.issues.slice(0, 3))).toBe(
+    true,
+  )
   const db = openDb(':memory:')
   try {
     ingestBatch({ db }, batch)
@@ -69,11 +71,17 @@ afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 describe('fuzzing `meshwatch collect dbt` as a child process', () => {
   it('exits 0 or 2 with a message, never an unexpected error, and writes nothing when it refuses', async () => {
-    const cases = fc.sample(fc.array(mutation, { minLength: 1, maxLength: 5 }), { numRuns: 4, seed: 42 })
+    const cases = fc.sample(fc.array(mutation, { minLength: 1, maxLength: 5 }), {
+      numRuns: 4,
+      seed: 42,
+    })
     const texts = [
       ...cases.map((m) => JSON.stringify(mutate(MANIFEST, m, MANIFEST_PATHS))),
       JSON.stringify(MANIFEST).slice(0, 5000), // truncated
-      JSON.stringify({ ...(MANIFEST as object), metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v99.json' } }),
+      JSON.stringify({
+        ...(MANIFEST as object),
+        metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v99.json' },
+      }),
     ]
     await Promise.all(
       texts.map(async (text, i) => {
@@ -81,10 +89,14 @@ describe('fuzzing `meshwatch collect dbt` as a child process', () => {
         mkdirSync(dir, { recursive: true })
         writeFileSync(join(dir, 'manifest.json'), text)
         const db = join(work, `c${i}.db`)
-        const r = await run('node', [join(ROOT, 'server/bin.mjs'), 'collect', 'dbt', dir, '--namespace', NS, '--db', db], {
-          cwd: ROOT,
-          env: { ...process.env, LOG_LEVEL: 'warn' },
-        }).then(
+        const r = await run(
+          'node',
+          [join(ROOT, 'server/bin.mjs'), 'collect', 'dbt', dir, '--namespace', NS, '--db', db],
+          {
+            cwd: ROOT,
+            env: { ...process.env, LOG_LEVEL: 'warn' },
+          },
+        ).then(
           (ok) => ({ code: 0, stderr: ok.stderr }),
           (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
         )

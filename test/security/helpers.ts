@@ -18,8 +18,15 @@ export function domainBatch(domain: string, opts: { reads?: string } = {}): Batc
   b.datasets.push({ ...ds, domain })
   b.jobs.push({ ...job, type: 'dbt_model', domain })
   b.edges.push({ job, dataset: ds, direction: 'output' })
-  if (opts.reads) b.edges.push({ job, dataset: { namespace: NS, name: opts.reads }, direction: 'input' })
-  b.products.push({ id: `${domain}.orders`, name: 'orders', domain, origin: 'dbt_public', outputs: [ds] })
+  if (opts.reads)
+    b.edges.push({ job, dataset: { namespace: NS, name: opts.reads }, direction: 'input' })
+  b.products.push({
+    id: `${domain}.orders`,
+    name: 'orders',
+    domain,
+    origin: 'dbt_public',
+    outputs: [ds],
+  })
   return b
 }
 
@@ -46,7 +53,13 @@ export function setupApp(opts: { auth?: AuthSettings; log?: Logger; db?: Db } = 
     limits: { maxBytes: 1024 * 1024, maxDecompressedBytes: 4 * 1024 * 1024, maxDepth: 64 },
   })
   const token = (scope: TokenScope, domain?: string, extra: { expiresAt?: string } = {}) =>
-    createToken(db, { name: `${scope}${domain ?? ''}`, scope, domain, now: NOW.toISOString(), ...extra })
+    createToken(db, {
+      name: `${scope}${domain ?? ''}`,
+      scope,
+      domain,
+      now: NOW.toISOString(),
+      ...extra,
+    })
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     app.request(path, {
       method: 'POST',

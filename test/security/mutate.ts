@@ -10,7 +10,8 @@ export function pathsOf(value: unknown, limit = 50_000): Path[] {
     const [v, p] = stack.pop() as [unknown, Path]
     out.push(p)
     if (Array.isArray(v)) v.forEach((c, i) => stack.push([c, [...p, i]]))
-    else if (v !== null && typeof v === 'object') for (const [k, c] of Object.entries(v)) stack.push([c, [...p, k]])
+    else if (v !== null && typeof v === 'object')
+      for (const [k, c] of Object.entries(v)) stack.push([c, [...p, k]])
   }
   return out
 }
@@ -33,7 +34,20 @@ const HOSTILE_STRINGS = [
 
 /** A JSON value a hostile or broken producer might send in place of any field. */
 export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom<unknown>(null, true, false, 0, -1, 1e308, -1e308, 2 ** 53 + 1, 0.5, [], {}, ...HOSTILE_STRINGS),
+  fc.constantFrom<unknown>(
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1e308,
+    -1e308,
+    2 ** 53 + 1,
+    0.5,
+    [],
+    {},
+    ...HOSTILE_STRINGS,
+  ),
   fc.string({ maxLength: 40, unit: 'binary' }),
   fc.jsonValue({ maxDepth: 3 }),
   fc.integer(),
@@ -68,7 +82,8 @@ export function mutate<T>(base: T, muts: Mutation[], paths = pathsOf(base)): unk
     const obj = parent as Record<string | number, unknown>
     if (m.op === 'set') obj[key] = m.value
     if (m.op === 'wrap') obj[key] = [obj[key]]
-    if (m.op === 'dup' && Array.isArray(parent) && typeof key === 'number') parent.push(structuredClone(parent[key]))
+    if (m.op === 'dup' && Array.isArray(parent) && typeof key === 'number')
+      parent.push(structuredClone(parent[key]))
     if (m.op === 'delete') {
       if (Array.isArray(parent) && typeof key === 'number') parent.splice(key, 1)
       else delete obj[key]

@@ -11,7 +11,20 @@ afterAll(() => rmSync(work, { recursive: true, force: true }))
 describe('meshwatch token', () => {
   it('creates a token shown once, lists it without its value, and a revoke takes effect on a running server', async () => {
     const db = join(work, 'tokens.db')
-    const created = await runCli(['token', 'create', '--scope', 'ingest', '--domain', 'sales', '--name', 'ci', '--expires', '30d', '--db', db])
+    const created = await runCli([
+      'token',
+      'create',
+      '--scope',
+      'ingest',
+      '--domain',
+      'sales',
+      '--name',
+      'ci',
+      '--expires',
+      '30d',
+      '--db',
+      db,
+    ])
     expect(created.code, created.stderr).toBe(0)
     const token = created.stdout.trim()
     expect(token).toMatch(/^mw_[A-Za-z0-9_-]{43}$/)
@@ -20,14 +33,23 @@ describe('meshwatch token', () => {
     const list = await runCli(['token', 'list', '--json', '--db', db])
     expect(list.code).toBe(0)
     expect(list.stdout).not.toContain(token)
-    const rows = JSON.parse(list.stdout) as { id: number; name: string; scope: string; domain: string; status: string }[]
+    const rows = JSON.parse(list.stdout) as {
+      id: number
+      name: string
+      scope: string
+      domain: string
+      status: string
+    }[]
     expect(rows).toMatchObject([{ name: 'ci', scope: 'ingest', domain: 'sales', status: 'active' }])
 
     // auto (the default): the existing token makes auth required.
     const server = await startServerProcess(db, { MESHWATCH_AUTH: 'auto' })
     try {
       const get = (t?: string) =>
-        fetch(`${server.url}/api/products`, t ? { headers: { authorization: `Bearer ${t}` } } : {}).then((r) => r.status)
+        fetch(
+          `${server.url}/api/products`,
+          t ? { headers: { authorization: `Bearer ${t}` } } : {},
+        ).then((r) => r.status)
       expect((await fetch(`${server.url}/api/health`)).status).toBe(200)
       expect(await get()).toBe(401)
       expect(await get(token)).toBe(200)
