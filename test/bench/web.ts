@@ -107,7 +107,7 @@ async function timeDbtDocs(project: string, newPage: () => Promise<Page>): Promi
       // The project tree: the left-hand file tree's folders (sources, then the project) drawn.
       await page.waitForSelector('.menu-tree', { timeout: 180_000 })
       const tree = (await page.evaluate('performance.now()')) as number
-      await page.click('.launcher-btn a')
+      await page.click('.launcher-btn a', { timeout: 180_000 })
       // The lineage graph: dbt docs draws it with Cytoscape into the launcher's canvas.
       await page.waitForFunction(`(() => { const c = document.querySelector('.launcher-embed canvas'); return !!c && c.width > 0 && c.height > 0 })()`, undefined, { timeout: 180_000 })
       await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { domainNodeId, focusElements, overviewElements, reachable, shortName, type DomainGraphIn, type OverviewIn } from '../../web/graph.ts'
+import { arrangeDomains, domainNodeId, focusElements, layoutEdges, overviewElements, reachable, shortName, type DomainGraphIn, type OverviewIn } from '../../web/graph.ts'
 
 const counts = { ok: 0, warn: 0, breach: 0, unknown: 0 }
 const domain = (name: string, status = 'ok', breached = 0) => ({
@@ -97,3 +97,32 @@ it.each([
   { name: 'orders', expected: 'orders' },
   { name: 'trailing.', expected: 'trailing.' },
 ])('shortName($name) is $expected', ({ name, expected }) => expect(shortName(name)).toBe(expected))
+
+describe('layoutEdges', () => {
+  it('drops an edge implied by a longer path and keeps the rest', () => {
+    const e = [{ source: 'a', target: 'b', count: 5 }, { source: 'b', target: 'c', count: 5 }, { source: 'a', target: 'c', count: 1 }]
+    expect(layoutEdges(e).map((x) => `${x.source}>${x.target}`)).toEqual(['a>b', 'b>c'])
+  })
+  it('keeps reachability when two domains read each other', () => {
+    const e = [{ source: 'a', target: 'b' }, { source: 'b', target: 'a' }, { source: 'a', target: 'c' }, { source: 'c', target: 'b' }]
+    const kept = layoutEdges(e)
+    const reach = (s: string, t: string) => reachable(kept, s, 5, 'down').has(t)
+    expect([reach('a', 'b'), reach('b', 'a'), reach('a', 'c'), reach('c', 'b')]).toEqual([true, true, true, true])
+  })
+})
+
+describe('arrangeDomains', () => {
+  it('pushes other columns sideways and the same column up and down to make room for an opened domain', () => {
+    const base = new Map([
+      ['open', { x: 100, y: 100, w: 50, h: 20 }],
+      ['right', { x: 300, y: 100, w: 50, h: 20 }],
+      ['left', { x: -100, y: 100, w: 50, h: 20 }],
+      ['below', { x: 100, y: 150, w: 50, h: 20 }],
+    ])
+    const pos = arrangeDomains(base, [['open', { w: 450, h: 220 }]])
+    expect(pos.get('right')?.x).toBe(500)
+    expect(pos.get('left')?.x).toBe(-300)
+    expect(pos.get('below')?.y).toBe(250)
+    expect(base.get('right')?.x).toBe(300)
+  })
+})
