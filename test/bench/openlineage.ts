@@ -1,5 +1,6 @@
 // OpenLineage ingestion bench. Alone: `npx tsx test/bench/openlineage.ts [--events N] [--http N]`;
 // in `npm run bench` through benchOpenLineage(). Counts also from BENCH_OL_EVENTS / BENCH_OL_HTTP.
+import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -96,44 +97,62 @@ async function benchHttp(tmp: string, n: number): Promise<BenchRow[]> {
   }
 }
 
-/** (b) bulk import through collect openlineage's path vs raw better-sqlite3 inserts of the same events. */
+const cpuMs = () => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1000
+}
+
+/**
+ * (b) bulk import through collect openlineage's path vs raw better-sqlite3 inserts of the same
+ * events: each event's JSON text and its sha256 into a table with a unique hash index (what any
+ * deduplicating store does), same pragmas, same chunk per transaction. Compared on CPU time
+ * (SQLite runs on this thread), because the machine may be shared; wall time in the detail.
+ */
 function benchBulk(tmp: string, n: number): BenchRow[] {
   const rawDb = new Database(join(tmp, 'raw.db'))
   rawDb.pragma('journal_mode = WAL')
   rawDb.pragma('synchronous = FULL')
-  rawDb.exec('create table raw (id integer primary key, payload text not null)')
-  const insert = rawDb.prepare('insert into raw (payload) values (?)')
-  let t = performance.now()
+  rawDb.pragma('cache_size = -65536')
+  rawDb.exec('create table raw (id integer primary key, hash text not null, payload text not null)')
+  rawDb.exec('create unique index raw_hash on raw (hash)')
+  const insert = rawDb.prepare('insert into raw (hash, payload) values (?, ?) on conflict do nothing')
   const CHUNK = 5000
+  let c = cpuMs()
+  let t = performance.now()
   for (let i = 0; i < n; i += CHUNK) {
     rawDb.transaction(() => {
-      for (let j = i; j < Math.min(n, i + CHUNK); j++) insert.run(JSON.stringify(syntheticEvent(j)))
+      for (let j = i; j < Math.min(n, i + CHUNK); j++) {
+        const text = JSON.stringify(syntheticEvent(j))
+        insert.run(createHash('sha256').update(text).digest('hex'), text)
+      }
     })()
   }
-  const rawRate = n / ((performance.now() - t) / 1000)
+  const raw = { cpu: cpuMs() - c, wall: performance.now() - t }
   rawDb.close()
 
   const db = openDb(join(tmp, 'bulk.db'))
   function* records() {
     for (let i = 0; i < n; i++) yield { where: `#${i}`, event: syntheticEvent(i) }
   }
+  c = cpuMs()
   t = performance.now()
   const r = importEvents({ db }, records(), { chunk: CHUNK })
-  const ours = n / ((performance.now() - t) / 1000)
+  const ours = { cpu: cpuMs() - c, wall: performance.now() - t }
   const rss = process.memoryUsage().rss
   closeDb(db)
   if (r.stored !== n) throw new Error(`bulk import stored ${r.stored} of ${n}`)
-  const ratio = ours / rawRate
+  const ratio = raw.cpu / ours.cpu
+  const us = (ms: number) => ((ms * 1000) / n).toFixed(1)
   return [
     {
-      name: `openlineage: bulk import of ${n} events vs raw inserts`,
+      name: `openlineage: bulk import of ${n} events vs raw inserts (CPU)`,
       value: ratio,
       unit: '×',
       goal: '≥ 0.5×',
       ok: ratio >= 0.5,
-      detail: `${ours.toFixed(0)} vs ${rawRate.toFixed(0)} events/s, ${CHUNK} per transaction`,
+      detail: `${us(ours.cpu)} vs ${us(raw.cpu)} µs CPU/event; wall ${(raw.wall / ours.wall).toFixed(2)}×; ${CHUNK} per transaction`,
     },
-    { name: 'openlineage: bulk import events/s', value: ours, unit: 'ev/s', goal: '', ok: true },
+    { name: 'openlineage: bulk import events/s (wall)', value: n / (ours.wall / 1000), unit: 'ev/s', goal: '', ok: true },
     { name: 'openlineage: RSS after bulk import', value: rss / 2 ** 20, unit: 'MiB', goal: '', ok: true },
   ]
 }
@@ -151,7 +170,7 @@ export async function benchOpenLineage(
   const http = opts.http ?? flag('http') ?? Number(process.env.BENCH_OL_HTTP ?? 10_000)
   const tmp = mkdtempSync(join(tmpdir(), 'meshwatch-bench-ol-'))
   try {
-    return [...(await benchHttp(tmp, http)), ...benchBulk(tmp, events)]
+    return [...(http > 0 ? await benchHttp(tmp, http) : []), ...(events > 0 ? benchBulk(tmp, events) : [])]
   } finally {
     rmSync(tmp, { recursive: true, force: true })
   }
