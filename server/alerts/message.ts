@@ -125,7 +125,7 @@ function digest(alerts: OutboxAlert[], ctx: MessageContext): Block[] {
   const worst = open.some((a) => a.facts.status === 'breach') ? ICON.breach : open.length > 0 ? ICON.warn : ICON.ok
   const title = open.length > 0 ? `${alerts.length} data product alerts` : `${alerts.length} data products recovered`
   const mention = formatMention(ctx.route.mention)
-  const counts = countBy(alerts.map((a) => (a.kind === 'recovered' ? 'recovered' : a.facts.status)))
+  const counts = countBy(alerts.map((a) => (a.kind === 'recovered' ? 'recovered' : a.facts.status === 'breach' ? 'in breach' : 'with a warning')))
   const blocks: Block[] = [
     header(`${worst} ${domains}: ${title}`),
     section(`${mention ? `${mention} ` : ''}${Object.entries(counts).map(([k, n]) => `*${n}* ${k}`).join(', ')}`),
@@ -148,9 +148,9 @@ function fallbackText(alerts: OutboxAlert[]): string {
   const [first] = alerts
   if (alerts.length === 1 && first) {
     const f = first.facts
-    const what = first.kind === 'recovered' ? `recovered after ${durationText(f.durationMs ?? 0)}` : `${HEADLINE[first.kind](f).toLowerCase()} (score ${score(f.score)})`
+    const what = first.kind === 'recovered' ? `recovered after ${durationText(f.durationMs ?? 0)}` : `${HEADLINE[first.kind](f)} (score ${score(f.score)})`
     const why = first.kind === 'recovered' ? '' : f.dimensions.map((d) => `${d.dimension}: ${d.reason}`).join('; ')
-    return clip(`${iconOf(first)} ${f.productId} ${what}${why ? `: ${why}` : ''}`, SLACK_LIMITS.fallbackText)
+    return clip(`${iconOf(first)} ${f.productId}: ${what}${why ? ` — ${why}` : ''}`, SLACK_LIMITS.fallbackText)
   }
   const domains = [...new Set(alerts.map((a) => a.facts.domain))].join(', ')
   return clip(`${domains}: ${alerts.length} data product alerts: ${alerts.map((a) => `${a.facts.productId} ${a.kind === 'recovered' ? 'recovered' : a.facts.status}`).join(', ')}`, SLACK_LIMITS.fallbackText)
