@@ -45,7 +45,7 @@ export function mapRuns(dagRuns: AfDagRun[], tis: AfTaskInstance[], refs: Refs):
     runs.push({
       runId,
       job: refs.dagRef(r.dagId),
-      state: DAG_RUN_STATES[r.state] ?? 'OTHER',
+      state: (Object.hasOwn(DAG_RUN_STATES, r.state) ? DAG_RUN_STATES[r.state] : undefined) ?? 'OTHER',
       ...(r.startDate ? { startedAt: r.startDate } : {}),
       ...(r.endDate ? { endedAt: r.endDate } : {}),
       ...(nominalTime ? { nominalTime } : {}),
@@ -68,7 +68,7 @@ export function mapRuns(dagRuns: AfDagRun[], tis: AfTaskInstance[], refs: Refs):
     runs.push({
       runId: `${parentRunId}:${ti.taskId}${mapped}`,
       job: refs.taskRef(ti.dagId, ti.taskId),
-      state: TASK_STATES[ti.state] ?? 'OTHER',
+      state: (Object.hasOwn(TASK_STATES, ti.state) ? TASK_STATES[ti.state] : undefined) ?? 'OTHER',
       ...(ti.startDate ? { startedAt: ti.startDate } : {}),
       ...(ti.endDate ? { endedAt: ti.endDate } : {}),
       ...(nominalTime ? { nominalTime } : {}),

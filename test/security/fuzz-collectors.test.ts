@@ -8,6 +8,7 @@ import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
 import { BatchSchema, CollectorError } from '../../collectors/batch.ts'
 import { parseDbtArtifacts } from '../../collectors/dbt/parse.ts'
+import { parseEvent } from '../../collectors/openlineage/parse.ts'
 import { closeDb, openDb } from '../../db/client.ts'
 import { ingestBatch } from '../../server/ingest.ts'
 import { rowCounts } from './helpers.ts'
@@ -65,11 +66,38 @@ describe('fuzzing the dbt collector with mutated real artifacts', () => {
   })
 })
 
+const OL_TEXT = readFileSync(join(ROOT, 'fixtures/openlineage/dbt-ol/sales.ndjson'), 'utf8')
+const OL_EVENTS = OL_TEXT.split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => JSON.parse(l) as unknown)
+const OL_PATHS = OL_EVENTS.map((e) => pathsOf(e))
+
+describe('fuzzing the OpenLineage collector with mutated real dbt-ol events', () => {
+  it('names the path of a bad event or yields a batch ingest accepts, never throws', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 5 }), (pick, muts) => {
+        const i = pick % OL_EVENTS.length
+        const r = parseEvent(mutate(OL_EVENTS[i], muts, OL_PATHS[i]))
+        if (!r.ok) {
+          expect(r.path).toMatch(/^\$/)
+          return
+        }
+        const check = BatchSchema.safeParse(r.batch)
+        expect(
+          check.success,
+          check.success ? '' : JSON.stringify(check.error.issues.slice(0, 3)),
+        ).toBe(true)
+      }),
+      { numRuns: RUNS * 2 },
+    )
+  })
+})
+
 const run = promisify(execFile)
 const work = mkdtempSync(join(tmpdir(), 'mw-fuzz-cli-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
-describe('fuzzing `meshwatch collect dbt` as a child process', () => {
+describe('fuzzing `meshwatch collect` as a child process', () => {
   it('exits 0 or 2 with a message, never an unexpected error, and writes nothing when it refuses', async () => {
     const cases = fc.sample(fc.array(mutation, { minLength: 1, maxLength: 5 }), {
       numRuns: 4,
@@ -111,6 +139,56 @@ describe('fuzzing `meshwatch collect dbt` as a child process', () => {
             closeDb(d)
           }
         }
+      }),
+    )
+  }, 60_000)
+})
+
+describe('fuzzing `meshwatch collect openlineage` as a child process', () => {
+  it('stores the good lines of mutated NDJSON, refuses garbage with exit 2, never an unexpected error', async () => {
+    const lines = OL_TEXT.split('\n').filter((l) => l.trim() !== '')
+    const cases = [
+      // A line cut in half and a line of garbage among good events: skipped with a warning.
+      [lines[0], lines[1]?.slice(0, 200), 'not json at all', lines[2]].join('\n'),
+      // Events mutated into invalid ones.
+      ...fc
+        .sample(fc.array(mutation, { minLength: 1, maxLength: 4 }), { numRuns: 2, seed: 7 })
+        .map((m) =>
+          lines
+            .map((l, i) => (i % 3 === 0 ? JSON.stringify(mutate(JSON.parse(l), m)) : l))
+            .join('\n'),
+        ),
+      // Nothing but garbage.
+      '{"eventType": \n[[[\n\u0000',
+    ]
+    await Promise.all(
+      cases.map(async (text, i) => {
+        const file = join(work, `ol${i}.ndjson`)
+        writeFileSync(file, text)
+        const db = join(work, `ol${i}.db`)
+        const r = await run(
+          'node',
+          [join(ROOT, 'server/bin.mjs'), 'collect', 'openlineage', file, '--db', db],
+          {
+            cwd: ROOT,
+            env: { ...process.env, LOG_LEVEL: 'warn' },
+          },
+        ).then(
+          (ok) => ({ code: 0, stderr: ok.stderr, stdout: ok.stdout }),
+          (e: { code: number; stderr: string; stdout: string }) => ({
+            code: e.code,
+            stderr: e.stderr,
+            stdout: e.stdout,
+          }),
+        )
+        expect([0, 2], r.stderr).toContain(r.code)
+        expect(r.stderr).not.toContain('unexpected error')
+        expect(r.stderr).not.toMatch(/\n\s+at /)
+        if (i === 0) {
+          expect(r.code).toBe(0)
+          expect(r.stderr).toMatch(/warning: .*ol0\.ndjson:2/)
+        }
+        if (i === cases.length - 1) expect(r.code).toBe(2)
       }),
     )
   }, 60_000)
