@@ -1,4 +1,4 @@
-import { loadProductFacts } from '../db/queries/quality.ts'
+import { loadOrchestrationJobs, loadProductFacts, type OrchestrationJobs } from '../db/queries/quality.ts'
 import { loadGovernanceFacts, loadRootCauseGraph } from '../db/queries/quality-graph.ts'
 import { productsOfDatasets, storeEvaluations, upsertConfigProducts } from '../db/queries/quality-store.ts'
 import { DEFAULT_REMINDER_MINUTES, writeAlerts } from './alerts/outbox.ts'
@@ -37,6 +37,7 @@ export function evaluateProducts(deps: Deps, opts: { productIds?: string[]; now?
     links: cfg.links,
   })
   const out: EvaluationWithCause[] = []
+  let orchestration: OrchestrationJobs | undefined
   const resolved = new Map<string, EffectiveSla>()
   for (const [i, f] of facts.entries()) {
     const row = rows[i]
@@ -48,7 +49,12 @@ export function evaluateProducts(deps: Deps, opts: { productIds?: string[]; now?
     slaCache.set(f.id, sla)
     f.upstream = f.upstream.filter((u) => u.depth <= (slaNumber(sla, 'upstream_depth') ?? 3))
     const e = evaluateProduct(f, sla, now)
-    out.push({ ...e, rootCause: e.status === 'ok' ? null : rootCauseFor(deps, e, sla, now) ?? null })
+    if (e.status === 'ok') {
+      out.push({ ...e, rootCause: null })
+      continue
+    }
+    orchestration ??= loadOrchestrationJobs(deps.db, cfg.links)
+    out.push({ ...e, rootCause: rootCauseFor(deps, e, sla, now, orchestration) ?? null })
   }
   const reminderMs = (cfg.alerts?.reminder_minutes ?? DEFAULT_REMINDER_MINUTES) * 60_000
   const written =
@@ -62,10 +68,16 @@ export function evaluateProducts(deps: Deps, opts: { productIds?: string[]; now?
 }
 
 /** The root cause of a product's current evaluation, from its bounded upstream neighbourhood. */
-export function rootCauseFor(deps: Deps, e: ProductEvaluation, sla: EffectiveSla, now: Date): RootCause | undefined {
+export function rootCauseFor(
+  deps: Deps,
+  e: ProductEvaluation,
+  sla: EffectiveSla,
+  now: Date,
+  orchestration?: OrchestrationJobs,
+): RootCause | undefined {
   const depth = slaNumber(sla, 'upstream_depth') ?? 3
   // Lineage hops alternate dataset and job; +2 reaches a source's loader beyond the last dataset.
-  const graph = loadRootCauseGraph(deps.db, e.productId, { depth: depth * 2 + 2, links: configOf(deps).links, now })
+  const graph = loadRootCauseGraph(deps.db, e.productId, { depth: depth * 2 + 2, links: configOf(deps).links, now, orchestration })
   if (!graph) return undefined
   return findRootCause(
     {

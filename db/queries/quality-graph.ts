@@ -5,7 +5,19 @@ import type { RcEdge, RcNode } from '../../server/quality/root-cause.ts'
 import type { Db } from '../client.ts'
 import { checks, datasets, jobs, lineageEdges, productOutputs, products, runs } from '../schema.ts'
 import { lineageNeighbourhood, type NodeId } from './lineage.ts'
-import { groupBy, inChunks, latestAssertions, orchestrationLinks, recentMetrics } from './quality.ts'
+import { groupBy, inChunks, latestAssertions, orchestrationLinks, recentMetrics, type OrchestrationJobs } from './quality.ts'
+
+// Only the columns a root-cause node shows: whole rows would parse every JSON column.
+const DATASET_NODE = { id: datasets.id, namespace: datasets.namespace, name: datasets.name, domain: datasets.domain, kind: datasets.kind }
+const JOB_NODE = {
+  id: jobs.id,
+  namespace: jobs.namespace,
+  name: jobs.name,
+  domain: jobs.domain,
+  type: jobs.type,
+  parentId: jobs.parentId,
+  schedule: jobs.schedule,
+}
 
 export interface RootCauseGraph {
   outputs: string[]
@@ -23,7 +35,14 @@ export interface RootCauseGraph {
 export function loadRootCauseGraph(
   db: Db,
   productId: string,
-  opts: { depth: number; maxNodes?: number; links?: { job: string; writes: string }[] | undefined; now: Date },
+  opts: {
+    depth: number
+    maxNodes?: number
+    links?: { job: string; writes: string }[] | undefined
+    now: Date
+    /** Loaded once when evaluating many products. */
+    orchestration?: OrchestrationJobs | undefined
+  },
 ): RootCauseGraph | undefined {
   const outs = db.select({ id: productOutputs.datasetId }).from(productOutputs).where(eq(productOutputs.productId, productId)).all()
   if (outs.length === 0 && !db.select({ id: products.id }).from(products).where(eq(products.id, productId)).get()) return undefined
@@ -37,17 +56,17 @@ export function loadRootCauseGraph(
     for (const e of n.edges) edges.set(`${e.source}>${e.target}`, { ...e, via: 'lineage' })
   }
   const dsIds = [...nodeIds].filter((n) => n.startsWith('dataset:')).map(idOf)
-  const dsRows = inChunks(dsIds, (part) => db.select().from(datasets).where(inArray(datasets.id, part)).all())
-  for (const [dsId, jobIds] of orchestrationLinks(db, dsRows, opts.links)) {
+  const dsRows = inChunks(dsIds, (part) => db.select(DATASET_NODE).from(datasets).where(inArray(datasets.id, part)).all())
+  for (const [dsId, jobIds] of orchestrationLinks(db, dsRows, opts.links, opts.orchestration)) {
     for (const j of jobIds) {
       nodeIds.add(`job:${j}`)
       edges.set(`job:${j}>dataset:${dsId}`, { source: `job:${j}`, target: `dataset:${dsId}`, via: 'orchestration' })
     }
   }
   let jobIds = [...nodeIds].filter((n) => n.startsWith('job:')).map(idOf)
-  const jobRows = new Map(inChunks(jobIds, (part) => db.select().from(jobs).where(inArray(jobs.id, part)).all()).map((j) => [j.id, j]))
+  const jobRows = new Map(inChunks(jobIds, (part) => db.select(JOB_NODE).from(jobs).where(inArray(jobs.id, part)).all()).map((j) => [j.id, j]))
   const parentIds = [...new Set([...jobRows.values()].flatMap((j) => (j.parentId === null ? [] : [j.parentId])))]
-  for (const p of inChunks(parentIds, (part) => db.select().from(jobs).where(and(inArray(jobs.id, part), eq(jobs.type, 'airflow_dag'))).all())) {
+  for (const p of inChunks(parentIds, (part) => db.select(JOB_NODE).from(jobs).where(and(inArray(jobs.id, part), eq(jobs.type, 'airflow_dag'))).all())) {
     jobRows.set(p.id, p)
     for (const j of jobRows.values()) {
       if (j.parentId === p.id) edges.set(`job:${p.id}>job:${j.id}`, { source: `job:${p.id}`, target: `job:${j.id}`, via: 'parent' })
@@ -134,7 +153,7 @@ function lastFailure(db: Db, jobIds: number[]) {
 
 function recentTaskFailures(db: Db, domains: string[], since: string): RcNode[] {
   if (domains.length === 0) return []
-  const tasks = db.select().from(jobs).where(and(eq(jobs.type, 'airflow_task'), inArray(jobs.domain, domains))).all()
+  const tasks = db.select(JOB_NODE).from(jobs).where(and(eq(jobs.type, 'airflow_task'), inArray(jobs.domain, domains))).all()
   const latest = latestRuns(db, tasks.map((t) => t.id))
   return tasks.flatMap((t): RcNode[] => {
     const r = latest.get(t.id)

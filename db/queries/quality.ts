@@ -197,6 +197,30 @@ function loadJobs(db: Db, ids: number[]): JobRow[] {
 
 const tableOf = (name: string): string => (name.split(/[./]/).at(-1) ?? name).toLowerCase()
 
+/** The jobs orchestration links can name, loaded once for every product of an evaluation. */
+export interface OrchestrationJobs {
+  /** Airflow tasks with the tables their meta.dbtModels / meta.dbtSources name. */
+  tasks: { id: number; tables: string[] }[]
+  /** Jobs named by config links, by name. */
+  linkJobs: Map<string, number>
+}
+
+export function loadOrchestrationJobs(db: Db, links: { job: string; writes: string }[] = []): OrchestrationJobs {
+  const tasks = db
+    .select({ id: jobs.id, meta: jobs.meta })
+    .from(jobs)
+    .where(sql`${jobs.type} = 'airflow_task' and (${jobs.meta} like '%dbtModels%' or ${jobs.meta} like '%dbtSources%')`)
+    .all()
+    .map((t) => ({ id: t.id, tables: [...strings(t.meta?.['dbtModels']), ...strings(t.meta?.['dbtSources'])].map(tableOf) }))
+  const linkJobs = new Map<string, number>()
+  if (links.length > 0) {
+    const rows = db.select({ id: jobs.id, name: jobs.name }).from(jobs).where(inArray(jobs.name, [...new Set(links.map((l) => l.job))])).all()
+    // The first job of a name wins, as a linear find over the rows did.
+    for (const j of rows) if (!linkJobs.has(j.name)) linkJobs.set(j.name, j.id)
+  }
+  return { tasks, linkJobs }
+}
+
 /**
  * Orchestration edges no lineage event records: Airflow tasks whose meta.dbtModels /
  * meta.dbtSources name a dataset's table, and `links` from meshwatch.yml.
@@ -205,27 +229,20 @@ export function orchestrationLinks(
   db: Db,
   targets: { id: number; name: string; kind: string | null }[],
   links: { job: string; writes: string }[] = [],
+  known?: OrchestrationJobs,
 ): Map<number, number[]> {
   const out = new Map<number, number[]>()
   if (targets.length === 0) return out
+  const { tasks, linkJobs } = known ?? loadOrchestrationJobs(db, links)
   const byTable = groupBy(targets, (d) => tableOf(d.name), (d) => d)
   const add = (dsId: number, jobId: number) => out.set(dsId, [...(out.get(dsId) ?? []), jobId])
-  const tasks = db
-    .select({ id: jobs.id, meta: jobs.meta })
-    .from(jobs)
-    .where(sql`${jobs.type} = 'airflow_task' and (${jobs.meta} like '%dbtModels%' or ${jobs.meta} like '%dbtSources%')`)
-    .all()
   for (const t of tasks) {
-    const names = [...strings(t.meta?.['dbtModels']), ...strings(t.meta?.['dbtSources'])]
-    for (const n of names) for (const d of byTable.get(tableOf(n)) ?? []) add(d.id, t.id)
+    for (const table of t.tables) for (const d of byTable.get(table) ?? []) add(d.id, t.id)
   }
-  if (links.length > 0) {
-    const linkJobs = db.select({ id: jobs.id, name: jobs.name }).from(jobs).where(inArray(jobs.name, [...new Set(links.map((l) => l.job))])).all()
-    for (const l of links) {
-      const job = linkJobs.find((j) => j.name === l.job)
-      if (!job) continue
-      for (const d of targets) if (d.name === l.writes || d.name.endsWith(`.${l.writes}`)) add(d.id, job.id)
-    }
+  for (const l of links) {
+    const job = linkJobs.get(l.job)
+    if (job === undefined) continue
+    for (const d of targets) if (d.name === l.writes || d.name.endsWith(`.${l.writes}`)) add(d.id, job)
   }
   return out
 }
