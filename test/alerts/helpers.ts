@@ -67,7 +67,7 @@ export const webhookEnv = (r: Receiver): Record<string, string> =>
 /** Log lines as the real logger writes them (JSON, redacted), captured. */
 export function captureLog() {
   const lines: string[] = []
-  return { lines, log: createLogger('info', (s) => void lines.push(s)) }
+  return { lines, log: createLogger('info', (s) => lines.push(s) > 0) }
 }
 
 /** A dispatcher on the test clock whose sleeps advance that clock instead of waiting. */
