@@ -32,11 +32,11 @@ export function assetRef(uri: string): Ref | undefined {
     return undefined
   }
   const raw = u.protocol.replace(/:$/, '').toLowerCase()
-  const scheme = SCHEME_ALIASES[raw] ?? raw
+  const scheme = (Object.hasOwn(SCHEME_ALIASES, raw) ? SCHEME_ALIASES[raw] : undefined) ?? raw
   const parts = decodeURIComponent(u.pathname)
     .split('/')
     .filter((p) => p.length > 0)
-  if (raw in DEFAULT_PORTS && parts.length >= 2) {
+  if (Object.hasOwn(DEFAULT_PORTS, raw) && parts.length >= 2) {
     const port = u.port || DEFAULT_PORTS[raw]
     const host = port ? `${u.hostname}:${port}` : u.hostname
     return { namespace: `${scheme}://${host}`, name: parts.join('.') }

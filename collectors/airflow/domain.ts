@@ -10,6 +10,10 @@ export type DomainMapping = {
   useOwner?: boolean
 }
 
+/** A mapping's own entry for `key` (never an Object.prototype member). */
+const lookup = (map: Record<string, string> | undefined, key: string): string | undefined =>
+  map && Object.hasOwn(map, key) ? map[key] : undefined
+
 /** Airflow's placeholder owner (`default_args` without `owner`) names no domain. */
 const DEFAULT_OWNER = 'airflow'
 
@@ -22,7 +26,7 @@ export function domainOf(
   mapping: DomainMapping = {},
 ): string | undefined {
   for (const t of dag.tags) {
-    const d = mapping.tags?.[t]
+    const d = lookup(mapping.tags, t)
     if (d) return d
   }
   const prefix = mapping.tagPrefix ?? 'domain:'
@@ -30,7 +34,7 @@ export function domainOf(
     if (t.startsWith(prefix) && t.length > prefix.length) return t.slice(prefix.length)
   }
   for (const o of dag.owners) {
-    const d = mapping.owners?.[o]
+    const d = lookup(mapping.owners, o)
     if (d) return d
   }
   if (mapping.useOwner === false) return undefined

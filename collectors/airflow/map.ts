@@ -145,7 +145,10 @@ export function mapAirflow(snap: AirflowSnapshot, opts: MapOptions = {}): Batch 
         rendered: rendered.get(name),
         outletTables: outletTables.get(name) ?? [],
         known,
-        explicit: opts.dbtTaskModels?.[name],
+        explicit:
+          opts.dbtTaskModels && Object.hasOwn(opts.dbtTaskModels, name)
+            ? opts.dbtTaskModels[name]
+            : undefined,
       })
       const job: Job = {
         ...taskRef(dag.dagId, task.taskId),

@@ -45,7 +45,8 @@ export function mapRuns(dagRuns: AfDagRun[], tis: AfTaskInstance[], refs: Refs):
     runs.push({
       runId,
       job: refs.dagRef(r.dagId),
-      state: (Object.hasOwn(DAG_RUN_STATES, r.state) ? DAG_RUN_STATES[r.state] : undefined) ?? 'OTHER',
+      state:
+        (Object.hasOwn(DAG_RUN_STATES, r.state) ? DAG_RUN_STATES[r.state] : undefined) ?? 'OTHER',
       ...(r.startDate ? { startedAt: r.startDate } : {}),
       ...(r.endDate ? { endedAt: r.endDate } : {}),
       ...(nominalTime ? { nominalTime } : {}),

@@ -16,7 +16,7 @@ const PRESETS: Record<string, string> = {
 export function cronOf(summary: string | undefined): string | undefined {
   if (!summary) return undefined
   const s = summary.trim()
-  const cron = PRESETS[s] ?? s
+  const cron = (Object.hasOwn(PRESETS, s) ? PRESETS[s] : undefined) ?? s
   if (cron.split(/\s+/).length !== 5) return undefined
   try {
     CronExpressionParser.parse(cron, { tz: 'UTC' })

@@ -101,3 +101,15 @@ describe('domainOf', () => {
     expect(domainOf(dag, mapping)).toBe(expected)
   })
 })
+
+describe('names that are Object.prototype members', () => {
+  it('are plain names, not prototype lookups', () => {
+    expect(assetRef('constructor://h/db/t')).toEqual({
+      namespace: 'constructor://h',
+      name: '/db/t',
+    })
+    expect(
+      domainOf({ tags: ['constructor'], owners: ['toString'] }, { tags: {}, owners: {} }),
+    ).toBe('toString')
+  })
+})

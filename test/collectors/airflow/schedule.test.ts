@@ -114,3 +114,9 @@ describe('toSchedule', () => {
     ).toEqual({ summary: 'Triggered by assets', paused: false })
   })
 })
+
+describe('cronOf with a prototype member name', () => {
+  it('is not a cron', () => {
+    expect(cronOf('constructor')).toBeUndefined()
+  })
+})
