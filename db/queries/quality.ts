@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import type {
   AssertionFact,
   JobFact,
@@ -49,19 +49,19 @@ export function loadProductFacts(db: Db, opts: LoadFactsOptions): { rows: Produc
       ? db.select().from(products).all()
       : chunk(opts.productIds, 5000).flatMap((part) => db.select().from(products).where(inArray(products.id, part)).all())
   if (rows.length === 0) return { rows, facts: [] }
-  const outs = inChunks(rows.map((r) => r.id), (part) =>
-    db.select().from(productOutputs).where(inArray(productOutputs.productId, part)).all(),
-  )
+  const outs = db
+    .select({ productId: productOutputs.productId, datasetId: productOutputs.datasetId })
+    .from(productOutputs)
+    .where(inIds(productOutputs.productId, rows.map((r) => r.id)))
+    .all()
   const outIds = [...new Set(outs.map((o) => o.datasetId))]
-  const dsRows = new Map(inChunks(outIds, (part) => db.select(DATASET_FACT).from(datasets).where(inArray(datasets.id, part)).all()).map((d) => [d.id, d]))
+  const dsRows = new Map(db.select(DATASET_FACT).from(datasets).where(inIds(datasets.id, outIds)).all().map((d) => [d.id, d]))
 
-  const producerEdges = inChunks(outIds, (part) =>
-    db
-      .select({ datasetId: lineageEdges.datasetId, jobId: lineageEdges.jobId })
-      .from(lineageEdges)
-      .where(and(inArray(lineageEdges.datasetId, part), eq(lineageEdges.direction, 'output')))
-      .all(),
-  )
+  const producerEdges = db
+    .select({ datasetId: lineageEdges.datasetId, jobId: lineageEdges.jobId })
+    .from(lineageEdges)
+    .where(and(inIds(lineageEdges.datasetId, outIds), eq(lineageEdges.direction, 'output')))
+    .all()
   const producersOf = groupBy(producerEdges, (e) => e.datasetId, (e) => e.jobId)
   for (const [dsId, jobIds] of orchestrationLinks(db, [...dsRows.values()], opts.links)) {
     producersOf.set(dsId, [...new Set([...(producersOf.get(dsId) ?? []), ...jobIds])])
@@ -73,23 +73,20 @@ export function loadProductFacts(db: Db, opts: LoadFactsOptions): { rows: Produc
 
   const since = new Date(opts.now.getTime() - opts.windowDays * 86_400_000).toISOString()
   const allJobIds = [...jobRows.keys()]
-  const runRows = inChunks(allJobIds, (part) =>
-    db
-      .select({ jobId: runs.jobId, state: runs.state, startedAt: runs.startedAt, endedAt: runs.endedAt, error: runs.error, rowsAffected: runs.rowsAffected })
-      .from(runs)
-      .where(and(inArray(runs.jobId, part), sql`coalesce(${runs.endedAt}, ${runs.startedAt}) >= ${since}`))
-      .all(),
-  )
+  const runRows = db
+    .select({ jobId: runs.jobId, state: runs.state, startedAt: runs.startedAt, endedAt: runs.endedAt, error: runs.error, rowsAffected: runs.rowsAffected })
+    .from(runs)
+    .where(and(inIds(runs.jobId, allJobIds), sql`coalesce(${runs.endedAt}, ${runs.startedAt}) >= ${since}`))
+    .all()
   // The latest success of each job, however old, so freshness can say how stale it is.
   const lastOk = new Map(
-    inChunks(allJobIds, (part) =>
-      db
-        .select({ jobId: runs.jobId, at: sql<string>`max(coalesce(${runs.endedAt}, ${runs.startedAt}))` })
-        .from(runs)
-        .where(and(inArray(runs.jobId, part), eq(runs.state, 'COMPLETE')))
-        .groupBy(runs.jobId)
-        .all(),
-    ).map((r) => [r.jobId, r.at]),
+    db
+      .select({ jobId: runs.jobId, at: sql<string>`max(coalesce(${runs.endedAt}, ${runs.startedAt}))` })
+      .from(runs)
+      .where(and(inIds(runs.jobId, allJobIds), eq(runs.state, 'COMPLETE')))
+      .groupBy(runs.jobId)
+      .all()
+      .map((r) => [r.jobId, r.at]),
   )
   const runsOf = groupBy(runRows, (r) => r.jobId, (r) => r)
   const assertionsOf = latestAssertions(db, outIds)
@@ -178,7 +175,7 @@ export function loadProductFacts(db: Db, opts: LoadFactsOptions): { rows: Produc
   return { rows, facts }
 }
 
-type JobRow = typeof jobs.$inferSelect
+type JobRow = JobFact
 
 const toJobFact = (j: JobRow): JobFact => ({
   id: j.id,
@@ -192,7 +189,21 @@ const toJobFact = (j: JobRow): JobFact => ({
 })
 
 function loadJobs(db: Db, ids: number[]): JobRow[] {
-  return inChunks(ids, (part) => db.select().from(jobs).where(inArray(jobs.id, part)).all())
+  if (ids.length === 0) return []
+  return db
+    .select({
+      id: jobs.id,
+      namespace: jobs.namespace,
+      name: jobs.name,
+      type: jobs.type,
+      domain: jobs.domain,
+      owner: jobs.owner,
+      parentId: jobs.parentId,
+      schedule: jobs.schedule,
+    })
+    .from(jobs)
+    .where(inIds(jobs.id, ids))
+    .all()
 }
 
 const tableOf = (name: string): string => (name.split(/[./]/).at(-1) ?? name).toLowerCase()
@@ -251,13 +262,12 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 
 /** Latest result per test key on each dataset. */
 export function latestAssertions(db: Db, datasetIds: number[]): Map<number, AssertionFact[]> {
-  const rows = inChunks(datasetIds, (part) =>
-    db.all<{ dataset_id: number; key: string; name: string; status: string; severity: string; observed_at: string; column: string | null; message: string | null }>(sql`
-      select dataset_id, key, name, status, severity, observed_at, "column", message from (
-        select a.*, row_number() over (partition by a.dataset_id, a.key order by a.observed_at desc, a.id desc) as rn
-        from assertions a where a.dataset_id in (${sql.join(part.map((id) => sql`${id}`), sql`, `)})
-      ) where rn = 1`),
-  )
+  if (datasetIds.length === 0) return new Map()
+  // (key, dataset_id, observed_at) is unique, so max() picks one row per test: SQLite returns
+  // the other (bare) columns from that row, without a window's sort of every result.
+  const rows = db.all<{ dataset_id: number; key: string; name: string; status: string; severity: string; observed_at: string; column: string | null; message: string | null }>(sql`
+    select dataset_id, key, name, status, severity, max(observed_at) as observed_at, "column", message
+    from assertions where ${inIds(sql`dataset_id`, datasetIds)} group by key, dataset_id`)
   return groupBy(rows, (r) => r.dataset_id, (r) => ({
     key: r.key,
     name: r.name,
@@ -271,26 +281,25 @@ export function latestAssertions(db: Db, datasetIds: number[]): Map<number, Asse
 
 /** The newest `perName` metrics of each name on each dataset, oldest first. */
 export function recentMetrics(db: Db, datasetIds: number[], perName: number): Map<number, (MetricFact & { runId: string | null })[]> {
-  const rows = inChunks(datasetIds, (part) =>
-    db.all<{ dataset_id: number; name: string; value: number; status: string | null; observed_at: string; run_id: string | null }>(sql`
+  if (datasetIds.length === 0) return new Map()
+  const rows = db.all<{ dataset_id: number; name: string; value: number; status: string | null; observed_at: string; run_id: string | null }>(sql`
       select dataset_id, name, value, status, observed_at, run_id from (
-        select m.*, row_number() over (partition by m.dataset_id, m.name order by m.observed_at desc) as rn
-        from metrics m where m.dataset_id in (${sql.join(part.map((id) => sql`${id}`), sql`, `)})
-      ) where rn <= ${perName} order by observed_at`),
-  )
+        select m.dataset_id, m.name, m.value, m.status, m.observed_at, m.run_id,
+          row_number() over (partition by m.dataset_id, m.name order by m.observed_at desc) as rn
+        from metrics m where ${inIds(sql`m.dataset_id`, datasetIds)}
+      ) where rn <= ${perName} order by observed_at`)
   return groupBy(rows, (r) => r.dataset_id, (r) => ({ name: r.name, value: r.value, status: r.status, observedAt: r.observed_at, runId: r.run_id }))
 }
 
 function lastVersions(db: Db, datasetIds: number[]): Map<number, OutputFacts['versions']> {
   // Columns are only needed (and parsed) where there are two versions to compare.
-  const rows = inChunks(datasetIds, (part) =>
-    db.all<{ dataset_id: number; columns: string | null; observed_at: string }>(sql`
+  if (datasetIds.length === 0) return new Map()
+  const rows = db.all<{ dataset_id: number; columns: string | null; observed_at: string }>(sql`
       select dataset_id, case when n >= 2 then columns end as columns, observed_at from (
         select v.*, row_number() over (partition by v.dataset_id order by v.id desc) as rn,
           count(*) over (partition by v.dataset_id) as n
-        from dataset_versions v where v.dataset_id in (${sql.join(part.map((id) => sql`${id}`), sql`, `)})
-      ) where rn <= 2 order by id`),
-  )
+        from dataset_versions v where ${inIds(sql`v.dataset_id`, datasetIds)}
+      ) where rn <= 2 order by id`)
   return groupBy(rows, (r) => r.dataset_id, (r) => ({ columns: r.columns === null ? [] : parseColumns(r.columns), observedAt: r.observed_at }))
 }
 
@@ -312,8 +321,8 @@ function upstreamProblems(db: Db, targets: number[], depth: number): Map<number,
   const out = new Map<number, UpstreamFacts[]>()
   const failing = db.all<{ dataset_id: number }>(sql`
     select distinct dataset_id from (
-      select dataset_id, status, row_number() over (partition by dataset_id, key order by observed_at desc, id desc) as rn from assertions
-    ) where rn = 1 and status in ('fail', 'error', 'warn')`)
+      select dataset_id, status, max(observed_at) from assertions group by key, dataset_id
+    ) where status in ('fail', 'error', 'warn')`)
   const stale = db.all<{ dataset_id: number }>(sql`
     select distinct dataset_id from (
       select dataset_id, status, row_number() over (partition by dataset_id order by observed_at desc) as rn from metrics where name = ${FRESHNESS_METRIC}
@@ -368,6 +377,13 @@ function upstreamProblems(db: Db, targets: number[], depth: number): Map<number,
   }
   return out
 }
+
+/**
+ * \`column IN (ids)\` with the ids as ONE JSON parameter: the statement text stays short and the
+ * same for any number of ids (a 5000-placeholder IN list cost more to build and compile than to run).
+ */
+export const inIds = (column: SQLWrapper, ids: readonly (number | string)[]): SQL =>
+  sql`${column} in (select value from json_each(${JSON.stringify(ids)}))`
 
 export function inChunks<T, R>(items: readonly T[], f: (part: T[]) => R[]): R[] {
   return items.length === 0 ? [] : chunk(items, 5000).flatMap(f)

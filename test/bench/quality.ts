@@ -64,9 +64,18 @@ export async function benchQuality(): Promise<BenchRow[]> {
     const seedMs = seed(db)
     const deps = { db, now: () => NOW }
     evaluateProducts(deps, { store: false }) // warm-up: page cache and prepared statements
-    const t0 = performance.now()
-    const r = evaluateProducts(deps, { store: false })
-    const evalMs = performance.now() - t0
+    // Median of 3, on CPU time too: the wall clock of a shared machine says more about its load.
+    const samples: { wall: number; cpu: number }[] = []
+    let r = evaluateProducts(deps, { store: false })
+    for (let k = 0; k < 3; k++) {
+      const c0 = process.cpuUsage()
+      const t0 = performance.now()
+      r = evaluateProducts(deps, { store: false })
+      const c = process.cpuUsage(c0)
+      samples.push({ wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 })
+    }
+    const evalMs = pct(samples.map((x) => x.cpu), 50)
+    const wallMs = pct(samples.map((x) => x.wall), 50)
     const breaches = r.evaluations.filter((e) => e.status === 'breach').length
     const t1 = performance.now()
     evaluateProducts(deps)
@@ -85,7 +94,7 @@ export async function benchQuality(): Promise<BenchRow[]> {
     const up = lat('up')
     const down = lat('down')
     return [
-      { name: `quality: load+evaluate ${PRODUCTS} products (100k-node graph)`, value: evalMs, unit: 'ms', goal: '< 1000 ms', ok: evalMs < 1000, detail: `${breaches} breaches with root cause; seeding took ${Math.round(seedMs)} ms` },
+      { name: `quality: load+evaluate ${PRODUCTS} products (100k-node graph, CPU)`, value: evalMs, unit: 'ms', goal: '< 1000 ms', ok: evalMs < 1000, detail: `median of 3; wall ${Math.round(wallMs)} ms; ${breaches} breaches with root cause; seeding took ${Math.round(seedMs)} ms` },
       { name: 'quality: load+evaluate+store (first run)', value: storeMs, unit: 'ms', goal: 'info', ok: true },
       { name: 'lineage up 3 hops p50', value: pct(up, 50), unit: 'ms', goal: '< 5 ms', ok: pct(up, 50) < 5 },
       { name: 'lineage up 3 hops p99', value: pct(up, 99), unit: 'ms', goal: '< 50 ms', ok: pct(up, 99) < 50 },
