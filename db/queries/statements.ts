@@ -253,6 +253,20 @@ function prepareAll(db: Db) {
         },
       })
       .prepare(),
+    // Results an OpenLineage emitter (dbt-ol) sent before dbt's own artifacts named the test:
+    // they take the check's key and dataset, so one test has one result history.
+    rekeyEarlierResults: db
+      .update(assertions)
+      .set({ key: raw('key'), datasetId: raw('datasetId') })
+      .where(
+        sql`${assertions.origin} = 'openlineage' and ${assertions.key} like 'openlineage:%'
+          and ${assertions.name} = ${p('name')}
+          and (${assertions.datasetId} = ${p('datasetId')}
+            or (select count(*) from ${checks} where ${checks.name} = ${p('name')}) = 1)
+          and not exists (select 1 from ${assertions} a2 where a2.key = ${p('key')}
+            and a2.dataset_id = ${p('datasetId')} and a2.observed_at = ${assertions.observedAt})`,
+      )
+      .prepare(),
     insertAssertion: db
       .insert(assertions)
       .values({

@@ -91,6 +91,9 @@ export function storeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
         now,
       })
     }
+    for (const c of batch.checks) {
+      if (c.origin !== 'openlineage') s.rekeyEarlierResults.run({ key: c.key, datasetId: dsId(c.dataset), name: c.name })
+    }
     counts.checks = batch.checks.length
 
     for (const a of batch.assertions) {
