@@ -39,8 +39,8 @@ import {
  *      referenced mesh.sales.orders). With dbt's tests stored first, the store moves every dbt-ol
  *      result onto the dbt test (same key and dataset), that one included.
  *  (4) ingesting the collect-dbt batches INTO the dbt-ol store adds no dataset node (one node per
- *      table) and leaves the model edges as they were. In that order (dbt-ol first) the test
- *      results are NOT merged onto the dbt tests: a known gap, pinned with it.fails below.
+ *      table) and leaves the model edges as they were; in that order (dbt-ol first, the live
+ *      order) collecting dbt's checks re-keys the earlier dbt-ol results onto the dbt tests.
  * Skipped without the .venv (bash test/peers/setup-venv.sh).
  */
 const PROJECTS = ['sales', 'finance'] as const
@@ -267,16 +267,10 @@ describe.skipIf(!existsSync(join(VENV_BIN, 'dbt-ol')))(
       expect(perTable).toEqual([])
     })
 
-    // KNOWN GAP (reported, not fixed here: it is the store's, db/queries/raw-events.ts, not a
-    // collector's). dbt-ol's results are matched to dbt's tests only when the dbt checks are
-    // already in the store as the events arrive (the test above). With dbt-ol first, as in a live
-    // setup whose `collect dbt` runs later, every first result keeps its `openlineage:…` key, so
-    // after collect dbt each test has two result keys on its dataset (the quality view takes the
-    // latest result per key, so each counts twice, and a stale one never gets superseded), and the
-    // cross-project relationships test also stays on mesh.sales.orders. it.fails: remove `.fails`
-    // once collecting the checks re-keys the open results.
-    it.fails(
-      "(4) known gap: after collect dbt, each test has one result key, on the dbt test's dataset",
+    // dbt-ol first, as in a live setup whose `collect dbt` runs later: dbt's checks re-key the
+    // earlier results (storeBatch), so each test keeps one result history on the tested dataset.
+    it(
+      "(4) after collect dbt, each test has one result key, on the dbt test's dataset",
       () => {
         const at = (db: Db) =>
           keys(
