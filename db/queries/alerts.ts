@@ -24,7 +24,12 @@ export function productMeta(db: Db, productIds: string[]) {
   const out = new Map<string, { id: string; name: string; domain: string; owner: string | null }>()
   for (const part of chunk(productIds, 5000)) {
     const rows = db
-      .select({ id: products.id, name: products.name, domain: products.domain, owner: products.owner })
+      .select({
+        id: products.id,
+        name: products.name,
+        domain: products.domain,
+        owner: products.owner,
+      })
       .from(products)
       .where(inArray(products.id, part))
       .all()
@@ -33,16 +38,30 @@ export function productMeta(db: Db, productIds: string[]) {
   return out
 }
 
-export function insertEpisode(db: Db, e: { productId: string; domain: string; status: string; at: string }): number {
+export function insertEpisode(
+  db: Db,
+  e: { productId: string; domain: string; status: string; at: string },
+): number {
   const row = db
     .insert(alertEpisodes)
-    .values({ productId: e.productId, domain: e.domain, openedAt: e.at, status: e.status, worst: e.status, lastAlertAt: e.at })
+    .values({
+      productId: e.productId,
+      domain: e.domain,
+      openedAt: e.at,
+      status: e.status,
+      worst: e.status,
+      lastAlertAt: e.at,
+    })
     .returning({ id: alertEpisodes.id })
     .get()
   return row.id
 }
 
-export function updateEpisode(db: Db, id: number, set: Partial<Pick<EpisodeRow, 'status' | 'worst' | 'lastAlertAt' | 'reminders' | 'closedAt'>>): void {
+export function updateEpisode(
+  db: Db,
+  id: number,
+  set: Partial<Pick<EpisodeRow, 'status' | 'worst' | 'lastAlertAt' | 'reminders' | 'closedAt'>>,
+): void {
   db.update(alertEpisodes).set(set).where(eq(alertEpisodes.id, id)).run()
 }
 
@@ -51,7 +70,15 @@ export function enqueueAlerts(db: Db, rows: AlertInsert[]): number[] {
   if (rows.length === 0) return []
   const ids: number[] = []
   for (const part of chunk(rows, 500)) {
-    ids.push(...db.insert(alerts).values(part).onConflictDoNothing({ target: alerts.dedupeKey }).returning({ id: alerts.id }).all().map((r) => r.id))
+    ids.push(
+      ...db
+        .insert(alerts)
+        .values(part)
+        .onConflictDoNothing({ target: alerts.dedupeKey })
+        .returning({ id: alerts.id })
+        .all()
+        .map((r) => r.id),
+    )
   }
   return ids
 }
@@ -60,7 +87,10 @@ export function enqueueAlerts(db: Db, rows: AlertInsert[]): number[] {
  * Claims up to `limit` due pending alerts for one delivery attempt: their nextAttemptAt moves
  * to `leaseUntil`, so a dispatcher that dies mid-send leaves them due again once the lease ends.
  */
-export function claimDueAlerts(db: Db, opts: { now: string; leaseUntil: string; limit: number }): AlertRow[] {
+export function claimDueAlerts(
+  db: Db,
+  opts: { now: string; leaseUntil: string; limit: number },
+): AlertRow[] {
   return db.transaction(
     (tx) => {
       const due = tx
@@ -73,8 +103,20 @@ export function claimDueAlerts(db: Db, opts: { now: string; leaseUntil: string; 
       if (due.length === 0) return []
       return tx
         .update(alerts)
-        .set({ nextAttemptAt: opts.leaseUntil, attempts: sql`${alerts.attempts} + 1`, lastAttemptAt: opts.now })
-        .where(and(inArray(alerts.id, due.map((d) => d.id)), eq(alerts.status, 'pending')))
+        .set({
+          nextAttemptAt: opts.leaseUntil,
+          attempts: sql`${alerts.attempts} + 1`,
+          lastAttemptAt: opts.now,
+        })
+        .where(
+          and(
+            inArray(
+              alerts.id,
+              due.map((d) => d.id),
+            ),
+            eq(alerts.status, 'pending'),
+          ),
+        )
         .returning()
         .all()
         .sort((a, b) => a.id - b.id)
@@ -85,26 +127,38 @@ export function claimDueAlerts(db: Db, opts: { now: string; leaseUntil: string; 
 
 export function markDelivered(db: Db, ids: number[], at: string): void {
   for (const part of chunk(ids, 5000)) {
-    db.update(alerts).set({ status: 'delivered', deliveredAt: at, lastError: null }).where(inArray(alerts.id, part)).run()
+    db.update(alerts)
+      .set({ status: 'delivered', deliveredAt: at, lastError: null })
+      .where(inArray(alerts.id, part))
+      .run()
   }
 }
 
 export function markRetry(db: Db, ids: number[], nextAttemptAt: string, error: string): void {
   for (const part of chunk(ids, 5000)) {
-    db.update(alerts).set({ nextAttemptAt, lastError: error }).where(and(inArray(alerts.id, part), eq(alerts.status, 'pending'))).run()
+    db.update(alerts)
+      .set({ nextAttemptAt, lastError: error })
+      .where(and(inArray(alerts.id, part), eq(alerts.status, 'pending')))
+      .run()
   }
 }
 
 /** Keeps claimed alerts invisible to other dispatchers until `until` (a longer send than the claim's lease). */
 export function extendLease(db: Db, ids: number[], until: string): void {
   for (const part of chunk(ids, 5000)) {
-    db.update(alerts).set({ nextAttemptAt: until }).where(and(inArray(alerts.id, part), eq(alerts.status, 'pending'))).run()
+    db.update(alerts)
+      .set({ nextAttemptAt: until })
+      .where(and(inArray(alerts.id, part), eq(alerts.status, 'pending')))
+      .run()
   }
 }
 
 export function markFailed(db: Db, ids: number[], error: string): void {
   for (const part of chunk(ids, 5000)) {
-    db.update(alerts).set({ status: 'failed', lastError: error }).where(inArray(alerts.id, part)).run()
+    db.update(alerts)
+      .set({ status: 'failed', lastError: error })
+      .where(inArray(alerts.id, part))
+      .run()
   }
 }
 
@@ -113,13 +167,23 @@ export function markFailed(db: Db, ids: number[], error: string): void {
  * time, which every dispatcher clock (the demo's included) has passed. Returns how many.
  */
 export function requeueFailed(db: Db, ids?: number[]): number {
-  const where = ids ? and(eq(alerts.status, 'failed'), inArray(alerts.id, ids)) : eq(alerts.status, 'failed')
-  return db.update(alerts).set({ status: 'pending', nextAttemptAt: sql`${alerts.createdAt}` }).where(where).run().changes
+  const where = ids
+    ? and(eq(alerts.status, 'failed'), inArray(alerts.id, ids))
+    : eq(alerts.status, 'failed')
+  return db
+    .update(alerts)
+    .set({ status: 'pending', nextAttemptAt: sql`${alerts.createdAt}` })
+    .where(where)
+    .run().changes
 }
 
 /** When the next pending alert falls due (ISO), if any. */
 export function nextDueAt(db: Db): string | undefined {
-  const r = db.select({ t: min(alerts.nextAttemptAt) }).from(alerts).where(eq(alerts.status, 'pending')).get()
+  const r = db
+    .select({ t: min(alerts.nextAttemptAt) })
+    .from(alerts)
+    .where(eq(alerts.status, 'pending'))
+    .get()
   return r?.t ?? undefined
 }
 
@@ -147,6 +211,10 @@ export function listAlerts(db: Db, opts: ListAlertsOptions = {}): AlertRow[] {
 }
 
 export function alertCounts(db: Db): Record<string, number> {
-  const rows = db.select({ status: alerts.status, n: sql<number>`count(*)` }).from(alerts).groupBy(alerts.status).all()
+  const rows = db
+    .select({ status: alerts.status, n: sql<number>`count(*)` })
+    .from(alerts)
+    .groupBy(alerts.status)
+    .all()
   return Object.fromEntries(rows.map((r) => [r.status, r.n]))
 }

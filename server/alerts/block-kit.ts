@@ -45,11 +45,19 @@ export const SectionBlockSchema = z
   .refine((s) => s.text !== undefined || s.fields !== undefined, 'a section needs text or fields')
 export const ContextBlockSchema = z.strictObject({
   type: z.literal('context'),
-  elements: z.array(z.union([MrkdwnSchema, PlainTextSchema])).min(1).max(SLACK_LIMITS.contextElements),
+  elements: z
+    .array(z.union([MrkdwnSchema, PlainTextSchema]))
+    .min(1)
+    .max(SLACK_LIMITS.contextElements),
 })
 export const DividerBlockSchema = z.strictObject({ type: z.literal('divider') })
 
-export const BlockSchema = z.union([HeaderBlockSchema, SectionBlockSchema, ContextBlockSchema, DividerBlockSchema])
+export const BlockSchema = z.union([
+  HeaderBlockSchema,
+  SectionBlockSchema,
+  ContextBlockSchema,
+  DividerBlockSchema,
+])
 
 /** An incoming-webhook message body as meshwatch builds it. */
 export const SlackMessageSchema = z.strictObject({
@@ -71,16 +79,27 @@ export function clip(text: string, max: number): string {
 }
 
 /** Slack mrkdwn control characters, escaped: https://api.slack.com/reference/surfaces/formatting#escaping */
-export const escapeMrkdwn = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+export const escapeMrkdwn = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
-export const header = (text: string): Block => ({ type: 'header', text: { type: 'plain_text', text: clip(text, SLACK_LIMITS.headerText), emoji: true } })
-export const section = (mrkdwn: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text: clip(mrkdwn, SLACK_LIMITS.sectionText) } })
+export const header = (text: string): Block => ({
+  type: 'header',
+  text: { type: 'plain_text', text: clip(text, SLACK_LIMITS.headerText), emoji: true },
+})
+export const section = (mrkdwn: string): Block => ({
+  type: 'section',
+  text: { type: 'mrkdwn', text: clip(mrkdwn, SLACK_LIMITS.sectionText) },
+})
 export const fields = (items: string[]): Block => ({
   type: 'section',
-  fields: items.slice(0, SLACK_LIMITS.sectionFields).map((t) => ({ type: 'mrkdwn', text: clip(t, SLACK_LIMITS.fieldText) })),
+  fields: items
+    .slice(0, SLACK_LIMITS.sectionFields)
+    .map((t) => ({ type: 'mrkdwn', text: clip(t, SLACK_LIMITS.fieldText) })),
 })
 export const context = (items: string[]): Block => ({
   type: 'context',
-  elements: items.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: 'mrkdwn', text: clip(t, SLACK_LIMITS.fieldText) })),
+  elements: items
+    .slice(0, SLACK_LIMITS.contextElements)
+    .map((t) => ({ type: 'mrkdwn', text: clip(t, SLACK_LIMITS.fieldText) })),
 })
 export const divider = (): Block => ({ type: 'divider' })

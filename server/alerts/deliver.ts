@@ -37,14 +37,20 @@ export async function postToWebhook(
   const what = `HTTP ${res.status}${body ? `: ${body}` : ''}`
   if (res.status === 429) {
     const after = retryAfterMs(res.headers.get('retry-after'), opts.now)
-    return { kind: 'retry', reason: `rate limited (${what})`, ...(after !== undefined ? { retryAfterMs: after } : {}) }
+    return {
+      kind: 'retry',
+      reason: `rate limited (${what})`,
+      ...(after !== undefined ? { retryAfterMs: after } : {}),
+    }
   }
-  if (res.status >= 400 && res.status < 500 && res.status !== 408) return { kind: 'rejected', reason: what }
+  if (res.status >= 400 && res.status < 500 && res.status !== 408)
+    return { kind: 'rejected', reason: what }
   return { kind: 'retry', reason: what }
 }
 
 function networkReason(e: unknown, timeoutMs: number): string {
-  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return `timed out after ${timeoutMs} ms`
+  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError'))
+    return `timed out after ${timeoutMs} ms`
   // undici puts the socket error (ECONNREFUSED, ENOTFOUND…) in cause; its message names host:port, not the path.
   const cause = e instanceof Error && e.cause instanceof Error ? e.cause : undefined
   const code = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined
@@ -61,7 +67,11 @@ export function retryAfterMs(header: string | null, now: Date): number | undefin
 }
 
 /** Exponential backoff with jitter: half the capped exponential delay, plus a random part of the other half. */
-export function backoffMs(attempt: number, random: () => number, opts: { baseMs: number; maxMs: number }): number {
+export function backoffMs(
+  attempt: number,
+  random: () => number,
+  opts: { baseMs: number; maxMs: number },
+): number {
   const cap = Math.min(opts.maxMs, opts.baseMs * 2 ** Math.max(0, attempt - 1))
   return Math.round(cap / 2 + random() * (cap / 2))
 }

@@ -1,7 +1,20 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import type { Db } from '../../db/client.ts'
-import { claimDueAlerts, extendLease, markDelivered, markFailed, markRetry, nextDueAt, type AlertRow } from '../../db/queries/alerts.ts'
-import { EMPTY_CONFIG, resolveSlackRoute, type MeshwatchConfig, type SlackTarget } from '../config-file.ts'
+import {
+  claimDueAlerts,
+  extendLease,
+  markDelivered,
+  markFailed,
+  markRetry,
+  nextDueAt,
+  type AlertRow,
+} from '../../db/queries/alerts.ts'
+import {
+  EMPTY_CONFIG,
+  resolveSlackRoute,
+  type MeshwatchConfig,
+  type SlackTarget,
+} from '../config-file.ts'
 import { SILENT, type Logger } from '../deps.ts'
 import { SlackMessageSchema } from './block-kit.ts'
 import { backoffMs, postToWebhook, type FetchLike } from './deliver.ts'
@@ -63,7 +76,9 @@ const iso = (ms: number) => new Date(ms).toISOString()
 export function createDispatcher(opts: DispatcherOptions) {
   const cfg = opts.config ?? EMPTY_CONFIG
   const clock = opts.now ?? (() => new Date())
-  const sleep = opts.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, signal ? { signal } : {}))
+  const sleep =
+    opts.sleep ??
+    ((ms: number, signal?: AbortSignal) => delay(ms, undefined, signal ? { signal } : {}))
   const fetchFn: FetchLike = opts.fetch ?? ((u, i) => fetch(u, i))
   const random = opts.random ?? Math.random
   const log = opts.log ?? SILENT
@@ -86,12 +101,20 @@ export function createDispatcher(opts: DispatcherOptions) {
     for (const row of rows) {
       const route = resolveSlackRoute(cfg, row.domain, severityOf(row.severity))
       if (!route) {
-        fail([row.id], `no Slack route for domain ${row.domain}: give it (or the top-level slack) a webhook_env in meshwatch.yml`, result)
+        fail(
+          [row.id],
+          `no Slack route for domain ${row.domain}: give it (or the top-level slack) a webhook_env in meshwatch.yml`,
+          result,
+        )
         continue
       }
       const url = opts.env[route.webhookEnv]
       if (!url) {
-        fail([row.id], `$${route.webhookEnv} is not set (the webhook of domain ${row.domain}'s ${row.severity} route)`, result)
+        fail(
+          [row.id],
+          `$${route.webhookEnv} is not set (the webhook of domain ${row.domain}'s ${row.severity} route)`,
+          result,
+        )
         continue
       }
       const key = [route.webhookEnv, route.channel ?? '', route.mention ?? ''].join('\u0000')
@@ -120,12 +143,25 @@ export function createDispatcher(opts: DispatcherOptions) {
     }
     // Renew the lease: earlier groups of this round may have taken a while.
     extendLease(opts.db, ids, iso(startedAt + leaseMs))
-    const alerts: OutboxAlert[] = g.rows.map((r) => ({ id: r.id, kind: r.kind as OutboxAlert['kind'], severity: severityOf(r.severity), facts: r.payload as unknown as AlertFacts }))
+    const alerts: OutboxAlert[] = g.rows.map((r) => ({
+      id: r.id,
+      kind: r.kind as OutboxAlert['kind'],
+      severity: severityOf(r.severity),
+      facts: r.payload as unknown as AlertFacts,
+    }))
     const message = buildAlertMessage(alerts, { publicUrl, route: g.route, contactOf })
     const valid = SlackMessageSchema.safeParse(message)
-    if (!valid.success) return fail(ids, `message outside Slack's Block Kit limits: ${valid.error.issues[0]?.message ?? 'invalid'}`, result)
+    if (!valid.success)
+      return fail(
+        ids,
+        `message outside Slack's Block Kit limits: ${valid.error.issues[0]?.message ?? 'invalid'}`,
+        result,
+      )
 
-    const outcome = await postToWebhook(fetchFn, { url: g.url, label: env }, message, { timeoutMs, now: clock() })
+    const outcome = await postToWebhook(fetchFn, { url: g.url, label: env }, message, {
+      timeoutMs,
+      now: clock(),
+    })
     const now = clock().getTime()
     result.posts.push({ webhookEnv: env, ids, outcome: outcome.kind })
     if (outcome.kind === 'delivered') {
@@ -134,22 +170,37 @@ export function createDispatcher(opts: DispatcherOptions) {
       log.info('alerts delivered', { alerts: ids, webhook: `$${env}`, channel: g.route.channel })
       return
     }
-    if (outcome.kind === 'rejected') return fail(ids, `Slack refused the message: ${outcome.reason}`, result)
+    if (outcome.kind === 'rejected')
+      return fail(ids, `Slack refused the message: ${outcome.reason}`, result)
     const oldest = Math.min(...g.rows.map((r) => Date.parse(r.createdAt)))
-    if (now - oldest > maxAgeMs) return fail(ids, `gave up after ${Math.round((now - oldest) / 3_600_000)} h: ${outcome.reason}`, result)
+    if (now - oldest > maxAgeMs)
+      return fail(
+        ids,
+        `gave up after ${Math.round((now - oldest) / 3_600_000)} h: ${outcome.reason}`,
+        result,
+      )
     const attempts = Math.max(...g.rows.map((r) => r.attempts))
     const wait = outcome.retryAfterMs ?? backoffMs(attempts, random, backoff)
     if (outcome.retryAfterMs !== undefined) blockedUntil.set(env, now + wait)
     markRetry(opts.db, ids, iso(now + wait), outcome.reason)
     result.retried.push(...ids)
-    log.warn('alert delivery will be retried', { alerts: ids, webhook: `$${env}`, reason: outcome.reason, retryInMs: wait })
+    log.warn('alert delivery will be retried', {
+      alerts: ids,
+      webhook: `$${env}`,
+      reason: outcome.reason,
+      retryInMs: wait,
+    })
   }
 
   /** One pass: claim what is due, post it, record the outcomes. */
   async function runOnce(): Promise<DispatchResult> {
     const result: DispatchResult = { delivered: [], retried: [], failed: [], posts: [] }
     const now = clock().getTime()
-    const rows = claimDueAlerts(opts.db, { now: iso(now), leaseUntil: iso(now + leaseMs), limit: opts.batchSize ?? 200 })
+    const rows = claimDueAlerts(opts.db, {
+      now: iso(now),
+      leaseUntil: iso(now + leaseMs),
+      limit: opts.batchSize ?? 200,
+    })
     if (rows.length === 0) return result
     const posted = new Set<string>()
     for (const g of group(rows, result)) {
@@ -171,7 +222,9 @@ export function createDispatcher(opts: DispatcherOptions) {
           log.error('alert dispatch failed', { error: String(e) })
         }
         const next = nextDueAt(opts.db)
-        const wait = next ? Math.min(pollMs, Math.max(250, Date.parse(next) - clock().getTime())) : pollMs
+        const wait = next
+          ? Math.min(pollMs, Math.max(250, Date.parse(next) - clock().getTime()))
+          : pollMs
         await sleep(wait, ac.signal).catch(() => undefined)
       }
     })()

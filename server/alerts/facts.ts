@@ -35,7 +35,10 @@ export interface AlertFacts {
   rootCause: AlertRootCause | null
 }
 
-export type AlertChainNode = Pick<ChainNode, 'name' | 'kind' | 'type' | 'domain' | 'problem' | 'status' | 'via'>
+export type AlertChainNode = Pick<
+  ChainNode,
+  'name' | 'kind' | 'type' | 'domain' | 'problem' | 'status' | 'via'
+>
 
 export interface AlertRootCause {
   summary: string
@@ -55,4 +58,11 @@ const chainNodeOf = (n: ChainNode): AlertChainNode => ({
 })
 
 export const rootCauseOf = (rc: RootCause | null | undefined): AlertRootCause | null =>
-  rc ? { summary: rc.summary, confidence: rc.confidence, culprit: chainNodeOf(rc.culprit), chain: rc.chain.map(chainNodeOf) } : null
+  rc
+    ? {
+        summary: rc.summary,
+        confidence: rc.confidence,
+        culprit: chainNodeOf(rc.culprit),
+        chain: rc.chain.map(chainNodeOf),
+      }
+    : null

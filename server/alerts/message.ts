@@ -1,4 +1,15 @@
-import { clip, context, divider, escapeMrkdwn as esc, fields, header, section, SLACK_LIMITS, type Block, type SlackMessage } from './block-kit.ts'
+import {
+  clip,
+  context,
+  divider,
+  escapeMrkdwn as esc,
+  fields,
+  header,
+  section,
+  SLACK_LIMITS,
+  type Block,
+  type SlackMessage,
+} from './block-kit.ts'
 import type { AlertChainNode, AlertFacts, AlertKind, AlertSeverity } from './facts.ts'
 
 /** An outbox row as the message builder reads it. */
@@ -21,8 +32,13 @@ export interface MessageContext {
 /** Alerts listed one by one in a digest; the rest are counted. Keeps a digest well under 50 blocks. */
 export const DIGEST_ITEMS = 20
 
-const ICON = { breach: ':red_circle:', warn: ':large_orange_circle:', ok: ':white_check_mark:' } as const
-const iconOf = (a: OutboxAlert): string => (a.kind === 'recovered' ? ICON.ok : a.kind === 'reminder' ? ':alarm_clock:' : ICON[a.facts.status])
+const ICON = {
+  breach: ':red_circle:',
+  warn: ':large_orange_circle:',
+  ok: ':white_check_mark:',
+} as const
+const iconOf = (a: OutboxAlert): string =>
+  a.kind === 'recovered' ? ICON.ok : a.kind === 'reminder' ? ':alarm_clock:' : ICON[a.facts.status]
 
 const HEADLINE: Record<AlertKind, (f: AlertFacts) => string> = {
   opened: (f) => (f.status === 'breach' ? 'SLA breach' : 'SLA warning'),
@@ -31,7 +47,8 @@ const HEADLINE: Record<AlertKind, (f: AlertFacts) => string> = {
   recovered: () => 'Recovered',
 }
 
-export const productUrl = (publicUrl: string, id: string): string => `${publicUrl.replace(/\/+$/, '')}/products/${encodeURIComponent(id)}`
+export const productUrl = (publicUrl: string, id: string): string =>
+  `${publicUrl.replace(/\/+$/, '')}/products/${encodeURIComponent(id)}`
 
 /** '@here'/'@channel' become Slack's special mentions; `<!subteam^…>` / `<@U…>` pass through; anything else is shown as written. */
 export function formatMention(m: string | undefined): string {
@@ -59,10 +76,12 @@ export function durationText(ms: number): string {
 }
 
 const score = (n: number): string => `${Math.round(n)}/100`
-const link = (ctx: MessageContext, f: AlertFacts): string => `<${productUrl(ctx.publicUrl, f.productId)}|${esc(f.productId)}>`
+const link = (ctx: MessageContext, f: AlertFacts): string =>
+  `<${productUrl(ctx.publicUrl, f.productId)}|${esc(f.productId)}>`
 
 function statusLine(f: AlertFacts, kind: AlertKind): string {
-  if (kind === 'recovered') return `back to *ok* · score *${score(f.score)}* · the ${f.previous === 'warn' ? 'warning' : 'breach'} lasted *${durationText(f.durationMs ?? 0)}* (since ${slackDate(f.since)})`
+  if (kind === 'recovered')
+    return `back to *ok* · score *${score(f.score)}* · the ${f.previous === 'warn' ? 'warning' : 'breach'} lasted *${durationText(f.durationMs ?? 0)}* (since ${slackDate(f.since)})`
   const was = kind === 'worsened' && f.previous ? ` (was ${f.previous})` : ''
   const how = kind === 'reminder' ? ` · for *${durationText(f.durationMs ?? 0)}*` : ''
   return `*${f.status}*${was} · score *${score(f.score)}* · since ${slackDate(f.since)}${how}`
@@ -72,7 +91,10 @@ function chainText(chain: AlertChainNode[]): string {
   // The chain runs from the product's output up to the culprit: show it in the direction data flows.
   return [...chain]
     .reverse()
-    .map((n, i) => `${i === 0 ? '*' : ''}\`${esc(n.name)}\`${i === 0 ? '*' : ''} (${esc(n.domain ?? 'no domain')})`)
+    .map(
+      (n, i) =>
+        `${i === 0 ? '*' : ''}\`${esc(n.name)}\`${i === 0 ? '*' : ''} (${esc(n.domain ?? 'no domain')})`,
+    )
     .join(' → ')
 }
 
@@ -90,28 +112,40 @@ function rootCauseText(ctx: MessageContext, f: AlertFacts): string | undefined {
   const rc = f.rootCause
   if (!rc) return undefined
   const suspected = rc.confidence === 'suspected' ? ' _(suspected: linked by domain only)_' : ''
-  return [`*Root cause*${suspected}: ${esc(rc.summary)}`, chainText(rc.chain), blamed(ctx, f)].filter((s) => s !== '').join('\n')
+  return [`*Root cause*${suspected}: ${esc(rc.summary)}`, chainText(rc.chain), blamed(ctx, f)]
+    .filter((s) => s !== '')
+    .join('\n')
 }
 
-const dimensionLines = (f: AlertFacts): string[] => f.dimensions.map((d) => `*${d.dimension}* · ${d.status} · ${score(d.score)}\n${esc(d.reason)}`)
+const dimensionLines = (f: AlertFacts): string[] =>
+  f.dimensions.map((d) => `*${d.dimension}* · ${d.status} · ${score(d.score)}\n${esc(d.reason)}`)
 
 function single(a: OutboxAlert, ctx: MessageContext): Block[] {
   const f = a.facts
   const mention = formatMention(ctx.route.mention)
   const blocks: Block[] = [
     header(`${iconOf(a)} ${HEADLINE[a.kind](f)}: ${f.productName}`),
-    section(`${mention ? `${mention} ` : ''}*${link(ctx, f)}* in domain *${esc(f.domain)}*${f.owner ? ` (owner ${esc(f.owner)})` : ''}\n${statusLine(f, a.kind)}`),
+    section(
+      `${mention ? `${mention} ` : ''}*${link(ctx, f)}* in domain *${esc(f.domain)}*${f.owner ? ` (owner ${esc(f.owner)})` : ''}\n${statusLine(f, a.kind)}`,
+    ),
   ]
   if (a.kind !== 'recovered' && f.dimensions.length > 0) blocks.push(fields(dimensionLines(f)))
   const rc = a.kind === 'recovered' ? undefined : rootCauseText(ctx, f)
   if (rc) blocks.push(section(rc))
-  blocks.push(context([`<${productUrl(ctx.publicUrl, f.productId)}|Open in meshwatch>`, `alert #${a.id} · ${a.kind} · evaluated ${slackDate(f.evaluatedAt)}`]))
+  blocks.push(
+    context([
+      `<${productUrl(ctx.publicUrl, f.productId)}|Open in meshwatch>`,
+      `alert #${a.id} · ${a.kind} · evaluated ${slackDate(f.evaluatedAt)}`,
+    ]),
+  )
   return blocks
 }
 
 function digestItem(a: OutboxAlert, ctx: MessageContext): string {
   const f = a.facts
-  const lines = [`${iconOf(a)} *${link(ctx, f)}* ${a.kind === 'opened' ? '' : `_${a.kind}_ · `}${statusLine(f, a.kind)}`]
+  const lines = [
+    `${iconOf(a)} *${link(ctx, f)}* ${a.kind === 'opened' ? '' : `_${a.kind}_ · `}${statusLine(f, a.kind)}`,
+  ]
   if (a.kind !== 'recovered') {
     for (const d of f.dimensions) lines.push(`• *${d.dimension}* (${d.status}): ${esc(d.reason)}`)
     if (f.rootCause) lines.push(`_Root cause:_ ${esc(f.rootCause.summary)}`, blamed(ctx, f))
@@ -122,18 +156,43 @@ function digestItem(a: OutboxAlert, ctx: MessageContext): string {
 function digest(alerts: OutboxAlert[], ctx: MessageContext): Block[] {
   const open = alerts.filter((a) => a.kind !== 'recovered')
   const domains = [...new Set(alerts.map((a) => a.facts.domain))].join(', ')
-  const worst = open.some((a) => a.facts.status === 'breach') ? ICON.breach : open.length > 0 ? ICON.warn : ICON.ok
-  const title = open.length > 0 ? `${alerts.length} data product alerts` : `${alerts.length} data products recovered`
+  const worst = open.some((a) => a.facts.status === 'breach')
+    ? ICON.breach
+    : open.length > 0
+      ? ICON.warn
+      : ICON.ok
+  const title =
+    open.length > 0
+      ? `${alerts.length} data product alerts`
+      : `${alerts.length} data products recovered`
   const mention = formatMention(ctx.route.mention)
-  const counts = countBy(alerts.map((a) => (a.kind === 'recovered' ? 'recovered' : a.facts.status === 'breach' ? 'in breach' : 'with a warning')))
+  const counts = countBy(
+    alerts.map((a) =>
+      a.kind === 'recovered'
+        ? 'recovered'
+        : a.facts.status === 'breach'
+          ? 'in breach'
+          : 'with a warning',
+    ),
+  )
   const blocks: Block[] = [
     header(`${worst} ${domains}: ${title}`),
-    section(`${mention ? `${mention} ` : ''}${Object.entries(counts).map(([k, n]) => `*${n}* ${k}`).join(', ')}`),
+    section(
+      `${mention ? `${mention} ` : ''}${Object.entries(counts)
+        .map(([k, n]) => `*${n}* ${k}`)
+        .join(', ')}`,
+    ),
   ]
   for (const a of alerts.slice(0, DIGEST_ITEMS)) blocks.push(divider(), section(digestItem(a, ctx)))
   const more = alerts.length - DIGEST_ITEMS
-  const tail = [`alerts ${alerts.map((a) => `#${a.id}`).slice(0, 30).join(', ')}${alerts.length > 30 ? ', …' : ''}`]
-  if (more > 0) tail.unshift(`…and ${more} more: <${ctx.publicUrl.replace(/\/+$/, '')}/|open meshwatch>`)
+  const tail = [
+    `alerts ${alerts
+      .map((a) => `#${a.id}`)
+      .slice(0, 30)
+      .join(', ')}${alerts.length > 30 ? ', …' : ''}`,
+  ]
+  if (more > 0)
+    tail.unshift(`…and ${more} more: <${ctx.publicUrl.replace(/\/+$/, '')}/|open meshwatch>`)
   blocks.push(context(tail))
   return blocks
 }
@@ -148,12 +207,24 @@ function fallbackText(alerts: OutboxAlert[]): string {
   const [first] = alerts
   if (alerts.length === 1 && first) {
     const f = first.facts
-    const what = first.kind === 'recovered' ? `recovered after ${durationText(f.durationMs ?? 0)}` : `${HEADLINE[first.kind](f)} (score ${score(f.score)})`
-    const why = first.kind === 'recovered' ? '' : f.dimensions.map((d) => `${d.dimension}: ${d.reason}`).join('; ')
-    return clip(`${iconOf(first)} ${f.productId}: ${what}${why ? ` — ${why}` : ''}`, SLACK_LIMITS.fallbackText)
+    const what =
+      first.kind === 'recovered'
+        ? `recovered after ${durationText(f.durationMs ?? 0)}`
+        : `${HEADLINE[first.kind](f)} (score ${score(f.score)})`
+    const why =
+      first.kind === 'recovered'
+        ? ''
+        : f.dimensions.map((d) => `${d.dimension}: ${d.reason}`).join('; ')
+    return clip(
+      `${iconOf(first)} ${f.productId}: ${what}${why ? ` — ${why}` : ''}`,
+      SLACK_LIMITS.fallbackText,
+    )
   }
   const domains = [...new Set(alerts.map((a) => a.facts.domain))].join(', ')
-  return clip(`${domains}: ${alerts.length} data product alerts: ${alerts.map((a) => `${a.facts.productId} ${a.kind === 'recovered' ? 'recovered' : a.facts.status}`).join(', ')}`, SLACK_LIMITS.fallbackText)
+  return clip(
+    `${domains}: ${alerts.length} data product alerts: ${alerts.map((a) => `${a.facts.productId} ${a.kind === 'recovered' ? 'recovered' : a.facts.status}`).join(', ')}`,
+    SLACK_LIMITS.fallbackText,
+  )
 }
 
 /**
@@ -172,7 +243,15 @@ export function buildAlertMessage(alerts: OutboxAlert[], ctx: MessageContext): S
 }
 
 /** What `meshwatch alerts test` sends. */
-export function buildTestMessage(opts: { domain: string; severity: AlertSeverity; webhookEnv: string; channel?: string | undefined; mention?: string | undefined; publicUrl: string; now: Date }): SlackMessage {
+export function buildTestMessage(opts: {
+  domain: string
+  severity: AlertSeverity
+  webhookEnv: string
+  channel?: string | undefined
+  mention?: string | undefined
+  publicUrl: string
+  now: Date
+}): SlackMessage {
   const where = opts.channel ? ` (channel ${esc(opts.channel)})` : ''
   const mention = formatMention(opts.mention)
   return {
@@ -180,8 +259,13 @@ export function buildTestMessage(opts: { domain: string; severity: AlertSeverity
     ...(opts.channel ? { channel: opts.channel } : {}),
     blocks: [
       header(':wave: meshwatch test message'),
-      section(`${mention ? `${mention} ` : ''}This is the route for *${esc(opts.severity)}* alerts of domain *${esc(opts.domain)}*: webhook from \`$${esc(opts.webhookEnv)}\`${where}. SLA alerts for its data products will arrive here.`),
-      context([`sent ${slackDate(opts.now.toISOString())}`, `<${opts.publicUrl.replace(/\/+$/, '')}/|Open meshwatch>`]),
+      section(
+        `${mention ? `${mention} ` : ''}This is the route for *${esc(opts.severity)}* alerts of domain *${esc(opts.domain)}*: webhook from \`$${esc(opts.webhookEnv)}\`${where}. SLA alerts for its data products will arrive here.`,
+      ),
+      context([
+        `sent ${slackDate(opts.now.toISOString())}`,
+        `<${opts.publicUrl.replace(/\/+$/, '')}/|Open meshwatch>`,
+      ]),
     ],
   }
 }

@@ -1,5 +1,12 @@
 import type { Db } from '../../db/client.ts'
-import { enqueueAlerts, insertEpisode, openEpisodes, productMeta, updateEpisode, type AlertInsert } from '../../db/queries/alerts.ts'
+import {
+  enqueueAlerts,
+  insertEpisode,
+  openEpisodes,
+  productMeta,
+  updateEpisode,
+  type AlertInsert,
+} from '../../db/queries/alerts.ts'
 import type { ProductEvaluation } from '../quality/facts.ts'
 import { statusRank } from '../quality/facts.ts'
 import type { RootCause } from '../quality/root-cause.ts'
@@ -19,15 +26,25 @@ type Evaluation = ProductEvaluation & { rootCause?: RootCause | null }
  * product's alert episode along and enqueues the alerts that decides (deduplicated per episode
  * and kind by the outbox's unique key). Returns the ids of the alerts added.
  */
-export function writeAlerts(tx: Db, evals: readonly Evaluation[], opts: WriteAlertsOptions): number[] {
-  const open = openEpisodes(tx, evals.map((e) => e.productId))
+export function writeAlerts(
+  tx: Db,
+  evals: readonly Evaluation[],
+  opts: WriteAlertsOptions,
+): number[] {
+  const open = openEpisodes(
+    tx,
+    evals.map((e) => e.productId),
+  )
   const decided: { e: Evaluation; d: Decision }[] = []
   for (const e of evals) {
     const d = decide(open.get(e.productId), e, opts.reminderMs)
     if (d.episode || d.alert) decided.push({ e, d })
   }
   if (decided.length === 0) return []
-  const meta = productMeta(tx, decided.map((x) => x.e.productId))
+  const meta = productMeta(
+    tx,
+    decided.map((x) => x.e.productId),
+  )
   const rows: AlertInsert[] = []
   for (const { e, d } of decided) {
     const product = meta.get(e.productId)
@@ -35,9 +52,22 @@ export function writeAlerts(tx: Db, evals: readonly Evaluation[], opts: WriteAle
     const prev = open.get(e.productId)
     let episodeId = prev?.id
     const step = d.episode
-    if (step?.op === 'open') episodeId = insertEpisode(tx, { productId: e.productId, domain: product.domain, status: step.status, at: step.at })
-    else if (step?.op === 'close' && prev) updateEpisode(tx, prev.id, { closedAt: step.at, status: 'ok' })
-    else if (step?.op === 'update' && prev) updateEpisode(tx, prev.id, { status: step.status, worst: step.worst, lastAlertAt: step.lastAlertAt, reminders: step.reminders })
+    if (step?.op === 'open')
+      episodeId = insertEpisode(tx, {
+        productId: e.productId,
+        domain: product.domain,
+        status: step.status,
+        at: step.at,
+      })
+    else if (step?.op === 'close' && prev)
+      updateEpisode(tx, prev.id, { closedAt: step.at, status: 'ok' })
+    else if (step?.op === 'update' && prev)
+      updateEpisode(tx, prev.id, {
+        status: step.status,
+        worst: step.worst,
+        lastAlertAt: step.lastAlertAt,
+        reminders: step.reminders,
+      })
     const a = d.alert
     if (!a || episodeId === undefined) continue
     const facts: AlertFacts = {
@@ -47,7 +77,11 @@ export function writeAlerts(tx: Db, evals: readonly Evaluation[], opts: WriteAle
       owner: product.owner,
       kind: a.kind,
       status: e.status,
-      previous: prev ? (prev.status === 'breach' || prev.status === 'warn' ? prev.status : 'ok') : 'ok',
+      previous: prev
+        ? prev.status === 'breach' || prev.status === 'warn'
+          ? prev.status
+          : 'ok'
+        : 'ok',
       score: e.score,
       evaluatedAt: e.evaluatedAt,
       since: a.since,

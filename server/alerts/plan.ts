@@ -40,7 +40,11 @@ const asStatus = (s: string): Status => (s === 'breach' || s === 'warn' ? s : 'o
  * past the last alert alerts 'reminder', returning to ok closes it (alert 'recovered').
  * Times come from the evaluation, never the clock.
  */
-export function decide(open: OpenEpisode | undefined, e: Pick<ProductEvaluation, 'status' | 'evaluatedAt'>, reminderMs: number): Decision {
+export function decide(
+  open: OpenEpisode | undefined,
+  e: Pick<ProductEvaluation, 'status' | 'evaluatedAt'>,
+  reminderMs: number,
+): Decision {
   const at = e.evaluatedAt
   if (e.status === 'ok') {
     if (!open) return {}
@@ -57,26 +61,56 @@ export function decide(open: OpenEpisode | undefined, e: Pick<ProductEvaluation,
     }
   }
   if (!open) {
-    return { episode: { op: 'open', status: e.status, at }, alert: { kind: 'opened', severity: e.status, key: 'opened', since: at } }
+    return {
+      episode: { op: 'open', status: e.status, at },
+      alert: { kind: 'opened', severity: e.status, key: 'opened', since: at },
+    }
   }
   const worst = asStatus(open.worst)
   if (statusRank(e.status) > statusRank(worst)) {
     return {
-      episode: { op: 'update', status: e.status, worst: e.status, lastAlertAt: at, reminders: open.reminders },
-      alert: { kind: 'worsened', severity: e.status, key: `worsened:${e.status}`, since: open.openedAt },
+      episode: {
+        op: 'update',
+        status: e.status,
+        worst: e.status,
+        lastAlertAt: at,
+        reminders: open.reminders,
+      },
+      alert: {
+        kind: 'worsened',
+        severity: e.status,
+        key: `worsened:${e.status}`,
+        since: open.openedAt,
+      },
     }
   }
   if (e.status === 'breach' && Date.parse(at) - Date.parse(open.lastAlertAt) >= reminderMs) {
     const n = open.reminders + 1
     return {
       episode: { op: 'update', status: e.status, worst, lastAlertAt: at, reminders: n },
-      alert: { kind: 'reminder', severity: 'breach', key: `reminder:${n}`, since: open.openedAt, durationMs: Date.parse(at) - Date.parse(open.openedAt), reminder: n },
+      alert: {
+        kind: 'reminder',
+        severity: 'breach',
+        key: `reminder:${n}`,
+        since: open.openedAt,
+        durationMs: Date.parse(at) - Date.parse(open.openedAt),
+        reminder: n,
+      },
     }
   }
   if (e.status !== open.status) {
-    return { episode: { op: 'update', status: e.status, worst, lastAlertAt: open.lastAlertAt, reminders: open.reminders } }
+    return {
+      episode: {
+        op: 'update',
+        status: e.status,
+        worst,
+        lastAlertAt: open.lastAlertAt,
+        reminders: open.reminders,
+      },
+    }
   }
   return {}
 }
 
-export const dedupeKeyOf = (productId: string, episodeId: number, key: string): string => `${productId}#${episodeId}:${key}`
+export const dedupeKeyOf = (productId: string, episodeId: number, key: string): string =>
+  `${productId}#${episodeId}:${key}`

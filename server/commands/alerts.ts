@@ -13,72 +13,126 @@ import { readMeshwatchConfig } from './check.ts'
 import { dbFileOf, UsageError } from './shared.ts'
 
 const configOf = (o: { config?: string }): MeshwatchConfig => {
-  const file = o.config ?? process.env.MESHWATCH_CONFIG ?? (existsSync('meshwatch.yml') ? 'meshwatch.yml' : undefined)
+  const file =
+    o.config ??
+    process.env.MESHWATCH_CONFIG ??
+    (existsSync('meshwatch.yml') ? 'meshwatch.yml' : undefined)
   return file ? readMeshwatchConfig(file) : EMPTY_CONFIG
 }
 
 export function registerAlerts(program: Command): void {
-  const alerts = program.command('alerts').description('Slack alerts: list the outbox, send a test message, retry failed ones')
+  const alerts = program
+    .command('alerts')
+    .description('Slack alerts: list the outbox, send a test message, retry failed ones')
 
   alerts
     .command('list')
-    .description('alerts in the outbox, newest first, with their route (by env var name) and last error')
+    .description(
+      'alerts in the outbox, newest first, with their route (by env var name) and last error',
+    )
     .option('--db <file>', 'SQLite store (default: $MESHWATCH_DB or ./data/meshwatch.db)')
-    .option('--config <file>', 'meshwatch.yml, to show routes (default: $MESHWATCH_CONFIG, then ./meshwatch.yml)')
+    .option(
+      '--config <file>',
+      'meshwatch.yml, to show routes (default: $MESHWATCH_CONFIG, then ./meshwatch.yml)',
+    )
     .option('--status <status>', `only ${ALERT_STATUSES.join('|')}`)
     .option('--domain <domain>', 'only this domain')
     .option('--limit <n>', 'at most this many', '100')
     .option('--json', 'print JSON')
-    .action((o: { db?: string; config?: string; status?: string; domain?: string; limit: string; json?: boolean }) => {
-      if (o.status !== undefined && !(ALERT_STATUSES as readonly string[]).includes(o.status)) {
-        throw new UsageError(`--status must be one of ${ALERT_STATUSES.join(', ')}`)
-      }
-      const limit = Number(o.limit)
-      if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive integer')
-      const cfg = configOf(o)
-      const db = openDb(dbFileOf(o))
-      try {
-        const rows = listAlerts(db, { status: o.status, domain: o.domain, limit }).map((r) => describeAlert(cfg, r))
-        if (o.json) {
-          process.stdout.write(`${JSON.stringify({ alerts: rows }, null, 2)}\n`)
-          return
+    .action(
+      (o: {
+        db?: string
+        config?: string
+        status?: string
+        domain?: string
+        limit: string
+        json?: boolean
+      }) => {
+        if (o.status !== undefined && !(ALERT_STATUSES as readonly string[]).includes(o.status)) {
+          throw new UsageError(`--status must be one of ${ALERT_STATUSES.join(', ')}`)
         }
-        for (const a of rows) {
-          const route = a.route ? `$${a.route.webhookEnv}${a.route.channel ? ` ${a.route.channel}` : ''}` : 'no route'
-          const when = a.deliveredAt ? `delivered ${a.deliveredAt}` : a.status === 'pending' ? `next ${a.nextAttemptAt}` : `created ${a.createdAt}`
-          const error = a.lastError && a.status !== 'delivered' ? `  ${a.lastError}` : ''
-          process.stdout.write(`#${a.id} ${a.status.padEnd(9)} ${a.kind.padEnd(9)} ${a.severity.padEnd(6)} ${a.productId ?? '-'} (${a.domain}) → ${route}; ${when}, ${a.attempts} attempts${error}\n`)
+        const limit = Number(o.limit)
+        if (!Number.isInteger(limit) || limit < 1)
+          throw new UsageError('--limit must be a positive integer')
+        const cfg = configOf(o)
+        const db = openDb(dbFileOf(o))
+        try {
+          const rows = listAlerts(db, { status: o.status, domain: o.domain, limit }).map((r) =>
+            describeAlert(cfg, r),
+          )
+          if (o.json) {
+            process.stdout.write(`${JSON.stringify({ alerts: rows }, null, 2)}\n`)
+            return
+          }
+          for (const a of rows) {
+            const route = a.route
+              ? `$${a.route.webhookEnv}${a.route.channel ? ` ${a.route.channel}` : ''}`
+              : 'no route'
+            const when = a.deliveredAt
+              ? `delivered ${a.deliveredAt}`
+              : a.status === 'pending'
+                ? `next ${a.nextAttemptAt}`
+                : `created ${a.createdAt}`
+            const error = a.lastError && a.status !== 'delivered' ? `  ${a.lastError}` : ''
+            process.stdout.write(
+              `#${a.id} ${a.status.padEnd(9)} ${a.kind.padEnd(9)} ${a.severity.padEnd(6)} ${a.productId ?? '-'} (${a.domain}) → ${route}; ${when}, ${a.attempts} attempts${error}\n`,
+            )
+          }
+          process.stdout.write(`${rows.length} alerts\n`)
+        } finally {
+          closeDb(db)
         }
-        process.stdout.write(`${rows.length} alerts\n`)
-      } finally {
-        closeDb(db)
-      }
-    })
+      },
+    )
 
   alerts
     .command('test')
-    .description("send a test message to a domain's Slack route (exit 2 if it has none or its webhook env var is unset)")
+    .description(
+      "send a test message to a domain's Slack route (exit 2 if it has none or its webhook env var is unset)",
+    )
     .requiredOption('--domain <domain>', 'the domain whose route to test')
     .option('--severity <severity>', 'which route: warn|breach', 'breach')
     .option('--config <file>', 'meshwatch.yml (default: $MESHWATCH_CONFIG, then ./meshwatch.yml)')
     .action(async (o: { domain: string; severity: string; config?: string }) => {
-      if (o.severity !== 'warn' && o.severity !== 'breach') throw new UsageError('--severity must be warn or breach')
+      if (o.severity !== 'warn' && o.severity !== 'breach')
+        throw new UsageError('--severity must be warn or breach')
       const cfg = configOf(o)
       const route = resolveSlackRoute(cfg, o.domain, o.severity)
-      if (!route) throw new UsageError(`no Slack route for domain ${o.domain}: give it (or the top-level slack) a webhook_env in meshwatch.yml`)
+      if (!route)
+        throw new UsageError(
+          `no Slack route for domain ${o.domain}: give it (or the top-level slack) a webhook_env in meshwatch.yml`,
+        )
       const url = process.env[route.webhookEnv]
-      if (!url) throw new UsageError(`${route.webhookEnv} is not set: export the Slack incoming webhook URL of domain ${o.domain} in it`)
+      if (!url)
+        throw new UsageError(
+          `${route.webhookEnv} is not set: export the Slack incoming webhook URL of domain ${o.domain} in it`,
+        )
       const now = new Date()
       const message = SlackMessageSchema.parse(
-        buildTestMessage({ domain: o.domain, severity: o.severity, webhookEnv: route.webhookEnv, channel: route.channel, mention: route.mention, publicUrl: process.env.MESHWATCH_PUBLIC_URL ?? DEFAULT_PUBLIC_URL, now }),
+        buildTestMessage({
+          domain: o.domain,
+          severity: o.severity,
+          webhookEnv: route.webhookEnv,
+          channel: route.channel,
+          mention: route.mention,
+          publicUrl: process.env.MESHWATCH_PUBLIC_URL ?? DEFAULT_PUBLIC_URL,
+          now,
+        }),
       )
-      const outcome = await postToWebhook((u, i) => fetch(u, i), { url, label: route.webhookEnv }, message, { timeoutMs: 10_000, now })
+      const outcome = await postToWebhook(
+        (u, i) => fetch(u, i),
+        { url, label: route.webhookEnv },
+        message,
+        { timeoutMs: 10_000, now },
+      )
       const where = `$${route.webhookEnv}${route.channel ? ` (${route.channel})` : ''}`
       if (outcome.kind === 'delivered') {
         process.stdout.write(`sent a test message to ${where}\n`)
         return
       }
-      process.stderr.write(`meshwatch: the test message to ${where} was not delivered: ${outcome.reason}\n`)
+      process.stderr.write(
+        `meshwatch: the test message to ${where} was not delivered: ${outcome.reason}\n`,
+      )
       process.exitCode = 1
     })
 
@@ -89,7 +143,8 @@ export function registerAlerts(program: Command): void {
     .option('--db <file>', 'SQLite store (default: $MESHWATCH_DB or ./data/meshwatch.db)')
     .action((ids: string[], o: { db?: string }) => {
       const nums = ids.map(Number)
-      if (nums.some((n) => !Number.isInteger(n) || n < 1)) throw new UsageError('alert ids are positive integers')
+      if (nums.some((n) => !Number.isInteger(n) || n < 1))
+        throw new UsageError('alert ids are positive integers')
       const db = openDb(dbFileOf(o))
       try {
         const n = requeueFailed(db, nums.length > 0 ? nums : undefined)

@@ -14,9 +14,16 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const exec = promisify(execFile)
 
 async function meshwatch(args: string[], env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLACK_WEBHOOK_') && k !== 'MESHWATCH_CONFIG'))
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !k.startsWith('SLACK_WEBHOOK_') && k !== 'MESHWATCH_CONFIG',
+    ),
+  )
   try {
-    const r = await exec('node', [`${ROOT}server/bin.mjs`, ...args], { cwd: ROOT, env: { ...clean, ...env } })
+    const r = await exec('node', [`${ROOT}server/bin.mjs`, ...args], {
+      cwd: ROOT,
+      env: { ...clean, ...env },
+    })
     return { code: 0, stdout: r.stdout, stderr: r.stderr }
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string }
@@ -31,7 +38,11 @@ afterEach(async () => {
 })
 
 const leaks = (text: string, r: Receiver): string[] =>
-  [r.url + '/services', ...Object.values(SECRETS), ...Object.values(SECRETS).map((p) => p.split('/').at(-1) ?? '')].filter((s) => text.includes(s))
+  [
+    r.url + '/services',
+    ...Object.values(SECRETS),
+    ...Object.values(SECRETS).map((p) => p.split('/').at(-1) ?? ''),
+  ].filter((s) => text.includes(s))
 
 // The CLI runs through tsx in a child process: a second or two per call.
 describe('alerts API and CLI', { timeout: 90_000 }, () => {
@@ -57,21 +68,34 @@ describe('alerts API and CLI', { timeout: 90_000 }, () => {
     receiver.setMode('ok')
     clock.advance(3_600_000)
     await d.runOnce()
-    expect(lines.join('')).toMatch(/no_service[\s\S]*rate limited[\s\S]*HTTP 500[\s\S]*timed out[\s\S]*ECONNREFUSED[\s\S]*alerts delivered/)
+    expect(lines.join('')).toMatch(
+      /no_service[\s\S]*rate limited[\s\S]*HTTP 500[\s\S]*timed out[\s\S]*ECONNREFUSED[\s\S]*alerts delivered/,
+    )
     expect(leaks(lines.join(''), receiver)).toEqual([])
 
     const app = createApp(deps)
     const res = await app.request('/api/alerts')
     expect(res.status).toBe(200)
-    const body = (await res.json()) as { counts: Record<string, number>; alerts: { route: unknown; productId: string }[] }
+    const body = (await res.json()) as {
+      counts: Record<string, number>
+      alerts: { route: unknown; productId: string }[]
+    }
     expect(body.counts).toEqual({ delivered: 5 })
-    expect(body.alerts.find((a) => a.productId === 'sales.orders')?.route).toEqual({ webhookEnv: 'SLACK_WEBHOOK_SALES', channel: '#sales-oncall' })
+    expect(body.alerts.find((a) => a.productId === 'sales.orders')?.route).toEqual({
+      webhookEnv: 'SLACK_WEBHOOK_SALES',
+      channel: '#sales-oncall',
+    })
     expect(leaks(JSON.stringify(body), receiver)).toEqual([])
     closeDb(deps.db)
 
-    const list = await meshwatch(['alerts', 'list', '--db', file, '--config', 'fixtures/meshwatch.yml'], webhookEnv(receiver))
+    const list = await meshwatch(
+      ['alerts', 'list', '--db', file, '--config', 'fixtures/meshwatch.yml'],
+      webhookEnv(receiver),
+    )
     expect(list.code).toBe(0)
-    expect(list.stdout).toContain('#5 delivered opened    breach marketing.customer_attribution (marketing) → $SLACK_WEBHOOK_MARKETING #growth-analytics; delivered ')
+    expect(list.stdout).toContain(
+      '#5 delivered opened    breach marketing.customer_attribution (marketing) → $SLACK_WEBHOOK_MARKETING #growth-analytics; delivered ',
+    )
     expect(list.stdout).toContain('5 alerts\n')
     expect(leaks(list.stdout + list.stderr, receiver)).toEqual([])
   })
@@ -82,8 +106,12 @@ describe('alerts API and CLI', { timeout: 90_000 }, () => {
     const { deps, clock } = await badDay(file)
     receiver.setMode('404')
     await testDispatcher(deps.db, clock, receiver).runOnce()
-    const body = (await (await createApp(deps).request('/api/alerts?status=failed&domain=sales')).json()) as { alerts: { lastError: string }[] }
-    expect(body.alerts.map((a) => a.lastError)).toEqual(Array(2).fill('Slack refused the message: HTTP 404: no_service'))
+    const body = (await (
+      await createApp(deps).request('/api/alerts?status=failed&domain=sales')
+    ).json()) as { alerts: { lastError: string }[] }
+    expect(body.alerts.map((a) => a.lastError)).toEqual(
+      Array(2).fill('Slack refused the message: HTTP 404: no_service'),
+    )
     expect((await createApp(deps).request('/api/alerts?status=lost')).status).toBe(400)
     closeDb(deps.db)
 
@@ -91,32 +119,71 @@ describe('alerts API and CLI', { timeout: 90_000 }, () => {
     expect(failed.stdout.trim().split('\n')).toHaveLength(6)
     expect(failed.stdout).toContain('Slack refused the message: HTTP 404: no_service')
     expect((await meshwatch(['alerts', 'list', '--db', file, '--status', 'lost'])).code).toBe(2)
-    expect((await meshwatch(['alerts', 'retry', '--db', file])).stdout).toBe('5 alerts queued again\n')
-    expect((await meshwatch(['alerts', 'list', '--db', file, '--status', 'pending'])).stdout).toContain('5 alerts\n')
+    expect((await meshwatch(['alerts', 'retry', '--db', file])).stdout).toBe(
+      '5 alerts queued again\n',
+    )
+    expect(
+      (await meshwatch(['alerts', 'list', '--db', file, '--status', 'pending'])).stdout,
+    ).toContain('5 alerts\n')
   })
 
   it('`alerts test` posts a valid test message to the route; exit 2 names an unset variable without a value', async () => {
     receiver = await startReceiver()
     const env = webhookEnv(receiver)
-    const ok = await meshwatch(['alerts', 'test', '--domain', 'sales', '--config', 'fixtures/meshwatch.yml'], env)
-    expect(ok).toMatchObject({ code: 0, stdout: 'sent a test message to $SLACK_WEBHOOK_SALES (#sales-oncall)\n' })
+    const ok = await meshwatch(
+      ['alerts', 'test', '--domain', 'sales', '--config', 'fixtures/meshwatch.yml'],
+      env,
+    )
+    expect(ok).toMatchObject({
+      code: 0,
+      stdout: 'sent a test message to $SLACK_WEBHOOK_SALES (#sales-oncall)\n',
+    })
     expect(receiver.accepted.map((a) => a.path)).toEqual([SECRETS.SLACK_WEBHOOK_SALES])
     expect(JSON.stringify(receiver.accepted[0]?.body)).toContain('meshwatch test message')
 
     // product has no webhook of its own: the top-level default route.
-    const product = await meshwatch(['alerts', 'test', '--domain', 'product', '--severity', 'warn', '--config', 'fixtures/meshwatch.yml'], env)
-    expect(product.stdout).toBe('sent a test message to $SLACK_WEBHOOK_PLATFORM (#product-analytics)\n')
+    const product = await meshwatch(
+      [
+        'alerts',
+        'test',
+        '--domain',
+        'product',
+        '--severity',
+        'warn',
+        '--config',
+        'fixtures/meshwatch.yml',
+      ],
+      env,
+    )
+    expect(product.stdout).toBe(
+      'sent a test message to $SLACK_WEBHOOK_PLATFORM (#product-analytics)\n',
+    )
 
-    const unset = await meshwatch(['alerts', 'test', '--domain', 'finance', '--config', 'fixtures/meshwatch.yml'], { SLACK_WEBHOOK_SALES: env.SLACK_WEBHOOK_SALES ?? '' })
+    const unset = await meshwatch(
+      ['alerts', 'test', '--domain', 'finance', '--config', 'fixtures/meshwatch.yml'],
+      { SLACK_WEBHOOK_SALES: env.SLACK_WEBHOOK_SALES ?? '' },
+    )
     expect(unset.code).toBe(2)
     expect(unset.stderr).toContain('SLACK_WEBHOOK_FINANCE is not set')
-    const none = await meshwatch(['alerts', 'test', '--domain', 'sales', '--config', 'package.json'])
+    const none = await meshwatch([
+      'alerts',
+      'test',
+      '--domain',
+      'sales',
+      '--config',
+      'package.json',
+    ])
     expect(none.code).toBe(2)
 
     receiver.setMode('404')
-    const refused = await meshwatch(['alerts', 'test', '--domain', 'marketing', '--config', 'fixtures/meshwatch.yml'], env)
+    const refused = await meshwatch(
+      ['alerts', 'test', '--domain', 'marketing', '--config', 'fixtures/meshwatch.yml'],
+      env,
+    )
     expect(refused.code).toBe(1)
     expect(refused.stderr).toContain('not delivered: HTTP 404: no_service')
-    expect(leaks(ok.stdout + ok.stderr + unset.stderr + refused.stderr + product.stdout, receiver)).toEqual([])
+    expect(
+      leaks(ok.stdout + ok.stderr + unset.stderr + refused.stderr + product.stdout, receiver),
+    ).toEqual([])
   })
 })

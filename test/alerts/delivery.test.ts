@@ -27,7 +27,9 @@ describe('alert delivery', () => {
     const first = await d.runOnce()
     // Every webhook answered 429 once; nothing is sent again before its Retry-After.
     expect(first.retried).toHaveLength(5)
-    expect(new Set(listAlerts(deps.db).map((a) => a.nextAttemptAt))).toEqual(new Set([new Date(start + 120_000).toISOString()]))
+    expect(new Set(listAlerts(deps.db).map((a) => a.nextAttemptAt))).toEqual(
+      new Set([new Date(start + 120_000).toISOString()]),
+    )
     expect(listAlerts(deps.db)[0]?.lastError).toBe('rate limited (HTTP 429: rate_limited)')
     const asked = receiver.requests
     receiver.setMode('ok')
@@ -42,18 +44,29 @@ describe('alert delivery', () => {
   it('retries 5xx answers and timeouts with exponential backoff and jitter', async () => {
     receiver = await startReceiver()
     const { deps, clock } = await badDay()
-    const d = testDispatcher(deps.db, clock, receiver, { spacingMs: 0, timeoutMs: 300, backoff: { baseMs: 1_000, maxMs: 60_000 } })
+    const d = testDispatcher(deps.db, clock, receiver, {
+      spacingMs: 0,
+      timeoutMs: 300,
+      backoff: { baseMs: 1_000, maxMs: 60_000 },
+    })
     receiver.setMode('500')
     await d.runOnce()
     const after500 = listAlerts(deps.db)
-    expect(after500.every((a) => a.status === 'pending' && a.lastError === 'HTTP 500: internal_error' && a.attempts === 1)).toBe(true)
+    expect(
+      after500.every(
+        (a) =>
+          a.status === 'pending' && a.lastError === 'HTTP 500: internal_error' && a.attempts === 1,
+      ),
+    ).toBe(true)
     // attempt 1: cap 1 s, random 0.5 → 750 ms
     expect(Date.parse(after500[0]?.nextAttemptAt ?? '') - clock.ms).toBe(750)
     receiver.setMode('hang')
     clock.advance(750)
     await d.runOnce()
     const afterTimeout = listAlerts(deps.db)
-    expect(afterTimeout.every((a) => a.lastError === 'timed out after 300 ms' && a.attempts === 2)).toBe(true)
+    expect(
+      afterTimeout.every((a) => a.lastError === 'timed out after 300 ms' && a.attempts === 2),
+    ).toBe(true)
     expect(Date.parse(afterTimeout[0]?.nextAttemptAt ?? '') - clock.ms).toBe(1_500)
     receiver.setMode('ok')
     clock.advance(1_500)
@@ -68,7 +81,9 @@ describe('alert delivery', () => {
     receiver.setMode('404')
     const r = await testDispatcher(deps.db, clock, receiver).runOnce()
     expect(r.failed).toHaveLength(5)
-    expect(listAlerts(deps.db, { status: 'failed' }).map((a) => a.lastError)).toEqual(Array(5).fill('Slack refused the message: HTTP 404: no_service'))
+    expect(listAlerts(deps.db, { status: 'failed' }).map((a) => a.lastError)).toEqual(
+      Array(5).fill('Slack refused the message: HTTP 404: no_service'),
+    )
     clock.advance(24 * 3_600_000)
     expect((await testDispatcher(deps.db, clock, receiver).runOnce()).posts).toEqual([])
   })
@@ -76,7 +91,9 @@ describe('alert delivery', () => {
   it('fails an alert whose webhook variable is unset, naming the variable', async () => {
     receiver = await startReceiver()
     const { deps, clock } = await badDay()
-    const d = testDispatcher(deps.db, clock, receiver, { env: { SLACK_WEBHOOK_SALES: `${receiver.url}/services/x` } })
+    const d = testDispatcher(deps.db, clock, receiver, {
+      env: { SLACK_WEBHOOK_SALES: `${receiver.url}/services/x` },
+    })
     const r = await d.runOnce()
     expect(r.delivered).toHaveLength(2)
     expect(listAlerts(deps.db, { status: 'failed', domain: 'finance' })[0]?.lastError).toBe(
@@ -112,7 +129,9 @@ describe('alert delivery', () => {
     expect(delivered(receiver)).toEqual(ALL)
     expect(receiver.accepted).toHaveLength(3)
     const rows = listAlerts(deps.db)
-    expect(rows.every((a) => a.status === 'delivered' && a.attempts > 5 && a.lastError === null)).toBe(true)
+    expect(
+      rows.every((a) => a.status === 'delivered' && a.attempts > 5 && a.lastError === null),
+    ).toBe(true)
     expect(polls).toBeLessThan(500)
     expect([...errors]).toEqual(['network error: ECONNREFUSED'])
   })
@@ -122,7 +141,11 @@ describe('alert delivery', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'alerts-')), 'm.db')
     const { deps, clock } = await badDay(file)
     // A dispatcher claimed everything, then the process died before posting.
-    const claimed = claimDueAlerts(deps.db, { now: clock.now().toISOString(), leaseUntil: new Date(clock.ms + 60_000).toISOString(), limit: 100 })
+    const claimed = claimDueAlerts(deps.db, {
+      now: clock.now().toISOString(),
+      leaseUntil: new Date(clock.ms + 60_000).toISOString(),
+      limit: 100,
+    })
     expect(claimed).toHaveLength(5)
     closeDb(deps.db)
 

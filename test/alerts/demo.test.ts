@@ -19,13 +19,23 @@ describe("the demo mesh's bad day", () => {
   it('writes one opened alert per breached product, routed by domain and severity', async () => {
     const { deps } = await badDay()
     const rows = listAlerts(deps.db)
-    const expected = Object.entries(BAD_DAY).flatMap(([domain, ids]) => ids.map((id) => `${domain} ${id} opened breach pending`))
-    expect(rows.map((r) => `${r.domain} ${r.productId} ${r.kind} ${r.severity} ${r.status}`).sort()).toEqual(expected.sort())
+    const expected = Object.entries(BAD_DAY).flatMap(([domain, ids]) =>
+      ids.map((id) => `${domain} ${id} opened breach pending`),
+    )
+    expect(
+      rows.map((r) => `${r.domain} ${r.productId} ${r.kind} ${r.severity} ${r.status}`).sort(),
+    ).toEqual(expected.sort())
     const attribution = rows.find((r) => r.productId === 'marketing.customer_attribution')?.payload
     expect(attribution).toMatchObject({
       status: 'breach',
       previous: 'ok',
-      dimensions: [expect.objectContaining({ dimension: 'tests', status: 'breach', reason: expect.stringMatching(/accepted_values_orders_status/) })],
+      dimensions: [
+        expect.objectContaining({
+          dimension: 'tests',
+          status: 'breach',
+          reason: expect.stringMatching(/accepted_values_orders_status/),
+        }),
+      ],
       rootCause: { culprit: { name: 'mesh.sales.orders', domain: 'sales' } },
     })
   })
@@ -36,9 +46,16 @@ describe("the demo mesh's bad day", () => {
     const r = await testDispatcher(deps.db, clock, receiver).runOnce()
     expect(r.delivered).toHaveLength(5)
     const byPath = Object.fromEntries(receiver.accepted.map((a) => [a.path, a.body]))
-    expect(Object.keys(byPath).sort()).toEqual([SECRETS.SLACK_WEBHOOK_FINANCE, SECRETS.SLACK_WEBHOOK_MARKETING, SECRETS.SLACK_WEBHOOK_SALES].sort())
+    expect(Object.keys(byPath).sort()).toEqual(
+      [
+        SECRETS.SLACK_WEBHOOK_FINANCE,
+        SECRETS.SLACK_WEBHOOK_MARKETING,
+        SECRETS.SLACK_WEBHOOK_SALES,
+      ].sort(),
+    )
     expect(receiver.accepted).toHaveLength(3)
-    for (const a of receiver.accepted) expect(SlackMessageSchema.safeParse(a.body).success).toBe(true)
+    for (const a of receiver.accepted)
+      expect(SlackMessageSchema.safeParse(a.body).success).toBe(true)
 
     const sales = SlackMessageSchema.parse(byPath[SECRETS.SLACK_WEBHOOK_SALES])
     expect(productsIn(sales)).toEqual(BAD_DAY.sales)
@@ -54,9 +71,15 @@ describe("the demo mesh's bad day", () => {
     expect(text).toContain('SLA breach: ')
     // The failing dimension with its reason, and the chain blaming sales with its owner and on-call mention.
     expect(text).toMatch(/\*tests\* · breach · \d+\/100\\n.*accepted_values_orders_status/)
-    expect(text).toContain('`mesh.sales.orders`* (sales) → `mesh.marketing.marketing.customer_attribution` (marketing)')
-    expect(text).toContain('*Blamed:* `mesh.sales.orders` — *sales* domain, owner sales-data@meshwatch.example @sales-oncall')
-    expect(marketing.text).toMatch(/^:red_circle: marketing.customer_attribution: SLA breach \(score \d+\/100\) — tests: /)
+    expect(text).toContain(
+      '`mesh.sales.orders`* (sales) → `mesh.marketing.marketing.customer_attribution` (marketing)',
+    )
+    expect(text).toContain(
+      '*Blamed:* `mesh.sales.orders` — *sales* domain, owner sales-data@meshwatch.example @sales-oncall',
+    )
+    expect(marketing.text).toMatch(
+      /^:red_circle: marketing.customer_attribution: SLA breach \(score \d+\/100\) — tests: /,
+    )
     expect(JSON.stringify(sales.blocks[1])).toContain('@sales-oncall *2* in breach')
   })
 
@@ -77,6 +100,9 @@ describe("the demo mesh's bad day", () => {
     evaluateProducts(reopened)
     const reminders = listAlerts(reopened.db).filter((a) => a.kind === 'reminder')
     expect(reminders.map((a) => a.productId).sort()).toEqual(Object.values(BAD_DAY).flat().sort())
-    expect(reminders[0]?.payload).toMatchObject({ reminder: 1, durationMs: 4 * 3_600_000 + 20 * 60_000 })
+    expect(reminders[0]?.payload).toMatchObject({
+      reminder: 1,
+      durationMs: 4 * 3_600_000 + 20 * 60_000,
+    })
   })
 })

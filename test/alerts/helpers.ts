@@ -20,7 +20,9 @@ export const BAD_DAY: Record<string, string[]> = {
 
 /** The recording time of what is loaded: the newest run end + 5 min (never the wall clock). */
 export function recordingTime(db: Db): Date {
-  const row = db.$client.prepare('select max(coalesce(ended_at, started_at)) as t from runs').get() as { t: string }
+  const row = db.$client
+    .prepare('select max(coalesce(ended_at, started_at)) as t from runs')
+    .get() as { t: string }
   return new Date(Date.parse(row.t) + 5 * 60_000)
 }
 
@@ -71,7 +73,12 @@ export function captureLog() {
 }
 
 /** A dispatcher on the test clock whose sleeps advance that clock instead of waiting. */
-export function testDispatcher(db: Db, clock: ReturnType<typeof testClock>, receiver: Receiver, opts: Partial<DispatcherOptions> = {}) {
+export function testDispatcher(
+  db: Db,
+  clock: ReturnType<typeof testClock>,
+  receiver: Receiver,
+  opts: Partial<DispatcherOptions> = {},
+) {
   return createDispatcher({
     db,
     config: CONFIG,
@@ -89,6 +96,8 @@ export function testDispatcher(db: Db, clock: ReturnType<typeof testClock>, rece
 
 /** Product ids a message mentions (links to /products/<id>). */
 export function productsIn(body: unknown): string[] {
-  const ids = [...JSON.stringify(body).matchAll(/\/products\/([A-Za-z0-9_.%-]+)\|/g)].map((m) => decodeURIComponent(m[1] ?? ''))
+  const ids = [...JSON.stringify(body).matchAll(/\/products\/([A-Za-z0-9_.%-]+)\|/g)].map((m) =>
+    decodeURIComponent(m[1] ?? ''),
+  )
   return [...new Set(ids)].sort()
 }

@@ -21,10 +21,18 @@ export async function startReceiver() {
     req.on('end', () => {
       requests++
       if (mode === 'hang') return
-      if (mode === '429') return void res.writeHead(429, { 'retry-after': retryAfter, 'content-type': 'text/plain' }).end('rate_limited')
-      if (mode === '500') return void res.writeHead(500, { 'content-type': 'text/plain' }).end('internal_error')
-      if (mode === '404') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('no_service')
-      accepted.push({ path: req.url ?? '', body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown })
+      if (mode === '429')
+        return void res
+          .writeHead(429, { 'retry-after': retryAfter, 'content-type': 'text/plain' })
+          .end('rate_limited')
+      if (mode === '500')
+        return void res.writeHead(500, { 'content-type': 'text/plain' }).end('internal_error')
+      if (mode === '404')
+        return void res.writeHead(404, { 'content-type': 'text/plain' }).end('no_service')
+      accepted.push({
+        path: req.url ?? '',
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
+      })
       res.writeHead(200, { 'content-type': 'text/html' }).end('ok')
     })
   }
