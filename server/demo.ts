@@ -1,9 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { collectAirflow } from '../collectors/airflow/collect.ts'
 import { readDbtTarget } from '../collectors/dbt/read.ts'
+import { recordedAirflowFetch, recordedPolls } from '../fixtures/airflow/replay.ts'
 import type { Deps } from './deps.ts'
-import { storeCounts } from '../db/queries/admin.ts'
+import { listDbtModelNames, storeCounts } from '../db/queries/admin.ts'
 import { ingestBatch } from './ingest.ts'
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url))
@@ -28,8 +30,11 @@ export function demoTargets(day: DemoDay, root = FIXTURES): { project: string; t
   }))
 }
 
-/** Loads the demo mesh: the good day, then the bad day on top (so the demo shows breaches). */
-export async function loadDemo(deps: Deps, opts: { days?: DemoDay[]; root?: string } = {}) {
+/**
+ * Loads the demo mesh: the good day, then the bad day on top (so the demo shows breaches), then
+ * the demo Airflow's DAGs, runs and assets from its recorded REST responses (unless `airflow: false`).
+ */
+export async function loadDemo(deps: Deps, opts: { days?: DemoDay[]; root?: string; airflow?: boolean } = {}) {
   let batches = 0
   let recordedAt = ''
   for (const day of opts.days ?? ['good', 'bad']) {
@@ -46,8 +51,9 @@ export async function loadDemo(deps: Deps, opts: { days?: DemoDay[]; root?: stri
       if (batch.producedAt && batch.producedAt > recordedAt) recordedAt = batch.producedAt
     }
   }
+  const airflow = opts.airflow !== false ? await loadDemoAirflow(deps, opts.root) : 0
   const c = storeCounts(deps.db)
-  const summary = `${c.domains} domains, ${c.datasets} datasets, ${c.jobs} jobs, ${c.products} products from ${batches} dbt builds in fixtures/`
+  const summary = `${c.domains} domains, ${c.datasets} datasets, ${c.jobs} jobs, ${c.products} products from ${batches} dbt builds and ${airflow} Airflow DAGs in fixtures/`
   return { counts: c, summary, recordedAt }
 }
 
@@ -67,3 +73,21 @@ export interface DemoClockAnchor {
 }
 
 const DEMO_SETTLE_MS = 5 * 60_000
+
+/** The demo Airflow (fixtures/airflow/v2, recorded from Airflow 3), collected through its recording. */
+async function loadDemoAirflow(deps: Deps, root = FIXTURES): Promise<number> {
+  const dir = join(root, 'airflow', 'v2')
+  if (!existsSync(join(dir, '_polls.json'))) return 0
+  const { url, pageSize } = recordedPolls(dir)
+  const { batch } = await collectAirflow({
+    url,
+    auth: { username: 'admin', password: 'admin' },
+    apiVersion: 'v2',
+    pageSize,
+    fetch: recordedAirflowFetch(dir),
+    retries: 0,
+    dbtModels: listDbtModelNames(deps.db),
+  })
+  ingestBatch(deps, batch)
+  return batch.jobs.filter((j) => j.type === 'airflow_dag').length
+}

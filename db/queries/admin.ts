@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { and, eq, isNotNull, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import { batches, collectorState, datasets, domains, jobs, products } from '../schema.ts'
 
@@ -35,3 +35,13 @@ export function setDemoAnchor(db: Db, anchor: { recordedAt: string; loadedAt: st
 }
 
 const DEMO_STATE = 'demo-fixtures'
+
+/** Names of the dbt models in the store (their relation's last name part), for linking Airflow tasks. */
+export function listDbtModelNames(db: Db): string[] {
+  const rows = db
+    .select({ name: datasets.name })
+    .from(datasets)
+    .where(and(eq(datasets.kind, 'model'), isNotNull(datasets.externalId)))
+    .all()
+  return [...new Set(rows.map((r) => r.name.slice(r.name.lastIndexOf('.') + 1)))]
+}

@@ -26,6 +26,10 @@ const p = sql.placeholder
 const raw = (name: string) => sql`${sql.placeholder(name)}`
 const excluded = (col: string) => sql.raw(`excluded.${col}`)
 const keep = (table: string, col: string) => sql.raw(`coalesce(excluded.${col}, "${table}"."${col}")`)
+const weak = (col: string) =>
+  sql.raw(
+    `case when excluded.kind = 'asset' then coalesce("datasets"."${col}", excluded.${col}) else coalesce(excluded.${col}, "datasets"."${col}") end`,
+  )
 
 function prepareAll(db: Db) {
   return {
@@ -108,15 +112,17 @@ function prepareAll(db: Db) {
         set: {
           domain: keep('datasets', 'domain'),
           owner: keep('datasets', 'owner'),
-          kind: keep('datasets', 'kind'),
-          description: keep('datasets', 'description'),
+          // An orchestrator's asset names a table someone else describes (a dbt model): what it
+          // says of kind, id and description only fills gaps, never overwrites.
+          kind: weak('kind'),
+          description: weak('description'),
           access: keep('datasets', 'access'),
           contractEnforced: keep('datasets', 'contract_enforced'),
           columns: keep('datasets', 'columns'),
           tags: keep('datasets', 'tags'),
           meta: keep('datasets', 'meta'),
           sourceFile: keep('datasets', 'source_file'),
-          externalId: keep('datasets', 'external_id'),
+          externalId: weak('external_id'),
           updatedAt: excluded('updated_at'),
         },
       })

@@ -130,4 +130,18 @@ describe('storeBatch', () => {
     const raw = db.$client.prepare("select count(*) n from datasets where tags = 'null' or meta = 'null' or contract_enforced = 0").get()
     expect(raw).toEqual({ n: 0 })
   })
+
+  it('lets an Airflow asset fill gaps on a dbt model but not overwrite its kind, id or description', () => {
+    const db = openDb(':memory:')
+    const b = projectBatch()
+    b.datasets[1] = { ...b.datasets[1]!, externalId: 'model.sales.orders', description: 'One row per order' }
+    store(db, b)
+    const af = emptyBatch('airflow', 'airflow:http://af')
+    af.datasets.push({ ...ds('mesh.sales.orders'), kind: 'asset', externalId: 'duckdb://mesh/sales/orders', description: 'orders asset', domain: 'sales' })
+    af.datasets.push({ ...ds('mesh.sales.only_an_asset'), kind: 'asset', externalId: 'duckdb://mesh/sales/x' })
+    store(db, af)
+    const rows = db.select().from(datasets).all()
+    expect(rows.find((d) => d.name === 'mesh.sales.orders')).toMatchObject({ kind: 'model', externalId: 'model.sales.orders', description: 'One row per order' })
+    expect(rows.find((d) => d.name === 'mesh.sales.only_an_asset')).toMatchObject({ kind: 'asset', externalId: 'duckdb://mesh/sales/x' })
+  })
 })

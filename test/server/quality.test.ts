@@ -19,22 +19,10 @@ function recordingTime(deps: Deps): Date {
   return new Date(Date.parse(row.t) + 5 * 60_000)
 }
 
-async function airflowBatch() {
-  const dir = join(FIXTURES, 'airflow', 'v2')
-  const { pageSize } = JSON.parse(readFileSync(join(dir, '_polls.json'), 'utf8')) as { pageSize: number }
-  const stub = await startStub({ dir, version: 'v2' })
-  try {
-    return (await collectAirflow({ url: stub.url, auth: { username: 'admin', password: 'admin' }, pageSize, dbtModels: ['orders', 'sales_daily'] })).batch
-  } finally {
-    await stub.close()
-  }
-}
-
 async function demo(days: DemoDay[], opts: { airflow?: boolean } = {}) {
   let now = new Date(0)
   const deps: Deps = { db: openDb(':memory:'), meshwatch: CONFIG, now: () => now }
-  await loadDemo(deps, { days })
-  if (opts.airflow) ingestBatch(deps, await airflowBatch())
+  await loadDemo(deps, { days, airflow: opts.airflow ?? false })
   now = recordingTime(deps)
   return deps
 }

@@ -1,7 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
+import { keyOf, loadRecording, RECORDED_TOKEN } from '../../../fixtures/airflow/replay.ts'
 
 /**
  * A stand-in Airflow on 127.0.0.1 that replays recorded REST exchanges (fixtures/airflow/<v>/),
@@ -18,51 +17,8 @@ export type StubOptions = {
 }
 export type Stub = { url: string; requests: StubRequest[]; close: () => Promise<void> }
 
-const TOKEN = 'recorded-token'
+const TOKEN = RECORDED_TOKEN
 const BASIC = `Basic ${Buffer.from('admin:admin').toString('base64')}`
-
-const canonical = (v: unknown): unknown => {
-  if (Array.isArray(v)) return v.map(canonical)
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.entries(v)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, x]) => [k, canonical(x)]),
-    )
-  }
-  return v
-}
-
-function keyOf(method: string, pathAndQuery: string, body: unknown): string {
-  const u = new URL(pathAndQuery, 'http://stub')
-  const q = [...u.searchParams.entries()].sort(([a], [b]) => a.localeCompare(b))
-  return `${method} ${u.pathname}?${new URLSearchParams(q)} ${JSON.stringify(canonical(body ?? null))}`
-}
-
-type Recorded = {
-  request: { method: string; path: string; body?: unknown }
-  status: number
-  response: unknown
-}
-
-function isRecorded(x: unknown): x is Recorded {
-  return typeof x === 'object' && x !== null && 'request' in x && 'status' in x && 'response' in x
-}
-
-export function loadRecording(dir: string): Map<string, StubReply> {
-  const map = new Map<string, StubReply>()
-  for (const f of readdirSync(dir)) {
-    if (!f.endsWith('.json') || f.startsWith('_')) continue
-    const ex: unknown = JSON.parse(readFileSync(join(dir, f), 'utf8'))
-    if (!isRecorded(ex)) throw new Error(`${f}: not a recorded exchange`)
-    if (ex.request.path === '/auth/token') continue
-    map.set(keyOf(ex.request.method, ex.request.path, ex.request.body), {
-      status: ex.status,
-      body: ex.response,
-    })
-  }
-  return map
-}
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = []
