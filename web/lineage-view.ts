@@ -48,9 +48,8 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     const c = center ? cy.getElementById(center) : undefined
     if (c && c.nonempty()) {
       c.select()
-      // A big neighbourhood fits too small to read: zoom to the focused node instead.
+      // The whole neighbourhood is fitted; if that is too small to read, zoom in on the focused node.
       if (cy.zoom() < 0.5) cy.zoom({ level: 0.8, position: c.position() })
-      if (cy.zoom() >= 0.5) cy.center(c)
       showNode(c.data() as NodeData)
     }
     // Past ~60 edges their count labels are noise; the widths still show the heavy flows.
