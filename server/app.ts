@@ -3,6 +3,7 @@ import { authenticate } from './auth.ts'
 import { SILENT, type Deps } from './deps.ts'
 import { handleError, notFoundOrMethod, redactErrors } from './fallback.ts'
 import { alertRoutes } from './routes/alerts.ts'
+import { collectorRoutes } from './routes/collectors.ts'
 import { batchRoutes } from './routes/batches.ts'
 import { datasetRoutes, domainRoutes, productRoutes } from './routes/catalog.ts'
 import { gateRoutes } from './routes/gate.ts'
@@ -36,6 +37,7 @@ export function createApp(deps: Deps) {
     .route('/api/datasets', datasetHistoryRoutes(deps))
     .route('/api/gate', gateRoutes(deps))
     .route('/api/alerts', alertRoutes(deps))
+    .route('/api/collectors', collectorRoutes(deps))
 
   app.notFound(notFoundOrMethod(() => app.routes))
   app.onError(handleError(log))

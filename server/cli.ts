@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { CollectorError } from '../collectors/batch.ts'
 import { registerAlerts } from './commands/alerts.ts'
 import { registerCheck } from './commands/check.ts'
+import { registerCollectAirflow } from './commands/collect-airflow.ts'
 import { registerCollectDbt } from './commands/collect-dbt.ts'
 import { registerCollectJunit } from './commands/collect-junit.ts'
 import { registerCollectOpenLineage } from './commands/collect-openlineage.ts'
@@ -26,6 +27,7 @@ const collect = program
 
 registerServe(program)
 registerCollectDbt(collect)
+registerCollectAirflow(collect)
 registerCollectJunit(collect)
 registerCollectOpenLineage(collect)
 registerReplay(program)

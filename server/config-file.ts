@@ -56,6 +56,21 @@ export const ProductConfigSchema = z.strictObject({
 /** Orchestration a collector cannot see: job `job` (name, e.g. finance_ledger.load_ledger) writes dataset `writes`. */
 export const LinkSchema = z.strictObject({ job: z.string().min(1), writes: z.string().min(1) })
 
+/** One Airflow the server polls; secrets are named by env var, never written in the file. */
+export const AirflowSourceSchema = z.strictObject({
+  url: z.url(),
+  username: z.string().min(1).optional(),
+  password_env: z.string().min(1).optional(),
+  token_env: z.string().min(1).optional(),
+  api_version: z.enum(['v1', 'v2']).optional(),
+  interval_seconds: z.number().int().min(10).default(300),
+  /** OPENLINEAGE_NAMESPACE of the Airflow OpenLineage provider, so its events land on these jobs. */
+  namespace: z.string().min(1).optional(),
+  timeout_ms: z.number().int().min(100).optional(),
+  retries: z.number().int().min(0).max(10).optional(),
+})
+export type AirflowSourceConfig = z.infer<typeof AirflowSourceSchema>
+
 export const MeshwatchConfigSchema = z.strictObject({
   version: z.literal(1).default(1),
   defaults: z.strictObject({ sla: SlaSchema.optional() }).optional(),
@@ -81,6 +96,7 @@ export const MeshwatchConfigSchema = z.strictObject({
   products: z.record(z.string().min(1), ProductConfigSchema).optional(),
   policies: z.record(z.string(), PolicySettingSchema).optional(),
   links: z.array(LinkSchema).optional(),
+  collectors: z.strictObject({ airflow: z.array(AirflowSourceSchema).optional() }).optional(),
 })
 export type MeshwatchConfig = z.infer<typeof MeshwatchConfigSchema>
 

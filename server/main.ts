@@ -16,6 +16,7 @@ import { createDispatcher } from './alerts/dispatcher.ts'
 import { startEvaluator } from './evaluate.ts'
 import { handleError, notFoundOrMethod } from './fallback.ts'
 import { startRetention } from './openlineage.ts'
+import { airflowSourcesOf, startAirflowPollers } from './airflow-poll.ts'
 
 export interface ServeOptions {
   dbFile: string
@@ -33,6 +34,8 @@ export interface ServeOptions {
   alertEnv?: Record<string, string | undefined>
   /** Base URL of the web view in alert links; default $MESHWATCH_PUBLIC_URL, then http://127.0.0.1:4000. */
   publicUrl?: string
+  /** Where Airflow secrets (password_env/token_env) and MESHWATCH_AIRFLOW_* are read from. */
+  env?: Record<string, string | undefined>
 }
 
 const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -57,6 +60,9 @@ export async function startServer(opts: ServeOptions): Promise<{ server: ServerT
   // The evaluator's clock (the demo's, if any): alerts fall due at their evaluation's time.
   const stopDispatcher = createDispatcher({ db, config: meshwatch, env, publicUrl: opts.publicUrl ?? env.MESHWATCH_PUBLIC_URL, log: opts.log, ...(deps.now ? { now: deps.now } : {}) }).start()
   const stopRetention = opts.rawRetentionDays ? startRetention(db, opts.rawRetentionDays, opts.log) : () => {}
+  const airflow = airflowSourcesOf(meshwatch?.collectors?.airflow ?? [], opts.env ?? {})
+  for (const p of airflow.problems) opts.log.warn(p)
+  const stopPollers = startAirflowPollers(deps, airflow.sources)
   const api = createApp(deps)
   const root = new Hono()
   if (existsSync(WEB_DIST)) {
@@ -77,6 +83,7 @@ export async function startServer(opts: ServeOptions): Promise<{ server: ServerT
       opts.log.info(`meshwatch listening on ${url}`, { db: opts.dbFile })
       server.once('close', stopEvaluator)
       server.once('close', stopRetention)
+      server.once('close', stopPollers)
       server.once('close', () => void stopDispatcher())
       resolve({ server, db, url })
     })

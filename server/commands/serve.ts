@@ -26,6 +26,7 @@ export function registerServe(program: Command): void {
         log,
         ...(cfg.env.MESHWATCH_RAW_RETENTION_DAYS ? { rawRetentionDays: cfg.env.MESHWATCH_RAW_RETENTION_DAYS } : {}),
         ...securityOf(cfg.env),
+        env: process.env,
         ...(cfg.env.MESHWATCH_CONFIG ? { meshwatch: readMeshwatchConfig(cfg.env.MESHWATCH_CONFIG) } : {}),
       })
       const stop = () => server.close(() => process.exit(0))

@@ -1,0 +1,133 @@
+import { collectAirflow } from '../collectors/airflow/collect.ts'
+import type { AirflowAuth } from '../collectors/airflow/client.ts'
+import { listDbtModelNames } from '../db/queries/admin.ts'
+import { getCollectorState, recordPollFailure, recordPollSuccess } from '../db/queries/collectors.ts'
+import type { AirflowSourceConfig } from './config-file.ts'
+import { nowOf, SILENT, type Deps } from './deps.ts'
+import { ingestBatch } from './ingest.ts'
+import { redact } from './log.ts'
+
+export interface AirflowSource {
+  url: string
+  auth: AirflowAuth
+  apiVersion?: 'v1' | 'v2' | undefined
+  namespace?: string | undefined
+  intervalSeconds: number
+  timeoutMs?: number | undefined
+  retries?: number | undefined
+  /** Items per page (Airflow caps v1 at 100). */
+  pageSize?: number | undefined
+  /** Injected in tests (an in-process stand-in for Airflow). */
+  fetch?: typeof fetch
+}
+
+export const collectorName = (url: string): string => `airflow:${url.replace(/\/+$/, '')}`
+
+export type PollResult =
+  | { ok: true; cursor: string; counts: Record<string, number>; duplicate: boolean; warnings: string[] }
+  | { ok: false; error: string }
+
+/**
+ * One poll of one Airflow: read from the stored cursor (or `since`), then store the batch and the
+ * new cursor in one transaction. On any failure nothing of the poll is stored and the cursor stays.
+ */
+export async function pollAirflow(deps: Deps, src: AirflowSource, opts: { since?: string } = {}): Promise<PollResult> {
+  const name = collectorName(src.url)
+  const db = deps.db
+  try {
+    const { batch, cursor, warnings } = await collectAirflow({
+      url: src.url,
+      auth: src.auth,
+      ...(src.apiVersion ? { apiVersion: src.apiVersion } : {}),
+      ...(src.namespace ? { namespace: src.namespace } : {}),
+      ...(src.timeoutMs ? { timeoutMs: src.timeoutMs } : {}),
+      ...(src.retries !== undefined ? { retries: src.retries } : {}),
+      ...(src.pageSize ? { pageSize: src.pageSize } : {}),
+      ...(src.fetch ? { fetch: src.fetch } : {}),
+      ...(opts.since ? { since: opts.since } : { cursor: getCollectorState(db, name)?.cursor ?? undefined }),
+      dbtModels: listDbtModelNames(db),
+    })
+    const at = nowOf(deps).toISOString()
+    const r = db.transaction(
+      () => {
+        const stored = ingestBatch(deps, batch)
+        recordPollSuccess(db, name, cursor, at)
+        return stored
+      },
+      { behavior: 'immediate' },
+    )
+    return { ok: true, cursor, counts: r.counts, duplicate: r.duplicate, warnings }
+  } catch (e) {
+    const error = redact(e instanceof Error ? e.message : String(e))
+    recordPollFailure(db, name, error, nowOf(deps).toISOString())
+    return { ok: false, error }
+  }
+}
+
+/** Polls every configured Airflow on its interval (first poll at once); returns a stop function. */
+export function startAirflowPollers(deps: Deps, sources: AirflowSource[]): () => void {
+  const log = deps.log ?? SILENT
+  const timers: NodeJS.Timeout[] = []
+  let stopped = false
+  for (const src of sources) {
+    let running = false
+    const tick = async () => {
+      if (running || stopped) return
+      running = true
+      const r = await pollAirflow(deps, src)
+      running = false
+      if (r.ok) log.info('polled Airflow', { url: src.url, cursor: r.cursor, ...r.counts })
+      else log.warn('Airflow poll failed; will retry next interval', { url: src.url, error: r.error })
+    }
+    void tick()
+    const t = setInterval(() => void tick(), src.intervalSeconds * 1000)
+    t.unref()
+    timers.push(t)
+  }
+  return () => {
+    stopped = true
+    for (const t of timers) clearInterval(t)
+  }
+}
+
+/** The sources of meshwatch.yml `collectors.airflow` plus MESHWATCH_AIRFLOW_* env, secrets read from env. */
+export function airflowSourcesOf(
+  configured: readonly AirflowSourceConfig[],
+  env: Record<string, string | undefined>,
+): { sources: AirflowSource[]; problems: string[] } {
+  const sources: AirflowSource[] = []
+  const problems: string[] = []
+  const all: AirflowSourceConfig[] = [...configured]
+  if (env.MESHWATCH_AIRFLOW_URL) {
+    all.push({
+      url: env.MESHWATCH_AIRFLOW_URL,
+      ...(env.MESHWATCH_AIRFLOW_USERNAME ? { username: env.MESHWATCH_AIRFLOW_USERNAME } : {}),
+      password_env: 'MESHWATCH_AIRFLOW_PASSWORD',
+      token_env: 'MESHWATCH_AIRFLOW_TOKEN',
+      interval_seconds: Number(env.MESHWATCH_AIRFLOW_INTERVAL_SECONDS ?? 300) || 300,
+    })
+  }
+  for (const c of all) {
+    const token = c.token_env ? env[c.token_env] : undefined
+    const password = c.password_env ? env[c.password_env] : undefined
+    let auth: AirflowAuth
+    if (token) auth = { token }
+    else if (c.username && password !== undefined) auth = { username: c.username, password }
+    else {
+      problems.push(
+        `Airflow ${c.url}: no credentials: set ${c.token_env ?? 'a token_env'} or username + ${c.password_env ?? 'a password_env'}`,
+      )
+      continue
+    }
+    sources.push({
+      url: c.url,
+      auth,
+      apiVersion: c.api_version,
+      namespace: c.namespace,
+      intervalSeconds: c.interval_seconds,
+      timeoutMs: c.timeout_ms,
+      retries: c.retries,
+    })
+  }
+  return { sources, problems }
+}
