@@ -12,7 +12,8 @@ const SHARED_V1 = join(
 describe.skipIf(!existsSync(SHARED_V1))(
   'a task-instance list recorded from a real Airflow 2 (v1)',
   () => {
-    const json: unknown = JSON.parse(readFileSync(SHARED_V1, 'utf8'))
+    // describe.skipIf still runs this body to collect the tests, so read only when present
+    const json: unknown = existsSync(SHARED_V1) ? JSON.parse(readFileSync(SHARED_V1, 'utf8')) : undefined
 
     it('parses with the v1 schema', () => {
       const page = API.v1.taskInstances.parse(json)
