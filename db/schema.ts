@@ -253,8 +253,8 @@ export const batches = sqliteTable(
     contentHash: text().notNull(),
     receivedAt: text().notNull(),
     summary: json<Record<string, number>>().notNull(),
-    /** The batch as JSON, raw-deflated: a 10k-model project's batch is tens of MB of repetitive text. */
-    payloadDeflated: blob({ mode: 'buffer' }).notNull(),
+    /** The batch's JSON as concatenated gzip members (db/queries/batch-codec.ts): tens of MB of repetitive text for a big project. */
+    payload: blob({ mode: 'buffer' }).notNull(),
   },
   (t) => [uniqueIndex('batches_hash').on(t.contentHash)],
 )

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto'
 import { BatchSchema, type Batch } from '../collectors/batch.ts'
+import { encodeBatch } from '../db/queries/batch-codec.ts'
 import { storeBatch, type StoreResult } from '../db/queries/store-batch.ts'
 import { nowOf, type Deps } from './deps.ts'
 import { describeIssues } from './errors.ts'
@@ -25,13 +25,11 @@ export function parseBatch(raw: unknown): Batch {
   return parsed.data
 }
 
-export const hashBatch = (batch: Batch): string =>
-  createHash('sha256').update(JSON.stringify(batch)).digest('hex')
+export const hashBatch = (batch: Batch): string => encodeBatch(batch).contentHash
 
 /** Stores one validated batch whole (or not at all) and tells the evaluators. Redelivery is a no-op. */
 export function ingestBatch(deps: Deps, batch: Batch): IngestResult {
-  const payload = JSON.stringify(batch)
-  const contentHash = createHash('sha256').update(payload).digest('hex')
+  const { contentHash, payload } = encodeBatch(batch)
   const result = storeBatch(deps.db, batch, {
     contentHash,
     now: nowOf(deps).toISOString(),

@@ -1,3 +1,17 @@
+CREATE TABLE `alert_episodes` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`product_id` text NOT NULL,
+	`domain` text NOT NULL,
+	`opened_at` text NOT NULL,
+	`status` text NOT NULL,
+	`worst` text NOT NULL,
+	`last_alert_at` text NOT NULL,
+	`reminders` integer DEFAULT 0 NOT NULL,
+	`closed_at` text
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `alert_episodes_open` ON `alert_episodes` (`product_id`) WHERE closed_at is null;--> statement-breakpoint
+CREATE INDEX `alert_episodes_product` ON `alert_episodes` (`product_id`,`opened_at`);--> statement-breakpoint
 CREATE TABLE `alerts` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`dedupe_key` text NOT NULL,
@@ -11,7 +25,9 @@ CREATE TABLE `alerts` (
 	`created_at` text NOT NULL,
 	`next_attempt_at` text NOT NULL,
 	`delivered_at` text,
-	`last_error` text
+	`last_error` text,
+	`last_attempt_at` text,
+	`episode_id` integer
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `alerts_dedupe` ON `alerts` (`dedupe_key`);--> statement-breakpoint
@@ -53,7 +69,7 @@ CREATE TABLE `batches` (
 	`content_hash` text NOT NULL,
 	`received_at` text NOT NULL,
 	`summary` text NOT NULL,
-	`payload_deflated` blob NOT NULL
+	`payload` blob NOT NULL
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `batches_hash` ON `batches` (`content_hash`);--> statement-breakpoint

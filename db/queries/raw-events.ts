@@ -1,4 +1,4 @@
-import { deflateRawSync } from 'node:zlib'
+import { encodeBatch } from './batch-codec.ts'
 import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm'
 import type { Assertion, Batch } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
@@ -222,7 +222,7 @@ export function keepCompactedBatch(db: Db, batch: Batch, opts: { contentHash: st
       contentHash: opts.contentHash,
       receivedAt: opts.receivedAt,
       summary: { datasets: batch.datasets.length, jobs: batch.jobs.length, runs: batch.runs.length },
-      payloadDeflated: deflateRawSync(JSON.stringify(batch), { level: 1 }),
+      payload: encodeBatch(batch).payload,
     })
     .onConflictDoNothing()
     .run()

@@ -1,4 +1,4 @@
-import { inflateRawSync } from 'node:zlib'
+import { decodeBatchPayload } from './batch-codec.ts'
 import { asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import {
@@ -58,9 +58,9 @@ export function listBatchOrder(db: Db) {
 
 export function batchPayload(db: Db, id: number): string | undefined {
   const row = db
-    .select({ payload: batches.payloadDeflated })
+    .select({ payload: batches.payload })
     .from(batches)
     .where(eq(batches.id, id))
     .get()
-  return row ? inflateRawSync(row.payload).toString('utf8') : undefined
+  return row ? decodeBatchPayload(row.payload) : undefined
 }

@@ -1,8 +1,8 @@
-import { deflateRawSync } from 'node:zlib'
 import type { Batch, Ref, Run } from '../../collectors/batch.ts'
 import { refKey } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
 import type { SchemaObservation } from './fold-batches.ts'
+import { encodeBatch } from './batch-codec.ts'
 import { columnsHash, mergeRun } from './merge.ts'
 import { encodeBool, encodeJson, statementsOf, type Statements } from './statements.ts'
 
@@ -17,8 +17,8 @@ export interface StoreResult {
 export interface StoreOptions {
   contentHash: string
   now: string
-  /** The batch as JSON, to keep for replay; defaults to serializing the batch. */
-  payload?: string
+  /** The batch as encodeBatch stored it, to keep for replay; defaults to encoding the batch. */
+  payload?: Buffer
   /** Replay rebuilds derived rows from already-kept batches: do not append another copy. */
   keepRaw?: boolean
   /** A folded batch's schemas as each event saw them; defaults to its datasets at producedAt. */
@@ -150,8 +150,7 @@ export function storeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
         contentHash: opts.contentHash,
         receivedAt: now,
         summary: counts,
-        // Level 1: the text is repetitive, so the fastest setting already shrinks it ~10×.
-        payload: deflateRawSync(opts.payload ?? JSON.stringify(batch), { level: 1 }),
+        payload: opts.payload ?? encodeBatch(batch).payload,
       })?.id ?? null
     }
     return { duplicate: false, batchId, counts, datasetIds: [...new Set(dsIds.values())] }
@@ -163,7 +162,7 @@ export function storeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
 /** Every dataset the batch mentions gets an id; aliases (symlinks, asset URIs) resolve to one node. */
 function resolveDatasets(s: Statements, batch: Batch, now: string): Map<string, number> {
   const ids = new Map<string, number>()
-  const aliasTarget = (r: Ref): number | undefined => s.aliasByRef.get(r)?.id
+  const aliasTarget = (r: Ref): number | undefined => s.aliasByRef.get(r) as number | undefined
   const existing = (r: Ref): number | undefined => s.datasetByRef.get(r)?.id
 
   const newAliases: { namespace: string; name: string; datasetId: number }[] = []
@@ -253,7 +252,7 @@ function storeVersions(s: Statements, schemas: readonly SchemaObservation[], dsI
     const known = latest.get(datasetId)
     if (known?.text === text) continue
     const hash = columnsHash(cols)
-    const prev = known?.hash ?? s.latestVersion.get({ datasetId })?.hash
+    const prev = known?.hash ?? (s.latestVersion.get({ datasetId }) as string | undefined)
     latest.set(datasetId, { text, hash })
     if (prev === hash) continue
     s.insertVersion.run({ datasetId, hash, columns: cols, observedAt: o.observedAt ?? now })

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto'
+import { gunzipSync, gzipSync } from 'node:zlib'
+
+/** Items serialized and compressed per gzip member: bounds the memory a big batch needs. */
+const ITEMS_PER_MEMBER = 2000
+
+/**
+ * A batch as stored for replay: its JSON text as concatenated gzip members, and the sha256 of
+ * that text (the redelivery key). The text equals JSON.stringify(batch), but is produced and
+ * compressed a piece at a time, so a 10k-model batch (~40 MB of JSON) never exists as one string.
+ */
+export function encodeBatch(batch: object): { contentHash: string; payload: Buffer } {
+  const hash = createHash('sha256')
+  const members: Buffer[] = []
+  let pending: string[] = []
+  let pendingItems = 0
+  const emit = (text: string, items = 0) => {
+    pending.push(text)
+    pendingItems += items
+    if (pendingItems >= ITEMS_PER_MEMBER) flush()
+  }
+  const flush = () => {
+    if (pending.length === 0) return
+    const text = pending.join('')
+    hash.update(text)
+    members.push(gzipSync(text, { level: 1 }))
+    pending = []
+    pendingItems = 0
+  }
+  let first = true
+  emit('{')
+  for (const [key, value] of Object.entries(batch)) {
+    const head = `${first ? '' : ','}${JSON.stringify(key)}:`
+    if (Array.isArray(value)) {
+      emit(`${head}[`)
+      value.forEach((item: unknown, i) => emit(`${i === 0 ? '' : ','}${JSON.stringify(item) ?? 'null'}`, 1))
+      emit(']')
+    } else {
+      const text = JSON.stringify(value)
+      if (text === undefined) continue
+      emit(head + text)
+    }
+    first = false
+  }
+  emit('}')
+  flush()
+  return { contentHash: hash.digest('hex'), payload: Buffer.concat(members) }
+}
+
+/** The JSON text of a stored batch payload. */
+export function decodeBatchPayload(payload: Buffer): string {
+  // gunzip reads every concatenated member.
+  return gunzipSync(payload).toString('utf8')
+}
