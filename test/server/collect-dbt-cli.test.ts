@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import Database from 'better-sqlite3'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { FIXTURES } from '../../server/demo.ts'
+
+const run = promisify(execFile)
+const BIN = join(import.meta.dirname, '../../server/bin.mjs')
+const SALES = join(FIXTURES, 'dbt', 'good', 'sales', 'target')
+const PROJECT = join(FIXTURES, 'dbt', 'projects', 'sales')
+
+async function cli(args: string[]) {
+  try {
+    // As recorded: the profile's env_var('MESHWATCH_DUCKDB', 'mesh.duckdb') default.
+    const { MESHWATCH_DUCKDB: _, ...env } = process.env
+    const r = await run(process.execPath, [BIN, ...args], { env })
+    return { code: 0, stdout: r.stdout, stderr: r.stderr }
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string }
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr }
+  }
+}
+
+const counts = (file: string) => {
+  const db = new Database(file, { readonly: true })
+  const n = (t: string) => (db.prepare(`select count(*) n from ${t}`).get() as { n: number }).n
+  const r = { batches: n('batches'), datasets: n('datasets'), jobs: n('jobs'), edges: n('lineage_edges') }
+  db.close()
+  return r
+}
+
+/** A target dir holding the sales manifest, with one file replaced. */
+function brokenTarget(root: string, name: string, file: string, content: string) {
+  const dir = join(root, name, 'target')
+  mkdirSync(dir, { recursive: true })
+  copyFileSync(join(SALES, 'manifest.json'), join(dir, 'manifest.json'))
+  writeFileSync(join(dir, file), content)
+  return dir
+}
+
+describe('meshwatch collect dbt', () => {
+  const root = mkdtempSync(join(tmpdir(), 'mw-dbt-'))
+  const db = join(root, 'store.db')
+  const collect = (dirs: string[]) => cli(['collect', 'dbt', ...dirs, '--project-dir', PROJECT, '--db', db])
+  let stored: ReturnType<typeof counts>
+
+  beforeAll(async () => {
+    const first = await collect([SALES])
+    expect(first.code).toBe(0)
+    stored = counts(db)
+  })
+
+  it('stores a project and says what it stored; collecting it again changes nothing', async () => {
+    expect(stored.datasets).toBeGreaterThan(5)
+    const again = await collect([SALES])
+    expect(again.code).toBe(0)
+    expect(again.stdout).toContain('unchanged')
+    expect(counts(db)).toEqual(stored)
+  })
+
+  const manifest = readFileSync(join(SALES, 'manifest.json'), 'utf8')
+  const v5 = manifest.replace(/manifest\/v\d+\.json/, 'manifest/v5.json')
+  it.each([
+    { name: 'a truncated manifest', make: () => brokenTarget(root, 'trunc', 'manifest.json', manifest.slice(0, 5000)), says: /manifest\.json: not JSON, or truncated/ },
+    { name: 'run_results given as the manifest', make: () => brokenTarget(root, 'wrong', 'manifest.json', readFileSync(join(SALES, 'run_results.json'), 'utf8')), says: /manifest\.json/ },
+    { name: 'an unsupported manifest version', make: () => brokenTarget(root, 'v5', 'manifest.json', v5), says: /v5 is not supported \(supported: v7–v12/ },
+    { name: 'a missing directory', make: () => join(root, 'nope', 'target'), says: /not a directory/ },
+  ])('refuses $name with exit 2 and a clear message, writing nothing (also for the good dirs beside it)', async ({ make, says }) => {
+    const r = await collect([SALES, make()])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(says)
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+    expect(counts(db)).toEqual(stored)
+  })
+
+  it('loads a manifest without run_results (no runs, no test results)', async () => {
+    const dir = join(root, 'only-manifest', 'target')
+    mkdirSync(dir, { recursive: true })
+    copyFileSync(join(SALES, 'manifest.json'), join(dir, 'manifest.json'))
+    const r = await cli(['collect', 'dbt', dir, '--project-dir', PROJECT, '--db', join(root, 'other.db')])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/0 test results/)
+  })
+})
