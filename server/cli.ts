@@ -13,6 +13,7 @@ import { registerServe } from './commands/serve.ts'
 import { registerToken } from './commands/token.ts'
 import { UsageError } from './commands/shared.ts'
 import { InvalidBatchError } from './ingest.ts'
+import { ServeError } from './main.ts'
 import { redact } from './log.ts'
 import { VERSION } from './version.ts'
 
@@ -45,7 +46,8 @@ try {
 
 function exitCodeFor(e: unknown): number {
   if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2
-  const known = e instanceof CollectorError || e instanceof InvalidBatchError || e instanceof UsageError
+  const known =
+    e instanceof CollectorError || e instanceof InvalidBatchError || e instanceof UsageError || e instanceof ServeError
   const message = e instanceof Error ? e.message : String(e)
   process.stderr.write(`meshwatch: ${redact(message)}\n`)
   if (!known) process.stderr.write('(unexpected error; set LOG_LEVEL=debug for details)\n')

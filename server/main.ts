@@ -77,7 +77,7 @@ export async function startServer(opts: ServeOptions): Promise<{ server: ServerT
   }
   root.notFound(notFoundOrMethod(() => root.routes))
   root.onError(handleError(opts.log))
-  return await new Promise((resolve) => {
+  return await new Promise((resolve, reject) => {
     const server = serve({ fetch: root.fetch, port: opts.port, hostname: opts.host }, (info) => {
       const url = `http://${opts.host}:${info.port}`
       opts.log.info(`meshwatch listening on ${url}`, { db: opts.dbFile })
@@ -87,5 +87,25 @@ export async function startServer(opts: ServeOptions): Promise<{ server: ServerT
       server.once('close', () => void stopDispatcher())
       resolve({ server, db, url })
     })
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      stopEvaluator()
+      stopRetention()
+      stopPollers()
+      void stopDispatcher()
+      reject(new ServeError(listenProblem(err, opts), { cause: err }))
+    })
   })
+}
+
+/** The server could not start (e.g. its port is taken): a message for a person, no stack. */
+export class ServeError extends Error {
+  override name = 'ServeError'
+}
+
+function listenProblem(err: NodeJS.ErrnoException, opts: ServeOptions): string {
+  const where = `${opts.host}:${opts.port}`
+  if (err.code === 'EADDRINUSE') return `${where} is already in use (another meshwatch?); choose another with --port or PORT`
+  if (err.code === 'EACCES') return `not allowed to listen on ${where}; choose a port above 1024 with --port or PORT`
+  if (err.code === 'EADDRNOTAVAIL') return `${opts.host} is not an address of this machine; check --host or HOST`
+  return `cannot listen on ${where}: ${err.message}`
 }

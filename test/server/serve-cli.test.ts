@@ -1,0 +1,30 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const BIN = join(import.meta.dirname, '../../server/bin.mjs')
+
+describe('meshwatch serve', () => {
+  it('says which address is taken, without a stack trace, when its port is in use', async () => {
+    const blocker = createServer()
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
+    const port = String((blocker.address() as { port: number }).port)
+    const db = join(mkdtempSync(join(tmpdir(), 'mw-serve-')), 'x.db')
+    try {
+      await run(process.execPath, [BIN, 'serve', '--no-demo', '--db', db, '--port', port])
+      expect.unreachable('serve should have failed')
+    } catch (e) {
+      const x = e as { code: number; stderr: string }
+      expect(x.code).toBe(1)
+      expect(x.stderr).toContain(`127.0.0.1:${port} is already in use`)
+      expect(x.stderr).not.toMatch(/\n\s+at /)
+    } finally {
+      blocker.close()
+    }
+  })
+})
