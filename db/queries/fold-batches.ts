@@ -1,5 +1,5 @@
 import type { Batch, ColumnEdge, Dataset, Job, Ref } from '../../collectors/batch.ts'
-import { refKey } from '../../collectors/batch.ts'
+import { emptyBatch, refKey } from '../../collectors/batch.ts'
 
 /** A dataset's columns as one event saw them, so a folded batch keeps every schema change. */
 export interface SchemaObservation {
@@ -30,22 +30,7 @@ export function foldBatches(list: readonly Batch[]): FoldedBatch {
   const edges = new Map<string, Batch['edges'][number]>()
   const columnEdges = new Map<string, ColumnEdge>()
   const schemas: SchemaObservation[] = []
-  const out: Batch = {
-    kind: first?.kind ?? 'openlineage',
-    scope: first?.scope ?? 'openlineage',
-    replaceEdges: false,
-    domains: [],
-    datasets: [],
-    jobs: [],
-    runs: [],
-    edges: [],
-    columnEdges: [],
-    checks: [],
-    assertions: [],
-    metrics: [],
-    products: [],
-    warnings: [],
-  }
+  const out = emptyBatch(first?.kind ?? 'openlineage', first?.scope ?? 'openlineage')
   for (const b of list) {
     if (b.producedAt) out.producedAt = b.producedAt
     for (const d of b.datasets) {
