@@ -11,13 +11,15 @@ const byStatus = (kind: string, prop: string): StylesheetJson =>
 /** Domains are boxes (compound when expanded), datasets rounded rectangles, jobs small ellipses, products bold. */
 export const CY_STYLE: StylesheetJson = [
   { selector: 'node', style: { label: 'data(label)', 'font-size': 11, 'font-family': 'system-ui, sans-serif', color: '#1d2330', 'text-valign': 'center', 'text-halign': 'center', 'min-zoomed-font-size': 7 } },
-  { selector: 'node[kind = "dataset"]', style: { shape: 'round-rectangle', width: 'label', height: 22, padding: '6px', 'background-color': '#fff', 'border-width': 2 } },
+  { selector: 'node[kind = "dataset"]', style: { shape: 'round-rectangle', padding: '6px', 'background-color': '#fff', 'border-width': 2 } },
   { selector: 'node[kind = "job"]', style: { shape: 'ellipse', width: 14, height: 14, label: '', 'border-width': 0 } },
   ...byStatus('dataset', 'border-color'),
   ...byStatus('job', 'background-color'),
-  { selector: 'node[?product]', style: { 'border-width': 4, 'font-weight': 'bold', 'font-size': 13, height: 30, 'background-color': '#eef3ff' } },
-  { selector: 'node[kind = "domain"]', style: { shape: 'round-rectangle', 'background-color': '#f4f6fa', 'border-width': 3, 'text-wrap': 'wrap', 'font-size': 13, 'font-weight': 'bold', 'text-max-width': '240px', width: 'label', height: 'label', padding: '16px' } },
+  { selector: 'node[?product]', style: { 'border-width': 4, 'font-weight': 'bold', 'font-size': 13, 'background-color': '#eef3ff' } },
+  { selector: 'node[kind = "domain"]', style: { shape: 'round-rectangle', 'background-color': '#f4f6fa', 'border-width': 3, 'text-wrap': 'wrap', 'font-size': 13, 'font-weight': 'bold', 'text-max-width': '240px', padding: '16px' } },
   ...byStatus('domain', 'border-color'),
+  // Sizes are measured from the label in the page (node-size.ts); compound domains size to their children.
+  { selector: 'node[w]', style: { width: 'data(w)', height: 'data(h)' } },
   { selector: 'node[kind = "domain"][?expanded]', style: { 'text-valign': 'top', 'text-halign': 'center', 'background-opacity': 0.5, 'border-width': 2, padding: '14px', 'font-size': 14 } },
   { selector: 'node[?root]', style: { 'border-style': 'double', 'border-width': 6, 'underlay-color': '#5b8def', 'underlay-opacity': 0.25, 'underlay-padding': 6 } },
   { selector: 'edge', style: { width: 1.5, 'line-color': '#9aa3b2', 'target-arrow-color': '#9aa3b2', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier', 'arrow-scale': 0.8 } },

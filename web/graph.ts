@@ -48,6 +48,9 @@ export interface NodeData {
   expanded?: boolean
   root?: boolean
   detail?: string
+  /** Size in px, set in the page from the measured label (node-size.ts). */
+  w?: number
+  h?: number
 }
 export interface EdgeData {
   id: string

@@ -6,6 +6,7 @@ import { CY_STYLE, STATUS_COLOURS } from './cy-style.ts'
 import { fill, h, link, navigate, statusBadge } from './dom.ts'
 import { arrangeDomains, domainNodeId, focusElements, layoutEdges, overviewElements, reachable, type Box, type DomainGraphIn, type Element, type NodeData, type OverviewIn } from './graph.ts'
 import { lineageHref, productHref, type Route } from './model.ts'
+import { sizeNodes } from './node-size.ts'
 
 cytoscape.use(dagre)
 
@@ -64,7 +65,7 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     const t0 = performance.now()
     container.dataset.ready = 'false'
     cy.elements().remove()
-    cy.add(elements)
+    cy.add(sizeNodes(elements))
     cy.layout(LAYOUT).run()
     finish(t0, center)
   }
@@ -78,7 +79,7 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     container.dataset.ready = 'false'
     cy.elements().remove()
     if (basePos.size === 0) {
-      cy.add(overviewElements(state.overview, new Map()))
+      cy.add(sizeNodes(overviewElements(state.overview, new Map())))
       const domainEdges = layoutEdges(cy.edges().map((e) => ({ id: e.id(), source: e.source().id(), target: e.target().id(), count: Number(e.data('count') ?? 1) })))
       const keep = new Set(domainEdges.map((e) => e.id))
       cy.nodes().union(cy.edges().filter((e) => keep.has(e.id()))).layout(LAYOUT).run()
@@ -86,7 +87,7 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
       if (state.expanded.size === 0) return finish(t0, center)
       cy.elements().remove()
     }
-    const elements = overviewElements(state.overview, state.expanded)
+    const elements = sizeNodes(overviewElements(state.overview, state.expanded))
     // Small enough for dagre to lay out the compound graph whole (the best picture): do that.
     if (elements.length < 600) {
       cy.add(elements)
