@@ -18,7 +18,13 @@ import { nowOf, type Deps, type Logger } from './deps.ts'
 
 export type PreparedEvent = { ok: true; item: RawEventInput } | { ok: false; path: string; reason: string }
 
-/** Validates one OpenLineage event and gets it ready to keep (hash of its canonical body). */
+/**
+ * Validates one OpenLineage event and gets it ready to keep. Its identity is the sha256 of the
+ * text we store (the event re-serialized, producer's key order): a redelivery (same bytes, or
+ * only other whitespace or compression) is kept once. An equal event serialized with another key
+ * order is kept twice; its lineage folds to the same rows. Canonical (key-sorted) JSON cost ~6 µs
+ * an event, a third of the raw store's own work.
+ */
 export function prepareEvent(raw: unknown): PreparedEvent {
   const r = parseEvent(raw)
   if (!r.ok) return r
@@ -28,7 +34,7 @@ export function prepareEvent(raw: unknown): PreparedEvent {
   return {
     ok: true,
     item: {
-      eventHash: createHash('sha256').update(canonicalJson(raw)).digest('hex'),
+      eventHash: createHash('sha256').update(payload).digest('hex'),
       kind: r.kind,
       runId: run?.run.runId ?? null,
       jobNamespace: job?.namespace ?? null,
@@ -39,29 +45,6 @@ export function prepareEvent(raw: unknown): PreparedEvent {
       batch: r.batch,
     },
   }
-}
-
-/** JSON with object keys sorted, so the same event serialized differently hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'null'
-  if (Array.isArray(value)) {
-    let s = '['
-    for (let i = 0; i < value.length; i++) {
-      const v: unknown = value[i]
-      s += (i > 0 ? ',' : '') + (v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v))
-    }
-    return `${s}]`
-  }
-  const obj = value as Record<string, unknown>
-  let s = '{'
-  let first = true
-  for (const k of Object.keys(obj).sort()) {
-    const v = obj[k]
-    if (v === undefined || typeof v === 'function') continue
-    s += `${first ? '' : ','}${JSON.stringify(k)}:${canonicalJson(v)}`
-    first = false
-  }
-  return `${s}}`
 }
 
 /** Keeps validated events and their lineage in one transaction and tells the evaluators. */

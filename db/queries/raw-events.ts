@@ -53,7 +53,7 @@ export function storeRawEvents(db: Db, items: readonly RawEventInput[], now: str
           eventTime: i.eventTime,
           receivedAt: now,
           payload: i.payload,
-        }).changes > 0
+        }) > 0
       stored.push(isNew)
       if (isNew) fresh.push(i.batch)
     }

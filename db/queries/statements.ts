@@ -33,7 +33,7 @@ const weak = (col: string) =>
 
 function prepareAll(db: Db) {
   return {
-    insertRawEvent: db
+    insertRawEvent: fast<never>(db, db
       .insert(rawEvents)
       .values({
         eventHash: p('eventHash'),
@@ -47,7 +47,7 @@ function prepareAll(db: Db) {
         payload: p('payload'),
       })
       .onConflictDoNothing()
-      .prepare(),
+      ),
     batchByHash: db
       .select({ id: batches.id })
       .from(batches)
@@ -183,7 +183,22 @@ function prepareAll(db: Db) {
       })
       .returning({ id: jobs.id })
       ),
-    runByRunId: db.select().from(runs).where(eq(runs.runId, p('runId'))).prepare(),
+    // A chunk's runs looked up in one query: `runIds` is a JSON array of run ids.
+    runsByRunIds: fast<StoredRunRow>(db, db
+      .select({
+        runId: runs.runId,
+        state: runs.state,
+        startedAt: runs.startedAt,
+        endedAt: runs.endedAt,
+        nominalTime: runs.nominalTime,
+        error: runs.error,
+        rowsAffected: runs.rowsAffected,
+        parentRunId: runs.parentRunId,
+        facets: runs.facets,
+      })
+      .from(runs)
+      .where(sql`${runs.runId} in (select value from json_each(${p('runIds')}))`)
+      ),
     upsertRun: fast<{ id: number }>(db, db
       .insert(runs)
       .values({
@@ -347,8 +362,23 @@ interface Compilable {
 }
 
 export interface FastStatement<T> {
-  run(values: Record<string, unknown>): void
+  /** Returns the number of rows changed. */
+  run(values: Record<string, unknown>): number
   get(values: Record<string, unknown>): T | undefined
+  all(values: Record<string, unknown>): T[]
+}
+
+/** A runs row as SQLite returns it (column names, facets still JSON text). */
+export interface StoredRunRow {
+  run_id: string
+  state: string
+  started_at: string | null
+  ended_at: string | null
+  nominal_time: string | null
+  error: string | null
+  rows_affected: number | null
+  parent_run_id: string | null
+  facets: string | null
 }
 
 /**
@@ -376,10 +406,9 @@ function fast<T>(db: Db, query: Compilable, opts: { pluck?: boolean } = {}): Fas
   if (opts.pluck) stmt.pluck()
   const bind = (v: Record<string, unknown>) => binders.map((b) => b(v))
   return {
-    run: (v) => {
-      stmt.run(bind(v))
-    },
+    run: (v) => stmt.run(bind(v)).changes,
     get: (v) => stmt.get(bind(v)) as T | undefined,
+    all: (v) => stmt.all(bind(v)) as T[],
   }
 }
 

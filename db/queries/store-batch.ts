@@ -4,7 +4,7 @@ import type { Db } from '../client.ts'
 import type { SchemaObservation } from './fold-batches.ts'
 import { encodeBatch } from './batch-codec.ts'
 import { columnsHash, mergeRun } from './merge.ts'
-import { encodeBool, encodeJson, statementsOf, type Statements } from './statements.ts'
+import { encodeBool, encodeJson, statementsOf, type Statements, type StoredRunRow } from './statements.ts'
 
 export interface StoreResult {
   duplicate: boolean
@@ -306,23 +306,28 @@ function resolveJobs(s: Statements, batch: Batch, now: string): Map<string, numb
 }
 
 function storeRuns(s: Statements, batchRuns: Run[], jobId: (r: Ref) => number, now: string): number {
+  const stored = new Map<string, StoredRunRow>()
+  if (batchRuns.length > 0) {
+    const ids = [...new Set(batchRuns.map((r) => r.runId))]
+    for (const row of s.runsByRunIds.all({ runIds: JSON.stringify(ids) })) stored.set(row.run_id, row)
+  }
   const merged = new Map<string, Run>()
   for (const r of batchRuns) {
     let prev = merged.get(r.runId)
     if (!prev) {
-      const row = s.runByRunId.get({ runId: r.runId })
+      const row = stored.get(r.runId)
       if (row) {
         prev = {
-          runId: row.runId,
+          runId: row.run_id,
           job: r.job,
           state: row.state as Run['state'],
-          startedAt: row.startedAt ?? undefined,
-          endedAt: row.endedAt ?? undefined,
-          nominalTime: row.nominalTime ?? undefined,
+          startedAt: row.started_at ?? undefined,
+          endedAt: row.ended_at ?? undefined,
+          nominalTime: row.nominal_time ?? undefined,
           error: row.error ?? undefined,
-          rowsAffected: row.rowsAffected ?? undefined,
-          parentRunId: row.parentRunId ?? undefined,
-          facets: row.facets ?? undefined,
+          rowsAffected: row.rows_affected ?? undefined,
+          parentRunId: row.parent_run_id ?? undefined,
+          facets: row.facets === null ? undefined : (JSON.parse(row.facets) as Record<string, unknown>),
         }
       }
     }
