@@ -25,7 +25,9 @@ export function sizeNodes(elements: Element[]): Element[] {
       d.h = d.product ? 30 : 22
     } else if (d.kind === 'domain' && !d.expanded) {
       const lines = d.label.split('\n')
-      d.w = Math.ceil(Math.min(240, Math.max(...lines.map((l) => textWidth(l, `bold 13px ${FONT}`)))))
+      d.w = Math.ceil(
+        Math.min(240, Math.max(...lines.map((l) => textWidth(l, `bold 13px ${FONT}`)))),
+      )
       d.h = Math.ceil(lines.length * 13 * 1.25)
     }
   }

@@ -38,14 +38,15 @@ export async function benchWeb(models = Number(process.env.BENCH_MODELS ?? 5000)
 
     const server = await startMeshwatch({ db: dbFile, args: ['--no-demo'] })
     let mw: number[] = []
-    let expandMs = Number.NaN
+    const expand: number[] = []
     try {
       for (let i = 0; i < RUNS; i++) {
         const page = await browser.context.newPage()
         await page.goto(`${server.url}/lineage`)
         await page.waitForSelector('#cy[data-ready="true"]', { timeout: 60_000 })
         mw.push(Number(await page.getAttribute('#cy', 'data-ready-at')))
-        if (i === 0) expandMs = await timeExpand(page)
+        await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))')
+        expand.push(await timeExpand(page))
         await page.close()
       }
     } finally {
@@ -53,8 +54,10 @@ export async function benchWeb(models = Number(process.env.BENCH_MODELS ?? 5000)
     }
     mw = mw.sort((a, b) => a - b)
     const best = mw[0] ?? Number.NaN
+    const expandBest = Math.min(...expand)
     const rows: BenchRow[] = [
-      { name: `web: lineage overview interactive, ${models} datasets / 20 domains`, value: best / 1000, unit: 's', goal: '< 2 s', ok: best < 2000, detail: `cold loads ${mw.map((m) => m.toFixed(0)).join(', ')} ms; expanding one domain ${expandMs.toFixed(0)} ms` },
+      { name: `web: lineage overview interactive, ${models} datasets / 20 domains`, value: best / 1000, unit: 's', goal: '< 2 s', ok: best < 2000, detail: `cold loads ${mw.map((m) => m.toFixed(0)).join(', ')} ms` },
+      { name: `web: expand a domain, ${models}-dataset mesh`, value: expandBest / 1000, unit: 's', goal: '< 2 s', ok: expandBest < 2000, detail: `click to the expanded graph drawn (ready marker + 2 frames), runs ${expand.map((m) => m.toFixed(0)).join(', ')} ms` },
     ]
     const dbt = await timeDbtDocs(join(tmp, 'project'), browser.context.newPage.bind(browser.context)).catch(
       (e: unknown) => `dbt docs failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
@@ -71,13 +74,27 @@ export async function benchWeb(models = Number(process.env.BENCH_MODELS ?? 5000)
   }
 }
 
+/**
+ * Click on the first domain until the expanded graph is drawn: the page's ready marker, then two
+ * animation frames so Cytoscape's render of it is included. Timed with the page's clock.
+ */
 async function timeExpand(page: Page): Promise<number> {
   const before = Number(await page.getAttribute('#cy', 'data-nodes'))
-  const t0 = Date.now()
-  // Page-side code is passed as a string: the node tsconfig has no DOM lib.
-  await page.evaluate(`window.meshwatchCy.nodes('[kind = "domain"]')[0].emit('tap')`)
-  await page.waitForFunction(`(() => { const c = document.getElementById('cy'); return Number(c.dataset.nodes) > ${before} && c.dataset.ready === 'true' })()`, undefined, { timeout: 60_000 })
-  return Date.now() - t0
+  // Page-side code is passed as a string: the node tsconfig has no DOM lib. The tap is emitted inside
+  // the promise so the element emit() returns is never handed back: Playwright would serialize the
+  // whole Cytoscape graph for it, blocking the page for 10+ s before the click is handled.
+  return (await page.evaluate(`new Promise((resolve, reject) => {
+    const t0 = performance.now()
+    const c = document.getElementById('cy')
+    const frame = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - t0)))
+    const poll = () => {
+      if (Number(c.dataset.nodes) > ${before} && c.dataset.ready === 'true') return frame()
+      if (performance.now() - t0 > 60000) return reject(new Error('the domain did not expand in 60 s'))
+      setTimeout(poll, 5)
+    }
+    window.meshwatchCy.nodes('[kind = "domain"]')[0].emit('tap')
+    poll()
+  })`)) as number
 }
 
 /** dbt docs serve on the same manifest (catalog.json made from it); best of RUNS, or why it could not run. */
