@@ -277,7 +277,7 @@ export const rawEvents = sqliteTable(
   (t) => [
     uniqueIndex('raw_events_hash').on(t.eventHash),
     index('raw_events_run').on(t.runId),
-    index('raw_events_received').on(t.receivedAt),
+    // No index on received_at: ids follow receipt, so retention walks ids (listRawEventsBefore).
   ],
 )
 

@@ -8,10 +8,21 @@ const DATE_TIME =
  * does. Returns undefined for anything that is not a date-time.
  */
 export function normalizeOlTime(value: string, opts: { dateOnly?: boolean } = {}): string | undefined {
+  // The event schema's refine and parseEvent normalize the same eventTime back to back.
+  const dateOnly = opts.dateOnly === true
+  if (value === last.value && dateOnly === last.dateOnly) return last.result
+  const result = normalize(value, dateOnly)
+  last = { value, dateOnly, result }
+  return result
+}
+
+let last: { value: string; dateOnly: boolean; result: string | undefined } = { value: '', dateOnly: false, result: undefined }
+
+function normalize(value: string, dateOnly: boolean): string | undefined {
   const m = DATE_TIME.exec(value.trim())
   if (!m) return undefined
   const [, y, mo, d, h, mi, s, frac, zone] = m
-  if (h === undefined && !opts.dateOnly) return undefined
+  if (h === undefined && !dateOnly) return undefined
   const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0))
   const check = new Date(base)
   if (Number.isNaN(base) || check.getUTCDate() !== Number(d) || check.getUTCMonth() !== Number(mo) - 1) {

@@ -1,5 +1,5 @@
 import { encodeBatch } from './batch-codec.ts'
-import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm'
 import type { Assertion, Batch } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
 import { batches, checks, datasets, jobs, rawEvents } from '../schema.ts'
@@ -183,12 +183,22 @@ export function listRunEvents(db: Db, runId: string) {
     .map(({ payload, ...r }) => ({ ...r, event: JSON.parse(payload) as unknown }))
 }
 
-/** Raw events older than `olderThan` (by receipt), oldest first, `limit` at a time after `afterId`. */
+/**
+ * Raw events received before `olderThan`, oldest first, `limit` at a time after `afterId`. Ids
+ * follow receipt, so this stops at the first event received since, scanning only what it prunes.
+ */
 export function listRawEventsBefore(db: Db, olderThan: string, afterId: number, limit: number) {
+  const newer = db
+    .select({ id: rawEvents.id })
+    .from(rawEvents)
+    .where(and(gt(rawEvents.id, afterId), gte(rawEvents.receivedAt, olderThan)))
+    .orderBy(asc(rawEvents.id))
+    .limit(1)
+    .get()
   return db
     .select({ id: rawEvents.id, payload: rawEvents.payload, receivedAt: rawEvents.receivedAt })
     .from(rawEvents)
-    .where(and(lt(rawEvents.receivedAt, olderThan), gt(rawEvents.id, afterId)))
+    .where(and(gt(rawEvents.id, afterId), newer ? lt(rawEvents.id, newer.id) : undefined))
     .orderBy(asc(rawEvents.id))
     .limit(limit)
     .all()
