@@ -26,6 +26,11 @@ export const CY_STYLE: StylesheetJson = [
   { selector: 'edge[label]', style: { label: 'data(label)', 'font-size': 10, 'text-background-color': '#fff', 'text-background-opacity': 1, 'text-background-padding': '2px', width: 'mapData(count, 1, 50, 1.5, 6)' } },
   // Many edges: straight haystack lines render an order of magnitude faster than beziers.
   { selector: 'edge.dense', style: { label: '', opacity: 0.35, 'curve-style': 'haystack', 'haystack-radius': 0 } },
+  // An opened big domain: its edges into collapsed domains are drawn one per domain pair, and a node's
+  // own cross-domain edges appear when it is selected (hl).
+  { selector: 'edge.cross', style: { display: 'none' } },
+  { selector: 'edge.cross.hl', style: { display: 'element' } },
+  { selector: 'edge.summary', style: { label: 'data(label)', opacity: 0.7, 'curve-style': 'straight', width: 'mapData(count, 1, 100, 1.5, 8)', 'font-size': 12, 'text-background-color': '#fff', 'text-background-opacity': 1 } },
   { selector: '.faded', style: { opacity: 0.15 } },
   { selector: 'node:selected', style: { 'overlay-color': '#5b8def', 'overlay-opacity': 0.2, 'overlay-padding': 6 } },
   { selector: 'edge.hl', style: { 'line-color': '#3867d6', 'target-arrow-color': '#3867d6', width: 2.5 } },

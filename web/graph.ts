@@ -144,6 +144,31 @@ export function overviewElements(overview: OverviewIn, expanded: ReadonlyMap<str
   return out
 }
 
+/**
+ * One edge per (opened domain, collapsed domain) pair standing in for the node-to-domain edges
+ * between them, with their count: on a big opened domain those are ~1,000 lines into a few boxes.
+ */
+export function crossDomainSummary(elements: readonly Element[]): Element[] {
+  const parent = new Map<string, string>()
+  const collapsed = new Set<string>()
+  for (const el of elements) {
+    if (el.group !== 'nodes') continue
+    if (el.data.parent) parent.set(el.data.id, el.data.parent)
+    else if (el.data.kind === 'domain' && !el.data.expanded) collapsed.add(el.data.id)
+  }
+  const out = new Map<string, EdgeData>()
+  for (const el of elements) {
+    if (el.group !== 'edges') continue
+    const { source, target, count = 1 } = el.data
+    const s = collapsed.has(source) ? source : parent.get(source)
+    const t = collapsed.has(target) ? target : parent.get(target)
+    // Only node-to-domain edges: node-to-node and domain-to-domain ones are drawn as they are.
+    if (!s || !t || collapsed.has(source) === collapsed.has(target)) continue
+    addEdge(out, s, t, count)
+  }
+  return [...out.values()].map((e) => ({ group: 'edges', data: { ...e, id: `summary:${e.id}`, label: String(e.count) } }))
+}
+
 /** A node's neighbourhood, grouped in one compound node per domain, the focused node marked. */
 export function focusElements(focus: FocusIn): Element[] {
   const domains = [...new Set(focus.nodes.map((n) => n.domain))].sort()

@@ -4,7 +4,7 @@ import { api, ok } from './api.ts'
 import { columnLineagePanel } from './column-lineage.ts'
 import { CY_STYLE, STATUS_COLOURS } from './cy-style.ts'
 import { fill, h, link, navigate, statusBadge } from './dom.ts'
-import { arrangeDomains, domainNodeId, focusElements, layoutEdges, overviewElements, reachable, type Box, type DomainGraphIn, type Element, type NodeData, type OverviewIn } from './graph.ts'
+import { arrangeDomains, crossDomainSummary, domainNodeId, focusElements, layoutEdges, overviewElements, reachable, type Box, type DomainGraphIn, type Element, type NodeData, type OverviewIn } from './graph.ts'
 import { lineageHref, productHref, type Route } from './model.ts'
 import { sizeNodes } from './node-size.ts'
 
@@ -117,6 +117,10 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
         if (p) kids.shift({ x: p.x - (bb.x1 + bb.w / 2), y: p.y - (bb.y1 + bb.h / 2) })
       }
     })
+    cy.batch(() => {
+      cy.edges('[source ^= "domain:"], [target ^= "domain:"]').addClass('cross')
+      cy.add(crossDomainSummary(elements)).addClass('summary')
+    })
     cy.fit(undefined, 24)
     finish(t0, center)
   }
@@ -135,7 +139,7 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
   const showNode = (d: NodeData) => {
     if (d.kind === 'domain') return
     const hops = route.depth * 2
-    const edges = cy.edges().map((e) => ({ source: e.source().id(), target: e.target().id() }))
+    const edges = cy.edges(':not(.summary)').map((e) => ({ source: e.source().id(), target: e.target().id() }))
     const near = new Set([...reachable(edges, d.id, hops, 'up'), ...reachable(edges, d.id, hops, 'down')])
     cy.batch(() => {
       cy.elements().removeClass('faded hl')

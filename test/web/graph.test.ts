@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { arrangeDomains, domainNodeId, focusElements, layoutEdges, overviewElements, reachable, shortName, type DomainGraphIn, type OverviewIn } from '../../web/graph.ts'
+import { arrangeDomains, crossDomainSummary, domainNodeId, focusElements, layoutEdges, overviewElements, reachable, shortName, type DomainGraphIn, type OverviewIn } from '../../web/graph.ts'
 
 const counts = { ok: 0, warn: 0, breach: 0, unknown: 0 }
 const domain = (name: string, status = 'ok', breached = 0) => ({
@@ -63,6 +63,18 @@ describe('overviewElements', () => {
     const orders = els.find((e) => e.data.id === 'dataset:1')
     expect(orders?.data).toMatchObject({ parent: domainNodeId('sales'), product: true, label: 'dataset_1' })
     expect(els.find((e) => e.data.id === 'domain:sales')?.data).toMatchObject({ expanded: true, label: 'sales' })
+  })
+})
+
+describe('crossDomainSummary', () => {
+  it('stands one counted edge per domain pair in for the node-to-collapsed-domain edges', () => {
+    const els = overviewElements(OVERVIEW, new Map([['sales', SALES]]))
+    expect(edgesOf(crossDomainSummary(els))).toEqual(['domain:sales>domain:finance ×2', 'domain:sales>domain:marketing'])
+  })
+
+  it('has nothing to stand in for when every domain is collapsed or opened', () => {
+    expect(crossDomainSummary(overviewElements(OVERVIEW, new Map()))).toEqual([])
+    expect(crossDomainSummary(overviewElements({ ...OVERVIEW, domains: OVERVIEW.domains.slice(0, 2) }, new Map([['sales', SALES], ['finance', FINANCE]])))).toEqual([])
   })
 })
 
