@@ -102,7 +102,7 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
       let bb = kids.boundingBox()
       // A domain whose models mostly read other domains ranks into one tall column: wrap it in rank order.
       if (bb.h > 2.5 * bb.w && kids.length > 30) {
-        const cols = Math.ceil(Math.sqrt(kids.length * 2))
+        const cols = Math.ceil(Math.sqrt(kids.length * 0.6))
         kids.layout({ name: 'grid', fit: false, avoidOverlap: true, condense: true, cols, sort: (a, b) => a.position('x') - b.position('x') || a.position('y') - b.position('y') }).run()
         bb = kids.boundingBox()
       }
