@@ -1,6 +1,6 @@
 import { encodeBatch } from './batch-codec.ts'
 import { and, asc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm'
-import type { Assertion, Batch } from '../../collectors/batch.ts'
+import { emptyBatch, type Assertion, type Batch } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
 import { batches, checks, datasets, jobs, rawEvents } from '../schema.ts'
 import { findDataset } from './catalog.ts'
@@ -79,22 +79,7 @@ export function storeDerived(db: Db, list: readonly Batch[], now: string) {
 export function mergeBatches(list: readonly Batch[]): Batch {
   const [first] = list
   if (list.length === 1 && first) return first
-  const out: Batch = {
-    kind: first?.kind ?? 'openlineage',
-    scope: first?.scope ?? 'openlineage',
-    replaceEdges: false,
-    domains: [],
-    datasets: [],
-    jobs: [],
-    runs: [],
-    edges: [],
-    columnEdges: [],
-    checks: [],
-    assertions: [],
-    metrics: [],
-    products: [],
-    warnings: [],
-  }
+  const out = emptyBatch(first?.kind ?? 'openlineage', first?.scope ?? 'openlineage')
   for (const b of list) {
     if (b.producedAt) out.producedAt = b.producedAt
     for (const key of ['domains', 'datasets', 'jobs', 'runs', 'edges', 'columnEdges', 'checks', 'assertions', 'metrics', 'products', 'warnings'] as const) {
