@@ -3,6 +3,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BatchSchema, type Batch } from '../../../collectors/batch.ts'
 import { collectAirflow } from '../../../collectors/airflow/index.ts'
+import { openDb } from '../../../db/client.ts'
+import { createApp } from '../../../server/app.ts'
+import { ingestBatch } from '../../../server/ingest.ts'
 import { ROOT, USER, runDemo, startAirflow, type AirflowInstance } from './harness.ts'
 
 const VENV = join(ROOT, '.venv-airflow')
@@ -106,6 +109,23 @@ describe.skipIf(!HAVE_AIRFLOW)('real Airflow 3 with the demo DAGs', () => {
     expect(olJobs.size).toBeGreaterThan(10)
     const ours = new Set(batch.jobs.map((j) => `${j.namespace}|${j.name}`))
     expect([...olJobs].filter((j) => !ours.has(j))).toEqual([])
+  })
+
+  it("lands the provider's OpenLineage events, posted to meshwatch, on the collected jobs", async () => {
+    const db = openDb(':memory:')
+    const app = createApp({ db })
+    ingestBatch({ db }, batch)
+    const jobsBefore = db.$client.prepare('select count(*) n from jobs').get()
+    const lines = readFileSync(join(af.home, 'openlineage.jsonl'), 'utf8').split('\n').filter(Boolean)
+    for (const body of lines) {
+      const res = await app.request('/api/v1/lineage', { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      expect(res.status, await res.clone().text()).toBeLessThan(300)
+    }
+    expect(db.$client.prepare('select count(*) n from jobs').get()).toEqual(jobsBefore)
+    const olRuns = db.$client
+      .prepare("select count(*) n from runs r join jobs j on j.id = r.job_id where j.type = 'airflow_task' and r.run_id not like 'airflow:%'")
+      .get() as { n: number }
+    expect(olRuns.n).toBeGreaterThan(0)
   })
 
   it('reports the broken DAG file as a warning', () => {
