@@ -1,3 +1,4 @@
+import { shouldStore } from './quality/history.ts'
 import { loadOrchestrationJobs, loadProductFacts, type OrchestrationJobs } from '../db/queries/quality.ts'
 import { loadGovernanceFacts, loadRootCauseGraph } from '../db/queries/quality-graph.ts'
 import { productsOfDatasets, storeEvaluations, upsertConfigProducts } from '../db/queries/quality-store.ts'
@@ -61,7 +62,7 @@ export function evaluateProducts(deps: Deps, opts: { productIds?: string[]; now?
     opts.store === false
       ? []
       : storeEvaluations(deps.db, out, {
-          heartbeatMs: (cfg.evaluation?.heartbeat_minutes ?? 60) * 60_000,
+          keep: (prev, next) => shouldStore(prev, next, (cfg.evaluation?.heartbeat_minutes ?? 60) * 60_000),
           inTransaction: (tx) => writeAlerts(tx, out, { reminderMs }),
         })
   return { evaluations: out, written, slas: slaCache }

@@ -1,19 +1,21 @@
 import { and, desc, eq, inArray, like, or } from 'drizzle-orm'
 import type { ProductEvaluation } from '../../server/quality/facts.ts'
-import { shouldStore } from '../../server/quality/history.ts'
 import type { Db } from '../client.ts'
 import { datasets, evaluations, productOutputs, products } from '../schema.ts'
 import { latestEvaluations } from './catalog.ts'
 import { chunk } from './merge.ts'
 
 /**
- * Appends the evaluations that changed something (or whose last stored row is older than
- * `heartbeatMs`) in one transaction; returns the product ids written.
+ * Appends the evaluations `keep` accepts against each product's last stored one (the evaluator
+ * decides what counts as a change) in one transaction; returns the product ids written.
  */
 export function storeEvaluations(
   db: Db,
   evals: (ProductEvaluation & { rootCause?: unknown })[],
-  opts: { heartbeatMs: number; inTransaction?: (tx: Db) => void },
+  opts: {
+    keep: (prev: typeof evaluations.$inferSelect | undefined, next: ProductEvaluation) => boolean
+    inTransaction?: (tx: Db) => void
+  },
 ): string[] {
   const written: string[] = []
   db.transaction((tx) => {
@@ -21,7 +23,7 @@ export function storeEvaluations(
     for (const part of chunk(evals.map((e) => e.productId), 5000)) {
       for (const [k, v] of latestEvaluations(tx as unknown as Db, part)) prev.set(k, v)
     }
-    const rows = evals.filter((e) => shouldStore(prev.get(e.productId), e, opts.heartbeatMs))
+    const rows = evals.filter((e) => opts.keep(prev.get(e.productId), e))
     for (const part of chunk(rows, 1000)) {
       tx.insert(evaluations)
         .values(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { shouldStore } from '../../server/quality/history.ts'
 import { openDb } from '../../db/client.ts'
 import { listAlerts } from '../../db/queries/alerts.ts'
 import { storeEvaluations } from '../../db/queries/quality-store.ts'
@@ -154,7 +155,7 @@ const evaluation = (status: Status, h: number): ProductEvaluation & { rootCause:
 })
 const store = (db: ReturnType<typeof setup>, e: ReturnType<typeof evaluation>) =>
   storeEvaluations(db, [e], {
-    heartbeatMs: H,
+    keep: (prev, next) => shouldStore(prev, next, H),
     inTransaction: (tx) => writeAlerts(tx, [e], { reminderMs: 4 * H }),
   })
 
