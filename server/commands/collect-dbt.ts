@@ -41,8 +41,9 @@ export function registerCollectDbt(collect: Command): void {
     bar.end()
     const sink = openSink(o)
     try {
-      for (const b of batches) {
-        const r = await sink.write(b)
+      const results = await sink.writeAll(batches)
+      for (const [i, b] of batches.entries()) {
+        const r = results[i] ?? { duplicate: false, counts: {} }
         for (const w of b.warnings) process.stderr.write(`warning: ${w}\n`)
         const c = r.counts
         process.stdout.write(

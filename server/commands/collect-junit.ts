@@ -22,9 +22,10 @@ export function registerCollectJunit(collect: Command): void {
       batches.push(await readJunitFile(file, { namespace: o.namespace, now }))
     const sink = openSink(o)
     try {
-      for (const b of batches) {
+      const results = await sink.writeAll(batches)
+      for (const [i, b] of batches.entries()) {
         for (const w of b.warnings) process.stderr.write(`warning: ${w}\n`)
-        const r = await sink.write(b)
+        const r = results[i] ?? { duplicate: false }
         process.stdout.write(
           r.duplicate
             ? `${b.scope}: unchanged (already collected)\n`

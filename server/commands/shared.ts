@@ -34,16 +34,30 @@ export interface SinkResult {
   counts: Record<string, number>
 }
 
-/** Where collected batches go: a local store (one transaction each) or a server over HTTP. */
-export function openSink(opts: SinkOptions): { write(b: Batch): Promise<SinkResult>; close(): void } {
+/**
+ * Where collected batches go. A local store takes all of one command's batches in one
+ * transaction (several dbt projects: all or none); a server takes them one request each.
+ */
+export function openSink(opts: SinkOptions): {
+  writeAll(batches: Batch[]): Promise<SinkResult[]>
+  close(): void
+} {
   if (opts.server) {
     const server = opts.server
     const token = opts.token ?? process.env.MESHWATCH_TOKEN
-    return { write: (b) => pushBatch(server, b, { token }), close() {} }
+    return {
+      writeAll: async (batches) => {
+        const out: SinkResult[] = []
+        for (const b of batches) out.push(await pushBatch(server, b, { token }))
+        return out
+      },
+      close() {},
+    }
   }
   const db = openDb(dbFileOf(opts))
   return {
-    write: async (b) => ingestBatch({ db }, b),
+    writeAll: async (batches) =>
+      db.transaction(() => batches.map((b) => ingestBatch({ db }, b)), { behavior: 'immediate' }),
     close: () => closeDb(db),
   }
 }
