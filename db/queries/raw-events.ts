@@ -7,7 +7,7 @@ import { findDataset } from './catalog.ts'
 import { chunk } from './merge.ts'
 import { foldBatches } from './fold-batches.ts'
 import { statementsOf } from './statements.ts'
-import { storeBatch } from './store-batch.ts'
+import { writeBatch } from './store-batch.ts'
 
 /** One validated OpenLineage event, ready to keep: its raw body and the batch it implies. */
 export interface RawEventInput {
@@ -65,14 +65,14 @@ export function storeRawEvents(db: Db, items: readonly RawEventInput[], now: str
 
 /**
  * Stores the derived rows of batches already kept elsewhere (raw events, replay), folded into
- * one batch: the store ends as if each had been stored on its own, in order.
+ * one batch: the store ends as if each had been stored on its own, in order. Runs inside the
+ * caller's transaction.
  */
 export function storeDerived(db: Db, list: readonly Batch[], now: string) {
   const { batch, schemas } = foldBatches(list)
   resolveAssertionKeys(db, batch.assertions)
   if (batch.kind === 'openlineage') accumulateMeta(db, batch)
-  // Nested in a caller's transaction, better-sqlite3 makes storeBatch's transaction a savepoint.
-  return storeBatch(db, batch, { contentHash: '', now, keepRaw: false, ...(schemas ? { schemas } : {}) })
+  return writeBatch(db, batch, { contentHash: '', now, keepRaw: false, ...(schemas ? { schemas } : {}) })
 }
 
 /** Concatenates batches in order; storeBatch applies their rows in that order (later wins). */

@@ -29,8 +29,21 @@ const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v)
 
 /** Stores one batch in one transaction: all of it, or (on any error) none of it. */
 export function storeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResult {
+  // IMMEDIATE: a deferred transaction that reads first cannot wait for another process's write
+  // lock (SQLITE_BUSY at once, busy_timeout not applied); taking the lock up front waits for it.
+  return db.transaction(() => writeBatch(db, batch, opts), { behavior: 'immediate' })
+}
+
+/**
+ * storeBatch's writes, for a caller that already holds a transaction (raw events, replay). Not
+ * nested as a savepoint on purpose: in a savepoint SQLite copies every page it first changes to a
+ * sub-journal, which tripled the cost of each run row in a bulk import. The caller's transaction
+ * is what makes the writes all-or-nothing.
+ */
+export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResult {
+  if (!db.$client.inTransaction) throw new Error('writeBatch needs a transaction: use storeBatch')
   const s = statementsOf(db)
-  return db.transaction(() => {
+  {
     const keepRaw = opts.keepRaw ?? true
     if (keepRaw) {
       const seen = s.batchByHash.get({ hash: opts.contentHash })
@@ -154,9 +167,7 @@ export function storeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
       })?.id ?? null
     }
     return { duplicate: false, batchId, counts, datasetIds: [...new Set(dsIds.values())] }
-    // IMMEDIATE: a deferred transaction that reads first cannot wait for another process's write
-    // lock (SQLITE_BUSY at once, busy_timeout not applied); taking the lock up front waits for it.
-  }, { behavior: 'immediate' })
+  }
 }
 
 /** Every dataset the batch mentions gets an id; aliases (symlinks, asset URIs) resolve to one node. */

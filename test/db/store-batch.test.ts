@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
 import { emptyBatch, type Batch } from '../../collectors/batch.ts'
 import { openDb, type Db } from '../../db/client.ts'
-import { storeBatch } from '../../db/queries/store-batch.ts'
+import { storeBatch, writeBatch } from '../../db/queries/store-batch.ts'
 import { datasets, jobs, lineageEdges, runs, datasetVersions, datasetAliases } from '../../db/schema.ts'
 import { hashBatch } from '../../server/ingest.ts'
 
@@ -82,6 +82,22 @@ describe('storeBatch', () => {
     // a metric with a non-finite value is rejected by SQLite's NOT NULL on value (NaN binds as NULL).
     b.metrics.push({ dataset: ds('mesh.sales.orders'), name: 'row_count', value: Number.NaN, observedAt: '2026-01-01T00:00:00Z' })
     expect(() => store(db, b)).toThrow()
+    expect(count(db, datasets)).toBe(0)
+    expect(count(db, jobs)).toBe(0)
+  })
+
+  it('writeBatch refuses to run outside a transaction, and inside one fails with its caller as a whole', () => {
+    const db = openDb(':memory:')
+    const opts = { contentHash: 'x', now: '2026-01-01T00:00:00.000Z', keepRaw: false }
+    expect(() => writeBatch(db, projectBatch(), opts)).toThrow(/needs a transaction/)
+    const bad = projectBatch()
+    bad.metrics.push({ dataset: ds('mesh.sales.orders'), name: 'row_count', value: Number.NaN, observedAt: '2026-01-01T00:00:00Z' })
+    expect(() =>
+      db.transaction(() => {
+        writeBatch(db, projectBatch(), opts)
+        writeBatch(db, bad, opts)
+      }),
+    ).toThrow()
     expect(count(db, datasets)).toBe(0)
     expect(count(db, jobs)).toBe(0)
   })
