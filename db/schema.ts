@@ -275,7 +275,10 @@ export const rawEvents = sqliteTable(
     payload: text().notNull(),
   },
   (t) => [
-    uniqueIndex('raw_events_hash').on(t.eventHash),
+    // Dedupe key: equal events have equal times, so (time, hash) is as unique as the hash, and
+    // events arrive roughly in time order: new keys land at the index's end instead of on a
+    // random page each, so a bulk import's commit rewrites a few index pages, not most of them.
+    uniqueIndex('raw_events_time_hash').on(t.eventTime, t.eventHash),
     index('raw_events_run').on(t.runId),
     // No index on received_at: ids follow receipt, so retention walks ids (listRawEventsBefore).
   ],

@@ -6,6 +6,7 @@ import { batches, checks, datasets, jobs, rawEvents } from '../schema.ts'
 import { findDataset } from './catalog.ts'
 import { chunk } from './merge.ts'
 import { foldBatches } from './fold-batches.ts'
+import { beginNodeCache, type NodeCache } from './node-cache.ts'
 import { statementsOf } from './statements.ts'
 import { writeBatch } from './store-batch.ts'
 
@@ -36,7 +37,9 @@ export interface RawStoreResult {
  */
 export function storeRawEvents(db: Db, items: readonly RawEventInput[], now: string): RawStoreResult {
   const s = statementsOf(db)
-  return db.transaction(() => {
+  let committed = () => {}
+  const result = db.transaction(() => {
+    const nodes = beginNodeCache(db)
     const stored: boolean[] = []
     const fresh: Batch[] = []
     for (const i of items) {
@@ -57,10 +60,14 @@ export function storeRawEvents(db: Db, items: readonly RawEventInput[], now: str
       stored.push(isNew)
       if (isNew) fresh.push(i.batch)
     }
-    if (fresh.length === 0) return { stored, counts: {}, datasetIds: [] }
-    const r = storeDerived(db, fresh, now)
-    return { stored, counts: r.counts, datasetIds: r.datasetIds }
-  })
+    const r = fresh.length === 0 ? undefined : storeDerived(db, fresh, now, nodes.cache)
+    committed = nodes.seal()
+    return { stored, counts: r?.counts ?? {}, datasetIds: r?.datasetIds ?? [] }
+    // IMMEDIATE: the write lock from the start, so no other connection commits while the node
+    // cache is checked and used (and a busy store is waited for instead of failing at once).
+  }, { behavior: 'immediate' })
+  committed()
+  return result
 }
 
 /**
@@ -68,11 +75,11 @@ export function storeRawEvents(db: Db, items: readonly RawEventInput[], now: str
  * one batch: the store ends as if each had been stored on its own, in order. Runs inside the
  * caller's transaction.
  */
-export function storeDerived(db: Db, list: readonly Batch[], now: string) {
+export function storeDerived(db: Db, list: readonly Batch[], now: string, cache?: NodeCache) {
   const { batch, schemas } = foldBatches(list)
   resolveAssertionKeys(db, batch.assertions)
   if (batch.kind === 'openlineage') accumulateMeta(db, batch)
-  return writeBatch(db, batch, { contentHash: '', now, keepRaw: false, ...(schemas ? { schemas } : {}) })
+  return writeBatch(db, batch, { contentHash: '', now, keepRaw: false, ...(schemas ? { schemas } : {}), ...(cache ? { cache } : {}) })
 }
 
 /** Concatenates batches in order; storeBatch applies their rows in that order (later wins). */

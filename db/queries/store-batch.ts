@@ -3,6 +3,7 @@ import { refKey } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
 import type { SchemaObservation } from './fold-batches.ts'
 import { encodeBatch } from './batch-codec.ts'
+import type { NodeCache } from './node-cache.ts'
 import { columnsHash, mergeRun } from './merge.ts'
 import { encodeBool, encodeJson, statementsOf, type Statements, type StoredRunRow } from './statements.ts'
 
@@ -23,6 +24,12 @@ export interface StoreOptions {
   keepRaw?: boolean
   /** A folded batch's schemas as each event saw them; defaults to its datasets at producedAt. */
   schemas?: readonly SchemaObservation[]
+  /**
+   * What this connection last wrote of datasets, jobs, edges and schema versions (node-cache.ts):
+   * a node whose upsert would be the same is not written again. Only for a caller that keeps the
+   * cache's rules (storeRawEvents).
+   */
+  cache?: NodeCache
 }
 
 const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v)
@@ -57,16 +64,17 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
     }
     counts.domains = batch.domains.length
 
-    const dsIds = resolveDatasets(s, batch, now)
+    const cache = opts.cache
+    const dsIds = resolveDatasets(s, batch, now, cache)
     const dsId = (r: Ref): number => {
       const id = dsIds.get(refKey(r))
       if (id === undefined) throw new Error(`dataset ${r.namespace} ${r.name} was not resolved`)
       return id
     }
     counts.datasets = batch.datasets.length
-    storeVersions(s, opts.schemas ?? schemasOf(batch), dsId, now)
+    storeVersions(s, opts.schemas ?? schemasOf(batch), dsId, now, cache)
 
-    const jobIds = resolveJobs(s, batch, now)
+    const jobIds = resolveJobs(s, batch, now, cache)
     const jobId = (r: Ref): number => {
       const id = jobIds.get(refKey(r))
       if (id === undefined) throw new Error(`job ${r.namespace} ${r.name} was not resolved`)
@@ -75,9 +83,19 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
     counts.jobs = batch.jobs.length
     counts.runs = storeRuns(s, batch.runs, jobId, now)
 
-    if (batch.replaceEdges) for (const j of batch.jobs) s.deleteEdgesOfJob.run({ jobId: jobId(j) })
+    if (batch.replaceEdges) {
+      for (const j of batch.jobs) s.deleteEdgesOfJob.run({ jobId: jobId(j) })
+      cache?.edges.clear()
+    }
     for (const e of batch.edges) {
-      s.upsertEdge.run({ jobId: jobId(e.job), datasetId: dsId(e.dataset), direction: e.direction, now })
+      const jid = jobId(e.job)
+      const did = dsId(e.dataset)
+      if (cache) {
+        const k = `${jid}:${did}:${e.direction}`
+        if (cache.edges.has(k)) continue
+        cache.edges.add(k)
+      }
+      s.upsertEdge.run({ jobId: jid, datasetId: did, direction: e.direction, now })
     }
     counts.edges = batch.edges.length
 
@@ -171,7 +189,7 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
 }
 
 /** Every dataset the batch mentions gets an id; aliases (symlinks, asset URIs) resolve to one node. */
-function resolveDatasets(s: Statements, batch: Batch, now: string): Map<string, number> {
+function resolveDatasets(s: Statements, batch: Batch, now: string, cache: NodeCache | undefined): Map<string, number> {
   const ids = new Map<string, number>()
   const aliasTarget = (r: Ref): number | undefined => s.aliasByRef.get(r) as number | undefined
   const existing = (r: Ref): number | undefined => s.datasetByRef.get(r)?.id
@@ -179,6 +197,31 @@ function resolveDatasets(s: Statements, batch: Batch, now: string): Map<string, 
   const newAliases: { namespace: string; name: string; datasetId: number }[] = []
   for (const d of batch.datasets) {
     const k = refKey(d)
+    const values = {
+      namespace: d.namespace,
+      name: d.name,
+      domain: orNull(d.domain),
+      owner: orNull(d.owner),
+      kind: orNull(d.kind),
+      description: orNull(d.description),
+      access: orNull(d.access),
+      contractEnforced: encodeBool(d.contractEnforced),
+      columns: encodeJson(d.columns),
+      tags: encodeJson(d.tags),
+      meta: encodeJson(d.meta),
+      sourceFile: orNull(d.sourceFile),
+      externalId: orNull(d.externalId),
+      now,
+    }
+    // A dataset with aliases always takes the full path below: which node it is may change.
+    const sig = cache && !d.aliases?.length ? signature(values) : undefined
+    if (sig !== undefined) {
+      const known = cache?.datasets.get(k)
+      if (known?.sig === sig) {
+        ids.set(k, known.id)
+        continue
+      }
+    }
     const viaAlias = aliasTarget(d)
     if (viaAlias !== undefined) {
       ids.set(k, viaAlias)
@@ -196,30 +239,26 @@ function resolveDatasets(s: Statements, batch: Batch, now: string): Map<string, 
       }
     }
     if (ids.has(k)) continue
-    const row = s.upsertDataset.get({
-      namespace: d.namespace,
-      name: d.name,
-      domain: orNull(d.domain),
-      owner: orNull(d.owner),
-      kind: orNull(d.kind),
-      description: orNull(d.description),
-      access: orNull(d.access),
-      contractEnforced: encodeBool(d.contractEnforced),
-      columns: encodeJson(d.columns),
-      tags: encodeJson(d.tags),
-      meta: encodeJson(d.meta),
-      sourceFile: orNull(d.sourceFile),
-      externalId: orNull(d.externalId),
-      now,
-    })
-    if (row) ids.set(k, row.id)
+    const row = s.upsertDataset.get(values)
+    if (row) {
+      ids.set(k, row.id)
+      if (sig !== undefined) cache?.datasets.set(k, { id: row.id, sig })
+    }
   }
 
   const ensure = (r: Ref) => {
     const k = refKey(r)
     if (ids.has(k)) return
-    const id = aliasTarget(r) ?? s.ensureDataset.get({ namespace: r.namespace, name: r.name, now })?.id
-    if (id !== undefined) ids.set(k, id)
+    const known = cache?.datasets.get(k)
+    if (known) {
+      ids.set(k, known.id)
+      return
+    }
+    const viaAlias = aliasTarget(r)
+    const id = viaAlias ?? s.ensureDataset.get({ namespace: r.namespace, name: r.name, now })?.id
+    if (id === undefined) return
+    ids.set(k, id)
+    if (viaAlias === undefined) cache?.datasets.set(k, { id, sig: undefined })
   }
   for (const e of batch.edges) ensure(e.dataset)
   for (const c of batch.columnEdges) {
@@ -241,7 +280,16 @@ function resolveDatasets(s: Statements, batch: Batch, now: string): Map<string, 
     }
   }
   for (const a of newAliases) s.insertAlias.run(a)
+  // A new alias can turn a cached name into another node's alias.
+  if (newAliases.length > 0) cache?.datasets.clear()
   return ids
+}
+
+/** The values of an upsert, but its time: equal signatures write equal rows. */
+function signature(values: Record<string, unknown>): string {
+  const parts: unknown[] = []
+  for (const k in values) if (k !== 'now') parts.push(values[k])
+  return JSON.stringify(parts)
 }
 
 function schemasOf(batch: Batch): SchemaObservation[] {
@@ -253,7 +301,13 @@ function schemasOf(batch: Batch): SchemaObservation[] {
 }
 
 /** A new version whenever a dataset's columns (names and types) differ from its latest. */
-function storeVersions(s: Statements, schemas: readonly SchemaObservation[], dsId: (r: Ref) => number, now: string): void {
+function storeVersions(
+  s: Statements,
+  schemas: readonly SchemaObservation[],
+  dsId: (r: Ref) => number,
+  now: string,
+  cache: NodeCache | undefined,
+): void {
   const latest = new Map<number, { text: string; hash: string }>()
   for (const o of schemas) {
     const cols = o.columns.map((c) => (c.type === undefined ? { name: c.name } : { name: c.name, type: c.type }))
@@ -263,14 +317,15 @@ function storeVersions(s: Statements, schemas: readonly SchemaObservation[], dsI
     const known = latest.get(datasetId)
     if (known?.text === text) continue
     const hash = columnsHash(cols)
-    const prev = known?.hash ?? (s.latestVersion.get({ datasetId }) as string | undefined)
+    const prev = known?.hash ?? cache?.versions.get(datasetId) ?? (s.latestVersion.get({ datasetId }) as string | undefined)
     latest.set(datasetId, { text, hash })
+    cache?.versions.set(datasetId, hash)
     if (prev === hash) continue
     s.insertVersion.run({ datasetId, hash, columns: cols, observedAt: o.observedAt ?? now })
   }
 }
 
-function resolveJobs(s: Statements, batch: Batch, now: string): Map<string, number> {
+function resolveJobs(s: Statements, batch: Batch, now: string, cache: NodeCache | undefined): Map<string, number> {
   const ids = new Map<string, number>()
   const byKey = new Map(batch.jobs.map((j) => [refKey(j), j]))
 
@@ -290,13 +345,16 @@ function resolveJobs(s: Statements, batch: Batch, now: string): Map<string, numb
   const ensure = (r: Ref) => {
     const k = refKey(r)
     if (ids.has(k) || byKey.has(k)) return
-    const id = s.ensureJob.get({ namespace: r.namespace, name: r.name, now })?.id
-    if (id !== undefined) ids.set(k, id)
+    const id = cache?.jobs.get(k)?.id ?? s.ensureJob.get({ namespace: r.namespace, name: r.name, now })?.id
+    if (id === undefined) return
+    ids.set(k, id)
+    if (cache && !cache.jobs.has(k)) cache.jobs.set(k, { id, sig: undefined })
   }
   for (const j of batch.jobs) if (j.parent) ensure(j.parent)
 
   for (const j of ordered) {
-    const row = s.upsertJob.get({
+    const k = refKey(j)
+    const values = {
       namespace: j.namespace,
       name: j.name,
       domain: orNull(j.domain),
@@ -308,8 +366,18 @@ function resolveJobs(s: Statements, batch: Batch, now: string): Map<string, numb
       meta: encodeJson(j.meta),
       externalId: orNull(j.externalId),
       now,
-    })
-    if (row) ids.set(refKey(j), row.id)
+    }
+    const sig = cache ? signature(values) : undefined
+    const known = cache?.jobs.get(k)
+    if (sig !== undefined && known?.sig === sig) {
+      ids.set(k, known.id)
+      continue
+    }
+    const row = s.upsertJob.get(values)
+    if (row) {
+      ids.set(k, row.id)
+      if (sig !== undefined) cache?.jobs.set(k, { id: row.id, sig })
+    }
   }
   for (const r of batch.runs) ensure(r.job)
   for (const e of batch.edges) ensure(e.job)

@@ -116,7 +116,7 @@ function benchBulk(tmp: string, n: number): BenchRow[] {
   rawDb.exec('create table raw (id integer primary key, hash text not null, payload text not null)')
   rawDb.exec('create unique index raw_hash on raw (hash)')
   const insert = rawDb.prepare('insert into raw (hash, payload) values (?, ?) on conflict do nothing')
-  const CHUNK = 5000
+  const CHUNK = Number(process.env.BENCH_OL_CHUNK ?? 5000)
   let c = cpuMs()
   let t = performance.now()
   for (let i = 0; i < n; i += CHUNK) {

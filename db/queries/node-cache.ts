@@ -1,0 +1,74 @@
+import type { Db } from '../client.ts'
+
+/**
+ * What this connection last wrote of the graph's nodes, so a stream of OpenLineage events that
+ * names the same datasets, jobs and edges over and over (every run of a task does) writes each
+ * only when something about it changes. An upsert with the same values as the last one is a
+ * no-op apart from updated_at, which nothing reads for these tables.
+ *
+ * The cache is trusted only while nothing else wrote: another connection's commit moves SQLite's
+ * data_version, and any other write on this connection (a dbt batch, an evaluation, a replay)
+ * moves total_changes() away from the count recorded after our own last commit. Either clears it.
+ * Entries a transaction adds are kept only once it commits.
+ */
+export interface NodeCache {
+  /** Dataset by ref key: its id, and the upsert it last had (undefined when only ensured). */
+  datasets: Map<string, { id: number; sig: string | undefined }>
+  jobs: Map<string, { id: number; sig: string | undefined }>
+  /** `${jobId}:${datasetId}:${direction}` of edges known to exist. */
+  edges: Set<string>
+  /** Latest schema version's columns hash by dataset id. */
+  versions: Map<number, string>
+}
+
+interface CacheState {
+  cache: NodeCache
+  /** `${data_version}:${total_changes}` right after our last commit. */
+  mark: string | undefined
+}
+
+/** Past this many datasets + jobs the cache starts over, so memory stays bounded on huge meshes. */
+const MAX_ENTRIES = 200_000
+
+const states = new WeakMap<Db, CacheState>()
+
+const emptyCache = (): NodeCache => ({ datasets: new Map(), jobs: new Map(), edges: new Set(), versions: new Map() })
+
+function markOf(db: Db): string {
+  const version = db.$client.pragma('data_version', { simple: true }) as number
+  const changes = db.$client.prepare('select total_changes()').pluck().get() as number
+  return `${version}:${changes}`
+}
+
+/**
+ * The cache, checked at the start of a transaction that holds the write lock, before it writes
+ * anything. Call `seal` when its writes are done (still inside it) and the function seal returns
+ * once it has committed: only then is the cache trusted by the next transaction.
+ */
+export function beginNodeCache(db: Db): { cache: NodeCache; seal: () => () => void } {
+  let state = states.get(db)
+  if (!state) {
+    state = { cache: emptyCache(), mark: undefined }
+    states.set(db, state)
+  }
+  const s = state
+  if (s.mark === undefined || s.mark !== markOf(db) || s.cache.datasets.size + s.cache.jobs.size > MAX_ENTRIES) {
+    s.cache = emptyCache()
+  }
+  // Until the commit is confirmed the entries written now are not to be trusted by anyone.
+  s.mark = undefined
+  return {
+    cache: s.cache,
+    seal: () => {
+      const after = markOf(db)
+      return () => {
+        s.mark = after
+      }
+    },
+  }
+}
+
+/** Forgets what the connection wrote (tests; a caller that rewrote nodes behind the cache). */
+export function resetNodeCache(db: Db): void {
+  states.delete(db)
+}
