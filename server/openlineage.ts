@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, hash } from 'node:crypto'
 import { BatchSchema, type Batch } from '../collectors/batch.ts'
 import { parseEvent } from '../collectors/openlineage/parse.ts'
 import type { Db } from '../db/client.ts'
@@ -34,7 +34,7 @@ export function prepareEvent(raw: unknown): PreparedEvent {
   return {
     ok: true,
     item: {
-      eventHash: createHash('sha256').update(payload).digest('hex'),
+      eventHash: hash('sha256', payload, 'hex'),
       kind: r.kind,
       runId: run?.run.runId ?? null,
       jobNamespace: job?.namespace ?? null,

@@ -36,7 +36,8 @@ export function foldBatches(list: readonly Batch[]): FoldedBatch {
     for (const d of b.datasets) {
       const k = refKey(d)
       const prev = datasets.get(k)
-      datasets.set(k, prev ? foldDataset(prev, d) : { ...d })
+      if (!prev) datasets.set(k, { ...d })
+      else if (!onlyRef(d)) datasets.set(k, foldDataset(prev, d))
       if (d.columns && d.columns.length > 0) {
         schemas.push({
           dataset: { namespace: d.namespace, name: d.name },
@@ -48,10 +49,11 @@ export function foldBatches(list: readonly Batch[]): FoldedBatch {
     for (const j of b.jobs) {
       const k = refKey(j)
       const prev = jobs.get(k)
-      jobs.set(k, prev ? foldJob(prev, j) : { ...j })
+      if (!prev) jobs.set(k, { ...j })
+      else if (!sameAs(prev, j)) jobs.set(k, foldJob(prev, j))
     }
     for (const e of b.edges) {
-      const k = `${refKey(e.job)}\u0000${refKey(e.dataset)}\u0000${e.direction}`
+      const k = `${e.job.namespace}\u0000${e.job.name}\u0000${e.dataset.namespace}\u0000${e.dataset.name}\u0000${e.direction}`
       if (!edges.has(k)) edges.set(k, e)
     }
     for (const c of b.columnEdges) {
@@ -59,13 +61,13 @@ export function foldBatches(list: readonly Batch[]): FoldedBatch {
       const k = `${refKey(c.dataset)}\u0000${c.column}\u0000${refKey(c.from)}\u0000${c.fromColumn}`
       if (!columnEdges.has(k)) columnEdges.set(k, c)
     }
-    pushAll(out.domains, b.domains)
-    pushAll(out.runs, b.runs)
-    pushAll(out.checks, b.checks)
-    pushAll(out.assertions, b.assertions)
-    pushAll(out.metrics, b.metrics)
-    pushAll(out.products, b.products)
-    pushAll(out.warnings, b.warnings)
+    if (b.domains.length > 0) pushAll(out.domains, b.domains)
+    if (b.runs.length > 0) pushAll(out.runs, b.runs)
+    if (b.checks.length > 0) pushAll(out.checks, b.checks)
+    if (b.assertions.length > 0) pushAll(out.assertions, b.assertions)
+    if (b.metrics.length > 0) pushAll(out.metrics, b.metrics)
+    if (b.products.length > 0) pushAll(out.products, b.products)
+    if (b.warnings.length > 0) pushAll(out.warnings, b.warnings)
   }
   out.datasets = [...datasets.values()]
   out.jobs = [...jobs.values()]
@@ -78,10 +80,26 @@ function pushAll<T>(dst: T[], src: readonly T[]): void {
   for (const x of src) dst.push(x)
 }
 
+/** Every field `next` defines is already `prev`'s own (the same value): folding changes nothing. */
+function sameAs(prev: object, next: object): boolean {
+  for (const k in next) {
+    const v = (next as Record<string, unknown>)[k]
+    if (v !== undefined && v !== (prev as Record<string, unknown>)[k]) return false
+  }
+  return true
+}
+
+/** A mention that says nothing but the dataset's name (an input without facets): nothing to fold. */
+function onlyRef(d: Dataset): boolean {
+  for (const k in d) if (k !== 'namespace' && k !== 'name' && (d as Record<string, unknown>)[k] !== undefined) return false
+  return true
+}
+
 /** Later defined fields win (the upsert's coalesce), meta adds keys, aliases are all kept. */
 function foldDataset(prev: Dataset, next: Dataset): Dataset {
   const out: Dataset = { ...prev }
-  for (const [k, v] of Object.entries(next)) {
+  for (const k in next) {
+    const v = (next as Record<string, unknown>)[k]
     if (v !== undefined) (out as Record<string, unknown>)[k] = v
   }
   if (prev.meta && next.meta) out.meta = { ...prev.meta, ...next.meta }
@@ -95,7 +113,8 @@ function foldDataset(prev: Dataset, next: Dataset): Dataset {
 /** As foldDataset; a plain 'job' never overrides a known type (the upsert's CASE). */
 function foldJob(prev: Job, next: Job): Job {
   const out: Job = { ...prev }
-  for (const [k, v] of Object.entries(next)) {
+  for (const k in next) {
+    const v = (next as Record<string, unknown>)[k]
     if (v !== undefined) (out as Record<string, unknown>)[k] = v
   }
   if (next.type === 'job') out.type = prev.type
