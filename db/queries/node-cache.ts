@@ -17,8 +17,8 @@ export interface NodeCache {
   jobs: Map<string, { id: number; sig: string | undefined }>
   /** `${jobId}:${datasetId}:${direction}` of edges known to exist. */
   edges: Set<string>
-  /** Latest schema version's columns hash by dataset id. */
-  versions: Map<number, string>
+  /** Latest schema version by dataset id: its columns and their hash. */
+  versions: Map<number, { columns: readonly { name: string; type?: string | undefined }[]; hash: string }>
 }
 
 interface CacheState {

@@ -308,21 +308,36 @@ function storeVersions(
   now: string,
   cache: NodeCache | undefined,
 ): void {
-  const latest = new Map<number, { text: string; hash: string }>()
+  const latest = new Map<number, { columns: Columns; hash: string }>()
   for (const o of schemas) {
-    const cols = o.columns.map((c) => (c.type === undefined ? { name: c.name } : { name: c.name, type: c.type }))
     const datasetId = dsId(o.dataset)
-    // A folded batch repeats a schema once per event: compare the text before hashing it.
-    const text = JSON.stringify(cols)
-    const known = latest.get(datasetId)
-    if (known?.text === text) continue
+    // A folded batch repeats a schema once per event, a stream once per run: compare the columns
+    // with the last ones seen before serializing and hashing them.
+    const known = latest.get(datasetId) ?? cache?.versions.get(datasetId)
+    if (known && sameColumns(known.columns, o.columns)) continue
+    const cols = o.columns.map((c) => (c.type === undefined ? { name: c.name } : { name: c.name, type: c.type }))
     const hash = columnsHash(cols)
-    const prev = known?.hash ?? cache?.versions.get(datasetId) ?? (s.latestVersion.get({ datasetId }) as string | undefined)
-    latest.set(datasetId, { text, hash })
-    cache?.versions.set(datasetId, hash)
+    const prev = known?.hash ?? (s.latestVersion.get({ datasetId }) as string | undefined)
+    const seen = { columns: o.columns, hash }
+    latest.set(datasetId, seen)
+    cache?.versions.set(datasetId, seen)
     if (prev === hash) continue
     s.insertVersion.run({ datasetId, hash, columns: cols, observedAt: o.observedAt ?? now })
   }
+}
+
+type Columns = readonly { name: string; type?: string | undefined }[]
+
+/** Same names and types in the same order: the same schema version. */
+function sameColumns(a: Columns, b: Columns): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]
+    const y = b[i]
+    if (x?.name !== y?.name || x?.type !== y?.type) return false
+  }
+  return true
 }
 
 function resolveJobs(s: Statements, batch: Batch, now: string, cache: NodeCache | undefined): Map<string, number> {
