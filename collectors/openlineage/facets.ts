@@ -28,6 +28,7 @@ export function jobTypeOf(job: OlJob): string {
  * dbt collector) name one job.
  */
 export function canonicalJobName(job: OlJob): string {
+  if (!job.name.includes('.build.')) return job.name
   if (job.facets?.jobType?.integration.toUpperCase() !== 'DBT') return job.name
   return job.name.replace(/\.build\.run$/, '').replace(/\.build\.(snapshot|test)$/, '.$1')
 }
@@ -47,17 +48,17 @@ export function jobsOf(job: OlJob, parent: ParentFacet | undefined): Job[] {
     }
   }
   if (!parent) return [self]
-  const parentRef: Ref = { namespace: parent.job.namespace, name: parent.job.name }
-  self.parent = parentRef
-  const out: Job[] = [self]
+  const { namespace, name } = parent.job
+  self.parent = { namespace, name }
   // Airflow's tasks sit under their DAG; dbt-ol's nodes under the dbt invocation's job.
   const parentType = type === 'airflow_task' ? 'airflow_dag' : type.startsWith('dbt_') ? 'dbt_project' : 'job'
-  out.push({ ...parentRef, type: parentType })
+  const out: Job[] = [self, { namespace, name, type: parentType }]
   const root = parent.root?.job
-  if (root && (root.namespace !== parentRef.namespace || root.name !== parentRef.name)) {
+  if (root && (root.namespace !== namespace || root.name !== name)) {
     const rootRef = { namespace: root.namespace, name: root.name }
-    self.meta = { ...self.meta, root: rootRef }
-    out.push({ ...rootRef, type: 'job' })
+    if (self.meta) self.meta.root = rootRef
+    else self.meta = { root: rootRef }
+    out.push({ namespace: root.namespace, name: root.name, type: 'job' })
   }
   return out
 }
@@ -74,29 +75,33 @@ export function datasetOf(ds: { namespace: string; name: string; facets?: OlData
   const f = ds.facets
   if (!f) return out
   const fields = f.schema?.fields
-  if (fields) out.columns = flattenFields(fields).slice(0, 10000)
+  if (fields) out.columns = firstN(flattenFields([], fields, ''), 10000)
   const description = clip(f.documentation?.description)
   if (description) out.description = description
   const owner = f.ownership?.owners?.[0]?.name
   if (owner) out.owner = owner.slice(0, 512)
-  const aliases = (f.symlinks?.identifiers ?? [])
-    .filter((i) => i.namespace !== ds.namespace || i.name !== ds.name)
-    .map((i) => ({ namespace: i.namespace, name: i.name }))
-  if (aliases.length > 0) out.aliases = aliases.slice(0, 64)
+  const identifiers = f.symlinks?.identifiers
+  if (identifiers) {
+    const aliases: Ref[] = []
+    for (const { namespace, name } of identifiers) {
+      if (namespace !== ds.namespace || name !== ds.name) aliases.push({ namespace, name })
+    }
+    if (aliases.length > 0) out.aliases = firstN(aliases, 64)
+  }
   const lifecycle = f.lifecycleStateChange
   if (lifecycle) {
-    out.meta = {
-      lifecycleStateChange: lifecycle.lifecycleStateChange,
-      ...(lifecycle.previousIdentifier
-        ? { previousIdentifier: { namespace: lifecycle.previousIdentifier.namespace, name: lifecycle.previousIdentifier.name } }
-        : {}),
-    }
+    const meta: Record<string, unknown> = { lifecycleStateChange: lifecycle.lifecycleStateChange }
+    const previous = lifecycle.previousIdentifier
+    if (previous) meta.previousIdentifier = { namespace: previous.namespace, name: previous.name }
+    out.meta = meta
   }
   return out
 }
 
-function flattenFields(fields: SchemaField[], prefix = ''): Column[] {
-  const out: Column[] = []
+const firstN = <T>(list: T[], n: number): T[] => (list.length > n ? list.slice(0, n) : list)
+
+/** Appends the columns of `fields` to `out`, nested ones after their parent as `parent.child`. */
+function flattenFields(out: Column[], fields: SchemaField[], prefix: string): Column[] {
   for (const field of fields) {
     const name = `${prefix}${field.name}`
     const col: Column = { name }
@@ -104,30 +109,35 @@ function flattenFields(fields: SchemaField[], prefix = ''): Column[] {
     const description = clip(field.description)
     if (description) col.description = description
     out.push(col)
-    if (field.fields && field.fields.length > 0) out.push(...flattenFields(field.fields, `${name}.`))
+    if (field.fields && field.fields.length > 0) flattenFields(out, field.fields, `${name}.`)
   }
   return out
 }
 
+const NO_COLUMN_EDGES: readonly ColumnEdge[] = []
+
 /** columnLineage facet → one edge per (output column, input field). */
-export function columnEdgesOf(ds: Ref & { facets?: OlDatasetFacets | null | undefined }): ColumnEdge[] {
+export function columnEdgesOf(
+  ds: Ref & { facets?: OlDatasetFacets | null | undefined },
+): readonly ColumnEdge[] {
   const fields = ds.facets?.columnLineage?.fields
-  if (!fields) return []
+  if (!fields) return NO_COLUMN_EDGES
   const out: ColumnEdge[] = []
   for (const [column, lineage] of Object.entries(fields)) {
     if (column.length === 0) continue
     for (const input of lineage.inputFields) {
       const t = input.transformations?.[0]
       const transformation = t
-        ? [t.type, t.subtype].filter(Boolean).join('/')
-        : (lineage.transformationType ?? undefined)
-      out.push({
+        ? t.type && t.subtype ? `${t.type}/${t.subtype}` : t.type || t.subtype || ''
+        : lineage.transformationType
+      const edge: ColumnEdge = {
         dataset: { namespace: ds.namespace, name: ds.name },
         column,
         from: { namespace: input.namespace, name: input.name },
         fromColumn: input.field,
-        ...(transformation ? { transformation: transformation.slice(0, 1024) } : {}),
-      })
+      }
+      if (transformation) edge.transformation = transformation.slice(0, 1024)
+      out.push(edge)
     }
   }
   return out
@@ -139,15 +149,15 @@ type Observation = { observedAt: string; runId?: string | undefined }
  * dataQualityAssertions (an input facet; dbt-ol also repeats it among the dataset facets) → one
  * assertion per test. A failed test of severity warn is a warning, as dbt reports it.
  */
-export function assertionsOf(ds: OlInputDataset, obs: Observation): Assertion[] {
+export function pushAssertions(out: Assertion[], ds: OlInputDataset, obs: Observation): void {
   const facet = ds.inputFacets?.dataQualityAssertions ?? ds.facets?.dataQualityAssertions
-  if (!facet) return []
+  if (!facet) return
   const dataset = { namespace: ds.namespace, name: ds.name }
-  return facet.assertions.map((a) => {
+  for (const a of facet.assertions) {
     const name = a.name || a.assertion || 'assertion'
     const warn = a.severity?.toLowerCase() === 'warn'
     const failures = a.actual !== null && a.actual !== undefined && /^\d+$/.test(a.actual) ? Number(a.actual) : undefined
-    const out: Assertion = {
+    const assertion: Assertion = {
       key: `openlineage:${ds.namespace}:${ds.name}:${name}${a.column ? `:${a.column}` : ''}`.slice(0, 4096),
       dataset,
       name: name.slice(0, 4096),
@@ -156,40 +166,57 @@ export function assertionsOf(ds: OlInputDataset, obs: Observation): Assertion[] 
       observedAt: obs.observedAt,
       origin: 'openlineage',
     }
-    if (a.column) out.column = a.column.slice(0, 1024)
-    if (failures !== undefined && Number.isSafeInteger(failures)) out.failures = failures
+    if (a.column) assertion.column = a.column.slice(0, 1024)
+    if (failures !== undefined && Number.isSafeInteger(failures)) assertion.failures = failures
     const message = clip(a.description) ?? (a.expected ? `expected ${a.expected}, got ${a.actual ?? '?'}` : undefined)
-    if (message) out.message = message
-    if (obs.runId) out.runId = obs.runId
-    return out
-  })
+    if (message) assertion.message = message
+    if (obs.runId) assertion.runId = obs.runId
+    out.push(assertion)
+  }
 }
 
-/** dataQualityMetrics / inputStatistics / outputStatistics → row_count and bytes metrics. */
-export function metricsOf(ds: OlInputDataset | OlOutputDataset, obs: Observation): Metric[] {
-  const dataset = { namespace: ds.namespace, name: ds.name }
-  const values = new Map<string, number>()
-  const put = (name: string, v: number | null | undefined) => {
-    if (typeof v === 'number' && Number.isFinite(v)) values.set(name, v)
-  }
+/**
+ * dataQualityMetrics / inputStatistics / outputStatistics → row_count and bytes metrics, appended
+ * to `out`. A later facet overrides an earlier one; the metric seen first is listed first.
+ */
+export function pushMetrics(
+  out: Metric[],
+  ds: OlInputDataset | OlOutputDataset,
+  obs: Observation,
+): void {
   const dq = ds.facets?.dataQualityMetrics
-  put('row_count', dq?.rowCount)
-  put('bytes', dq?.bytes)
-  if ('inputFacets' in ds && ds.inputFacets) {
-    put('row_count', ds.inputFacets.inputStatistics?.rowCount)
-    put('bytes', ds.inputFacets.inputStatistics?.size)
-    put('row_count', ds.inputFacets.dataQualityMetrics?.rowCount)
-    put('bytes', ds.inputFacets.dataQualityMetrics?.bytes)
-  }
-  if ('outputFacets' in ds && ds.outputFacets) {
-    put('row_count', ds.outputFacets.outputStatistics?.rowCount)
-    put('bytes', ds.outputFacets.outputStatistics?.size)
-  }
-  return [...values].map(([name, value]) => ({
-    dataset,
-    name,
-    value,
-    observedAt: obs.observedAt,
-    ...(obs.runId ? { runId: obs.runId } : {}),
-  }))
+  const input = 'inputFacets' in ds ? ds.inputFacets : undefined
+  const stats = input?.inputStatistics
+  const inputDq = input?.dataQualityMetrics
+  const output = 'outputFacets' in ds ? ds.outputFacets?.outputStatistics : undefined
+  if (!dq && !stats && !inputDq && !output) return
+  const rows = lastFinite(dq?.rowCount, stats?.rowCount, inputDq?.rowCount, output?.rowCount)
+  const bytes = lastFinite(dq?.bytes, stats?.size, inputDq?.bytes, output?.size)
+  const dataset = { namespace: ds.namespace, name: ds.name }
+  // Facet k's rowCount is read before its bytes/size.
+  const bytesFirst =
+    firstFinite(dq?.bytes, stats?.size, inputDq?.bytes, output?.size) <
+    firstFinite(dq?.rowCount, stats?.rowCount, inputDq?.rowCount, output?.rowCount)
+  if (bytes !== undefined && bytesFirst) out.push(metric(dataset, 'bytes', bytes, obs))
+  if (rows !== undefined) out.push(metric(dataset, 'row_count', rows, obs))
+  if (bytes !== undefined && !bytesFirst) out.push(metric(dataset, 'bytes', bytes, obs))
+}
+
+type Count = number | null | undefined
+const counts = (v: Count): v is number => typeof v === 'number' && Number.isFinite(v)
+
+/** The last of the four that is a number. */
+function lastFinite(a: Count, b: Count, c: Count, d: Count): number | undefined {
+  return counts(d) ? d : counts(c) ? c : counts(b) ? b : counts(a) ? a : undefined
+}
+
+/** The position of the first of the four that is a number, 4 if none. */
+function firstFinite(a: Count, b: Count, c: Count, d: Count): number {
+  return counts(a) ? 0 : counts(b) ? 1 : counts(c) ? 2 : counts(d) ? 3 : 4
+}
+
+function metric(dataset: Ref, name: string, value: number, obs: Observation): Metric {
+  const m: Metric = { dataset, name, value, observedAt: obs.observedAt }
+  if (obs.runId) m.runId = obs.runId
+  return m
 }

@@ -1,8 +1,9 @@
 import type { z } from 'zod'
 import { emptyBatch, type Batch, type Run, type RunState } from '../batch.ts'
-import { assertionsOf, columnEdgesOf, datasetOf, jobsOf, metricsOf } from './facets.ts'
+import { columnEdgesOf, datasetOf, jobsOf, pushAssertions, pushMetrics } from './facets.ts'
 import {
   DatasetEventSchema,
+  fastEventSchema,
   JobEventSchema,
   RunEventSchema,
   type DatasetEvent,
@@ -12,6 +13,7 @@ import {
   type OlInputDataset,
   type OlOutputDataset,
   type RunEvent,
+  stopsAtFastDepth,
 } from './schema.ts'
 import { normalizeOlTime } from './time.ts'
 
@@ -30,7 +32,8 @@ const SCHEMAS = { RunEvent: RunEventSchema, JobEvent: JobEventSchema, DatasetEve
 export function parseEvent(raw: unknown): ParseResult {
   const kind = kindOf(raw)
   if (typeof kind !== 'string') return { ok: false, ...kind }
-  const parsed = SCHEMAS[kind].safeParse(raw)
+  const fast = fastEventSchema(kind).safeParse(raw)
+  const parsed = fast.success || !stopsAtFastDepth(fast.error) ? fast : SCHEMAS[kind].safeParse(raw)
   if (!parsed.success) return { ok: false, ...describe(parsed.error, kind) }
   // eventTime passed the schema's refine, so it normalizes.
   const eventTime = normalizeOlTime(parsed.data.eventTime) ?? parsed.data.eventTime
@@ -57,10 +60,10 @@ function kindOf(raw: unknown): EventKind | { path: string; reason: string } {
   if (!isObject(raw)) {
     return { path: '$', reason: 'expected a JSON object: an OpenLineage RunEvent, JobEvent or DatasetEvent' }
   }
-  const url = typeof raw.schemaURL === 'string' ? raw.schemaURL : ''
-  const named = /\/(RunEvent|JobEvent|DatasetEvent)$/.exec(url)?.[1] as EventKind | undefined
   if ('run' in raw) return 'RunEvent'
   if ('dataset' in raw && !('job' in raw)) return 'DatasetEvent'
+  const url = typeof raw.schemaURL === 'string' ? raw.schemaURL : ''
+  const named = /\/(RunEvent|JobEvent|DatasetEvent)$/.exec(url)?.[1] as EventKind | undefined
   if ('job' in raw) return named === 'RunEvent' ? 'RunEvent' : 'JobEvent'
   if (named) return named
   return {
@@ -103,39 +106,48 @@ export function formatPath(path: readonly PropertyKey[]): string {
   )
 }
 
-const STARTS: ReadonlySet<RunState> = new Set(['START', 'RUNNING'])
-const ENDS: ReadonlySet<RunState> = new Set(['COMPLETE', 'FAIL', 'ABORT'])
+const DATE_ONLY = { dateOnly: true }
 
 function runEventBatch(e: RunEvent, eventTime: string): Batch {
   const batch = emptyBatch('openlineage', OL_SCOPE)
   batch.producedAt = eventTime
-  const parent = e.run.facets?.parent ?? undefined
+  const facets = e.run.facets
+  const parent = facets?.parent ?? undefined
   const jobs = jobsOf(e.job, parent)
   const [self] = jobs
   if (!self) return batch
-  batch.jobs.push(...jobs)
+  for (const job of jobs) batch.jobs.push(job)
   const jobRef = { namespace: self.namespace, name: self.name }
   const runId = e.run.runId
   const state: RunState = e.eventType ?? 'OTHER'
   const run: Run = { runId, job: jobRef, state }
-  if (STARTS.has(state)) run.startedAt = eventTime
-  if (ENDS.has(state)) run.endedAt = eventTime
-  const facets = e.run.facets
+  const started = state === 'START' || state === 'RUNNING'
+  if (started) run.startedAt = eventTime
+  if (state === 'COMPLETE' || state === 'FAIL' || state === 'ABORT') run.endedAt = eventTime
   const nominal = facets?.nominalTime?.nominalStartTime
-  if (nominal) run.nominalTime = normalizeOlTime(nominal, { dateOnly: true })
+  if (nominal) run.nominalTime = normalizeOlTime(nominal, DATE_ONLY)
   const error = facets?.errorMessage?.message
   if (error) run.error = error.slice(0, 65536)
   if (parent) run.parentRunId = parent.run.runId
-  const rows = (e.outputs ?? []).map((o) => o.outputFacets?.outputStatistics?.rowCount)
-  if (rows.some((r) => typeof r === 'number')) {
-    run.rowsAffected = rows.reduce<number>((sum, r) => sum + (typeof r === 'number' && r > 0 ? r : 0), 0)
-  }
+  const outputs = e.outputs ?? []
+  const rows = rowsAffected(outputs)
+  if (rows !== undefined) run.rowsAffected = rows
   if (facets) run.facets = dropNulls(facets)
   batch.runs.push(run)
   // A test result is known when its run ends; dbt-ol repeats the assertions on START.
-  const results = !STARTS.has(state)
-  addDatasets(batch, jobRef, isTestJob(e.job), e.inputs ?? [], e.outputs ?? [], { observedAt: eventTime, runId }, results)
+  const obs = { observedAt: eventTime, runId }
+  addDatasets(batch, jobRef, isTestJob(e.job), e.inputs ?? [], outputs, obs, !started)
   return batch
+}
+
+/** The outputs' rowCounts summed (negative ones as 0), if any output has one. */
+function rowsAffected(outputs: OlOutputDataset[]): number | undefined {
+  let sum: number | undefined
+  for (const o of outputs) {
+    const r = o.outputFacets?.outputStatistics?.rowCount
+    if (typeof r === 'number') sum = (sum ?? 0) + (r > 0 ? r : 0)
+  }
+  return sum
 }
 
 function jobEventBatch(e: JobEvent, eventTime: string): Batch {
@@ -156,8 +168,8 @@ function datasetEventBatch(e: DatasetEvent, eventTime: string): Batch {
   batch.datasets.push(datasetOf(e.dataset))
   batch.columnEdges.push(...columnEdgesOf(e.dataset))
   const obs = { observedAt: eventTime }
-  batch.assertions.push(...assertionsOf(e.dataset, obs))
-  batch.metrics.push(...metricsOf(e.dataset, obs))
+  pushAssertions(batch.assertions, e.dataset, obs)
+  pushMetrics(batch.metrics, e.dataset, obs)
   return batch
 }
 
@@ -171,27 +183,50 @@ function addDatasets(
   results = true,
 ): void {
   // A test job observes its inputs; it is quality, not lineage (dbt-ol's `.test` jobs).
-  const lineage = !isTest
-  // Column lineage may only point at the event's datasets: dbt-ol sometimes names a CTE instead.
-  const known = new Set([...inputs, ...outputs].map((d) => `${d.namespace}\u0000${d.name}`))
-  for (const [direction, list] of [['input', inputs], ['output', outputs]] as const) {
+  const edgeJob = isTest ? undefined : job
+  for (const ds of inputs) {
+    addDataset(batch, ds, 'input', edgeJob, obs)
+    if (results) pushAssertions(batch.assertions, ds, obs)
+  }
+  for (const ds of outputs) addDataset(batch, ds, 'output', edgeJob, obs)
+  addColumnEdges(batch, inputs, outputs)
+}
+
+function addDataset(
+  batch: Batch,
+  ds: OlInputDataset | OlOutputDataset,
+  direction: 'input' | 'output',
+  job: { namespace: string; name: string } | undefined,
+  obs: { observedAt: string; runId?: string },
+): void {
+  batch.datasets.push(datasetOf(ds))
+  if (job) batch.edges.push({ job, dataset: { namespace: ds.namespace, name: ds.name }, direction })
+  pushMetrics(batch.metrics, ds, obs)
+}
+
+/** Column lineage may only point at the event's datasets: dbt-ol sometimes names a CTE instead. */
+function addColumnEdges(batch: Batch, inputs: OlInputDataset[], outputs: OlOutputDataset[]): void {
+  let known: Set<string> | undefined
+  for (const list of [inputs, outputs]) {
     for (const ds of list) {
-      batch.datasets.push(datasetOf(ds))
-      if (lineage) batch.edges.push({ job, dataset: { namespace: ds.namespace, name: ds.name }, direction })
-      for (const c of columnEdgesOf(ds)) {
-        if (known.has(`${c.from.namespace}\u0000${c.from.name}`)) batch.columnEdges.push(c)
-      }
-      batch.metrics.push(...metricsOf(ds, obs))
-      if (direction === 'input' && results) batch.assertions.push(...assertionsOf(ds as OlInputDataset, obs))
+      const edges = columnEdgesOf(ds)
+      if (edges.length === 0) continue
+      known ??= new Set([...inputs, ...outputs].map(datasetKey))
+      for (const c of edges) if (known.has(datasetKey(c.from))) batch.columnEdges.push(c)
     }
   }
 }
+
+const datasetKey = (d: { namespace: string; name: string }) => `${d.namespace}\u0000${d.name}`
 
 const isTestJob = (job: RunEvent['job']): boolean =>
   job.facets?.jobType?.jobType?.toUpperCase() === 'TEST'
 
 function dropNulls(facets: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(facets)) if (v !== null && v !== undefined) out[k] = v
+  for (const k in facets) {
+    const v = facets[k]
+    if (v !== null && v !== undefined) out[k] = v
+  }
   return out
 }

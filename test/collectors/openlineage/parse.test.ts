@@ -21,6 +21,11 @@ describe('normalizeOlTime', () => {
     { name: 'keeps nanoseconds', input: '2024-05-01T00:00:00.123456789Z', expected: '2024-05-01T00:00:00.123456789Z' },
     { name: 'pads whole seconds to milliseconds', input: '2024-05-01T00:00:00Z', expected: '2024-05-01T00:00:00.000Z' },
     { name: 'accepts a compact offset', input: '2024-05-01T00:30:00-0130', expected: '2024-05-01T02:00:00.000Z' },
+    { name: 'converts an offset across midnight', input: '2024-03-01T01:30:00.5+02:00', expected: '2024-02-29T23:30:00.500Z' },
+    { name: 'accepts a comma fraction and a lowercase z', input: '2024-05-01T10:00:00,25z', expected: '2024-05-01T10:00:00.250Z' },
+    { name: 'accepts a leap day', input: '2024-02-29T12:00:00Z', expected: '2024-02-29T12:00:00.000Z' },
+    { name: 'rejects Feb 29 of a common year', input: '2023-02-29T12:00:00Z', expected: undefined },
+    { name: 'rejects hour 24', input: '2024-05-01T24:00:00Z', expected: undefined },
     { name: 'rejects a date alone as an event time', input: '2020-01-01', expected: undefined },
     { name: 'rejects an impossible date', input: '2024-02-30T00:00:00Z', expected: undefined },
     { name: 'rejects words', input: 'yesterday', expected: undefined },
@@ -32,6 +37,12 @@ describe('normalizeOlTime', () => {
     expect(normalizeOlTime('2020-01-01', { dateOnly: true })).toBe('2020-01-01T00:00:00.000Z')
   })
 })
+
+/** A schema field with `depth` levels of struct fields above `leaf`. */
+const nestedField = (depth: number, leaf: Record<string, unknown>): Record<string, unknown> =>
+  depth === 0 ? leaf : { name: `f${depth}`, type: 'struct', fields: [nestedField(depth - 1, leaf)] }
+const withFields = (fields: unknown[]) =>
+  runEvent({ outputs: [{ namespace: 'n', name: 'd', facets: { schema: facet({ fields }) } }] })
 
 describe('parseEvent', () => {
   it.each([
@@ -64,10 +75,23 @@ describe('parseEvent', () => {
       input: runEvent({ outputs: [{ namespace: 'n', name: 'd', facets: { schema: facet({ fields: [{ type: 'int' }] }) } }] }),
       path: '$.outputs[0].facets.schema.fields[0].name',
     },
+    {
+      name: 'a schema field without a name, nested 10 deep',
+      input: withFields([nestedField(10, { type: 'int' })]),
+      path: `$.outputs[0].facets.schema.fields[0]${'.fields[0]'.repeat(10)}.name`,
+    },
   ])('rejects $name, naming the path', ({ input, path }) => {
     const r = parseEvent(JSON.parse(JSON.stringify(input)))
     expect(r.ok).toBe(false)
     if (!r.ok) expect(r.path).toBe(path)
+  })
+
+  it('flattens schema fields nested 10 deep', () => {
+    const r = parseEvent(withFields([nestedField(10, { name: 'leaf', type: 'int' })]))
+    if (!r.ok) throw new Error(r.reason)
+    const columns = r.batch.datasets.find((d) => d.name === 'd')?.columns ?? []
+    expect(columns).toHaveLength(11)
+    expect(columns.at(-1)).toEqual({ name: 'f10.f9.f8.f7.f6.f5.f4.f3.f2.f1.leaf', type: 'int' })
   })
 
   it('accepts a runId that is not a UUID and a missing eventType', () => {
