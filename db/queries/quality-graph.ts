@@ -1,11 +1,10 @@
 import { and, desc, eq, inArray, like, ne, or, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
-import type { GovernanceFacts, GovProduct } from '../../server/quality/governance.ts'
-import type { RcEdge, RcNode } from '../../server/quality/root-cause.ts'
 import type { Db } from '../client.ts'
 import { checks, datasets, jobs, lineageEdges, productOutputs, products, runs } from '../schema.ts'
 import { lineageNeighbourhood, type NodeId } from './lineage.ts'
 import { groupBy, inChunks, latestAssertions, orchestrationLinks, recentMetrics, type OrchestrationJobs } from './quality.ts'
+import type { GovernanceFacts, GovProduct, RcEdge, RcNode } from './quality-facts.ts'
 
 // Only the columns a root-cause node shows: whole rows would parse every JSON column.
 const DATASET_NODE = { id: datasets.id, namespace: datasets.namespace, name: datasets.name, domain: datasets.domain, kind: datasets.kind }

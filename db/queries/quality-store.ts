@@ -1,19 +1,28 @@
 import { and, desc, eq, inArray, like, or } from 'drizzle-orm'
-import type { ProductEvaluation } from '../../server/quality/facts.ts'
 import type { Db } from '../client.ts'
 import { datasets, evaluations, productOutputs, products } from '../schema.ts'
 import { latestEvaluations } from './catalog.ts'
 import { chunk } from './merge.ts'
 
+/** What storeEvaluations writes of an evaluation (the evaluator's type, server/quality/facts.ts, fits it). */
+export interface EvaluationToStore {
+  productId: string
+  evaluatedAt: string
+  score: number
+  status: string
+  dimensions: unknown[]
+  rootCause?: unknown
+}
+
 /**
  * Appends the evaluations `keep` accepts against each product's last stored one (the evaluator
  * decides what counts as a change) in one transaction; returns the product ids written.
  */
-export function storeEvaluations(
+export function storeEvaluations<E extends EvaluationToStore>(
   db: Db,
-  evals: (ProductEvaluation & { rootCause?: unknown })[],
+  evals: E[],
   opts: {
-    keep: (prev: typeof evaluations.$inferSelect | undefined, next: ProductEvaluation) => boolean
+    keep: (prev: typeof evaluations.$inferSelect | undefined, next: E) => boolean
     inTransaction?: (tx: Db) => void
   },
 ): string[] {

@@ -1,4 +1,7 @@
 import { and, eq, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
+import type { Db } from '../client.ts'
+import { datasets, jobs, lineageEdges, productOutputs, products, runs } from '../schema.ts'
+import { chunk } from './merge.ts'
 import type {
   AssertionFact,
   JobFact,
@@ -7,10 +10,7 @@ import type {
   ProductFacts,
   RunFact,
   UpstreamFacts,
-} from '../../server/quality/facts.ts'
-import type { Db } from '../client.ts'
-import { datasets, jobs, lineageEdges, productOutputs, products, runs } from '../schema.ts'
-import { chunk } from './merge.ts'
+} from './quality-facts.ts'
 
 const VOLUME_METRICS = ['row_count', 'rows_affected']
 const DATASET_FACT = {
