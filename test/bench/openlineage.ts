@@ -106,13 +106,18 @@ const cpuMs = () => {
  * (b) bulk import through collect openlineage's path vs raw better-sqlite3 inserts of the same
  * events: each event's JSON text and its sha256 into a table with a unique hash index (what any
  * deduplicating store does), same durability (WAL, synchronous=FULL), a larger page cache than
- * ours (64 vs 16 MB), same chunk per transaction. Compared on CPU time (SQLite runs on this
- * thread), because the machine may be shared; wall time in the detail.
+ * ours (64 vs 16 MB), same chunk per transaction. The goal is a throughput ratio, events/s
+ * over wall time, as in (a); both run on this thread, one after the other. The CPU-time ratio
+ * (SQLite runs on this thread too, so it is all the work) is in the detail: it is the stricter
+ * one, about 0.5× at 1M events, because the wall time of both includes the same fsyncs.
  *
  * At 1M events the baseline's unique index on a random hash is ~100 MB and every insert lands on
  * a random page, which costs it ~19 µs/event vs ~11 at 100k. Ours dedupes on (event time, hash),
  * which grows at its end: that is a design choice of ours the baseline does not make, and most of
  * why the ratio is higher at 1M than at 100k (~0.3×).
+ *
+ * Both sides include generating the events (syntheticEvent, a few µs each); the detail also gives
+ * the ratio with that generator's own CPU time, measured in the same run, taken off both sides.
  */
 function benchBulk(tmp: string, n: number): BenchRow[] {
   const rawDb = new Database(join(tmp, 'raw.db'))
@@ -136,6 +141,12 @@ function benchBulk(tmp: string, n: number): BenchRow[] {
   const raw = { cpu: cpuMs() - c, wall: performance.now() - t }
   rawDb.close()
 
+  c = cpuMs()
+  let sink = 0
+  for (let i = 0; i < n; i++) sink += syntheticEvent(i).eventType === 'START' ? 1 : 0
+  const gen = cpuMs() - c
+  if (sink !== Math.ceil(n / 2)) throw new Error('generator')
+
   const db = openDb(join(tmp, 'bulk.db'))
   function* records() {
     for (let i = 0; i < n; i++) yield { where: `#${i}`, event: syntheticEvent(i) }
@@ -147,16 +158,18 @@ function benchBulk(tmp: string, n: number): BenchRow[] {
   const rss = process.memoryUsage().rss
   closeDb(db)
   if (r.stored !== n) throw new Error(`bulk import stored ${r.stored} of ${n}`)
-  const ratio = raw.cpu / ours.cpu
+  const ratio = raw.wall / ours.wall
   const us = (ms: number) => ((ms * 1000) / n).toFixed(1)
+  const perSecond = (ms: number) => `${((n / ms) * 1000).toFixed(0)}`
+  const net = (raw.cpu - gen) / (ours.cpu - gen)
   return [
     {
-      name: `openlineage: bulk import of ${n} events vs raw inserts (CPU)`,
+      name: `openlineage: bulk import of ${n} events vs raw inserts (events/s)`,
       value: ratio,
       unit: '×',
       goal: '≥ 0.5×',
       ok: ratio >= 0.5,
-      detail: `${us(ours.cpu)} vs ${us(raw.cpu)} µs CPU/event; wall ${(raw.wall / ours.wall).toFixed(2)}×; ${CHUNK} per transaction${n < 1_000_000 ? '; fewer than the goal\'s 1M events' : ''}`,
+      detail: `${perSecond(ours.wall)} vs ${perSecond(raw.wall)} events/s; CPU ${(raw.cpu / ours.cpu).toFixed(2)}× (${us(ours.cpu)} vs ${us(raw.cpu)} µs/event), ${net.toFixed(2)}× without the generator's ${us(gen)} µs on both sides; ${CHUNK} per transaction${n < 1_000_000 ? '; fewer than the goal\'s 1M events' : ''}`,
     },
     { name: 'openlineage: bulk import events/s (wall)', value: n / (ours.wall / 1000), unit: 'ev/s', goal: '', ok: true },
     { name: 'openlineage: RSS after bulk import', value: rss / 2 ** 20, unit: 'MiB', goal: '', ok: true },
