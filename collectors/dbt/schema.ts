@@ -11,6 +11,13 @@ import { z } from 'zod'
 const Meta = z.record(z.string(), z.unknown())
 const Items = z.record(z.string(), z.unknown())
 const Text = z.string().nullish()
+/**
+ * Names that become batch identities (a dataset or job name, a check key) are capped at the
+ * batch contract's 4096 characters; the parts of a relation name at 1024 each, so that
+ * `database.schema.alias` fits too. A node past them is skipped with a warning, like any bad item.
+ */
+const Ident = z.string().min(1).max(4096)
+const RelationPart = z.string().max(1024).nullish()
 
 export const ArtifactMetadataSchema = z.object({
   dbt_schema_version: z.string(),
@@ -50,14 +57,14 @@ const DependsOnSchema = z.object({ nodes: z.array(z.string()).nullish() })
 
 /** A manifest node or source: the fields every resource type shares plus the optional extras. */
 export const DbtNodeSchema = z.object({
-  unique_id: z.string().min(1),
+  unique_id: Ident,
   resource_type: z.string(),
-  package_name: z.string(),
-  name: z.string().min(1),
-  alias: Text,
-  identifier: Text,
-  database: Text,
-  schema: Text,
+  package_name: z.string().max(1024),
+  name: Ident,
+  alias: RelationPart,
+  identifier: RelationPart,
+  database: RelationPart,
+  schema: RelationPart,
   description: Text,
   tags: z.array(z.string()).nullish(),
   meta: Meta.nullish(),
@@ -103,8 +110,8 @@ export const DbtTestSchema = DbtNodeSchema.pick({
 })
 
 export const DbtExposureSchema = z.object({
-  unique_id: z.string().min(1),
-  name: z.string().min(1),
+  unique_id: Ident,
+  name: Ident,
   label: Text,
   package_name: z.string(),
   description: Text,
@@ -116,7 +123,7 @@ export const DbtExposureSchema = z.object({
 export type DbtExposure = z.infer<typeof DbtExposureSchema>
 
 export const DbtGroupSchema = z.object({
-  name: z.string().min(1),
+  name: Ident,
   owner: OwnerSchema.nullish(),
   description: Text,
   meta: Meta.nullish(),
