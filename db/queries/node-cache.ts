@@ -67,8 +67,3 @@ export function beginNodeCache(db: Db): { cache: NodeCache; seal: () => () => vo
     },
   }
 }
-
-/** Forgets what the connection wrote (tests; a caller that rewrote nodes behind the cache). */
-export function resetNodeCache(db: Db): void {
-  states.delete(db)
-}
