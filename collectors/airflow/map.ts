@@ -10,7 +10,7 @@ import {
 import { assetRef, tableOf } from './assets.ts'
 import { linkDbt } from './cosmos.ts'
 import { domainOf, type DomainMapping } from './domain.ts'
-import { dagRunId, mapRuns } from './runs.ts'
+import { mapRuns } from './runs.ts'
 import { toSchedule } from './schedule.ts'
 import type {
   AfAsset,

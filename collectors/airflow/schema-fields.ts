@@ -78,6 +78,26 @@ export type AfDagRun = {
   lastSchedulingDecision: string | undefined
   runType: string | undefined
   triggeredBy: string | undefined
+  /**
+   * The date the OpenLineage provider derives the run's ids from, as Airflow wrote it (logical
+   * date, else run_after; microseconds kept), and the run's clear number (0 when not given).
+   */
+  olDate: string | undefined
+  clearNumber: number
+}
+
+/**
+ * Copies a DAG run's dates as written into `ol_date` before they are normalized to milliseconds:
+ * the OpenLineage run ids (ol-ids.ts) hash them with their microseconds.
+ */
+export function keepOlDate(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw
+  const r = raw as Record<string, unknown>
+  return { ...r, ol_date: r.logical_date ?? r.execution_date ?? r.run_after }
+}
+export const olRunFields = {
+  ol_date: z.string().nullish().transform((s) => s ?? undefined),
+  clear_number: z.number().int().nonnegative().nullish(),
 }
 
 export const runFields = {

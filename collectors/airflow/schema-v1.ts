@@ -5,6 +5,8 @@ import {
   ImportErrorPage,
   OptStr,
   OptTime,
+  keepOlDate,
+  olRunFields,
   Owners,
   ProducingTask,
   Tags,
@@ -80,7 +82,7 @@ const V1Task = z.object(taskFields).transform((t): AfTask => ({
   downstream: t.downstream_task_ids,
   mapped: t.is_mapped ?? false,
 }))
-const V1DagRun = z.object({ ...runFields, execution_date: OptTime }).transform((r): AfDagRun => ({
+const V1DagRun = z.preprocess(keepOlDate, z.object({ ...runFields, ...olRunFields, execution_date: OptTime })).transform((r): AfDagRun => ({
   dagId: r.dag_id,
   runId: r.dag_run_id,
   state: r.state,
@@ -92,6 +94,8 @@ const V1DagRun = z.object({ ...runFields, execution_date: OptTime }).transform((
   lastSchedulingDecision: r.last_scheduling_decision,
   runType: r.run_type,
   triggeredBy: undefined,
+  olDate: r.ol_date,
+  clearNumber: r.clear_number ?? 0,
 }))
 const V1Dataset = z
   .object({

@@ -5,6 +5,8 @@ import {
   ImportErrorPage,
   OptStr,
   OptTime,
+  keepOlDate,
+  olRunFields,
   Owners,
   ProducingTask,
   Tags,
@@ -63,7 +65,10 @@ const V2Task = z.object({ ...taskFields, operator_name: OptStr }).transform((t):
 }))
 
 const V2DagRun = z
-  .object({ ...runFields, run_after: OptTime, queued_at: OptTime, triggered_by: OptStr })
+  .preprocess(
+    keepOlDate,
+    z.object({ ...runFields, ...olRunFields, run_after: OptTime, queued_at: OptTime, triggered_by: OptStr }),
+  )
   .transform((r): AfDagRun => ({
     dagId: r.dag_id,
     runId: r.dag_run_id,
@@ -76,6 +81,8 @@ const V2DagRun = z
     lastSchedulingDecision: r.last_scheduling_decision,
     runType: r.run_type,
     triggeredBy: r.triggered_by,
+    olDate: r.ol_date,
+    clearNumber: r.clear_number ?? 0,
   }))
 
 const V2Asset = z

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { dagRunOlId } from '../../../collectors/airflow/ol-ids.ts'
 import { mapAirflow } from '../../../collectors/airflow/map.ts'
 import { API } from '../../../collectors/airflow/schema.ts'
 
@@ -142,7 +143,9 @@ describe('v1 and v2 DAG shapes map to the same model', () => {
       importErrors: [],
     })
     expect(batch.runs[0]).toMatchObject({
-      runId: 'airflow:d:manual_1',
+      // The OpenLineage provider's id for it, from run_after as the provider does on Airflow 3.
+      runId: dagRunOlId({ namespace: 'default', dagId: 'd', date: '2026-01-01T10:00:00Z', clearNumber: 0 }),
+      facets: { airflow: { dagRunId: 'manual_1' } },
       state: 'START',
       nominalTime: '2026-01-01T10:00:00.000Z',
     })
