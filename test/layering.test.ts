@@ -59,6 +59,7 @@ const KNOWN_DB_VALUE_IMPORTS: ReadonlyMap<string, readonly string[]> = new Map([
   ['db/queries/fold-batches.ts', ['emptyBatch', 'refKey']],
   ['db/queries/owners.ts', ['refKey']],
   ['db/queries/raw-events.ts', ['emptyBatch']],
+  ['db/queries/resolve-nodes.ts', ['refKey']],
   ['db/queries/store-batch.ts', ['refKey']],
 ])
 

@@ -424,5 +424,6 @@ export function statementsOf(db: Db): Statements {
   return s
 }
 
+export const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v)
 export const encodeJson = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v))
 export const encodeBool = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0)

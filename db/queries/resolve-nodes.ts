@@ -1,0 +1,169 @@
+import type { Batch, Ref } from '../../collectors/batch.ts'
+import { refKey } from '../../collectors/batch.ts'
+import type { NodeCache } from './node-cache.ts'
+import { encodeBool, encodeJson, orNull, type Statements } from './statements.ts'
+
+// storeBatch's datasets and jobs: each gets an id, written only when the node cache says it changed.
+
+/** Every dataset the batch mentions gets an id; aliases (symlinks, asset URIs) resolve to one node. */
+export function resolveDatasets(s: Statements, batch: Batch, now: string, cache: NodeCache | undefined): Map<string, number> {
+  const ids = new Map<string, number>()
+  const aliasTarget = (r: Ref): number | undefined => s.aliasByRef.get(r) as number | undefined
+  const existing = (r: Ref): number | undefined => s.datasetByRef.get(r)?.id
+
+  const newAliases: { namespace: string; name: string; datasetId: number }[] = []
+  for (const d of batch.datasets) {
+    const k = refKey(d)
+    const values = {
+      namespace: d.namespace,
+      name: d.name,
+      domain: orNull(d.domain),
+      owner: orNull(d.owner),
+      kind: orNull(d.kind),
+      description: orNull(d.description),
+      access: orNull(d.access),
+      contractEnforced: encodeBool(d.contractEnforced),
+      columns: encodeJson(d.columns),
+      tags: encodeJson(d.tags),
+      meta: encodeJson(d.meta),
+      sourceFile: orNull(d.sourceFile),
+      externalId: orNull(d.externalId),
+      now,
+    }
+    // A dataset with aliases always takes the full path below: which node it is may change.
+    const sig = cache && !d.aliases?.length ? signature(values) : undefined
+    if (sig !== undefined) {
+      const known = cache?.datasets.get(k)
+      if (known?.sig === sig) {
+        ids.set(k, known.id)
+        continue
+      }
+    }
+    const viaAlias = aliasTarget(d)
+    if (viaAlias !== undefined) {
+      ids.set(k, viaAlias)
+      continue
+    }
+    // A dataset named differently by another producer, whose alias is already a node, is that node.
+    if (d.aliases && d.aliases.length > 0 && existing(d) === undefined) {
+      for (const a of d.aliases) {
+        const target = aliasTarget(a) ?? existing(a)
+        if (target !== undefined) {
+          ids.set(k, target)
+          newAliases.push({ namespace: d.namespace, name: d.name, datasetId: target })
+          break
+        }
+      }
+    }
+    if (ids.has(k)) continue
+    const row = s.upsertDataset.get(values)
+    if (row) {
+      ids.set(k, row.id)
+      if (sig !== undefined) cache?.datasets.set(k, { id: row.id, sig })
+    }
+  }
+
+  const ensure = (r: Ref) => {
+    const k = refKey(r)
+    if (ids.has(k)) return
+    const known = cache?.datasets.get(k)
+    if (known) {
+      ids.set(k, known.id)
+      return
+    }
+    const viaAlias = aliasTarget(r)
+    const id = viaAlias ?? s.ensureDataset.get({ namespace: r.namespace, name: r.name, now })?.id
+    if (id === undefined) return
+    ids.set(k, id)
+    if (viaAlias === undefined) cache?.datasets.set(k, { id, sig: undefined })
+  }
+  for (const e of batch.edges) ensure(e.dataset)
+  for (const c of batch.columnEdges) {
+    ensure(c.dataset)
+    ensure(c.from)
+  }
+  for (const c of batch.checks) ensure(c.dataset)
+  for (const a of batch.assertions) ensure(a.dataset)
+  for (const m of batch.metrics) ensure(m.dataset)
+  for (const pr of batch.products) pr.outputs.forEach(ensure)
+
+  for (const d of batch.datasets) {
+    const id = ids.get(refKey(d))
+    if (id === undefined) continue
+    for (const a of d.aliases ?? []) {
+      // An alias that is itself a node stays a node; only other names point at this one.
+      if (refKey(a) === refKey(d) || aliasTarget(a) !== undefined || existing(a) !== undefined) continue
+      newAliases.push({ ...a, datasetId: id })
+    }
+  }
+  for (const a of newAliases) s.insertAlias.run(a)
+  // A new alias can turn a cached name into another node's alias.
+  if (newAliases.length > 0) cache?.datasets.clear()
+  return ids
+}
+
+/** The values of an upsert, but its time: equal signatures write equal rows. */
+function signature(values: Record<string, unknown>): string {
+  const parts: unknown[] = []
+  for (const k in values) if (k !== 'now') parts.push(values[k])
+  return JSON.stringify(parts)
+}
+
+export function resolveJobs(s: Statements, batch: Batch, now: string, cache: NodeCache | undefined): Map<string, number> {
+  const ids = new Map<string, number>()
+  const byKey = new Map(batch.jobs.map((j) => [refKey(j), j]))
+
+  // Parents first, so each row can carry its parent's id.
+  const depth = new Map<string, number>()
+  const depthOf = (k: string, seen: Set<string>): number => {
+    const known = depth.get(k)
+    if (known !== undefined) return known
+    const parent = byKey.get(k)?.parent
+    const pk = parent ? refKey(parent) : undefined
+    const d = pk !== undefined && byKey.has(pk) && !seen.has(pk) ? depthOf(pk, seen.add(k)) + 1 : 0
+    depth.set(k, d)
+    return d
+  }
+  const ordered = [...batch.jobs].sort((a, b) => depthOf(refKey(a), new Set()) - depthOf(refKey(b), new Set()))
+
+  const ensure = (r: Ref) => {
+    const k = refKey(r)
+    if (ids.has(k) || byKey.has(k)) return
+    const id = cache?.jobs.get(k)?.id ?? s.ensureJob.get({ namespace: r.namespace, name: r.name, now })?.id
+    if (id === undefined) return
+    ids.set(k, id)
+    if (cache && !cache.jobs.has(k)) cache.jobs.set(k, { id, sig: undefined })
+  }
+  for (const j of batch.jobs) if (j.parent) ensure(j.parent)
+
+  for (const j of ordered) {
+    const k = refKey(j)
+    const values = {
+      namespace: j.namespace,
+      name: j.name,
+      domain: orNull(j.domain),
+      owner: orNull(j.owner),
+      type: j.type,
+      parentId: j.parent ? orNull(ids.get(refKey(j.parent))) : null,
+      description: orNull(j.description),
+      schedule: encodeJson(j.schedule),
+      meta: encodeJson(j.meta),
+      externalId: orNull(j.externalId),
+      now,
+    }
+    const sig = cache ? signature(values) : undefined
+    const known = cache?.jobs.get(k)
+    if (sig !== undefined && known?.sig === sig) {
+      ids.set(k, known.id)
+      continue
+    }
+    const row = s.upsertJob.get(values)
+    if (row) {
+      ids.set(k, row.id)
+      if (sig !== undefined) cache?.jobs.set(k, { id: row.id, sig })
+    }
+  }
+  for (const r of batch.runs) ensure(r.job)
+  for (const e of batch.edges) ensure(e.job)
+  return ids
+}

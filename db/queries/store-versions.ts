@@ -1,0 +1,53 @@
+import type { Batch, Ref } from '../../collectors/batch.ts'
+import type { SchemaObservation } from './fold-batches.ts'
+import { columnsHash } from './merge.ts'
+import type { NodeCache } from './node-cache.ts'
+import type { Statements } from './statements.ts'
+
+export function schemasOf(batch: Batch): SchemaObservation[] {
+  const out: SchemaObservation[] = []
+  for (const d of batch.datasets) {
+    if (d.columns && d.columns.length > 0) out.push({ dataset: d, columns: d.columns, observedAt: batch.producedAt })
+  }
+  return out
+}
+
+/** A new version whenever a dataset's columns (names and types) differ from its latest. */
+export function storeVersions(
+  s: Statements,
+  schemas: readonly SchemaObservation[],
+  dsId: (r: Ref) => number,
+  now: string,
+  cache: NodeCache | undefined,
+): void {
+  const latest = new Map<number, { columns: Columns; hash: string }>()
+  for (const o of schemas) {
+    const datasetId = dsId(o.dataset)
+    // A folded batch repeats a schema once per event, a stream once per run: compare the columns
+    // with the last ones seen before serializing and hashing them.
+    const known = latest.get(datasetId) ?? cache?.versions.get(datasetId)
+    if (known && sameColumns(known.columns, o.columns)) continue
+    const cols = o.columns.map((c) => (c.type === undefined ? { name: c.name } : { name: c.name, type: c.type }))
+    const hash = columnsHash(cols)
+    const prev = known?.hash ?? (s.latestVersion.get({ datasetId }) as string | undefined)
+    const seen = { columns: o.columns, hash }
+    latest.set(datasetId, seen)
+    cache?.versions.set(datasetId, seen)
+    if (prev === hash) continue
+    s.insertVersion.run({ datasetId, hash, columns: cols, observedAt: o.observedAt ?? now })
+  }
+}
+
+type Columns = readonly { name: string; type?: string | undefined }[]
+
+/** Same names and types in the same order: the same schema version. */
+function sameColumns(a: Columns, b: Columns): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]
+    const y = b[i]
+    if (x?.name !== y?.name || x?.type !== y?.type) return false
+  }
+  return true
+}
