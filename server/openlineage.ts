@@ -176,6 +176,20 @@ export function importEvents(
   records: Iterable<{ where: string; event: unknown }>,
   opts: { chunk?: number } = {},
 ): ImportResult {
+  const importer = createImporter(deps, opts)
+  for (const rec of records) importer.add(rec)
+  return importer.finish()
+}
+
+/**
+ * importEvents one record at a time, for a stream (collect openlineage reads files line by line):
+ * `add` keeps a chunk once it is full, `finish` keeps the rest. `onChunk` sees the running totals
+ * after each chunk is stored.
+ */
+export function createImporter(
+  deps: Deps,
+  opts: { chunk?: number; onChunk?: (totals: ImportResult) => void } = {},
+): { add: (rec: { where: string; event: unknown }) => void; finish: () => ImportResult } {
   const size = opts.chunk ?? 5000
   const out: ImportResult = { read: 0, stored: 0, duplicates: 0, invalid: 0, warnings: [] }
   let pending: RawEventInput[] = []
@@ -184,20 +198,25 @@ export function importEvents(
     const r = ingestEvents(deps, pending)
     for (const s of r.stored) s ? out.stored++ : out.duplicates++
     pending = []
+    opts.onChunk?.(out)
   }
-  for (const rec of records) {
-    out.read++
-    const p = prepareEvent(rec.event)
-    if (!p.ok) {
-      out.invalid++
-      out.warnings.push(`${rec.where}: skipped: ${p.reason}`)
-      continue
-    }
-    pending.push(p.item)
-    if (pending.length >= size) flush()
+  return {
+    add: (rec) => {
+      out.read++
+      const p = prepareEvent(rec.event)
+      if (!p.ok) {
+        out.invalid++
+        out.warnings.push(`${rec.where}: skipped: ${p.reason}`)
+        return
+      }
+      pending.push(p.item)
+      if (pending.length >= size) flush()
+    },
+    finish: () => {
+      flush()
+      return out
+    },
   }
-  flush()
-  return out
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import { listEventFiles, readEventFile, type EventRecord } from '../../collectors/openlineage/read.ts'
+import { checkEventFile, listEventFiles, streamEventFile, type EventRecord } from '../../collectors/openlineage/read.ts'
 import { closeDb, openDb } from '../../db/client.ts'
-import { importEvents } from '../openlineage.ts'
+import { createImporter } from '../openlineage.ts'
 import { dbFileOf, UsageError } from './shared.ts'
 
 const PUSH_CHUNK = 1000
@@ -15,19 +15,20 @@ export function registerCollectOpenLineage(collect: Command): void {
     .option('--server <url>', 'post to a running meshwatch server\'s /api/v1/lineage/batch instead')
     .option('--token <token>', 'API token for --server (default: $MESHWATCH_TOKEN)')
     .action(async (paths: string[], o: { db?: string; server?: string; token?: string }) => {
-      // Read everything first: a file that is not OpenLineage refuses the command before any write.
-      const records: EventRecord[] = []
+      const files: string[] = []
+      for (const path of paths) files.push(...(await listEventFiles(path)))
+      // A file that is not OpenLineage refuses the command before anything is written; then the
+      // files are streamed a line at a time, so millions of events never sit in memory at once.
+      for (const file of files) await checkEventFile(file)
       const warnings: string[] = []
-      for (const path of paths) {
-        for (const file of await listEventFiles(path)) {
-          const r = await readEventFile(file)
-          records.push(...r.records)
-          warnings.push(...r.warnings)
-        }
+      async function* records(): AsyncGenerator<EventRecord> {
+        for (const file of files) yield* streamEventFile(file, warnings)
       }
+      const progress = progressLine()
       const result = o.server
-        ? await pushEvents(o.server, o.token ?? process.env.MESHWATCH_TOKEN, records)
-        : importLocal(dbFileOf(o), records)
+        ? await pushEvents(o.server, o.token ?? process.env.MESHWATCH_TOKEN, records(), progress)
+        : await importLocal(dbFileOf(o), records(), progress)
+      progress.done()
       for (const w of [...warnings, ...result.warnings]) process.stderr.write(`warning: ${w}\n`)
       process.stdout.write(
         `${result.read} events: ${result.stored} stored, ${result.duplicates} already known, ${result.invalid} invalid\n`,
@@ -36,10 +37,37 @@ export function registerCollectOpenLineage(collect: Command): void {
     })
 }
 
-function importLocal(dbFile: string, records: EventRecord[]) {
+type Progress = { update: (read: number) => void; done: () => void }
+
+/** Progress on stderr: a line rewritten in place on a terminal, else a line per 100k events. */
+function progressLine(): Progress {
+  const tty = process.stderr.isTTY === true
+  const started = Date.now()
+  let last = 0
+  let shown = false
+  const text = (read: number) => `${read} events read (${Math.round(read / Math.max(0.001, (Date.now() - started) / 1000))}/s)`
+  return {
+    update: (read) => {
+      if (tty) {
+        process.stderr.write(`\r${text(read)}`)
+        shown = true
+      } else if (read - last >= 100_000) {
+        process.stderr.write(`${text(read)}\n`)
+        last = read
+      }
+    },
+    done: () => {
+      if (shown) process.stderr.write('\n')
+    },
+  }
+}
+
+async function importLocal(dbFile: string, records: AsyncIterable<EventRecord>, progress: Progress) {
   const db = openDb(dbFile)
   try {
-    return importEvents({ db }, records)
+    const importer = createImporter({ db }, { onChunk: (t) => progress.update(t.read) })
+    for await (const r of records) importer.add(r)
+    return importer.finish()
   } finally {
     closeDb(db)
   }
@@ -50,11 +78,12 @@ type BatchAnswer = {
   failed_events?: { index: number; reason: string }[]
 }
 
-async function pushEvents(server: string, token: string | undefined, records: EventRecord[]) {
+async function pushEvents(server: string, token: string | undefined, records: AsyncIterable<EventRecord>, progress: Progress) {
   const url = new URL('/api/v1/lineage/batch', server).toString()
-  const out = { read: records.length, stored: 0, duplicates: 0, invalid: 0, warnings: [] as string[] }
-  for (let i = 0; i < records.length; i += PUSH_CHUNK) {
-    const part = records.slice(i, i + PUSH_CHUNK)
+  const out = { read: 0, stored: 0, duplicates: 0, invalid: 0, warnings: [] as string[] }
+  let part: EventRecord[] = []
+  const send = async () => {
+    if (part.length === 0) return
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -67,8 +96,16 @@ async function pushEvents(server: string, token: string | undefined, records: Ev
     out.stored += (body.summary?.successful ?? 0) - dup
     for (const f of body.failed_events ?? []) {
       out.invalid++
-      out.warnings.push(`${part[f.index]?.where ?? `#${i + f.index}`}: skipped: ${f.reason}`)
+      out.warnings.push(`${part[f.index]?.where ?? `#${out.read - part.length + f.index}`}: skipped: ${f.reason}`)
     }
+    part = []
+    progress.update(out.read)
   }
+  for await (const r of records) {
+    out.read++
+    part.push(r)
+    if (part.length >= PUSH_CHUNK) await send()
+  }
+  await send()
   return out
 }
