@@ -3,8 +3,11 @@ import { createWriteStream, existsSync, mkdtempSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { serve } from '@hono/node-server'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { closeDb, openDb } from '../../db/client.ts'
+import { createApp } from '../../server/app.ts'
 
 const run = promisify(execFile)
 const BIN = join(import.meta.dirname, '../../server/bin.mjs')
@@ -55,6 +58,30 @@ describe('meshwatch collect openlineage', () => {
     expect(n("select count(*) n from runs where state = 'COMPLETE'")).toBe(75_000)
     store.close()
   }, 120_000)
+
+  it('posts the events to a running server with --server in batches, naming the invalid one by its line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshwatch-ol-cli-'))
+    const file = join(dir, 'events.ndjson')
+    const lines = Array.from({ length: 2500 }, (_, i) => line(i))
+    lines[1234] = JSON.stringify({ eventType: 'START', run: { runId: 'x' } })
+    writeFileSync(file, `${lines.join('\n')}\n`)
+    const db = openDb(join(dir, 'server.db'))
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: createApp({ db }).fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
+    })
+    try {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      const r = await cli(['collect', 'openlineage', file, '--server', `http://127.0.0.1:${port}`])
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout).toContain('2500 events: 2499 stored, 0 already known, 1 invalid')
+      expect(r.stderr).toContain(`${file}:1235: skipped:`)
+      expect(db.$client.prepare('select count(*) n from raw_events').get()).toEqual({ n: 2499 })
+    } finally {
+      server.close()
+      closeDb(db)
+    }
+  })
 
   it('refuses a directory with a non-OpenLineage file before storing any of the others', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'meshwatch-ol-cli-'))
