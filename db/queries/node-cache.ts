@@ -27,10 +27,12 @@ interface CacheState {
   mark: string | undefined
 }
 
-/** Past this many datasets + jobs the cache starts over, so memory stays bounded on huge meshes. */
-const MAX_ENTRIES = 200_000
+/** Past this many entries (of all kinds) the cache starts over, so memory stays bounded on huge meshes. */
+const MAX_ENTRIES = 500_000
 
 const states = new WeakMap<Db, CacheState>()
+
+const sizeOf = (c: NodeCache) => c.datasets.size + c.jobs.size + c.edges.size + c.versions.size
 
 const emptyCache = (): NodeCache => ({ datasets: new Map(), jobs: new Map(), edges: new Set(), versions: new Map() })
 
@@ -52,7 +54,7 @@ export function beginNodeCache(db: Db): { cache: NodeCache; seal: () => () => vo
     states.set(db, state)
   }
   const s = state
-  if (s.mark === undefined || s.mark !== markOf(db) || s.cache.datasets.size + s.cache.jobs.size > MAX_ENTRIES) {
+  if (s.mark === undefined || s.mark !== markOf(db) || sizeOf(s.cache) > MAX_ENTRIES) {
     s.cache = emptyCache()
   }
   // Until the commit is confirmed the entries written now are not to be trusted by anyone.
