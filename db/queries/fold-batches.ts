@@ -95,14 +95,20 @@ function onlyRef(d: Dataset): boolean {
   return true
 }
 
-/** Later defined fields win (the upsert's coalesce), meta adds keys, aliases are all kept. */
-function foldDataset(prev: Dataset, next: Dataset): Dataset {
-  const out: Dataset = { ...prev }
+/** `prev` with every field `next` defines put over it (the upsert's coalesce); meta adds keys. */
+function overlay<T extends { meta?: Record<string, unknown> | undefined }>(prev: T, next: T): T {
+  const out: T = { ...prev }
   for (const k in next) {
-    const v = (next as Record<string, unknown>)[k]
-    if (v !== undefined) (out as Record<string, unknown>)[k] = v
+    const v = next[k]
+    if (v !== undefined) out[k] = v
   }
   if (prev.meta && next.meta) out.meta = { ...prev.meta, ...next.meta }
+  return out
+}
+
+/** Later defined fields win, meta adds keys, aliases are all kept. */
+function foldDataset(prev: Dataset, next: Dataset): Dataset {
+  const out = overlay(prev, next)
   if (prev.aliases && next.aliases) {
     const seen = new Set(prev.aliases.map(refKey))
     out.aliases = [...prev.aliases, ...next.aliases.filter((a) => !seen.has(refKey(a)))]
@@ -112,12 +118,7 @@ function foldDataset(prev: Dataset, next: Dataset): Dataset {
 
 /** As foldDataset; a plain 'job' never overrides a known type (the upsert's CASE). */
 function foldJob(prev: Job, next: Job): Job {
-  const out: Job = { ...prev }
-  for (const k in next) {
-    const v = (next as Record<string, unknown>)[k]
-    if (v !== undefined) (out as Record<string, unknown>)[k] = v
-  }
+  const out = overlay(prev, next)
   if (next.type === 'job') out.type = prev.type
-  if (prev.meta && next.meta) out.meta = { ...prev.meta, ...next.meta }
   return out
 }

@@ -25,6 +25,8 @@ interface CacheState {
   cache: NodeCache
   /** `${data_version}:${total_changes}` right after our last commit. */
   mark: string | undefined
+  /** Reads the current mark (prepared once per connection). */
+  markOf: () => string
 }
 
 /** Past this many entries (of all kinds) the cache starts over, so memory stays bounded on huge meshes. */
@@ -36,10 +38,14 @@ const sizeOf = (c: NodeCache) => c.datasets.size + c.jobs.size + c.edges.size + 
 
 const emptyCache = (): NodeCache => ({ datasets: new Map(), jobs: new Map(), edges: new Set(), versions: new Map() })
 
-function markOf(db: Db): string {
-  const version = db.$client.pragma('data_version', { simple: true }) as number
-  const changes = db.$client.prepare('select total_changes()').pluck().get() as number
-  return `${version}:${changes}`
+function stateOf(db: Db): CacheState {
+  let state = states.get(db)
+  if (!state) {
+    const mark = db.$client.prepare("select (select data_version from pragma_data_version()) || ':' || total_changes()").pluck()
+    state = { cache: emptyCache(), mark: undefined, markOf: () => mark.get() as string }
+    states.set(db, state)
+  }
+  return state
 }
 
 /**
@@ -48,13 +54,8 @@ function markOf(db: Db): string {
  * once it has committed: only then is the cache trusted by the next transaction.
  */
 export function beginNodeCache(db: Db): { cache: NodeCache; seal: () => () => void } {
-  let state = states.get(db)
-  if (!state) {
-    state = { cache: emptyCache(), mark: undefined }
-    states.set(db, state)
-  }
-  const s = state
-  if (s.mark === undefined || s.mark !== markOf(db) || sizeOf(s.cache) > MAX_ENTRIES) {
+  const s = stateOf(db)
+  if (s.mark === undefined || s.mark !== s.markOf() || sizeOf(s.cache) > MAX_ENTRIES) {
     s.cache = emptyCache()
   }
   // Until the commit is confirmed the entries written now are not to be trusted by anyone.
@@ -62,7 +63,7 @@ export function beginNodeCache(db: Db): { cache: NodeCache; seal: () => () => vo
   return {
     cache: s.cache,
     seal: () => {
-      const after = markOf(db)
+      const after = s.markOf()
       return () => {
         s.mark = after
       }

@@ -126,13 +126,7 @@ export function loadProductFacts(db: Db, opts: LoadFactsOptions): { rows: Produc
       }
     }
     const f: OutputFacts = {
-      id: d.id,
-      namespace: d.namespace,
-      name: d.name,
-      domain: d.domain,
-      kind: d.kind,
-      access: d.access,
-      contractEnforced: d.contractEnforced,
+      ...d, // the DATASET_FACT row: id, namespace, name, domain, kind, access, contractEnforced
       producers,
       dags: [...dagIds].flatMap((id) => {
         const j = jobRows.get(id)
@@ -361,13 +355,7 @@ function upstreamProblems(db: Db, targets: number[], depth: number): Map<number,
     if (!d) continue
     for (const [target, dist] of hits) {
       const u: UpstreamFacts = {
-        id: d.id,
-        namespace: d.namespace,
-        name: d.name,
-        domain: d.domain,
-        kind: d.kind,
-        access: d.access,
-        contractEnforced: d.contractEnforced,
+        ...d,
         depth: dist,
         assertions: tests.get(src) ?? [],
         freshness: (metrics.get(src) ?? []).find((m) => m.name === FRESHNESS_METRIC) ?? null,

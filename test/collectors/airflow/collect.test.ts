@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { SALES_DBT_MODELS as DBT_MODELS } from '../../../fixtures/airflow/replay.ts'
 import { dagRunOlId } from '../../../collectors/airflow/ol-ids.ts'
 import { BatchSchema } from '../../../collectors/batch.ts'
 import { collectAirflow } from '../../../collectors/airflow/index.ts'
@@ -9,16 +10,6 @@ import { startStub, type Stub } from './stub.ts'
 const FIXTURES = join(import.meta.dirname, '../../../fixtures/airflow')
 const VERSIONS = (['v2', 'v1'] as const).filter((v) => existsSync(join(FIXTURES, v, '_polls.json')))
 const AUTH = { username: 'admin', password: 'admin' }
-const DBT_MODELS = [
-  'orders',
-  'sales_daily',
-  'stg_sales__orders',
-  'stg_sales__customers',
-  'stg_sales__payments',
-  'raw_orders',
-  'raw_customers',
-  'raw_payments',
-]
 
 const polls = (v: string): { pageSize: number; cursors: string[] } =>
   JSON.parse(readFileSync(join(FIXTURES, v, '_polls.json'), 'utf8'))

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SALES_DBT_MODELS as DBT_MODELS } from '../../../fixtures/airflow/replay.ts'
 import { BatchSchema, type Batch } from '../../../collectors/batch.ts'
 import { collectAirflow } from '../../../collectors/airflow/index.ts'
 import { openDb } from '../../../db/client.ts'
@@ -11,16 +12,6 @@ import { ROOT, USER, runDemo, startAirflow, type AirflowInstance } from './harne
 const VENV = join(ROOT, '.venv-airflow')
 const HAVE_AIRFLOW = existsSync(join(VENV, 'bin/airflow'))
 const PORT = Number(process.env.MESHWATCH_AIRFLOW_PORT ?? 28795)
-const DBT_MODELS = [
-  'orders',
-  'sales_daily',
-  'stg_sales__orders',
-  'stg_sales__customers',
-  'stg_sales__payments',
-  'raw_orders',
-  'raw_customers',
-  'raw_payments',
-]
 
 describe.skipIf(!HAVE_AIRFLOW)('real Airflow 3 with the demo DAGs', () => {
   let af: AirflowInstance
