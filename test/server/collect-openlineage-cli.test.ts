@@ -83,6 +83,24 @@ describe('meshwatch collect openlineage', () => {
     }
   })
 
+  it('collects a directory mixing NDJSON, one compact event, one pretty event and arrays', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshwatch-ol-cli-'))
+    const events = Array.from({ length: 8 }, (_, i) => JSON.parse(line(i)) as unknown)
+    writeFileSync(join(dir, 'a.ndjson'), `${JSON.stringify(events[0])}\n${JSON.stringify(events[1])}\n`)
+    writeFileSync(join(dir, 'b.json'), JSON.stringify(events[2]))
+    writeFileSync(join(dir, 'c.json'), `${JSON.stringify(events[3], null, 2)}\n`)
+    writeFileSync(join(dir, 'd.json'), JSON.stringify([events[4], events[5]]))
+    writeFileSync(join(dir, 'e.json'), JSON.stringify([events[6], events[7]], null, 2))
+    const db = join(dir, 'store.db')
+    const single = await cli(['collect', 'openlineage', join(dir, 'c.json'), '--db', db])
+    expect(single.code, single.stderr).toBe(0)
+    expect(single.stdout).toContain('1 events: 1 stored')
+    const r = await cli(['collect', 'openlineage', dir, '--db', db])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('8 events: 7 stored, 1 already known, 0 invalid')
+    expect(r.stderr).toBe('')
+  })
+
   it('refuses a directory with a non-OpenLineage file before storing any of the others', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'meshwatch-ol-cli-'))
     writeFileSync(join(dir, 'a.ndjson'), `${line(0)}\n${line(1)}\n`)

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -52,5 +52,63 @@ describe('streaming event files', () => {
     await expect(streamed(garbage)).rejects.toThrow(/none of its 3 lines is JSON/)
     await expect(checkEventFile(write('bad-array.json', '[{"a": 1},'))).rejects.toThrow(/not JSON/)
     await expect(checkEventFile(write('late.ndjson', `oops\n${event(1)}\n`))).resolves.toBeUndefined()
+  })
+})
+
+describe('every OpenLineage file shape', () => {
+  // Real events: the python client's recorded run (fixtures/openlineage/python-client).
+  const real = readFileSync(join(FIXTURES, 'python-client/events.ndjson'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+  const dir = mkdtempSync(join(tmpdir(), 'meshwatch-shapes-'))
+  const put = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text)
+    return join(dir, name)
+  }
+  const first = real[0] ?? {}
+  const shapes = {
+    'ndjson.ndjson': real.map((e) => JSON.stringify(e)).join('\n'),
+    'compact.json': JSON.stringify(first),
+    'pretty.json': `${JSON.stringify(first, null, 2)}\n`,
+    'pretty-crlf.json': JSON.stringify(first, null, 4).replaceAll('\n', '\r\n'),
+    'compact-array.json': JSON.stringify(real),
+    'pretty-array.json': JSON.stringify(real, null, 2),
+    'jq.json': real.map((e) => JSON.stringify(e, null, 2)).join('\n'),
+  }
+  const expected: Record<string, number> = { 'compact.json': 1, 'pretty.json': 1, 'pretty-crlf.json': 1 }
+
+  it.each(Object.entries(shapes))('reads %s', async (name, text) => {
+    const file = put(name, text)
+    const { records, warnings } = await readEventFile(file)
+    expect(warnings).toEqual([])
+    const n = expected[name] ?? real.length
+    expect(records.map((r) => r.event)).toEqual(real.slice(0, n))
+    await expect(checkEventFile(file)).resolves.toBeUndefined()
+  })
+
+  it('names a pretty-printed event by the line it starts on, skips one that is cut short', async () => {
+    const docs = real.slice(0, 3).map((e) => JSON.stringify(e, null, 2))
+    const broken = docs[1]?.slice(0, -20) ?? ''
+    const file = put('broken.json', `${docs[0]}\n${broken}\n`)
+    const { records, warnings } = await readEventFile(file)
+    expect(records.map((r) => r.where)).toEqual([`${file}:1`])
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(new RegExp(`broken\\.json:${(docs[0] ?? '').split('\n').length + 1}: skipped: not JSON`))
+  })
+
+  it('streams pretty-printed events across read chunks, braces and quotes inside strings too', async () => {
+    const tricky = (i: number) => ({ ...first, run: { runId: `r-${i}` }, job: { namespace: 'n', name: `j "}{][\\" ${i}` } })
+    const events = Array.from({ length: 3000 }, (_, i) => tricky(i))
+    const file = put('many.json', events.map((e) => JSON.stringify(e, null, 2)).join('\n'))
+    const { records, warnings } = await readEventFile(file)
+    expect(warnings).toEqual([])
+    expect(records).toHaveLength(3000)
+    expect(records[2999]?.event).toEqual(events[2999])
+  })
+
+  it('refuses a pretty-printed file where nothing parses', async () => {
+    const file = put('cut.json', JSON.stringify(first, null, 2).slice(0, -30))
+    await expect(checkEventFile(file)).rejects.toThrow(/cut\.json: not OpenLineage JSON: none of its 1 documents is JSON/)
   })
 })
