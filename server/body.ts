@@ -1,5 +1,6 @@
 import { createGunzip } from 'node:zlib'
 import { Readable } from 'node:stream'
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import type { Context } from 'hono'
 import { fail } from './errors.ts'
 
@@ -32,7 +33,7 @@ export async function readJsonBody(c: Context, overrides: Partial<BodyLimits> = 
   if (encoding !== 'identity' && encoding !== 'gzip') {
     fail(415, 'unsupported_encoding', `Content-Encoding ${encoding} is not supported (use gzip or none)`)
   }
-  const wire = Readable.fromWeb(raw as import('node:stream/web').ReadableStream<Uint8Array>)
+  const wire = Readable.fromWeb(raw as NodeReadableStream<Uint8Array>)
   const stream = encoding === 'gzip' ? wire.pipe(createGunzip()) : wire
   const parts: Buffer[] = []
   let wireBytes = 0

@@ -196,7 +196,10 @@ export function createImporter(
   const flush = () => {
     if (pending.length === 0) return
     const r = ingestEvents(deps, pending)
-    for (const s of r.stored) s ? out.stored++ : out.duplicates++
+    for (const s of r.stored) {
+      if (s) out.stored++
+      else out.duplicates++
+    }
     pending = []
     opts.onChunk?.(out)
   }

@@ -127,7 +127,7 @@ async function mapLimit<T, R>(
   limit: number,
   fn: (item: T) => Promise<R>,
 ): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length)
+  const out: R[] = []
   let next = 0
   const worker = async () => {
     while (next < items.length) {

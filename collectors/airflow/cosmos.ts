@@ -126,7 +126,7 @@ export function linkDbt(input: DbtLinkInput): DbtLink {
       if (sel.command) commands.add(sel.command)
     }
   }
-  const runsDbt = selections.length > 0 || /^Dbt/.test(input.operator ?? '')
+  const runsDbt = selections.length > 0 || (input.operator ?? '').startsWith('Dbt')
   const named = cosmosNode(input.taskId)
   if (named && (known || runsDbt)) {
     if (named.command === 'source') {

@@ -40,7 +40,7 @@ export function toGroupInfo(group: DbtGroup): GroupInfo {
   const description = nonEmpty(group.description)
   return {
     name: group.name,
-    meta: { ...(group.meta ?? {}), ...(group.config?.meta ?? {}) },
+    meta: { ...group.meta, ...group.config?.meta },
     ...(owner ? { owner } : {}),
     ...(description ? { description } : {}),
   }
@@ -85,7 +85,7 @@ export function exposureOwnership(
   defaultDomain: string,
   groups: ReadonlyMap<string, GroupInfo>,
 ): Ownership & { meta: Meta } {
-  const meta = { ...(exposure.meta ?? {}), ...(exposure.config?.meta ?? {}) }
+  const meta = { ...exposure.meta, ...exposure.config?.meta }
   const base = resolveOwnership(undefined, meta, defaultDomain, groups)
   const owner = ownerText(meta['owner']) ?? ownerText(exposure.owner)
   return { ...base, ...(owner ? { owner } : {}), meta }

@@ -21,7 +21,7 @@ export function mergeRun(prev: Run, next: Run): Run {
   // Later-received wins only when it moves the run forward: OTHER carries metadata, not a transition.
   const state = RANK[next.state] >= RANK[prev.state] ? next.state : prev.state
   const facets =
-    prev.facets || next.facets ? { ...(prev.facets ?? {}), ...(next.facets ?? {}) } : undefined
+    prev.facets || next.facets ? { ...prev.facets, ...next.facets } : undefined
   return {
     runId: prev.runId,
     job: next.job,

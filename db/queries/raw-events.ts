@@ -111,7 +111,7 @@ function accumulateMeta(db: Db, batch: Batch): void {
     for (const x of list) {
       if (!x.meta) continue
       const k = `${x.namespace}\u0000${x.name}`
-      merged.set(k, { ...(merged.get(k) ?? existing(x) ?? {}), ...x.meta })
+      merged.set(k, { ...(merged.get(k) ?? existing(x)), ...x.meta })
     }
     for (const x of list) {
       const m = merged.get(`${x.namespace}\u0000${x.name}`)
