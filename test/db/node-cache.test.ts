@@ -88,7 +88,7 @@ describe('node cache', () => {
     // the cache must not claim the dataset now has columns id,extra.
     const bad = event(['id', 'extra'])
     bad.batch.metrics.push({ dataset: { namespace: NS, name: 'mesh.raw.orders' }, name: 'row_count', value: Number.NaN, observedAt: NOW })
-    expect(() => storeRawEvents(db, [bad], NOW)).toThrow()
+    expect(() => storeRawEvents(db, [bad], NOW)).toThrow(/NOT NULL constraint failed/)
     db.$client.prepare(`update datasets set columns = null where name = 'mesh.raw.orders'`).run()
     storeRawEvents(db, [event(['id', 'extra'])], NOW)
     expect(JSON.parse(String(columnsOf(db)))).toEqual([

@@ -81,7 +81,7 @@ describe('storeBatch', () => {
     // Two checks with the same key and different datasets are fine; an assertion on a huge failure count is fine;
     // a metric with a non-finite value is rejected by SQLite's NOT NULL on value (NaN binds as NULL).
     b.metrics.push({ dataset: ds('mesh.sales.orders'), name: 'row_count', value: Number.NaN, observedAt: '2026-01-01T00:00:00Z' })
-    expect(() => store(db, b)).toThrow()
+    expect(() => store(db, b)).toThrow(/NOT NULL constraint failed/)
     expect(count(db, datasets)).toBe(0)
     expect(count(db, jobs)).toBe(0)
   })
@@ -97,7 +97,7 @@ describe('storeBatch', () => {
         writeBatch(db, projectBatch(), opts)
         writeBatch(db, bad, opts)
       }),
-    ).toThrow()
+    ).toThrow(/NOT NULL constraint failed/)
     expect(count(db, datasets)).toBe(0)
     expect(count(db, jobs)).toBe(0)
   })

@@ -1,15 +1,11 @@
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { collectAirflow } from '../../collectors/airflow/index.ts'
 import { openDb } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 import { loadConfigFile } from '../../server/config-file.ts'
 import type { Deps } from '../../server/deps.ts'
 import { FIXTURES, loadDemo, type DemoDay } from '../../server/demo.ts'
 import { evaluateProducts, startEvaluator } from '../../server/evaluate.ts'
-import { ingestBatch } from '../../server/ingest.ts'
-import { startStub } from '../collectors/airflow/stub.ts'
 
 const CONFIG = loadConfigFile(join(FIXTURES, 'meshwatch.yml'))
 
