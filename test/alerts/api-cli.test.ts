@@ -20,7 +20,7 @@ async function meshwatch(args: string[], env: Record<string, string> = {}) {
     ),
   )
   try {
-    const r = await exec('node', [`${ROOT}server/bin.mjs`, ...args], {
+    const r = await exec('node', [`${ROOT}dist/cli.js`, ...args], {
       cwd: ROOT,
       env: { ...clean, ...env },
     })
@@ -44,7 +44,7 @@ const leaks = (text: string, r: Receiver): string[] =>
     ...Object.values(SECRETS).map((p) => p.split('/').at(-1) ?? ''),
   ].filter((s) => text.includes(s))
 
-// The CLI runs through tsx in a child process: a second or two per call.
+// The built CLI runs in a child process for each call.
 describe('alerts API and CLI', { timeout: 90_000 }, () => {
   it('never shows a webhook URL: not in /api/alerts, not in `alerts list`, not in the logs', async () => {
     receiver = await startReceiver()

@@ -39,7 +39,7 @@ export async function startMeshwatch(opts: { db?: string; args?: string[]; timeo
   const db = opts.db ?? join(dir, 'meshwatch.db')
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(ROOT, 'server/bin.mjs'), 'serve', '--port', String(port), '--db', db, ...(opts.args ?? [])],
+    [join(ROOT, 'dist/cli.js'), 'serve', '--port', String(port), '--db', db, ...(opts.args ?? [])],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } },
   )
   let stderr = ''

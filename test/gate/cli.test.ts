@@ -13,7 +13,7 @@ async function meshwatch(
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await exec('node', [`${ROOT}server/bin.mjs`, ...args], {
+    const r = await exec('node', [`${ROOT}dist/cli.js`, ...args], {
       cwd: ROOT,
       env: { ...process.env, GITHUB_ACTIONS: '', ...env },
     })

@@ -39,7 +39,7 @@ export async function startMeshwatch(dbFile: string): Promise<Meshwatch> {
   const child = spawn(
     process.execPath,
     [
-      join(REPO, 'server/bin.mjs'),
+      join(REPO, 'dist/cli.js'),
       'serve',
       '--port',
       String(port),

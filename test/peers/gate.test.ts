@@ -86,7 +86,7 @@ async function build(
 
 async function gate(args: string[]): Promise<{ code: number; stdout: string }> {
   try {
-    const r = await exec('node', [join(REPO, 'server/bin.mjs'), 'gate', ...args], {
+    const r = await exec('node', [join(REPO, 'dist/cli.js'), 'gate', ...args], {
       cwd: REPO,
       env: { ...process.env, GITHUB_ACTIONS: '' },
     })

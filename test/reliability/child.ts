@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-export const BIN = fileURLToPath(new URL('../../server/bin.mjs', import.meta.url))
+export const BIN = fileURLToPath(new URL('../../dist/cli.js', import.meta.url))
 
 export interface ServerProcess {
   url: string

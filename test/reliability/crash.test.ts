@@ -9,9 +9,15 @@ import { sleep, startServerProcess, type ServerProcess } from './child.ts'
 // SIGKILL the server at random points while several clients stream batches and OpenLineage
 // events at it; clients retry whatever was not acknowledged. Every acknowledged event must be in
 // the store after each crash, and at the end every event is stored exactly once.
+//
+// Bounded by counts, not time: each client sends EVENTS_PER_CLIENT events, and the server is
+// killed once a random number of further events (1..ACKS_PER_CYCLE) has been acknowledged, so a
+// slow machine takes longer but tests the same thing.
 
 const CLIENTS = 4
 const CYCLES = 5
+const EVENTS_PER_CLIENT = 15
+const ACKS_PER_CYCLE = 6
 const work = mkdtempSync(join(tmpdir(), 'mw-crash-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
@@ -87,7 +93,6 @@ describe('crash safety', () => {
   it('keeps every acknowledged event across SIGKILLs, and stores each exactly once despite retries', async () => {
     const dbFile = join(work, 'crash.db')
     let server: ServerProcess = await startServerProcess(dbFile)
-    let producing = true
     const sent: Event[] = []
     const acked = new Set<string>()
     const unexpected: string[] = []
@@ -95,7 +100,7 @@ describe('crash safety', () => {
     let duplicatesSeen = 0
 
     const client = async (id: number) => {
-      for (let i = 0; producing; i++) {
+      for (let i = 0; i < EVENTS_PER_CLIENT; i++) {
         const ev = makeEvent(id, i)
         sent.push(ev)
         // Retry this event until the server acknowledges it, across crashes and restarts.
@@ -125,7 +130,11 @@ describe('crash safety', () => {
     const clients = Array.from({ length: CLIENTS }, (_, id) => client(id))
 
     for (let cycle = 0; cycle < CYCLES; cycle++) {
-      await sleep(150 + Math.random() * 500)
+      // Killed after 1..ACKS_PER_CYCLE more acknowledgements (well before the clients are done:
+      // CYCLES × ACKS_PER_CYCLE < CLIENTS × EVENTS_PER_CLIENT), then 0–30 ms into what follows.
+      const target = acked.size + 1 + Math.floor(Math.random() * ACKS_PER_CYCLE)
+      while (acked.size < target) await sleep(2)
+      await sleep(Math.random() * 30)
       const ackedBefore = [...acked]
       await server.kill('SIGKILL')
       const counts = storedCounts(dbFile, sent)
@@ -133,12 +142,12 @@ describe('crash safety', () => {
       expect(lost, `cycle ${cycle}: acknowledged but not stored once`).toEqual([])
       server = await startServerProcess(dbFile)
     }
-    producing = false
     await Promise.all(clients)
     await server.kill('SIGTERM')
 
     expect(unexpected).toEqual([])
     expect(acked.size).toBe(sent.length)
+    expect(sent.length).toBe(CLIENTS * EVENTS_PER_CLIENT)
     expect(sent.length).toBeGreaterThan(CLIENTS * CYCLES)
     const counts = storedCounts(dbFile, sent)
     const notOnce = sent
@@ -146,5 +155,5 @@ describe('crash safety', () => {
       .map((e) => `${e.marker}: ${counts.get(e.marker)}`)
     expect(notOnce).toEqual([])
     expect(duplicatesSeen).toBeLessThanOrEqual(CLIENTS * CYCLES)
-  }, 60_000)
+  }, 180_000)
 })

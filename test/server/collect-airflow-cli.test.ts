@@ -8,7 +8,7 @@ import { startStub, type Stub } from '../collectors/airflow/stub.ts'
 import { FIXTURES } from '../../server/demo.ts'
 
 const run = promisify(execFile)
-const BIN = join(import.meta.dirname, '../../server/bin.mjs')
+const BIN = join(import.meta.dirname, '../../dist/cli.js')
 
 async function cli(args: string[], env: Record<string, string> = {}) {
   try {

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { FIXTURES } from '../../server/demo.ts'
 
 const run = promisify(execFile)
-const BIN = join(import.meta.dirname, '../../server/bin.mjs')
+const BIN = join(import.meta.dirname, '../../dist/cli.js')
 const SALES = join(FIXTURES, 'dbt', 'good', 'sales', 'target')
 const PROJECT = join(FIXTURES, 'dbt', 'projects', 'sales')
 

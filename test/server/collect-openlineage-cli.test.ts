@@ -10,7 +10,7 @@ import { closeDb, openDb } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 
 const run = promisify(execFile)
-const BIN = join(import.meta.dirname, '../../server/bin.mjs')
+const BIN = join(import.meta.dirname, '../../dist/cli.js')
 const PRODUCER = 'https://github.com/OpenLineage/OpenLineage/tree/1.54.0/client/python'
 
 async function cli(args: string[]) {

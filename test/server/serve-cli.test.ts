@@ -7,7 +7,7 @@ import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 
 const run = promisify(execFile)
-const BIN = join(import.meta.dirname, '../../server/bin.mjs')
+const BIN = join(import.meta.dirname, '../../dist/cli.js')
 
 describe('meshwatch serve', () => {
   it('says which address is taken, without a stack trace, when its port is in use', async () => {
