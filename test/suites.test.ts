@@ -9,12 +9,14 @@ const TESTS = readdirSync(join(ROOT, 'test'), { recursive: true, encoding: 'utf8
   .map((f) => `test/${f.split('\\').join('/')}`)
   .filter((f) => f.endsWith('.test.ts') && !/^test\/(peers|e2e|pack)\//.test(f))
 
-const SPAWNS = /from 'node:child_process'|dist\/cli\.js|reliability\/child\.ts'/
+// Runs the built CLI, or `meshwatch serve` through test/reliability/child.ts.
+const SPAWNS = /dist\/cli\.js|\/child\.ts'/
 
-// `npm test` stays fast by running nothing as a child process; a file that does must be in the
-// CLI suite (test/suites.ts), or it would slow `npm test` down or run the CLI before it is built.
+// `npm test` stays fast by running neither the CLI nor a server as a child process; a file that
+// does must be in the CLI suite (test/suites.ts), or it would slow `npm test` down or run the CLI
+// before it is built.
 describe('test suites', () => {
-  it('puts every test file that spawns a process in the CLI suite', () => {
+  it('puts every test file that runs the CLI or a server process in the CLI suite', () => {
     const spawning = TESTS.filter(
       (f) => f !== 'test/suites.test.ts' && SPAWNS.test(readFileSync(join(ROOT, f), 'utf8')),
     )
