@@ -87,10 +87,15 @@ export function columnChanges(before: Column[], after: Column[]): string[] {
   return out
 }
 
-/** One check per public model of the project: fails on a breaking change, naming every consumer. */
+/**
+ * One check per public model of the project: fails on a breaking change, naming every consumer.
+ * The model after the change is the project's own: a consumer's copy of it (dbt-loom) left in
+ * the mesh does not keep a deleted model, version, column or access level alive.
+ */
 export function checkBreakingChanges(baseline: Mesh, current: Mesh, project: string): GateCheck[] {
   return publicModelsOf(baseline, project).map((before) => {
-    const after = current.datasets.get(before.key)
+    const seen = current.datasets.get(before.key)
+    const after = seen?.project === project ? seen : undefined
     const changes = breakingChanges(before, after)
     const consumers = consumersOf(baseline, before)
     const file = after?.sourceFile ?? before.sourceFile

@@ -34,11 +34,27 @@ export interface Mesh {
   clocks: Map<string, Date>
 }
 
-/** The project (batch scope) a dataset belongs to: the batch that defines it with a file, else the first. */
+/** How much a batch's view of a dataset says: a defined model over a mere read of it. */
 const richness = (d: Dataset): number =>
   (d.kind && d.kind !== 'source' ? 2 : 0) + (d.sourceFile ? 1 : 0)
 
-/** Merges batches into one graph; the defining project's view of a dataset wins over a reader's. */
+/**
+ * Whether a dbt batch carries `d` only as a copy of another project's node: dbt-loom (and dbt
+ * Mesh) inject upstream public models into a consumer's manifest, without a file, under the
+ * upstream package (the collector's own rule for a foreign node, read back from the batch).
+ */
+export function isForeignCopy(b: Batch, d: Dataset): boolean {
+  if (b.kind !== 'dbt' || !b.scope.startsWith('dbt:') || d.sourceFile !== undefined) return false
+  const pkg = d.externalId?.split('.')[1]
+  return pkg !== undefined && pkg !== b.scope.slice('dbt:'.length)
+}
+
+/**
+ * Merges batches into one graph; the defining project's view of a dataset wins over a reader's.
+ * A copy of another project's node (see isForeignCopy) never belongs to the batch that carries
+ * it and never mixes into its owner's view: it stands for the dataset (with `project`
+ * undefined) only while no batch defines it, so a model its project deleted stays deleted.
+ */
 export function buildMesh(batches: readonly Batch[]): Mesh {
   const mesh: Mesh = {
     datasets: new Map(),
@@ -59,20 +75,32 @@ export function buildMesh(batches: readonly Batch[]): Mesh {
     const k = refKey(r)
     return alias.get(k) ?? k
   }
+  /** keys of datasets only copies have described so far */
+  const copiesOnly = new Set<string>()
+  const fillMissing = (into: MeshDataset, from: Dataset): void => {
+    for (const [k, v] of Object.entries(from)) {
+      if ((into as Record<string, unknown>)[k] === undefined)
+        (into as Record<string, unknown>)[k] = v
+    }
+  }
   for (const b of batches) {
     for (const d of b.datasets) {
       const key = refKey(d)
       for (const a of d.aliases ?? []) alias.set(refKey(a), key)
+      const copy = isForeignCopy(b, d)
       const seen = mesh.datasets.get(key)
-      if (!seen) mesh.datasets.set(key, { ...d, key, id: mesh.datasets.size + 1, project: b.scope })
-      else if (richness(d) > richness(seen)) {
+      if (!seen) {
+        const project = copy ? undefined : b.scope
+        mesh.datasets.set(key, { ...d, key, id: mesh.datasets.size + 1, project })
+        if (copy) copiesOnly.add(key)
+      } else if (copy) {
+        if (copiesOnly.has(key)) fillMissing(seen, d)
+      } else if (copiesOnly.has(key)) {
+        mesh.datasets.set(key, { ...d, key, id: seen.id, project: b.scope })
+        copiesOnly.delete(key)
+      } else if (richness(d) > richness(seen)) {
         mesh.datasets.set(key, { ...seen, ...d, key, id: seen.id, project: b.scope })
-      } else {
-        for (const [k, v] of Object.entries(d)) {
-          if ((seen as Record<string, unknown>)[k] === undefined)
-            (seen as Record<string, unknown>)[k] = v
-        }
-      }
+      } else fillMissing(seen, d)
     }
     for (const j of b.jobs) {
       const key = refKey(j)
