@@ -1,4 +1,4 @@
-import type { ErrorHandler, MiddlewareHandler, NotFoundHandler } from 'hono'
+import type { ErrorHandler, Handler, MiddlewareHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { CollectorError } from '../collectors/batch.ts'
@@ -40,6 +40,28 @@ export function notFoundOrMethod(routes: () => readonly RouteInfo[]): NotFoundHa
     }
     return c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404)
   }
+}
+
+/**
+ * GET of a page path when the page was never built (no web/dist): a small HTML page (404) that
+ * says how to build it, instead of the API's JSON 404. The API itself keeps working. The page
+ * does not show where the server looked (that is in the startup log).
+ */
+export function pageNotBuilt(): Handler {
+  const html = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>meshwatch: the web page is not built</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
+<h1>meshwatch: the web page is not built</h1>
+<p>The server is running and its API answers under <a href="/api/health"><code>/api/</code></a>,
+but its web page was never built (there is no <code>web/dist</code>).</p>
+<p>Build it in the meshwatch checkout, then restart the server:</p>
+<pre>npm run build:web</pre>
+<p>(<code>npm start</code> builds the page and starts the server in one step.)</p>
+</body>
+</html>
+`
+  return (c) => c.html(html, 404)
 }
 
 /**

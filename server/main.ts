@@ -14,7 +14,7 @@ import { demoClock, FIXTURES, loadDemo } from './demo.ts'
 import { loadConfigFile, type MeshwatchConfig } from './config-file.ts'
 import { createDispatcher } from './alerts/dispatcher.ts'
 import { startEvaluator } from './evaluate.ts'
-import { handleError, notFoundOrMethod } from './fallback.ts'
+import { handleError, notFoundOrMethod, pageNotBuilt } from './fallback.ts'
 import { startRetention } from './openlineage.ts'
 import { airflowSourcesOf, startAirflowPollers } from './airflow-poll.ts'
 
@@ -36,6 +36,8 @@ export interface ServeOptions {
   publicUrl?: string
   /** Where Airflow secrets (password_env/token_env) and MESHWATCH_AIRFLOW_* are read from. */
   env?: Record<string, string | undefined>
+  /** The built page (npm run build:web); default web/dist of this checkout. */
+  webDir?: string
 }
 
 const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url))
@@ -65,15 +67,17 @@ export async function startServer(opts: ServeOptions): Promise<{ server: ServerT
   const stopPollers = startAirflowPollers(deps, airflow.sources)
   const api = createApp(deps)
   const root = new Hono()
-  if (existsSync(WEB_DIST)) {
-    root.use('/assets/*', serveStatic({ root: WEB_DIST }))
-    root.route('/', api)
-    // An unknown /api path is a JSON 404/405, not the page.
-    root.all('/api/*', notFoundOrMethod(() => root.routes))
+  const webDir = opts.webDir ?? WEB_DIST
+  root.route('/', api)
+  // An unknown /api path is a JSON 404/405, not the page.
+  root.all('/api/*', notFoundOrMethod(() => root.routes))
+  if (existsSync(join(webDir, 'index.html'))) {
+    root.use('/assets/*', serveStatic({ root: webDir }))
     // Deep links (/products/:id, /lineage?node=…) all load the single page.
-    root.get('*', serveStatic({ root: WEB_DIST, path: 'index.html' }))
+    root.get('*', serveStatic({ root: webDir, path: 'index.html' }))
   } else {
-    root.route('/', api)
+    opts.log.warn(`the web page is not built (no ${join(webDir, 'index.html')}): the API works; build the page with \`npm run build:web\` (or start with \`npm start\`), then restart`)
+    root.get('*', pageNotBuilt())
   }
   root.notFound(notFoundOrMethod(() => root.routes))
   root.onError(handleError(opts.log))
