@@ -1,4 +1,4 @@
-import pRetry, { AbortError } from 'p-retry'
+import pRetry from 'p-retry'
 import { z } from 'zod'
 import { CollectorError } from '../batch.ts'
 import { API, VersionSchema, type ApiVersion, type Page } from './schema.ts'
@@ -44,6 +44,31 @@ class HttpStatusError extends Error {
 
 const MAX_PAGES = 10_000
 
+type Answer = { status: number; statusText: string; contentType: string; text: string }
+
+/** Why a 2xx answer to /version is not Airflow's `{ version }`, or undefined when it is. */
+function unknownShape(a: Answer): string | undefined {
+  const type = a.contentType.split(';')[0]?.trim() || 'no content-type'
+  let json: unknown
+  try {
+    json = JSON.parse(a.text)
+  } catch {
+    return `${type}, not JSON: ${excerpt(a.text)}`
+  }
+  const r = VersionSchema.safeParse(json)
+  if (r.success) return undefined
+  const issue = r.error.issues[0]
+  const where = issue?.path.length ? issue.path.join('.') : 'the body'
+  return `JSON, but ${where}: ${issue?.message ?? 'unexpected'}: ${excerpt(a.text)}`
+}
+
+const excerpt = (text: string): string => {
+  const flat = text.replace(/\s+/g, ' ').trim()
+  return flat.length === 0
+    ? '(empty body)'
+    : JSON.stringify(flat.length > 120 ? `${flat.slice(0, 120)}…` : flat)
+}
+
 /** Connects to Airflow at `url`: detects the API version (unless forced) and authenticates lazily. */
 export async function createAirflowClient(opts: AirflowClientOptions): Promise<AirflowClient> {
   const base = opts.url.replace(/\/+$/, '')
@@ -60,8 +85,12 @@ export async function createAirflowClient(opts: AirflowClientOptions): Promise<A
       : `HTTP basic auth as ${user}`
   }
 
-  async function send(url: string, init: RequestInit, what: string): Promise<unknown> {
-    const attempt = async (): Promise<unknown> => {
+  /**
+   * One request with retries (network error, timeout, 429, 5xx): the answer of any other status,
+   * body included. Throws CollectorError once retries are spent (429: HttpStatusError).
+   */
+  async function answer(url: string, init: RequestInit, what: string): Promise<Answer> {
+    const attempt = async (): Promise<Answer> => {
       let res: Response
       try {
         res = await doFetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
@@ -69,20 +98,12 @@ export async function createAirflowClient(opts: AirflowClientOptions): Promise<A
         const timedOut = e instanceof Error && e.name === 'TimeoutError'
         throw new Error(timedOut ? `timed out after ${timeoutMs} ms` : String(e), { cause: e })
       }
-      if (res.ok) {
-        const text = await res.text()
-        try {
-          return JSON.parse(text)
-        } catch (e) {
-          throw new AbortError(
-            new CollectorError(`Airflow ${what}: response is not JSON`, { cause: e }),
-          )
-        }
+      if (res.status === 429 || res.status >= 500) {
+        await res.body?.cancel()
+        throw new HttpStatusError(res.status, `HTTP ${res.status} ${res.statusText}`.trim())
       }
-      await res.body?.cancel()
-      const err = new HttpStatusError(res.status, `HTTP ${res.status} ${res.statusText}`.trim())
-      if (res.status === 429 || res.status >= 500) throw err
-      throw new AbortError(err)
+      const contentType = res.headers.get('content-type') ?? ''
+      return { status: res.status, statusText: res.statusText, contentType, text: await res.text() }
     }
     try {
       return await pRetry(attempt, {
@@ -92,7 +113,6 @@ export async function createAirflowClient(opts: AirflowClientOptions): Promise<A
         randomize: false,
       })
     } catch (e) {
-      if (e instanceof CollectorError) throw e
       if (e instanceof HttpStatusError && e.status >= 400 && e.status < 500) throw e
       throw new CollectorError(`Airflow ${what} failed: ${e instanceof Error ? e.message : e}`, {
         cause: e,
@@ -100,26 +120,61 @@ export async function createAirflowClient(opts: AirflowClientOptions): Promise<A
     }
   }
 
+  /** The JSON of a 2xx answer; HttpStatusError for any other status. */
+  async function send(url: string, init: RequestInit, what: string): Promise<unknown> {
+    const a = await answer(url, init, what)
+    if (a.status < 200 || a.status >= 300) {
+      throw new HttpStatusError(a.status, `HTTP ${a.status} ${a.statusText}`.trim())
+    }
+    try {
+      return JSON.parse(a.text)
+    } catch (e) {
+      throw new CollectorError(`Airflow ${what}: response is not JSON`, { cause: e })
+    }
+  }
+
   const version = opts.apiVersion ?? (await detectVersion())
   const api = API[version]
 
+  /**
+   * GET /api/v2/version, then /api/v1/version. A 401/403 still tells the version. When neither
+   * answers in the published shape, the error tells "no API here" (404s) from "answered, but not
+   * in a shape meshwatch knows" (a 2xx HTML page, JSON without `version`), naming each answer.
+   */
   async function detectVersion(): Promise<ApiVersion> {
+    const seen: string[] = []
+    let answered = false
     for (const v of ['v2', 'v1'] as const) {
-      const url = `${base}${API[v].prefix}/version`
+      const path = `${API[v].prefix}/version`
+      const url = `${base}${path}`
+      let a: Answer
       try {
-        VersionSchema.parse(await send(url, { method: 'GET' }, `GET ${url}`))
-        return v
+        a = await answer(url, { method: 'GET' }, `GET ${url}`)
       } catch (e) {
-        // the endpoint exists but wants credentials: that is still this version
-        if (e instanceof HttpStatusError && (e.status === 401 || e.status === 403)) return v
-        if (e instanceof HttpStatusError && e.status === 404) continue
-        if (e instanceof z.ZodError) continue
-        throw e
+        if (!(e instanceof HttpStatusError)) throw e
+        seen.push(`GET ${path}: HTTP ${e.status}`)
+        continue
       }
+      // the endpoint exists but wants credentials: that is still this version
+      if (a.status === 401 || a.status === 403) return v
+      if (a.status < 200 || a.status >= 300) {
+        seen.push(`GET ${path}: HTTP ${a.status}`)
+        continue
+      }
+      const unknown = unknownShape(a)
+      if (unknown === undefined) return v
+      answered = true
+      seen.push(`GET ${path}: HTTP ${a.status} ${unknown}`)
     }
-    throw new CollectorError(
-      `no Airflow REST API at ${base}: neither /api/v2/version nor /api/v1/version answered`,
-    )
+    if (answered) {
+      throw new CollectorError(
+        `${base} answered, but not in a shape meshwatch knows as the Airflow REST API version: ${seen.join('; ')}`,
+      )
+    }
+    const hint = /\/api\/v\d+$/.test(base)
+      ? `; drop the trailing ${/\/api\/v\d+$/.exec(base)?.[0]} from the URL`
+      : '; give the root URL of the Airflow API server (Airflow 3) or webserver (Airflow 2)'
+    throw new CollectorError(`no Airflow REST API at ${base}: ${seen.join('; ')}${hint}`)
   }
 
   function authFailed(status: number, cause: unknown): CollectorError {
