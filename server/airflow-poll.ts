@@ -6,6 +6,7 @@ import type { AirflowSourceConfig } from './config-file.ts'
 import { nowOf, SILENT, type Deps } from './deps.ts'
 import { ingestBatch } from './ingest.ts'
 import { redact } from './log.ts'
+import { own } from '../collectors/own.ts'
 
 export interface AirflowSource {
   url: string
@@ -108,8 +109,8 @@ export function airflowSourcesOf(
     })
   }
   for (const c of all) {
-    const token = c.token_env ? env[c.token_env] : undefined
-    const password = c.password_env ? env[c.password_env] : undefined
+    const token = c.token_env ? own(env, c.token_env) : undefined
+    const password = c.password_env ? own(env, c.password_env) : undefined
     let auth: AirflowAuth
     if (token) auth = { token }
     else if (c.username && password !== undefined) auth = { username: c.username, password }

@@ -5,6 +5,7 @@ import { RefSchema } from '../collectors/batch.ts'
 import { GateWaiverSchema } from './gate/waivers.ts'
 import { POLICY_SEVERITIES, type GovernanceConfig } from './quality/governance.ts'
 import { SlaSchema } from './quality/sla.ts'
+import { own } from '../collectors/own.ts'
 
 const Severity = z.enum(['warn', 'breach'])
 
@@ -211,7 +212,7 @@ export interface SlackTarget {
  * domain's route, then the top-level slack default (each level fills what the more specific lacks).
  */
 export function resolveSlackRoute(cfg: MeshwatchConfig, domain: string, severity: 'warn' | 'breach'): SlackTarget | undefined {
-  const d = cfg.domains?.[domain]?.slack
+  const d = own(cfg.domains, domain)?.slack
   const levels: [SlackTarget['from'], z.infer<typeof SlackRouteSchema> | undefined][] = [
     ['domain-severity', d?.routes?.[severity]],
     ['domain', d],

@@ -10,6 +10,7 @@ import { BUILT_IN_POLICIES, checkPolicies } from './quality/governance.ts'
 import { findRootCause, type RootCause } from './quality/root-cause.ts'
 import { evaluateProduct } from './quality/score.ts'
 import { resolveSla, slaNumber, slaString, type EffectiveSla } from './quality/sla.ts'
+import { own } from '../collectors/own.ts'
 
 export type EvaluationWithCause = ProductEvaluation & { rootCause: RootCause | null }
 
@@ -17,7 +18,7 @@ const configOf = (deps: Deps): MeshwatchConfig => deps.meshwatch ?? EMPTY_CONFIG
 
 /** The effective SLA of a product: built-in < meshwatch.yml defaults < dbt meta < meshwatch.yml product entry. */
 export function effectiveSlaOf(cfg: MeshwatchConfig, product: { id: string; sla: Record<string, unknown> | null }): EffectiveSla {
-  return resolveSla({ platform: cfg.defaults?.sla, dbtMeta: product.sla, product: cfg.products?.[product.id]?.sla })
+  return resolveSla({ platform: cfg.defaults?.sla, dbtMeta: product.sla, product: own(cfg.products, product.id)?.sla })
 }
 
 /**
@@ -44,7 +45,7 @@ export function evaluateProducts(deps: Deps, opts: { productIds?: string[]; now?
     const row = rows[i]
     if (!row) continue
     // Products mostly share a handful of SLAs: resolve each distinct declaration once.
-    const key = `${cfg.products?.[row.id] ? row.id : ''}\u0000${JSON.stringify(row.sla)}`
+    const key = `${own(cfg.products, row.id) ? row.id : ''}\u0000${JSON.stringify(row.sla)}`
     const sla = resolved.get(key) ?? effectiveSlaOf(cfg, row)
     resolved.set(key, sla)
     slaCache.set(f.id, sla)
@@ -100,7 +101,7 @@ export function applyConfigProducts(deps: Deps): string[] {
   const items = Object.entries(cfg.products ?? {}).flatMap(([id, p]) => {
     const domain = p.domain ?? id.split('.')[0] ?? id
     return p.outputs && p.outputs.length > 0
-      ? [{ id, name: p.name ?? id, domain, owner: p.owner ?? cfg.domains?.[domain]?.owner, description: p.description, outputs: p.outputs }]
+      ? [{ id, name: p.name ?? id, domain, owner: p.owner ?? own(cfg.domains, domain)?.owner, description: p.description, outputs: p.outputs }]
       : []
   })
   if (items.length === 0) return []
@@ -143,7 +144,7 @@ export function startEvaluator(deps: Deps, intervalMs: number): () => void {
 export function governanceViolations(deps: Deps) {
   const cfg = deps.meshwatch ?? EMPTY_CONFIG
   const facts = loadGovernanceFacts(deps.db)
-  for (const p of facts.products) if (cfg.products?.[p.id]?.sla) p.hasSla = true
+  for (const p of facts.products) if (own(cfg.products, p.id)?.sla) p.hasSla = true
   return checkPolicies(facts, governanceOf(cfg), nowOf(deps))
 }
 
@@ -151,7 +152,7 @@ export function effectivePolicies(deps: Deps) {
   const cfg = deps.meshwatch ?? EMPTY_CONFIG
   return BUILT_IN_POLICIES.map((p) => ({
     ...p,
-    severity: cfg.policies?.[p.id]?.severity ?? p.severity,
-    enabled: cfg.policies?.[p.id]?.enabled ?? true,
+    severity: own(cfg.policies, p.id)?.severity ?? p.severity,
+    enabled: own(cfg.policies, p.id)?.enabled ?? true,
   }))
 }

@@ -6,6 +6,7 @@
  * Malformed input is reported by re-parsing with JSON.parse, so errors read the same as before.
  */
 
+import { ownMap } from '../own.ts'
 import { DbtNodeSchema } from './schema.ts'
 
 const KEEP_SECTIONS = new Set(['metadata', 'groups', 'exposures'])
@@ -20,7 +21,7 @@ function pick(value: unknown, fields: readonly string[]): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
   const src = value as Record<string, unknown>
   const out: Record<string, unknown> = {}
-  for (const f of fields) if (f in src) out[f] = src[f]
+  for (const f of fields) if (Object.hasOwn(src, f)) out[f] = src[f]
   return out
 }
 
@@ -28,10 +29,11 @@ function leanNode(value: unknown): unknown {
   const node = pick(value, NODE_FIELDS)
   if (node === null || typeof node !== 'object' || Array.isArray(node)) return node
   const n = node as Record<string, unknown>
-  if ('config' in n) n.config = pick(n.config, CONFIG_FIELDS)
+  if (Object.hasOwn(n, 'config')) n.config = pick(n.config, CONFIG_FIELDS)
   const cols = n.columns
   if (cols !== null && typeof cols === 'object' && !Array.isArray(cols)) {
-    const out: Record<string, unknown> = {}
+    // Column names and node ids are the project's: `__proto__` must stay a key, not a prototype.
+    const out = ownMap<unknown>()
     for (const [k, c] of Object.entries(cols)) out[k] = pick(c, COLUMN_FIELDS)
     n.columns = out
   }
@@ -92,7 +94,7 @@ function scanTop(buf: Buffer): Record<string, unknown> {
 
 /** Parses an object's entries one at a time; returns it and the index after its closing brace. */
 function scanEntries(buf: Buffer, start: number): [Record<string, unknown>, number] {
-  const out: Record<string, unknown> = {}
+  const out = ownMap<unknown>()
   let i = skipWs(buf, start + 1)
   if (buf[i] === CLOSE_OBJ) return [out, i + 1]
   for (;;) {

@@ -3,6 +3,7 @@ import { createInputResolver, testTarget, type DatasetNode, type Graph } from '.
 import { nodeJobName } from './naming.ts'
 import { toColumns } from './columns.ts'
 import { CatalogTableSchema, type CatalogTable, type DbtNode } from './schema.ts'
+import { own } from '../own.ts'
 
 const JOB_TYPES: Record<string, string> = {
   model: 'dbt_model',
@@ -148,7 +149,7 @@ function catalogTable(
   file: string,
   warnings: string[],
 ): CatalogTable | undefined {
-  const raw = (ds.kind === 'source' ? catalog.sources : catalog.nodes)?.[ds.node.unique_id]
+  const raw = own(ds.kind === 'source' ? catalog.sources : catalog.nodes, ds.node.unique_id)
   if (raw === undefined) return undefined
   const parsed = CatalogTableSchema.safeParse(raw)
   if (parsed.success) return parsed.data

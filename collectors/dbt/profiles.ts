@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { CollectorError } from '../batch.ts'
 import { ProfileOutputSchema, type ProfileOutput } from './naming.ts'
+import { own } from '../own.ts'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -19,7 +20,7 @@ const NUMERIC_FILTERS = ['as_number', 'int', 'float']
  */
 export function renderEnvVars(value: string, env: Env, file: string): string | number {
   const lookup = (name: string, quoted?: string, bare?: string): string => {
-    const fromEnv = env[name]
+    const fromEnv = own(env, name)
     if (fromEnv !== undefined) return fromEnv
     const fallback = quoted ?? bare
     if (fallback !== undefined) return fallback
@@ -77,14 +78,14 @@ export function selectProfileOutput(
   if (!parsed.success) {
     throw new CollectorError(`${file}: ${z.prettifyError(parsed.error)}`, { file })
   }
-  const profile = parsed.data[profileName]
+  const profile = own(parsed.data, profileName)
   if (!profile) throw new CollectorError(`${file}: no profile '${profileName}'`, { file })
   const defaultTarget = profile.target
     ? String(renderEnvVars(profile.target, opts.env, file))
     : undefined
   const target = opts.target ?? defaultTarget
   if (!target) throw new CollectorError(`${file}: profile '${profileName}' has no target`, { file })
-  const output = profile.outputs[target]
+  const output = own(profile.outputs, target)
   if (output === undefined) {
     throw new CollectorError(`${file}: profile '${profileName}' has no output '${target}'`, {
       file,

@@ -16,6 +16,7 @@ import {
   stopsAtFastDepth,
 } from './schema.ts'
 import { normalizeOlTime } from './time.ts'
+import { own, ownMap } from '../own.ts'
 
 export const OL_SCOPE = 'openlineage'
 
@@ -94,7 +95,7 @@ function describe(error: z.ZodError, kind: EventKind): { path: string; reason: s
   const path = formatPath(first.path)
   const facetAt = first.path.findIndex((p) => p === 'facets' || p === 'inputFacets' || p === 'outputFacets')
   const facetKey = facetAt >= 0 ? first.path[facetAt + 1] : undefined
-  const facet = typeof facetKey === 'string' ? FACET_NAMES[facetKey] : undefined
+  const facet = typeof facetKey === 'string' ? own(FACET_NAMES, facetKey) : undefined
   const message = first.message.replace(/^Invalid input: expected \w+, received undefined$/, 'required')
   return { path, reason: `invalid ${kind}: ${path}: ${message}${facet ? ` (${facet})` : ''}` }
 }
@@ -223,8 +224,8 @@ const isTestJob = (job: RunEvent['job']): boolean =>
   job.facets?.jobType?.jobType?.toUpperCase() === 'TEST'
 
 function dropNulls(facets: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const k in facets) {
+  const out = ownMap<unknown>()
+  for (const k of Object.keys(facets)) {
     const v = facets[k]
     if (v !== null && v !== undefined) out[k] = v
   }

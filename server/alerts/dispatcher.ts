@@ -20,6 +20,7 @@ import { SlackMessageSchema } from './block-kit.ts'
 import { backoffMs, postToWebhook, type FetchLike } from './deliver.ts'
 import type { AlertFacts, AlertSeverity } from './facts.ts'
 import { buildAlertMessage, type OutboxAlert } from './message.ts'
+import { own } from '../../collectors/own.ts'
 
 export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:4000'
 
@@ -92,7 +93,7 @@ export function createDispatcher(opts: DispatcherOptions) {
   const blockedUntil = new Map<string, number>()
 
   const contactOf = (domain: string) => ({
-    owner: cfg.domains?.[domain]?.owner,
+    owner: own(cfg.domains, domain)?.owner,
     mention: resolveSlackRoute(cfg, domain, 'breach')?.mention,
   })
 
@@ -108,7 +109,7 @@ export function createDispatcher(opts: DispatcherOptions) {
         )
         continue
       }
-      const url = opts.env[route.webhookEnv]
+      const url = own(opts.env, route.webhookEnv)
       if (!url) {
         fail(
           [row.id],

@@ -11,6 +11,7 @@ import { EMPTY_CONFIG, resolveSlackRoute, type MeshwatchConfig } from '../config
 import { describeAlert } from '../routes/alerts.ts'
 import { readMeshwatchConfig } from './check.ts'
 import { dbFileOf, UsageError } from './shared.ts'
+import { own } from '../../collectors/own.ts'
 
 const configOf = (o: { config?: string }): MeshwatchConfig => {
   const file =
@@ -102,7 +103,7 @@ export function registerAlerts(program: Command): void {
         throw new UsageError(
           `no Slack route for domain ${o.domain}: give it (or the top-level slack) a webhook_env in meshwatch.yml`,
         )
-      const url = process.env[route.webhookEnv]
+      const url = own(process.env, route.webhookEnv)
       if (!url)
         throw new UsageError(
           `${route.webhookEnv} is not set: export the Slack incoming webhook URL of domain ${o.domain} in it`,

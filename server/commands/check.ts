@@ -5,6 +5,7 @@ import { ConfigError, EMPTY_CONFIG, loadConfigFile, resolveSlackRoute, type Mesh
 import { effectiveSlaOf, governanceViolations } from '../evaluate.ts'
 import { BUILT_IN_POLICIES, waiverActive } from '../quality/governance.ts'
 import { dbFileOf, UsageError } from './shared.ts'
+import { own } from '../../collectors/own.ts'
 
 /** Reads meshwatch.yml; a bad one is a UsageError (exit 2) listing file:line:col: field: reason. */
 export function readMeshwatchConfig(file: string): MeshwatchConfig {
@@ -70,8 +71,8 @@ export function describeConfig(cfg: MeshwatchConfig, now: Date) {
     }),
     policies: BUILT_IN_POLICIES.map((p) => ({
       id: p.id,
-      severity: cfg.policies?.[p.id]?.severity ?? p.severity,
-      enabled: cfg.policies?.[p.id]?.enabled ?? true,
+      severity: own(cfg.policies, p.id)?.severity ?? p.severity,
+      enabled: own(cfg.policies, p.id)?.enabled ?? true,
     })),
     links: cfg.links ?? [],
     gate: cfg.gate ?? {},

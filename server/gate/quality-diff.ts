@@ -8,6 +8,7 @@ import { governanceFacts, productFacts } from './facts.ts'
 import type { Mesh } from './mesh.ts'
 import type { GateCheck } from './types.ts'
 import type { GateSettings } from './waivers.ts'
+import { own } from '../../collectors/own.ts'
 
 /** Scores a product of the mesh with the SLA evaluators, at the clock of the batch that holds it. */
 export function scoreProduct(
@@ -21,7 +22,7 @@ export function scoreProduct(
   const sla = resolveSla({
     platform: config.defaults?.sla,
     dbtMeta: p.sla,
-    product: config.products?.[id]?.sla,
+    product: own(config.products, id)?.sla,
   })
   const now = mesh.clocks.get(p.project) ?? new Date(0)
   const facts = productFacts(mesh, id, {
@@ -101,7 +102,7 @@ export function checkGovernance(
   now: Date,
 ): GateCheck[] {
   const gov = governanceOf(config)
-  const hasSla = (id: string) => config.products?.[id]?.sla !== undefined
+  const hasSla = (id: string) => own(config.products, id)?.sla !== undefined
   const before = checkPolicies(governanceFacts(baseline, hasSla), gov, now)
   const after = checkPolicies(governanceFacts(current, hasSla), gov, now)
   const key = (v: Violation) => `${v.policy}|${v.target}`

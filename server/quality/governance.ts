@@ -1,4 +1,5 @@
 import { SEVERITIES } from '../../collectors/batch.ts'
+import { own } from '../../collectors/own.ts'
 
 export const POLICY_SEVERITIES = [...SEVERITIES, 'info'] as const
 export type PolicySeverity = (typeof POLICY_SEVERITIES)[number]
@@ -127,11 +128,11 @@ export function checkPolicies(facts: GovernanceFacts, config: GovernanceConfig, 
   const out: Violation[] = []
   for (const v of raw) {
     const builtIn = BUILT_IN_POLICIES.find((p) => p.id === v.policy)
-    const global = config.policies?.[v.policy]
-    const local = v.domain ? config.domains?.[v.domain]?.policies?.[v.policy] : undefined
+    const global = own(config.policies, v.policy)
+    const local = v.domain ? own(own(config.domains, v.domain)?.policies, v.policy) : undefined
     if ((local?.enabled ?? global?.enabled ?? true) === false) continue
     const severity = local?.severity ?? global?.severity ?? builtIn?.severity ?? 'warn'
-    const waiver = (v.domain ? (config.domains?.[v.domain]?.waivers ?? []) : []).find(
+    const waiver = (v.domain ? (own(config.domains, v.domain)?.waivers ?? []) : []).find(
       (w) => w.policy === v.policy && (w.target === undefined || w.target === v.target) && waiverActive(w, now),
     )
     out.push({ ...v, severity, waived: waiver !== undefined, ...(waiver ? { waiver: { reason: waiver.reason, expires: waiver.expires } } : {}) })

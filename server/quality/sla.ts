@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { own, ownMap } from '../../collectors/own.ts'
 
 /** The dimensions a product is scored on, in display order. */
 export const DIMENSIONS = ['freshness', 'tests', 'volume', 'schema', 'reliability'] as const
@@ -119,7 +120,7 @@ export interface SlaLayers {
  * An invalid dbt-meta value is ignored with a warning naming it; it never fails the evaluation.
  */
 export function resolveSla(layers: SlaLayers): EffectiveSla {
-  const values: Record<string, SlaValue> = {}
+  const values = ownMap<SlaValue>()
   const declared = new Set<Dimension>()
   const warnings: string[] = []
   const apply = (sla: Record<string, unknown> | undefined, source: SlaSource) => {
@@ -138,9 +139,9 @@ export function resolveSla(layers: SlaLayers): EffectiveSla {
 
 function validDbtMeta(raw: Record<string, unknown> | null | undefined, warnings: string[]): Sla {
   if (!raw) return {}
-  const out: Record<string, unknown> = {}
+  const out = ownMap<unknown>()
   for (const [key, value] of Object.entries(raw)) {
-    const field = SlaSchema.shape[key as keyof typeof SlaSchema.shape] as z.ZodType | undefined
+    const field: z.ZodType | undefined = own<z.ZodType>(SlaSchema.shape, key)
     if (!field) {
       warnings.push(`dbt meta.meshwatch.sla.${key}: unknown key, ignored`)
       continue
@@ -167,17 +168,17 @@ function flatten(obj: Record<string, unknown>, prefix = ''): [string, unknown][]
 
 /** Typed reads of an effective SLA. */
 export function slaNumber(sla: EffectiveSla, path: string): number | undefined {
-  const v = sla.values[path]?.value
+  const v = own(sla.values, path)?.value
   return typeof v === 'number' ? v : undefined
 }
 
 export function slaBool(sla: EffectiveSla, path: string): boolean | undefined {
-  const v = sla.values[path]?.value
+  const v = own(sla.values, path)?.value
   return typeof v === 'boolean' ? v : undefined
 }
 
 export function slaString(sla: EffectiveSla, path: string): string | undefined {
-  const v = sla.values[path]?.value
+  const v = own(sla.values, path)?.value
   return typeof v === 'string' ? v : undefined
 }
 

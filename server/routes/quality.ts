@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { ownMap } from '../../collectors/own.ts'
 import { getProduct } from '../../db/queries/catalog.ts'
 import { evaluationHistory } from '../../db/queries/quality-store.ts'
 import { EMPTY_CONFIG } from '../config-file.ts'
@@ -12,13 +13,13 @@ import { validate } from '../validate.ts'
 
 /** `{freshness: {max_age_hours: {value, source}}}`: the flat effective SLA, nested for reading. */
 export function nestSla(sla: EffectiveSla) {
-  const out: Record<string, Record<string, SlaValue> | SlaValue> = {}
+  const out = ownMap<Record<string, SlaValue> | SlaValue>()
   for (const [path, v] of Object.entries(sla.values)) {
     const [head, ...rest] = path.split('.')
     if (head === undefined) continue
     if (rest.length === 0) out[head] = v
     else {
-      const group = (out[head] ?? {}) as Record<string, SlaValue>
+      const group = (out[head] ?? ownMap()) as Record<string, SlaValue>
       group[rest.join('.')] = v
       out[head] = group
     }

@@ -3,9 +3,10 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { openDb, type Db } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
+import { evaluateProducts } from '../../server/evaluate.ts'
 import { ingestBatch } from '../../server/ingest.ts'
 import { domainBatch, NOW, rowCounts } from './helpers.ts'
-import { mutate, mutation, pathsOf } from './mutate.ts'
+import { mutate, mutation, objectPathsOf, pathsOf, protoKeyMutation } from './mutate.ts'
 
 // Property-based fuzzing of every ingest and query endpoint, in-process, a fresh store per case.
 // Invariants: never a 5xx; a rejected request writes nothing; a reject names the field.
@@ -60,10 +61,14 @@ const BATCH = (() => {
     origin: 'dbt',
   })
   b.datasets[0]!.columns = [{ name: 'id', type: 'integer' }]
+  b.datasets[0]!.meta = { owner: 'sales-data' }
+  b.products[0]!.sla = { freshness: { max_age_hours: 24 }, volume: { min_rows: 1 } }
   return b
 })()
 const BATCH_PATHS = pathsOf(BATCH)
 const OL_PATHS = pathsOf(OL_EVENT)
+const BATCH_OBJECTS = objectPathsOf(BATCH)
+const OL_OBJECTS = objectPathsOf(OL_EVENT)
 
 function seeded(): { db: Db; app: ReturnType<typeof createApp> } {
   const db = openDb(':memory:')
@@ -107,8 +112,21 @@ async function postAndCheck(
   if (res.status >= 400) {
     expect(rowCounts(db)).toEqual(before)
     expectNamedReject(JSON.parse(text) as ErrorJson, res.status)
-  }
+  } else await expectReadable(db, app)
   return { status: res.status, body: JSON.parse(text) as unknown }
+}
+
+/** What was accepted can be read and scored: every product answers, the evaluation runs for all. */
+async function expectReadable(db: Db, app: ReturnType<typeof createApp>) {
+  const list = await app.request('/api/products')
+  expect(list.status).toBe(200)
+  const { products } = (await list.json()) as { products: { id: string }[] }
+  for (const p of products) {
+    const res = await app.request(`/api/products/${encodeURIComponent(p.id)}`)
+    expect(res.status, `${p.id}: ${await res.clone().text()}`).toBe(200)
+  }
+  const { evaluations } = evaluateProducts({ db, now: () => NOW })
+  expect(evaluations.length).toBe(products.length)
 }
 
 describe('fuzzing the ingest endpoints', () => {
@@ -119,6 +137,19 @@ describe('fuzzing the ingest endpoints', () => {
         await postAndCheck(db, app, '/api/batches', mutate(BATCH, muts, BATCH_PATHS))
       }),
       { numRuns: RUNS },
+    )
+  })
+
+  it.each([
+    { path: '/api/batches', base: BATCH as unknown, objects: BATCH_OBJECTS },
+    { path: '/api/v1/lineage', base: OL_EVENT as unknown, objects: OL_OBJECTS },
+  ])('POST $path: keys named after Object.prototype members in any object never 5xx, and what is stored stays readable', async ({ path, base, objects }) => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(protoKeyMutation, { minLength: 1, maxLength: 3 }), async (muts) => {
+        const { db, app } = seeded()
+        await postAndCheck(db, app, path, mutate(base, muts, objects))
+      }),
+      { numRuns: RUNS * 2 },
     )
   })
 

@@ -23,6 +23,8 @@ const HOSTILE_STRINGS = [
   '\ud800',
   '__proto__',
   'constructor',
+  'toString',
+  'hasOwnProperty',
   '../../etc/passwd',
   "'; drop table datasets; --",
   '<script>alert(1)</script>',
@@ -58,13 +60,33 @@ export type Mutation =
   | { op: 'delete'; at: number }
   | { op: 'wrap'; at: number }
   | { op: 'dup'; at: number }
+  | { op: 'key'; at: number; name: string; value: unknown }
+
+/** Names of Object.prototype members: as keys a client chooses (SLA fields, facets, meta, ids). */
+export const PROTO_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'] as const
+
+/** Adds an own key named after an Object.prototype member to one of the objects of a value. */
+export const protoKeyMutation: fc.Arbitrary<Mutation> = fc.record({
+  op: fc.constant('key' as const),
+  at: fc.nat(),
+  name: fc.constantFrom(...PROTO_NAMES),
+  value: hostileValue,
+})
 
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('set' as const), at: fc.nat(), value: hostileValue }),
   fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
   fc.record({ op: fc.constant('wrap' as const), at: fc.nat() }),
   fc.record({ op: fc.constant('dup' as const), at: fc.nat() }),
+  protoKeyMutation,
 )
+
+/** The paths of `value` that lead to a (non-array) object: where a key can be added. */
+export const objectPathsOf = (value: unknown): Path[] =>
+  pathsOf(value).filter((p) => {
+    const v = walk(value, p)
+    return v !== null && typeof v === 'object' && !Array.isArray(v)
+  })
 
 /** Applies mutations to a deep copy; `at` picks a path modulo the number of paths. */
 export function mutate<T>(base: T, muts: Mutation[], paths = pathsOf(base)): unknown {
@@ -73,6 +95,8 @@ export function mutate<T>(base: T, muts: Mutation[], paths = pathsOf(base)): unk
     const path = paths[m.at % paths.length] ?? []
     if (path.length === 0) {
       if (m.op === 'set') root = m.value
+      if (m.op === 'key' && root !== null && typeof root === 'object' && !Array.isArray(root))
+        Object.defineProperty(root, m.name, { value: m.value, enumerable: true, writable: true, configurable: true })
       if (m.op === 'wrap') root = [root]
       continue
     }
@@ -82,6 +106,10 @@ export function mutate<T>(base: T, muts: Mutation[], paths = pathsOf(base)): unk
     const obj = parent as Record<string | number, unknown>
     if (m.op === 'set') obj[key] = m.value
     if (m.op === 'wrap') obj[key] = [obj[key]]
+    const target = obj[key]
+    // An own property, as JSON.parse makes it (`o[name] = v` would set `__proto__`'s prototype).
+    if (m.op === 'key' && target !== null && typeof target === 'object' && !Array.isArray(target))
+      Object.defineProperty(target, m.name, { value: m.value, enumerable: true, writable: true, configurable: true })
     if (m.op === 'dup' && Array.isArray(parent) && typeof key === 'number')
       parent.push(structuredClone(parent[key]))
     if (m.op === 'delete') {
