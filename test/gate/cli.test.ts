@@ -34,6 +34,29 @@ const baseline = [
 ]
 
 describe('meshwatch gate exit codes and files', () => {
+  it('exits 1 when a PR deletes a public model that a consumer given as --mesh carries a copy of', async () => {
+    // fixtures/gate/removed: sales deletes orders; finance and marketing carry dbt-loom copies
+    const r = await meshwatch([
+      'gate',
+      '--current',
+      variantDir('removed'),
+      '--baseline',
+      goodDir('sales'),
+      '--mesh',
+      goodDir('finance'),
+      goodDir('marketing'),
+      goodDir('product'),
+      '--namespace',
+      NS,
+      '--config',
+      'fixtures/meshwatch.yml',
+    ])
+    expect(r.stdout).toContain(
+      'breaking change to public model mesh.sales.orders: the model was removed',
+    )
+    expect(r.code).toBe(1)
+  })
+
   it('exits 0 on the additive variant', async () => {
     const r = await meshwatch(['gate', '--current', variantDir('additive'), ...baseline])
     expect(r.stdout).toMatch(/^meshwatch gate: PASSED/)

@@ -152,37 +152,3 @@ describe.skipIf(!existsSync(COSMOS))('gate on real dbt-loom manifests (astronome
     expect(regressionsOf(report)).toEqual([])
   })
 })
-
-describe('meshwatch gate --mesh with a consumer carrying a copy of the deleted model', () => {
-  it('exits 1 on the removed variant with the consumers given as --mesh', async () => {
-    const { execFile } = await import('node:child_process')
-    const { promisify } = await import('node:util')
-    const args = [
-      `${ROOT}server/bin.mjs`,
-      'gate',
-      '--current',
-      variantDir('removed'),
-      '--baseline',
-      goodDir('sales'),
-      '--mesh',
-      goodDir('finance'),
-      goodDir('marketing'),
-      goodDir('product'),
-      '--namespace',
-      'duckdb://mesh.duckdb',
-      '--config',
-      'fixtures/meshwatch.yml',
-    ]
-    const r = await promisify(execFile)('node', args, {
-      cwd: ROOT,
-      env: { ...process.env, GITHUB_ACTIONS: '' },
-    }).then(
-      (x) => ({ code: 0, stdout: x.stdout }),
-      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
-    )
-    expect(r.stdout).toContain(
-      'breaking change to public model mesh.sales.orders: the model was removed',
-    )
-    expect(r.code).toBe(1)
-  })
-})
