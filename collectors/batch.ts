@@ -187,7 +187,6 @@ export const BatchSchema = z.object({
   warnings: z.array(z.string()).default([]),
 })
 export type Batch = z.infer<typeof BatchSchema>
-export type BatchInput = z.input<typeof BatchSchema>
 
 /** An empty batch, for collectors to fill. */
 export function emptyBatch(kind: Batch['kind'], scope: string): Batch {

@@ -14,8 +14,6 @@ import { openLineageRoutes } from './routes/openlineage.ts'
 import { datasetHistoryRoutes, jobRoutes, runRoutes } from './routes/runs.ts'
 import { VERSION } from './version.ts'
 
-export { VERSION } from './version.ts'
-
 /** The whole HTTP API; `deps` carries the DB and the clock so tests need no port and no globals. */
 export function createApp(deps: Deps) {
   const log = deps.log ?? SILENT

@@ -6,8 +6,6 @@ export type Status = (typeof STATUSES)[number]
 const RANK: Record<Status, number> = { unknown: 0, ok: 1, warn: 2, breach: 3 }
 export const asStatus = (s: unknown): Status =>
   s === 'ok' || s === 'warn' || s === 'breach' ? s : 'unknown'
-export const worstStatus = (...s: Status[]): Status =>
-  s.reduce<Status>((a, b) => (RANK[b] > RANK[a] ? b : a), 'unknown')
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)

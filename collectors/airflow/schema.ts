@@ -25,4 +25,3 @@ export const VersionSchema = z.object({ version: z.string() })
 export const API = { v1: V1, v2: V2 } as const
 
 export type ApiVersion = keyof typeof API
-export const API_VERSIONS = ['v1', 'v2'] as const satisfies readonly ApiVersion[]

@@ -43,7 +43,6 @@ export const TestsuiteSchema = z.object({
   testcase: z.array(z.unknown()).optional(),
   testsuite: z.array(z.unknown()).optional(),
 })
-export type Testsuite = z.infer<typeof TestsuiteSchema>
 
 const SuitesSchema = z.union([
   z.literal(''),

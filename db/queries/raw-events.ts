@@ -1,5 +1,5 @@
 import { encodeBatch } from './batch-codec.ts'
-import { and, asc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, lt } from 'drizzle-orm'
 import { emptyBatch, type Assertion, type Batch } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
 import { batches, checks, datasets, jobs, rawEvents } from '../schema.ts'
@@ -209,10 +209,6 @@ export function pageRawEvents(db: Db, afterId: number, limit: number) {
 
 export function deleteRawEvents(db: Db, ids: readonly number[]): void {
   for (const part of chunk(ids, 5000)) db.delete(rawEvents).where(inArray(rawEvents.id, part)).run()
-}
-
-export function countRawEvents(db: Db): number {
-  return db.select({ n: sql<number>`count(*)` }).from(rawEvents).get()?.n ?? 0
 }
 
 /** Keeps a compacted batch (what pruned raw events implied) so a replay still rebuilds it. */

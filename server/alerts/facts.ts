@@ -6,7 +6,6 @@ export const ALERT_KINDS = ['opened', 'worsened', 'reminder', 'recovered'] as co
 export type AlertKind = (typeof ALERT_KINDS)[number]
 
 export const ALERT_STATUSES = ['pending', 'delivered', 'failed'] as const
-export type AlertStatus = (typeof ALERT_STATUSES)[number]
 
 /** Routing severity: recoveries go where the episode's worst alert went. */
 export type AlertSeverity = 'warn' | 'breach'
