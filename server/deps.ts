@@ -13,7 +13,10 @@ export interface Logger {
 /** Everything the app needs from outside; tests pass their own (a fresh in-memory DB, a fixed clock). */
 export interface Deps {
   db: Db
+  /** The scoring clock: the demo's (the recording's time) once the demo was loaded. */
   now?: () => Date
+  /** The real time, for what must never follow the demo clock (token expiry); default the system clock. */
+  wallNow?: () => Date
   log?: Logger
   /** Called after a batch is stored (not for duplicates): evaluators re-score what it touched. */
   onIngest?: (result: IngestResult) => void
@@ -28,3 +31,5 @@ export interface Deps {
 export const SILENT: Logger = { info() {}, warn() {}, error() {} }
 
 export const nowOf = (deps: Deps): Date => (deps.now ? deps.now() : new Date())
+
+export const wallNowOf = (deps: Deps): Date => (deps.wallNow ? deps.wallNow() : new Date())
