@@ -1,6 +1,6 @@
 import { createHash, hash } from 'node:crypto'
 import { BatchSchema, type Batch } from '../collectors/batch.ts'
-import { parseEvent } from '../collectors/openlineage/parse.ts'
+import { parseEvent, type OlWarning } from '../collectors/openlineage/parse.ts'
 import type { Db } from '../db/client.ts'
 import {
   deleteRawEvents,
@@ -16,7 +16,9 @@ import {
 import { batchPayload, clearDerived, listBatchOrder } from '../db/queries/replay.ts'
 import { nowOf, type Deps, type Logger } from './deps.ts'
 
-export type PreparedEvent = { ok: true; item: RawEventInput } | { ok: false; path: string; reason: string }
+export type PreparedEvent =
+  | { ok: true; item: RawEventInput; warnings: OlWarning[] }
+  | { ok: false; path: string; reason: string }
 
 /**
  * Validates one OpenLineage event and gets it ready to keep. Its identity is the sha256 of the
@@ -44,7 +46,14 @@ export function prepareEvent(raw: unknown): PreparedEvent {
       payload,
       batch: r.batch,
     },
+    warnings: r.warnings,
   }
+}
+
+/** What parseEvent could not read in a kept event (dropped facets…), from its stored text. */
+export function eventWarnings(payload: unknown): OlWarning[] {
+  const r = parseEvent(payload)
+  return r.ok ? r.warnings : [{ path: r.path, message: r.reason }]
 }
 
 /** Keeps validated events and their lineage in one transaction and tells the evaluators. */
@@ -212,6 +221,7 @@ export function createImporter(
         out.warnings.push(`${rec.where}: skipped: ${p.reason}`)
         return
       }
+      for (const w of p.warnings) out.warnings.push(`${rec.where}: ${w.path}: ${w.message}`)
       pending.push(p.item)
       if (pending.length >= size) flush()
     },

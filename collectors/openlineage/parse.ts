@@ -1,8 +1,9 @@
 import type { z } from 'zod'
-import { emptyBatch, type Batch, type Run, type RunState } from '../batch.ts'
+import { emptyBatch, type Batch, type Ref, type Run, type RunState } from '../batch.ts'
 import { columnEdgesOf, datasetOf, jobsOf, pushAssertions, pushMetrics } from './facets.ts'
 import {
   DatasetEventSchema,
+  EVENT_TYPES,
   fastEventSchema,
   JobEventSchema,
   RunEventSchema,
@@ -20,38 +21,120 @@ import { own, ownMap } from '../own.ts'
 
 export const OL_SCOPE = 'openlineage'
 
+/** Something of an accepted event that could not be read: its JSON path and what was done. */
+export interface OlWarning {
+  path: string
+  message: string
+}
+
 export type ParseResult =
-  | ({ ok: true; batch: Batch; eventTime: string } & OlEvent)
+  | ({ ok: true; batch: Batch; eventTime: string; warnings: OlWarning[] } & OlEvent)
   | { ok: false; path: string; reason: string }
 
 const SCHEMAS = { RunEvent: RunEventSchema, JobEvent: JobEventSchema, DatasetEvent: DatasetEventSchema }
 
+/** At most this many rounds of dropping unreadable facets before the event is refused. */
+const MAX_DROP_ROUNDS = 4
+
 /**
  * One OpenLineage event (RunEvent, JobEvent or DatasetEvent, told apart by shape and schemaURL)
- * → the normalized batch it implies. Never throws: an invalid event names the JSON path and why.
+ * → the normalized batch it implies. Never throws: an event missing what Marquez requires
+ * (eventTime, producer, run.runId, job.namespace/name, a dataset's namespace/name) names the
+ * JSON path and why. A facet that does not match its schema is dropped, with a warning naming
+ * its path, and the rest of the event is kept.
  */
 export function parseEvent(raw: unknown): ParseResult {
   const kind = kindOf(raw)
   if (typeof kind !== 'string') return { ok: false, ...kind }
-  const fast = fastEventSchema(kind).safeParse(raw)
-  const parsed = fast.success || !stopsAtFastDepth(fast.error) ? fast : SCHEMAS[kind].safeParse(raw)
-  if (!parsed.success) return { ok: false, ...describe(parsed.error, kind) }
+  const warnings: OlWarning[] = []
+  let input = raw
+  let parsed = schemaParse(kind, input)
+  for (let round = 0; !parsed.success; round++) {
+    const facets = unreadableFacets(parsed.error)
+    if (facets === undefined || round === MAX_DROP_ROUNDS) return { ok: false, ...describe(parsed.error, kind) }
+    for (const { at, issue } of facets) {
+      input = without(input, at)
+      warnings.push({ path: formatPath(at), message: `dropped ${facetName(at)}: ${issueText(issue)}` })
+    }
+    parsed = schemaParse(kind, input)
+  }
   // eventTime passed the schema's refine, so it normalizes.
   const eventTime = normalizeOlTime(parsed.data.eventTime) ?? parsed.data.eventTime
   switch (kind) {
     case 'RunEvent': {
       const event = parsed.data as RunEvent
-      return { ok: true, kind, event, eventTime, batch: runEventBatch(event, eventTime) }
+      event.eventType = eventTypeOf(event.eventType, warnings)
+      return { ok: true, kind, event, eventTime, warnings, batch: runEventBatch(event, eventTime, warnings) }
     }
     case 'JobEvent': {
       const event = parsed.data as JobEvent
-      return { ok: true, kind, event, eventTime, batch: jobEventBatch(event, eventTime) }
+      return { ok: true, kind, event, eventTime, warnings, batch: jobEventBatch(event, eventTime, warnings) }
     }
     case 'DatasetEvent': {
       const event = parsed.data as DatasetEvent
-      return { ok: true, kind, event, eventTime, batch: datasetEventBatch(event, eventTime) }
+      return { ok: true, kind, event, eventTime, warnings, batch: datasetEventBatch(event, eventTime, warnings) }
     }
   }
+}
+
+function schemaParse(kind: EventKind, raw: unknown) {
+  const fast = fastEventSchema(kind).safeParse(raw)
+  return fast.success || !stopsAtFastDepth(fast.error) ? fast : SCHEMAS[kind].safeParse(raw)
+}
+
+/** eventType in any case → one of EVENT_TYPES; anything else is OTHER, with a warning. */
+function eventTypeOf(type: string | null | undefined, warnings: OlWarning[]): RunState | undefined {
+  if (type === null || type === undefined) return undefined
+  const upper = type.toUpperCase()
+  if ((EVENT_TYPES as readonly string[]).includes(upper)) return upper as RunState
+  warnings.push({ path: '$.eventType', message: `unknown eventType ${JSON.stringify(type.slice(0, 64))}: read as OTHER (expected ${EVENT_TYPES.join(', ')})` })
+  return 'OTHER'
+}
+
+const FACET_MAPS = new Set<PropertyKey>(['facets', 'inputFacets', 'outputFacets'])
+
+/**
+ * The facets the issues lie in (the path up to the facet's name, or the facets map itself when
+ * it is not an object), or undefined if any issue lies outside a facet: then the event is refused.
+ */
+function unreadableFacets(error: z.ZodError): { at: PropertyKey[]; issue: z.core.$ZodIssue }[] | undefined {
+  const out = new Map<string, { at: PropertyKey[]; issue: z.core.$ZodIssue }>()
+  for (const issue of error.issues) {
+    const i = issue.path.findIndex((p) => FACET_MAPS.has(p))
+    if (i < 0) return undefined
+    const at = issue.path.slice(0, Math.min(i + 2, issue.path.length))
+    const key = formatPath(at)
+    if (!out.has(key)) out.set(key, { at, issue })
+  }
+  return out.size === 0 ? undefined : [...out.values()]
+}
+
+/** A copy of `value` without what `path` names; only the objects along the path are copied. */
+function without(value: unknown, path: readonly PropertyKey[]): unknown {
+  const [head, ...rest] = path
+  if (head === undefined) return undefined
+  if (Array.isArray(value) && typeof head === 'number') {
+    const copy = value.slice()
+    copy[head] = without(copy[head], rest)
+    return copy
+  }
+  if (!isObject(value) || typeof head !== 'string') return value
+  const copy: Record<string, unknown> = { ...value }
+  if (rest.length === 0) delete copy[head]
+  else copy[head] = without(copy[head], rest)
+  return copy
+}
+
+function facetName(at: readonly PropertyKey[]): string {
+  const key = at.at(-1)
+  if (typeof key !== 'string' || FACET_MAPS.has(key)) return 'facets'
+  const name = own(FACET_NAMES, key)
+  return name ? `facet ${key} (${name})` : `facet ${key}`
+}
+
+function issueText(issue: z.core.$ZodIssue): string {
+  const message = issue.message.replace(/^Invalid input: expected \w+, received undefined$/, 'required')
+  return `${formatPath(issue.path)}: ${message}`
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -90,14 +173,14 @@ const FACET_NAMES: Record<string, string> = {
 }
 
 function describe(error: z.ZodError, kind: EventKind): { path: string; reason: string } {
-  const first = error.issues[0]
+  // The first issue outside a facet: one inside would have been dropped.
+  const first = error.issues.find((i) => !i.path.some((p) => FACET_MAPS.has(p))) ?? error.issues[0]
   if (!first) return { path: '$', reason: `invalid ${kind}` }
   const path = formatPath(first.path)
   const facetAt = first.path.findIndex((p) => p === 'facets' || p === 'inputFacets' || p === 'outputFacets')
   const facetKey = facetAt >= 0 ? first.path[facetAt + 1] : undefined
   const facet = typeof facetKey === 'string' ? own(FACET_NAMES, facetKey) : undefined
-  const message = first.message.replace(/^Invalid input: expected \w+, received undefined$/, 'required')
-  return { path, reason: `invalid ${kind}: ${path}: ${message}${facet ? ` (${facet})` : ''}` }
+  return { path, reason: `invalid ${kind}: ${issueText(first)}${facet ? ` (${facet})` : ''}` }
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -109,18 +192,19 @@ export function formatPath(path: readonly PropertyKey[]): string {
 
 const DATE_ONLY = { dateOnly: true }
 
-function runEventBatch(e: RunEvent, eventTime: string): Batch {
+function runEventBatch(e: RunEvent, eventTime: string, warnings: OlWarning[]): Batch {
   const batch = emptyBatch('openlineage', OL_SCOPE)
   batch.producedAt = eventTime
   const facets = e.run.facets
-  const parent = facets?.parent ?? undefined
+  const parent = facets?.parent ?? facets?.parentRun ?? undefined
   const jobs = jobsOf(e.job, parent)
   const [self] = jobs
   if (!self) return batch
   for (const job of jobs) batch.jobs.push(job)
   const jobRef = { namespace: self.namespace, name: self.name }
   const runId = e.run.runId
-  const state: RunState = e.eventType ?? 'OTHER'
+  // parseEvent mapped eventType onto EVENT_TYPES.
+  const state = (e.eventType ?? 'OTHER') as RunState
   const run: Run = { runId, job: jobRef, state }
   const started = state === 'START' || state === 'RUNNING'
   if (started) run.startedAt = eventTime
@@ -137,7 +221,7 @@ function runEventBatch(e: RunEvent, eventTime: string): Batch {
   batch.runs.push(run)
   // A test result is known when its run ends; dbt-ol repeats the assertions on START.
   const obs = { observedAt: eventTime, runId }
-  addDatasets(batch, jobRef, isTestJob(e.job), e.inputs ?? [], outputs, obs, !started)
+  addDatasets(batch, jobRef, isTestJob(e.job), e.inputs ?? [], outputs, obs, warnings, !started)
   return batch
 }
 
@@ -151,7 +235,7 @@ function rowsAffected(outputs: OlOutputDataset[]): number | undefined {
   return sum
 }
 
-function jobEventBatch(e: JobEvent, eventTime: string): Batch {
+function jobEventBatch(e: JobEvent, eventTime: string, warnings: OlWarning[]): Batch {
   const batch = emptyBatch('openlineage', OL_SCOPE)
   batch.producedAt = eventTime
   const jobs = jobsOf(e.job, undefined)
@@ -159,11 +243,11 @@ function jobEventBatch(e: JobEvent, eventTime: string): Batch {
   const self = jobs[0]
   if (!self) return batch
   const jobRef = { namespace: self.namespace, name: self.name }
-  addDatasets(batch, jobRef, isTestJob(e.job), e.inputs ?? [], e.outputs ?? [], { observedAt: eventTime })
+  addDatasets(batch, jobRef, isTestJob(e.job), e.inputs ?? [], e.outputs ?? [], { observedAt: eventTime }, warnings)
   return batch
 }
 
-function datasetEventBatch(e: DatasetEvent, eventTime: string): Batch {
+function datasetEventBatch(e: DatasetEvent, eventTime: string, _warnings: OlWarning[]): Batch {
   const batch = emptyBatch('openlineage', OL_SCOPE)
   batch.producedAt = eventTime
   batch.datasets.push(datasetOf(e.dataset))
@@ -181,6 +265,7 @@ function addDatasets(
   inputs: OlInputDataset[],
   outputs: OlOutputDataset[],
   obs: { observedAt: string; runId?: string },
+  warnings: OlWarning[],
   results = true,
 ): void {
   // A test job observes its inputs; it is quality, not lineage (dbt-ol's `.test` jobs).
@@ -190,7 +275,7 @@ function addDatasets(
     if (results) pushAssertions(batch.assertions, ds, obs)
   }
   for (const ds of outputs) addDataset(batch, ds, 'output', edgeJob, obs)
-  addColumnEdges(batch, inputs, outputs)
+  addColumnEdges(batch, inputs, outputs, warnings)
 }
 
 function addDataset(
@@ -205,16 +290,49 @@ function addDataset(
   pushMetrics(batch.metrics, ds, obs)
 }
 
-/** Column lineage may only point at the event's datasets: dbt-ol sometimes names a CTE instead. */
-function addColumnEdges(batch: Batch, inputs: OlInputDataset[], outputs: OlOutputDataset[]): void {
+/**
+ * Column lineage from a dataset that is not among the event's inputs or outputs is kept (the
+ * dataset recorded as seen) with a warning: a producer may list fewer inputs than the columns it
+ * read. A bare name where the event's other datasets of that namespace are qualified
+ * (`db.schema.table`) is not a table but a CTE or alias (dbt-ol's SQL parser names them): its
+ * edges would invent a node, so they are left out, with a warning naming them.
+ */
+function addColumnEdges(batch: Batch, inputs: OlInputDataset[], outputs: OlOutputDataset[], warnings: OlWarning[]): void {
   let known: Set<string> | undefined
-  for (const list of [inputs, outputs]) {
-    for (const ds of list) {
+  let qualified: Set<string> | undefined
+  for (const [side, list] of [['inputs', inputs], ['outputs', outputs]] as const) {
+    list.forEach((ds, index) => {
       const edges = columnEdgesOf(ds)
-      if (edges.length === 0) continue
+      if (edges.length === 0) return
       known ??= new Set([...inputs, ...outputs].map(datasetKey))
-      for (const c of edges) if (known.has(datasetKey(c.from))) batch.columnEdges.push(c)
-    }
+      qualified ??= new Set([...inputs, ...outputs].filter((d) => d.name.includes('.')).map((d) => d.namespace))
+      const unknown = new Map<string, { from: Ref; kept: boolean; columns: Set<string> }>()
+      for (const c of edges) {
+        const key = datasetKey(c.from)
+        if (known.has(key)) {
+          batch.columnEdges.push(c)
+          continue
+        }
+        let u = unknown.get(key)
+        if (!u) {
+          const kept = c.from.name.includes('.') || !qualified.has(c.from.namespace)
+          u = { from: c.from, kept, columns: new Set() }
+          unknown.set(key, u)
+          if (kept) batch.datasets.push({ namespace: c.from.namespace, name: c.from.name })
+        }
+        u.columns.add(c.column)
+        if (u.kept) batch.columnEdges.push(c)
+      }
+      for (const u of unknown.values()) {
+        const columns = [...u.columns].slice(0, 10).join(', ')
+        warnings.push({
+          path: `$.${side}[${index}].facets.columnLineage`,
+          message: u.kept
+            ? `column lineage of ${columns} reads ${u.from.namespace} ${u.from.name}, which is not among the event's inputs: kept, the dataset recorded`
+            : `column lineage of ${columns} reads ${u.from.name}, a bare name where this namespace's datasets are qualified (a CTE or alias, not a table): those edges are not stored`,
+        })
+      }
+    })
   }
 }
 

@@ -4,8 +4,11 @@ import { normalizeOlTime } from './time.ts'
 /*
  * OpenLineage 2-0-x events, modelled on https://openlineage.io/spec/2-0-2/OpenLineage.json and
  * spec/facets/*.json: the fields the spec requires are enforced, and the facets we read are checked
- * against their facet schema. Elsewhere we are as lenient as Marquez: runId need not be a UUID,
- * eventType may be absent, a time without a zone is UTC, and unknown facets pass through verbatim.
+ * against their facet schema. Elsewhere we are as lenient as Marquez (api/.../LineageEvent.java):
+ * only eventTime, producer, run.runId and job.namespace/name are required; runId need not be a
+ * UUID, eventType may be absent or in any case, a time without a zone is UTC, facets need no
+ * _producer/_schemaURL, and unknown facets pass through verbatim. A known facet that does not
+ * match its schema is dropped by parseEvent with a warning, not the event.
  */
 
 const Name = z.string().min(1, 'must not be empty').max(4096)
@@ -19,10 +22,13 @@ const OlDateSchema = z
   .string()
   .refine((s) => normalizeOlTime(s, { dateOnly: true }) !== undefined, 'expected an ISO-8601 date or date-time')
 
-/** Every facet is a BaseFacet: `_producer` and `_schemaURL` are required by the spec. */
+/**
+ * Every facet is a BaseFacet. The spec requires `_producer` and `_schemaURL`; Marquez stores
+ * facets without them, and so do we.
+ */
 const FACET_BASE = {
-  _producer: z.string({ error: 'required: every facet names its _producer' }).min(1),
-  _schemaURL: z.string({ error: 'required: every facet names its _schemaURL' }).min(1),
+  _producer: z.string().nullish(),
+  _schemaURL: z.string().nullish(),
 }
 export const FacetSchema = z.looseObject(FACET_BASE)
 const facet = <T extends z.ZodRawShape>(shape: T) => z.looseObject({ ...FACET_BASE, ...shape })
@@ -141,6 +147,8 @@ const InputStatisticsFacetSchema = facet({ rowCount: Int.nullish(), size: Int.nu
 
 export const RunFacetsSchema = facetMap({
   parent: ParentRunFacetSchema,
+  /** What the Airflow integration once sent instead of parent (Marquez reads it too). */
+  parentRun: ParentRunFacetSchema,
   nominalTime: NominalTimeRunFacetSchema,
   errorMessage: ErrorMessageRunFacetSchema,
 })
@@ -182,7 +190,7 @@ export const EVENT_TYPES = ['START', 'RUNNING', 'COMPLETE', 'ABORT', 'FAIL', 'OT
 const BaseEventShape = {
   eventTime: OlTimeSchema,
   producer: z.string().min(1),
-  schemaURL: z.string().min(1),
+  schemaURL: z.string().nullish(),
 }
 const LineageShape = {
   inputs: z.array(InputDatasetSchema).nullish(),
@@ -190,7 +198,8 @@ const LineageShape = {
 }
 export const RunEventSchema = z.object({
   ...BaseEventShape,
-  eventType: z.enum(EVENT_TYPES).nullish(),
+  /** Any case (Marquez reads it case-insensitively); parseEvent maps it onto EVENT_TYPES. */
+  eventType: z.string().nullish(),
   run: RunSchema,
   job: JobSchema,
   ...LineageShape,

@@ -76,6 +76,7 @@ async function importLocal(dbFile: string, records: AsyncIterable<EventRecord>, 
 type BatchAnswer = {
   summary?: { successful?: number; duplicates?: number }
   failed_events?: { index: number; reason: string }[]
+  warnings?: { index: number; path: string; message: string }[]
 }
 
 async function pushEvents(server: string, token: string | undefined, records: AsyncIterable<EventRecord>, progress: Progress) {
@@ -97,6 +98,10 @@ async function pushEvents(server: string, token: string | undefined, records: As
     for (const f of body.failed_events ?? []) {
       out.invalid++
       out.warnings.push(`${part[f.index]?.where ?? `#${out.read - part.length + f.index}`}: skipped: ${f.reason}`)
+    }
+    for (const w of body.warnings ?? []) {
+      const where = part[w.index]?.where ?? `#${out.read - part.length + w.index}`
+      out.warnings.push(`${where}: ${w.path.replace(/^\$\[\d+\]/, '$')}: ${w.message}`)
     }
     part = []
     progress.update(out.read)

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import type { OlWarning } from '../../collectors/openlineage/parse.ts'
 import type { RawEventInput } from '../../db/queries/raw-events.ts'
 import { assertCanWrite } from '../authz.ts'
 import { readJsonBody } from '../body.ts'
@@ -11,6 +12,8 @@ export const MAX_BATCH_EVENTS = 10_000
 /**
  * The OpenLineage HTTP API (spec/OpenLineage.yml): what `OPENLINEAGE_URL` clients post to.
  * A bad event is a 4xx naming the JSON path (clients don't retry those); a busy store is a 503.
+ * An accepted event whose facets could not all be read is kept whole, and the answer's
+ * `warnings` name what was dropped by JSON path.
  */
 export const openLineageRoutes = (deps: Deps) => {
   const enqueue = createIngestQueue(deps)
@@ -24,7 +27,8 @@ export const openLineageRoutes = (deps: Deps) => {
       if (!p.ok) return c.json(errorBody('invalid_event', p.reason, p.path), 422)
       assertCanWrite(c, deps.db, p.item.batch, '$')
       const duplicate = !(await enqueue(p.item))
-      return c.json({ status: duplicate ? 'duplicate' : 'created', kind: p.item.kind }, duplicate ? 200 : 201)
+      const body = { status: duplicate ? 'duplicate' : 'created', kind: p.item.kind, warnings: p.warnings }
+      return c.json(body, duplicate ? 200 : 201)
     })
     .post('/batch', async (c) => {
       const raw = await readJsonBody(c, deps.limits)
@@ -36,11 +40,14 @@ export const openLineageRoutes = (deps: Deps) => {
       }
       const items: RawEventInput[] = []
       const failed: { index: number; reason: string; retriable: boolean }[] = []
+      const warnings: (OlWarning & { index: number })[] = []
       raw.forEach((event: unknown, index) => {
         const p = prepareEvent(event)
         if (p.ok) assertCanWrite(c, deps.db, p.item.batch, `$[${index}]`)
-        if (p.ok) items.push(p.item)
-        else failed.push({ index, reason: p.reason, retriable: false })
+        if (p.ok) {
+          items.push(p.item)
+          for (const w of p.warnings) warnings.push({ index, path: `$[${index}]${w.path.slice(1)}`, message: w.message })
+        } else failed.push({ index, reason: p.reason, retriable: false })
       })
       const r = items.length > 0 ? ingestEvents(deps, items) : { stored: [] }
       const duplicates = r.stored.filter((s) => !s).length
@@ -56,6 +63,7 @@ export const openLineageRoutes = (deps: Deps) => {
             duplicates,
           },
           failed_events: failed,
+          warnings,
         },
         200,
       )

@@ -5,6 +5,7 @@ import { listRunEvents } from '../../db/queries/raw-events.ts'
 import { datasetColumnLineage, getJob, listDatasetVersions, listJobRuns, runExists } from '../../db/queries/runs.ts'
 import type { Deps } from '../deps.ts'
 import { errorBody } from '../errors.ts'
+import { eventWarnings } from '../openlineage.ts'
 import { validate } from '../validate.ts'
 
 const IdParam = z.object({ id: z.coerce.number().int().positive() })
@@ -24,12 +25,16 @@ export const jobRoutes = (deps: Deps) =>
     return c.json({ job: { id: job.id, namespace: job.namespace, name: job.name, type: job.type }, runs })
   })
 
-/** GET /api/runs/:runId/events: the raw OpenLineage events of a run, in received order. */
+/**
+ * GET /api/runs/:runId/events: the raw OpenLineage events of a run, in received order, each with
+ * the warnings of what meshwatch could not read in it (dropped facets, by JSON path).
+ */
 export const runRoutes = (deps: Deps) =>
   new Hono().get('/:runId/events', (c) => {
     const runId = c.req.param('runId')
     if (!runExists(deps.db, runId)) return c.json(errorBody('not_found', `unknown run ${runId}`), 404)
-    return c.json({ runId, events: listRunEvents(deps.db, runId) })
+    const events = listRunEvents(deps.db, runId).map((e) => ({ ...e, warnings: eventWarnings(e.event) }))
+    return c.json({ runId, events })
   })
 
 /** GET /api/datasets/:id/versions and /api/datasets/:id/column-lineage */
