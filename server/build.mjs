@@ -26,7 +26,6 @@ const result = await build({
   outdir: OUT,
   chunkNames: '[name]-[hash]',
   banner: { js: '#!/usr/bin/env node' },
-  sourcemap: 'linked',
   metafile: true,
   tsconfig: join(ROOT, 'tsconfig.json'),
   logLevel: 'warning',
