@@ -8,6 +8,8 @@ export const ARTIFACTS = {
   'run-results': { file: 'run_results.json', min: 4, max: 6, dbt: '1.0–1.12' },
   sources: { file: 'sources.json', min: 1, max: 3, dbt: '0.19–1.12' },
   catalog: { file: 'catalog.json', min: 1, max: 1, dbt: '0.19–1.12' },
+  // https://schemas.getdbt.com/dbt/freshness/v0.json: `dbt freshness` of dbt Fusion (dbt 2.x)
+  freshness: { file: 'freshness.json', min: 0, max: 0, dbt: 'Fusion 2.0' },
 } as const
 export type ArtifactKind = keyof typeof ARTIFACTS
 

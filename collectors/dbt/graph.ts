@@ -22,7 +22,7 @@ import {
 } from './schema.ts'
 
 /** Resource types we read; the rest (operations, analyses, unit tests…) are ignored unparsed. */
-const READ_TYPES = new Set(['model', 'seed', 'snapshot', 'test', 'source'])
+const READ_TYPES = new Set(['model', 'seed', 'snapshot', 'test', 'source', 'function'])
 export const DATASET_KINDS = new Set(['model', 'seed', 'snapshot', 'source'])
 
 /** A node that is a table or view, with its identity and ownership. */
@@ -55,6 +55,7 @@ type ManifestData = {
   sources?: Record<string, unknown> | null | undefined
   groups?: Record<string, unknown> | null | undefined
   exposures?: Record<string, unknown> | null | undefined
+  functions?: Record<string, unknown> | null | undefined
 }
 
 /** Parses every node and source once, indexed by unique_id; a bad one is skipped with a warning. */
@@ -76,6 +77,7 @@ export function buildGraph(
   }
   index(manifest.nodes)
   index(manifest.sources ?? {})
+  index(manifest.functions ?? {})
 
   const groups = new Map<string, GroupInfo>()
   for (const [id, raw] of Object.entries(manifest.groups ?? {})) {
@@ -167,20 +169,6 @@ export function createInputResolver(graph: Graph): (uniqueId: string) => Dataset
       const ds = graph.datasets.get(d)
       return ds ? [ds] : []
     })
-}
-
-const REF_RE = /ref\(\s*['"]([^'"]+)['"]/
-
-/** The dataset a test checks: attached_node, else the ref in kwargs.model, else its first dataset dependency. */
-export function testTarget(graph: Graph, test: DbtNode): DatasetNode | undefined {
-  if (test.attached_node) return graph.datasets.get(test.attached_node)
-  const deps = (test.depends_on?.nodes ?? []).flatMap((d) => {
-    const ds = graph.datasets.get(d)
-    return ds ? [ds] : []
-  })
-  const model = test.test_metadata?.kwargs?.['model']
-  const refName = typeof model === 'string' ? REF_RE.exec(model)?.[1] : undefined
-  return (refName && deps.find((d) => d.node.name === refName)) || deps[0]
 }
 
 /** A UUID (v5 layout) derived from its parts, so re-collecting the same artifacts yields the same ids. */

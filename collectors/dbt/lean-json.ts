@@ -10,11 +10,21 @@ import { ownMap } from '../own.ts'
 import { DbtNodeSchema } from './schema.ts'
 
 const KEEP_SECTIONS = new Set(['metadata', 'groups', 'exposures'])
-const ENTRY_SECTIONS = new Set(['nodes', 'sources'])
+// functions: dbt 1.11 user-defined functions (resource type 'function')
+const ENTRY_SECTIONS = new Set(['nodes', 'sources', 'functions'])
 // Only what DbtNodeSchema reads survives (it would strip the rest anyway): SQL text, docs,
 // checksums, refs and unrendered config are most of a manifest's bytes.
 const NODE_FIELDS = Object.keys(DbtNodeSchema.shape)
-const CONFIG_FIELDS = ['meta', 'group', 'access', 'materialized', 'severity', 'enabled', 'contract']
+const CONFIG_FIELDS = [
+  'meta',
+  'group',
+  'access',
+  'materialized',
+  'severity',
+  'enabled',
+  'contract',
+  'freshness',
+]
 const COLUMN_FIELDS = ['name', 'description', 'data_type', 'constraints']
 
 function pick(value: unknown, fields: readonly string[]): unknown {

@@ -1,5 +1,6 @@
 import { refKey, type Batch, type Check, type Dataset, type Job, type Ref } from '../batch.ts'
-import { createInputResolver, testTarget, type DatasetNode, type Graph } from './graph.ts'
+import { createInputResolver, type DatasetNode, type Graph } from './graph.ts'
+import { createTestTargets } from './test-targets.ts'
 import { nodeJobName } from './naming.ts'
 import { toColumns } from './columns.ts'
 import { CatalogTableSchema, type CatalogTable, type DbtNode } from './schema.ts'
@@ -24,8 +25,8 @@ export type Catalog = {
 export type LineageResult = {
   /** unique_id → job of a model/seed/snapshot of this project */
   jobs: Map<string, Ref>
-  /** test unique_id → its check */
-  checks: Map<string, Check>
+  /** test unique_id → its checks (several for a test on an ephemeral model built into several tables) */
+  checks: Map<string, Check[]>
 }
 
 /** Adds datasets, jobs, edges and checks of the graph to the batch. */
@@ -38,7 +39,7 @@ export function addLineage(
 ): LineageResult {
   const inputsOf = createInputResolver(graph)
   const jobs = new Map<string, Ref>()
-  const checks = new Map<string, Check>()
+  const checks = new Map<string, Check[]>()
   const emitted = new Map<string, Dataset>()
   for (const ds of graph.datasets.values()) {
     if (ds.foreign && !ds.referenced) continue
@@ -73,17 +74,39 @@ export function addLineage(
     batch.edges.push({ job: ref, dataset: ds.ref, direction: 'output' })
   }
   for (const node of graph.nodes.values()) {
+    // dbt 1.11 functions (UDFs) are built like models but are no table: a job, no datasets
+    if (node.resource_type !== 'function' || node.package_name !== graph.project) continue
+    const job: Job = {
+      namespace: projectJob.namespace,
+      name: nodeJobName(node),
+      type: 'dbt_function',
+      parent: projectJob,
+      domain: graph.project,
+      externalId: node.unique_id,
+    }
+    const description = clip(node.description)
+    if (description) job.description = description
+    batch.jobs.push(job)
+    jobs.set(node.unique_id, { namespace: job.namespace, name: job.name })
+  }
+  const targetsOf = createTestTargets(graph)
+  for (const node of graph.nodes.values()) {
     if (node.resource_type !== 'test') continue
-    const target = testTarget(graph, node)
-    if (!target) {
-      batch.warnings.push(
-        `skipped test ${node.unique_id}: the node it tests is not in the manifest`,
-      )
+    const target = targetsOf(node)
+    if ('reason' in target) {
+      batch.warnings.push(`skipped test ${node.unique_id}: ${target.reason}`)
       continue
     }
-    const check = toCheck(node, target)
-    checks.set(node.unique_id, check)
-    batch.checks.push(check)
+    const several = target.datasets.length > 1
+    const list = target.datasets.map((ds) => {
+      const columns = emitted.get(refKey(ds.ref))?.columns
+      const check = toCheck(node, ds, target.ephemeral, columns)
+      // one dbt test, one check per table its ephemeral model reads: the key names the table
+      if (several) check.key = `${node.unique_id}@${ds.node.unique_id}`
+      return check
+    })
+    checks.set(node.unique_id, list)
+    batch.checks.push(...list)
   }
   return { jobs, checks }
 }
@@ -99,9 +122,17 @@ function fillMissing(into: Dataset, from: Dataset, fromIsSource: boolean): void 
   }
 }
 
-function toCheck(test: DbtNode, target: DatasetNode): Check {
+function toCheck(
+  test: DbtNode,
+  target: DatasetNode,
+  ephemeral: string | undefined,
+  columns: Dataset['columns'],
+): Check {
   const kwColumn = test.test_metadata?.kwargs?.['column_name']
-  const column = test.column_name ?? (typeof kwColumn === 'string' ? kwColumn : undefined)
+  const tested = test.column_name ?? (typeof kwColumn === 'string' ? kwColumn : undefined)
+  // an ephemeral model's column is the table's only if the table has one of that name
+  const column =
+    tested && ephemeral && !columns?.some((c) => c.name === tested) ? undefined : tested
   return {
     key: test.unique_id,
     dataset: target.ref,

@@ -1,19 +1,12 @@
 import { emptyBatch, type Batch, type Domain, type Ref } from '../batch.ts'
-import { normalizeTime, parseEnvelope } from './envelope.ts'
+import { normalizeTime } from './envelope.ts'
+import { parseEnvelopes, type DbtArtifactsInput } from './envelopes.ts'
 import { buildGraph, type Graph } from './graph.ts'
 import { addLineage } from './lineage.ts'
 import { addProducts } from './products.ts'
 import { addFreshness, addRunResults } from './results.ts'
-import { CatalogSchema, FreshnessSchema, ManifestSchema, RunResultsSchema } from './schema.ts'
 
-export type DbtArtifactsInput = {
-  manifest: unknown
-  runResults?: unknown
-  sources?: unknown
-  catalog?: unknown
-  /** How to name each file in errors and warnings (default: its usual file name). */
-  files?: { manifest?: string; runResults?: string; sources?: string; catalog?: string }
-}
+export type { DbtArtifactsInput } from './envelopes.ts'
 
 export type ParseDbtOptions = {
   /** OpenLineage dataset namespace of the warehouse, e.g. postgres://db:5432 (see naming.ts). */
@@ -26,49 +19,37 @@ export type ParseDbtOptions = {
 
 /**
  * Maps parsed dbt artifacts (JSON values) to one normalized batch of kind 'dbt'.
- * Throws CollectorError for a bad envelope (wrong artifact, unsupported version); skips a bad
- * item inside a good one with a warning naming it.
+ * Throws CollectorError for a bad envelope (wrong artifact, unsupported version, artifacts of
+ * different projects); skips a bad item inside a good one with a warning naming it. Warnings
+ * name files by base name, so the same artifacts give the same batch wherever they were read.
  */
 export function parseDbtArtifacts(input: DbtArtifactsInput, opts: ParseDbtOptions): Batch {
-  const files = {
-    manifest: input.files?.manifest ?? 'manifest.json',
-    runResults: input.files?.runResults ?? 'run_results.json',
-    sources: input.files?.sources ?? 'sources.json',
-    catalog: input.files?.catalog ?? 'catalog.json',
-  }
-  const manifest = parseEnvelope('manifest', input.manifest, files.manifest, ManifestSchema).data
-  const runResults =
-    input.runResults === undefined
-      ? undefined
-      : parseEnvelope('run-results', input.runResults, files.runResults, RunResultsSchema).data
-  const freshness =
-    input.sources === undefined
-      ? undefined
-      : parseEnvelope('sources', input.sources, files.sources, FreshnessSchema).data
-  const catalog =
-    input.catalog === undefined
-      ? undefined
-      : parseEnvelope('catalog', input.catalog, files.catalog, CatalogSchema).data
+  const env = parseEnvelopes(input)
+  const { manifest, runResults, catalog, names } = env
 
-  const graph = buildGraph(manifest, files.manifest, opts)
+  const graph = buildGraph(manifest, names.manifest, opts)
   const batch = emptyBatch('dbt', `dbt:${graph.project}`)
   batch.replaceEdges = true
-  batch.warnings.push(...graph.warnings)
+  batch.warnings.push(...graph.warnings, ...env.warnings)
   const producedAt = normalizeTime(manifest.metadata.generated_at)
   if (producedAt) batch.producedAt = producedAt
 
   // dbt-ol names the invocation's parent job dbt-run-<project>, so both land on one job.
-  const projectJob: Ref = { namespace: opts.jobNamespace ?? 'default', name: `dbt-run-${graph.project}` }
+  const projectJob: Ref = {
+    namespace: opts.jobNamespace ?? 'default',
+    name: `dbt-run-${graph.project}`,
+  }
   batch.jobs.push({
     ...projectJob,
     type: 'dbt_project',
     domain: graph.project,
     externalId: `project.${graph.project}`,
   })
-  const { jobs, checks } = addLineage(batch, graph, projectJob, catalog, files.catalog)
-  if (runResults) addRunResults(batch, runResults, files.runResults, { projectJob, jobs, checks })
-  if (freshness) addFreshness(batch, freshness, files.sources, graph)
-  addProducts(batch, graph, files.manifest)
+  const { jobs, checks } = addLineage(batch, graph, projectJob, catalog, names.catalog)
+  if (runResults) addRunResults(batch, runResults, names.runResults, { projectJob, jobs, checks })
+  if (env.sources) addFreshness(batch, env.sources, names.sources, graph, ['source'])
+  if (env.freshness) addFreshness(batch, env.freshness, names.freshness, graph, ['source', 'model'])
+  addProducts(batch, graph, names.manifest)
   batch.domains = collectDomains(batch, graph)
   return batch
 }

@@ -50,15 +50,33 @@ export function renderTree(value: unknown, env: Env, file: string): unknown {
   return value
 }
 
-const ProfilesSchema = z.record(
-  z.string(),
-  z.object({ target: z.string().nullish(), outputs: z.record(z.string(), z.unknown()) }).loose(),
-)
+/*
+ * dbt reads only the profile it uses (dbt-core 1.11 config/profile.py from_raw_profiles): other
+ * top-level keys may hold anything (`config:` flags, YAML anchors), and only a mapping with
+ * `outputs` is a profile. https://docs.getdbt.com/docs/core/connect-data-platform/profiles.yml
+ */
+const ProfilesFileSchema = z.record(z.string(), z.unknown())
+const ProfileSchema = z
+  .object({ target: z.string().nullish(), outputs: z.record(z.string(), z.unknown()) })
+  .loose()
+/** Top-level keys of profiles.yml that dbt reads as settings, never as a profile. */
+const NOT_PROFILES = new Set(['config'])
+
+const isProfile = (key: string, value: unknown): boolean =>
+  !NOT_PROFILES.has(key) && ProfileSchema.safeParse(value).success
+
+/** The profiles of a parsed profiles.yml: its top-level mappings with `outputs`. */
+export function profileNames(parsed: Record<string, unknown>): string[] {
+  return Object.entries(parsed)
+    .filter(([key, value]) => isProfile(key, value))
+    .map(([key]) => key)
+}
 
 /** Parses YAML text, refusing it whole (as a CollectorError naming the file) if malformed. */
 export function parseYamlFile(text: string, file: string): unknown {
   try {
-    return parseYaml(text)
+    // dbt reads YAML with PyYAML, which applies YAML 1.1 merge keys (`<<: *anchor`)
+    return parseYaml(text, { merge: true })
   } catch (cause) {
     throw new CollectorError(`${file}: not valid YAML`, { file, cause })
   }
@@ -71,30 +89,39 @@ export function parseYamlFile(text: string, file: string): unknown {
 export function selectProfileOutput(
   text: string,
   file: string,
-  profileName: string,
+  profileName: string | ProfileChoice,
   opts: { target?: string | undefined; env: Env },
 ): ProfileOutput {
-  const parsed = ProfilesSchema.safeParse(parseYamlFile(text, file))
-  if (!parsed.success) {
-    throw new CollectorError(`${file}: ${z.prettifyError(parsed.error)}`, { file })
+  const top = ProfilesFileSchema.safeParse(parseYamlFile(text, file))
+  if (!top.success) {
+    throw new CollectorError(`${file}: expected a mapping of profile names to profiles`, { file })
   }
-  const profile = own(parsed.data, profileName)
-  if (!profile) throw new CollectorError(`${file}: no profile '${profileName}'`, { file })
+  const name =
+    typeof profileName === 'string' ? profileName : chooseProfile(top.data, file, profileName)
+  const raw = NOT_PROFILES.has(name) ? undefined : own(top.data, name)
+  if (raw === undefined) throw new CollectorError(`${file}: no profile '${name}'`, { file })
+  const parsed = ProfileSchema.safeParse(raw)
+  if (!parsed.success) {
+    throw new CollectorError(`${file}: profile '${name}': ${z.prettifyError(parsed.error)}`, {
+      file,
+    })
+  }
+  const profile = parsed.data
   const defaultTarget = profile.target
     ? String(renderEnvVars(profile.target, opts.env, file))
     : undefined
   const target = opts.target ?? defaultTarget
-  if (!target) throw new CollectorError(`${file}: profile '${profileName}' has no target`, { file })
+  if (!target) throw new CollectorError(`${file}: profile '${name}' has no target`, { file })
   const output = own(profile.outputs, target)
   if (output === undefined) {
-    throw new CollectorError(`${file}: profile '${profileName}' has no output '${target}'`, {
+    throw new CollectorError(`${file}: profile '${name}' has no output '${target}'`, {
       file,
     })
   }
   const result = ProfileOutputSchema.safeParse(renderTree(output, opts.env, file))
   if (!result.success) {
     throw new CollectorError(
-      `${file}: ${profileName}.outputs.${target}: ${z.prettifyError(result.error)}`,
+      `${file}: ${name}.outputs.${target}: ${z.prettifyError(result.error)}`,
       {
         file,
       },
@@ -103,10 +130,33 @@ export function selectProfileOutput(
   return result.data
 }
 
+/** Without a dbt_project.yml naming the profile: the one named like the project, else the only one. */
+export type ProfileChoice = { project: string | undefined }
+
+function chooseProfile(
+  parsed: Record<string, unknown>,
+  file: string,
+  choice: ProfileChoice,
+): string {
+  const names = profileNames(parsed)
+  if (choice.project !== undefined && names.includes(choice.project)) return choice.project
+  const [only, ...more] = names
+  if (only !== undefined && more.length === 0) return only
+  const wanted = choice.project
+    ? `none is named '${choice.project}' (the manifest's project) and `
+    : ''
+  throw new CollectorError(
+    names.length === 0
+      ? `${file}: has no profile (a top-level mapping with 'outputs')`
+      : `${file}: cannot choose a profile: ${wanted}it has ${names.length} (${names.join(', ')}); pass --project-dir to the dbt project whose dbt_project.yml names one`,
+    { file },
+  )
+}
+
 /** Reads `<dir>/profiles.yml` and selects one output (see selectProfileOutput). */
 export async function readProfileOutput(
   dir: string,
-  profileName: string,
+  profileName: string | ProfileChoice,
   opts: { target?: string | undefined; env: Env },
 ): Promise<ProfileOutput> {
   const file = join(dir, 'profiles.yml')

@@ -3,11 +3,18 @@ import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { z } from 'zod'
 import { CollectorError, type Batch } from '../batch.ts'
-import { ArtifactHeaderSchema } from './schema.ts'
+import { parseEnvelopes } from './envelopes.ts'
 import { datasetNamespace } from './naming.ts'
 import { parseManifestLean } from './lean-json.ts'
 import { parseDbtArtifacts } from './parse.ts'
-import { parseYamlFile, readProfileOutput, renderTree, type Env } from './profiles.ts'
+import {
+  parseYamlFile,
+  readProfileOutput,
+  renderTree,
+  type Env,
+  type ProfileChoice,
+} from './profiles.ts'
+import type { ArtifactMetadata } from './schema.ts'
 
 export type DbtOptions = {
   /** Where profiles.yml is (else $DBT_PROFILES_DIR, the project dir, ~/.dbt). */
@@ -25,8 +32,10 @@ export type DbtOptions = {
 }
 
 /**
- * Reads a dbt target/ dir (manifest.json required; run_results.json, sources.json, catalog.json
- * optional) and its project's dbt_project.yml / profiles.yml, and returns one 'dbt' batch.
+ * Reads a dbt target/ dir (manifest.json required; run_results.json, sources.json,
+ * freshness.json, catalog.json optional) and its project's dbt_project.yml / profiles.yml, and
+ * returns one 'dbt' batch. The artifacts are checked (kind, version, one project) before any
+ * profile is read.
  */
 export async function readDbtTarget(dir: string, opts: DbtOptions = {}): Promise<Batch> {
   const env = opts.env ?? {}
@@ -38,27 +47,28 @@ export async function readDbtTarget(dir: string, opts: DbtOptions = {}): Promise
     manifest: join(dir, 'manifest.json'),
     runResults: join(dir, 'run_results.json'),
     sources: join(dir, 'sources.json'),
+    freshness: join(dir, 'freshness.json'),
     catalog: join(dir, 'catalog.json'),
   }
-  const [manifest, runResults, sources, catalog] = await Promise.all([
+  const [manifest, runResults, sources, freshness, catalog] = await Promise.all([
     readJson(files.manifest, true, parseManifestLean),
     readJson(files.runResults, false),
     readJson(files.sources, false),
+    readJson(files.freshness, false),
     readJson(files.catalog, false),
   ])
+  const input = { manifest, runResults, sources, freshness, catalog, files }
+  const { metadata } = parseEnvelopes(input).manifest
   const projectDir = opts.projectDir ?? dirname(resolve(dir))
   const project = await readProject(projectDir, env)
   const namespace =
     opts.namespace ??
-    (await namespaceFromProfile(manifest, files.manifest, project, projectDir, opts, env))
-  return parseDbtArtifacts(
-    { manifest, runResults, sources, catalog, files },
-    {
-      namespace,
-      jobNamespace: opts.jobNamespace ?? env['OPENLINEAGE_NAMESPACE'] ?? 'default',
-      ...(project?.name ? { projectName: project.name } : {}),
-    },
-  )
+    (await namespaceFromProfile(metadata, files.manifest, project, projectDir, opts, env))
+  return parseDbtArtifacts(input, {
+    namespace,
+    jobNamespace: opts.jobNamespace ?? env['OPENLINEAGE_NAMESPACE'] ?? 'default',
+    ...(project?.name ? { projectName: project.name } : {}),
+  })
 }
 
 /** Parsed JSON of a file; undefined if it is optional and absent; CollectorError if not JSON. */
@@ -106,36 +116,72 @@ async function readProject(projectDir: string, env: Env): Promise<Project | unde
 }
 
 async function namespaceFromProfile(
-  manifest: unknown,
+  meta: ArtifactMetadata,
   manifestFile: string,
   project: Project | undefined,
   projectDir: string,
   opts: DbtOptions,
   env: Env,
 ): Promise<string> {
-  const header = ArtifactHeaderSchema.safeParse(manifest)
-  const meta = header.success ? header.data.metadata : undefined
-  const profileName = project?.profile ?? project?.name ?? meta?.project_name
-  const dir = opts.profilesDir ?? env['DBT_PROFILES_DIR'] ?? (await findProfilesDir(projectDir))
-  if (!profileName || !dir) {
+  const candidates = [
+    join(resolve(projectDir), 'profiles.yml'),
+    join(homedir(), '.dbt', 'profiles.yml'),
+  ]
+  const dir = opts.profilesDir ?? env['DBT_PROFILES_DIR'] ?? (await findProfilesDir(candidates))
+  if (!dir) {
     // bigquery is the one adapter whose namespace needs no connection details
-    if (meta?.adapter_type === 'bigquery') return 'bigquery'
-    throw new CollectorError(
-      `${manifestFile}: cannot name datasets: no ${profileName ? 'profiles.yml' : 'dbt_project.yml'} found; pass a namespace or profilesDir`,
-      { file: manifestFile },
-    )
+    if (meta.adapter_type === 'bigquery') return 'bigquery'
+    throw new CollectorError(noProfilesMessage(manifestFile, meta, candidates), {
+      file: manifestFile,
+    })
   }
-  const output = await readProfileOutput(dir, profileName, {
+  // dbt_project.yml names the profile; without one, the profile named like the manifest's
+  // project, else the only profile in the file
+  const choice: string | ProfileChoice = project?.profile ?? {
+    project: project?.name ?? meta.project_name ?? undefined,
+  }
+  const output = await readProfileOutput(dir, choice, {
     target: opts.target ?? env['DBT_TARGET'],
     env,
   })
   return datasetNamespace(output)
 }
 
-async function findProfilesDir(projectDir: string): Promise<string | undefined> {
-  for (const dir of [projectDir, join(homedir(), '.dbt')]) {
-    const found = await stat(join(dir, 'profiles.yml')).catch(() => undefined)
-    if (found?.isFile()) return dir
+/** The namespace form dbt-ol gives each adapter, to show a user what --namespace takes. */
+const NAMESPACE_FORMS: Record<string, string> = {
+  postgres: 'postgres://<host>:<port>',
+  redshift: 'redshift://<host>:<port>',
+  snowflake: 'snowflake://<account>',
+  databricks: 'databricks://<host>',
+  duckdb: 'duckdb://<path as written in profiles.yml>',
+  trino: 'trino://<host>:<port>',
+  sqlserver: 'mssql://<server>:<port>',
+  athena: 'awsathena://athena.<region>.amazonaws.com',
+  clickhouse: 'clickhouse://<host>:<port>',
+  spark: 'spark://<host>:<port>',
+}
+
+function noProfilesMessage(file: string, meta: ArtifactMetadata, looked: string[]): string {
+  const adapter = meta.adapter_type ?? undefined
+  const form =
+    adapter && Object.hasOwn(NAMESPACE_FORMS, adapter) ? NAMESPACE_FORMS[adapter] : undefined
+  const hint = form
+    ? `the manifest's adapter is ${adapter}, so the namespace dbt-ol would use has the form ${form}`
+    : adapter
+      ? `the manifest's adapter is ${adapter}`
+      : 'the manifest names no adapter'
+  return (
+    `${file}: cannot name datasets: no profiles.yml found ` +
+    `(looked in ${looked.join(' and ')}; $DBT_PROFILES_DIR is not set). ` +
+    `Pass --namespace <ns> (${hint}), --profiles-dir <dir holding profiles.yml>, ` +
+    `or --project-dir <the dbt project dir, if it is not the target dir's parent>`
+  )
+}
+
+async function findProfilesDir(candidates: string[]): Promise<string | undefined> {
+  for (const file of candidates) {
+    const found = await stat(file).catch(() => undefined)
+    if (found?.isFile()) return dirname(file)
   }
   return undefined
 }

@@ -1,31 +1,41 @@
+import { z } from 'zod'
 import type { AssertionStatus, Batch, Check, Ref, Run, RunState } from '../batch.ts'
 import { firstIssue, normalizeTime } from './envelope.ts'
 import { stableUuid, type Graph } from './graph.ts'
+import { isRecord } from './ownership.ts'
 import {
   FreshnessResultSchema,
-  RunResultSchema,
+  RUN_RESULT_FIELDS,
+  RunResultCoreSchema,
   type ArtifactMetadata,
+  type DbtNode,
   type RunResult,
 } from './schema.ts'
 
 // https://docs.getdbt.com/reference/artifacts/run-results-json: node statuses per resource type
 // Prototype-less, so a status such as 'constructor' looks nothing up.
-const RUN_STATES: Record<string, RunState> = Object.assign(Object.create(null) as Record<string, RunState>, {
-  success: 'COMPLETE',
-  error: 'FAIL',
-  fail: 'FAIL',
-  'runtime error': 'FAIL',
-  skipped: 'ABORT',
-  'partial success': 'OTHER',
-})
-const TEST_STATUSES: Record<string, AssertionStatus> = Object.assign(Object.create(null) as Record<string, AssertionStatus>, {
-  pass: 'pass',
-  fail: 'fail',
-  warn: 'warn',
-  error: 'error',
-  'runtime error': 'error',
-  skipped: 'skipped',
-})
+const RUN_STATES: Record<string, RunState> = Object.assign(
+  Object.create(null) as Record<string, RunState>,
+  {
+    success: 'COMPLETE',
+    error: 'FAIL',
+    fail: 'FAIL',
+    'runtime error': 'FAIL',
+    skipped: 'ABORT',
+    'partial success': 'OTHER',
+  },
+)
+const TEST_STATUSES: Record<string, AssertionStatus> = Object.assign(
+  Object.create(null) as Record<string, AssertionStatus>,
+  {
+    pass: 'pass',
+    fail: 'fail',
+    warn: 'warn',
+    error: 'error',
+    'runtime error': 'error',
+    skipped: 'skipped',
+  },
+)
 /** Commands whose run_results record compilation, not execution. */
 const COMPILE_ONLY = new Set(['compile', 'generate', 'docs', 'list', 'ls', 'parse', 'show'])
 
@@ -43,7 +53,11 @@ export function addRunResults(
   batch: Batch,
   data: RunResultsData,
   file: string,
-  ctx: { projectJob: Ref; jobs: ReadonlyMap<string, Ref>; checks: ReadonlyMap<string, Check> },
+  ctx: {
+    projectJob: Ref
+    jobs: ReadonlyMap<string, Ref>
+    checks: ReadonlyMap<string, readonly Check[]>
+  },
 ): void {
   const command = data.args?.which ?? undefined
   if (command && COMPILE_ONLY.has(command)) {
@@ -57,18 +71,14 @@ export function addRunResults(
   let failed = false
   let firstStart: string | undefined
   for (const [i, raw] of data.results.entries()) {
-    const parsed = RunResultSchema.safeParse(raw)
-    if (!parsed.success) {
-      batch.warnings.push(`${file}: skipped results[${i}]: ${firstIssue(parsed.error)}`)
-      continue
-    }
-    const result = parsed.data
+    const result = parseRunResult(raw, `${file}: results[${i}]`, batch.warnings)
+    if (!result) continue
     const { startedAt, endedAt } = executeTiming(result)
     if (startedAt && (!firstStart || startedAt < firstStart)) firstStart = startedAt
     const runId = stableUuid(invocation, result.unique_id)
-    const check = ctx.checks.get(result.unique_id)
-    if (check) {
-      const status = TEST_STATUSES[result.status]
+    const tested = ctx.checks.get(result.unique_id)
+    if (tested) {
+      const status = TEST_STATUSES[result.status.toLowerCase()]
       const observedAt = endedAt ?? generatedAt
       if (!status || !observedAt) {
         batch.warnings.push(
@@ -76,26 +86,30 @@ export function addRunResults(
         )
         continue
       }
-      batch.assertions.push({
-        key: check.key,
-        dataset: check.dataset,
-        name: check.name,
-        status,
-        severity: check.severity,
-        origin: 'dbt',
-        observedAt,
-        runId: parentRunId,
-        ...(check.column ? { column: check.column } : {}),
-        ...(typeof result.failures === 'number' && Number.isSafeInteger(result.failures) && result.failures >= 0
-          ? { failures: result.failures }
-          : {}),
-        ...(result.message ? { message: result.message.slice(0, 65536) } : {}),
-      })
+      for (const check of tested) {
+        batch.assertions.push({
+          key: check.key,
+          dataset: check.dataset,
+          name: check.name,
+          status,
+          severity: check.severity,
+          origin: 'dbt',
+          observedAt,
+          runId: parentRunId,
+          ...(check.column ? { column: check.column } : {}),
+          ...(typeof result.failures === 'number' &&
+          Number.isSafeInteger(result.failures) &&
+          result.failures >= 0
+            ? { failures: result.failures }
+            : {}),
+          ...(result.message ? { message: result.message.slice(0, 65536) } : {}),
+        })
+      }
       continue
     }
     const job = ctx.jobs.get(result.unique_id)
     if (!job) continue // operations, nodes of other projects, tests of unknown nodes
-    const state = RUN_STATES[result.status]
+    const state = RUN_STATES[result.status.toLowerCase()]
     if (!state) {
       batch.warnings.push(
         `${file}: skipped the result of ${result.unique_id}: status '${result.status}'`,
@@ -123,6 +137,27 @@ export function addRunResults(
   batch.runs.push(parent, ...runs)
 }
 
+/** The result's unique_id and status, plus each optional field that parses (else a warning). */
+function parseRunResult(raw: unknown, where: string, warnings: string[]): RunResult | undefined {
+  const core = RunResultCoreSchema.safeParse(raw)
+  if (!core.success || !isRecord(raw)) {
+    warnings.push(`${where}: skipped: ${core.success ? 'not an object' : firstIssue(core.error)}`)
+    return undefined
+  }
+  const result: RunResult = { ...core.data }
+  for (const [key, schema] of Object.entries(RUN_RESULT_FIELDS)) {
+    if (!Object.hasOwn(raw, key)) continue
+    const field = schema.safeParse(raw[key])
+    if (field.success) Object.assign(result, { [key]: field.data })
+    else {
+      warnings.push(
+        `${where} (${core.data.unique_id}): ignored the malformed field '${key}': ${firstIssue(field.error)}`,
+      )
+    }
+  }
+  return result
+}
+
 function executeTiming(result: RunResult): { startedAt?: string; endedAt?: string } {
   const execute = result.timing?.find((t) => t.name === 'execute')
   const startedAt = normalizeTime(execute?.started_at)
@@ -132,9 +167,19 @@ function executeTiming(result: RunResult): { startedAt?: string; endedAt?: strin
 
 type FreshnessData = { metadata: ArtifactMetadata; results: unknown[] }
 
-/** sources.json (`dbt source freshness`) → a freshness_age_seconds metric per source. */
-export function addFreshness(batch: Batch, data: FreshnessData, file: string, graph: Graph): void {
+/**
+ * sources.json (`dbt source freshness`) or freshness.json (dbt Fusion `dbt freshness`, models
+ * and sources) → a freshness_age_seconds metric per node. Fusion writes statuses capitalized.
+ */
+export function addFreshness(
+  batch: Batch,
+  data: FreshnessData,
+  file: string,
+  graph: Graph,
+  kinds: readonly string[],
+): void {
   const generatedAt = normalizeTime(data.metadata.generated_at)
+  const seen = new Set<string>()
   for (const [i, raw] of data.results.entries()) {
     const parsed = FreshnessResultSchema.safeParse(raw)
     if (!parsed.success) {
@@ -142,20 +187,21 @@ export function addFreshness(batch: Batch, data: FreshnessData, file: string, gr
       continue
     }
     const r = parsed.data
+    seen.add(r.unique_id)
     const source = graph.datasets.get(r.unique_id)
     if (!source) {
-      batch.warnings.push(`${file}: skipped ${r.unique_id}: not a source in the manifest`)
+      batch.warnings.push(`${file}: skipped ${r.unique_id}: not a table of the manifest`)
       continue
     }
+    const result = r.status.toLowerCase()
     const age = r.max_loaded_at_time_ago_in_s
     const observedAt = normalizeTime(r.snapshotted_at) ?? generatedAt
-    if (r.status === 'runtime error' || age == null || !Number.isFinite(age) || !observedAt) {
+    if (result === 'runtime error' || age == null || !Number.isFinite(age) || !observedAt) {
       const why = r.error != null ? String(r.error) : `status '${r.status}'`
       batch.warnings.push(`${file}: no freshness for ${r.unique_id}: ${why}`)
       continue
     }
-    const status =
-      r.status === 'pass' || r.status === 'warn' || r.status === 'error' ? r.status : undefined
+    const status = result === 'pass' || result === 'warn' || result === 'error' ? result : undefined
     batch.metrics.push({
       dataset: source.ref,
       name: 'freshness_age_seconds',
@@ -165,4 +211,35 @@ export function addFreshness(batch: Batch, data: FreshnessData, file: string, gr
       ...(status ? { status } : {}),
     })
   }
+  // dbt 1.11 and dbt Fusion leave a node out when its freshness query fails
+  const missing = [...graph.datasets.values()].filter(
+    (ds) =>
+      !ds.foreign &&
+      kinds.includes(ds.kind) &&
+      hasCriteria(ds.node) &&
+      !seen.has(ds.node.unique_id),
+  )
+  if (missing.length > 0) {
+    batch.warnings.push(
+      `${file}: no freshness result for ${missing.length} node(s) with freshness criteria (${missing
+        .slice(0, 5)
+        .map((ds) => ds.node.unique_id)
+        .join(
+          ', ',
+        )}${missing.length > 5 ? ', …' : ''}): their check errored or was not selected, so their freshness is unknown`,
+    )
+  }
+}
+
+const CriteriaSchema = z.object({
+  warn_after: z.object({ count: z.number() }).nullish(),
+  error_after: z.object({ count: z.number() }).nullish(),
+})
+
+/** A node whose freshness dbt checks: warn_after or error_after with a count, top-level or under config. */
+function hasCriteria(node: DbtNode): boolean {
+  return [node.freshness, node.config?.freshness].some((raw) => {
+    const c = CriteriaSchema.safeParse(raw)
+    return c.success && (c.data.warn_after?.count != null || c.data.error_after?.count != null)
+  })
 }

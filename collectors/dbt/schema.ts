@@ -39,6 +39,8 @@ export const ManifestSchema = z.object({
   sources: Items.nullish(),
   exposures: Items.nullish(),
   groups: Items.nullish(),
+  /** dbt 1.11+: user-defined functions */
+  functions: Items.nullish(),
 })
 
 /** A dbt owner: `name` and/or `email` (a string or, since v12, a list). */
@@ -77,8 +79,12 @@ export const DbtNodeSchema = z.object({
       severity: Text,
       enabled: z.boolean().nullish(),
       contract: z.object({ enforced: z.boolean().nullish() }).nullish(),
+      /** dbt 1.10+: a source's freshness criteria under config (dbt 2: models' too) */
+      freshness: z.unknown().optional(),
     })
     .nullish(),
+  /** a source's freshness criteria (before dbt 1.10 only here; since, also under config) */
+  freshness: z.unknown().optional(),
   original_file_path: Text,
   depends_on: DependsOnSchema.nullish(),
   columns: z.unknown().optional(),
@@ -139,14 +145,25 @@ export const RunResultsSchema = z.object({
   args: z.object({ which: Text }).nullish(),
 })
 
-export const RunResultSchema = z.object({
+/** What a result must have to mean anything; the rest is read field by field. */
+export const RunResultCoreSchema = z.object({
   unique_id: z.string().min(1),
   status: z.string(),
+})
+
+/**
+ * The optional fields of a result, each parsed on its own so that one malformed field is
+ * dropped with a warning instead of the result (dbt Fusion omits message/compiled, and
+ * writes `failures` only on tests).
+ */
+export const RUN_RESULT_FIELDS = {
   timing: z.array(TimingSchema).nullish(),
   adapter_response: z.object({ rows_affected: z.number().nullish() }).nullish(),
   message: Text,
   failures: z.number().nullish(),
-})
+}
+
+export const RunResultSchema = RunResultCoreSchema.extend(RUN_RESULT_FIELDS)
 export type RunResult = z.infer<typeof RunResultSchema>
 
 export const CatalogSchema = z.object({

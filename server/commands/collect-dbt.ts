@@ -14,7 +14,7 @@ export function registerCollectDbt(collect: Command): void {
   addSinkOptions(
     collect
       .command('dbt')
-      .description('read dbt target/ dirs (manifest, run_results, sources, catalog); several dirs give one graph')
+      .description('read dbt target/ dirs (manifest, run_results, sources, freshness, catalog); several dirs give one graph')
       .argument('<dir...>', 'dbt target/ directories')
       .option('--profiles-dir <dir>', 'where profiles.yml is (default: the project dir, then ~/.dbt)')
       .option('--target <name>', 'profile target (default: the profile\'s target)')
@@ -44,7 +44,8 @@ export function registerCollectDbt(collect: Command): void {
       const results = await sink.writeAll(batches)
       for (const [i, b] of batches.entries()) {
         const r = results[i] ?? { duplicate: false, counts: {} }
-        for (const w of b.warnings) process.stderr.write(`warning: ${w}\n`)
+        // the batch names files by base name (its identity is its content); say which dir here
+        for (const w of b.warnings) process.stderr.write(`warning: ${dirs[i]}: ${w}\n`)
         const c = r.counts
         process.stdout.write(
           r.duplicate

@@ -47,12 +47,65 @@ describe.skipIf(!HAS_SHARED)('real dbt artifacts from ../shared', () => {
     )
   })
 
+  // Each run_results with the manifest of its dbt version: a manifest older than the run
+  // results, from another invocation, is refused (next test).
+  const manifestFor = (file: string): string =>
+    file.includes('1.12')
+      ? 'jaffle_shop/manifest/v12/jaffle_shop/manifest_1.12.json'
+      : file.includes('1.11')
+        ? 'jaffle_shop/manifest/v12/jaffle_shop/manifest_1.11.json'
+        : V12_1_9
   it.each(runResults.filter((f) => versionOf(f) >= 4))('loads the run results %s', (file) => {
     const batch = parseDbtArtifacts(
-      { manifest: readShared(V12_1_9), runResults: readShared(file) },
+      { manifest: readShared(manifestFor(file)), runResults: readShared(file) },
       { namespace: NS },
     )
     expect(BatchSchema.safeParse(batch).success).toBe(true)
+  })
+
+  it('refuses run results newer than the manifest and from another invocation, naming both files', () => {
+    expect(() =>
+      parseDbtArtifacts(
+        {
+          manifest: readShared('jaffle_shop/manifest/v12/jaffle_shop/manifest_1.10.json'),
+          runResults: readShared('jaffle_shop/run_results/v6/jaffle_shop/run_results_1.11.json'),
+          files: { manifest: 'a/manifest.json', runResults: 'b/run_results.json' },
+        },
+        { namespace: NS },
+      ),
+    ).toThrow(
+      'b/run_results.json (invocation 626fe22d-01d8-44eb-87b3-cf4d0d6c02d5 at 2026-03-12T05:46:46.291159Z) does not belong with a/manifest.json (invocation bb9c924f-874b-4e93-90a9-e7b20004e656 at 2025-10-11T00:05:38.551300Z)',
+    )
+  })
+
+  it('refuses run results most of whose nodes the manifest does not have (another version of the project)', () => {
+    expect(() =>
+      parseDbtArtifacts(
+        {
+          manifest: readShared(V12_1_9),
+          runResults: readShared('jaffle_shop/run_results/v6/jaffle_shop/run_results_1.12.json'),
+          files: { manifest: 'a/manifest.json', runResults: 'b/run_results.json' },
+        },
+        { namespace: NS },
+      ),
+    ).toThrow(
+      'b/run_results.json does not belong with a/manifest.json (project jaffle_shop): 14 of its 46 results are in the manifest',
+    )
+  })
+
+  it('accepts a manifest rewritten by a later dbt command than the run results, and says so', () => {
+    // dbt 1.11: run_results and catalog from `dbt docs generate`, the manifest from a later command
+    const batch = parseDbtArtifacts(
+      {
+        manifest: readShared('jaffle_shop/manifest/v12/jaffle_shop/manifest_1.11.json'),
+        runResults: readShared('jaffle_shop/run_results/v6/jaffle_shop/run_results_1.11.json'),
+        catalog: readShared('jaffle_shop/catalog/v1/jaffle_shop/catalog_1.11.json'),
+      },
+      { namespace: NS },
+    )
+    expect(batch.warnings).toContain(
+      'run_results.json is from invocation 626fe22d-01d8-44eb-87b3-cf4d0d6c02d5 at 2026-03-12T05:46:46.291159Z, manifest.json from a later invocation abc3c130-e103-4092-b9f1-a1ebccf0ba0d at 2026-03-12T05:47:33.531072Z: results are mapped onto the later manifest',
+    )
   })
 
   it.each(runResults.filter((f) => versionOf(f) < 4))(
