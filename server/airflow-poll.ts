@@ -7,6 +7,7 @@ import { nowOf, SILENT, type Deps } from './deps.ts'
 import { ingestBatch } from './ingest.ts'
 import { redact } from './log.ts'
 import { own } from '../collectors/own.ts'
+import { credentialsInUrl, splitCredentials } from '../collectors/airflow/url.ts'
 
 export interface AirflowSource {
   url: string
@@ -22,7 +23,8 @@ export interface AirflowSource {
   fetch?: typeof fetch
 }
 
-export const collectorName = (url: string): string => `airflow:${url.replace(/\/+$/, '')}`
+export const collectorName = (url: string): string =>
+  `airflow:${splitCredentials(url).url.replace(/\/+$/, '')}`
 
 export type PollResult =
   | { ok: true; cursor: string; counts: Record<string, number>; duplicate: boolean; warnings: string[] }
@@ -109,6 +111,10 @@ export function airflowSourcesOf(
     })
   }
   for (const c of all) {
+    if (splitCredentials(c.url).hadCredentials) {
+      problems.push(`Airflow ${credentialsInUrl(c.url, 'MESHWATCH_AIRFLOW_USERNAME and MESHWATCH_AIRFLOW_PASSWORD (or username + password_env)')}`)
+      continue
+    }
     const token = c.token_env ? own(env, c.token_env) : undefined
     const password = c.password_env ? own(env, c.password_env) : undefined
     let auth: AirflowAuth

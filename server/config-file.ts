@@ -6,6 +6,7 @@ import { GateWaiverSchema } from './gate/waivers.ts'
 import { POLICY_SEVERITIES, type GovernanceConfig } from './quality/governance.ts'
 import { SlaSchema } from './quality/sla.ts'
 import { own } from '../collectors/own.ts'
+import { splitCredentials } from '../collectors/airflow/url.ts'
 
 const Severity = z.enum(['warn', 'breach'])
 
@@ -59,7 +60,9 @@ export const LinkSchema = z.strictObject({ job: z.string().min(1), writes: z.str
 
 /** One Airflow the server polls; secrets are named by env var, never written in the file. */
 export const AirflowSourceSchema = z.strictObject({
-  url: z.url(),
+  url: z.url().refine((u) => !splitCredentials(u).hadCredentials, {
+    message: 'credentials in the URL are refused (the URL is stored and shown); give username and password_env instead',
+  }),
   username: z.string().min(1).optional(),
   password_env: z.string().min(1).optional(),
   token_env: z.string().min(1).optional(),

@@ -2,6 +2,7 @@ import pRetry from 'p-retry'
 import { z } from 'zod'
 import { CollectorError } from '../batch.ts'
 import { API, VersionSchema, type ApiVersion, type Page } from './schema.ts'
+import { credentialsInUrl, splitCredentials } from './url.ts'
 
 export type AirflowAuth = { username: string; password: string } | { token: string }
 
@@ -71,6 +72,9 @@ const excerpt = (text: string): string => {
 
 /** Connects to Airflow at `url`: detects the API version (unless forced) and authenticates lazily. */
 export async function createAirflowClient(opts: AirflowClientOptions): Promise<AirflowClient> {
+  if (splitCredentials(opts.url).hadCredentials) {
+    throw new CollectorError(credentialsInUrl(opts.url, 'the username and password as auth'))
+  }
   const base = opts.url.replace(/\/+$/, '')
   const doFetch = opts.fetch ?? fetch
   const timeoutMs = opts.timeoutMs ?? 30_000

@@ -3,6 +3,7 @@ import { createAirflowClient, type AirflowClient, type AirflowClientOptions } fr
 import { mapAirflow, type AirflowSnapshot, type MapOptions } from './map.ts'
 import { cronOf } from './schedule.ts'
 import type { AfDagRun, AfTaskInstance } from './schema.ts'
+import { splitCredentials } from './url.ts'
 
 export type CollectAirflowOptions = AirflowClientOptions &
   Omit<MapOptions, 'producedAt'> & {
@@ -60,7 +61,7 @@ export async function collectAirflow(opts: CollectAirflowOptions): Promise<Colle
   ).filter((e) => !since || e.timestamp >= since)
   const importErrors = await client.getAll('/importErrors', api.importErrors)
 
-  const scope = `airflow:${opts.url.replace(/\/+$/, '')}`
+  const scope = `airflow:${splitCredentials(opts.url).url.replace(/\/+$/, '')}`
   const snapshot: AirflowSnapshot = {
     scope,
     dags,

@@ -5,6 +5,7 @@ import { closeDb, openDb } from '../../db/client.ts'
 import { pollAirflow } from '../airflow-poll.ts'
 import { pushBatch } from '../push.ts'
 import { dbFileOf, UsageError } from './shared.ts'
+import { credentialsInUrl, splitCredentials } from '../../collectors/airflow/url.ts'
 
 interface AirflowFlags {
   url: string
@@ -40,6 +41,9 @@ export function registerCollectAirflow(collect: Command): void {
     .option('--server <url>', 'push to a running meshwatch server instead of a local store')
     .option('--token <token>', 'meshwatch API token for --server (default: $MESHWATCH_TOKEN)')
     .action(async (o: AirflowFlags) => {
+      if (splitCredentials(o.url).hadCredentials) {
+        throw new UsageError(`--url ${credentialsInUrl(o.url, '--user and --password (or $AIRFLOW_PASSWORD)')}`)
+      }
       const auth = authOf(o)
       const apiVersion = versionOf(o.apiVersion)
       const common = {

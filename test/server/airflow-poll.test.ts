@@ -1,9 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openDb } from '../../db/client.ts'
 import { recordedAirflowFetch, recordedPolls } from '../../fixtures/airflow/replay.ts'
 import { airflowSourcesOf, pollAirflow, type AirflowSource } from '../../server/airflow-poll.ts'
 import { createApp } from '../../server/app.ts'
+import { loadConfigFile } from '../../server/config-file.ts'
 import { FIXTURES } from '../../server/demo.ts'
 
 const DIR = join(FIXTURES, 'airflow', 'v2')
@@ -70,5 +73,44 @@ describe('Airflow polling', () => {
     const r = airflowSourcesOf([{ url: 'http://af:8080', interval_seconds: 60, username: 'u', password_env: 'AF_PW' }], {})
     expect(r.sources).toEqual([])
     expect(r.problems[0]).toContain('AF_PW')
+  })
+})
+
+describe('an Airflow URL with credentials in it', () => {
+  const withCreds = url.replace('//', '//admin:s3cret-in-url@')
+
+  it('is refused by the poller: nothing polled, and the password is in no collector name or error', async () => {
+    const db = openDb(':memory:')
+    const seen: string[] = []
+    const r = await pollAirflow({ db }, { ...source((u, i) => (seen.push(String(u)), replay(u, i))), url: withCreds })
+    expect(r.ok).toBe(false)
+    expect(seen).toEqual([])
+    const text = await (await createApp({ db }).request('/api/collectors')).text()
+    expect(text).not.toContain('s3cret-in-url')
+    expect((JSON.parse(text) as Collectors).collectors.map((c) => c.name)).toEqual([`airflow:${url}`])
+    expect((JSON.parse(text) as Collectors).collectors[0]?.lastError).toMatch(/credentials in the URL are refused/)
+  })
+
+  it('in MESHWATCH_AIRFLOW_URL is a problem naming the variables to use, without the password', () => {
+    const r = airflowSourcesOf([], { MESHWATCH_AIRFLOW_URL: withCreds, MESHWATCH_AIRFLOW_PASSWORD: 'x' })
+    expect(r.sources).toEqual([])
+    expect(r.problems).toHaveLength(1)
+    expect(r.problems[0]).toMatch(/MESHWATCH_AIRFLOW_USERNAME and MESHWATCH_AIRFLOW_PASSWORD/)
+    expect(r.problems[0]).not.toContain('s3cret-in-url')
+  })
+
+  it('in meshwatch.yml collectors.airflow[].url is a config error naming the field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mw-afurl-'))
+    const file = join(dir, 'meshwatch.yml')
+    writeFileSync(file, `collectors:\n  airflow:\n    - url: ${withCreds}\n      username: admin\n      password_env: AF_PW\n`)
+    let message = ''
+    try {
+      loadConfigFile(file)
+    } catch (e) {
+      message = (e as Error).message
+    }
+    expect(message).toMatch(/collectors\.airflow\[0\]\.url/)
+    expect(message).toMatch(/username and password_env/)
+    expect(message).not.toContain('s3cret-in-url')
   })
 })

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { closeDb, openDb } from '../../db/client.ts'
+import { createApp } from '../../server/app.ts'
 import { startStub, type Stub } from '../collectors/airflow/stub.ts'
 import { FIXTURES } from '../../server/demo.ts'
 
@@ -55,5 +57,21 @@ describe('meshwatch collect airflow', () => {
     const r = await cli(['collect', 'airflow', '--url', stub.url], { AIRFLOW_PASSWORD: '', AIRFLOW_TOKEN: '' })
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/--user.*--password/)
+  })
+
+  it('refuses a URL with credentials naming --user/--password: nothing stored, the password nowhere', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'mw-af-')), 'x.db')
+    const url = stub.url.replace('//', '//admin:s3cret-in-url@')
+    const r = await cli(['collect', 'airflow', '--url', url, '--user', 'admin', '--db', db, '--retries', '0'], { AIRFLOW_PASSWORD: 'admin' })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/credentials in the URL are refused.*--user and --password/)
+    expect(r.stderr + r.stdout).not.toContain('s3cret-in-url')
+    const store = openDb(db)
+    try {
+      const res = await createApp({ db: store }).request('/api/collectors')
+      expect(await res.text()).not.toContain('s3cret-in-url')
+    } finally {
+      closeDb(store)
+    }
   })
 })
