@@ -68,11 +68,13 @@ export function addRunResults(
   const generatedAt = normalizeTime(data.metadata.generated_at)
   const parentRunId = stableUuid(invocation)
   const runs: Run[] = []
+  const seen = new Set<string>()
   let failed = false
   let firstStart: string | undefined
   for (const [i, raw] of data.results.entries()) {
     const result = parseRunResult(raw, `${file}: results[${i}]`, batch.warnings)
     if (!result) continue
+    seen.add(result.unique_id)
     const { startedAt, endedAt } = executeTiming(result)
     if (startedAt && (!firstStart || startedAt < firstStart)) firstStart = startedAt
     const runId = stableUuid(invocation, result.unique_id)
@@ -125,6 +127,8 @@ export function addRunResults(
     if (state !== 'COMPLETE' && result.message) run.error = result.message.slice(0, 65536)
     runs.push(run)
   }
+  const missing = fusionMissing(data, ctx.jobs, ctx.checks, seen)
+  if (missing) batch.warnings.push(`${file}: ${missing}`)
   const parent: Run = {
     runId: parentRunId,
     job: ctx.projectJob,
@@ -135,6 +139,24 @@ export function addRunResults(
   if (startedAt) parent.startedAt = startedAt
   if (generatedAt) parent.endedAt = generatedAt
   batch.runs.push(parent, ...runs)
+}
+
+/**
+ * dbt Fusion (dbt 2.x) writes no result for a node that errored or was skipped, so an
+ * invocation whose results all passed may still have failed: say how many nodes have no result.
+ */
+function fusionMissing(
+  data: RunResultsData,
+  jobs: ReadonlyMap<string, Ref>,
+  checks: ReadonlyMap<string, readonly Check[]>,
+  seen: ReadonlySet<string>,
+): string | undefined {
+  const version = data.metadata.dbt_version ?? ''
+  if (!/^2\./.test(version)) return undefined
+  const absent = [...jobs.keys(), ...checks.keys()].filter((id) => !seen.has(id))
+  if (absent.length === 0) return undefined
+  const shown = absent.slice(0, 5).join(', ') + (absent.length > 5 ? ', …' : '')
+  return `from dbt ${version}, which writes no result for a node that errored or was skipped: ${absent.length} node(s) of the manifest have none (${shown}); whether they ran, failed or were not selected is unknown, and the invocation's state counts only the results written`
 }
 
 /** The result's unique_id and status, plus each optional field that parses (else a warning). */
