@@ -152,7 +152,7 @@ function fusionMissing(
   seen: ReadonlySet<string>,
 ): string | undefined {
   const version = data.metadata.dbt_version ?? ''
-  if (!/^2\./.test(version)) return undefined
+  if (!version.startsWith('2.')) return undefined
   const absent = [...jobs.keys(), ...checks.keys()].filter((id) => !seen.has(id))
   if (absent.length === 0) return undefined
   const shown = absent.slice(0, 5).join(', ') + (absent.length > 5 ? ', …' : '')

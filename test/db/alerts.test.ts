@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { closeDb, openDb, type Db } from '../../db/client.ts'
 import {
   alertCounts,
@@ -109,7 +109,7 @@ describe('the alert outbox', () => {
 
   it('does not claim delivered or failed alerts', () => {
     const db = openDb(':memory:')
-    const [delivered, failed, pending] = enqueueAlerts(db, [alert('d'), alert('f'), alert('p')])
+    const [delivered, failed] = enqueueAlerts(db, [alert('d'), alert('f'), alert('p')])
     markDelivered(db, [delivered ?? 0], T0)
     markFailed(db, [failed ?? 0], 'HTTP 404 from Slack')
     expect(keys(claim(db, T1))).toEqual(['p'])
