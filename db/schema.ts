@@ -273,6 +273,11 @@ export const rawEvents = sqliteTable(
     eventTime: text().notNull(),
     receivedAt: text().notNull(),
     payload: text().notNull(),
+    /**
+     * The domain of the token that posted it (null: an unscoped token or a local import): what
+     * the event says about another domain's inputs is not applied, now or on replay.
+     */
+    domain: text(),
   },
   (t) => [
     // Dedupe key: equal events have equal times, so (time, hash) is as unique as the hash, and

@@ -27,13 +27,17 @@ export function parseBatch(raw: unknown): Batch {
 
 export const hashBatch = (batch: Batch): string => encodeBatch(batch).contentHash
 
-/** Stores one validated batch whole (or not at all) and tells the evaluators. Redelivery is a no-op. */
-export function ingestBatch(deps: Deps, batch: Batch): IngestResult {
+/**
+ * Stores one validated batch whole (or not at all) and tells the evaluators. Redelivery is a no-op.
+ * `domain`: a domain-scoped writer's; a batch writing another domain's rows throws ForeignWriteError.
+ */
+export function ingestBatch(deps: Deps, batch: Batch, opts: { domain?: string | null } = {}): IngestResult {
   const { contentHash, payload } = encodeBatch(batch)
   const result = storeBatch(deps.db, batch, {
     contentHash,
     now: nowOf(deps).toISOString(),
     payload,
+    domain: opts.domain ?? null,
   })
   const out = { ...result, kind: batch.kind, scope: batch.scope }
   if (!result.duplicate) deps.onIngest?.(out)

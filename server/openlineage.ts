@@ -1,9 +1,12 @@
 import { createHash, hash } from 'node:crypto'
 import { BatchSchema, type Batch } from '../collectors/batch.ts'
-import { parseEvent, type OlWarning } from '../collectors/openlineage/parse.ts'
+import { parseEvent, type OlWarning, type ParseResult } from '../collectors/openlineage/parse.ts'
 import type { Db } from '../db/client.ts'
+import type { Denial, ReadRef } from '../db/queries/authorize.ts'
 import {
   deleteRawEvents,
+  deriveEvent,
+  type AssertionMemo,
   keepCompactedBatch,
   listRawEventsBefore,
   mergeBatches,
@@ -45,6 +48,7 @@ export function prepareEvent(raw: unknown): PreparedEvent {
       eventTime: r.event.eventTime,
       payload,
       batch: r.batch,
+      reads: readsOf(r),
     },
     warnings: r.warnings,
   }
@@ -54,6 +58,76 @@ export function prepareEvent(raw: unknown): PreparedEvent {
 export function eventWarnings(payload: unknown): OlWarning[] {
   const r = parseEvent(payload)
   return r.ok ? r.warnings : [{ path: r.path, message: r.reason }]
+}
+
+/**
+ * The inputs of a run or job event that are not also its outputs: datasets it only reads, which
+ * a domain-scoped token may name without owning them (what it says about them is not applied).
+ */
+export function readsOf(r: ParseResult): ReadRef[] {
+  if (!r.ok || r.kind === 'DatasetEvent') return []
+  const inputs = r.event.inputs ?? []
+  if (inputs.length === 0) return []
+  const written = new Set((r.event.outputs ?? []).map((o) => `${o.namespace}\u0000${o.name}`))
+  const out: ReadRef[] = []
+  inputs.forEach((i, k) => {
+    if (!written.has(`${i.namespace}\u0000${i.name}`)) out.push({ namespace: i.namespace, name: i.name, path: `$.inputs[${k}]` })
+  })
+  return out
+}
+
+type Named = { namespace: string; name: string; facets?: { symlinks?: { identifiers?: Named[] | null } | null } | null }
+
+/**
+ * Where in an OpenLineage event the field is that named what a refusal names (the batch's path
+ * means nothing to the event's producer): `$.run.runId`, `$.outputs[0]`,
+ * `$.outputs[0].facets.symlinks.identifiers[1]`, `$.job`, … ; `$` when it cannot tell.
+ */
+export function eventPath(raw: unknown, denial: Denial): string {
+  const e = raw as {
+    run?: { runId?: string; facets?: { parent?: { job?: Named; root?: { job?: Named } | null } | null } | null }
+    job?: Named
+    inputs?: Named[] | null
+    outputs?: Named[] | null
+    dataset?: Named
+  }
+  const is = (x: Named | undefined | null, r: { namespace: string; name: string }) =>
+    x != null && x.namespace === r.namespace && (x.name === r.name || x.name.startsWith(`${r.name}.build.`))
+  const datasets: [string, Named][] = [
+    ...(e.outputs ?? []).map((d, k): [string, Named] => [`$.outputs[${k}]`, d]),
+    ...(e.inputs ?? []).map((d, k): [string, Named] => [`$.inputs[${k}]`, d]),
+    ...(e.dataset ? [['$.dataset', e.dataset] as [string, Named]] : []),
+  ]
+  const ref = denial.ref
+  if (denial.what === 'run') return '$.run.runId'
+  if (typeof ref === 'string') return '$'
+  if (denial.what === 'job') {
+    if (is(e.job, ref)) return '$.job'
+    const parent = e.run?.facets?.parent
+    if (is(parent?.job, ref)) return '$.run.facets.parent.job'
+    if (is(parent?.root?.job, ref)) return '$.run.facets.parent.root.job'
+    return '$'
+  }
+  if (denial.what === 'alias') {
+    for (const [path, d] of datasets) {
+      const m = (d.facets?.symlinks?.identifiers ?? []).findIndex((a) => a.namespace === ref.namespace && a.name === ref.name)
+      if (m >= 0) return `${path}.facets.symlinks.identifiers[${m}]`
+    }
+    return '$'
+  }
+  const found = datasets.find(([, d]) => d.namespace === ref.namespace && d.name === ref.name)
+  return found ? found[0] : '$'
+}
+
+/**
+ * A kept raw event's batch as it was stored: for an event a domain-scoped token posted, without
+ * what it said about another domain's inputs (deriveEvent), so a replay or a compaction rebuilds
+ * what ingest stored.
+ */
+function derivedOf(db: Db, row: { payload: string; domain: string | null }, memo: AssertionMemo): Batch | undefined {
+  const p = parseEvent(JSON.parse(row.payload))
+  if (!p.ok) return undefined
+  return deriveEvent(db, { batch: p.batch, domain: row.domain, reads: row.domain == null ? [] : readsOf(p) }, memo).batch
 }
 
 /** Keeps validated events and their lineage in one transaction and tells the evaluators. */
@@ -80,9 +154,10 @@ export function pruneRawEvents(db: Db, olderThan: Date | string): { pruned: numb
       const page = listRawEventsBefore(db, cutoff, 0, PRUNE_PAGE)
       const last = page.at(-1)
       if (!last) return 0
+      const memo: AssertionMemo = new Map()
       const derived = page.flatMap((r) => {
-        const p = parseEvent(JSON.parse(r.payload))
-        return p.ok ? [p.batch] : []
+        const b = derivedOf(db, r, memo)
+        return b ? [b] : []
       })
       if (derived.length > 0) {
         const batch = mergeBatches(derived)
@@ -139,9 +214,13 @@ export function replayStore(db: Db, now: string): { batches: number; events: num
         }
       }
       let group: Batch[] = []
+      // Each event's results are filed as its writer could (deriveEvent), the memo per group:
+      // what a group stores changes the checks the next one finds.
+      let memo: AssertionMemo = new Map()
       const flush = () => {
-        if (group.length > 0) storeDerived(db, group, now)
+        if (group.length > 0) storeDerived(db, group, now, undefined, { resolved: true })
         group = []
+        memo = new Map()
       }
       for (let afterId = 0; ; ) {
         const page = pageRawEvents(db, afterId, REPLAY_PAGE)
@@ -152,8 +231,8 @@ export function replayStore(db: Db, now: string): { batches: number; events: num
             flush()
             applyBatchesUpTo(r.receivedAt)
           }
-          const p = parseEvent(JSON.parse(r.payload))
-          if (p.ok) group.push(p.batch)
+          const derived = derivedOf(db, r, memo)
+          if (derived) group.push(derived)
           else skipped++
           events++
           afterId = r.id
@@ -232,21 +311,31 @@ export function createImporter(
   }
 }
 
+export interface Queued {
+  /** False when the same event was already kept. */
+  stored: boolean
+  /** What was not applied of it (a domain-scoped event's claims on foreign inputs). */
+  warnings: OlWarning[]
+}
+
 /**
  * Group commit for single-event POSTs: events that arrive while the store is busy are kept
  * together in the next transaction, and each request is answered only after its commit (so
- * still durable). If a group fails, its events are retried one by one so only the bad one fails.
+ * still durable). Each event is authorized inside that transaction (item.domain), not when it
+ * arrived, so no write in between can make the check stale. If a group fails (a refused event,
+ * ForeignWriteError), its events are retried one by one so only the bad one fails.
  */
-export function createIngestQueue(deps: Deps): (item: RawEventInput) => Promise<boolean> {
-  let pending: { item: RawEventInput; resolve: (stored: boolean) => void; reject: (e: unknown) => void }[] = []
+export function createIngestQueue(deps: Deps): (item: RawEventInput) => Promise<Queued> {
+  let pending: { item: RawEventInput; resolve: (r: Queued) => void; reject: (e: unknown) => void }[] = []
   let scheduled = false
+  const answer = (r: RawStoreResult, i: number): Queued => ({ stored: r.stored[i] === true, warnings: r.warnings[i] ?? [] })
   const flush = () => {
     scheduled = false
     const group = pending
     pending = []
     try {
       const r = ingestEvents(deps, group.map((g) => g.item))
-      group.forEach((g, i) => g.resolve(r.stored[i] === true))
+      group.forEach((g, i) => g.resolve(answer(r, i)))
     } catch (e) {
       if (group.length === 1) {
         group[0]?.reject(e)
@@ -254,7 +343,7 @@ export function createIngestQueue(deps: Deps): (item: RawEventInput) => Promise<
       }
       for (const g of group) {
         try {
-          g.resolve(ingestEvents(deps, [g.item]).stored[0] === true)
+          g.resolve(answer(ingestEvents(deps, [g.item]), 0))
         } catch (err) {
           g.reject(err)
         }

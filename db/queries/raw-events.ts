@@ -1,4 +1,14 @@
 import { encodeBatch } from './batch-codec.ts'
+import {
+  dropForeignReads,
+  emptyPending,
+  findForeignWrite,
+  ForeignWriteError,
+  notePending,
+  type NotApplied,
+  type Pending,
+  type ReadRef,
+} from './authorize.ts'
 import { and, asc, eq, gt, gte, inArray, lt } from 'drizzle-orm'
 import { emptyBatch, type Assertion, type Batch } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
@@ -22,6 +32,13 @@ export interface RawEventInput {
   eventTime: string
   payload: string
   batch: Batch
+  /**
+   * The domain of the token that posted it: the event is authorized (findForeignWrite) inside the
+   * transaction that stores it, and what it says about another domain's inputs is dropped.
+   */
+  domain?: string | null | undefined
+  /** The event's inputs that are not also its outputs (only read), with their JSON paths. */
+  reads?: readonly ReadRef[] | undefined
 }
 
 export interface RawStoreResult {
@@ -29,6 +46,8 @@ export interface RawStoreResult {
   stored: boolean[]
   counts: Record<string, number>
   datasetIds: number[]
+  /** Per input: what was not applied of it (a domain-scoped event's claims on foreign inputs). */
+  warnings: NotApplied[][]
 }
 
 /**
@@ -37,12 +56,18 @@ export interface RawStoreResult {
  */
 export function storeRawEvents(db: Db, items: readonly RawEventInput[], now: string): RawStoreResult {
   const s = statementsOf(db)
+  // Any domain-scoped event: every event is resolved and checked one by one, in order, each
+  // against the store and what the group's earlier events will have written (pending).
+  const scoped = items.some((i) => i.domain != null)
   let committed = () => {}
   const result = db.transaction(() => {
     const nodes = beginNodeCache(db)
     const stored: boolean[] = []
+    const warnings: NotApplied[][] = []
     const fresh: Batch[] = []
-    for (const i of items) {
+    const pending = emptyPending()
+    const memo: AssertionMemo = new Map()
+    for (const [index, i] of items.entries()) {
       // One prepared statement per event: a multi-row insert rebuilt by the query builder for
       // every chunk cost more than SQLite spends inserting. The same event twice is kept once.
       const isNew =
@@ -56,13 +81,26 @@ export function storeRawEvents(db: Db, items: readonly RawEventInput[], now: str
           eventTime: i.eventTime,
           receivedAt: now,
           payload: i.payload,
+          domain: i.domain ?? null,
         }) > 0
       stored.push(isNew)
-      if (isNew) fresh.push(i.batch)
+      if (!isNew || !scoped) {
+        warnings.push([])
+        if (isNew) fresh.push(i.batch)
+        continue
+      }
+      const d = deriveEvent(db, i, memo, pending)
+      if (i.domain != null) {
+        const denial = findForeignWrite(db, i.domain, d.batch, pending)
+        if (denial) throw new ForeignWriteError(denial, index)
+      }
+      notePending(db, d.batch, pending)
+      fresh.push(d.batch)
+      warnings.push(d.warnings)
     }
-    const r = fresh.length === 0 ? undefined : storeDerived(db, fresh, now, nodes.cache)
+    const r = fresh.length === 0 ? undefined : storeDerived(db, fresh, now, nodes.cache, { resolved: scoped })
     committed = nodes.seal()
-    return { stored, counts: r?.counts ?? {}, datasetIds: r?.datasetIds ?? [] }
+    return { stored, counts: r?.counts ?? {}, datasetIds: r?.datasetIds ?? [], warnings }
     // IMMEDIATE: the write lock from the start, so no other connection commits while the node
     // cache is checked and used (and a busy store is waited for instead of failing at once).
   }, { behavior: 'immediate' })
@@ -75,9 +113,16 @@ export function storeRawEvents(db: Db, items: readonly RawEventInput[], now: str
  * one batch: the store ends as if each had been stored on its own, in order. Runs inside the
  * caller's transaction.
  */
-export function storeDerived(db: Db, list: readonly Batch[], now: string, cache?: NodeCache) {
+export function storeDerived(
+  db: Db,
+  list: readonly Batch[],
+  now: string,
+  cache?: NodeCache,
+  opts: { resolved?: boolean } = {},
+) {
   const { batch, schemas } = foldBatches(list)
-  resolveAssertionKeys(db, batch.assertions)
+  // `resolved`: each batch already went through deriveEvent (its writer's assertion keys).
+  if (!opts.resolved) resolveAssertionKeys(db, batch.assertions, null, new Map())
   if (batch.kind === 'openlineage') accumulateMeta(db, batch)
   return writeBatch(db, batch, { contentHash: '', now, keepRaw: false, ...(schemas ? { schemas } : {}), ...(cache ? { cache } : {}) })
 }
@@ -128,14 +173,34 @@ function accumulateMeta(db: Db, batch: Batch): void {
 }
 
 /**
+ * One OpenLineage event's batch as its writer may store it: its results filed under the checks
+ * they report (resolveAssertionKeys), and, for a domain-scoped writer, nothing applied of what it
+ * says about another domain's inputs (dropForeignReads). Authorizing the rest is the caller's.
+ */
+export function deriveEvent(
+  db: Db,
+  e: { batch: Batch; domain?: string | null | undefined; reads?: readonly ReadRef[] | undefined },
+  memo: AssertionMemo,
+  pending?: Pending,
+): { batch: Batch; warnings: NotApplied[] } {
+  resolveAssertionKeys(db, e.batch.assertions, e.domain ?? null, memo)
+  if (e.domain == null) return { batch: e.batch, warnings: [] }
+  return dropForeignReads(db, e.domain, e.batch, e.reads ?? [], pending)
+}
+
+type Hit = { key: string; dataset: { namespace: string; name: string } } | null
+/** resolveAssertionKeys' answers within one transaction, by writer, dataset and test name. */
+export type AssertionMemo = Map<string, Hit>
+
+/**
  * An assertion reported by OpenLineage for a check we already know (a dbt test seen by the dbt
  * collector) takes that check's key and dataset, so both report one test on one node: by
  * dataset and test name, else by a test name that only one check has (dbt-ol hangs a
- * relationships test on the referenced model, dbt on the tested one).
+ * relationships test on the referenced model, dbt on the tested one). Filing a result under a
+ * check is a write to the check's dataset: a domain-scoped writer (`domain`) files it only under
+ * checks of its own or unowned datasets, else it stays where the event reported it.
  */
-function resolveAssertionKeys(db: Db, list: Assertion[]): void {
-  type Hit = { key: string; dataset: { namespace: string; name: string } } | null
-  const found = new Map<string, Hit>()
+function resolveAssertionKeys(db: Db, list: Assertion[], domain: string | null, found: AssertionMemo): void {
   const checkOf = (a: Assertion): Hit => {
     const datasetId = findDataset(db, a.dataset)
     const row =
@@ -144,13 +209,19 @@ function resolveAssertionKeys(db: Db, list: Assertion[]): void {
         : db.select({ key: checks.key, datasetId: checks.datasetId }).from(checks).where(and(eq(checks.datasetId, datasetId), eq(checks.name, a.name))).get()) ??
       uniqueCheckNamed(db, a.name)
     if (!row) return null
+    if (row.datasetId === datasetId && domain === null) return { key: row.key, dataset: a.dataset }
+    const ds = db
+      .select({ namespace: datasets.namespace, name: datasets.name, domain: datasets.domain })
+      .from(datasets)
+      .where(eq(datasets.id, row.datasetId))
+      .get()
+    if (!ds || (domain !== null && ds.domain !== null && ds.domain !== domain)) return null
     if (row.datasetId === datasetId) return { key: row.key, dataset: a.dataset }
-    const ds = db.select({ namespace: datasets.namespace, name: datasets.name }).from(datasets).where(eq(datasets.id, row.datasetId)).get()
-    return ds ? { key: row.key, dataset: ds } : null
+    return { key: row.key, dataset: { namespace: ds.namespace, name: ds.name } }
   }
   for (const a of list) {
     if (a.origin !== 'openlineage') continue
-    const k = `${a.dataset.namespace}\u0000${a.dataset.name}\u0000${a.name}`
+    const k = `${domain ?? ''}\u0000${a.dataset.namespace}\u0000${a.dataset.name}\u0000${a.name}`
     if (!found.has(k)) found.set(k, checkOf(a))
     const hit = found.get(k)
     if (hit) {
@@ -172,7 +243,8 @@ export function listRunEvents(db: Db, runId: string) {
     .where(eq(rawEvents.runId, runId))
     .orderBy(asc(rawEvents.id))
     .all()
-    .map(({ payload, ...r }) => ({ ...r, event: JSON.parse(payload) as unknown }))
+    // Which domain's token posted an event is the store's business, not the run view's.
+    .map(({ payload, domain: _domain, ...r }) => ({ ...r, event: JSON.parse(payload) as unknown }))
 }
 
 /**
@@ -188,7 +260,7 @@ export function listRawEventsBefore(db: Db, olderThan: string, afterId: number, 
     .limit(1)
     .get()
   return db
-    .select({ id: rawEvents.id, payload: rawEvents.payload, receivedAt: rawEvents.receivedAt })
+    .select({ id: rawEvents.id, payload: rawEvents.payload, receivedAt: rawEvents.receivedAt, domain: rawEvents.domain })
     .from(rawEvents)
     .where(and(gt(rawEvents.id, afterId), newer ? lt(rawEvents.id, newer.id) : undefined))
     .orderBy(asc(rawEvents.id))
@@ -199,7 +271,7 @@ export function listRawEventsBefore(db: Db, olderThan: string, afterId: number, 
 /** Raw events in received order, `limit` at a time after `afterId`. */
 export function pageRawEvents(db: Db, afterId: number, limit: number) {
   return db
-    .select({ id: rawEvents.id, payload: rawEvents.payload, receivedAt: rawEvents.receivedAt })
+    .select({ id: rawEvents.id, payload: rawEvents.payload, receivedAt: rawEvents.receivedAt, domain: rawEvents.domain })
     .from(rawEvents)
     .where(gt(rawEvents.id, afterId))
     .orderBy(asc(rawEvents.id))

@@ -45,6 +45,7 @@ function prepareAll(db: Db) {
         eventTime: p('eventTime'),
         receivedAt: p('receivedAt'),
         payload: p('payload'),
+        domain: p('domain'),
       })
       .onConflictDoNothing()
       ),
@@ -275,7 +276,9 @@ function prepareAll(db: Db) {
       })
       ),
     // Results an OpenLineage emitter (dbt-ol) sent before dbt's own artifacts named the test:
-    // they take the check's key and dataset, so one test has one result history.
+    // they take the check's key and dataset, so one test has one result history. Moving a result
+    // off its dataset is a write to that dataset: a domain-scoped writer (`domain`) moves only
+    // results on its own or unowned datasets.
     rekeyEarlierResults: fast<{ id: number }>(db, db
       .update(assertions)
       .set({ key: raw('key'), datasetId: raw('datasetId') })
@@ -285,7 +288,9 @@ function prepareAll(db: Db) {
           and (${assertions.datasetId} = ${p('datasetId')}
             or (select count(*) from ${checks} where ${checks.name} = ${p('name')}) = 1)
           and not exists (select 1 from ${assertions} a2 where a2.key = ${p('key')}
-            and a2.dataset_id = ${p('datasetId')} and a2.observed_at = ${assertions.observedAt})`,
+            and a2.dataset_id = ${p('datasetId')} and a2.observed_at = ${assertions.observedAt})
+          and (${p('domain')} is null
+            or coalesce((select d.domain from ${datasets} d where d.id = ${assertions.datasetId}), ${p('domain')}) = ${p('domain')})`,
       )
       ),
     insertAssertion: fast<{ id: number }>(db, db

@@ -2,6 +2,7 @@ import type { Batch, Ref } from '../../collectors/batch.ts'
 import { refKey } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
 import type { SchemaObservation } from './fold-batches.ts'
+import { findForeignWrite, ForeignWriteError } from './authorize.ts'
 import { encodeBatch } from './batch-codec.ts'
 import type { NodeCache } from './node-cache.ts'
 import { resolveDatasets, resolveJobs } from './resolve-nodes.ts'
@@ -32,13 +33,28 @@ export interface StoreOptions {
    * cache's rules (storeRawEvents).
    */
   cache?: NodeCache
+  /**
+   * The domain of a domain-scoped writer: the batch is authorized (findForeignWrite) inside the
+   * transaction that writes it, so no other write can come between the check and the write, and
+   * a refused batch (ForeignWriteError) writes nothing.
+   */
+  domain?: string | null | undefined
 }
 
 /** Stores one batch in one transaction: all of it, or (on any error) none of it. */
 export function storeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResult {
   // IMMEDIATE: a deferred transaction that reads first cannot wait for another process's write
   // lock (SQLITE_BUSY at once, busy_timeout not applied); taking the lock up front waits for it.
-  return db.transaction(() => writeBatch(db, batch, opts), { behavior: 'immediate' })
+  return db.transaction(
+    () => {
+      if (opts.domain != null) {
+        const denial = findForeignWrite(db, opts.domain, batch)
+        if (denial) throw new ForeignWriteError(denial)
+      }
+      return writeBatch(db, batch, opts)
+    },
+    { behavior: 'immediate' },
+  )
 }
 
 /**
@@ -123,7 +139,9 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
       })
     }
     for (const c of batch.checks) {
-      if (c.origin !== 'openlineage') s.rekeyEarlierResults.run({ key: c.key, datasetId: dsId(c.dataset), name: c.name })
+      if (c.origin !== 'openlineage') {
+        s.rekeyEarlierResults.run({ key: c.key, datasetId: dsId(c.dataset), name: c.name, domain: opts.domain ?? null })
+      }
     }
     counts.checks = batch.checks.length
 

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { Deps } from '../deps.ts'
-import { assertCanWrite } from '../authz.ts'
+import { rethrowForbidden, writerDomain } from '../authz.ts'
 import { readJsonBody } from '../body.ts'
 import { errorBody } from '../errors.ts'
 import { ingestBatch, InvalidBatchError, parseBatch } from '../ingest.ts'
@@ -11,14 +11,14 @@ export const batchRoutes = (deps: Deps) =>
     const raw = await readJsonBody(c, deps.limits)
     try {
       const batch = parseBatch(raw)
-      assertCanWrite(c, deps.db, batch)
-      const r = ingestBatch(deps, batch)
+      // Authorized inside the write's transaction: a refused batch writes nothing.
+      const r = ingestBatch(deps, batch, { domain: writerDomain(c) })
       return c.json(
         { batchId: r.batchId, duplicate: r.duplicate, counts: r.counts, warnings: batch.warnings },
         r.duplicate ? 200 : 201,
       )
     } catch (e) {
       if (e instanceof InvalidBatchError) return c.json(errorBody('invalid_batch', e.message, e.path), 422)
-      throw e
+      rethrowForbidden(e)
     }
   })

@@ -1,11 +1,11 @@
 import { Hono } from 'hono'
 import type { OlWarning } from '../../collectors/openlineage/parse.ts'
 import type { RawEventInput } from '../../db/queries/raw-events.ts'
-import { assertCanWrite } from '../authz.ts'
+import { rethrowForbidden, writerDomain } from '../authz.ts'
 import { readJsonBody } from '../body.ts'
 import type { Deps } from '../deps.ts'
 import { errorBody } from '../errors.ts'
-import { createIngestQueue, ingestEvents, prepareEvent } from '../openlineage.ts'
+import { createIngestQueue, eventPath, ingestEvents, prepareEvent } from '../openlineage.ts'
 
 export const MAX_BATCH_EVENTS = 10_000
 
@@ -25,10 +25,12 @@ export const openLineageRoutes = (deps: Deps) => {
       }
       const p = prepareEvent(raw)
       if (!p.ok) return c.json(errorBody('invalid_event', p.reason, p.path), 422)
-      assertCanWrite(c, deps.db, p.item.batch, '$')
-      const duplicate = !(await enqueue(p.item))
-      const body = { status: duplicate ? 'duplicate' : 'created', kind: p.item.kind, warnings: p.warnings }
-      return c.json(body, duplicate ? 200 : 201)
+      // Authorized inside the transaction that stores it (a group of events), not before.
+      const r = await enqueue({ ...p.item, domain: writerDomain(c) }).catch((e: unknown) =>
+        rethrowForbidden(e, (err) => eventPath(raw, err.denial)),
+      )
+      const body = { status: r.stored ? 'created' : 'duplicate', kind: p.item.kind, warnings: [...p.warnings, ...r.warnings] }
+      return c.json(body, r.stored ? 201 : 200)
     })
     .post('/batch', async (c) => {
       const raw = await readJsonBody(c, deps.limits)
@@ -38,19 +40,36 @@ export const openLineageRoutes = (deps: Deps) => {
       if (raw.length > MAX_BATCH_EVENTS) {
         return c.json(errorBody('payload_too_large', `at most ${MAX_BATCH_EVENTS} events per batch`, '$'), 413)
       }
+      const domain = writerDomain(c)
       const items: RawEventInput[] = []
+      /** Request index of each item. */
+      const at: number[] = []
       const failed: { index: number; reason: string; retriable: boolean }[] = []
       const warnings: (OlWarning & { index: number })[] = []
       raw.forEach((event: unknown, index) => {
         const p = prepareEvent(event)
-        if (p.ok) assertCanWrite(c, deps.db, p.item.batch, `$[${index}]`)
         if (p.ok) {
-          items.push(p.item)
+          items.push({ ...p.item, domain })
+          at.push(index)
           for (const w of p.warnings) warnings.push({ index, path: `$[${index}]${w.path.slice(1)}`, message: w.message })
         } else failed.push({ index, reason: p.reason, retriable: false })
       })
-      const r = items.length > 0 ? ingestEvents(deps, items) : { stored: [] }
+      // One transaction, each event authorized in it: one refused event refuses the request whole.
+      let r: { stored: boolean[]; warnings: OlWarning[][] } = { stored: [], warnings: [] }
+      try {
+        if (items.length > 0) r = ingestEvents(deps, items)
+      } catch (e) {
+        rethrowForbidden(e, (err) => {
+          const index = at[err.index ?? 0] ?? 0
+          return `$[${index}]${eventPath(raw[index], err.denial).slice(1)}`
+        })
+      }
       const duplicates = r.stored.filter((s) => !s).length
+      // What was not applied of an accepted event (its claims on another domain's inputs).
+      r.warnings.forEach((list, i) => {
+        const index = at[i] ?? i
+        for (const w of list) warnings.push({ index, path: `$[${index}]${w.path.slice(1)}`, message: w.message })
+      })
       return c.json(
         {
           status: failed.length === 0 ? 'success' : 'partial_success',

@@ -279,7 +279,7 @@ describe('domain-scoped OpenLineage ingest', () => {
     )
     expect(one.status).toBe(403)
     expect(((await one.json()) as ErrorJson).error).toMatchObject({
-      path: '$',
+      path: '$.outputs[0]',
       message: expect.stringContaining('domain finance'),
     })
     const many = await post(
@@ -291,7 +291,7 @@ describe('domain-scoped OpenLineage ingest', () => {
       sales,
     )
     expect(many.status).toBe(403)
-    expect(((await many.json()) as ErrorJson).error.path).toBe('$[1]')
+    expect(((await many.json()) as ErrorJson).error.path).toBe('$[1].outputs[0]')
     expect(rowCounts(db)).toEqual(before)
   })
 })

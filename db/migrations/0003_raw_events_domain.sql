@@ -1,0 +1,1 @@
+ALTER TABLE `raw_events` ADD `domain` text;
