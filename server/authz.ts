@@ -19,6 +19,7 @@ export function writerDomain(c: Context): string | null {
  * Rethrows anything else.
  */
 export function rethrowForbidden(e: unknown, path?: (e: ForeignWriteError) => string): never {
-  if (e instanceof ForeignWriteError) fail(403, 'forbidden', e.denial.message, path ? path(e) : e.denial.path)
+  if (e instanceof ForeignWriteError)
+    fail(403, 'forbidden', e.denial.message, path ? path(e) : e.denial.path)
   throw e
 }

@@ -31,7 +31,11 @@ export const hashBatch = (batch: Batch): string => encodeBatch(batch).contentHas
  * Stores one validated batch whole (or not at all) and tells the evaluators. Redelivery is a no-op.
  * `domain`: a domain-scoped writer's; a batch writing another domain's rows throws ForeignWriteError.
  */
-export function ingestBatch(deps: Deps, batch: Batch, opts: { domain?: string | null } = {}): IngestResult {
+export function ingestBatch(
+  deps: Deps,
+  batch: Batch,
+  opts: { domain?: string | null } = {},
+): IngestResult {
   const { contentHash, payload } = encodeBatch(batch)
   const result = storeBatch(deps.db, batch, {
     contentHash,

@@ -18,7 +18,8 @@ export const batchRoutes = (deps: Deps) =>
         r.duplicate ? 200 : 201,
       )
     } catch (e) {
-      if (e instanceof InvalidBatchError) return c.json(errorBody('invalid_batch', e.message, e.path), 422)
+      if (e instanceof InvalidBatchError)
+        return c.json(errorBody('invalid_batch', e.message, e.path), 422)
       rethrowForbidden(e)
     }
   })

@@ -8,7 +8,10 @@ import { datasetRow, DEMO_NS, demoApp, JOB_NS } from './demo-store.ts'
 // land on that domain's dataset. The check has to run inside the write's own transaction.
 
 const T = NOW.toISOString()
-const FACET = { _producer: 'https://github.com/meshwatch/test', _schemaURL: 'https://openlineage.io/spec/facets/1-0-0/Facet.json' }
+const FACET = {
+  _producer: 'https://github.com/meshwatch/test',
+  _schemaURL: 'https://openlineage.io/spec/facets/1-0-0/Facet.json',
+}
 const TARGET = { namespace: DEMO_NS, name: 'mesh.shared.contested' }
 
 const financeEvent = (runId: string) => ({
@@ -19,7 +22,9 @@ const financeEvent = (runId: string) => ({
   run: { runId },
   job: { namespace: JOB_NS, name: 'finance.contest' },
   inputs: [],
-  outputs: [{ ...TARGET, facets: { schema: { ...FACET, fields: [{ name: 'pwned', type: 'int' }] } } }],
+  outputs: [
+    { ...TARGET, facets: { schema: { ...FACET, fields: [{ name: 'pwned', type: 'int' }] } } },
+  ],
 })
 
 const salesClaim = {

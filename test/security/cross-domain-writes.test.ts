@@ -61,7 +61,9 @@ describe('aliases are writes to the dataset they resolve to', () => {
           name: 'mesh.finance.x',
           facets: {
             schema: facet({ fields: [{ name: 'pwned', type: 'int' }] }),
-            symlinks: facet({ identifiers: [{ namespace: DEMO_NS, name: 'mesh.sales.orders', type: 'TABLE' }] }),
+            symlinks: facet({
+              identifiers: [{ namespace: DEMO_NS, name: 'mesh.sales.orders', type: 'TABLE' }],
+            }),
           },
           outputFacets: { outputStatistics: facet({ rowCount: 0 }) },
         },
@@ -74,7 +76,11 @@ describe('aliases are writes to the dataset they resolve to', () => {
       'sales',
     )
     await refused(
-      await post('/api/v1/lineage/batch', [olEvent({ run: { runId: '01900000-0000-7000-8000-000000000002' } }), event], finance),
+      await post(
+        '/api/v1/lineage/batch',
+        [olEvent({ run: { runId: '01900000-0000-7000-8000-000000000002' } }), event],
+        finance,
+      ),
       '$[1].outputs[0].facets.symlinks.identifiers[0]',
       'dataset duckdb://mesh.duckdb mesh.sales.orders',
       'sales',
@@ -93,7 +99,15 @@ describe('aliases are writes to the dataset they resolve to', () => {
       scope: 'attack',
       datasets: [{ ...x, domain: 'finance', aliases: [SALES_DAILY] }],
       assertions: [
-        { key: 'k', dataset: x, name: 'n', status: 'fail', severity: 'error', observedAt: T, origin: 'dbt' },
+        {
+          key: 'k',
+          dataset: x,
+          name: 'n',
+          status: 'fail',
+          severity: 'error',
+          observedAt: T,
+          origin: 'dbt',
+        },
       ],
     }
     await refused(
@@ -109,11 +123,24 @@ describe('aliases are writes to the dataset they resolve to', () => {
   it('refuses an alias that names another domain’s dataset through one of its aliases', async () => {
     const { db, post, finance, sales } = await demoApp()
     const wh = { namespace: 'postgres://wh', name: 'sales.orders' }
-    const own = { kind: 'dbt', scope: 'sales-alias', datasets: [{ ...SALES_ORDERS, aliases: [wh] }] }
+    const own = {
+      kind: 'dbt',
+      scope: 'sales-alias',
+      datasets: [{ ...SALES_ORDERS, aliases: [wh] }],
+    }
     expect((await post('/api/batches', own, sales)).status).toBe(201)
     const before = rowCounts(db)
-    const batch = { kind: 'dbt', scope: 'attack', datasets: [{ namespace: DEMO_NS, name: 'mesh.finance.y', aliases: [wh] }] }
-    await refused(await post('/api/batches', batch, finance), '$.datasets[0].aliases[0]', 'postgres://wh sales.orders', 'sales')
+    const batch = {
+      kind: 'dbt',
+      scope: 'attack',
+      datasets: [{ namespace: DEMO_NS, name: 'mesh.finance.y', aliases: [wh] }],
+    }
+    await refused(
+      await post('/api/batches', batch, finance),
+      '$.datasets[0].aliases[0]',
+      'postgres://wh sales.orders',
+      'sales',
+    )
     expect(rowCounts(db)).toEqual(before)
   })
 
@@ -123,7 +150,9 @@ describe('aliases are writes to the dataset they resolve to', () => {
     const batch = {
       kind: 'dbt',
       scope: 'finance-alias',
-      datasets: [{ ...FINANCE_REVENUE, aliases: [wh, { namespace: 's3://scratch', name: 'unowned.csv' }] }],
+      datasets: [
+        { ...FINANCE_REVENUE, aliases: [wh, { namespace: 's3://scratch', name: 'unowned.csv' }] },
+      ],
     }
     expect((await post('/api/batches', batch, finance)).status).toBe(201)
     expect(datasetState(db, FINANCE_REVENUE).aliases).toHaveLength(2)
@@ -139,8 +168,18 @@ describe('a stored run belongs to its job’s domain', () => {
     const run = salesRun(db)
     const before = rowCounts(db)
     const event = olEvent({ eventType: 'FAIL', run: { runId: run.runId }, job })
-    await refused(await post('/api/v1/lineage', event, finance), '$.run.runId', `run ${run.runId}`, 'sales')
-    await refused(await post('/api/v1/lineage/batch', [event], finance), '$[0].run.runId', `run ${run.runId}`, 'sales')
+    await refused(
+      await post('/api/v1/lineage', event, finance),
+      '$.run.runId',
+      `run ${run.runId}`,
+      'sales',
+    )
+    await refused(
+      await post('/api/v1/lineage/batch', [event], finance),
+      '$[0].run.runId',
+      `run ${run.runId}`,
+      'sales',
+    )
     expect(rowCounts(db)).toEqual(before)
     expect(runOf(db, run.runId)).toEqual({ state: run.state, job: run.job, domain: 'sales' })
   })
@@ -149,8 +188,17 @@ describe('a stored run belongs to its job’s domain', () => {
     const { db, post, finance } = await demoApp()
     const run = salesRun(db)
     const before = rowCounts(db)
-    const batch = { kind: 'dbt', scope: 'attack', runs: [{ runId: run.runId, job: FINANCE_JOB, state: 'FAIL' }] }
-    await refused(await post('/api/batches', batch, finance), '$.runs[0].runId', `run ${run.runId}`, 'sales')
+    const batch = {
+      kind: 'dbt',
+      scope: 'attack',
+      runs: [{ runId: run.runId, job: FINANCE_JOB, state: 'FAIL' }],
+    }
+    await refused(
+      await post('/api/batches', batch, finance),
+      '$.runs[0].runId',
+      `run ${run.runId}`,
+      'sales',
+    )
     expect(rowCounts(db)).toEqual(before)
     expect(runOf(db, run.runId)).toEqual({ state: run.state, job: run.job, domain: 'sales' })
   })
@@ -158,7 +206,11 @@ describe('a stored run belongs to its job’s domain', () => {
   it('still lets a domain report on its own runs', async () => {
     const { db, post, sales } = await demoApp()
     const run = salesRun(db)
-    const event = olEvent({ eventType: 'FAIL', run: { runId: run.runId }, job: { namespace: JOB_NS, name: run.job } })
+    const event = olEvent({
+      eventType: 'FAIL',
+      run: { runId: run.runId },
+      job: { namespace: JOB_NS, name: run.job },
+    })
     expect((await post('/api/v1/lineage', event, sales)).status).toBe(201)
     expect(runOf(db, run.runId)).toEqual({ state: 'FAIL', job: run.job, domain: 'sales' })
   })
@@ -175,10 +227,22 @@ describe('check keys belong to the owner of the stored check’s dataset', () =>
       kind: 'dbt',
       scope: 'attack',
       checks: [
-        { key: SALES_KEY, dataset: FINANCE_REVENUE, kind: 'unique', name: 'x', severity: 'error', origin: 'dbt' },
+        {
+          key: SALES_KEY,
+          dataset: FINANCE_REVENUE,
+          kind: 'unique',
+          name: 'x',
+          severity: 'error',
+          origin: 'dbt',
+        },
       ],
     }
-    await refused(await post('/api/batches', batch, finance), '$.checks[0].key', `check ${SALES_KEY}`, 'sales')
+    await refused(
+      await post('/api/batches', batch, finance),
+      '$.checks[0].key',
+      `check ${SALES_KEY}`,
+      'sales',
+    )
     expect(rowCounts(db)).toEqual(before)
     expect(datasetState(db, SALES_ORDERS)).toEqual(orders)
   })
@@ -190,10 +254,23 @@ describe('check keys belong to the owner of the stored check’s dataset', () =>
       kind: 'dbt',
       scope: 'attack',
       assertions: [
-        { key: SALES_KEY, dataset: FINANCE_REVENUE, name: 'x', status: 'fail', severity: 'error', observedAt: T, origin: 'dbt' },
+        {
+          key: SALES_KEY,
+          dataset: FINANCE_REVENUE,
+          name: 'x',
+          status: 'fail',
+          severity: 'error',
+          observedAt: T,
+          origin: 'dbt',
+        },
       ],
     }
-    await refused(await post('/api/batches', batch, finance), '$.assertions[0].key', `check ${SALES_KEY}`, 'sales')
+    await refused(
+      await post('/api/batches', batch, finance),
+      '$.assertions[0].key',
+      `check ${SALES_KEY}`,
+      'sales',
+    )
     expect(rowCounts(db)).toEqual(before)
   })
 
@@ -201,28 +278,49 @@ describe('check keys belong to the owner of the stored check’s dataset', () =>
     const { db, post, finance, admin } = await demoApp()
     // A test only sales' dbt-ol run reported so far, on sales' orders.
     const event = olEvent({
-      job: { namespace: JOB_NS, name: 'mesh.sales.sales.orders.test', facets: { jobType: facet({ integration: 'DBT', jobType: 'TEST', processingType: 'BATCH' }) } },
+      job: {
+        namespace: JOB_NS,
+        name: 'mesh.sales.sales.orders.test',
+        facets: {
+          jobType: facet({ integration: 'DBT', jobType: 'TEST', processingType: 'BATCH' }),
+        },
+      },
       inputs: [
         {
           ...SALES_ORDERS,
-          inputFacets: { dataQualityAssertions: facet({ assertions: [{ assertion: 'custom', name: 'only_sales_has_this', success: false }] }) },
+          inputFacets: {
+            dataQualityAssertions: facet({
+              assertions: [{ assertion: 'custom', name: 'only_sales_has_this', success: false }],
+            }),
+          },
         },
       ],
     })
     expect((await post('/api/v1/lineage', event, admin)).status).toBe(201)
     const orders = datasetState(db, SALES_ORDERS)
-    const olResults = (orders.assertions as { key: string }[]).filter((a) => a.key.includes('only_sales_has_this'))
+    const olResults = (orders.assertions as { key: string }[]).filter((a) =>
+      a.key.includes('only_sales_has_this'),
+    )
     expect(olResults).toHaveLength(1)
     const batch = {
       kind: 'dbt',
       scope: 'finance-check',
       checks: [
-        { key: 'test.finance.only', dataset: FINANCE_REVENUE, kind: 'singular', name: 'only_sales_has_this', severity: 'error', origin: 'dbt' },
+        {
+          key: 'test.finance.only',
+          dataset: FINANCE_REVENUE,
+          kind: 'singular',
+          name: 'only_sales_has_this',
+          severity: 'error',
+          origin: 'dbt',
+        },
       ],
     }
     expect((await post('/api/batches', batch, finance)).status).toBe(201)
     expect(datasetState(db, SALES_ORDERS).assertions).toEqual(orders.assertions)
-    const moved = (datasetState(db, FINANCE_REVENUE).assertions as { key: string }[]).filter((a) => a.key === 'test.finance.only')
+    const moved = (datasetState(db, FINANCE_REVENUE).assertions as { key: string }[]).filter(
+      (a) => a.key === 'test.finance.only',
+    )
     expect(moved).toEqual([])
   })
 
@@ -231,13 +329,25 @@ describe('check keys belong to the owner of the stored check’s dataset', () =>
     const orders = datasetState(db, SALES_ORDERS)
     // assert_paid_orders_have_positive_amount is a singular sales test: its name is unique.
     const event = olEvent({
-      job: { namespace: JOB_NS, name: 'mesh.finance.finance.revenue_daily.test', facets: { jobType: facet({ integration: 'DBT', jobType: 'TEST', processingType: 'BATCH' }) } },
+      job: {
+        namespace: JOB_NS,
+        name: 'mesh.finance.finance.revenue_daily.test',
+        facets: {
+          jobType: facet({ integration: 'DBT', jobType: 'TEST', processingType: 'BATCH' }),
+        },
+      },
       inputs: [
         {
           ...FINANCE_REVENUE,
           inputFacets: {
             dataQualityAssertions: facet({
-              assertions: [{ assertion: 'singular', name: 'assert_paid_orders_have_positive_amount', success: false }],
+              assertions: [
+                {
+                  assertion: 'singular',
+                  name: 'assert_paid_orders_have_positive_amount',
+                  success: false,
+                },
+              ],
             }),
           },
         },

@@ -62,7 +62,14 @@ export function datasetRow(db: Db, ref: { namespace: string; name: string }) {
       `select id, domain, owner, description, columns, meta from datasets where namespace = ? and name = ?`,
     )
     .get(ref.namespace, ref.name) as
-    | { id: number; domain: string | null; owner: string | null; description: string | null; columns: string | null; meta: string | null }
+    | {
+        id: number
+        domain: string | null
+        owner: string | null
+        description: string | null
+        columns: string | null
+        meta: string | null
+      }
     | undefined
 }
 
@@ -73,13 +80,25 @@ export function datasetState(db: Db, ref: { namespace: string; name: string }) {
   const all = (q: string) => db.$client.prepare(q).all(row.id)
   return {
     row: { ...row },
-    versions: all('select columns_hash, columns from dataset_versions where dataset_id = ? order by rowid'),
-    edges: all('select job_id, direction from lineage_edges where dataset_id = ? order by job_id, direction'),
+    versions: all(
+      'select columns_hash, columns from dataset_versions where dataset_id = ? order by rowid',
+    ),
+    edges: all(
+      'select job_id, direction from lineage_edges where dataset_id = ? order by job_id, direction',
+    ),
     checks: all('select key, name, column, kind from checks where dataset_id = ? order by key'),
-    assertions: all('select key, status, observed_at from assertions where dataset_id = ? order by rowid'),
-    metrics: all('select name, value, observed_at from metrics where dataset_id = ? order by rowid'),
-    columnEdges: all('select "column", from_dataset_id, from_column from column_edges where dataset_id = ? order by rowid'),
+    assertions: all(
+      'select key, status, observed_at from assertions where dataset_id = ? order by rowid',
+    ),
+    metrics: all(
+      'select name, value, observed_at from metrics where dataset_id = ? order by rowid',
+    ),
+    columnEdges: all(
+      'select "column", from_dataset_id, from_column from column_edges where dataset_id = ? order by rowid',
+    ),
     aliases: all('select namespace, name from dataset_aliases where dataset_id = ? order by rowid'),
-    products: all('select product_id from product_outputs where dataset_id = ? order by product_id'),
+    products: all(
+      'select product_id from product_outputs where dataset_id = ? order by product_id',
+    ),
   }
 }
