@@ -104,12 +104,6 @@ export function resolveOwned(db: Db, r: Ref, pending?: Pending): Owned | undefin
   return pending?.aliases.get(key(r)) ?? l.datasetByAlias(r) ?? l.datasetByName(r)
 }
 
-/** May `domain` write the dataset `r` names (its own, unowned, or not stored yet)? */
-export function mayWriteDataset(db: Db, domain: string, r: Ref, pending?: Pending): boolean {
-  const owner = resolveOwned(db, r, pending)?.domain
-  return owner == null || owner === domain
-}
-
 interface Write {
   what: 'dataset' | 'alias' | 'job' | 'run' | 'check' | 'product' | 'domain'
   ref: Ref | string
