@@ -96,6 +96,11 @@ export function mapAirflow(snap: AirflowSnapshot, opts: MapOptions = {}): Batch 
     }
     for (const dagId of asset.consumers) addEdge(dagRef(dagId), ref, 'input')
   }
+  for (const [uri, latest] of latestPartitions(snap.assetEvents)) {
+    const ref = byUri.get(uri)
+    const ds = ref && datasets.get(refKey(ref))
+    if (ds) ds.meta = { partitioned: true, latestPartition: latest }
+  }
   batch.datasets = [...datasets.values()]
   addEventEdges(snap.assetEvents, byUri, { dagRef, taskRef, addEdge })
 
@@ -134,7 +139,12 @@ export function mapAirflow(snap: AirflowSnapshot, opts: MapOptions = {}): Batch 
         },
         (msg) => batch.warnings.push(`DAG ${dag.dagId}: ${msg}`),
       ),
-      meta: { tags: dag.tags, stale: dag.stale, ...(dag.fileloc ? { fileloc: dag.fileloc } : {}) },
+      meta: {
+        tags: dag.tags,
+        stale: dag.stale,
+        ...(dag.fileloc ? { fileloc: dag.fileloc } : {}),
+        ...(dag.partitioned ? { partitioned: true } : {}),
+      },
       externalId: dag.dagId,
     })
     for (const task of tasks) {
@@ -204,6 +214,17 @@ function addEventEdges(
     }
     for (const t of ev.triggered) refs.addEdge(refs.dagRef(t.dagId), ref, 'input')
   }
+}
+
+/** Per asset URI, the partition key of its newest event that has one (Airflow 3.2+). */
+function latestPartitions(events: AfAssetEvent[]): Map<string, { key: string; at: string }> {
+  const out = new Map<string, { key: string; at: string }>()
+  for (const ev of events) {
+    if (!ev.uri || ev.partitionKey === undefined) continue
+    const seen = out.get(ev.uri)
+    if (!seen || ev.timestamp > seen.at) out.set(ev.uri, { key: ev.partitionKey, at: ev.timestamp })
+  }
+  return out
 }
 
 function importWarning(e: AfImportError): string {

@@ -32,7 +32,9 @@ export const dagRunId = (dagId: string, runId: string) => `airflow:${dagId}:${ru
  * one run; `airflow:<dag_id>:<dag_run_id>` when the provider's inputs are not known.
  */
 export function dagRunKey(r: AfDagRun, namespace: string): string {
-  const ol = r.olDate ? dagRunOlId({ namespace, dagId: r.dagId, date: r.olDate, clearNumber: r.clearNumber }) : undefined
+  const ol = r.olDate
+    ? dagRunOlId({ namespace, dagId: r.dagId, date: r.olDate, clearNumber: r.clearNumber })
+    : undefined
   return ol ?? dagRunId(r.dagId, r.runId)
 }
 
@@ -48,11 +50,24 @@ type Refs = {
  */
 export function mapRuns(dagRuns: AfDagRun[], tis: AfTaskInstance[], refs: Refs): Run[] {
   const runs: Run[] = []
-  const byRun = new Map<string, { runId: string; nominalTime: string | undefined; olDate: string | undefined }>()
+  const byRun = new Map<
+    string,
+    {
+      runId: string
+      nominalTime: string | undefined
+      olDate: string | undefined
+      partitionKey: string | undefined
+    }
+  >()
   for (const r of dagRuns) {
     const runId = dagRunKey(r, refs.dagRef(r.dagId).namespace)
     const nominalTime = r.logicalDate ?? r.runAfter
-    byRun.set(dagRunId(r.dagId, r.runId), { runId, nominalTime, olDate: r.olDate })
+    byRun.set(dagRunId(r.dagId, r.runId), {
+      runId,
+      nominalTime,
+      olDate: r.olDate,
+      partitionKey: r.partitionKey,
+    })
     runs.push({
       runId,
       job: refs.dagRef(r.dagId),
@@ -68,6 +83,8 @@ export function mapRuns(dagRuns: AfDagRun[], tis: AfTaskInstance[], refs: Refs):
           state: r.state,
           runType: r.runType,
           triggeredBy: r.triggeredBy,
+          ...(r.partitionKey !== undefined ? { partitionKey: r.partitionKey } : {}),
+          ...(r.partitionDate !== undefined ? { partitionDate: r.partitionDate } : {}),
         },
       },
     })
@@ -110,6 +127,7 @@ export function mapRuns(dagRuns: AfDagRun[], tis: AfTaskInstance[], refs: Refs):
           tryNumber: ti.tryNumber,
           operator: ti.operator,
           mapIndex: ti.mapIndex,
+          ...(parent?.partitionKey !== undefined ? { partitionKey: parent.partitionKey } : {}),
         },
       },
     })

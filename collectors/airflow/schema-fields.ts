@@ -38,6 +38,8 @@ export type AfDag = {
   nextLogicalDate: string | undefined
   fileloc: string | undefined
   hasImportErrors: boolean
+  /** v2 `timetable_partitioned` (Airflow 3.2+): its runs are for partition keys. */
+  partitioned: boolean
 }
 
 /** Only the timezone is read from `/dags/{dag_id}/details`; v1 renders it as `Timezone('UTC')`. */
@@ -84,6 +86,9 @@ export type AfDagRun = {
    */
   olDate: string | undefined
   clearNumber: number
+  /** The partition the run is for (Airflow 3.2+ partitioned DAGs), and its date when it has one. */
+  partitionKey: string | undefined
+  partitionDate: string | undefined
 }
 
 /**
@@ -96,7 +101,10 @@ export function keepOlDate(raw: unknown): unknown {
   return { ...r, ol_date: r.logical_date ?? r.execution_date ?? r.run_after }
 }
 export const olRunFields = {
-  ol_date: z.string().nullish().transform((s) => s ?? undefined),
+  ol_date: z
+    .string()
+    .nullish()
+    .transform((s) => s ?? undefined),
   clear_number: z.number().int().nonnegative().nullish(),
 }
 
@@ -169,6 +177,8 @@ export type AfAssetEvent = {
   sourceRunId: string | undefined
   triggered: { dagId: string; runId: string }[]
   timestamp: string
+  /** The partition the event is for (Airflow 3.2+). */
+  partitionKey: string | undefined
 }
 
 /** The runs an asset event triggered: v2 names the run id `run_id`, v1 `dag_run_id`. */

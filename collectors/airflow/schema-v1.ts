@@ -73,6 +73,7 @@ const V1Dag = z
     nextLogicalDate: d.next_dagrun,
     fileloc: d.fileloc,
     hasImportErrors: d.has_import_errors ?? false,
+    partitioned: false,
   }))
 
 const V1Task = z.object(taskFields).transform((t): AfTask => ({
@@ -82,21 +83,25 @@ const V1Task = z.object(taskFields).transform((t): AfTask => ({
   downstream: t.downstream_task_ids,
   mapped: t.is_mapped ?? false,
 }))
-const V1DagRun = z.preprocess(keepOlDate, z.object({ ...runFields, ...olRunFields, execution_date: OptTime })).transform((r): AfDagRun => ({
-  dagId: r.dag_id,
-  runId: r.dag_run_id,
-  state: r.state,
-  logicalDate: r.logical_date ?? r.execution_date,
-  runAfter: undefined,
-  queuedAt: undefined,
-  startDate: r.start_date,
-  endDate: r.end_date,
-  lastSchedulingDecision: r.last_scheduling_decision,
-  runType: r.run_type,
-  triggeredBy: undefined,
-  olDate: r.ol_date,
-  clearNumber: r.clear_number ?? 0,
-}))
+const V1DagRun = z
+  .preprocess(keepOlDate, z.object({ ...runFields, ...olRunFields, execution_date: OptTime }))
+  .transform((r): AfDagRun => ({
+    dagId: r.dag_id,
+    runId: r.dag_run_id,
+    state: r.state,
+    logicalDate: r.logical_date ?? r.execution_date,
+    runAfter: undefined,
+    queuedAt: undefined,
+    startDate: r.start_date,
+    endDate: r.end_date,
+    lastSchedulingDecision: r.last_scheduling_decision,
+    runType: r.run_type,
+    triggeredBy: undefined,
+    olDate: r.ol_date,
+    clearNumber: r.clear_number ?? 0,
+    partitionKey: undefined,
+    partitionDate: undefined,
+  }))
 const V1Dataset = z
   .object({
     id: z.number().int(),
@@ -121,6 +126,7 @@ const V1DatasetEvent = z
     sourceRunId: e.source_run_id,
     triggered: e.created_dagruns,
     timestamp: e.timestamp,
+    partitionKey: undefined,
   }))
 export const V1 = {
   prefix: '/api/v1',

@@ -40,6 +40,7 @@ const V2Dag = z
     next_dagrun_run_after: OptTime,
     fileloc: OptStr,
     has_import_errors: z.boolean().nullish(),
+    timetable_partitioned: z.boolean().nullish(),
   })
   .transform((d): AfDag => ({
     dagId: d.dag_id,
@@ -54,6 +55,7 @@ const V2Dag = z
     nextLogicalDate: d.next_dagrun_logical_date,
     fileloc: d.fileloc,
     hasImportErrors: d.has_import_errors ?? false,
+    partitioned: d.timetable_partitioned ?? false,
   }))
 
 const V2Task = z.object({ ...taskFields, operator_name: OptStr }).transform((t): AfTask => ({
@@ -67,7 +69,15 @@ const V2Task = z.object({ ...taskFields, operator_name: OptStr }).transform((t):
 const V2DagRun = z
   .preprocess(
     keepOlDate,
-    z.object({ ...runFields, ...olRunFields, run_after: OptTime, queued_at: OptTime, triggered_by: OptStr }),
+    z.object({
+      ...runFields,
+      ...olRunFields,
+      run_after: OptTime,
+      queued_at: OptTime,
+      triggered_by: OptStr,
+      partition_key: OptStr,
+      partition_date: OptTime,
+    }),
   )
   .transform((r): AfDagRun => ({
     dagId: r.dag_id,
@@ -83,6 +93,8 @@ const V2DagRun = z
     triggeredBy: r.triggered_by,
     olDate: r.ol_date,
     clearNumber: r.clear_number ?? 0,
+    partitionKey: r.partition_key,
+    partitionDate: r.partition_date,
   }))
 
 const V2Asset = z
@@ -102,7 +114,7 @@ const V2Asset = z
   }))
 
 const V2AssetEvent = z
-  .object({ ...eventFields, asset_id: z.number().int(), uri: OptStr })
+  .object({ ...eventFields, asset_id: z.number().int(), uri: OptStr, partition_key: OptStr })
   .transform((e): AfAssetEvent => ({
     assetId: e.asset_id,
     uri: e.uri,
@@ -111,6 +123,7 @@ const V2AssetEvent = z
     sourceRunId: e.source_run_id,
     triggered: e.created_dagruns,
     timestamp: e.timestamp,
+    partitionKey: e.partition_key,
   }))
 
 export const V2 = {

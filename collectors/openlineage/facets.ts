@@ -1,3 +1,4 @@
+import { airflowQueryJobName } from '../airflow/query-jobs.ts'
 import type { Assertion, Column, ColumnEdge, Dataset, Job, Metric, Ref } from '../batch.ts'
 import type { OlDatasetFacets, OlInputDataset, OlJob, OlOutputDataset, SchemaField } from './schema.ts'
 
@@ -9,6 +10,7 @@ const clip = (s: string | null | undefined): string | undefined =>
 const JOB_TYPES: Record<string, string> = {
   'AIRFLOW/DAG': 'airflow_dag',
   'AIRFLOW/TASK': 'airflow_task',
+  'AIRFLOW/QUERY': 'airflow_query',
   'DBT/MODEL': 'dbt_model',
   'DBT/SNAPSHOT': 'dbt_snapshot',
   'DBT/SEED': 'dbt_seed',
@@ -25,9 +27,11 @@ export function jobTypeOf(job: OlJob): string {
 /**
  * dbt-ol names a node's job `db.schema.pkg.model`, with `.build.run` / `.build.snapshot` /
  * `.build.test` appended under `dbt build`; we keep the `dbt run` form so both commands (and the
- * dbt collector) name one job.
+ * dbt collector) name one job. Airflow's SQL hook-lineage queries keep one name across provider
+ * versions (collectors/airflow/query-jobs.ts).
  */
 export function canonicalJobName(job: OlJob): string {
+  if (jobTypeOf(job) === 'airflow_query') return airflowQueryJobName(job.name)
   if (!job.name.includes('.build.')) return job.name
   if (job.facets?.jobType?.integration.toUpperCase() !== 'DBT') return job.name
   return job.name.replace(/\.build\.run$/, '').replace(/\.build\.(snapshot|test)$/, '.$1')
@@ -51,7 +55,9 @@ export function jobsOf(job: OlJob, parent: ParentFacet | undefined): Job[] {
   const { namespace, name } = parent.job
   self.parent = { namespace, name }
   // Airflow's tasks sit under their DAG; dbt-ol's nodes under the dbt invocation's job.
-  const parentType = type === 'airflow_task' ? 'airflow_dag' : type.startsWith('dbt_') ? 'dbt_project' : 'job'
+  // An Airflow SQL hook-lineage query sits under its task.
+  const parentType =
+    type === 'airflow_task' ? 'airflow_dag' : type === 'airflow_query' ? 'airflow_task' : type.startsWith('dbt_') ? 'dbt_project' : 'job'
   const out: Job[] = [self, { namespace, name, type: parentType }]
   const root = parent.root?.job
   if (root && (root.namespace !== namespace || root.name !== name)) {

@@ -15,6 +15,13 @@ export interface RunFact {
   error: string | null
 }
 
+/** A job's newest run with its facets (Airflow DAG runs: the provider's Deadline Alerts). */
+export interface LatestRunFact {
+  runId: string
+  startedAt: string | null
+  facets: Record<string, unknown> | null
+}
+
 export interface AssertionFact {
   key: string
   name: string
@@ -46,8 +53,8 @@ export type DatasetFact = Pick<
 export interface OutputFacts extends DatasetFact {
   /** Jobs with an output edge to the dataset, and orchestration jobs linked to it. */
   producers: JobFact[]
-  /** DAGs among the producers or their parents. */
-  dags: (JobFact & { lastSuccessAt: string | null })[]
+  /** DAGs among the producers or their parents, with their newest run in the window. */
+  dags: (JobFact & { lastSuccessAt: string | null; latestRun: LatestRunFact | null })[]
   /** Runs of the producers inside the window, plus each producer's latest success. */
   runs: RunFact[]
   /** Latest result per test key. */

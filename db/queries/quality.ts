@@ -5,6 +5,7 @@ import { chunk } from './merge.ts'
 import type {
   AssertionFact,
   JobFact,
+  LatestRunFact,
   MetricFact,
   OutputFacts,
   ProductFacts,
@@ -89,6 +90,7 @@ export function loadProductFacts(db: Db, opts: LoadFactsOptions): { rows: Produc
       .map((r) => [r.jobId, r.at]),
   )
   const runsOf = groupBy(runRows, (r) => r.jobId, (r) => r)
+  const latestDagRuns = latestRunsWithFacets(db, [...jobRows.values()].filter((j) => j.type === 'airflow_dag').map((j) => j.id), since)
   const assertionsOf = latestAssertions(db, outIds)
   const metricsOf = recentMetrics(db, outIds, 31)
   const versionsOf = lastVersions(db, outIds)
@@ -130,7 +132,7 @@ export function loadProductFacts(db: Db, opts: LoadFactsOptions): { rows: Produc
       producers,
       dags: [...dagIds].flatMap((id) => {
         const j = jobRows.get(id)
-        return j ? [{ ...toJobFact(j), lastSuccessAt: lastOk.get(id) ?? null }] : []
+        return j ? [{ ...toJobFact(j), lastSuccessAt: lastOk.get(id) ?? null, latestRun: latestDagRuns.get(id) ?? null }] : []
       }),
       runs: producerRuns,
       assertions: assertionsOf.get(dsId) ?? [],
@@ -170,6 +172,24 @@ export function loadProductFacts(db: Db, opts: LoadFactsOptions): { rows: Produc
 }
 
 type JobRow = JobFact
+
+/** Per job, its newest run inside the window with the run's facets (a DAG run's Deadline Alerts live there). */
+function latestRunsWithFacets(db: Db, jobIds: number[], since: string): Map<number, LatestRunFact> {
+  const out = new Map<number, LatestRunFact & { at: string }>()
+  for (const part of chunk(jobIds, 5000)) {
+    const rows = db
+      .select({ jobId: runs.jobId, runId: runs.runId, startedAt: runs.startedAt, endedAt: runs.endedAt, facets: runs.facets })
+      .from(runs)
+      .where(and(inArray(runs.jobId, part), sql`coalesce(${runs.endedAt}, ${runs.startedAt}) >= ${since}`))
+      .all()
+    for (const r of rows) {
+      const at = r.startedAt ?? r.endedAt ?? ''
+      const seen = out.get(r.jobId)
+      if (!seen || at > seen.at) out.set(r.jobId, { runId: r.runId, startedAt: r.startedAt, facets: r.facets ?? null, at })
+    }
+  }
+  return new Map([...out].map(([id, { at: _at, ...run }]) => [id, run]))
+}
 
 const toJobFact = (j: JobRow): JobFact => ({
   id: j.id,

@@ -64,7 +64,15 @@ export interface OutputFacts extends DatasetFact {
   /** Jobs with an output edge to the dataset, and orchestration jobs linked to it. */
   producers: JobFact[]
   /** Cron-scheduled DAGs that produce this dataset (through tasks or output edges). */
-  dags: (JobFact & { lastSuccessAt: string | null })[]
+  dags: (JobFact & {
+    lastSuccessAt: string | null
+    /** The DAG's newest run and its facets, where the Airflow provider reports Deadline Alerts. */
+    latestRun?: {
+      runId: string
+      startedAt: string | null
+      facets: Record<string, unknown> | null
+    } | null
+  })[]
   /** Runs of the producers, newest first, at least those inside the reliability window. */
   runs: RunFact[]
   /** Latest result per test key. */

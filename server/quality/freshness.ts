@@ -1,3 +1,4 @@
+import { missedDeadlines, providerRunInfo } from '../../collectors/airflow/provider-facets.ts'
 import type { DimensionResult, OutputFacts, Status, UpstreamFacts } from './facts.ts'
 import { HOUR, hoursText, worst } from './facts.ts'
 import { lastExpectedRun } from './schedule.ts'
@@ -95,6 +96,7 @@ function judgeOutput(
       found.push({ status: 'ok', score: 100, reason: `${o.name} is on schedule: written ${hoursText(now.getTime() - Date.parse(lastOk))} ago, next run due ${expected.next.toISOString()}` })
     }
   }
+  found.push(...deadlineVerdicts(o))
   // A paused producer is not expected to write, so its age is not held against it.
   if (paused) return combineOutput(found)
   if (opts.maxAge !== undefined) {
@@ -117,6 +119,29 @@ function judgeOutput(
     found.push({ status: o.freshness.status === 'error' ? 'breach' : 'warn', score: o.freshness.status === 'error' ? 20 : 70, reason: `${o.name} is stale per dbt source freshness (${o.freshness.status})` })
   }
   return found.length === 0 ? undefined : combineOutput(found)
+}
+
+/**
+ * A producing DAG whose newest run missed an Airflow Deadline Alert (as the OpenLineage provider
+ * reports it) breaches freshness, whatever the output's age: the run was promised by a time and
+ * was not done by then. A later run that meets its deadlines clears it.
+ */
+function deadlineVerdicts(o: OutputFacts): OutputVerdict[] {
+  const out: OutputVerdict[] = []
+  for (const dag of o.dags) {
+    const run = dag.latestRun
+    if (!run) continue
+    const runName = providerRunInfo(run.facets)?.dagRunId ?? run.runId
+    for (const d of missedDeadlines(run.facets)) {
+      const due = d.deadlineTime && !Number.isNaN(Date.parse(d.deadlineTime)) ? ` (due ${new Date(d.deadlineTime).toISOString()})` : ''
+      out.push({
+        status: 'breach',
+        score: 20,
+        reason: `${o.name}: DAG ${dag.name} missed its deadline${d.name ? ` "${d.name}"` : ''}${due} in run ${runName}`,
+      })
+    }
+  }
+  return out
 }
 
 function combineOutput(found: OutputVerdict[]): OutputVerdict {

@@ -111,6 +111,7 @@ describe('v1 and v2 DAG shapes map to the same model', () => {
       nextLogicalDate: '2026-01-01T06:00:00.000Z',
       fileloc: '/d.py',
       hasImportErrors: false,
+      partitioned: false,
     })
   })
 

@@ -2,6 +2,7 @@
 # Starts a throwaway Airflow (SQLite, LocalExecutor on 3 / SequentialExecutor on 2, demo DAGs) on 127.0.0.1 and waits until it
 # answers. Usage: start-airflow.sh <venv> <airflow_home> <port>. Prints nothing on success; the
 # processes' pids go to <airflow_home>/pids and their output to <airflow_home>/*.log.
+# MESHWATCH_AIRFLOW_DAGS picks another DAG folder (fixtures/airflow/3.3/record.ts).
 # User admin / password admin (SimpleAuthManager on Airflow 3, FAB basic auth on Airflow 2).
 set -euo pipefail
 venv="$1" home="$2" port="$3"
@@ -11,7 +12,7 @@ mkdir -p "$home"
 major="$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("apache-airflow")[0])')"
 
 export AIRFLOW_HOME="$home"
-export AIRFLOW__CORE__DAGS_FOLDER="$root/fixtures/airflow/dags"
+export AIRFLOW__CORE__DAGS_FOLDER="${MESHWATCH_AIRFLOW_DAGS:-$root/fixtures/airflow/dags}"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__PARALLELISM=2
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION=True
