@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, like, or } from 'drizzle-orm'
+import { and, desc, eq, inArray, or, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import { datasets, evaluations, productOutputs, products } from '../schema.ts'
 import { latestEvaluations } from './catalog.ts'
@@ -74,6 +74,9 @@ export function productsOfDatasets(db: Db, datasetIds: number[]): string[] {
   return [...ids]
 }
 
+/** A LIKE pattern matching `s` literally: each `%`, `_` and backslash escaped with a backslash. */
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
+
 export interface ConfigProduct {
   id: string
   name: string
@@ -104,7 +107,7 @@ export function upsertConfigProducts(db: Db, items: ConfigProduct[], now: string
       for (const o of p.outputs) {
         const where =
           typeof o === 'string'
-            ? or(eq(datasets.name, o), like(datasets.name, `%.${o}`))
+            ? or(eq(datasets.name, o), sql`${datasets.name} like ${`%.${escapeLike(o)}`} escape '\\'`)
             : and(eq(datasets.namespace, o.namespace), eq(datasets.name, o.name))
         const found = tx.select({ id: datasets.id }).from(datasets).where(where).orderBy(datasets.id).get()
         if (found) ids.push(found.id)
