@@ -85,7 +85,12 @@ type Named = { namespace: string; name: string; facets?: { symlinks?: { identifi
  */
 export function eventPath(raw: unknown, denial: Denial): string {
   const e = raw as {
-    run?: { runId?: string; facets?: { parent?: { job?: Named; root?: { job?: Named } | null } | null } | null }
+    run?: {
+      runId?: string
+      facets?: {
+        parent?: { job?: Named; run?: { runId?: string }; root?: { job?: Named; run?: { runId?: string } } | null } | null
+      } | null
+    }
     job?: Named
     inputs?: Named[] | null
     outputs?: Named[] | null
@@ -99,7 +104,13 @@ export function eventPath(raw: unknown, denial: Denial): string {
     ...(e.dataset ? [['$.dataset', e.dataset] as [string, Named]] : []),
   ]
   const ref = denial.ref
-  if (denial.what === 'run') return '$.run.runId'
+  if (denial.what === 'run') {
+    const parent = e.run?.facets?.parent
+    if (ref === e.run?.runId) return '$.run.runId'
+    if (ref === parent?.run?.runId) return '$.run.facets.parent.run.runId'
+    if (ref === parent?.root?.run?.runId) return '$.run.facets.parent.root.run.runId'
+    return '$'
+  }
   if (typeof ref === 'string') return '$'
   if (denial.what === 'job') {
     if (is(e.job, ref)) return '$.job'

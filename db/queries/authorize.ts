@@ -125,13 +125,19 @@ function writesOf(batch: Batch): Write[] {
       w.push({ what: 'alias', ref: a, path: `$.datasets[${i}].aliases[${j}]` }),
     )
   })
-  batch.jobs.forEach((j, i) =>
-    w.push({ what: 'job', ref: j, path: `$.jobs[${i}]`, assigns: j.domain }),
-  )
+  batch.jobs.forEach((j, i) => {
+    w.push({ what: 'job', ref: j, path: `$.jobs[${i}]`, assigns: j.domain })
+    // Hanging a job under another domain's job changes that job's tree (its children).
+    if (j.parent) w.push({ what: 'job', ref: j.parent, path: `$.jobs[${i}].parent` })
+  })
   batch.runs.forEach((r, i) => {
     w.push({ what: 'job', ref: r.job, path: `$.runs[${i}].job` })
     // A stored run belongs to its job's domain: reusing its id moves it and overwrites its state.
     w.push({ what: 'run', ref: r.runId, path: `$.runs[${i}].runId` })
+    // So does naming it as a run's parent (its child runs are part of it).
+    if (r.parentRunId !== undefined) {
+      w.push({ what: 'run', ref: r.parentRunId, path: `$.runs[${i}].parentRunId` })
+    }
   })
   batch.edges.forEach((e, i) => {
     w.push({ what: 'job', ref: e.job, path: `$.edges[${i}].job` })
