@@ -1,8 +1,10 @@
+import { constants as bufferConstants } from 'node:buffer'
 import { createGunzip } from 'node:zlib'
 import { Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import type { Context } from 'hono'
 import { fail } from './errors.ts'
+import { jsonDepth, JsonLimitError, JsonSyntaxError, parseJsonSliced } from './json-slices.ts'
 
 export interface BodyLimits {
   /** Bytes on the wire. */
@@ -11,13 +13,25 @@ export interface BodyLimits {
   maxDecompressedBytes: number
   /** Nesting depth of objects/arrays. */
   maxDepth: number
+  /** Bytes of one JSON string (or key) as sent, escapes included. */
+  maxStringBytes: number
 }
 
+// A dbt project of a few thousand models is a batch of tens of MiB; OpenLineage clients send
+// events one by one or 1000 at a time. Above these, one request costs seconds of CPU and
+// hundreds of MiB of memory: raise them (MESHWATCH_MAX_*) only for a store that needs it.
 export const DEFAULT_LIMITS: BodyLimits = {
-  maxBytes: 128 * 1024 * 1024,
-  maxDecompressedBytes: 512 * 1024 * 1024,
+  maxBytes: 32 * 1024 * 1024,
+  maxDecompressedBytes: 64 * 1024 * 1024,
   maxDepth: 64,
+  maxStringBytes: 2 * 1024 * 1024,
 }
+
+/** The longest string Node can create (0x1fffffe8 on 64-bit): no body may decompress past it. */
+export const MAX_BODY_STRING = bufferConstants.MAX_STRING_LENGTH
+
+/** Bodies up to this size are parsed in one JSON.parse (a few ms); bigger ones a slice at a time. */
+const ONE_PARSE_BYTES = 256 * 1024
 
 /**
  * Reads a JSON request body (optionally `Content-Encoding: gzip`) within limits.
@@ -25,6 +39,7 @@ export const DEFAULT_LIMITS: BodyLimits = {
  */
 export async function readJsonBody(c: Context, overrides: Partial<BodyLimits> = {}): Promise<unknown> {
   const limits = { ...DEFAULT_LIMITS, ...overrides }
+  const maxDecompressed = Math.min(limits.maxDecompressedBytes, MAX_BODY_STRING)
   const declared = Number(c.req.header('content-length') ?? '0')
   if (declared > limits.maxBytes) tooLarge(limits.maxBytes, 'request body')
   const raw = c.req.raw.body
@@ -46,9 +61,12 @@ export async function readJsonBody(c: Context, overrides: Partial<BodyLimits> = 
     for await (const part of stream) {
       const b = part as Buffer
       size += b.length
-      if (size > limits.maxDecompressedBytes) {
+      if (size > maxDecompressed) {
         stream.destroy()
-        throw new LimitError('decompressed body', limits.maxDecompressedBytes)
+        throw new LimitError(
+          maxDecompressed < limits.maxDecompressedBytes ? 'decompressed body (the most Node.js can hold as a string)' : 'decompressed body',
+          maxDecompressed,
+        )
       }
       parts.push(b)
     }
@@ -57,19 +75,38 @@ export async function readJsonBody(c: Context, overrides: Partial<BodyLimits> = 
     if (wireBytes > limits.maxBytes) tooLarge(limits.maxBytes, 'request body')
     fail(400, 'invalid_encoding', `could not read the request body: ${(e as Error).message}`)
   }
-  const text = Buffer.concat(parts).toString('utf8')
-  if (text.trim() === '') fail(400, 'invalid_json', 'request body is empty; expected JSON')
+  const body = Buffer.concat(parts)
+  if (isBlank(body)) fail(400, 'invalid_json', 'request body is empty; expected JSON')
+  if (body.length <= ONE_PARSE_BYTES) return parseWhole(body.toString('utf8'), limits.maxDepth)
+  try {
+    return await parseJsonSliced(body, { maxDepth: limits.maxDepth, maxStringBytes: limits.maxStringBytes })
+  } catch (e) {
+    if (e instanceof JsonLimitError && e.kind === 'string') {
+      fail(413, 'payload_too_large', `${e.message} (MESHWATCH_MAX_STRING_BYTES)`, e.path)
+    }
+    if (e instanceof JsonLimitError) fail(400, 'too_deep', e.message, e.path)
+    if (e instanceof JsonSyntaxError) fail(400, 'invalid_json', `request body is not valid JSON: ${e.message}`)
+    throw e
+  }
+}
+
+function parseWhole(text: string, maxDepth: number): unknown {
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (e) {
     fail(400, 'invalid_json', `request body is not valid JSON: ${(e as Error).message}`)
   }
-  const depth = jsonDepth(value, limits.maxDepth)
-  if (depth > limits.maxDepth) {
-    fail(400, 'too_deep', `JSON nesting is deeper than the limit of ${limits.maxDepth}`)
+  const depth = jsonDepth(value, maxDepth)
+  if (depth > maxDepth) {
+    fail(400, 'too_deep', `JSON nesting is deeper than the limit of ${maxDepth}`)
   }
   return value
+}
+
+function isBlank(b: Buffer): boolean {
+  for (const c of b) if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false
+  return true
 }
 
 class LimitError extends Error {
@@ -83,20 +120,8 @@ class LimitError extends Error {
 }
 
 function tooLarge(limit: number, what: string): never {
-  fail(413, 'payload_too_large', `${what} exceeds the limit of ${limit} bytes`)
+  const setting = what.startsWith('decompressed') ? 'MESHWATCH_MAX_DECOMPRESSED_BYTES' : 'MESHWATCH_MAX_BODY_BYTES'
+  fail(413, 'payload_too_large', `${what} exceeds the limit of ${limit} bytes (${setting})`)
 }
 
-/** Depth of nesting, stopping early once past `cap`. Iterative, so hostile input can't overflow the stack. */
-export function jsonDepth(value: unknown, cap: number): number {
-  let max = 0
-  const stack: [unknown, number][] = [[value, 0]]
-  while (stack.length > 0) {
-    const [v, d] = stack.pop() as [unknown, number]
-    if (v === null || typeof v !== 'object') continue
-    const depth = d + 1
-    if (depth > max) max = depth
-    if (max > cap) return max
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth])
-  }
-  return max
-}
+export { jsonDepth }

@@ -25,6 +25,7 @@ export const EnvSchema = z.object({
     .positive()
     .default(DEFAULT_LIMITS.maxDecompressedBytes),
   MESHWATCH_MAX_JSON_DEPTH: z.coerce.number().int().min(2).max(1000).default(DEFAULT_LIMITS.maxDepth),
+  MESHWATCH_MAX_STRING_BYTES: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxStringBytes),
 })
 export type Env = z.infer<typeof EnvSchema>
 
@@ -47,5 +48,6 @@ export const securityOf = (env: Env): { auth: AuthSettings; limits: BodyLimits }
     maxBytes: env.MESHWATCH_MAX_BODY_BYTES,
     maxDecompressedBytes: env.MESHWATCH_MAX_DECOMPRESSED_BYTES,
     maxDepth: env.MESHWATCH_MAX_JSON_DEPTH,
+    maxStringBytes: env.MESHWATCH_MAX_STRING_BYTES,
   },
 })
