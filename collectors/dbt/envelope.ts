@@ -4,7 +4,8 @@ import { ArtifactHeaderSchema, SCHEMA_VERSION_RE } from './schema.ts'
 
 /** The dbt artifacts we read, by the name dbt uses in dbt_schema_version. */
 export const ARTIFACTS = {
-  manifest: { file: 'manifest.json', min: 7, max: 12, dbt: '1.3–1.12' },
+  // dbt Fusion 2.0 betas wrote v12-shaped manifests labelled v20 (dbt 2.0.0-beta.46, 2025-08)
+  manifest: { file: 'manifest.json', min: 7, max: 12, dbt: '1.3–1.12', also: [20] },
   'run-results': { file: 'run_results.json', min: 4, max: 6, dbt: '1.0–1.12' },
   sources: { file: 'sources.json', min: 1, max: 3, dbt: '0.19–1.12' },
   catalog: { file: 'catalog.json', min: 1, max: 1, dbt: '0.19–1.12' },
@@ -24,7 +25,8 @@ export function parseEnvelope<S extends z.ZodType>(
   schema: S,
 ): { data: z.infer<S>; version: number } {
   const spec = ARTIFACTS[kind]
-  const range = `supported: v${spec.min}–v${spec.max}, dbt ${spec.dbt}`
+  const also: readonly number[] = 'also' in spec ? spec.also : []
+  const range = `supported: v${spec.min}–v${spec.max}, dbt ${spec.dbt}${also.length ? `; v${also.join(', v')} of dbt Fusion betas` : ''}`
   const header = ArtifactHeaderSchema.safeParse(json)
   if (!header.success) {
     throw new CollectorError(`${file}: not a dbt artifact (no metadata.dbt_schema_version)`, {
@@ -45,7 +47,7 @@ export function parseEnvelope<S extends z.ZodType>(
       { file },
     )
   }
-  if (version < spec.min || version > spec.max) {
+  if ((version < spec.min || version > spec.max) && !also.includes(version)) {
     throw new CollectorError(
       `${file}: dbt ${kind} schema v${version} is not supported (${range})`,
       { file },

@@ -19,8 +19,15 @@ export function createTestTargets(graph: Graph): (test: DbtNode) => TestTarget {
   const inputsOf = createInputResolver(graph)
   return (test) => {
     const id = testedNode(graph, test)
-    if (id === undefined)
-      return { datasets: [], reason: 'the node it tests is not in the manifest' }
+    if (id === undefined) {
+      const none = (test.depends_on?.nodes ?? []).length === 0
+      return {
+        datasets: [],
+        reason: none
+          ? 'it depends on no node (a singular test whose SQL names its tables without ref or source): the dataset it checks is unknown'
+          : 'the node it tests is not in the manifest',
+      }
+    }
     const ds = graph.datasets.get(id)
     if (ds) return { datasets: [ds] }
     if (graph.nodes.get(id)?.config?.materialized !== 'ephemeral') {

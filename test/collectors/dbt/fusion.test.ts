@@ -69,9 +69,9 @@ describe('dbt Fusion (dbt 2) artifacts', () => {
   it('says which nodes have no result instead of treating them as not run', () => {
     const batch = parseDbtArtifacts({ manifest, runResults: fusionRunResults() }, { namespace: NS })
     expect(batch.runs.some((r) => r.job.name === 'compat.shop.compat_shop.orders')).toBe(false)
-    expect(batch.warnings).toEqual([
+    expect(batch.warnings).toContainEqual(
       "run_results.json: from dbt 2.0.6, which writes no result for a node that errored or was skipped: 2 node(s) of the manifest have none (model.compat_shop.orders, test.compat_shop.not_null_orders_order_id.cf6c17daed); whether they ran, failed or were not selected is unknown, and the invocation's state counts only the results written",
-    ])
+    )
   })
 
   it('reads freshness.json (v0) with capitalized statuses', () => {
@@ -81,9 +81,9 @@ describe('dbt Fusion (dbt 2) artifacts', () => {
       'compat.shop_raw.raw_customers': 'error',
       'compat.shop_raw.raw_orders': 'pass',
     })
-    expect(batch.warnings).toEqual([
+    expect(batch.warnings).toContainEqual(
       'freshness.json: no freshness result for 1 node(s) with freshness criteria (source.compat_shop.shop_raw.raw_refunds): their check errored or was not selected, so their freshness is unknown',
-    ])
+    )
   })
 
   it('keeps the status of a sources.json written by dbt 2 (capitalized)', () => {
@@ -107,5 +107,16 @@ describe('dbt Fusion (dbt 2) artifacts', () => {
     const plain = parseDbtArtifacts({ manifest }, { namespace: NS })
     const batch = parseDbtArtifacts({ manifest: fusion }, { namespace: NS })
     expect(batch).toEqual(plain)
+  })
+
+  it('reads a manifest a dbt Fusion beta labelled v20 (v12-shaped)', () => {
+    // A7med-3laa227/dbt_bigquery_project@852a01d0d2690edc94c829e59ffc106bb4a37548 target/manifest.json:
+    // dbt_version 2.0.0-beta.46, dbt_schema_version manifest/v20.json, nodes and sources as in v12
+    const beta = read('manifest.json')
+    const meta = beta['metadata'] as Json
+    meta['dbt_schema_version'] = 'https://schemas.getdbt.com/dbt/manifest/v20.json'
+    meta['dbt_version'] = '2.0.0-beta.46'
+    const batch = parseDbtArtifacts({ manifest: beta }, { namespace: NS })
+    expect(batch.datasets).toEqual(parseDbtArtifacts({ manifest }, { namespace: NS }).datasets)
   })
 })

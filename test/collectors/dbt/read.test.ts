@@ -56,7 +56,7 @@ describe('readDbtTarget refuses a bad envelope whole', () => {
     {
       name: 'a v5 manifest',
       text: header('manifest', 5),
-      why: /manifest\.json: dbt manifest schema v5 is not supported \(supported: v7–v12, dbt 1\.3–1\.12\)$/,
+      why: /manifest\.json: dbt manifest schema v5 is not supported \(supported: v7–v12, dbt 1\.3–1\.12; v20 of dbt Fusion betas\)$/,
     },
     {
       name: 'a v13 manifest',

@@ -41,7 +41,7 @@ describe.skipIf(!HAS_SHARED)('real dbt artifacts from ../shared', () => {
       ),
     ).toThrow(
       new CollectorError(
-        `${file}: dbt manifest schema v${v} is not supported (supported: v7–v12, dbt 1.3–1.12)`,
+        `${file}: dbt manifest schema v${v} is not supported (supported: v7–v12, dbt 1.3–1.12; v20 of dbt Fusion betas)`,
         { file },
       ),
     )
