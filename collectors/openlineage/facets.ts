@@ -51,6 +51,8 @@ export function jobsOf(job: OlJob, parent: ParentFacet | undefined): Job[] {
       openlineage: { integration: jt.integration, jobType: jt.jobType ?? null, processingType: jt.processingType },
     }
   }
+  const tags = tagList(job.facets?.tags?.tags)
+  if (tags) self.meta = { ...(self.meta ?? {}), tags }
   if (!parent) return [self]
   const { namespace, name } = parent.job
   self.parent = { namespace, name }
@@ -101,7 +103,45 @@ export function datasetOf(ds: { namespace: string; name: string; facets?: OlData
     if (previous) meta.previousIdentifier = { namespace: previous.namespace, name: previous.name }
     out.meta = meta
   }
+  const tags = tagList(f.tags?.tags?.filter((t) => !t.field))
+  if (tags) out.tags = tags
+  const type = f.datasetType
+  if (type) {
+    out.kind = type.datasetType.toLowerCase().slice(0, 64)
+    addMeta(out, 'datasetType', { datasetType: type.datasetType, subType: type.subType ?? null })
+  }
+  const catalog = f.catalog
+  if (catalog) {
+    const { framework, type: catalogType, name, metadataUri, warehouseUri, source } = catalog
+    addMeta(out, 'catalog', dropEmpty({ framework, type: catalogType, name, metadataUri, warehouseUri, source }))
+  }
+  const hierarchy = f.hierarchy?.hierarchy
+  if (hierarchy) addMeta(out, 'hierarchy', hierarchy.slice(0, 16).map(({ type: t, name }) => ({ type: t, name })))
   return out
+}
+
+export function addMeta(ds: Dataset, key: string, value: unknown): void {
+  ds.meta = { ...(ds.meta ?? {}), [key]: value }
+}
+
+export function dropEmpty(o: Record<string, string | null | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(o)) if (v) out[k] = v
+  return out
+}
+
+type Tag = { key: string; value: string; source?: string | null | undefined }
+
+/** Tags facet entries → tags: a flag (`value: "true"`, as dbt's tags come) by its key, else `key:value`. */
+export function tagList(tags: readonly Tag[] | null | undefined): string[] | undefined {
+  if (!tags || tags.length === 0) return undefined
+  const out = new Set<string>()
+  for (const t of tags) {
+    if (!t.key) continue
+    out.add((t.value === 'true' || t.value === '' ? t.key : `${t.key}:${t.value}`).slice(0, 256))
+    if (out.size === 256) break
+  }
+  return out.size > 0 ? [...out] : undefined
 }
 
 const firstN = <T>(list: T[], n: number): T[] => (list.length > n ? list.slice(0, n) : list)

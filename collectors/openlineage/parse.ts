@@ -16,6 +16,7 @@ import {
   type RunEvent,
   stopsAtFastDepth,
 } from './schema.ts'
+import { applyDbtModel, applyJobDependencies, applyLineageFacet, pushTestResults } from './run-facets.ts'
 import { normalizeOlTime } from './time.ts'
 import { own, ownMap } from '../own.ts'
 
@@ -221,9 +222,17 @@ function runEventBatch(e: RunEvent, eventTime: string, warnings: OlWarning[]): B
   batch.runs.push(run)
   // A test result is known when its run ends; dbt-ol repeats the assertions on START.
   const obs = { observedAt: eventTime, runId }
-  addDatasets(batch, jobRef, isTestJob(e.job), e.inputs ?? [], outputs, obs, warnings, !started)
+  const isTest = isTestJob(e.job)
+  addDatasets(batch, jobRef, isTest || hasLineageFacet(e.job), e.inputs ?? [], outputs, obs, warnings, !started)
+  applyLineageFacet(batch, isTest ? undefined : jobRef, self, e, warnings)
+  if (!started) pushTestResults(batch, e, obs, warnings)
+  applyDbtModel(batch, e, self.name)
+  applyJobDependencies(batch, e, self)
   return batch
 }
+
+/** A job LineageFacet gives the edges explicitly, instead of every input × every output. */
+const hasLineageFacet = (job: RunEvent['job']): boolean => (job.facets?.lineage?.entries?.length ?? 0) > 0
 
 /** The outputs' rowCounts summed (negative ones as 0), if any output has one. */
 function rowsAffected(outputs: OlOutputDataset[]): number | undefined {
@@ -243,11 +252,13 @@ function jobEventBatch(e: JobEvent, eventTime: string, warnings: OlWarning[]): B
   const self = jobs[0]
   if (!self) return batch
   const jobRef = { namespace: self.namespace, name: self.name }
-  addDatasets(batch, jobRef, isTestJob(e.job), e.inputs ?? [], e.outputs ?? [], { observedAt: eventTime }, warnings)
+  const isTest = isTestJob(e.job)
+  addDatasets(batch, jobRef, isTest || hasLineageFacet(e.job), e.inputs ?? [], e.outputs ?? [], { observedAt: eventTime }, warnings)
+  applyLineageFacet(batch, isTest ? undefined : jobRef, self, e, warnings)
   return batch
 }
 
-function datasetEventBatch(e: DatasetEvent, eventTime: string, _warnings: OlWarning[]): Batch {
+function datasetEventBatch(e: DatasetEvent, eventTime: string, warnings: OlWarning[]): Batch {
   const batch = emptyBatch('openlineage', OL_SCOPE)
   batch.producedAt = eventTime
   batch.datasets.push(datasetOf(e.dataset))
@@ -255,6 +266,7 @@ function datasetEventBatch(e: DatasetEvent, eventTime: string, _warnings: OlWarn
   const obs = { observedAt: eventTime }
   pushAssertions(batch.assertions, e.dataset, obs)
   pushMetrics(batch.metrics, e.dataset, obs)
+  applyLineageFacet(batch, undefined, undefined, { outputs: [e.dataset] }, warnings)
   return batch
 }
 

@@ -145,12 +145,123 @@ export const OutputStatisticsFacetSchema = facet({
 })
 const InputStatisticsFacetSchema = facet({ rowCount: Int.nullish(), size: Int.nullish(), fileCount: Int.nullish() })
 
+/** spec/facets/TestRunFacet.json: test executions of the run, status separate from severity. */
+export const TestRunFacetSchema = facet({
+  tests: z.array(
+    z.looseObject({
+      name: Name,
+      status: z.string(),
+      severity: z.string().nullish(),
+      type: z.string().nullish(),
+      description: Text.nullish(),
+      expected: z.string().nullish(),
+      actual: z.string().nullish(),
+      content: Text.nullish(),
+      contentType: z.string().nullish(),
+      params: z.record(z.string(), z.unknown()).nullish(),
+    }),
+  ),
+})
+const JobDependencySchema = z.looseObject({
+  job: JobRefSchema,
+  run: z.looseObject({ runId: Name }).nullish(),
+  dependency_type: z.string().nullish(),
+  sequence_trigger_rule: z.string().nullish(),
+  status_trigger_rule: z.string().nullish(),
+})
+/** spec/facets/JobDependenciesRunFacet.json: the jobs this run waited for and triggers. */
+export const JobDependenciesRunFacetSchema = facet({
+  upstream: z.array(JobDependencySchema).nullish(),
+  downstream: z.array(JobDependencySchema).nullish(),
+  trigger_rule: z.string().nullish(),
+})
+const TagSchema = z.looseObject({ key: z.string(), value: z.string(), source: z.string().nullish(), field: z.string().nullish() })
+/** spec/facets/Tags{Job,Run,Dataset}Facet.json */
+export const TagsFacetSchema = facet({ tags: z.array(TagSchema).nullish() })
+/**
+ * spec/facets/ExecutionParametersRunFacet.json. `value` is a string by the schema, yet the
+ * schema's own example is the number 3600: a number or boolean is read too.
+ */
+export const ExecutionParametersRunFacetSchema = facet({
+  parameters: z
+    .array(
+      z.looseObject({
+        key: z.string(),
+        name: z.string().nullish(),
+        description: Text.nullish(),
+        value: z.union([z.string(), z.number(), z.boolean()]).nullish(),
+      }),
+    )
+    .nullish(),
+})
+/** spec/facets/DatasetTypeDatasetFacet.json */
+export const DatasetTypeDatasetFacetSchema = facet({ datasetType: z.string(), subType: z.string().nullish() })
+/** spec/facets/CatalogDatasetFacet.json */
+export const CatalogDatasetFacetSchema = facet({
+  framework: z.string(),
+  type: z.string(),
+  name: z.string(),
+  metadataUri: z.string().nullish(),
+  warehouseUri: z.string().nullish(),
+  source: z.string().nullish(),
+  catalogProperties: z.record(z.string(), z.string()).nullish(),
+})
+/** spec/facets/HierarchyDatasetFacet.json: database → schema → table, or the like. */
+export const HierarchyDatasetFacetSchema = facet({
+  hierarchy: z.array(z.looseObject({ type: z.string(), name: z.string() })),
+})
+/** The dbt integration's dbt_model dataset facet: the model's resolved config. */
+export const DbtModelDatasetFacetSchema = facet({
+  config: z
+    .looseObject({
+      materialized: z.string().nullish(),
+      access: z.string().nullish(),
+      owner: z.string().nullish(),
+      group: z.string().nullish(),
+    })
+    .nullish(),
+})
+const LineageTransformationSchema = z.looseObject({ type: z.string(), subtype: z.string().nullish(), masking: z.boolean().nullish() })
+/** A LineageFacet input: a dataset (namespace and name required) or a job (namespace with name). */
+const LineageInputSchema = z.looseObject({
+  namespace: Name.nullish(),
+  name: Name.nullish(),
+  type: z.enum(['DATASET', 'JOB']),
+  field: z.string().nullish(),
+  runId: z.string().nullish(),
+  transformations: z.array(LineageTransformationSchema).nullish(),
+})
+const LineageFieldsSchema = z.record(z.string(), z.looseObject({ inputs: z.array(LineageInputSchema) }))
+/** spec/facets/LineageFacet.json (experimental), on a dataset: what it is made from. */
+export const LineageDatasetFacetSchema = facet({
+  inputs: z.array(LineageInputSchema).nullish(),
+  fields: LineageFieldsSchema.nullish(),
+})
+/** spec/facets/LineageFacet.json (experimental), on a job: explicit dataset and job edges. */
+export const LineageJobFacetSchema = facet({
+  entries: z.array(
+    z.looseObject({
+      namespace: Name.nullish(),
+      name: Name.nullish(),
+      type: z.enum(['DATASET', 'JOB']),
+      runId: z.string().nullish(),
+      inputs: z.array(LineageInputSchema).nullish(),
+      fields: LineageFieldsSchema.nullish(),
+    }),
+  ),
+})
+export type LineageInput = z.infer<typeof LineageInputSchema>
+
 export const RunFacetsSchema = facetMap({
   parent: ParentRunFacetSchema,
   /** What the Airflow integration once sent instead of parent (Marquez reads it too). */
   parentRun: ParentRunFacetSchema,
   nominalTime: NominalTimeRunFacetSchema,
   errorMessage: ErrorMessageRunFacetSchema,
+  test: TestRunFacetSchema,
+  jobDependencies: JobDependenciesRunFacetSchema,
+  tags: TagsFacetSchema,
+  executionParameters: ExecutionParametersRunFacetSchema,
 })
 export const JobFacetsSchema = facetMap({
   jobType: JobTypeJobFacetSchema,
@@ -158,6 +269,8 @@ export const JobFacetsSchema = facetMap({
   ownership: OwnershipFacetSchema,
   sql: facet({ query: Text }),
   sourceCodeLocation: facet({ type: z.string(), url: z.string() }),
+  tags: TagsFacetSchema,
+  lineage: LineageJobFacetSchema,
 })
 export const DatasetFacetsSchema = facetMap({
   schema: SchemaDatasetFacetSchema,
@@ -170,6 +283,12 @@ export const DatasetFacetsSchema = facetMap({
   version: facet({ datasetVersion: z.string() }),
   dataQualityAssertions: AssertionsFacetSchema,
   dataQualityMetrics: DataQualityMetricsFacetSchema,
+  tags: TagsFacetSchema,
+  datasetType: DatasetTypeDatasetFacetSchema,
+  catalog: CatalogDatasetFacetSchema,
+  hierarchy: HierarchyDatasetFacetSchema,
+  lineage: LineageDatasetFacetSchema,
+  dbt_model: DbtModelDatasetFacetSchema,
 })
 export const InputFacetsSchema = facetMap({
   dataQualityAssertions: AssertionsFacetSchema,

@@ -10,9 +10,10 @@ import {
   type ReadRef,
 } from './authorize.ts'
 import { and, asc, eq, gt, gte, inArray, lt } from 'drizzle-orm'
-import { emptyBatch, type Assertion, type Batch } from '../../collectors/batch.ts'
+import { emptyBatch, type Assertion, type Batch, type Ref } from '../../collectors/batch.ts'
+import { UNPLACED_TEST } from '../../collectors/openlineage/run-facets.ts'
 import type { Db } from '../client.ts'
-import { batches, checks, datasets, jobs, rawEvents } from '../schema.ts'
+import { batches, checks, datasets, jobs, productOutputs, products, rawEvents } from '../schema.ts'
 import { findDataset } from './catalog.ts'
 import { chunk } from './merge.ts'
 import { foldBatches } from './fold-batches.ts'
@@ -123,8 +124,47 @@ export function storeDerived(
   const { batch, schemas } = foldBatches(list)
   // `resolved`: each batch already went through deriveEvent (its writer's assertion keys).
   if (!opts.resolved) resolveAssertionKeys(db, batch.assertions, null, new Map())
+  const extraOutputs = batch.kind === 'openlineage' ? keepKnownProducts(db, batch) : []
   if (batch.kind === 'openlineage') accumulateMeta(db, batch)
-  return writeBatch(db, batch, { contentHash: '', now, keepRaw: false, ...(schemas ? { schemas } : {}), ...(cache ? { cache } : {}) })
+  const written = writeBatch(db, batch, { contentHash: '', now, keepRaw: false, ...(schemas ? { schemas } : {}), ...(cache ? { cache } : {}) })
+  addProductOutputs(db, extraOutputs)
+  return written
+}
+
+/**
+ * A data product an OpenLineage event implies (dbt-ol's public model, or a model's
+ * meta.data_product) only adds what is not known yet: the product collect dbt or meshwatch.yml
+ * describes (owner, SLA) is left as it is, and a known product of a data_product gains the
+ * event's model as an output (each event names one of its models).
+ */
+function keepKnownProducts(db: Db, batch: Batch): { productId: string; dataset: Ref }[] {
+  const extra: { productId: string; dataset: Ref }[] = []
+  if (batch.products.length === 0) return extra
+  const fresh = new Map<string, Batch['products'][number]>()
+  batch.products = batch.products.filter((p) => {
+    // Two events of one fold naming one new data product: one product, both outputs.
+    const first = fresh.get(p.id)
+    if (first) {
+      for (const o of p.outputs) if (!first.outputs.some((x) => x.namespace === o.namespace && x.name === o.name)) first.outputs.push(o)
+      return false
+    }
+    const known = db.select({ id: products.id, origin: products.origin }).from(products).where(eq(products.id, p.id)).get()
+    if (!known) {
+      fresh.set(p.id, p)
+      return true
+    }
+    if (known.origin === 'dbt_meta' && p.origin === 'dbt_meta') for (const o of p.outputs) extra.push({ productId: p.id, dataset: o })
+    return false
+  })
+  return extra
+}
+
+/** Adds outputs to known products, once the batch that names their datasets is written. */
+function addProductOutputs(db: Db, list: { productId: string; dataset: Ref }[]): void {
+  for (const { productId, dataset } of list) {
+    const datasetId = findDataset(db, dataset)
+    if (datasetId !== undefined) db.insert(productOutputs).values({ productId, datasetId }).onConflictDoNothing().run()
+  }
 }
 
 /** Concatenates batches in order; storeBatch applies their rows in that order (later wins). */
@@ -202,6 +242,13 @@ export type AssertionMemo = Map<string, Hit>
  */
 function resolveAssertionKeys(db: Db, list: Assertion[], domain: string | null, found: AssertionMemo): void {
   const checkOf = (a: Assertion): Hit => {
+    if (a.dataset.namespace === UNPLACED_TEST) {
+      // A test result that names no dataset (dbt-ol's singular tests): the dbt test of its id.
+      const byKey = db.select({ key: checks.key, datasetId: checks.datasetId }).from(checks).where(eq(checks.key, a.dataset.name)).get() ?? uniqueCheckNamed(db, a.name)
+      const ds = byKey && db.select({ namespace: datasets.namespace, name: datasets.name, domain: datasets.domain }).from(datasets).where(eq(datasets.id, byKey.datasetId)).get()
+      if (!byKey || !ds || (domain !== null && ds.domain !== null && ds.domain !== domain)) return null
+      return { key: byKey.key, dataset: { namespace: ds.namespace, name: ds.name } }
+    }
     const datasetId = findDataset(db, a.dataset)
     const row =
       (datasetId === undefined
@@ -229,6 +276,10 @@ function resolveAssertionKeys(db: Db, list: Assertion[], domain: string | null, 
       a.dataset = hit.dataset
     }
   }
+  // Unplaced results no known test claims have no dataset to be kept on.
+  let n = 0
+  for (const a of list) if (a.dataset.namespace !== UNPLACED_TEST) list[n++] = a
+  list.length = n
 }
 
 function uniqueCheckNamed(db: Db, name: string) {

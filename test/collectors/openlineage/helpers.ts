@@ -36,10 +36,15 @@ export function sharedEvents(): { file: string; event: unknown }[] {
     .map((file) => ({ file, event: JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown }))
 }
 
-/** spec/tests/<Facet>/<n>.json: a facets map with one example facet each. */
+/** Public events and spec files recorded from their repositories (fixtures/openlineage/public). */
+export const PUBLIC_OL = fileURLToPath(new URL('../../../fixtures/openlineage/public', import.meta.url))
+
+/**
+ * spec/tests/<Facet>/<n>.json of OpenLineage (recorded in fixtures/openlineage/public): a facets
+ * map with one example facet each.
+ */
 export function specFacetExamples(): { name: string; facets: Record<string, unknown> }[] {
-  if (!HAS_SHARED) return []
-  const dir = join(SHARED_OL, 'spec-tests')
+  const dir = join(PUBLIC_OL, 'openlineage/spec/tests')
   return readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .flatMap((d) =>
