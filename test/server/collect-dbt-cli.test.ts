@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -83,5 +83,32 @@ describe('meshwatch collect dbt', () => {
     const r = await cli(['collect', 'dbt', dir, '--project-dir', PROJECT, '--db', join(root, 'other.db')])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/0 test results/)
+  })
+
+  it('collects the same artifacts from another checkout as unchanged, naming each dir in its warnings', async () => {
+    // fixtures/dbt/compat (a real dbt build) carries warnings (a source with no freshness result)
+    const compat = join(FIXTURES, 'dbt', 'compat', 'target')
+    const [a, b] = [join(root, 'checkout-a', 'target'), join(root, 'ci', 'run-7', 'target')]
+    for (const d of [a, b]) cpSync(compat, d, { recursive: true })
+    const store = join(root, 'compat.db')
+    const first = await cli(['collect', 'dbt', a, '--namespace', 'duckdb://compat.duckdb', '--db', store])
+    expect(first.code).toBe(0)
+    expect(first.stderr).toContain(`warning: ${a}: sources.json: no freshness result for 1 node(s)`)
+    const second = await cli(['collect', 'dbt', b, '--namespace', 'duckdb://compat.duckdb', '--db', store])
+    expect(second.code).toBe(0)
+    expect(second.stdout).toContain('dbt:compat_shop: unchanged (already collected)')
+    expect(second.stderr).toContain(`warning: ${b}: sources.json:`)
+  })
+
+  it("refuses sales' manifest beside finance's run_results, naming both files, writing nothing", async () => {
+    const dir = join(root, 'mixed', 'target')
+    mkdirSync(dir, { recursive: true })
+    copyFileSync(join(SALES, 'manifest.json'), join(dir, 'manifest.json'))
+    copyFileSync(join(FIXTURES, 'dbt', 'good', 'finance', 'target', 'run_results.json'), join(dir, 'run_results.json'))
+    const store = join(root, 'mixed.db')
+    const r = await cli(['collect', 'dbt', dir, '--project-dir', PROJECT, '--db', store])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(`${join(dir, 'run_results.json')} does not belong with ${join(dir, 'manifest.json')} (project sales)`)
+    expect(existsSync(store) ? counts(store).batches : 0).toBe(0)
   })
 })
