@@ -203,12 +203,22 @@ export function createDispatcher(opts: DispatcherOptions) {
       limit: opts.batchSize ?? 200,
     })
     if (rows.length === 0) return result
-    const posted = new Set<string>()
+    // One chain per webhook, all at once: a webhook that hangs until the timeout delays only its
+    // own messages, never another domain's. Within a chain, posts keep Slack's spacing.
+    const chains = new Map<string, Group[]>()
     for (const g of group(rows, result)) {
-      if (posted.has(g.route.webhookEnv) && spacingMs > 0) await sleep(spacingMs)
-      posted.add(g.route.webhookEnv)
-      await send(g, result)
+      const chain = chains.get(g.route.webhookEnv) ?? []
+      chain.push(g)
+      chains.set(g.route.webhookEnv, chain)
     }
+    await Promise.all(
+      [...chains.values()].map(async (chain) => {
+        for (const [i, g] of chain.entries()) {
+          if (i > 0 && spacingMs > 0) await sleep(spacingMs)
+          await send(g, result)
+        }
+      }),
+    )
     return result
   }
 

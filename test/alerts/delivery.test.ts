@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { closeDb, openDb } from '../../db/client.ts'
 import { alertCounts, claimDueAlerts, listAlerts } from '../../db/queries/alerts.ts'
 import { backoffMs, retryAfterMs } from '../../server/alerts/deliver.ts'
-import { BAD_DAY, badDay, productsIn, testDispatcher } from './helpers.ts'
+import { BAD_DAY, badDay, productsIn, SECRETS, testDispatcher } from './helpers.ts'
 import { startReceiver, type Receiver } from './receiver.ts'
 
 let receiver: Receiver | undefined
@@ -17,7 +17,43 @@ afterEach(async () => {
 const ALL = Object.values(BAD_DAY).flat().sort()
 const delivered = (r: Receiver) => r.accepted.flatMap((a) => productsIn(a.body)).sort()
 
+/** Waits (polling the event loop) until `ok()`, failing after `deadlineMs` rather than hanging the suite. */
+async function until(ok: () => boolean, deadlineMs = 20_000) {
+  const end = Date.now() + deadlineMs
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('condition not reached')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
 describe('alert delivery', () => {
+  it.each(['sales', 'finance', 'marketing'] as const)(
+    "one domain's webhook that never answers (%s) delays no other domain's alerts",
+    async (domain) => {
+      receiver = await startReceiver()
+      const r = receiver
+      const { deps, clock } = await badDay()
+      const hung = SECRETS[`SLACK_WEBHOOK_${domain.toUpperCase()}` as keyof typeof SECRETS]
+      r.setPathMode(hung, 'hang')
+      // A timeout far beyond the test's deadline: only concurrency can deliver the others first.
+      const d = testDispatcher(deps.db, clock, r, { spacingMs: 0, timeoutMs: 600_000 })
+      let finished = false
+      const run = d.runOnce().finally(() => (finished = true))
+      const others = Object.entries(BAD_DAY)
+        .filter(([dom]) => dom !== domain)
+        .flatMap(([, ids]) => ids)
+        .sort()
+      await until(() => r.hanging.length === 1 && delivered(r).length === others.length)
+      expect(delivered(r)).toEqual(others)
+      expect(finished).toBe(false)
+      // The hanging webhook answers at last: its alerts are delivered too, once.
+      r.hanging[0]?.writeHead(200, { 'content-type': 'text/html' }).end('ok')
+      const result = await run
+      expect(result.delivered).toHaveLength(5)
+      expect(alertCounts(deps.db)).toEqual({ delivered: 5 })
+    },
+  )
+
   it("honours a 429's Retry-After for the whole webhook, then delivers once", async () => {
     receiver = await startReceiver()
     const { deps, clock } = await badDay()

@@ -12,6 +12,9 @@ export async function startReceiver() {
   const accepted: { path: string; body: unknown }[] = []
   let requests = 0
   let mode: ReceiverMode = 'ok'
+  /** Modes for one webhook path (one domain's route), over the receiver-wide mode. */
+  const pathModes = new Map<string, ReceiverMode>()
+  const hanging: ServerResponse[] = []
   let retryAfter = '30'
   const sockets = new Set<Socket>()
 
@@ -20,21 +23,25 @@ export async function startReceiver() {
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       requests++
-      if (mode === 'hang') return
-      if (mode === '429')
-        return void res
-          .writeHead(429, { 'retry-after': retryAfter, 'content-type': 'text/plain' })
-          .end('rate_limited')
-      if (mode === '500')
-        return void res.writeHead(500, { 'content-type': 'text/plain' }).end('internal_error')
-      if (mode === '404')
-        return void res.writeHead(404, { 'content-type': 'text/plain' }).end('no_service')
+      const m = pathModes.get(req.url ?? '') ?? mode
+      if (m === 'hang') return void hanging.push(res)
+      if (m !== 'ok') return answer(m, res)
       accepted.push({
         path: req.url ?? '',
         body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
       })
       res.writeHead(200, { 'content-type': 'text/html' }).end('ok')
     })
+  }
+
+  const answer = (m: Exclude<ReceiverMode, 'ok' | 'hang'>, res: ServerResponse) => {
+    if (m === '429')
+      return void res
+        .writeHead(429, { 'retry-after': retryAfter, 'content-type': 'text/plain' })
+        .end('rate_limited')
+    if (m === '500')
+      return void res.writeHead(500, { 'content-type': 'text/plain' }).end('internal_error')
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('no_service')
   }
 
   let server = createServer(handle)
@@ -67,6 +74,13 @@ export async function startReceiver() {
     accepted,
     get requests() {
       return requests
+    },
+    /** Requests held unanswered by 'hang', oldest first. */
+    hanging,
+    /** The mode of one webhook path only (e.g. one domain's route); undefined restores the default. */
+    setPathMode(path: string, m: ReceiverMode | undefined) {
+      if (m === undefined) pathModes.delete(path)
+      else pathModes.set(path, m)
     },
     setMode(m: ReceiverMode, opts: { retryAfter?: string } = {}) {
       mode = m
