@@ -71,6 +71,16 @@ export function loadRootCauseGraph(
       if (j.parentId === p.id) edges.set(`job:${p.id}>job:${j.id}`, { source: `job:${p.id}`, target: `job:${j.id}`, via: 'parent' })
     }
   }
+  // Job dependencies (OpenLineage JobDependenciesRunFacet / LineageFacet, kept as the jobs'
+  // upstreamJobs / downstreamJobs meta): a job that must finish first is upstream of the job.
+  for (const [from, to] of jobDependencies(db, new Set(jobRows.keys()))) {
+    if (!jobRows.has(from)) {
+      const row = db.select(JOB_NODE).from(jobs).where(eq(jobs.id, from)).get()
+      if (!row) continue
+      jobRows.set(from, row)
+    }
+    edges.set(`job:${from}>job:${to}`, { source: `job:${from}`, target: `job:${to}`, via: 'orchestration' })
+  }
   jobIds = [...jobRows.keys()]
   const latest = latestRuns(db, jobIds)
   const lastOk = lastSuccess(db, jobIds)
@@ -109,6 +119,57 @@ export function loadRootCauseGraph(
     domainFailures: recentTaskFailures(db, staleDomains, new Date(opts.now.getTime() - 2 * 86_400_000).toISOString()),
     truncated,
   }
+}
+
+type JobRef = { namespace: string; name: string }
+const refsOf = (v: unknown): JobRef[] =>
+  Array.isArray(v)
+    ? v.filter((r): r is JobRef => typeof r === 'object' && r !== null && typeof r.namespace === 'string' && typeof r.name === 'string')
+    : []
+
+/**
+ * [upstream job id, downstream job id] pairs that end at (or start from) a job of `targets`, from
+ * the upstreamJobs / downstreamJobs the jobs' OpenLineage run facets declared, followed up to
+ * three hops upstream.
+ */
+function jobDependencies(db: Db, targets: Set<number>): [number, number][] {
+  const declared = db
+    .select({ id: jobs.id, namespace: jobs.namespace, name: jobs.name, meta: jobs.meta })
+    .from(jobs)
+    .where(or(like(jobs.meta, '%upstreamJobs%'), like(jobs.meta, '%downstreamJobs%')))
+    .all()
+  if (declared.length === 0) return []
+  const named = [...new Set(declared.flatMap((j) => [...refsOf(j.meta?.['upstreamJobs']), ...refsOf(j.meta?.['downstreamJobs'])].map((r) => r.name)))]
+  const ids = new Map<string, number>()
+  for (const r of inChunks(named, (part) => db.select({ id: jobs.id, namespace: jobs.namespace, name: jobs.name }).from(jobs).where(inArray(jobs.name, part)).all())) {
+    ids.set(`${r.namespace}\u0000${r.name}`, r.id)
+  }
+  const idOfRef = (r: JobRef) => ids.get(`${r.namespace}\u0000${r.name}`)
+  const pairs: [number, number][] = []
+  for (const j of declared) {
+    for (const u of refsOf(j.meta?.['upstreamJobs'])) {
+      const id = idOfRef(u)
+      if (id !== undefined && id !== j.id) pairs.push([id, j.id])
+    }
+    for (const d of refsOf(j.meta?.['downstreamJobs'])) {
+      const id = idOfRef(d)
+      if (id !== undefined && id !== j.id) pairs.push([j.id, id])
+    }
+  }
+  const out: [number, number][] = []
+  const seen = new Set<string>()
+  let frontier = targets
+  for (let hop = 0; hop < 3 && frontier.size > 0; hop++) {
+    const next = new Set<number>()
+    for (const [from, to] of pairs) {
+      if (!frontier.has(to) || seen.has(`${from}>${to}`)) continue
+      seen.add(`${from}>${to}`)
+      out.push([from, to])
+      if (!targets.has(from)) next.add(from)
+    }
+    frontier = next
+  }
+  return out
 }
 
 const idOf = (n: string): number => Number(n.slice(n.indexOf(':') + 1))
