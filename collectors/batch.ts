@@ -188,6 +188,12 @@ export const BatchSchema = z.object({
 })
 export type Batch = z.infer<typeof BatchSchema>
 
+/**
+ * The dataset namespace of a test result whose event names no tested dataset: the store puts it
+ * on the dbt test of that id (dataset name) if collect dbt knows it, else drops it.
+ */
+export const UNPLACED_TEST = 'meshwatch:unplaced-test'
+
 /** An empty batch, for collectors to fill. */
 export function emptyBatch(kind: Batch['kind'], scope: string): Batch {
   return {

@@ -52,7 +52,7 @@ export function jobsOf(job: OlJob, parent: ParentFacet | undefined): Job[] {
     }
   }
   const tags = tagList(job.facets?.tags?.tags)
-  if (tags) self.meta = { ...(self.meta ?? {}), tags }
+  if (tags) self.meta = { ...self.meta, tags }
   if (!parent) return [self]
   const { namespace, name } = parent.job
   self.parent = { namespace, name }
@@ -121,7 +121,7 @@ export function datasetOf(ds: { namespace: string; name: string; facets?: OlData
 }
 
 export function addMeta(ds: Dataset, key: string, value: unknown): void {
-  ds.meta = { ...(ds.meta ?? {}), [key]: value }
+  ds.meta = { ...ds.meta, [key]: value }
 }
 
 export function dropEmpty(o: Record<string, string | null | undefined>): Record<string, string> {

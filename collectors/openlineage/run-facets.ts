@@ -1,5 +1,5 @@
 import type { Batch, ColumnEdge, Dataset, Job, Product, Ref } from '../batch.ts'
-import { refKey } from '../batch.ts'
+import { refKey, UNPLACED_TEST } from '../batch.ts'
 import { addMeta, dropEmpty } from './facets.ts'
 import type { OlWarning } from './parse.ts'
 import type { LineageInput, OlInputDataset, OlOutputDataset, RunEvent } from './schema.ts'
@@ -9,11 +9,6 @@ const ACCESS = ['public', 'protected', 'private'] as const
 type Observation = { observedAt: string; runId?: string | undefined }
 const ref = (d: { namespace: string; name: string }): Ref => ({ namespace: d.namespace, name: d.name })
 
-/**
- * The dataset namespace of a test result whose event names no tested dataset: the store puts it
- * on the dbt test of that id (dataset name) if collect dbt knows it, else drops it.
- */
-export const UNPLACED_TEST = 'meshwatch:unplaced-test'
 
 /** dbt's test name from its unique id: `test.<package>.<name>[.<hash>]` → `<name>`. */
 export function dbtTestName(id: string): string {
@@ -184,8 +179,8 @@ export function applyJobDependencies(batch: Batch, e: RunEvent, self: Job): void
   if (!f) return
   const up = (f.upstream ?? []).map((d) => ref(d.job))
   const down = (f.downstream ?? []).map((d) => ref(d.job))
-  if (up.length > 0) self.meta = { ...(self.meta ?? {}), upstreamJobs: up.slice(0, 256) }
-  if (down.length > 0) self.meta = { ...(self.meta ?? {}), downstreamJobs: down.slice(0, 256) }
+  if (up.length > 0) self.meta = { ...self.meta, upstreamJobs: up.slice(0, 256) }
+  if (down.length > 0) self.meta = { ...self.meta, downstreamJobs: down.slice(0, 256) }
   for (const j of [...up, ...down]) batch.jobs.push({ ...j, type: 'job' })
 }
 
@@ -296,7 +291,7 @@ export function applyLineageFacet(
   }
   for (const [k, ups] of upstream) {
     const j = batch.jobs.find((x) => refKey(x) === k && x === selfJob) ?? batch.jobs.find((x) => refKey(x) === k)
-    if (j) j.meta = { ...(j.meta ?? {}), upstreamJobs: [...((j.meta?.upstreamJobs as Ref[] | undefined) ?? []), ...ups].slice(0, 256) }
+    if (j) j.meta = { ...j.meta, upstreamJobs: [...((j.meta?.upstreamJobs as Ref[] | undefined) ?? []), ...ups].slice(0, 256) }
   }
   return entries !== undefined && entries.length > 0
 }

@@ -10,8 +10,7 @@ import {
   type ReadRef,
 } from './authorize.ts'
 import { and, asc, eq, gt, gte, inArray, lt } from 'drizzle-orm'
-import { emptyBatch, type Assertion, type Batch, type Ref } from '../../collectors/batch.ts'
-import { UNPLACED_TEST } from '../../collectors/openlineage/run-facets.ts'
+import { emptyBatch, UNPLACED_TEST, type Assertion, type Batch, type Ref } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
 import { batches, checks, datasets, jobs, productOutputs, products, rawEvents } from '../schema.ts'
 import { findDataset } from './catalog.ts'

@@ -69,18 +69,21 @@ const PROBES: Record<string, string[]> = {
     `import type { Deps } from '../../server/deps.ts' // bad`,
     `import { toElements } from '../../web/graph.ts' // bad`,
   ],
-  // Known exceptions: these files may take the listed helpers, and nothing else, as values.
-  'db/queries/owners.ts': [
+  // Known exceptions (mirror .oxlintrc.json: removing one there makes its file fail here until
+  // its probe moves below): these files may take the listed helpers, and nothing else, as values.
+  'db/queries/resolve-nodes.ts': [
     `import { refKey, type Batch } from '../../collectors/batch.ts'`,
     `import { emptyBatch } from '../../collectors/batch.ts' // bad`,
   ],
+  // Not (or no longer) an exception: owners.ts went, so a value import there fails again.
+  'db/queries/owners.ts': [`import { refKey } from '../../collectors/batch.ts' // bad`],
   'db/queries/fold-batches.ts': [
     `import { emptyBatch, refKey } from '../../collectors/batch.ts'`,
     `import { BatchSchema } from '../../collectors/batch.ts' // bad`,
     `import { createApp } from '../../server/app.ts' // bad`,
   ],
   'db/queries/raw-events.ts': [
-    `import { emptyBatch } from '../../collectors/batch.ts'`,
+    `import { emptyBatch, UNPLACED_TEST } from '../../collectors/batch.ts'`,
     `import { refKey } from '../../collectors/batch.ts' // bad`,
   ],
   'server/probe.ts': [

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseEvent } from '../../../collectors/openlineage/parse.ts'
-import { UNPLACED_TEST } from '../../../collectors/openlineage/run-facets.ts'
-import { PUBLIC_OL, facet, runEvent } from './helpers.ts'
+import { UNPLACED_TEST } from '../../../collectors/batch.ts'
+import { PUBLIC_OL, runEvent } from './helpers.ts'
 
 // The facets added to the spec since 2025, read from the spec's own files (recorded in
 // fixtures/openlineage/public/openlineage/spec): spec/tests examples where the spec has them,
