@@ -2,12 +2,19 @@
 // Usage: tsx test/bench/child.ts parse|collect <target dir> [db file]
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { performance } from 'node:perf_hooks'
+import { PerformanceObserver, performance } from 'node:perf_hooks'
 import { readDbtTarget } from '../../collectors/dbt/read.ts'
 import { openDb } from '../../db/client.ts'
 import { ingestBatch } from '../../server/ingest.ts'
 
 const [task, dir = '', dbFile = ':memory:'] = process.argv.slice(2)
+// GC pauses of the measured task: how much of it is the heap's size, which V8 picks per machine.
+let gcMs = 0
+const gc = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMs += e.duration
+})
+gc.observe({ entryTypes: ['gc'] })
+const c0 = process.cpuUsage()
 const t0 = performance.now()
 let detail = ''
 if (task === 'parse') {
@@ -24,5 +31,9 @@ if (task === 'parse') {
   throw new Error(`unknown task ${task}`)
 }
 const ms = performance.now() - t0
-const cpu = process.cpuUsage()
-process.stdout.write(`${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssBytes: process.resourceUsage().maxRSS * 1024, detail })}\n`)
+const cpu = process.cpuUsage(c0)
+await new Promise((r) => setTimeout(r, 100)) // the observer is told of GC entries asynchronously
+gc.disconnect()
+process.stdout.write(
+  `${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, sysMs: cpu.system / 1000, gcMs, maxRssBytes: process.resourceUsage().maxRSS * 1024, detail })}\n`,
+)
