@@ -21,7 +21,7 @@ export const COLLECT_COMMANDS: CommandEntry[] = [
   {
     name: 'dbt',
     description:
-      'read dbt target/ dirs (manifest, run_results, sources, catalog); several dirs give one graph',
+      'read dbt target/ dirs (manifest, run_results, sources, freshness, catalog); several dirs give one graph',
     load: async () => (await import('./collect-dbt.ts')).registerCollectDbt,
   },
   {
