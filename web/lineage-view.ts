@@ -129,7 +129,7 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
   const toggleDomain = async (name: string) => {
     if (state.expanded.has(name)) state.expanded.delete(name)
     else {
-      const g = await ok(await api.api.lineage.domains[':domain'].$get({ param: { domain: name } }))
+      const g = await ok(await api.api.lineage.domains[':domain'].$get({ param: { domain: encodeURIComponent(name) } }))
       if (g) state.expanded.set(name, g)
     }
     history.replaceState(null, '', state.expanded.size === 1 ? `/lineage?domain=${encodeURIComponent([...state.expanded.keys()][0] ?? '')}` : '/lineage')
@@ -166,7 +166,7 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
   } else {
     state.overview = await ok(await api.api.lineage.overview.$get())
     if (route.domain) {
-      const g = await ok(await api.api.lineage.domains[':domain'].$get({ param: { domain: route.domain } }))
+      const g = await ok(await api.api.lineage.domains[':domain'].$get({ param: { domain: encodeURIComponent(route.domain) } }))
       if (g) state.expanded.set(route.domain, g)
     }
     redrawOverview()

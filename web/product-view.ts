@@ -22,7 +22,7 @@ const section = (title: string, testid: string, ...body: (Node | string | null)[
 
 /** One product: SLA per dimension, score history, root cause, schema, neighbours, runs, governance. */
 export async function renderProduct(root: HTMLElement, id: string): Promise<void> {
-  const product = await ok(await api.api.products[':id'].$get({ param: { id } }))
+  const product = await ok(await api.api.products[':id'].$get({ param: { id: encodeURIComponent(id) } }))
   if (!product) {
     root.replaceChildren(h('h1', {}, 'Unknown product'), h('p', {}, `No product ${id}. `, link('/', 'Back to the catalog')))
     return
@@ -31,7 +31,7 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
     getJson(`/api/products/${encodeURIComponent(id)}/history`).catch(() => undefined),
     getJson(`/api/products/${encodeURIComponent(id)}/root-cause`).catch(() => undefined),
     getJson('/api/governance').catch(() => undefined),
-    api.api.lineage.products[':id'].$get({ param: { id } }).then(ok),
+    api.api.lineage.products[':id'].$get({ param: { id: encodeURIComponent(id) } }).then(ok),
     api.api.domains.$get().then(ok),
     Promise.all(product.outputs.map((o) => api.api.datasets[':id'].$get({ param: { id: String(o.id) } }).then(ok))),
   ])
