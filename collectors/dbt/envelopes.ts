@@ -60,9 +60,13 @@ const DEFAULT_FILES: DbtFiles = {
  */
 export function parseEnvelopes(input: DbtArtifactsInput): Envelopes {
   const files = { ...DEFAULT_FILES, ...input.files }
-  const names = Object.fromEntries(
-    Object.entries(files).map(([k, f]) => [k, basename(f)]),
-  ) as DbtFiles
+  const names: DbtFiles = {
+    manifest: basename(files.manifest),
+    runResults: basename(files.runResults),
+    sources: basename(files.sources),
+    freshness: basename(files.freshness),
+    catalog: basename(files.catalog),
+  }
   const optional = <S extends Parameters<typeof parseEnvelope>[3]>(
     kind: Parameters<typeof parseEnvelope>[0],
     json: unknown,

@@ -157,7 +157,16 @@ function valueEnd(buf: Buffer, i: number): number {
     let j = i
     while (j < buf.length) {
       const d = buf[j]
-      if (d === COMMA || d === CLOSE_OBJ || d === CLOSE_ARR || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break
+      if (
+        d === COMMA ||
+        d === CLOSE_OBJ ||
+        d === CLOSE_ARR ||
+        d === 0x20 ||
+        d === 0x0a ||
+        d === 0x0d ||
+        d === 0x09
+      )
+        break
       j++
     }
     if (j === i) throw new Malformed()

@@ -4,7 +4,8 @@ import { parseEnvelopes, type DbtArtifactsInput } from './envelopes.ts'
 import { buildGraph, type Graph } from './graph.ts'
 import { addLineage } from './lineage.ts'
 import { addProducts } from './products.ts'
-import { addFreshness, addRunResults } from './results.ts'
+import { addFreshness } from './freshness.ts'
+import { addRunResults } from './results.ts'
 
 export type { DbtArtifactsInput } from './envelopes.ts'
 

@@ -198,7 +198,6 @@ export const FreshnessResultSchema = z.object({
     .nullish(),
   error: z.union([z.string(), z.number()]).nullish(),
 })
-export type FreshnessResult = z.infer<typeof FreshnessResultSchema>
 
 /** The dbt_schema_version URL names the artifact and its version. */
 export const SCHEMA_VERSION_RE = /\/dbt\/([a-z-]+)\/v(\d+)\.json$/
