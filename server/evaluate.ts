@@ -51,7 +51,8 @@ export function evaluateProducts(deps: Deps, opts: { productIds?: string[]; now?
     slaCache.set(f.id, sla)
     f.upstream = f.upstream.filter((u) => u.depth <= (slaNumber(sla, 'upstream_depth') ?? 3))
     const e = evaluateProduct(f, sla, now)
-    if (e.status === 'ok') {
+    // nothing to explain when ok, nor when there is nothing to judge by (unknown)
+    if (e.status === 'ok' || e.status === 'unknown') {
       out.push({ ...e, rootCause: null })
       continue
     }

@@ -55,7 +55,7 @@ function catalogRow(r: CatalogRow): HTMLElement {
     h('td', {}, r.domain),
     h('td', {}, r.owner ?? '—'),
     h('td', {}, statusBadge(r.status)),
-    h('td', { class: 'num' }, r.score === null ? '—' : r.score.toFixed(0)),
+    h('td', { class: 'num', ...(r.score === null ? { title: r.status === 'unknown' ? 'unknown: nothing observed to score it by' : 'not evaluated yet' } : {}) }, r.score === null ? '—' : r.score.toFixed(0)),
     h('td', { title: r.updatedAt ?? '' }, timeAgo(r.updatedAt, new Date())),
   )
 }

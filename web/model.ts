@@ -128,6 +128,20 @@ export function scoreChart(points: readonly ChartPoint[], w: number, h: number, 
   return { points: xy, path }
 }
 
+/** What the page says of a product or dimension in status unknown (no data to score it by). */
+export const UNKNOWN_TEXT =
+  'Nothing observed yet to score it by: no run, test result, row count or schema of its outputs. It is scored once its producers are collected (a dbt build with run_results.json, OpenLineage events, an Airflow poll).'
+
+/** The line under the score history: how many evaluations, and the current score (or why none). */
+export function historyNote(points: readonly ChartPoint[], status: Status): string {
+  if (points.length === 0)
+    return status === 'unknown' ? 'No score yet: the product is unknown (nothing observed to score it by).' : 'No history yet.'
+  const last = [...points].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).at(-1)
+  const first = points.reduce((a, p) => (Date.parse(p.at) < Date.parse(a.at) ? p : a))
+  const now = status === 'unknown' ? 'now unknown (no data to score by)' : `now ${last?.score ?? '—'}`
+  return `${points.length} scored evaluation${points.length === 1 ? "" : "s"}; since ${first.at.slice(0, 16)}, ${now}`
+}
+
 /** Reads `/history`'s answer: an array, or `{history|evaluations: [...]}`, of `{evaluatedAt|at, score, status}`. */
 export function readHistory(v: unknown): ChartPoint[] {
   const list = Array.isArray(v) ? v : isRecord(v) ? (v.history ?? v.evaluations ?? v.points) : []

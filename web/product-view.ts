@@ -11,7 +11,10 @@ import {
   readSlaPromises,
   scoreChart,
   timeAgo,
+  historyNote,
+  UNKNOWN_TEXT,
   type ChartPoint,
+  type Status,
   type Evaluation,
   type RootCauseView,
 } from './model.ts'
@@ -57,7 +60,7 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
     h('div', { class: 'grid' },
       slaPanel(evaluation, product),
       cause ? rootCausePanel(cause) : null,
-      history === undefined ? null : historyPanel(readHistory(history)),
+      history === undefined ? null : historyPanel(readHistory(history), status),
       neighbours ? neighboursPanel(neighbours) : null,
       runs.length > 0 ? runsPanel(runs) : null,
       findings === undefined ? null : findingsPanel(findings),
@@ -67,20 +70,23 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
 }
 
 function slaPanel(ev: Evaluation | null, product: object) {
-  if (!ev || ev.dimensions.length === 0) return section('SLA', 'sla', h('p', { class: 'muted' }, 'Not evaluated yet.'))
+  if (!ev || ev.dimensions.length === 0)
+    return section('SLA', 'sla', h('p', { class: 'muted' }, ev?.status === 'unknown' ? UNKNOWN_TEXT : 'Not evaluated yet.'))
   const promises = readSlaPromises('effectiveSla' in product ? product.effectiveSla : undefined)
-  return section('SLA', 'sla', h('table', {},
+  return section('SLA', 'sla',
+    ev.status === 'unknown' ? h('p', { class: 'muted', 'data-testid': 'unknown-note' }, UNKNOWN_TEXT) : null,
+    h('table', {},
     h('thead', {}, h('tr', {}, h('th', {}, 'Dimension'), h('th', {}, 'Score'), h('th', {}, 'Status'), h('th', {}, 'Why'))),
     h('tbody', {}, ...ev.dimensions.map((d) => h('tr', { 'data-dimension': d.name },
       h('td', {}, d.name, promises.has(d.name) ? h('div', { class: 'muted small' }, promises.get(d.name) ?? '') : null),
-      h('td', { class: 'num nowrap' }, h('span', { class: 'bar' }, h('span', { class: `fill ${d.status}`, style: `width:${d.score ?? 0}%` })), ' ', d.score?.toFixed(0) ?? '—'),
+      h('td', { class: 'num nowrap', ...(d.score === null ? { title: 'no data to score it by' } : {}) }, h('span', { class: 'bar' }, h('span', { class: `fill ${d.status}`, style: `width:${d.score ?? 0}%` })), ' ', d.score?.toFixed(0) ?? '—'),
       h('td', {}, statusBadge(d.status)),
       h('td', {}, d.reason),
     )))))
 }
 
-function historyPanel(points: ChartPoint[]) {
-  if (points.length === 0) return section('Score history', 'history', h('p', { class: 'muted' }, 'No history yet.'))
+function historyPanel(points: ChartPoint[], status: Status) {
+  if (points.length === 0) return section('Score history', 'history', h('p', { class: 'muted', 'data-testid': 'history-note' }, historyNote(points, status)))
   const W = 520
   const H = 120
   const c = scoreChart(points, W, H)
@@ -89,8 +95,7 @@ function historyPanel(points: ChartPoint[]) {
     s('path', { d: c.path, class: 'score-line' }),
     ...c.points.map((p) => s('circle', { cx: p.x, cy: p.y, r: 3, class: `dot ${p.status}` }, s('title', {}, `${p.at}: ${p.score} (${p.status})`))),
   )
-  const last = points[points.length - 1]
-  return section('Score history', 'history', svg, h('p', { class: 'muted small' }, `${points.length} evaluations; since ${points[0]?.at.slice(0, 16) ?? ''}${last ? `, now ${last.score}` : ''}`))
+  return section('Score history', 'history', svg, h('p', { class: 'muted small', 'data-testid': 'history-note' }, historyNote(points, status)))
 }
 
 function rootCausePanel(rc: RootCauseView) {

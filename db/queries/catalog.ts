@@ -58,9 +58,20 @@ export function listProducts(db: Db, filter: { domain?: string } = {}) {
     outputs: outs
       .filter((o) => o.productId === p.id)
       .map(({ id, namespace, name }) => ({ id, namespace, name })),
-    evaluation: latest.get(p.id) ?? null,
+    evaluation: evaluationOf(latest.get(p.id)),
   }))
 }
+
+/** A stored evaluation as read: an unknown one has no score. */
+export const readEvaluationRow = <R extends { score: number; status: string }>(
+  r: R,
+): Omit<R, 'score'> & { score: number | null } => ({
+  ...r,
+  score: r.status === 'unknown' ? null : r.score,
+})
+
+const evaluationOf = (r: typeof evaluations.$inferSelect | undefined) =>
+  r ? readEvaluationRow(r) : null
 
 export function latestEvaluations(db: Db, productIds: string[]) {
   const out = new Map<string, typeof evaluations.$inferSelect>()

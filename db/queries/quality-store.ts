@@ -1,14 +1,15 @@
 import { and, desc, eq, inArray, or, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import { datasets, evaluations, productOutputs, products } from '../schema.ts'
-import { latestEvaluations } from './catalog.ts'
+import { latestEvaluations, readEvaluationRow } from './catalog.ts'
 import { chunk } from './merge.ts'
 
 /** What storeEvaluations writes of an evaluation (the evaluator's type, server/quality/facts.ts, fits it). */
 export interface EvaluationToStore {
   productId: string
   evaluatedAt: string
-  score: number
+  /** null: status unknown (nothing to score by) */
+  score: number | null
   status: string
   dimensions: unknown[]
   rootCause?: unknown
@@ -39,7 +40,8 @@ export function storeEvaluations<E extends EvaluationToStore>(
           part.map((e) => ({
             productId: e.productId,
             evaluatedAt: e.evaluatedAt,
-            score: e.score,
+            // the column is NOT NULL: an unknown evaluation stores 0 and reads back as null
+            score: e.score ?? 0,
             status: e.status,
             dimensions: e.dimensions,
             rootCause: e.rootCause ?? null,
@@ -63,6 +65,7 @@ export function evaluationHistory(db: Db, productId: string, limit = 500) {
     .orderBy(desc(evaluations.evaluatedAt), desc(evaluations.id))
     .limit(limit)
     .all()
+    .map(readEvaluationRow)
 }
 
 /** Products owning any of the datasets (what an ingest touched). */

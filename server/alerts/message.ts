@@ -36,6 +36,7 @@ const ICON = {
   breach: ':red_circle:',
   warn: ':large_orange_circle:',
   ok: ':white_check_mark:',
+  unknown: ':grey_question:',
 } as const
 const iconOf = (a: OutboxAlert): string =>
   a.kind === 'recovered' ? ICON.ok : a.kind === 'reminder' ? ':alarm_clock:' : ICON[a.facts.status]
@@ -118,7 +119,10 @@ function rootCauseText(ctx: MessageContext, f: AlertFacts): string | undefined {
 }
 
 const dimensionLines = (f: AlertFacts): string[] =>
-  f.dimensions.map((d) => `*${d.dimension}* · ${d.status} · ${score(d.score)}\n${esc(d.reason)}`)
+  f.dimensions.map(
+    (d) =>
+      `*${d.dimension}* · ${d.status} · ${d.score === null ? 'no score' : score(d.score)}\n${esc(d.reason)}`,
+  )
 
 function single(a: OutboxAlert, ctx: MessageContext): Block[] {
   const f = a.facts

@@ -69,7 +69,8 @@ export function writeAlerts(
         reminders: step.reminders,
       })
     const a = d.alert
-    if (!a || episodeId === undefined) continue
+    // an unknown evaluation never alerts (plan.ts), so the alerting one always has a score
+    if (!a || episodeId === undefined || e.status === 'unknown') continue
     const facts: AlertFacts = {
       productId: e.productId,
       productName: product.name,
@@ -78,7 +79,7 @@ export function writeAlerts(
       kind: a.kind,
       status: e.status,
       previous: prev
-        ? prev.status === 'breach' || prev.status === 'warn'
+        ? prev.status === 'breach' || prev.status === 'warn' || prev.status === 'unknown'
           ? prev.status
           : 'ok'
         : 'ok',
@@ -87,8 +88,9 @@ export function writeAlerts(
       since: a.since,
       ...(a.durationMs !== undefined ? { durationMs: a.durationMs } : {}),
       ...(a.reminder !== undefined ? { reminder: a.reminder } : {}),
+      // what is wrong, worst first; a dimension without data (unknown) is not why it alerts
       dimensions: e.dimensions
-        .filter((x) => x.status !== 'ok')
+        .flatMap((x) => (x.status === 'ok' || x.status === 'unknown' ? [] : [x]))
         .sort((x, y) => statusRank(y.status) - statusRank(x.status) || x.score - y.score)
         .map(({ dimension, status, score, reason }) => ({ dimension, status, score, reason })),
       rootCause: a.kind === 'recovered' ? null : rootCauseOf(e.rootCause),

@@ -46,6 +46,20 @@ export function decide(
   reminderMs: number,
 ): Decision {
   const at = e.evaluatedAt
+  if (e.status === 'unknown') {
+    // Nothing to judge by is neither a breach nor a recovery: no alert, and an open episode
+    // stays open (only data that is ok again closes it).
+    if (!open || open.status === 'unknown') return {}
+    return {
+      episode: {
+        op: 'update',
+        status: 'unknown',
+        worst: asStatus(open.worst),
+        lastAlertAt: open.lastAlertAt,
+        reminders: open.reminders,
+      },
+    }
+  }
   if (e.status === 'ok') {
     if (!open) return {}
     const worst = asStatus(open.worst)

@@ -35,7 +35,9 @@ export function scoreProduct(
 
 /**
  * One check per product of the mesh that exists on both sides: fails when its score drops by
- * more than `maxScoreDrop` points, or its status worsens to `failOn` or worse.
+ * more than `maxScoreDrop` points, or its status worsens to `failOn` or worse. A side with no
+ * data to score by (`unknown`) has no score to drop from or to, and unknown is never a worse
+ * status than ok; an unknown baseline that now warns or breaches has worsened.
  */
 export function checkProductScores(
   baseline: Mesh,
@@ -48,7 +50,10 @@ export function checkProductScores(
     const before = scoreProduct(baseline, id, config)
     const after = scoreProduct(current, id, config, baseline)
     if (!before || !after) continue
-    const drop = Math.round((before.score - after.score) * 10) / 10
+    const drop =
+      before.score === null || after.score === null
+        ? 0
+        : Math.round((before.score - after.score) * 10) / 10
     const worse =
       statusRank(after.status) > statusRank(before.status) &&
       statusRank(after.status) >= statusRank(gate.failOn)
@@ -66,8 +71,8 @@ export function checkProductScores(
       name: `product ${id} keeps its score`,
       status: failed ? 'fail' : 'pass',
       message: failed
-        ? `product ${id} (${p?.domain}): ${reasons.join(', ')}: ${before.score} ${before.status} → ${after.score} ${after.status}`
-        : `${before.score} ${before.status} → ${after.score} ${after.status}`,
+        ? `product ${id} (${p?.domain}): ${reasons.join(', ')}: ${scoreText(before)} → ${scoreText(after)}`
+        : `${scoreText(before)} → ${scoreText(after)}`,
       details: failed ? detailsOf(before, after) : [],
       targets: [id],
       domain: p?.domain,
@@ -75,6 +80,12 @@ export function checkProductScores(
   }
   return out
 }
+
+const scoreText = (e: Pick<ProductEvaluation, 'score' | 'status'>): string =>
+  e.score === null ? 'unknown (no data to score by)' : `${e.score} ${e.status}`
+
+const dimText = (d: Pick<ProductEvaluation, 'score' | 'status'>): string =>
+  d.score === null ? 'unknown' : `${d.score} ${d.status}`
 
 function detailsOf(before: ProductEvaluation, after: ProductEvaluation): string[] {
   const dims = changedDimensions(before, after)
@@ -85,9 +96,7 @@ function changedDimensions(before: ProductEvaluation, after: ProductEvaluation):
   return after.dimensions.flatMap((d) => {
     const b = before.dimensions.find((x) => x.dimension === d.dimension)
     if (b && b.score === d.score && b.status === d.status) return []
-    return [
-      `${d.dimension}: ${b ? `${b.score} ${b.status}` : 'not scored'} → ${d.score} ${d.status}: ${d.reason}`,
-    ]
+    return [`${d.dimension}: ${b ? dimText(b) : 'not scored'} → ${dimText(d)}: ${d.reason}`]
   })
 }
 

@@ -2,8 +2,11 @@ import type { Dimension } from './sla.ts'
 
 /** What the store knows about a product, as the evaluators read it (loaded by db/queries/quality.ts). */
 
-export const STATUSES = ['ok', 'warn', 'breach'] as const
+/** `unknown`: nothing observed to judge by (a dimension without data, a product without any). */
+export const STATUSES = ['ok', 'warn', 'breach', 'unknown'] as const
 export type Status = (typeof STATUSES)[number]
+/** What a dimension with data can be; `unknown` carries no score. */
+export type KnownStatus = Exclude<Status, 'unknown'>
 
 export interface RunFact {
   jobId: number
@@ -104,26 +107,28 @@ export interface ProductFacts {
   upstream: UpstreamFacts[]
 }
 
-export interface DimensionResult {
+export type DimensionResult = {
   dimension: Dimension
-  score: number
-  status: Status
   reason: string
   /** Numbers behind the reason (ages, counts), for the UI and alerts. */
   detail?: Record<string, unknown>
-}
+} & ({ score: number; status: KnownStatus } | { score: null; status: 'unknown' })
 
-export interface ProductEvaluation {
+/** score is null exactly when status is unknown (no dimension has data). */
+export type ProductEvaluation = {
   productId: string
   evaluatedAt: string
-  score: number
-  status: Status
   dimensions: DimensionResult[]
-}
+} & ({ score: number; status: KnownStatus } | { score: null; status: 'unknown' })
 
-const RANK: Record<Status, number> = { ok: 0, warn: 1, breach: 2 }
-export const worst = (...s: Status[]): Status =>
-  s.reduce<Status>((a, b) => (RANK[b] > RANK[a] ? b : a), 'ok')
+// unknown ranks below ok: any observation outweighs none, and it is never "worse" than ok.
+const RANK: Record<Status, number> = { unknown: -1, ok: 0, warn: 1, breach: 2 }
+/** The worst of the statuses; unknown only when there is nothing else (or nothing at all). */
+export function worst<S extends Status>(first: S, ...rest: S[]): S
+export function worst(...s: Status[]): Status
+export function worst(...s: Status[]): Status {
+  return s.reduce<Status>((a, b) => (RANK[b] > RANK[a] ? b : a), 'unknown')
+}
 export const statusRank = (s: Status): number => RANK[s]
 
 export const HOUR = 3_600_000

@@ -1,11 +1,11 @@
 import { missedDeadlines, providerRunInfo } from '../../collectors/airflow/provider-facets.ts'
-import type { DimensionResult, OutputFacts, Status, UpstreamFacts } from './facts.ts'
+import type { DimensionResult, OutputFacts, KnownStatus, UpstreamFacts } from './facts.ts'
 import { HOUR, hoursText, worst } from './facts.ts'
 import { lastExpectedRun } from './schedule.ts'
-import { expectsData, slaBool, slaNumber, type EffectiveSla } from './sla.ts'
+import { expectsData, noData, slaBool, slaNumber, type EffectiveSla } from './sla.ts'
 
 interface OutputVerdict {
-  status: Status
+  status: KnownStatus
   score: number
   reason: string
   ageMs?: number
@@ -57,10 +57,7 @@ export function scoreFreshness(
       })
     }
   }
-  if (verdicts.length === 0) {
-    if (!declared) return undefined
-    return { dimension: 'freshness', score: 50, status: 'warn', reason: 'no data yet: no successful write of any output observed' }
-  }
+  if (verdicts.length === 0) return noData(sla, 'freshness', 'no successful write of any output observed')
   return combine('freshness', verdicts)
 }
 
@@ -104,7 +101,7 @@ function judgeOutput(
       if (opts.declared) found.push({ status: 'warn', score: 50, reason: `no data yet: ${o.name} was never written` })
     } else {
       const ratio = ageMs / (opts.maxAge * HOUR)
-      const status: Status = ratio > 1 ? 'breach' : opts.warnAge !== undefined && ageMs > opts.warnAge * HOUR ? 'warn' : 'ok'
+      const status: KnownStatus = ratio > 1 ? 'breach' : opts.warnAge !== undefined && ageMs > opts.warnAge * HOUR ? 'warn' : 'ok'
       found.push({
         status,
         score: status === 'ok' ? 100 : status === 'warn' ? 70 : Math.round(40 / ratio),
@@ -152,9 +149,9 @@ function combineOutput(found: OutputVerdict[]): OutputVerdict {
 }
 
 /** One dimension from per-item verdicts: the worst status, the lowest score, its reason first. */
-export function combine(dimension: DimensionResult['dimension'], verdicts: { status: Status; score: number; reason: string }[]): DimensionResult {
+export function combine(dimension: DimensionResult['dimension'], verdicts: { status: KnownStatus; score: number; reason: string }[]): DimensionResult {
   const sorted = [...verdicts].sort((a, b) => a.score - b.score)
-  const status = worst(...verdicts.map((v) => v.status))
+  const status = verdicts.reduce<KnownStatus>((a, v) => worst(a, v.status), 'ok')
   const first = sorted.find((v) => v.status === status) ?? sorted[0]
   const others = verdicts.filter((v) => v.status !== 'ok' && v !== first).length
   return {

@@ -23,7 +23,8 @@ const fingerprint = (dims: readonly unknown[]): string =>
  */
 export function shouldStore(prev: StoredEvaluation | undefined, next: ProductEvaluation, everyMs: number): boolean {
   if (!prev) return true
-  if (prev.status !== next.status || Math.abs(prev.score - next.score) >= 0.5) return true
+  if (prev.status !== next.status) return true
+  if (next.score !== null && Math.abs(prev.score - next.score) >= 0.5) return true
   if (fingerprint(prev.dimensions) !== fingerprint(next.dimensions)) return true
   return Date.parse(next.evaluatedAt) - Date.parse(prev.evaluatedAt) >= everyMs
 }

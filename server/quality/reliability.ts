@@ -1,11 +1,10 @@
-import type { DimensionResult, OutputFacts, Status } from './facts.ts'
-import { expectsData, slaNumber, type EffectiveSla } from './sla.ts'
+import type { DimensionResult, OutputFacts, KnownStatus } from './facts.ts'
+import { noData, slaNumber, type EffectiveSla } from './sla.ts'
 
 const TERMINAL = new Set(['COMPLETE', 'FAIL', 'ABORT'])
 
 /** Reliability: share of finished producing runs that succeeded within the last `window_days`. */
 export function scoreReliability(outputs: OutputFacts[], sla: EffectiveSla, now: Date): DimensionResult | undefined {
-  const declared = expectsData(sla, 'reliability')
   const days = slaNumber(sla, 'reliability.window_days') ?? 7
   const target = slaNumber(sla, 'reliability.min_success_rate') ?? 0.95
   const floor = slaNumber(sla, 'reliability.breach_below') ?? 0.8
@@ -24,12 +23,9 @@ export function scoreReliability(outputs: OutputFacts[], sla: EffectiveSla, now:
       if (r.state === 'COMPLETE') ok++
     }
   }
-  if (total === 0) {
-    if (!declared) return undefined
-    return { dimension: 'reliability', score: 50, status: 'warn', reason: `no data yet: no producing run finished in the last ${days} days` }
-  }
+  if (total === 0) return noData(sla, 'reliability', `no producing run finished in the last ${days} days`)
   const rate = ok / total
-  const status: Status = rate >= target ? 'ok' : rate >= floor ? 'warn' : 'breach'
+  const status: KnownStatus = rate >= target ? 'ok' : rate >= floor ? 'warn' : 'breach'
   return {
     dimension: 'reliability',
     status,

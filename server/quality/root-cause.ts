@@ -241,7 +241,7 @@ function suspectLinks(input: RootCauseInput, nodes: Map<string, RcNode>): RcEdge
 function selfCaused(input: RootCauseInput, nodes: Map<string, RcNode>, bad: DimensionResult[]): RootCause | undefined {
   const out = input.outputs.map((o) => nodes.get(o)).find((n) => n !== undefined)
   if (!out) return undefined
-  const worstDim = [...bad].sort((a, b) => rank(b.status) - rank(a.status) || a.score - b.score)[0]
+  const worstDim = [...bad].sort((a, b) => rank(b.status) - rank(a.status) || (a.score ?? 0) - (b.score ?? 0))[0]
   const culprit: ChainNode = { ...chainNode(out, undefined, undefined), problem: `${worstDim?.dimension}: ${worstDim?.reason}`, status: worstDim?.status ?? 'warn' }
   return { summary: `${culprit.problem} (${out.domain ?? 'no domain'} domain)`, culprit, chain: [culprit], confidence: 'lineage' }
 }

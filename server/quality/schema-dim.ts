@@ -1,7 +1,7 @@
 import { combine } from './freshness.ts'
-import type { DimensionResult, OutputFacts, Status } from './facts.ts'
+import type { DimensionResult, OutputFacts, KnownStatus } from './facts.ts'
 import { HOUR } from './facts.ts'
-import { expectsData, slaBool, slaNumber, slaString, type EffectiveSla } from './sla.ts'
+import { noData, slaBool, slaNumber, slaString, type EffectiveSla } from './sla.ts'
 
 export interface SchemaChange {
   removed: string[]
@@ -30,11 +30,10 @@ export function diffColumns(before: { name: string; type?: string }[], after: { 
  * is not enforced breaches. Product outputs are public ports, so all their columns count.
  */
 export function scoreSchema(outputs: OutputFacts[], sla: EffectiveSla, now: Date): DimensionResult | undefined {
-  const declared = expectsData(sla, 'schema')
-  const onBreaking: Status = slaString(sla, 'schema.on_breaking') === 'warn' ? 'warn' : 'breach'
+  const onBreaking: KnownStatus = slaString(sla, 'schema.on_breaking') === 'warn' ? 'warn' : 'breach'
   const settleMs = (slaNumber(sla, 'schema.settle_hours') ?? 168) * HOUR
   const requireContract = slaBool(sla, 'schema.require_contract') ?? false
-  const verdicts: { status: Status; score: number; reason: string }[] = []
+  const verdicts: { status: KnownStatus; score: number; reason: string }[] = []
   for (const o of outputs) {
     if (requireContract && o.contractEnforced !== true) {
       verdicts.push({ status: 'breach', score: 30, reason: `${o.name} has no enforced contract, which its SLA requires` })
@@ -62,9 +61,6 @@ export function scoreSchema(outputs: OutputFacts[], sla: EffectiveSla, now: Date
       })
     }
   }
-  if (verdicts.length === 0) {
-    if (!declared) return undefined
-    return { dimension: 'schema', score: 50, status: 'warn', reason: 'no data yet: no schema observed for the outputs' }
-  }
+  if (verdicts.length === 0) return noData(sla, 'schema', 'no schema observed for the outputs')
   return combine('schema', verdicts)
 }

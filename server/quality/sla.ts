@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { DimensionResult } from './facts.ts'
 import { own, ownMap } from '../../collectors/own.ts'
 
 /** The dimensions a product is scored on, in display order. */
@@ -8,8 +9,12 @@ export type Dimension = (typeof DIMENSIONS)[number]
 const Pos = z.number().positive()
 const NonNeg = z.number().nonnegative()
 const Rate = z.number().min(0).max(1)
-/** What a declared dimension with nothing observed yet scores: warn "no data yet", or not scored. */
-const NoData = z.enum(['warn', 'skip'])
+/**
+ * What a dimension with nothing observed yet scores: `warn` "no data yet" (the default for a
+ * dimension the SLA declares), `unknown` (no score, the default for one it does not), or not
+ * scored at all (`skip`).
+ */
+const NoData = z.enum(['warn', 'unknown', 'skip'])
 
 export const FreshnessSlaSchema = z.strictObject({
   on_no_data: NoData.optional(),
@@ -184,5 +189,17 @@ export function slaString(sla: EffectiveSla, path: string): string | undefined {
 
 /** True when the SLA declares the dimension and wants "no data yet" reported as a warning. */
 export function expectsData(sla: EffectiveSla, dim: Dimension): boolean {
-  return sla.declared.includes(dim) && slaString(sla, `${dim}.on_no_data`) !== 'skip'
+  return sla.declared.includes(dim) && (slaString(sla, `${dim}.on_no_data`) ?? 'warn') === 'warn'
+}
+
+/**
+ * A dimension with nothing to judge by: a warning when the SLA promises it (`on_no_data: warn`,
+ * the default there), else `unknown` with no score, or left out with `on_no_data: skip`.
+ */
+export function noData(sla: EffectiveSla, dim: Dimension, what: string): DimensionResult | undefined {
+  const mode = slaString(sla, `${dim}.on_no_data`)
+  if (mode === 'skip') return undefined
+  const reason = `no data yet: ${what}`
+  if (expectsData(sla, dim)) return { dimension: dim, score: 50, status: 'warn', reason }
+  return { dimension: dim, score: null, status: 'unknown', reason }
 }

@@ -1,19 +1,18 @@
-import { worst, type AssertionFact, type DimensionResult, type OutputFacts, type Status, type UpstreamFacts } from './facts.ts'
-import { expectsData, slaNumber, slaString, type EffectiveSla } from './sla.ts'
+import { worst, type AssertionFact, type DimensionResult, type OutputFacts, type KnownStatus, type UpstreamFacts } from './facts.ts'
+import { noData, slaNumber, slaString, type EffectiveSla } from './sla.ts'
 
 const FAILING = new Set(['fail', 'error', 'warn'])
 const WEIGHT: Record<string, number> = { error: 1, warn: 0.5 }
 
 const isFailing = (a: AssertionFact) => FAILING.has(a.status)
 // A test configured as warn that fails is a warning; an error-severity test failing (or erroring) breaches.
-const failureStatus = (a: AssertionFact): Status => (a.severity === 'error' && a.status !== 'warn' ? 'breach' : 'warn')
+const failureStatus = (a: AssertionFact): KnownStatus => (a.severity === 'error' && a.status !== 'warn' ? 'breach' : 'warn')
 
 /**
  * Tests: severity-weighted pass rate of the latest result of each test on the outputs
  * (skipped tests are ignored); optionally, failing error tests upstream warn or breach too.
  */
 export function scoreTests(outputs: OutputFacts[], upstream: UpstreamFacts[], sla: EffectiveSla): DimensionResult | undefined {
-  const declared = expectsData(sla, 'tests')
   const results = outputs.flatMap((o) => o.assertions.filter((a) => a.status !== 'skipped').map((a) => ({ a, on: o.name })))
   const upstreamMode = slaString(sla, 'tests.upstream') ?? 'off'
   const upstreamFailures =
@@ -22,10 +21,7 @@ export function scoreTests(outputs: OutputFacts[], upstream: UpstreamFacts[], sl
       : upstream.flatMap((u) =>
           u.assertions.filter((a) => isFailing(a) && failureStatus(a) === 'breach').map((a) => ({ a, u })),
         )
-  if (results.length === 0 && upstreamFailures.length === 0) {
-    if (!declared) return undefined
-    return { dimension: 'tests', score: 50, status: 'warn', reason: 'no data yet: no test results on the outputs' }
-  }
+  if (results.length === 0 && upstreamFailures.length === 0) return noData(sla, 'tests', 'no test results on the outputs')
   let total = 0
   let passed = 0
   for (const { a } of results) {
@@ -37,7 +33,7 @@ export function scoreTests(outputs: OutputFacts[], upstream: UpstreamFacts[], sl
   const failing = results.filter((r) => isFailing(r.a))
   const breaching = failing.filter((r) => failureStatus(r.a) === 'breach')
   const minRate = slaNumber(sla, 'tests.min_pass_rate') ?? 0
-  let status: Status = breaching.length > 0 || rate < minRate ? 'breach' : failing.length > 0 ? 'warn' : 'ok'
+  let status: KnownStatus = breaching.length > 0 || rate < minRate ? 'breach' : failing.length > 0 ? 'warn' : 'ok'
   const parts: string[] = []
   if (failing.length > 0) {
     const first = breaching[0] ?? failing[0]
@@ -50,7 +46,7 @@ export function scoreTests(outputs: OutputFacts[], upstream: UpstreamFacts[], sl
   if (rate < minRate) parts.push(`pass rate ${pct(rate)} is under the promised ${pct(minRate)}`)
   if (upstreamFailures.length > 0) {
     const f = upstreamFailures.sort((x, y) => x.u.depth - y.u.depth)[0]
-    const upStatus: Status = upstreamMode === 'breach' ? 'breach' : 'warn'
+    const upStatus: KnownStatus = upstreamMode === 'breach' ? 'breach' : 'warn'
     status = worst(status, upStatus)
     parts.push(
       `upstream test ${f?.a.name} fails on ${f?.u.name} (domain ${f?.u.domain ?? 'unknown'}, ${f?.u.depth} hop${f?.u.depth === 1 ? '' : 's'} up)`,

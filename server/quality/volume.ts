@@ -1,23 +1,24 @@
 import { combine } from './freshness.ts'
-import type { DimensionResult, MetricFact, OutputFacts, Status } from './facts.ts'
-import { expectsData, slaBool, slaNumber, type EffectiveSla } from './sla.ts'
+import type { DimensionResult, MetricFact, OutputFacts, KnownStatus } from './facts.ts'
+import { noData, slaBool, slaNumber, type EffectiveSla } from './sla.ts'
 
 /**
  * Volume: the latest row count of each output (row_count, else rows_affected) within
  * `min_rows`/`max_rows`, or, without bounds, within a band learned from its history.
  */
 export function scoreVolume(outputs: OutputFacts[], sla: EffectiveSla): DimensionResult | undefined {
-  const declared = expectsData(sla, 'volume')
   const min = slaNumber(sla, 'volume.min_rows')
   const max = slaNumber(sla, 'volume.max_rows')
   const learn = slaBool(sla, 'volume.learn') ?? true
   const tolerance = slaNumber(sla, 'volume.tolerance') ?? 3
   const minHistory = slaNumber(sla, 'volume.min_history') ?? 5
-  const verdicts: { status: Status; score: number; reason: string }[] = []
+  const verdicts: { status: KnownStatus; score: number; reason: string }[] = []
+  let counted = 0
   for (const o of outputs) {
     const series = seriesOf(o.volume)
     const latest = series.at(-1)
     if (!latest) continue
+    counted++
     const rows = latest.value
     if (min !== undefined || max !== undefined) {
       const low = min !== undefined && rows < min
@@ -47,8 +48,9 @@ export function scoreVolume(outputs: OutputFacts[], sla: EffectiveSla): Dimensio
     }
   }
   if (verdicts.length === 0) {
-    if (!declared) return undefined
-    return { dimension: 'volume', score: 50, status: 'warn', reason: 'no data yet: no row count observed for the outputs' }
+    if (counted === 0) return noData(sla, 'volume', 'no row count observed for the outputs')
+    // Row counts exist, but nothing to hold them against yet: no bounds, too short a history.
+    return noData(sla, 'volume', `no bounds promised and too few loads to learn a band from (needs ${minHistory} before the latest)`)
   }
   return combine('volume', verdicts)
 }

@@ -6,7 +6,7 @@ import { storeEvaluations } from '../../db/queries/quality-store.ts'
 import { alertEpisodes, evaluations, products } from '../../db/schema.ts'
 import { writeAlerts } from '../../server/alerts/outbox.ts'
 import { decide, type OpenEpisode } from '../../server/alerts/plan.ts'
-import type { ProductEvaluation, Status } from '../../server/quality/facts.ts'
+import type { KnownStatus, ProductEvaluation, Status } from '../../server/quality/facts.ts'
 
 const H = 3_600_000
 const T0 = Date.parse('2026-11-25T20:00:00Z')
@@ -138,7 +138,7 @@ function setup() {
     .run()
   return db
 }
-const evaluation = (status: Status, h: number): ProductEvaluation & { rootCause: null } => ({
+const evaluation = (status: KnownStatus, h: number): ProductEvaluation & { rootCause: null } => ({
   productId: 'sales.orders',
   evaluatedAt: at(h),
   score: status === 'ok' ? 100 : 40,

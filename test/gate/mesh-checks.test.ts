@@ -73,3 +73,29 @@ describe('gate checks on real batches with one change', () => {
     )
   })
 })
+
+describe('gate: a product left with nothing to score by', () => {
+  it('is unknown after the change, with no score: neither "100 ok" nor a regression', async () => {
+    // the product project alone, without columns (no catalog); the change: a build that ran
+    // nothing, so no run, test or row count is observed of the product's output either
+    const baseline = clone(await readTarget(goodDir('product')))
+    for (const d of baseline.datasets) delete d.columns
+    const current = clone(baseline)
+    current.runs = []
+    current.assertions = []
+    current.metrics = []
+    const report = evaluateGate({
+      current,
+      baseline: [baseline],
+      baselineLabel: 'good',
+      config: EMPTY_CONFIG,
+      now: NOW,
+    })
+    const check = report.checks.find(
+      (c) => c.id === 'product-score:product.exposure.churn_propensity_model',
+    )
+    expect(check?.status).toBe('pass')
+    expect(check?.message).toMatch(/ → unknown \(no data to score by\)$/)
+    expect(check?.message).not.toContain('→ 100 ok')
+  })
+})

@@ -12,7 +12,8 @@ const test = (status: string, severity = 'error', name = 't') => ({ key: `k.${na
 describe('freshness', () => {
   it.each([
     { name: 'declared, never written: warn no data yet', o: output(), s: sla({ freshness: { max_age_hours: 24 } }), expected: 'warn', reason: /no data yet/ },
-    { name: 'not declared, no schedule, no data: not scored', o: output(), s: sla(), expected: undefined },
+    { name: 'not declared, no schedule, no data: unknown', o: output(), s: sla(), expected: 'unknown', reason: /no data yet/ },
+    { name: 'declared with on_no_data unknown: unknown', o: output(), s: sla({ freshness: { max_age_hours: 24, on_no_data: 'unknown' } }), expected: 'unknown' },
     { name: 'declared with on_no_data skip: not scored', o: output(), s: sla({ freshness: { max_age_hours: 24, on_no_data: 'skip' } }), expected: undefined },
     { name: 'written 2 h ago within 24 h: ok', o: output({ runs: [run('COMPLETE', 2)] }), s: sla({ freshness: { max_age_hours: 24 } }), expected: 'ok' },
     { name: 'only a failed run 1 h ago, success 30 h ago: breach', o: output({ runs: [run('FAIL', 1), run('COMPLETE', 30)] }), s: sla({ freshness: { max_age_hours: 24 } }), expected: 'breach', reason: /30 h ago/ },
@@ -41,7 +42,7 @@ describe('freshness', () => {
 describe('tests', () => {
   it.each([
     { name: 'declared, no results: warn no data yet', a: [], s: sla({ tests: { min_pass_rate: 1 } }), expected: 'warn', reason: /no data yet/ },
-    { name: 'not declared, no results: not scored', a: [], s: sla(), expected: undefined },
+    { name: 'not declared, no results: unknown', a: [], s: sla(), expected: 'unknown' },
     { name: 'all pass: ok', a: [test('pass'), test('pass', 'warn')], s: sla(), expected: 'ok', score: 100 },
     { name: 'error-severity failure: breach', a: [test('pass'), test('fail')], s: sla(), expected: 'breach', score: 50 },
     { name: 'warn-severity failure: warn', a: [test('pass'), test('warn', 'warn')], s: sla(), expected: 'warn', score: 67 },
@@ -75,7 +76,8 @@ describe('volume', () => {
     { name: 'within bounds: ok', v: rows(10), s: sla({ volume: { min_rows: 1, max_rows: 100 } }), expected: 'ok' },
     { name: 'under min_rows: breach', v: rows(0), s: sla({ volume: { min_rows: 1 } }), expected: 'breach' },
     { name: 'over max_rows: breach', v: rows(1000), s: sla({ volume: { max_rows: 100 } }), expected: 'breach' },
-    { name: 'too little history to learn: not scored', v: rows(100, 5), s: sla(), expected: undefined },
+    { name: 'too little history to learn: unknown', v: rows(100, 5), s: sla(), expected: 'unknown' },
+    { name: 'not declared, no row counts: unknown', v: [], s: sla(), expected: 'unknown' },
     { name: 'inside the learned band: ok', v: rows(100, 110, 90, 105, 95, 120), s: sla(), expected: 'ok' },
     { name: 'outside the learned band: warn', v: rows(100, 110, 90, 105, 95, 10), s: sla(), expected: 'warn' },
     { name: 'empty when it usually is not: breach', v: rows(100, 110, 90, 105, 95, 0), s: sla(), expected: 'breach' },
@@ -89,7 +91,7 @@ const cols = (...c: [string, string][]) => c.map(([name, type]) => ({ name, type
 describe('schema', () => {
   it.each([
     { name: 'declared, never seen: warn no data yet', versions: [], s: sla({ schema: { on_breaking: 'breach' } }), expected: 'warn' },
-    { name: 'not declared, never seen: not scored', versions: [], s: sla(), expected: undefined },
+    { name: 'not declared, never seen: unknown', versions: [], s: sla(), expected: 'unknown' },
     { name: 'one version: ok', versions: [{ columns: cols(['a', 'int']), observedAt: hoursAgo(5) }], s: sla(), expected: 'ok' },
     { name: 'column added: ok', versions: [{ columns: cols(['a', 'int']), observedAt: hoursAgo(50) }, { columns: cols(['a', 'int'], ['b', 'int']), observedAt: hoursAgo(1) }], s: sla(), expected: 'ok' },
     { name: 'column removed: breach', versions: [{ columns: cols(['a', 'int'], ['b', 'int']), observedAt: hoursAgo(50) }, { columns: cols(['a', 'int']), observedAt: hoursAgo(1) }], s: sla(), expected: 'breach', reason: /removed b/ },
@@ -110,7 +112,7 @@ describe('schema', () => {
 describe('reliability', () => {
   it.each([
     { name: 'declared, never run: warn no data yet', runs: [], s: sla({ reliability: { window_days: 7 } }), expected: 'warn' },
-    { name: 'not declared, never run: not scored', runs: [], s: sla(), expected: undefined },
+    { name: 'not declared, never run: unknown', runs: [], s: sla(), expected: 'unknown' },
     { name: 'all succeeded: ok', runs: [run('COMPLETE', 1), run('COMPLETE', 25)], s: sla(), expected: 'ok' },
     { name: '9 of 10: warn (under 95%, over 80%)', runs: [...Array.from({ length: 9 }, (_, i) => run('COMPLETE', i + 1)), run('FAIL', 20)], s: sla(), expected: 'warn' },
     { name: 'half failed: breach', runs: [run('COMPLETE', 1), run('FAIL', 2)], s: sla(), expected: 'breach' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { DimensionResult } from '../../server/quality/facts.ts'
+import type { DimensionResult, KnownStatus } from '../../server/quality/facts.ts'
 import { statusSince, shouldStore } from '../../server/quality/history.ts'
 import { findRootCause, type RcEdge, type RcNode } from '../../server/quality/root-cause.ts'
 
@@ -7,7 +7,7 @@ const NOW = new Date('2026-11-25T20:31:00Z')
 const ds = (id: number, name: string, domain: string, over: Partial<RcNode> = {}): RcNode => ({ id: `dataset:${id}`, kind: 'dataset', namespace: 'duckdb://mesh.duckdb', name, domain, type: 'model', ...over })
 const job = (id: number, name: string, domain: string, type: string, over: Partial<RcNode> = {}): RcNode => ({ id: `job:${id}`, kind: 'job', namespace: 'x', name, domain, type, ...over })
 const e = (source: string, target: string, via: RcEdge['via'] = 'lineage'): RcEdge => ({ source, target, via })
-const dim = (dimension: DimensionResult['dimension'], status: DimensionResult['status'] = 'breach'): DimensionResult => ({ dimension, status, score: 20, reason: 'x' })
+const dim = (dimension: DimensionResult['dimension'], status: KnownStatus = 'breach'): DimensionResult => ({ dimension, status, score: 20, reason: 'x' })
 
 // finance: raw_invoices (stale source) → stg job → revenue_daily; Airflow finance_ledger.load_ledger writes raw_invoices.
 const stale = { name: 'freshness_age_seconds', value: 72 * 3600, status: 'error', observedAt: '2026-11-25T20:30:28Z' }

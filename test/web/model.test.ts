@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   filterCatalog,
+  historyNote,
   parseRoute,
   readCatalogRow,
   readEvaluation,
@@ -93,4 +94,21 @@ it.each([
   { iso: null, expected: '—' },
 ])('timeAgo $iso', ({ iso, now, expected }) => {
   expect(timeAgo(iso, new Date(now ?? '2026-01-01T00:01:00Z'))).toBe(expected)
+})
+
+describe('a product in status unknown (no data to score it by)', () => {
+  it('reads as unknown with no score, and sorts after every product that has data', () => {
+    const unknown = readCatalogRow({ id: 'p.x', name: 'x', domain: 'p', owner: null, description: null, updatedAt: null, outputs: [], evaluation: { score: null, status: 'unknown', evaluatedAt: '2026-01-02T00:00:00Z', dimensions: [] } })
+    expect([unknown.status, unknown.score]).toEqual(['unknown', null])
+    expect(sortCatalog([unknown, ...ROWS]).map((r) => r.id).at(-1)).toBe('p.x')
+  })
+
+  it('keeps unscored evaluations out of the chart and says why there is no score', () => {
+    const points = readHistory({ evaluations: [{ evaluatedAt: '2026-01-02T00:00:00Z', score: null, status: 'unknown' }, { evaluatedAt: '2026-01-01T00:00:00Z', score: 90, status: 'ok' }] })
+    expect(points).toEqual([{ at: '2026-01-01T00:00:00Z', score: 90, status: 'ok' }])
+    expect(historyNote(points, 'unknown')).toBe('1 scored evaluation; since 2026-01-01T00:00, now unknown (no data to score by)')
+    expect(historyNote(points, 'ok')).toBe('1 scored evaluation; since 2026-01-01T00:00, now 90')
+    expect(historyNote([], 'unknown')).toMatch(/^No score yet: the product is unknown/)
+    expect(historyNote([], 'ok')).toBe('No history yet.')
+  })
 })
