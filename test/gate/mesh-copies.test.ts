@@ -78,6 +78,20 @@ describe('gate: a consumer manifest carrying a copy of the changed model (the de
     expect(ordersOwn?.sourceFile).toBe('models/marts/orders.sql')
     expect(ordersOwn?.contractEnforced).toBe(true)
   })
+
+  it("never takes a consumer copy's columns for the owner's, when the owner's build has none", async () => {
+    // a build of sales that says nothing of orders' columns (no catalog, no yml columns): the
+    // consumer's copy (columns from finance's catalog) must not stand in for them
+    const bare = clone(await readTarget(goodDir('sales')))
+    for (const d of bare.datasets) if (d.name === 'mesh.sales.orders') delete d.columns
+    const finance = await readTarget(goodDir('finance'))
+    expect(finance.datasets.find((d) => d.name === 'mesh.sales.orders')?.columns?.length).toBe(10)
+    const mixed = buildMesh([finance, bare]).datasets.get(
+      'duckdb://mesh.duckdb\u0000mesh.sales.orders',
+    )
+    expect(mixed?.project).toBe('dbt:sales')
+    expect(mixed?.columns).toBeUndefined()
+  })
 })
 
 describe('gate: model versions with a dbt-loom consumer (fixtures/gate/versions)', () => {
