@@ -39,9 +39,11 @@ export function resolveDatasets(s: Statements, batch: Batch, now: string, cache:
         continue
       }
     }
+    // Described under another of its names: what the batch says of it lands on that node.
     const viaAlias = aliasTarget(d)
     if (viaAlias !== undefined) {
       ids.set(k, viaAlias)
+      s.describeDataset.run({ ...values, id: viaAlias })
       continue
     }
     // A dataset named differently by another producer, whose alias is already a node, is that node.
@@ -51,6 +53,7 @@ export function resolveDatasets(s: Statements, batch: Batch, now: string, cache:
         if (target !== undefined) {
           ids.set(k, target)
           newAliases.push({ namespace: d.namespace, name: d.name, datasetId: target })
+          s.describeDataset.run({ ...values, id: target })
           break
         }
       }

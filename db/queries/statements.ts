@@ -1,4 +1,5 @@
 import { and, eq, Param, Placeholder, sql } from 'drizzle-orm'
+import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../client.ts'
 import {
   assertions,
@@ -30,6 +31,11 @@ const weak = (col: string) =>
   sql.raw(
     `case when excluded.kind = 'asset' then coalesce("datasets"."${col}", excluded.${col}) else coalesce(excluded.${col}, "datasets"."${col}") end`,
   )
+
+// The same rules by id, for a dataset a batch describes under another of its names (an alias).
+const fill = (name: string, col: AnySQLiteColumn) => sql`coalesce(${p(name)}, ${col})`
+const weakFill = (name: string, col: AnySQLiteColumn) =>
+  sql`case when ${p('kind')} = 'asset' then coalesce(${col}, ${p(name)}) else coalesce(${p(name)}, ${col}) end`
 
 function prepareAll(db: Db) {
   return {
@@ -130,6 +136,24 @@ function prepareAll(db: Db) {
       .returning({ id: datasets.id })
       ),
     // A no-op update so RETURNING also yields a row that already existed.
+    describeDataset: fast<never>(db, db
+      .update(datasets)
+      .set({
+        domain: fill('domain', datasets.domain),
+        owner: fill('owner', datasets.owner),
+        kind: weakFill('kind', datasets.kind),
+        description: weakFill('description', datasets.description),
+        access: fill('access', datasets.access),
+        contractEnforced: fill('contractEnforced', datasets.contractEnforced),
+        columns: fill('columns', datasets.columns),
+        tags: fill('tags', datasets.tags),
+        meta: fill('meta', datasets.meta),
+        sourceFile: fill('sourceFile', datasets.sourceFile),
+        externalId: weakFill('externalId', datasets.externalId),
+        updatedAt: sql`${p('now')}`,
+      })
+      .where(eq(datasets.id, p('id')))
+      ),
     ensureDataset: fast<{ id: number }>(db, db
       .insert(datasets)
       .values({ namespace: p('namespace'), name: p('name'), firstSeenAt: p('now'), updatedAt: p('now') })
