@@ -33,7 +33,8 @@ export const datasets = sqliteTable(
     description: text(),
     access: text(),
     contractEnforced: integer({ mode: 'boolean' }),
-    columns: json<{ name: string; type?: string; description?: string; constraints?: string[] }[]>(),
+    columns:
+      json<{ name: string; type?: string; description?: string; constraints?: string[] }[]>(),
     tags: json<string[]>(),
     meta: json<Record<string, unknown>>(),
     sourceFile: text(),
@@ -41,7 +42,10 @@ export const datasets = sqliteTable(
     firstSeenAt: text().notNull(),
     updatedAt: text().notNull(),
   },
-  (t) => [uniqueIndex('datasets_ns_name').on(t.namespace, t.name), index('datasets_domain').on(t.domain)],
+  (t) => [
+    uniqueIndex('datasets_ns_name').on(t.namespace, t.name),
+    index('datasets_domain').on(t.domain),
+  ],
 )
 
 export const datasetAliases = sqliteTable(
@@ -240,7 +244,10 @@ export const productOutputs = sqliteTable(
       .notNull()
       .references(() => datasets.id, { onDelete: 'cascade' }),
   },
-  (t) => [primaryKey({ columns: [t.productId, t.datasetId] }), index('outputs_dataset').on(t.datasetId)],
+  (t) => [
+    primaryKey({ columns: [t.productId, t.datasetId] }),
+    index('outputs_dataset').on(t.datasetId),
+  ],
 )
 
 /** Every accepted batch, append-only and replayable; contentHash makes redelivery a no-op. */
@@ -334,7 +341,10 @@ export const alerts = sqliteTable(
     /** The episode this alert belongs to (alert_episodes.id); null for test messages. */
     episodeId: integer(),
   },
-  (t) => [uniqueIndex('alerts_dedupe').on(t.dedupeKey), index('alerts_due').on(t.status, t.nextAttemptAt)],
+  (t) => [
+    uniqueIndex('alerts_dedupe').on(t.dedupeKey),
+    index('alerts_due').on(t.status, t.nextAttemptAt),
+  ],
 )
 
 /**
@@ -357,7 +367,9 @@ export const alertEpisodes = sqliteTable(
     closedAt: text(),
   },
   (t) => [
-    uniqueIndex('alert_episodes_open').on(t.productId).where(sql`closed_at is null`),
+    uniqueIndex('alert_episodes_open')
+      .on(t.productId)
+      .where(sql`closed_at is null`),
     index('alert_episodes_product').on(t.productId, t.openedAt),
   ],
 )
@@ -370,7 +382,9 @@ export const apiTokens = sqliteTable(
     hash: text().notNull(),
     scope: text().notNull(),
     domain: text(),
-    createdAt: text().notNull().default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
+    createdAt: text()
+      .notNull()
+      .default(sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`),
     expiresAt: text(),
     revokedAt: text(),
   },

@@ -1,7 +1,11 @@
 import { collectAirflow } from '../collectors/airflow/collect.ts'
 import type { AirflowAuth } from '../collectors/airflow/client.ts'
 import { listDbtModelNames } from '../db/queries/admin.ts'
-import { getCollectorState, recordPollFailure, recordPollSuccess } from '../db/queries/collectors.ts'
+import {
+  getCollectorState,
+  recordPollFailure,
+  recordPollSuccess,
+} from '../db/queries/collectors.ts'
 import type { AirflowSourceConfig } from './config-file.ts'
 import { nowOf, SILENT, type Deps } from './deps.ts'
 import { ingestBatch } from './ingest.ts'
@@ -27,14 +31,24 @@ export const collectorName = (url: string): string =>
   `airflow:${splitCredentials(url).url.replace(/\/+$/, '')}`
 
 export type PollResult =
-  | { ok: true; cursor: string; counts: Record<string, number>; duplicate: boolean; warnings: string[] }
+  | {
+      ok: true
+      cursor: string
+      counts: Record<string, number>
+      duplicate: boolean
+      warnings: string[]
+    }
   | { ok: false; error: string }
 
 /**
  * One poll of one Airflow: read from the stored cursor (or `since`), then store the batch and the
  * new cursor in one transaction. On any failure nothing of the poll is stored and the cursor stays.
  */
-export async function pollAirflow(deps: Deps, src: AirflowSource, opts: { since?: string } = {}): Promise<PollResult> {
+export async function pollAirflow(
+  deps: Deps,
+  src: AirflowSource,
+  opts: { since?: string } = {},
+): Promise<PollResult> {
   const name = collectorName(src.url)
   const db = deps.db
   try {
@@ -47,7 +61,9 @@ export async function pollAirflow(deps: Deps, src: AirflowSource, opts: { since?
       ...(src.retries !== undefined ? { retries: src.retries } : {}),
       ...(src.pageSize ? { pageSize: src.pageSize } : {}),
       ...(src.fetch ? { fetch: src.fetch } : {}),
-      ...(opts.since ? { since: opts.since } : { cursor: getCollectorState(db, name)?.cursor ?? undefined }),
+      ...(opts.since
+        ? { since: opts.since }
+        : { cursor: getCollectorState(db, name)?.cursor ?? undefined }),
       dbtModels: listDbtModelNames(db),
     })
     const at = nowOf(deps).toISOString()
@@ -80,7 +96,8 @@ export function startAirflowPollers(deps: Deps, sources: AirflowSource[]): () =>
       const r = await pollAirflow(deps, src)
       running = false
       if (r.ok) log.info('polled Airflow', { url: src.url, cursor: r.cursor, ...r.counts })
-      else log.warn('Airflow poll failed; will retry next interval', { url: src.url, error: r.error })
+      else
+        log.warn('Airflow poll failed; will retry next interval', { url: src.url, error: r.error })
     }
     void tick()
     const t = setInterval(() => void tick(), src.intervalSeconds * 1000)
@@ -112,7 +129,9 @@ export function airflowSourcesOf(
   }
   for (const c of all) {
     if (splitCredentials(c.url).hadCredentials) {
-      problems.push(`Airflow ${credentialsInUrl(c.url, 'MESHWATCH_AIRFLOW_USERNAME and MESHWATCH_AIRFLOW_PASSWORD (or username + password_env)')}`)
+      problems.push(
+        `Airflow ${credentialsInUrl(c.url, 'MESHWATCH_AIRFLOW_USERNAME and MESHWATCH_AIRFLOW_PASSWORD (or username + password_env)')}`,
+      )
       continue
     }
     const token = c.token_env ? own(env, c.token_env) : undefined

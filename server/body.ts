@@ -37,7 +37,10 @@ const ONE_PARSE_BYTES = 256 * 1024
  * Reads a JSON request body (optionally `Content-Encoding: gzip`) within limits.
  * Answers 413 over a limit and 400 for bad JSON, always as the API's JSON error shape.
  */
-export async function readJsonBody(c: Context, overrides: Partial<BodyLimits> = {}): Promise<unknown> {
+export async function readJsonBody(
+  c: Context,
+  overrides: Partial<BodyLimits> = {},
+): Promise<unknown> {
   const limits = { ...DEFAULT_LIMITS, ...overrides }
   const maxDecompressed = Math.min(limits.maxDecompressedBytes, MAX_BODY_STRING)
   const declared = Number(c.req.header('content-length') ?? '0')
@@ -46,7 +49,11 @@ export async function readJsonBody(c: Context, overrides: Partial<BodyLimits> = 
   if (!raw) fail(400, 'invalid_json', 'request body is empty; expected JSON')
   const encoding = (c.req.header('content-encoding') ?? 'identity').toLowerCase()
   if (encoding !== 'identity' && encoding !== 'gzip') {
-    fail(415, 'unsupported_encoding', `Content-Encoding ${encoding} is not supported (use gzip or none)`)
+    fail(
+      415,
+      'unsupported_encoding',
+      `Content-Encoding ${encoding} is not supported (use gzip or none)`,
+    )
   }
   const wire = Readable.fromWeb(raw as NodeReadableStream<Uint8Array>)
   const stream = encoding === 'gzip' ? wire.pipe(createGunzip()) : wire
@@ -64,7 +71,9 @@ export async function readJsonBody(c: Context, overrides: Partial<BodyLimits> = 
       if (size > maxDecompressed) {
         stream.destroy()
         throw new LimitError(
-          maxDecompressed < limits.maxDecompressedBytes ? 'decompressed body (the most Node.js can hold as a string)' : 'decompressed body',
+          maxDecompressed < limits.maxDecompressedBytes
+            ? 'decompressed body (the most Node.js can hold as a string)'
+            : 'decompressed body',
           maxDecompressed,
         )
       }
@@ -79,13 +88,17 @@ export async function readJsonBody(c: Context, overrides: Partial<BodyLimits> = 
   if (isBlank(body)) fail(400, 'invalid_json', 'request body is empty; expected JSON')
   if (body.length <= ONE_PARSE_BYTES) return parseWhole(body.toString('utf8'), limits.maxDepth)
   try {
-    return await parseJsonSliced(body, { maxDepth: limits.maxDepth, maxStringBytes: limits.maxStringBytes })
+    return await parseJsonSliced(body, {
+      maxDepth: limits.maxDepth,
+      maxStringBytes: limits.maxStringBytes,
+    })
   } catch (e) {
     if (e instanceof JsonLimitError && e.kind === 'string') {
       fail(413, 'payload_too_large', `${e.message} (MESHWATCH_MAX_STRING_BYTES)`, e.path)
     }
     if (e instanceof JsonLimitError) fail(400, 'too_deep', e.message, e.path)
-    if (e instanceof JsonSyntaxError) fail(400, 'invalid_json', `request body is not valid JSON: ${e.message}`)
+    if (e instanceof JsonSyntaxError)
+      fail(400, 'invalid_json', `request body is not valid JSON: ${e.message}`)
     throw e
   }
 }
@@ -120,7 +133,9 @@ class LimitError extends Error {
 }
 
 function tooLarge(limit: number, what: string): never {
-  const setting = what.startsWith('decompressed') ? 'MESHWATCH_MAX_DECOMPRESSED_BYTES' : 'MESHWATCH_MAX_BODY_BYTES'
+  const setting = what.startsWith('decompressed')
+    ? 'MESHWATCH_MAX_DECOMPRESSED_BYTES'
+    : 'MESHWATCH_MAX_BODY_BYTES'
   fail(413, 'payload_too_large', `${what} exceeds the limit of ${limit} bytes (${setting})`)
 }
 

@@ -12,7 +12,10 @@ const Severity = z.enum(['warn', 'breach'])
 
 /** Where a domain's alerts go; the webhook URL itself stays in the environment. */
 export const SlackRouteSchema = z.strictObject({
-  webhook_env: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected an environment variable name like SLACK_WEBHOOK_SALES').optional(),
+  webhook_env: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/, 'expected an environment variable name like SLACK_WEBHOOK_SALES')
+    .optional(),
   channel: z.string().min(1).optional(),
   mention: z.string().min(1).optional(),
 })
@@ -32,7 +35,10 @@ export const WaiverSchema = z.strictObject({
   policy: z.string().min(1),
   reason: z.string().min(3),
   expires: z.preprocess((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v), DateLike),
-  target: z.string().regex(/^(product|dataset|job):.+/, 'expected product:<id>, dataset:<name> or job:<name>').optional(),
+  target: z
+    .string()
+    .regex(/^(product|dataset|job):.+/, 'expected product:<id>, dataset:<name> or job:<name>')
+    .optional(),
 })
 
 export const DomainConfigSchema = z.strictObject({
@@ -61,7 +67,8 @@ export const LinkSchema = z.strictObject({ job: z.string().min(1), writes: z.str
 /** One Airflow the server polls; secrets are named by env var, never written in the file. */
 export const AirflowSourceSchema = z.strictObject({
   url: z.url().refine((u) => !splitCredentials(u).hadCredentials, {
-    message: 'credentials in the URL are refused (the URL is stored and shown); give username and password_env instead',
+    message:
+      'credentials in the URL are refused (the URL is stored and shown); give username and password_env instead',
   }),
   username: z.string().min(1).optional(),
   password_env: z.string().min(1).optional(),
@@ -124,7 +131,8 @@ export class ConfigError extends Error {
   }
 }
 
-export const formatIssue = (i: ConfigIssue): string => `${i.file}:${i.line}:${i.column}: ${i.path}: ${i.message}`
+export const formatIssue = (i: ConfigIssue): string =>
+  `${i.file}:${i.line}:${i.column}: ${i.path}: ${i.message}`
 
 /** Parses and validates meshwatch.yml text; throws ConfigError naming file, line and field. */
 export function parseConfig(text: string, file: string): MeshwatchConfig {
@@ -134,7 +142,13 @@ export function parseConfig(text: string, file: string): MeshwatchConfig {
     throw new ConfigError(
       doc.errors.map((e) => {
         const pos = lineCounter.linePos(e.pos[0])
-        return { file, line: pos.line, column: pos.col, path: '$', message: e.message.split('\n')[0] ?? 'invalid YAML' }
+        return {
+          file,
+          line: pos.line,
+          column: pos.col,
+          path: '$',
+          message: e.message.split('\n')[0] ?? 'invalid YAML',
+        }
       }),
     )
   }
@@ -142,7 +156,11 @@ export function parseConfig(text: string, file: string): MeshwatchConfig {
   if (r.success) return r.data
   throw new ConfigError(
     r.error.issues.map((issue) => {
-      const { offset, path } = locate(doc, issue.path, issue.code === 'unrecognized_keys' ? issue.keys : undefined)
+      const { offset, path } = locate(
+        doc,
+        issue.path,
+        issue.code === 'unrecognized_keys' ? issue.keys : undefined,
+      )
       const pos = lineCounter.linePos(offset)
       return { file, line: pos.line, column: pos.col, path, message: issue.message }
     }),
@@ -155,24 +173,42 @@ export function loadConfigFile(file: string): MeshwatchConfig {
   try {
     text = readFileSync(file, 'utf8')
   } catch (e) {
-    throw new ConfigError([{ file, line: 0, column: 0, path: '$', message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }])
+    throw new ConfigError([
+      {
+        file,
+        line: 0,
+        column: 0,
+        path: '$',
+        message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      },
+    ])
   }
   return parseConfig(text, file)
 }
 
 /** The deepest YAML node on the issue's path (or the unknown key itself), as an offset and a dotted path. */
-function locate(doc: Document, path: readonly PropertyKey[], unknownKeys?: readonly string[]): { offset: number; path: string } {
+function locate(
+  doc: Document,
+  path: readonly PropertyKey[],
+  unknownKeys?: readonly string[],
+): { offset: number; path: string } {
   let node: unknown = doc.contents
   let offset = rangeStart(node) ?? 0
   const names: string[] = []
-  const segs: PropertyKey[] = [...path, ...(unknownKeys && unknownKeys.length > 0 ? [unknownKeys[0] ?? ''] : [])]
+  const segs: PropertyKey[] = [
+    ...path,
+    ...(unknownKeys && unknownKeys.length > 0 ? [unknownKeys[0] ?? ''] : []),
+  ]
   for (const seg of segs) {
     if (isMap(node)) {
       const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg))
       if (!pair) break
       names.push(String(seg))
       // Point at the key of an unknown field, at the value otherwise.
-      offset = (seg === segs.at(-1) && unknownKeys ? rangeStart(pair.key) : (rangeStart(pair.value) ?? rangeStart(pair.key))) ?? offset
+      offset =
+        (seg === segs.at(-1) && unknownKeys
+          ? rangeStart(pair.key)
+          : (rangeStart(pair.value) ?? rangeStart(pair.key))) ?? offset
       node = pair.value
     } else if (isSeq(node) && typeof seg === 'number') {
       names.push(`[${seg}]`)
@@ -180,7 +216,10 @@ function locate(doc: Document, path: readonly PropertyKey[], unknownKeys?: reado
       offset = rangeStart(node) ?? offset
     } else break
   }
-  const dotted = segs.map((s) => (typeof s === 'number' ? `[${s}]` : String(s))).join('.').replace(/\.\[/g, '[')
+  const dotted = segs
+    .map((s) => (typeof s === 'number' ? `[${s}]` : String(s)))
+    .join('.')
+    .replace(/\.\[/g, '[')
   return { offset, path: dotted === '' ? '$' : dotted }
 }
 
@@ -197,7 +236,10 @@ export function governanceOf(cfg: MeshwatchConfig): GovernanceConfig {
   return {
     policies: cfg.policies,
     domains: Object.fromEntries(
-      Object.entries(cfg.domains ?? {}).map(([name, d]) => [name, { policies: d.policies, waivers: d.waivers }]),
+      Object.entries(cfg.domains ?? {}).map(([name, d]) => [
+        name,
+        { policies: d.policies, waivers: d.waivers },
+      ]),
     ),
   }
 }
@@ -214,7 +256,11 @@ export interface SlackTarget {
  * Where an alert of `severity` for `domain` goes: the domain's route for that severity, then the
  * domain's route, then the top-level slack default (each level fills what the more specific lacks).
  */
-export function resolveSlackRoute(cfg: MeshwatchConfig, domain: string, severity: 'warn' | 'breach'): SlackTarget | undefined {
+export function resolveSlackRoute(
+  cfg: MeshwatchConfig,
+  domain: string,
+  severity: 'warn' | 'breach',
+): SlackTarget | undefined {
   const d = own(cfg.domains, domain)?.slack
   const levels: [SlackTarget['from'], z.infer<typeof SlackRouteSchema> | undefined][] = [
     ['domain-severity', d?.routes?.[severity]],
@@ -222,7 +268,8 @@ export function resolveSlackRoute(cfg: MeshwatchConfig, domain: string, severity
     ['default-severity', cfg.slack?.routes?.[severity]],
     ['default', cfg.slack],
   ]
-  const pick = <K extends 'webhook_env' | 'channel' | 'mention'>(k: K) => levels.find(([, l]) => l?.[k] !== undefined)
+  const pick = <K extends 'webhook_env' | 'channel' | 'mention'>(k: K) =>
+    levels.find(([, l]) => l?.[k] !== undefined)
   const hook = pick('webhook_env')
   if (!hook) return undefined
   const channel = pick('channel')?.[1]?.channel

@@ -24,15 +24,24 @@ export const EnvSchema = z.object({
     .int()
     .positive()
     .default(DEFAULT_LIMITS.maxDecompressedBytes),
-  MESHWATCH_MAX_JSON_DEPTH: z.coerce.number().int().min(2).max(1000).default(DEFAULT_LIMITS.maxDepth),
-  MESHWATCH_MAX_STRING_BYTES: z.coerce.number().int().positive().default(DEFAULT_LIMITS.maxStringBytes),
+  MESHWATCH_MAX_JSON_DEPTH: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(1000)
+    .default(DEFAULT_LIMITS.maxDepth),
+  MESHWATCH_MAX_STRING_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_LIMITS.maxStringBytes),
 })
 export type Env = z.infer<typeof EnvSchema>
 
 /** Reads settings from the environment; returns the problems instead of exiting. */
-export function loadConfig(env: Record<string, string | undefined>):
-  | { ok: true; env: Env }
-  | { ok: false; message: string } {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+): { ok: true; env: Env } | { ok: false; message: string } {
   const r = EnvSchema.safeParse(env)
   if (r.success) return { ok: true, env: r.data }
   return {

@@ -19,7 +19,10 @@ export type DemoDay = 'good' | 'bad'
 export const DEMO_JOB_NAMESPACE = 'meshwatch-demo'
 
 /** The recorded target/ dirs of one demo day, with the profiles dir each was built with. */
-export function demoTargets(day: DemoDay, root = FIXTURES): { project: string; target: string; projectDir: string }[] {
+export function demoTargets(
+  day: DemoDay,
+  root = FIXTURES,
+): { project: string; target: string; projectDir: string }[] {
   const base = join(root, 'dbt', day)
   if (!existsSync(base)) return []
   const present = new Set(readdirSync(base))
@@ -34,7 +37,10 @@ export function demoTargets(day: DemoDay, root = FIXTURES): { project: string; t
  * Loads the demo mesh: the good day, then the bad day on top (so the demo shows breaches), then
  * the demo Airflow's DAGs, runs and assets from its recorded REST responses (unless `airflow: false`).
  */
-export async function loadDemo(deps: Deps, opts: { days?: DemoDay[]; root?: string; airflow?: boolean } = {}) {
+export async function loadDemo(
+  deps: Deps,
+  opts: { days?: DemoDay[]; root?: string; airflow?: boolean } = {},
+) {
   let batches = 0
   let recordedAt = ''
   for (const day of opts.days ?? ['good', 'bad']) {

@@ -11,7 +11,12 @@ export const errorBody = (code: string, message: string, path?: string): ApiErro
 })
 
 /** Throws a 4xx/5xx that the app's onError turns into the JSON error shape. */
-export function fail(status: ContentfulStatusCode, code: string, message: string, path?: string): never {
+export function fail(
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+  path?: string,
+): never {
   throw new HTTPException(status, {
     res: new Response(JSON.stringify(errorBody(code, message, path)), {
       status,

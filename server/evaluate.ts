@@ -1,7 +1,15 @@
 import { shouldStore } from './quality/history.ts'
-import { loadOrchestrationJobs, loadProductFacts, type OrchestrationJobs } from '../db/queries/quality.ts'
+import {
+  loadOrchestrationJobs,
+  loadProductFacts,
+  type OrchestrationJobs,
+} from '../db/queries/quality.ts'
 import { loadGovernanceFacts, loadRootCauseGraph } from '../db/queries/quality-graph.ts'
-import { productsOfDatasets, storeEvaluations, upsertConfigProducts } from '../db/queries/quality-store.ts'
+import {
+  productsOfDatasets,
+  storeEvaluations,
+  upsertConfigProducts,
+} from '../db/queries/quality-store.ts'
 import { DEFAULT_REMINDER_MINUTES, writeAlerts } from './alerts/outbox.ts'
 import { EMPTY_CONFIG, governanceOf, type MeshwatchConfig } from './config-file.ts'
 import { nowOf, SILENT, type Deps } from './deps.ts'
@@ -17,20 +25,38 @@ export type EvaluationWithCause = ProductEvaluation & { rootCause: RootCause | n
 const configOf = (deps: Deps): MeshwatchConfig => deps.meshwatch ?? EMPTY_CONFIG
 
 /** The effective SLA of a product: built-in < meshwatch.yml defaults < dbt meta < meshwatch.yml product entry. */
-export function effectiveSlaOf(cfg: MeshwatchConfig, product: { id: string; sla: Record<string, unknown> | null }): EffectiveSla {
-  return resolveSla({ platform: cfg.defaults?.sla, dbtMeta: product.sla, product: own(cfg.products, product.id)?.sla })
+export function effectiveSlaOf(
+  cfg: MeshwatchConfig,
+  product: { id: string; sla: Record<string, unknown> | null },
+): EffectiveSla {
+  return resolveSla({
+    platform: cfg.defaults?.sla,
+    dbtMeta: product.sla,
+    product: own(cfg.products, product.id)?.sla,
+  })
 }
 
 /**
  * Loads, scores and (when something changed or the heartbeat is due) stores the evaluation of
  * the given products (default: all), with a root cause for each one not ok.
  */
-export function evaluateProducts(deps: Deps, opts: { productIds?: string[]; now?: Date; store?: boolean } = {}) {
+export function evaluateProducts(
+  deps: Deps,
+  opts: { productIds?: string[]; now?: Date; store?: boolean } = {},
+) {
   const cfg = configOf(deps)
   const now = opts.now ?? nowOf(deps)
   const slaCache = new Map<string, EffectiveSla>()
-  const windows = [7, cfg.defaults?.sla?.reliability?.window_days ?? 7, ...Object.values(cfg.products ?? {}).map((p) => p.sla?.reliability?.window_days ?? 7)]
-  const depths = [3, cfg.defaults?.sla?.upstream_depth ?? 3, ...Object.values(cfg.products ?? {}).map((p) => p.sla?.upstream_depth ?? 3)]
+  const windows = [
+    7,
+    cfg.defaults?.sla?.reliability?.window_days ?? 7,
+    ...Object.values(cfg.products ?? {}).map((p) => p.sla?.reliability?.window_days ?? 7),
+  ]
+  const depths = [
+    3,
+    cfg.defaults?.sla?.upstream_depth ?? 3,
+    ...Object.values(cfg.products ?? {}).map((p) => p.sla?.upstream_depth ?? 3),
+  ]
   const { rows, facts } = loadProductFacts(deps.db, {
     productIds: opts.productIds,
     now,
@@ -64,7 +90,8 @@ export function evaluateProducts(deps: Deps, opts: { productIds?: string[]; now?
     opts.store === false
       ? []
       : storeEvaluations(deps.db, out, {
-          keep: (prev, next) => shouldStore(prev, next, (cfg.evaluation?.heartbeat_minutes ?? 60) * 60_000),
+          keep: (prev, next) =>
+            shouldStore(prev, next, (cfg.evaluation?.heartbeat_minutes ?? 60) * 60_000),
           inTransaction: (tx) => writeAlerts(tx, out, { reminderMs }),
         })
   return { evaluations: out, written, slas: slaCache }
@@ -80,7 +107,12 @@ export function rootCauseFor(
 ): RootCause | undefined {
   const depth = slaNumber(sla, 'upstream_depth') ?? 3
   // Lineage hops alternate dataset and job; +2 reaches a source's loader beyond the last dataset.
-  const graph = loadRootCauseGraph(deps.db, e.productId, { depth: depth * 2 + 2, links: configOf(deps).links, now, orchestration })
+  const graph = loadRootCauseGraph(deps.db, e.productId, {
+    depth: depth * 2 + 2,
+    links: configOf(deps).links,
+    now,
+    orchestration,
+  })
   if (!graph) return undefined
   return findRootCause(
     {
@@ -102,7 +134,16 @@ export function applyConfigProducts(deps: Deps): string[] {
   const items = Object.entries(cfg.products ?? {}).flatMap(([id, p]) => {
     const domain = p.domain ?? id.split('.')[0] ?? id
     return p.outputs && p.outputs.length > 0
-      ? [{ id, name: p.name ?? id, domain, owner: p.owner ?? own(cfg.domains, domain)?.owner, description: p.description, outputs: p.outputs }]
+      ? [
+          {
+            id,
+            name: p.name ?? id,
+            domain,
+            owner: p.owner ?? own(cfg.domains, domain)?.owner,
+            description: p.description,
+            outputs: p.outputs,
+          },
+        ]
       : []
   })
   if (items.length === 0) return []
@@ -119,7 +160,11 @@ export function startEvaluator(deps: Deps, intervalMs: number): () => void {
     try {
       if (productIds?.length === 0) return
       const r = evaluateProducts(deps, productIds ? { productIds } : {})
-      if (r.written.length > 0) log.info('evaluated products', { evaluated: r.evaluations.length, changed: r.written.length })
+      if (r.written.length > 0)
+        log.info('evaluated products', {
+          evaluated: r.evaluations.length,
+          changed: r.written.length,
+        })
     } catch (e) {
       log.error('evaluation failed', { error: String(e) })
     }

@@ -5,12 +5,18 @@ import { VERSION } from './version.ts'
 // Static lineage: https://openlineage.io/docs/spec/object-model#static-lineage (spec 2-0-2)
 const SPEC = 'https://openlineage.io/spec/2-0-2/OpenLineage.json'
 const PRODUCER = `https://github.com/meshwatch/meshwatch/tree/v${VERSION}`
-const SCHEMA_FACET = 'https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet'
-const DOC_FACET = 'https://openlineage.io/spec/facets/1-0-1/DocumentationDatasetFacet.json#/$defs/DocumentationDatasetFacet'
-const JOB_DOC_FACET = 'https://openlineage.io/spec/facets/1-0-1/DocumentationJobFacet.json#/$defs/DocumentationJobFacet'
+const SCHEMA_FACET =
+  'https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet'
+const DOC_FACET =
+  'https://openlineage.io/spec/facets/1-0-1/DocumentationDatasetFacet.json#/$defs/DocumentationDatasetFacet'
+const JOB_DOC_FACET =
+  'https://openlineage.io/spec/facets/1-0-1/DocumentationJobFacet.json#/$defs/DocumentationJobFacet'
 
 /** The stored lineage as OpenLineage static events: a DatasetEvent per dataset, then a JobEvent per job. */
-export function* exportStaticLineage(db: Db, eventTime: string): Generator<Record<string, unknown>> {
+export function* exportStaticLineage(
+  db: Db,
+  eventTime: string,
+): Generator<Record<string, unknown>> {
   for (const d of iterateDatasets(db)) {
     const facets: Record<string, unknown> = {}
     if (d.columns && d.columns.length > 0) {
@@ -24,7 +30,12 @@ export function* exportStaticLineage(db: Db, eventTime: string): Generator<Recor
         })),
       }
     }
-    if (d.description) facets.documentation = { _producer: PRODUCER, _schemaURL: DOC_FACET, description: d.description }
+    if (d.description)
+      facets.documentation = {
+        _producer: PRODUCER,
+        _schemaURL: DOC_FACET,
+        description: d.description,
+      }
     yield {
       eventTime,
       producer: PRODUCER,
@@ -34,7 +45,12 @@ export function* exportStaticLineage(db: Db, eventTime: string): Generator<Recor
   }
   for (const { job, inputs, outputs } of iterateJobsWithEdges(db)) {
     const facets: Record<string, unknown> = {}
-    if (job.description) facets.documentation = { _producer: PRODUCER, _schemaURL: JOB_DOC_FACET, description: job.description }
+    if (job.description)
+      facets.documentation = {
+        _producer: PRODUCER,
+        _schemaURL: JOB_DOC_FACET,
+        description: job.description,
+      }
     yield {
       eventTime,
       producer: PRODUCER,
@@ -45,4 +61,3 @@ export function* exportStaticLineage(db: Db, eventTime: string): Generator<Recor
     }
   }
 }
-

@@ -16,7 +16,10 @@ export function redact(text: string): string {
 }
 
 /** One JSON line per event on stderr, secrets redacted. */
-export function createLogger(level: Level = 'info', write = (s: string) => process.stderr.write(s)): Logger {
+export function createLogger(
+  level: Level = 'info',
+  write = (s: string) => process.stderr.write(s),
+): Logger {
   const min = LEVELS.indexOf(level)
   const emit = (l: Level, msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS.indexOf(l) < min) return

@@ -43,25 +43,46 @@ export interface ServeOptions {
 const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url))
 
 /** Opens the store (migrating it), loads the demo mesh into an empty one, and serves the API and page. */
-export async function startServer(opts: ServeOptions): Promise<{ server: ServerType; db: Db; url: string }> {
+export async function startServer(
+  opts: ServeOptions,
+): Promise<{ server: ServerType; db: Db; url: string }> {
   const db = openDb(opts.dbFile)
-  const meshwatch = opts.meshwatch ?? (opts.demo ? loadConfigFile(join(FIXTURES, 'meshwatch.yml')) : undefined)
-  const deps: Deps = { db, log: opts.log, auth: opts.auth, limits: opts.limits, ...(meshwatch ? { meshwatch } : {}) }
+  const meshwatch =
+    opts.meshwatch ?? (opts.demo ? loadConfigFile(join(FIXTURES, 'meshwatch.yml')) : undefined)
+  const deps: Deps = {
+    db,
+    log: opts.log,
+    auth: opts.auth,
+    limits: opts.limits,
+    ...(meshwatch ? { meshwatch } : {}),
+  }
   if (opts.demo && isEmpty(db)) {
     const r = await loadDemo(deps)
-    if (r.recordedAt) setDemoAnchor(db, { recordedAt: r.recordedAt, loadedAt: new Date().toISOString() })
+    if (r.recordedAt)
+      setDemoAnchor(db, { recordedAt: r.recordedAt, loadedAt: new Date().toISOString() })
     opts.log.info(`loaded the demo mesh: ${r.summary}`, { db: opts.dbFile })
   }
   const anchor = getDemoAnchor(db)
   if (anchor) {
     deps.now = demoClock(anchor)
-    opts.log.info(`demo clock: scoring as of the recording (${anchor.recordedAt}), advancing in real time`)
+    opts.log.info(
+      `demo clock: scoring as of the recording (${anchor.recordedAt}), advancing in real time`,
+    )
   }
   const stopEvaluator = startEvaluator(deps, (meshwatch?.evaluation?.interval_seconds ?? 60) * 1000)
   const env = opts.alertEnv ?? process.env
   // The evaluator's clock (the demo's, if any): alerts fall due at their evaluation's time.
-  const stopDispatcher = createDispatcher({ db, config: meshwatch, env, publicUrl: opts.publicUrl ?? env.MESHWATCH_PUBLIC_URL, log: opts.log, ...(deps.now ? { now: deps.now } : {}) }).start()
-  const stopRetention = opts.rawRetentionDays ? startRetention(db, opts.rawRetentionDays, opts.log) : () => {}
+  const stopDispatcher = createDispatcher({
+    db,
+    config: meshwatch,
+    env,
+    publicUrl: opts.publicUrl ?? env.MESHWATCH_PUBLIC_URL,
+    log: opts.log,
+    ...(deps.now ? { now: deps.now } : {}),
+  }).start()
+  const stopRetention = opts.rawRetentionDays
+    ? startRetention(db, opts.rawRetentionDays, opts.log)
+    : () => {}
   const airflow = airflowSourcesOf(meshwatch?.collectors?.airflow ?? [], opts.env ?? {})
   for (const p of airflow.problems) opts.log.warn(p)
   const stopPollers = startAirflowPollers(deps, airflow.sources)
@@ -70,13 +91,18 @@ export async function startServer(opts: ServeOptions): Promise<{ server: ServerT
   const webDir = opts.webDir ?? WEB_DIST
   root.route('/', api)
   // An unknown /api path is a JSON 404/405, not the page.
-  root.all('/api/*', notFoundOrMethod(() => root.routes))
+  root.all(
+    '/api/*',
+    notFoundOrMethod(() => root.routes),
+  )
   if (existsSync(join(webDir, 'index.html'))) {
     root.use('/assets/*', serveStatic({ root: webDir }))
     // Deep links (/products/:id, /lineage?node=…) all load the single page.
     root.get('*', serveStatic({ root: webDir, path: 'index.html' }))
   } else {
-    opts.log.warn(`the web page is not built (no ${join(webDir, 'index.html')}): the API works; build the page with \`npm run build:web\` (or start with \`npm start\`), then restart`)
+    opts.log.warn(
+      `the web page is not built (no ${join(webDir, 'index.html')}): the API works; build the page with \`npm run build:web\` (or start with \`npm start\`), then restart`,
+    )
     root.get('*', pageNotBuilt())
   }
   root.notFound(notFoundOrMethod(() => root.routes))
@@ -108,8 +134,11 @@ export class ServeError extends Error {
 
 function listenProblem(err: NodeJS.ErrnoException, opts: ServeOptions): string {
   const where = `${opts.host}:${opts.port}`
-  if (err.code === 'EADDRINUSE') return `${where} is already in use (another meshwatch?); choose another with --port or PORT`
-  if (err.code === 'EACCES') return `not allowed to listen on ${where}; choose a port above 1024 with --port or PORT`
-  if (err.code === 'EADDRNOTAVAIL') return `${opts.host} is not an address of this machine; check --host or HOST`
+  if (err.code === 'EADDRINUSE')
+    return `${where} is already in use (another meshwatch?); choose another with --port or PORT`
+  if (err.code === 'EACCES')
+    return `not allowed to listen on ${where}; choose a port above 1024 with --port or PORT`
+  if (err.code === 'EADDRNOTAVAIL')
+    return `${opts.host} is not an address of this machine; check --host or HOST`
   return `cannot listen on ${where}: ${err.message}`
 }

@@ -71,12 +71,17 @@ export function readsOf(r: ParseResult): ReadRef[] {
   const written = new Set((r.event.outputs ?? []).map((o) => `${o.namespace}\u0000${o.name}`))
   const out: ReadRef[] = []
   inputs.forEach((i, k) => {
-    if (!written.has(`${i.namespace}\u0000${i.name}`)) out.push({ namespace: i.namespace, name: i.name, path: `$.inputs[${k}]` })
+    if (!written.has(`${i.namespace}\u0000${i.name}`))
+      out.push({ namespace: i.namespace, name: i.name, path: `$.inputs[${k}]` })
   })
   return out
 }
 
-type Named = { namespace: string; name: string; facets?: { symlinks?: { identifiers?: Named[] | null } | null } | null }
+type Named = {
+  namespace: string
+  name: string
+  facets?: { symlinks?: { identifiers?: Named[] | null } | null } | null
+}
 
 /**
  * Where in an OpenLineage event the field is that named what a refusal names (the batch's path
@@ -88,7 +93,11 @@ export function eventPath(raw: unknown, denial: Denial): string {
     run?: {
       runId?: string
       facets?: {
-        parent?: { job?: Named; run?: { runId?: string }; root?: { job?: Named; run?: { runId?: string } } | null } | null
+        parent?: {
+          job?: Named
+          run?: { runId?: string }
+          root?: { job?: Named; run?: { runId?: string } } | null
+        } | null
       } | null
     }
     job?: Named
@@ -97,7 +106,9 @@ export function eventPath(raw: unknown, denial: Denial): string {
     dataset?: Named
   }
   const is = (x: Named | undefined | null, r: { namespace: string; name: string }) =>
-    x != null && x.namespace === r.namespace && (x.name === r.name || x.name.startsWith(`${r.name}.build.`))
+    x != null &&
+    x.namespace === r.namespace &&
+    (x.name === r.name || x.name.startsWith(`${r.name}.build.`))
   const datasets: [string, Named][] = [
     ...(e.outputs ?? []).map((d, k): [string, Named] => [`$.outputs[${k}]`, d]),
     ...(e.inputs ?? []).map((d, k): [string, Named] => [`$.inputs[${k}]`, d]),
@@ -121,7 +132,9 @@ export function eventPath(raw: unknown, denial: Denial): string {
   }
   if (denial.what === 'alias') {
     for (const [path, d] of datasets) {
-      const m = (d.facets?.symlinks?.identifiers ?? []).findIndex((a) => a.namespace === ref.namespace && a.name === ref.name)
+      const m = (d.facets?.symlinks?.identifiers ?? []).findIndex(
+        (a) => a.namespace === ref.namespace && a.name === ref.name,
+      )
       if (m >= 0) return `${path}.facets.symlinks.identifiers[${m}]`
     }
     return '$'
@@ -135,17 +148,32 @@ export function eventPath(raw: unknown, denial: Denial): string {
  * what it said about another domain's inputs (deriveEvent), so a replay or a compaction rebuilds
  * what ingest stored.
  */
-function derivedOf(db: Db, row: { payload: string; domain: string | null }, memo: AssertionMemo): Batch | undefined {
+function derivedOf(
+  db: Db,
+  row: { payload: string; domain: string | null },
+  memo: AssertionMemo,
+): Batch | undefined {
   const p = parseEvent(JSON.parse(row.payload))
   if (!p.ok) return undefined
-  return deriveEvent(db, { batch: p.batch, domain: row.domain, reads: row.domain == null ? [] : readsOf(p) }, memo).batch
+  return deriveEvent(
+    db,
+    { batch: p.batch, domain: row.domain, reads: row.domain == null ? [] : readsOf(p) },
+    memo,
+  ).batch
 }
 
 /** Keeps validated events and their lineage in one transaction and tells the evaluators. */
 export function ingestEvents(deps: Deps, items: readonly RawEventInput[]): RawStoreResult {
   const r = storeRawEvents(deps.db, items, nowOf(deps).toISOString())
   if (r.stored.some(Boolean)) {
-    deps.onIngest?.({ duplicate: false, batchId: null, counts: r.counts, datasetIds: r.datasetIds, kind: 'openlineage', scope: 'openlineage' })
+    deps.onIngest?.({
+      duplicate: false,
+      batchId: null,
+      counts: r.counts,
+      datasetIds: r.datasetIds,
+      kind: 'openlineage',
+      scope: 'openlineage',
+    })
   }
   return r
 }
@@ -172,10 +200,19 @@ export function pruneRawEvents(db: Db, olderThan: Date | string): { pruned: numb
       })
       if (derived.length > 0) {
         const batch = mergeBatches(derived)
-        const contentHash = createHash('sha256').update(`compacted:${page[0]?.id}-${last.id}:${JSON.stringify(batch)}`).digest('hex')
-        keepCompactedBatch(db, { ...batch, scope: 'openlineage:compacted' }, { contentHash, receivedAt: last.receivedAt })
+        const contentHash = createHash('sha256')
+          .update(`compacted:${page[0]?.id}-${last.id}:${JSON.stringify(batch)}`)
+          .digest('hex')
+        keepCompactedBatch(
+          db,
+          { ...batch, scope: 'openlineage:compacted' },
+          { contentHash, receivedAt: last.receivedAt },
+        )
       }
-      deleteRawEvents(db, page.map((r) => r.id))
+      deleteRawEvents(
+        db,
+        page.map((r) => r.id),
+      )
       return page.length
     })
     pruned += n
@@ -184,7 +221,12 @@ export function pruneRawEvents(db: Db, olderThan: Date | string): { pruned: numb
 }
 
 /** Applies the retention now and then every hour; returns a stop function. */
-export function startRetention(db: Db, days: number, log: Logger, now: () => Date = () => new Date()): () => void {
+export function startRetention(
+  db: Db,
+  days: number,
+  log: Logger,
+  now: () => Date = () => new Date(),
+): () => void {
   const run = () => {
     try {
       const { pruned } = pruneRawEvents(db, new Date(now().getTime() - days * 86_400_000))
@@ -205,7 +247,10 @@ const REPLAY_PAGE = 2000
  * Rebuilds every derived table from the kept batches and raw events, in received order, in one
  * transaction (all or nothing). Foreign keys are off meanwhile so evaluations keep their products.
  */
-export function replayStore(db: Db, now: string): { batches: number; events: number; skipped: number } {
+export function replayStore(
+  db: Db,
+  now: string,
+): { batches: number; events: number; skipped: number } {
   db.$client.pragma('foreign_keys = OFF')
   try {
     return db.transaction(() => {
@@ -216,7 +261,11 @@ export function replayStore(db: Db, now: string): { batches: number; events: num
       let events = 0
       let skipped = 0
       const applyBatchesUpTo = (time: string | undefined) => {
-        for (let b = order[next]; b && (time === undefined || b.receivedAt <= time); b = order[++next]) {
+        for (
+          let b = order[next];
+          b && (time === undefined || b.receivedAt <= time);
+          b = order[++next]
+        ) {
           const payload = batchPayload(db, b.id)
           if (payload === undefined) continue
           const batch: Batch = BatchSchema.parse(JSON.parse(payload))
@@ -233,7 +282,7 @@ export function replayStore(db: Db, now: string): { batches: number; events: num
         group = []
         memo = new Map()
       }
-      for (let afterId = 0; ; ) {
+      for (let afterId = 0; ;) {
         const page = pageRawEvents(db, afterId, REPLAY_PAGE)
         if (page.length === 0) break
         for (const r of page) {
@@ -337,15 +386,25 @@ export interface Queued {
  * ForeignWriteError), its events are retried one by one so only the bad one fails.
  */
 export function createIngestQueue(deps: Deps): (item: RawEventInput) => Promise<Queued> {
-  let pending: { item: RawEventInput; resolve: (r: Queued) => void; reject: (e: unknown) => void }[] = []
+  let pending: {
+    item: RawEventInput
+    resolve: (r: Queued) => void
+    reject: (e: unknown) => void
+  }[] = []
   let scheduled = false
-  const answer = (r: RawStoreResult, i: number): Queued => ({ stored: r.stored[i] === true, warnings: r.warnings[i] ?? [] })
+  const answer = (r: RawStoreResult, i: number): Queued => ({
+    stored: r.stored[i] === true,
+    warnings: r.warnings[i] ?? [],
+  })
   const flush = () => {
     scheduled = false
     const group = pending
     pending = []
     try {
-      const r = ingestEvents(deps, group.map((g) => g.item))
+      const r = ingestEvents(
+        deps,
+        group.map((g) => g.item),
+      )
       group.forEach((g, i) => g.resolve(answer(r, i)))
     } catch (e) {
       if (group.length === 1) {

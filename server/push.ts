@@ -40,5 +40,9 @@ export async function pushBatch(server: string, batch: Batch, opts: PushOptions 
     if (TRANSIENT.has(res.status)) throw err
     throw new AbortError(err)
   }
-  return pRetry(attempt, { retries: opts.retries ?? 3, minTimeout: opts.retryDelayMs ?? 250, factor: 2 })
+  return pRetry(attempt, {
+    retries: opts.retries ?? 3,
+    minTimeout: opts.retryDelayMs ?? 250,
+    factor: 2,
+  })
 }

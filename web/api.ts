@@ -12,7 +12,8 @@ export async function ok<R extends { ok: boolean; status: number; json(): Promis
   res: R,
 ): Promise<Success<R> | undefined> {
   if (res.status === 404) return undefined
-  if (res.status === 401 || res.status === 403) throw new Error('this meshwatch needs a read token for its API')
+  if (res.status === 401 || res.status === 403)
+    throw new Error('this meshwatch needs a read token for its API')
   if (!res.ok) throw new Error(`${res.status} from the API`)
   // The route's own declared success type: hc has already typed it, only the error arm is removed.
   return (await res.json()) as Success<R>

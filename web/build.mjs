@@ -30,5 +30,7 @@ const html = readFileSync(join(WEB, 'index.html'), 'utf8')
   .replace('/assets/main.js', `/assets/${js}`)
   .replace('/assets/style.css', `/assets/${css}`)
 writeFileSync(join(OUT, 'index.html'), html)
-const kb = outs.map((f) => `${basename(f)} ${(result.metafile.outputs[f].bytes / 1024).toFixed(0)} kB`)
+const kb = outs.map(
+  (f) => `${basename(f)} ${(result.metafile.outputs[f].bytes / 1024).toFixed(0)} kB`,
+)
 process.stderr.write(`build:web: ${kb.join(', ')} in ${(performance.now() - t0).toFixed(0)} ms\n`)

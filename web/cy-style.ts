@@ -1,6 +1,11 @@
 import type { StylesheetJson } from 'cytoscape'
 
-export const STATUS_COLOURS = { ok: '#2e7d32', warn: '#e0a100', breach: '#c62828', unknown: '#8a8f98' } as const
+export const STATUS_COLOURS = {
+  ok: '#2e7d32',
+  warn: '#e0a100',
+  breach: '#c62828',
+  unknown: '#8a8f98',
+} as const
 
 const byStatus = (kind: string, prop: string): StylesheetJson =>
   Object.entries(STATUS_COLOURS).map(([status, colour]) => ({
@@ -10,28 +15,129 @@ const byStatus = (kind: string, prop: string): StylesheetJson =>
 
 /** Domains are boxes (compound when expanded), datasets rounded rectangles, jobs small ellipses, products bold. */
 export const CY_STYLE: StylesheetJson = [
-  { selector: 'node', style: { label: 'data(label)', 'font-size': 11, 'font-family': 'system-ui, sans-serif', color: '#1d2330', 'text-valign': 'center', 'text-halign': 'center', 'min-zoomed-font-size': 7 } },
-  { selector: 'node[kind = "dataset"]', style: { shape: 'round-rectangle', padding: '6px', 'background-color': '#fff', 'border-width': 2 } },
-  { selector: 'node[kind = "job"]', style: { shape: 'ellipse', width: 14, height: 14, label: '', 'border-width': 0 } },
+  {
+    selector: 'node',
+    style: {
+      label: 'data(label)',
+      'font-size': 11,
+      'font-family': 'system-ui, sans-serif',
+      color: '#1d2330',
+      'text-valign': 'center',
+      'text-halign': 'center',
+      'min-zoomed-font-size': 7,
+    },
+  },
+  {
+    selector: 'node[kind = "dataset"]',
+    style: {
+      shape: 'round-rectangle',
+      padding: '6px',
+      'background-color': '#fff',
+      'border-width': 2,
+    },
+  },
+  {
+    selector: 'node[kind = "job"]',
+    style: { shape: 'ellipse', width: 14, height: 14, label: '', 'border-width': 0 },
+  },
   ...byStatus('dataset', 'border-color'),
   ...byStatus('job', 'background-color'),
-  { selector: 'node[?product]', style: { 'border-width': 4, 'font-weight': 'bold', 'font-size': 13, 'background-color': '#eef3ff' } },
-  { selector: 'node[kind = "domain"]', style: { shape: 'round-rectangle', 'background-color': '#f4f6fa', 'border-width': 3, 'text-wrap': 'wrap', 'font-size': 13, 'font-weight': 'bold', 'text-max-width': '240px', padding: '16px' } },
+  {
+    selector: 'node[?product]',
+    style: {
+      'border-width': 4,
+      'font-weight': 'bold',
+      'font-size': 13,
+      'background-color': '#eef3ff',
+    },
+  },
+  {
+    selector: 'node[kind = "domain"]',
+    style: {
+      shape: 'round-rectangle',
+      'background-color': '#f4f6fa',
+      'border-width': 3,
+      'text-wrap': 'wrap',
+      'font-size': 13,
+      'font-weight': 'bold',
+      'text-max-width': '240px',
+      padding: '16px',
+    },
+  },
   ...byStatus('domain', 'border-color'),
   // Sizes are measured from the label in the page (node-size.ts); compound domains size to their children.
   { selector: 'node[w]', style: { width: 'data(w)', height: 'data(h)' } },
-  { selector: 'node[kind = "domain"][?expanded]', style: { 'text-valign': 'top', 'text-halign': 'center', 'background-opacity': 0.5, 'border-width': 2, padding: '14px', 'font-size': 14 } },
-  { selector: 'node[?root]', style: { 'border-style': 'double', 'border-width': 6, 'underlay-color': '#5b8def', 'underlay-opacity': 0.25, 'underlay-padding': 6 } },
-  { selector: 'edge', style: { width: 1.5, 'line-color': '#9aa3b2', 'target-arrow-color': '#9aa3b2', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier', 'arrow-scale': 0.8 } },
-  { selector: 'edge[label]', style: { label: 'data(label)', 'font-size': 10, 'text-background-color': '#fff', 'text-background-opacity': 1, 'text-background-padding': '2px', width: 'mapData(count, 1, 50, 1.5, 6)' } },
+  {
+    selector: 'node[kind = "domain"][?expanded]',
+    style: {
+      'text-valign': 'top',
+      'text-halign': 'center',
+      'background-opacity': 0.5,
+      'border-width': 2,
+      padding: '14px',
+      'font-size': 14,
+    },
+  },
+  {
+    selector: 'node[?root]',
+    style: {
+      'border-style': 'double',
+      'border-width': 6,
+      'underlay-color': '#5b8def',
+      'underlay-opacity': 0.25,
+      'underlay-padding': 6,
+    },
+  },
+  {
+    selector: 'edge',
+    style: {
+      width: 1.5,
+      'line-color': '#9aa3b2',
+      'target-arrow-color': '#9aa3b2',
+      'target-arrow-shape': 'triangle',
+      'curve-style': 'bezier',
+      'arrow-scale': 0.8,
+    },
+  },
+  {
+    selector: 'edge[label]',
+    style: {
+      label: 'data(label)',
+      'font-size': 10,
+      'text-background-color': '#fff',
+      'text-background-opacity': 1,
+      'text-background-padding': '2px',
+      width: 'mapData(count, 1, 50, 1.5, 6)',
+    },
+  },
   // Many edges: straight haystack lines render an order of magnitude faster than beziers.
-  { selector: 'edge.dense', style: { label: '', opacity: 0.35, 'curve-style': 'haystack', 'haystack-radius': 0 } },
+  {
+    selector: 'edge.dense',
+    style: { label: '', opacity: 0.35, 'curve-style': 'haystack', 'haystack-radius': 0 },
+  },
   // An opened big domain: its edges into collapsed domains are drawn one per domain pair, and a node's
   // own cross-domain edges appear when it is selected (hl).
   { selector: 'edge.cross', style: { display: 'none' } },
   { selector: 'edge.cross.hl', style: { display: 'element' } },
-  { selector: 'edge.summary', style: { label: 'data(label)', opacity: 0.7, 'curve-style': 'straight', width: 'mapData(count, 1, 100, 1.5, 8)', 'font-size': 12, 'text-background-color': '#fff', 'text-background-opacity': 1 } },
+  {
+    selector: 'edge.summary',
+    style: {
+      label: 'data(label)',
+      opacity: 0.7,
+      'curve-style': 'straight',
+      width: 'mapData(count, 1, 100, 1.5, 8)',
+      'font-size': 12,
+      'text-background-color': '#fff',
+      'text-background-opacity': 1,
+    },
+  },
   { selector: '.faded', style: { opacity: 0.15 } },
-  { selector: 'node:selected', style: { 'overlay-color': '#5b8def', 'overlay-opacity': 0.2, 'overlay-padding': 6 } },
-  { selector: 'edge.hl', style: { 'line-color': '#3867d6', 'target-arrow-color': '#3867d6', width: 2.5 } },
+  {
+    selector: 'node:selected',
+    style: { 'overlay-color': '#5b8def', 'overlay-opacity': 0.2, 'overlay-padding': 6 },
+  },
+  {
+    selector: 'edge.hl',
+    style: { 'line-color': '#3867d6', 'target-arrow-color': '#3867d6', width: 2.5 },
+  },
 ]

@@ -2,7 +2,11 @@
 type Child = Node | string | number | null | undefined | false
 type Attrs = Record<string, string | number | boolean | null | undefined | ((e: Event) => void)>
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag)
   setAttrs(el, attrs)
   append(el, children)
@@ -32,7 +36,8 @@ function append(el: Element, children: Child[]): void {
   }
 }
 
-export const statusBadge = (status: string): HTMLElement => h('span', { class: `badge ${status}` }, status)
+export const statusBadge = (status: string): HTMLElement =>
+  h('span', { class: `badge ${status}` }, status)
 
 /** GET JSON; undefined when the endpoint or the thing is absent (404/405/501), so panels can hide. */
 export async function getJson(url: string): Promise<unknown> {

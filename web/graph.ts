@@ -101,7 +101,10 @@ function addEdge(out: Map<string, EdgeData>, source: string, target: string, cou
  * The overview: each domain one node, except those in `expanded`, which become compound nodes holding
  * their datasets and jobs. An edge into a collapsed domain ends on that domain's node, with a count.
  */
-export function overviewElements(overview: OverviewIn, expanded: ReadonlyMap<string, DomainGraphIn>): Element[] {
+export function overviewElements(
+  overview: OverviewIn,
+  expanded: ReadonlyMap<string, DomainGraphIn>,
+): Element[] {
   const out: Element[] = []
   const present = new Set<string>()
   for (const d of overview.domains) {
@@ -109,11 +112,18 @@ export function overviewElements(overview: OverviewIn, expanded: ReadonlyMap<str
     const open = expanded.has(d.name)
     out.push({
       group: 'nodes',
-      data: { id, label: open ? d.name : domainLabel(d), kind: 'domain', status: asStatus(d.status), expanded: open },
+      data: {
+        id,
+        label: open ? d.name : domainLabel(d),
+        kind: 'domain',
+        status: asStatus(d.status),
+        expanded: open,
+      },
     })
   }
   for (const g of expanded.values()) for (const n of g.nodes) present.add(n.id)
-  for (const g of expanded.values()) for (const n of g.nodes) out.push(leafNode(n, domainNodeId(g.domain)))
+  for (const g of expanded.values())
+    for (const n of g.nodes) out.push(leafNode(n, domainNodeId(g.domain)))
 
   const edges = new Map<string, EdgeData>()
   for (const e of overview.edges) {
@@ -166,7 +176,10 @@ export function crossDomainSummary(elements: readonly Element[]): Element[] {
     if (!s || !t || collapsed.has(source) === collapsed.has(target)) continue
     addEdge(out, s, t, count)
   }
-  return [...out.values()].map((e) => ({ group: 'edges', data: { ...e, id: `summary:${e.id}`, label: String(e.count) } }))
+  return [...out.values()].map((e) => ({
+    group: 'edges',
+    data: { ...e, id: `summary:${e.id}`, label: String(e.count) },
+  }))
 }
 
 /** A node's neighbourhood, grouped in one compound node per domain, the focused node marked. */
@@ -180,7 +193,10 @@ export function focusElements(focus: FocusIn): Element[] {
   const ids = new Set(focus.nodes.map((n) => n.id))
   for (const e of focus.edges) {
     if (ids.has(e.source) && ids.has(e.target)) {
-      out.push({ group: 'edges', data: { id: `${e.source}>${e.target}`, source: e.source, target: e.target } })
+      out.push({
+        group: 'edges',
+        data: { id: `${e.source}>${e.target}`, source: e.source, target: e.target },
+      })
     }
   }
   return out
@@ -212,7 +228,9 @@ export function reachable(
  * The edges a layout needs: drops u→v when another path u→…→v remains, so a dense domain graph
  * (every domain reading every other) lays out in milliseconds. Edges are still all drawn.
  */
-export function layoutEdges<E extends { source: string; target: string; count?: number }>(edges: readonly E[]): E[] {
+export function layoutEdges<E extends { source: string; target: string; count?: number }>(
+  edges: readonly E[],
+): E[] {
   const kept = new Set(edges)
   const pathExists = (from: string, to: string, skip: E) => {
     const seen = new Set([from])
@@ -247,7 +265,10 @@ export interface Box {
  * each opened domain (in order), push the others out of its way: along x when they are in another
  * rank column, along y when they share its column.
  */
-export function arrangeDomains(base: ReadonlyMap<string, Box>, opened: readonly (readonly [string, { w: number; h: number }])[]): Map<string, Box> {
+export function arrangeDomains(
+  base: ReadonlyMap<string, Box>,
+  opened: readonly (readonly [string, { w: number; h: number }])[],
+): Map<string, Box> {
   const pos = new Map([...base].map(([k, b]) => [k, { ...b }]))
   for (const [id, size] of opened) {
     const c = pos.get(id)

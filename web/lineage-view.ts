@@ -4,7 +4,20 @@ import { api, ok } from './api.ts'
 import { columnLineagePanel } from './column-lineage.ts'
 import { CY_STYLE, STATUS_COLOURS } from './cy-style.ts'
 import { fill, h, link, navigate, statusBadge } from './dom.ts'
-import { arrangeDomains, crossDomainSummary, domainNodeId, focusElements, layoutEdges, overviewElements, reachable, type Box, type DomainGraphIn, type Element, type NodeData, type OverviewIn } from './graph.ts'
+import {
+  arrangeDomains,
+  crossDomainSummary,
+  domainNodeId,
+  focusElements,
+  layoutEdges,
+  overviewElements,
+  reachable,
+  type Box,
+  type DomainGraphIn,
+  type Element,
+  type NodeData,
+  type OverviewIn,
+} from './graph.ts'
 import { lineageHref, productHref, type Route } from './model.ts'
 import { sizeNodes } from './node-size.ts'
 
@@ -12,7 +25,15 @@ cytoscape.use(dagre)
 
 type LineageRoute = Extract<Route, { view: 'lineage' }>
 
-const LAYOUT = { name: 'dagre', rankDir: 'LR', nodeSep: 18, rankSep: 70, padding: 24, animate: false, fit: true } as const
+const LAYOUT = {
+  name: 'dagre',
+  rankDir: 'LR',
+  nodeSep: 18,
+  rankSep: 70,
+  padding: 24,
+  animate: false,
+  fit: true,
+} as const
 const INNER_LAYOUT = { ...LAYOUT, ranker: 'longest-path', fit: false } as cytoscape.LayoutOptions
 
 /**
@@ -21,29 +42,64 @@ const INNER_LAYOUT = { ...LAYOUT, ranker: 'longest-path', fit: false } as cytosc
  */
 export async function renderLineage(root: HTMLElement, route: LineageRoute): Promise<() => void> {
   const container = h('div', { id: 'cy', 'data-testid': 'lineage-graph', 'data-ready': 'false' })
-  const side = h('aside', { class: 'side', 'data-testid': 'node-panel' }, h('p', { class: 'muted' }, route.node ? '' : 'Click a domain to expand it; click a dataset or job to see its lineage.'))
+  const side = h(
+    'aside',
+    { class: 'side', 'data-testid': 'node-panel' },
+    h(
+      'p',
+      { class: 'muted' },
+      route.node ? '' : 'Click a domain to expand it; click a dataset or job to see its lineage.',
+    ),
+  )
   const results = h('ul', { class: 'results', 'data-testid': 'search-results' })
   let timer = 0
   const search = h('input', {
-    type: 'search', placeholder: 'Jump to a dataset or job…', 'aria-label': 'search lineage',
-    oninput: () => { clearTimeout(timer); timer = window.setTimeout(() => void runSearch(search.value, results), 150) },
+    type: 'search',
+    placeholder: 'Jump to a dataset or job…',
+    'aria-label': 'search lineage',
+    oninput: () => {
+      clearTimeout(timer)
+      timer = window.setTimeout(() => void runSearch(search.value, results), 150)
+    },
   })
-  const depth = h('select', { 'aria-label': 'hops', onchange: () => route.node && navigate(lineageHref(route.node, Number(depth.value))) },
-    ...[1, 2, 3, 4, 5].map((d) => h('option', { value: d, selected: d === route.depth }, `${d} hop${d > 1 ? 's' : ''}`)))
+  const depth = h(
+    'select',
+    {
+      'aria-label': 'hops',
+      onchange: () => route.node && navigate(lineageHref(route.node, Number(depth.value))),
+    },
+    ...[1, 2, 3, 4, 5].map((d) =>
+      h('option', { value: d, selected: d === route.depth }, `${d} hop${d > 1 ? 's' : ''}`),
+    ),
+  )
   root.replaceChildren(
-    h('div', { class: 'toolbar' },
+    h(
+      'div',
+      { class: 'toolbar' },
       h('h1', {}, 'Lineage'),
       h('div', { class: 'search-box' }, search, results),
       h('label', {}, 'focus ', depth),
-      route.node || route.domain ? link('/lineage', 'Overview', { class: 'button', 'data-testid': 'overview' }) : null,
-      legend()),
+      route.node || route.domain
+        ? link('/lineage', 'Overview', { class: 'button', 'data-testid': 'overview' })
+        : null,
+      legend(),
+    ),
     h('div', { class: 'lineage' }, container, side),
   )
 
-  const cy = cytoscape({ container, style: CY_STYLE, minZoom: 0.05, maxZoom: 3, wheelSensitivity: 0.3 })
+  const cy = cytoscape({
+    container,
+    style: CY_STYLE,
+    minZoom: 0.05,
+    maxZoom: 3,
+    wheelSensitivity: 0.3,
+  })
   // Exposed for the browser tests (they click nodes at their rendered positions) and for debugging.
   Object.assign(window, { meshwatchCy: cy })
-  const state = { overview: undefined as OverviewIn | undefined, expanded: new Map<string, DomainGraphIn>() }
+  const state = {
+    overview: undefined as OverviewIn | undefined,
+    expanded: new Map<string, DomainGraphIn>(),
+  }
 
   const finish = (t0: number, center?: string) => {
     const c = center ? cy.getElementById(center) : undefined
@@ -80,10 +136,24 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     cy.elements().remove()
     if (basePos.size === 0) {
       cy.add(sizeNodes(overviewElements(state.overview, new Map())))
-      const domainEdges = layoutEdges(cy.edges().map((e) => ({ id: e.id(), source: e.source().id(), target: e.target().id(), count: Number(e.data('count') ?? 1) })))
+      const domainEdges = layoutEdges(
+        cy
+          .edges()
+          .map((e) => ({
+            id: e.id(),
+            source: e.source().id(),
+            target: e.target().id(),
+            count: Number(e.data('count') ?? 1),
+          })),
+      )
       const keep = new Set(domainEdges.map((e) => e.id))
-      cy.nodes().union(cy.edges().filter((e) => keep.has(e.id()))).layout(LAYOUT).run()
-      cy.nodes().forEach((n) => { basePos.set(n.id(), { ...n.position(), w: n.outerWidth(), h: n.outerHeight() }) })
+      cy.nodes()
+        .union(cy.edges().filter((e) => keep.has(e.id())))
+        .layout(LAYOUT)
+        .run()
+      cy.nodes().forEach((n) => {
+        basePos.set(n.id(), { ...n.position(), w: n.outerWidth(), h: n.outerHeight() })
+      })
       if (state.expanded.size === 0) return finish(t0, center)
       cy.elements().remove()
     }
@@ -103,14 +173,29 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
       // A domain whose models mostly read other domains ranks into one tall column: wrap it in rank order.
       if (bb.h > 2.5 * bb.w && kids.length > 30) {
         const cols = Math.ceil(Math.sqrt(kids.length * 0.6))
-        kids.layout({ name: 'grid', fit: false, avoidOverlap: true, condense: true, cols, sort: (a, b) => a.position('x') - b.position('x') || a.position('y') - b.position('y') }).run()
+        kids
+          .layout({
+            name: 'grid',
+            fit: false,
+            avoidOverlap: true,
+            condense: true,
+            cols,
+            sort: (a, b) => a.position('x') - b.position('x') || a.position('y') - b.position('y'),
+          })
+          .run()
         bb = kids.boundingBox()
       }
       opened.push([domainNodeId(name), { w: bb.w + 40, h: bb.h + 60 }, kids])
     }
-    const pos = arrangeDomains(basePos, opened.map(([id, size]) => [id, size] as const))
+    const pos = arrangeDomains(
+      basePos,
+      opened.map(([id, size]) => [id, size] as const),
+    )
     cy.batch(() => {
-      cy.nodes('[kind = "domain"][!expanded]').forEach((n) => { const p = pos.get(n.id()); if (p) n.position({ x: p.x, y: p.y }) })
+      cy.nodes('[kind = "domain"][!expanded]').forEach((n) => {
+        const p = pos.get(n.id())
+        if (p) n.position({ x: p.x, y: p.y })
+      })
       for (const [id, , kids] of opened) {
         const p = pos.get(id)
         const bb = kids.boundingBox()
@@ -129,22 +214,42 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
   const toggleDomain = async (name: string) => {
     if (state.expanded.has(name)) state.expanded.delete(name)
     else {
-      const g = await ok(await api.api.lineage.domains[':domain'].$get({ param: { domain: encodeURIComponent(name) } }))
+      const g = await ok(
+        await api.api.lineage.domains[':domain'].$get({
+          param: { domain: encodeURIComponent(name) },
+        }),
+      )
       if (g) state.expanded.set(name, g)
     }
-    history.replaceState(null, '', state.expanded.size === 1 ? `/lineage?domain=${encodeURIComponent([...state.expanded.keys()][0] ?? '')}` : '/lineage')
+    history.replaceState(
+      null,
+      '',
+      state.expanded.size === 1
+        ? `/lineage?domain=${encodeURIComponent([...state.expanded.keys()][0] ?? '')}`
+        : '/lineage',
+    )
     redrawOverview()
   }
 
   const showNode = (d: NodeData) => {
     if (d.kind === 'domain') return
     const hops = route.depth * 2
-    const edges = cy.edges(':not(.summary)').map((e) => ({ source: e.source().id(), target: e.target().id() }))
-    const near = new Set([...reachable(edges, d.id, hops, 'up'), ...reachable(edges, d.id, hops, 'down')])
+    const edges = cy
+      .edges(':not(.summary)')
+      .map((e) => ({ source: e.source().id(), target: e.target().id() }))
+    const near = new Set([
+      ...reachable(edges, d.id, hops, 'up'),
+      ...reachable(edges, d.id, hops, 'down'),
+    ])
     cy.batch(() => {
       cy.elements().removeClass('faded hl')
-      cy.nodes().forEach((n) => { if (n.data('kind') !== 'domain' && !near.has(n.id())) n.addClass('faded') })
-      cy.edges().forEach((e) => { if (near.has(e.source().id()) && near.has(e.target().id())) e.addClass('hl'); else e.addClass('faded') })
+      cy.nodes().forEach((n) => {
+        if (n.data('kind') !== 'domain' && !near.has(n.id())) n.addClass('faded')
+      })
+      cy.edges().forEach((e) => {
+        if (near.has(e.source().id()) && near.has(e.target().id())) e.addClass('hl')
+        else e.addClass('faded')
+      })
     })
     void renderSide(side, d)
   }
@@ -154,19 +259,30 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     if (d.kind === 'domain' && !route.node) void toggleDomain(d.id.slice('domain:'.length))
     else showNode(d)
   })
-  cy.on('tap', (evt) => { if (evt.target === cy) cy.elements().removeClass('faded hl') })
+  cy.on('tap', (evt) => {
+    if (evt.target === cy) cy.elements().removeClass('faded hl')
+  })
 
   if (route.node) {
-    const focus = await ok(await api.api.lineage.focus.$get({ query: { node: route.node, depth: String(route.depth * 2) } }))
+    const focus = await ok(
+      await api.api.lineage.focus.$get({
+        query: { node: route.node, depth: String(route.depth * 2) },
+      }),
+    )
     if (!focus) side.replaceChildren(h('p', {}, `Unknown node ${route.node}.`))
     else {
       draw(focusElements(focus), focus.root)
-      if (focus.truncated) side.prepend(h('p', { class: 'warn' }, 'Large neighbourhood: truncated.'))
+      if (focus.truncated)
+        side.prepend(h('p', { class: 'warn' }, 'Large neighbourhood: truncated.'))
     }
   } else {
     state.overview = await ok(await api.api.lineage.overview.$get())
     if (route.domain) {
-      const g = await ok(await api.api.lineage.domains[':domain'].$get({ param: { domain: encodeURIComponent(route.domain) } }))
+      const g = await ok(
+        await api.api.lineage.domains[':domain'].$get({
+          param: { domain: encodeURIComponent(route.domain) },
+        }),
+      )
       if (g) state.expanded.set(route.domain, g)
     }
     redrawOverview()
@@ -177,27 +293,73 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
 async function runSearch(q: string, results: HTMLElement): Promise<void> {
   if (q.trim() === '') return void results.replaceChildren()
   const r = await ok(await api.api.lineage.search.$get({ query: { q } }))
-  results.replaceChildren(...(r?.results ?? []).map((n) =>
-    h('li', {}, link(lineageHref(n.id), n.name.slice(n.name.lastIndexOf('.') + 1)), h('span', { class: 'muted small' }, ` ${n.kind} · ${n.domain}${n.product ? ' · product' : ''}`))))
+  results.replaceChildren(
+    ...(r?.results ?? []).map((n) =>
+      h(
+        'li',
+        {},
+        link(lineageHref(n.id), n.name.slice(n.name.lastIndexOf('.') + 1)),
+        h(
+          'span',
+          { class: 'muted small' },
+          ` ${n.kind} · ${n.domain}${n.product ? ' · product' : ''}`,
+        ),
+      ),
+    ),
+  )
 }
 
 async function renderSide(side: HTMLElement, d: NodeData): Promise<void> {
   const holder = h('div')
   const id = Number(d.id.slice(d.id.indexOf(':') + 1))
-  const dataset = d.kind === 'dataset' ? await ok(await api.api.datasets[':id'].$get({ param: { id: String(id) } })) : undefined
-  fill(side,
+  const dataset =
+    d.kind === 'dataset'
+      ? await ok(await api.api.datasets[':id'].$get({ param: { id: String(id) } }))
+      : undefined
+  fill(
+    side,
     h('h2', {}, d.label),
     h('p', { class: 'mono small' }, d.detail ?? ''),
     h('p', {}, `${d.kind} `, statusBadge(d.status)),
-    dataset ? h('p', { class: 'small' }, `domain ${dataset.domain ?? '—'} · owner ${dataset.owner ?? '—'} · ${dataset.columns?.length ?? 0} columns`) : null,
-    dataset && dataset.products.length > 0 ? h('ul', { class: 'small' }, ...dataset.products.map((p) => h('li', {}, 'product ', link(productHref(p), p)))) : null,
+    dataset
+      ? h(
+          'p',
+          { class: 'small' },
+          `domain ${dataset.domain ?? '—'} · owner ${dataset.owner ?? '—'} · ${dataset.columns?.length ?? 0} columns`,
+        )
+      : null,
+    dataset && dataset.products.length > 0
+      ? h(
+          'ul',
+          { class: 'small' },
+          ...dataset.products.map((p) => h('li', {}, 'product ', link(productHref(p), p))),
+        )
+      : null,
     h('p', {}, link(lineageHref(d.id), 'focus on this node', { 'data-testid': 'focus-link' })),
-    d.kind === 'dataset' ? h('button', { type: 'button', 'data-testid': 'column-lineage-button', onclick: () => void columnLineagePanel(id).then((p) => holder.replaceChildren(p)) }, 'Column lineage') : null,
+    d.kind === 'dataset'
+      ? h(
+          'button',
+          {
+            type: 'button',
+            'data-testid': 'column-lineage-button',
+            onclick: () => void columnLineagePanel(id).then((p) => holder.replaceChildren(p)),
+          },
+          'Column lineage',
+        )
+      : null,
     holder,
   )
 }
 
 function legend(): HTMLElement {
-  return h('div', { class: 'legend' }, ...Object.entries(STATUS_COLOURS).map(([s, c]) => h('span', {}, h('i', { style: `background:${c}` }), s)),
-    h('span', {}, h('b', {}, '▭'), ' dataset'), h('span', {}, '● job'), h('span', {}, h('b', {}, '▭ bold'), ' product'))
+  return h(
+    'div',
+    { class: 'legend' },
+    ...Object.entries(STATUS_COLOURS).map(([s, c]) =>
+      h('span', {}, h('i', { style: `background:${c}` }), s),
+    ),
+    h('span', {}, h('b', {}, '▭'), ' dataset'),
+    h('span', {}, '● job'),
+    h('span', {}, h('b', {}, '▭ bold'), ' product'),
+  )
 }

@@ -18,7 +18,10 @@ async function render(): Promise<void> {
   document.body.dataset.view = route.view
   document.body.dataset.ready = 'false'
   for (const a of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
-    a.classList.toggle('active', a.dataset.nav === (route.view === 'lineage' ? 'lineage' : 'catalog'))
+    a.classList.toggle(
+      'active',
+      a.dataset.nav === (route.view === 'lineage' ? 'lineage' : 'catalog'),
+    )
   }
   try {
     if (route.view === 'catalog') await renderCatalog(app)
@@ -26,14 +29,18 @@ async function render(): Promise<void> {
     else if (route.view === 'lineage') cleanup = await renderLineage(app, route)
     else app.replaceChildren(h('h1', {}, 'Not found'), h('p', {}, `No page at ${route.path}.`))
   } catch (e) {
-    app.replaceChildren(h('h1', {}, 'Something went wrong'), h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)))
+    app.replaceChildren(
+      h('h1', {}, 'Something went wrong'),
+      h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)),
+    )
   }
   if (mine === seq) document.body.dataset.ready = 'true'
 }
 
 document.addEventListener('click', (e) => {
   const a = e.target instanceof Element ? e.target.closest('a[data-link]') : null
-  if (!(a instanceof HTMLAnchorElement) || e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return
+  if (!(a instanceof HTMLAnchorElement) || e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0)
+    return
   e.preventDefault()
   navigate(a.getAttribute('href') ?? '/')
 })

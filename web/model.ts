@@ -83,7 +83,14 @@ export function filterCatalog(rows: readonly CatalogRow[], f: CatalogFilter): Ca
   return rows.filter((r) => {
     if (f.domain && r.domain !== f.domain) return false
     if (f.status && r.status !== f.status) return false
-    const hay = [r.name, r.id, r.domain, r.owner ?? '', r.description ?? '', ...r.outputs.map((o) => o.name)]
+    const hay = [
+      r.name,
+      r.id,
+      r.domain,
+      r.owner ?? '',
+      r.description ?? '',
+      ...r.outputs.map((o) => o.name),
+    ]
       .join(' ')
       .toLowerCase()
     return words.every((w) => hay.includes(w))
@@ -93,7 +100,10 @@ export function filterCatalog(rows: readonly CatalogRow[], f: CatalogFilter): Ca
 /** Worst first, then lowest score, then name: what needs attention is on top. */
 export const sortCatalog = (rows: readonly CatalogRow[]): CatalogRow[] =>
   [...rows].sort(
-    (a, b) => RANK[b.status] - RANK[a.status] || (a.score ?? 101) - (b.score ?? 101) || a.name.localeCompare(b.name),
+    (a, b) =>
+      RANK[b.status] - RANK[a.status] ||
+      (a.score ?? 101) - (b.score ?? 101) ||
+      a.name.localeCompare(b.name),
   )
 
 /** "3 min ago" style age of an ISO time relative to `now`. */
@@ -102,7 +112,13 @@ export function timeAgo(iso: string | null, now: Date): string {
   const s = Math.round((now.getTime() - Date.parse(iso)) / 1000)
   if (!Number.isFinite(s)) return '—'
   if (s < 60) return 'just now'
-  const units: [number, string][] = [[86400 * 365, 'y'], [86400 * 30, 'mo'], [86400, 'd'], [3600, 'h'], [60, 'min']]
+  const units: [number, string][] = [
+    [86400 * 365, 'y'],
+    [86400 * 30, 'mo'],
+    [86400, 'd'],
+    [3600, 'h'],
+    [60, 'min'],
+  ]
   for (const [n, u] of units) if (s >= n) return `${Math.floor(s / n)} ${u} ago`
   return 'just now'
 }
@@ -124,7 +140,9 @@ export function scoreChart(points: readonly ChartPoint[], w: number, h: number, 
     x: sorted.length === 1 ? w / 2 : pad + ((Date.parse(p.at) - t0) / span) * (w - 2 * pad),
     y: pad + (1 - Math.max(0, Math.min(100, p.score)) / 100) * (h - 2 * pad),
   }))
-  const path = xy.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')
+  const path = xy
+    .map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`)
+    .join(' ')
   return { points: xy, path }
 }
 
@@ -135,11 +153,14 @@ export const UNKNOWN_TEXT =
 /** The line under the score history: how many evaluations, and the current score (or why none). */
 export function historyNote(points: readonly ChartPoint[], status: Status): string {
   if (points.length === 0)
-    return status === 'unknown' ? 'No score yet: the product is unknown (nothing observed to score it by).' : 'No history yet.'
+    return status === 'unknown'
+      ? 'No score yet: the product is unknown (nothing observed to score it by).'
+      : 'No history yet.'
   const last = [...points].sort((a, b) => Date.parse(a.at) - Date.parse(b.at)).at(-1)
   const first = points.reduce((a, p) => (Date.parse(p.at) < Date.parse(a.at) ? p : a))
-  const now = status === 'unknown' ? 'now unknown (no data to score by)' : `now ${last?.score ?? '—'}`
-  return `${points.length} scored evaluation${points.length === 1 ? "" : "s"}; since ${first.at.slice(0, 16)}, ${now}`
+  const now =
+    status === 'unknown' ? 'now unknown (no data to score by)' : `now ${last?.score ?? '—'}`
+  return `${points.length} scored evaluation${points.length === 1 ? '' : 's'}; since ${first.at.slice(0, 16)}, ${now}`
 }
 
 /** Reads `/history`'s answer: an array, or `{history|evaluations: [...]}`, of `{evaluatedAt|at, score, status}`. */
@@ -200,7 +221,10 @@ export interface RootCauseView {
 }
 
 /** Reads `/root-cause` (`{summary, chain:[…], confidence}`, possibly under `rootCause`); owners fall back to the domain's. */
-export function readRootCause(v: unknown, domainOwners: ReadonlyMap<string, string | null> = new Map()): RootCauseView | null {
+export function readRootCause(
+  v: unknown,
+  domainOwners: ReadonlyMap<string, string | null> = new Map(),
+): RootCauseView | null {
   const rc = isRecord(v) && isRecord(v.rootCause) ? v.rootCause : v
   if (!isRecord(rc) || !Array.isArray(rc.chain) || rc.chain.length === 0) return null
   return {
@@ -231,14 +255,30 @@ export interface Finding {
 }
 
 /** Governance findings about a product: target is the product id or one of its output datasets. */
-export function readFindings(v: unknown, productId: string, outputNames: readonly string[]): Finding[] {
+export function readFindings(
+  v: unknown,
+  productId: string,
+  outputNames: readonly string[],
+): Finding[] {
   const list = Array.isArray(v) ? v : isRecord(v) ? (v.violations ?? v.findings) : []
   if (!Array.isArray(list)) return []
   const targets = new Set([productId, ...outputNames])
   return list.filter(isRecord).flatMap((f) => {
     const target = str(f.target) ?? ''
-    if (!targets.has(target) && !outputNames.some((n) => target.endsWith(`.${n}`) || n.endsWith(`.${target}`))) return []
-    return [{ policy: str(f.policy) ?? '', severity: str(f.severity) ?? '', target, message: str(f.message) ?? '', waived: f.waived === true }]
+    if (
+      !targets.has(target) &&
+      !outputNames.some((n) => target.endsWith(`.${n}`) || n.endsWith(`.${target}`))
+    )
+      return []
+    return [
+      {
+        policy: str(f.policy) ?? '',
+        severity: str(f.severity) ?? '',
+        target,
+        message: str(f.message) ?? '',
+        waived: f.waived === true,
+      },
+    ]
   })
 }
 
@@ -260,13 +300,23 @@ export function runStatus(state: string): Status {
 }
 
 /** Runs from `/api/jobs/:id/runs` answers, newest first. */
-export function readRuns(answers: readonly { job: string; body: unknown }[], limit = 10): RunView[] {
+export function readRuns(
+  answers: readonly { job: string; body: unknown }[],
+  limit = 10,
+): RunView[] {
   const out: RunView[] = []
   for (const a of answers) {
     const runs = isRecord(a.body) && Array.isArray(a.body.runs) ? a.body.runs : []
     for (const r of runs.filter(isRecord)) {
       const state = str(r.state) ?? '?'
-      out.push({ job: a.job, state, status: runStatus(state), startedAt: str(r.startedAt), endedAt: str(r.endedAt), error: str(r.error) })
+      out.push({
+        job: a.job,
+        state,
+        status: runStatus(state),
+        startedAt: str(r.startedAt),
+        endedAt: str(r.endedAt),
+        error: str(r.error),
+      })
     }
   }
   const t = (r: RunView) => Date.parse(r.startedAt ?? r.endedAt ?? '') || 0
@@ -281,7 +331,9 @@ export function readSlaPromises(v: unknown): Map<string, string> {
     if (!isRecord(group) || dim === 'weights') continue
     const parts = Object.entries(group).flatMap(([k, val]) => {
       const value = isRecord(val) ? val.value : val
-      return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? [`${k.replace(/_/g, ' ')} ${String(value)}`] : []
+      return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean'
+        ? [`${k.replace(/_/g, ' ')} ${String(value)}`]
+        : []
     })
     if (parts.length > 0) out.set(dim, parts.join(' · '))
   }

@@ -25,9 +25,14 @@ const section = (title: string, testid: string, ...body: (Node | string | null)[
 
 /** One product: SLA per dimension, score history, root cause, schema, neighbours, runs, governance. */
 export async function renderProduct(root: HTMLElement, id: string): Promise<void> {
-  const product = await ok(await api.api.products[':id'].$get({ param: { id: encodeURIComponent(id) } }))
+  const product = await ok(
+    await api.api.products[':id'].$get({ param: { id: encodeURIComponent(id) } }),
+  )
   if (!product) {
-    root.replaceChildren(h('h1', {}, 'Unknown product'), h('p', {}, `No product ${id}. `, link('/', 'Back to the catalog')))
+    root.replaceChildren(
+      h('h1', {}, 'Unknown product'),
+      h('p', {}, `No product ${id}. `, link('/', 'Back to the catalog')),
+    )
     return
   }
   const [history, rootCause, governance, neighbours, domains, datasets] = await Promise.all([
@@ -36,28 +41,72 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
     getJson('/api/governance').catch(() => undefined),
     api.api.lineage.products[':id'].$get({ param: { id: encodeURIComponent(id) } }).then(ok),
     api.api.domains.$get().then(ok),
-    Promise.all(product.outputs.map((o) => api.api.datasets[':id'].$get({ param: { id: String(o.id) } }).then(ok))),
+    Promise.all(
+      product.outputs.map((o) =>
+        api.api.datasets[':id'].$get({ param: { id: String(o.id) } }).then(ok),
+      ),
+    ),
   ])
   const outputs = datasets.filter((d) => d !== undefined)
   const jobs = [...new Map(outputs.flatMap((d) => d.producers).map((j) => [j.id, j])).values()]
   const runAnswers = await Promise.all(
-    jobs.slice(0, 10).map(async (j) => ({ job: j.name, body: await getJson(`/api/jobs/${j.id}/runs?limit=5`).catch(() => undefined) })),
+    jobs
+      .slice(0, 10)
+      .map(async (j) => ({
+        job: j.name,
+        body: await getJson(`/api/jobs/${j.id}/runs?limit=5`).catch(() => undefined),
+      })),
   )
   const owners = new Map((domains?.domains ?? []).map((d) => [d.name, d.owner]))
   const evaluation = readEvaluation(product.evaluation)
   const cause = readRootCause(rootCause, owners)
-  const findings = governance === undefined ? undefined : readFindings(governance, id, outputs.map((d) => d.name))
+  const findings =
+    governance === undefined
+      ? undefined
+      : readFindings(
+          governance,
+          id,
+          outputs.map((d) => d.name),
+        )
   const runs = readRuns(runAnswers.filter((a) => a.body !== undefined))
   const status = evaluation?.status ?? 'unknown'
   const first = outputs[0]
 
-  fill(root,
+  fill(
+    root,
     h('div', { class: 'crumbs' }, link('/', 'Catalog'), ' / ', product.domain),
-    h('h1', {}, product.name, ' ', statusBadge(status), evaluation?.score != null ? h('span', { class: 'score', 'data-testid': 'score' }, evaluation.score.toFixed(0)) : null),
-    h('p', { class: 'meta' }, 'since' in product && typeof product.since === 'string' && status !== 'ok' ? `${status} since ${product.since.slice(0, 16).replace('T', ' ')} · ` : '', `domain ${product.domain} · owner ${product.owner ?? owners.get(product.domain) ?? '—'} · evaluated ${timeAgo(evaluation?.evaluatedAt ?? null, new Date())}`,
-      first ? h('span', {}, ' · ', link(lineageHref(`dataset:${first.id}`), 'open in lineage', { 'data-testid': 'open-lineage' })) : null),
+    h(
+      'h1',
+      {},
+      product.name,
+      ' ',
+      statusBadge(status),
+      evaluation?.score != null
+        ? h('span', { class: 'score', 'data-testid': 'score' }, evaluation.score.toFixed(0))
+        : null,
+    ),
+    h(
+      'p',
+      { class: 'meta' },
+      'since' in product && typeof product.since === 'string' && status !== 'ok'
+        ? `${status} since ${product.since.slice(0, 16).replace('T', ' ')} · `
+        : '',
+      `domain ${product.domain} · owner ${product.owner ?? owners.get(product.domain) ?? '—'} · evaluated ${timeAgo(evaluation?.evaluatedAt ?? null, new Date())}`,
+      first
+        ? h(
+            'span',
+            {},
+            ' · ',
+            link(lineageHref(`dataset:${first.id}`), 'open in lineage', {
+              'data-testid': 'open-lineage',
+            }),
+          )
+        : null,
+    ),
     product.description ? h('p', {}, product.description) : null,
-    h('div', { class: 'grid' },
+    h(
+      'div',
+      { class: 'grid' },
       slaPanel(evaluation, product),
       cause ? rootCausePanel(cause) : null,
       history === undefined ? null : historyPanel(readHistory(history), status),
@@ -71,72 +120,283 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
 
 function slaPanel(ev: Evaluation | null, product: object) {
   if (!ev || ev.dimensions.length === 0)
-    return section('SLA', 'sla', h('p', { class: 'muted' }, ev?.status === 'unknown' ? UNKNOWN_TEXT : 'Not evaluated yet.'))
+    return section(
+      'SLA',
+      'sla',
+      h('p', { class: 'muted' }, ev?.status === 'unknown' ? UNKNOWN_TEXT : 'Not evaluated yet.'),
+    )
   const promises = readSlaPromises('effectiveSla' in product ? product.effectiveSla : undefined)
-  return section('SLA', 'sla',
-    ev.status === 'unknown' ? h('p', { class: 'muted', 'data-testid': 'unknown-note' }, UNKNOWN_TEXT) : null,
-    h('table', {},
-    h('thead', {}, h('tr', {}, h('th', {}, 'Dimension'), h('th', {}, 'Score'), h('th', {}, 'Status'), h('th', {}, 'Why'))),
-    h('tbody', {}, ...ev.dimensions.map((d) => h('tr', { 'data-dimension': d.name },
-      h('td', {}, d.name, promises.has(d.name) ? h('div', { class: 'muted small' }, promises.get(d.name) ?? '') : null),
-      h('td', { class: 'num nowrap', ...(d.score === null ? { title: 'no data to score it by' } : {}) }, h('span', { class: 'bar' }, h('span', { class: `fill ${d.status}`, style: `width:${d.score ?? 0}%` })), ' ', d.score?.toFixed(0) ?? '—'),
-      h('td', {}, statusBadge(d.status)),
-      h('td', {}, d.reason),
-    )))))
+  return section(
+    'SLA',
+    'sla',
+    ev.status === 'unknown'
+      ? h('p', { class: 'muted', 'data-testid': 'unknown-note' }, UNKNOWN_TEXT)
+      : null,
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, 'Dimension'),
+          h('th', {}, 'Score'),
+          h('th', {}, 'Status'),
+          h('th', {}, 'Why'),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...ev.dimensions.map((d) =>
+          h(
+            'tr',
+            { 'data-dimension': d.name },
+            h(
+              'td',
+              {},
+              d.name,
+              promises.has(d.name)
+                ? h('div', { class: 'muted small' }, promises.get(d.name) ?? '')
+                : null,
+            ),
+            h(
+              'td',
+              {
+                class: 'num nowrap',
+                ...(d.score === null ? { title: 'no data to score it by' } : {}),
+              },
+              h(
+                'span',
+                { class: 'bar' },
+                h('span', { class: `fill ${d.status}`, style: `width:${d.score ?? 0}%` }),
+              ),
+              ' ',
+              d.score?.toFixed(0) ?? '—',
+            ),
+            h('td', {}, statusBadge(d.status)),
+            h('td', {}, d.reason),
+          ),
+        ),
+      ),
+    ),
+  )
 }
 
 function historyPanel(points: ChartPoint[], status: Status) {
-  if (points.length === 0) return section('Score history', 'history', h('p', { class: 'muted', 'data-testid': 'history-note' }, historyNote(points, status)))
+  if (points.length === 0)
+    return section(
+      'Score history',
+      'history',
+      h('p', { class: 'muted', 'data-testid': 'history-note' }, historyNote(points, status)),
+    )
   const W = 520
   const H = 120
   const c = scoreChart(points, W, H)
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', 'aria-label': 'score history' },
-    ...[0, 50, 100].map((v) => s('line', { x1: 0, x2: W, y1: 4 + (1 - v / 100) * (H - 8), y2: 4 + (1 - v / 100) * (H - 8), class: 'grid-line' })),
+  const svg = s(
+    'svg',
+    { viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', 'aria-label': 'score history' },
+    ...[0, 50, 100].map((v) =>
+      s('line', {
+        x1: 0,
+        x2: W,
+        y1: 4 + (1 - v / 100) * (H - 8),
+        y2: 4 + (1 - v / 100) * (H - 8),
+        class: 'grid-line',
+      }),
+    ),
     s('path', { d: c.path, class: 'score-line' }),
-    ...c.points.map((p) => s('circle', { cx: p.x, cy: p.y, r: 3, class: `dot ${p.status}` }, s('title', {}, `${p.at}: ${p.score} (${p.status})`))),
+    ...c.points.map((p) =>
+      s(
+        'circle',
+        { cx: p.x, cy: p.y, r: 3, class: `dot ${p.status}` },
+        s('title', {}, `${p.at}: ${p.score} (${p.status})`),
+      ),
+    ),
   )
-  return section('Score history', 'history', svg, h('p', { class: 'muted small', 'data-testid': 'history-note' }, historyNote(points, status)))
+  return section(
+    'Score history',
+    'history',
+    svg,
+    h('p', { class: 'muted small', 'data-testid': 'history-note' }, historyNote(points, status)),
+  )
 }
 
 function rootCausePanel(rc: RootCauseView) {
-  return section('Root cause', 'root-cause',
-    h('p', {}, rc.summary, rc.confidence === 'suspected' ? h('span', { class: 'muted' }, ' (suspected)') : null),
-    h('ol', { class: 'chain' }, ...rc.chain.map((n) => h('li', { class: n.status },
-      n.id ? link(lineageHref(n.id), n.name) : n.name,
-      h('span', { class: 'muted small' }, ` ${n.kind}${n.domain ? ` · ${n.domain}` : ''}${n.via ? ` · via ${n.via}` : ''}`),
-      n.owner ? h('div', { class: 'owner' }, `owner: ${n.owner}`) : null,
-      n.problem ? h('div', { class: 'problem' }, n.problem) : null,
-    ))))
+  return section(
+    'Root cause',
+    'root-cause',
+    h(
+      'p',
+      {},
+      rc.summary,
+      rc.confidence === 'suspected' ? h('span', { class: 'muted' }, ' (suspected)') : null,
+    ),
+    h(
+      'ol',
+      { class: 'chain' },
+      ...rc.chain.map((n) =>
+        h(
+          'li',
+          { class: n.status },
+          n.id ? link(lineageHref(n.id), n.name) : n.name,
+          h(
+            'span',
+            { class: 'muted small' },
+            ` ${n.kind}${n.domain ? ` · ${n.domain}` : ''}${n.via ? ` · via ${n.via}` : ''}`,
+          ),
+          n.owner ? h('div', { class: 'owner' }, `owner: ${n.owner}`) : null,
+          n.problem ? h('div', { class: 'problem' }, n.problem) : null,
+        ),
+      ),
+    ),
+  )
 }
 
 type Neighbour = { id: string; name: string; domain: string; owner: string | null; hops: number }
 function neighboursPanel(n: { upstream: Neighbour[]; downstream: Neighbour[] }) {
-  const list = (items: Neighbour[]) => items.length === 0 ? h('p', { class: 'muted' }, 'none') :
-    h('ul', {}, ...items.map((p) => h('li', {}, link(productHref(p.id), p.name), h('span', { class: 'muted small' }, ` ${p.domain} · ${p.owner ?? ''}`))))
-  return section('Upstream and downstream products', 'neighbours', h('h3', {}, 'Upstream'), list(n.upstream), h('h3', {}, 'Downstream'), list(n.downstream))
+  const list = (items: Neighbour[]) =>
+    items.length === 0
+      ? h('p', { class: 'muted' }, 'none')
+      : h(
+          'ul',
+          {},
+          ...items.map((p) =>
+            h(
+              'li',
+              {},
+              link(productHref(p.id), p.name),
+              h('span', { class: 'muted small' }, ` ${p.domain} · ${p.owner ?? ''}`),
+            ),
+          ),
+        )
+  return section(
+    'Upstream and downstream products',
+    'neighbours',
+    h('h3', {}, 'Upstream'),
+    list(n.upstream),
+    h('h3', {}, 'Downstream'),
+    list(n.downstream),
+  )
 }
 
 function runsPanel(runs: ReturnType<typeof readRuns>) {
-  return section('Recent runs', 'runs', h('table', {}, h('tbody', {}, ...runs.map((r) => h('tr', {},
-    h('td', {}, r.job.slice(r.job.lastIndexOf('.') + 1)), h('td', {}, statusBadge(r.status)), h('td', {}, r.state),
-    h('td', { title: r.startedAt ?? '' }, timeAgo(r.startedAt ?? r.endedAt, new Date())), h('td', { class: 'small' }, r.error ?? ''))))))
+  return section(
+    'Recent runs',
+    'runs',
+    h(
+      'table',
+      {},
+      h(
+        'tbody',
+        {},
+        ...runs.map((r) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, r.job.slice(r.job.lastIndexOf('.') + 1)),
+            h('td', {}, statusBadge(r.status)),
+            h('td', {}, r.state),
+            h('td', { title: r.startedAt ?? '' }, timeAgo(r.startedAt ?? r.endedAt, new Date())),
+            h('td', { class: 'small' }, r.error ?? ''),
+          ),
+        ),
+      ),
+    ),
+  )
 }
 
 function findingsPanel(findings: ReturnType<typeof readFindings>) {
-  if (findings.length === 0) return section('Governance', 'governance', h('p', { class: 'muted' }, 'No findings: all policies pass.'))
-  return section('Governance', 'governance', h('ul', {}, ...findings.map((f) => h('li', { class: f.waived ? 'muted' : '' },
-    h('span', { class: `badge ${f.severity === 'error' ? 'breach' : 'warn'}` }, f.severity), ` ${f.policy}: ${f.message}`, f.waived ? ' (waived)' : ''))))
+  if (findings.length === 0)
+    return section(
+      'Governance',
+      'governance',
+      h('p', { class: 'muted' }, 'No findings: all policies pass.'),
+    )
+  return section(
+    'Governance',
+    'governance',
+    h(
+      'ul',
+      {},
+      ...findings.map((f) =>
+        h(
+          'li',
+          { class: f.waived ? 'muted' : '' },
+          h('span', { class: `badge ${f.severity === 'error' ? 'breach' : 'warn'}` }, f.severity),
+          ` ${f.policy}: ${f.message}`,
+          f.waived ? ' (waived)' : '',
+        ),
+      ),
+    ),
+  )
 }
 
-type Dataset = { id: number; name: string; access: string | null; contractEnforced: boolean | null; columns: { name: string; type?: string; description?: string; constraints?: string[] }[] | null }
+type Dataset = {
+  id: number
+  name: string
+  access: string | null
+  contractEnforced: boolean | null
+  columns: { name: string; type?: string; description?: string; constraints?: string[] }[] | null
+}
 function schemaPanel(d: Dataset) {
   const cols = d.columns ?? []
   const holder = h('div')
-  return section(`Schema: ${d.name}`, 'schema',
-    h('p', { class: 'meta' }, `${cols.length} columns · access ${d.access ?? '—'} · contract `, d.contractEnforced ? h('span', { class: 'badge ok' }, 'enforced') : h('span', { class: 'badge unknown' }, 'not enforced'),
-      ' · ', link(lineageHref(`dataset:${d.id}`), 'lineage'), ' · ',
-      h('button', { type: 'button', class: 'linklike', onclick: () => void columnLineagePanel(d.id).then((p) => holder.replaceChildren(p)) }, 'column lineage')),
-    h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Column'), h('th', {}, 'Type'), h('th', {}, 'Constraints'), h('th', {}, 'Description'))),
-      h('tbody', {}, ...cols.map((c) => h('tr', {}, h('td', { class: 'mono' }, c.name), h('td', { class: 'mono' }, c.type ?? ''), h('td', {}, (c.constraints ?? []).join(', ')), h('td', { class: 'small' }, c.description ?? ''))))),
-    holder)
+  return section(
+    `Schema: ${d.name}`,
+    'schema',
+    h(
+      'p',
+      { class: 'meta' },
+      `${cols.length} columns · access ${d.access ?? '—'} · contract `,
+      d.contractEnforced
+        ? h('span', { class: 'badge ok' }, 'enforced')
+        : h('span', { class: 'badge unknown' }, 'not enforced'),
+      ' · ',
+      link(lineageHref(`dataset:${d.id}`), 'lineage'),
+      ' · ',
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'linklike',
+          onclick: () => void columnLineagePanel(d.id).then((p) => holder.replaceChildren(p)),
+        },
+        'column lineage',
+      ),
+    ),
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', {}, 'Column'),
+          h('th', {}, 'Type'),
+          h('th', {}, 'Constraints'),
+          h('th', {}, 'Description'),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...cols.map((c) =>
+          h(
+            'tr',
+            {},
+            h('td', { class: 'mono' }, c.name),
+            h('td', { class: 'mono' }, c.type ?? ''),
+            h('td', {}, (c.constraints ?? []).join(', ')),
+            h('td', { class: 'small' }, c.description ?? ''),
+          ),
+        ),
+      ),
+    ),
+    holder,
+  )
 }

@@ -24,7 +24,9 @@ function pythonInstant(iso: string): { micros: number; isoformat: string } | und
     const z = zone.replace(':', '')
     offsetMin = (z.startsWith('-') ? -1 : 1) * (Number(z.slice(1, 3)) * 60 + Number(z.slice(3, 5)))
   }
-  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - offsetMin * 60_000
+  const ms =
+    Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) -
+    offsetMin * 60_000
   if (Number.isNaN(ms)) return undefined
   const micros = ms * 1000 + us
   // datetime.isoformat() of an aware UTC datetime: microseconds only when there are some.
@@ -39,7 +41,9 @@ export function staticUuid(instant: string, data: string): string | undefined {
   if (!t) return undefined
   // int(instant_utc.timestamp() * 1000): the same float operations as Python's.
   const timestampMs = BigInt(Math.trunc((t.micros / 1e6) * 1000))
-  const digest = createHash('sha1').update(t.isoformat + data, 'utf8').digest('hex')
+  const digest = createHash('sha1')
+    .update(t.isoformat + data, 'utf8')
+    .digest('hex')
   const node = BigInt(`0x${digest}`) >> 84n
   let u = ((timestampMs & 0xffffffffffffn) << 80n) | (node & 0xfffffffffffffffffffffn)
   u = (u & ~(0xf000n << 64n)) | (7n << 76n)
@@ -49,8 +53,12 @@ export function staticUuid(instant: string, data: string): string | undefined {
 }
 
 /** build_dag_run_ol_run_id: `date` is the run's logical date, else (Airflow 3) its run_after. */
-export const dagRunOlId = (o: { namespace: string; dagId: string; date: string; clearNumber: number }) =>
-  staticUuid(o.date, `${o.namespace}.${o.dagId}.${o.clearNumber}`)
+export const dagRunOlId = (o: {
+  namespace: string
+  dagId: string
+  date: string
+  clearNumber: number
+}) => staticUuid(o.date, `${o.namespace}.${o.dagId}.${o.clearNumber}`)
 
 /** build_task_instance_ol_run_id: one id per try; `date` as for the DAG run. */
 export const taskRunOlId = (o: {

@@ -20,7 +20,10 @@ const EVENT_FILE = /\.(ndjson|jsonl|json)$/i
 /** The event files of a path: the file itself, or a directory's *.ndjson/*.jsonl/*.json, sorted. */
 export async function listEventFiles(path: string): Promise<string[]> {
   const s = await stat(path).catch((e: unknown) => {
-    throw new CollectorError(`${path}: cannot read: ${(e as Error).message}`, { file: path, cause: e })
+    throw new CollectorError(`${path}: cannot read: ${(e as Error).message}`, {
+      file: path,
+      cause: e,
+    })
   })
   if (!s.isDirectory()) return [path]
   const entries = await readdir(path, { withFileTypes: true })
@@ -51,7 +54,10 @@ async function shapeOf(file: string): Promise<Shape> {
   try {
     const buf = Buffer.alloc(HEAD)
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
-    const head = buf.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '')
+    const head = buf
+      .subarray(0, bytesRead)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
     const trimmed = head.trim()
     if (trimmed === '') return bytesRead < buf.length ? 'empty' : 'lines'
     if (trimmed.startsWith('[')) return 'array'
@@ -113,7 +119,10 @@ async function readWhole(file: string): Promise<EventRecord[]> {
  * with a CollectorError, thrown when its end is reached (at once for a JSON array that does not
  * parse).
  */
-export async function* streamEventFile(file: string, warnings: string[]): AsyncGenerator<EventRecord> {
+export async function* streamEventFile(
+  file: string,
+  warnings: string[],
+): AsyncGenerator<EventRecord> {
   const shape = await shapeOf(file)
   if (shape === 'empty') {
     warnings.push(`${file}: empty file`)
@@ -147,7 +156,10 @@ export async function* streamEventFile(file: string, warnings: string[]): AsyncG
     good++
     yield { where: `${file}:${n}`, event }
   }
-  if (good === 0 && bad > 0) throw new CollectorError(`${file}: not OpenLineage NDJSON: none of its ${bad} lines is JSON`, { file })
+  if (good === 0 && bad > 0)
+    throw new CollectorError(`${file}: not OpenLineage NDJSON: none of its ${bad} lines is JSON`, {
+      file,
+    })
   if (good === 0 && bad === 0) warnings.push(`${file}: empty file`)
 }
 
@@ -224,10 +236,15 @@ async function* streamDocuments(file: string, warnings: string[]): AsyncGenerato
   }
   if (depth > 0) {
     bad++
-    warnings.push(`${file}:${startLine}: skipped: not JSON (the document starting here is not closed)`)
+    warnings.push(
+      `${file}:${startLine}: skipped: not JSON (the document starting here is not closed)`,
+    )
   }
   if (good === 0 && bad > 0) {
-    throw new CollectorError(`${file}: not OpenLineage JSON: none of its ${bad} documents is JSON`, { file })
+    throw new CollectorError(
+      `${file}: not OpenLineage JSON: none of its ${bad} documents is JSON`,
+      { file },
+    )
   }
   if (good === 0 && bad === 0) warnings.push(`${file}: empty file`)
 }

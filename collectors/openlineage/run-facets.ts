@@ -7,8 +7,10 @@ import type { LineageInput, OlInputDataset, OlOutputDataset, RunEvent } from './
 const ACCESS = ['public', 'protected', 'private'] as const
 
 type Observation = { observedAt: string; runId?: string | undefined }
-const ref = (d: { namespace: string; name: string }): Ref => ({ namespace: d.namespace, name: d.name })
-
+const ref = (d: { namespace: string; name: string }): Ref => ({
+  namespace: d.namespace,
+  name: d.name,
+})
 
 /** dbt's test name from its unique id: `test.<package>.<name>[.<hash>]` → `<name>`. */
 export function dbtTestName(id: string): string {
@@ -22,7 +24,12 @@ export function dbtTestName(id: string): string {
  * warn is a warning, as dbt reports it. A dbt test is named as dbt names it, so its results
  * land on the test collect dbt knows. Without an input there is no dataset to put it on: a warning.
  */
-export function pushTestResults(batch: Batch, e: RunEvent, obs: Observation, warnings: OlWarning[]): void {
+export function pushTestResults(
+  batch: Batch,
+  e: RunEvent,
+  obs: Observation,
+  warnings: OlWarning[],
+): void {
   const tests = e.run.facets?.test?.tests
   if (!tests || tests.length === 0) return
   const given = e.inputs ?? []
@@ -38,7 +45,10 @@ export function pushTestResults(batch: Batch, e: RunEvent, obs: Observation, war
     const warn = t.severity?.toLowerCase() === 'warn'
     const status = testStatus(t.status, warn)
     if (!status) {
-      warnings.push({ path: `$.run.facets.test.tests[${i}].status`, message: `unknown test status ${JSON.stringify(t.status.slice(0, 64))}: read as error` })
+      warnings.push({
+        path: `$.run.facets.test.tests[${i}].status`,
+        message: `unknown test status ${JSON.stringify(t.status.slice(0, 64))}: read as error`,
+      })
     }
     const failures = t.actual && /^\d+$/.test(t.actual) ? Number(t.actual) : undefined
     for (const ds of inputs) {
@@ -52,7 +62,8 @@ export function pushTestResults(batch: Batch, e: RunEvent, obs: Observation, war
         origin: 'openlineage',
       }
       if (failures !== undefined && Number.isSafeInteger(failures)) a.failures = failures
-      const message = t.description ?? (t.expected ? `expected ${t.expected}, got ${t.actual ?? '?'}` : undefined)
+      const message =
+        t.description ?? (t.expected ? `expected ${t.expected}, got ${t.actual ?? '?'}` : undefined)
       if (message) a.message = message.slice(0, 65536)
       if (obs.runId) a.runId = obs.runId
       batch.assertions.push(a)
@@ -60,7 +71,10 @@ export function pushTestResults(batch: Batch, e: RunEvent, obs: Observation, war
   })
 }
 
-function testStatus(status: string, warn: boolean): Batch['assertions'][number]['status'] | undefined {
+function testStatus(
+  status: string,
+  warn: boolean,
+): Batch['assertions'][number]['status'] | undefined {
   switch (status.toLowerCase()) {
     case 'pass':
     case 'success':
@@ -83,7 +97,8 @@ function testStatus(status: string, warn: boolean): Batch['assertions'][number][
 /** The run's tags of one source (dbt-ol sends a model's meta as tags of source DBT_META). */
 function tagsFrom(e: RunEvent, source: string): Map<string, string> {
   const out = new Map<string, string>()
-  for (const t of e.run.facets?.tags?.tags ?? []) if (t.source === source && t.key) out.set(t.key, t.value)
+  for (const t of e.run.facets?.tags?.tags ?? [])
+    if (t.source === source && t.key) out.set(t.key, t.value)
   return out
 }
 
@@ -102,7 +117,8 @@ function ownerText(v: unknown): string | undefined {
   if (typeof v === 'string') return v.trim() || undefined
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>
-    const s = typeof o.name === 'string' ? o.name : typeof o.email === 'string' ? o.email : undefined
+    const s =
+      typeof o.name === 'string' ? o.name : typeof o.email === 'string' ? o.email : undefined
     return s?.trim() || undefined
   }
   return undefined
@@ -122,14 +138,20 @@ export function applyDbtModel(batch: Batch, e: RunEvent, jobName: string): void 
   const meta = tagsFrom(e, 'DBT_META')
   const dbtTags = [...tagsFrom(e, 'DBT').keys()]
   const project = e.run.facets?.['dbt_run']
-  const projectName = project && typeof project === 'object' && typeof (project as Record<string, unknown>).project_name === 'string'
-    ? ((project as Record<string, unknown>).project_name as string)
-    : undefined
+  const projectName =
+    project &&
+    typeof project === 'object' &&
+    typeof (project as Record<string, unknown>).project_name === 'string'
+      ? ((project as Record<string, unknown>).project_name as string)
+      : undefined
   const metaDomain = ownerText(metaValue(meta.get('domain')))
   const metaOwner = ownerText(metaValue(meta.get('owner')))
   const dataProduct = ownerText(metaValue(meta.get('data_product')))
   const meshwatch = metaValue(meta.get('meshwatch'))
-  const sla = meshwatch && typeof meshwatch === 'object' ? (meshwatch as Record<string, unknown>).sla : undefined
+  const sla =
+    meshwatch && typeof meshwatch === 'object'
+      ? (meshwatch as Record<string, unknown>).sla
+      : undefined
   for (const o of outputs) {
     const ds = lastDataset(batch, o)
     const config = o.facets?.dbt_model?.config
@@ -140,7 +162,8 @@ export function applyDbtModel(batch: Batch, e: RunEvent, jobName: string): void 
     const access = ACCESS.find((a) => a === config?.access?.toLowerCase())
     if (access) ds.access = access
     if (config?.owner) ds.owner = config.owner.slice(0, 512)
-    if (config) addMeta(ds, 'dbt', dropEmpty({ materialized: config.materialized, group: config.group }))
+    if (config)
+      addMeta(ds, 'dbt', dropEmpty({ materialized: config.materialized, group: config.group }))
     const domain = metaDomain ?? config?.group ?? projectName
     if (domain) ds.domain = domain.slice(0, 4096)
     const owner = metaOwner ?? ds.owner
@@ -149,10 +172,17 @@ export function applyDbtModel(batch: Batch, e: RunEvent, jobName: string): void 
     if (!ds.domain || (ds.access !== 'public' && !dataProduct)) continue
     const name = dataProduct ?? modelName(jobName)
     const origin = dataProduct ? 'dbt_meta' : 'dbt_public'
-    const product: Product = { id: `${ds.domain}.${name}`, name, domain: ds.domain, origin, outputs: [ref(ds)] }
+    const product: Product = {
+      id: `${ds.domain}.${name}`,
+      name,
+      domain: ds.domain,
+      origin,
+      outputs: [ref(ds)],
+    }
     if (ds.owner) product.owner = ds.owner
     if (ds.description && !dataProduct) product.description = ds.description
-    if (sla && typeof sla === 'object' && !Array.isArray(sla)) product.sla = sla as Record<string, unknown>
+    if (sla && typeof sla === 'object' && !Array.isArray(sla))
+      product.sla = sla as Record<string, unknown>
     batch.products.push(product)
   }
 }
@@ -195,7 +225,11 @@ export function applyLineageFacet(
   batch: Batch,
   job: Ref | undefined,
   selfJob: Job | undefined,
-  e: { job?: RunEvent['job']; inputs?: OlInputDataset[] | null | undefined; outputs?: OlOutputDataset[] | null | undefined },
+  e: {
+    job?: RunEvent['job']
+    inputs?: OlInputDataset[] | null | undefined
+    outputs?: OlOutputDataset[] | null | undefined
+  },
   warnings: OlWarning[],
 ): boolean {
   const seen = new Set(batch.datasets.map(refKey))
@@ -208,14 +242,18 @@ export function applyLineageFacet(
     addDataset(d)
     batch.edges.push({ job: ref(j), dataset: ref(d), direction })
   }
-  const named = (i: LineageInput): Ref | undefined => (i.namespace && i.name ? { namespace: i.namespace, name: i.name } : undefined)
+  const named = (i: LineageInput): Ref | undefined =>
+    i.namespace && i.name ? { namespace: i.namespace, name: i.name } : undefined
   const upstream = new Map<string, Ref[]>()
   const after = (j: Ref, x: Ref) => {
     const k = refKey(j)
     upstream.set(k, [...(upstream.get(k) ?? []), ref(x)])
     batch.jobs.push({ ...ref(x), type: 'job' })
   }
-  const columns = (d: Ref, fields: Record<string, { inputs: LineageInput[] }> | null | undefined) => {
+  const columns = (
+    d: Ref,
+    fields: Record<string, { inputs: LineageInput[] }> | null | undefined,
+  ) => {
     for (const [column, f] of Object.entries(fields ?? {})) {
       if (!column) continue
       for (const i of f.inputs) {
@@ -234,7 +272,10 @@ export function applyLineageFacet(
     const target = named({ ...entry, type: entry.type })
     if (entry.type === 'DATASET') {
       if (!target) {
-        warnings.push({ path: `$.job.facets.lineage.entries[${n}]`, message: 'a DATASET entry needs namespace and name: skipped' })
+        warnings.push({
+          path: `$.job.facets.lineage.entries[${n}]`,
+          message: 'a DATASET entry needs namespace and name: skipped',
+        })
         return
       }
       addDataset(target)
@@ -265,7 +306,10 @@ export function applyLineageFacet(
       else after(runner, from)
     }
   })
-  for (const [side, list] of [['inputs', e.inputs], ['outputs', e.outputs]] as const) {
+  for (const [side, list] of [
+    ['inputs', e.inputs],
+    ['outputs', e.outputs],
+  ] as const) {
     list?.forEach((ds) => {
       const f = ds.facets?.lineage
       if (!f) return
@@ -290,8 +334,17 @@ export function applyLineageFacet(
     })
   }
   for (const [k, ups] of upstream) {
-    const j = batch.jobs.find((x) => refKey(x) === k && x === selfJob) ?? batch.jobs.find((x) => refKey(x) === k)
-    if (j) j.meta = { ...j.meta, upstreamJobs: [...((j.meta?.upstreamJobs as Ref[] | undefined) ?? []), ...ups].slice(0, 256) }
+    const j =
+      batch.jobs.find((x) => refKey(x) === k && x === selfJob) ??
+      batch.jobs.find((x) => refKey(x) === k)
+    if (j)
+      j.meta = {
+        ...j.meta,
+        upstreamJobs: [...((j.meta?.upstreamJobs as Ref[] | undefined) ?? []), ...ups].slice(
+          0,
+          256,
+        ),
+      }
   }
   return entries !== undefined && entries.length > 0
 }

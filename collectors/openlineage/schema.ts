@@ -20,7 +20,10 @@ export const OlTimeSchema = z
   .refine((s) => normalizeOlTime(s) !== undefined, 'expected an ISO-8601 date-time')
 const OlDateSchema = z
   .string()
-  .refine((s) => normalizeOlTime(s, { dateOnly: true }) !== undefined, 'expected an ISO-8601 date or date-time')
+  .refine(
+    (s) => normalizeOlTime(s, { dateOnly: true }) !== undefined,
+    'expected an ISO-8601 date or date-time',
+  )
 
 /**
  * Every facet is a BaseFacet. The spec requires `_producer` and `_schemaURL`; Marquez stores
@@ -37,7 +40,9 @@ const facet = <T extends z.ZodRawShape>(shape: T) => z.looseObject({ ...FACET_BA
 const facetMap = <T extends Record<string, z.ZodType>>(known: T) => {
   const shape: Record<string, z.ZodType> = {}
   for (const [k, s] of Object.entries(known)) shape[k] = s.nullish()
-  return z.object(shape as { [K in keyof T]: z.ZodOptional<z.ZodNullable<T[K]>> }).catchall(FacetSchema.nullable())
+  return z
+    .object(shape as { [K in keyof T]: z.ZodOptional<z.ZodNullable<T[K]>> })
+    .catchall(FacetSchema.nullable())
 }
 
 const JobRefSchema = z.looseObject({ namespace: Name, name: Name })
@@ -67,7 +72,12 @@ export const JobTypeJobFacetSchema = facet({
 const DocumentationFacetSchema = facet({ description: Text })
 const OwnershipFacetSchema = facet({ owners: OwnersSchema.nullish() })
 
-export type SchemaField = { name: string; type?: string | null | undefined; description?: string | null | undefined; fields?: SchemaField[] | null | undefined }
+export type SchemaField = {
+  name: string
+  type?: string | null | undefined
+  description?: string | null | undefined
+  fields?: SchemaField[] | null | undefined
+}
 const schemaField = (fields: z.ZodType<SchemaField[]>) =>
   z.looseObject({
     name: Name,
@@ -91,7 +101,13 @@ const InputFieldSchema = z.looseObject({
   name: Name,
   field: Name,
   transformations: z
-    .array(z.looseObject({ type: z.string(), subtype: z.string().nullish(), description: Text.nullish() }))
+    .array(
+      z.looseObject({
+        type: z.string(),
+        subtype: z.string().nullish(),
+        description: Text.nullish(),
+      }),
+    )
     .nullish(),
 })
 export const ColumnLineageFacetSchema = facet({
@@ -119,7 +135,10 @@ export const AssertionsFacetSchema = facet({
     }),
   ),
 })
-const ColumnMetricsSchema = z.record(z.string(), z.looseObject({ nullCount: Int.nullish(), distinctCount: Int.nullish() }))
+const ColumnMetricsSchema = z.record(
+  z.string(),
+  z.looseObject({ nullCount: Int.nullish(), distinctCount: Int.nullish() }),
+)
 /**
  * The spec requires columnMetrics; OpenLineage 1.0 producers (the fluentd proxy's event_full.json)
  * sent only rowCount/bytes, so a facet with a rowCount is accepted without it.
@@ -143,7 +162,11 @@ export const OutputStatisticsFacetSchema = facet({
   size: Int.nullish(),
   fileCount: Int.nullish(),
 })
-const InputStatisticsFacetSchema = facet({ rowCount: Int.nullish(), size: Int.nullish(), fileCount: Int.nullish() })
+const InputStatisticsFacetSchema = facet({
+  rowCount: Int.nullish(),
+  size: Int.nullish(),
+  fileCount: Int.nullish(),
+})
 
 /** spec/facets/TestRunFacet.json: test executions of the run, status separate from severity. */
 export const TestRunFacetSchema = facet({
@@ -175,7 +198,12 @@ export const JobDependenciesRunFacetSchema = facet({
   downstream: z.array(JobDependencySchema).nullish(),
   trigger_rule: z.string().nullish(),
 })
-const TagSchema = z.looseObject({ key: z.string(), value: z.string(), source: z.string().nullish(), field: z.string().nullish() })
+const TagSchema = z.looseObject({
+  key: z.string(),
+  value: z.string(),
+  source: z.string().nullish(),
+  field: z.string().nullish(),
+})
 /** spec/facets/Tags{Job,Run,Dataset}Facet.json */
 export const TagsFacetSchema = facet({ tags: z.array(TagSchema).nullish() })
 /**
@@ -195,7 +223,10 @@ export const ExecutionParametersRunFacetSchema = facet({
     .nullish(),
 })
 /** spec/facets/DatasetTypeDatasetFacet.json */
-export const DatasetTypeDatasetFacetSchema = facet({ datasetType: z.string(), subType: z.string().nullish() })
+export const DatasetTypeDatasetFacetSchema = facet({
+  datasetType: z.string(),
+  subType: z.string().nullish(),
+})
 /** spec/facets/CatalogDatasetFacet.json */
 export const CatalogDatasetFacetSchema = facet({
   framework: z.string(),
@@ -221,7 +252,11 @@ export const DbtModelDatasetFacetSchema = facet({
     })
     .nullish(),
 })
-const LineageTransformationSchema = z.looseObject({ type: z.string(), subtype: z.string().nullish(), masking: z.boolean().nullish() })
+const LineageTransformationSchema = z.looseObject({
+  type: z.string(),
+  subtype: z.string().nullish(),
+  masking: z.boolean().nullish(),
+})
 /** A LineageFacet input: a dataset (namespace and name required) or a job (namespace with name). */
 const LineageInputSchema = z.looseObject({
   namespace: Name.nullish(),
@@ -231,7 +266,10 @@ const LineageInputSchema = z.looseObject({
   runId: z.string().nullish(),
   transformations: z.array(LineageTransformationSchema).nullish(),
 })
-const LineageFieldsSchema = z.record(z.string(), z.looseObject({ inputs: z.array(LineageInputSchema) }))
+const LineageFieldsSchema = z.record(
+  z.string(),
+  z.looseObject({ inputs: z.array(LineageInputSchema) }),
+)
 /** spec/facets/LineageFacet.json (experimental), on a dataset: what it is made from. */
 export const LineageDatasetFacetSchema = facet({
   inputs: z.array(LineageInputSchema).nullish(),
@@ -299,9 +337,19 @@ export const OutputFacetsSchema = facetMap({ outputStatistics: OutputStatisticsF
 
 const DatasetShape = { namespace: Name, name: Name, facets: DatasetFacetsSchema.nullish() }
 export const StaticDatasetSchema = z.object(DatasetShape)
-export const InputDatasetSchema = z.object({ ...DatasetShape, inputFacets: InputFacetsSchema.nullish() })
-export const OutputDatasetSchema = z.object({ ...DatasetShape, outputFacets: OutputFacetsSchema.nullish() })
-export const JobSchema = z.object({ namespace: Name, name: Name, facets: JobFacetsSchema.nullish() })
+export const InputDatasetSchema = z.object({
+  ...DatasetShape,
+  inputFacets: InputFacetsSchema.nullish(),
+})
+export const OutputDatasetSchema = z.object({
+  ...DatasetShape,
+  outputFacets: OutputFacetsSchema.nullish(),
+})
+export const JobSchema = z.object({
+  namespace: Name,
+  name: Name,
+  facets: JobFacetsSchema.nullish(),
+})
 export const RunSchema = z.object({ runId: Name, facets: RunFacetsSchema.nullish() })
 
 export const EVENT_TYPES = ['START', 'RUNNING', 'COMPLETE', 'ABORT', 'FAIL', 'OTHER'] as const

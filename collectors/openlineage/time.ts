@@ -94,14 +94,26 @@ function normalize(value: string, dateOnly: boolean): string | undefined {
   if (!m) return undefined
   const [, y, mo, d, h, mi, s, frac, zone] = m
   if (h === undefined && !dateOnly) return undefined
-  const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0))
+  const base = Date.UTC(
+    Number(y),
+    Number(mo) - 1,
+    Number(d),
+    Number(h ?? 0),
+    Number(mi ?? 0),
+    Number(s ?? 0),
+  )
   const check = new Date(base)
-  if (Number.isNaN(base) || check.getUTCDate() !== Number(d) || check.getUTCMonth() !== Number(mo) - 1) {
+  if (
+    Number.isNaN(base) ||
+    check.getUTCDate() !== Number(d) ||
+    check.getUTCMonth() !== Number(mo) - 1
+  ) {
     return undefined
   }
   if (Number(h ?? 0) > 23 || Number(mi ?? 0) > 59 || Number(s ?? 0) > 60) return undefined
   const utc = new Date(base - offsetMinutes(zone) * 60_000)
-  if (Number.isNaN(utc.getTime()) || utc.getUTCFullYear() > 9999 || utc.getUTCFullYear() < 1) return undefined
+  if (Number.isNaN(utc.getTime()) || utc.getUTCFullYear() > 9999 || utc.getUTCFullYear() < 1)
+    return undefined
   return `${utc.toISOString().slice(0, 19)}.${fraction(frac)}Z`
 }
 

@@ -33,7 +33,9 @@ export function encodeBatch(batch: object): { contentHash: string; payload: Buff
     const head = `${first ? '' : ','}${JSON.stringify(key)}:`
     if (Array.isArray(value)) {
       emit(`${head}[`)
-      value.forEach((item: unknown, i) => emit(`${i === 0 ? '' : ','}${JSON.stringify(item) ?? 'null'}`, 1))
+      value.forEach((item: unknown, i) =>
+        emit(`${i === 0 ? '' : ','}${JSON.stringify(item) ?? 'null'}`, 1),
+      )
       emit(']')
     } else {
       const text = JSON.stringify(value)

@@ -123,7 +123,13 @@ export function getDataset(db: Db, id: number) {
     .where(eq(datasetAliases.datasetId, id))
     .all()
   const edgeRows = db
-    .select({ direction: lineageEdges.direction, id: jobs.id, namespace: jobs.namespace, name: jobs.name, type: jobs.type })
+    .select({
+      direction: lineageEdges.direction,
+      id: jobs.id,
+      namespace: jobs.namespace,
+      name: jobs.name,
+      type: jobs.type,
+    })
     .from(lineageEdges)
     .innerJoin(jobs, eq(jobs.id, lineageEdges.jobId))
     .where(eq(lineageEdges.datasetId, id))

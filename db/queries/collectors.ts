@@ -27,6 +27,9 @@ export function recordPollSuccess(db: Db, name: string, cursor: string, at: stri
 export function recordPollFailure(db: Db, name: string, error: string, at: string): void {
   db.insert(collectorState)
     .values({ name, lastAttemptAt: at, lastError: error })
-    .onConflictDoUpdate({ target: collectorState.name, set: { lastAttemptAt: at, lastError: error } })
+    .onConflictDoUpdate({
+      target: collectorState.name,
+      set: { lastAttemptAt: at, lastError: error },
+    })
     .run()
 }

@@ -8,7 +8,13 @@ const PAGE = 5000
 export function* iterateDatasets(db: Db) {
   let after = 0
   for (;;) {
-    const page = db.select().from(datasets).where(gt(datasets.id, after)).orderBy(asc(datasets.id)).limit(PAGE).all()
+    const page = db
+      .select()
+      .from(datasets)
+      .where(gt(datasets.id, after))
+      .orderBy(asc(datasets.id))
+      .limit(PAGE)
+      .all()
     if (page.length === 0) return
     yield* page
     after = page[page.length - 1]?.id ?? after
@@ -19,7 +25,13 @@ export function* iterateDatasets(db: Db) {
 export function* iterateJobsWithEdges(db: Db) {
   let after = 0
   for (;;) {
-    const page = db.select().from(jobs).where(gt(jobs.id, after)).orderBy(asc(jobs.id)).limit(PAGE).all()
+    const page = db
+      .select()
+      .from(jobs)
+      .where(gt(jobs.id, after))
+      .orderBy(asc(jobs.id))
+      .limit(PAGE)
+      .all()
     if (page.length === 0) return
     const edges = db
       .select({
@@ -30,7 +42,12 @@ export function* iterateJobsWithEdges(db: Db) {
       })
       .from(lineageEdges)
       .innerJoin(datasets, eq(datasets.id, lineageEdges.datasetId))
-      .where(inArray(lineageEdges.jobId, page.map((j) => j.id)))
+      .where(
+        inArray(
+          lineageEdges.jobId,
+          page.map((j) => j.id),
+        ),
+      )
       .all()
     const byJob = new Map<number, typeof edges>()
     for (const e of edges) {
@@ -42,7 +59,11 @@ export function* iterateJobsWithEdges(db: Db) {
     const parents = new Map(
       (parentIds.length === 0
         ? []
-        : db.select({ id: jobs.id, namespace: jobs.namespace, name: jobs.name }).from(jobs).where(inArray(jobs.id, parentIds)).all()
+        : db
+            .select({ id: jobs.id, namespace: jobs.namespace, name: jobs.name })
+            .from(jobs)
+            .where(inArray(jobs.id, parentIds))
+            .all()
       ).map((p) => [p.id, p]),
     )
     for (const job of page) {
@@ -51,8 +72,12 @@ export function* iterateJobsWithEdges(db: Db) {
       yield {
         job,
         parentRef: parent ? { namespace: parent.namespace, name: parent.name } : undefined,
-        inputs: es.filter((e) => e.direction === 'input').map(({ namespace, name }) => ({ namespace, name })),
-        outputs: es.filter((e) => e.direction === 'output').map(({ namespace, name }) => ({ namespace, name })),
+        inputs: es
+          .filter((e) => e.direction === 'input')
+          .map(({ namespace, name }) => ({ namespace, name })),
+        outputs: es
+          .filter((e) => e.direction === 'output')
+          .map(({ namespace, name }) => ({ namespace, name })),
       }
     }
     after = page[page.length - 1]?.id ?? after

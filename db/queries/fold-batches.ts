@@ -91,7 +91,9 @@ function sameAs(prev: object, next: object): boolean {
 
 /** A mention that says nothing but the dataset's name (an input without facets): nothing to fold. */
 function onlyRef(d: Dataset): boolean {
-  for (const k in d) if (k !== 'namespace' && k !== 'name' && (d as Record<string, unknown>)[k] !== undefined) return false
+  for (const k in d)
+    if (k !== 'namespace' && k !== 'name' && (d as Record<string, unknown>)[k] !== undefined)
+      return false
   return true
 }
 

@@ -99,22 +99,50 @@ function describeNodes(db: Db, ids: NodeId[], depthOf: Map<NodeId, number>): Lin
   const out: LineageNode[] = []
   for (const part of chunk(ds, 5000)) {
     for (const r of db
-      .select({ id: datasets.id, namespace: datasets.namespace, name: datasets.name, domain: datasets.domain, kind: datasets.kind })
+      .select({
+        id: datasets.id,
+        namespace: datasets.namespace,
+        name: datasets.name,
+        domain: datasets.domain,
+        kind: datasets.kind,
+      })
       .from(datasets)
       .where(inArray(datasets.id, part))
       .all()) {
       const id: NodeId = `dataset:${r.id}`
-      out.push({ id, kind: 'dataset', namespace: r.namespace, name: r.name, domain: r.domain, type: r.kind, depth: depthOf.get(id) ?? 0 })
+      out.push({
+        id,
+        kind: 'dataset',
+        namespace: r.namespace,
+        name: r.name,
+        domain: r.domain,
+        type: r.kind,
+        depth: depthOf.get(id) ?? 0,
+      })
     }
   }
   for (const part of chunk(js, 5000)) {
     for (const r of db
-      .select({ id: jobs.id, namespace: jobs.namespace, name: jobs.name, domain: jobs.domain, type: jobs.type })
+      .select({
+        id: jobs.id,
+        namespace: jobs.namespace,
+        name: jobs.name,
+        domain: jobs.domain,
+        type: jobs.type,
+      })
       .from(jobs)
       .where(inArray(jobs.id, part))
       .all()) {
       const id: NodeId = `job:${r.id}`
-      out.push({ id, kind: 'job', namespace: r.namespace, name: r.name, domain: r.domain, type: r.type, depth: depthOf.get(id) ?? 0 })
+      out.push({
+        id,
+        kind: 'job',
+        namespace: r.namespace,
+        name: r.name,
+        domain: r.domain,
+        type: r.type,
+        depth: depthOf.get(id) ?? 0,
+      })
     }
   }
   return out.sort((a, b) => a.depth - b.depth || a.name.localeCompare(b.name))

@@ -11,7 +11,14 @@ export function columnsHash(cols: { name: string; type?: string }[]): string {
   return createHash('sha256').update(JSON.stringify(cols)).digest('hex').slice(0, 32)
 }
 
-const RANK: Record<RunState, number> = { OTHER: 0, START: 1, RUNNING: 2, COMPLETE: 3, FAIL: 3, ABORT: 3 }
+const RANK: Record<RunState, number> = {
+  OTHER: 0,
+  START: 1,
+  RUNNING: 2,
+  COMPLETE: 3,
+  FAIL: 3,
+  ABORT: 3,
+}
 
 /**
  * Folds a later-received observation of a run into what is known. Tolerates out-of-order delivery:
@@ -20,8 +27,7 @@ const RANK: Record<RunState, number> = { OTHER: 0, START: 1, RUNNING: 2, COMPLET
 export function mergeRun(prev: Run, next: Run): Run {
   // Later-received wins only when it moves the run forward: OTHER carries metadata, not a transition.
   const state = RANK[next.state] >= RANK[prev.state] ? next.state : prev.state
-  const facets =
-    prev.facets || next.facets ? { ...prev.facets, ...next.facets } : undefined
+  const facets = prev.facets || next.facets ? { ...prev.facets, ...next.facets } : undefined
   return {
     runId: prev.runId,
     job: next.job,

@@ -18,7 +18,10 @@ export interface NodeCache {
   /** `${jobId}:${datasetId}:${direction}` of edges known to exist. */
   edges: Set<string>
   /** Latest schema version by dataset id: its columns and their hash. */
-  versions: Map<number, { columns: readonly { name: string; type?: string | undefined }[]; hash: string }>
+  versions: Map<
+    number,
+    { columns: readonly { name: string; type?: string | undefined }[]; hash: string }
+  >
 }
 
 interface CacheState {
@@ -36,12 +39,19 @@ const states = new WeakMap<Db, CacheState>()
 
 const sizeOf = (c: NodeCache) => c.datasets.size + c.jobs.size + c.edges.size + c.versions.size
 
-const emptyCache = (): NodeCache => ({ datasets: new Map(), jobs: new Map(), edges: new Set(), versions: new Map() })
+const emptyCache = (): NodeCache => ({
+  datasets: new Map(),
+  jobs: new Map(),
+  edges: new Set(),
+  versions: new Map(),
+})
 
 function stateOf(db: Db): CacheState {
   let state = states.get(db)
   if (!state) {
-    const mark = db.$client.prepare("select (select data_version from pragma_data_version()) || ':' || total_changes()").pluck()
+    const mark = db.$client
+      .prepare("select (select data_version from pragma_data_version()) || ':' || total_changes()")
+      .pluck()
     state = { cache: emptyCache(), mark: undefined, markOf: () => mark.get() as string }
     states.set(db, state)
   }

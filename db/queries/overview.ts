@@ -101,13 +101,24 @@ export function lineageOverview(db: Db): { domains: OverviewDomain[]; edges: Ove
     from products p left join latest_evals le on le.product_id = p.id
     group by p.domain, le.status`)
   const owners = new Map(
-    db.all<{ name: string; owner: string | null }>(sql`select name, owner from domains`).map((r) => [r.name, r.owner]),
+    db
+      .all<{ name: string; owner: string | null }>(sql`select name, owner from domains`)
+      .map((r) => [r.name, r.owner]),
   )
   const byName = new Map<string, OverviewDomain>()
   const get = (name: string) => {
     let d = byName.get(name)
     if (!d) {
-      d = { name, owner: owners.get(name) ?? null, datasets: 0, jobs: 0, products: 0, status: 'unknown', counts: emptyCounts(), productCounts: emptyCounts() }
+      d = {
+        name,
+        owner: owners.get(name) ?? null,
+        datasets: 0,
+        jobs: 0,
+        products: 0,
+        status: 'unknown',
+        counts: emptyCounts(),
+        productCounts: emptyCounts(),
+      }
       byName.set(name, d)
     }
     return d
@@ -122,7 +133,8 @@ export function lineageOverview(db: Db): { domains: OverviewDomain[]; edges: Ove
   }
   for (const r of productRows) {
     const d = get(r.domain)
-    const s: NodeStatus = r.status === 'ok' || r.status === 'warn' || r.status === 'breach' ? r.status : 'unknown'
+    const s: NodeStatus =
+      r.status === 'ok' || r.status === 'warn' || r.status === 'breach' ? r.status : 'unknown'
     d.products += r.n
     d.productCounts[s] += r.n
     worst.set(r.domain, Math.max(worst.get(r.domain) ?? 0, STATUS_BY_RANK.indexOf(s)))
@@ -166,11 +178,23 @@ export function describeGraphNodes(db: Db, ids: readonly NodeId[]): GraphNode[] 
   if (ids.length === 0) return []
   const ds = ids.filter((i) => i.startsWith('dataset:')).map((i) => Number(i.slice(8)))
   const js = ids.filter((i) => i.startsWith('job:')).map((i) => Number(i.slice(4)))
-  return [...datasetNodes(db, sql`d.id in (select value from json_each(${JSON.stringify(ds)}))`), ...jobNodes(db, sql`j.id in (select value from json_each(${JSON.stringify(js)}))`)]
+  return [
+    ...datasetNodes(db, sql`d.id in (select value from json_each(${JSON.stringify(ds)}))`),
+    ...jobNodes(db, sql`j.id in (select value from json_each(${JSON.stringify(js)}))`),
+  ]
 }
 
 function datasetNodes(db: Db, where: SQL): GraphNode[] {
-  const rows = db.all<{ id: number; name: string; namespace: string; domain: string; type: string | null; owner: string | null; rank: number; products: string | null }>(sql`
+  const rows = db.all<{
+    id: number
+    name: string
+    namespace: string
+    domain: string
+    type: string | null
+    owner: string | null
+    rank: number
+    products: string | null
+  }>(sql`
     ${withRanks(sql`dataset_id in (select d.id from datasets d where ${where})`, sql`0 = 1`)}
     select d.id, d.name, d.namespace, ${dom(sql`d.domain`)} as domain, d.kind as type, d.owner,
       ${DATASET_RANK} as rank,
@@ -190,7 +214,15 @@ function datasetNodes(db: Db, where: SQL): GraphNode[] {
 }
 
 function jobNodes(db: Db, where: SQL): GraphNode[] {
-  const rows = db.all<{ id: number; name: string; namespace: string; domain: string; type: string | null; owner: string | null; rank: number }>(sql`
+  const rows = db.all<{
+    id: number
+    name: string
+    namespace: string
+    domain: string
+    type: string | null
+    owner: string | null
+    rank: number
+  }>(sql`
     ${withRanks(sql`0 = 1`, sql`job_id in (select j.id from jobs j where ${where})`)}
     select j.id, j.name, j.namespace, ${dom(sql`j.domain`)} as domain, j.type, j.owner, ${JOB_RANK} as rank
     from ${JOB_FROM} where ${where}`)
@@ -215,9 +247,18 @@ export function domainGraph(db: Db, domain: string) {
   const inDomain = (col: SQL) => sql`${dom(col)} = ${domain}`
   const nodes = [
     ...datasetNodes(db, inDomain(sql`d.domain`)),
-    ...jobNodes(db, sql`${inDomain(sql`j.domain`)} and exists (select 1 from lineage_edges e where e.job_id = j.id)`),
+    ...jobNodes(
+      db,
+      sql`${inDomain(sql`j.domain`)} and exists (select 1 from lineage_edges e where e.job_id = j.id)`,
+    ),
   ]
-  const rows = db.all<{ jobId: number; datasetId: number; direction: string; jobDomain: string; datasetDomain: string }>(sql`
+  const rows = db.all<{
+    jobId: number
+    datasetId: number
+    direction: string
+    jobDomain: string
+    datasetDomain: string
+  }>(sql`
     select e.job_id as jobId, e.dataset_id as datasetId, e.direction,
       ${dom(sql`j.domain`)} as jobDomain, ${dom(sql`d.domain`)} as datasetDomain
     from lineage_edges e join jobs j on j.id = e.job_id join datasets d on d.id = e.dataset_id
@@ -227,7 +268,8 @@ export function domainGraph(db: Db, domain: string) {
     const ds: NodeId = `dataset:${r.datasetId}`
     const [source, target] = r.direction === 'input' ? [ds, job] : [job, ds]
     if (r.jobDomain !== domain) return { source, target, foreign: { id: job, domain: r.jobDomain } }
-    if (r.datasetDomain !== domain) return { source, target, foreign: { id: ds, domain: r.datasetDomain } }
+    if (r.datasetDomain !== domain)
+      return { source, target, foreign: { id: ds, domain: r.datasetDomain } }
     return { source, target }
   })
   return { domain, nodes, edges }
@@ -237,14 +279,23 @@ export function domainGraph(db: Db, domain: string) {
 export function lineageFocus(db: Db, opts: LineageOptions) {
   const hood = lineageNeighbourhood(db, { ...opts, maxNodes: opts.maxNodes ?? 1500 })
   const depth = new Map(hood.nodes.map((n) => [n.id, n.depth]))
-  const nodes = describeGraphNodes(db, hood.nodes.map((n) => n.id)).map((n) => ({ ...n, depth: depth.get(n.id) ?? 0 }))
+  const nodes = describeGraphNodes(
+    db,
+    hood.nodes.map((n) => n.id),
+  ).map((n) => ({ ...n, depth: depth.get(n.id) ?? 0 }))
   return { root: hood.root, nodes, edges: hood.edges, truncated: hood.truncated }
 }
 
 /** Datasets and jobs whose name contains `q` (case-insensitive), products first, then shortest names. */
 export function searchNodes(db: Db, q: string, limit = 20) {
   const like = `%${q.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`
-  return db.all<{ id: NodeId; name: string; domain: string; kind: 'dataset' | 'job'; product: number }>(sql`
+  return db.all<{
+    id: NodeId
+    name: string
+    domain: string
+    kind: 'dataset' | 'job'
+    product: number
+  }>(sql`
     select * from (
       select 'dataset:' || d.id as id, d.name, ${dom(sql`d.domain`)} as domain, 'dataset' as kind,
         exists (select 1 from product_outputs po where po.dataset_id = d.id) as product
@@ -260,7 +311,13 @@ export function searchNodes(db: Db, q: string, limit = 20) {
 export function productNeighbours(db: Db, productId: string, maxDepth = 12) {
   const walk = (dir: 'up' | 'down') => {
     const [from, to] = dir === 'up' ? ['output', 'input'] : ['input', 'output']
-    return db.all<{ id: string; name: string; domain: string; owner: string | null; hops: number }>(sql`
+    return db.all<{
+      id: string
+      name: string
+      domain: string
+      owner: string | null
+      hops: number
+    }>(sql`
       with recursive walk(id, depth) as (
         select dataset_id, 0 from product_outputs where product_id = ${productId}
         union

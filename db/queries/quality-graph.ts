@@ -3,11 +3,24 @@ import { alias } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../client.ts'
 import { checks, datasets, jobs, lineageEdges, productOutputs, products, runs } from '../schema.ts'
 import { lineageNeighbourhood, type NodeId } from './lineage.ts'
-import { groupBy, inChunks, latestAssertions, orchestrationLinks, recentMetrics, type OrchestrationJobs } from './quality.ts'
+import {
+  groupBy,
+  inChunks,
+  latestAssertions,
+  orchestrationLinks,
+  recentMetrics,
+  type OrchestrationJobs,
+} from './quality.ts'
 import type { GovernanceFacts, GovProduct, RcEdge, RcNode } from './quality-facts.ts'
 
 // Only the columns a root-cause node shows: whole rows would parse every JSON column.
-const DATASET_NODE = { id: datasets.id, namespace: datasets.namespace, name: datasets.name, domain: datasets.domain, kind: datasets.kind }
+const DATASET_NODE = {
+  id: datasets.id,
+  namespace: datasets.namespace,
+  name: datasets.name,
+  domain: datasets.domain,
+  kind: datasets.kind,
+}
 const JOB_NODE = {
   id: jobs.id,
   namespace: jobs.namespace,
@@ -43,32 +56,68 @@ export function loadRootCauseGraph(
     orchestration?: OrchestrationJobs | undefined
   },
 ): RootCauseGraph | undefined {
-  const outs = db.select({ id: productOutputs.datasetId }).from(productOutputs).where(eq(productOutputs.productId, productId)).all()
-  if (outs.length === 0 && !db.select({ id: products.id }).from(products).where(eq(products.id, productId)).get()) return undefined
+  const outs = db
+    .select({ id: productOutputs.datasetId })
+    .from(productOutputs)
+    .where(eq(productOutputs.productId, productId))
+    .all()
+  if (
+    outs.length === 0 &&
+    !db.select({ id: products.id }).from(products).where(eq(products.id, productId)).get()
+  )
+    return undefined
   const edges = new Map<string, RcEdge>()
   const nodeIds = new Set<NodeId>()
   let truncated = false
   for (const o of outs) {
-    const n = lineageNeighbourhood(db, { node: `dataset:${o.id}`, depth: opts.depth, direction: 'up', maxNodes: opts.maxNodes ?? 2000 })
+    const n = lineageNeighbourhood(db, {
+      node: `dataset:${o.id}`,
+      depth: opts.depth,
+      direction: 'up',
+      maxNodes: opts.maxNodes ?? 2000,
+    })
     truncated ||= n.truncated
     for (const x of n.nodes) nodeIds.add(x.id)
     for (const e of n.edges) edges.set(`${e.source}>${e.target}`, { ...e, via: 'lineage' })
   }
   const dsIds = [...nodeIds].filter((n) => n.startsWith('dataset:')).map(idOf)
-  const dsRows = inChunks(dsIds, (part) => db.select(DATASET_NODE).from(datasets).where(inArray(datasets.id, part)).all())
+  const dsRows = inChunks(dsIds, (part) =>
+    db.select(DATASET_NODE).from(datasets).where(inArray(datasets.id, part)).all(),
+  )
   for (const [dsId, jobIds] of orchestrationLinks(db, dsRows, opts.links, opts.orchestration)) {
     for (const j of jobIds) {
       nodeIds.add(`job:${j}`)
-      edges.set(`job:${j}>dataset:${dsId}`, { source: `job:${j}`, target: `dataset:${dsId}`, via: 'orchestration' })
+      edges.set(`job:${j}>dataset:${dsId}`, {
+        source: `job:${j}`,
+        target: `dataset:${dsId}`,
+        via: 'orchestration',
+      })
     }
   }
   let jobIds = [...nodeIds].filter((n) => n.startsWith('job:')).map(idOf)
-  const jobRows = new Map(inChunks(jobIds, (part) => db.select(JOB_NODE).from(jobs).where(inArray(jobs.id, part)).all()).map((j) => [j.id, j]))
-  const parentIds = [...new Set([...jobRows.values()].flatMap((j) => (j.parentId === null ? [] : [j.parentId])))]
-  for (const p of inChunks(parentIds, (part) => db.select(JOB_NODE).from(jobs).where(and(inArray(jobs.id, part), eq(jobs.type, 'airflow_dag'))).all())) {
+  const jobRows = new Map(
+    inChunks(jobIds, (part) =>
+      db.select(JOB_NODE).from(jobs).where(inArray(jobs.id, part)).all(),
+    ).map((j) => [j.id, j]),
+  )
+  const parentIds = [
+    ...new Set([...jobRows.values()].flatMap((j) => (j.parentId === null ? [] : [j.parentId]))),
+  ]
+  for (const p of inChunks(parentIds, (part) =>
+    db
+      .select(JOB_NODE)
+      .from(jobs)
+      .where(and(inArray(jobs.id, part), eq(jobs.type, 'airflow_dag')))
+      .all(),
+  )) {
     jobRows.set(p.id, p)
     for (const j of jobRows.values()) {
-      if (j.parentId === p.id) edges.set(`job:${p.id}>job:${j.id}`, { source: `job:${p.id}`, target: `job:${j.id}`, via: 'parent' })
+      if (j.parentId === p.id)
+        edges.set(`job:${p.id}>job:${j.id}`, {
+          source: `job:${p.id}`,
+          target: `job:${j.id}`,
+          via: 'parent',
+        })
     }
   }
   // Job dependencies (OpenLineage JobDependenciesRunFacet / LineageFacet, kept as the jobs'
@@ -79,7 +128,11 @@ export function loadRootCauseGraph(
       if (!row) continue
       jobRows.set(from, row)
     }
-    edges.set(`job:${from}>job:${to}`, { source: `job:${from}`, target: `job:${to}`, via: 'orchestration' })
+    edges.set(`job:${from}>job:${to}`, {
+      source: `job:${from}`,
+      target: `job:${to}`,
+      via: 'orchestration',
+    })
   }
   jobIds = [...jobRows.keys()]
   const latest = latestRuns(db, jobIds)
@@ -111,12 +164,22 @@ export function loadRootCauseGraph(
       latestFailure: lastFail.get(j.id) ?? null,
     })),
   ]
-  const staleDomains = [...new Set(nodes.filter((n) => n.freshness?.status === 'error' || n.freshness?.status === 'warn').flatMap((n) => (n.domain ? [n.domain] : [])))]
+  const staleDomains = [
+    ...new Set(
+      nodes
+        .filter((n) => n.freshness?.status === 'error' || n.freshness?.status === 'warn')
+        .flatMap((n) => (n.domain ? [n.domain] : [])),
+    ),
+  ]
   return {
     outputs: outs.map((o) => `dataset:${o.id}`),
     nodes,
     edges: [...edges.values()],
-    domainFailures: recentTaskFailures(db, staleDomains, new Date(opts.now.getTime() - 2 * 86_400_000).toISOString()),
+    domainFailures: recentTaskFailures(
+      db,
+      staleDomains,
+      new Date(opts.now.getTime() - 2 * 86_400_000).toISOString(),
+    ),
     truncated,
   }
 }
@@ -124,7 +187,13 @@ export function loadRootCauseGraph(
 type JobRef = { namespace: string; name: string }
 const refsOf = (v: unknown): JobRef[] =>
   Array.isArray(v)
-    ? v.filter((r): r is JobRef => typeof r === 'object' && r !== null && typeof r.namespace === 'string' && typeof r.name === 'string')
+    ? v.filter(
+        (r): r is JobRef =>
+          typeof r === 'object' &&
+          r !== null &&
+          typeof r.namespace === 'string' &&
+          typeof r.name === 'string',
+      )
     : []
 
 /**
@@ -139,9 +208,23 @@ function jobDependencies(db: Db, targets: Set<number>): [number, number][] {
     .where(or(like(jobs.meta, '%upstreamJobs%'), like(jobs.meta, '%downstreamJobs%')))
     .all()
   if (declared.length === 0) return []
-  const named = [...new Set(declared.flatMap((j) => [...refsOf(j.meta?.['upstreamJobs']), ...refsOf(j.meta?.['downstreamJobs'])].map((r) => r.name)))]
+  const named = [
+    ...new Set(
+      declared.flatMap((j) =>
+        [...refsOf(j.meta?.['upstreamJobs']), ...refsOf(j.meta?.['downstreamJobs'])].map(
+          (r) => r.name,
+        ),
+      ),
+    ),
+  ]
   const ids = new Map<string, number>()
-  for (const r of inChunks(named, (part) => db.select({ id: jobs.id, namespace: jobs.namespace, name: jobs.name }).from(jobs).where(inArray(jobs.name, part)).all())) {
+  for (const r of inChunks(named, (part) =>
+    db
+      .select({ id: jobs.id, namespace: jobs.namespace, name: jobs.name })
+      .from(jobs)
+      .where(inArray(jobs.name, part))
+      .all(),
+  )) {
     ids.set(`${r.namespace}\u0000${r.name}`, r.id)
   }
   const idOfRef = (r: JobRef) => ids.get(`${r.namespace}\u0000${r.name}`)
@@ -180,7 +263,10 @@ function latestRuns(db: Db, jobIds: number[]) {
       select job_id, state, at, error from (
         select job_id, state, error, coalesce(ended_at, started_at) as at,
           row_number() over (partition by job_id order by coalesce(started_at, ended_at) desc, id desc) as rn
-        from runs where job_id in (${sql.join(part.map((id) => sql`${id}`), sql`, `)})
+        from runs where job_id in (${sql.join(
+          part.map((id) => sql`${id}`),
+          sql`, `,
+        )})
       ) where rn = 1`),
   )
   return new Map(rows.map((r) => [r.job_id, { state: r.state, at: r.at, error: r.error }]))
@@ -190,7 +276,10 @@ function lastSuccess(db: Db, jobIds: number[]) {
   return new Map(
     inChunks(jobIds, (part) =>
       db
-        .select({ jobId: runs.jobId, at: sql<string>`max(coalesce(${runs.endedAt}, ${runs.startedAt}))` })
+        .select({
+          jobId: runs.jobId,
+          at: sql<string>`max(coalesce(${runs.endedAt}, ${runs.startedAt}))`,
+        })
         .from(runs)
         .where(and(inArray(runs.jobId, part), eq(runs.state, 'COMPLETE')))
         .groupBy(runs.jobId)
@@ -205,7 +294,10 @@ function lastFailure(db: Db, jobIds: number[]) {
       select job_id, at, error from (
         select job_id, error, coalesce(ended_at, started_at) as at,
           row_number() over (partition by job_id order by coalesce(ended_at, started_at) desc, id desc) as rn
-        from runs where state = 'FAIL' and job_id in (${sql.join(part.map((id) => sql`${id}`), sql`, `)})
+        from runs where state = 'FAIL' and job_id in (${sql.join(
+          part.map((id) => sql`${id}`),
+          sql`, `,
+        )})
       ) where rn = 1`),
   )
   return new Map(rows.map((r) => [r.job_id, { at: r.at, error: r.error }]))
@@ -213,20 +305,45 @@ function lastFailure(db: Db, jobIds: number[]) {
 
 function recentTaskFailures(db: Db, domains: string[], since: string): RcNode[] {
   if (domains.length === 0) return []
-  const tasks = db.select(JOB_NODE).from(jobs).where(and(eq(jobs.type, 'airflow_task'), inArray(jobs.domain, domains))).all()
-  const latest = latestRuns(db, tasks.map((t) => t.id))
+  const tasks = db
+    .select(JOB_NODE)
+    .from(jobs)
+    .where(and(eq(jobs.type, 'airflow_task'), inArray(jobs.domain, domains)))
+    .all()
+  const latest = latestRuns(
+    db,
+    tasks.map((t) => t.id),
+  )
   return tasks.flatMap((t): RcNode[] => {
     const r = latest.get(t.id)
     if (!r || r.state !== 'FAIL' || (r.at !== null && r.at < since)) return []
-    return [{ id: `job:${t.id}`, kind: 'job', namespace: t.namespace, name: t.name, domain: t.domain, type: t.type, schedule: t.schedule, latestRun: r }]
+    return [
+      {
+        id: `job:${t.id}`,
+        kind: 'job',
+        namespace: t.namespace,
+        name: t.name,
+        domain: t.domain,
+        type: t.type,
+        schedule: t.schedule,
+        latestRun: r,
+      },
+    ]
   })
 }
 
 /** What the governance policies read: products with their outputs' unique tests, public models, DAGs, cross-domain reads. */
-export function loadGovernanceFacts(db: Db): GovernanceFacts & { productSla: Map<string, boolean> } {
+export function loadGovernanceFacts(
+  db: Db,
+): GovernanceFacts & { productSla: Map<string, boolean> } {
   const prods = db.select().from(products).all()
   const outs = db
-    .select({ productId: productOutputs.productId, id: datasets.id, name: datasets.name, meta: datasets.meta })
+    .select({
+      productId: productOutputs.productId,
+      id: datasets.id,
+      name: datasets.name,
+      meta: datasets.meta,
+    })
     .from(productOutputs)
     .innerJoin(datasets, eq(datasets.id, productOutputs.datasetId))
     .all()
@@ -235,13 +352,22 @@ export function loadGovernanceFacts(db: Db): GovernanceFacts & { productSla: Map
       db
         .select({ datasetId: checks.datasetId, column: checks.column, kind: checks.kind })
         .from(checks)
-        .where(and(inArray(checks.datasetId, part), or(eq(checks.kind, 'unique'), like(checks.kind, '%unique%'))))
+        .where(
+          and(
+            inArray(checks.datasetId, part),
+            or(eq(checks.kind, 'unique'), like(checks.kind, '%unique%')),
+          ),
+        )
         .all(),
     ),
     (c) => c.datasetId,
     (c) => c.column ?? c.kind,
   )
-  const outsOf = groupBy(outs, (o) => o.productId, (o) => ({ id: o.id, name: o.name, meta: o.meta, uniqueColumns: uniques.get(o.id) ?? [] }))
+  const outsOf = groupBy(
+    outs,
+    (o) => o.productId,
+    (o) => ({ id: o.id, name: o.name, meta: o.meta, uniqueColumns: uniques.get(o.id) ?? [] }),
+  )
   const govProducts: GovProduct[] = prods.map((p) => ({
     id: p.id,
     domain: p.domain,
@@ -251,16 +377,46 @@ export function loadGovernanceFacts(db: Db): GovernanceFacts & { productSla: Map
     outputs: outsOf.get(p.id) ?? [],
   }))
   const publicModels = db
-    .select({ id: datasets.id, name: datasets.name, domain: datasets.domain, kind: datasets.kind, access: datasets.access, contractEnforced: datasets.contractEnforced })
+    .select({
+      id: datasets.id,
+      name: datasets.name,
+      domain: datasets.domain,
+      kind: datasets.kind,
+      access: datasets.access,
+      contractEnforced: datasets.contractEnforced,
+    })
     .from(datasets)
     .where(and(eq(datasets.kind, 'model'), eq(datasets.access, 'public')))
     .all()
-  const dags = db.select({ id: jobs.id, name: jobs.name, type: jobs.type, domain: jobs.domain, owner: jobs.owner }).from(jobs).where(eq(jobs.type, 'airflow_dag')).all()
+  const dags = db
+    .select({
+      id: jobs.id,
+      name: jobs.name,
+      type: jobs.type,
+      domain: jobs.domain,
+      owner: jobs.owner,
+    })
+    .from(jobs)
+    .where(eq(jobs.type, 'airflow_dag'))
+    .all()
   const reader = alias(jobs, 'reader')
   const cross = db
     .select({
-      job: { id: reader.id, name: reader.name, type: reader.type, domain: reader.domain, owner: reader.owner },
-      dataset: { id: datasets.id, name: datasets.name, domain: datasets.domain, kind: datasets.kind, access: datasets.access, contractEnforced: datasets.contractEnforced },
+      job: {
+        id: reader.id,
+        name: reader.name,
+        type: reader.type,
+        domain: reader.domain,
+        owner: reader.owner,
+      },
+      dataset: {
+        id: datasets.id,
+        name: datasets.name,
+        domain: datasets.domain,
+        kind: datasets.kind,
+        access: datasets.access,
+        contractEnforced: datasets.contractEnforced,
+      },
     })
     .from(lineageEdges)
     .innerJoin(reader, eq(reader.id, lineageEdges.jobId))

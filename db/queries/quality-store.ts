@@ -28,31 +28,37 @@ export function storeEvaluations<E extends EvaluationToStore>(
   },
 ): string[] {
   const written: string[] = []
-  db.transaction((tx) => {
-    const prev = new Map<string, typeof evaluations.$inferSelect>()
-    for (const part of chunk(evals.map((e) => e.productId), 5000)) {
-      for (const [k, v] of latestEvaluations(tx as unknown as Db, part)) prev.set(k, v)
-    }
-    const rows = evals.filter((e) => opts.keep(prev.get(e.productId), e))
-    for (const part of chunk(rows, 1000)) {
-      tx.insert(evaluations)
-        .values(
-          part.map((e) => ({
-            productId: e.productId,
-            evaluatedAt: e.evaluatedAt,
-            // the column is NOT NULL: an unknown evaluation stores 0 and reads back as null
-            score: e.score ?? 0,
-            status: e.status,
-            dimensions: e.dimensions,
-            rootCause: e.rootCause ?? null,
-          })),
-        )
-        .run()
-    }
-    written.push(...rows.map((r) => r.productId))
-    // The alert outbox is written with the evaluations that change a status, or not at all.
-    opts.inTransaction?.(tx as unknown as Db)
-  }, { behavior: 'immediate' })
+  db.transaction(
+    (tx) => {
+      const prev = new Map<string, typeof evaluations.$inferSelect>()
+      for (const part of chunk(
+        evals.map((e) => e.productId),
+        5000,
+      )) {
+        for (const [k, v] of latestEvaluations(tx as unknown as Db, part)) prev.set(k, v)
+      }
+      const rows = evals.filter((e) => opts.keep(prev.get(e.productId), e))
+      for (const part of chunk(rows, 1000)) {
+        tx.insert(evaluations)
+          .values(
+            part.map((e) => ({
+              productId: e.productId,
+              evaluatedAt: e.evaluatedAt,
+              // the column is NOT NULL: an unknown evaluation stores 0 and reads back as null
+              score: e.score ?? 0,
+              status: e.status,
+              dimensions: e.dimensions,
+              rootCause: e.rootCause ?? null,
+            })),
+          )
+          .run()
+      }
+      written.push(...rows.map((r) => r.productId))
+      // The alert outbox is written with the evaluations that change a status, or not at all.
+      opts.inTransaction?.(tx as unknown as Db)
+    },
+    { behavior: 'immediate' },
+  )
   return written
 }
 
@@ -72,7 +78,12 @@ export function evaluationHistory(db: Db, productId: string, limit = 500) {
 export function productsOfDatasets(db: Db, datasetIds: number[]): string[] {
   const ids = new Set<string>()
   for (const part of chunk(datasetIds, 5000)) {
-    for (const r of db.select({ id: productOutputs.productId }).from(productOutputs).where(inArray(productOutputs.datasetId, part)).all()) ids.add(r.id)
+    for (const r of db
+      .select({ id: productOutputs.productId })
+      .from(productOutputs)
+      .where(inArray(productOutputs.datasetId, part))
+      .all())
+      ids.add(r.id)
   }
   return [...ids]
 }
@@ -94,34 +105,62 @@ export interface ConfigProduct {
  * knows keeps its origin and outputs; the config fills owner/description it lacks. Outputs
  * naming no known dataset are returned, not created.
  */
-export function upsertConfigProducts(db: Db, items: ConfigProduct[], now: string): { unresolved: string[] } {
+export function upsertConfigProducts(
+  db: Db,
+  items: ConfigProduct[],
+  now: string,
+): { unresolved: string[] } {
   const unresolved: string[] = []
-  db.transaction((tx) => {
-    for (const p of items) {
-      const existing = tx.select().from(products).where(eq(products.id, p.id)).get()
-      if (existing) {
-        tx.update(products)
-          .set({ owner: existing.owner ?? p.owner ?? null, description: existing.description ?? p.description ?? null })
-          .where(eq(products.id, p.id))
+  db.transaction(
+    (tx) => {
+      for (const p of items) {
+        const existing = tx.select().from(products).where(eq(products.id, p.id)).get()
+        if (existing) {
+          tx.update(products)
+            .set({
+              owner: existing.owner ?? p.owner ?? null,
+              description: existing.description ?? p.description ?? null,
+            })
+            .where(eq(products.id, p.id))
+            .run()
+          continue
+        }
+        const ids: number[] = []
+        for (const o of p.outputs) {
+          const where =
+            typeof o === 'string'
+              ? or(
+                  eq(datasets.name, o),
+                  sql`${datasets.name} like ${`%.${escapeLike(o)}`} escape '\\'`,
+                )
+              : and(eq(datasets.namespace, o.namespace), eq(datasets.name, o.name))
+          const found = tx
+            .select({ id: datasets.id })
+            .from(datasets)
+            .where(where)
+            .orderBy(datasets.id)
+            .get()
+          if (found) ids.push(found.id)
+          else unresolved.push(`${p.id}: ${typeof o === 'string' ? o : `${o.namespace} ${o.name}`}`)
+        }
+        if (ids.length === 0) continue
+        tx.insert(products)
+          .values({
+            id: p.id,
+            name: p.name,
+            domain: p.domain,
+            owner: p.owner ?? null,
+            description: p.description ?? null,
+            origin: 'config',
+            updatedAt: now,
+          })
           .run()
-        continue
+        tx.insert(productOutputs)
+          .values([...new Set(ids)].map((datasetId) => ({ productId: p.id, datasetId })))
+          .run()
       }
-      const ids: number[] = []
-      for (const o of p.outputs) {
-        const where =
-          typeof o === 'string'
-            ? or(eq(datasets.name, o), sql`${datasets.name} like ${`%.${escapeLike(o)}`} escape '\\'`)
-            : and(eq(datasets.namespace, o.namespace), eq(datasets.name, o.name))
-        const found = tx.select({ id: datasets.id }).from(datasets).where(where).orderBy(datasets.id).get()
-        if (found) ids.push(found.id)
-        else unresolved.push(`${p.id}: ${typeof o === 'string' ? o : `${o.namespace} ${o.name}`}`)
-      }
-      if (ids.length === 0) continue
-      tx.insert(products)
-        .values({ id: p.id, name: p.name, domain: p.domain, owner: p.owner ?? null, description: p.description ?? null, origin: 'config', updatedAt: now })
-        .run()
-      tx.insert(productOutputs).values([...new Set(ids)].map((datasetId) => ({ productId: p.id, datasetId }))).run()
-    }
-  }, { behavior: 'immediate' })
+    },
+    { behavior: 'immediate' },
+  )
   return { unresolved }
 }

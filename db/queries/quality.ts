@@ -44,57 +44,110 @@ export type ProductRowWithSla = typeof products.$inferSelect
  * (independent of the product count): outputs, producers and their DAGs, runs, latest tests,
  * volume/freshness metrics, last two schema versions, and upstream problems.
  */
-export function loadProductFacts(db: Db, opts: LoadFactsOptions): { rows: ProductRowWithSla[]; facts: ProductFacts[] } {
+export function loadProductFacts(
+  db: Db,
+  opts: LoadFactsOptions,
+): { rows: ProductRowWithSla[]; facts: ProductFacts[] } {
   const rows =
     opts.productIds === undefined
       ? db.select().from(products).all()
-      : chunk(opts.productIds, 5000).flatMap((part) => db.select().from(products).where(inArray(products.id, part)).all())
+      : chunk(opts.productIds, 5000).flatMap((part) =>
+          db.select().from(products).where(inArray(products.id, part)).all(),
+        )
   if (rows.length === 0) return { rows, facts: [] }
   const outs = db
     .select({ productId: productOutputs.productId, datasetId: productOutputs.datasetId })
     .from(productOutputs)
-    .where(inIds(productOutputs.productId, rows.map((r) => r.id)))
+    .where(
+      inIds(
+        productOutputs.productId,
+        rows.map((r) => r.id),
+      ),
+    )
     .all()
   const outIds = [...new Set(outs.map((o) => o.datasetId))]
-  const dsRows = new Map(db.select(DATASET_FACT).from(datasets).where(inIds(datasets.id, outIds)).all().map((d) => [d.id, d]))
+  const dsRows = new Map(
+    db
+      .select(DATASET_FACT)
+      .from(datasets)
+      .where(inIds(datasets.id, outIds))
+      .all()
+      .map((d) => [d.id, d]),
+  )
 
   const producerEdges = db
     .select({ datasetId: lineageEdges.datasetId, jobId: lineageEdges.jobId })
     .from(lineageEdges)
     .where(and(inIds(lineageEdges.datasetId, outIds), eq(lineageEdges.direction, 'output')))
     .all()
-  const producersOf = groupBy(producerEdges, (e) => e.datasetId, (e) => e.jobId)
+  const producersOf = groupBy(
+    producerEdges,
+    (e) => e.datasetId,
+    (e) => e.jobId,
+  )
   for (const [dsId, jobIds] of orchestrationLinks(db, [...dsRows.values()], opts.links)) {
     producersOf.set(dsId, [...new Set([...(producersOf.get(dsId) ?? []), ...jobIds])])
   }
   const jobIds = [...new Set([...producersOf.values()].flat())]
   const jobRows = new Map(loadJobs(db, jobIds).map((j) => [j.id, j]))
-  const parentIds = [...new Set([...jobRows.values()].flatMap((j) => (j.parentId !== null && !jobRows.has(j.parentId) ? [j.parentId] : [])))]
+  const parentIds = [
+    ...new Set(
+      [...jobRows.values()].flatMap((j) =>
+        j.parentId !== null && !jobRows.has(j.parentId) ? [j.parentId] : [],
+      ),
+    ),
+  ]
   for (const j of loadJobs(db, parentIds)) jobRows.set(j.id, j)
 
   const since = new Date(opts.now.getTime() - opts.windowDays * 86_400_000).toISOString()
   const allJobIds = [...jobRows.keys()]
   const runRows = db
-    .select({ jobId: runs.jobId, state: runs.state, startedAt: runs.startedAt, endedAt: runs.endedAt, error: runs.error, rowsAffected: runs.rowsAffected })
+    .select({
+      jobId: runs.jobId,
+      state: runs.state,
+      startedAt: runs.startedAt,
+      endedAt: runs.endedAt,
+      error: runs.error,
+      rowsAffected: runs.rowsAffected,
+    })
     .from(runs)
-    .where(and(inIds(runs.jobId, allJobIds), sql`coalesce(${runs.endedAt}, ${runs.startedAt}) >= ${since}`))
+    .where(
+      and(
+        inIds(runs.jobId, allJobIds),
+        sql`coalesce(${runs.endedAt}, ${runs.startedAt}) >= ${since}`,
+      ),
+    )
     .all()
   // The latest success of each job, however old, so freshness can say how stale it is.
   const lastOk = new Map(
     db
-      .select({ jobId: runs.jobId, at: sql<string>`max(coalesce(${runs.endedAt}, ${runs.startedAt}))` })
+      .select({
+        jobId: runs.jobId,
+        at: sql<string>`max(coalesce(${runs.endedAt}, ${runs.startedAt}))`,
+      })
       .from(runs)
       .where(and(inIds(runs.jobId, allJobIds), eq(runs.state, 'COMPLETE')))
       .groupBy(runs.jobId)
       .all()
       .map((r) => [r.jobId, r.at]),
   )
-  const runsOf = groupBy(runRows, (r) => r.jobId, (r) => r)
-  const latestDagRuns = latestRunsWithFacets(db, [...jobRows.values()].filter((j) => j.type === 'airflow_dag').map((j) => j.id), since)
+  const runsOf = groupBy(
+    runRows,
+    (r) => r.jobId,
+    (r) => r,
+  )
+  const latestDagRuns = latestRunsWithFacets(
+    db,
+    [...jobRows.values()].filter((j) => j.type === 'airflow_dag').map((j) => j.id),
+    since,
+  )
   const assertionsOf = latestAssertions(db, outIds)
   const metricsOf = recentMetrics(db, outIds, 31)
   const versionsOf = lastVersions(db, outIds)
-  const upstream = opts.upstreamDepth > 0 ? upstreamProblems(db, outIds, opts.upstreamDepth) : new Map<number, UpstreamFacts[]>()
+  const upstream =
+    opts.upstreamDepth > 0
+      ? upstreamProblems(db, outIds, opts.upstreamDepth)
+      : new Map<number, UpstreamFacts[]>()
 
   const outputFacts = new Map<number, OutputFacts>()
   const factsOf = (dsId: number): OutputFacts | undefined => {
@@ -119,12 +172,31 @@ export function loadProductFacts(db: Db, opts: LoadFactsOptions): { rows: Produc
       const list = [...(runsOf.get(p.id) ?? [])]
       const ok = lastOk.get(p.id)
       if (ok && !list.some((r) => r.state === 'COMPLETE' && (r.endedAt ?? r.startedAt) === ok)) {
-        list.push({ jobId: p.id, state: 'COMPLETE', startedAt: null, endedAt: ok, error: null, rowsAffected: null })
+        list.push({
+          jobId: p.id,
+          state: 'COMPLETE',
+          startedAt: null,
+          endedAt: ok,
+          error: null,
+          rowsAffected: null,
+        })
       }
       for (const r of list) {
-        producerRuns.push({ jobId: r.jobId, state: r.state, startedAt: r.startedAt, endedAt: r.endedAt, error: r.error })
+        producerRuns.push({
+          jobId: r.jobId,
+          state: r.state,
+          startedAt: r.startedAt,
+          endedAt: r.endedAt,
+          error: r.error,
+        })
         const at = r.endedAt ?? r.startedAt
-        if (r.rowsAffected !== null && at && r.state === 'COMPLETE') volume.push({ name: 'rows_affected', value: r.rowsAffected, status: null, observedAt: at })
+        if (r.rowsAffected !== null && at && r.state === 'COMPLETE')
+          volume.push({
+            name: 'rows_affected',
+            value: r.rowsAffected,
+            status: null,
+            observedAt: at,
+          })
       }
     }
     const f: OutputFacts = {
@@ -132,19 +204,33 @@ export function loadProductFacts(db: Db, opts: LoadFactsOptions): { rows: Produc
       producers,
       dags: [...dagIds].flatMap((id) => {
         const j = jobRows.get(id)
-        return j ? [{ ...toJobFact(j), lastSuccessAt: lastOk.get(id) ?? null, latestRun: latestDagRuns.get(id) ?? null }] : []
+        return j
+          ? [
+              {
+                ...toJobFact(j),
+                lastSuccessAt: lastOk.get(id) ?? null,
+                latestRun: latestDagRuns.get(id) ?? null,
+              },
+            ]
+          : []
       }),
       runs: producerRuns,
       assertions: assertionsOf.get(dsId) ?? [],
       volume,
       freshness: metrics.filter((m) => m.name === FRESHNESS_METRIC).at(-1) ?? null,
-      writeSignals: metrics.filter((m) => m.runId !== null && m.name !== FRESHNESS_METRIC).map((m) => m.observedAt),
+      writeSignals: metrics
+        .filter((m) => m.runId !== null && m.name !== FRESHNESS_METRIC)
+        .map((m) => m.observedAt),
       versions: versionsOf.get(dsId) ?? [],
     }
     outputFacts.set(dsId, f)
     return f
   }
-  const outsOf = groupBy(outs, (o) => o.productId, (o) => o.datasetId)
+  const outsOf = groupBy(
+    outs,
+    (o) => o.productId,
+    (o) => o.datasetId,
+  )
   const facts = rows.map((p): ProductFacts => {
     const ids = outsOf.get(p.id) ?? []
     const own = new Set(ids)
@@ -178,14 +264,26 @@ function latestRunsWithFacets(db: Db, jobIds: number[], since: string): Map<numb
   const out = new Map<number, LatestRunFact & { at: string }>()
   for (const part of chunk(jobIds, 5000)) {
     const rows = db
-      .select({ jobId: runs.jobId, runId: runs.runId, startedAt: runs.startedAt, endedAt: runs.endedAt, facets: runs.facets })
+      .select({
+        jobId: runs.jobId,
+        runId: runs.runId,
+        startedAt: runs.startedAt,
+        endedAt: runs.endedAt,
+        facets: runs.facets,
+      })
       .from(runs)
-      .where(and(inArray(runs.jobId, part), sql`coalesce(${runs.endedAt}, ${runs.startedAt}) >= ${since}`))
+      .where(
+        and(
+          inArray(runs.jobId, part),
+          sql`coalesce(${runs.endedAt}, ${runs.startedAt}) >= ${since}`,
+        ),
+      )
       .all()
     for (const r of rows) {
       const at = r.startedAt ?? r.endedAt ?? ''
       const seen = out.get(r.jobId)
-      if (!seen || at > seen.at) out.set(r.jobId, { runId: r.runId, startedAt: r.startedAt, facets: r.facets ?? null, at })
+      if (!seen || at > seen.at)
+        out.set(r.jobId, { runId: r.runId, startedAt: r.startedAt, facets: r.facets ?? null, at })
     }
   }
   return new Map([...out].map(([id, { at: _at, ...run }]) => [id, run]))
@@ -230,16 +328,28 @@ export interface OrchestrationJobs {
   linkJobs: Map<string, number>
 }
 
-export function loadOrchestrationJobs(db: Db, links: { job: string; writes: string }[] = []): OrchestrationJobs {
+export function loadOrchestrationJobs(
+  db: Db,
+  links: { job: string; writes: string }[] = [],
+): OrchestrationJobs {
   const tasks = db
     .select({ id: jobs.id, meta: jobs.meta })
     .from(jobs)
-    .where(sql`${jobs.type} = 'airflow_task' and (${jobs.meta} like '%dbtModels%' or ${jobs.meta} like '%dbtSources%')`)
+    .where(
+      sql`${jobs.type} = 'airflow_task' and (${jobs.meta} like '%dbtModels%' or ${jobs.meta} like '%dbtSources%')`,
+    )
     .all()
-    .map((t) => ({ id: t.id, tables: [...strings(t.meta?.['dbtModels']), ...strings(t.meta?.['dbtSources'])].map(tableOf) }))
+    .map((t) => ({
+      id: t.id,
+      tables: [...strings(t.meta?.['dbtModels']), ...strings(t.meta?.['dbtSources'])].map(tableOf),
+    }))
   const linkJobs = new Map<string, number>()
   if (links.length > 0) {
-    const rows = db.select({ id: jobs.id, name: jobs.name }).from(jobs).where(inArray(jobs.name, [...new Set(links.map((l) => l.job))])).all()
+    const rows = db
+      .select({ id: jobs.id, name: jobs.name })
+      .from(jobs)
+      .where(inArray(jobs.name, [...new Set(links.map((l) => l.job))]))
+      .all()
     // The first job of a name wins, as a linear find over the rows did.
     for (const j of rows) if (!linkJobs.has(j.name)) linkJobs.set(j.name, j.id)
   }
@@ -259,7 +369,11 @@ export function orchestrationLinks(
   const out = new Map<number, number[]>()
   if (targets.length === 0) return out
   const { tasks, linkJobs } = known ?? loadOrchestrationJobs(db, links)
-  const byTable = groupBy(targets, (d) => tableOf(d.name), (d) => d)
+  const byTable = groupBy(
+    targets,
+    (d) => tableOf(d.name),
+    (d) => d,
+  )
   const add = (dsId: number, jobId: number) => out.set(dsId, [...(out.get(dsId) ?? []), jobId])
   for (const t of tasks) {
     for (const table of t.tables) for (const d of byTable.get(table) ?? []) add(d.id, t.id)
@@ -267,42 +381,78 @@ export function orchestrationLinks(
   for (const l of links) {
     const job = linkJobs.get(l.job)
     if (job === undefined) continue
-    for (const d of targets) if (d.name === l.writes || d.name.endsWith(`.${l.writes}`)) add(d.id, job)
+    for (const d of targets)
+      if (d.name === l.writes || d.name.endsWith(`.${l.writes}`)) add(d.id, job)
   }
   return out
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []
 
 /** Latest result per test key on each dataset. */
 export function latestAssertions(db: Db, datasetIds: number[]): Map<number, AssertionFact[]> {
   if (datasetIds.length === 0) return new Map()
   // (key, dataset_id, observed_at) is unique, so max() picks one row per test: SQLite returns
   // the other (bare) columns from that row, without a window's sort of every result.
-  const rows = db.all<{ dataset_id: number; key: string; name: string; status: string; severity: string; observed_at: string; column: string | null; message: string | null }>(sql`
+  const rows = db.all<{
+    dataset_id: number
+    key: string
+    name: string
+    status: string
+    severity: string
+    observed_at: string
+    column: string | null
+    message: string | null
+  }>(sql`
     select dataset_id, key, name, status, severity, max(observed_at) as observed_at, "column", message
     from assertions where ${inIds(sql`dataset_id`, datasetIds)} group by key, dataset_id`)
-  return groupBy(rows, (r) => r.dataset_id, (r) => ({
-    key: r.key,
-    name: r.name,
-    status: r.status,
-    severity: r.severity,
-    observedAt: r.observed_at,
-    column: r.column,
-    message: r.message,
-  }))
+  return groupBy(
+    rows,
+    (r) => r.dataset_id,
+    (r) => ({
+      key: r.key,
+      name: r.name,
+      status: r.status,
+      severity: r.severity,
+      observedAt: r.observed_at,
+      column: r.column,
+      message: r.message,
+    }),
+  )
 }
 
 /** The newest `perName` metrics of each name on each dataset, oldest first. */
-export function recentMetrics(db: Db, datasetIds: number[], perName: number): Map<number, (MetricFact & { runId: string | null })[]> {
+export function recentMetrics(
+  db: Db,
+  datasetIds: number[],
+  perName: number,
+): Map<number, (MetricFact & { runId: string | null })[]> {
   if (datasetIds.length === 0) return new Map()
-  const rows = db.all<{ dataset_id: number; name: string; value: number; status: string | null; observed_at: string; run_id: string | null }>(sql`
+  const rows = db.all<{
+    dataset_id: number
+    name: string
+    value: number
+    status: string | null
+    observed_at: string
+    run_id: string | null
+  }>(sql`
       select dataset_id, name, value, status, observed_at, run_id from (
         select m.dataset_id, m.name, m.value, m.status, m.observed_at, m.run_id,
           row_number() over (partition by m.dataset_id, m.name order by m.observed_at desc) as rn
         from metrics m where ${inIds(sql`m.dataset_id`, datasetIds)}
       ) where rn <= ${perName} order by observed_at`)
-  return groupBy(rows, (r) => r.dataset_id, (r) => ({ name: r.name, value: r.value, status: r.status, observedAt: r.observed_at, runId: r.run_id }))
+  return groupBy(
+    rows,
+    (r) => r.dataset_id,
+    (r) => ({
+      name: r.name,
+      value: r.value,
+      status: r.status,
+      observedAt: r.observed_at,
+      runId: r.run_id,
+    }),
+  )
 }
 
 function lastVersions(db: Db, datasetIds: number[]): Map<number, OutputFacts['versions']> {
@@ -314,15 +464,25 @@ function lastVersions(db: Db, datasetIds: number[]): Map<number, OutputFacts['ve
           count(*) over (partition by v.dataset_id) as n
         from dataset_versions v where ${inIds(sql`v.dataset_id`, datasetIds)}
       ) where rn <= 2 order by id`)
-  return groupBy(rows, (r) => r.dataset_id, (r) => ({ columns: r.columns === null ? [] : parseColumns(r.columns), observedAt: r.observed_at }))
+  return groupBy(
+    rows,
+    (r) => r.dataset_id,
+    (r) => ({
+      columns: r.columns === null ? [] : parseColumns(r.columns),
+      observedAt: r.observed_at,
+    }),
+  )
 }
 
 function parseColumns(text: string): { name: string; type?: string }[] {
   const v: unknown = JSON.parse(text)
   if (!Array.isArray(v)) return []
   return v.flatMap((c: unknown) => {
-    if (c === null || typeof c !== 'object' || !('name' in c) || typeof c.name !== 'string') return []
-    return [{ name: c.name, ...('type' in c && typeof c.type === 'string' ? { type: c.type } : {}) }]
+    if (c === null || typeof c !== 'object' || !('name' in c) || typeof c.name !== 'string')
+      return []
+    return [
+      { name: c.name, ...('type' in c && typeof c.type === 'string' ? { type: c.type } : {}) },
+    ]
   })
 }
 
@@ -350,24 +510,37 @@ function upstreamProblems(db: Db, targets: number[], depth: number): Map<number,
     const seen = new Set([src])
     for (let d = 1; d <= depth && frontier.length > 0; d++) {
       const consumers = inChunks(frontier, (part) =>
-        db.select({ jobId: lineageEdges.jobId }).from(lineageEdges).where(and(inArray(lineageEdges.datasetId, part), eq(lineageEdges.direction, 'input'))).all(),
+        db
+          .select({ jobId: lineageEdges.jobId })
+          .from(lineageEdges)
+          .where(and(inArray(lineageEdges.datasetId, part), eq(lineageEdges.direction, 'input')))
+          .all(),
       )
       const jobIds = [...new Set(consumers.map((c) => c.jobId))]
       const produced = inChunks(jobIds, (part) =>
-        db.select({ datasetId: lineageEdges.datasetId }).from(lineageEdges).where(and(inArray(lineageEdges.jobId, part), eq(lineageEdges.direction, 'output'))).all(),
+        db
+          .select({ datasetId: lineageEdges.datasetId })
+          .from(lineageEdges)
+          .where(and(inArray(lineageEdges.jobId, part), eq(lineageEdges.direction, 'output')))
+          .all(),
       )
       frontier = []
       for (const { datasetId } of produced) {
         if (seen.has(datasetId)) continue
         seen.add(datasetId)
         frontier.push(datasetId)
-        if (wanted.has(datasetId)) (reach.get(src) ?? reach.set(src, new Map()).get(src))?.set(datasetId, d)
+        if (wanted.has(datasetId))
+          (reach.get(src) ?? reach.set(src, new Map()).get(src))?.set(datasetId, d)
       }
     }
   }
   const srcIds = [...reach.keys()]
   if (srcIds.length === 0) return out
-  const rows = new Map(inChunks(srcIds, (part) => db.select(DATASET_FACT).from(datasets).where(inArray(datasets.id, part)).all()).map((d) => [d.id, d]))
+  const rows = new Map(
+    inChunks(srcIds, (part) =>
+      db.select(DATASET_FACT).from(datasets).where(inArray(datasets.id, part)).all(),
+    ).map((d) => [d.id, d]),
+  )
   const tests = latestAssertions(db, srcIds)
   const metrics = recentMetrics(db, srcIds, 1)
   for (const [src, hits] of reach) {
@@ -397,7 +570,11 @@ export function inChunks<T, R>(items: readonly T[], f: (part: T[]) => R[]): R[] 
   return items.length === 0 ? [] : chunk(items, 5000).flatMap(f)
 }
 
-export function groupBy<T, K, V>(items: readonly T[], key: (t: T) => K, value: (t: T) => V): Map<K, V[]> {
+export function groupBy<T, K, V>(
+  items: readonly T[],
+  key: (t: T) => K,
+  value: (t: T) => V,
+): Map<K, V[]> {
   const m = new Map<K, V[]>()
   for (const t of items) {
     const k = key(t)

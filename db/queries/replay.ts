@@ -44,7 +44,11 @@ const AUTOINCREMENT = ['datasets', 'dataset_versions', 'jobs', 'runs', 'assertio
  */
 export function clearDerived(db: Db): void {
   for (const t of DERIVED) db.delete(t).run()
-  db.run(sql.raw(`delete from sqlite_sequence where name in (${AUTOINCREMENT.map((n) => `'${n}'`).join(',')})`))
+  db.run(
+    sql.raw(
+      `delete from sqlite_sequence where name in (${AUTOINCREMENT.map((n) => `'${n}'`).join(',')})`,
+    ),
+  )
 }
 
 /** Kept batches in received order: ids and times only, payloads are read one at a time. */
@@ -57,10 +61,6 @@ export function listBatchOrder(db: Db) {
 }
 
 export function batchPayload(db: Db, id: number): string | undefined {
-  const row = db
-    .select({ payload: batches.payload })
-    .from(batches)
-    .where(eq(batches.id, id))
-    .get()
+  const row = db.select({ payload: batches.payload }).from(batches).where(eq(batches.id, id)).get()
   return row ? decodeBatchPayload(row.payload) : undefined
 }

@@ -11,7 +11,9 @@ export function listJobRuns(db: Db, jobId: number, opts: { limit: number; before
   return db
     .select()
     .from(runs)
-    .where(and(eq(runs.jobId, jobId), opts.before === undefined ? undefined : lt(runs.id, opts.before)))
+    .where(
+      and(eq(runs.jobId, jobId), opts.before === undefined ? undefined : lt(runs.id, opts.before)),
+    )
     .orderBy(desc(runs.id))
     .limit(opts.limit)
     .all()
@@ -19,13 +21,21 @@ export function listJobRuns(db: Db, jobId: number, opts: { limit: number; before
 
 export function runExists(db: Db, runId: string): boolean {
   if (db.select({ id: runs.id }).from(runs).where(eq(runs.runId, runId)).get()) return true
-  return db.select({ id: rawEvents.id }).from(rawEvents).where(eq(rawEvents.runId, runId)).get() !== undefined
+  return (
+    db.select({ id: rawEvents.id }).from(rawEvents).where(eq(rawEvents.runId, runId)).get() !==
+    undefined
+  )
 }
 
 /** Schema versions of a dataset, newest first. */
 export function listDatasetVersions(db: Db, datasetId: number) {
   return db
-    .select({ id: datasetVersions.id, columnsHash: datasetVersions.columnsHash, columns: datasetVersions.columns, observedAt: datasetVersions.observedAt })
+    .select({
+      id: datasetVersions.id,
+      columnsHash: datasetVersions.columnsHash,
+      columns: datasetVersions.columns,
+      observedAt: datasetVersions.observedAt,
+    })
     .from(datasetVersions)
     .where(eq(datasetVersions.datasetId, datasetId))
     .orderBy(desc(datasetVersions.id))
@@ -57,11 +67,18 @@ export function datasetColumnLineage(db: Db, datasetId: number) {
   const edge = (r: (typeof rows)[number]) => ({
     column: r.column,
     dataset: { id: r.datasetId, namespace: r.namespace, name: r.name },
-    from: { id: r.fromDatasetId, namespace: r.fromNamespace, name: r.fromName, column: r.fromColumn },
+    from: {
+      id: r.fromDatasetId,
+      namespace: r.fromNamespace,
+      name: r.fromName,
+      column: r.fromColumn,
+    },
     transformation: r.transformation,
   })
   return {
     upstream: rows.filter((r) => r.datasetId === datasetId).map(edge),
-    downstream: rows.filter((r) => r.fromDatasetId === datasetId && r.datasetId !== datasetId).map(edge),
+    downstream: rows
+      .filter((r) => r.fromDatasetId === datasetId && r.datasetId !== datasetId)
+      .map(edge),
   }
 }

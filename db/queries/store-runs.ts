@@ -2,11 +2,17 @@ import type { Ref, Run } from '../../collectors/batch.ts'
 import { mergeRun } from './merge.ts'
 import { encodeJson, orNull, type Statements, type StoredRunRow } from './statements.ts'
 
-export function storeRuns(s: Statements, batchRuns: Run[], jobId: (r: Ref) => number, now: string): number {
+export function storeRuns(
+  s: Statements,
+  batchRuns: Run[],
+  jobId: (r: Ref) => number,
+  now: string,
+): number {
   const stored = new Map<string, StoredRunRow>()
   if (batchRuns.length > 0) {
     const ids = [...new Set(batchRuns.map((r) => r.runId))]
-    for (const row of s.runsByRunIds.all({ runIds: JSON.stringify(ids) })) stored.set(row.run_id, row)
+    for (const row of s.runsByRunIds.all({ runIds: JSON.stringify(ids) }))
+      stored.set(row.run_id, row)
   }
   const merged = new Map<string, Run>()
   for (const r of batchRuns) {
@@ -24,7 +30,8 @@ export function storeRuns(s: Statements, batchRuns: Run[], jobId: (r: Ref) => nu
           error: row.error ?? undefined,
           rowsAffected: row.rows_affected ?? undefined,
           parentRunId: row.parent_run_id ?? undefined,
-          facets: row.facets === null ? undefined : (JSON.parse(row.facets) as Record<string, unknown>),
+          facets:
+            row.facets === null ? undefined : (JSON.parse(row.facets) as Record<string, unknown>),
         }
       }
     }

@@ -7,7 +7,8 @@ import type { Statements } from './statements.ts'
 export function schemasOf(batch: Batch): SchemaObservation[] {
   const out: SchemaObservation[] = []
   for (const d of batch.datasets) {
-    if (d.columns && d.columns.length > 0) out.push({ dataset: d, columns: d.columns, observedAt: batch.producedAt })
+    if (d.columns && d.columns.length > 0)
+      out.push({ dataset: d, columns: d.columns, observedAt: batch.producedAt })
   }
   return out
 }
@@ -27,7 +28,9 @@ export function storeVersions(
     // with the last ones seen before serializing and hashing them.
     const known = latest.get(datasetId) ?? cache?.versions.get(datasetId)
     if (known && sameColumns(known.columns, o.columns)) continue
-    const cols = o.columns.map((c) => (c.type === undefined ? { name: c.name } : { name: c.name, type: c.type }))
+    const cols = o.columns.map((c) =>
+      c.type === undefined ? { name: c.name } : { name: c.name, type: c.type },
+    )
     const hash = columnsHash(cols)
     const prev = known?.hash ?? (s.latestVersion.get({ datasetId }) as string | undefined)
     const seen = { columns: o.columns, hash }

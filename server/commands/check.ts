@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
 import { closeDb, openDb } from '../../db/client.ts'
-import { ConfigError, EMPTY_CONFIG, loadConfigFile, resolveSlackRoute, type MeshwatchConfig } from '../config-file.ts'
+import {
+  ConfigError,
+  EMPTY_CONFIG,
+  loadConfigFile,
+  resolveSlackRoute,
+  type MeshwatchConfig,
+} from '../config-file.ts'
 import { effectiveSlaOf, governanceViolations } from '../evaluate.ts'
 import { BUILT_IN_POLICIES, waiverActive } from '../quality/governance.ts'
 import { dbFileOf, UsageError } from './shared.ts'
@@ -12,21 +18,29 @@ export function readMeshwatchConfig(file: string): MeshwatchConfig {
   try {
     return loadConfigFile(file)
   } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(`invalid configuration:\n${e.message}`, { cause: e })
+    if (e instanceof ConfigError)
+      throw new UsageError(`invalid configuration:\n${e.message}`, { cause: e })
     throw e
   }
 }
 
 const configFileOf = (o: { config?: string }): string | undefined =>
-  o.config ?? process.env.MESHWATCH_CONFIG ?? (existsSync('meshwatch.yml') ? 'meshwatch.yml' : undefined)
+  o.config ??
+  process.env.MESHWATCH_CONFIG ??
+  (existsSync('meshwatch.yml') ? 'meshwatch.yml' : undefined)
 
 export function registerCheck(program: Command): void {
   program
     .command('check')
-    .description('validate meshwatch.yml and print what it resolves to; --policies lists governance violations of the store')
+    .description(
+      'validate meshwatch.yml and print what it resolves to; --policies lists governance violations of the store',
+    )
     .option('--config <file>', 'meshwatch.yml (default: $MESHWATCH_CONFIG, then ./meshwatch.yml)')
     .option('--policies', 'evaluate the governance policies over the store')
-    .option('--db <file>', 'SQLite store for --policies (default: $MESHWATCH_DB or ./data/meshwatch.db)')
+    .option(
+      '--db <file>',
+      'SQLite store for --policies (default: $MESHWATCH_DB or ./data/meshwatch.db)',
+    )
     .option('--json', 'print JSON instead of text')
     .action((o: { config?: string; policies?: boolean; db?: string; json?: boolean }) => {
       const file = configFileOf(o)
@@ -34,7 +48,9 @@ export function registerCheck(program: Command): void {
       const now = new Date()
       if (!o.policies) {
         const resolved = describeConfig(cfg, now)
-        process.stdout.write(o.json ? `${JSON.stringify(resolved, null, 2)}\n` : formatConfig(file, resolved))
+        process.stdout.write(
+          o.json ? `${JSON.stringify(resolved, null, 2)}\n` : formatConfig(file, resolved),
+        )
         return
       }
       const db = openDb(dbFileOf(o))
@@ -44,10 +60,16 @@ export function registerCheck(program: Command): void {
         if (o.json) process.stdout.write(`${JSON.stringify({ violations }, null, 2)}\n`)
         else {
           for (const v of violations) {
-            const waived = v.waived ? ` [waived until ${v.waiver?.expires}: ${v.waiver?.reason}]` : ''
-            process.stdout.write(`${v.severity.padEnd(5)} ${v.policy} ${v.domain ?? '-'} ${v.target}: ${v.message}${waived}\n`)
+            const waived = v.waived
+              ? ` [waived until ${v.waiver?.expires}: ${v.waiver?.reason}]`
+              : ''
+            process.stdout.write(
+              `${v.severity.padEnd(5)} ${v.policy} ${v.domain ?? '-'} ${v.target}: ${v.message}${waived}\n`,
+            )
           }
-          process.stdout.write(`${violations.length} violations, ${blocking.length} blocking (severity error, not waived)\n`)
+          process.stdout.write(
+            `${violations.length} violations, ${blocking.length} blocking (severity error, not waived)\n`,
+          )
         }
         if (blocking.length > 0) process.exitCode = 1
       } finally {
@@ -62,12 +84,21 @@ export function describeConfig(cfg: MeshwatchConfig, now: Date) {
     domains: Object.entries(cfg.domains ?? {}).map(([name, d]) => ({
       name,
       owner: d.owner ?? null,
-      alerts: { warn: resolveSlackRoute(cfg, name, 'warn') ?? null, breach: resolveSlackRoute(cfg, name, 'breach') ?? null },
+      alerts: {
+        warn: resolveSlackRoute(cfg, name, 'warn') ?? null,
+        breach: resolveSlackRoute(cfg, name, 'breach') ?? null,
+      },
       waivers: (d.waivers ?? []).map((w) => ({ ...w, active: waiverActive(w, now) })),
     })),
     products: Object.entries(cfg.products ?? {}).map(([id, p]) => {
       const sla = effectiveSlaOf(cfg, { id, sla: null })
-      return { id, outputs: p.outputs ?? [], sla: Object.fromEntries(Object.entries(sla.values).filter(([, v]) => v.source !== 'default')) }
+      return {
+        id,
+        outputs: p.outputs ?? [],
+        sla: Object.fromEntries(
+          Object.entries(sla.values).filter(([, v]) => v.source !== 'default'),
+        ),
+      }
     }),
     policies: BUILT_IN_POLICIES.map((p) => ({
       id: p.id,
@@ -82,15 +113,27 @@ export function describeConfig(cfg: MeshwatchConfig, now: Date) {
 function formatConfig(file: string | undefined, r: ReturnType<typeof describeConfig>): string {
   const lines = [`${file ?? '(no meshwatch.yml: built-in defaults)'}: ok`]
   for (const d of r.domains) {
-    const route = (x: typeof d.alerts.warn) => (x ? `$${x.webhookEnv}${x.channel ? ` ${x.channel}` : ''}${x.mention ? ` ${x.mention}` : ''}` : 'none')
-    lines.push(`domain ${d.name}: owner ${d.owner ?? '-'}; warn → ${route(d.alerts.warn)}; breach → ${route(d.alerts.breach)}`)
-    for (const w of d.waivers) lines.push(`  waiver ${w.policy}${w.target ? ` on ${w.target}` : ''} until ${w.expires}${w.active ? '' : ' (EXPIRED)'}: ${w.reason}`)
+    const route = (x: typeof d.alerts.warn) =>
+      x
+        ? `$${x.webhookEnv}${x.channel ? ` ${x.channel}` : ''}${x.mention ? ` ${x.mention}` : ''}`
+        : 'none'
+    lines.push(
+      `domain ${d.name}: owner ${d.owner ?? '-'}; warn → ${route(d.alerts.warn)}; breach → ${route(d.alerts.breach)}`,
+    )
+    for (const w of d.waivers)
+      lines.push(
+        `  waiver ${w.policy}${w.target ? ` on ${w.target}` : ''} until ${w.expires}${w.active ? '' : ' (EXPIRED)'}: ${w.reason}`,
+      )
   }
   for (const p of r.products) {
-    const sla = Object.entries(p.sla).map(([k, v]) => `${k}=${JSON.stringify(v.value)}`).join(', ')
+    const sla = Object.entries(p.sla)
+      .map(([k, v]) => `${k}=${JSON.stringify(v.value)}`)
+      .join(', ')
     lines.push(`product ${p.id}: ${sla || 'no SLA values beyond defaults'}`)
   }
-  lines.push(`policies: ${r.policies.map((p) => `${p.id}=${p.enabled ? p.severity : 'off'}`).join(', ')}`)
+  lines.push(
+    `policies: ${r.policies.map((p) => `${p.id}=${p.enabled ? p.severity : 'off'}`).join(', ')}`,
+  )
   for (const l of r.links) lines.push(`link: ${l.job} writes ${l.writes}`)
   return `${lines.join('\n')}\n`
 }

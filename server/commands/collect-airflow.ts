@@ -26,23 +26,39 @@ interface AirflowFlags {
 export function registerCollectAirflow(collect: Command): void {
   collect
     .command('airflow')
-    .description('read DAGs, tasks, runs, task instances and assets from Airflow 3 (REST v2) or 2 (REST v1)')
+    .description(
+      'read DAGs, tasks, runs, task instances and assets from Airflow 3 (REST v2) or 2 (REST v1)',
+    )
     .requiredOption('--url <url>', 'Airflow base URL, e.g. http://airflow:8080')
     .option('--user <name>', 'username (Airflow 3: POST /auth/token; Airflow 2: HTTP basic)')
-    .option('--password <pw>', 'password (default: $AIRFLOW_PASSWORD; prefer the env var: argv is visible to other users)')
-    .option('--airflow-token <token>', 'a bearer token for Airflow instead of user/password (default: $AIRFLOW_TOKEN)')
+    .option(
+      '--password <pw>',
+      'password (default: $AIRFLOW_PASSWORD; prefer the env var: argv is visible to other users)',
+    )
+    .option(
+      '--airflow-token <token>',
+      'a bearer token for Airflow instead of user/password (default: $AIRFLOW_TOKEN)',
+    )
     .option('--api-version <v>', 'v2 (Airflow 3) or v1 (Airflow 2); default: detected')
     .option('--since <time>', 'read runs changed since this ISO time instead of the stored cursor')
-    .option('--namespace <ns>', 'job namespace: the OPENLINEAGE_NAMESPACE of the Airflow OpenLineage provider (default: "default")')
+    .option(
+      '--namespace <ns>',
+      'job namespace: the OPENLINEAGE_NAMESPACE of the Airflow OpenLineage provider (default: "default")',
+    )
     .option('--timeout-ms <ms>', 'per-request timeout', '30000')
     .option('--retries <n>', 'retries of a request on 5xx/timeout', '2')
     .option('--page-size <n>', 'items per page (Airflow caps REST v1 at 100)', '100')
-    .option('--db <file>', 'SQLite store to write (default: $MESHWATCH_DB or ./data/meshwatch.db); keeps the cursor')
+    .option(
+      '--db <file>',
+      'SQLite store to write (default: $MESHWATCH_DB or ./data/meshwatch.db); keeps the cursor',
+    )
     .option('--server <url>', 'push to a running meshwatch server instead of a local store')
     .option('--token <token>', 'meshwatch API token for --server (default: $MESHWATCH_TOKEN)')
     .action(async (o: AirflowFlags) => {
       if (splitCredentials(o.url).hadCredentials) {
-        throw new UsageError(`--url ${credentialsInUrl(o.url, '--user and --password (or $AIRFLOW_PASSWORD)')}`)
+        throw new UsageError(
+          `--url ${credentialsInUrl(o.url, '--user and --password (or $AIRFLOW_PASSWORD)')}`,
+        )
       }
       const auth = authOf(o)
       const apiVersion = versionOf(o.apiVersion)
@@ -57,18 +73,31 @@ export function registerCollectAirflow(collect: Command): void {
       }
       if (o.server) {
         // The cursor lives in the store; pushing to a server reads from --since (or everything).
-        const { batch, cursor, warnings } = await collectAirflow({ ...common, ...(o.since ? { since: o.since } : {}) })
+        const { batch, cursor, warnings } = await collectAirflow({
+          ...common,
+          ...(o.since ? { since: o.since } : {}),
+        })
         for (const w of warnings) process.stderr.write(`warning: ${w}\n`)
-        const r = await pushBatch(o.server, batch, { token: o.token ?? process.env.MESHWATCH_TOKEN })
-        process.stdout.write(`${batch.scope}: ${r.duplicate ? 'unchanged' : summary(r.counts)}; next --since ${cursor || '(none)'}\n`)
+        const r = await pushBatch(o.server, batch, {
+          token: o.token ?? process.env.MESHWATCH_TOKEN,
+        })
+        process.stdout.write(
+          `${batch.scope}: ${r.duplicate ? 'unchanged' : summary(r.counts)}; next --since ${cursor || '(none)'}\n`,
+        )
         return
       }
       const db = openDb(dbFileOf(o))
       try {
-        const r = await pollAirflow({ db }, { ...common, intervalSeconds: 0 }, o.since ? { since: o.since } : {})
+        const r = await pollAirflow(
+          { db },
+          { ...common, intervalSeconds: 0 },
+          o.since ? { since: o.since } : {},
+        )
         if (!r.ok) throw new UsageError(r.error)
         for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`)
-        process.stdout.write(`airflow ${o.url}: ${r.duplicate ? 'unchanged' : summary(r.counts)}; cursor ${r.cursor || '(none)'}\n`)
+        process.stdout.write(
+          `airflow ${o.url}: ${r.duplicate ? 'unchanged' : summary(r.counts)}; cursor ${r.cursor || '(none)'}\n`,
+        )
       } finally {
         closeDb(db)
       }
@@ -80,12 +109,15 @@ function authOf(o: AirflowFlags): AirflowAuth {
   if (token) return { token }
   const password = o.password ?? process.env.AIRFLOW_PASSWORD
   if (o.user && password !== undefined) return { username: o.user, password }
-  throw new UsageError('Airflow credentials: give --user with --password (or $AIRFLOW_PASSWORD), or --airflow-token (or $AIRFLOW_TOKEN)')
+  throw new UsageError(
+    'Airflow credentials: give --user with --password (or $AIRFLOW_PASSWORD), or --airflow-token (or $AIRFLOW_TOKEN)',
+  )
 }
 
 function positive(v: string | undefined, flag: string): number {
   const n = Number(v)
-  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a whole number, got ${v}`)
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`${flag}: expected a whole number, got ${v}`)
   return n
 }
 

@@ -14,13 +14,27 @@ export function registerCollectDbt(collect: Command): void {
   addSinkOptions(
     collect
       .command('dbt')
-      .description('read dbt target/ dirs (manifest, run_results, sources, freshness, catalog); several dirs give one graph')
+      .description(
+        'read dbt target/ dirs (manifest, run_results, sources, freshness, catalog); several dirs give one graph',
+      )
       .argument('<dir...>', 'dbt target/ directories')
-      .option('--profiles-dir <dir>', 'where profiles.yml is (default: the project dir, then ~/.dbt)')
-      .option('--target <name>', 'profile target (default: the profile\'s target)')
-      .option('--project-dir <dir>', 'the dbt project (dbt_project.yml) (default: the parent of each target dir)')
-      .option('--namespace <ns>', 'override the dataset namespace (default: derived from the profile, as dbt-ol does)')
-      .option('--job-namespace <ns>', 'job namespace (default: $OPENLINEAGE_NAMESPACE or "default", as dbt-ol does)'),
+      .option(
+        '--profiles-dir <dir>',
+        'where profiles.yml is (default: the project dir, then ~/.dbt)',
+      )
+      .option('--target <name>', "profile target (default: the profile's target)")
+      .option(
+        '--project-dir <dir>',
+        'the dbt project (dbt_project.yml) (default: the parent of each target dir)',
+      )
+      .option(
+        '--namespace <ns>',
+        'override the dataset namespace (default: derived from the profile, as dbt-ol does)',
+      )
+      .option(
+        '--job-namespace <ns>',
+        'job namespace (default: $OPENLINEAGE_NAMESPACE or "default", as dbt-ol does)',
+      ),
   ).action(async (dirs: string[], o: SinkOptions & DbtFlags) => {
     // Read every dir first: a bad one refuses the whole command before anything is written.
     const bar = progress('reading')

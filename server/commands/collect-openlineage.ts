@@ -1,5 +1,10 @@
 import type { Command } from 'commander'
-import { checkEventFile, listEventFiles, streamEventFile, type EventRecord } from '../../collectors/openlineage/read.ts'
+import {
+  checkEventFile,
+  listEventFiles,
+  streamEventFile,
+  type EventRecord,
+} from '../../collectors/openlineage/read.ts'
 import { closeDb, openDb } from '../../db/client.ts'
 import { createImporter } from '../openlineage.ts'
 import { dbFileOf, UsageError } from './shared.ts'
@@ -9,10 +14,12 @@ const PUSH_CHUNK = 1000
 export function registerCollectOpenLineage(collect: Command): void {
   collect
     .command('openlineage')
-    .description('read OpenLineage events (the file transport\'s NDJSON, a JSON array or one event) from files or dirs')
+    .description(
+      "read OpenLineage events (the file transport's NDJSON, a JSON array or one event) from files or dirs",
+    )
     .argument('<path...>', 'event files, or directories of *.ndjson / *.jsonl / *.json')
     .option('--db <file>', 'SQLite store to write (default: $MESHWATCH_DB or ./data/meshwatch.db)')
-    .option('--server <url>', 'post to a running meshwatch server\'s /api/v1/lineage/batch instead')
+    .option('--server <url>', "post to a running meshwatch server's /api/v1/lineage/batch instead")
     .option('--token <token>', 'API token for --server (default: $MESHWATCH_TOKEN)')
     .action(async (paths: string[], o: { db?: string; server?: string; token?: string }) => {
       const files: string[] = []
@@ -33,7 +40,8 @@ export function registerCollectOpenLineage(collect: Command): void {
       process.stdout.write(
         `${result.read} events: ${result.stored} stored, ${result.duplicates} already known, ${result.invalid} invalid\n`,
       )
-      if (result.read > 0 && result.invalid === result.read) throw new UsageError('no valid OpenLineage event was found')
+      if (result.read > 0 && result.invalid === result.read)
+        throw new UsageError('no valid OpenLineage event was found')
     })
 }
 
@@ -45,7 +53,8 @@ function progressLine(): Progress {
   const started = Date.now()
   let last = 0
   let shown = false
-  const text = (read: number) => `${read} events read (${Math.round(read / Math.max(0.001, (Date.now() - started) / 1000))}/s)`
+  const text = (read: number) =>
+    `${read} events read (${Math.round(read / Math.max(0.001, (Date.now() - started) / 1000))}/s)`
   return {
     update: (read) => {
       if (tty) {
@@ -62,7 +71,11 @@ function progressLine(): Progress {
   }
 }
 
-async function importLocal(dbFile: string, records: AsyncIterable<EventRecord>, progress: Progress) {
+async function importLocal(
+  dbFile: string,
+  records: AsyncIterable<EventRecord>,
+  progress: Progress,
+) {
   const db = openDb(dbFile)
   try {
     const importer = createImporter({ db }, { onChunk: (t) => progress.update(t.read) })
@@ -79,7 +92,12 @@ type BatchAnswer = {
   warnings?: { index: number; path: string; message: string }[]
 }
 
-async function pushEvents(server: string, token: string | undefined, records: AsyncIterable<EventRecord>, progress: Progress) {
+async function pushEvents(
+  server: string,
+  token: string | undefined,
+  records: AsyncIterable<EventRecord>,
+  progress: Progress,
+) {
   const url = new URL('/api/v1/lineage/batch', server).toString()
   const out = { read: 0, stored: 0, duplicates: 0, invalid: 0, warnings: [] as string[] }
   let part: EventRecord[] = []
@@ -87,17 +105,25 @@ async function pushEvents(server: string, token: string | undefined, records: As
     if (part.length === 0) return
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify(part.map((r) => r.event)),
     })
-    const body = (await res.json().catch(() => ({}))) as BatchAnswer & { error?: { message?: string } }
-    if (!res.ok) throw new Error(`${url} answered ${res.status}: ${body.error?.message ?? res.statusText}`)
+    const body = (await res.json().catch(() => ({}))) as BatchAnswer & {
+      error?: { message?: string }
+    }
+    if (!res.ok)
+      throw new Error(`${url} answered ${res.status}: ${body.error?.message ?? res.statusText}`)
     const dup = body.summary?.duplicates ?? 0
     out.duplicates += dup
     out.stored += (body.summary?.successful ?? 0) - dup
     for (const f of body.failed_events ?? []) {
       out.invalid++
-      out.warnings.push(`${part[f.index]?.where ?? `#${out.read - part.length + f.index}`}: skipped: ${f.reason}`)
+      out.warnings.push(
+        `${part[f.index]?.where ?? `#${out.read - part.length + f.index}`}: skipped: ${f.reason}`,
+      )
     }
     for (const w of body.warnings ?? []) {
       const where = part[w.index]?.where ?? `#${out.read - part.length + w.index}`

@@ -8,7 +8,9 @@ import { dbFileOf } from './shared.ts'
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('write the stored lineage as OpenLineage static-lineage NDJSON (DatasetEvents, then JobEvents)')
+    .description(
+      'write the stored lineage as OpenLineage static-lineage NDJSON (DatasetEvents, then JobEvents)',
+    )
     .option('--db <file>', 'SQLite store (default: $MESHWATCH_DB or ./data/meshwatch.db)')
     .option('-o, --out <file>', 'write to a file instead of stdout')
     .action(async (o: { db?: string; out?: string }) => {

@@ -8,29 +8,51 @@ import { UsageError } from './shared.ts'
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('run the API and web view on the embedded store; loads the demo mesh into an empty store')
+    .description(
+      'run the API and web view on the embedded store; loads the demo mesh into an empty store',
+    )
     .option('--db <file>', 'SQLite store (default: $MESHWATCH_DB or ./data/meshwatch.db)')
     .option('--port <port>', 'port (default: $PORT or 4000)')
     .option('--host <host>', 'interface to bind (default: $HOST or 127.0.0.1)')
     .option('--no-demo', 'do not load the demo mesh into an empty store')
-    .option('--raw-retention-days <days>', 'prune raw OpenLineage events older than this, keeping their lineage (default: $MESHWATCH_RAW_RETENTION_DAYS, else keep all)')
-    .action(async (o: { db?: string; port?: string; host?: string; demo: boolean; rawRetentionDays?: string }) => {
-      const cfg = loadConfig({ ...process.env, ...(o.port ? { PORT: o.port } : {}), ...(o.host ? { HOST: o.host } : {}), ...(o.rawRetentionDays ? { MESHWATCH_RAW_RETENTION_DAYS: o.rawRetentionDays } : {}) })
-      if (!cfg.ok) throw new UsageError(`bad configuration: ${cfg.message}`)
-      const log = createLogger(cfg.env.LOG_LEVEL)
-      const { server } = await startServer({
-        dbFile: o.db ?? cfg.env.MESHWATCH_DB,
-        port: cfg.env.PORT,
-        host: cfg.env.HOST,
-        demo: o.demo,
-        log,
-        ...(cfg.env.MESHWATCH_RAW_RETENTION_DAYS ? { rawRetentionDays: cfg.env.MESHWATCH_RAW_RETENTION_DAYS } : {}),
-        ...securityOf(cfg.env),
-        env: process.env,
-        ...(cfg.env.MESHWATCH_CONFIG ? { meshwatch: readMeshwatchConfig(cfg.env.MESHWATCH_CONFIG) } : {}),
-      })
-      const stop = () => server.close(() => process.exit(0))
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
-    })
+    .option(
+      '--raw-retention-days <days>',
+      'prune raw OpenLineage events older than this, keeping their lineage (default: $MESHWATCH_RAW_RETENTION_DAYS, else keep all)',
+    )
+    .action(
+      async (o: {
+        db?: string
+        port?: string
+        host?: string
+        demo: boolean
+        rawRetentionDays?: string
+      }) => {
+        const cfg = loadConfig({
+          ...process.env,
+          ...(o.port ? { PORT: o.port } : {}),
+          ...(o.host ? { HOST: o.host } : {}),
+          ...(o.rawRetentionDays ? { MESHWATCH_RAW_RETENTION_DAYS: o.rawRetentionDays } : {}),
+        })
+        if (!cfg.ok) throw new UsageError(`bad configuration: ${cfg.message}`)
+        const log = createLogger(cfg.env.LOG_LEVEL)
+        const { server } = await startServer({
+          dbFile: o.db ?? cfg.env.MESHWATCH_DB,
+          port: cfg.env.PORT,
+          host: cfg.env.HOST,
+          demo: o.demo,
+          log,
+          ...(cfg.env.MESHWATCH_RAW_RETENTION_DAYS
+            ? { rawRetentionDays: cfg.env.MESHWATCH_RAW_RETENTION_DAYS }
+            : {}),
+          ...securityOf(cfg.env),
+          env: process.env,
+          ...(cfg.env.MESHWATCH_CONFIG
+            ? { meshwatch: readMeshwatchConfig(cfg.env.MESHWATCH_CONFIG) }
+            : {}),
+        })
+        const stop = () => server.close(() => process.exit(0))
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+      },
+    )
 }

@@ -63,7 +63,10 @@ export function openSink(opts: SinkOptions): {
 }
 
 /** Progress on a TTY only, so CI logs and pipes stay clean. */
-export function progress(label: string): { step(done: number, total: number, what?: string): void; end(): void } {
+export function progress(label: string): {
+  step(done: number, total: number, what?: string): void
+  end(): void
+} {
   const tty = process.stderr.isTTY === true
   return {
     step(done, total, what) {

@@ -19,7 +19,8 @@ export function lastWriteOf(o: OutputFacts): string | null {
   }
   for (const r of o.runs) if (r.state === 'COMPLETE') take(r.endedAt ?? r.startedAt)
   for (const t of o.writeSignals) take(t)
-  if (o.freshness) take(new Date(Date.parse(o.freshness.observedAt) - o.freshness.value * 1000).toISOString())
+  if (o.freshness)
+    take(new Date(Date.parse(o.freshness.observedAt) - o.freshness.value * 1000).toISOString())
   return best
 }
 
@@ -57,31 +58,56 @@ export function scoreFreshness(
       })
     }
   }
-  if (verdicts.length === 0) return noData(sla, 'freshness', 'no successful write of any output observed')
+  if (verdicts.length === 0)
+    return noData(sla, 'freshness', 'no successful write of any output observed')
   return combine('freshness', verdicts)
 }
 
 function judgeOutput(
   o: OutputFacts,
-  opts: { maxAge?: number | undefined; warnAge?: number | undefined; graceMs: number; useSchedule: boolean; declared: boolean },
+  opts: {
+    maxAge?: number | undefined
+    warnAge?: number | undefined
+    graceMs: number
+    useSchedule: boolean
+    declared: boolean
+  },
   now: Date,
 ): OutputVerdict | undefined {
   const last = lastWriteOf(o)
   const ageMs = last === null ? undefined : now.getTime() - Date.parse(last)
   const found: OutputVerdict[] = []
-  const scheduled = opts.useSchedule ? o.dags.filter((d) => d.schedule?.cron || d.schedule?.paused) : []
+  const scheduled = opts.useSchedule
+    ? o.dags.filter((d) => d.schedule?.cron || d.schedule?.paused)
+    : []
   let paused = false
   for (const dag of scheduled) {
     if (dag.schedule?.paused) {
       paused = true
-      found.push({ status: 'ok', score: 100, reason: `${o.name}: producing DAG ${dag.name} is paused, so no run is expected` })
+      found.push({
+        status: 'ok',
+        score: 100,
+        reason: `${o.name}: producing DAG ${dag.name} is paused, so no run is expected`,
+      })
       continue
     }
-    const expected = lastExpectedRun(dag.schedule?.cron ?? '', { now, graceMs: opts.graceMs, timezone: dag.schedule?.timezone })
+    const expected = lastExpectedRun(dag.schedule?.cron ?? '', {
+      now,
+      graceMs: opts.graceMs,
+      timezone: dag.schedule?.timezone,
+    })
     if (!expected) continue
-    const lastOk = [last, dag.lastSuccessAt].filter((t): t is string => t !== null).sort().at(-1)
+    const lastOk = [last, dag.lastSuccessAt]
+      .filter((t): t is string => t !== null)
+      .sort()
+      .at(-1)
     if (lastOk === undefined) {
-      if (opts.declared) found.push({ status: 'warn', score: 50, reason: `no data yet: ${o.name} was never written (DAG ${dag.name} never succeeded)` })
+      if (opts.declared)
+        found.push({
+          status: 'warn',
+          score: 50,
+          reason: `no data yet: ${o.name} was never written (DAG ${dag.name} never succeeded)`,
+        })
     } else if (Date.parse(lastOk) < expected.at.getTime()) {
       found.push({
         status: 'breach',
@@ -90,7 +116,11 @@ function judgeOutput(
         ...(ageMs === undefined ? {} : { ageMs }),
       })
     } else {
-      found.push({ status: 'ok', score: 100, reason: `${o.name} is on schedule: written ${hoursText(now.getTime() - Date.parse(lastOk))} ago, next run due ${expected.next.toISOString()}` })
+      found.push({
+        status: 'ok',
+        score: 100,
+        reason: `${o.name} is on schedule: written ${hoursText(now.getTime() - Date.parse(lastOk))} ago, next run due ${expected.next.toISOString()}`,
+      })
     }
   }
   found.push(...deadlineVerdicts(o))
@@ -98,10 +128,20 @@ function judgeOutput(
   if (paused) return combineOutput(found)
   if (opts.maxAge !== undefined) {
     if (ageMs === undefined) {
-      if (opts.declared) found.push({ status: 'warn', score: 50, reason: `no data yet: ${o.name} was never written` })
+      if (opts.declared)
+        found.push({
+          status: 'warn',
+          score: 50,
+          reason: `no data yet: ${o.name} was never written`,
+        })
     } else {
       const ratio = ageMs / (opts.maxAge * HOUR)
-      const status: KnownStatus = ratio > 1 ? 'breach' : opts.warnAge !== undefined && ageMs > opts.warnAge * HOUR ? 'warn' : 'ok'
+      const status: KnownStatus =
+        ratio > 1
+          ? 'breach'
+          : opts.warnAge !== undefined && ageMs > opts.warnAge * HOUR
+            ? 'warn'
+            : 'ok'
       found.push({
         status,
         score: status === 'ok' ? 100 : status === 'warn' ? 70 : Math.round(40 / ratio),
@@ -113,7 +153,11 @@ function judgeOutput(
       })
     }
   } else if (o.freshness && (o.freshness.status === 'warn' || o.freshness.status === 'error')) {
-    found.push({ status: o.freshness.status === 'error' ? 'breach' : 'warn', score: o.freshness.status === 'error' ? 20 : 70, reason: `${o.name} is stale per dbt source freshness (${o.freshness.status})` })
+    found.push({
+      status: o.freshness.status === 'error' ? 'breach' : 'warn',
+      score: o.freshness.status === 'error' ? 20 : 70,
+      reason: `${o.name} is stale per dbt source freshness (${o.freshness.status})`,
+    })
   }
   return found.length === 0 ? undefined : combineOutput(found)
 }
@@ -130,7 +174,10 @@ function deadlineVerdicts(o: OutputFacts): OutputVerdict[] {
     if (!run) continue
     const runName = providerRunInfo(run.facets)?.dagRunId ?? run.runId
     for (const d of missedDeadlines(run.facets)) {
-      const due = d.deadlineTime && !Number.isNaN(Date.parse(d.deadlineTime)) ? ` (due ${new Date(d.deadlineTime).toISOString()})` : ''
+      const due =
+        d.deadlineTime && !Number.isNaN(Date.parse(d.deadlineTime))
+          ? ` (due ${new Date(d.deadlineTime).toISOString()})`
+          : ''
       out.push({
         status: 'breach',
         score: 20,
@@ -143,13 +190,17 @@ function deadlineVerdicts(o: OutputFacts): OutputVerdict[] {
 
 function combineOutput(found: OutputVerdict[]): OutputVerdict {
   const status = worst(...found.map((f) => f.status))
-  const pick = found.filter((f) => f.status === status).sort((a, b) => a.score - b.score)[0] ?? found[0]
+  const pick =
+    found.filter((f) => f.status === status).sort((a, b) => a.score - b.score)[0] ?? found[0]
   if (!pick) return { status: 'ok', score: 100, reason: '' }
   return pick
 }
 
 /** One dimension from per-item verdicts: the worst status, the lowest score, its reason first. */
-export function combine(dimension: DimensionResult['dimension'], verdicts: { status: KnownStatus; score: number; reason: string }[]): DimensionResult {
+export function combine(
+  dimension: DimensionResult['dimension'],
+  verdicts: { status: KnownStatus; score: number; reason: string }[],
+): DimensionResult {
   const sorted = [...verdicts].sort((a, b) => a.score - b.score)
   const status = verdicts.reduce<KnownStatus>((a, v) => worst(a, v.status), 'ok')
   const first = sorted.find((v) => v.status === status) ?? sorted[0]

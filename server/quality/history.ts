@@ -21,7 +21,11 @@ const fingerprint = (dims: readonly unknown[]): string =>
  * or score changed, or the last stored one is older than `everyMs` (a heartbeat), so history
  * grows with change, not with the evaluation rate.
  */
-export function shouldStore(prev: StoredEvaluation | undefined, next: ProductEvaluation, everyMs: number): boolean {
+export function shouldStore(
+  prev: StoredEvaluation | undefined,
+  next: ProductEvaluation,
+  everyMs: number,
+): boolean {
   if (!prev) return true
   if (prev.status !== next.status) return true
   if (next.score !== null && Math.abs(prev.score - next.score) >= 0.5) return true
@@ -30,7 +34,9 @@ export function shouldStore(prev: StoredEvaluation | undefined, next: ProductEva
 }
 
 /** When the current status began: the oldest evaluation of the latest unbroken run of it (history newest first). */
-export function statusSince(historyNewestFirst: readonly { evaluatedAt: string; status: string }[]): { status: Status; since: string } | undefined {
+export function statusSince(
+  historyNewestFirst: readonly { evaluatedAt: string; status: string }[],
+): { status: Status; since: string } | undefined {
   const head = historyNewestFirst[0]
   if (!head) return undefined
   let since = head.evaluatedAt

@@ -4,7 +4,11 @@ import { noData, slaNumber, type EffectiveSla } from './sla.ts'
 const TERMINAL = new Set(['COMPLETE', 'FAIL', 'ABORT'])
 
 /** Reliability: share of finished producing runs that succeeded within the last `window_days`. */
-export function scoreReliability(outputs: OutputFacts[], sla: EffectiveSla, now: Date): DimensionResult | undefined {
+export function scoreReliability(
+  outputs: OutputFacts[],
+  sla: EffectiveSla,
+  now: Date,
+): DimensionResult | undefined {
   const days = slaNumber(sla, 'reliability.window_days') ?? 7
   const target = slaNumber(sla, 'reliability.min_success_rate') ?? 0.95
   const floor = slaNumber(sla, 'reliability.breach_below') ?? 0.8
@@ -15,7 +19,8 @@ export function scoreReliability(outputs: OutputFacts[], sla: EffectiveSla, now:
   for (const o of outputs) {
     for (const r of o.runs) {
       const at = r.endedAt ?? r.startedAt
-      if (!at || !TERMINAL.has(r.state) || Date.parse(at) < since || Date.parse(at) > now.getTime()) continue
+      if (!at || !TERMINAL.has(r.state) || Date.parse(at) < since || Date.parse(at) > now.getTime())
+        continue
       const k = `${r.jobId}@${at}`
       if (seen.has(k)) continue
       seen.add(k)
@@ -23,7 +28,8 @@ export function scoreReliability(outputs: OutputFacts[], sla: EffectiveSla, now:
       if (r.state === 'COMPLETE') ok++
     }
   }
-  if (total === 0) return noData(sla, 'reliability', `no producing run finished in the last ${days} days`)
+  if (total === 0)
+    return noData(sla, 'reliability', `no producing run finished in the last ${days} days`)
   const rate = ok / total
   const status: KnownStatus = rate >= target ? 'ok' : rate >= floor ? 'warn' : 'breach'
   return {

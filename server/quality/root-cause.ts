@@ -165,7 +165,12 @@ function signalsOf(n: RcNode, now: Date, graceMs: number): Signal[] {
   for (const a of n.assertions ?? []) {
     if (a.status !== 'fail' && a.status !== 'error' && a.status !== 'warn') continue
     const status: Status = a.severity === 'error' && a.status !== 'warn' ? 'breach' : 'warn'
-    out.push({ kind: 'test', status, at: a.observedAt, problem: `test ${a.name} ${a.status === 'error' ? 'errored' : 'fails'} on ${n.name}` })
+    out.push({
+      kind: 'test',
+      status,
+      at: a.observedAt,
+      problem: `test ${a.name} ${a.status === 'error' ? 'errored' : 'fails'} on ${n.name}`,
+    })
   }
   const f = n.freshness
   if (f && (f.status === 'warn' || f.status === 'error')) {
@@ -180,14 +185,24 @@ function signalsOf(n: RcNode, now: Date, graceMs: number): Signal[] {
   const r = n.latestRun
   if (r && r.state === 'FAIL') {
     const what = n.type === 'airflow_dag' ? 'DAG run' : n.type === 'airflow_task' ? 'task' : 'job'
-    out.push({ kind: 'failed', status: 'breach', at: r.at, problem: `${what} ${n.name} failed${r.at ? ` at ${r.at}` : ''}${r.error ? `: ${r.error.slice(0, 200)}` : ''}` })
+    out.push({
+      kind: 'failed',
+      status: 'breach',
+      at: r.at,
+      problem: `${what} ${n.name} failed${r.at ? ` at ${r.at}` : ''}${r.error ? `: ${r.error.slice(0, 200)}` : ''}`,
+    })
   }
   const cron = n.schedule?.cron
   if (cron && !n.schedule?.paused) {
     const expected = lastExpectedRun(cron, { now, graceMs, timezone: n.schedule?.timezone })
     const last = n.lastSuccessAt ? Date.parse(n.lastSuccessAt) : undefined
     if (expected && last !== undefined && last < expected.at.getTime()) {
-      out.push({ kind: 'late', status: 'breach', at: expected.at.toISOString(), problem: `DAG ${n.name} is late: its ${expected.at.toISOString()} run has not succeeded` })
+      out.push({
+        kind: 'late',
+        status: 'breach',
+        at: expected.at.toISOString(),
+        problem: `DAG ${n.name} is late: its ${expected.at.toISOString()} run has not succeeded`,
+      })
     }
   }
   return out
@@ -197,7 +212,12 @@ function signalsOf(n: RcNode, now: Date, graceMs: number): Signal[] {
  * A loader (linked by orchestration, config or domain) that failed after a stale source's last
  * load is blamed even if a later run succeeded: the failed load is why the data is old.
  */
-function failedLoads(edges: RcEdge[], nodes: Map<string, RcNode>, depth: Map<string, number>, now: Date) {
+function failedLoads(
+  edges: RcEdge[],
+  nodes: Map<string, RcNode>,
+  depth: Map<string, number>,
+  now: Date,
+) {
   const out: { node: RcNode; signal: Signal; depth: number }[] = []
   for (const e of edges) {
     if (e.via === 'lineage' || e.via === 'parent') continue
@@ -205,11 +225,13 @@ function failedLoads(edges: RcEdge[], nodes: Map<string, RcNode>, depth: Map<str
     const source = nodes.get(e.target)
     const f = source?.freshness
     const d = depth.get(e.source)
-    if (!job || !source || !f || (f.status !== 'warn' && f.status !== 'error') || d === undefined) continue
+    if (!job || !source || !f || (f.status !== 'warn' && f.status !== 'error') || d === undefined)
+      continue
     if (job.latestRun?.state === 'FAIL') continue // already a candidate through its own signal
     const failure = job.latestFailure
     const loadedAt = Date.parse(f.observedAt) - f.value * 1000
-    if (!failure?.at || Date.parse(failure.at) < loadedAt || Date.parse(failure.at) > now.getTime()) continue
+    if (!failure?.at || Date.parse(failure.at) < loadedAt || Date.parse(failure.at) > now.getTime())
+      continue
     out.push({
       node: job,
       depth: d,
@@ -238,12 +260,27 @@ function suspectLinks(input: RootCauseInput, nodes: Map<string, RcNode>): RcEdge
   return out
 }
 
-function selfCaused(input: RootCauseInput, nodes: Map<string, RcNode>, bad: DimensionResult[]): RootCause | undefined {
+function selfCaused(
+  input: RootCauseInput,
+  nodes: Map<string, RcNode>,
+  bad: DimensionResult[],
+): RootCause | undefined {
   const out = input.outputs.map((o) => nodes.get(o)).find((n) => n !== undefined)
   if (!out) return undefined
-  const worstDim = [...bad].sort((a, b) => rank(b.status) - rank(a.status) || (a.score ?? 0) - (b.score ?? 0))[0]
-  const culprit: ChainNode = { ...chainNode(out, undefined, undefined), problem: `${worstDim?.dimension}: ${worstDim?.reason}`, status: worstDim?.status ?? 'warn' }
-  return { summary: `${culprit.problem} (${out.domain ?? 'no domain'} domain)`, culprit, chain: [culprit], confidence: 'lineage' }
+  const worstDim = [...bad].sort(
+    (a, b) => rank(b.status) - rank(a.status) || (a.score ?? 0) - (b.score ?? 0),
+  )[0]
+  const culprit: ChainNode = {
+    ...chainNode(out, undefined, undefined),
+    problem: `${worstDim?.dimension}: ${worstDim?.reason}`,
+    status: worstDim?.status ?? 'warn',
+  }
+  return {
+    summary: `${culprit.problem} (${out.domain ?? 'no domain'} domain)`,
+    culprit,
+    chain: [culprit],
+    confidence: 'lineage',
+  }
 }
 
 function chainNode(n: RcNode, via: Link | undefined, s: Signal | undefined): ChainNode {

@@ -10,7 +10,10 @@ export interface SchemaChange {
 }
 
 /** Differences between two column lists; a renamed column shows as removed + added. */
-export function diffColumns(before: { name: string; type?: string }[], after: { name: string; type?: string }[]): SchemaChange {
+export function diffColumns(
+  before: { name: string; type?: string }[],
+  after: { name: string; type?: string }[],
+): SchemaChange {
   const key = (n: string) => n.toLowerCase()
   const was = new Map(before.map((c) => [key(c.name), c]))
   const now = new Map(after.map((c) => [key(c.name), c]))
@@ -29,19 +32,33 @@ export function diffColumns(before: { name: string; type?: string }[], after: { 
  * output is `on_breaking` until `settle_hours` after it was observed; a required contract that
  * is not enforced breaches. Product outputs are public ports, so all their columns count.
  */
-export function scoreSchema(outputs: OutputFacts[], sla: EffectiveSla, now: Date): DimensionResult | undefined {
-  const onBreaking: KnownStatus = slaString(sla, 'schema.on_breaking') === 'warn' ? 'warn' : 'breach'
+export function scoreSchema(
+  outputs: OutputFacts[],
+  sla: EffectiveSla,
+  now: Date,
+): DimensionResult | undefined {
+  const onBreaking: KnownStatus =
+    slaString(sla, 'schema.on_breaking') === 'warn' ? 'warn' : 'breach'
   const settleMs = (slaNumber(sla, 'schema.settle_hours') ?? 168) * HOUR
   const requireContract = slaBool(sla, 'schema.require_contract') ?? false
   const verdicts: { status: KnownStatus; score: number; reason: string }[] = []
   for (const o of outputs) {
     if (requireContract && o.contractEnforced !== true) {
-      verdicts.push({ status: 'breach', score: 30, reason: `${o.name} has no enforced contract, which its SLA requires` })
+      verdicts.push({
+        status: 'breach',
+        score: 30,
+        reason: `${o.name} has no enforced contract, which its SLA requires`,
+      })
     }
-    const [before, after] = o.versions.length >= 2 ? o.versions.slice(-2) : [undefined, o.versions[0]]
+    const [before, after] =
+      o.versions.length >= 2 ? o.versions.slice(-2) : [undefined, o.versions[0]]
     if (!after) continue
     if (!before) {
-      verdicts.push({ status: 'ok', score: 100, reason: `${o.name}: no schema change since first seen` })
+      verdicts.push({
+        status: 'ok',
+        score: 100,
+        reason: `${o.name}: no schema change since first seen`,
+      })
       continue
     }
     const d = diffColumns(before.columns, after.columns)
@@ -52,12 +69,18 @@ export function scoreSchema(outputs: OutputFacts[], sla: EffectiveSla, now: Date
         ...d.removed.map((c) => `removed ${c}`),
         ...d.retyped.map((c) => `${c.name} ${c.from} → ${c.to}`),
       ].join(', ')
-      verdicts.push({ status: onBreaking, score: onBreaking === 'breach' ? 20 : 60, reason: `breaking change on ${o.name} at ${after.observedAt}: ${what}` })
+      verdicts.push({
+        status: onBreaking,
+        score: onBreaking === 'breach' ? 20 : 60,
+        reason: `breaking change on ${o.name} at ${after.observedAt}: ${what}`,
+      })
     } else {
       verdicts.push({
         status: 'ok',
         score: 100,
-        reason: breaking ? `${o.name}: last breaking change settled` : `${o.name}: no breaking change${d.added.length ? ` (added ${d.added.join(', ')})` : ''}`,
+        reason: breaking
+          ? `${o.name}: last breaking change settled`
+          : `${o.name}: no breaking change${d.added.length ? ` (added ${d.added.join(', ')})` : ''}`,
       })
     }
   }

@@ -13,7 +13,11 @@ import { scoreVolume } from './volume.ts'
  * is the weighted mean of the dimensions with data, the status the worst of them; a product with
  * no dimension to judge by is `unknown`, with no score: nothing observed is not "100, ok".
  */
-export function evaluateProduct(facts: ProductFacts, sla: EffectiveSla, now: Date): ProductEvaluation {
+export function evaluateProduct(
+  facts: ProductFacts,
+  sla: EffectiveSla,
+  now: Date,
+): ProductEvaluation {
   const dims = [
     scoreFreshness(facts.outputs, facts.upstream, sla, now),
     scoreTests(facts.outputs, facts.upstream, sla),

@@ -153,7 +153,10 @@ function validDbtMeta(raw: Record<string, unknown> | null | undefined, warnings:
     }
     const r = field.safeParse(value)
     if (r.success) out[key] = r.data
-    else warnings.push(`dbt meta.meshwatch.sla.${key}: ${r.error.issues[0]?.message ?? 'invalid'}, ignored`)
+    else
+      warnings.push(
+        `dbt meta.meshwatch.sla.${key}: ${r.error.issues[0]?.message ?? 'invalid'}, ignored`,
+      )
   }
   return out
 }
@@ -196,7 +199,11 @@ export function expectsData(sla: EffectiveSla, dim: Dimension): boolean {
  * A dimension with nothing to judge by: a warning when the SLA promises it (`on_no_data: warn`,
  * the default there), else `unknown` with no score, or left out with `on_no_data: skip`.
  */
-export function noData(sla: EffectiveSla, dim: Dimension, what: string): DimensionResult | undefined {
+export function noData(
+  sla: EffectiveSla,
+  dim: Dimension,
+  what: string,
+): DimensionResult | undefined {
   const mode = slaString(sla, `${dim}.on_no_data`)
   if (mode === 'skip') return undefined
   const reason = `no data yet: ${what}`

@@ -1,4 +1,11 @@
-import { worst, type AssertionFact, type DimensionResult, type OutputFacts, type KnownStatus, type UpstreamFacts } from './facts.ts'
+import {
+  worst,
+  type AssertionFact,
+  type DimensionResult,
+  type OutputFacts,
+  type KnownStatus,
+  type UpstreamFacts,
+} from './facts.ts'
 import { noData, slaNumber, slaString, type EffectiveSla } from './sla.ts'
 
 const FAILING = new Set(['fail', 'error', 'warn'])
@@ -6,22 +13,32 @@ const WEIGHT: Record<string, number> = { error: 1, warn: 0.5 }
 
 const isFailing = (a: AssertionFact) => FAILING.has(a.status)
 // A test configured as warn that fails is a warning; an error-severity test failing (or erroring) breaches.
-const failureStatus = (a: AssertionFact): KnownStatus => (a.severity === 'error' && a.status !== 'warn' ? 'breach' : 'warn')
+const failureStatus = (a: AssertionFact): KnownStatus =>
+  a.severity === 'error' && a.status !== 'warn' ? 'breach' : 'warn'
 
 /**
  * Tests: severity-weighted pass rate of the latest result of each test on the outputs
  * (skipped tests are ignored); optionally, failing error tests upstream warn or breach too.
  */
-export function scoreTests(outputs: OutputFacts[], upstream: UpstreamFacts[], sla: EffectiveSla): DimensionResult | undefined {
-  const results = outputs.flatMap((o) => o.assertions.filter((a) => a.status !== 'skipped').map((a) => ({ a, on: o.name })))
+export function scoreTests(
+  outputs: OutputFacts[],
+  upstream: UpstreamFacts[],
+  sla: EffectiveSla,
+): DimensionResult | undefined {
+  const results = outputs.flatMap((o) =>
+    o.assertions.filter((a) => a.status !== 'skipped').map((a) => ({ a, on: o.name })),
+  )
   const upstreamMode = slaString(sla, 'tests.upstream') ?? 'off'
   const upstreamFailures =
     upstreamMode === 'off'
       ? []
       : upstream.flatMap((u) =>
-          u.assertions.filter((a) => isFailing(a) && failureStatus(a) === 'breach').map((a) => ({ a, u })),
+          u.assertions
+            .filter((a) => isFailing(a) && failureStatus(a) === 'breach')
+            .map((a) => ({ a, u })),
         )
-  if (results.length === 0 && upstreamFailures.length === 0) return noData(sla, 'tests', 'no test results on the outputs')
+  if (results.length === 0 && upstreamFailures.length === 0)
+    return noData(sla, 'tests', 'no test results on the outputs')
   let total = 0
   let passed = 0
   for (const { a } of results) {
@@ -33,7 +50,8 @@ export function scoreTests(outputs: OutputFacts[], upstream: UpstreamFacts[], sl
   const failing = results.filter((r) => isFailing(r.a))
   const breaching = failing.filter((r) => failureStatus(r.a) === 'breach')
   const minRate = slaNumber(sla, 'tests.min_pass_rate') ?? 0
-  let status: KnownStatus = breaching.length > 0 || rate < minRate ? 'breach' : failing.length > 0 ? 'warn' : 'ok'
+  let status: KnownStatus =
+    breaching.length > 0 || rate < minRate ? 'breach' : failing.length > 0 ? 'warn' : 'ok'
   const parts: string[] = []
   if (failing.length > 0) {
     const first = breaching[0] ?? failing[0]
@@ -58,7 +76,12 @@ export function scoreTests(outputs: OutputFacts[], upstream: UpstreamFacts[], sl
     status,
     score: Math.max(0, Math.min(100, score)),
     reason: parts.join('; '),
-    detail: { results: results.length, failing: failing.length, passRate: rate, upstreamFailing: upstreamFailures.length },
+    detail: {
+      results: results.length,
+      failing: failing.length,
+      passRate: rate,
+      upstreamFailing: upstreamFailures.length,
+    },
   }
 }
 

@@ -6,7 +6,10 @@ import { noData, slaBool, slaNumber, type EffectiveSla } from './sla.ts'
  * Volume: the latest row count of each output (row_count, else rows_affected) within
  * `min_rows`/`max_rows`, or, without bounds, within a band learned from its history.
  */
-export function scoreVolume(outputs: OutputFacts[], sla: EffectiveSla): DimensionResult | undefined {
+export function scoreVolume(
+  outputs: OutputFacts[],
+  sla: EffectiveSla,
+): DimensionResult | undefined {
   const min = slaNumber(sla, 'volume.min_rows')
   const max = slaNumber(sla, 'volume.max_rows')
   const learn = slaBool(sla, 'volume.learn') ?? true
@@ -25,7 +28,11 @@ export function scoreVolume(outputs: OutputFacts[], sla: EffectiveSla): Dimensio
       const high = max !== undefined && rows > max
       verdicts.push(
         low || high
-          ? { status: 'breach', score: 20, reason: `${o.name} has ${rows} rows, ${low ? `under the minimum of ${min}` : `over the maximum of ${max}`}` }
+          ? {
+              status: 'breach',
+              score: 20,
+              reason: `${o.name} has ${rows} rows, ${low ? `under the minimum of ${min}` : `over the maximum of ${max}`}`,
+            }
           : { status: 'ok', score: 100, reason: `${o.name} has ${rows} rows, within bounds` },
       )
       continue
@@ -36,7 +43,11 @@ export function scoreVolume(outputs: OutputFacts[], sla: EffectiveSla): Dimensio
     const lo = med / tolerance
     const hi = med * tolerance
     if (rows === 0 && med > 0) {
-      verdicts.push({ status: 'breach', score: 10, reason: `${o.name} is empty; it usually has about ${Math.round(med)} rows` })
+      verdicts.push({
+        status: 'breach',
+        score: 10,
+        reason: `${o.name} is empty; it usually has about ${Math.round(med)} rows`,
+      })
     } else if (rows < lo || rows > hi) {
       verdicts.push({
         status: 'warn',
@@ -44,13 +55,21 @@ export function scoreVolume(outputs: OutputFacts[], sla: EffectiveSla): Dimensio
         reason: `${o.name} has ${rows} rows, outside its usual band ${Math.round(lo)}–${Math.round(hi)} (median of ${history.length} loads)`,
       })
     } else {
-      verdicts.push({ status: 'ok', score: 100, reason: `${o.name} has ${rows} rows, within its usual band` })
+      verdicts.push({
+        status: 'ok',
+        score: 100,
+        reason: `${o.name} has ${rows} rows, within its usual band`,
+      })
     }
   }
   if (verdicts.length === 0) {
     if (counted === 0) return noData(sla, 'volume', 'no row count observed for the outputs')
     // Row counts exist, but nothing to hold them against yet: no bounds, too short a history.
-    return noData(sla, 'volume', `no bounds promised and too few loads to learn a band from (needs ${minHistory} before the latest)`)
+    return noData(
+      sla,
+      'volume',
+      `no bounds promised and too few loads to learn a band from (needs ${minHistory} before the latest)`,
+    )
   }
   return combine('volume', verdicts)
 }

@@ -1,6 +1,12 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { findDataset, getDataset, getProduct, listDomains, listProducts } from '../../db/queries/catalog.ts'
+import {
+  findDataset,
+  getDataset,
+  getProduct,
+  listDomains,
+  listProducts,
+} from '../../db/queries/catalog.ts'
 import type { Deps } from '../deps.ts'
 import { errorBody } from '../errors.ts'
 import { validate } from '../validate.ts'

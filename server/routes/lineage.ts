@@ -18,9 +18,13 @@ export const lineageRoutes = (deps: Deps) =>
   new Hono().get('/', validate('query', LineageQuerySchema), (c) => {
     const q = c.req.valid('query')
     const node = parseNodeId(q.node)
-    if (node === undefined) return c.json(errorBody('invalid_request', 'bad node id', '$.node'), 400)
+    if (node === undefined)
+      return c.json(errorBody('invalid_request', 'bad node id', '$.node'), 400)
     const result = lineageNeighbourhood(deps.db, { node, depth: q.depth, direction: q.direction })
-    if (result.nodes.length === 0 || (node.startsWith('dataset:') && !getDataset(deps.db, Number(node.slice(8))))) {
+    if (
+      result.nodes.length === 0 ||
+      (node.startsWith('dataset:') && !getDataset(deps.db, Number(node.slice(8))))
+    ) {
       return c.json(errorBody('not_found', `unknown node ${q.node}`), 404)
     }
     return c.json(result)

@@ -21,7 +21,14 @@ export const openLineageRoutes = (deps: Deps) => {
     .post('/', async (c) => {
       const raw = await readJsonBody(c, deps.limits)
       if (Array.isArray(raw)) {
-        return c.json(errorBody('invalid_event', 'expected one event; POST arrays to /api/v1/lineage/batch', '$'), 400)
+        return c.json(
+          errorBody(
+            'invalid_event',
+            'expected one event; POST arrays to /api/v1/lineage/batch',
+            '$',
+          ),
+          400,
+        )
       }
       const p = prepareEvent(raw)
       if (!p.ok) return c.json(errorBody('invalid_event', p.reason, p.path), 422)
@@ -29,16 +36,26 @@ export const openLineageRoutes = (deps: Deps) => {
       const r = await enqueue({ ...p.item, domain: writerDomain(c) }).catch((e: unknown) =>
         rethrowForbidden(e, (err) => eventPath(raw, err.denial)),
       )
-      const body = { status: r.stored ? 'created' : 'duplicate', kind: p.item.kind, warnings: [...p.warnings, ...r.warnings] }
+      const body = {
+        status: r.stored ? 'created' : 'duplicate',
+        kind: p.item.kind,
+        warnings: [...p.warnings, ...r.warnings],
+      }
       return c.json(body, r.stored ? 201 : 200)
     })
     .post('/batch', async (c) => {
       const raw = await readJsonBody(c, deps.limits)
       if (!Array.isArray(raw)) {
-        return c.json(errorBody('invalid_batch', 'expected a JSON array of OpenLineage events', '$'), 400)
+        return c.json(
+          errorBody('invalid_batch', 'expected a JSON array of OpenLineage events', '$'),
+          400,
+        )
       }
       if (raw.length > MAX_BATCH_EVENTS) {
-        return c.json(errorBody('payload_too_large', `at most ${MAX_BATCH_EVENTS} events per batch`, '$'), 413)
+        return c.json(
+          errorBody('payload_too_large', `at most ${MAX_BATCH_EVENTS} events per batch`, '$'),
+          413,
+        )
       }
       const domain = writerDomain(c)
       const items: RawEventInput[] = []
@@ -51,7 +68,8 @@ export const openLineageRoutes = (deps: Deps) => {
         if (p.ok) {
           items.push({ ...p.item, domain })
           at.push(index)
-          for (const w of p.warnings) warnings.push({ index, path: `$[${index}]${w.path.slice(1)}`, message: w.message })
+          for (const w of p.warnings)
+            warnings.push({ index, path: `$[${index}]${w.path.slice(1)}`, message: w.message })
         } else failed.push({ index, reason: p.reason, retriable: false })
       })
       // One transaction, each event authorized in it: one refused event refuses the request whole.
@@ -68,7 +86,8 @@ export const openLineageRoutes = (deps: Deps) => {
       // What was not applied of an accepted event (its claims on another domain's inputs).
       r.warnings.forEach((list, i) => {
         const index = at[i] ?? i
-        for (const w of list) warnings.push({ index, path: `$[${index}]${w.path.slice(1)}`, message: w.message })
+        for (const w of list)
+          warnings.push({ index, path: `$[${index}]${w.path.slice(1)}`, message: w.message })
       })
       return c.json(
         {

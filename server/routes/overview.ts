@@ -14,7 +14,9 @@ import { errorBody } from '../errors.ts'
 import { validate } from '../validate.ts'
 
 const FocusQuerySchema = z.object({
-  node: z.string().refine((s) => parseNodeId(s) !== undefined, { message: 'expected dataset:<id> or job:<id>' }),
+  node: z
+    .string()
+    .refine((s) => parseNodeId(s) !== undefined, { message: 'expected dataset:<id> or job:<id>' }),
   depth: z.coerce.number().int().min(1).max(20).default(4),
   direction: z.enum(['up', 'down', 'both']).default('both'),
 })
@@ -23,16 +25,25 @@ const FocusQuerySchema = z.object({
 export const overviewRoutes = (deps: Deps) =>
   new Hono()
     .get('/overview', (c) => c.json(lineageOverview(deps.db)))
-    .get('/domains/:domain', validate('param', z.object({ domain: z.string().min(1).max(200) })), (c) => {
-      const g = domainGraph(deps.db, c.req.valid('param').domain)
-      if (g.nodes.length === 0) return c.json(errorBody('not_found', `unknown domain ${g.domain}`), 404)
-      return c.json(g)
-    })
+    .get(
+      '/domains/:domain',
+      validate('param', z.object({ domain: z.string().min(1).max(200) })),
+      (c) => {
+        const g = domainGraph(deps.db, c.req.valid('param').domain)
+        if (g.nodes.length === 0)
+          return c.json(errorBody('not_found', `unknown domain ${g.domain}`), 404)
+        return c.json(g)
+      },
+    )
     .get('/focus', validate('query', FocusQuerySchema), (c) => {
       const q = c.req.valid('query')
       const node = parseNodeId(q.node)
-      const r = node === undefined ? undefined : lineageFocus(deps.db, { node, depth: q.depth, direction: q.direction })
-      if (!r || !r.nodes.some((n) => n.id === r.root)) return c.json(errorBody('not_found', `unknown node ${q.node}`), 404)
+      const r =
+        node === undefined
+          ? undefined
+          : lineageFocus(deps.db, { node, depth: q.depth, direction: q.direction })
+      if (!r || !r.nodes.some((n) => n.id === r.root))
+        return c.json(errorBody('not_found', `unknown node ${q.node}`), 404)
       return c.json(r)
     })
     .get('/search', validate('query', z.object({ q: z.string().trim().min(1).max(200) })), (c) =>
@@ -40,6 +51,7 @@ export const overviewRoutes = (deps: Deps) =>
     )
     .get('/products/:id', (c) => {
       const id = c.req.param('id')
-      if (!getProduct(deps.db, id)) return c.json(errorBody('not_found', `unknown product ${id}`), 404)
+      if (!getProduct(deps.db, id))
+        return c.json(errorBody('not_found', `unknown product ${id}`), 404)
       return c.json(productNeighbours(deps.db, id))
     })

@@ -6,7 +6,12 @@ import { evaluationHistory } from '../../db/queries/quality-store.ts'
 import { EMPTY_CONFIG } from '../config-file.ts'
 import type { Deps } from '../deps.ts'
 import { errorBody } from '../errors.ts'
-import { effectivePolicies, effectiveSlaOf, evaluateProducts, governanceViolations } from '../evaluate.ts'
+import {
+  effectivePolicies,
+  effectiveSlaOf,
+  evaluateProducts,
+  governanceViolations,
+} from '../evaluate.ts'
 import { statusSince } from '../quality/history.ts'
 import type { EffectiveSla, SlaValue } from '../quality/sla.ts'
 import { validate } from '../validate.ts'
@@ -27,7 +32,9 @@ export function nestSla(sla: EffectiveSla) {
   return { ...out, declared: sla.declared, warnings: sla.warnings }
 }
 
-const HistoryQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) })
+const HistoryQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(5000).default(500),
+})
 
 /** Quality views of a product; mounted before the catalog's product routes so `/:id` gains `effectiveSla`. */
 export const qualityProductRoutes = (deps: Deps) =>
@@ -36,21 +43,39 @@ export const qualityProductRoutes = (deps: Deps) =>
       const p = getProduct(deps.db, c.req.param('id'))
       if (!p) return c.json(errorBody('not_found', `unknown product ${c.req.param('id')}`), 404)
       const since = statusSince(evaluationHistory(deps.db, p.id, 1000))
-      return c.json({ ...p, effectiveSla: nestSla(effectiveSlaOf(deps.meshwatch ?? EMPTY_CONFIG, p)), since: since?.since ?? null })
+      return c.json({
+        ...p,
+        effectiveSla: nestSla(effectiveSlaOf(deps.meshwatch ?? EMPTY_CONFIG, p)),
+        since: since?.since ?? null,
+      })
     })
     .get('/:id/history', validate('query', HistoryQuerySchema), (c) => {
       const id = c.req.param('id')
-      if (!getProduct(deps.db, id)) return c.json(errorBody('not_found', `unknown product ${id}`), 404)
+      if (!getProduct(deps.db, id))
+        return c.json(errorBody('not_found', `unknown product ${id}`), 404)
       const evaluations = evaluationHistory(deps.db, id, c.req.valid('query').limit)
       const current = statusSince(evaluations)
-      return c.json({ productId: id, status: current?.status ?? null, since: current?.since ?? null, evaluations })
+      return c.json({
+        productId: id,
+        status: current?.status ?? null,
+        since: current?.since ?? null,
+        evaluations,
+      })
     })
     .get('/:id/root-cause', (c) => {
       const id = c.req.param('id')
-      if (!getProduct(deps.db, id)) return c.json(errorBody('not_found', `unknown product ${id}`), 404)
+      if (!getProduct(deps.db, id))
+        return c.json(errorBody('not_found', `unknown product ${id}`), 404)
       const [e] = evaluateProducts(deps, { productIds: [id], store: false }).evaluations
       if (!e) return c.json(errorBody('not_found', `unknown product ${id}`), 404)
-      return c.json({ productId: id, evaluatedAt: e.evaluatedAt, status: e.status, score: e.score, dimensions: e.dimensions, rootCause: e.rootCause })
+      return c.json({
+        productId: id,
+        evaluatedAt: e.evaluatedAt,
+        status: e.status,
+        score: e.score,
+        dimensions: e.dimensions,
+        rootCause: e.rootCause,
+      })
     })
 
 const GovernanceQuerySchema = z.object({
@@ -63,7 +88,9 @@ export const governanceRoutes = (deps: Deps) =>
   new Hono().get('/', validate('query', GovernanceQuerySchema), (c) => {
     const q = c.req.valid('query')
     const violations = governanceViolations(deps).filter(
-      (v) => (q.domain === undefined || v.domain === q.domain) && (q.waived === undefined || String(v.waived) === q.waived),
+      (v) =>
+        (q.domain === undefined || v.domain === q.domain) &&
+        (q.waived === undefined || String(v.waived) === q.waived),
     )
     return c.json({ policies: effectivePolicies(deps), violations })
   })

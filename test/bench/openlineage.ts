@@ -15,7 +15,10 @@ import { importEvents } from '../../server/openlineage.ts'
 import type { BenchRow } from './run.ts'
 
 const PRODUCER = 'https://github.com/OpenLineage/OpenLineage/tree/1.54.0/client/python'
-const F = { _producer: PRODUCER, _schemaURL: 'https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json' }
+const F = {
+  _producer: PRODUCER,
+  _schemaURL: 'https://openlineage.io/spec/facets/1-1-1/SchemaDatasetFacet.json',
+}
 
 /** Event i of a synthetic Airflow-like workload: 1000 tasks over 3000 tables, START/COMPLETE pairs. */
 export function syntheticEvent(i: number): Record<string, unknown> {
@@ -32,8 +35,20 @@ export function syntheticEvent(i: number): Record<string, unknown> {
       {
         namespace: 'duckdb://mesh.duckdb',
         name: `mesh.raw.t${task}`,
-        facets: done ? { schema: { ...F, fields: [{ name: 'id', type: 'INTEGER' }, { name: 'v', type: 'TEXT' }] } } : {},
-        ...(done ? { outputFacets: { outputStatistics: { ...F, rowCount: 100 + (run % 7) } } } : {}),
+        facets: done
+          ? {
+              schema: {
+                ...F,
+                fields: [
+                  { name: 'id', type: 'INTEGER' },
+                  { name: 'v', type: 'TEXT' },
+                ],
+              },
+            }
+          : {},
+        ...(done
+          ? { outputFacets: { outputStatistics: { ...F, rowCount: 100 + (run % 7) } } }
+          : {}),
       },
     ],
     producer: PRODUCER,
@@ -41,7 +56,9 @@ export function syntheticEvent(i: number): Record<string, unknown> {
   }
 }
 
-function listen(fetch: (r: Request) => Response | Promise<Response>): Promise<{ server: ServerType; url: string }> {
+function listen(
+  fetch: (r: Request) => Response | Promise<Response>,
+): Promise<{ server: ServerType; url: string }> {
   return new Promise((resolve) => {
     const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
       resolve({ server, url: `http://127.0.0.1:${info.port}` }),
@@ -55,7 +72,11 @@ async function postAll(url: string, bodies: string[], concurrency: number): Prom
   const worker = async () => {
     while (next < bodies.length) {
       const body = bodies[next++] ?? ''
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
       if (res.status >= 300) throw new Error(`${url} answered ${res.status}: ${await res.text()}`)
       await res.arrayBuffer()
     }
@@ -126,7 +147,9 @@ function benchBulk(tmp: string, n: number): BenchRow[] {
   rawDb.pragma('cache_size = -65536')
   rawDb.exec('create table raw (id integer primary key, hash text not null, payload text not null)')
   rawDb.exec('create unique index raw_hash on raw (hash)')
-  const insert = rawDb.prepare('insert into raw (hash, payload) values (?, ?) on conflict do nothing')
+  const insert = rawDb.prepare(
+    'insert into raw (hash, payload) values (?, ?) on conflict do nothing',
+  )
   const CHUNK = Number(process.env.BENCH_OL_CHUNK ?? 5000)
   let c = cpuMs()
   let t = performance.now()
@@ -169,10 +192,22 @@ function benchBulk(tmp: string, n: number): BenchRow[] {
       unit: '×',
       goal: '≥ 0.5×',
       ok: ratio >= 0.5,
-      detail: `${perSecond(ours.wall)} vs ${perSecond(raw.wall)} events/s; CPU ${(raw.cpu / ours.cpu).toFixed(2)}× (${us(ours.cpu)} vs ${us(raw.cpu)} µs/event), ${net.toFixed(2)}× without the generator's ${us(gen)} µs on both sides; ${CHUNK} per transaction${n < 1_000_000 ? '; fewer than the goal\'s 1M events' : ''}`,
+      detail: `${perSecond(ours.wall)} vs ${perSecond(raw.wall)} events/s; CPU ${(raw.cpu / ours.cpu).toFixed(2)}× (${us(ours.cpu)} vs ${us(raw.cpu)} µs/event), ${net.toFixed(2)}× without the generator's ${us(gen)} µs on both sides; ${CHUNK} per transaction${n < 1_000_000 ? "; fewer than the goal's 1M events" : ''}`,
     },
-    { name: 'openlineage: bulk import events/s (wall)', value: n / (ours.wall / 1000), unit: 'ev/s', goal: '', ok: true },
-    { name: 'openlineage: RSS after bulk import', value: rss / 2 ** 20, unit: 'MiB', goal: '', ok: true },
+    {
+      name: 'openlineage: bulk import events/s (wall)',
+      value: n / (ours.wall / 1000),
+      unit: 'ev/s',
+      goal: '',
+      ok: true,
+    },
+    {
+      name: 'openlineage: RSS after bulk import',
+      value: rss / 2 ** 20,
+      unit: 'MiB',
+      goal: '',
+      ok: true,
+    },
   ]
 }
 
@@ -189,11 +224,15 @@ const flag = (name: string): number | undefined => {
 export async function benchOpenLineage(
   opts: { events?: number; http?: number } = {},
 ): Promise<BenchRow[]> {
-  const events = opts.events ?? flag('events') ?? Number(process.env.BENCH_OL_EVENTS ?? DEFAULT_EVENTS)
+  const events =
+    opts.events ?? flag('events') ?? Number(process.env.BENCH_OL_EVENTS ?? DEFAULT_EVENTS)
   const http = opts.http ?? flag('http') ?? Number(process.env.BENCH_OL_HTTP ?? 10_000)
   const tmp = mkdtempSync(join(tmpdir(), 'meshwatch-bench-ol-'))
   try {
-    return [...(http > 0 ? await benchHttp(tmp, http) : []), ...(events > 0 ? benchBulk(tmp, events) : [])]
+    return [
+      ...(http > 0 ? await benchHttp(tmp, http) : []),
+      ...(events > 0 ? benchBulk(tmp, events) : []),
+    ]
   } finally {
     rmSync(tmp, { recursive: true, force: true })
   }
@@ -202,6 +241,8 @@ export async function benchOpenLineage(
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const rows = await benchOpenLineage()
   for (const r of rows) {
-    process.stdout.write(`${r.name.padEnd(64)} ${r.value.toFixed(2).padStart(10)} ${r.unit.padEnd(5)} ${r.goal.padEnd(7)} ${r.ok ? 'yes' : 'NO'}${r.detail ? `  (${r.detail})` : ''}\n`)
+    process.stdout.write(
+      `${r.name.padEnd(64)} ${r.value.toFixed(2).padStart(10)} ${r.unit.padEnd(5)} ${r.goal.padEnd(7)} ${r.ok ? 'yes' : 'NO'}${r.detail ? `  (${r.detail})` : ''}\n`,
+    )
   }
 }

@@ -1,5 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -23,7 +31,9 @@ const DAG_TIMEOUT_MS = 120_000
  * Against `dbt docs serve` of the same manifest in the same run: navigation to the project tree
  * rendered, plus the click on the lineage (DAG) button until its graph is drawn.
  */
-export async function benchWeb(models = Number(process.env.BENCH_MODELS ?? 5000)): Promise<BenchRow[]> {
+export async function benchWeb(
+  models = Number(process.env.BENCH_MODELS ?? 5000),
+): Promise<BenchRow[]> {
   const tmp = mkdtempSync(join(tmpdir(), 'meshwatch-bench-web-'))
   const browser = await launchChromium()
   try {
@@ -45,7 +55,9 @@ export async function benchWeb(models = Number(process.env.BENCH_MODELS ?? 5000)
         await page.goto(`${server.url}/lineage`)
         await page.waitForSelector('#cy[data-ready="true"]', { timeout: 60_000 })
         mw.push(Number(await page.getAttribute('#cy', 'data-ready-at')))
-        await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))')
+        await page.evaluate(
+          'new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))',
+        )
         expand.push(await timeExpand(page))
         await page.close()
       }
@@ -56,16 +68,48 @@ export async function benchWeb(models = Number(process.env.BENCH_MODELS ?? 5000)
     const best = mw[0] ?? Number.NaN
     const expandBest = Math.min(...expand)
     const rows: BenchRow[] = [
-      { name: `web: lineage overview interactive, ${models} datasets / 20 domains`, value: best / 1000, unit: 's', goal: '< 2 s', ok: best < 2000, detail: `cold loads ${mw.map((m) => m.toFixed(0)).join(', ')} ms` },
-      { name: `web: expand a domain, ${models}-dataset mesh`, value: expandBest / 1000, unit: 's', goal: '< 2 s', ok: expandBest < 2000, detail: `click to the expanded graph drawn (ready marker + 2 frames), runs ${expand.map((m) => m.toFixed(0)).join(', ')} ms` },
+      {
+        name: `web: lineage overview interactive, ${models} datasets / 20 domains`,
+        value: best / 1000,
+        unit: 's',
+        goal: '< 2 s',
+        ok: best < 2000,
+        detail: `cold loads ${mw.map((m) => m.toFixed(0)).join(', ')} ms`,
+      },
+      {
+        name: `web: expand a domain, ${models}-dataset mesh`,
+        value: expandBest / 1000,
+        unit: 's',
+        goal: '< 2 s',
+        ok: expandBest < 2000,
+        detail: `click to the expanded graph drawn (ready marker + 2 frames), runs ${expand.map((m) => m.toFixed(0)).join(', ')} ms`,
+      },
     ]
-    const dbt = await timeDbtDocs(join(tmp, 'project'), browser.context.newPage.bind(browser.context)).catch(
-      (e: unknown) => `dbt docs failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+    const dbt = await timeDbtDocs(
+      join(tmp, 'project'),
+      browser.context.newPage.bind(browser.context),
+    ).catch(
+      (e: unknown) =>
+        `dbt docs failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
     )
     if (typeof dbt === 'string') {
-      rows.push({ name: 'web: dbt docs serve vs meshwatch (not run)', value: Number.NaN, unit: '×', goal: '≥ 5×', ok: false, detail: dbt })
+      rows.push({
+        name: 'web: dbt docs serve vs meshwatch (not run)',
+        value: Number.NaN,
+        unit: '×',
+        goal: '≥ 5×',
+        ok: false,
+        detail: dbt,
+      })
     } else {
-      rows.push({ name: 'web: dbt docs serve time to interactive / meshwatch', value: dbt.ms / best, unit: '×', goal: '≥ 5×', ok: dbt.ms / best >= 5, detail: `dbt docs ${dbt.ms.toFixed(0)} ms (${dbt.detail}) vs ${best.toFixed(0)} ms` })
+      rows.push({
+        name: 'web: dbt docs serve time to interactive / meshwatch',
+        value: dbt.ms / best,
+        unit: '×',
+        goal: '≥ 5×',
+        ok: dbt.ms / best >= 5,
+        detail: `dbt docs ${dbt.ms.toFixed(0)} ms (${dbt.detail}) vs ${best.toFixed(0)} ms`,
+      })
     }
     return rows
   } finally {
@@ -98,22 +142,60 @@ async function timeExpand(page: Page): Promise<number> {
 }
 
 /** dbt docs serve on the same manifest (catalog.json made from it); best of RUNS, or why it could not run. */
-async function timeDbtDocs(project: string, newPage: () => Promise<Page>): Promise<{ ms: number; detail: string } | string> {
+async function timeDbtDocs(
+  project: string,
+  newPage: () => Promise<Page>,
+): Promise<{ ms: number; detail: string } | string> {
   const dbt = join(VENV, 'bin', 'dbt')
-  const index = join(VENV, 'lib', 'python3.11', 'site-packages', 'dbt', 'task', 'docs', 'index.html')
+  const index = join(
+    VENV,
+    'lib',
+    'python3.11',
+    'site-packages',
+    'dbt',
+    'task',
+    'docs',
+    'index.html',
+  )
   if (!existsSync(dbt)) return 'no .venv with dbt (run test/peers/setup-venv.sh)'
   if (!existsSync(index)) return `dbt's docs index.html not found at ${index}`
   const target = join(project, 'target')
   copyFileSync(index, join(target, 'index.html'))
   writeCatalog(target)
-  writeFileSync(join(project, 'dbt_project.yml'), 'name: mesh\nversion: "1.0.0"\nprofile: mesh\nconfig-version: 2\n')
-  writeFileSync(join(project, 'profiles.yml'), `mesh:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: ${join(project, 'mesh.duckdb')}\n`)
+  writeFileSync(
+    join(project, 'dbt_project.yml'),
+    'name: mesh\nversion: "1.0.0"\nprofile: mesh\nconfig-version: 2\n',
+  )
+  writeFileSync(
+    join(project, 'profiles.yml'),
+    `mesh:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: ${join(project, 'mesh.duckdb')}\n`,
+  )
   const port = await freePort()
-  const child: ChildProcess = spawn(dbt, ['docs', 'serve', '--port', String(port), '--host', '127.0.0.1', '--no-browser', '--project-dir', project, '--profiles-dir', project], { cwd: project, stdio: 'ignore' })
+  const child: ChildProcess = spawn(
+    dbt,
+    [
+      'docs',
+      'serve',
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--no-browser',
+      '--project-dir',
+      project,
+      '--profiles-dir',
+      project,
+    ],
+    { cwd: project, stdio: 'ignore' },
+  )
   try {
     const url = `http://127.0.0.1:${port}/`
     const deadline = Date.now() + 60_000
-    while (!(await fetch(url).then((r) => r.ok).catch(() => false))) {
+    while (
+      !(await fetch(url)
+        .then((r) => r.ok)
+        .catch(() => false))
+    ) {
       if (child.exitCode !== null) return `dbt docs serve exited ${child.exitCode}`
       if (Date.now() > deadline) return 'dbt docs serve did not start in 60 s'
       await new Promise((r) => setTimeout(r, 250))
@@ -128,19 +210,31 @@ async function timeDbtDocs(project: string, newPage: () => Promise<Page>): Promi
       try {
         await page.click('.launcher-btn a', { timeout: DAG_TIMEOUT_MS })
         // The lineage graph: dbt docs draws it with Cytoscape into the launcher's canvas.
-        await page.waitForFunction(`(() => { const c = document.querySelector('.launcher-embed canvas'); return !!c && c.width > 0 && c.height > 0 })()`, undefined, { timeout: DAG_TIMEOUT_MS })
+        await page.waitForFunction(
+          `(() => { const c = document.querySelector('.launcher-embed canvas'); return !!c && c.width > 0 && c.height > 0 })()`,
+          undefined,
+          { timeout: DAG_TIMEOUT_MS },
+        )
       } catch {
         // Not interactive within the timeout: count the timeout, so the ratio is a lower bound.
         await page.close()
-        return { ms: tree + DAG_TIMEOUT_MS, detail: `tree at ${tree.toFixed(0)} ms; the DAG button was not usable within ${DAG_TIMEOUT_MS / 1000} s, so this is a lower bound` }
+        return {
+          ms: tree + DAG_TIMEOUT_MS,
+          detail: `tree at ${tree.toFixed(0)} ms; the DAG button was not usable within ${DAG_TIMEOUT_MS / 1000} s, so this is a lower bound`,
+        }
       }
-      await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))')
+      await page.evaluate(
+        'new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))',
+      )
       times.push({ tree, graph: (await page.evaluate('performance.now()')) as number })
       await page.close()
     }
     times.sort((a, b) => a.graph - b.graph)
     const best = times[0]!
-    return { ms: best.graph, detail: `tree at ${best.tree.toFixed(0)} ms, DAG drawn at ${best.graph.toFixed(0)} ms; runs ${times.map((t) => t.graph.toFixed(0)).join(', ')} ms` }
+    return {
+      ms: best.graph,
+      detail: `tree at ${best.tree.toFixed(0)} ms, DAG drawn at ${best.graph.toFixed(0)} ms; runs ${times.map((t) => t.graph.toFixed(0)).join(', ')} ms`,
+    }
   } finally {
     child.kill('SIGTERM')
   }
@@ -150,15 +244,53 @@ async function timeDbtDocs(project: string, newPage: () => Promise<Page>): Promi
 function writeCatalog(target: string): void {
   const m = JSON.parse(readFileSync(join(target, 'manifest.json'), 'utf8')) as {
     metadata: { dbt_version: string; invocation_id: string }
-    nodes: Record<string, { resource_type: string; database: string; schema: string; name: string; columns: Record<string, { name: string; data_type?: string | null }> }>
+    nodes: Record<
+      string,
+      {
+        resource_type: string
+        database: string
+        schema: string
+        name: string
+        columns: Record<string, { name: string; data_type?: string | null }>
+      }
+    >
   }
   const nodes: Record<string, unknown> = {}
   for (const [id, n] of Object.entries(m.nodes)) {
     if (n.resource_type !== 'model') continue
     const columns: Record<string, unknown> = {}
-    Object.values(n.columns).forEach((c, index) => (columns[c.name] = { type: c.data_type ?? 'VARCHAR', index: index + 1, name: c.name, comment: null }))
-    nodes[id] = { metadata: { type: 'BASE TABLE', schema: n.schema, name: n.name, database: n.database, comment: null, owner: null }, columns, stats: {}, unique_id: id }
+    Object.values(n.columns).forEach(
+      (c, index) =>
+        (columns[c.name] = {
+          type: c.data_type ?? 'VARCHAR',
+          index: index + 1,
+          name: c.name,
+          comment: null,
+        }),
+    )
+    nodes[id] = {
+      metadata: {
+        type: 'BASE TABLE',
+        schema: n.schema,
+        name: n.name,
+        database: n.database,
+        comment: null,
+        owner: null,
+      },
+      columns,
+      stats: {},
+      unique_id: id,
+    }
   }
-  const metadata = { dbt_schema_version: 'https://schemas.getdbt.com/dbt/catalog/v1.json', dbt_version: m.metadata.dbt_version, generated_at: new Date().toISOString(), invocation_id: m.metadata.invocation_id, env: {} }
-  writeFileSync(join(target, 'catalog.json'), JSON.stringify({ metadata, nodes, sources: {}, errors: null }))
+  const metadata = {
+    dbt_schema_version: 'https://schemas.getdbt.com/dbt/catalog/v1.json',
+    dbt_version: m.metadata.dbt_version,
+    generated_at: new Date().toISOString(),
+    invocation_id: m.metadata.invocation_id,
+    env: {},
+  }
+  writeFileSync(
+    join(target, 'catalog.json'),
+    JSON.stringify({ metadata, nodes, sources: {}, errors: null }),
+  )
 }

@@ -7,7 +7,11 @@ const big = {
   scope: 'dbt:x',
   producedAt: undefined,
   replaceEdges: true,
-  datasets: Array.from({ length: 4500 }, (_, i) => ({ namespace: 'n', name: `d${i}`, tags: ['é', '"q"'] })),
+  datasets: Array.from({ length: 4500 }, (_, i) => ({
+    namespace: 'n',
+    name: `d${i}`,
+    tags: ['é', '"q"'],
+  })),
   empty: [],
   meta: { nested: [1, 2, { a: null }] },
 }

@@ -27,7 +27,13 @@ function event(columns: string[]): RawEventInput {
       {
         namespace: NS,
         name: 'mesh.raw.orders',
-        facets: { schema: { _producer: PRODUCER, _schemaURL: SCHEMA_URL, fields: columns.map((name) => ({ name, type: 'INTEGER' })) } },
+        facets: {
+          schema: {
+            _producer: PRODUCER,
+            _schemaURL: SCHEMA_URL,
+            fields: columns.map((name) => ({ name, type: 'INTEGER' })),
+          },
+        },
       },
     ],
     producer: PRODUCER,
@@ -38,16 +44,28 @@ function event(columns: string[]): RawEventInput {
 }
 
 const columnsOf = (db: Db) =>
-  db.$client.prepare(`select columns from datasets where namespace = ? and name = ?`).pluck().get(NS, 'mesh.raw.orders')
+  db.$client
+    .prepare(`select columns from datasets where namespace = ? and name = ?`)
+    .pluck()
+    .get(NS, 'mesh.raw.orders')
 const descriptionOf = (db: Db) =>
-  db.$client.prepare(`select description from datasets where namespace = ? and name = ?`).pluck().get(NS, 'mesh.raw.orders')
-const versions = (db: Db) => db.$client.prepare('select count(*) from dataset_versions').pluck().get()
+  db.$client
+    .prepare(`select description from datasets where namespace = ? and name = ?`)
+    .pluck()
+    .get(NS, 'mesh.raw.orders')
+const versions = (db: Db) =>
+  db.$client.prepare('select count(*) from dataset_versions').pluck().get()
 const NOW = '2026-01-02T00:00:00.000Z'
 
 /** A dbt-like snapshot that rewrites the dataset's columns and description. */
 function rewrite(db: Db, columns: string[], description: string) {
   const b = emptyBatch('dbt', 'dbt:test')
-  b.datasets.push({ namespace: NS, name: 'mesh.raw.orders', description, columns: columns.map((name) => ({ name, type: 'TEXT' })) })
+  b.datasets.push({
+    namespace: NS,
+    name: 'mesh.raw.orders',
+    description,
+    columns: columns.map((name) => ({ name, type: 'TEXT' })),
+  })
   storeBatch(db, b, { contentHash: `rewrite-${columns.join()}-${description}`, now: NOW })
 }
 
@@ -87,7 +105,12 @@ describe('node cache', () => {
     // A chunk whose derivations fail after the dataset's upsert: nothing of it is kept, and
     // the cache must not claim the dataset now has columns id,extra.
     const bad = event(['id', 'extra'])
-    bad.batch.metrics.push({ dataset: { namespace: NS, name: 'mesh.raw.orders' }, name: 'row_count', value: Number.NaN, observedAt: NOW })
+    bad.batch.metrics.push({
+      dataset: { namespace: NS, name: 'mesh.raw.orders' },
+      name: 'row_count',
+      value: Number.NaN,
+      observedAt: NOW,
+    })
     expect(() => storeRawEvents(db, [bad], NOW)).toThrow(/NOT NULL constraint failed/)
     db.$client.prepare(`update datasets set columns = null where name = 'mesh.raw.orders'`).run()
     storeRawEvents(db, [event(['id', 'extra'])], NOW)
@@ -99,7 +122,11 @@ describe('node cache', () => {
 
   it('skips the upserts of unchanged nodes in a stream of repeated events', () => {
     const db = openDb(':memory:')
-    const updatedAt = () => db.$client.prepare(`select updated_at from datasets where name = 'mesh.raw.orders'`).pluck().get()
+    const updatedAt = () =>
+      db.$client
+        .prepare(`select updated_at from datasets where name = 'mesh.raw.orders'`)
+        .pluck()
+        .get()
     storeRawEvents(db, [event(['id'])], '2026-01-02T00:00:00.000Z')
     storeRawEvents(db, [event(['id'])], '2026-01-03T00:00:00.000Z')
     // Unchanged: not rewritten (updated_at is when it last changed).

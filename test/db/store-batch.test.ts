@@ -3,7 +3,14 @@ import { sql } from 'drizzle-orm'
 import { emptyBatch, type Batch } from '../../collectors/batch.ts'
 import { openDb, type Db } from '../../db/client.ts'
 import { storeBatch, writeBatch } from '../../db/queries/store-batch.ts'
-import { datasets, jobs, lineageEdges, runs, datasetVersions, datasetAliases } from '../../db/schema.ts'
+import {
+  datasets,
+  jobs,
+  lineageEdges,
+  runs,
+  datasetVersions,
+  datasetAliases,
+} from '../../db/schema.ts'
 import { hashBatch } from '../../server/ingest.ts'
 
 const NS = 'duckdb://mesh'
@@ -16,7 +23,12 @@ function projectBatch(): Batch {
   b.domains.push({ name: 'sales', owner: 'sales-team' })
   b.datasets.push(
     { ...ds('mesh.sales.raw_orders'), domain: 'sales', kind: 'seed' },
-    { ...ds('mesh.sales.orders'), domain: 'sales', kind: 'model', columns: [{ name: 'id', type: 'INTEGER' }] },
+    {
+      ...ds('mesh.sales.orders'),
+      domain: 'sales',
+      kind: 'model',
+      columns: [{ name: 'id', type: 'INTEGER' }],
+    },
   )
   b.jobs.push(
     { ...job('sales'), type: 'dbt_project', domain: 'sales' },
@@ -29,8 +41,14 @@ function projectBatch(): Batch {
   return b
 }
 
-const count = (db: Db, t: typeof datasets | typeof jobs | typeof lineageEdges | typeof runs | typeof datasetVersions) =>
-  db.select({ n: sql<number>`count(*)` }).from(t).get()?.n
+const count = (
+  db: Db,
+  t: typeof datasets | typeof jobs | typeof lineageEdges | typeof runs | typeof datasetVersions,
+) =>
+  db
+    .select({ n: sql<number>`count(*)` })
+    .from(t)
+    .get()?.n
 
 const store = (db: Db, b: Batch, now = '2026-01-01T00:00:00.000Z') =>
   storeBatch(db, b, { contentHash: hashBatch(b), now })
@@ -43,8 +61,16 @@ describe('storeBatch', () => {
     expect(count(db, datasets)).toBe(2)
     expect(count(db, jobs)).toBe(2)
     expect(count(db, lineageEdges)).toBe(2)
-    const model = db.select().from(jobs).all().find((j) => j.name === 'sales.orders')
-    const project = db.select().from(jobs).all().find((j) => j.name === 'sales')
+    const model = db
+      .select()
+      .from(jobs)
+      .all()
+      .find((j) => j.name === 'sales.orders')
+    const project = db
+      .select()
+      .from(jobs)
+      .all()
+      .find((j) => j.name === 'sales')
     expect(model?.parentId).toBe(project?.id)
   })
 
@@ -80,7 +106,12 @@ describe('storeBatch', () => {
     const b = projectBatch()
     // Two checks with the same key and different datasets are fine; an assertion on a huge failure count is fine;
     // a metric with a non-finite value is rejected by SQLite's NOT NULL on value (NaN binds as NULL).
-    b.metrics.push({ dataset: ds('mesh.sales.orders'), name: 'row_count', value: Number.NaN, observedAt: '2026-01-01T00:00:00Z' })
+    b.metrics.push({
+      dataset: ds('mesh.sales.orders'),
+      name: 'row_count',
+      value: Number.NaN,
+      observedAt: '2026-01-01T00:00:00Z',
+    })
     expect(() => store(db, b)).toThrow(/NOT NULL constraint failed/)
     expect(count(db, datasets)).toBe(0)
     expect(count(db, jobs)).toBe(0)
@@ -91,7 +122,12 @@ describe('storeBatch', () => {
     const opts = { contentHash: 'x', now: '2026-01-01T00:00:00.000Z', keepRaw: false }
     expect(() => writeBatch(db, projectBatch(), opts)).toThrow(/needs a transaction/)
     const bad = projectBatch()
-    bad.metrics.push({ dataset: ds('mesh.sales.orders'), name: 'row_count', value: Number.NaN, observedAt: '2026-01-01T00:00:00Z' })
+    bad.metrics.push({
+      dataset: ds('mesh.sales.orders'),
+      name: 'row_count',
+      value: Number.NaN,
+      observedAt: '2026-01-01T00:00:00Z',
+    })
     expect(() =>
       db.transaction(() => {
         writeBatch(db, projectBatch(), opts)
@@ -106,58 +142,127 @@ describe('storeBatch', () => {
     const db = openDb(':memory:')
     store(db, projectBatch())
     const ol = emptyBatch('openlineage', 'openlineage')
-    ol.datasets.push({ namespace: 's3://bucket', name: 'warehouse/orders', aliases: [ds('mesh.sales.orders')] })
-    ol.edges.push({ job: job('spark.export'), dataset: { namespace: 's3://bucket', name: 'warehouse/orders' }, direction: 'input' })
+    ol.datasets.push({
+      namespace: 's3://bucket',
+      name: 'warehouse/orders',
+      aliases: [ds('mesh.sales.orders')],
+    })
+    ol.edges.push({
+      job: job('spark.export'),
+      dataset: { namespace: 's3://bucket', name: 'warehouse/orders' },
+      direction: 'input',
+    })
     store(db, ol)
     expect(count(db, datasets)).toBe(2)
     expect(db.select().from(datasetAliases).all()).toHaveLength(1)
-    const orders = db.select().from(datasets).all().find((d) => d.name === 'mesh.sales.orders')
-    const consumer = db.select().from(lineageEdges).all().find((e) => e.direction === 'input' && e.datasetId === orders?.id)
+    const orders = db
+      .select()
+      .from(datasets)
+      .all()
+      .find((d) => d.name === 'mesh.sales.orders')
+    const consumer = db
+      .select()
+      .from(lineageEdges)
+      .all()
+      .find((e) => e.direction === 'input' && e.datasetId === orders?.id)
     expect(consumer).toBeDefined()
   })
 
   it('keeps a terminal run state when a late START arrives', () => {
     const db = openDb(':memory:')
     const done = emptyBatch('openlineage', 'openlineage')
-    done.runs.push({ runId: 'r1', job: job('x'), state: 'COMPLETE', endedAt: '2026-01-01T00:05:00Z' })
+    done.runs.push({
+      runId: 'r1',
+      job: job('x'),
+      state: 'COMPLETE',
+      endedAt: '2026-01-01T00:05:00Z',
+    })
     store(db, done)
     const start = emptyBatch('openlineage', 'openlineage')
-    start.runs.push({ runId: 'r1', job: job('x'), state: 'START', startedAt: '2026-01-01T00:00:00Z' })
+    start.runs.push({
+      runId: 'r1',
+      job: job('x'),
+      state: 'START',
+      startedAt: '2026-01-01T00:00:00Z',
+    })
     store(db, start)
     const row = db.select().from(runs).get()
-    expect(row).toMatchObject({ state: 'COMPLETE', startedAt: '2026-01-01T00:00:00Z', endedAt: '2026-01-01T00:05:00Z' })
+    expect(row).toMatchObject({
+      state: 'COMPLETE',
+      startedAt: '2026-01-01T00:00:00Z',
+      endedAt: '2026-01-01T00:05:00Z',
+    })
   })
 
   it('keeps what an earlier batch said when a later one mentions the dataset without it', () => {
     const db = openDb(':memory:')
     const first = projectBatch()
-    first.datasets[1] = { ...first.datasets[1]!, contractEnforced: true, tags: ['pii'], meta: { tier: 1 } }
+    first.datasets[1] = {
+      ...first.datasets[1]!,
+      contractEnforced: true,
+      tags: ['pii'],
+      meta: { tier: 1 },
+    }
     store(db, first)
     const later = emptyBatch('dbt', 'dbt:finance')
     later.datasets.push({ ...ds('mesh.sales.orders') })
     store(db, later)
-    const row = db.select().from(datasets).all().find((d) => d.name === 'mesh.sales.orders')
-    expect(row).toMatchObject({ contractEnforced: true, tags: ['pii'], meta: { tier: 1 }, columns: [{ name: 'id', type: 'INTEGER' }] })
+    const row = db
+      .select()
+      .from(datasets)
+      .all()
+      .find((d) => d.name === 'mesh.sales.orders')
+    expect(row).toMatchObject({
+      contractEnforced: true,
+      tags: ['pii'],
+      meta: { tier: 1 },
+      columns: [{ name: 'id', type: 'INTEGER' }],
+    })
   })
 
   it('stores an absent JSON field as NULL, not the text null', () => {
     const db = openDb(':memory:')
     store(db, projectBatch())
-    const raw = db.$client.prepare("select count(*) n from datasets where tags = 'null' or meta = 'null' or contract_enforced = 0").get()
+    const raw = db.$client
+      .prepare(
+        "select count(*) n from datasets where tags = 'null' or meta = 'null' or contract_enforced = 0",
+      )
+      .get()
     expect(raw).toEqual({ n: 0 })
   })
 
   it('lets an Airflow asset fill gaps on a dbt model but not overwrite its kind, id or description', () => {
     const db = openDb(':memory:')
     const b = projectBatch()
-    b.datasets[1] = { ...b.datasets[1]!, externalId: 'model.sales.orders', description: 'One row per order' }
+    b.datasets[1] = {
+      ...b.datasets[1]!,
+      externalId: 'model.sales.orders',
+      description: 'One row per order',
+    }
     store(db, b)
     const af = emptyBatch('airflow', 'airflow:http://af')
-    af.datasets.push({ ...ds('mesh.sales.orders'), kind: 'asset', externalId: 'duckdb://mesh/sales/orders', description: 'orders asset', domain: 'sales' })
-    af.datasets.push({ ...ds('mesh.sales.only_an_asset'), kind: 'asset', externalId: 'duckdb://mesh/sales/x' })
+    af.datasets.push({
+      ...ds('mesh.sales.orders'),
+      kind: 'asset',
+      externalId: 'duckdb://mesh/sales/orders',
+      description: 'orders asset',
+      domain: 'sales',
+    })
+    af.datasets.push({
+      ...ds('mesh.sales.only_an_asset'),
+      kind: 'asset',
+      externalId: 'duckdb://mesh/sales/x',
+    })
     store(db, af)
     const rows = db.select().from(datasets).all()
-    expect(rows.find((d) => d.name === 'mesh.sales.orders')).toMatchObject({ kind: 'model', externalId: 'model.sales.orders', description: 'One row per order' })
-    expect(rows.find((d) => d.name === 'mesh.sales.only_an_asset')).toMatchObject({ kind: 'asset', externalId: 'duckdb://mesh/sales/x' })
+    expect(rows.find((d) => d.name === 'mesh.sales.orders')).toMatchObject({
+      kind: 'model',
+      externalId: 'model.sales.orders',
+      description: 'One row per order',
+    })
+    expect(rows.find((d) => d.name === 'mesh.sales.only_an_asset')).toMatchObject({
+      kind: 'asset',
+      externalId: 'duckdb://mesh/sales/x',
+    })
   })
 })

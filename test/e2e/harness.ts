@@ -33,7 +33,9 @@ export interface RunningServer {
 }
 
 /** `meshwatch serve` as a child process on a fresh store (demo mesh loaded unless args say otherwise). */
-export async function startMeshwatch(opts: { db?: string; args?: string[]; timeoutMs?: number } = {}): Promise<RunningServer> {
+export async function startMeshwatch(
+  opts: { db?: string; args?: string[]; timeoutMs?: number } = {},
+): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'meshwatch-e2e-'))
   const port = await freePort()
   const db = opts.db ?? join(dir, 'meshwatch.db')
@@ -47,7 +49,8 @@ export async function startMeshwatch(opts: { db?: string; args?: string[]; timeo
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + (opts.timeoutMs ?? 90_000)
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`meshwatch serve exited ${child.exitCode}: ${stderr}`)
+    if (child.exitCode !== null)
+      throw new Error(`meshwatch serve exited ${child.exitCode}: ${stderr}`)
     try {
       if ((await fetch(`${url}/api/health`)).ok) break
     } catch {
@@ -73,13 +76,23 @@ export async function startMeshwatch(opts: { db?: string; args?: string[]; timeo
 }
 
 /** Debian's Chromium, headless, with a throwaway profile and nothing phoning home. */
-export async function launchChromium(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchChromium(): Promise<{
+  context: BrowserContext
+  close(): Promise<void>
+}> {
   const profile = mkdtempSync(join(tmpdir(), 'meshwatch-chromium-'))
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1400, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   })
   return {
     context,

@@ -2,7 +2,13 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ARTIFACTS, buildWeb, launchChromium, startMeshwatch, type RunningServer } from './harness.ts'
+import {
+  ARTIFACTS,
+  buildWeb,
+  launchChromium,
+  startMeshwatch,
+  type RunningServer,
+} from './harness.ts'
 
 // The demo mesh (good day, then the bad day) in a real server and Debian's Chromium.
 let server: RunningServer
@@ -12,7 +18,10 @@ let page: Page
 let breached: { id: string; name: string; domain: string }
 
 const shot = async (name: string) => {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: name !== 'lineage-overview' && name !== 'lineage-expanded' })
+  await page.screenshot({
+    path: join(ARTIFACTS, `${name}.png`),
+    fullPage: name !== 'lineage-overview' && name !== 'lineage-expanded',
+  })
 }
 const ready = async () => page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 })
 const graphReady = async () => page.waitForSelector('#cy[data-ready="true"]', { timeout: 30_000 })
@@ -37,7 +46,10 @@ beforeAll(async () => {
     products: { id: string; name: string; domain: string; evaluation: { status: string } | null }[]
   }
   const bad = products.products.find((p) => p.evaluation?.status === 'breach')
-  if (!bad) throw new Error(`the demo mesh has no breached product: ${JSON.stringify(products.products.map((p) => [p.id, p.evaluation?.status]))}`)
+  if (!bad)
+    throw new Error(
+      `the demo mesh has no breached product: ${JSON.stringify(products.products.map((p) => [p.id, p.evaluation?.status]))}`,
+    )
   breached = bad
   browser = await launchChromium()
   context = browser.context
@@ -92,7 +104,9 @@ describe('the web view on the demo mesh', () => {
     await ready()
     await graphReady()
     const collapsed = await graphNodes()
-    const domains = ((await (await fetch(`${server.url}/api/lineage/overview`)).json()) as { domains: unknown[] }).domains
+    const domains = (
+      (await (await fetch(`${server.url}/api/lineage/overview`)).json()) as { domains: unknown[] }
+    ).domains
     expect(collapsed).toBe(domains.length)
     await shot('lineage-overview')
 
@@ -104,7 +118,9 @@ describe('the web view on the demo mesh', () => {
   })
 
   it('shows a clicked dataset in the side panel with its column lineage on demand', async () => {
-    const id = (await page.evaluate(`window.meshwatchCy.nodes('[?product]')[0]?.id() ?? ''`)) as string
+    const id = (await page.evaluate(
+      `window.meshwatchCy.nodes('[?product]')[0]?.id() ?? ''`,
+    )) as string
     expect(id).toMatch(/^dataset:/)
     await clickNode(id)
     await page.waitForSelector('[data-testid="column-lineage-button"]')

@@ -269,17 +269,14 @@ describe.skipIf(!existsSync(join(VENV_BIN, 'dbt-ol')))(
 
     // dbt-ol first, as in a live setup whose `collect dbt` runs later: dbt's checks re-key the
     // earlier results (storeBatch), so each test keeps one result history on the tested dataset.
-    it(
-      "(4) after collect dbt, each test has one result key, on the dbt test's dataset",
-      () => {
-        const at = (db: Db) =>
-          keys(
-            db,
-            sql`select a.name || ': ' || group_concat(distinct d.name || ' ' || a.key) as k
+    it("(4) after collect dbt, each test has one result key, on the dbt test's dataset", () => {
+      const at = (db: Db) =>
+        keys(
+          db,
+          sql`select a.name || ': ' || group_concat(distinct d.name || ' ' || a.key) as k
           from assertions a join datasets d on d.id = a.dataset_id group by a.name`,
-          )
-        expect(at(ol)).toEqual(at(dbt))
-      },
-    )
+        )
+      expect(at(ol)).toEqual(at(dbt))
+    })
   },
 )

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfigFile, parseConfig, resolveSlackRoute } from '../../server/config-file.ts'
+import {
+  ConfigError,
+  loadConfigFile,
+  parseConfig,
+  resolveSlackRoute,
+} from '../../server/config-file.ts'
 import { resolveSla } from '../../server/quality/sla.ts'
 import { FIXTURES } from '../../server/demo.ts'
 
@@ -20,17 +25,35 @@ describe('parseConfig', () => {
   })
 
   it.each([
-    { name: 'an unknown key names its own line', text: 'domains:\n  sales:\n    owner: a\n    slak: 1\n', expected: 'meshwatch.yml:4:5: domains.sales.slak: Unrecognized key: "slak"' },
-    { name: 'a bad value names the value line', text: 'products:\n  sales.orders:\n    sla:\n      freshness:\n        max_age_hours: -1\n', expected: 'meshwatch.yml:5:24: products.sales.orders.sla.freshness.max_age_hours:' },
-    { name: 'a waiver without a valid expiry', text: 'domains:\n  s:\n    waivers:\n      - policy: p\n        reason: because\n        expires: soon\n', expected: 'meshwatch.yml:6:18: domains.s.waivers[0].expires:' },
-    { name: 'a webhook given as a URL instead of an env var name', text: 'slack:\n  webhook_env: https://hooks.slack.com/x\n', expected: 'meshwatch.yml:2:16: slack.webhook_env: expected an environment variable name' },
+    {
+      name: 'an unknown key names its own line',
+      text: 'domains:\n  sales:\n    owner: a\n    slak: 1\n',
+      expected: 'meshwatch.yml:4:5: domains.sales.slak: Unrecognized key: "slak"',
+    },
+    {
+      name: 'a bad value names the value line',
+      text: 'products:\n  sales.orders:\n    sla:\n      freshness:\n        max_age_hours: -1\n',
+      expected: 'meshwatch.yml:5:24: products.sales.orders.sla.freshness.max_age_hours:',
+    },
+    {
+      name: 'a waiver without a valid expiry',
+      text: 'domains:\n  s:\n    waivers:\n      - policy: p\n        reason: because\n        expires: soon\n',
+      expected: 'meshwatch.yml:6:18: domains.s.waivers[0].expires:',
+    },
+    {
+      name: 'a webhook given as a URL instead of an env var name',
+      text: 'slack:\n  webhook_env: https://hooks.slack.com/x\n',
+      expected: 'meshwatch.yml:2:16: slack.webhook_env: expected an environment variable name',
+    },
     { name: 'broken YAML', text: 'domains: [\n', expected: 'meshwatch.yml:2:1: $:' },
   ])('$name', ({ text, expected }) => {
     expect(issuesOf(text)).toContain(expected)
   })
 
   it('names the file it could not read', () => {
-    expect(() => loadConfigFile('/nonexistent/meshwatch.yml')).toThrow(/\/nonexistent\/meshwatch.yml:0:0: \$: cannot read: ENOENT/)
+    expect(() => loadConfigFile('/nonexistent/meshwatch.yml')).toThrow(
+      /\/nonexistent\/meshwatch.yml:0:0: \$: cannot read: ENOENT/,
+    )
   })
 })
 
@@ -40,10 +63,36 @@ describe('resolveSlackRoute', () => {
     'm.yml',
   )
   it.each([
-    { domain: 'sales', severity: 'breach', expected: { webhookEnv: 'SLACK_SALES', channel: '#sales-oncall', mention: '@oncall', from: 'domain' } },
-    { domain: 'sales', severity: 'warn', expected: { webhookEnv: 'SLACK_SALES', channel: '#platform', from: 'domain' } },
-    { domain: 'finance', severity: 'warn', expected: { webhookEnv: 'SLACK_DEFAULT', channel: '#platform', from: 'default' } },
-    { domain: 'unknown', severity: 'breach', expected: { webhookEnv: 'SLACK_DEFAULT', channel: '#platform', mention: '@oncall', from: 'default' } },
+    {
+      domain: 'sales',
+      severity: 'breach',
+      expected: {
+        webhookEnv: 'SLACK_SALES',
+        channel: '#sales-oncall',
+        mention: '@oncall',
+        from: 'domain',
+      },
+    },
+    {
+      domain: 'sales',
+      severity: 'warn',
+      expected: { webhookEnv: 'SLACK_SALES', channel: '#platform', from: 'domain' },
+    },
+    {
+      domain: 'finance',
+      severity: 'warn',
+      expected: { webhookEnv: 'SLACK_DEFAULT', channel: '#platform', from: 'default' },
+    },
+    {
+      domain: 'unknown',
+      severity: 'breach',
+      expected: {
+        webhookEnv: 'SLACK_DEFAULT',
+        channel: '#platform',
+        mention: '@oncall',
+        from: 'default',
+      },
+    },
   ] as const)('$domain/$severity', ({ domain, severity, expected }) => {
     expect(resolveSlackRoute(cfg, domain, severity)).toEqual(expected)
   })
@@ -60,6 +109,9 @@ describe('resolveSla', () => {
     expect(s.values['reliability.window_days']).toEqual({ value: 14, source: 'meshwatch.yml' })
     expect(s.values['tests.min_pass_rate']).toEqual({ value: 0, source: 'default' })
     expect(s.declared).toEqual(['freshness', 'reliability'])
-    expect(s.warnings).toEqual([expect.stringContaining('volume'), expect.stringContaining('bogus')])
+    expect(s.warnings).toEqual([
+      expect.stringContaining('volume'),
+      expect.stringContaining('bogus'),
+    ])
   })
 })

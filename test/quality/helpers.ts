@@ -26,19 +26,41 @@ export function output(over: Partial<OutputFacts> = {}): OutputFacts {
 }
 
 export function upstream(over: Partial<UpstreamFacts> = {}): UpstreamFacts {
-  return { ...output({ id: 2, name: 'mesh.sales_raw.raw_orders', kind: 'source' }), depth: 1, assertions: [], freshness: null, ...over }
+  return {
+    ...output({ id: 2, name: 'mesh.sales_raw.raw_orders', kind: 'source' }),
+    depth: 1,
+    assertions: [],
+    freshness: null,
+    ...over,
+  }
 }
 
 export function product(outputs: OutputFacts[], up: UpstreamFacts[] = []): ProductFacts {
-  return { id: 'sales.orders', name: 'orders', domain: 'sales', owner: 'x', description: 'y', outputs, upstream: up }
+  return {
+    id: 'sales.orders',
+    name: 'orders',
+    domain: 'sales',
+    owner: 'x',
+    description: 'y',
+    outputs,
+    upstream: up,
+  }
 }
 
 /** An effective SLA as if declared in dbt meta. */
 export const sla = (declared: Sla = {}) => resolveSla({ dbtMeta: declared })
 
-export const run = (state: string, endedH: number, jobId = 10) => ({ jobId, state, startedAt: hoursAgo(endedH + 0.1), endedAt: hoursAgo(endedH) })
+export const run = (state: string, endedH: number, jobId = 10) => ({
+  jobId,
+  state,
+  startedAt: hoursAgo(endedH + 0.1),
+  endedAt: hoursAgo(endedH),
+})
 
-export const dag = (schedule: { cron?: string; paused?: boolean }, lastSuccessH: number | null) => ({
+export const dag = (
+  schedule: { cron?: string; paused?: boolean },
+  lastSuccessH: number | null,
+) => ({
   id: 99,
   namespace: 'airflow',
   name: 'sales_daily',

@@ -143,15 +143,21 @@ describe('fuzzing the ingest endpoints', () => {
   it.each([
     { path: '/api/batches', base: BATCH as unknown, objects: BATCH_OBJECTS },
     { path: '/api/v1/lineage', base: OL_EVENT as unknown, objects: OL_OBJECTS },
-  ])('POST $path: keys named after Object.prototype members in any object never 5xx, and what is stored stays readable', async ({ path, base, objects }) => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(protoKeyMutation, { minLength: 1, maxLength: 3 }), async (muts) => {
-        const { db, app } = seeded()
-        await postAndCheck(db, app, path, mutate(base, muts, objects))
-      }),
-      { numRuns: RUNS * 2 },
-    )
-  })
+  ])(
+    'POST $path: keys named after Object.prototype members in any object never 5xx, and what is stored stays readable',
+    async ({ path, base, objects }) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(protoKeyMutation, { minLength: 1, maxLength: 3 }),
+          async (muts) => {
+            const { db, app } = seeded()
+            await postAndCheck(db, app, path, mutate(base, muts, objects))
+          },
+        ),
+        { numRuns: RUNS * 2 },
+      )
+    },
+  )
 
   it('POST /api/v1/lineage: mutated real dbt-ol events never 5xx, rejects write nothing and name the field', async () => {
     await fc.assert(

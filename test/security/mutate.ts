@@ -63,7 +63,13 @@ export type Mutation =
   | { op: 'key'; at: number; name: string; value: unknown }
 
 /** Names of Object.prototype members: as keys a client chooses (SLA fields, facets, meta, ids). */
-export const PROTO_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'] as const
+export const PROTO_NAMES = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+] as const
 
 /** Adds an own key named after an Object.prototype member to one of the objects of a value. */
 export const protoKeyMutation: fc.Arbitrary<Mutation> = fc.record({
@@ -96,7 +102,12 @@ export function mutate<T>(base: T, muts: Mutation[], paths = pathsOf(base)): unk
     if (path.length === 0) {
       if (m.op === 'set') root = m.value
       if (m.op === 'key' && root !== null && typeof root === 'object' && !Array.isArray(root))
-        Object.defineProperty(root, m.name, { value: m.value, enumerable: true, writable: true, configurable: true })
+        Object.defineProperty(root, m.name, {
+          value: m.value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        })
       if (m.op === 'wrap') root = [root]
       continue
     }
@@ -109,7 +120,12 @@ export function mutate<T>(base: T, muts: Mutation[], paths = pathsOf(base)): unk
     const target = obj[key]
     // An own property, as JSON.parse makes it (`o[name] = v` would set `__proto__`'s prototype).
     if (m.op === 'key' && target !== null && typeof target === 'object' && !Array.isArray(target))
-      Object.defineProperty(target, m.name, { value: m.value, enumerable: true, writable: true, configurable: true })
+      Object.defineProperty(target, m.name, {
+        value: m.value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
     if (m.op === 'dup' && Array.isArray(parent) && typeof key === 'number')
       parent.push(structuredClone(parent[key]))
     if (m.op === 'delete') {

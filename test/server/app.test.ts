@@ -19,12 +19,34 @@ function meshBatch(): Batch {
     { namespace: 'default', name: 'marketing.campaigns', type: 'dbt_model', domain: 'marketing' },
   )
   b.edges.push(
-    { job: { namespace: 'default', name: 'sales.orders' }, dataset: { namespace: NS, name: 'mesh.sales.raw_orders' }, direction: 'input' },
-    { job: { namespace: 'default', name: 'sales.orders' }, dataset: { namespace: NS, name: 'mesh.sales.orders' }, direction: 'output' },
-    { job: { namespace: 'default', name: 'marketing.campaigns' }, dataset: { namespace: NS, name: 'mesh.sales.orders' }, direction: 'input' },
-    { job: { namespace: 'default', name: 'marketing.campaigns' }, dataset: { namespace: NS, name: 'mesh.marketing.campaigns' }, direction: 'output' },
+    {
+      job: { namespace: 'default', name: 'sales.orders' },
+      dataset: { namespace: NS, name: 'mesh.sales.raw_orders' },
+      direction: 'input',
+    },
+    {
+      job: { namespace: 'default', name: 'sales.orders' },
+      dataset: { namespace: NS, name: 'mesh.sales.orders' },
+      direction: 'output',
+    },
+    {
+      job: { namespace: 'default', name: 'marketing.campaigns' },
+      dataset: { namespace: NS, name: 'mesh.sales.orders' },
+      direction: 'input',
+    },
+    {
+      job: { namespace: 'default', name: 'marketing.campaigns' },
+      dataset: { namespace: NS, name: 'mesh.marketing.campaigns' },
+      direction: 'output',
+    },
   )
-  b.products.push({ id: 'sales.orders', name: 'orders', domain: 'sales', origin: 'dbt_public', outputs: [{ namespace: NS, name: 'mesh.sales.orders' }] })
+  b.products.push({
+    id: 'sales.orders',
+    name: 'orders',
+    domain: 'sales',
+    origin: 'dbt_public',
+    outputs: [{ namespace: NS, name: 'mesh.sales.orders' }],
+  })
   return b
 }
 
@@ -64,17 +86,30 @@ describe('API', () => {
     const { post, app } = setup()
     const res = await post(gzipSync(JSON.stringify(meshBatch())), { 'content-encoding': 'gzip' })
     expect(res.status).toBe(201)
-    const products = (await (await app.request('/api/products')).json()) as { products: { id: string }[] }
+    const products = (await (await app.request('/api/products')).json()) as {
+      products: { id: string }[]
+    }
     expect(products.products.map((p) => p.id)).toEqual(['sales.orders'])
   })
 
   it.each([
     { name: 'not JSON', body: '{"kind": "dbt",', status: 400, code: 'invalid_json' },
     { name: 'empty body', body: '', status: 400, code: 'invalid_json' },
-    { name: 'unknown kind', body: { ...meshBatch(), kind: 'spark' }, status: 422, code: 'invalid_batch', path: '$.kind' },
+    {
+      name: 'unknown kind',
+      body: { ...meshBatch(), kind: 'spark' },
+      status: 422,
+      code: 'invalid_batch',
+      path: '$.kind',
+    },
     {
       name: 'edge without a dataset name',
-      body: { ...meshBatch(), edges: [{ job: { namespace: 'a', name: 'b' }, dataset: { namespace: 'x' }, direction: 'input' }] },
+      body: {
+        ...meshBatch(),
+        edges: [
+          { job: { namespace: 'a', name: 'b' }, dataset: { namespace: 'x' }, direction: 'input' },
+        ],
+      },
       status: 422,
       code: 'invalid_batch',
       path: '$.edges[0].dataset.name',
@@ -96,7 +131,9 @@ describe('API', () => {
     expect(bomb.length).toBeLessThan(1024 * 1024)
     const res = await post(bomb, { 'content-encoding': 'gzip' })
     expect(res.status).toBe(413)
-    expect(await res.json()).toMatchObject({ error: { code: 'payload_too_large', message: expect.stringContaining('4194304') } })
+    expect(await res.json()).toMatchObject({
+      error: { code: 'payload_too_large', message: expect.stringContaining('4194304') },
+    })
   })
 
   it('rejects an oversized body with 413', async () => {
@@ -117,28 +154,55 @@ describe('API', () => {
   it('answers a dataset with its producers and consumers', async () => {
     const { app, post } = setup()
     await post(meshBatch())
-    const res = await app.request(`/api/datasets?namespace=${encodeURIComponent(NS)}&name=mesh.sales.orders`)
+    const res = await app.request(
+      `/api/datasets?namespace=${encodeURIComponent(NS)}&name=mesh.sales.orders`,
+    )
     expect(res.status).toBe(200)
-    const d = (await res.json()) as { producers: { name: string }[]; consumers: { name: string }[]; products: string[] }
+    const d = (await res.json()) as {
+      producers: { name: string }[]
+      consumers: { name: string }[]
+      products: string[]
+    }
     expect(d.producers.map((j) => j.name)).toEqual(['sales.orders'])
     expect(d.consumers.map((j) => j.name)).toEqual(['marketing.campaigns'])
     expect(d.products).toEqual(['sales.orders'])
   })
 
   it.each([
-    { direction: 'up', depth: 2, expected: ['mesh.sales.orders', 'sales.orders', 'mesh.sales.raw_orders'] },
-    { direction: 'down', depth: 2, expected: ['mesh.sales.orders', 'marketing.campaigns', 'mesh.marketing.campaigns'] },
-    { direction: 'both', depth: 1, expected: ['mesh.sales.orders', 'marketing.campaigns', 'sales.orders'] },
-  ])('walks lineage $direction $depth hops from a dataset', async ({ direction, depth, expected }) => {
-    const { app, post } = setup()
-    await post(meshBatch())
-    const d = (await (await app.request(`/api/datasets?namespace=${encodeURIComponent(NS)}&name=mesh.sales.orders`)).json()) as { id: number }
-    const res = await app.request(`/api/lineage?node=dataset:${d.id}&depth=${depth}&direction=${direction}`)
-    expect(res.status).toBe(200)
-    const g = (await res.json()) as { nodes: { name: string }[]; edges: unknown[] }
-    expect(g.nodes.map((n) => n.name)).toEqual(expected)
-    expect(g.edges).toHaveLength(expected.length - 1)
-  })
+    {
+      direction: 'up',
+      depth: 2,
+      expected: ['mesh.sales.orders', 'sales.orders', 'mesh.sales.raw_orders'],
+    },
+    {
+      direction: 'down',
+      depth: 2,
+      expected: ['mesh.sales.orders', 'marketing.campaigns', 'mesh.marketing.campaigns'],
+    },
+    {
+      direction: 'both',
+      depth: 1,
+      expected: ['mesh.sales.orders', 'marketing.campaigns', 'sales.orders'],
+    },
+  ])(
+    'walks lineage $direction $depth hops from a dataset',
+    async ({ direction, depth, expected }) => {
+      const { app, post } = setup()
+      await post(meshBatch())
+      const d = (await (
+        await app.request(
+          `/api/datasets?namespace=${encodeURIComponent(NS)}&name=mesh.sales.orders`,
+        )
+      ).json()) as { id: number }
+      const res = await app.request(
+        `/api/lineage?node=dataset:${d.id}&depth=${depth}&direction=${direction}`,
+      )
+      expect(res.status).toBe(200)
+      const g = (await res.json()) as { nodes: { name: string }[]; edges: unknown[] }
+      expect(g.nodes.map((n) => n.name)).toEqual(expected)
+      expect(g.edges).toHaveLength(expected.length - 1)
+    },
+  )
 
   it('rejects a malformed lineage query with 400 naming the field', async () => {
     const { app } = setup()

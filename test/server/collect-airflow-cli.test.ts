@@ -31,7 +31,20 @@ describe('meshwatch collect airflow', () => {
 
   it('collects into a store over real HTTP and keeps the cursor; a second run reads from it', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'mw-af-')), 'x.db')
-    const args = ['collect', 'airflow', '--url', stub.url, '--user', 'admin', '--db', db, '--retries', '0', '--page-size', '3']
+    const args = [
+      'collect',
+      'airflow',
+      '--url',
+      stub.url,
+      '--user',
+      'admin',
+      '--db',
+      db,
+      '--retries',
+      '0',
+      '--page-size',
+      '3',
+    ]
     const first = await cli(args, { AIRFLOW_PASSWORD: 'admin' })
     expect(first.stderr).not.toContain('    at ')
     expect(first.code).toBe(0)
@@ -47,14 +60,20 @@ describe('meshwatch collect airflow', () => {
 
   it('exits 2 naming the URL and auth mode on bad credentials, without the password', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'mw-af-')), 'x.db')
-    const r = await cli(['collect', 'airflow', '--url', stub.url, '--user', 'admin', '--db', db, '--retries', '0'], { AIRFLOW_PASSWORD: 'wrong-pw-123' })
+    const r = await cli(
+      ['collect', 'airflow', '--url', stub.url, '--user', 'admin', '--db', db, '--retries', '0'],
+      { AIRFLOW_PASSWORD: 'wrong-pw-123' },
+    )
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(stub.url)
     expect(r.stderr).not.toContain('wrong-pw-123')
   })
 
   it('exits 2 with what to give when no credentials are given', async () => {
-    const r = await cli(['collect', 'airflow', '--url', stub.url], { AIRFLOW_PASSWORD: '', AIRFLOW_TOKEN: '' })
+    const r = await cli(['collect', 'airflow', '--url', stub.url], {
+      AIRFLOW_PASSWORD: '',
+      AIRFLOW_TOKEN: '',
+    })
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/--user.*--password/)
   })
@@ -62,7 +81,10 @@ describe('meshwatch collect airflow', () => {
   it('refuses a URL with credentials naming --user/--password: nothing stored, the password nowhere', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'mw-af-')), 'x.db')
     const url = stub.url.replace('//', '//admin:s3cret-in-url@')
-    const r = await cli(['collect', 'airflow', '--url', url, '--user', 'admin', '--db', db, '--retries', '0'], { AIRFLOW_PASSWORD: 'admin' })
+    const r = await cli(
+      ['collect', 'airflow', '--url', url, '--user', 'admin', '--db', db, '--retries', '0'],
+      { AIRFLOW_PASSWORD: 'admin' },
+    )
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/credentials in the URL are refused.*--user and --password/)
     expect(r.stderr + r.stdout).not.toContain('s3cret-in-url')

@@ -1,5 +1,13 @@
 import { execFile } from 'node:child_process'
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -27,7 +35,12 @@ async function cli(args: string[]) {
 const counts = (file: string) => {
   const db = new Database(file, { readonly: true })
   const n = (t: string) => (db.prepare(`select count(*) n from ${t}`).get() as { n: number }).n
-  const r = { batches: n('batches'), datasets: n('datasets'), jobs: n('jobs'), edges: n('lineage_edges') }
+  const r = {
+    batches: n('batches'),
+    datasets: n('datasets'),
+    jobs: n('jobs'),
+    edges: n('lineage_edges'),
+  }
   db.close()
   return r
 }
@@ -44,7 +57,8 @@ function brokenTarget(root: string, name: string, file: string, content: string)
 describe('meshwatch collect dbt', () => {
   const root = mkdtempSync(join(tmpdir(), 'mw-dbt-'))
   const db = join(root, 'store.db')
-  const collect = (dirs: string[]) => cli(['collect', 'dbt', ...dirs, '--project-dir', PROJECT, '--db', db])
+  const collect = (dirs: string[]) =>
+    cli(['collect', 'dbt', ...dirs, '--project-dir', PROJECT, '--db', db])
   let stored: ReturnType<typeof counts>
 
   beforeAll(async () => {
@@ -64,23 +78,56 @@ describe('meshwatch collect dbt', () => {
   const manifest = readFileSync(join(SALES, 'manifest.json'), 'utf8')
   const v5 = manifest.replace(/manifest\/v\d+\.json/, 'manifest/v5.json')
   it.each([
-    { name: 'a truncated manifest', make: () => brokenTarget(root, 'trunc', 'manifest.json', manifest.slice(0, 5000)), says: /manifest\.json: not JSON, or truncated/ },
-    { name: 'run_results given as the manifest', make: () => brokenTarget(root, 'wrong', 'manifest.json', readFileSync(join(SALES, 'run_results.json'), 'utf8')), says: /manifest\.json/ },
-    { name: 'an unsupported manifest version', make: () => brokenTarget(root, 'v5', 'manifest.json', v5), says: /v5 is not supported \(supported: v7–v12/ },
-    { name: 'a missing directory', make: () => join(root, 'nope', 'target'), says: /not a directory/ },
-  ])('refuses $name with exit 2 and a clear message, writing nothing (also for the good dirs beside it)', async ({ make, says }) => {
-    const r = await collect([SALES, make()])
-    expect(r.code).toBe(2)
-    expect(r.stderr).toMatch(says)
-    expect(r.stderr).not.toMatch(/\n\s+at /)
-    expect(counts(db)).toEqual(stored)
-  })
+    {
+      name: 'a truncated manifest',
+      make: () => brokenTarget(root, 'trunc', 'manifest.json', manifest.slice(0, 5000)),
+      says: /manifest\.json: not JSON, or truncated/,
+    },
+    {
+      name: 'run_results given as the manifest',
+      make: () =>
+        brokenTarget(
+          root,
+          'wrong',
+          'manifest.json',
+          readFileSync(join(SALES, 'run_results.json'), 'utf8'),
+        ),
+      says: /manifest\.json/,
+    },
+    {
+      name: 'an unsupported manifest version',
+      make: () => brokenTarget(root, 'v5', 'manifest.json', v5),
+      says: /v5 is not supported \(supported: v7–v12/,
+    },
+    {
+      name: 'a missing directory',
+      make: () => join(root, 'nope', 'target'),
+      says: /not a directory/,
+    },
+  ])(
+    'refuses $name with exit 2 and a clear message, writing nothing (also for the good dirs beside it)',
+    async ({ make, says }) => {
+      const r = await collect([SALES, make()])
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(says)
+      expect(r.stderr).not.toMatch(/\n\s+at /)
+      expect(counts(db)).toEqual(stored)
+    },
+  )
 
   it('loads a manifest without run_results (no runs, no test results)', async () => {
     const dir = join(root, 'only-manifest', 'target')
     mkdirSync(dir, { recursive: true })
     copyFileSync(join(SALES, 'manifest.json'), join(dir, 'manifest.json'))
-    const r = await cli(['collect', 'dbt', dir, '--project-dir', PROJECT, '--db', join(root, 'other.db')])
+    const r = await cli([
+      'collect',
+      'dbt',
+      dir,
+      '--project-dir',
+      PROJECT,
+      '--db',
+      join(root, 'other.db'),
+    ])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/0 test results/)
   })
@@ -91,10 +138,26 @@ describe('meshwatch collect dbt', () => {
     const [a, b] = [join(root, 'checkout-a', 'target'), join(root, 'ci', 'run-7', 'target')]
     for (const d of [a, b]) cpSync(compat, d, { recursive: true })
     const store = join(root, 'compat.db')
-    const first = await cli(['collect', 'dbt', a, '--namespace', 'duckdb://compat.duckdb', '--db', store])
+    const first = await cli([
+      'collect',
+      'dbt',
+      a,
+      '--namespace',
+      'duckdb://compat.duckdb',
+      '--db',
+      store,
+    ])
     expect(first.code).toBe(0)
     expect(first.stderr).toContain(`warning: ${a}: sources.json: no freshness result for 1 node(s)`)
-    const second = await cli(['collect', 'dbt', b, '--namespace', 'duckdb://compat.duckdb', '--db', store])
+    const second = await cli([
+      'collect',
+      'dbt',
+      b,
+      '--namespace',
+      'duckdb://compat.duckdb',
+      '--db',
+      store,
+    ])
     expect(second.code).toBe(0)
     expect(second.stdout).toContain('dbt:compat_shop: unchanged (already collected)')
     expect(second.stderr).toContain(`warning: ${b}: sources.json:`)
@@ -104,11 +167,16 @@ describe('meshwatch collect dbt', () => {
     const dir = join(root, 'mixed', 'target')
     mkdirSync(dir, { recursive: true })
     copyFileSync(join(SALES, 'manifest.json'), join(dir, 'manifest.json'))
-    copyFileSync(join(FIXTURES, 'dbt', 'good', 'finance', 'target', 'run_results.json'), join(dir, 'run_results.json'))
+    copyFileSync(
+      join(FIXTURES, 'dbt', 'good', 'finance', 'target', 'run_results.json'),
+      join(dir, 'run_results.json'),
+    )
     const store = join(root, 'mixed.db')
     const r = await cli(['collect', 'dbt', dir, '--project-dir', PROJECT, '--db', store])
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain(`${join(dir, 'run_results.json')} does not belong with ${join(dir, 'manifest.json')} (project sales)`)
+    expect(r.stderr).toContain(
+      `${join(dir, 'run_results.json')} does not belong with ${join(dir, 'manifest.json')} (project sales)`,
+    )
     expect(existsSync(store) ? counts(store).batches : 0).toBe(0)
   })
 })

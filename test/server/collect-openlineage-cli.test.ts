@@ -67,7 +67,9 @@ describe('meshwatch collect openlineage', () => {
     writeFileSync(file, `${lines.join('\n')}\n`)
     const db = openDb(join(dir, 'server.db'))
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const s = serve({ fetch: createApp({ db }).fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
+      const s = serve({ fetch: createApp({ db }).fetch, port: 0, hostname: '127.0.0.1' }, () =>
+        resolve(s),
+      )
     })
     try {
       const address = server.address()
@@ -86,7 +88,10 @@ describe('meshwatch collect openlineage', () => {
   it('collects a directory mixing NDJSON, one compact event, one pretty event and arrays', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'meshwatch-ol-cli-'))
     const events = Array.from({ length: 8 }, (_, i) => JSON.parse(line(i)) as unknown)
-    writeFileSync(join(dir, 'a.ndjson'), `${JSON.stringify(events[0])}\n${JSON.stringify(events[1])}\n`)
+    writeFileSync(
+      join(dir, 'a.ndjson'),
+      `${JSON.stringify(events[0])}\n${JSON.stringify(events[1])}\n`,
+    )
     writeFileSync(join(dir, 'b.json'), JSON.stringify(events[2]))
     writeFileSync(join(dir, 'c.json'), `${JSON.stringify(events[3], null, 2)}\n`)
     writeFileSync(join(dir, 'd.json'), JSON.stringify([events[4], events[5]]))

@@ -36,6 +36,9 @@ describe('demo mesh', () => {
     const db = openDb(':memory:')
     expect(getDemoAnchor(db)).toBeUndefined()
     setDemoAnchor(db, { recordedAt: '2026-11-25T20:30:00Z', loadedAt: '2027-03-01T12:00:00Z' })
-    expect(getDemoAnchor(db)).toEqual({ recordedAt: '2026-11-25T20:30:00Z', loadedAt: '2027-03-01T12:00:00Z' })
+    expect(getDemoAnchor(db)).toEqual({
+      recordedAt: '2026-11-25T20:30:00Z',
+      loadedAt: '2027-03-01T12:00:00Z',
+    })
   })
 })

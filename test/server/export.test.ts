@@ -24,27 +24,52 @@ describe('meshwatch export (OpenLineage static lineage)', () => {
     expect(datasets.length).toBeGreaterThan(20)
     expect(jobs.length).toBeGreaterThan(20)
     expect(events.indexOf(jobs[0]!)).toBe(datasets.length)
-    const orders = datasets.find((e) => (e.dataset as { name: string }).name === 'mesh.sales.orders')
-    expect(orders).toMatchObject({ dataset: { namespace: 'duckdb://mesh.duckdb', facets: { schema: { fields: expect.arrayContaining([{ name: 'order_id', type: expect.any(String) }]) } } } })
+    const orders = datasets.find(
+      (e) => (e.dataset as { name: string }).name === 'mesh.sales.orders',
+    )
+    expect(orders).toMatchObject({
+      dataset: {
+        namespace: 'duckdb://mesh.duckdb',
+        facets: {
+          schema: {
+            fields: expect.arrayContaining([{ name: 'order_id', type: expect.any(String) }]),
+          },
+        },
+      },
+    })
     const model = jobs.find((e) => (e.job as { name: string }).name === 'mesh.sales.sales.orders')
-    expect(model).toMatchObject({ outputs: [{ namespace: 'duckdb://mesh.duckdb', name: 'mesh.sales.orders' }] })
+    expect(model).toMatchObject({
+      outputs: [{ namespace: 'duckdb://mesh.duckdb', name: 'mesh.sales.orders' }],
+    })
   })
 
-  it.skipIf(!haveSpec)('every event validates against the OpenLineage spec and its facet schemas', async () => {
-    const ajv = new Ajv2020({ strict: false, allErrors: true })
-    addFormats.default(ajv)
-    ajv.addSchema(JSON.parse(readFileSync(join(SPEC_DIR, 'OpenLineage.json'), 'utf8')) as object)
-    const facet = (f: string) => JSON.parse(readFileSync(join(SPEC_DIR, 'facets', f), 'utf8')) as { $id: string }
-    for (const f of ['SchemaDatasetFacet.json', 'DocumentationDatasetFacet.json', 'DocumentationJobFacet.json']) ajv.addSchema(facet(f))
-    const base = 'https://openlineage.io/spec/2-0-2/OpenLineage.json'
-    const validateDataset = ajv.getSchema(`${base}#/$defs/DatasetEvent`)
-    const validateJob = ajv.getSchema(`${base}#/$defs/JobEvent`)
-    const facetSchema = (name: string) => ajv.getSchema(`${facet(name).$id}#/$defs/${name.replace('.json', '')}`)
-    for (const e of await demoEvents()) {
-      const validate = 'dataset' in e ? validateDataset : validateJob
-      expect(validate?.(e), JSON.stringify(validate?.errors)).toBe(true)
-      const schema = ('dataset' in e ? (e.dataset as { facets: { schema?: unknown } }).facets.schema : undefined)
-      if (schema) expect(facetSchema('SchemaDatasetFacet.json')?.(schema), JSON.stringify(e)).toBe(true)
-    }
-  })
+  it.skipIf(!haveSpec)(
+    'every event validates against the OpenLineage spec and its facet schemas',
+    async () => {
+      const ajv = new Ajv2020({ strict: false, allErrors: true })
+      addFormats.default(ajv)
+      ajv.addSchema(JSON.parse(readFileSync(join(SPEC_DIR, 'OpenLineage.json'), 'utf8')) as object)
+      const facet = (f: string) =>
+        JSON.parse(readFileSync(join(SPEC_DIR, 'facets', f), 'utf8')) as { $id: string }
+      for (const f of [
+        'SchemaDatasetFacet.json',
+        'DocumentationDatasetFacet.json',
+        'DocumentationJobFacet.json',
+      ])
+        ajv.addSchema(facet(f))
+      const base = 'https://openlineage.io/spec/2-0-2/OpenLineage.json'
+      const validateDataset = ajv.getSchema(`${base}#/$defs/DatasetEvent`)
+      const validateJob = ajv.getSchema(`${base}#/$defs/JobEvent`)
+      const facetSchema = (name: string) =>
+        ajv.getSchema(`${facet(name).$id}#/$defs/${name.replace('.json', '')}`)
+      for (const e of await demoEvents()) {
+        const validate = 'dataset' in e ? validateDataset : validateJob
+        expect(validate?.(e), JSON.stringify(validate?.errors)).toBe(true)
+        const schema =
+          'dataset' in e ? (e.dataset as { facets: { schema?: unknown } }).facets.schema : undefined
+        if (schema)
+          expect(facetSchema('SchemaDatasetFacet.json')?.(schema), JSON.stringify(e)).toBe(true)
+      }
+    },
+  )
 })

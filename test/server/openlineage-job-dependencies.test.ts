@@ -20,14 +20,20 @@ products:
 `,
   'meshwatch.yml',
 )
-const jobType = (jobType: string) => ({ jobType: facet({ integration: 'AIRFLOW', jobType, processingType: 'BATCH' }) })
+const jobType = (jobType: string) => ({
+  jobType: facet({ integration: 'AIRFLOW', jobType, processingType: 'BATCH' }),
+})
 const at = (hoursAgo: number) => new Date(NOW.getTime() - hoursAgo * 3_600_000).toISOString()
 
 async function setup(dependencies: Record<string, unknown> | undefined) {
   const deps: Deps = { db: openDb(':memory:'), meshwatch: CONFIG, now: () => NOW }
   const app = createApp(deps)
   const post = async (e: Record<string, unknown>) => {
-    const res = await app.request('/api/v1/lineage', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(e) })
+    const res = await app.request('/api/v1/lineage', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(e),
+    })
     expect(res.status, await res.clone().text()).toBe(201)
   }
   // The report DAG's task wrote the product's output two days ago.
@@ -35,7 +41,15 @@ async function setup(dependencies: Record<string, unknown> | undefined) {
     runEvent({
       eventType: 'COMPLETE',
       eventTime: at(48),
-      run: { runId: 'report-task-1', facets: { parent: facet({ run: { runId: 'report-dag-1' }, job: { namespace: 'airflow', name: 'report' } }) } },
+      run: {
+        runId: 'report-task-1',
+        facets: {
+          parent: facet({
+            run: { runId: 'report-dag-1' },
+            job: { namespace: 'airflow', name: 'report' },
+          }),
+        },
+      },
       job: { namespace: 'airflow', name: 'report.build', facets: jobType('TASK') },
       inputs: [{ namespace: 'pg', name: 'raw.events' }],
       outputs: [{ namespace: 'pg', name: 'mart.daily_report' }],
@@ -56,7 +70,15 @@ async function setup(dependencies: Record<string, unknown> | undefined) {
     runEvent({
       eventType: 'FAIL',
       eventTime: at(20),
-      run: { runId: 'ingest-dag-9', facets: { errorMessage: facet({ message: 'source API answered 503', programmingLanguage: 'python' }) } },
+      run: {
+        runId: 'ingest-dag-9',
+        facets: {
+          errorMessage: facet({
+            message: 'source API answered 503',
+            programmingLanguage: 'python',
+          }),
+        },
+      },
       job: { namespace: 'airflow', name: 'ingest', facets: jobType('DAG') },
       inputs: [],
       outputs: [],
@@ -67,11 +89,17 @@ async function setup(dependencies: Record<string, unknown> | undefined) {
 }
 
 describe('JobDependenciesRunFacet in root cause', () => {
-  const upstreamIngest = facet({ upstream: [{ job: { namespace: 'airflow', name: 'ingest' }, dependency_type: 'IMPLICIT_DEPENDENCY' }] })
+  const upstreamIngest = facet({
+    upstream: [
+      { job: { namespace: 'airflow', name: 'ingest' }, dependency_type: 'IMPLICIT_DEPENDENCY' },
+    ],
+  })
 
   it('blames the stale output on the upstream job that failed', async () => {
     const deps = await setup(upstreamIngest)
-    const e = evaluateProducts(deps).evaluations.find((x) => x.productId === 'reporting.daily_report')
+    const e = evaluateProducts(deps).evaluations.find(
+      (x) => x.productId === 'reporting.daily_report',
+    )
     expect(e?.dimensions.find((d) => d.dimension === 'freshness')?.status).not.toBe('ok')
     expect(e?.rootCause?.culprit).toMatchObject({ name: 'ingest', kind: 'job' })
     expect(e?.rootCause?.chain.map((c) => [c.name, c.via ?? null])).toEqual([
@@ -82,7 +110,7 @@ describe('JobDependenciesRunFacet in root cause', () => {
     ])
   })
 
-  it('the same link declared the other way, as the upstream job\'s downstream', async () => {
+  it("the same link declared the other way, as the upstream job's downstream", async () => {
     const deps = await setup(undefined)
     const app = createApp(deps)
     const res = await app.request('/api/v1/lineage', {
@@ -92,7 +120,14 @@ describe('JobDependenciesRunFacet in root cause', () => {
         runEvent({
           eventType: 'START',
           eventTime: at(21),
-          run: { runId: 'ingest-dag-9', facets: { jobDependencies: facet({ downstream: [{ job: { namespace: 'airflow', name: 'report' } }] }) } },
+          run: {
+            runId: 'ingest-dag-9',
+            facets: {
+              jobDependencies: facet({
+                downstream: [{ job: { namespace: 'airflow', name: 'report' } }],
+              }),
+            },
+          },
           job: { namespace: 'airflow', name: 'ingest', facets: jobType('DAG') },
           inputs: [],
           outputs: [],
@@ -100,13 +135,17 @@ describe('JobDependenciesRunFacet in root cause', () => {
       ),
     })
     expect(res.status).toBe(201)
-    const e = evaluateProducts(deps).evaluations.find((x) => x.productId === 'reporting.daily_report')
+    const e = evaluateProducts(deps).evaluations.find(
+      (x) => x.productId === 'reporting.daily_report',
+    )
     expect(e?.rootCause?.culprit).toMatchObject({ name: 'ingest' })
   })
 
   it('without the facet, the failed ingest is not linked', async () => {
     const deps = await setup(undefined)
-    const e = evaluateProducts(deps).evaluations.find((x) => x.productId === 'reporting.daily_report')
+    const e = evaluateProducts(deps).evaluations.find(
+      (x) => x.productId === 'reporting.daily_report',
+    )
     expect(e?.rootCause?.culprit.name).not.toBe('ingest')
   })
 })

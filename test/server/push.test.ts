@@ -16,7 +16,8 @@ describe('pushBatch (collect … --server)', () => {
     let calls = 0
     const flaky: typeof fetch = async (input, init) => {
       calls++
-      if (calls === 1) return new Response('{"error":{"code":"busy","message":"busy"}}', { status: 503 })
+      if (calls === 1)
+        return new Response('{"error":{"code":"busy","message":"busy"}}', { status: 503 })
       return app.request(String(input), init)
     }
     const r = await pushBatch('http://meshwatch.test', batch(), { fetch: flaky, retryDelayMs: 1 })
@@ -31,7 +32,9 @@ describe('pushBatch (collect … --server)', () => {
       calls++
       return app.request(String(input), { ...init, body: '{"kind":"spark"}' })
     }
-    await expect(pushBatch('http://meshwatch.test', batch(), { fetch: counting, retryDelayMs: 1 })).rejects.toThrow(/answered 422: invalid batch/)
+    await expect(
+      pushBatch('http://meshwatch.test', batch(), { fetch: counting, retryDelayMs: 1 }),
+    ).rejects.toThrow(/answered 422: invalid batch/)
     expect(calls).toBe(1)
   })
 })

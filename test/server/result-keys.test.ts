@@ -26,7 +26,11 @@ describe('test results from dbt-ol and from dbt artifacts', () => {
     const app = createApp({ db })
     const postEvents = async () => {
       for (const e of events) {
-        const res = await app.request('/api/v1/lineage', { method: 'POST', headers: { 'content-type': 'application/json' }, body: e })
+        const res = await app.request('/api/v1/lineage', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: e,
+        })
         expect(res.status).toBeLessThan(300)
       }
     }
@@ -39,11 +43,15 @@ describe('test results from dbt-ol and from dbt artifacts', () => {
       await postEvents()
     }
     const perTest = db.$client
-      .prepare('select name, count(distinct key) keys from assertions group by name having keys > 1')
+      .prepare(
+        'select name, count(distinct key) keys from assertions group by name having keys > 1',
+      )
       .all()
     expect(perTest).toEqual([])
     const testNames = new Set(batch.checks.map((c) => c.name))
-    const named = db.$client.prepare('select distinct name from assertions').all() as { name: string }[]
+    const named = db.$client.prepare('select distinct name from assertions').all() as {
+      name: string
+    }[]
     expect(named.filter((r) => !testNames.has(r.name))).toEqual([])
   })
 })

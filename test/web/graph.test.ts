@@ -1,9 +1,27 @@
 import { describe, expect, it } from 'vitest'
-import { arrangeDomains, crossDomainSummary, domainNodeId, focusElements, layoutEdges, overviewElements, reachable, shortName, type DomainGraphIn, type OverviewIn } from '../../web/graph.ts'
+import {
+  arrangeDomains,
+  crossDomainSummary,
+  domainNodeId,
+  focusElements,
+  layoutEdges,
+  overviewElements,
+  reachable,
+  shortName,
+  type DomainGraphIn,
+  type OverviewIn,
+} from '../../web/graph.ts'
 
 const counts = { ok: 0, warn: 0, breach: 0, unknown: 0 }
 const domain = (name: string, status = 'ok', breached = 0) => ({
-  name, owner: `${name}-team`, datasets: 3, jobs: 2, products: 1, status, counts, productCounts: { ...counts, breach: breached },
+  name,
+  owner: `${name}-team`,
+  datasets: 3,
+  jobs: 2,
+  products: 1,
+  status,
+  counts,
+  productCounts: { ...counts, breach: breached },
 })
 const OVERVIEW: OverviewIn = {
   domains: [domain('sales', 'breach', 1), domain('finance'), domain('marketing')],
@@ -12,10 +30,23 @@ const OVERVIEW: OverviewIn = {
     { source: 'sales', target: 'marketing', count: 1 },
   ],
 }
-const node = (id: string, d: string, products: string[] = []) => ({ id, kind: id.startsWith('job') ? ('job' as const) : ('dataset' as const), name: `db.${d}.${id.replace(':', '_')}`, domain: d, type: null, owner: null, status: 'ok', products })
+const node = (id: string, d: string, products: string[] = []) => ({
+  id,
+  kind: id.startsWith('job') ? ('job' as const) : ('dataset' as const),
+  name: `db.${d}.${id.replace(':', '_')}`,
+  domain: d,
+  type: null,
+  owner: null,
+  status: 'ok',
+  products,
+})
 const SALES: DomainGraphIn = {
   domain: 'sales',
-  nodes: [node('dataset:1', 'sales', ['sales.orders']), node('job:1', 'sales'), node('dataset:2', 'sales')],
+  nodes: [
+    node('dataset:1', 'sales', ['sales.orders']),
+    node('job:1', 'sales'),
+    node('dataset:2', 'sales'),
+  ],
   edges: [
     { source: 'dataset:2', target: 'job:1' },
     { source: 'job:1', target: 'dataset:1' },
@@ -34,13 +65,28 @@ const FINANCE: DomainGraphIn = {
   ],
 }
 const edgesOf = (els: ReturnType<typeof overviewElements>) =>
-  els.flatMap((e) => (e.group === 'edges' ? [`${e.data.source}>${e.data.target}${e.data.count && e.data.count > 1 ? ` ×${e.data.count}` : ''}`] : [])).sort()
+  els
+    .flatMap((e) =>
+      e.group === 'edges'
+        ? [
+            `${e.data.source}>${e.data.target}${e.data.count && e.data.count > 1 ? ` ×${e.data.count}` : ''}`,
+          ]
+        : [],
+    )
+    .sort()
 
 describe('overviewElements', () => {
   it('draws one node per domain and the counted edges between them when all are collapsed', () => {
     const els = overviewElements(OVERVIEW, new Map())
-    expect(els.filter((e) => e.group === 'nodes').map((e) => e.data.id)).toEqual(['domain:sales', 'domain:finance', 'domain:marketing'])
-    expect(edgesOf(els)).toEqual(['domain:sales>domain:finance ×3', 'domain:sales>domain:marketing'])
+    expect(els.filter((e) => e.group === 'nodes').map((e) => e.data.id)).toEqual([
+      'domain:sales',
+      'domain:finance',
+      'domain:marketing',
+    ])
+    expect(edgesOf(els)).toEqual([
+      'domain:sales>domain:finance ×3',
+      'domain:sales>domain:marketing',
+    ])
     const sales = els.find((e) => e.data.id === 'domain:sales')
     expect(sales?.data).toMatchObject({ kind: 'domain', status: 'breach', expanded: false })
     expect(sales?.group === 'nodes' && sales.data.label).toContain('1 in breach')
@@ -50,31 +96,66 @@ describe('overviewElements', () => {
     {
       name: 'an expanded domain holds its nodes; edges into collapsed domains end on the domain node',
       expanded: new Map([['sales', SALES]]),
-      edges: ['dataset:1>domain:finance ×2', 'dataset:1>domain:marketing', 'dataset:2>job:1', 'job:1>dataset:1'],
+      edges: [
+        'dataset:1>domain:finance ×2',
+        'dataset:1>domain:marketing',
+        'dataset:2>job:1',
+        'job:1>dataset:1',
+      ],
     },
     {
       name: 'two expanded domains connect node to node, each edge once',
-      expanded: new Map([['sales', SALES], ['finance', FINANCE]]),
-      edges: ['dataset:1>domain:marketing', 'dataset:1>job:7', 'dataset:1>job:8', 'dataset:2>job:1', 'job:1>dataset:1', 'job:7>dataset:5'],
+      expanded: new Map([
+        ['sales', SALES],
+        ['finance', FINANCE],
+      ]),
+      edges: [
+        'dataset:1>domain:marketing',
+        'dataset:1>job:7',
+        'dataset:1>job:8',
+        'dataset:2>job:1',
+        'job:1>dataset:1',
+        'job:7>dataset:5',
+      ],
     },
   ])('$name', ({ expanded, edges }) => {
     const els = overviewElements(OVERVIEW, expanded)
     expect(edgesOf(els)).toEqual(edges)
     const orders = els.find((e) => e.data.id === 'dataset:1')
-    expect(orders?.data).toMatchObject({ parent: domainNodeId('sales'), product: true, label: 'dataset_1' })
-    expect(els.find((e) => e.data.id === 'domain:sales')?.data).toMatchObject({ expanded: true, label: 'sales' })
+    expect(orders?.data).toMatchObject({
+      parent: domainNodeId('sales'),
+      product: true,
+      label: 'dataset_1',
+    })
+    expect(els.find((e) => e.data.id === 'domain:sales')?.data).toMatchObject({
+      expanded: true,
+      label: 'sales',
+    })
   })
 })
 
 describe('crossDomainSummary', () => {
   it('stands one counted edge per domain pair in for the node-to-collapsed-domain edges', () => {
     const els = overviewElements(OVERVIEW, new Map([['sales', SALES]]))
-    expect(edgesOf(crossDomainSummary(els))).toEqual(['domain:sales>domain:finance ×2', 'domain:sales>domain:marketing'])
+    expect(edgesOf(crossDomainSummary(els))).toEqual([
+      'domain:sales>domain:finance ×2',
+      'domain:sales>domain:marketing',
+    ])
   })
 
   it('has nothing to stand in for when every domain is collapsed or opened', () => {
     expect(crossDomainSummary(overviewElements(OVERVIEW, new Map()))).toEqual([])
-    expect(crossDomainSummary(overviewElements({ ...OVERVIEW, domains: OVERVIEW.domains.slice(0, 2) }, new Map([['sales', SALES], ['finance', FINANCE]])))).toEqual([])
+    expect(
+      crossDomainSummary(
+        overviewElements(
+          { ...OVERVIEW, domains: OVERVIEW.domains.slice(0, 2) },
+          new Map([
+            ['sales', SALES],
+            ['finance', FINANCE],
+          ]),
+        ),
+      ),
+    ).toEqual([])
   })
 })
 
@@ -83,17 +164,30 @@ describe('focusElements', () => {
     const els = focusElements({
       root: 'dataset:1',
       nodes: [node('dataset:1', 'sales'), node('job:7', 'finance')],
-      edges: [{ source: 'dataset:1', target: 'job:7' }, { source: 'job:7', target: 'dataset:99' }],
+      edges: [
+        { source: 'dataset:1', target: 'job:7' },
+        { source: 'job:7', target: 'dataset:99' },
+      ],
       truncated: false,
     })
-    expect(els.filter((e) => e.group === 'nodes' && e.data.kind === 'domain').map((e) => e.data.id)).toEqual(['domain:finance', 'domain:sales'])
-    expect(els.find((e) => e.data.id === 'dataset:1')?.data).toMatchObject({ root: true, parent: 'domain:sales' })
+    expect(
+      els.filter((e) => e.group === 'nodes' && e.data.kind === 'domain').map((e) => e.data.id),
+    ).toEqual(['domain:finance', 'domain:sales'])
+    expect(els.find((e) => e.data.id === 'dataset:1')?.data).toMatchObject({
+      root: true,
+      parent: 'domain:sales',
+    })
     expect(edgesOf(els)).toEqual(['dataset:1>job:7'])
   })
 })
 
 describe('reachable', () => {
-  const edges = [{ source: 'a', target: 'b' }, { source: 'b', target: 'c' }, { source: 'c', target: 'd' }, { source: 'x', target: 'c' }]
+  const edges = [
+    { source: 'a', target: 'b' },
+    { source: 'b', target: 'c' },
+    { source: 'c', target: 'd' },
+    { source: 'x', target: 'c' },
+  ]
   it.each([
     { start: 'a', hops: 2, direction: 'down' as const, expected: ['a', 'b', 'c'] },
     { start: 'd', hops: 1, direction: 'up' as const, expected: ['c', 'd'] },
@@ -112,14 +206,28 @@ it.each([
 
 describe('layoutEdges', () => {
   it('drops an edge implied by a longer path and keeps the rest', () => {
-    const e = [{ source: 'a', target: 'b', count: 5 }, { source: 'b', target: 'c', count: 5 }, { source: 'a', target: 'c', count: 1 }]
+    const e = [
+      { source: 'a', target: 'b', count: 5 },
+      { source: 'b', target: 'c', count: 5 },
+      { source: 'a', target: 'c', count: 1 },
+    ]
     expect(layoutEdges(e).map((x) => `${x.source}>${x.target}`)).toEqual(['a>b', 'b>c'])
   })
   it('keeps reachability when two domains read each other', () => {
-    const e = [{ source: 'a', target: 'b' }, { source: 'b', target: 'a' }, { source: 'a', target: 'c' }, { source: 'c', target: 'b' }]
+    const e = [
+      { source: 'a', target: 'b' },
+      { source: 'b', target: 'a' },
+      { source: 'a', target: 'c' },
+      { source: 'c', target: 'b' },
+    ]
     const kept = layoutEdges(e)
     const reach = (s: string, t: string) => reachable(kept, s, 5, 'down').has(t)
-    expect([reach('a', 'b'), reach('b', 'a'), reach('a', 'c'), reach('c', 'b')]).toEqual([true, true, true, true])
+    expect([reach('a', 'b'), reach('b', 'a'), reach('a', 'c'), reach('c', 'b')]).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ])
   })
 })
 

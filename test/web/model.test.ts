@@ -16,33 +16,76 @@ import {
 } from '../../web/model.ts'
 
 const row = (id: string, domain: string, status: string, score: number, owner = 'team') =>
-  readCatalogRow({ id, name: id.split('.').pop(), domain, owner, description: null, updatedAt: '2026-01-01T00:00:00Z', outputs: [{ id: 1, name: `db.${id}` }], evaluation: { score, status, evaluatedAt: '2026-01-02T00:00:00Z', dimensions: [] } })
-const ROWS = [row('sales.orders', 'sales', 'breach', 40), row('finance.revenue', 'finance', 'ok', 100, 'cfo-office'), row('marketing.attribution', 'marketing', 'warn', 80)]
+  readCatalogRow({
+    id,
+    name: id.split('.').pop(),
+    domain,
+    owner,
+    description: null,
+    updatedAt: '2026-01-01T00:00:00Z',
+    outputs: [{ id: 1, name: `db.${id}` }],
+    evaluation: { score, status, evaluatedAt: '2026-01-02T00:00:00Z', dimensions: [] },
+  })
+const ROWS = [
+  row('sales.orders', 'sales', 'breach', 40),
+  row('finance.revenue', 'finance', 'ok', 100, 'cfo-office'),
+  row('marketing.attribution', 'marketing', 'warn', 80),
+]
 
 describe('catalog', () => {
   it.each([
-    { name: 'no filter keeps all', f: { q: '', domain: '', status: '' }, expected: ['sales.orders', 'finance.revenue', 'marketing.attribution'] },
-    { name: 'by domain', f: { q: '', domain: 'finance', status: '' }, expected: ['finance.revenue'] },
+    {
+      name: 'no filter keeps all',
+      f: { q: '', domain: '', status: '' },
+      expected: ['sales.orders', 'finance.revenue', 'marketing.attribution'],
+    },
+    {
+      name: 'by domain',
+      f: { q: '', domain: 'finance', status: '' },
+      expected: ['finance.revenue'],
+    },
     { name: 'by status', f: { q: '', domain: '', status: 'breach' }, expected: ['sales.orders'] },
-    { name: 'text matches owner, every word', f: { q: 'CFO revenue', domain: '', status: '' }, expected: ['finance.revenue'] },
-    { name: 'text matches an output table', f: { q: 'db.marketing', domain: '', status: '' }, expected: ['marketing.attribution'] },
+    {
+      name: 'text matches owner, every word',
+      f: { q: 'CFO revenue', domain: '', status: '' },
+      expected: ['finance.revenue'],
+    },
+    {
+      name: 'text matches an output table',
+      f: { q: 'db.marketing', domain: '', status: '' },
+      expected: ['marketing.attribution'],
+    },
     { name: 'no match', f: { q: 'nothing', domain: '', status: '' }, expected: [] },
   ])('filters: $name', ({ f, expected }) => {
     expect(filterCatalog(ROWS, f).map((r) => r.id)).toEqual(expected)
   })
 
   it('puts what needs attention first: worst status, then lowest score', () => {
-    expect(sortCatalog(ROWS).map((r) => r.id)).toEqual(['sales.orders', 'marketing.attribution', 'finance.revenue'])
+    expect(sortCatalog(ROWS).map((r) => r.id)).toEqual([
+      'sales.orders',
+      'marketing.attribution',
+      'finance.revenue',
+    ])
   })
 
   it('takes the last update from the evaluation, and copes with a product never evaluated', () => {
     expect(ROWS[0]?.updatedAt).toBe('2026-01-02T00:00:00Z')
-    expect(readCatalogRow({ id: 'x', name: 'x', domain: 'd', evaluation: null })).toMatchObject({ status: 'unknown', score: null })
+    expect(readCatalogRow({ id: 'x', name: 'x', domain: 'd', evaluation: null })).toMatchObject({
+      status: 'unknown',
+      score: null,
+    })
   })
 })
 
 it('reads dimensions spelt {dimension} or {name}', () => {
-  const ev = readEvaluation({ score: 50, status: 'breach', dimensions: [{ dimension: 'freshness', score: 0, status: 'breach', reason: 'late' }, { name: 'tests', score: 100, status: 'ok', reason: '' }] })
+  const ev = readEvaluation({
+    score: 50,
+    status: 'breach',
+    dimensions: [
+      { dimension: 'freshness', score: 0, status: 'breach', reason: 'late' },
+      { name: 'tests', score: 100, status: 'ok', reason: '' },
+    ],
+  })
   expect(ev?.dimensions.map((d) => d.name)).toEqual(['freshness', 'tests'])
 })
 
@@ -50,8 +93,16 @@ it.each([
   { path: '/', search: '', expected: { view: 'catalog' } },
   { path: '/products/sales.orders', search: '', expected: { view: 'product', id: 'sales.orders' } },
   { path: '/products/a%2Fb', search: '', expected: { view: 'product', id: 'a/b' } },
-  { path: '/lineage', search: '?node=dataset:3&depth=4', expected: { view: 'lineage', node: 'dataset:3', depth: 4, domain: null } },
-  { path: '/lineage/', search: '?depth=99&domain=sales', expected: { view: 'lineage', node: null, depth: 2, domain: 'sales' } },
+  {
+    path: '/lineage',
+    search: '?node=dataset:3&depth=4',
+    expected: { view: 'lineage', node: 'dataset:3', depth: 4, domain: null },
+  },
+  {
+    path: '/lineage/',
+    search: '?depth=99&domain=sales',
+    expected: { view: 'lineage', node: null, depth: 2, domain: 'sales' },
+  },
   { path: '/nope', search: '', expected: { view: 'not-found', path: '/nope' } },
 ])('routes $path$search', ({ path, search, expected }) => {
   expect(parseRoute(path, search)).toEqual(expected)
@@ -59,32 +110,88 @@ it.each([
 
 describe('product page readers', () => {
   it('lays a score history out oldest-left with 100 at the top', () => {
-    const c = scoreChart(readHistory({ evaluations: [{ evaluatedAt: '2026-01-02T00:00:00Z', score: 0, status: 'breach' }, { evaluatedAt: '2026-01-01T00:00:00Z', score: 100, status: 'ok' }] }), 100, 50, 0)
-    expect(c.points.map((p) => [p.x, p.y])).toEqual([[0, 0], [100, 50]])
+    const c = scoreChart(
+      readHistory({
+        evaluations: [
+          { evaluatedAt: '2026-01-02T00:00:00Z', score: 0, status: 'breach' },
+          { evaluatedAt: '2026-01-01T00:00:00Z', score: 100, status: 'ok' },
+        ],
+      }),
+      100,
+      50,
+      0,
+    )
+    expect(c.points.map((p) => [p.x, p.y])).toEqual([
+      [0, 0],
+      [100, 50],
+    ])
     expect(c.path).toBe('M0.0,0.0 L100.0,50.0')
   })
 
   it('reads the root-cause chain and falls back to the domain owner', () => {
-    const rc = readRootCause({ rootCause: { summary: 'stale source', confidence: 'lineage', chain: [{ id: 'dataset:1', kind: 'dataset', name: 'raw', domain: 'finance', problem: 'stale', status: 'breach' }] } }, new Map([['finance', 'Finance Analytics']]))
-    expect(rc?.chain[0]).toMatchObject({ owner: 'Finance Analytics', problem: 'stale', status: 'breach' })
+    const rc = readRootCause(
+      {
+        rootCause: {
+          summary: 'stale source',
+          confidence: 'lineage',
+          chain: [
+            {
+              id: 'dataset:1',
+              kind: 'dataset',
+              name: 'raw',
+              domain: 'finance',
+              problem: 'stale',
+              status: 'breach',
+            },
+          ],
+        },
+      },
+      new Map([['finance', 'Finance Analytics']]),
+    )
+    expect(rc?.chain[0]).toMatchObject({
+      owner: 'Finance Analytics',
+      problem: 'stale',
+      status: 'breach',
+    })
     expect(readRootCause({ rootCause: null })).toBeNull()
   })
 
   it('keeps governance findings about the product or its outputs only', () => {
-    const f = readFindings({ violations: [{ policy: 'p', severity: 'warn', target: 'sales.orders', message: 'm', waived: false }, { policy: 'q', severity: 'error', target: 'other', message: 'n', waived: false }, { policy: 'r', severity: 'warn', target: 'db.sales.orders', message: 'o', waived: true }] }, 'sales.orders', ['db.sales.orders'])
+    const f = readFindings(
+      {
+        violations: [
+          { policy: 'p', severity: 'warn', target: 'sales.orders', message: 'm', waived: false },
+          { policy: 'q', severity: 'error', target: 'other', message: 'n', waived: false },
+          { policy: 'r', severity: 'warn', target: 'db.sales.orders', message: 'o', waived: true },
+        ],
+      },
+      'sales.orders',
+      ['db.sales.orders'],
+    )
     expect(f.map((x) => x.policy)).toEqual(['p', 'r'])
   })
 
   it('merges runs of several jobs newest first and maps states to statuses', () => {
     const runs = readRuns([
       { job: 'a', body: { runs: [{ state: 'COMPLETE', startedAt: '2026-01-01T00:00:00Z' }] } },
-      { job: 'b', body: { runs: [{ state: 'FAIL', startedAt: '2026-01-03T00:00:00Z', error: 'boom' }] } },
+      {
+        job: 'b',
+        body: { runs: [{ state: 'FAIL', startedAt: '2026-01-03T00:00:00Z', error: 'boom' }] },
+      },
     ])
-    expect(runs.map((r) => [r.job, r.status])).toEqual([['b', 'breach'], ['a', 'ok']])
+    expect(runs.map((r) => [r.job, r.status])).toEqual([
+      ['b', 'breach'],
+      ['a', 'ok'],
+    ])
   })
 
   it('summarises the effective SLA per dimension', () => {
-    expect(readSlaPromises({ freshness: { max_age_hours: { value: 24, source: 'dbt meta' } }, declared: true }).get('freshness')).toBe('max age hours 24')
+    expect(
+      readSlaPromises({
+        freshness: { max_age_hours: { value: 24, source: 'dbt meta' } },
+        declared: true,
+      }).get('freshness'),
+    ).toBe('max age hours 24')
   })
 })
 
@@ -98,15 +205,40 @@ it.each([
 
 describe('a product in status unknown (no data to score it by)', () => {
   it('reads as unknown with no score, and sorts after every product that has data', () => {
-    const unknown = readCatalogRow({ id: 'p.x', name: 'x', domain: 'p', owner: null, description: null, updatedAt: null, outputs: [], evaluation: { score: null, status: 'unknown', evaluatedAt: '2026-01-02T00:00:00Z', dimensions: [] } })
+    const unknown = readCatalogRow({
+      id: 'p.x',
+      name: 'x',
+      domain: 'p',
+      owner: null,
+      description: null,
+      updatedAt: null,
+      outputs: [],
+      evaluation: {
+        score: null,
+        status: 'unknown',
+        evaluatedAt: '2026-01-02T00:00:00Z',
+        dimensions: [],
+      },
+    })
     expect([unknown.status, unknown.score]).toEqual(['unknown', null])
-    expect(sortCatalog([unknown, ...ROWS]).map((r) => r.id).at(-1)).toBe('p.x')
+    expect(
+      sortCatalog([unknown, ...ROWS])
+        .map((r) => r.id)
+        .at(-1),
+    ).toBe('p.x')
   })
 
   it('keeps unscored evaluations out of the chart and says why there is no score', () => {
-    const points = readHistory({ evaluations: [{ evaluatedAt: '2026-01-02T00:00:00Z', score: null, status: 'unknown' }, { evaluatedAt: '2026-01-01T00:00:00Z', score: 90, status: 'ok' }] })
+    const points = readHistory({
+      evaluations: [
+        { evaluatedAt: '2026-01-02T00:00:00Z', score: null, status: 'unknown' },
+        { evaluatedAt: '2026-01-01T00:00:00Z', score: 90, status: 'ok' },
+      ],
+    })
     expect(points).toEqual([{ at: '2026-01-01T00:00:00Z', score: 90, status: 'ok' }])
-    expect(historyNote(points, 'unknown')).toBe('1 scored evaluation; since 2026-01-01T00:00, now unknown (no data to score by)')
+    expect(historyNote(points, 'unknown')).toBe(
+      '1 scored evaluation; since 2026-01-01T00:00, now unknown (no data to score by)',
+    )
     expect(historyNote(points, 'ok')).toBe('1 scored evaluation; since 2026-01-01T00:00, now 90')
     expect(historyNote([], 'unknown')).toMatch(/^No score yet: the product is unknown/)
     expect(historyNote([], 'ok')).toBe('No history yet.')

@@ -136,7 +136,8 @@ describe.each(VERSIONS)('collectAirflow replaying a recorded Airflow (%s)', (ver
     const { batch } = await collect()
     type Af = { dagRunId?: string; taskId?: string }
     const af = (r: (typeof batch.runs)[number]) => (r.facets?.airflow ?? {}) as Af
-    const dagRun = (dag: string, id: string) => batch.runs.find((r) => r.job.name === dag && af(r).dagRunId === id)
+    const dagRun = (dag: string, id: string) =>
+      batch.runs.find((r) => r.job.name === dag && af(r).dagRunId === id)
     const taskRun = (dag: string, id: string, task: string) =>
       batch.runs.find((r) => r.job.name === `${dag}.${task}` && af(r).dagRunId === id)
     const badDay = dagRun('finance_ledger', 'manual_bad_day')
@@ -151,17 +152,27 @@ describe.each(VERSIONS)('collectAirflow replaying a recorded Airflow (%s)', (ver
     expect(sales?.state).toBe('COMPLETE')
     expect(sales?.nominalTime).toBeDefined()
     const scheduled = batch.runs.find(
-      (r) => af(r).dagRunId?.startsWith('scheduled__') && r.job.name === 'sales_daily' && !r.parentRunId,
+      (r) =>
+        af(r).dagRunId?.startsWith('scheduled__') && r.job.name === 'sales_daily' && !r.parentRunId,
     )
     expect(scheduled?.nominalTime).toMatch(/T06:00:00\.000Z$/)
     // Runs carry the ids the OpenLineage provider gives them (UUIDv7 from the run's date), so the
     // provider's events for them land on the same rows.
-    for (const r of [badDay, sales, scheduled, taskRun('finance_ledger', 'manual_bad_day', 'load_ledger')]) {
-      expect(r?.runId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    for (const r of [
+      badDay,
+      sales,
+      scheduled,
+      taskRun('finance_ledger', 'manual_bad_day', 'load_ledger'),
+    ]) {
+      expect(r?.runId).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      )
     }
     // A scheduled run's id names its logical date: scheduled__<date>.
     const date = af(scheduled ?? batch.runs[0]!).dagRunId?.slice('scheduled__'.length) ?? ''
-    expect(scheduled?.runId).toBe(dagRunOlId({ namespace: 'default', dagId: 'sales_daily', date, clearNumber: 0 }))
+    expect(scheduled?.runId).toBe(
+      dagRunOlId({ namespace: 'default', dagId: 'sales_daily', date, clearNumber: 0 }),
+    )
   })
 
   it('reports import errors as warnings, not failures', async () => {

@@ -14,7 +14,9 @@ describe.skipIf(!existsSync(SHARED_V1))(
   'a task-instance list recorded from a real Airflow 2 (v1)',
   () => {
     // describe.skipIf still runs this body to collect the tests, so read only when present
-    const json: unknown = existsSync(SHARED_V1) ? JSON.parse(readFileSync(SHARED_V1, 'utf8')) : undefined
+    const json: unknown = existsSync(SHARED_V1)
+      ? JSON.parse(readFileSync(SHARED_V1, 'utf8'))
+      : undefined
 
     it('parses with the v1 schema', () => {
       const page = API.v1.taskInstances.parse(json)
@@ -145,7 +147,12 @@ describe('v1 and v2 DAG shapes map to the same model', () => {
     })
     expect(batch.runs[0]).toMatchObject({
       // The OpenLineage provider's id for it, from run_after as the provider does on Airflow 3.
-      runId: dagRunOlId({ namespace: 'default', dagId: 'd', date: '2026-01-01T10:00:00Z', clearNumber: 0 }),
+      runId: dagRunOlId({
+        namespace: 'default',
+        dagId: 'd',
+        date: '2026-01-01T10:00:00Z',
+        clearNumber: 0,
+      }),
       facets: { airflow: { dagRunId: 'manual_1' } },
       state: 'START',
       nominalTime: '2026-01-01T10:00:00.000Z',

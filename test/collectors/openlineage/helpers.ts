@@ -2,7 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export const SHARED_OL = fileURLToPath(new URL('../../../../shared/real/openlineage', import.meta.url))
+export const SHARED_OL = fileURLToPath(
+  new URL('../../../../shared/real/openlineage', import.meta.url),
+)
 export const HAS_SHARED = existsSync(SHARED_OL)
 
 export const PRODUCER = 'https://github.com/OpenLineage/OpenLineage/tree/1.54.0/client/python'
@@ -10,7 +12,11 @@ export const RUN_EVENT_URL = 'https://openlineage.io/spec/2-0-2/OpenLineage.json
 const FACET_URL = 'https://openlineage.io/spec/facets/1-0-0/Facet.json'
 
 /** A facet with its BaseFacet fields, as every client sends them. */
-export const facet = (body: Record<string, unknown>) => ({ _producer: PRODUCER, _schemaURL: FACET_URL, ...body })
+export const facet = (body: Record<string, unknown>) => ({
+  _producer: PRODUCER,
+  _schemaURL: FACET_URL,
+  ...body,
+})
 
 export function runEvent(over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -37,7 +43,9 @@ export function sharedEvents(): { file: string; event: unknown }[] {
 }
 
 /** Public events and spec files recorded from their repositories (fixtures/openlineage/public). */
-export const PUBLIC_OL = fileURLToPath(new URL('../../../fixtures/openlineage/public', import.meta.url))
+export const PUBLIC_OL = fileURLToPath(
+  new URL('../../../fixtures/openlineage/public', import.meta.url),
+)
 
 /**
  * spec/tests/<Facet>/<n>.json of OpenLineage (recorded in fixtures/openlineage/public): a facets

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { parseEvent } from '../../../collectors/openlineage/parse.ts'
 import { normalizeOlTime } from '../../../collectors/openlineage/time.ts'
-import { HAS_SHARED, PRODUCER, facet, runEvent, sharedEvents, specFacetExamples } from './helpers.ts'
+import {
+  HAS_SHARED,
+  PRODUCER,
+  facet,
+  runEvent,
+  sharedEvents,
+  specFacetExamples,
+} from './helpers.ts'
 
 // Refused as Marquez refuses them: required fields missing (or not an event at all).
 const REJECTED: Record<string, string> = {
@@ -11,23 +18,61 @@ const REJECTED: Record<string, string> = {
 // Stored as Marquez stores them, without the one facet that does not match its schema.
 const DROPPED: Record<string, string> = {
   'proxy_fluentd_events__event_invalid_dataset_facet.json': '$.outputs[0].facets.ownership',
-  'proxy_fluentd_events__event_invalid_input_dataset_facet.json': '$.inputs[0].inputFacets.dataQualityMetrics',
+  'proxy_fluentd_events__event_invalid_input_dataset_facet.json':
+    '$.inputs[0].inputFacets.dataQualityMetrics',
   'proxy_fluentd_events__event_invalid_job_facet.json': '$.job.facets.ownership',
-  'proxy_fluentd_events__event_invalid_output_dataset_facet.json': '$.outputs[0].outputFacets.outputStatistics',
+  'proxy_fluentd_events__event_invalid_output_dataset_facet.json':
+    '$.outputs[0].outputFacets.outputStatistics',
   'proxy_fluentd_events__event_invalid_run_facet.json': '$.run.facets.parent',
 }
 
 describe('normalizeOlTime', () => {
   it.each([
-    { name: 'keeps milliseconds in UTC', input: '2020-12-28T19:51:01.641Z', expected: '2020-12-28T19:51:01.641Z' },
-    { name: 'converts an offset to UTC', input: '2020-12-28T19:52:00.001+10:00', expected: '2020-12-28T09:52:00.001Z' },
-    { name: 'reads a time without zone as UTC', input: '2021-11-03T10:53:52.427343', expected: '2021-11-03T10:53:52.427343Z' },
-    { name: 'keeps nanoseconds', input: '2024-05-01T00:00:00.123456789Z', expected: '2024-05-01T00:00:00.123456789Z' },
-    { name: 'pads whole seconds to milliseconds', input: '2024-05-01T00:00:00Z', expected: '2024-05-01T00:00:00.000Z' },
-    { name: 'accepts a compact offset', input: '2024-05-01T00:30:00-0130', expected: '2024-05-01T02:00:00.000Z' },
-    { name: 'converts an offset across midnight', input: '2024-03-01T01:30:00.5+02:00', expected: '2024-02-29T23:30:00.500Z' },
-    { name: 'accepts a comma fraction and a lowercase z', input: '2024-05-01T10:00:00,25z', expected: '2024-05-01T10:00:00.250Z' },
-    { name: 'accepts a leap day', input: '2024-02-29T12:00:00Z', expected: '2024-02-29T12:00:00.000Z' },
+    {
+      name: 'keeps milliseconds in UTC',
+      input: '2020-12-28T19:51:01.641Z',
+      expected: '2020-12-28T19:51:01.641Z',
+    },
+    {
+      name: 'converts an offset to UTC',
+      input: '2020-12-28T19:52:00.001+10:00',
+      expected: '2020-12-28T09:52:00.001Z',
+    },
+    {
+      name: 'reads a time without zone as UTC',
+      input: '2021-11-03T10:53:52.427343',
+      expected: '2021-11-03T10:53:52.427343Z',
+    },
+    {
+      name: 'keeps nanoseconds',
+      input: '2024-05-01T00:00:00.123456789Z',
+      expected: '2024-05-01T00:00:00.123456789Z',
+    },
+    {
+      name: 'pads whole seconds to milliseconds',
+      input: '2024-05-01T00:00:00Z',
+      expected: '2024-05-01T00:00:00.000Z',
+    },
+    {
+      name: 'accepts a compact offset',
+      input: '2024-05-01T00:30:00-0130',
+      expected: '2024-05-01T02:00:00.000Z',
+    },
+    {
+      name: 'converts an offset across midnight',
+      input: '2024-03-01T01:30:00.5+02:00',
+      expected: '2024-02-29T23:30:00.500Z',
+    },
+    {
+      name: 'accepts a comma fraction and a lowercase z',
+      input: '2024-05-01T10:00:00,25z',
+      expected: '2024-05-01T10:00:00.250Z',
+    },
+    {
+      name: 'accepts a leap day',
+      input: '2024-02-29T12:00:00Z',
+      expected: '2024-02-29T12:00:00.000Z',
+    },
     { name: 'rejects Feb 29 of a common year', input: '2023-02-29T12:00:00Z', expected: undefined },
     { name: 'rejects hour 24', input: '2024-05-01T24:00:00Z', expected: undefined },
     { name: 'rejects a date alone as an event time', input: '2020-01-01', expected: undefined },
@@ -51,10 +96,24 @@ const withFields = (fields: unknown[]) =>
 describe('parseEvent', () => {
   it.each([
     { name: 'a run event by its run', input: runEvent(), kind: 'RunEvent' },
-    { name: 'a job event: job and no run', input: { ...runEvent(), run: undefined, eventType: undefined, schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent' }, kind: 'JobEvent' },
+    {
+      name: 'a job event: job and no run',
+      input: {
+        ...runEvent(),
+        run: undefined,
+        eventType: undefined,
+        schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent',
+      },
+      kind: 'JobEvent',
+    },
     {
       name: 'a dataset event: dataset and no job',
-      input: { eventTime: '2026-01-01T00:00:00Z', producer: PRODUCER, schemaURL: 'x#/$defs/DatasetEvent', dataset: { namespace: 'n', name: 'd' } },
+      input: {
+        eventTime: '2026-01-01T00:00:00Z',
+        producer: PRODUCER,
+        schemaURL: 'x#/$defs/DatasetEvent',
+        dataset: { namespace: 'n', name: 'd' },
+      },
       kind: 'DatasetEvent',
     },
   ])('tells $name', ({ input, kind }) => {
@@ -63,13 +122,37 @@ describe('parseEvent', () => {
   })
 
   it.each([
-    { name: 'a job without run whose schemaURL says RunEvent', input: { ...runEvent(), run: undefined }, path: '$.run' },
+    {
+      name: 'a job without run whose schemaURL says RunEvent',
+      input: { ...runEvent(), run: undefined },
+      path: '$.run',
+    },
     { name: 'an array', input: [runEvent()], path: '$' },
-    { name: 'a missing eventTime', input: { ...runEvent(), eventTime: undefined }, path: '$.eventTime' },
-    { name: 'a missing producer', input: { ...runEvent(), producer: undefined }, path: '$.producer' },
-    { name: 'a job without namespace', input: runEvent({ job: { name: 'x' } }), path: '$.job.namespace' },
-    { name: 'a dataset without a name', input: runEvent({ inputs: [{ namespace: 'n' }] }), path: '$.inputs[0].name' },
-    { name: 'a job name that is not a string', input: runEvent({ job: { namespace: 'n', name: 7 } }), path: '$.job.name' },
+    {
+      name: 'a missing eventTime',
+      input: { ...runEvent(), eventTime: undefined },
+      path: '$.eventTime',
+    },
+    {
+      name: 'a missing producer',
+      input: { ...runEvent(), producer: undefined },
+      path: '$.producer',
+    },
+    {
+      name: 'a job without namespace',
+      input: runEvent({ job: { name: 'x' } }),
+      path: '$.job.namespace',
+    },
+    {
+      name: 'a dataset without a name',
+      input: runEvent({ inputs: [{ namespace: 'n' }] }),
+      path: '$.inputs[0].name',
+    },
+    {
+      name: 'a job name that is not a string',
+      input: runEvent({ job: { namespace: 'n', name: 7 } }),
+      path: '$.job.name',
+    },
   ])('rejects $name, naming the path', ({ input, path }) => {
     const r = parseEvent(JSON.parse(JSON.stringify(input)))
     expect(r.ok).toBe(false)
@@ -120,12 +203,30 @@ describe('parseEvent', () => {
             namespace: 'pg',
             name: 'db.s.out',
             facets: {
-              schema: facet({ fields: [{ name: 'id', type: 'int' }, { name: 'addr', type: 'struct', fields: [{ name: 'zip' }] }] }),
+              schema: facet({
+                fields: [
+                  { name: 'id', type: 'int' },
+                  { name: 'addr', type: 'struct', fields: [{ name: 'zip' }] },
+                ],
+              }),
               documentation: facet({ description: 'the output' }),
               ownership: facet({ owners: [{ name: 'team:sales' }] }),
-              symlinks: facet({ identifiers: [{ namespace: 'hive', name: 'warehouse.out', type: 'TABLE' }] }),
+              symlinks: facet({
+                identifiers: [{ namespace: 'hive', name: 'warehouse.out', type: 'TABLE' }],
+              }),
               columnLineage: facet({
-                fields: { id: { inputFields: [{ namespace: 'pg', name: 'db.s.src', field: 'id', transformations: [{ type: 'DIRECT', subtype: 'IDENTITY' }] }] } },
+                fields: {
+                  id: {
+                    inputFields: [
+                      {
+                        namespace: 'pg',
+                        name: 'db.s.src',
+                        field: 'id',
+                        transformations: [{ type: 'DIRECT', subtype: 'IDENTITY' }],
+                      },
+                    ],
+                  },
+                },
               }),
             },
             outputFacets: { outputStatistics: facet({ rowCount: 7, size: 1024 }) },
@@ -136,13 +237,23 @@ describe('parseEvent', () => {
     if (!r.ok) throw new Error(r.reason)
     const b = r.batch
     expect(b.datasets.find((d) => d.name === 'db.s.out')).toMatchObject({
-      columns: [{ name: 'id', type: 'int' }, { name: 'addr', type: 'struct' }, { name: 'addr.zip' }],
+      columns: [
+        { name: 'id', type: 'int' },
+        { name: 'addr', type: 'struct' },
+        { name: 'addr.zip' },
+      ],
       description: 'the output',
       owner: 'team:sales',
       aliases: [{ namespace: 'hive', name: 'warehouse.out' }],
     })
     expect(b.columnEdges).toEqual([
-      { dataset: { namespace: 'pg', name: 'db.s.out' }, column: 'id', from: { namespace: 'pg', name: 'db.s.src' }, fromColumn: 'id', transformation: 'DIRECT/IDENTITY' },
+      {
+        dataset: { namespace: 'pg', name: 'db.s.out' },
+        column: 'id',
+        from: { namespace: 'pg', name: 'db.s.src' },
+        fromColumn: 'id',
+        transformation: 'DIRECT/IDENTITY',
+      },
     ])
     expect(b.assertions.map((a) => [a.name, a.status, a.severity, a.failures])).toEqual([
       ['not_null', 'pass', 'error', undefined],
@@ -159,38 +270,75 @@ describe('parseEvent', () => {
   })
 
   it.each([
-    { name: 'an Airflow task under its DAG', integration: 'AIRFLOW', jobType: 'TASK', job: 'dag.task', type: 'airflow_task', parentType: 'airflow_dag' },
-    { name: 'a dbt-ol model under its dbt invocation', integration: 'DBT', jobType: 'MODEL', job: 'db.main.sales.orders.build.run', type: 'dbt_model', parentType: 'dbt_project' },
-  ])('types $name from the jobType and parent facets', ({ integration, jobType, job, type, parentType }) => {
-    const r = parseEvent(
-      runEvent({
-        job: { namespace: 'ns', name: job, facets: { jobType: facet({ integration, jobType, processingType: 'BATCH' }) } },
-        run: {
-          runId: 'r',
-          facets: {
-            parent: facet({
-              run: { runId: 'p' },
-              job: { namespace: 'ns', name: 'parent' },
-              root: { run: { runId: 'root' }, job: { namespace: 'ns', name: 'root' } },
-            }),
+    {
+      name: 'an Airflow task under its DAG',
+      integration: 'AIRFLOW',
+      jobType: 'TASK',
+      job: 'dag.task',
+      type: 'airflow_task',
+      parentType: 'airflow_dag',
+    },
+    {
+      name: 'a dbt-ol model under its dbt invocation',
+      integration: 'DBT',
+      jobType: 'MODEL',
+      job: 'db.main.sales.orders.build.run',
+      type: 'dbt_model',
+      parentType: 'dbt_project',
+    },
+  ])(
+    'types $name from the jobType and parent facets',
+    ({ integration, jobType, job, type, parentType }) => {
+      const r = parseEvent(
+        runEvent({
+          job: {
+            namespace: 'ns',
+            name: job,
+            facets: { jobType: facet({ integration, jobType, processingType: 'BATCH' }) },
           },
-        },
-      }),
-    )
-    if (!r.ok) throw new Error(r.reason)
-    expect(r.batch.jobs.map((j) => [j.name, j.type, j.parent?.name])).toEqual([
-      [job.replace(/\.build\.run$/, ''), type, 'parent'],
-      ['parent', parentType, undefined],
-      ['root', 'job', undefined],
-    ])
-    expect(r.batch.runs[0]?.parentRunId).toBe('p')
-  })
+          run: {
+            runId: 'r',
+            facets: {
+              parent: facet({
+                run: { runId: 'p' },
+                job: { namespace: 'ns', name: 'parent' },
+                root: { run: { runId: 'root' }, job: { namespace: 'ns', name: 'root' } },
+              }),
+            },
+          },
+        }),
+      )
+      if (!r.ok) throw new Error(r.reason)
+      expect(r.batch.jobs.map((j) => [j.name, j.type, j.parent?.name])).toEqual([
+        [job.replace(/\.build\.run$/, ''), type, 'parent'],
+        ['parent', parentType, undefined],
+        ['root', 'job', undefined],
+      ])
+      expect(r.batch.runs[0]?.parentRunId).toBe('p')
+    },
+  )
 
   it('records no lineage edges for a test job, only its assertions', () => {
     const r = parseEvent(
       runEvent({
-        job: { namespace: 'dbt', name: 'db.main.sales.orders.build.test', facets: { jobType: facet({ integration: 'DBT', jobType: 'TEST', processingType: 'BATCH' }) } },
-        inputs: [{ namespace: 'n', name: 'd', inputFacets: { dataQualityAssertions: facet({ assertions: [{ assertion: 'unique', success: true }] }) } }],
+        job: {
+          namespace: 'dbt',
+          name: 'db.main.sales.orders.build.test',
+          facets: {
+            jobType: facet({ integration: 'DBT', jobType: 'TEST', processingType: 'BATCH' }),
+          },
+        },
+        inputs: [
+          {
+            namespace: 'n',
+            name: 'd',
+            inputFacets: {
+              dataQualityAssertions: facet({
+                assertions: [{ assertion: 'unique', success: true }],
+              }),
+            },
+          },
+        ],
         outputs: [],
       }),
     )
@@ -206,7 +354,8 @@ describe('the OpenLineage spec examples (fixtures/openlineage/public)', () => {
     const kind = name.split('/')[0] ?? ''
     const where = kind.endsWith('RunFacet')
       ? { run: { runId: 'r', facets } }
-      : kind.endsWith('JobFacet') || (kind === 'LineageFacet' && JSON.stringify(facets).includes('LineageJobFacet'))
+      : kind.endsWith('JobFacet') ||
+          (kind === 'LineageFacet' && JSON.stringify(facets).includes('LineageJobFacet'))
         ? { job: { namespace: 'n', name: 'j', facets } }
         : kind.endsWith('InputDatasetFacet')
           ? { inputs: [{ namespace: 'n', name: 'd', inputFacets: facets }] }
@@ -232,7 +381,6 @@ describe.skipIf(!HAS_SHARED)('the OpenLineage example events (../shared)', () =>
       if (!r.ok) expect(r.path).toBe(rejectedAt)
     }
   })
-
 })
 
 // Marquez (api/src/main/java/marquez/service/models/LineageEvent.java) requires only eventTime,
@@ -246,7 +394,12 @@ describe('as lenient as Marquez', () => {
 
   it('accepts an event without schemaURL and facets without _producer/_schemaURL', () => {
     const r = ok({
-      ...runEvent({ run: { runId: 'r', facets: { nominalTime: { nominalStartTime: '2026-01-01T00:00:00Z' }, custom: { any: 1 } } } }),
+      ...runEvent({
+        run: {
+          runId: 'r',
+          facets: { nominalTime: { nominalStartTime: '2026-01-01T00:00:00Z' }, custom: { any: 1 } },
+        },
+      }),
       schemaURL: undefined,
     })
     expect(r.warnings).toEqual([])
@@ -264,32 +417,72 @@ describe('as lenient as Marquez', () => {
   it('reads an unknown eventType as OTHER, with a warning', () => {
     const r = ok(runEvent({ eventType: 'DONE' }))
     expect(r.batch.runs[0]?.state).toBe('OTHER')
-    expect(r.warnings).toEqual([{ path: '$.eventType', message: expect.stringContaining('unknown eventType "DONE"') }])
+    expect(r.warnings).toEqual([
+      { path: '$.eventType', message: expect.stringContaining('unknown eventType "DONE"') },
+    ])
   })
 
   it.each([
     {
       name: 'an ownership entry without a name',
-      over: { job: { namespace: 'n', name: 'j', facets: { ownership: facet({ owners: [{ type: 'team' }] }), documentation: facet({ description: 'kept' }) } } },
+      over: {
+        job: {
+          namespace: 'n',
+          name: 'j',
+          facets: {
+            ownership: facet({ owners: [{ type: 'team' }] }),
+            documentation: facet({ description: 'kept' }),
+          },
+        },
+      },
       path: '$.job.facets.ownership',
     },
     {
       name: 'a rowCount given as a string',
-      over: { outputs: [{ namespace: 'n', name: 'o', outputFacets: { outputStatistics: facet({ rowCount: '12' }) } }] },
+      over: {
+        outputs: [
+          {
+            namespace: 'n',
+            name: 'o',
+            outputFacets: { outputStatistics: facet({ rowCount: '12' }) },
+          },
+        ],
+      },
       path: '$.outputs[0].outputFacets.outputStatistics',
     },
     {
       name: 'a parent facet without run.runId',
-      over: { run: { runId: 'r', facets: { parent: facet({ run: {}, job: { namespace: 'n', name: 'p' } }) } } },
+      over: {
+        run: {
+          runId: 'r',
+          facets: { parent: facet({ run: {}, job: { namespace: 'n', name: 'p' } }) },
+        },
+      },
       path: '$.run.facets.parent',
     },
     {
       name: 'a schema field without a name, nested 10 deep',
-      over: { outputs: [{ namespace: 'n', name: 'o', facets: { schema: facet({ fields: [nestedField(10, { type: 'int' })] }) } }] },
+      over: {
+        outputs: [
+          {
+            namespace: 'n',
+            name: 'o',
+            facets: { schema: facet({ fields: [nestedField(10, { type: 'int' })] }) },
+          },
+        ],
+      },
       path: '$.outputs[0].facets.schema',
     },
-    { name: 'a facet that is not an object', over: { run: { runId: 'r', facets: { custom: 'text' } } }, path: '$.run.facets.custom' },
-    { name: 'a facets map that is not an object', over: { job: { namespace: 'n', name: 'j', facets: [1] } }, path: '$.job.facets' },
+    {
+      name: 'a facet that is not an object',
+      over: { run: { runId: 'r', facets: { custom: 'text' } } },
+      path: '$.run.facets.custom',
+    },
+    {
+      name: 'a facets map that is not an object',
+      over: { job: { namespace: 'n', name: 'j', facets: [1] } },
+      path: '$.job.facets',
+    },
   ])('keeps the event and drops only $name', ({ over, path }) => {
     const raw = runEvent(over)
     const text = JSON.stringify(raw)
@@ -308,25 +501,44 @@ describe('as lenient as Marquez', () => {
           {
             namespace: 'n',
             name: 'o',
-            facets: { ownership: facet({ owners: [{}] }), documentation: facet({ description: 'still here' }) },
+            facets: {
+              ownership: facet({ owners: [{}] }),
+              documentation: facet({ description: 'still here' }),
+            },
             outputFacets: { outputStatistics: facet({ rowCount: 'many' }) },
           },
         ],
       }),
     )
-    expect(r.warnings.map((w) => w.path).sort()).toEqual(['$.outputs[0].facets.ownership', '$.outputs[0].outputFacets.outputStatistics'])
-    expect(r.batch.datasets.find((d) => d.name === 'o')).toMatchObject({ description: 'still here' })
+    expect(r.warnings.map((w) => w.path).sort()).toEqual([
+      '$.outputs[0].facets.ownership',
+      '$.outputs[0].outputFacets.outputStatistics',
+    ])
+    expect(r.batch.datasets.find((d) => d.name === 'o')).toMatchObject({
+      description: 'still here',
+    })
     expect(r.batch.datasets.find((d) => d.name === 'o')?.owner).toBeUndefined()
   })
 
   it('reads the parentRun facet the Airflow integration once sent, as Marquez does', () => {
-    const r = ok(runEvent({ run: { runId: 'r', facets: { parentRun: facet({ run: { runId: 'p' }, job: { namespace: 'n', name: 'dag' } }) } } }))
+    const r = ok(
+      runEvent({
+        run: {
+          runId: 'r',
+          facets: {
+            parentRun: facet({ run: { runId: 'p' }, job: { namespace: 'n', name: 'dag' } }),
+          },
+        },
+      }),
+    )
     expect(r.batch.runs[0]?.parentRunId).toBe('p')
     expect(r.batch.jobs.map((j) => j.name)).toContain('dag')
   })
 
   it('still refuses an event missing what Marquez requires, naming the first such field', () => {
-    const r = parseEvent(runEvent({ run: { facets: { ownership: 1 } }, job: { namespace: 'n', name: 'j' } }))
+    const r = parseEvent(
+      runEvent({ run: { facets: { ownership: 1 } }, job: { namespace: 'n', name: 'j' } }),
+    )
     expect(r.ok).toBe(false)
     if (!r.ok) expect(r.path).toBe('$.run.runId')
   })
@@ -355,9 +567,17 @@ describe('column lineage naming a dataset that is not among the inputs', () => {
   it('keeps the edge and records the dataset, with a warning', () => {
     const r = parseEvent(lineage('db.s.other'))
     if (!r.ok) throw new Error(r.reason)
-    expect(r.batch.columnEdges.map((c) => `${c.from.name}.${c.fromColumn}>${c.column}`)).toEqual(['db.s.src.id>id', 'db.s.other.amount>total'])
+    expect(r.batch.columnEdges.map((c) => `${c.from.name}.${c.fromColumn}>${c.column}`)).toEqual([
+      'db.s.src.id>id',
+      'db.s.other.amount>total',
+    ])
     expect(r.batch.datasets.map((d) => d.name)).toContain('db.s.other')
-    expect(r.warnings).toEqual([{ path: '$.outputs[0].facets.columnLineage', message: expect.stringContaining('pg db.s.other, which is not among the event') }])
+    expect(r.warnings).toEqual([
+      {
+        path: '$.outputs[0].facets.columnLineage',
+        message: expect.stringContaining('pg db.s.other, which is not among the event'),
+      },
+    ])
   })
 
   it('names a CTE (a bare name among qualified ones) in a warning without inventing a node', () => {

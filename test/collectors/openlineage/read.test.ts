@@ -4,7 +4,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { CollectorError } from '../../../collectors/batch.ts'
-import { checkEventFile, readEventFile, streamEventFile, type EventRecord } from '../../../collectors/openlineage/read.ts'
+import {
+  checkEventFile,
+  readEventFile,
+  streamEventFile,
+  type EventRecord,
+} from '../../../collectors/openlineage/read.ts'
 
 // collect openlineage streams files a line at a time; it must read exactly what readEventFile does.
 const FIXTURES = fileURLToPath(new URL('../../../fixtures/openlineage', import.meta.url))
@@ -22,7 +27,12 @@ async function streamed(file: string): Promise<{ records: EventRecord[]; warning
   return { records, warnings }
 }
 
-const event = (i: number) => JSON.stringify({ eventTime: `2026-01-01T00:00:0${i}Z`, run: { runId: `r${i}` }, job: { namespace: 'n', name: 'j' } })
+const event = (i: number) =>
+  JSON.stringify({
+    eventTime: `2026-01-01T00:00:0${i}Z`,
+    run: { runId: `r${i}` },
+    job: { namespace: 'n', name: 'j' },
+  })
 
 describe('streaming event files', () => {
   const files = [
@@ -34,16 +44,19 @@ describe('streaming event files', () => {
     write('empty.ndjson', '\n  \n'),
   ].filter((f) => /\.(ndjson|jsonl|json)$/.test(f))
 
-  it.each(files.map((f) => [f.slice(f.lastIndexOf('/') + 1), f]))('reads %s as readEventFile does', async (_, file) => {
-    const whole = await readEventFile(file)
-    const lines = await streamed(file)
-    expect(lines.records).toEqual(whole.records)
-    expect(lines.warnings).toEqual(whole.warnings)
-    if (file.endsWith('mixed.ndjson')) {
-      expect(lines.records.map((r) => r.where)).toEqual([`${file}:1`, `${file}:4`, `${file}:6`])
-      expect(lines.warnings).toHaveLength(2)
-    }
-  })
+  it.each(files.map((f) => [f.slice(f.lastIndexOf('/') + 1), f]))(
+    'reads %s as readEventFile does',
+    async (_, file) => {
+      const whole = await readEventFile(file)
+      const lines = await streamed(file)
+      expect(lines.records).toEqual(whole.records)
+      expect(lines.warnings).toEqual(whole.warnings)
+      if (file.endsWith('mixed.ndjson')) {
+        expect(lines.records.map((r) => r.where)).toEqual([`${file}:1`, `${file}:4`, `${file}:6`])
+        expect(lines.warnings).toHaveLength(2)
+      }
+    },
+  )
 
   it('refuses a file where no line is JSON, before reading further and when streaming it', async () => {
     const garbage = write('garbage.ndjson', 'a\nb\nc\n')
@@ -51,7 +64,9 @@ describe('streaming event files', () => {
     await expect(checkEventFile(garbage)).rejects.toThrow(/none of its 3 lines is JSON/)
     await expect(streamed(garbage)).rejects.toThrow(/none of its 3 lines is JSON/)
     await expect(checkEventFile(write('bad-array.json', '[{"a": 1},'))).rejects.toThrow(/not JSON/)
-    await expect(checkEventFile(write('late.ndjson', `oops\n${event(1)}\n`))).resolves.toBeUndefined()
+    await expect(
+      checkEventFile(write('late.ndjson', `oops\n${event(1)}\n`)),
+    ).resolves.toBeUndefined()
   })
 })
 
@@ -76,7 +91,11 @@ describe('every OpenLineage file shape', () => {
     'pretty-array.json': JSON.stringify(real, null, 2),
     'jq.json': real.map((e) => JSON.stringify(e, null, 2)).join('\n'),
   }
-  const expected: Record<string, number> = { 'compact.json': 1, 'pretty.json': 1, 'pretty-crlf.json': 1 }
+  const expected: Record<string, number> = {
+    'compact.json': 1,
+    'pretty.json': 1,
+    'pretty-crlf.json': 1,
+  }
 
   it.each(Object.entries(shapes))('reads %s', async (name, text) => {
     const file = put(name, text)
@@ -94,11 +113,17 @@ describe('every OpenLineage file shape', () => {
     const { records, warnings } = await readEventFile(file)
     expect(records.map((r) => r.where)).toEqual([`${file}:1`])
     expect(warnings).toHaveLength(1)
-    expect(warnings[0]).toMatch(new RegExp(`broken\\.json:${(docs[0] ?? '').split('\n').length + 1}: skipped: not JSON`))
+    expect(warnings[0]).toMatch(
+      new RegExp(`broken\\.json:${(docs[0] ?? '').split('\n').length + 1}: skipped: not JSON`),
+    )
   })
 
   it('streams pretty-printed events across read chunks, braces and quotes inside strings too', async () => {
-    const tricky = (i: number) => ({ ...first, run: { runId: `r-${i}` }, job: { namespace: 'n', name: `j "}{][\\" ${i}` } })
+    const tricky = (i: number) => ({
+      ...first,
+      run: { runId: `r-${i}` },
+      job: { namespace: 'n', name: `j "}{][\\" ${i}` },
+    })
     const events = Array.from({ length: 3000 }, (_, i) => tricky(i))
     const file = put('many.json', events.map((e) => JSON.stringify(e, null, 2)).join('\n'))
     const { records, warnings } = await readEventFile(file)
@@ -109,6 +134,8 @@ describe('every OpenLineage file shape', () => {
 
   it('refuses a pretty-printed file where nothing parses', async () => {
     const file = put('cut.json', JSON.stringify(first, null, 2).slice(0, -30))
-    await expect(checkEventFile(file)).rejects.toThrow(/cut\.json: not OpenLineage JSON: none of its 1 documents is JSON/)
+    await expect(checkEventFile(file)).rejects.toThrow(
+      /cut\.json: not OpenLineage JSON: none of its 1 documents is JSON/,
+    )
   })
 })

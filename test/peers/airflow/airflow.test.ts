@@ -54,8 +54,10 @@ describe.skipIf(!HAVE_AIRFLOW)('real Airflow 3 with the demo DAGs', () => {
   })
 
   it('reads the runs, the failed bad-day ledger load among them', () => {
-    const af = (r: (typeof batch.runs)[number]) => (r.facets?.airflow ?? {}) as { dagRunId?: string }
-    const run = (job: string, dagRunId: string) => batch.runs.find((r) => r.job.name === job && af(r).dagRunId === dagRunId)
+    const af = (r: (typeof batch.runs)[number]) =>
+      (r.facets?.airflow ?? {}) as { dagRunId?: string }
+    const run = (job: string, dagRunId: string) =>
+      batch.runs.find((r) => r.job.name === job && af(r).dagRunId === dagRunId)
     expect(run('sales_daily', 'manual_sales')?.state).toBe('COMPLETE')
     const badDay = run('finance_ledger', 'manual_bad_day')
     expect(badDay?.state).toBe('FAIL')
@@ -108,17 +110,26 @@ describe.skipIf(!HAVE_AIRFLOW)('real Airflow 3 with the demo DAGs', () => {
     const db = openDb(':memory:')
     const app = createApp({ db })
     ingestBatch({ db }, batch)
-    const count = (table: 'jobs' | 'runs') => db.$client.prepare(`select count(*) n from ${table}`).get()
+    const count = (table: 'jobs' | 'runs') =>
+      db.$client.prepare(`select count(*) n from ${table}`).get()
     const jobsBefore = count('jobs')
     const runsBefore = count('runs')
-    const lines = readFileSync(join(af.home, 'openlineage.jsonl'), 'utf8').split('\n').filter(Boolean)
+    const lines = readFileSync(join(af.home, 'openlineage.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
     // DAG runs and task tries carry the provider's run ids, so its events and the REST view are one run.
-    const providerRuns = new Set(lines.map((l) => (JSON.parse(l) as { run: { runId: string } }).run.runId))
+    const providerRuns = new Set(
+      lines.map((l) => (JSON.parse(l) as { run: { runId: string } }).run.runId),
+    )
     const ours = new Set(batch.runs.map((r) => r.runId))
     expect(providerRuns.size).toBeGreaterThan(10)
     expect([...providerRuns].filter((id) => !ours.has(id))).toEqual([])
     for (const body of lines) {
-      const res = await app.request('/api/v1/lineage', { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      const res = await app.request('/api/v1/lineage', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
       expect(res.status, await res.clone().text()).toBeLessThan(300)
     }
     expect(count('jobs')).toEqual(jobsBefore)
