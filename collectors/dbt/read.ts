@@ -140,6 +140,18 @@ async function namespaceFromProfile(
   const choice: string | ProfileChoice = project?.profile ?? {
     project: project?.name ?? meta.project_name ?? undefined,
   }
+  const given = opts.profilesDir
+    ? '--profiles-dir'
+    : env['DBT_PROFILES_DIR']
+      ? '$DBT_PROFILES_DIR'
+      : undefined
+  const profilesFile = join(dir, 'profiles.yml')
+  if (given && !(await stat(profilesFile).catch(() => undefined))?.isFile()) {
+    throw new CollectorError(
+      `${profilesFile}: no profiles.yml in ${dir} (given by ${given}); point ${given} at the dir holding it, or pass --namespace <ns>`,
+      { file: profilesFile },
+    )
+  }
   const output = await readProfileOutput(dir, choice, {
     target: opts.target ?? env['DBT_TARGET'],
     env,

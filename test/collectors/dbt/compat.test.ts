@@ -72,6 +72,15 @@ describe('profiles.yml as dbt accepts it', () => {
     )
   })
 
+  it.each([
+    { given: '--profiles-dir', opts: { profilesDir: '/nonexistent', env: {} } },
+    { given: '$DBT_PROFILES_DIR', opts: { env: { DBT_PROFILES_DIR: '/nonexistent' } } },
+  ])('says which setting named a dir without profiles.yml ($given)', async ({ given, opts }) => {
+    await expect(readDbtTarget(COMPAT, { projectDir: COMPAT_PROJECT, ...opts })).rejects.toThrow(
+      `/nonexistent/profiles.yml: no profiles.yml in /nonexistent (given by ${given}); point ${given} at the dir holding it, or pass --namespace <ns>`,
+    )
+  })
+
   it('checks the artifacts before the profile: a v2 manifest is refused as such, not as a missing env var', async () => {
     const dir = tmp()
     const target = join(dir, 'target')

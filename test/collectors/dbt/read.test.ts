@@ -111,7 +111,7 @@ describe.skipIf(!HAS_SHARED)('readDbtTarget with a good target dir', () => {
   it('refuses when the given profiles dir has no profiles.yml', async () => {
     const dir = targetDir({ 'manifest.json': shared(MANIFEST_V12) })
     await expect(readDbtTarget(dir, { profilesDir: '/nonexistent' })).rejects.toThrow(
-      /cannot read profiles\.yml/,
+      /no profiles\.yml in \/nonexistent \(given by --profiles-dir\)/,
     )
   })
 })
