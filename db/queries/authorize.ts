@@ -1,5 +1,6 @@
 import type { Batch, Ref } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
+import { batchPayload } from './replay.ts'
 
 // Per-object authorization of a domain-scoped write (DESIGN.md "Authorization"): any field that
 // names an existing row is a write to that row's owner. It runs inside the write's own
@@ -10,7 +11,7 @@ export interface Denial {
   message: string
   path: string
   /** What was named: a dataset/job ref, a run id, a check key, a product id, a domain name. */
-  what: 'dataset' | 'alias' | 'job' | 'run' | 'check' | 'product' | 'domain'
+  what: 'dataset' | 'alias' | 'job' | 'run' | 'check' | 'product' | 'domain' | 'scope'
   ref: Ref | string
 }
 
@@ -55,6 +56,7 @@ interface Lookups {
   run: (runId: string) => { job: Ref; domain: string | null } | undefined
   check: (k: string) => Owned | undefined
   product: (id: string) => string | undefined
+  latestBatch: (kind: string, scope: string) => number | undefined
 }
 
 const prepared = new WeakMap<Db, Lookups>()
@@ -78,6 +80,9 @@ function lookupsOf(db: Db): Lookups {
     'select d.namespace, d.name, d.domain from checks c join datasets d on d.id = c.dataset_id where c.key = ?',
   )
   const product = c.prepare('select domain from products where id = ?').pluck()
+  const latestBatch = c
+    .prepare('select id from batches where kind = ? and scope = ? order by id desc limit 1')
+    .pluck()
   l = {
     datasetByAlias: (r) => byAlias.get(r.namespace, r.name) as Owned | undefined,
     datasetByName: (r) => byName.get(r.namespace, r.name) as Owned | undefined,
@@ -90,6 +95,7 @@ function lookupsOf(db: Db): Lookups {
     },
     check: (k) => check.get(k) as Owned | undefined,
     product: (id) => product.get(id) as string | undefined,
+    latestBatch: (kind, scope) => latestBatch.get(kind, scope) as number | undefined,
   }
   prepared.set(db, l)
   return l
@@ -199,6 +205,16 @@ export function findForeignWrite(
     ref: w.ref,
   })
 
+  const scopeOwner = foreignScopeOwner(db, domain, batch)
+  if (scopeOwner !== undefined) {
+    return {
+      message: `scope ${batch.scope} belongs to domain ${scopeOwner} (its latest ${batch.kind} batch describes it); ${may(domain)}`,
+      path: '$.scope',
+      what: 'scope',
+      ref: batch.scope,
+    }
+  }
+
   for (const w of writes) {
     const ref = w.ref
     if (w.what === 'dataset' || w.what === 'alias') {
@@ -253,6 +269,31 @@ export function findForeignWrite(
   return undefined
 }
 
+/** Batch kinds whose scope is a whole dbt project or Airflow instance (gate --server's baseline). */
+const SNAPSHOT_KINDS = new Set(['dbt', 'airflow'])
+
+/**
+ * A dbt project's or Airflow instance's scope belongs to the domains its latest kept batch gives
+ * its jobs (else its products): the newest batch of a scope is what `gate --server` compares that project with, so a
+ * batch under it is a write to them. The first other domain found, if any.
+ */
+function foreignScopeOwner(db: Db, domain: string, batch: Batch): string | undefined {
+  if (!SNAPSHOT_KINDS.has(batch.kind)) return undefined
+  const id = lookupsOf(db).latestBatch(batch.kind, batch.scope)
+  const payload = id === undefined ? undefined : batchPayload(db, id)
+  if (payload === undefined) return undefined
+  // What a project runs (its jobs: dbt models and tests, Airflow DAGs and tasks) is its own; the
+  // datasets it names may be other domains' it reads. Without jobs, its products say.
+  const kept = JSON.parse(payload) as Partial<Record<'jobs' | 'products', { domain?: unknown }[]>>
+  for (const list of [kept.jobs, kept.products]) {
+    const owners = (list ?? [])
+      .map((x) => x.domain)
+      .filter((d): d is string => typeof d === 'string')
+    if (owners.length > 0) return owners.find((d) => d !== domain)
+  }
+  return undefined
+}
+
 /**
  * Records what an accepted batch of a group will have done (its runs' jobs, its aliases), so the
  * next events of the same transaction are checked against it too.
@@ -271,6 +312,55 @@ export function notePending(db: Db, batch: Batch, pending: Pending): void {
     for (const a of d.aliases)
       if (!resolveOwned(db, a, pending)) pending.aliases.set(key(a), target)
   }
+}
+
+/**
+ * A batch's `datasets[]` entry for another domain's dataset that the batch only reads (named by
+ * input edges, or column lineage's `from`, and by no field that writes it), and a bare `domains[]`
+ * record of another domain (a dbt project's cross-project ref brings both): what it says is not
+ * applied, so the batch is not refused for it. Returns the batch to store and a warning each.
+ */
+export function dropForeignBatchReads(
+  db: Db,
+  domain: string,
+  batch: Batch,
+): { batch: Batch; warnings: NotApplied[] } {
+  const read = new Set<string>()
+  for (const e of batch.edges) if (e.direction === 'input') read.add(key(e.dataset))
+  for (const c of batch.columnEdges) read.add(key(c.from))
+  if (read.size === 0) return { batch, warnings: [] }
+  const written = new Set<string>()
+  for (const e of batch.edges) if (e.direction === 'output') written.add(key(e.dataset))
+  for (const x of [...batch.columnEdges, ...batch.checks, ...batch.assertions, ...batch.metrics]) {
+    written.add(key(x.dataset))
+  }
+  for (const p of batch.products) for (const o of p.outputs) written.add(key(o))
+  const warnings: NotApplied[] = []
+  const droppedDomains = new Set<string>()
+  const datasets = batch.datasets.filter((d, i) => {
+    const k = key(d)
+    if (!read.has(k) || written.has(k)) return true
+    const owner = resolveOwned(db, d)?.domain ?? d.domain ?? null
+    if (owner === null || owner === domain) return true
+    if (d.domain !== undefined) droppedDomains.add(d.domain)
+    warnings.push({
+      path: `$.datasets[${i}]`,
+      message: `dataset ${show(d)} belongs to domain ${owner}; this batch only reads it, so what it says of it was not applied`,
+    })
+    return false
+  })
+  const domains = batch.domains.filter((d, i) => {
+    const bare = d.owner === undefined && d.description === undefined
+    if (d.name === domain || !bare || !droppedDomains.has(d.name)) return true
+    warnings.push({
+      path: `$.domains[${i}]`,
+      message: `domain ${d.name} is only named by datasets this batch reads; not applied`,
+    })
+    return false
+  })
+  return warnings.length === 0
+    ? { batch, warnings }
+    : { batch: { ...batch, datasets, domains }, warnings }
 }
 
 /** An input of an OpenLineage event that is not also one of its outputs: only read. */

@@ -2,7 +2,12 @@ import type { Batch, Ref } from '../../collectors/batch.ts'
 import { refKey } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
 import type { SchemaObservation } from './fold-batches.ts'
-import { findForeignWrite, ForeignWriteError } from './authorize.ts'
+import {
+  dropForeignBatchReads,
+  findForeignWrite,
+  ForeignWriteError,
+  type NotApplied,
+} from './authorize.ts'
 import { encodeBatch } from './batch-codec.ts'
 import type { NodeCache } from './node-cache.ts'
 import { resolveDatasets, resolveJobs } from './resolve-nodes.ts'
@@ -16,6 +21,8 @@ export interface StoreResult {
   counts: Record<string, number>
   /** Dataset ids the batch touched, so evaluators can re-score the products that own them. */
   datasetIds: number[]
+  /** What a domain-scoped batch said about other domains' datasets it only reads (not applied). */
+  notApplied?: NotApplied[]
 }
 
 export interface StoreOptions {
@@ -47,11 +54,14 @@ export function storeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
   // lock (SQLITE_BUSY at once, busy_timeout not applied); taking the lock up front waits for it.
   return db.transaction(
     () => {
-      if (opts.domain != null) {
-        const denial = findForeignWrite(db, opts.domain, batch)
-        if (denial) throw new ForeignWriteError(denial)
-      }
-      return writeBatch(db, batch, opts)
+      if (opts.domain == null) return writeBatch(db, batch, opts)
+      const { batch: own, warnings } = dropForeignBatchReads(db, opts.domain, batch)
+      const denial = findForeignWrite(db, opts.domain, own)
+      if (denial) throw new ForeignWriteError(denial)
+      // What is kept for replay is what was applied (the redelivery hash stays the request's).
+      const payload = own === batch ? opts.payload : encodeBatch(own).payload
+      const r = writeBatch(db, own, { ...opts, ...(payload ? { payload } : {}) })
+      return warnings.length > 0 ? { ...r, notApplied: warnings } : r
     },
     { behavior: 'immediate' },
   )
@@ -76,7 +86,12 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
     const counts: Record<string, number> = {}
 
     for (const d of batch.domains) {
-      s.upsertDomain.run({ name: d.name, owner: orNull(d.owner), description: orNull(d.description), now })
+      s.upsertDomain.run({
+        name: d.name,
+        owner: orNull(d.owner),
+        description: orNull(d.description),
+        now,
+      })
     }
     counts.domains = batch.domains.length
 
@@ -140,7 +155,12 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
     }
     for (const c of batch.checks) {
       if (c.origin !== 'openlineage') {
-        s.rekeyEarlierResults.run({ key: c.key, datasetId: dsId(c.dataset), name: c.name, domain: opts.domain ?? null })
+        s.rekeyEarlierResults.run({
+          key: c.key,
+          datasetId: dsId(c.dataset),
+          name: c.name,
+          domain: opts.domain ?? null,
+        })
       }
     }
     counts.checks = batch.checks.length
@@ -187,20 +207,22 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
         now,
       })
       s.deleteProductOutputs.run({ productId: pr.id })
-      for (const o of pr.outputs) s.insertProductOutput.run({ productId: pr.id, datasetId: dsId(o) })
+      for (const o of pr.outputs)
+        s.insertProductOutput.run({ productId: pr.id, datasetId: dsId(o) })
     }
     counts.products = batch.products.length
 
     let batchId: number | null = null
     if (keepRaw) {
-      batchId = s.insertBatch.get({
-        kind: batch.kind,
-        scope: batch.scope,
-        contentHash: opts.contentHash,
-        receivedAt: now,
-        summary: counts,
-        payload: opts.payload ?? encodeBatch(batch).payload,
-      })?.id ?? null
+      batchId =
+        s.insertBatch.get({
+          kind: batch.kind,
+          scope: batch.scope,
+          contentHash: opts.contentHash,
+          receivedAt: now,
+          summary: counts,
+          payload: opts.payload ?? encodeBatch(batch).payload,
+        })?.id ?? null
     }
     return { duplicate: false, batchId, counts, datasetIds: [...new Set(dsIds.values())] }
   }

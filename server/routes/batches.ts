@@ -14,7 +14,15 @@ export const batchRoutes = (deps: Deps) =>
       // Authorized inside the write's transaction: a refused batch writes nothing.
       const r = ingestBatch(deps, batch, { domain: writerDomain(c) })
       return c.json(
-        { batchId: r.batchId, duplicate: r.duplicate, counts: r.counts, warnings: batch.warnings },
+        {
+          batchId: r.batchId,
+          duplicate: r.duplicate,
+          counts: r.counts,
+          warnings: [
+            ...batch.warnings,
+            ...(r.notApplied ?? []).map((w) => `${w.path}: ${w.message}`),
+          ],
+        },
         r.duplicate ? 200 : 201,
       )
     } catch (e) {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
+import { readDbtTarget } from '../../collectors/dbt/read.ts'
+import { openDb } from '../../db/client.ts'
+import { DEMO_JOB_NAMESPACE } from '../../server/demo.ts'
+import { ingestBatch } from '../../server/ingest.ts'
 import { pruneRawEvents, replayStore } from '../../server/openlineage.ts'
-import { datasetState, dbtOlEvents, demoApp, SALES_ORDERS } from './demo-store.ts'
+import { NOW, setupApp } from './helpers.ts'
+import { datasetState, dbtOlEvents, demoApp, FIXTURES, SALES_ORDERS } from './demo-store.ts'
 
 // Issue 14, item 4: reading another domain's dataset is not a write. Finance's own recorded dbt-ol
 // events (its models read sales' orders) are accepted with a finance token; what an event says
@@ -164,5 +169,38 @@ describe('a finance token reading sales’ datasets', () => {
     const res = await post('/api/v1/lineage', withClaimsOnOrders(financeReadingOrders()), admin)
     expect(res.status).toBe(201)
     expect(JSON.stringify(datasetState(db, SALES_ORDERS))).toContain('pwned')
+  })
+})
+
+describe('a finance token pushing its own dbt project', () => {
+  const target = (project: string) =>
+    readDbtTarget(`${FIXTURES}/dbt/good/${project}/target`, {
+      projectDir: `${FIXTURES}/dbt/projects/${project}`,
+      profilesDir: `${FIXTURES}/dbt/projects/${project}`,
+      jobNamespace: DEMO_JOB_NAMESPACE,
+      env: {},
+    })
+
+  it('is accepted: the sales model it refs is read, what it says of it is not applied', async () => {
+    const db = openDb(':memory:')
+    ingestBatch({ db, now: () => new Date(NOW.getTime() - 86_400_000) }, await target('sales'))
+    const { post, token } = setupApp({ db })
+    const finance = { authorization: `Bearer ${token('ingest', 'finance').token}` }
+    const orders = datasetState(db, SALES_ORDERS)
+    const batch = await target('finance')
+    // As `collect dbt --server` pushes it: the cross-project ref comes with sales' domain and schema.
+    expect(batch.datasets.find((d) => d.name === SALES_ORDERS.name)?.domain).toBe('sales')
+    const res = await post('/api/batches', batch, finance)
+    const body = (await res.json()) as { warnings: string[] }
+    expect(res.status, JSON.stringify(body)).toBe(201)
+    expect(body.warnings.join('\n')).toMatch(
+      /\$\.datasets\[\d+\]: dataset duckdb:\/\/mesh\.duckdb mesh\.sales\.orders belongs to domain sales; this batch only reads it/,
+    )
+    const after = datasetState(db, SALES_ORDERS)
+    expect({ ...after, edges: orders.edges }).toEqual(orders)
+    expect(after.edges.length).toBeGreaterThan(orders.edges.length)
+    // Replayed, the kept batch is what was applied.
+    replayStore(db, NOW.toISOString())
+    expect({ ...datasetState(db, SALES_ORDERS), edges: orders.edges }).toEqual(orders)
   })
 })

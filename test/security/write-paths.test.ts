@@ -340,6 +340,39 @@ const OL_CASES: Case[] = [
   },
 ]
 
+describe('a dbt project or Airflow instance (a batch scope) belongs to the domain it describes', () => {
+  it('refuses a finance batch under sales’ scope: it would become sales’ gate baseline', async () => {
+    const { db, app, post, finance, admin } = await demoApp()
+    const baseline = async () =>
+      (await app.request('/api/gate/baseline?project=sales', { headers: admin })).json()
+    const before = await baseline()
+    const counts = rowCounts(db)
+    const res = await post(
+      '/api/batches',
+      batch({ scope: 'dbt:sales', datasets: [{ ...FIN_X, domain: 'finance' }] }),
+      finance,
+    )
+    const json = (await res.json()) as ErrorJson
+    expect(res.status, JSON.stringify(json)).toBe(403)
+    expect(json.error).toMatchObject({ code: 'forbidden', path: '$.scope' })
+    expect(json.error.message).toContain('scope dbt:sales belongs to domain sales')
+    expect(rowCounts(db)).toEqual(counts)
+    expect(await baseline()).toEqual(before)
+  })
+
+  it('lets a domain re-collect its own project and start a new one', async () => {
+    const { post, finance } = await demoApp()
+    for (const scope of ['dbt:finance', 'dbt:finance_new']) {
+      const res = await post(
+        '/api/batches',
+        batch({ scope, datasets: [{ ...FIN_X, domain: 'finance' }] }),
+        finance,
+      )
+      expect(res.status, await res.clone().text()).toBe(201)
+    }
+  })
+})
+
 describe('every OpenLineage field naming a row is a write to its owner', () => {
   it.each(OL_CASES)(
     '$name naming a sales row is refused, writing nothing',
