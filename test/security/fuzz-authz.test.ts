@@ -9,7 +9,7 @@ import { datasetState, DEMO_NS, FINANCE_JOB, FINANCE_REVENUE, JOB_NS } from './d
 import { NOW, rowCounts, setupApp } from './helpers.ts'
 
 // Property-based: a finance ingest token sends batches and OpenLineage events whose aliases, run
-// ids and check keys are drawn from sales' stored rows, finance's own and new ones; inputs are
+// ids, check keys and batch scopes are drawn from sales' stored rows, finance's own and new ones; inputs are
 // drawn from sales' datasets (reads). Invariants: never a 5xx; naming any sales row is refused
 // with 403 naming domain sales and writing nothing; naming none is accepted (no false deny);
 // either way not one of sales' rows changes (input edges aside).
@@ -146,6 +146,11 @@ const batchCase = fc.record({
   checks: fc.array(checkKey, { maxLength: 2 }),
   results: fc.array(checkKey, { maxLength: 2 }),
   reads: fc.array(salesInput, { maxLength: 2 }),
+  scope: fc.constantFrom<Pick<string>>(
+    { value: 'dbt:sales', foreign: true },
+    { value: 'dbt:finance', foreign: false },
+    { value: 'finance-fuzz', foreign: false },
+  ),
 })
 type BatchCase = typeof batchCase extends fc.Arbitrary<infer T> ? T : never
 
@@ -153,7 +158,7 @@ function batchOf(c: BatchCase) {
   const target = { namespace: DEMO_NS, name: 'mesh.finance.fuzz' }
   return {
     kind: 'dbt',
-    scope: 'finance-fuzz',
+    scope: c.scope.value,
     datasets: [{ ...target, domain: 'finance', aliases: c.aliases.map((a) => a.value) }],
     runs: c.runs.map((r) => ({ runId: r.id.value, job: r.job, state: 'FAIL' })),
     edges: c.reads.map((d) => ({ job: FINANCE_JOB, dataset: d, direction: 'input' })),
@@ -248,9 +253,13 @@ describe('fuzzing domain authorization with sales’ aliases, run ids and check 
         const { db, post, finance } = fresh()
         const before = rowCounts(db)
         const sales = salesSnapshot(db)
-        const foreign = [...c.aliases, ...c.runs.map((r) => r.id), ...c.checks, ...c.results].some(
-          (p) => p.foreign,
-        )
+        const foreign = [
+          c.scope,
+          ...c.aliases,
+          ...c.runs.map((r) => r.id),
+          ...c.checks,
+          ...c.results,
+        ].some((p) => p.foreign)
         await check(await post('/api/batches', batchOf(c), finance), foreign, db, before, sales)
         db.$client.close()
       }),
