@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { openDb, type Db } from '../../db/client.ts'
@@ -76,9 +77,15 @@ function seeded(): { db: Db; app: ReturnType<typeof createApp> } {
   const app = createApp({
     db,
     now: () => NOW,
-    limits: { maxBytes: 1024 * 1024, maxDecompressedBytes: 4 * 1024 * 1024 },
+    limits: LIMITS,
   })
   return { db, app }
+}
+
+const LIMITS = {
+  maxBytes: 1024 * 1024,
+  maxDecompressedBytes: 4 * 1024 * 1024,
+  maxStringBytes: 512 * 1024,
 }
 
 type ErrorJson = { error?: { code?: unknown; message?: unknown; path?: unknown } }
@@ -184,6 +191,54 @@ describe('fuzzing the ingest endpoints', () => {
         },
       ),
       { numRuns: Math.ceil(RUNS / 2) },
+    )
+  })
+})
+
+describe('fuzzing compressed bodies', () => {
+  it('POST /api/batches gzipped at any compression ratio: a 413 exactly past a limit, else stored; never 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        // The meta string's size, and what it repeats: 1 char compresses ~1000:1, 64 random ones barely.
+        fc.integer({ min: 0, max: 6 * 1024 * 1024 }),
+        fc.string({ minLength: 1, maxLength: 64, unit: 'binary-ascii' }),
+        fc.integer({ min: 1, max: 40 }),
+        async (size, unit, strings) => {
+          const { db, app } = seeded()
+          const b = structuredClone(BATCH)
+          const each = Math.floor(size / strings)
+          b.datasets[0]!.meta = Object.fromEntries(
+            Array.from({ length: strings }, (_, i) => [
+              `k${i}`,
+              unit.repeat(Math.ceil(each / unit.length)).slice(0, each),
+            ]),
+          )
+          const text = Buffer.from(JSON.stringify(b))
+          const gz = gzipSync(text, { level: 1 })
+          const longest = Math.max(
+            ...Object.values(b.datasets[0]!.meta).map((v) => JSON.stringify(v).length - 2),
+          )
+          const before = rowCounts(db)
+          const res = await app.request('/api/batches', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+            body: gz,
+          })
+          const body = await res.text()
+          expect(res.status, body).toBeLessThan(500)
+          const over =
+            gz.length > LIMITS.maxBytes ||
+            text.length > LIMITS.maxDecompressedBytes ||
+            longest > LIMITS.maxStringBytes
+          expect(
+            res.status === 413,
+            `${res.status} for ${gz.length} B → ${text.length} B (longest string ${longest}): ${body.slice(0, 200)}`,
+          ).toBe(over)
+          if (res.status >= 400) expect(rowCounts(db)).toEqual(before)
+          else expect(res.status).toBe(201)
+        },
+      ),
+      { numRuns: Math.ceil(RUNS / 3) },
     )
   })
 })
