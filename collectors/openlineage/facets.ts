@@ -16,6 +16,7 @@ const JOB_TYPES: Record<string, string> = {
   'DBT/SEED': 'dbt_seed',
   'DBT/TEST': 'dbt_test',
   'DBT/JOB': 'dbt_project',
+  'DBT/SQL': 'dbt_sql',
 }
 
 export function jobTypeOf(job: OlJob): string {
@@ -28,19 +29,54 @@ export function jobTypeOf(job: OlJob): string {
  * dbt-ol names a node's job `db.schema.pkg.model`, with `.build.run` / `.build.snapshot` /
  * `.build.test` appended under `dbt build`; we keep the `dbt run` form so both commands (and the
  * dbt collector) name one job. Airflow's SQL hook-lineage queries keep one name across provider
- * versions (collectors/airflow/query-jobs.ts).
+ * versions (collectors/airflow/query-jobs.ts). With `--consume-structured-logs` dbt-ol names a node's job by its
+ * unique id (`model.pkg.model`, `snapshot.pkg.name`, `seed.pkg.name`), and each SQL statement a
+ * sub-job `<unique id>.sql.<n>`: the node's job takes the same `db.schema.…` name, its database and
+ * schema from the dbt_node job facet or the node's output dataset. A statement sub-job, which
+ * names neither, keeps its unique-id name, and the store gives it the node job's name
+ * (storeDerived, by the job's external id, the unique id).
  */
-export function canonicalJobName(job: OlJob): string {
+export function canonicalJobName(job: OlJob, outputs?: readonly { name: string }[] | null): string {
   if (jobTypeOf(job) === 'airflow_query') return airflowQueryJobName(job.name)
-  if (!job.name.includes('.build.')) return job.name
-  if (job.facets?.jobType?.integration.toUpperCase() !== 'DBT') return job.name
-  return job.name.replace(/\.build\.run$/, '').replace(/\.build\.(snapshot|test)$/, '.$1')
+  const dbt = job.facets?.jobType?.integration.toUpperCase() === 'DBT'
+  if (!dbt) return job.name
+  if (job.name.includes('.build.')) return job.name.replace(/\.build\.run$/, '').replace(/\.build\.(snapshot|test)$/, '.$1')
+  const node = DBT_UNIQUE_ID.exec(job.name)
+  if (!node) return job.name
+  const prefix = dbtNodePrefix(job, outputs)
+  if (prefix === undefined) return job.name
+  const [, kind, rest] = node
+  if (kind === 'model') return `${prefix}.${rest}`
+  if (kind === 'snapshot') return `${prefix}.${rest}.snapshot`
+  return `${prefix}.${job.name}`
+}
+
+/** A dbt node's unique id (`model.pkg.name`, `model.pkg.name.v2`), not one of its statements. */
+const DBT_UNIQUE_ID = /^(model|snapshot|seed)\.([^.]+\.[^.]+(?:\.v\d+)?)$/
+/** A structured-log statement sub-job: `<unique id>.sql.<n>`. */
+export const DBT_STATEMENT_JOB = /^((?:model|snapshot|seed|test)\.[^.]+\.[^.]+(?:\.v\d+)?)(\.sql\.\d+)$/
+
+/** `db.schema` of a dbt node's job: from the dbt_node job facet, else its output dataset's name. */
+function dbtNodePrefix(job: OlJob, outputs: readonly { name: string }[] | null | undefined): string | undefined {
+  const node = job.facets?.['dbt_node'] as { database?: unknown; schema?: unknown } | null | undefined
+  const parts = [node?.database, node?.schema].filter((p): p is string => typeof p === 'string' && p !== '')
+  if (parts.length > 0) return parts.join('.')
+  const out = outputs?.[0]?.name
+  if (!out || !out.includes('.')) return undefined
+  return out.slice(0, out.lastIndexOf('.'))
+}
+
+/** The dbt unique id a structured-log job is named by, for the store to match the node's job. */
+export function dbtUniqueIdOf(job: OlJob): string | undefined {
+  return job.facets?.jobType?.integration.toUpperCase() === 'DBT' && DBT_UNIQUE_ID.test(job.name) ? job.name : undefined
 }
 
 /** The job, its parent (from the `parent` run facet) and the root job when it differs. */
-export function jobsOf(job: OlJob, parent: ParentFacet | undefined): Job[] {
+export function jobsOf(job: OlJob, parent: ParentFacet | undefined, outputs?: readonly { name: string }[] | null): Job[] {
   const type = jobTypeOf(job)
-  const self: Job = { namespace: job.namespace, name: canonicalJobName(job), type }
+  const self: Job = { namespace: job.namespace, name: canonicalJobName(job, outputs), type }
+  const uniqueId = dbtUniqueIdOf(job)
+  if (uniqueId) self.externalId = uniqueId
   const description = clip(job.facets?.documentation?.description)
   if (description) self.description = description
   const owner = job.facets?.ownership?.owners?.[0]?.name
@@ -57,9 +93,18 @@ export function jobsOf(job: OlJob, parent: ParentFacet | undefined): Job[] {
   const { namespace, name } = parent.job
   self.parent = { namespace, name }
   // Airflow's tasks sit under their DAG; dbt-ol's nodes under the dbt invocation's job.
-  // An Airflow SQL hook-lineage query sits under its task.
+  // An Airflow SQL hook-lineage query sits under its task. A dbt structured-log statement
+  // (dbt_sql) sits under its node's job, whose type the node's own events give.
   const parentType =
-    type === 'airflow_task' ? 'airflow_dag' : type === 'airflow_query' ? 'airflow_task' : type.startsWith('dbt_') ? 'dbt_project' : 'job'
+    type === 'airflow_task'
+      ? 'airflow_dag'
+      : type === 'airflow_query'
+        ? 'airflow_task'
+        : type === 'dbt_sql'
+          ? 'job'
+          : type.startsWith('dbt_')
+            ? 'dbt_project'
+            : 'job'
   const out: Job[] = [self, { namespace, name, type: parentType }]
   const root = parent.root?.job
   if (root && (root.namespace !== namespace || root.name !== name)) {

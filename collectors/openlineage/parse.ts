@@ -198,7 +198,7 @@ function runEventBatch(e: RunEvent, eventTime: string, warnings: OlWarning[]): B
   batch.producedAt = eventTime
   const facets = e.run.facets
   const parent = facets?.parent ?? facets?.parentRun ?? undefined
-  const jobs = jobsOf(e.job, parent)
+  const jobs = jobsOf(e.job, parent, e.outputs)
   const [self] = jobs
   if (!self) return batch
   for (const job of jobs) batch.jobs.push(job)
@@ -247,7 +247,7 @@ function rowsAffected(outputs: OlOutputDataset[]): number | undefined {
 function jobEventBatch(e: JobEvent, eventTime: string, warnings: OlWarning[]): Batch {
   const batch = emptyBatch('openlineage', OL_SCOPE)
   batch.producedAt = eventTime
-  const jobs = jobsOf(e.job, undefined)
+  const jobs = jobsOf(e.job, undefined, e.outputs)
   batch.jobs.push(...jobs)
   const self = jobs[0]
   if (!self) return batch

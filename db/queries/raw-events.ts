@@ -9,7 +9,7 @@ import {
   type Pending,
   type ReadRef,
 } from './authorize.ts'
-import { and, asc, eq, gt, gte, inArray, lt } from 'drizzle-orm'
+import { and, asc, eq, gt, gte, inArray, lt, ne } from 'drizzle-orm'
 import { emptyBatch, UNPLACED_TEST, type Assertion, type Batch, type Ref } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
 import { batches, checks, datasets, jobs, productOutputs, products, rawEvents } from '../schema.ts'
@@ -124,6 +124,8 @@ export function storeDerived(
   // `resolved`: each batch already went through deriveEvent (its writer's assertion keys).
   if (!opts.resolved) resolveAssertionKeys(db, batch.assertions, null, new Map())
   const extraOutputs = batch.kind === 'openlineage' ? keepKnownProducts(db, batch) : []
+  // A domain-scoped writer's events were renamed by deriveEvent, before they were authorized.
+  if (batch.kind === 'openlineage' && !opts.resolved) nameDbtJobsByNode(db, batch)
   if (batch.kind === 'openlineage') accumulateMeta(db, batch)
   const written = writeBatch(db, batch, { contentHash: '', now, keepRaw: false, ...(schemas ? { schemas } : {}), ...(cache ? { cache } : {}) })
   addProductOutputs(db, extraOutputs)
@@ -156,6 +158,44 @@ function keepKnownProducts(db: Db, batch: Batch): { productId: string; dataset: 
     return false
   })
   return extra
+}
+
+/**
+ * dbt-ol's structured-log jobs named by a dbt unique id (`model.pkg.name`, a statement's
+ * `model.pkg.name.sql.3`) that their event could not name as the node's job: they take the name
+ * of the job whose external id is that unique id (collect dbt's, or dbt-ol's node event's), so one
+ * dbt model is one job whichever mode named it. Jobs, parents, runs and edges are renamed alike.
+ */
+/** A dbt-ol structured-log statement sub-job: `<unique id>.sql.<n>` (collectors/openlineage/facets.ts). */
+const DBT_STATEMENT_JOB = /^((?:model|snapshot|seed|test)\.[^.]+\.[^.]+(?:\.v\d+)?)(\.sql\.\d+)$/
+
+function nameDbtJobsByNode(db: Db, batch: Batch): void {
+  const byId = new Map<string, string>()
+  for (const j of batch.jobs) if (j.externalId && j.name !== j.externalId) byId.set(`${j.namespace}\u0000${j.externalId}`, j.name)
+  const rename = (r: { namespace: string; name: string }): void => {
+    const m = DBT_STATEMENT_JOB.exec(r.name)
+    const uid = m?.[1] ?? (/^(model|snapshot|seed)\.[^.]+\.[^.]+(\.v\d+)?$/.test(r.name) ? r.name : undefined)
+    if (!uid) return
+    const k = `${r.namespace}\u0000${uid}`
+    let name = byId.get(k)
+    if (name === undefined && !byId.has(k)) {
+      const row = db
+        .select({ name: jobs.name })
+        .from(jobs)
+        .where(and(eq(jobs.namespace, r.namespace), eq(jobs.externalId, uid), ne(jobs.name, uid)))
+        .get()
+      name = row?.name
+      byId.set(k, name ?? '')
+    }
+    if (name) r.name = `${name}${m?.[2] ?? ''}`
+  }
+  if (![...batch.jobs, ...batch.runs.map((x) => x.job)].some((r) => /^(model|snapshot|seed|test)\./.test(r.name))) return
+  for (const j of batch.jobs) {
+    rename(j)
+    if (j.parent) rename(j.parent)
+  }
+  for (const r of batch.runs) rename(r.job)
+  for (const e of batch.edges) rename(e.job)
 }
 
 /** Adds outputs to known products, once the batch that names their datasets is written. */
@@ -222,6 +262,7 @@ export function deriveEvent(
   memo: AssertionMemo,
   pending?: Pending,
 ): { batch: Batch; warnings: NotApplied[] } {
+  if (e.batch.kind === 'openlineage') nameDbtJobsByNode(db, e.batch)
   resolveAssertionKeys(db, e.batch.assertions, e.domain ?? null, memo)
   if (e.domain == null) return { batch: e.batch, warnings: [] }
   return dropForeignReads(db, e.domain, e.batch, e.reads ?? [], pending)
