@@ -53,8 +53,6 @@ export function canonicalJobName(job: OlJob, outputs?: readonly { name: string }
 
 /** A dbt node's unique id (`model.pkg.name`, `model.pkg.name.v2`), not one of its statements. */
 const DBT_UNIQUE_ID = /^(model|snapshot|seed)\.([^.]+\.[^.]+(?:\.v\d+)?)$/
-/** A structured-log statement sub-job: `<unique id>.sql.<n>`. */
-export const DBT_STATEMENT_JOB = /^((?:model|snapshot|seed|test)\.[^.]+\.[^.]+(?:\.v\d+)?)(\.sql\.\d+)$/
 
 /** `db.schema` of a dbt node's job: from the dbt_node job facet, else its output dataset's name. */
 function dbtNodePrefix(job: OlJob, outputs: readonly { name: string }[] | null | undefined): string | undefined {
