@@ -381,7 +381,6 @@ export type OlJob = z.infer<typeof JobSchema>
 export type OlInputDataset = z.infer<typeof InputDatasetSchema>
 export type OlOutputDataset = z.infer<typeof OutputDatasetSchema>
 export type OlDatasetFacets = z.infer<typeof DatasetFacetsSchema>
-export type OlRunFacets = z.infer<typeof RunFacetsSchema>
 
 export const EVENT_KINDS = ['RunEvent', 'JobEvent', 'DatasetEvent'] as const
 export type EventKind = (typeof EVENT_KINDS)[number]

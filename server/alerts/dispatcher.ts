@@ -247,5 +247,3 @@ export function createDispatcher(opts: DispatcherOptions) {
 
   return { runOnce, start }
 }
-
-export type Dispatcher = ReturnType<typeof createDispatcher>

@@ -161,5 +161,3 @@ export function clockOf(b: Batch): Date {
 export function withProject(baseline: readonly Batch[], current: Batch): Batch[] {
   return [...baseline.filter((b) => b.scope !== current.scope), current]
 }
-
-export const datasetKeyOf = refKey

@@ -138,4 +138,3 @@ export const hoursText = (ms: number): string => {
   if (h < 48) return `${Math.round(h * 10) / 10} h`
   return `${Math.round((h / 24) * 10) / 10} days`
 }
-export const datasetLabel = (d: { name: string }): string => d.name
