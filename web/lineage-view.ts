@@ -137,14 +137,12 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     if (basePos.size === 0) {
       cy.add(sizeNodes(overviewElements(state.overview, new Map())))
       const domainEdges = layoutEdges(
-        cy
-          .edges()
-          .map((e) => ({
-            id: e.id(),
-            source: e.source().id(),
-            target: e.target().id(),
-            count: Number(e.data('count') ?? 1),
-          })),
+        cy.edges().map((e) => ({
+          id: e.id(),
+          source: e.source().id(),
+          target: e.target().id(),
+          count: Number(e.data('count') ?? 1),
+        })),
       )
       const keep = new Set(domainEdges.map((e) => e.id))
       cy.nodes()

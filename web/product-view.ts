@@ -50,12 +50,10 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
   const outputs = datasets.filter((d) => d !== undefined)
   const jobs = [...new Map(outputs.flatMap((d) => d.producers).map((j) => [j.id, j])).values()]
   const runAnswers = await Promise.all(
-    jobs
-      .slice(0, 10)
-      .map(async (j) => ({
-        job: j.name,
-        body: await getJson(`/api/jobs/${j.id}/runs?limit=5`).catch(() => undefined),
-      })),
+    jobs.slice(0, 10).map(async (j) => ({
+      job: j.name,
+      body: await getJson(`/api/jobs/${j.id}/runs?limit=5`).catch(() => undefined),
+    })),
   )
   const owners = new Map((domains?.domains ?? []).map((d) => [d.name, d.owner]))
   const evaluation = readEvaluation(product.evaluation)

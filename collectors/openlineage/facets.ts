@@ -1,6 +1,12 @@
 import { airflowQueryJobName } from '../airflow/query-jobs.ts'
 import type { Assertion, Column, ColumnEdge, Dataset, Job, Metric, Ref } from '../batch.ts'
-import type { OlDatasetFacets, OlInputDataset, OlJob, OlOutputDataset, SchemaField } from './schema.ts'
+import type {
+  OlDatasetFacets,
+  OlInputDataset,
+  OlJob,
+  OlOutputDataset,
+  SchemaField,
+} from './schema.ts'
 
 const MAX_TEXT = 65536
 const clip = (s: string | null | undefined): string | undefined =>
@@ -40,7 +46,8 @@ export function canonicalJobName(job: OlJob, outputs?: readonly { name: string }
   if (jobTypeOf(job) === 'airflow_query') return airflowQueryJobName(job.name)
   const dbt = job.facets?.jobType?.integration.toUpperCase() === 'DBT'
   if (!dbt) return job.name
-  if (job.name.includes('.build.')) return job.name.replace(/\.build\.run$/, '').replace(/\.build\.(snapshot|test)$/, '.$1')
+  if (job.name.includes('.build.'))
+    return job.name.replace(/\.build\.run$/, '').replace(/\.build\.(snapshot|test)$/, '.$1')
   const node = DBT_UNIQUE_ID.exec(job.name)
   if (!node) return job.name
   const prefix = dbtNodePrefix(job, outputs)
@@ -55,9 +62,15 @@ export function canonicalJobName(job: OlJob, outputs?: readonly { name: string }
 const DBT_UNIQUE_ID = /^(model|snapshot|seed)\.([^.]+\.[^.]+(?:\.v\d+)?)$/
 
 /** `db.schema` of a dbt node's job: from the dbt_node job facet, else its output dataset's name. */
-function dbtNodePrefix(job: OlJob, outputs: readonly { name: string }[] | null | undefined): string | undefined {
-  const node = job.facets?.['dbt_node'] as { database?: unknown; schema?: unknown } | null | undefined
-  const parts = [node?.database, node?.schema].filter((p): p is string => typeof p === 'string' && p !== '')
+function dbtNodePrefix(
+  job: OlJob,
+  outputs: readonly { name: string }[] | null | undefined,
+): string | undefined {
+  const node = job.facets?.['dbt_node'] as
+    { database?: unknown; schema?: unknown } | null | undefined
+  const parts = [node?.database, node?.schema].filter(
+    (p): p is string => typeof p === 'string' && p !== '',
+  )
   if (parts.length > 0) return parts.join('.')
   const out = outputs?.[0]?.name
   if (!out || !out.includes('.')) return undefined
@@ -66,11 +79,17 @@ function dbtNodePrefix(job: OlJob, outputs: readonly { name: string }[] | null |
 
 /** The dbt unique id a structured-log job is named by, for the store to match the node's job. */
 export function dbtUniqueIdOf(job: OlJob): string | undefined {
-  return job.facets?.jobType?.integration.toUpperCase() === 'DBT' && DBT_UNIQUE_ID.test(job.name) ? job.name : undefined
+  return job.facets?.jobType?.integration.toUpperCase() === 'DBT' && DBT_UNIQUE_ID.test(job.name)
+    ? job.name
+    : undefined
 }
 
 /** The job, its parent (from the `parent` run facet) and the root job when it differs. */
-export function jobsOf(job: OlJob, parent: ParentFacet | undefined, outputs?: readonly { name: string }[] | null): Job[] {
+export function jobsOf(
+  job: OlJob,
+  parent: ParentFacet | undefined,
+  outputs?: readonly { name: string }[] | null,
+): Job[] {
   const type = jobTypeOf(job)
   const self: Job = { namespace: job.namespace, name: canonicalJobName(job, outputs), type }
   const uniqueId = dbtUniqueIdOf(job)
@@ -82,7 +101,11 @@ export function jobsOf(job: OlJob, parent: ParentFacet | undefined, outputs?: re
   const jt = job.facets?.jobType
   if (jt) {
     self.meta = {
-      openlineage: { integration: jt.integration, jobType: jt.jobType ?? null, processingType: jt.processingType },
+      openlineage: {
+        integration: jt.integration,
+        jobType: jt.jobType ?? null,
+        processingType: jt.processingType,
+      },
     }
   }
   const tags = tagList(job.facets?.tags?.tags)
@@ -121,7 +144,11 @@ export type ParentFacet = {
 }
 
 /** Dataset facets → a dataset: schema → columns, documentation, ownership, symlinks → aliases. */
-export function datasetOf(ds: { namespace: string; name: string; facets?: OlDatasetFacets | null | undefined }): Dataset {
+export function datasetOf(ds: {
+  namespace: string
+  name: string
+  facets?: OlDatasetFacets | null | undefined
+}): Dataset {
   const out: Dataset = { namespace: ds.namespace, name: ds.name }
   const f = ds.facets
   if (!f) return out
@@ -156,10 +183,19 @@ export function datasetOf(ds: { namespace: string; name: string; facets?: OlData
   const catalog = f.catalog
   if (catalog) {
     const { framework, type: catalogType, name, metadataUri, warehouseUri, source } = catalog
-    addMeta(out, 'catalog', dropEmpty({ framework, type: catalogType, name, metadataUri, warehouseUri, source }))
+    addMeta(
+      out,
+      'catalog',
+      dropEmpty({ framework, type: catalogType, name, metadataUri, warehouseUri, source }),
+    )
   }
   const hierarchy = f.hierarchy?.hierarchy
-  if (hierarchy) addMeta(out, 'hierarchy', hierarchy.slice(0, 16).map(({ type: t, name }) => ({ type: t, name })))
+  if (hierarchy)
+    addMeta(
+      out,
+      'hierarchy',
+      hierarchy.slice(0, 16).map(({ type: t, name }) => ({ type: t, name })),
+    )
   return out
 }
 
@@ -217,7 +253,9 @@ export function columnEdgesOf(
     for (const input of lineage.inputFields) {
       const t = input.transformations?.[0]
       const transformation = t
-        ? t.type && t.subtype ? `${t.type}/${t.subtype}` : t.type || t.subtype || ''
+        ? t.type && t.subtype
+          ? `${t.type}/${t.subtype}`
+          : t.type || t.subtype || ''
         : lineage.transformationType
       const edge: ColumnEdge = {
         dataset: { namespace: ds.namespace, name: ds.name },
@@ -245,9 +283,15 @@ export function pushAssertions(out: Assertion[], ds: OlInputDataset, obs: Observ
   for (const a of facet.assertions) {
     const name = a.name || a.assertion || 'assertion'
     const warn = a.severity?.toLowerCase() === 'warn'
-    const failures = a.actual !== null && a.actual !== undefined && /^\d+$/.test(a.actual) ? Number(a.actual) : undefined
+    const failures =
+      a.actual !== null && a.actual !== undefined && /^\d+$/.test(a.actual)
+        ? Number(a.actual)
+        : undefined
     const assertion: Assertion = {
-      key: `openlineage:${ds.namespace}:${ds.name}:${name}${a.column ? `:${a.column}` : ''}`.slice(0, 4096),
+      key: `openlineage:${ds.namespace}:${ds.name}:${name}${a.column ? `:${a.column}` : ''}`.slice(
+        0,
+        4096,
+      ),
       dataset,
       name: name.slice(0, 4096),
       status: a.success ? 'pass' : warn ? 'warn' : 'fail',
@@ -257,7 +301,9 @@ export function pushAssertions(out: Assertion[], ds: OlInputDataset, obs: Observ
     }
     if (a.column) assertion.column = a.column.slice(0, 1024)
     if (failures !== undefined && Number.isSafeInteger(failures)) assertion.failures = failures
-    const message = clip(a.description) ?? (a.expected ? `expected ${a.expected}, got ${a.actual ?? '?'}` : undefined)
+    const message =
+      clip(a.description) ??
+      (a.expected ? `expected ${a.expected}, got ${a.actual ?? '?'}` : undefined)
     if (message) assertion.message = message
     if (obs.runId) assertion.runId = obs.runId
     out.push(assertion)

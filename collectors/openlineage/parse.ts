@@ -16,7 +16,12 @@ import {
   type RunEvent,
   stopsAtFastDepth,
 } from './schema.ts'
-import { applyDbtModel, applyJobDependencies, applyLineageFacet, pushTestResults } from './run-facets.ts'
+import {
+  applyDbtModel,
+  applyJobDependencies,
+  applyLineageFacet,
+  pushTestResults,
+} from './run-facets.ts'
 import { normalizeOlTime } from './time.ts'
 import { own, ownMap } from '../own.ts'
 
@@ -32,7 +37,11 @@ export type ParseResult =
   | ({ ok: true; batch: Batch; eventTime: string; warnings: OlWarning[] } & OlEvent)
   | { ok: false; path: string; reason: string }
 
-const SCHEMAS = { RunEvent: RunEventSchema, JobEvent: JobEventSchema, DatasetEvent: DatasetEventSchema }
+const SCHEMAS = {
+  RunEvent: RunEventSchema,
+  JobEvent: JobEventSchema,
+  DatasetEvent: DatasetEventSchema,
+}
 
 /** At most this many rounds of dropping unreadable facets before the event is refused. */
 const MAX_DROP_ROUNDS = 4
@@ -52,10 +61,14 @@ export function parseEvent(raw: unknown): ParseResult {
   let parsed = schemaParse(kind, input)
   for (let round = 0; !parsed.success; round++) {
     const facets = unreadableFacets(parsed.error)
-    if (facets === undefined || round === MAX_DROP_ROUNDS) return { ok: false, ...describe(parsed.error, kind) }
+    if (facets === undefined || round === MAX_DROP_ROUNDS)
+      return { ok: false, ...describe(parsed.error, kind) }
     for (const { at, issue } of facets) {
       input = without(input, at)
-      warnings.push({ path: formatPath(at), message: `dropped ${facetName(at)}: ${issueText(issue)}` })
+      warnings.push({
+        path: formatPath(at),
+        message: `dropped ${facetName(at)}: ${issueText(issue)}`,
+      })
     }
     parsed = schemaParse(kind, input)
   }
@@ -65,15 +78,36 @@ export function parseEvent(raw: unknown): ParseResult {
     case 'RunEvent': {
       const event = parsed.data as RunEvent
       event.eventType = eventTypeOf(event.eventType, warnings)
-      return { ok: true, kind, event, eventTime, warnings, batch: runEventBatch(event, eventTime, warnings) }
+      return {
+        ok: true,
+        kind,
+        event,
+        eventTime,
+        warnings,
+        batch: runEventBatch(event, eventTime, warnings),
+      }
     }
     case 'JobEvent': {
       const event = parsed.data as JobEvent
-      return { ok: true, kind, event, eventTime, warnings, batch: jobEventBatch(event, eventTime, warnings) }
+      return {
+        ok: true,
+        kind,
+        event,
+        eventTime,
+        warnings,
+        batch: jobEventBatch(event, eventTime, warnings),
+      }
     }
     case 'DatasetEvent': {
       const event = parsed.data as DatasetEvent
-      return { ok: true, kind, event, eventTime, warnings, batch: datasetEventBatch(event, eventTime, warnings) }
+      return {
+        ok: true,
+        kind,
+        event,
+        eventTime,
+        warnings,
+        batch: datasetEventBatch(event, eventTime, warnings),
+      }
     }
   }
 }
@@ -88,7 +122,10 @@ function eventTypeOf(type: string | null | undefined, warnings: OlWarning[]): Ru
   if (type === null || type === undefined) return undefined
   const upper = type.toUpperCase()
   if ((EVENT_TYPES as readonly string[]).includes(upper)) return upper as RunState
-  warnings.push({ path: '$.eventType', message: `unknown eventType ${JSON.stringify(type.slice(0, 64))}: read as OTHER (expected ${EVENT_TYPES.join(', ')})` })
+  warnings.push({
+    path: '$.eventType',
+    message: `unknown eventType ${JSON.stringify(type.slice(0, 64))}: read as OTHER (expected ${EVENT_TYPES.join(', ')})`,
+  })
   return 'OTHER'
 }
 
@@ -98,7 +135,9 @@ const FACET_MAPS = new Set<PropertyKey>(['facets', 'inputFacets', 'outputFacets'
  * The facets the issues lie in (the path up to the facet's name, or the facets map itself when
  * it is not an object), or undefined if any issue lies outside a facet: then the event is refused.
  */
-function unreadableFacets(error: z.ZodError): { at: PropertyKey[]; issue: z.core.$ZodIssue }[] | undefined {
+function unreadableFacets(
+  error: z.ZodError,
+): { at: PropertyKey[]; issue: z.core.$ZodIssue }[] | undefined {
   const out = new Map<string, { at: PropertyKey[]; issue: z.core.$ZodIssue }>()
   for (const issue of error.issues) {
     const i = issue.path.findIndex((p) => FACET_MAPS.has(p))
@@ -134,7 +173,10 @@ function facetName(at: readonly PropertyKey[]): string {
 }
 
 function issueText(issue: z.core.$ZodIssue): string {
-  const message = issue.message.replace(/^Invalid input: expected \w+, received undefined$/, 'required')
+  const message = issue.message.replace(
+    /^Invalid input: expected \w+, received undefined$/,
+    'required',
+  )
   return `${formatPath(issue.path)}: ${message}`
 }
 
@@ -143,7 +185,10 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 
 function kindOf(raw: unknown): EventKind | { path: string; reason: string } {
   if (!isObject(raw)) {
-    return { path: '$', reason: 'expected a JSON object: an OpenLineage RunEvent, JobEvent or DatasetEvent' }
+    return {
+      path: '$',
+      reason: 'expected a JSON object: an OpenLineage RunEvent, JobEvent or DatasetEvent',
+    }
   }
   if ('run' in raw) return 'RunEvent'
   if ('dataset' in raw && !('job' in raw)) return 'DatasetEvent'
@@ -178,7 +223,9 @@ function describe(error: z.ZodError, kind: EventKind): { path: string; reason: s
   const first = error.issues.find((i) => !i.path.some((p) => FACET_MAPS.has(p))) ?? error.issues[0]
   if (!first) return { path: '$', reason: `invalid ${kind}` }
   const path = formatPath(first.path)
-  const facetAt = first.path.findIndex((p) => p === 'facets' || p === 'inputFacets' || p === 'outputFacets')
+  const facetAt = first.path.findIndex(
+    (p) => p === 'facets' || p === 'inputFacets' || p === 'outputFacets',
+  )
   const facetKey = facetAt >= 0 ? first.path[facetAt + 1] : undefined
   const facet = typeof facetKey === 'string' ? own(FACET_NAMES, facetKey) : undefined
   return { path, reason: `invalid ${kind}: ${issueText(first)}${facet ? ` (${facet})` : ''}` }
@@ -186,7 +233,12 @@ function describe(error: z.ZodError, kind: EventKind): { path: string; reason: s
 
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>(
-    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : /^[A-Za-z_$][\w$]*$/.test(String(p)) ? `${acc}.${String(p)}` : `${acc}[${JSON.stringify(String(p))}]`),
+    (acc, p) =>
+      typeof p === 'number'
+        ? `${acc}[${p}]`
+        : /^[A-Za-z_$][\w$]*$/.test(String(p))
+          ? `${acc}.${String(p)}`
+          : `${acc}[${JSON.stringify(String(p))}]`,
     '$',
   )
 }
@@ -223,7 +275,16 @@ function runEventBatch(e: RunEvent, eventTime: string, warnings: OlWarning[]): B
   // A test result is known when its run ends; dbt-ol repeats the assertions on START.
   const obs = { observedAt: eventTime, runId }
   const isTest = isTestJob(e.job)
-  addDatasets(batch, jobRef, isTest || hasLineageFacet(e.job), e.inputs ?? [], outputs, obs, warnings, !started)
+  addDatasets(
+    batch,
+    jobRef,
+    isTest || hasLineageFacet(e.job),
+    e.inputs ?? [],
+    outputs,
+    obs,
+    warnings,
+    !started,
+  )
   applyLineageFacet(batch, isTest ? undefined : jobRef, self, e, warnings)
   if (!started) pushTestResults(batch, e, obs, warnings)
   applyDbtModel(batch, e, self.name)
@@ -232,7 +293,8 @@ function runEventBatch(e: RunEvent, eventTime: string, warnings: OlWarning[]): B
 }
 
 /** A job LineageFacet gives the edges explicitly, instead of every input × every output. */
-const hasLineageFacet = (job: RunEvent['job']): boolean => (job.facets?.lineage?.entries?.length ?? 0) > 0
+const hasLineageFacet = (job: RunEvent['job']): boolean =>
+  (job.facets?.lineage?.entries?.length ?? 0) > 0
 
 /** The outputs' rowCounts summed (negative ones as 0), if any output has one. */
 function rowsAffected(outputs: OlOutputDataset[]): number | undefined {
@@ -253,7 +315,15 @@ function jobEventBatch(e: JobEvent, eventTime: string, warnings: OlWarning[]): B
   if (!self) return batch
   const jobRef = { namespace: self.namespace, name: self.name }
   const isTest = isTestJob(e.job)
-  addDatasets(batch, jobRef, isTest || hasLineageFacet(e.job), e.inputs ?? [], e.outputs ?? [], { observedAt: eventTime }, warnings)
+  addDatasets(
+    batch,
+    jobRef,
+    isTest || hasLineageFacet(e.job),
+    e.inputs ?? [],
+    e.outputs ?? [],
+    { observedAt: eventTime },
+    warnings,
+  )
   applyLineageFacet(batch, isTest ? undefined : jobRef, self, e, warnings)
   return batch
 }
@@ -309,15 +379,25 @@ function addDataset(
  * (`db.schema.table`) is not a table but a CTE or alias (dbt-ol's SQL parser names them): its
  * edges would invent a node, so they are left out, with a warning naming them.
  */
-function addColumnEdges(batch: Batch, inputs: OlInputDataset[], outputs: OlOutputDataset[], warnings: OlWarning[]): void {
+function addColumnEdges(
+  batch: Batch,
+  inputs: OlInputDataset[],
+  outputs: OlOutputDataset[],
+  warnings: OlWarning[],
+): void {
   let known: Set<string> | undefined
   let qualified: Set<string> | undefined
-  for (const [side, list] of [['inputs', inputs], ['outputs', outputs]] as const) {
+  for (const [side, list] of [
+    ['inputs', inputs],
+    ['outputs', outputs],
+  ] as const) {
     list.forEach((ds, index) => {
       const edges = columnEdgesOf(ds)
       if (edges.length === 0) return
       known ??= new Set([...inputs, ...outputs].map(datasetKey))
-      qualified ??= new Set([...inputs, ...outputs].filter((d) => d.name.includes('.')).map((d) => d.namespace))
+      qualified ??= new Set(
+        [...inputs, ...outputs].filter((d) => d.name.includes('.')).map((d) => d.namespace),
+      )
       const unknown = new Map<string, { from: Ref; kept: boolean; columns: Set<string> }>()
       for (const c of edges) {
         const key = datasetKey(c.from)

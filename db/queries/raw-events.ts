@@ -10,7 +10,13 @@ import {
   type ReadRef,
 } from './authorize.ts'
 import { and, asc, eq, gt, gte, inArray, lt, ne } from 'drizzle-orm'
-import { emptyBatch, UNPLACED_TEST, type Assertion, type Batch, type Ref } from '../../collectors/batch.ts'
+import {
+  emptyBatch,
+  UNPLACED_TEST,
+  type Assertion,
+  type Batch,
+  type Ref,
+} from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
 import { batches, checks, datasets, jobs, productOutputs, products, rawEvents } from '../schema.ts'
 import { findDataset } from './catalog.ts'
@@ -54,56 +60,66 @@ export interface RawStoreResult {
  * Keeps the raw events (deduplicated by hash, append-only) and stores the lineage they imply,
  * all in ONE transaction: either every new event and its derivations are kept, or none.
  */
-export function storeRawEvents(db: Db, items: readonly RawEventInput[], now: string): RawStoreResult {
+export function storeRawEvents(
+  db: Db,
+  items: readonly RawEventInput[],
+  now: string,
+): RawStoreResult {
   const s = statementsOf(db)
   // Any domain-scoped event: every event is resolved and checked one by one, in order, each
   // against the store and what the group's earlier events will have written (pending).
   const scoped = items.some((i) => i.domain != null)
   let committed = () => {}
-  const result = db.transaction(() => {
-    const nodes = beginNodeCache(db)
-    const stored: boolean[] = []
-    const warnings: NotApplied[][] = []
-    const fresh: Batch[] = []
-    const pending = emptyPending()
-    const memo: AssertionMemo = new Map()
-    for (const [index, i] of items.entries()) {
-      // One prepared statement per event: a multi-row insert rebuilt by the query builder for
-      // every chunk cost more than SQLite spends inserting. The same event twice is kept once.
-      const isNew =
-        s.insertRawEvent.run({
-          eventHash: i.eventHash,
-          kind: i.kind,
-          runId: i.runId,
-          jobNamespace: i.jobNamespace,
-          jobName: i.jobName,
-          eventType: i.eventType,
-          eventTime: i.eventTime,
-          receivedAt: now,
-          payload: i.payload,
-          domain: i.domain ?? null,
-        }) > 0
-      stored.push(isNew)
-      if (!isNew || !scoped) {
-        warnings.push([])
-        if (isNew) fresh.push(i.batch)
-        continue
+  const result = db.transaction(
+    () => {
+      const nodes = beginNodeCache(db)
+      const stored: boolean[] = []
+      const warnings: NotApplied[][] = []
+      const fresh: Batch[] = []
+      const pending = emptyPending()
+      const memo: AssertionMemo = new Map()
+      for (const [index, i] of items.entries()) {
+        // One prepared statement per event: a multi-row insert rebuilt by the query builder for
+        // every chunk cost more than SQLite spends inserting. The same event twice is kept once.
+        const isNew =
+          s.insertRawEvent.run({
+            eventHash: i.eventHash,
+            kind: i.kind,
+            runId: i.runId,
+            jobNamespace: i.jobNamespace,
+            jobName: i.jobName,
+            eventType: i.eventType,
+            eventTime: i.eventTime,
+            receivedAt: now,
+            payload: i.payload,
+            domain: i.domain ?? null,
+          }) > 0
+        stored.push(isNew)
+        if (!isNew || !scoped) {
+          warnings.push([])
+          if (isNew) fresh.push(i.batch)
+          continue
+        }
+        const d = deriveEvent(db, i, memo, pending)
+        if (i.domain != null) {
+          const denial = findForeignWrite(db, i.domain, d.batch, pending)
+          if (denial) throw new ForeignWriteError(denial, index)
+        }
+        notePending(db, d.batch, pending)
+        fresh.push(d.batch)
+        warnings.push(d.warnings)
       }
-      const d = deriveEvent(db, i, memo, pending)
-      if (i.domain != null) {
-        const denial = findForeignWrite(db, i.domain, d.batch, pending)
-        if (denial) throw new ForeignWriteError(denial, index)
-      }
-      notePending(db, d.batch, pending)
-      fresh.push(d.batch)
-      warnings.push(d.warnings)
-    }
-    const r = fresh.length === 0 ? undefined : storeDerived(db, fresh, now, nodes.cache, { resolved: scoped })
-    committed = nodes.seal()
-    return { stored, counts: r?.counts ?? {}, datasetIds: r?.datasetIds ?? [], warnings }
-    // IMMEDIATE: the write lock from the start, so no other connection commits while the node
-    // cache is checked and used (and a busy store is waited for instead of failing at once).
-  }, { behavior: 'immediate' })
+      const r =
+        fresh.length === 0
+          ? undefined
+          : storeDerived(db, fresh, now, nodes.cache, { resolved: scoped })
+      committed = nodes.seal()
+      return { stored, counts: r?.counts ?? {}, datasetIds: r?.datasetIds ?? [], warnings }
+      // IMMEDIATE: the write lock from the start, so no other connection commits while the node
+      // cache is checked and used (and a busy store is waited for instead of failing at once).
+    },
+    { behavior: 'immediate' },
+  )
   committed()
   return result
 }
@@ -127,7 +143,13 @@ export function storeDerived(
   // A domain-scoped writer's events were renamed by deriveEvent, before they were authorized.
   if (batch.kind === 'openlineage' && !opts.resolved) nameDbtJobsByNode(db, batch)
   if (batch.kind === 'openlineage') accumulateMeta(db, batch)
-  const written = writeBatch(db, batch, { contentHash: '', now, keepRaw: false, ...(schemas ? { schemas } : {}), ...(cache ? { cache } : {}) })
+  const written = writeBatch(db, batch, {
+    contentHash: '',
+    now,
+    keepRaw: false,
+    ...(schemas ? { schemas } : {}),
+    ...(cache ? { cache } : {}),
+  })
   addProductOutputs(db, extraOutputs)
   return written
 }
@@ -146,15 +168,22 @@ function keepKnownProducts(db: Db, batch: Batch): { productId: string; dataset: 
     // Two events of one fold naming one new data product: one product, both outputs.
     const first = fresh.get(p.id)
     if (first) {
-      for (const o of p.outputs) if (!first.outputs.some((x) => x.namespace === o.namespace && x.name === o.name)) first.outputs.push(o)
+      for (const o of p.outputs)
+        if (!first.outputs.some((x) => x.namespace === o.namespace && x.name === o.name))
+          first.outputs.push(o)
       return false
     }
-    const known = db.select({ id: products.id, origin: products.origin }).from(products).where(eq(products.id, p.id)).get()
+    const known = db
+      .select({ id: products.id, origin: products.origin })
+      .from(products)
+      .where(eq(products.id, p.id))
+      .get()
     if (!known) {
       fresh.set(p.id, p)
       return true
     }
-    if (known.origin === 'dbt_meta' && p.origin === 'dbt_meta') for (const o of p.outputs) extra.push({ productId: p.id, dataset: o })
+    if (known.origin === 'dbt_meta' && p.origin === 'dbt_meta')
+      for (const o of p.outputs) extra.push({ productId: p.id, dataset: o })
     return false
   })
   return extra
@@ -171,10 +200,13 @@ const DBT_STATEMENT_JOB = /^((?:model|snapshot|seed|test)\.[^.]+\.[^.]+(?:\.v\d+
 
 function nameDbtJobsByNode(db: Db, batch: Batch): void {
   const byId = new Map<string, string>()
-  for (const j of batch.jobs) if (j.externalId && j.name !== j.externalId) byId.set(`${j.namespace}\u0000${j.externalId}`, j.name)
+  for (const j of batch.jobs)
+    if (j.externalId && j.name !== j.externalId)
+      byId.set(`${j.namespace}\u0000${j.externalId}`, j.name)
   const rename = (r: { namespace: string; name: string }): void => {
     const m = DBT_STATEMENT_JOB.exec(r.name)
-    const uid = m?.[1] ?? (/^(model|snapshot|seed)\.[^.]+\.[^.]+(\.v\d+)?$/.test(r.name) ? r.name : undefined)
+    const uid =
+      m?.[1] ?? (/^(model|snapshot|seed)\.[^.]+\.[^.]+(\.v\d+)?$/.test(r.name) ? r.name : undefined)
     if (!uid) return
     const k = `${r.namespace}\u0000${uid}`
     let name = byId.get(k)
@@ -189,7 +221,12 @@ function nameDbtJobsByNode(db: Db, batch: Batch): void {
     }
     if (name) r.name = `${name}${m?.[2] ?? ''}`
   }
-  if (![...batch.jobs, ...batch.runs.map((x) => x.job)].some((r) => /^(model|snapshot|seed|test)\./.test(r.name))) return
+  if (
+    ![...batch.jobs, ...batch.runs.map((x) => x.job)].some((r) =>
+      /^(model|snapshot|seed|test)\./.test(r.name),
+    )
+  )
+    return
   for (const j of batch.jobs) {
     rename(j)
     if (j.parent) rename(j.parent)
@@ -202,7 +239,8 @@ function nameDbtJobsByNode(db: Db, batch: Batch): void {
 function addProductOutputs(db: Db, list: { productId: string; dataset: Ref }[]): void {
   for (const { productId, dataset } of list) {
     const datasetId = findDataset(db, dataset)
-    if (datasetId !== undefined) db.insert(productOutputs).values({ productId, datasetId }).onConflictDoNothing().run()
+    if (datasetId !== undefined)
+      db.insert(productOutputs).values({ productId, datasetId }).onConflictDoNothing().run()
   }
 }
 
@@ -213,7 +251,19 @@ export function mergeBatches(list: readonly Batch[]): Batch {
   const out = emptyBatch(first?.kind ?? 'openlineage', first?.scope ?? 'openlineage')
   for (const b of list) {
     if (b.producedAt) out.producedAt = b.producedAt
-    for (const key of ['domains', 'datasets', 'jobs', 'runs', 'edges', 'columnEdges', 'checks', 'assertions', 'metrics', 'products', 'warnings'] as const) {
+    for (const key of [
+      'domains',
+      'datasets',
+      'jobs',
+      'runs',
+      'edges',
+      'columnEdges',
+      'checks',
+      'assertions',
+      'metrics',
+      'products',
+      'warnings',
+    ] as const) {
       const src = b[key] as unknown[]
       const dst = out[key] as unknown[]
       for (const x of src) dst.push(x)
@@ -227,7 +277,9 @@ export function mergeBatches(list: readonly Batch[]): Batch {
  * meta, an earlier event's) instead of replacing it the way a full dbt snapshot does.
  */
 function accumulateMeta(db: Db, batch: Batch): void {
-  const fold = <T extends { namespace: string; name: string; meta?: Record<string, unknown> | undefined }>(
+  const fold = <
+    T extends { namespace: string; name: string; meta?: Record<string, unknown> | undefined },
+  >(
     list: T[],
     existing: (r: T) => Record<string, unknown> | null | undefined,
   ) => {
@@ -244,10 +296,18 @@ function accumulateMeta(db: Db, batch: Batch): void {
   }
   fold(batch.datasets, (d) => {
     const id = findDataset(db, d)
-    return id === undefined ? undefined : db.select({ meta: datasets.meta }).from(datasets).where(eq(datasets.id, id)).get()?.meta
+    return id === undefined
+      ? undefined
+      : db.select({ meta: datasets.meta }).from(datasets).where(eq(datasets.id, id)).get()?.meta
   })
-  fold(batch.jobs, (j) =>
-    db.select({ meta: jobs.meta }).from(jobs).where(and(eq(jobs.namespace, j.namespace), eq(jobs.name, j.name))).get()?.meta,
+  fold(
+    batch.jobs,
+    (j) =>
+      db
+        .select({ meta: jobs.meta })
+        .from(jobs)
+        .where(and(eq(jobs.namespace, j.namespace), eq(jobs.name, j.name)))
+        .get()?.meta,
   )
 }
 
@@ -280,21 +340,41 @@ export type AssertionMemo = Map<string, Hit>
  * check is a write to the check's dataset: a domain-scoped writer (`domain`) files it only under
  * checks of its own or unowned datasets, else it stays where the event reported it.
  */
-function resolveAssertionKeys(db: Db, list: Assertion[], domain: string | null, found: AssertionMemo): void {
+function resolveAssertionKeys(
+  db: Db,
+  list: Assertion[],
+  domain: string | null,
+  found: AssertionMemo,
+): void {
   const checkOf = (a: Assertion): Hit => {
     if (a.dataset.namespace === UNPLACED_TEST) {
       // A test result that names no dataset (dbt-ol's singular tests): the dbt test of its id.
-      const byKey = db.select({ key: checks.key, datasetId: checks.datasetId }).from(checks).where(eq(checks.key, a.dataset.name)).get() ?? uniqueCheckNamed(db, a.name)
-      const ds = byKey && db.select({ namespace: datasets.namespace, name: datasets.name, domain: datasets.domain }).from(datasets).where(eq(datasets.id, byKey.datasetId)).get()
-      if (!byKey || !ds || (domain !== null && ds.domain !== null && ds.domain !== domain)) return null
+      const byKey =
+        db
+          .select({ key: checks.key, datasetId: checks.datasetId })
+          .from(checks)
+          .where(eq(checks.key, a.dataset.name))
+          .get() ?? uniqueCheckNamed(db, a.name)
+      const ds =
+        byKey &&
+        db
+          .select({ namespace: datasets.namespace, name: datasets.name, domain: datasets.domain })
+          .from(datasets)
+          .where(eq(datasets.id, byKey.datasetId))
+          .get()
+      if (!byKey || !ds || (domain !== null && ds.domain !== null && ds.domain !== domain))
+        return null
       return { key: byKey.key, dataset: { namespace: ds.namespace, name: ds.name } }
     }
     const datasetId = findDataset(db, a.dataset)
     const row =
       (datasetId === undefined
         ? undefined
-        : db.select({ key: checks.key, datasetId: checks.datasetId }).from(checks).where(and(eq(checks.datasetId, datasetId), eq(checks.name, a.name))).get()) ??
-      uniqueCheckNamed(db, a.name)
+        : db
+            .select({ key: checks.key, datasetId: checks.datasetId })
+            .from(checks)
+            .where(and(eq(checks.datasetId, datasetId), eq(checks.name, a.name)))
+            .get()) ?? uniqueCheckNamed(db, a.name)
     if (!row) return null
     if (row.datasetId === datasetId && domain === null) return { key: row.key, dataset: a.dataset }
     const ds = db
@@ -323,19 +403,29 @@ function resolveAssertionKeys(db: Db, list: Assertion[], domain: string | null, 
 }
 
 function uniqueCheckNamed(db: Db, name: string) {
-  const rows = db.select({ key: checks.key, datasetId: checks.datasetId }).from(checks).where(eq(checks.name, name)).limit(2).all()
+  const rows = db
+    .select({ key: checks.key, datasetId: checks.datasetId })
+    .from(checks)
+    .where(eq(checks.name, name))
+    .limit(2)
+    .all()
   return rows.length === 1 ? rows[0] : undefined
 }
 
 export function listRunEvents(db: Db, runId: string) {
-  return db
-    .select()
-    .from(rawEvents)
-    .where(eq(rawEvents.runId, runId))
-    .orderBy(asc(rawEvents.id))
-    .all()
-    // Which domain's token posted an event is the store's business, not the run view's.
-    .map(({ payload, domain: _domain, ...r }) => ({ ...r, event: JSON.parse(payload) as unknown }))
+  return (
+    db
+      .select()
+      .from(rawEvents)
+      .where(eq(rawEvents.runId, runId))
+      .orderBy(asc(rawEvents.id))
+      .all()
+      // Which domain's token posted an event is the store's business, not the run view's.
+      .map(({ payload, domain: _domain, ...r }) => ({
+        ...r,
+        event: JSON.parse(payload) as unknown,
+      }))
+  )
 }
 
 /**
@@ -351,7 +441,12 @@ export function listRawEventsBefore(db: Db, olderThan: string, afterId: number, 
     .limit(1)
     .get()
   return db
-    .select({ id: rawEvents.id, payload: rawEvents.payload, receivedAt: rawEvents.receivedAt, domain: rawEvents.domain })
+    .select({
+      id: rawEvents.id,
+      payload: rawEvents.payload,
+      receivedAt: rawEvents.receivedAt,
+      domain: rawEvents.domain,
+    })
     .from(rawEvents)
     .where(and(gt(rawEvents.id, afterId), newer ? lt(rawEvents.id, newer.id) : undefined))
     .orderBy(asc(rawEvents.id))
@@ -362,7 +457,12 @@ export function listRawEventsBefore(db: Db, olderThan: string, afterId: number, 
 /** Raw events in received order, `limit` at a time after `afterId`. */
 export function pageRawEvents(db: Db, afterId: number, limit: number) {
   return db
-    .select({ id: rawEvents.id, payload: rawEvents.payload, receivedAt: rawEvents.receivedAt, domain: rawEvents.domain })
+    .select({
+      id: rawEvents.id,
+      payload: rawEvents.payload,
+      receivedAt: rawEvents.receivedAt,
+      domain: rawEvents.domain,
+    })
     .from(rawEvents)
     .where(gt(rawEvents.id, afterId))
     .orderBy(asc(rawEvents.id))
@@ -375,14 +475,22 @@ export function deleteRawEvents(db: Db, ids: readonly number[]): void {
 }
 
 /** Keeps a compacted batch (what pruned raw events implied) so a replay still rebuilds it. */
-export function keepCompactedBatch(db: Db, batch: Batch, opts: { contentHash: string; receivedAt: string }): void {
+export function keepCompactedBatch(
+  db: Db,
+  batch: Batch,
+  opts: { contentHash: string; receivedAt: string },
+): void {
   db.insert(batches)
     .values({
       kind: batch.kind,
       scope: batch.scope,
       contentHash: opts.contentHash,
       receivedAt: opts.receivedAt,
-      summary: { datasets: batch.datasets.length, jobs: batch.jobs.length, runs: batch.runs.length },
+      summary: {
+        datasets: batch.datasets.length,
+        jobs: batch.jobs.length,
+        runs: batch.runs.length,
+      },
       payload: encodeBatch(batch).payload,
     })
     .onConflictDoNothing()

@@ -6,7 +6,12 @@ import { encodeBool, encodeJson, orNull, type Statements } from './statements.ts
 // storeBatch's datasets and jobs: each gets an id, written only when the node cache says it changed.
 
 /** Every dataset the batch mentions gets an id; aliases (symlinks, asset URIs) resolve to one node. */
-export function resolveDatasets(s: Statements, batch: Batch, now: string, cache: NodeCache | undefined): Map<string, number> {
+export function resolveDatasets(
+  s: Statements,
+  batch: Batch,
+  now: string,
+  cache: NodeCache | undefined,
+): Map<string, number> {
   const ids = new Map<string, number>()
   const aliasTarget = (r: Ref): number | undefined => s.aliasByRef.get(r) as number | undefined
   const existing = (r: Ref): number | undefined => s.datasetByRef.get(r)?.id
@@ -95,7 +100,8 @@ export function resolveDatasets(s: Statements, batch: Batch, now: string, cache:
     if (id === undefined) continue
     for (const a of d.aliases ?? []) {
       // An alias that is itself a node stays a node; only other names point at this one.
-      if (refKey(a) === refKey(d) || aliasTarget(a) !== undefined || existing(a) !== undefined) continue
+      if (refKey(a) === refKey(d) || aliasTarget(a) !== undefined || existing(a) !== undefined)
+        continue
       newAliases.push({ ...a, datasetId: id })
     }
   }
@@ -112,7 +118,12 @@ function signature(values: Record<string, unknown>): string {
   return JSON.stringify(parts)
 }
 
-export function resolveJobs(s: Statements, batch: Batch, now: string, cache: NodeCache | undefined): Map<string, number> {
+export function resolveJobs(
+  s: Statements,
+  batch: Batch,
+  now: string,
+  cache: NodeCache | undefined,
+): Map<string, number> {
   const ids = new Map<string, number>()
   const byKey = new Map(batch.jobs.map((j) => [refKey(j), j]))
 
@@ -127,12 +138,15 @@ export function resolveJobs(s: Statements, batch: Batch, now: string, cache: Nod
     depth.set(k, d)
     return d
   }
-  const ordered = [...batch.jobs].sort((a, b) => depthOf(refKey(a), new Set()) - depthOf(refKey(b), new Set()))
+  const ordered = [...batch.jobs].sort(
+    (a, b) => depthOf(refKey(a), new Set()) - depthOf(refKey(b), new Set()),
+  )
 
   const ensure = (r: Ref) => {
     const k = refKey(r)
     if (ids.has(k) || byKey.has(k)) return
-    const id = cache?.jobs.get(k)?.id ?? s.ensureJob.get({ namespace: r.namespace, name: r.name, now })?.id
+    const id =
+      cache?.jobs.get(k)?.id ?? s.ensureJob.get({ namespace: r.namespace, name: r.name, now })?.id
     if (id === undefined) return
     ids.set(k, id)
     if (cache && !cache.jobs.has(k)) cache.jobs.set(k, { id, sig: undefined })

@@ -26,7 +26,8 @@ const p = sql.placeholder
 // text 'null' and false: callers pass encodeJson()/encodeBool() values, so NULL stays NULL.
 const raw = (name: string) => sql`${sql.placeholder(name)}`
 const excluded = (col: string) => sql.raw(`excluded.${col}`)
-const keep = (table: string, col: string) => sql.raw(`coalesce(excluded.${col}, "${table}"."${col}")`)
+const keep = (table: string, col: string) =>
+  sql.raw(`coalesce(excluded.${col}, "${table}"."${col}")`)
 const weak = (col: string) =>
   sql.raw(
     `case when excluded.kind = 'asset' then coalesce("datasets"."${col}", excluded.${col}) else coalesce(excluded.${col}, "datasets"."${col}") end`,
@@ -39,22 +40,24 @@ const weakFill = (name: string, col: AnySQLiteColumn) =>
 
 function prepareAll(db: Db) {
   return {
-    insertRawEvent: fast<never>(db, db
-      .insert(rawEvents)
-      .values({
-        eventHash: p('eventHash'),
-        kind: p('kind'),
-        runId: p('runId'),
-        jobNamespace: p('jobNamespace'),
-        jobName: p('jobName'),
-        eventType: p('eventType'),
-        eventTime: p('eventTime'),
-        receivedAt: p('receivedAt'),
-        payload: p('payload'),
-        domain: p('domain'),
-      })
-      .onConflictDoNothing()
-      ),
+    insertRawEvent: fast<never>(
+      db,
+      db
+        .insert(rawEvents)
+        .values({
+          eventHash: p('eventHash'),
+          kind: p('kind'),
+          runId: p('runId'),
+          jobNamespace: p('jobNamespace'),
+          jobName: p('jobName'),
+          eventType: p('eventType'),
+          eventTime: p('eventTime'),
+          receivedAt: p('receivedAt'),
+          payload: p('payload'),
+          domain: p('domain'),
+        })
+        .onConflictDoNothing(),
+    ),
     batchByHash: db
       .select({ id: batches.id })
       .from(batches)
@@ -72,242 +75,315 @@ function prepareAll(db: Db) {
       })
       .returning({ id: batches.id })
       .prepare(),
-    upsertDomain: fast<{ id: number }>(db, db
-      .insert(domains)
-      .values({ name: p('name'), owner: p('owner'), description: p('description'), updatedAt: p('now') })
-      .onConflictDoUpdate({
-        target: domains.name,
-        set: { owner: keep('domains', 'owner'), description: keep('domains', 'description'), updatedAt: excluded('updated_at') },
-      })
-      ),
-    aliasByRef: fast<unknown>(db, db
-      .select({ id: datasetAliases.datasetId })
-      .from(datasetAliases)
-      .where(and(eq(datasetAliases.namespace, p('namespace')), eq(datasetAliases.name, p('name'))))
-      , { pluck: true }),
-    datasetByRef: fast<{ id: number }>(db, db
-      .select({ id: datasets.id })
-      .from(datasets)
-      .where(and(eq(datasets.namespace, p('namespace')), eq(datasets.name, p('name'))))
-      ),
-    insertAlias: fast<{ id: number }>(db, db
-      .insert(datasetAliases)
-      .values({ namespace: p('namespace'), name: p('name'), datasetId: p('datasetId') })
-      .onConflictDoNothing()
-      ),
-    upsertDataset: fast<{ id: number }>(db, db
-      .insert(datasets)
-      .values({
-        namespace: p('namespace'),
-        name: p('name'),
-        domain: p('domain'),
-        owner: p('owner'),
-        kind: p('kind'),
-        description: p('description'),
-        access: p('access'),
-        contractEnforced: raw('contractEnforced'),
-        columns: raw('columns'),
-        tags: raw('tags'),
-        meta: raw('meta'),
-        sourceFile: p('sourceFile'),
-        externalId: p('externalId'),
-        firstSeenAt: p('now'),
-        updatedAt: p('now'),
-      })
-      .onConflictDoUpdate({
-        target: [datasets.namespace, datasets.name],
-        set: {
-          domain: keep('datasets', 'domain'),
-          owner: keep('datasets', 'owner'),
-          // An orchestrator's asset names a table someone else describes (a dbt model): what it
-          // says of kind, id and description only fills gaps, never overwrites.
-          kind: weak('kind'),
-          description: weak('description'),
-          access: keep('datasets', 'access'),
-          contractEnforced: keep('datasets', 'contract_enforced'),
-          columns: keep('datasets', 'columns'),
-          tags: keep('datasets', 'tags'),
-          meta: keep('datasets', 'meta'),
-          sourceFile: keep('datasets', 'source_file'),
-          externalId: weak('external_id'),
-          updatedAt: excluded('updated_at'),
-        },
-      })
-      .returning({ id: datasets.id })
-      ),
+    upsertDomain: fast<{ id: number }>(
+      db,
+      db
+        .insert(domains)
+        .values({
+          name: p('name'),
+          owner: p('owner'),
+          description: p('description'),
+          updatedAt: p('now'),
+        })
+        .onConflictDoUpdate({
+          target: domains.name,
+          set: {
+            owner: keep('domains', 'owner'),
+            description: keep('domains', 'description'),
+            updatedAt: excluded('updated_at'),
+          },
+        }),
+    ),
+    aliasByRef: fast<unknown>(
+      db,
+      db
+        .select({ id: datasetAliases.datasetId })
+        .from(datasetAliases)
+        .where(
+          and(eq(datasetAliases.namespace, p('namespace')), eq(datasetAliases.name, p('name'))),
+        ),
+      { pluck: true },
+    ),
+    datasetByRef: fast<{ id: number }>(
+      db,
+      db
+        .select({ id: datasets.id })
+        .from(datasets)
+        .where(and(eq(datasets.namespace, p('namespace')), eq(datasets.name, p('name')))),
+    ),
+    insertAlias: fast<{ id: number }>(
+      db,
+      db
+        .insert(datasetAliases)
+        .values({ namespace: p('namespace'), name: p('name'), datasetId: p('datasetId') })
+        .onConflictDoNothing(),
+    ),
+    upsertDataset: fast<{ id: number }>(
+      db,
+      db
+        .insert(datasets)
+        .values({
+          namespace: p('namespace'),
+          name: p('name'),
+          domain: p('domain'),
+          owner: p('owner'),
+          kind: p('kind'),
+          description: p('description'),
+          access: p('access'),
+          contractEnforced: raw('contractEnforced'),
+          columns: raw('columns'),
+          tags: raw('tags'),
+          meta: raw('meta'),
+          sourceFile: p('sourceFile'),
+          externalId: p('externalId'),
+          firstSeenAt: p('now'),
+          updatedAt: p('now'),
+        })
+        .onConflictDoUpdate({
+          target: [datasets.namespace, datasets.name],
+          set: {
+            domain: keep('datasets', 'domain'),
+            owner: keep('datasets', 'owner'),
+            // An orchestrator's asset names a table someone else describes (a dbt model): what it
+            // says of kind, id and description only fills gaps, never overwrites.
+            kind: weak('kind'),
+            description: weak('description'),
+            access: keep('datasets', 'access'),
+            contractEnforced: keep('datasets', 'contract_enforced'),
+            columns: keep('datasets', 'columns'),
+            tags: keep('datasets', 'tags'),
+            meta: keep('datasets', 'meta'),
+            sourceFile: keep('datasets', 'source_file'),
+            externalId: weak('external_id'),
+            updatedAt: excluded('updated_at'),
+          },
+        })
+        .returning({ id: datasets.id }),
+    ),
     // A no-op update so RETURNING also yields a row that already existed.
-    describeDataset: fast<never>(db, db
-      .update(datasets)
-      .set({
-        domain: fill('domain', datasets.domain),
-        owner: fill('owner', datasets.owner),
-        kind: weakFill('kind', datasets.kind),
-        description: weakFill('description', datasets.description),
-        access: fill('access', datasets.access),
-        contractEnforced: fill('contractEnforced', datasets.contractEnforced),
-        columns: fill('columns', datasets.columns),
-        tags: fill('tags', datasets.tags),
-        meta: fill('meta', datasets.meta),
-        sourceFile: fill('sourceFile', datasets.sourceFile),
-        externalId: weakFill('externalId', datasets.externalId),
-        updatedAt: sql`${p('now')}`,
-      })
-      .where(eq(datasets.id, p('id')))
-      ),
-    ensureDataset: fast<{ id: number }>(db, db
-      .insert(datasets)
-      .values({ namespace: p('namespace'), name: p('name'), firstSeenAt: p('now'), updatedAt: p('now') })
-      .onConflictDoUpdate({ target: [datasets.namespace, datasets.name], set: { namespace: excluded('namespace') } })
-      .returning({ id: datasets.id })
-      ),
-    latestVersion: fast<unknown>(db, db
-      .select({ hash: datasetVersions.columnsHash })
-      .from(datasetVersions)
-      .where(eq(datasetVersions.datasetId, p('datasetId')))
-      .orderBy(sql`${datasetVersions.id} desc`)
-      .limit(1)
-      , { pluck: true }),
-    insertVersion: fast<{ id: number }>(db, db
-      .insert(datasetVersions)
-      .values({ datasetId: p('datasetId'), columnsHash: p('hash'), columns: p('columns'), observedAt: p('observedAt') })
-      ),
-    ensureJob: fast<{ id: number }>(db, db
-      .insert(jobs)
-      .values({ namespace: p('namespace'), name: p('name'), type: 'job', updatedAt: p('now') })
-      .onConflictDoUpdate({ target: [jobs.namespace, jobs.name], set: { namespace: excluded('namespace') } })
-      .returning({ id: jobs.id })
-      ),
-    upsertJob: fast<{ id: number }>(db, db
-      .insert(jobs)
-      .values({
-        namespace: p('namespace'),
-        name: p('name'),
-        domain: p('domain'),
-        owner: p('owner'),
-        type: p('type'),
-        parentId: p('parentId'),
-        description: p('description'),
-        schedule: raw('schedule'),
-        meta: raw('meta'),
-        externalId: p('externalId'),
-        updatedAt: p('now'),
-      })
-      .onConflictDoUpdate({
-        target: [jobs.namespace, jobs.name],
-        set: {
-          domain: keep('jobs', 'domain'),
-          owner: keep('jobs', 'owner'),
-          type: sql.raw(`case when excluded.type = 'job' then "jobs"."type" else excluded.type end`),
-          parentId: keep('jobs', 'parent_id'),
-          description: keep('jobs', 'description'),
-          schedule: keep('jobs', 'schedule'),
-          meta: keep('jobs', 'meta'),
-          externalId: keep('jobs', 'external_id'),
-          updatedAt: excluded('updated_at'),
-        },
-      })
-      .returning({ id: jobs.id })
-      ),
+    describeDataset: fast<never>(
+      db,
+      db
+        .update(datasets)
+        .set({
+          domain: fill('domain', datasets.domain),
+          owner: fill('owner', datasets.owner),
+          kind: weakFill('kind', datasets.kind),
+          description: weakFill('description', datasets.description),
+          access: fill('access', datasets.access),
+          contractEnforced: fill('contractEnforced', datasets.contractEnforced),
+          columns: fill('columns', datasets.columns),
+          tags: fill('tags', datasets.tags),
+          meta: fill('meta', datasets.meta),
+          sourceFile: fill('sourceFile', datasets.sourceFile),
+          externalId: weakFill('externalId', datasets.externalId),
+          updatedAt: sql`${p('now')}`,
+        })
+        .where(eq(datasets.id, p('id'))),
+    ),
+    ensureDataset: fast<{ id: number }>(
+      db,
+      db
+        .insert(datasets)
+        .values({
+          namespace: p('namespace'),
+          name: p('name'),
+          firstSeenAt: p('now'),
+          updatedAt: p('now'),
+        })
+        .onConflictDoUpdate({
+          target: [datasets.namespace, datasets.name],
+          set: { namespace: excluded('namespace') },
+        })
+        .returning({ id: datasets.id }),
+    ),
+    latestVersion: fast<unknown>(
+      db,
+      db
+        .select({ hash: datasetVersions.columnsHash })
+        .from(datasetVersions)
+        .where(eq(datasetVersions.datasetId, p('datasetId')))
+        .orderBy(sql`${datasetVersions.id} desc`)
+        .limit(1),
+      { pluck: true },
+    ),
+    insertVersion: fast<{ id: number }>(
+      db,
+      db
+        .insert(datasetVersions)
+        .values({
+          datasetId: p('datasetId'),
+          columnsHash: p('hash'),
+          columns: p('columns'),
+          observedAt: p('observedAt'),
+        }),
+    ),
+    ensureJob: fast<{ id: number }>(
+      db,
+      db
+        .insert(jobs)
+        .values({ namespace: p('namespace'), name: p('name'), type: 'job', updatedAt: p('now') })
+        .onConflictDoUpdate({
+          target: [jobs.namespace, jobs.name],
+          set: { namespace: excluded('namespace') },
+        })
+        .returning({ id: jobs.id }),
+    ),
+    upsertJob: fast<{ id: number }>(
+      db,
+      db
+        .insert(jobs)
+        .values({
+          namespace: p('namespace'),
+          name: p('name'),
+          domain: p('domain'),
+          owner: p('owner'),
+          type: p('type'),
+          parentId: p('parentId'),
+          description: p('description'),
+          schedule: raw('schedule'),
+          meta: raw('meta'),
+          externalId: p('externalId'),
+          updatedAt: p('now'),
+        })
+        .onConflictDoUpdate({
+          target: [jobs.namespace, jobs.name],
+          set: {
+            domain: keep('jobs', 'domain'),
+            owner: keep('jobs', 'owner'),
+            type: sql.raw(
+              `case when excluded.type = 'job' then "jobs"."type" else excluded.type end`,
+            ),
+            parentId: keep('jobs', 'parent_id'),
+            description: keep('jobs', 'description'),
+            schedule: keep('jobs', 'schedule'),
+            meta: keep('jobs', 'meta'),
+            externalId: keep('jobs', 'external_id'),
+            updatedAt: excluded('updated_at'),
+          },
+        })
+        .returning({ id: jobs.id }),
+    ),
     // A chunk's runs looked up in one query: `runIds` is a JSON array of run ids.
-    runsByRunIds: fast<StoredRunRow>(db, db
-      .select({
-        runId: runs.runId,
-        state: runs.state,
-        startedAt: runs.startedAt,
-        endedAt: runs.endedAt,
-        nominalTime: runs.nominalTime,
-        error: runs.error,
-        rowsAffected: runs.rowsAffected,
-        parentRunId: runs.parentRunId,
-        facets: runs.facets,
-      })
-      .from(runs)
-      .where(sql`${runs.runId} in (select value from json_each(${p('runIds')}))`)
-      ),
-    upsertRun: fast<{ id: number }>(db, db
-      .insert(runs)
-      .values({
-        runId: p('runId'),
-        jobId: p('jobId'),
-        state: p('state'),
-        startedAt: p('startedAt'),
-        endedAt: p('endedAt'),
-        nominalTime: p('nominalTime'),
-        error: p('error'),
-        rowsAffected: p('rowsAffected'),
-        parentRunId: p('parentRunId'),
-        facets: raw('facets'),
-        updatedAt: p('now'),
-      })
-      .onConflictDoUpdate({
-        target: runs.runId,
-        set: {
-          jobId: excluded('job_id'),
-          state: excluded('state'),
-          startedAt: excluded('started_at'),
-          endedAt: excluded('ended_at'),
-          nominalTime: excluded('nominal_time'),
-          error: excluded('error'),
-          rowsAffected: excluded('rows_affected'),
-          parentRunId: excluded('parent_run_id'),
-          facets: excluded('facets'),
-          updatedAt: excluded('updated_at'),
-        },
-      })
-      ),
-    deleteEdgesOfJob: fast<{ id: number }>(db, db.delete(lineageEdges).where(eq(lineageEdges.jobId, p('jobId')))),
-    upsertEdge: fast<{ id: number }>(db, db
-      .insert(lineageEdges)
-      .values({ jobId: p('jobId'), datasetId: p('datasetId'), direction: p('direction'), updatedAt: p('now') })
-      .onConflictDoUpdate({
-        target: [lineageEdges.jobId, lineageEdges.datasetId, lineageEdges.direction],
-        set: { updatedAt: excluded('updated_at') },
-      })
-      ),
-    insertColumnEdge: fast<{ id: number }>(db, db
-      .insert(columnEdges)
-      .values({
-        datasetId: p('datasetId'),
-        column: p('column'),
-        fromDatasetId: p('fromDatasetId'),
-        fromColumn: p('fromColumn'),
-        transformation: p('transformation'),
-      })
-      .onConflictDoNothing()
-      ),
-    upsertCheck: fast<{ id: number }>(db, db
-      .insert(checks)
-      .values({
-        key: p('key'),
-        datasetId: p('datasetId'),
-        column: p('column'),
-        kind: p('kind'),
-        name: p('name'),
-        severity: p('severity'),
-        origin: p('origin'),
-        updatedAt: p('now'),
-      })
-      .onConflictDoUpdate({
-        target: checks.key,
-        set: {
-          datasetId: excluded('dataset_id'),
-          column: excluded('column'),
-          kind: excluded('kind'),
-          name: excluded('name'),
-          severity: excluded('severity'),
-          updatedAt: excluded('updated_at'),
-        },
-      })
-      ),
+    runsByRunIds: fast<StoredRunRow>(
+      db,
+      db
+        .select({
+          runId: runs.runId,
+          state: runs.state,
+          startedAt: runs.startedAt,
+          endedAt: runs.endedAt,
+          nominalTime: runs.nominalTime,
+          error: runs.error,
+          rowsAffected: runs.rowsAffected,
+          parentRunId: runs.parentRunId,
+          facets: runs.facets,
+        })
+        .from(runs)
+        .where(sql`${runs.runId} in (select value from json_each(${p('runIds')}))`),
+    ),
+    upsertRun: fast<{ id: number }>(
+      db,
+      db
+        .insert(runs)
+        .values({
+          runId: p('runId'),
+          jobId: p('jobId'),
+          state: p('state'),
+          startedAt: p('startedAt'),
+          endedAt: p('endedAt'),
+          nominalTime: p('nominalTime'),
+          error: p('error'),
+          rowsAffected: p('rowsAffected'),
+          parentRunId: p('parentRunId'),
+          facets: raw('facets'),
+          updatedAt: p('now'),
+        })
+        .onConflictDoUpdate({
+          target: runs.runId,
+          set: {
+            jobId: excluded('job_id'),
+            state: excluded('state'),
+            startedAt: excluded('started_at'),
+            endedAt: excluded('ended_at'),
+            nominalTime: excluded('nominal_time'),
+            error: excluded('error'),
+            rowsAffected: excluded('rows_affected'),
+            parentRunId: excluded('parent_run_id'),
+            facets: excluded('facets'),
+            updatedAt: excluded('updated_at'),
+          },
+        }),
+    ),
+    deleteEdgesOfJob: fast<{ id: number }>(
+      db,
+      db.delete(lineageEdges).where(eq(lineageEdges.jobId, p('jobId'))),
+    ),
+    upsertEdge: fast<{ id: number }>(
+      db,
+      db
+        .insert(lineageEdges)
+        .values({
+          jobId: p('jobId'),
+          datasetId: p('datasetId'),
+          direction: p('direction'),
+          updatedAt: p('now'),
+        })
+        .onConflictDoUpdate({
+          target: [lineageEdges.jobId, lineageEdges.datasetId, lineageEdges.direction],
+          set: { updatedAt: excluded('updated_at') },
+        }),
+    ),
+    insertColumnEdge: fast<{ id: number }>(
+      db,
+      db
+        .insert(columnEdges)
+        .values({
+          datasetId: p('datasetId'),
+          column: p('column'),
+          fromDatasetId: p('fromDatasetId'),
+          fromColumn: p('fromColumn'),
+          transformation: p('transformation'),
+        })
+        .onConflictDoNothing(),
+    ),
+    upsertCheck: fast<{ id: number }>(
+      db,
+      db
+        .insert(checks)
+        .values({
+          key: p('key'),
+          datasetId: p('datasetId'),
+          column: p('column'),
+          kind: p('kind'),
+          name: p('name'),
+          severity: p('severity'),
+          origin: p('origin'),
+          updatedAt: p('now'),
+        })
+        .onConflictDoUpdate({
+          target: checks.key,
+          set: {
+            datasetId: excluded('dataset_id'),
+            column: excluded('column'),
+            kind: excluded('kind'),
+            name: excluded('name'),
+            severity: excluded('severity'),
+            updatedAt: excluded('updated_at'),
+          },
+        }),
+    ),
     // Results an OpenLineage emitter (dbt-ol) sent before dbt's own artifacts named the test:
     // they take the check's key and dataset, so one test has one result history. Moving a result
     // off its dataset is a write to that dataset: a domain-scoped writer (`domain`) moves only
     // results on its own or unowned datasets.
-    rekeyEarlierResults: fast<{ id: number }>(db, db
-      .update(assertions)
-      .set({ key: raw('key'), datasetId: raw('datasetId') })
-      .where(
-        sql`${assertions.origin} = 'openlineage' and ${assertions.key} like 'openlineage:%'
+    rekeyEarlierResults: fast<{ id: number }>(
+      db,
+      db
+        .update(assertions)
+        .set({ key: raw('key'), datasetId: raw('datasetId') })
+        .where(
+          sql`${assertions.origin} = 'openlineage' and ${assertions.key} like 'openlineage:%'
           and ${assertions.name} = ${p('name')}
           and (${assertions.datasetId} = ${p('datasetId')}
             or (select count(*) from ${checks} where ${checks.name} = ${p('name')}) = 1)
@@ -315,72 +391,83 @@ function prepareAll(db: Db) {
             and a2.dataset_id = ${p('datasetId')} and a2.observed_at = ${assertions.observedAt})
           and (${p('domain')} is null
             or coalesce((select d.domain from ${datasets} d where d.id = ${assertions.datasetId}), ${p('domain')}) = ${p('domain')})`,
-      )
-      ),
-    insertAssertion: fast<{ id: number }>(db, db
-      .insert(assertions)
-      .values({
-        key: p('key'),
-        datasetId: p('datasetId'),
-        column: p('column'),
-        name: p('name'),
-        status: p('status'),
-        severity: p('severity'),
-        failures: p('failures'),
-        message: p('message'),
-        observedAt: p('observedAt'),
-        origin: p('origin'),
-        runId: p('runId'),
-      })
-      .onConflictDoNothing()
-      ),
-    upsertMetric: fast<{ id: number }>(db, db
-      .insert(metrics)
-      .values({
-        datasetId: p('datasetId'),
-        name: p('name'),
-        value: p('value'),
-        status: p('status'),
-        detail: p('detail'),
-        observedAt: p('observedAt'),
-        runId: p('runId'),
-      })
-      .onConflictDoUpdate({
-        target: [metrics.datasetId, metrics.name, metrics.observedAt],
-        set: { value: excluded('value'), status: excluded('status'), detail: excluded('detail') },
-      })
-      ),
-    upsertProduct: fast<{ id: number }>(db, db
-      .insert(products)
-      .values({
-        id: p('id'),
-        name: p('name'),
-        domain: p('domain'),
-        owner: p('owner'),
-        description: p('description'),
-        origin: p('origin'),
-        sla: raw('sla'),
-        updatedAt: p('now'),
-      })
-      .onConflictDoUpdate({
-        target: products.id,
-        set: {
-          name: excluded('name'),
-          domain: excluded('domain'),
-          owner: excluded('owner'),
-          description: excluded('description'),
-          origin: excluded('origin'),
-          sla: excluded('sla'),
-          updatedAt: excluded('updated_at'),
-        },
-      })
-      ),
-    deleteProductOutputs: fast<{ id: number }>(db, db.delete(productOutputs).where(eq(productOutputs.productId, p('productId')))),
-    insertProductOutput: fast<{ id: number }>(db, db
-      .insert(productOutputs)
-      .values({ productId: p('productId'), datasetId: p('datasetId') })
-      .onConflictDoNothing()
-      ),
+        ),
+    ),
+    insertAssertion: fast<{ id: number }>(
+      db,
+      db
+        .insert(assertions)
+        .values({
+          key: p('key'),
+          datasetId: p('datasetId'),
+          column: p('column'),
+          name: p('name'),
+          status: p('status'),
+          severity: p('severity'),
+          failures: p('failures'),
+          message: p('message'),
+          observedAt: p('observedAt'),
+          origin: p('origin'),
+          runId: p('runId'),
+        })
+        .onConflictDoNothing(),
+    ),
+    upsertMetric: fast<{ id: number }>(
+      db,
+      db
+        .insert(metrics)
+        .values({
+          datasetId: p('datasetId'),
+          name: p('name'),
+          value: p('value'),
+          status: p('status'),
+          detail: p('detail'),
+          observedAt: p('observedAt'),
+          runId: p('runId'),
+        })
+        .onConflictDoUpdate({
+          target: [metrics.datasetId, metrics.name, metrics.observedAt],
+          set: { value: excluded('value'), status: excluded('status'), detail: excluded('detail') },
+        }),
+    ),
+    upsertProduct: fast<{ id: number }>(
+      db,
+      db
+        .insert(products)
+        .values({
+          id: p('id'),
+          name: p('name'),
+          domain: p('domain'),
+          owner: p('owner'),
+          description: p('description'),
+          origin: p('origin'),
+          sla: raw('sla'),
+          updatedAt: p('now'),
+        })
+        .onConflictDoUpdate({
+          target: products.id,
+          set: {
+            name: excluded('name'),
+            domain: excluded('domain'),
+            owner: excluded('owner'),
+            description: excluded('description'),
+            origin: excluded('origin'),
+            sla: excluded('sla'),
+            updatedAt: excluded('updated_at'),
+          },
+        }),
+    ),
+    deleteProductOutputs: fast<{ id: number }>(
+      db,
+      db.delete(productOutputs).where(eq(productOutputs.productId, p('productId'))),
+    ),
+    insertProductOutput: fast<{ id: number }>(
+      db,
+      db
+        .insert(productOutputs)
+        .values({ productId: p('productId'), datasetId: p('datasetId') })
+        .onConflictDoNothing(),
+    ),
   }
 }
 
@@ -428,7 +515,12 @@ function fast<T>(db: Db, query: Compilable, opts: { pluck?: boolean } = {}): Fas
         return x === undefined || x === null ? null : encoder ? encoder.mapToDriverValue(x) : x
       }
     }
-    const constant = param instanceof Param ? (param.encoder ? param.encoder.mapToDriverValue(param.value) : param.value) : param
+    const constant =
+      param instanceof Param
+        ? param.encoder
+          ? param.encoder.mapToDriverValue(param.value)
+          : param.value
+        : param
     return () => constant
   })
   const stmt = db.$client.prepare(text)
@@ -454,5 +546,7 @@ export function statementsOf(db: Db): Statements {
 }
 
 export const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v)
-export const encodeJson = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v))
-export const encodeBool = (v: boolean | undefined): number | null => (v === undefined ? null : v ? 1 : 0)
+export const encodeJson = (v: unknown): string | null =>
+  v === undefined || v === null ? null : JSON.stringify(v)
+export const encodeBool = (v: boolean | undefined): number | null =>
+  v === undefined ? null : v ? 1 : 0

@@ -12,13 +12,22 @@ import { ingestBatch } from '../../server/ingest.ts'
 // db.schema.pkg.name. dbt-ol's own expected events of a `dbt run` of jaffle_shop on postgres and
 // that run's manifest (fixtures/openlineage/public/README.md). The expected events are the
 // test harness's templates without producer/schemaURL: a producer is added before posting.
-const DIR = fileURLToPath(new URL('../../fixtures/openlineage/public/openlineage/dbt-structured-logs', import.meta.url))
+const DIR = fileURLToPath(
+  new URL('../../fixtures/openlineage/public/openlineage/dbt-structured-logs', import.meta.url),
+)
 const PRODUCER = 'https://github.com/OpenLineage/OpenLineage/tree/1.54.0/integration/dbt'
-const events = (JSON.parse(readFileSync(`${DIR}/postgres-run.json`, 'utf8')) as Record<string, unknown>[]).map((e) => ({ producer: PRODUCER, ...e }))
+const events = (
+  JSON.parse(readFileSync(`${DIR}/postgres-run.json`, 'utf8')) as Record<string, unknown>[]
+).map((e) => ({ producer: PRODUCER, ...e }))
 
 async function post(db: Db, list: unknown[], batch = false) {
   const app = createApp({ db })
-  const send = (path: string, body: unknown) => app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const send = (path: string, body: unknown) =>
+    app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
   if (batch) {
     const res = await send('/api/v1/lineage/batch', list)
     expect(((await res.json()) as { summary: { failed: number } }).summary.failed).toBe(0)
@@ -27,15 +36,29 @@ async function post(db: Db, list: unknown[], batch = false) {
   for (const e of list) expect((await send('/api/v1/lineage', e)).status).toBe(201)
 }
 const collectDbt = async (db: Db) =>
-  ingestBatch({ db }, await readDbtTarget(`${DIR}/postgres-run/target`, { namespace: 'postgres://postgres:5432', jobNamespace: 'dbt-test-namespace', env: {} }))
+  ingestBatch(
+    { db },
+    await readDbtTarget(`${DIR}/postgres-run/target`, {
+      namespace: 'postgres://postgres:5432',
+      jobNamespace: 'dbt-test-namespace',
+      env: {},
+    }),
+  )
 const jobs = (db: Db) =>
-  db.all<{ name: string; type: string; parent: string | null }>(sql`select j.name, j.type, p.name as parent from jobs j left join jobs p on p.id = j.parent_id order by j.name`)
+  db.all<{ name: string; type: string; parent: string | null }>(
+    sql`select j.name, j.type, p.name as parent from jobs j left join jobs p on p.id = j.parent_id order by j.name`,
+  )
 
 describe('dbt-ol structured-log job names', () => {
-  it.each([['one by one', false], ['in one batch', true]] as const)('name one dbt model one job, as collect dbt does (%s)', async (_, batch) => {
+  it.each([
+    ['one by one', false],
+    ['in one batch', true],
+  ] as const)('name one dbt model one job, as collect dbt does (%s)', async (_, batch) => {
     const viaDbt = openDb(':memory:')
     await collectDbt(viaDbt)
-    const dbtModels = jobs(viaDbt).filter((j) => j.type === 'dbt_model').map((j) => j.name)
+    const dbtModels = jobs(viaDbt)
+      .filter((j) => j.type === 'dbt_model')
+      .map((j) => j.name)
     expect(dbtModels).toContain('postgres.public.jaffle_shop.stg_customers')
 
     const db = openDb(':memory:')
