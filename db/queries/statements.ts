@@ -209,14 +209,12 @@ function prepareAll(db: Db) {
     ),
     insertVersion: fast<{ id: number }>(
       db,
-      db
-        .insert(datasetVersions)
-        .values({
-          datasetId: p('datasetId'),
-          columnsHash: p('hash'),
-          columns: p('columns'),
-          observedAt: p('observedAt'),
-        }),
+      db.insert(datasetVersions).values({
+        datasetId: p('datasetId'),
+        columnsHash: p('hash'),
+        columns: p('columns'),
+        observedAt: p('observedAt'),
+      }),
     ),
     ensureJob: fast<{ id: number }>(
       db,
