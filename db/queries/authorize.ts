@@ -160,13 +160,17 @@ function writesOf(batch: Batch): Write[] {
     // A stored check (its key) belongs to the owner of its dataset: reusing it re-points it.
     w.push({ what: 'check', ref: c.key, path: `$.checks[${i}].key` })
   })
+  // A result or metric filed under a run is shown as part of that run: a write to its owner.
   batch.assertions.forEach((a, i) => {
     w.push({ what: 'dataset', ref: a.dataset, path: `$.assertions[${i}].dataset` })
     w.push({ what: 'check', ref: a.key, path: `$.assertions[${i}].key` })
+    if (a.runId !== undefined)
+      w.push({ what: 'run', ref: a.runId, path: `$.assertions[${i}].runId` })
   })
-  batch.metrics.forEach((m, i) =>
-    w.push({ what: 'dataset', ref: m.dataset, path: `$.metrics[${i}].dataset` }),
-  )
+  batch.metrics.forEach((m, i) => {
+    w.push({ what: 'dataset', ref: m.dataset, path: `$.metrics[${i}].dataset` })
+    if (m.runId !== undefined) w.push({ what: 'run', ref: m.runId, path: `$.metrics[${i}].runId` })
+  })
   batch.products.forEach((p, i) => {
     w.push({ what: 'product', ref: p.id, path: `$.products[${i}]`, assigns: p.domain })
     p.outputs.forEach((o, j) =>

@@ -216,6 +216,48 @@ describe('every /api/batches field naming a row is a write to its owner', () => 
     expect(rowCounts(db)).toEqual(before)
   })
 
+  it.each([
+    {
+      field: 'assertions[].runId',
+      path: '$.assertions[0].runId',
+      parts: (run: string) => ({
+        assertions: [
+          {
+            dataset: FINANCE_REVENUE,
+            key: 'finance.x',
+            name: 'x',
+            status: 'pass',
+            severity: 'error',
+            origin: 'dbt',
+            observedAt: T,
+            runId: run,
+          },
+        ],
+      }),
+    },
+    {
+      field: 'metrics[].runId',
+      path: '$.metrics[0].runId',
+      parts: (run: string) => ({
+        metrics: [
+          { dataset: FINANCE_REVENUE, name: 'row_count', value: 3, observedAt: T, runId: run },
+        ],
+      }),
+    },
+  ])('$field naming a sales run is refused', async ({ path, parts }) => {
+    const { db, post, finance } = await demoApp()
+    const run = runRef(db)
+    const before = rowCounts(db)
+    const res = await post('/api/batches', batch(parts(run)), finance)
+    const json = (await res.json()) as ErrorJson
+    expect(res.status, JSON.stringify(json)).toBe(403)
+    expect(json.error).toMatchObject({
+      path,
+      message: expect.stringContaining(`run ${run} belongs to domain sales`),
+    })
+    expect(rowCounts(db)).toEqual(before)
+  })
+
   it('the same fields naming the token’s own or unowned rows, and reading sales’ rows, are accepted', async () => {
     const { db, post, finance } = await demoApp()
     const own = batch({
