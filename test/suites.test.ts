@@ -35,7 +35,7 @@ describe('test suites', () => {
       expect.arrayContaining([
         'test/reliability/crash.test.ts',
         'test/reliability/concurrency.test.ts',
-        'test/gate/cli.test.ts',
+        'test/server/gate/cli.test.ts',
       ]),
     )
     expect(TESTS.filter((f) => !isCliTest(f))).toContain('test/security/fuzz-collectors.test.ts')

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import type { Batch } from '../../collectors/batch.ts'
-import { readDbtTarget } from '../../collectors/dbt/read.ts'
-import { EMPTY_CONFIG } from '../../server/config-file.ts'
-import { evaluateGate } from '../../server/gate/evaluate.ts'
-import { buildMesh, isForeignCopy } from '../../server/gate/mesh.ts'
-import { regressionsOf, type GateCheck, type GateReport } from '../../server/gate/types.ts'
+import type { Batch } from '../../../collectors/batch.ts'
+import { readDbtTarget } from '../../../collectors/dbt/read.ts'
+import { EMPTY_CONFIG } from '../../../server/config-file.ts'
+import { evaluateGate } from '../../../server/gate/evaluate.ts'
+import { buildMesh, isForeignCopy } from '../../../server/gate/mesh.ts'
+import { regressionsOf, type GateCheck, type GateReport } from '../../../server/gate/types.ts'
 import { clone, goodDir, goodMesh, readTarget, ROOT, variantDir } from './helpers.ts'
 
 // dbt-loom injects the public models of an upstream project into each consumer's manifest.

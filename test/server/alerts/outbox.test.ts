@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { shouldStore } from '../../server/quality/history.ts'
-import { openDb } from '../../db/client.ts'
-import { listAlerts } from '../../db/queries/alerts.ts'
-import { storeEvaluations } from '../../db/queries/quality-store.ts'
-import { alertEpisodes, evaluations, products } from '../../db/schema.ts'
-import { writeAlerts } from '../../server/alerts/outbox.ts'
-import { decide, type OpenEpisode } from '../../server/alerts/plan.ts'
-import type { KnownStatus, ProductEvaluation, Status } from '../../server/quality/facts.ts'
+import { shouldStore } from '../../../server/quality/history.ts'
+import { openDb } from '../../../db/client.ts'
+import { listAlerts } from '../../../db/queries/alerts.ts'
+import { storeEvaluations } from '../../../db/queries/quality-store.ts'
+import { alertEpisodes, evaluations, products } from '../../../db/schema.ts'
+import { writeAlerts } from '../../../server/alerts/outbox.ts'
+import { decide, type OpenEpisode } from '../../../server/alerts/plan.ts'
+import type { KnownStatus, ProductEvaluation, Status } from '../../../server/quality/facts.ts'
 
 const H = 3_600_000
 const T0 = Date.parse('2026-11-25T20:00:00Z')

@@ -1,11 +1,11 @@
 import { XMLParser } from 'fast-xml-parser'
 import { describe, expect, it } from 'vitest'
-import { evaluateGate } from '../../server/gate/evaluate.ts'
-import { renderAnnotations } from '../../server/gate/github.ts'
-import { renderJunit } from '../../server/gate/junit.ts'
-import { renderMarkdown } from '../../server/gate/markdown.ts'
-import { renderText } from '../../server/gate/text.ts'
-import { regressionsOf, type GateReport } from '../../server/gate/types.ts'
+import { evaluateGate } from '../../../server/gate/evaluate.ts'
+import { renderAnnotations } from '../../../server/gate/github.ts'
+import { renderJunit } from '../../../server/gate/junit.ts'
+import { renderMarkdown } from '../../../server/gate/markdown.ts'
+import { renderText } from '../../../server/gate/text.ts'
+import { regressionsOf, type GateReport } from '../../../server/gate/types.ts'
 import { demoConfig, goodMesh, readTarget, variantDir, VARIANTS } from './helpers.ts'
 
 const NOW = new Date('2026-11-26T00:00:00Z')

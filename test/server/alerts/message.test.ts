@@ -4,8 +4,8 @@ import {
   SLACK_LIMITS,
   SlackMessageSchema,
   type SlackMessage,
-} from '../../server/alerts/block-kit.ts'
-import type { AlertFacts } from '../../server/alerts/facts.ts'
+} from '../../../server/alerts/block-kit.ts'
+import type { AlertFacts } from '../../../server/alerts/facts.ts'
 import {
   buildAlertMessage,
   buildTestMessage,
@@ -13,7 +13,7 @@ import {
   formatMention,
   type MessageContext,
   type OutboxAlert,
-} from '../../server/alerts/message.ts'
+} from '../../../server/alerts/message.ts'
 
 const CTX: MessageContext = {
   publicUrl: 'https://meshwatch.example/',

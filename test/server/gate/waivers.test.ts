@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { parseConfig } from '../../server/config-file.ts'
-import { gateSettingsOf } from '../../server/gate/evaluate.ts'
-import type { GateCheck } from '../../server/gate/types.ts'
-import { applyWaivers, expiredWaivers } from '../../server/gate/waivers.ts'
+import { parseConfig } from '../../../server/config-file.ts'
+import { gateSettingsOf } from '../../../server/gate/evaluate.ts'
+import type { GateCheck } from '../../../server/gate/types.ts'
+import { applyWaivers, expiredWaivers } from '../../../server/gate/waivers.ts'
 
 const YML = `
 gate:

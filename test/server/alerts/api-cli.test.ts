@@ -5,12 +5,12 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
-import { closeDb } from '../../db/client.ts'
-import { createApp } from '../../server/app.ts'
+import { closeDb } from '../../../db/client.ts'
+import { createApp } from '../../../server/app.ts'
 import { badDay, captureLog, SECRETS, testDispatcher, webhookEnv } from './helpers.ts'
 import { startReceiver, type Receiver } from './receiver.ts'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const exec = promisify(execFile)
 
 async function meshwatch(args: string[], env: Record<string, string> = {}) {

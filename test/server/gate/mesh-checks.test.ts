@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { evaluateGate } from '../../server/gate/evaluate.ts'
-import { regressionsOf } from '../../server/gate/types.ts'
-import { EMPTY_CONFIG } from '../../server/config-file.ts'
+import { evaluateGate } from '../../../server/gate/evaluate.ts'
+import { regressionsOf } from '../../../server/gate/types.ts'
+import { EMPTY_CONFIG } from '../../../server/config-file.ts'
 import { clone, goodDir, goodMesh, NS, readTarget } from './helpers.ts'
 
 const NOW = new Date('2026-11-26T00:00:00Z')

@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url'
-import type { Batch } from '../../collectors/batch.ts'
-import { readDbtTarget } from '../../collectors/dbt/read.ts'
-import { loadConfigFile } from '../../server/config-file.ts'
+import type { Batch } from '../../../collectors/batch.ts'
+import { readDbtTarget } from '../../../collectors/dbt/read.ts'
+import { loadConfigFile } from '../../../server/config-file.ts'
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 export const NS = 'duckdb://mesh.duckdb'
 export const DOMAINS = ['sales', 'finance', 'marketing', 'product'] as const
 export const VARIANTS = ['unchanged', 'additive', 'breaking'] as const

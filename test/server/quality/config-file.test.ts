@@ -4,9 +4,9 @@ import {
   loadConfigFile,
   parseConfig,
   resolveSlackRoute,
-} from '../../server/config-file.ts'
-import { resolveSla } from '../../server/quality/sla.ts'
-import { FIXTURES } from '../../server/demo.ts'
+} from '../../../server/config-file.ts'
+import { resolveSla } from '../../../server/quality/sla.ts'
+import { FIXTURES } from '../../../server/demo.ts'
 
 const issuesOf = (text: string) => {
   try {

@@ -3,7 +3,7 @@ import {
   checkPolicies,
   waiverActive,
   type GovernanceFacts,
-} from '../../server/quality/governance.ts'
+} from '../../../server/quality/governance.ts'
 
 const facts: GovernanceFacts = {
   products: [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { DimensionResult, KnownStatus } from '../../server/quality/facts.ts'
-import { statusSince, shouldStore } from '../../server/quality/history.ts'
-import { findRootCause, type RcEdge, type RcNode } from '../../server/quality/root-cause.ts'
+import type { DimensionResult, KnownStatus } from '../../../server/quality/facts.ts'
+import { statusSince, shouldStore } from '../../../server/quality/history.ts'
+import { findRootCause, type RcEdge, type RcNode } from '../../../server/quality/root-cause.ts'
 
 const NOW = new Date('2026-11-25T20:31:00Z')
 const ds = (id: number, name: string, domain: string, over: Partial<RcNode> = {}): RcNode => ({

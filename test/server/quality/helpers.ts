@@ -1,5 +1,5 @@
-import type { OutputFacts, ProductFacts, UpstreamFacts } from '../../server/quality/facts.ts'
-import { resolveSla, type Sla } from '../../server/quality/sla.ts'
+import type { OutputFacts, ProductFacts, UpstreamFacts } from '../../../server/quality/facts.ts'
+import { resolveSla, type Sla } from '../../../server/quality/sla.ts'
 
 export const NOW = new Date('2026-11-25T12:00:00Z')
 export const hoursAgo = (h: number): string => new Date(NOW.getTime() - h * 3_600_000).toISOString()

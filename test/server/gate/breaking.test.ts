@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { Column } from '../../collectors/batch.ts'
-import { breakingChanges, columnChanges } from '../../server/gate/breaking.ts'
-import type { MeshDataset } from '../../server/gate/mesh.ts'
+import type { Column } from '../../../collectors/batch.ts'
+import { breakingChanges, columnChanges } from '../../../server/gate/breaking.ts'
+import type { MeshDataset } from '../../../server/gate/mesh.ts'
 
 const cols = (spec: string): Column[] =>
   spec

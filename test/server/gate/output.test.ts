@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { renderAnnotations } from '../../server/gate/github.ts'
-import { renderJunit } from '../../server/gate/junit.ts'
-import { findInYml } from '../../server/gate/locate.ts'
-import type { GateReport } from '../../server/gate/types.ts'
+import { renderAnnotations } from '../../../server/gate/github.ts'
+import { renderJunit } from '../../../server/gate/junit.ts'
+import { findInYml } from '../../../server/gate/locate.ts'
+import type { GateReport } from '../../../server/gate/types.ts'
 
 const report = (message: string): GateReport => ({
   project: 'sales',

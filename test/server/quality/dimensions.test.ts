@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { scoreFreshness } from '../../server/quality/freshness.ts'
-import { scoreReliability } from '../../server/quality/reliability.ts'
-import { scoreSchema } from '../../server/quality/schema-dim.ts'
-import { scoreTests } from '../../server/quality/tests-dim.ts'
-import { scoreVolume } from '../../server/quality/volume.ts'
+import { scoreFreshness } from '../../../server/quality/freshness.ts'
+import { scoreReliability } from '../../../server/quality/reliability.ts'
+import { scoreSchema } from '../../../server/quality/schema-dim.ts'
+import { scoreTests } from '../../../server/quality/tests-dim.ts'
+import { scoreVolume } from '../../../server/quality/volume.ts'
 import { dag, hoursAgo, NOW, output, run, sla, upstream } from './helpers.ts'
 
 const test = (status: string, severity = 'error', name = 't') => ({
