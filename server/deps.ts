@@ -2,7 +2,6 @@ import type { Db } from '../db/client.ts'
 import type { AuthSettings } from './auth.ts'
 import type { BodyLimits } from './body.ts'
 import type { MeshwatchConfig } from './config-file.ts'
-import type { IngestResult } from './ingest.ts'
 
 export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void
@@ -18,8 +17,12 @@ export interface Deps {
   /** The real time, for what must never follow the demo clock (token expiry); default the system clock. */
   wallNow?: () => Date
   log?: Logger
-  /** Called after a batch is stored (not for duplicates): evaluators re-score what it touched. */
-  onIngest?: (result: IngestResult) => void
+  /**
+   * What happens after a write is stored (not for duplicates), given when the app is built
+   * (main.ts: the evaluator re-scores what it touched). Runs on the writer's connection: inside
+   * its transaction when the writer holds one (collect --db, an Airflow poll).
+   */
+  afterWrite?: AfterWrite
   /** Request body limits (bytes, decompressed bytes, JSON depth); defaults in body.ts. */
   limits?: Partial<BodyLimits>
   /** Token enforcement (MESHWATCH_AUTH, MESHWATCH_PUBLIC_READ); default: required once a token exists. */
@@ -27,6 +30,14 @@ export interface Deps {
   /** meshwatch.yml (domains, SLAs, policies); default: empty. */
   meshwatch?: MeshwatchConfig
 }
+
+/** What a stored write touched, as an afterWrite hook sees it. */
+export interface StoredWrite {
+  /** Dataset ids the write touched, so evaluators can re-score the products that own them. */
+  datasetIds: number[]
+}
+
+export type AfterWrite = (write: StoredWrite) => void
 
 export const SILENT: Logger = { info() {}, warn() {}, error() {} }
 

@@ -12,7 +12,7 @@ import {
 } from '../db/queries/quality-store.ts'
 import { DEFAULT_REMINDER_MINUTES, writeAlerts } from './alerts/outbox.ts'
 import { EMPTY_CONFIG, governanceOf, type MeshwatchConfig } from './config-file.ts'
-import { nowOf, SILENT, type Deps } from './deps.ts'
+import { nowOf, SILENT, type Deps, type StoredWrite } from './deps.ts'
 import type { ProductEvaluation } from './quality/facts.ts'
 import { BUILT_IN_POLICIES, checkPolicies } from './quality/governance.ts'
 import { findRootCause, type RootCause } from './quality/root-cause.ts'
@@ -86,15 +86,18 @@ export function evaluateProducts(
     out.push({ ...e, rootCause: rootCauseFor(deps, e, sla, now, orchestration) ?? null })
   }
   const reminderMs = (cfg.alerts?.reminder_minutes ?? DEFAULT_REMINDER_MINUTES) * 60_000
+  let alerts: number[] = []
   const written =
     opts.store === false
       ? []
       : storeEvaluations(deps.db, out, {
           keep: (prev, next) =>
             shouldStore(prev, next, (cfg.evaluation?.heartbeat_minutes ?? 60) * 60_000),
-          inTransaction: (tx) => writeAlerts(tx, out, { reminderMs }),
+          inTransaction: (tx) => {
+            alerts = writeAlerts(tx, out, { reminderMs })
+          },
         })
-  return { evaluations: out, written, slas: slaCache }
+  return { evaluations: out, written, alerts, slas: slaCache }
 }
 
 /** The root cause of a product's current evaluation, from its bounded upstream neighbourhood. */
@@ -150,39 +153,61 @@ export function applyConfigProducts(deps: Deps): string[] {
   return upsertConfigProducts(deps.db, items, nowOf(deps).toISOString()).unresolved
 }
 
+export interface EvaluationSummary {
+  evaluated: number
+  /** Products whose evaluation was stored (changed, or the heartbeat was due). */
+  changed: number
+  /** Alerts added to the outbox. */
+  alerts: number
+}
+
+export interface Evaluator {
+  /**
+   * The afterWrite hook (Deps.afterWrite): writes meshwatch.yml's products, then re-scores the
+   * products the write touched and enqueues their alerts. A failure is logged, not thrown: the
+   * write stands and the next evaluation catches up. Returns what it did (undefined on failure).
+   */
+  afterWrite: (write: StoredWrite) => EvaluationSummary | undefined
+  /** Scores every product now and then every `intervalMs` (time alone makes data stale); returns a stop function. */
+  start: (intervalMs: number) => () => void
+}
+
 /**
- * Re-scores on every ingest that touches a product's outputs and every `intervalMs` (time alone
- * makes data stale). Chains any existing deps.onIngest; the returned function undoes both.
+ * The evaluator of a store: main.ts gives its afterWrite to the app's Deps and starts its timer;
+ * `collect --db` gives its afterWrite to the one-shot store (no timer).
  */
-export function startEvaluator(deps: Deps, intervalMs: number): () => void {
+export function createEvaluator(deps: Deps): Evaluator {
   const log = deps.log ?? SILENT
-  const run = (productIds?: string[]) => {
+  const run = (productIds?: string[]): EvaluationSummary | undefined => {
     try {
-      if (productIds?.length === 0) return
+      if (productIds?.length === 0) return { evaluated: 0, changed: 0, alerts: 0 }
       const r = evaluateProducts(deps, productIds ? { productIds } : {})
+      const summary = {
+        evaluated: r.evaluations.length,
+        changed: r.written.length,
+        alerts: r.alerts.length,
+      }
       if (r.written.length > 0)
-        log.info('evaluated products', {
-          evaluated: r.evaluations.length,
-          changed: r.written.length,
-        })
+        log.info('evaluated products', { evaluated: summary.evaluated, changed: summary.changed })
+      return summary
     } catch (e) {
       log.error('evaluation failed', { error: String(e) })
+      return undefined
     }
   }
-  const previous = deps.onIngest
-  deps.onIngest = (result) => {
-    previous?.(result)
-    applyConfigProducts(deps)
-    run(productsOfDatasets(deps.db, result.datasetIds))
-  }
-  const unresolved = applyConfigProducts(deps)
-  for (const u of unresolved) log.warn(`meshwatch.yml product output not found yet: ${u}`)
-  run()
-  const timer = setInterval(() => run(), intervalMs)
-  timer.unref()
-  return () => {
-    clearInterval(timer)
-    deps.onIngest = previous
+  return {
+    afterWrite: (write) => {
+      applyConfigProducts(deps)
+      return run(productsOfDatasets(deps.db, write.datasetIds))
+    },
+    start: (intervalMs) => {
+      const unresolved = applyConfigProducts(deps)
+      for (const u of unresolved) log.warn(`meshwatch.yml product output not found yet: ${u}`)
+      run()
+      const timer = setInterval(() => run(), intervalMs)
+      timer.unref()
+      return () => clearInterval(timer)
+    },
   }
 }
 

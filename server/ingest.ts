@@ -28,7 +28,8 @@ export function parseBatch(raw: unknown): Batch {
 export const hashBatch = (batch: Batch): string => encodeBatch(batch).contentHash
 
 /**
- * Stores one validated batch whole (or not at all) and tells the evaluators. Redelivery is a no-op.
+ * Stores one validated batch whole (or not at all), then runs deps.afterWrite (the evaluators).
+ * Redelivery is a no-op.
  * `domain`: a domain-scoped writer's; a batch writing another domain's rows throws ForeignWriteError.
  */
 export function ingestBatch(
@@ -44,6 +45,24 @@ export function ingestBatch(
     domain: opts.domain ?? null,
   })
   const out = { ...result, kind: batch.kind, scope: batch.scope }
-  if (!result.duplicate) deps.onIngest?.(out)
+  if (!result.duplicate) deps.afterWrite?.(out)
   return out
+}
+
+/**
+ * Stores several batches and runs deps.afterWrite once for all they touched, in one transaction:
+ * the batches, the evaluations and the alerts they enqueue are stored together, or (on any error)
+ * none of them (collect --db: several dbt projects are one graph, scored once it is whole).
+ */
+export function ingestBatches(deps: Deps, batches: readonly Batch[]): IngestResult[] {
+  const { afterWrite, ...storeOnly } = deps
+  return deps.db.transaction(
+    () => {
+      const results = batches.map((b) => ingestBatch(storeOnly, b))
+      const datasetIds = [...new Set(results.flatMap((r) => r.datasetIds))]
+      if (results.some((r) => !r.duplicate)) afterWrite?.({ datasetIds })
+      return results
+    },
+    { behavior: 'immediate' },
+  )
 }

@@ -13,7 +13,7 @@ import type { Deps, Logger } from './deps.ts'
 import { demoClock, FIXTURES, loadDemo } from './demo.ts'
 import { loadConfigFile, type MeshwatchConfig } from './config-file.ts'
 import { createDispatcher } from './alerts/dispatcher.ts'
-import { startEvaluator } from './evaluate.ts'
+import { createEvaluator } from './evaluate.ts'
 import { handleError, notFoundOrMethod, pageNotBuilt } from './fallback.ts'
 import { startRetention } from './openlineage.ts'
 import { airflowSourcesOf, startAirflowPollers } from './airflow-poll.ts'
@@ -49,27 +49,30 @@ export async function startServer(
   const db = openDb(opts.dbFile)
   const meshwatch =
     opts.meshwatch ?? (opts.demo ? loadConfigFile(join(FIXTURES, 'meshwatch.yml')) : undefined)
-  const deps: Deps = {
+  const base: Deps = {
     db,
     log: opts.log,
     auth: opts.auth,
     limits: opts.limits,
     ...(meshwatch ? { meshwatch } : {}),
   }
+  // Loaded before the evaluator exists: it scores the whole demo once, when it starts.
   if (opts.demo && isEmpty(db)) {
-    const r = await loadDemo(deps)
+    const r = await loadDemo(base)
     if (r.recordedAt)
       setDemoAnchor(db, { recordedAt: r.recordedAt, loadedAt: new Date().toISOString() })
     opts.log.info(`loaded the demo mesh: ${r.summary}`, { db: opts.dbFile })
   }
   const anchor = getDemoAnchor(db)
-  if (anchor) {
-    deps.now = demoClock(anchor)
+  if (anchor)
     opts.log.info(
       `demo clock: scoring as of the recording (${anchor.recordedAt}), advancing in real time`,
     )
-  }
-  const stopEvaluator = startEvaluator(deps, (meshwatch?.evaluation?.interval_seconds ?? 60) * 1000)
+  const store: Deps = { ...base, ...(anchor ? { now: demoClock(anchor) } : {}) }
+  // What happens after a write: the evaluator re-scores what it touched and enqueues alerts.
+  const evaluator = createEvaluator(store)
+  const deps: Deps = { ...store, afterWrite: evaluator.afterWrite }
+  const stopEvaluator = evaluator.start((meshwatch?.evaluation?.interval_seconds ?? 60) * 1000)
   const env = opts.alertEnv ?? process.env
   // The evaluator's clock (the demo's, if any): alerts fall due at their evaluation's time.
   const stopDispatcher = createDispatcher({

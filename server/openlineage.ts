@@ -162,19 +162,10 @@ function derivedOf(
   ).batch
 }
 
-/** Keeps validated events and their lineage in one transaction and tells the evaluators. */
+/** Keeps validated events and their lineage in one transaction, then runs deps.afterWrite. */
 export function ingestEvents(deps: Deps, items: readonly RawEventInput[]): RawStoreResult {
   const r = storeRawEvents(deps.db, items, nowOf(deps).toISOString())
-  if (r.stored.some(Boolean)) {
-    deps.onIngest?.({
-      duplicate: false,
-      batchId: null,
-      counts: r.counts,
-      datasetIds: r.datasetIds,
-      kind: 'openlineage',
-      scope: 'openlineage',
-    })
-  }
+  if (r.stored.some(Boolean)) deps.afterWrite?.({ datasetIds: r.datasetIds })
   return r
 }
 

@@ -5,7 +5,7 @@ import { createApp } from '../../server/app.ts'
 import { loadConfigFile } from '../../server/config-file.ts'
 import type { Deps } from '../../server/deps.ts'
 import { FIXTURES, loadDemo, type DemoDay } from '../../server/demo.ts'
-import { evaluateProducts, startEvaluator } from '../../server/evaluate.ts'
+import { createEvaluator, evaluateProducts } from '../../server/evaluate.ts'
 
 const CONFIG = loadConfigFile(join(FIXTURES, 'meshwatch.yml'))
 
@@ -138,8 +138,10 @@ describe('quality API', () => {
   it('keeps a history that says since when the current status holds, re-scored on ingest', async () => {
     // Clocks after each day's recording (good ~20:29-20:34, bad ~20:30-20:34 per its artifacts).
     let now = new Date('2026-11-25T20:40:00Z')
-    const deps: Deps = { db: openDb(':memory:'), meshwatch: CONFIG, now: () => now }
-    const stop = startEvaluator(deps, 3_600_000)
+    const store: Deps = { db: openDb(':memory:'), meshwatch: CONFIG, now: () => now }
+    const evaluator = createEvaluator(store)
+    const deps: Deps = { ...store, afterWrite: evaluator.afterWrite }
+    const stop = evaluator.start(3_600_000)
     try {
       await loadDemo(deps, { days: ['good'] })
       now = new Date('2026-11-25T20:45:00Z')
