@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib'
+import { inspectRoutes } from 'hono/dev'
 import { describe, expect, it } from 'vitest'
 import { emptyBatch, type Batch } from '../../collectors/batch.ts'
 import { openDb } from '../../db/client.ts'
@@ -209,5 +210,30 @@ describe('API', () => {
     const res = await app.request('/api/lineage?node=table:1')
     expect(res.status).toBe(400)
     expect(await res.json()).toMatchObject({ error: { path: '$.node' } })
+  })
+})
+
+describe('routes', () => {
+  it('registers no method and path twice: one route module per resource, each mounted once', () => {
+    const { app } = setup()
+    // Handlers only: a validator before a handler is middleware (it takes `next`).
+    const keys = inspectRoutes(app)
+      .filter((r) => !r.isMiddleware)
+      .map((r) => `${r.method} ${r.path}`)
+    expect(keys.length).toBeGreaterThan(20)
+    expect(keys.filter((k, i) => keys.indexOf(k) !== i)).toEqual([])
+  })
+
+  it('answers GET /api/products/:id with the effective SLA and the status since', async () => {
+    const { app, post } = setup()
+    await post(meshBatch())
+    const res = await app.request('/api/products/sales.orders')
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({
+      id: 'sales.orders',
+      domain: 'sales',
+      effectiveSla: { declared: [] },
+      since: null,
+    })
   })
 })

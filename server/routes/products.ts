@@ -1,17 +1,12 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { ownMap } from '../../collectors/own.ts'
-import { getProduct } from '../../db/queries/catalog.ts'
+import { getProduct, listProducts } from '../../db/queries/catalog.ts'
 import { evaluationHistory } from '../../db/queries/quality-store.ts'
 import { EMPTY_CONFIG } from '../config-file.ts'
 import type { Deps } from '../deps.ts'
 import { errorBody } from '../errors.ts'
-import {
-  effectivePolicies,
-  effectiveSlaOf,
-  evaluateProducts,
-  governanceViolations,
-} from '../evaluate.ts'
+import { effectiveSlaOf, evaluateProducts } from '../evaluate.ts'
 import { statusSince } from '../quality/history.ts'
 import type { EffectiveSla, SlaValue } from '../quality/sla.ts'
 import { validate } from '../validate.ts'
@@ -36,9 +31,15 @@ const HistoryQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(500),
 })
 
-/** Quality views of a product; mounted before the catalog's product routes so `/:id` gains `effectiveSla`. */
-export const qualityProductRoutes = (deps: Deps) =>
+const ProductsQuerySchema = z.object({ domain: z.string().optional() })
+
+/** The product catalog, one product with its effective SLA, its score history and root cause. */
+export const productRoutes = (deps: Deps) =>
   new Hono()
+    .get('/', validate('query', ProductsQuerySchema), (c) => {
+      const { domain } = c.req.valid('query')
+      return c.json({ products: listProducts(deps.db, domain === undefined ? {} : { domain }) })
+    })
     .get('/:id', (c) => {
       const p = getProduct(deps.db, c.req.param('id'))
       if (!p) return c.json(errorBody('not_found', `unknown product ${c.req.param('id')}`), 404)
@@ -77,20 +78,3 @@ export const qualityProductRoutes = (deps: Deps) =>
         rootCause: e.rootCause,
       })
     })
-
-const GovernanceQuerySchema = z.object({
-  domain: z.string().min(1).optional(),
-  waived: z.enum(['true', 'false']).optional(),
-})
-
-/** Governance violations of the whole mesh (or one domain), waived ones marked. */
-export const governanceRoutes = (deps: Deps) =>
-  new Hono().get('/', validate('query', GovernanceQuerySchema), (c) => {
-    const q = c.req.valid('query')
-    const violations = governanceViolations(deps).filter(
-      (v) =>
-        (q.domain === undefined || v.domain === q.domain) &&
-        (q.waived === undefined || String(v.waived) === q.waived),
-    )
-    return c.json({ policies: effectivePolicies(deps), violations })
-  })

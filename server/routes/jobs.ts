@@ -1,0 +1,35 @@
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { getJob, listJobRuns } from '../../db/queries/runs.ts'
+import type { Deps } from '../deps.ts'
+import { errorBody } from '../errors.ts'
+import { validate } from '../validate.ts'
+
+const JobParamSchema = z.object({ id: z.coerce.number().int().positive() })
+const RunsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  before: z.coerce.number().int().positive().optional(),
+})
+
+/** GET /api/jobs/:id/runs: a job's runs, newest first, paged with `before`. */
+export const jobRoutes = (deps: Deps) =>
+  new Hono().get(
+    '/:id/runs',
+    validate('param', JobParamSchema),
+    validate('query', RunsQuerySchema),
+    (c) => {
+      const { id } = c.req.valid('param')
+      const job = getJob(deps.db, id)
+      if (!job) return c.json(errorBody('not_found', `unknown job ${id}`), 404)
+      const q = c.req.valid('query')
+      const runs = listJobRuns(
+        deps.db,
+        id,
+        q.before === undefined ? { limit: q.limit } : { limit: q.limit, before: q.before },
+      )
+      return c.json({
+        job: { id: job.id, namespace: job.namespace, name: job.name, type: job.type },
+        runs,
+      })
+    },
+  )
