@@ -1,5 +1,13 @@
 import type { z } from 'zod'
-import { emptyBatch, type Batch, type Ref, type Run, type RunState } from '../batch.ts'
+import {
+  emptyBatch,
+  type Batch,
+  type ColumnEdge,
+  type Ref,
+  type Run,
+  type RunState,
+} from '../batch.ts'
+import { passThroughCtes, resolveCteColumn } from './cte.ts'
 import { columnEdgesOf, datasetOf, jobsOf, pushAssertions, pushMetrics } from './facets.ts'
 import {
   DatasetEventSchema,
@@ -283,6 +291,7 @@ function runEventBatch(e: RunEvent, eventTime: string, warnings: OlWarning[]): B
     outputs,
     obs,
     warnings,
+    e.job.facets?.sql?.query,
     !started,
   )
   applyLineageFacet(batch, isTest ? undefined : jobRef, self, e, warnings)
@@ -323,6 +332,7 @@ function jobEventBatch(e: JobEvent, eventTime: string, warnings: OlWarning[]): B
     e.outputs ?? [],
     { observedAt: eventTime },
     warnings,
+    e.job.facets?.sql?.query,
   )
   applyLineageFacet(batch, isTest ? undefined : jobRef, self, e, warnings)
   return batch
@@ -348,6 +358,7 @@ function addDatasets(
   outputs: OlOutputDataset[],
   obs: { observedAt: string; runId?: string },
   warnings: OlWarning[],
+  sql: string | undefined,
   results = true,
 ): void {
   // A test job observes its inputs; it is quality, not lineage (dbt-ol's `.test` jobs).
@@ -357,7 +368,7 @@ function addDatasets(
     if (results) pushAssertions(batch.assertions, ds, obs)
   }
   for (const ds of outputs) addDataset(batch, ds, 'output', edgeJob, obs)
-  addColumnEdges(batch, inputs, outputs, warnings)
+  addColumnEdges(batch, inputs, outputs, warnings, sql)
 }
 
 function addDataset(
@@ -376,17 +387,21 @@ function addDataset(
  * Column lineage from a dataset that is not among the event's inputs or outputs is kept (the
  * dataset recorded as seen) with a warning: a producer may list fewer inputs than the columns it
  * read. A bare name where the event's other datasets of that namespace are qualified
- * (`db.schema.table`) is not a table but a CTE or alias (dbt-ol's SQL parser names them): its
- * edges would invent a node, so they are left out, with a warning naming them.
+ * (`db.schema.table`) is not a table but a CTE or alias (dbt-ol's SQL parser names them): when the
+ * job's SQL shows the CTE selecting from one of the event's inputs, the edge is kept as read from
+ * that input (its column followed through the CTE), with a warning saying so; otherwise its edges
+ * would invent a node, so they are left out, with a warning naming them.
  */
 function addColumnEdges(
   batch: Batch,
   inputs: OlInputDataset[],
   outputs: OlOutputDataset[],
   warnings: OlWarning[],
+  sql: string | undefined,
 ): void {
   let known: Set<string> | undefined
   let qualified: Set<string> | undefined
+  let ctes: ReturnType<typeof passThroughCtes> | undefined
   for (const [side, list] of [
     ['inputs', inputs],
     ['outputs', outputs],
@@ -398,7 +413,8 @@ function addColumnEdges(
       qualified ??= new Set(
         [...inputs, ...outputs].filter((d) => d.name.includes('.')).map((d) => d.namespace),
       )
-      const unknown = new Map<string, { from: Ref; kept: boolean; columns: Set<string> }>()
+      type Unknown = { from: Ref; kept: boolean; columns: Set<string>; via: Set<string> }
+      const unknown = new Map<string, Unknown>()
       for (const c of edges) {
         const key = datasetKey(c.from)
         if (known.has(key)) {
@@ -408,20 +424,40 @@ function addColumnEdges(
         let u = unknown.get(key)
         if (!u) {
           const kept = c.from.name.includes('.') || !qualified.has(c.from.namespace)
-          u = { from: c.from, kept, columns: new Set() }
+          u = { from: c.from, kept, columns: new Set(), via: new Set() }
           unknown.set(key, u)
           if (kept) batch.datasets.push({ namespace: c.from.namespace, name: c.from.name })
         }
-        u.columns.add(c.column)
-        if (u.kept) batch.columnEdges.push(c)
+        if (u.kept) {
+          u.columns.add(c.column)
+          batch.columnEdges.push(c)
+          continue
+        }
+        ctes ??= sql ? passThroughCtes(sql) : new Map()
+        const hit = resolveCteColumn(ctes, inputs, c.from.namespace, c.from.name, c.fromColumn)
+        if (!hit) {
+          u.columns.add(c.column)
+          continue
+        }
+        u.via.add(hit.dataset.name)
+        const edge: ColumnEdge = { ...c, from: { ...hit.dataset }, fromColumn: hit.column }
+        batch.columnEdges.push(edge)
       }
       for (const u of unknown.values()) {
+        const path = `$.${side}[${index}].facets.columnLineage`
+        if (u.via.size > 0) {
+          warnings.push({
+            path,
+            message: `column lineage reads ${u.from.name}, a CTE of the job's SQL that selects from ${[...u.via].join(', ')}: kept as read from it`,
+          })
+        }
+        if (u.columns.size === 0) continue
         const columns = [...u.columns].slice(0, 10).join(', ')
         warnings.push({
-          path: `$.${side}[${index}].facets.columnLineage`,
+          path,
           message: u.kept
             ? `column lineage of ${columns} reads ${u.from.namespace} ${u.from.name}, which is not among the event's inputs: kept, the dataset recorded`
-            : `column lineage of ${columns} reads ${u.from.name}, a bare name where this namespace's datasets are qualified (a CTE or alias, not a table): those edges are not stored`,
+            : `column lineage of ${columns} reads ${u.from.name}, a bare name where this namespace's datasets are qualified (a CTE or alias, not a table${sql ? ", and not one the job's SQL shows selecting from one of its inputs" : '; the event has no SQL to resolve it'}): those edges are not stored`,
         })
       }
     })
