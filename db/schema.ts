@@ -9,6 +9,8 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core'
+import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_STATUSES, STATUSES } from '../common/vocab.ts'
+import type { AlertFacts, DimensionResult, RootCause, ScheduleFact } from './json-shapes.ts'
 
 // Times are ISO-8601 UTC strings ('…Z'), which sort correctly as text and keep the producer's precision.
 
@@ -85,13 +87,7 @@ export const jobs = sqliteTable(
     type: text().notNull(),
     parentId: integer(),
     description: text(),
-    schedule: json<{
-      cron?: string
-      summary?: string
-      timezone?: string
-      nextRunAt?: string
-      paused?: boolean
-    }>(),
+    schedule: json<ScheduleFact>(),
     meta: json<Record<string, unknown>>(),
     externalId: text(),
     updatedAt: text().notNull(),
@@ -312,10 +308,11 @@ export const evaluations = sqliteTable(
       .notNull()
       .references(() => products.id, { onDelete: 'cascade' }),
     evaluatedAt: text().notNull(),
+    /** 0 for an unknown evaluation, which reads back as null (readEvaluationRow). */
     score: real().notNull(),
-    status: text().notNull(),
-    dimensions: json<unknown[]>().notNull(),
-    rootCause: json<unknown>(),
+    status: text({ enum: STATUSES }).notNull(),
+    dimensions: json<DimensionResult[]>().notNull(),
+    rootCause: json<RootCause>(),
   },
   (t) => [index('evaluations_product').on(t.productId, t.evaluatedAt)],
 )
@@ -328,10 +325,10 @@ export const alerts = sqliteTable(
     dedupeKey: text().notNull(),
     productId: text(),
     domain: text().notNull(),
-    kind: text().notNull(),
-    severity: text().notNull(),
-    status: text().notNull().default('pending'),
-    payload: json<Record<string, unknown>>().notNull(),
+    kind: text({ enum: ALERT_KINDS }).notNull(),
+    severity: text({ enum: ALERT_SEVERITIES }).notNull(),
+    status: text({ enum: ALERT_STATUSES }).notNull().default('pending'),
+    payload: json<AlertFacts>().notNull(),
     attempts: integer().notNull().default(0),
     createdAt: text().notNull(),
     nextAttemptAt: text().notNull(),
@@ -359,8 +356,8 @@ export const alertEpisodes = sqliteTable(
     domain: text().notNull(),
     openedAt: text().notNull(),
     /** The current not-ok status, and the worst one seen in the episode. */
-    status: text().notNull(),
-    worst: text().notNull(),
+    status: text({ enum: STATUSES }).notNull(),
+    worst: text({ enum: STATUSES }).notNull(),
     /** When the last opened/worsened/reminder alert was written: reminders count from here. */
     lastAlertAt: text().notNull(),
     reminders: integer().notNull().default(0),

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, inArray, isNull, lte, min, sql } from 'drizzle-orm'
+import type { AlertStatus, Status } from '../../common/vocab.ts'
 import type { Db } from '../client.ts'
 import { alertEpisodes, alerts, products } from '../schema.ts'
 import { chunk } from './merge.ts'
@@ -40,7 +41,7 @@ export function productMeta(db: Db, productIds: string[]) {
 
 export function insertEpisode(
   db: Db,
-  e: { productId: string; domain: string; status: string; at: string },
+  e: { productId: string; domain: string; status: Status; at: string },
 ): number {
   const row = db
     .insert(alertEpisodes)
@@ -188,7 +189,7 @@ export function nextDueAt(db: Db): string | undefined {
 }
 
 export interface ListAlertsOptions {
-  status?: string | undefined
+  status?: AlertStatus | undefined
   domain?: string | undefined
   productId?: string | undefined
   limit?: number | undefined

@@ -1,10 +1,10 @@
+import type { Link } from '../../common/vocab.ts'
 import type { DatasetRow, JobRow } from '../schema.ts'
 
 /**
- * The shapes the quality loaders (quality.ts, quality-graph.ts) return. db/ declares them itself
- * rather than import server/quality/: the evaluators declare what they read in
- * server/quality/{facts,root-cause,governance}.ts, and TypeScript checks that these fit those
- * where server/evaluate.ts passes one to the other.
+ * The shapes the quality loaders (quality.ts, quality-graph.ts) return, declared once, here
+ * where the data comes from: the evaluators (server/quality/) read them and import these types
+ * (`import type`, STYLE.md §1); the gate builds them for a build's artifacts.
  */
 
 export interface RunFact {
@@ -12,10 +12,11 @@ export interface RunFact {
   state: string
   startedAt: string | null
   endedAt: string | null
-  error: string | null
+  /** Always loaded; optional because the evaluators do not need it (the gate builds facts without). */
+  error?: string | null
 }
 
-/** A job's newest run with its facets (Airflow DAG runs: the provider's Deadline Alerts). */
+/** A DAG's newest run with its facets, where the Airflow provider reports Deadline Alerts. */
 export interface LatestRunFact {
   runId: string
   startedAt: string | null
@@ -29,7 +30,8 @@ export interface AssertionFact {
   severity: string
   observedAt: string
   column: string | null
-  message: string | null
+  /** Always loaded; optional as `error` above. */
+  message?: string | null
 }
 
 export interface MetricFact {
@@ -53,9 +55,9 @@ export type DatasetFact = Pick<
 export interface OutputFacts extends DatasetFact {
   /** Jobs with an output edge to the dataset, and orchestration jobs linked to it. */
   producers: JobFact[]
-  /** DAGs among the producers or their parents, with their newest run in the window. */
-  dags: (JobFact & { lastSuccessAt: string | null; latestRun: LatestRunFact | null })[]
-  /** Runs of the producers inside the window, plus each producer's latest success. */
+  /** Cron-scheduled DAGs among the producers or their parents, with their newest run. */
+  dags: (JobFact & { lastSuccessAt: string | null; latestRun?: LatestRunFact | null })[]
+  /** Runs of the producers, newest first: those inside the reliability window, plus each producer's latest success. */
   runs: RunFact[]
   /** Latest result per test key. */
   assertions: AssertionFact[]
@@ -63,13 +65,13 @@ export interface OutputFacts extends DatasetFact {
   volume: MetricFact[]
   /** Latest freshness_age_seconds (dbt source freshness). */
   freshness: MetricFact | null
-  /** Times of observed writes other than runs (metrics recorded with a run id). */
+  /** Times of observed writes other than runs (metrics recorded with a run id: OpenLineage output statistics). */
   writeSignals: string[]
   /** The last two schema versions, older first. */
   versions: { columns: { name: string; type?: string }[]; observedAt: string }[]
 }
 
-/** An upstream dataset with a failing test or a stale source, depth = dataset hops from the output. */
+/** An upstream dataset with its signals (failing tests, source freshness), depth = dataset hops from the product's outputs. */
 export interface UpstreamFacts extends DatasetFact {
   depth: number
   assertions: AssertionFact[]
@@ -93,21 +95,25 @@ export interface RcNode {
   namespace: string
   name: string
   domain: string | null
-  /** dataset kind or job type */
+  /** dataset kind (model, source…) or job type (dbt_model, airflow_task, airflow_dag…) */
   type: string | null
   schedule?: JobRow['schedule']
   lastSuccessAt?: string | null
   latestRun?: { state: string; at: string | null; error: string | null } | null
+  /** The job's most recent failed run, even if a later one succeeded. */
   latestFailure?: { at: string | null; error: string | null } | null
   assertions?: AssertionFact[]
   freshness?: MetricFact | null
 }
 
-/** source → target as data flows; the links this loader finds. */
+/**
+ * Data flows source → target: dataset → job (input), job → dataset (output), task → model job,
+ * DAG → task. The loader finds lineage, orchestration and parent links; root cause adds guesses.
+ */
 export interface RcEdge {
   source: string
   target: string
-  via: 'lineage' | 'orchestration' | 'parent'
+  via: Link
 }
 
 export interface GovProduct {
@@ -115,7 +121,7 @@ export interface GovProduct {
   domain: string
   owner: string | null
   description: string | null
-  /** Whether the product row declares an SLA (dbt meta); callers add meshwatch.yml's. */
+  /** Whether any SLA was declared for it: the loader sees dbt meta, callers add meshwatch.yml's. */
   hasSla: boolean
   outputs: {
     id: number
@@ -134,7 +140,7 @@ export type GovJob = Pick<JobRow, 'id' | 'name' | 'type' | 'domain' | 'owner'>
 
 export interface GovernanceFacts {
   products: GovProduct[]
-  /** Public dbt models. */
+  /** Public dbt models (the checks read the datasets they are given). */
   datasets: GovDataset[]
   dags: GovJob[]
   /** Input edges where the reading job's domain differs from the dataset's. */

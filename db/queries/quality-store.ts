@@ -1,18 +1,20 @@
 import { and, desc, eq, inArray, or, sql } from 'drizzle-orm'
+import type { Status } from '../../common/vocab.ts'
 import type { Db } from '../client.ts'
+import type { DimensionResult, RootCause } from '../json-shapes.ts'
 import { datasets, evaluations, productOutputs, products } from '../schema.ts'
 import { latestEvaluations, readEvaluationRow } from './catalog.ts'
 import { chunk } from './merge.ts'
 
-/** What storeEvaluations writes of an evaluation (the evaluator's type, server/quality/facts.ts, fits it). */
+/** What storeEvaluations writes of an evaluation (the evaluator's ProductEvaluation fits it). */
 export interface EvaluationToStore {
   productId: string
   evaluatedAt: string
   /** null: status unknown (nothing to score by) */
   score: number | null
-  status: string
-  dimensions: unknown[]
-  rootCause?: unknown
+  status: Status
+  dimensions: DimensionResult[]
+  rootCause?: RootCause | null | undefined
 }
 
 /**

@@ -18,7 +18,6 @@ import {
 import { SILENT, type Logger } from '../deps.ts'
 import { SlackMessageSchema } from './block-kit.ts'
 import { backoffMs, postToWebhook, type FetchLike } from './deliver.ts'
-import type { AlertFacts, AlertSeverity } from './facts.ts'
 import { buildAlertMessage, type OutboxAlert } from './message.ts'
 import { own } from '../../collectors/own.ts'
 
@@ -64,7 +63,6 @@ interface Group {
   rows: AlertRow[]
 }
 
-const severityOf = (s: string): AlertSeverity => (s === 'warn' ? 'warn' : 'breach')
 const iso = (ms: number) => new Date(ms).toISOString()
 
 /**
@@ -100,7 +98,7 @@ export function createDispatcher(opts: DispatcherOptions) {
   function group(rows: AlertRow[], result: DispatchResult): Group[] {
     const groups = new Map<string, Group>()
     for (const row of rows) {
-      const route = resolveSlackRoute(cfg, row.domain, severityOf(row.severity))
+      const route = resolveSlackRoute(cfg, row.domain, row.severity)
       if (!route) {
         fail(
           [row.id],
@@ -146,9 +144,9 @@ export function createDispatcher(opts: DispatcherOptions) {
     extendLease(opts.db, ids, iso(startedAt + leaseMs))
     const alerts: OutboxAlert[] = g.rows.map((r) => ({
       id: r.id,
-      kind: r.kind as OutboxAlert['kind'],
-      severity: severityOf(r.severity),
-      facts: r.payload as unknown as AlertFacts,
+      kind: r.kind,
+      severity: r.severity,
+      facts: r.payload,
     }))
     const message = buildAlertMessage(alerts, { publicUrl, route: g.route, contactOf })
     const valid = SlackMessageSchema.safeParse(message)

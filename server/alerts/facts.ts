@@ -1,50 +1,21 @@
-import type { DimensionResult, Status } from '../quality/facts.ts'
-import type { ChainNode, RootCause } from '../quality/root-cause.ts'
-
-/** Why an alert was written: the episode opened, got worse, is still breached, or ended. */
-export const ALERT_KINDS = ['opened', 'worsened', 'reminder', 'recovered'] as const
-export type AlertKind = (typeof ALERT_KINDS)[number]
-
-export const ALERT_STATUSES = ['pending', 'delivered', 'failed'] as const
-
-/** Routing severity: recoveries go where the episode's worst alert went. */
-export type AlertSeverity = 'warn' | 'breach'
-
-/**
- * What an alert says, frozen when the evaluation is stored (the outbox payload): the message
- * is built from it at delivery, so a later config change re-routes but never rewrites history.
- */
-export interface AlertFacts {
-  productId: string
-  productName: string
-  domain: string
-  owner: string | null
-  kind: AlertKind
-  status: Status
-  previous: Status | null
-  score: number
-  evaluatedAt: string
-  /** When the episode began (the first not-ok evaluation). */
-  since: string
-  /** Recovered: how long the episode lasted; reminder: how long it has lasted so far. */
-  durationMs?: number
-  reminder?: number
-  /** The dimensions not ok, worst first. */
-  dimensions: Pick<DimensionResult, 'dimension' | 'status' | 'score' | 'reason'>[]
-  rootCause: AlertRootCause | null
-}
-
-export type AlertChainNode = Pick<
+import type {
+  AlertChainNode,
+  AlertFacts,
+  AlertRootCause,
   ChainNode,
-  'name' | 'kind' | 'type' | 'domain' | 'problem' | 'status' | 'via'
->
+  RootCause,
+} from '../../db/json-shapes.ts'
 
-export interface AlertRootCause {
-  summary: string
-  confidence: RootCause['confidence']
-  culprit: AlertChainNode
-  chain: AlertChainNode[]
-}
+// The alert vocabularies live in common/vocab.ts, the stored payload's shape (AlertFacts) in
+// db/json-shapes.ts, which types the outbox's payload column with it.
+export {
+  ALERT_KINDS,
+  ALERT_STATUSES,
+  type AlertKind,
+  type AlertSeverity,
+  type AlertStatus,
+} from '../../common/vocab.ts'
+export type { AlertChainNode, AlertFacts, AlertRootCause }
 
 const chainNodeOf = (n: ChainNode): AlertChainNode => ({
   name: n.name,

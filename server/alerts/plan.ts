@@ -6,8 +6,8 @@ export interface OpenEpisode {
   id: number
   productId: string
   openedAt: string
-  status: string
-  worst: string
+  status: Status
+  worst: Status
   lastAlertAt: string
   reminders: number
 }
@@ -32,7 +32,8 @@ export interface Decision {
   alert?: AlertStep
 }
 
-const asStatus = (s: string): Status => (s === 'breach' || s === 'warn' ? s : 'ok')
+/** The worst an episode has been: warn or breach (an episode opens on one of them). */
+const asStatus = (s: Status): Status => (s === 'breach' || s === 'warn' ? s : 'ok')
 
 /**
  * What a new evaluation means for a product's alert episode: leaving ok opens one (alert

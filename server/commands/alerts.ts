@@ -49,7 +49,8 @@ export function registerAlerts(program: Command): void {
         limit: string
         json?: boolean
       }) => {
-        if (o.status !== undefined && !(ALERT_STATUSES as readonly string[]).includes(o.status)) {
+        const status = ALERT_STATUSES.find((s) => s === o.status)
+        if (o.status !== undefined && status === undefined) {
           throw new UsageError(`--status must be one of ${ALERT_STATUSES.join(', ')}`)
         }
         const limit = Number(o.limit)
@@ -58,7 +59,7 @@ export function registerAlerts(program: Command): void {
         const cfg = configOf(o)
         const db = openDb(dbFileOf(o))
         try {
-          const rows = listAlerts(db, { status: o.status, domain: o.domain, limit }).map((r) =>
+          const rows = listAlerts(db, { status, domain: o.domain, limit }).map((r) =>
             describeAlert(cfg, r),
           )
           if (o.json) {

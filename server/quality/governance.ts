@@ -1,5 +1,13 @@
 import { SEVERITIES } from '../../collectors/batch.ts'
 import { own } from '../../collectors/own.ts'
+import type {
+  GovDataset,
+  GovernanceFacts,
+  GovJob,
+  GovProduct,
+} from '../../db/queries/quality-facts.ts'
+
+export type { GovDataset, GovernanceFacts, GovJob, GovProduct }
 
 export const POLICY_SEVERITIES = [...SEVERITIES, 'info'] as const
 export type PolicySeverity = (typeof POLICY_SEVERITIES)[number]
@@ -45,46 +53,6 @@ export const BUILT_IN_POLICIES: readonly Policy[] = [
     description: 'every public dbt model enforces a contract',
   },
 ]
-
-export interface GovProduct {
-  id: string
-  domain: string
-  owner: string | null
-  description: string | null
-  /** Whether any SLA was declared for it (dbt meta or a meshwatch.yml product entry). */
-  hasSla: boolean
-  outputs: {
-    id: number
-    name: string
-    meta: Record<string, unknown> | null
-    uniqueColumns: string[]
-  }[]
-}
-
-export interface GovDataset {
-  id: number
-  name: string
-  domain: string | null
-  kind: string | null
-  access: string | null
-  contractEnforced: boolean | null
-}
-
-export interface GovJob {
-  id: number
-  name: string
-  type: string
-  domain: string | null
-  owner: string | null
-}
-
-export interface GovernanceFacts {
-  products: GovProduct[]
-  datasets: GovDataset[]
-  dags: GovJob[]
-  /** Input edges where the reading job's domain differs from the dataset's. */
-  crossDomainReads: { job: GovJob; dataset: GovDataset }[]
-}
 
 export interface PolicySetting {
   severity?: PolicySeverity | undefined

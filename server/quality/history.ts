@@ -3,17 +3,14 @@ import type { DimensionResult, ProductEvaluation, Status } from './facts.ts'
 export interface StoredEvaluation {
   evaluatedAt: string
   score: number
-  status: string
-  dimensions: unknown[]
+  status: Status
+  dimensions: readonly DimensionResult[]
 }
 
-const fingerprint = (dims: readonly unknown[]): string =>
+const fingerprint = (dims: readonly DimensionResult[]): string =>
   JSON.stringify(
-    dims.map((d) => {
-      const x = d as Partial<DimensionResult>
-      // Not the reason: it carries ages ("written 12 min ago") that change on every evaluation.
-      return [x.dimension, x.status, Math.round(x.score ?? 0)]
-    }),
+    // Not the reason: it carries ages ("written 12 min ago") that change on every evaluation.
+    dims.map((d) => [d.dimension, d.status, Math.round(d.score ?? 0)]),
   )
 
 /**
@@ -35,7 +32,7 @@ export function shouldStore(
 
 /** When the current status began: the oldest evaluation of the latest unbroken run of it (history newest first). */
 export function statusSince(
-  historyNewestFirst: readonly { evaluatedAt: string; status: string }[],
+  historyNewestFirst: readonly { evaluatedAt: string; status: Status }[],
 ): { status: Status; since: string } | undefined {
   const head = historyNewestFirst[0]
   if (!head) return undefined
@@ -44,5 +41,5 @@ export function statusSince(
     if (e.status !== head.status) break
     since = e.evaluatedAt
   }
-  return { status: head.status as Status, since }
+  return { status: head.status, since }
 }

@@ -1,33 +1,11 @@
-import type { AssertionFact, DimensionResult, MetricFact, ScheduleFact, Status } from './facts.ts'
+import type { Link, Status } from '../../common/vocab.ts'
+import type { ChainNode, RootCause } from '../../db/json-shapes.ts'
+import type { RcEdge, RcNode } from '../../db/queries/quality-facts.ts'
+import type { DimensionResult } from './facts.ts'
 import { hoursText } from './facts.ts'
 import { lastExpectedRun } from './schedule.ts'
 
-export interface RcNode {
-  id: string
-  kind: 'dataset' | 'job'
-  namespace: string
-  name: string
-  domain: string | null
-  /** dataset kind (model, source…) or job type (dbt_model, airflow_task, airflow_dag…) */
-  type: string | null
-  schedule?: ScheduleFact | null
-  lastSuccessAt?: string | null
-  latestRun?: { state: string; at: string | null; error: string | null } | null
-  /** The job's most recent failed run, even if a later one succeeded. */
-  latestFailure?: { at: string | null; error: string | null } | null
-  assertions?: AssertionFact[]
-  freshness?: MetricFact | null
-}
-
-export const LINKS = ['lineage', 'orchestration', 'parent', 'config', 'same-domain'] as const
-export type Link = (typeof LINKS)[number]
-
-/** Data flows source → target: dataset → job (input), job → dataset (output), task → model job, DAG → task. */
-export interface RcEdge {
-  source: string
-  target: string
-  via: Link
-}
+export type { ChainNode, Link, RcEdge, RcNode, RootCause }
 
 export interface RootCauseInput {
   outputs: string[]
@@ -40,28 +18,6 @@ export interface RootCauseInput {
   /** Recently failed Airflow tasks per domain: suspects for a stale source nobody is linked to. */
   domainFailures?: RcNode[]
   graceMs?: number
-}
-
-export interface ChainNode {
-  id: string
-  kind: 'dataset' | 'job'
-  name: string
-  type: string | null
-  domain: string | null
-  /** How this node links to the previous one in the chain. */
-  via?: Link
-  problem?: string
-  status?: Status
-  at?: string | null
-}
-
-export interface RootCause {
-  summary: string
-  culprit: ChainNode
-  /** From the product's output up to the culprit (and the culprit task's DAG last). */
-  chain: ChainNode[]
-  /** 'lineage' when every link is observed lineage or orchestration; 'suspected' when a same-domain guess was used. */
-  confidence: 'lineage' | 'suspected'
 }
 
 type SignalKind = 'test' | 'stale' | 'failed' | 'late'

@@ -1,10 +1,10 @@
+import { DIMENSIONS, type Dimension } from '../../common/vocab.ts'
 import { z } from 'zod'
 import type { DimensionResult } from './facts.ts'
 import { own, ownMap } from '../../collectors/own.ts'
 
 /** The dimensions a product is scored on, in display order. */
-export const DIMENSIONS = ['freshness', 'tests', 'volume', 'schema', 'reliability'] as const
-export type Dimension = (typeof DIMENSIONS)[number]
+export { DIMENSIONS, type Dimension }
 
 const Pos = z.number().positive()
 const NonNeg = z.number().nonnegative()

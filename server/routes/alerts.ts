@@ -15,8 +15,8 @@ const AlertsQuerySchema = z.object({
 
 /** An alert as the API and `meshwatch alerts list` show it: the route by env var name, never the webhook URL. */
 export function describeAlert(cfg: MeshwatchConfig, row: AlertRow) {
-  const route = resolveSlackRoute(cfg, row.domain, row.severity === 'warn' ? 'warn' : 'breach')
-  const facts = row.payload as unknown as Partial<AlertFacts>
+  const route = resolveSlackRoute(cfg, row.domain, row.severity)
+  const facts: Partial<AlertFacts> = row.payload
   return {
     id: row.id,
     dedupeKey: row.dedupeKey,

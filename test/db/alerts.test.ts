@@ -19,6 +19,7 @@ import {
   updateEpisode,
   type AlertInsert,
 } from '../../db/queries/alerts.ts'
+import { alertFacts } from './alert-facts.ts'
 
 const T0 = '2026-03-01T12:00:00.000Z'
 const T1 = '2026-03-01T12:01:00.000Z'
@@ -31,7 +32,7 @@ const alert = (key: string, over: Partial<AlertInsert> = {}): AlertInsert => ({
   domain: 'sales',
   kind: 'opened',
   severity: 'breach',
-  payload: { text: key },
+  payload: alertFacts({ productId: key }),
   createdAt: T0,
   nextAttemptAt: T0,
   ...over,
@@ -46,10 +47,15 @@ describe('the alert outbox', () => {
     const db = openDb(':memory:')
     const first = enqueueAlerts(db, [alert('a'), alert('b')])
     expect(first).toHaveLength(2)
-    const again = enqueueAlerts(db, [alert('b', { payload: { text: 'changed' } }), alert('c')])
+    const again = enqueueAlerts(db, [
+      alert('b', { payload: alertFacts({ productId: 'changed' }) }),
+      alert('c'),
+    ])
     expect(again).toHaveLength(1)
     expect(keys(listAlerts(db))).toEqual(['c', 'b', 'a'])
-    expect(listAlerts(db).find((r) => r.dedupeKey === 'b')?.payload).toEqual({ text: 'b' })
+    expect(listAlerts(db).find((r) => r.dedupeKey === 'b')?.payload).toEqual(
+      alertFacts({ productId: 'b' }),
+    )
     expect(enqueueAlerts(db, [])).toEqual([])
   })
 

@@ -81,7 +81,7 @@ const evaluation = (productId: string, evaluatedAt: string, score: number) => ({
   productId,
   evaluatedAt,
   score,
-  status: score >= 90 ? 'ok' : 'breach',
+  status: score >= 90 ? ('ok' as const) : ('breach' as const),
   dimensions: [],
 })
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { KnownStatus } from '../../common/vocab.ts'
 import { emptyBatch, type Assertion, type Batch } from '../../collectors/batch.ts'
 import { openDb, type Db } from '../../db/client.ts'
 import { findDataset } from '../../db/queries/catalog.ts'
@@ -117,7 +118,7 @@ function seed(): Db {
   const db = openDb(':memory:')
   const b = meshBatch()
   storeBatch(db, b, { contentHash: hashBatch(b), now: NOW })
-  const ev = (productId: string, status: string, evaluatedAt: string) => ({
+  const ev = (productId: string, status: KnownStatus, evaluatedAt: string) => ({
     productId,
     evaluatedAt,
     score: 0,

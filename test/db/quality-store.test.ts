@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { KnownStatus } from '../../common/vocab.ts'
 import { emptyBatch } from '../../collectors/batch.ts'
 import { openDb, type Db } from '../../db/client.ts'
 import { enqueueAlerts, listAlerts } from '../../db/queries/alerts.ts'
@@ -11,6 +12,7 @@ import {
 } from '../../db/queries/quality-store.ts'
 import { storeBatch } from '../../db/queries/store-batch.ts'
 import { hashBatch } from '../../server/ingest.ts'
+import { alertFacts } from './alert-facts.ts'
 
 const NS = 'duckdb://mesh'
 const ds = (name: string) => ({ namespace: NS, name })
@@ -44,12 +46,12 @@ function seed(): Db {
   return db
 }
 
-const ev = (productId: string, evaluatedAt: string, score: number, status = 'ok') => ({
+const ev = (productId: string, evaluatedAt: string, score: number, status: KnownStatus = 'ok') => ({
   productId,
   evaluatedAt,
   score,
   status,
-  dimensions: [{ name: 'freshness', score }],
+  dimensions: [{ dimension: 'freshness' as const, score, status, reason: 'written 1 h ago' }],
 })
 
 const idOf = (db: Db, name: string) => findDataset(db, ds(name)) ?? -1
@@ -82,7 +84,7 @@ describe('storing evaluations', () => {
       ['2026-03-01T01:00:00Z', 90, 'ok'],
     ])
     expect(evaluationHistory(db, 'sales.orders')[0]?.dimensions).toEqual([
-      { name: 'freshness', score: 70 },
+      { dimension: 'freshness', score: 70, status: 'warn', reason: 'written 1 h ago' },
     ])
     expect(evaluationHistory(db, 'sales.orders', 1)).toHaveLength(1)
   })
@@ -93,9 +95,9 @@ describe('storing evaluations', () => {
       dedupeKey: 'k1',
       productId: 'sales.orders',
       domain: 'sales',
-      kind: 'opened',
-      severity: 'breach',
-      payload: {},
+      kind: 'opened' as const,
+      severity: 'breach' as const,
+      payload: alertFacts({ productId: 'sales.orders', domain: 'sales', evaluatedAt: NOW }),
       createdAt: NOW,
       nextAttemptAt: NOW,
     }
