@@ -1,4 +1,3 @@
-import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
 /** The one JSON error shape of the API. */
@@ -10,6 +9,26 @@ export const errorBody = (code: string, message: string, path?: string): ApiErro
   error: path === undefined ? { code, message } : { code, message, path },
 })
 
+/** A refused request, thrown from anywhere under a route; the app's one onError answers it. */
+export class ApiError extends Error {
+  override name = 'ApiError'
+  readonly status: ContentfulStatusCode
+  readonly code: string
+  readonly path: string | undefined
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    path?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+    this.status = status
+    this.code = code
+    this.path = path
+  }
+}
+
 /** Throws a 4xx/5xx that the app's onError turns into the JSON error shape. */
 export function fail(
   status: ContentfulStatusCode,
@@ -17,12 +36,7 @@ export function fail(
   message: string,
   path?: string,
 ): never {
-  throw new HTTPException(status, {
-    res: new Response(JSON.stringify(errorBody(code, message, path)), {
-      status,
-      headers: { 'content-type': 'application/json' },
-    }),
-  })
+  throw new ApiError(status, code, message, path)
 }
 
 /** `$.outputs[0].name` style path of the first zod issue, and all issues as one sentence. */

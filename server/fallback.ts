@@ -2,8 +2,10 @@ import type { ErrorHandler, Handler, MiddlewareHandler, NotFoundHandler } from '
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { CollectorError } from '../collectors/batch.ts'
+import { ForeignWriteError } from '../db/queries/authorize.ts'
 import type { Logger } from './deps.ts'
-import { errorBody } from './errors.ts'
+import { ApiError, errorBody } from './errors.ts'
+import { InvalidBatchError } from './ingest.ts'
 import { redact } from './log.ts'
 
 interface RouteInfo {
@@ -65,12 +67,20 @@ but its web page was never built (there is no <code>web/dist</code>).</p>
 }
 
 /**
- * The app's one error handler: our JSON HTTPExceptions pass through, Hono's own (text) ones are
- * re-shaped to JSON, SQLITE_BUSY is a 503 to retry, and anything else is a generic 500 that is
- * logged (redacted, no stack in the response).
+ * The app's one error path: every refused request is answered here, in the API's JSON shape.
+ * ApiError (`fail`, validators, body limits), an invalid batch (422), a write to another domain's
+ * rows (403), a bad collector input (422) and Hono's own HTTPExceptions (re-shaped to JSON);
+ * SQLITE_BUSY is a 503 to retry, and anything else is a generic 500 that is logged (redacted,
+ * no stack in the response).
  */
 export function handleError(log: Logger): ErrorHandler {
   return (err, c) => {
+    if (err instanceof ApiError)
+      return c.json(errorBody(err.code, err.message, err.path), err.status)
+    if (err instanceof InvalidBatchError)
+      return c.json(errorBody('invalid_batch', err.message, err.path), 422)
+    if (err instanceof ForeignWriteError)
+      return c.json(errorBody('forbidden', err.denial.message, err.denial.path), 403)
     if (err instanceof HTTPException) {
       if (err.res?.headers.get('content-type')?.includes('application/json'))
         return err.getResponse()

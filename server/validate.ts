@@ -1,17 +1,16 @@
 import { zValidator } from '@hono/zod-validator'
 import type { ValidationTargets } from 'hono'
 import type { z } from 'zod'
-import { describeIssues, errorBody } from './errors.ts'
+import { describeIssues, fail } from './errors.ts'
 
-/** zValidator answering with the API's JSON error shape (400, naming the field). */
+/** zValidator that refuses bad input with a 400 naming the field, answered by the app's onError. */
 export const validate = <T extends z.ZodType, Target extends keyof ValidationTargets>(
   target: Target,
   schema: T,
 ) =>
-  zValidator(target, schema, (result, c) => {
+  zValidator(target, schema, (result) => {
     if (!result.success) {
       const { path, message } = describeIssues(result.error)
-      return c.json(errorBody('invalid_request', `${target} ${message}`, path), 400)
+      fail(400, 'invalid_request', `${target} ${message}`, path)
     }
-    return undefined
   })

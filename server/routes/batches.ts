@@ -1,33 +1,28 @@
 import { Hono } from 'hono'
 import type { Deps } from '../deps.ts'
-import { rethrowForbidden, writerDomain } from '../authz.ts'
+import { writerDomain } from '../authz.ts'
 import { readJsonBody } from '../body.ts'
-import { errorBody } from '../errors.ts'
-import { ingestBatch, InvalidBatchError, parseBatch } from '../ingest.ts'
+import { ingestBatch, parseBatch } from '../ingest.ts'
 
-/** Where `meshwatch collect … --server URL` pushes a normalized batch. */
+/**
+ * Where `meshwatch collect … --server URL` pushes a normalized batch. An invalid batch (422) or a
+ * write to another domain's rows (403) is thrown and answered by the app's onError.
+ */
 export const batchRoutes = (deps: Deps) =>
   new Hono().post('/', async (c) => {
-    const raw = await readJsonBody(c, deps.limits)
-    try {
-      const batch = parseBatch(raw)
-      // Authorized inside the write's transaction: a refused batch writes nothing.
-      const r = ingestBatch(deps, batch, { domain: writerDomain(c) })
-      return c.json(
-        {
-          batchId: r.batchId,
-          duplicate: r.duplicate,
-          counts: r.counts,
-          warnings: [
-            ...batch.warnings,
-            ...(r.notApplied ?? []).map((w) => `${w.path}: ${w.message}`),
-          ],
-        },
-        r.duplicate ? 200 : 201,
-      )
-    } catch (e) {
-      if (e instanceof InvalidBatchError)
-        return c.json(errorBody('invalid_batch', e.message, e.path), 422)
-      rethrowForbidden(e)
-    }
+    const batch = parseBatch(await readJsonBody(c, deps.limits))
+    // Authorized inside the write's transaction: a refused batch writes nothing.
+    const r = ingestBatch(deps, batch, { domain: writerDomain(c) })
+    return c.json(
+      {
+        batchId: r.batchId,
+        duplicate: r.duplicate,
+        counts: r.counts,
+        warnings: [
+          ...batch.warnings,
+          ...(r.notApplied ?? []).map((w) => `${w.path}: ${w.message}`),
+        ],
+      },
+      r.duplicate ? 200 : 201,
+    )
   })

@@ -10,7 +10,7 @@ import {
   searchNodes,
 } from '../../db/queries/overview.ts'
 import type { Deps } from '../deps.ts'
-import { errorBody } from '../errors.ts'
+import { errorBody, fail } from '../errors.ts'
 import { validate } from '../validate.ts'
 
 const NodeIdSchema = z
@@ -40,8 +40,7 @@ export const lineageRoutes = (deps: Deps) =>
     .get('/', validate('query', LineageQuerySchema), (c) => {
       const q = c.req.valid('query')
       const node = parseNodeId(q.node)
-      if (node === undefined)
-        return c.json(errorBody('invalid_request', 'bad node id', '$.node'), 400)
+      if (node === undefined) fail(400, 'invalid_request', 'bad node id', '$.node')
       const result = lineageNeighbourhood(deps.db, { node, depth: q.depth, direction: q.direction })
       if (
         result.nodes.length === 0 ||

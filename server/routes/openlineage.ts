@@ -4,7 +4,7 @@ import type { RawEventInput } from '../../db/queries/raw-events.ts'
 import { rethrowForbidden, writerDomain } from '../authz.ts'
 import { readJsonBody } from '../body.ts'
 import type { Deps } from '../deps.ts'
-import { errorBody } from '../errors.ts'
+import { fail } from '../errors.ts'
 import { createIngestQueue, eventPath, ingestEvents, prepareEvent } from '../openlineage.ts'
 
 export const MAX_BATCH_EVENTS = 10_000
@@ -20,18 +20,10 @@ export const openLineageRoutes = (deps: Deps) => {
   return new Hono()
     .post('/', async (c) => {
       const raw = await readJsonBody(c, deps.limits)
-      if (Array.isArray(raw)) {
-        return c.json(
-          errorBody(
-            'invalid_event',
-            'expected one event; POST arrays to /api/v1/lineage/batch',
-            '$',
-          ),
-          400,
-        )
-      }
+      if (Array.isArray(raw))
+        fail(400, 'invalid_event', 'expected one event; POST arrays to /api/v1/lineage/batch', '$')
       const p = prepareEvent(raw)
-      if (!p.ok) return c.json(errorBody('invalid_event', p.reason, p.path), 422)
+      if (!p.ok) fail(422, 'invalid_event', p.reason, p.path)
       // Authorized inside the transaction that stores it (a group of events), not before.
       const r = await enqueue({ ...p.item, domain: writerDomain(c) }).catch((e: unknown) =>
         rethrowForbidden(e, (err) => eventPath(raw, err.denial)),
@@ -45,18 +37,10 @@ export const openLineageRoutes = (deps: Deps) => {
     })
     .post('/batch', async (c) => {
       const raw = await readJsonBody(c, deps.limits)
-      if (!Array.isArray(raw)) {
-        return c.json(
-          errorBody('invalid_batch', 'expected a JSON array of OpenLineage events', '$'),
-          400,
-        )
-      }
-      if (raw.length > MAX_BATCH_EVENTS) {
-        return c.json(
-          errorBody('payload_too_large', `at most ${MAX_BATCH_EVENTS} events per batch`, '$'),
-          413,
-        )
-      }
+      if (!Array.isArray(raw))
+        fail(400, 'invalid_batch', 'expected a JSON array of OpenLineage events', '$')
+      if (raw.length > MAX_BATCH_EVENTS)
+        fail(413, 'payload_too_large', `at most ${MAX_BATCH_EVENTS} events per batch`, '$')
       const domain = writerDomain(c)
       const items: RawEventInput[] = []
       /** Request index of each item. */
