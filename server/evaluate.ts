@@ -154,11 +154,12 @@ export function applyConfigProducts(deps: Deps): string[] {
 }
 
 export interface EvaluationSummary {
-  evaluated: number
-  /** Products whose evaluation was stored (changed, or the heartbeat was due). */
-  changed: number
-  /** Alerts added to the outbox. */
-  alerts: number
+  /** Ids of the products scored. */
+  evaluated: string[]
+  /** Those whose evaluation was stored (changed, or the heartbeat was due). */
+  changed: string[]
+  /** Ids of the alerts added to the outbox. */
+  alerts: number[]
 }
 
 export interface Evaluator {
@@ -180,16 +181,18 @@ export function createEvaluator(deps: Deps): Evaluator {
   const log = deps.log ?? SILENT
   const run = (productIds?: string[]): EvaluationSummary | undefined => {
     try {
-      if (productIds?.length === 0) return { evaluated: 0, changed: 0, alerts: 0 }
+      if (productIds?.length === 0) return { evaluated: [], changed: [], alerts: [] }
       const r = evaluateProducts(deps, productIds ? { productIds } : {})
-      const summary = {
-        evaluated: r.evaluations.length,
-        changed: r.written.length,
-        alerts: r.alerts.length,
-      }
       if (r.written.length > 0)
-        log.info('evaluated products', { evaluated: summary.evaluated, changed: summary.changed })
-      return summary
+        log.info('evaluated products', {
+          evaluated: r.evaluations.length,
+          changed: r.written.length,
+        })
+      return {
+        evaluated: r.evaluations.map((e) => e.productId),
+        changed: r.written,
+        alerts: r.alerts,
+      }
     } catch (e) {
       log.error('evaluation failed', { error: String(e) })
       return undefined

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
 import { closeDb, openDb } from '../../db/client.ts'
 import { listAlerts, requeueFailed } from '../../db/queries/alerts.ts'
@@ -7,19 +6,11 @@ import { postToWebhook } from '../alerts/deliver.ts'
 import { DEFAULT_PUBLIC_URL } from '../alerts/dispatcher.ts'
 import { ALERT_STATUSES } from '../alerts/facts.ts'
 import { buildTestMessage } from '../alerts/message.ts'
-import { EMPTY_CONFIG, resolveSlackRoute, type MeshwatchConfig } from '../config-file.ts'
+import { resolveSlackRoute } from '../config-file.ts'
 import { describeAlert } from '../routes/alerts.ts'
-import { readMeshwatchConfig } from './check.ts'
+import { meshwatchConfigOf } from './local-store.ts'
 import { dbFileOf, UsageError } from './shared.ts'
 import { own } from '../../collectors/own.ts'
-
-const configOf = (o: { config?: string }): MeshwatchConfig => {
-  const file =
-    o.config ??
-    process.env.MESHWATCH_CONFIG ??
-    (existsSync('meshwatch.yml') ? 'meshwatch.yml' : undefined)
-  return file ? readMeshwatchConfig(file) : EMPTY_CONFIG
-}
 
 export function registerAlerts(program: Command): void {
   const alerts = program
@@ -56,7 +47,7 @@ export function registerAlerts(program: Command): void {
         const limit = Number(o.limit)
         if (!Number.isInteger(limit) || limit < 1)
           throw new UsageError('--limit must be a positive integer')
-        const cfg = configOf(o)
+        const cfg = meshwatchConfigOf(o)
         const db = openDb(dbFileOf(o))
         try {
           const rows = listAlerts(db, { status, domain: o.domain, limit }).map((r) =>
@@ -98,7 +89,7 @@ export function registerAlerts(program: Command): void {
     .action(async (o: { domain: string; severity: string; config?: string }) => {
       if (o.severity !== 'warn' && o.severity !== 'breach')
         throw new UsageError('--severity must be warn or breach')
-      const cfg = configOf(o)
+      const cfg = meshwatchConfigOf(o)
       const route = resolveSlackRoute(cfg, o.domain, o.severity)
       if (!route)
         throw new UsageError(

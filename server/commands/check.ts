@@ -1,33 +1,11 @@
-import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
 import { closeDb, openDb } from '../../db/client.ts'
-import {
-  ConfigError,
-  EMPTY_CONFIG,
-  loadConfigFile,
-  resolveSlackRoute,
-  type MeshwatchConfig,
-} from '../config-file.ts'
+import { EMPTY_CONFIG, resolveSlackRoute, type MeshwatchConfig } from '../config-file.ts'
 import { effectiveSlaOf, governanceViolations } from '../evaluate.ts'
 import { BUILT_IN_POLICIES, waiverActive } from '../quality/governance.ts'
-import { dbFileOf, UsageError } from './shared.ts'
+import { configFileOf, readMeshwatchConfig } from './local-store.ts'
+import { dbFileOf } from './shared.ts'
 import { own } from '../../collectors/own.ts'
-
-/** Reads meshwatch.yml; a bad one is a UsageError (exit 2) listing file:line:col: field: reason. */
-export function readMeshwatchConfig(file: string): MeshwatchConfig {
-  try {
-    return loadConfigFile(file)
-  } catch (e) {
-    if (e instanceof ConfigError)
-      throw new UsageError(`invalid configuration:\n${e.message}`, { cause: e })
-    throw e
-  }
-}
-
-const configFileOf = (o: { config?: string }): string | undefined =>
-  o.config ??
-  process.env.MESHWATCH_CONFIG ??
-  (existsSync('meshwatch.yml') ? 'meshwatch.yml' : undefined)
 
 export function registerCheck(program: Command): void {
   program

@@ -1,10 +1,10 @@
 import type { Command } from 'commander'
 import { collectAirflow } from '../../collectors/airflow/collect.ts'
 import type { AirflowAuth } from '../../collectors/airflow/client.ts'
-import { closeDb, openDb } from '../../db/client.ts'
 import { pollAirflow } from '../airflow-poll.ts'
 import { pushBatch } from '../push.ts'
-import { dbFileOf, UsageError } from './shared.ts'
+import { CONFIG_OPTION_HELP, evaluationLine, openLocalStore } from './local-store.ts'
+import { UsageError } from './shared.ts'
 import { credentialsInUrl, splitCredentials } from '../../collectors/airflow/url.ts'
 
 interface AirflowFlags {
@@ -19,6 +19,7 @@ interface AirflowFlags {
   retries?: string
   pageSize?: string
   db?: string
+  config?: string
   server?: string
   token?: string
 }
@@ -50,8 +51,9 @@ export function registerCollectAirflow(collect: Command): void {
     .option('--page-size <n>', 'items per page (Airflow caps REST v1 at 100)', '100')
     .option(
       '--db <file>',
-      'SQLite store to write (default: $MESHWATCH_DB or ./data/meshwatch.db); keeps the cursor',
+      'SQLite store to write and evaluate (default: $MESHWATCH_DB or ./data/meshwatch.db); keeps the cursor',
     )
+    .option('--config <file>', `with --db: ${CONFIG_OPTION_HELP}`)
     .option('--server <url>', 'push to a running meshwatch server instead of a local store')
     .option('--token <token>', 'meshwatch API token for --server (default: $MESHWATCH_TOKEN)')
     .action(async (o: AirflowFlags) => {
@@ -86,10 +88,11 @@ export function registerCollectAirflow(collect: Command): void {
         )
         return
       }
-      const db = openDb(dbFileOf(o))
+      // The batch, its cursor, and the evaluation of what it touched: one transaction.
+      const store = openLocalStore(o)
       try {
         const r = await pollAirflow(
-          { db },
+          store.deps,
           { ...common, intervalSeconds: 0 },
           o.since ? { since: o.since } : {},
         )
@@ -98,8 +101,9 @@ export function registerCollectAirflow(collect: Command): void {
         process.stdout.write(
           `airflow ${o.url}: ${r.duplicate ? 'unchanged' : summary(r.counts)}; cursor ${r.cursor || '(none)'}\n`,
         )
+        process.stdout.write(evaluationLine(store.evaluated()))
       } finally {
-        closeDb(db)
+        store.close()
       }
     })
 }

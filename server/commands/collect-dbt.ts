@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { readDbtTarget } from '../../collectors/dbt/read.ts'
-import { addSinkOptions, openSink, progress, type SinkOptions } from './shared.ts'
+import { progress } from './shared.ts'
+import { addSinkOptions, openSink, type SinkOptions } from './sink.ts'
 
 interface DbtFlags {
   profilesDir?: string
@@ -67,6 +68,7 @@ export function registerCollectDbt(collect: Command): void {
             : `${b.scope}: ${c.datasets ?? 0} datasets, ${c.jobs ?? 0} jobs, ${c.edges ?? 0} edges, ${c.assertions ?? 0} test results, ${c.products ?? 0} products\n`,
         )
       }
+      process.stdout.write(sink.summary())
     } finally {
       sink.close()
     }

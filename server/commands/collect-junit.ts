@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { readJunitFile } from '../../collectors/junit/index.ts'
-import { addSinkOptions, openSink, type SinkOptions } from './shared.ts'
+import { addSinkOptions, openSink, type SinkOptions } from './sink.ts'
 
 export function registerCollectJunit(collect: Command): void {
   addSinkOptions(
@@ -32,6 +32,7 @@ export function registerCollectJunit(collect: Command): void {
             : `${b.scope}: ${b.assertions.length} test results\n`,
         )
       }
+      process.stdout.write(sink.summary())
     } finally {
       sink.close()
     }

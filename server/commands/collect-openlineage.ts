@@ -5,9 +5,9 @@ import {
   streamEventFile,
   type EventRecord,
 } from '../../collectors/openlineage/read.ts'
-import { closeDb, openDb } from '../../db/client.ts'
 import { createImporter } from '../openlineage.ts'
-import { dbFileOf, UsageError } from './shared.ts'
+import { CONFIG_OPTION_HELP, evaluationLine, openLocalStore } from './local-store.ts'
+import { UsageError } from './shared.ts'
 
 const PUSH_CHUNK = 1000
 
@@ -18,31 +18,41 @@ export function registerCollectOpenLineage(collect: Command): void {
       "read OpenLineage events (the file transport's NDJSON, a JSON array or one event) from files or dirs",
     )
     .argument('<path...>', 'event files, or directories of *.ndjson / *.jsonl / *.json')
-    .option('--db <file>', 'SQLite store to write (default: $MESHWATCH_DB or ./data/meshwatch.db)')
+    .option(
+      '--db <file>',
+      'SQLite store to write and evaluate (default: $MESHWATCH_DB or ./data/meshwatch.db)',
+    )
+    .option('--config <file>', `with --db: ${CONFIG_OPTION_HELP}`)
     .option('--server <url>', "post to a running meshwatch server's /api/v1/lineage/batch instead")
     .option('--token <token>', 'API token for --server (default: $MESHWATCH_TOKEN)')
-    .action(async (paths: string[], o: { db?: string; server?: string; token?: string }) => {
-      const files: string[] = []
-      for (const path of paths) files.push(...(await listEventFiles(path)))
-      // A file that is not OpenLineage refuses the command before anything is written; then the
-      // files are streamed a line at a time, so millions of events never sit in memory at once.
-      for (const file of files) await checkEventFile(file)
-      const warnings: string[] = []
-      async function* records(): AsyncGenerator<EventRecord> {
-        for (const file of files) yield* streamEventFile(file, warnings)
-      }
-      const progress = progressLine()
-      const result = o.server
-        ? await pushEvents(o.server, o.token ?? process.env.MESHWATCH_TOKEN, records(), progress)
-        : await importLocal(dbFileOf(o), records(), progress)
-      progress.done()
-      for (const w of [...warnings, ...result.warnings]) process.stderr.write(`warning: ${w}\n`)
-      process.stdout.write(
-        `${result.read} events: ${result.stored} stored, ${result.duplicates} already known, ${result.invalid} invalid\n`,
-      )
-      if (result.read > 0 && result.invalid === result.read)
-        throw new UsageError('no valid OpenLineage event was found')
-    })
+    .action(
+      async (
+        paths: string[],
+        o: { db?: string; config?: string; server?: string; token?: string },
+      ) => {
+        const files: string[] = []
+        for (const path of paths) files.push(...(await listEventFiles(path)))
+        // A file that is not OpenLineage refuses the command before anything is written; then the
+        // files are streamed a line at a time, so millions of events never sit in memory at once.
+        for (const file of files) await checkEventFile(file)
+        const warnings: string[] = []
+        async function* records(): AsyncGenerator<EventRecord> {
+          for (const file of files) yield* streamEventFile(file, warnings)
+        }
+        const progress = progressLine()
+        const result = o.server
+          ? await pushEvents(o.server, o.token ?? process.env.MESHWATCH_TOKEN, records(), progress)
+          : await importLocal(o, records(), progress)
+        progress.done()
+        for (const w of [...warnings, ...result.warnings]) process.stderr.write(`warning: ${w}\n`)
+        process.stdout.write(
+          `${result.read} events: ${result.stored} stored, ${result.duplicates} already known, ${result.invalid} invalid\n`,
+        )
+        process.stdout.write(result.evaluated)
+        if (result.read > 0 && result.invalid === result.read)
+          throw new UsageError('no valid OpenLineage event was found')
+      },
+    )
 }
 
 type Progress = { update: (read: number) => void; done: () => void }
@@ -71,18 +81,22 @@ function progressLine(): Progress {
   }
 }
 
+/**
+ * Into a local store, a chunk a transaction; each chunk's products are evaluated (and their
+ * alerts enqueued) once it is stored, as serve does for each batch POSTed to it.
+ */
 async function importLocal(
-  dbFile: string,
+  o: { db?: string; config?: string },
   records: AsyncIterable<EventRecord>,
   progress: Progress,
 ) {
-  const db = openDb(dbFile)
+  const store = openLocalStore(o)
   try {
-    const importer = createImporter({ db }, { onChunk: (t) => progress.update(t.read) })
+    const importer = createImporter(store.deps, { onChunk: (t) => progress.update(t.read) })
     for await (const r of records) importer.add(r)
-    return importer.finish()
+    return { ...importer.finish(), evaluated: evaluationLine(store.evaluated()) }
   } finally {
-    closeDb(db)
+    store.close()
   }
 }
 
@@ -99,7 +113,15 @@ async function pushEvents(
   progress: Progress,
 ) {
   const url = new URL('/api/v1/lineage/batch', server).toString()
-  const out = { read: 0, stored: 0, duplicates: 0, invalid: 0, warnings: [] as string[] }
+  // the server evaluates what it stored itself
+  const out = {
+    read: 0,
+    stored: 0,
+    duplicates: 0,
+    invalid: 0,
+    warnings: [] as string[],
+    evaluated: '',
+  }
   let part: EventRecord[] = []
   const send = async () => {
     if (part.length === 0) return

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { loadConfig, securityOf } from '../config.ts'
 import { createLogger } from '../log.ts'
 import { startServer } from '../main.ts'
-import { readMeshwatchConfig } from './check.ts'
+import { readMeshwatchConfig } from './local-store.ts'
 import { UsageError } from './shared.ts'
 
 export function registerServe(program: Command): void {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { openDb } from '../../db/client.ts'
 import { getDemoAnchor, setDemoAnchor, storeCounts } from '../../db/queries/admin.ts'
-import { demoClock, loadDemo } from '../../server/demo.ts'
+import { demoClock } from '../../server/demo-clock.ts'
+import { loadDemo } from '../../server/demo.ts'
 
 describe('demo mesh', () => {
   it('loads four domains with their public products from the recorded dbt builds', async () => {
