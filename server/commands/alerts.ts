@@ -8,6 +8,7 @@ import { ALERT_STATUSES } from '../alerts/facts.ts'
 import { buildTestMessage } from '../alerts/message.ts'
 import { resolveSlackRoute } from '../config-file.ts'
 import { describeAlert } from '../routes/alerts.ts'
+import { registerAlertsSend } from './alerts-send.ts'
 import { meshwatchConfigOf } from './local-store.ts'
 import { dbFileOf, UsageError } from './shared.ts'
 import { own } from '../../collectors/own.ts'
@@ -15,7 +16,11 @@ import { own } from '../../collectors/own.ts'
 export function registerAlerts(program: Command): void {
   const alerts = program
     .command('alerts')
-    .description('Slack alerts: list the outbox, send a test message, retry failed ones')
+    .description(
+      'Slack alerts: list the outbox, deliver what is due, send a test message, retry failed ones',
+    )
+
+  registerAlertsSend(alerts)
 
   alerts
     .command('list')

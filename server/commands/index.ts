@@ -83,7 +83,8 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'alerts',
-    description: 'Slack alerts: list the outbox, send a test message, retry failed ones',
+    description:
+      'Slack alerts: list the outbox, deliver what is due, send a test message, retry failed ones',
     load: async () => (await import('./alerts.ts')).registerAlerts,
   },
 ]
