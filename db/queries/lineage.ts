@@ -1,7 +1,5 @@
-import { inArray } from 'drizzle-orm'
 import type { Db } from '../client.ts'
-import { datasets, jobs, lineageEdges } from '../schema.ts'
-import { chunk } from './merge.ts'
+import { readStatement } from './statements.ts'
 
 export type NodeId = `dataset:${number}` | `job:${number}`
 export type Direction = 'up' | 'down' | 'both'
@@ -52,14 +50,16 @@ export function lineageNeighbourhood(db: Db, opts: LineageOptions) {
       const next: NodeId[] = []
       const ds = frontier.filter((n) => n.startsWith('dataset:')).map(idOf)
       const js = frontier.filter((n) => n.startsWith('job:')).map(idOf)
-      const fromDatasets = chunk(ds, 5000).flatMap((part) =>
-        db.select().from(lineageEdges).where(inArray(lineageEdges.datasetId, part)).all(),
-      )
-      const fromJobs = chunk(js, 5000).flatMap((part) =>
-        db.select().from(lineageEdges).where(inArray(lineageEdges.jobId, part)).all(),
-      )
       // up: a dataset's producer (its output edge), a job's inputs; down is the mirror.
-      const visit = (e: (typeof fromJobs)[number], fromDataset: boolean) => {
+      const fromDatasets =
+        ds.length === 0
+          ? []
+          : edgesOfDatasets(db).all(JSON.stringify(ds), dir === 'up' ? 'output' : 'input')
+      const fromJobs =
+        js.length === 0
+          ? []
+          : edgesOfJobs(db).all(JSON.stringify(js), dir === 'up' ? 'input' : 'output')
+      const visit = (e: EdgeRow, fromDataset: boolean) => {
         const wantOutput = (dir === 'up') === fromDataset
         if ((e.direction === 'output') !== wantOutput) return
         const job: NodeId = `job:${e.jobId}`
@@ -93,22 +93,40 @@ export function lineageNeighbourhood(db: Db, opts: LineageOptions) {
   }
 }
 
+interface EdgeRow {
+  jobId: number
+  datasetId: number
+  direction: 'input' | 'output'
+}
+interface NodeRow {
+  id: number
+  namespace: string
+  name: string
+  domain: string | null
+  type: string | null
+}
+
+// One statement per hop and node kind, compiled once per connection: a walk asks them many times.
+const edgesOfDatasets = (db: Db) =>
+  readStatement<EdgeRow>(
+    db,
+    'select job_id as jobId, dataset_id as datasetId, direction from lineage_edges where dataset_id in (select value from json_each(?)) and direction = ?',
+  )
+const edgesOfJobs = (db: Db) =>
+  readStatement<EdgeRow>(
+    db,
+    'select job_id as jobId, dataset_id as datasetId, direction from lineage_edges where job_id in (select value from json_each(?)) and direction = ?',
+  )
+
 function describeNodes(db: Db, ids: NodeId[], depthOf: Map<NodeId, number>): LineageNode[] {
   const ds = ids.filter((n) => n.startsWith('dataset:')).map(idOf)
   const js = ids.filter((n) => n.startsWith('job:')).map(idOf)
   const out: LineageNode[] = []
-  for (const part of chunk(ds, 5000)) {
-    for (const r of db
-      .select({
-        id: datasets.id,
-        namespace: datasets.namespace,
-        name: datasets.name,
-        domain: datasets.domain,
-        kind: datasets.kind,
-      })
-      .from(datasets)
-      .where(inArray(datasets.id, part))
-      .all()) {
+  if (ds.length > 0)
+    for (const r of readStatement<NodeRow>(
+      db,
+      'select id, namespace, name, domain, kind as type from datasets where id in (select value from json_each(?))',
+    ).all(JSON.stringify(ds))) {
       const id: NodeId = `dataset:${r.id}`
       out.push({
         id,
@@ -116,23 +134,15 @@ function describeNodes(db: Db, ids: NodeId[], depthOf: Map<NodeId, number>): Lin
         namespace: r.namespace,
         name: r.name,
         domain: r.domain,
-        type: r.kind,
+        type: r.type,
         depth: depthOf.get(id) ?? 0,
       })
     }
-  }
-  for (const part of chunk(js, 5000)) {
-    for (const r of db
-      .select({
-        id: jobs.id,
-        namespace: jobs.namespace,
-        name: jobs.name,
-        domain: jobs.domain,
-        type: jobs.type,
-      })
-      .from(jobs)
-      .where(inArray(jobs.id, part))
-      .all()) {
+  if (js.length > 0)
+    for (const r of readStatement<NodeRow>(
+      db,
+      'select id, namespace, name, domain, type from jobs where id in (select value from json_each(?))',
+    ).all(JSON.stringify(js))) {
       const id: NodeId = `job:${r.id}`
       out.push({
         id,
@@ -144,6 +154,5 @@ function describeNodes(db: Db, ids: NodeId[], depthOf: Map<NodeId, number>): Lin
         depth: depthOf.get(id) ?? 0,
       })
     }
-  }
   return out.sort((a, b) => a.depth - b.depth || a.name.localeCompare(b.name))
 }

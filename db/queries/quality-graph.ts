@@ -1,34 +1,57 @@
-import { and, desc, eq, inArray, like, ne, or, sql } from 'drizzle-orm'
+import { and, desc, eq, inArray, like, ne, or } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import type { Db } from '../client.ts'
-import { checks, datasets, jobs, lineageEdges, productOutputs, products, runs } from '../schema.ts'
+import { checks, datasets, jobs, lineageEdges, productOutputs, products } from '../schema.ts'
+import type { DatasetRow, JobRow } from '../schema.ts'
 import { lineageNeighbourhood, type NodeId } from './lineage.ts'
 import {
   groupBy,
   inChunks,
   latestAssertions,
+  loadOrchestrationJobs,
   orchestrationLinks,
   recentMetrics,
   type OrchestrationJobs,
 } from './quality.ts'
 import type { GovernanceFacts, GovProduct, RcEdge, RcNode } from './quality-facts.ts'
+import { readStatement } from './statements.ts'
 
-// Only the columns a root-cause node shows: whole rows would parse every JSON column.
-const DATASET_NODE = {
-  id: datasets.id,
-  namespace: datasets.namespace,
-  name: datasets.name,
-  domain: datasets.domain,
-  kind: datasets.kind,
-}
-const JOB_NODE = {
-  id: jobs.id,
-  namespace: jobs.namespace,
-  name: jobs.name,
-  domain: jobs.domain,
-  type: jobs.type,
-  parentId: jobs.parentId,
-  schedule: jobs.schedule,
+// Only the columns a root-cause node shows: whole rows would parse every JSON column. Read with
+// statements compiled once per connection (readStatement): a root cause asks them for every
+// product that is not ok, and building and compiling each cost more than reading its few rows.
+type DatasetNode = Pick<DatasetRow, 'id' | 'namespace' | 'name' | 'domain' | 'kind'>
+type JobNode = Pick<
+  JobRow,
+  'id' | 'namespace' | 'name' | 'domain' | 'type' | 'parentId' | 'schedule'
+>
+const IDS = 'in (select value from json_each(?))'
+
+const datasetNodes = (db: Db, ids: number[]): DatasetNode[] =>
+  ids.length === 0
+    ? []
+    : readStatement<DatasetNode>(
+        db,
+        `select id, namespace, name, domain, kind from datasets where id ${IDS}`,
+      ).all(JSON.stringify(ids))
+
+/** Jobs by id (only DAGs with `dagsOnly`), schedule parsed as drizzle's json column would. */
+function jobNodes(db: Db, ids: number[], dagsOnly = false): JobNode[] {
+  if (ids.length === 0) return []
+  return readStatement<Omit<JobNode, 'schedule'> & { schedule: string | null }>(
+    db,
+    `select id, namespace, name, domain, type, parent_id as parentId, schedule from jobs
+      where id ${IDS}${dagsOnly ? ` and type = 'airflow_dag'` : ''}`,
+  )
+    .all(JSON.stringify(ids))
+    .map((j) => ({
+      id: j.id,
+      namespace: j.namespace,
+      name: j.name,
+      domain: j.domain,
+      type: j.type,
+      parentId: j.parentId,
+      schedule: j.schedule === null ? null : (JSON.parse(j.schedule) as JobNode['schedule']),
+    }))
 }
 
 export interface RootCauseGraph {
@@ -56,11 +79,10 @@ export function loadRootCauseGraph(
     orchestration?: OrchestrationJobs | undefined
   },
 ): RootCauseGraph | undefined {
-  const outs = db
-    .select({ id: productOutputs.datasetId })
-    .from(productOutputs)
-    .where(eq(productOutputs.productId, productId))
-    .all()
+  const outs = readStatement<{ id: number }>(
+    db,
+    'select dataset_id as id from product_outputs where product_id = ?',
+  ).all(productId)
   if (
     outs.length === 0 &&
     !db.select({ id: products.id }).from(products).where(eq(products.id, productId)).get()
@@ -81,10 +103,11 @@ export function loadRootCauseGraph(
     for (const e of n.edges) edges.set(`${e.source}>${e.target}`, { ...e, via: 'lineage' })
   }
   const dsIds = [...nodeIds].filter((n) => n.startsWith('dataset:')).map(idOf)
-  const dsRows = inChunks(dsIds, (part) =>
-    db.select(DATASET_NODE).from(datasets).where(inArray(datasets.id, part)).all(),
-  )
-  for (const [dsId, jobIds] of orchestrationLinks(db, dsRows, opts.links, opts.orchestration)) {
+  const dsRows = datasetNodes(db, dsIds)
+  // Loaded once per evaluation of many products (the scans of every job's meta it makes are
+  // independent of the product), or here for one.
+  const orchestration = opts.orchestration ?? loadOrchestrationJobs(db, opts.links)
+  for (const [dsId, jobIds] of orchestrationLinks(db, dsRows, opts.links, orchestration)) {
     for (const j of jobIds) {
       nodeIds.add(`job:${j}`)
       edges.set(`job:${j}>dataset:${dsId}`, {
@@ -95,21 +118,11 @@ export function loadRootCauseGraph(
     }
   }
   let jobIds = [...nodeIds].filter((n) => n.startsWith('job:')).map(idOf)
-  const jobRows = new Map(
-    inChunks(jobIds, (part) =>
-      db.select(JOB_NODE).from(jobs).where(inArray(jobs.id, part)).all(),
-    ).map((j) => [j.id, j]),
-  )
+  const jobRows = new Map(jobNodes(db, jobIds).map((j) => [j.id, j]))
   const parentIds = [
     ...new Set([...jobRows.values()].flatMap((j) => (j.parentId === null ? [] : [j.parentId]))),
   ]
-  for (const p of inChunks(parentIds, (part) =>
-    db
-      .select(JOB_NODE)
-      .from(jobs)
-      .where(and(inArray(jobs.id, part), eq(jobs.type, 'airflow_dag')))
-      .all(),
-  )) {
+  for (const p of jobNodes(db, parentIds, true)) {
     jobRows.set(p.id, p)
     for (const j of jobRows.values()) {
       if (j.parentId === p.id)
@@ -122,9 +135,9 @@ export function loadRootCauseGraph(
   }
   // Job dependencies (OpenLineage JobDependenciesRunFacet / LineageFacet, kept as the jobs'
   // upstreamJobs / downstreamJobs meta): a job that must finish first is upstream of the job.
-  for (const [from, to] of jobDependencies(db, new Set(jobRows.keys()))) {
+  for (const [from, to] of jobDependencies(orchestration.dependencies, new Set(jobRows.keys()))) {
     if (!jobRows.has(from)) {
-      const row = db.select(JOB_NODE).from(jobs).where(eq(jobs.id, from)).get()
+      const row = jobNodes(db, [from])[0]
       if (!row) continue
       jobRows.set(from, row)
     }
@@ -184,61 +197,12 @@ export function loadRootCauseGraph(
   }
 }
 
-type JobRef = { namespace: string; name: string }
-const refsOf = (v: unknown): JobRef[] =>
-  Array.isArray(v)
-    ? v.filter(
-        (r): r is JobRef =>
-          typeof r === 'object' &&
-          r !== null &&
-          typeof r.namespace === 'string' &&
-          typeof r.name === 'string',
-      )
-    : []
-
 /**
  * [upstream job id, downstream job id] pairs that end at (or start from) a job of `targets`, from
- * the upstreamJobs / downstreamJobs the jobs' OpenLineage run facets declared, followed up to
- * three hops upstream.
+ * the declared dependency pairs (loadOrchestrationJobs), followed up to three hops upstream.
  */
-function jobDependencies(db: Db, targets: Set<number>): [number, number][] {
-  const declared = db
-    .select({ id: jobs.id, namespace: jobs.namespace, name: jobs.name, meta: jobs.meta })
-    .from(jobs)
-    .where(or(like(jobs.meta, '%upstreamJobs%'), like(jobs.meta, '%downstreamJobs%')))
-    .all()
-  if (declared.length === 0) return []
-  const named = [
-    ...new Set(
-      declared.flatMap((j) =>
-        [...refsOf(j.meta?.['upstreamJobs']), ...refsOf(j.meta?.['downstreamJobs'])].map(
-          (r) => r.name,
-        ),
-      ),
-    ),
-  ]
-  const ids = new Map<string, number>()
-  for (const r of inChunks(named, (part) =>
-    db
-      .select({ id: jobs.id, namespace: jobs.namespace, name: jobs.name })
-      .from(jobs)
-      .where(inArray(jobs.name, part))
-      .all(),
-  )) {
-    ids.set(`${r.namespace}\u0000${r.name}`, r.id)
-  }
-  const idOfRef = (r: JobRef) => ids.get(`${r.namespace}\u0000${r.name}`)
-  const pairs: [number, number][] = []
-  for (const j of declared) {
-    for (const u of refsOf(j.meta?.['upstreamJobs'])) {
-      const id = idOfRef(u)
-      if (id !== undefined && id !== j.id) pairs.push([id, j.id])
-    }
-    for (const d of refsOf(j.meta?.['downstreamJobs'])) {
-      const id = idOfRef(d)
-      if (id !== undefined && id !== j.id) pairs.push([j.id, id])
-    }
-  }
+function jobDependencies(pairs: [number, number][], targets: Set<number>): [number, number][] {
+  if (pairs.length === 0) return []
   const out: [number, number][] = []
   const seen = new Set<string>()
   let frontier = targets
@@ -258,55 +222,58 @@ function jobDependencies(db: Db, targets: Set<number>): [number, number][] {
 const idOf = (n: string): number => Number(n.slice(n.indexOf(':') + 1))
 
 function latestRuns(db: Db, jobIds: number[]) {
-  const rows = inChunks(jobIds, (part) =>
-    db.all<{ job_id: number; state: string; at: string | null; error: string | null }>(sql`
-      select job_id, state, at, error from (
-        select job_id, state, error, coalesce(ended_at, started_at) as at,
-          row_number() over (partition by job_id order by coalesce(started_at, ended_at) desc, id desc) as rn
-        from runs where job_id in (${sql.join(
-          part.map((id) => sql`${id}`),
-          sql`, `,
-        )})
-      ) where rn = 1`),
-  )
+  if (jobIds.length === 0)
+    return new Map<number, { state: string; at: string | null; error: string | null }>()
+  const rows = readStatement<{
+    job_id: number
+    state: string
+    at: string | null
+    error: string | null
+  }>(
+    db,
+    `select job_id, state, at, error from (
+      select job_id, state, error, coalesce(ended_at, started_at) as at,
+        row_number() over (partition by job_id order by coalesce(started_at, ended_at) desc, id desc) as rn
+      from runs where job_id ${IDS}
+    ) where rn = 1`,
+  ).all(JSON.stringify(jobIds))
   return new Map(rows.map((r) => [r.job_id, { state: r.state, at: r.at, error: r.error }]))
 }
 
 function lastSuccess(db: Db, jobIds: number[]) {
-  return new Map(
-    inChunks(jobIds, (part) =>
-      db
-        .select({
-          jobId: runs.jobId,
-          at: sql<string>`max(coalesce(${runs.endedAt}, ${runs.startedAt}))`,
-        })
-        .from(runs)
-        .where(and(inArray(runs.jobId, part), eq(runs.state, 'COMPLETE')))
-        .groupBy(runs.jobId)
-        .all(),
-    ).map((r) => [r.jobId, r.at]),
-  )
+  if (jobIds.length === 0) return new Map<number, string>()
+  const rows = readStatement<{ job_id: number; at: string }>(
+    db,
+    `select job_id, max(coalesce(ended_at, started_at)) as at from runs
+      where job_id ${IDS} and state = 'COMPLETE' group by job_id`,
+  ).all(JSON.stringify(jobIds))
+  return new Map(rows.map((r) => [r.job_id, r.at]))
 }
 
 function lastFailure(db: Db, jobIds: number[]) {
-  const rows = inChunks(jobIds, (part) =>
-    db.all<{ job_id: number; at: string | null; error: string | null }>(sql`
-      select job_id, at, error from (
-        select job_id, error, coalesce(ended_at, started_at) as at,
-          row_number() over (partition by job_id order by coalesce(ended_at, started_at) desc, id desc) as rn
-        from runs where state = 'FAIL' and job_id in (${sql.join(
-          part.map((id) => sql`${id}`),
-          sql`, `,
-        )})
-      ) where rn = 1`),
-  )
+  if (jobIds.length === 0) return new Map<number, { at: string | null; error: string | null }>()
+  const rows = readStatement<{ job_id: number; at: string | null; error: string | null }>(
+    db,
+    `select job_id, at, error from (
+      select job_id, error, coalesce(ended_at, started_at) as at,
+        row_number() over (partition by job_id order by coalesce(ended_at, started_at) desc, id desc) as rn
+      from runs where state = 'FAIL' and job_id ${IDS}
+    ) where rn = 1`,
+  ).all(JSON.stringify(jobIds))
   return new Map(rows.map((r) => [r.job_id, { at: r.at, error: r.error }]))
 }
 
 function recentTaskFailures(db: Db, domains: string[], since: string): RcNode[] {
   if (domains.length === 0) return []
   const tasks = db
-    .select(JOB_NODE)
+    .select({
+      id: jobs.id,
+      namespace: jobs.namespace,
+      name: jobs.name,
+      domain: jobs.domain,
+      type: jobs.type,
+      schedule: jobs.schedule,
+    })
     .from(jobs)
     .where(and(eq(jobs.type, 'airflow_task'), inArray(jobs.domain, domains)))
     .all()

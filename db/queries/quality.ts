@@ -1,7 +1,8 @@
-import { and, eq, inArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
+import { and, inArray, like, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import type { Db } from '../client.ts'
-import { datasets, jobs, lineageEdges, productOutputs, products, runs } from '../schema.ts'
+import { datasets, jobs, products, runs } from '../schema.ts'
 import { chunk } from './merge.ts'
+import { readStatement } from './statements.ts'
 import type {
   AssertionFact,
   JobFact,
@@ -11,6 +12,7 @@ import type {
   ProductFacts,
   RunFact,
   UpstreamFacts,
+  DatasetFact,
 } from './quality-facts.ts'
 
 const VOLUME_METRICS = ['row_count', 'rows_affected']
@@ -24,6 +26,7 @@ const DATASET_FACT = {
   contractEnforced: datasets.contractEnforced,
 }
 const FRESHNESS_METRIC = 'freshness_age_seconds'
+const IDS = 'in (select value from json_each(?))'
 
 export interface LoadFactsOptions {
   /** Only these products (default: all). */
@@ -55,31 +58,42 @@ export function loadProductFacts(
           db.select().from(products).where(inArray(products.id, part)).all(),
         )
   if (rows.length === 0) return { rows, facts: [] }
-  const outs = db
-    .select({ productId: productOutputs.productId, datasetId: productOutputs.datasetId })
-    .from(productOutputs)
-    .where(
-      inIds(
-        productOutputs.productId,
-        rows.map((r) => r.id),
-      ),
-    )
-    .all()
+  // The set reads below go straight to statements compiled once per connection, with the ids
+  // as one JSON parameter: drizzle's row mapping of tens of thousands of rows cost more than
+  // SQLite's reading them.
+  const outs = readStatement<{ productId: string; datasetId: number }>(
+    db,
+    opts.productIds === undefined
+      ? 'select product_id as productId, dataset_id as datasetId from product_outputs'
+      : `select product_id as productId, dataset_id as datasetId from product_outputs where product_id ${IDS}`,
+  ).all(...(opts.productIds === undefined ? [] : [JSON.stringify(rows.map((r) => r.id))]))
   const outIds = [...new Set(outs.map((o) => o.datasetId))]
   const dsRows = new Map(
-    db
-      .select(DATASET_FACT)
-      .from(datasets)
-      .where(inIds(datasets.id, outIds))
-      .all()
-      .map((d) => [d.id, d]),
+    readStatement<Omit<DatasetFact, 'contractEnforced'> & { contractEnforced: number | null }>(
+      db,
+      `select id, namespace, name, domain, kind, access, contract_enforced as contractEnforced
+        from datasets where id ${IDS}`,
+    )
+      .all(JSON.stringify(outIds))
+      .map((d): [number, DatasetFact] => [
+        d.id,
+        {
+          id: d.id,
+          namespace: d.namespace,
+          name: d.name,
+          domain: d.domain,
+          kind: d.kind,
+          access: d.access,
+          contractEnforced: d.contractEnforced === null ? null : d.contractEnforced !== 0,
+        },
+      ]),
   )
 
-  const producerEdges = db
-    .select({ datasetId: lineageEdges.datasetId, jobId: lineageEdges.jobId })
-    .from(lineageEdges)
-    .where(and(inIds(lineageEdges.datasetId, outIds), eq(lineageEdges.direction, 'output')))
-    .all()
+  const producerEdges = readStatement<{ datasetId: number; jobId: number }>(
+    db,
+    `select dataset_id as datasetId, job_id as jobId from lineage_edges
+      where dataset_id ${IDS} and direction = 'output'`,
+  ).all(JSON.stringify(outIds))
   const producersOf = groupBy(
     producerEdges,
     (e) => e.datasetId,
@@ -101,34 +115,28 @@ export function loadProductFacts(
 
   const since = new Date(opts.now.getTime() - opts.windowDays * 86_400_000).toISOString()
   const allJobIds = [...jobRows.keys()]
-  const runRows = db
-    .select({
-      jobId: runs.jobId,
-      state: runs.state,
-      startedAt: runs.startedAt,
-      endedAt: runs.endedAt,
-      error: runs.error,
-      rowsAffected: runs.rowsAffected,
-    })
-    .from(runs)
-    .where(
-      and(
-        inIds(runs.jobId, allJobIds),
-        sql`coalesce(${runs.endedAt}, ${runs.startedAt}) >= ${since}`,
-      ),
-    )
-    .all()
+  const jobIdsJson = JSON.stringify(allJobIds)
+  const runRows = readStatement<{
+    jobId: number
+    state: string
+    startedAt: string | null
+    endedAt: string | null
+    error: string | null
+    rowsAffected: number | null
+  }>(
+    db,
+    `select job_id as jobId, state, started_at as startedAt, ended_at as endedAt, error,
+        rows_affected as rowsAffected
+      from runs where job_id ${IDS} and coalesce(ended_at, started_at) >= ?`,
+  ).all(jobIdsJson, since)
   // The latest success of each job, however old, so freshness can say how stale it is.
   const lastOk = new Map(
-    db
-      .select({
-        jobId: runs.jobId,
-        at: sql<string>`max(coalesce(${runs.endedAt}, ${runs.startedAt}))`,
-      })
-      .from(runs)
-      .where(and(inIds(runs.jobId, allJobIds), eq(runs.state, 'COMPLETE')))
-      .groupBy(runs.jobId)
-      .all()
+    readStatement<{ jobId: number; at: string }>(
+      db,
+      `select job_id as jobId, max(coalesce(ended_at, started_at)) as at from runs
+        where job_id ${IDS} and state = 'COMPLETE' group by job_id`,
+    )
+      .all(jobIdsJson)
       .map((r) => [r.jobId, r.at]),
   )
   const runsOf = groupBy(
@@ -199,8 +207,15 @@ export function loadProductFacts(
           })
       }
     }
+    // Field by field, not `...d`: a spread row then fifteen more keys cost as much as the rest.
     const f: OutputFacts = {
-      ...d, // the DATASET_FACT row: id, namespace, name, domain, kind, access, contractEnforced
+      id: d.id,
+      namespace: d.namespace,
+      name: d.name,
+      domain: d.domain,
+      kind: d.kind,
+      access: d.access,
+      contractEnforced: d.contractEnforced,
       producers,
       dags: [...dagIds].flatMap((id) => {
         const j = jobRows.get(id)
@@ -302,20 +317,23 @@ const toJobFact = (j: JobRow): JobFact => ({
 
 function loadJobs(db: Db, ids: number[]): JobRow[] {
   if (ids.length === 0) return []
-  return db
-    .select({
-      id: jobs.id,
-      namespace: jobs.namespace,
-      name: jobs.name,
-      type: jobs.type,
-      domain: jobs.domain,
-      owner: jobs.owner,
-      parentId: jobs.parentId,
-      schedule: jobs.schedule,
-    })
-    .from(jobs)
-    .where(inIds(jobs.id, ids))
-    .all()
+  return readStatement<Omit<JobRow, 'schedule'> & { schedule: string | null }>(
+    db,
+    `select id, namespace, name, type, domain, owner, parent_id as parentId, schedule
+      from jobs where id ${IDS}`,
+  )
+    .all(JSON.stringify(ids))
+    .map((j) => ({
+      id: j.id,
+      namespace: j.namespace,
+      name: j.name,
+      type: j.type,
+      domain: j.domain,
+      owner: j.owner,
+      parentId: j.parentId,
+      // as drizzle's json column reads it
+      schedule: j.schedule === null ? null : (JSON.parse(j.schedule) as JobRow['schedule']),
+    }))
 }
 
 const tableOf = (name: string): string => (name.split(/[./]/).at(-1) ?? name).toLowerCase()
@@ -326,6 +344,11 @@ export interface OrchestrationJobs {
   tasks: { id: number; tables: string[] }[]
   /** Jobs named by config links, by name. */
   linkJobs: Map<string, number>
+  /**
+   * [upstream job id, downstream job id]: the upstreamJobs / downstreamJobs the jobs' OpenLineage
+   * run facets declared (JobDependenciesRunFacet), resolved to stored jobs.
+   */
+  dependencies: [number, number][]
 }
 
 export function loadOrchestrationJobs(
@@ -353,7 +376,61 @@ export function loadOrchestrationJobs(
     // The first job of a name wins, as a linear find over the rows did.
     for (const j of rows) if (!linkJobs.has(j.name)) linkJobs.set(j.name, j.id)
   }
-  return { tasks, linkJobs }
+  return { tasks, linkJobs, dependencies: declaredDependencies(db) }
+}
+
+type JobRef = { namespace: string; name: string }
+const refsOf = (v: unknown): JobRef[] =>
+  Array.isArray(v)
+    ? v.filter(
+        (r): r is JobRef =>
+          typeof r === 'object' &&
+          r !== null &&
+          typeof r.namespace === 'string' &&
+          typeof r.name === 'string',
+      )
+    : []
+
+/** Every declared job dependency whose both ends are stored jobs (see OrchestrationJobs). */
+function declaredDependencies(db: Db): [number, number][] {
+  const declared = db
+    .select({ id: jobs.id, meta: jobs.meta })
+    .from(jobs)
+    .where(or(like(jobs.meta, '%upstreamJobs%'), like(jobs.meta, '%downstreamJobs%')))
+    .all()
+  if (declared.length === 0) return []
+  const named = [
+    ...new Set(
+      declared.flatMap((j) =>
+        [...refsOf(j.meta?.['upstreamJobs']), ...refsOf(j.meta?.['downstreamJobs'])].map(
+          (r) => r.name,
+        ),
+      ),
+    ),
+  ]
+  const ids = new Map<string, number>()
+  for (const r of inChunks(named, (part) =>
+    db
+      .select({ id: jobs.id, namespace: jobs.namespace, name: jobs.name })
+      .from(jobs)
+      .where(inArray(jobs.name, part))
+      .all(),
+  )) {
+    ids.set(`${r.namespace}\u0000${r.name}`, r.id)
+  }
+  const idOfRef = (r: JobRef) => ids.get(`${r.namespace}\u0000${r.name}`)
+  const pairs: [number, number][] = []
+  for (const j of declared) {
+    for (const u of refsOf(j.meta?.['upstreamJobs'])) {
+      const id = idOfRef(u)
+      if (id !== undefined && id !== j.id) pairs.push([id, j.id])
+    }
+    for (const d of refsOf(j.meta?.['downstreamJobs'])) {
+      const id = idOfRef(d)
+      if (id !== undefined && id !== j.id) pairs.push([j.id, id])
+    }
+  }
+  return pairs
 }
 
 /**
@@ -395,7 +472,7 @@ export function latestAssertions(db: Db, datasetIds: number[]): Map<number, Asse
   if (datasetIds.length === 0) return new Map()
   // (key, dataset_id, observed_at) is unique, so max() picks one row per test: SQLite returns
   // the other (bare) columns from that row, without a window's sort of every result.
-  const rows = db.all<{
+  const rows = readStatement<{
     dataset_id: number
     key: string
     name: string
@@ -404,9 +481,11 @@ export function latestAssertions(db: Db, datasetIds: number[]): Map<number, Asse
     observed_at: string
     column: string | null
     message: string | null
-  }>(sql`
-    select dataset_id, key, name, status, severity, max(observed_at) as observed_at, "column", message
-    from assertions where ${inIds(sql`dataset_id`, datasetIds)} group by key, dataset_id`)
+  }>(
+    db,
+    `select dataset_id, key, name, status, severity, max(observed_at) as observed_at, "column", message
+    from assertions where dataset_id ${IDS} group by key, dataset_id`,
+  ).all(JSON.stringify(datasetIds))
   return groupBy(
     rows,
     (r) => r.dataset_id,
@@ -429,19 +508,21 @@ export function recentMetrics(
   perName: number,
 ): Map<number, (MetricFact & { runId: string | null })[]> {
   if (datasetIds.length === 0) return new Map()
-  const rows = db.all<{
+  const rows = readStatement<{
     dataset_id: number
     name: string
     value: number
     status: string | null
     observed_at: string
     run_id: string | null
-  }>(sql`
-      select dataset_id, name, value, status, observed_at, run_id from (
+  }>(
+    db,
+    `select dataset_id, name, value, status, observed_at, run_id from (
         select m.dataset_id, m.name, m.value, m.status, m.observed_at, m.run_id,
           row_number() over (partition by m.dataset_id, m.name order by m.observed_at desc) as rn
-        from metrics m where ${inIds(sql`m.dataset_id`, datasetIds)}
-      ) where rn <= ${perName} order by observed_at`)
+        from metrics m where m.dataset_id ${IDS}
+      ) where rn <= ? order by observed_at`,
+  ).all(JSON.stringify(datasetIds), perName)
   return groupBy(
     rows,
     (r) => r.dataset_id,
@@ -503,36 +584,23 @@ function upstreamProblems(db: Db, targets: number[], depth: number): Map<number,
     ) where rn = 1 and status in ('warn', 'error')`)
   const sources = [...new Set([...failing, ...stale].map((r) => r.dataset_id))]
   if (sources.length === 0) return out
-  const wanted = new Set(targets)
+  // Every source walked down at once, one dataset hop (input edge, then the reader's outputs) per
+  // step; min(depth) is the hop at which a breadth-first walk from the source meets the target.
   const reach = new Map<number, Map<number, number>>()
-  for (const src of sources) {
-    let frontier = [src]
-    const seen = new Set([src])
-    for (let d = 1; d <= depth && frontier.length > 0; d++) {
-      const consumers = inChunks(frontier, (part) =>
-        db
-          .select({ jobId: lineageEdges.jobId })
-          .from(lineageEdges)
-          .where(and(inArray(lineageEdges.datasetId, part), eq(lineageEdges.direction, 'input')))
-          .all(),
-      )
-      const jobIds = [...new Set(consumers.map((c) => c.jobId))]
-      const produced = inChunks(jobIds, (part) =>
-        db
-          .select({ datasetId: lineageEdges.datasetId })
-          .from(lineageEdges)
-          .where(and(inArray(lineageEdges.jobId, part), eq(lineageEdges.direction, 'output')))
-          .all(),
-      )
-      frontier = []
-      for (const { datasetId } of produced) {
-        if (seen.has(datasetId)) continue
-        seen.add(datasetId)
-        frontier.push(datasetId)
-        if (wanted.has(datasetId))
-          (reach.get(src) ?? reach.set(src, new Map()).get(src))?.set(datasetId, d)
-      }
-    }
+  for (const r of readStatement<{ src: number; target: number; depth: number }>(
+    db,
+    `with recursive down(src, ds, depth) as (
+      select value, value, 0 from json_each(?)
+      union
+      select d.src, o.dataset_id, d.depth + 1 from down d
+        join lineage_edges i on i.dataset_id = d.ds and i.direction = 'input'
+        join lineage_edges o on o.job_id = i.job_id and o.direction = 'output'
+        where d.depth < ?
+    )
+    select src, ds as target, min(depth) as depth from down
+      where ds <> src and ds ${IDS} group by src, ds`,
+  ).all(JSON.stringify(sources), depth, JSON.stringify(targets))) {
+    ;(reach.get(r.src) ?? reach.set(r.src, new Map()).get(r.src))?.set(r.target, r.depth)
   }
   const srcIds = [...reach.keys()]
   if (srcIds.length === 0) return out

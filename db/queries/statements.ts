@@ -548,3 +548,31 @@ export const encodeJson = (v: unknown): string | null =>
   v === undefined || v === null ? null : JSON.stringify(v)
 export const encodeBool = (v: boolean | undefined): number | null =>
   v === undefined ? null : v ? 1 : 0
+
+export interface ReadStatement<T> {
+  all(...params: unknown[]): T[]
+}
+
+const reads = new WeakMap<Db, Map<string, ReadStatement<unknown>>>()
+
+/**
+ * A read on the raw connection, compiled once per connection and text. For the loaders' hot
+ * paths, which ask the same few questions many times per evaluation (a lineage hop, a node's
+ * runs): drizzle's query building and SQLite's compiling cost more there than the reads. Sets of
+ * ids go in as one JSON parameter (see inIds), so the text does not change with their number;
+ * rows come back with the names the text gives its columns.
+ */
+export function readStatement<T>(db: Db, text: string): ReadStatement<T> {
+  let m = reads.get(db)
+  if (!m) {
+    m = new Map()
+    reads.set(db, m)
+  }
+  let s = m.get(text)
+  if (!s) {
+    const stmt = db.$client.prepare(text)
+    s = { all: (...params) => stmt.all(...params) }
+    m.set(text, s)
+  }
+  return s as ReadStatement<T>
+}
