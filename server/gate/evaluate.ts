@@ -4,6 +4,7 @@ import { checkBreakingChanges } from './breaking.ts'
 import { checkPrivateDependencies } from './dependencies.ts'
 import { buildMesh, withProject } from './mesh.ts'
 import { checkGovernance, checkProductScores } from './quality-diff.ts'
+import { scoreOnStore } from './store.ts'
 import { checkTests } from './tests-diff.ts'
 import type { GateReport } from './types.ts'
 import { applyWaivers, DEFAULT_GATE, expiredWaivers, type GateSettings } from './waivers.ts'
@@ -32,13 +33,16 @@ export function gateSettingsOf(config: MeshwatchConfig): GateSettings {
 /**
  * Compares the mesh with the changed project swapped in against the baseline mesh and returns
  * every check with its verdict: tests, breaking changes to public models (with consumers),
- * new private cross-domain reads, product scores, governance. Waivers are applied last.
+ * new private cross-domain reads (each project's own nodes, server/gate/mesh.ts), product scores
+ * and governance (the server's store and evaluators, server/gate/store.ts). Waivers are applied
+ * last.
  */
 export function evaluateGate(input: GateInput): GateReport {
   const { current, config, now } = input
   const project = current.scope
   const baseline = buildMesh(input.baseline)
   const after = buildMesh(withProject(input.baseline, current))
+  const scored = scoreOnStore(input.baseline, current, config, now)
   const settings = gateSettingsOf(config)
   const notes: string[] = []
   if (!input.baseline.some((b) => b.scope === project)) {
@@ -48,8 +52,8 @@ export function evaluateGate(input: GateInput): GateReport {
     ...checkTests(baseline, after, project, notes),
     ...checkBreakingChanges(baseline, after, project),
     ...checkPrivateDependencies(baseline, after, project),
-    ...checkProductScores(baseline, after, config, settings),
-    ...checkGovernance(baseline, after, config, now),
+    ...checkProductScores(scored.before, scored.after, settings),
+    ...checkGovernance(scored.before, scored.after),
   ]
   for (const w of expiredWaivers(settings.waivers, now)) {
     notes.push(

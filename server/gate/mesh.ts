@@ -2,36 +2,32 @@ import {
   refKey,
   type Assertion,
   type Batch,
-  type Check,
   type Dataset,
   type Job,
-  type Metric,
   type Product,
-  type Run,
 } from '../../collectors/batch.ts'
 
 /** A dataset as the mesh knows it, merged over every batch that names it. */
 export type MeshDataset = Dataset & { key: string; id: number; project: string | undefined }
 export type MeshJob = Job & { key: string; id: number; project: string }
 
-/** Several collected batches (one per dbt project, an Airflow instance…) seen as one graph. */
+/**
+ * Several collected batches (one per dbt project, an Airflow instance…) seen as one graph, each
+ * node with the project that defines it: what the gate's structural checks (tests, breaking
+ * changes, private reads) compare. Scores and governance are not read from it but from the
+ * server's own store (store.ts).
+ */
 export interface Mesh {
   datasets: Map<string, MeshDataset>
   jobs: Map<string, MeshJob>
-  /** dataset key → keys of jobs reading it / writing it */
+  /** dataset key → keys of jobs reading it */
   readers: Map<string, string[]>
-  writers: Map<string, string[]>
   /** job key → dataset keys it reads */
   inputs: Map<string, string[]>
-  checks: Check[]
   /** latest result per test key */
   assertions: Map<string, Assertion>
-  metrics: Metric[]
-  runs: Run[]
   products: Map<string, Product & { project: string }>
   domainOwners: Map<string, string>
-  /** per batch scope: the time the batch describes (its newest timestamp) */
-  clocks: Map<string, Date>
 }
 
 /** How much a batch's view of a dataset says: a defined model over a mere read of it. */
@@ -60,15 +56,10 @@ export function buildMesh(batches: readonly Batch[]): Mesh {
     datasets: new Map(),
     jobs: new Map(),
     readers: new Map(),
-    writers: new Map(),
     inputs: new Map(),
-    checks: [],
     assertions: new Map(),
-    metrics: [],
-    runs: [],
     products: new Map(),
     domainOwners: new Map(),
-    clocks: new Map(),
   }
   const alias = new Map<string, string>()
   const keyOf = (r: { namespace: string; name: string }): string => {
@@ -111,24 +102,20 @@ export function buildMesh(batches: readonly Batch[]): Mesh {
       if (d.owner && !mesh.domainOwners.has(d.name)) mesh.domainOwners.set(d.name, d.owner)
     for (const p of b.products)
       if (!mesh.products.has(p.id)) mesh.products.set(p.id, { ...p, project: b.scope })
-    mesh.clocks.set(b.scope, clockOf(b))
   }
   for (const b of batches) {
     for (const e of b.edges) {
+      if (e.direction !== 'input') continue
       const ds = keyOf(e.dataset)
       const job = refKey(e.job)
-      const index = e.direction === 'input' ? mesh.readers : mesh.writers
-      addTo(index, ds, job)
-      if (e.direction === 'input') addTo(mesh.inputs, job, ds)
+      addTo(mesh.readers, ds, job)
+      addTo(mesh.inputs, job, ds)
     }
-    mesh.checks.push(...b.checks)
     for (const a of b.assertions) {
       const seen = mesh.assertions.get(a.key)
       if (!seen || seen.observedAt <= a.observedAt)
         mesh.assertions.set(a.key, { ...a, dataset: { ...a.dataset } })
     }
-    mesh.metrics.push(...b.metrics)
-    mesh.runs.push(...b.runs)
   }
   for (const a of mesh.assertions.values()) {
     const k = keyOf(a.dataset)

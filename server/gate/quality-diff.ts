@@ -1,54 +1,26 @@
-import type { MeshwatchConfig } from '../config-file.ts'
-import { governanceOf } from '../config-file.ts'
 import { statusRank, type ProductEvaluation } from '../quality/facts.ts'
-import { checkPolicies, type Violation } from '../quality/governance.ts'
-import { evaluateProduct, summarize } from '../quality/score.ts'
-import { resolveSla, slaNumber } from '../quality/sla.ts'
-import { governanceFacts, productFacts } from './facts.ts'
-import type { Mesh } from './mesh.ts'
+import type { Violation } from '../quality/governance.ts'
+import { summarize } from '../quality/score.ts'
+import type { ScoredSide } from './store.ts'
 import type { GateCheck } from './types.ts'
 import type { GateSettings } from './waivers.ts'
-import { own } from '../../collectors/own.ts'
-
-/** Scores a product of the mesh with the SLA evaluators, at the clock of the batch that holds it. */
-export function scoreProduct(
-  mesh: Mesh,
-  id: string,
-  config: MeshwatchConfig,
-  previous?: Mesh,
-): ProductEvaluation | undefined {
-  const p = mesh.products.get(id)
-  if (!p) return undefined
-  const sla = resolveSla({
-    platform: config.defaults?.sla,
-    dbtMeta: p.sla,
-    product: own(config.products, id)?.sla,
-  })
-  const now = mesh.clocks.get(p.project) ?? new Date(0)
-  const facts = productFacts(mesh, id, {
-    upstreamDepth: slaNumber(sla, 'upstream_depth') ?? 3,
-    observedAt: now.toISOString(),
-    previous,
-  })
-  return facts ? evaluateProduct(facts, sla, now) : undefined
-}
 
 /**
- * One check per product of the mesh that exists on both sides: fails when its score drops by
+ * One check per product scored on both sides (server/gate/store.ts): fails when its score drops by
  * more than `maxScoreDrop` points, or its status worsens to `failOn` or worse. A side with no
  * data to score by (`unknown`) has no score to drop from or to, and unknown is never a worse
  * status than ok; an unknown baseline that now warns or breaches has worsened.
  */
 export function checkProductScores(
-  baseline: Mesh,
-  current: Mesh,
-  config: MeshwatchConfig,
+  baseline: ScoredSide,
+  current: ScoredSide,
   gate: GateSettings,
 ): GateCheck[] {
   const out: GateCheck[] = []
   for (const id of [...current.products.keys()].sort()) {
-    const before = scoreProduct(baseline, id, config)
-    const after = scoreProduct(current, id, config, baseline)
+    const before = baseline.products.get(id)?.evaluation
+    const p = current.products.get(id)
+    const after = p?.evaluation
     if (!before || !after) continue
     const drop =
       before.score === null || after.score === null
@@ -58,7 +30,6 @@ export function checkProductScores(
       statusRank(after.status) > statusRank(before.status) &&
       statusRank(after.status) >= statusRank(gate.failOn)
     const failed = drop > gate.maxScoreDrop || worse
-    const p = current.products.get(id)
     const reasons = [
       ...(drop > gate.maxScoreDrop
         ? [`score dropped ${drop} points (limit ${gate.maxScoreDrop})`]
@@ -76,10 +47,17 @@ export function checkProductScores(
       details: failed ? detailsOf(before, after) : [],
       targets: [id],
       domain: p?.domain,
+      scores: { before: scoreOf(before), after: scoreOf(after) },
     })
   }
   return out
 }
+
+const scoreOf = (e: ProductEvaluation) => ({
+  score: e.score,
+  status: e.status,
+  evaluatedAt: e.evaluatedAt,
+})
 
 const scoreText = (e: Pick<ProductEvaluation, 'score' | 'status'>): string =>
   e.score === null ? 'unknown (no data to score by)' : `${e.score} ${e.status}`
@@ -103,17 +81,13 @@ function changedDimensions(before: ProductEvaluation, after: ProductEvaluation):
 // Covered, with the reader's and owner's names, by the private-dependency check.
 const COVERED = new Set(['no-cross-domain-private-read'])
 
-/** One check per policy: fails on violations the baseline did not have (unwaived, severity warn or error). */
-export function checkGovernance(
-  baseline: Mesh,
-  current: Mesh,
-  config: MeshwatchConfig,
-  now: Date,
-): GateCheck[] {
-  const gov = governanceOf(config)
-  const hasSla = (id: string) => own(config.products, id)?.sla !== undefined
-  const before = checkPolicies(governanceFacts(baseline, hasSla), gov, now)
-  const after = checkPolicies(governanceFacts(current, hasSla), gov, now)
+/**
+ * One check per policy: fails on violations the baseline did not have (unwaived, severity warn
+ * or error), both sides checked by the server's governance (server/gate/store.ts).
+ */
+export function checkGovernance(baseline: ScoredSide, current: ScoredSide): GateCheck[] {
+  const before = baseline.violations
+  const after = current.violations
   const key = (v: Violation) => `${v.policy}|${v.target}`
   const old = new Set(before.map(key))
   const fresh = after.filter(

@@ -37,6 +37,15 @@ export interface GateCheck {
       }
     | undefined
   waiver?: { reason: string; expires: string } | undefined
+  /** a product-score check's two evaluations, as `serve` reports them on each side's batches */
+  scores?: { before: ProductScore; after: ProductScore } | undefined
+}
+
+/** A product's score (null: nothing to score by) and status, and the clock it was scored at. */
+export interface ProductScore {
+  score: number | null
+  status: 'ok' | 'warn' | 'breach' | 'unknown'
+  evaluatedAt: string
 }
 
 export interface GateReport {
