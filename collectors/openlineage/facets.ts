@@ -274,11 +274,16 @@ type Observation = { observedAt: string; runId?: string | undefined }
 
 /**
  * dataQualityAssertions (an input facet; dbt-ol also repeats it among the dataset facets) → one
- * assertion per test. A failed test of severity warn is a warning, as dbt reports it.
+ * assertion per test. A failed test of severity warn is a warning, as dbt reports it. Without it,
+ * Great Expectations' greatExpectations_assertions input facet gives one per expectation (named by
+ * its expectation type, keyed by column; a second of the same type and column gets `#2`).
  */
 export function pushAssertions(out: Assertion[], ds: OlInputDataset, obs: Observation): void {
   const facet = ds.inputFacets?.dataQualityAssertions ?? ds.facets?.dataQualityAssertions
-  if (!facet) return
+  if (!facet) {
+    pushGreatExpectations(out, ds, obs)
+    return
+  }
   const dataset = { namespace: ds.namespace, name: ds.name }
   for (const a of facet.assertions) {
     const name = a.name || a.assertion || 'assertion'
@@ -305,6 +310,31 @@ export function pushAssertions(out: Assertion[], ds: OlInputDataset, obs: Observ
       clip(a.description) ??
       (a.expected ? `expected ${a.expected}, got ${a.actual ?? '?'}` : undefined)
     if (message) assertion.message = message
+    if (obs.runId) assertion.runId = obs.runId
+    out.push(assertion)
+  }
+}
+
+function pushGreatExpectations(out: Assertion[], ds: OlInputDataset, obs: Observation): void {
+  const facet = ds.inputFacets?.greatExpectations_assertions
+  if (!facet) return
+  const dataset = { namespace: ds.namespace, name: ds.name }
+  const seen = new Map<string, number>()
+  for (const a of facet.assertions) {
+    const name = a.expectationType.slice(0, 4000) || 'expectation'
+    const id = `${name}${a.column ? `:${a.column}` : ''}`
+    const n = (seen.get(id) ?? 0) + 1
+    seen.set(id, n)
+    const assertion: Assertion = {
+      key: `openlineage:${ds.namespace}:${ds.name}:${id}${n > 1 ? `#${n}` : ''}`.slice(0, 4096),
+      dataset,
+      name,
+      status: a.success ? 'pass' : 'fail',
+      severity: 'error',
+      observedAt: obs.observedAt,
+      origin: 'openlineage',
+    }
+    if (a.column) assertion.column = a.column.slice(0, 1024)
     if (obs.runId) assertion.runId = obs.runId
     out.push(assertion)
   }

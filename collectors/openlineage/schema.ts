@@ -135,6 +135,20 @@ export const AssertionsFacetSchema = facet({
     }),
   ),
 })
+/**
+ * Great Expectations' own assertions facet (OpenLineage's GE validation action, in
+ * openlineage-integration-common: `openlineage/common/provider/ge-assertions-dataset-facet.json`),
+ * the only place that action puts each expectation's outcome.
+ */
+export const GreatExpectationsAssertionsFacetSchema = facet({
+  assertions: z.array(
+    z.looseObject({
+      expectationType: z.string(),
+      success: z.boolean(),
+      column: z.string().nullish(),
+    }),
+  ),
+})
 const ColumnMetricsSchema = z.record(
   z.string(),
   z.looseObject({ nullCount: Int.nullish(), distinctCount: Int.nullish() }),
@@ -330,6 +344,7 @@ export const DatasetFacetsSchema = facetMap({
 })
 export const InputFacetsSchema = facetMap({
   dataQualityAssertions: AssertionsFacetSchema,
+  greatExpectations_assertions: GreatExpectationsAssertionsFacetSchema,
   dataQualityMetrics: DataQualityMetricsFacetSchema,
   inputStatistics: InputStatisticsFacetSchema,
 })
