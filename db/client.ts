@@ -29,3 +29,19 @@ export function openDb(file: string): Db {
 export function closeDb(db: Db): void {
   db.$client.close()
 }
+
+/**
+ * Runs `fn` with foreign-key enforcement off, then on again (also when it throws): replay clears
+ * and rebuilds tables that evaluations point into. SQLite ignores the switch inside a transaction,
+ * so this is called outside one and `fn` opens its own.
+ */
+export function withoutForeignKeys<T>(db: Db, fn: () => T): T {
+  if (db.$client.inTransaction)
+    throw new Error('withoutForeignKeys must be called outside a transaction')
+  db.$client.pragma('foreign_keys = OFF')
+  try {
+    return fn()
+  } finally {
+    db.$client.pragma('foreign_keys = ON')
+  }
+}

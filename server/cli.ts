@@ -16,6 +16,7 @@ const KNOWN_ERRORS: Record<string, () => Promise<abstract new (...a: never[]) =>
   InvalidBatchError: async () => (await import('./ingest.ts')).InvalidBatchError,
   UsageError: async () => (await import('./commands/shared.ts')).UsageError,
   ServeError: async () => (await import('./main.ts')).ServeError,
+  StoreBusyError: async () => (await import('../db/errors.ts')).StoreBusyError,
 }
 
 const program = new Command('meshwatch')
@@ -41,8 +42,13 @@ function commandPath(args: string[]): (string | undefined)[] {
   return args.filter((a) => !a.startsWith('-') && a !== 'help').slice(0, 2)
 }
 
-async function exitCodeFor(e: unknown): Promise<number> {
-  if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2
+async function exitCodeFor(thrown: unknown): Promise<number> {
+  if (thrown instanceof CommanderError) return thrown.exitCode === 0 ? 0 : 2
+  // A busy store (another process held the lock past its timeout) is said as such, not as a bug.
+  const e =
+    thrown instanceof Error && thrown.name === 'SqliteError'
+      ? (await import('../db/errors.ts')).storeErrorOf(thrown)
+      : thrown
   const name = e instanceof Error ? e.name : ''
   const load = Object.hasOwn(KNOWN_ERRORS, name) ? KNOWN_ERRORS[name] : undefined
   const known = load !== undefined && e instanceof (await load())

@@ -2,6 +2,7 @@ import type { ErrorHandler, Handler, MiddlewareHandler, NotFoundHandler } from '
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { CollectorError } from '../collectors/batch.ts'
+import { StoreBusyError, storeErrorOf } from '../db/errors.ts'
 import { ForeignWriteError } from '../db/queries/authorize.ts'
 import type { Logger } from './deps.ts'
 import { ApiError, errorBody } from './errors.ts'
@@ -70,7 +71,7 @@ but its web page was never built (there is no <code>web/dist</code>).</p>
  * The app's one error path: every refused request is answered here, in the API's JSON shape.
  * ApiError (`fail`, validators, body limits), an invalid batch (422), a write to another domain's
  * rows (403), a bad collector input (422) and Hono's own HTTPExceptions (re-shaped to JSON);
- * SQLITE_BUSY is a 503 to retry, and anything else is a generic 500 that is logged (redacted,
+ * a busy store (StoreBusyError) is a 503 to retry, and anything else is a generic 500 that is logged (redacted,
  * no stack in the response).
  */
 export function handleError(log: Logger): ErrorHandler {
@@ -90,7 +91,7 @@ export function handleError(log: Logger): ErrorHandler {
       )
     }
     if (err instanceof CollectorError) return c.json(errorBody('invalid_input', err.message), 422)
-    if (isBusy(err)) {
+    if (storeErrorOf(err) instanceof StoreBusyError) {
       c.header('Retry-After', '1')
       return c.json(errorBody('busy', 'the store is busy; retry shortly'), 503)
     }
@@ -109,12 +110,6 @@ const codeOf = (status: number): string =>
   })[status] ?? (status >= 500 ? 'internal' : 'bad_request')
 
 const describe = (err: Error): string => `${err.name}: ${err.message}`
-
-export const isBusy = (err: Error): boolean =>
-  'code' in err &&
-  (err.code === 'SQLITE_BUSY' ||
-    err.code === 'SQLITE_LOCKED' ||
-    err.code === 'SQLITE_BUSY_SNAPSHOT')
 
 /**
  * Error bodies may quote the request (a JSON parse error shows a snippet of it): redact tokens,

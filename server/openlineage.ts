@@ -1,7 +1,7 @@
 import { createHash, hash } from 'node:crypto'
 import { BatchSchema, type Batch } from '../collectors/batch.ts'
 import { parseEvent, type OlWarning, type ParseResult } from '../collectors/openlineage/parse.ts'
-import type { Db } from '../db/client.ts'
+import { withoutForeignKeys, type Db } from '../db/client.ts'
 import type { Denial, ReadRef } from '../db/queries/authorize.ts'
 import {
   deleteRawEvents,
@@ -242,9 +242,8 @@ export function replayStore(
   db: Db,
   now: string,
 ): { batches: number; events: number; skipped: number } {
-  db.$client.pragma('foreign_keys = OFF')
-  try {
-    return db.transaction(() => {
+  return withoutForeignKeys(db, () =>
+    db.transaction(() => {
       clearDerived(db)
       const order = listBatchOrder(db)
       let next = 0
@@ -292,10 +291,8 @@ export function replayStore(
       }
       applyBatchesUpTo(undefined)
       return { batches: applied, events, skipped }
-    })
-  } finally {
-    db.$client.pragma('foreign_keys = ON')
-  }
+    }),
+  )
 }
 
 export interface ImportResult {

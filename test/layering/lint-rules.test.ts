@@ -6,8 +6,8 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-// STYLE.md §1 ("who may import whom") and "only the CLI reads process.env" are lint rules in
-// .oxlintrc.json. This proves each rule can fail: it writes files that break it (lines ending in
+// STYLE.md §1 ("who may import whom"), "only the CLI reads process.env" and "SQLite stays inside
+// db/" (no `$client` or `pragma` in server/) are lint rules in .oxlintrc.json. This proves each rule can fail: it writes files that break it (lines ending in
 // `// bad`) into a temporary tree laid out like the repo, lints that tree with the repo's config,
 // and expects an error on exactly the `// bad` lines. It also lints the real source tree.
 
@@ -145,6 +145,20 @@ const PROBES: Record<string, string[]> = {
     `import { build } from 'esbuild'`,
     `import { readFileSync } from 'node:fs'`,
     `import { createApp } from '../server/app.ts' // bad`,
+  ],
+  // SQLite stays inside db/ (#15): server/, its CLI files included, never touches the connection.
+  'server/store-probe.ts': [
+    `export const n = (db) => db.select().from(t).all()`,
+    `export const raw = (db) => db.$client.prepare('select 1') // bad`,
+    `export const fk = (client) => client.pragma('foreign_keys = OFF') // bad`,
+  ],
+  'server/commands/store-probe.ts': [
+    `export const raw = (db) => db.$client.close() // bad`,
+    `export const wal = (client) => client.pragma('journal_mode') // bad`,
+  ],
+  'db/store-probe.ts': [
+    `export const raw = (db) => db.$client.prepare('select 1')`,
+    `export const fk = (db) => db.$client.pragma('foreign_keys = OFF')`,
   ],
   'server/main.ts': [`export const port = process.env.PORT`],
   'server/cli.ts': [`export const { env } = process`],

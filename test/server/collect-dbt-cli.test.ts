@@ -179,4 +179,31 @@ describe('meshwatch collect dbt', () => {
     )
     expect(existsSync(store) ? counts(store).batches : 0).toBe(0)
   })
+
+  it('says the store is busy (exit 1, no stack) when another process holds its write lock past the timeout', async () => {
+    const store = join(root, 'locked.db')
+    expect(
+      (await cli(['collect', 'dbt', SALES, '--project-dir', PROJECT, '--db', store])).code,
+    ).toBe(0)
+    const other = join(FIXTURES, 'dbt', 'good', 'finance', 'target')
+    const holder = new Database(store)
+    holder.exec('begin immediate')
+    try {
+      const r = await cli([
+        'collect',
+        'dbt',
+        other,
+        '--project-dir',
+        join(FIXTURES, 'dbt', 'projects', 'finance'),
+        '--db',
+        store,
+      ])
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(/^meshwatch: the store is busy \(SQLITE_BUSY\): .*retry shortly\n$/)
+    } finally {
+      holder.exec('rollback')
+      holder.close()
+    }
+    expect(counts(store).batches).toBe(1)
+  })
 })

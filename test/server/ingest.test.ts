@@ -99,6 +99,29 @@ describe('what happens after a write is given when the app is built', () => {
   })
 })
 
+describe('a busy store', () => {
+  it('is answered 503 with Retry-After, nothing written (StoreBusyError from db/)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'busy-')), 'm.db')
+    const holder = openDb(file)
+    const db = openDb(file)
+    db.$client.pragma('busy_timeout = 0')
+    const app = createApp({ db })
+    const [sales] = await demoBatches('good')
+    holder.$client.exec('begin immediate')
+    const res = await post(app, '/api/batches', sales)
+    holder.$client.exec('rollback')
+    expect(res.status).toBe(503)
+    expect(res.headers.get('retry-after')).toBe('1')
+    expect(await res.json()).toEqual({
+      error: { code: 'busy', message: 'the store is busy; retry shortly' },
+    })
+    expect(count(db, 'batches')).toBe(0)
+    expect((await post(app, '/api/batches', sales)).ok).toBe(true)
+    closeDb(holder)
+    closeDb(db)
+  })
+})
+
 describe('serve', () => {
   let stop: (() => Promise<void>) | undefined
   afterEach(async () => {
