@@ -17,7 +17,7 @@ import type { ProductEvaluation } from './quality/facts.ts'
 import { BUILT_IN_POLICIES, checkPolicies } from './quality/governance.ts'
 import { findRootCause, type RootCause } from './quality/root-cause.ts'
 import { evaluateProduct } from './quality/score.ts'
-import { resolveSla, slaNumber, slaString, type EffectiveSla } from './quality/sla.ts'
+import { resolveSla, type EffectiveSla } from './quality/sla.ts'
 import { own } from '../collectors/own.ts'
 
 export type EvaluationWithCause = ProductEvaluation & { rootCause: RootCause | null }
@@ -75,7 +75,7 @@ export function evaluateProducts(
     const sla = resolved.get(key) ?? effectiveSlaOf(cfg, row)
     resolved.set(key, sla)
     slaCache.set(f.id, sla)
-    f.upstream = f.upstream.filter((u) => u.depth <= (slaNumber(sla, 'upstream_depth') ?? 3))
+    f.upstream = f.upstream.filter((u) => u.depth <= sla.upstream_depth)
     const e = evaluateProduct(f, sla, now)
     // nothing to explain when ok, nor when there is nothing to judge by (unknown)
     if (e.status === 'ok' || e.status === 'unknown') {
@@ -108,7 +108,7 @@ export function rootCauseFor(
   now: Date,
   orchestration?: OrchestrationJobs,
 ): RootCause | undefined {
-  const depth = slaNumber(sla, 'upstream_depth') ?? 3
+  const depth = sla.upstream_depth
   // Lineage hops alternate dataset and job; +2 reaches a source's loader beyond the last dataset.
   const graph = loadRootCauseGraph(deps.db, e.productId, {
     depth: depth * 2 + 2,
@@ -124,8 +124,8 @@ export function rootCauseFor(
       edges: graph.edges,
       domainFailures: graph.domainFailures,
       dimensions: e.dimensions,
-      upstreamTests: (slaString(sla, 'tests.upstream') ?? 'off') !== 'off',
-      graceMs: (slaNumber(sla, 'freshness.grace_minutes') ?? 60) * 60_000,
+      upstreamTests: sla.tests.upstream !== 'off',
+      graceMs: sla.freshness.grace_minutes * 60_000,
     },
     now,
   )

@@ -3,6 +3,7 @@ import { closeDb, openDb } from '../../db/client.ts'
 import { EMPTY_CONFIG, resolveSlackRoute, type MeshwatchConfig } from '../config-file.ts'
 import { effectiveSlaOf, governanceViolations } from '../evaluate.ts'
 import { BUILT_IN_POLICIES, waiverActive } from '../quality/governance.ts'
+import { slaEntries } from '../quality/sla.ts'
 import { configFileOf, readMeshwatchConfig } from './local-store.ts'
 import { dbFileOf } from './shared.ts'
 import { own } from '../../collectors/own.ts'
@@ -73,9 +74,7 @@ export function describeConfig(cfg: MeshwatchConfig, now: Date) {
       return {
         id,
         outputs: p.outputs ?? [],
-        sla: Object.fromEntries(
-          Object.entries(sla.values).filter(([, v]) => v.source !== 'default'),
-        ),
+        sla: Object.fromEntries(slaEntries(sla).filter(([, v]) => v.source !== 'default')),
       }
     }),
     policies: BUILT_IN_POLICIES.map((p) => ({

@@ -2,7 +2,7 @@ import { missedDeadlines, providerRunInfo } from '../../collectors/airflow/provi
 import type { DimensionResult, OutputFacts, KnownStatus, UpstreamFacts } from './facts.ts'
 import { HOUR, hoursText, worst } from './facts.ts'
 import { lastExpectedRun } from './schedule.ts'
-import { expectsData, noData, slaBool, slaNumber, type EffectiveSla } from './sla.ts'
+import { expectsData, noData, type EffectiveSla } from './sla.ts'
 
 interface OutputVerdict {
   status: KnownStatus
@@ -37,16 +37,16 @@ export function scoreFreshness(
   now: Date,
 ): DimensionResult | undefined {
   const declared = expectsData(sla, 'freshness')
-  const maxAge = slaNumber(sla, 'freshness.max_age_hours')
-  const warnAge = slaNumber(sla, 'freshness.warn_age_hours')
-  const graceMs = (slaNumber(sla, 'freshness.grace_minutes') ?? 60) * 60_000
-  const useSchedule = slaBool(sla, 'freshness.use_schedule') ?? true
+  const maxAge = sla.freshness.max_age_hours
+  const warnAge = sla.freshness.warn_age_hours
+  const graceMs = sla.freshness.grace_minutes * 60_000
+  const useSchedule = sla.freshness.use_schedule
   const verdicts: OutputVerdict[] = []
   for (const o of outputs) {
     const v = judgeOutput(o, { maxAge, warnAge, graceMs, useSchedule, declared }, now)
     if (v) verdicts.push(v)
   }
-  if (slaBool(sla, 'freshness.upstream_sources') ?? true) {
+  if (sla.freshness.upstream_sources) {
     for (const u of upstream) {
       const f = u.freshness
       if (!f || (f.status !== 'warn' && f.status !== 'error')) continue

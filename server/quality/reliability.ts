@@ -1,5 +1,5 @@
 import type { DimensionResult, OutputFacts, KnownStatus } from './facts.ts'
-import { noData, slaNumber, type EffectiveSla } from './sla.ts'
+import { noData, type EffectiveSla } from './sla.ts'
 
 const TERMINAL = new Set(['COMPLETE', 'FAIL', 'ABORT'])
 
@@ -9,9 +9,7 @@ export function scoreReliability(
   sla: EffectiveSla,
   now: Date,
 ): DimensionResult | undefined {
-  const days = slaNumber(sla, 'reliability.window_days') ?? 7
-  const target = slaNumber(sla, 'reliability.min_success_rate') ?? 0.95
-  const floor = slaNumber(sla, 'reliability.breach_below') ?? 0.8
+  const { window_days: days, min_success_rate: target, breach_below: floor } = sla.reliability
   const since = now.getTime() - days * 86_400_000
   const seen = new Set<string>()
   let ok = 0

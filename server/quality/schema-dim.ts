@@ -1,7 +1,7 @@
 import { combine } from './freshness.ts'
 import type { DimensionResult, OutputFacts, KnownStatus } from './facts.ts'
 import { HOUR } from './facts.ts'
-import { noData, slaBool, slaNumber, slaString, type EffectiveSla } from './sla.ts'
+import { noData, type EffectiveSla } from './sla.ts'
 
 export interface SchemaChange {
   removed: string[]
@@ -37,10 +37,9 @@ export function scoreSchema(
   sla: EffectiveSla,
   now: Date,
 ): DimensionResult | undefined {
-  const onBreaking: KnownStatus =
-    slaString(sla, 'schema.on_breaking') === 'warn' ? 'warn' : 'breach'
-  const settleMs = (slaNumber(sla, 'schema.settle_hours') ?? 168) * HOUR
-  const requireContract = slaBool(sla, 'schema.require_contract') ?? false
+  const onBreaking: KnownStatus = sla.schema.on_breaking
+  const settleMs = sla.schema.settle_hours * HOUR
+  const requireContract = sla.schema.require_contract
   const verdicts: { status: KnownStatus; score: number; reason: string }[] = []
   for (const o of outputs) {
     if (requireContract && o.contractEnforced !== true) {

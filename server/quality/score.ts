@@ -3,7 +3,7 @@ import { worst } from './facts.ts'
 import { scoreFreshness } from './freshness.ts'
 import { scoreReliability } from './reliability.ts'
 import { scoreSchema } from './schema-dim.ts'
-import { slaNumber, type EffectiveSla } from './sla.ts'
+import type { EffectiveSla } from './sla.ts'
 import { scoreTests } from './tests-dim.ts'
 import { scoreVolume } from './volume.ts'
 
@@ -32,7 +32,7 @@ export function evaluateProduct(
   let weighted = 0
   let weights = 0
   for (const d of known) {
-    const w = slaNumber(sla, `weights.${d.dimension}`) ?? 0
+    const w = sla.weights[d.dimension]
     weighted += w * d.score
     weights += w
   }

@@ -101,11 +101,40 @@ export const DEFAULT_SLA = {
 export const SLA_SOURCES = ['default', 'meshwatch.yml', 'dbt_meta'] as const
 export type SlaSource = (typeof SLA_SOURCES)[number]
 
+/** A value of the effective SLA with the declaration that set it (the API shows both). */
 export type SlaValue = { value: unknown; source: SlaSource }
 
-/** The SLA a product is scored against: flat values plus where each one came from. */
-export interface EffectiveSla {
-  values: Record<string, SlaValue>
+type Defaults = typeof DEFAULT_SLA
+/**
+ * Every field of the SLA, typed, with the built-in default applied: a field DEFAULT_SLA sets is
+ * never undefined; one it leaves out (a bound such as max_age_hours, on_no_data) is undefined
+ * until a declaration sets it.
+ */
+type Resolved<S, D> = {
+  [K in keyof S]-?: NonNullable<S[K]> extends Record<string, unknown>
+    ? Resolved<NonNullable<S[K]>, K extends keyof D ? D[K] : object>
+    : K extends keyof D
+      ? NonNullable<S[K]>
+      : S[K]
+}
+/** The same fields, each with the source of its value (undefined: nothing set it). */
+type SourcesOf<S, D> = {
+  [K in keyof S]-?: NonNullable<S[K]> extends Record<string, unknown>
+    ? SourcesOf<NonNullable<S[K]>, K extends keyof D ? D[K] : object>
+    : K extends keyof D
+      ? SlaSource
+      : SlaSource | undefined
+}
+
+export type SlaValues = Resolved<Required<Sla>, Defaults>
+export type SlaSources = SourcesOf<Required<Sla>, Defaults>
+
+/**
+ * The SLA a product is scored against: every field typed and defaulted (`sla.freshness.grace_minutes`),
+ * with `sources` beside it saying which declaration set each value.
+ */
+export interface EffectiveSla extends SlaValues {
+  sources: SlaSources
   /** Dimensions some declaration (not the built-in defaults) speaks about. */
   declared: Dimension[]
   warnings: string[]
@@ -120,26 +149,114 @@ export interface SlaLayers {
   product?: Sla | undefined
 }
 
+/** The groups of fields of SlaSchema, in its order (upstream_depth, a single field, sits before weights). */
+const GROUPS = ['freshness', 'tests', 'volume', 'schema', 'reliability', 'weights'] as const
+type Group = (typeof GROUPS)[number]
+
 /**
  * Merges built-in defaults < meshwatch.yml defaults < dbt meta < meshwatch.yml product entry.
  * An invalid dbt-meta value is ignored with a warning naming it; it never fails the evaluation.
  */
 export function resolveSla(layers: SlaLayers): EffectiveSla {
-  const values = ownMap<SlaValue>()
-  const declared = new Set<Dimension>()
   const warnings: string[] = []
-  const apply = (sla: Record<string, unknown> | undefined, source: SlaSource) => {
-    for (const [path, value] of flatten(sla ?? {})) {
-      values[path] = { value, source }
-      const dim = path.split('.')[0]
-      if (source !== 'default' && isDimension(dim)) declared.add(dim)
+  const ordered: [Sla, SlaSource][] = [
+    [DEFAULT_SLA, 'default'],
+    [layers.platform ?? {}, 'meshwatch.yml'],
+    [validDbtMeta(layers.dbtMeta, warnings), 'dbt_meta'],
+    [layers.product ?? {}, 'meshwatch.yml'],
+  ]
+  const declared = new Set<Dimension>()
+  const group = <G extends Group>(g: G) => {
+    const values = ownMap<unknown>()
+    const sources = ownMap<SlaSource>()
+    for (const [sla, source] of ordered) {
+      for (const [field, value] of Object.entries(sla[g] ?? {})) {
+        if (value === undefined) continue
+        values[field] = value
+        sources[field] = source
+        if (source !== 'default' && g !== 'weights') declared.add(g as Dimension)
+      }
+    }
+    // Each layer is an Sla (validated by SlaSchema) and DEFAULT_SLA sets every defaulted field,
+    // so the merge has the resolved group's type.
+    return { values: values as SlaValues[G], sources: sources as SlaSources[G] }
+  }
+  const freshness = group('freshness')
+  const tests = group('tests')
+  const volume = group('volume')
+  const schema = group('schema')
+  const reliability = group('reliability')
+  const weights = group('weights')
+  let depth: { value: number; source: SlaSource } = {
+    value: DEFAULT_SLA.upstream_depth,
+    source: 'default',
+  }
+  for (const [sla, source] of ordered)
+    if (sla.upstream_depth !== undefined) depth = { value: sla.upstream_depth, source }
+  return {
+    freshness: freshness.values,
+    tests: tests.values,
+    volume: volume.values,
+    schema: schema.values,
+    reliability: reliability.values,
+    upstream_depth: depth.value,
+    weights: weights.values,
+    sources: {
+      freshness: freshness.sources,
+      tests: tests.sources,
+      volume: volume.sources,
+      schema: schema.sources,
+      reliability: reliability.sources,
+      upstream_depth: depth.source,
+      weights: weights.sources,
+    },
+    declared: DIMENSIONS.filter((d) => declared.has(d)),
+    warnings,
+  }
+}
+
+/**
+ * The values some declaration or default set, each with its source, by dotted path
+ * (`['freshness.max_age_hours', {value: 24, source: 'dbt_meta'}]`), for `meshwatch check`.
+ */
+export function slaEntries(sla: EffectiveSla): [string, SlaValue][] {
+  const out: [string, SlaValue][] = []
+  for (const g of GROUPS) {
+    if (g === 'weights')
+      out.push([
+        'upstream_depth',
+        { value: sla.upstream_depth, source: sla.sources.upstream_depth },
+      ])
+    const sources: Partial<Record<string, SlaSource>> = sla.sources[g]
+    for (const [field, value] of Object.entries(sla[g])) {
+      const source = own(sources, field)
+      if (value !== undefined && source !== undefined)
+        out.push([`${g}.${field}`, { value, source }])
     }
   }
-  apply(DEFAULT_SLA, 'default')
-  apply(layers.platform, 'meshwatch.yml')
-  apply(validDbtMeta(layers.dbtMeta, warnings), 'dbt_meta')
-  apply(layers.product, 'meshwatch.yml')
-  return { values, declared: DIMENSIONS.filter((d) => declared.has(d)), warnings }
+  return out
+}
+
+/**
+ * `{freshness: {max_age_hours: {value, source}}, upstream_depth: {value, source}}`: the same
+ * values nested, as GET /api/products/:id shows them.
+ */
+export function slaWithSources(sla: EffectiveSla) {
+  const entries = slaEntries(sla)
+  const fields = (g: Group) => {
+    const out = ownMap<SlaValue>()
+    for (const [path, v] of entries) if (path.startsWith(`${g}.`)) out[path.slice(g.length + 1)] = v
+    return out
+  }
+  return {
+    freshness: fields('freshness'),
+    tests: fields('tests'),
+    volume: fields('volume'),
+    schema: fields('schema'),
+    reliability: fields('reliability'),
+    upstream_depth: { value: sla.upstream_depth, source: sla.sources.upstream_depth },
+    weights: fields('weights'),
+  }
 }
 
 function validDbtMeta(raw: Record<string, unknown> | null | undefined, warnings: string[]): Sla {
@@ -161,38 +278,9 @@ function validDbtMeta(raw: Record<string, unknown> | null | undefined, warnings:
   return out
 }
 
-const isDimension = (s: string | undefined): s is Dimension =>
-  s !== undefined && (DIMENSIONS as readonly string[]).includes(s)
-
-function flatten(obj: Record<string, unknown>, prefix = ''): [string, unknown][] {
-  return Object.entries(obj).flatMap(([k, v]) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? flatten(v as Record<string, unknown>, `${prefix}${k}.`)
-      : v === undefined
-        ? []
-        : [[`${prefix}${k}`, v] as [string, unknown]],
-  )
-}
-
-/** Typed reads of an effective SLA. */
-export function slaNumber(sla: EffectiveSla, path: string): number | undefined {
-  const v = own(sla.values, path)?.value
-  return typeof v === 'number' ? v : undefined
-}
-
-export function slaBool(sla: EffectiveSla, path: string): boolean | undefined {
-  const v = own(sla.values, path)?.value
-  return typeof v === 'boolean' ? v : undefined
-}
-
-export function slaString(sla: EffectiveSla, path: string): string | undefined {
-  const v = own(sla.values, path)?.value
-  return typeof v === 'string' ? v : undefined
-}
-
 /** True when the SLA declares the dimension and wants "no data yet" reported as a warning. */
 export function expectsData(sla: EffectiveSla, dim: Dimension): boolean {
-  return sla.declared.includes(dim) && (slaString(sla, `${dim}.on_no_data`) ?? 'warn') === 'warn'
+  return sla.declared.includes(dim) && (sla[dim].on_no_data ?? 'warn') === 'warn'
 }
 
 /**
@@ -204,8 +292,7 @@ export function noData(
   dim: Dimension,
   what: string,
 ): DimensionResult | undefined {
-  const mode = slaString(sla, `${dim}.on_no_data`)
-  if (mode === 'skip') return undefined
+  if (sla[dim].on_no_data === 'skip') return undefined
   const reason = `no data yet: ${what}`
   if (expectsData(sla, dim)) return { dimension: dim, score: 50, status: 'warn', reason }
   return { dimension: dim, score: null, status: 'unknown', reason }

@@ -6,7 +6,7 @@ import {
   type KnownStatus,
   type UpstreamFacts,
 } from './facts.ts'
-import { noData, slaNumber, slaString, type EffectiveSla } from './sla.ts'
+import { noData, type EffectiveSla } from './sla.ts'
 
 const FAILING = new Set(['fail', 'error', 'warn'])
 const WEIGHT: Record<string, number> = { error: 1, warn: 0.5 }
@@ -28,7 +28,7 @@ export function scoreTests(
   const results = outputs.flatMap((o) =>
     o.assertions.filter((a) => a.status !== 'skipped').map((a) => ({ a, on: o.name })),
   )
-  const upstreamMode = slaString(sla, 'tests.upstream') ?? 'off'
+  const upstreamMode = sla.tests.upstream
   const upstreamFailures =
     upstreamMode === 'off'
       ? []
@@ -49,7 +49,7 @@ export function scoreTests(
   const rate = total === 0 ? 1 : passed / total
   const failing = results.filter((r) => isFailing(r.a))
   const breaching = failing.filter((r) => failureStatus(r.a) === 'breach')
-  const minRate = slaNumber(sla, 'tests.min_pass_rate') ?? 0
+  const minRate = sla.tests.min_pass_rate
   let status: KnownStatus =
     breaching.length > 0 || rate < minRate ? 'breach' : failing.length > 0 ? 'warn' : 'ok'
   const parts: string[] = []

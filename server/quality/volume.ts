@@ -1,6 +1,6 @@
 import { combine } from './freshness.ts'
 import type { DimensionResult, MetricFact, OutputFacts, KnownStatus } from './facts.ts'
-import { noData, slaBool, slaNumber, type EffectiveSla } from './sla.ts'
+import { noData, type EffectiveSla } from './sla.ts'
 
 /**
  * Volume: the latest row count of each output (row_count, else rows_affected) within
@@ -10,11 +10,7 @@ export function scoreVolume(
   outputs: OutputFacts[],
   sla: EffectiveSla,
 ): DimensionResult | undefined {
-  const min = slaNumber(sla, 'volume.min_rows')
-  const max = slaNumber(sla, 'volume.max_rows')
-  const learn = slaBool(sla, 'volume.learn') ?? true
-  const tolerance = slaNumber(sla, 'volume.tolerance') ?? 3
-  const minHistory = slaNumber(sla, 'volume.min_history') ?? 5
+  const { min_rows: min, max_rows: max, learn, tolerance, min_history: minHistory } = sla.volume
   const verdicts: { status: KnownStatus; score: number; reason: string }[] = []
   let counted = 0
   for (const o of outputs) {

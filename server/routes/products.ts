@@ -1,6 +1,5 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { ownMap } from '../../collectors/own.ts'
 import { getProduct, listProducts } from '../../db/queries/catalog.ts'
 import { evaluationHistory } from '../../db/queries/quality-store.ts'
 import { EMPTY_CONFIG } from '../config-file.ts'
@@ -8,24 +7,15 @@ import type { Deps } from '../deps.ts'
 import { errorBody } from '../errors.ts'
 import { effectiveSlaOf, evaluateProducts } from '../evaluate.ts'
 import { statusSince } from '../quality/history.ts'
-import type { EffectiveSla, SlaValue } from '../quality/sla.ts'
+import { slaWithSources, type EffectiveSla } from '../quality/sla.ts'
 import { validate } from '../validate.ts'
 
-/** `{freshness: {max_age_hours: {value, source}}}`: the flat effective SLA, nested for reading. */
-export function nestSla(sla: EffectiveSla) {
-  const out = ownMap<Record<string, SlaValue> | SlaValue>()
-  for (const [path, v] of Object.entries(sla.values)) {
-    const [head, ...rest] = path.split('.')
-    if (head === undefined) continue
-    if (rest.length === 0) out[head] = v
-    else {
-      const group = (out[head] ?? ownMap()) as Record<string, SlaValue>
-      group[rest.join('.')] = v
-      out[head] = group
-    }
-  }
-  return { ...out, declared: sla.declared, warnings: sla.warnings }
-}
+/** `{freshness: {max_age_hours: {value, source}}}`: the effective SLA with each value's source. */
+export const nestSla = (sla: EffectiveSla) => ({
+  ...slaWithSources(sla),
+  declared: sla.declared,
+  warnings: sla.warnings,
+})
 
 const HistoryQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(500),

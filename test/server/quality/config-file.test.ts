@@ -105,9 +105,15 @@ describe('resolveSla', () => {
       dbtMeta: { freshness: { max_age_hours: 24 }, volume: { min_rows: 'x' }, bogus: 1 },
       product: { freshness: { max_age_hours: 6 } },
     })
-    expect(s.values['freshness.max_age_hours']).toEqual({ value: 6, source: 'meshwatch.yml' })
-    expect(s.values['reliability.window_days']).toEqual({ value: 14, source: 'meshwatch.yml' })
-    expect(s.values['tests.min_pass_rate']).toEqual({ value: 0, source: 'default' })
+    expect([s.freshness.max_age_hours, s.sources.freshness.max_age_hours]).toEqual([
+      6,
+      'meshwatch.yml',
+    ])
+    expect([s.reliability.window_days, s.sources.reliability.window_days]).toEqual([
+      14,
+      'meshwatch.yml',
+    ])
+    expect([s.tests.min_pass_rate, s.sources.tests.min_pass_rate]).toEqual([0, 'default'])
     expect(s.declared).toEqual(['freshness', 'reliability'])
     expect(s.warnings).toEqual([
       expect.stringContaining('volume'),
