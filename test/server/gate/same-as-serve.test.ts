@@ -127,6 +127,13 @@ describe('gate scores = serve scores, product by product, on the same artifacts'
     },
   )
 
+  it('does not score a product the change removed (the store keeps its row, as the server does)', async () => {
+    const report = gate(await readTarget(variantDir('removed')), await goodMesh())
+    const ids = productChecks(report).map((c) => c.targets[0])
+    expect(ids).not.toContain('sales.orders')
+    expect(ids).toContain('sales.exposure.sales_kpi_dashboard')
+  })
+
   it('the gate variant versions (its own mesh)', async () => {
     const baseline = [
       await readTarget(versionsDir('baseline', 'sales')),
