@@ -348,3 +348,87 @@ export function applyLineageFacet(
   }
   return entries !== undefined && entries.length > 0
 }
+
+/** One parameter a job was run with (ExecutionParametersRunFacet), its value as text. */
+export type ExecutionParameter = {
+  key: string
+  name?: string
+  description?: string
+  value?: string
+  /** the value was withheld: the key names a secret, or the value carried credentials */
+  redacted?: true
+}
+
+/** Keys whose values are secrets: their values are never shown. */
+const SECRET_KEY = /pass(word|wd)?\b|secret|token|api[_-]?key|credential|private[_-]?key|authorization/i
+/** A URL's user:password@, a bearer token. */
+const SECRET_IN_VALUE = [/\/\/[^/\s:@]+:[^@\s/]+@/, /bearer\s+\S+/i]
+
+/**
+ * The parameters of a run's ExecutionParametersRunFacet (spec/facets/ExecutionParametersRunFacet.json)
+ * from its stored facets, in the facet's order, a key given twice kept once (the last). `value` is a
+ * string by the schema, yet its own example is the number 3600: numbers and booleans become text.
+ * The value of a key naming a secret (password, token, api key, …) or carrying credentials is
+ * withheld (`redacted`). Anything that is not such a facet gives none.
+ */
+export function executionParameters(facets: unknown): ExecutionParameter[] {
+  if (!facets || typeof facets !== 'object') return []
+  const facet = (facets as Record<string, unknown>)['executionParameters']
+  const list =
+    facet && typeof facet === 'object' ? (facet as Record<string, unknown>).parameters : []
+  if (!Array.isArray(list)) return []
+  const out = new Map<string, ExecutionParameter>()
+  for (const p of list as unknown[]) {
+    if (!p || typeof p !== 'object') continue
+    const { key, name, description, value } = p as Record<string, unknown>
+    if (typeof key !== 'string' || key.length === 0) continue
+    const param: ExecutionParameter = { key }
+    if (typeof name === 'string') param.name = name
+    if (typeof description === 'string') param.description = description
+    const text =
+      typeof value === 'string'
+        ? value
+        : typeof value === 'number' || typeof value === 'boolean'
+          ? String(value)
+          : undefined
+    if (text !== undefined) {
+      if (SECRET_KEY.test(key) || SECRET_IN_VALUE.some((re) => re.test(text))) {
+        param.value = '***'
+        param.redacted = true
+      } else param.value = text.slice(0, 4096)
+    }
+    out.delete(key)
+    out.set(key, param)
+  }
+  return [...out.values()]
+}
+
+export type ParameterChange = {
+  key: string
+  change: 'added' | 'removed' | 'changed'
+  before?: string
+  after?: string
+}
+
+/** What changed from one run's parameters to the next's, by key: added, removed, changed value. */
+export function parameterChanges(
+  before: readonly ExecutionParameter[],
+  after: readonly ExecutionParameter[],
+): ParameterChange[] {
+  const was = new Map(before.map((p) => [p.key, p]))
+  const now = new Map(after.map((p) => [p.key, p]))
+  const out: ParameterChange[] = []
+  const entry = (key: string, change: ParameterChange['change'], b?: string, a?: string) => {
+    const c: ParameterChange = { key, change }
+    if (b !== undefined) c.before = b
+    if (a !== undefined) c.after = a
+    out.push(c)
+  }
+  for (const [key, p] of now) {
+    const old = was.get(key)
+    if (!old) entry(key, 'added', undefined, p.value)
+    else if (old.value !== p.value) entry(key, 'changed', old.value, p.value)
+  }
+  for (const [key, p] of was) if (!now.has(key)) entry(key, 'removed', p.value)
+  return out
+}

@@ -1,4 +1,4 @@
-import { aliasedTable, and, desc, eq, lt, or } from 'drizzle-orm'
+import { aliasedTable, and, desc, eq, isNotNull, lt, ne, or } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import { columnEdges, datasets, datasetVersions, jobs, rawEvents, runs } from '../schema.ts'
 
@@ -17,6 +17,28 @@ export function listJobRuns(db: Db, jobId: number, opts: { limit: number; before
     .orderBy(desc(runs.id))
     .limit(opts.limit)
     .all()
+}
+
+/**
+ * A run by its run id, with its job and the job's run before it (by start time when both have one,
+ * else by arrival), or undefined.
+ */
+export function getRunWithPrevious(db: Db, runId: string) {
+  const run = db.select().from(runs).where(eq(runs.runId, runId)).get()
+  if (!run) return undefined
+  const job = getJob(db, run.jobId)
+  const earlier =
+    run.startedAt === null
+      ? lt(runs.id, run.id)
+      : and(isNotNull(runs.startedAt), lt(runs.startedAt, run.startedAt))
+  const previous = db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.jobId, run.jobId), ne(runs.id, run.id), earlier))
+    .orderBy(run.startedAt === null ? desc(runs.id) : desc(runs.startedAt), desc(runs.id))
+    .limit(1)
+    .get()
+  return { run, job, previous }
 }
 
 export function runExists(db: Db, runId: string): boolean {

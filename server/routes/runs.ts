@@ -1,22 +1,53 @@
 import { Hono } from 'hono'
+import { executionParameters, parameterChanges } from '../../collectors/openlineage/run-facets.ts'
 import { listRunEvents } from '../../db/queries/raw-events.ts'
-import { runExists } from '../../db/queries/runs.ts'
+import { getRunWithPrevious, runExists } from '../../db/queries/runs.ts'
 import type { Deps } from '../deps.ts'
 import { errorBody } from '../errors.ts'
 import { eventWarnings } from '../openlineage.ts'
+
+/**
+ * GET /api/runs/:runId: a run, its job, the parameters it ran with (ExecutionParametersRunFacet,
+ * secret values withheld) and, when the job's previous run carried them too, what changed since.
+ */
+function runDetail(deps: Deps, runId: string): Response {
+  const found = getRunWithPrevious(deps.db, runId)
+  if (!found) return Response.json(errorBody('not_found', `unknown run ${runId}`), { status: 404 })
+  const { run, job, previous } = found
+  const parameters = executionParameters(run.facets)
+  const before = previous ? executionParameters(previous.facets) : []
+  const { facets, jobId, ...fields } = run
+  return Response.json({
+    run: {
+      ...fields,
+      job: job ? { id: job.id, namespace: job.namespace, name: job.name, type: job.type } : null,
+      facetNames: Object.keys(facets ?? {}).sort(),
+    },
+    parameters,
+    previousRun: previous
+      ? { runId: previous.runId, state: previous.state, startedAt: previous.startedAt }
+      : null,
+    parameterChanges:
+      previous && parameters.length > 0 && before.length > 0
+        ? parameterChanges(before, parameters)
+        : null,
+  })
+}
 
 /**
  * GET /api/runs/:runId/events: the raw OpenLineage events of a run, in received order, each with
  * the warnings of what meshwatch could not read in it (dropped facets, by JSON path).
  */
 export const runRoutes = (deps: Deps) =>
-  new Hono().get('/:runId/events', (c) => {
-    const runId = c.req.param('runId')
-    if (!runExists(deps.db, runId))
-      return c.json(errorBody('not_found', `unknown run ${runId}`), 404)
-    const events = listRunEvents(deps.db, runId).map((e) => ({
-      ...e,
-      warnings: eventWarnings(e.event),
-    }))
-    return c.json({ runId, events })
-  })
+  new Hono()
+    .get('/:runId', (c) => runDetail(deps, c.req.param('runId')))
+    .get('/:runId/events', (c) => {
+      const runId = c.req.param('runId')
+      if (!runExists(deps.db, runId))
+        return c.json(errorBody('not_found', `unknown run ${runId}`), 404)
+      const events = listRunEvents(deps.db, runId).map((e) => ({
+        ...e,
+        warnings: eventWarnings(e.event),
+      }))
+      return c.json({ runId, events })
+    })
