@@ -49,6 +49,8 @@ describe('meshwatch collect airflow', () => {
     expect(first.stderr).not.toContain('    at ')
     expect(first.code).toBe(0)
     expect(first.stdout).toMatch(/jobs, \d+ runs/)
+    // scored in the poll's transaction, as serve's poller does (no products here: none to score)
+    expect(first.stdout).toMatch(/\nevaluated 0 products \(0 stored\), 0 alerts queued\n$/)
     const cursor = /cursor (\S+)/.exec(first.stdout)?.[1]
     expect(cursor).toMatch(/^2026-/)
     const before = stub.requests.length

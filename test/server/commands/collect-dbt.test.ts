@@ -1,62 +1,12 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Command } from 'commander'
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { readDbtTarget } from '../../../collectors/dbt/read.ts'
+import { afterEach, describe, expect, it } from 'vitest'
 import { closeDb, openDb, type Db } from '../../../db/client.ts'
 import { setDemoAnchor } from '../../../db/queries/admin.ts'
-import { registerCollectDbt } from '../../../server/commands/collect-dbt.ts'
-import { DEMO_JOB_NAMESPACE, demoTargets, FIXTURES } from '../../../server/demo.ts'
+import { demoTargets } from '../../../server/demo.ts'
 import { BAD_DAY, badDay } from '../alerts/helpers.ts'
-
-const CONFIG_FILE = join(FIXTURES, 'meshwatch.yml')
-
-/** `meshwatch collect dbt <target> --db <file> …` of one demo project, in this process; its stdout. */
-async function collectDbt(target: string, projectDir: string, dbFile: string): Promise<string> {
-  const program = new Command('meshwatch').exitOverride()
-  registerCollectDbt(program.command('collect'))
-  const out: string[] = []
-  const write = vi.spyOn(process.stdout, 'write').mockImplementation((s) => out.push(String(s)) > 0)
-  try {
-    await program.parseAsync(
-      [
-        'collect',
-        'dbt',
-        target,
-        '--project-dir',
-        projectDir,
-        '--profiles-dir',
-        projectDir,
-        '--job-namespace',
-        DEMO_JOB_NAMESPACE,
-        '--db',
-        dbFile,
-        '--config',
-        CONFIG_FILE,
-      ],
-      { from: 'user' },
-    )
-  } finally {
-    write.mockRestore()
-  }
-  return out.join('')
-}
-
-/** The newest producedAt of the demo's builds: the time the demo clock starts from. */
-async function recordedAt(): Promise<string> {
-  let t = ''
-  for (const day of ['good', 'bad'] as const)
-    for (const d of demoTargets(day)) {
-      const b = await readDbtTarget(d.target, {
-        projectDir: d.projectDir,
-        profilesDir: d.projectDir,
-        env: {},
-      })
-      if (b.producedAt && b.producedAt > t) t = b.producedAt
-    }
-  return t
-}
+import { collectDbt, recordedAt } from './helpers.ts'
 
 const rows = <T>(db: Db, q: string) => db.$client.prepare(q).all() as T[]
 
