@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { authenticate } from './auth.ts'
 import { SILENT, type Deps } from './deps.ts'
 import { handleError, notFoundOrMethod, redactErrors } from './fallback.ts'
+import { openApiRoutes } from './openapi.ts'
 import { alertRoutes } from './routes/alerts.ts'
 import { batchRoutes } from './routes/batches.ts'
 import { collectorRoutes } from './routes/collectors.ts'
@@ -17,12 +18,12 @@ import { productRoutes } from './routes/products.ts'
 import { runRoutes } from './routes/runs.ts'
 
 /**
- * The whole HTTP API, one route module per resource, each mounted once; `deps` carries the DB and
- * the clock so tests need no port and no globals.
+ * The whole HTTP API, one route module per resource, each mounted once, and its OpenAPI document
+ * at /api/openapi.json; `deps` carries the DB and the clock so tests need no port and no globals.
  */
 export function createApp(deps: Deps) {
   const log = deps.log ?? SILENT
-  const app = new Hono()
+  const api = new Hono()
     .use('*', redactErrors)
     .use('/api/*', authenticate(deps))
     .route('/api/health', healthRoutes())
@@ -38,6 +39,8 @@ export function createApp(deps: Deps) {
     .route('/api/gate', gateRoutes(deps))
     .route('/api/alerts', alertRoutes(deps))
     .route('/api/collectors', collectorRoutes(deps))
+  // Described from the routes above (and itself): each route's zod schemas and describe().
+  const app = api.route('/api', openApiRoutes(api))
 
   app.notFound(notFoundOrMethod(() => app.routes))
   app.onError(handleError(log))

@@ -1,9 +1,15 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { z } from 'zod'
 
-/** The one JSON error shape of the API. */
-export interface ApiErrorBody {
-  error: { code: string; message: string; path?: string }
-}
+/** The one JSON error shape of the API (and of its OpenAPI document). */
+export const ApiErrorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    path: z.string().optional().describe('the JSON path of the offending field'),
+  }),
+})
+export type ApiErrorBody = z.infer<typeof ApiErrorSchema>
 
 export const errorBody = (code: string, message: string, path?: string): ApiErrorBody => ({
   error: path === undefined ? { code, message } : { code, message, path },

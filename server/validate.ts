@@ -1,16 +1,25 @@
-import { zValidator } from '@hono/zod-validator'
 import type { ValidationTargets } from 'hono'
+import { validator } from 'hono-openapi'
 import type { z } from 'zod'
 import { describeIssues, fail } from './errors.ts'
 
-/** zValidator that refuses bad input with a 400 naming the field, answered by the app's onError. */
+/**
+ * A route's input check: the zod schema it validates with is the one the OpenAPI document
+ * describes (hono-openapi's validator). Bad input is a 400 naming the field, thrown to the app's
+ * onError.
+ */
 export const validate = <T extends z.ZodType, Target extends keyof ValidationTargets>(
   target: Target,
   schema: T,
 ) =>
-  zValidator(target, schema, (result) => {
+  validator(target, schema, (result) => {
     if (!result.success) {
-      const { path, message } = describeIssues(result.error)
+      const { path, message } = describeIssues({
+        issues: result.error.map((i) => ({
+          message: i.message,
+          path: (i.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)),
+        })),
+      })
       fail(400, 'invalid_request', `${target} ${message}`, path)
     }
   })

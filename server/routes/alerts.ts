@@ -4,6 +4,7 @@ import { alertCounts, listAlerts, type AlertRow } from '../../db/queries/alerts.
 import { ALERT_STATUSES, type AlertFacts } from '../alerts/facts.ts'
 import { EMPTY_CONFIG, resolveSlackRoute, type MeshwatchConfig } from '../config-file.ts'
 import type { Deps } from '../deps.ts'
+import { describe } from '../openapi.ts'
 import { validate } from '../validate.ts'
 
 const AlertsQuerySchema = z.object({
@@ -42,9 +43,19 @@ export function describeAlert(cfg: MeshwatchConfig, row: AlertRow) {
 
 /** The Slack alert outbox: what was (or will be) sent where, and why one failed. */
 export const alertRoutes = (deps: Deps) =>
-  new Hono().get('/', validate('query', AlertsQuerySchema), (c) => {
-    const q = c.req.valid('query')
-    const cfg = deps.meshwatch ?? EMPTY_CONFIG
-    const rows = listAlerts(deps.db, q)
-    return c.json({ counts: alertCounts(deps.db), alerts: rows.map((r) => describeAlert(cfg, r)) })
-  })
+  new Hono().get(
+    '/',
+    describe('alerts', 'the Slack alert outbox', {
+      200: 'counts by status, and the alerts: kind, status, attempts, last error, route by variable name (never the URL)',
+    }),
+    validate('query', AlertsQuerySchema),
+    (c) => {
+      const q = c.req.valid('query')
+      const cfg = deps.meshwatch ?? EMPTY_CONFIG
+      const rows = listAlerts(deps.db, q)
+      return c.json({
+        counts: alertCounts(deps.db),
+        alerts: rows.map((r) => describeAlert(cfg, r)),
+      })
+    },
+  )

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { findDataset, getDataset } from '../../db/queries/catalog.ts'
 import { datasetColumnLineage, listDatasetVersions } from '../../db/queries/runs.ts'
 import type { Deps } from '../deps.ts'
+import { describe } from '../openapi.ts'
 import { errorBody } from '../errors.ts'
 import { validate } from '../validate.ts'
 
@@ -12,29 +13,61 @@ const DatasetParamSchema = z.object({ id: z.coerce.number().int().positive() })
 /** A dataset by id or by namespace + name, its versions (schema changes) and column lineage. */
 export const datasetRoutes = (deps: Deps) =>
   new Hono()
-    .get('/', validate('query', DatasetQuerySchema), (c) => {
-      const ref = c.req.valid('query')
-      const id = findDataset(deps.db, ref)
-      if (id === undefined) {
-        return c.json(errorBody('not_found', `unknown dataset ${ref.namespace} ${ref.name}`), 404)
-      }
-      return c.json(getDataset(deps.db, id))
-    })
-    .get('/:id', validate('param', DatasetParamSchema), (c) => {
-      const { id } = c.req.valid('param')
-      const d = getDataset(deps.db, id)
-      if (!d) return c.json(errorBody('not_found', `unknown dataset ${id}`), 404)
-      return c.json(d)
-    })
-    .get('/:id/versions', validate('param', DatasetParamSchema), (c) => {
-      const { id } = c.req.valid('param')
-      if (!getDataset(deps.db, id))
-        return c.json(errorBody('not_found', `unknown dataset ${id}`), 404)
-      return c.json({ datasetId: id, versions: listDatasetVersions(deps.db, id) })
-    })
-    .get('/:id/column-lineage', validate('param', DatasetParamSchema), (c) => {
-      const { id } = c.req.valid('param')
-      if (!getDataset(deps.db, id))
-        return c.json(errorBody('not_found', `unknown dataset ${id}`), 404)
-      return c.json({ datasetId: id, ...datasetColumnLineage(deps.db, id) })
-    })
+    .get(
+      '/',
+      describe('catalog', 'a dataset by namespace and name', {
+        200: 'the dataset: columns, aliases, producers, consumers, checks, recent results and metrics',
+        404: 'unknown dataset',
+      }),
+      validate('query', DatasetQuerySchema),
+      (c) => {
+        const ref = c.req.valid('query')
+        const id = findDataset(deps.db, ref)
+        if (id === undefined) {
+          return c.json(errorBody('not_found', `unknown dataset ${ref.namespace} ${ref.name}`), 404)
+        }
+        return c.json(getDataset(deps.db, id))
+      },
+    )
+    .get(
+      '/:id',
+      describe('catalog', 'a dataset by id', {
+        200: 'the dataset: columns, aliases, producers, consumers, checks, recent results and metrics',
+        404: 'unknown dataset',
+      }),
+      validate('param', DatasetParamSchema),
+      (c) => {
+        const { id } = c.req.valid('param')
+        const d = getDataset(deps.db, id)
+        if (!d) return c.json(errorBody('not_found', `unknown dataset ${id}`), 404)
+        return c.json(d)
+      },
+    )
+    .get(
+      '/:id/versions',
+      describe('catalog', 'the schema history of a dataset', {
+        200: 'its versions, oldest first',
+        404: 'unknown dataset',
+      }),
+      validate('param', DatasetParamSchema),
+      (c) => {
+        const { id } = c.req.valid('param')
+        if (!getDataset(deps.db, id))
+          return c.json(errorBody('not_found', `unknown dataset ${id}`), 404)
+        return c.json({ datasetId: id, versions: listDatasetVersions(deps.db, id) })
+      },
+    )
+    .get(
+      '/:id/column-lineage',
+      describe('lineage', 'the column lineage of a dataset', {
+        200: 'its columns and the upstream and downstream columns they come from and feed',
+        404: 'unknown dataset',
+      }),
+      validate('param', DatasetParamSchema),
+      (c) => {
+        const { id } = c.req.valid('param')
+        if (!getDataset(deps.db, id))
+          return c.json(errorBody('not_found', `unknown dataset ${id}`), 404)
+        return c.json({ datasetId: id, ...datasetColumnLineage(deps.db, id) })
+      },
+    )

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { latestSnapshotBatches } from '../../db/queries/gate.ts'
 import type { Deps } from '../deps.ts'
+import { describe } from '../openapi.ts'
 import { errorBody } from '../errors.ts'
 import { validate } from '../validate.ts'
 
@@ -12,12 +13,20 @@ const BaselineQuerySchema = z.object({ project: z.string().min(1).max(512) })
  * request with: the latest collected batch of every dbt project (the mesh) and Airflow instance.
  */
 export const gateRoutes = (deps: Deps) =>
-  new Hono().get('/baseline', validate('query', BaselineQuerySchema), (c) => {
-    const { project } = c.req.valid('query')
-    const rows = latestSnapshotBatches(deps.db)
-    if (!rows.some((r) => r.kind === 'dbt' && r.scope === `dbt:${project}`)) {
-      return c.json(errorBody('not_found', `no dbt project ${project} has been collected`), 404)
-    }
-    const batches: unknown[] = rows.map((r) => JSON.parse(r.payload))
-    return c.json({ project, batches })
-  })
+  new Hono().get(
+    '/baseline',
+    describe('gate', 'what `meshwatch gate --server` compares a pull request with', {
+      200: 'the latest collected batch of every dbt project and Airflow instance',
+      404: 'the dbt project was never collected',
+    }),
+    validate('query', BaselineQuerySchema),
+    (c) => {
+      const { project } = c.req.valid('query')
+      const rows = latestSnapshotBatches(deps.db)
+      if (!rows.some((r) => r.kind === 'dbt' && r.scope === `dbt:${project}`)) {
+        return c.json(errorBody('not_found', `no dbt project ${project} has been collected`), 404)
+      }
+      const batches: unknown[] = rows.map((r) => JSON.parse(r.payload))
+      return c.json({ project, batches })
+    },
+  )

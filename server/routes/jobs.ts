@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { getJob, listJobRuns } from '../../db/queries/runs.ts'
 import type { Deps } from '../deps.ts'
+import { describe } from '../openapi.ts'
 import { errorBody } from '../errors.ts'
 import { validate } from '../validate.ts'
 
@@ -15,6 +16,10 @@ const RunsQuerySchema = z.object({
 export const jobRoutes = (deps: Deps) =>
   new Hono().get(
     '/:id/runs',
+    describe('runs', 'the runs of a job, newest first', {
+      200: 'the job and its runs',
+      404: 'unknown job',
+    }),
     validate('param', JobParamSchema),
     validate('query', RunsQuerySchema),
     (c) => {

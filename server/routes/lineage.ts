@@ -10,6 +10,7 @@ import {
   searchNodes,
 } from '../../db/queries/overview.ts'
 import type { Deps } from '../deps.ts'
+import { describe } from '../openapi.ts'
 import { errorBody, fail } from '../errors.ts'
 import { validate } from '../validate.ts'
 
@@ -30,6 +31,7 @@ const FocusQuerySchema = z.object({
 })
 const DomainParamSchema = z.object({ domain: z.string().min(1).max(200) })
 const SearchQuerySchema = z.object({ q: z.string().trim().min(1).max(200) })
+const ProductParamSchema = z.object({ id: z.string().min(1) })
 
 /**
  * The lineage graph: a node's neighbourhood, and the web view's domain overview, one domain
@@ -37,43 +39,88 @@ const SearchQuerySchema = z.object({ q: z.string().trim().min(1).max(200) })
  */
 export const lineageRoutes = (deps: Deps) =>
   new Hono()
-    .get('/', validate('query', LineageQuerySchema), (c) => {
-      const q = c.req.valid('query')
-      const node = parseNodeId(q.node)
-      if (node === undefined) fail(400, 'invalid_request', 'bad node id', '$.node')
-      const result = lineageNeighbourhood(deps.db, { node, depth: q.depth, direction: q.direction })
-      if (
-        result.nodes.length === 0 ||
-        (node.startsWith('dataset:') && !getDataset(deps.db, Number(node.slice(8))))
-      ) {
-        return c.json(errorBody('not_found', `unknown node ${q.node}`), 404)
-      }
-      return c.json(result)
-    })
-    .get('/overview', (c) => c.json(lineageOverview(deps.db)))
-    .get('/domains/:domain', validate('param', DomainParamSchema), (c) => {
-      const g = domainGraph(deps.db, c.req.valid('param').domain)
-      if (g.nodes.length === 0)
-        return c.json(errorBody('not_found', `unknown domain ${g.domain}`), 404)
-      return c.json(g)
-    })
-    .get('/focus', validate('query', FocusQuerySchema), (c) => {
-      const q = c.req.valid('query')
-      const node = parseNodeId(q.node)
-      const r =
-        node === undefined
-          ? undefined
-          : lineageFocus(deps.db, { node, depth: q.depth, direction: q.direction })
-      if (!r || !r.nodes.some((n) => n.id === r.root))
-        return c.json(errorBody('not_found', `unknown node ${q.node}`), 404)
-      return c.json(r)
-    })
-    .get('/search', validate('query', SearchQuerySchema), (c) =>
-      c.json({ results: searchNodes(deps.db, c.req.valid('query').q) }),
+    .get(
+      '/',
+      describe('lineage', 'the depth-limited neighbourhood of a node', {
+        200: 'its nodes and edges',
+        404: 'unknown node',
+      }),
+      validate('query', LineageQuerySchema),
+      (c) => {
+        const q = c.req.valid('query')
+        const node = parseNodeId(q.node)
+        if (node === undefined) fail(400, 'invalid_request', 'bad node id', '$.node')
+        const result = lineageNeighbourhood(deps.db, {
+          node,
+          depth: q.depth,
+          direction: q.direction,
+        })
+        if (
+          result.nodes.length === 0 ||
+          (node.startsWith('dataset:') && !getDataset(deps.db, Number(node.slice(8))))
+        ) {
+          return c.json(errorBody('not_found', `unknown node ${q.node}`), 404)
+        }
+        return c.json(result)
+      },
     )
-    .get('/products/:id', (c) => {
-      const id = c.req.param('id')
-      if (!getProduct(deps.db, id))
-        return c.json(errorBody('not_found', `unknown product ${id}`), 404)
-      return c.json(productNeighbours(deps.db, id))
-    })
+    .get(
+      '/overview',
+      describe('lineage', 'the mesh with each domain collapsed to one node', {
+        200: 'the domains with their counts and status, and the edges between them',
+      }),
+      (c) => c.json(lineageOverview(deps.db)),
+    )
+    .get(
+      '/domains/:domain',
+      describe('lineage', 'one domain expanded: its datasets and jobs', {
+        200: 'its nodes and edges, edges to other domains marked foreign',
+        404: 'unknown domain',
+      }),
+      validate('param', DomainParamSchema),
+      (c) => {
+        const g = domainGraph(deps.db, c.req.valid('param').domain)
+        if (g.nodes.length === 0)
+          return c.json(errorBody('not_found', `unknown domain ${g.domain}`), 404)
+        return c.json(g)
+      },
+    )
+    .get(
+      '/focus',
+      describe('lineage', 'a node’s neighbourhood across domains, as the web view draws it', {
+        200: 'the root, its nodes and edges, and whether it was truncated',
+        404: 'unknown node',
+      }),
+      validate('query', FocusQuerySchema),
+      (c) => {
+        const q = c.req.valid('query')
+        const node = parseNodeId(q.node)
+        const r =
+          node === undefined
+            ? undefined
+            : lineageFocus(deps.db, { node, depth: q.depth, direction: q.direction })
+        if (!r || !r.nodes.some((n) => n.id === r.root))
+          return c.json(errorBody('not_found', `unknown node ${q.node}`), 404)
+        return c.json(r)
+      },
+    )
+    .get(
+      '/search',
+      describe('lineage', 'datasets and jobs whose name matches', { 200: 'the matches' }),
+      validate('query', SearchQuerySchema),
+      (c) => c.json({ results: searchNodes(deps.db, c.req.valid('query').q) }),
+    )
+    .get(
+      '/products/:id',
+      describe('lineage', 'the upstream and downstream products of a product', {
+        200: 'its upstream and downstream products, with hops',
+        404: 'unknown product',
+      }),
+      validate('param', ProductParamSchema),
+      (c) => {
+        const { id } = c.req.valid('param')
+        if (!getProduct(deps.db, id))
+          return c.json(errorBody('not_found', `unknown product ${id}`), 404)
+        return c.json(productNeighbours(deps.db, id))
+      },
+    )

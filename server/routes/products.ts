@@ -4,6 +4,7 @@ import { getProduct, listProducts } from '../../db/queries/catalog.ts'
 import { evaluationHistory } from '../../db/queries/quality-store.ts'
 import { EMPTY_CONFIG } from '../config-file.ts'
 import type { Deps } from '../deps.ts'
+import { describe } from '../openapi.ts'
 import { errorBody } from '../errors.ts'
 import { effectiveSlaOf, evaluateProducts } from '../evaluate.ts'
 import { statusSince } from '../quality/history.ts'
@@ -22,49 +23,87 @@ const HistoryQuerySchema = z.object({
 })
 
 const ProductsQuerySchema = z.object({ domain: z.string().optional() })
+const ProductParamSchema = z.object({ id: z.string().min(1) })
 
 /** The product catalog, one product with its effective SLA, its score history and root cause. */
 export const productRoutes = (deps: Deps) =>
   new Hono()
-    .get('/', validate('query', ProductsQuerySchema), (c) => {
-      const { domain } = c.req.valid('query')
-      return c.json({ products: listProducts(deps.db, domain === undefined ? {} : { domain }) })
-    })
-    .get('/:id', (c) => {
-      const p = getProduct(deps.db, c.req.param('id'))
-      if (!p) return c.json(errorBody('not_found', `unknown product ${c.req.param('id')}`), 404)
-      const since = statusSince(evaluationHistory(deps.db, p.id, 1000))
-      return c.json({
-        ...p,
-        effectiveSla: nestSla(effectiveSlaOf(deps.meshwatch ?? EMPTY_CONFIG, p)),
-        since: since?.since ?? null,
-      })
-    })
-    .get('/:id/history', validate('query', HistoryQuerySchema), (c) => {
-      const id = c.req.param('id')
-      if (!getProduct(deps.db, id))
-        return c.json(errorBody('not_found', `unknown product ${id}`), 404)
-      const evaluations = evaluationHistory(deps.db, id, c.req.valid('query').limit)
-      const current = statusSince(evaluations)
-      return c.json({
-        productId: id,
-        status: current?.status ?? null,
-        since: current?.since ?? null,
-        evaluations,
-      })
-    })
-    .get('/:id/root-cause', (c) => {
-      const id = c.req.param('id')
-      if (!getProduct(deps.db, id))
-        return c.json(errorBody('not_found', `unknown product ${id}`), 404)
-      const [e] = evaluateProducts(deps, { productIds: [id], store: false }).evaluations
-      if (!e) return c.json(errorBody('not_found', `unknown product ${id}`), 404)
-      return c.json({
-        productId: id,
-        evaluatedAt: e.evaluatedAt,
-        status: e.status,
-        score: e.score,
-        dimensions: e.dimensions,
-        rootCause: e.rootCause,
-      })
-    })
+    .get(
+      '/',
+      describe('catalog', 'the data products, with their outputs and latest evaluation', {
+        200: 'the products',
+      }),
+      validate('query', ProductsQuerySchema),
+      (c) => {
+        const { domain } = c.req.valid('query')
+        return c.json({ products: listProducts(deps.db, domain === undefined ? {} : { domain }) })
+      },
+    )
+    .get(
+      '/:id',
+      describe('catalog', 'one product with its effective SLA and since when its status holds', {
+        200: 'the product, its outputs, latest evaluation and effective SLA (each value with its source)',
+        404: 'unknown product',
+      }),
+      validate('param', ProductParamSchema),
+      (c) => {
+        const { id } = c.req.valid('param')
+        const p = getProduct(deps.db, id)
+        if (!p) return c.json(errorBody('not_found', `unknown product ${id}`), 404)
+        const since = statusSince(evaluationHistory(deps.db, p.id, 1000))
+        return c.json({
+          ...p,
+          effectiveSla: nestSla(effectiveSlaOf(deps.meshwatch ?? EMPTY_CONFIG, p)),
+          since: since?.since ?? null,
+        })
+      },
+    )
+    .get(
+      '/:id/history',
+      describe(
+        'quality',
+        'the evaluations of a product over time, and since when its status holds',
+        {
+          200: 'the current status, since when, and the evaluations, newest first',
+          404: 'unknown product',
+        },
+      ),
+      validate('param', ProductParamSchema),
+      validate('query', HistoryQuerySchema),
+      (c) => {
+        const { id } = c.req.valid('param')
+        if (!getProduct(deps.db, id))
+          return c.json(errorBody('not_found', `unknown product ${id}`), 404)
+        const evaluations = evaluationHistory(deps.db, id, c.req.valid('query').limit)
+        const current = statusSince(evaluations)
+        return c.json({
+          productId: id,
+          status: current?.status ?? null,
+          since: current?.since ?? null,
+          evaluations,
+        })
+      },
+    )
+    .get(
+      '/:id/root-cause',
+      describe('quality', 'a product evaluated now, with the upstream chain to blame', {
+        200: 'status, score, dimensions and the root cause',
+        404: 'unknown product',
+      }),
+      validate('param', ProductParamSchema),
+      (c) => {
+        const { id } = c.req.valid('param')
+        if (!getProduct(deps.db, id))
+          return c.json(errorBody('not_found', `unknown product ${id}`), 404)
+        const [e] = evaluateProducts(deps, { productIds: [id], store: false }).evaluations
+        if (!e) return c.json(errorBody('not_found', `unknown product ${id}`), 404)
+        return c.json({
+          productId: id,
+          evaluatedAt: e.evaluatedAt,
+          status: e.status,
+          score: e.score,
+          dimensions: e.dimensions,
+          rootCause: e.rootCause,
+        })
+      },
+    )

@@ -1,10 +1,15 @@
 import { Hono } from 'hono'
+import { z } from 'zod'
 import { executionParameters, parameterChanges } from '../../collectors/openlineage/run-facets.ts'
 import { listRunEvents } from '../../db/queries/raw-events.ts'
 import { getRunWithPrevious, runExists } from '../../db/queries/runs.ts'
 import type { Deps } from '../deps.ts'
+import { describe } from '../openapi.ts'
 import { errorBody } from '../errors.ts'
 import { eventWarnings } from '../openlineage.ts'
+import { validate } from '../validate.ts'
+
+const RunParamSchema = z.object({ runId: z.string().min(1) })
 
 /**
  * GET /api/runs/:runId: a run, its job, the parameters it ran with (ExecutionParametersRunFacet,
@@ -40,14 +45,30 @@ function runDetail(deps: Deps, runId: string): Response {
  */
 export const runRoutes = (deps: Deps) =>
   new Hono()
-    .get('/:runId', (c) => runDetail(deps, c.req.param('runId')))
-    .get('/:runId/events', (c) => {
-      const runId = c.req.param('runId')
-      if (!runExists(deps.db, runId))
-        return c.json(errorBody('not_found', `unknown run ${runId}`), 404)
-      const events = listRunEvents(deps.db, runId).map((e) => ({
-        ...e,
-        warnings: eventWarnings(e.event),
-      }))
-      return c.json({ runId, events })
-    })
+    .get(
+      '/:runId',
+      describe('runs', 'a run, its job, the parameters it ran with and what changed since', {
+        200: 'the run, its parameters (secret values withheld), the previous run and the changes',
+        404: 'unknown run',
+      }),
+      validate('param', RunParamSchema),
+      (c) => runDetail(deps, c.req.valid('param').runId),
+    )
+    .get(
+      '/:runId/events',
+      describe('runs', 'the raw OpenLineage events of a run, in received order', {
+        200: 'the events, each with the warnings of what could not be read in it',
+        404: 'unknown run',
+      }),
+      validate('param', RunParamSchema),
+      (c) => {
+        const { runId } = c.req.valid('param')
+        if (!runExists(deps.db, runId))
+          return c.json(errorBody('not_found', `unknown run ${runId}`), 404)
+        const events = listRunEvents(deps.db, runId).map((e) => ({
+          ...e,
+          warnings: eventWarnings(e.event),
+        }))
+        return c.json({ runId, events })
+      },
+    )
