@@ -98,7 +98,7 @@ describe("the provider's OpenLineage events of Airflow 3.3", () => {
     expect(onTime?.deadlines.map((d) => d.missed)).toEqual([false])
   })
 
-  it("keep one job for a SQL hook-lineage query across the provider's 2.21 rename", () => {
+  it("keep one job for a SQL hook-lineage query across the provider's 2.21 rename", async () => {
     const query = EVENTS.find((e) => e.job.name.endsWith('.query.1'))
     expect(query?.job.name).toBe('warehouse_sql.refresh_ledger_summary.query.1')
     const jobsOf = (e: unknown) => {
@@ -116,13 +116,47 @@ describe("the provider's OpenLineage events of Airflow 3.3", () => {
       name: 'warehouse_sql.refresh_ledger_summary',
       type: 'airflow_task',
     })
-    // Provider 2.21 emits the same event under <dag>.<task>.hll_query.<n> (its changelog, 2.21.0);
-    // it is not on PyPI yet, so the recorded event is renamed the way that release does.
-    const renamed = {
-      ...query,
-      job: { ...query!.job, name: 'warehouse_sql.refresh_ledger_summary.hll_query.1' },
+    // The same scenario under provider 2.21.0rc1 (fixtures/airflow/3.3/record-provider.sh), which
+    // names the query job <dag>.<task>.hll_query.<n>: recorded, not renamed by hand.
+    const RC = join(DIR, 'provider-2.21.0rc1')
+    expect(readFileSync(join(RC, 'versions.txt'), 'utf8')).toContain(
+      'apache-airflow-providers-openlineage==2.21.0rc1',
+    )
+    const rc = readFileSync(join(RC, 'openlineage.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Event)
+    const renamed = rc.filter((e) => e.job.name.includes('.hll_query.'))
+    expect(renamed.map((e) => `${e.eventType} ${e.job.name}`)).toEqual([
+      'START warehouse_sql.refresh_ledger_summary.hll_query.1',
+      'COMPLETE warehouse_sql.refresh_ledger_summary.hll_query.1',
+      'START warehouse_sql.refresh_ledger_summary.hll_query.2',
+      'COMPLETE warehouse_sql.refresh_ledger_summary.hll_query.2',
+    ])
+    expect(rc.some((e) => /\.query\.\d+$/.test(e.job.name))).toBe(false)
+    const after = jobsOf(renamed.find((e) => e.eventType === 'COMPLETE'))
+    expect(
+      after.map(({ namespace, name, type, parent }) => ({ namespace, name, type, parent })),
+    ).toEqual(
+      before.map(({ namespace, name, type, parent }) => ({ namespace, name, type, parent })),
+    )
+    // stored, both providers' events of that query are one job
+    const db = openDb(':memory:')
+    const app = createApp({ db })
+    for (const e of [query, renamed[1]]) {
+      const res = await app.request('/api/v1/lineage', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(e),
+      })
+      expect(res.status).toBe(201)
     }
-    expect(jobsOf(renamed)).toEqual(before)
+    expect(
+      db.$client
+        .prepare("select name from jobs where type = 'airflow_query' order by name")
+        .pluck()
+        .all(),
+    ).toEqual(['warehouse_sql.refresh_ledger_summary.query.1'])
   })
 })
 
