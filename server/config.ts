@@ -46,6 +46,7 @@ export function loadConfig(
   if (r.success) return { ok: true, env: r.data }
   return {
     ok: false,
+    // Names the variable as the user sets it (MESHWATCH_PORT), not as a JSON path ($.MESHWATCH_PORT).
     message: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
   }
 }

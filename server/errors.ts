@@ -1,5 +1,6 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { z } from 'zod'
+import { formatIssues, formatPath, type IssueLike } from '../common/format.ts'
 
 /** The one JSON error shape of the API (and of its OpenAPI document). */
 export const ApiErrorSchema = z.object({
@@ -46,21 +47,10 @@ export function fail(
 }
 
 /** `$.outputs[0].name` style path of the first zod issue, and all issues as one sentence. */
-export function describeIssues(error: {
-  issues: readonly { path: readonly PropertyKey[]; message: string }[]
-}): { path: string; message: string } {
+export function describeIssues(error: { issues: readonly IssueLike[] }): {
+  path: string
+  message: string
+} {
   const first = error.issues[0]
-  const path = first ? formatPath(first.path) : '$'
-  const message = error.issues
-    .slice(0, 5)
-    .map((i) => `${formatPath(i.path)}: ${i.message}`)
-    .join('; ')
-  return { path, message }
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}.${String(p)}`),
-    '$',
-  )
+  return { path: first ? formatPath(first.path) : '$', message: formatIssues(error.issues) }
 }

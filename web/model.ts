@@ -1,5 +1,7 @@
 // Pure view-model helpers: API JSON in, plain values out. No DOM, so test/web runs them in node.
 
+import { formatAgo } from '../common/format.ts'
+
 export const STATUSES = ['ok', 'warn', 'breach', 'unknown'] as const
 export type Status = (typeof STATUSES)[number]
 
@@ -106,22 +108,8 @@ export const sortCatalog = (rows: readonly CatalogRow[]): CatalogRow[] =>
       a.name.localeCompare(b.name),
   )
 
-/** "3 min ago" style age of an ISO time relative to `now`. */
-export function timeAgo(iso: string | null, now: Date): string {
-  if (!iso) return '—'
-  const s = Math.round((now.getTime() - Date.parse(iso)) / 1000)
-  if (!Number.isFinite(s)) return '—'
-  if (s < 60) return 'just now'
-  const units: [number, string][] = [
-    [86400 * 365, 'y'],
-    [86400 * 30, 'mo'],
-    [86400, 'd'],
-    [3600, 'h'],
-    [60, 'min'],
-  ]
-  for (const [n, u] of units) if (s >= n) return `${Math.floor(s / n)} ${u} ago`
-  return 'just now'
-}
+/** "3 h 10 min ago" age of an ISO time relative to `now`: the server's formatter (common/format.ts). */
+export const timeAgo = (iso: string | null, now: Date): string => formatAgo(iso, now)
 
 export interface ChartPoint {
   at: string

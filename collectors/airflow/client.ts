@@ -1,5 +1,6 @@
 import pRetry from 'p-retry'
 import { z } from 'zod'
+import { formatIssue } from '../../common/format.ts'
 import { CollectorError } from '../batch.ts'
 import { API, VersionSchema, type ApiVersion, type Page } from './schema.ts'
 import { credentialsInUrl, splitCredentials } from './url.ts'
@@ -59,8 +60,8 @@ function unknownShape(a: Answer): string | undefined {
   const r = VersionSchema.safeParse(json)
   if (r.success) return undefined
   const issue = r.error.issues[0]
-  const where = issue?.path.length ? issue.path.join('.') : 'the body'
-  return `JSON, but ${where}: ${issue?.message ?? 'unexpected'}: ${excerpt(a.text)}`
+  const where = issue?.path.length ? '' : 'the body: '
+  return `JSON, but ${where}${issue ? formatIssue(issue) : 'unexpected'}: ${excerpt(a.text)}`
 }
 
 const excerpt = (text: string): string => {

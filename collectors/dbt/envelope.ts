@@ -1,3 +1,4 @@
+import { formatIssues } from '../../common/format.ts'
 import { z } from 'zod'
 import { CollectorError } from '../batch.ts'
 import { ArtifactHeaderSchema, SCHEMA_VERSION_RE } from './schema.ts'
@@ -66,13 +67,8 @@ export function parseEnvelope<S extends z.ZodType>(
   return { data: parsed.data, version }
 }
 
-/** "issue at path: message" for the first zod issue, to name a skipped item in a warning. */
-export function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0]
-  if (!issue) return 'invalid'
-  const path = issue.path.map(String).join('.')
-  return path ? `${path}: ${issue.message}` : issue.message
-}
+/** "$.path: message" for the first zod issue, to name a skipped item in a warning. */
+export const firstIssue = (error: z.ZodError): string => formatIssues(error.issues, 1)
 
 const NAIVE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?$/
 const VALID_TIME = z.iso.datetime({ offset: true })

@@ -1,3 +1,4 @@
+import { formatIssues } from '../../common/format.ts'
 import { refKey, type Batch, type Check, type Dataset, type Job, type Ref } from '../batch.ts'
 import { createInputResolver, type DatasetNode, type Graph } from './graph.ts'
 import { createTestTargets } from './test-targets.ts'
@@ -185,7 +186,7 @@ function catalogTable(
   const parsed = CatalogTableSchema.safeParse(raw)
   if (parsed.success) return parsed.data
   warnings.push(
-    `${file}: ignored the columns of ${ds.node.unique_id}: ${parsed.error.issues[0]?.message}`,
+    `${file}: ignored the columns of ${ds.node.unique_id}: ${formatIssues(parsed.error.issues, 1)}`,
   )
   return undefined
 }

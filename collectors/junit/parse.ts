@@ -1,6 +1,7 @@
 import { basename } from 'node:path'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { z } from 'zod'
+import { formatIssues } from '../../common/format.ts'
 import {
   CollectorError,
   emptyBatch,
@@ -80,7 +81,7 @@ export function parseJunitXml(text: string, opts: ParseJunitOptions): Batch {
       const tc = TestcaseSchema.safeParse(rawCase === '' ? {} : rawCase)
       if (!tc.success) {
         batch.warnings.push(
-          `${file}: skipped testcase ${i + 1} of suite ${name}: ${tc.error.issues[0]?.message ?? 'invalid'}`,
+          `${file}: skipped testcase ${i + 1} of suite ${name}: ${formatIssues(tc.error.issues, 1)}`,
         )
         continue
       }

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { formatIssue, formatPath } from '../../common/format.ts'
 import {
   emptyBatch,
   type Batch,
@@ -75,7 +76,7 @@ export function parseEvent(raw: unknown): ParseResult {
       input = without(input, at)
       warnings.push({
         path: formatPath(at),
-        message: `dropped ${facetName(at)}: ${issueText(issue)}`,
+        message: `dropped ${facetName(at)}: ${formatIssue(issue)}`,
       })
     }
     parsed = schemaParse(kind, input)
@@ -180,14 +181,6 @@ function facetName(at: readonly PropertyKey[]): string {
   return name ? `facet ${key} (${name})` : `facet ${key}`
 }
 
-function issueText(issue: z.core.$ZodIssue): string {
-  const message = issue.message.replace(
-    /^Invalid input: expected \w+, received undefined$/,
-    'required',
-  )
-  return `${formatPath(issue.path)}: ${message}`
-}
-
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
@@ -236,19 +229,7 @@ function describe(error: z.ZodError, kind: EventKind): { path: string; reason: s
   )
   const facetKey = facetAt >= 0 ? first.path[facetAt + 1] : undefined
   const facet = typeof facetKey === 'string' ? own(FACET_NAMES, facetKey) : undefined
-  return { path, reason: `invalid ${kind}: ${issueText(first)}${facet ? ` (${facet})` : ''}` }
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>(
-    (acc, p) =>
-      typeof p === 'number'
-        ? `${acc}[${p}]`
-        : /^[A-Za-z_$][\w$]*$/.test(String(p))
-          ? `${acc}.${String(p)}`
-          : `${acc}[${JSON.stringify(String(p))}]`,
-    '$',
-  )
+  return { path, reason: `invalid ${kind}: ${formatIssue(first)}${facet ? ` (${facet})` : ''}` }
 }
 
 const DATE_ONLY = { dateOnly: true }

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises'
+import { formatDuration, formatIssues } from '../../common/format.ts'
 import type { Db } from '../../db/client.ts'
 import {
   claimDueAlerts,
@@ -153,7 +154,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     if (!valid.success)
       return fail(
         ids,
-        `message outside Slack's Block Kit limits: ${valid.error.issues[0]?.message ?? 'invalid'}`,
+        `message outside Slack's Block Kit limits: ${formatIssues(valid.error.issues, 1)}`,
         result,
       )
 
@@ -173,11 +174,7 @@ export function createDispatcher(opts: DispatcherOptions) {
       return fail(ids, `Slack refused the message: ${outcome.reason}`, result)
     const oldest = Math.min(...g.rows.map((r) => Date.parse(r.createdAt)))
     if (now - oldest > maxAgeMs)
-      return fail(
-        ids,
-        `gave up after ${Math.round((now - oldest) / 3_600_000)} h: ${outcome.reason}`,
-        result,
-      )
+      return fail(ids, `gave up after ${formatDuration(now - oldest)}: ${outcome.reason}`, result)
     const attempts = Math.max(...g.rows.map((r) => r.attempts))
     const wait = outcome.retryAfterMs ?? backoffMs(attempts, random, backoff)
     if (outcome.retryAfterMs !== undefined) blockedUntil.set(env, now + wait)

@@ -10,6 +10,7 @@ import {
   type Block,
   type SlackMessage,
 } from './block-kit.ts'
+import { formatDuration } from '../../common/format.ts'
 import type { AlertChainNode, AlertFacts, AlertKind, AlertSeverity } from './facts.ts'
 
 /** An outbox row as the message builder reads it. */
@@ -67,24 +68,15 @@ export function slackDate(iso: string): string {
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} {time}|${fallback}>`
 }
 
-export function durationText(ms: number): string {
-  const min = Math.max(0, Math.round(ms / 60_000))
-  if (min < 60) return `${min} min`
-  const h = Math.floor(min / 60)
-  if (h < 48) return min % 60 === 0 ? `${h} h` : `${h} h ${min % 60} min`
-  const d = Math.floor(h / 24)
-  return h % 24 === 0 ? `${d} days` : `${d} days ${h % 24} h`
-}
-
 const score = (n: number): string => `${Math.round(n)}/100`
 const link = (ctx: MessageContext, f: AlertFacts): string =>
   `<${productUrl(ctx.publicUrl, f.productId)}|${esc(f.productId)}>`
 
 function statusLine(f: AlertFacts, kind: AlertKind): string {
   if (kind === 'recovered')
-    return `back to *ok* · score *${score(f.score)}* · the ${f.previous === 'warn' ? 'warning' : 'breach'} lasted *${durationText(f.durationMs ?? 0)}* (since ${slackDate(f.since)})`
+    return `back to *ok* · score *${score(f.score)}* · the ${f.previous === 'warn' ? 'warning' : 'breach'} lasted *${formatDuration(f.durationMs ?? 0)}* (since ${slackDate(f.since)})`
   const was = kind === 'worsened' && f.previous ? ` (was ${f.previous})` : ''
-  const how = kind === 'reminder' ? ` · for *${durationText(f.durationMs ?? 0)}*` : ''
+  const how = kind === 'reminder' ? ` · for *${formatDuration(f.durationMs ?? 0)}*` : ''
   return `*${f.status}*${was} · score *${score(f.score)}* · since ${slackDate(f.since)}${how}`
 }
 
@@ -213,7 +205,7 @@ function fallbackText(alerts: OutboxAlert[]): string {
     const f = first.facts
     const what =
       first.kind === 'recovered'
-        ? `recovered after ${durationText(f.durationMs ?? 0)}`
+        ? `recovered after ${formatDuration(f.durationMs ?? 0)}`
         : `${HEADLINE[first.kind](f)} (score ${score(f.score)})`
     const why =
       first.kind === 'recovered'

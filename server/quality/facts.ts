@@ -29,9 +29,3 @@ export function worst(...s: Status[]): Status {
 export const statusRank = (s: Status): number => RANK[s]
 
 export const HOUR = 3_600_000
-export const hoursText = (ms: number): string => {
-  const h = ms / HOUR
-  if (h < 1) return `${Math.max(0, Math.round(ms / 60_000))} min`
-  if (h < 48) return `${Math.round(h * 10) / 10} h`
-  return `${Math.round((h / 24) * 10) / 10} days`
-}

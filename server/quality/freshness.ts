@@ -1,6 +1,7 @@
 import { missedDeadlines, providerRunInfo } from '../../collectors/airflow/provider-facets.ts'
 import type { DimensionResult, OutputFacts, KnownStatus, UpstreamFacts } from './facts.ts'
-import { HOUR, hoursText, worst } from './facts.ts'
+import { formatAgo, formatDuration } from '../../common/format.ts'
+import { HOUR, worst } from './facts.ts'
 import { lastExpectedRun } from './schedule.ts'
 import { expectsData, noData, type EffectiveSla } from './sla.ts'
 
@@ -54,7 +55,7 @@ export function scoreFreshness(
       verdicts.push({
         status: f.status === 'error' ? 'breach' : 'warn',
         score: f.status === 'error' ? 20 : 70,
-        reason: `upstream source ${u.name} (${u.domain ?? 'no domain'}) is stale: last loaded ${hoursText(now.getTime() - age)} ago (dbt source freshness ${f.status})`,
+        reason: `upstream source ${u.name} (${u.domain ?? 'no domain'}) is stale: last loaded ${formatAgo(age, now)} (dbt source freshness ${f.status})`,
       })
     }
   }
@@ -112,14 +113,14 @@ function judgeOutput(
       found.push({
         status: 'breach',
         score: 20,
-        reason: `${o.name} is late: DAG ${dag.name} (${dag.schedule?.summary ?? dag.schedule?.cron}) was due at ${expected.at.toISOString()} + ${hoursText(opts.graceMs)} grace; last successful write ${lastOk}`,
+        reason: `${o.name} is late: DAG ${dag.name} (${dag.schedule?.summary ?? dag.schedule?.cron}) was due at ${expected.at.toISOString()} + ${formatDuration(opts.graceMs)} grace; last successful write ${lastOk}`,
         ...(ageMs === undefined ? {} : { ageMs }),
       })
     } else {
       found.push({
         status: 'ok',
         score: 100,
-        reason: `${o.name} is on schedule: written ${hoursText(now.getTime() - Date.parse(lastOk))} ago, next run due ${expected.next.toISOString()}`,
+        reason: `${o.name} is on schedule: written ${formatAgo(lastOk, now)}, next run due ${expected.next.toISOString()}`,
       })
     }
   }
@@ -147,8 +148,8 @@ function judgeOutput(
         score: status === 'ok' ? 100 : status === 'warn' ? 70 : Math.round(40 / ratio),
         reason:
           status === 'ok'
-            ? `${o.name} was written ${hoursText(ageMs)} ago (max ${opts.maxAge} h)`
-            : `${o.name} was last written ${hoursText(ageMs)} ago, over its ${status === 'warn' ? `${opts.warnAge} h warning` : `${opts.maxAge} h maximum`}`,
+            ? `${o.name} was written ${formatAgo(now.getTime() - ageMs, now)} (max ${opts.maxAge} h)`
+            : `${o.name} was last written ${formatAgo(now.getTime() - ageMs, now)}, over its ${status === 'warn' ? `${opts.warnAge} h warning` : `${opts.maxAge} h maximum`}`,
         ageMs,
       })
     }

@@ -2,7 +2,7 @@ import type { Link, Status } from '../../common/vocab.ts'
 import type { ChainNode, RootCause } from '../../db/json-shapes.ts'
 import type { RcEdge, RcNode } from '../../db/queries/quality-facts.ts'
 import type { DimensionResult } from './facts.ts'
-import { hoursText } from './facts.ts'
+import { formatAgo } from '../../common/format.ts'
 import { lastExpectedRun } from './schedule.ts'
 
 export type { ChainNode, Link, RcEdge, RcNode, RootCause }
@@ -135,7 +135,7 @@ function signalsOf(n: RcNode, now: Date, graceMs: number): Signal[] {
       kind: 'stale',
       status: f.status === 'error' ? 'breach' : 'warn',
       at: new Date(loaded).toISOString(),
-      problem: `source ${n.name} is stale: last loaded ${hoursText(now.getTime() - loaded)} ago`,
+      problem: `source ${n.name} is stale: last loaded ${formatAgo(loaded, now)}`,
     })
   }
   const r = n.latestRun

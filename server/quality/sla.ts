@@ -1,3 +1,4 @@
+import { formatIssues } from '../../common/format.ts'
 import { DIMENSIONS, type Dimension } from '../../common/vocab.ts'
 import { z } from 'zod'
 import type { DimensionResult } from './facts.ts'
@@ -270,10 +271,7 @@ function validDbtMeta(raw: Record<string, unknown> | null | undefined, warnings:
     }
     const r = field.safeParse(value)
     if (r.success) out[key] = r.data
-    else
-      warnings.push(
-        `dbt meta.meshwatch.sla.${key}: ${r.error.issues[0]?.message ?? 'invalid'}, ignored`,
-      )
+    else warnings.push(`dbt meta.meshwatch.sla.${key}: ${formatIssues(r.error.issues, 1)}, ignored`)
   }
   return out
 }

@@ -197,7 +197,7 @@ describe('product page readers', () => {
 
 it.each([
   { iso: '2026-01-01T00:00:30Z', expected: 'just now' },
-  { iso: '2026-01-01T00:00:00Z', now: '2026-01-01T03:10:00Z', expected: '3 h ago' },
+  { iso: '2026-01-01T00:00:00Z', now: '2026-01-01T03:10:00Z', expected: '3 h 10 min ago' },
   { iso: null, expected: '—' },
 ])('timeAgo $iso', ({ iso, now, expected }) => {
   expect(timeAgo(iso, new Date(now ?? '2026-01-01T00:01:00Z'))).toBe(expected)

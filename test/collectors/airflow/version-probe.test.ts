@@ -67,7 +67,7 @@ describe('the Airflow API version probe', () => {
     const app = new Hono().get('/api/v2/version', (c) => c.json({ status: 'healthy', build: 7 }))
     const msg = message((await probe(app)).result)
     expect(msg).toContain('answered, but not in a shape meshwatch knows')
-    expect(msg).toMatch(/GET \/api\/v2\/version: HTTP 200 JSON, but version: .*string/)
+    expect(msg).toMatch(/GET \/api\/v2\/version: HTTP 200 JSON, but \$\.version: required/)
     expect(msg).toContain('{\\"status\\":\\"healthy\\",\\"build\\":7}')
     expect(msg).toContain('GET /api/v1/version: HTTP 404')
   })

@@ -9,7 +9,6 @@ import type { AlertFacts } from '../../../server/alerts/facts.ts'
 import {
   buildAlertMessage,
   buildTestMessage,
-  durationText,
   formatMention,
   type MessageContext,
   type OutboxAlert,
@@ -295,14 +294,6 @@ describe('message helpers', () => {
     { m: '@sales-oncall', out: '@sales-oncall' },
     { m: undefined, out: '' },
   ])('mention $m → $out', ({ m, out }) => expect(formatMention(m)).toBe(out))
-
-  it.each([
-    { ms: 0, out: '0 min' },
-    { ms: 59 * 60_000, out: '59 min' },
-    { ms: 2 * 3_600_000, out: '2 h' },
-    { ms: 8_100_000, out: '2 h 15 min' },
-    { ms: 50 * 3_600_000, out: '2 days 2 h' },
-  ])('duration $ms ms → $out', ({ ms, out }) => expect(durationText(ms)).toBe(out))
 
   it.each([
     { name: 'short text unchanged', s: 'abc', max: 5, out: 'abc' },
