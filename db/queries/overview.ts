@@ -1,12 +1,13 @@
 import { sql, type SQL } from 'drizzle-orm'
+import type { Status } from '../../common/vocab.ts'
 import type { Db } from '../client.ts'
 import { lineageNeighbourhood, type LineageOptions, type NodeId } from './lineage.ts'
 
 // The web view's lineage queries. Every answer is computed by SQL aggregates over indexed joins, so a
 // 5k-dataset mesh is never loaded into JS as a whole: the overview is one row per domain (pair).
 
-export const NODE_STATUSES = ['ok', 'warn', 'breach', 'unknown'] as const
-export type NodeStatus = (typeof NODE_STATUSES)[number]
+/** A node's status: the evaluators' vocabulary (common/vocab.ts). */
+export type NodeStatus = Status
 
 /** Rows with no domain are grouped under this name. */
 export const NO_DOMAIN = '(none)'
