@@ -28,7 +28,12 @@ const JOB_TYPES: Record<string, string> = {
 export function jobTypeOf(job: OlJob): string {
   const f = job.facets?.jobType
   if (!f) return 'job'
-  return JOB_TYPES[`${f.integration.toUpperCase()}/${(f.jobType ?? '').toUpperCase()}`] ?? 'job'
+  const type = JOB_TYPES[`${f.integration.toUpperCase()}/${(f.jobType ?? '').toUpperCase()}`]
+  if (type) return type
+  // dbt-ol gives a dbt 1.11 function (UDF) no jobType; its unique id names the resource type
+  if (f.integration.toUpperCase() === 'DBT' && /^function\.[^.]+\.[^.]+$/.test(job.name))
+    return 'dbt_function'
+  return 'job'
 }
 
 /**
@@ -58,8 +63,11 @@ export function canonicalJobName(job: OlJob, outputs?: readonly { name: string }
   return `${prefix}.${job.name}`
 }
 
-/** A dbt node's unique id (`model.pkg.name`, `model.pkg.name.v2`), not one of its statements. */
-const DBT_UNIQUE_ID = /^(model|snapshot|seed)\.([^.]+\.[^.]+(?:\.v\d+)?)$/
+/**
+ * A dbt node's unique id (`model.pkg.name`, `model.pkg.name.v2`, a dbt 1.11 `function.pkg.name`),
+ * not one of its statements.
+ */
+const DBT_UNIQUE_ID = /^(model|snapshot|seed|function)\.([^.]+\.[^.]+(?:\.v\d+)?)$/
 
 /** `db.schema` of a dbt node's job: from the dbt_node job facet, else its output dataset's name. */
 function dbtNodePrefix(
@@ -270,7 +278,12 @@ export function columnEdgesOf(
   return out
 }
 
-type Observation = { observedAt: string; runId?: string | undefined }
+type Observation = {
+  observedAt: string
+  runId?: string | undefined
+  /** the test job was aborted: dbt skipped the test (dbt-ol --consume-structured-logs) */
+  skipped?: boolean
+}
 
 /**
  * dataQualityAssertions (an input facet; dbt-ol also repeats it among the dataset facets) → one
@@ -299,7 +312,7 @@ export function pushAssertions(out: Assertion[], ds: OlInputDataset, obs: Observ
       ),
       dataset,
       name: name.slice(0, 4096),
-      status: a.success ? 'pass' : warn ? 'warn' : 'fail',
+      status: obs.skipped && !a.success ? 'skipped' : a.success ? 'pass' : warn ? 'warn' : 'fail',
       severity: warn ? 'warn' : 'error',
       observedAt: obs.observedAt,
       origin: 'openlineage',

@@ -262,8 +262,13 @@ function runEventBatch(e: RunEvent, eventTime: string, warnings: OlWarning[]): B
   if (facets) run.facets = dropNulls(facets)
   batch.runs.push(run)
   // A test result is known when its run ends; dbt-ol repeats the assertions on START.
-  const obs = { observedAt: eventTime, runId }
   const isTest = isTestJob(e.job)
+  // dbt-ol --consume-structured-logs ends a test dbt skipped with ABORT (its assertion success:
+  // false, though it never ran): a skipped test, not a failed one
+  const obs =
+    isTest && state === 'ABORT'
+      ? { observedAt: eventTime, runId, skipped: true }
+      : { observedAt: eventTime, runId }
   addDatasets(
     batch,
     jobRef,
@@ -277,7 +282,7 @@ function runEventBatch(e: RunEvent, eventTime: string, warnings: OlWarning[]): B
   )
   applyLineageFacet(batch, isTest ? undefined : jobRef, self, e, warnings)
   if (!started) pushTestResults(batch, e, obs, warnings)
-  applyDbtModel(batch, e, self.name)
+  applyDbtModel(batch, e, self.name, warnings)
   applyJobDependencies(batch, e, self)
   return batch
 }
@@ -337,7 +342,7 @@ function addDatasets(
   isTest: boolean,
   inputs: OlInputDataset[],
   outputs: OlOutputDataset[],
-  obs: { observedAt: string; runId?: string },
+  obs: { observedAt: string; runId?: string; skipped?: boolean },
   warnings: OlWarning[],
   sql: string | undefined,
   results = true,
@@ -348,7 +353,18 @@ function addDatasets(
     addDataset(batch, ds, 'input', edgeJob, obs)
     if (results) pushAssertions(batch.assertions, ds, obs)
   }
-  for (const ds of outputs) addDataset(batch, ds, 'output', edgeJob, obs)
+  outputs.forEach((ds, i) => {
+    // A dbt test job's output is the audit table dbt-ol names for --store-failures, which dbt
+    // writes only with that flag: not a dataset the test observed.
+    if (isTest && ds.facets?.dbt_model) {
+      warnings.push({
+        path: `$.outputs[${i}]`,
+        message: `${ds.namespace} ${ds.name}: the store-failures audit table of a dbt test (written only with --store-failures): not recorded as a dataset`,
+      })
+      return
+    }
+    addDataset(batch, ds, 'output', edgeJob, obs)
+  })
   addColumnEdges(batch, inputs, outputs, warnings, sql)
 }
 

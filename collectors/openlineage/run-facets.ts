@@ -132,7 +132,13 @@ function ownerText(v: unknown): string | undefined {
  * meta.data_product ('dbt_meta', one output per event: the store adds each model to it), with
  * the SLA declared in meta.meshwatch.sla.
  */
-export function applyDbtModel(batch: Batch, e: RunEvent, jobName: string): void {
+export function applyDbtModel(
+  batch: Batch,
+  e: RunEvent,
+  jobName: string,
+  warnings: OlWarning[],
+): void {
+  if (e.job.facets?.jobType?.jobType?.toUpperCase() === 'TEST') return
   const outputs = (e.outputs ?? []).filter((o) => o.facets?.dbt_model)
   if (outputs.length === 0) return
   const meta = tagsFrom(e, 'DBT_META')
@@ -158,7 +164,16 @@ export function applyDbtModel(batch: Batch, e: RunEvent, jobName: string): void 
     if (!ds) continue
     // Only the model the job builds: an input's dbt_model facet may be a consumer manifest's
     // copy of another project's model (dbt-loom), not what that project says.
-    ds.kind = 'model'
+    // An ephemeral model is a CTE dbt inlines into the models that select from it: dbt-ol still
+    // names an output relation for it (structured-logs mode), which the warehouse does not have.
+    const ephemeral = config?.materialized?.toLowerCase() === 'ephemeral'
+    const materialized = config?.materialized?.toLowerCase()
+    ds.kind = ephemeral ? 'ephemeral' : materialized === 'seed' ? 'seed' : 'model'
+    if (ephemeral)
+      warnings.push({
+        path: `$.outputs[${(e.outputs ?? []).indexOf(o)}]`,
+        message: `${o.namespace} ${o.name} is an ephemeral dbt model (a CTE inlined where it is selected; no relation is built): recorded with kind ephemeral`,
+      })
     const access = ACCESS.find((a) => a === config?.access?.toLowerCase())
     if (access) ds.access = access
     if (config?.owner) ds.owner = config.owner.slice(0, 512)

@@ -196,7 +196,8 @@ function keepKnownProducts(db: Db, batch: Batch): { productId: string; dataset: 
  * dbt model is one job whichever mode named it. Jobs, parents, runs and edges are renamed alike.
  */
 /** A dbt-ol structured-log statement sub-job: `<unique id>.sql.<n>` (collectors/openlineage/facets.ts). */
-const DBT_STATEMENT_JOB = /^((?:model|snapshot|seed|test)\.[^.]+\.[^.]+(?:\.v\d+)?)(\.sql\.\d+)$/
+const DBT_STATEMENT_JOB =
+  /^((?:model|snapshot|seed|function|test)\.[^.]+\.[^.]+(?:\.v\d+)?)(\.sql\.\d+)$/
 
 function nameDbtJobsByNode(db: Db, batch: Batch): void {
   const byId = new Map<string, string>()
@@ -206,7 +207,8 @@ function nameDbtJobsByNode(db: Db, batch: Batch): void {
   const rename = (r: { namespace: string; name: string }): void => {
     const m = DBT_STATEMENT_JOB.exec(r.name)
     const uid =
-      m?.[1] ?? (/^(model|snapshot|seed)\.[^.]+\.[^.]+(\.v\d+)?$/.test(r.name) ? r.name : undefined)
+      m?.[1] ??
+      (/^(model|snapshot|seed|function)\.[^.]+\.[^.]+(\.v\d+)?$/.test(r.name) ? r.name : undefined)
     if (!uid) return
     const k = `${r.namespace}\u0000${uid}`
     let name = byId.get(k)
@@ -223,7 +225,7 @@ function nameDbtJobsByNode(db: Db, batch: Batch): void {
   }
   if (
     ![...batch.jobs, ...batch.runs.map((x) => x.job)].some((r) =>
-      /^(model|snapshot|seed|test)\./.test(r.name),
+      /^(model|snapshot|seed|function|test)\./.test(r.name),
     )
   )
     return
