@@ -84,7 +84,7 @@ const DOCUMENTATION: GenerateSpecOptions['documentation'] = {
 }
 
 /** The OpenAPI document of `app`, from the zod schemas its routes validate with. */
-export function openApiDocument(app: Hono) {
+function openApiDocument(app: Hono) {
   let doc: ReturnType<typeof generateSpecs> | undefined
   return () =>
     (doc ??= generateSpecs(app, {

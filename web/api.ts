@@ -1,5 +1,5 @@
 // The typed API client: `hc<AppType>` gives request and response types from the server's routes.
-import { hc } from 'hono/client'
+import { hc, type InferResponseType } from 'hono/client'
 import type { AppType } from '../server/app.ts'
 
 export const api = hc<AppType>('/')
@@ -18,3 +18,22 @@ export async function ok<R extends { ok: boolean; status: number; json(): Promis
   // The route's own declared success type: hc has already typed it, only the error arm is removed.
   return (await res.json()) as Success<R>
 }
+
+// The answers' shapes, inferred from the server's routes (each declared once, where the data comes from).
+type Answer<F extends (...args: never[]) => unknown> = Exclude<
+  InferResponseType<F, 200>,
+  { error: { code: string } }
+>
+export type ProductList = Answer<typeof api.api.products.$get>
+export type CatalogProduct = ProductList['products'][number]
+export type ProductDetail = Answer<(typeof api.api.products)[':id']['$get']>
+export type ProductHistory = Answer<(typeof api.api.products)[':id']['history']['$get']>
+export type RootCauseAnswer = Answer<(typeof api.api.products)[':id']['root-cause']['$get']>
+export type Governance = Answer<typeof api.api.governance.$get>
+export type JobRuns = Answer<(typeof api.api.jobs)[':id']['runs']['$get']>
+export type ColumnLineage = Answer<(typeof api.api.datasets)[':id']['column-lineage']['$get']>
+export type LineageOverview = Answer<typeof api.api.lineage.overview.$get>
+export type DomainGraph = Answer<(typeof api.api.lineage.domains)[':domain']['$get']>
+export type LineageFocus = Answer<typeof api.api.lineage.focus.$get>
+export type DatasetDetail = Answer<(typeof api.api.datasets)[':id']['$get']>
+export type ProductNeighbours = Answer<(typeof api.api.lineage.products)[':id']['$get']>

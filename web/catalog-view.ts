@@ -2,8 +2,8 @@ import { api, ok } from './api.ts'
 import { h, link, statusBadge } from './dom.ts'
 import {
   filterCatalog,
-  readCatalogRow,
   sortCatalog,
+  toCatalogRow,
   STATUSES,
   timeAgo,
   type CatalogFilter,
@@ -13,7 +13,7 @@ import {
 /** The product catalog: filter by domain and status, text search; rows link to the product page. */
 export async function renderCatalog(root: HTMLElement): Promise<void> {
   const body = await ok(await api.api.products.$get({ query: {} }))
-  const rows = sortCatalog((body?.products ?? []).map((p) => readCatalogRow(p)))
+  const rows = sortCatalog((body?.products ?? []).map((p) => toCatalogRow(p)))
   const params = new URLSearchParams(location.search)
   const filter: CatalogFilter = {
     q: params.get('q') ?? '',

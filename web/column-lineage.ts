@@ -1,27 +1,22 @@
-import { getJson, h, link } from './dom.ts'
+import { api, ok, type ColumnLineage } from './api.ts'
+import { h, link } from './dom.ts'
 import { lineageHref } from './model.ts'
 
-interface ColumnEdge {
-  column: string
-  dataset: { id: number; name: string }
-  from: { id: number; name: string; column: string }
-  transformation: string | null
-}
-
-const isEdges = (v: unknown): v is ColumnEdge[] => Array.isArray(v)
+type ColumnEdge = ColumnLineage['upstream'][number]
 
 /** A dataset's column lineage, fetched on demand: each column and the upstream columns it comes from. */
 export async function columnLineagePanel(datasetId: number): Promise<HTMLElement> {
-  const body = await getJson(`/api/datasets/${datasetId}/column-lineage`).catch(() => undefined)
-  const rec = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}
-  const up = isEdges(rec.upstream) ? rec.upstream : []
-  const down = isEdges(rec.downstream) ? rec.downstream : []
+  const body = await api.api.datasets[':id']['column-lineage']
+    .$get({ param: { id: String(datasetId) } })
+    .then(ok)
+    .catch(() => undefined)
   if (body === undefined)
     return h(
       'p',
       { class: 'muted', 'data-testid': 'column-lineage' },
       'Column lineage is not available on this server.',
     )
+  const { upstream: up, downstream: down } = body
   if (up.length + down.length === 0)
     return h(
       'p',

@@ -39,14 +39,6 @@ function append(el: Element, children: Child[]): void {
 export const statusBadge = (status: string): HTMLElement =>
   h('span', { class: `badge ${status}` }, status)
 
-/** GET JSON; undefined when the endpoint or the thing is absent (404/405/501), so panels can hide. */
-export async function getJson(url: string): Promise<unknown> {
-  const res = await fetch(url, { headers: { accept: 'application/json' } })
-  if (res.status === 404 || res.status === 405 || res.status === 501) return undefined
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`)
-  return (await res.json()) as unknown
-}
-
 /** Internal links navigate without a reload; main.ts listens for this event. */
 export function link(href: string, text: Child, attrs: Attrs = {}): HTMLAnchorElement {
   return h('a', { href, 'data-link': true, ...attrs }, text)

@@ -1,42 +1,12 @@
 // Pure: lineage API answers in, Cytoscape element definitions out. main.ts only hands them to Cytoscape.
-import { asStatus, type Status } from './model.ts'
+import type { DomainGraph, LineageFocus, LineageOverview } from './api.ts'
+import type { Status } from './model.ts'
 
-export interface OverviewDomainIn {
-  name: string
-  owner: string | null
-  datasets: number
-  jobs: number
-  products: number
-  status: string
-  counts: Record<string, number>
-  productCounts: Record<string, number>
-}
-export interface OverviewIn {
-  domains: OverviewDomainIn[]
-  edges: { source: string; target: string; count: number }[]
-}
-export interface GraphNodeIn {
-  id: string
-  kind: 'dataset' | 'job'
-  name: string
-  domain: string
-  type: string | null
-  owner: string | null
-  status: string
-  products: string[]
-  depth?: number
-}
-export interface DomainGraphIn {
-  domain: string
-  nodes: GraphNodeIn[]
-  edges: { source: string; target: string; foreign?: { id: string; domain: string } }[]
-}
-export interface FocusIn {
-  root: string
-  nodes: GraphNodeIn[]
-  edges: { source: string; target: string }[]
-  truncated: boolean
-}
+// The answers drawn here, as the server's routes declare them (hc<AppType>), not re-declared.
+export type OverviewIn = LineageOverview
+export type DomainGraphIn = DomainGraph
+export type FocusIn = LineageFocus
+type GraphNodeIn = DomainGraph['nodes'][number] | LineageFocus['nodes'][number]
 
 export interface NodeData {
   id: string
@@ -74,7 +44,7 @@ function leafNode(n: GraphNodeIn, parent: string, root = false): Element {
       id: n.id,
       label: shortName(n.name),
       kind: n.kind,
-      status: asStatus(n.status),
+      status: n.status,
       parent,
       product,
       root,
@@ -83,7 +53,7 @@ function leafNode(n: GraphNodeIn, parent: string, root = false): Element {
   }
 }
 
-function domainLabel(d: OverviewDomainIn): string {
+function domainLabel(d: LineageOverview['domains'][number]): string {
   const breached = d.productCounts.breach ?? 0
   const products = `${d.products} product${d.products === 1 ? '' : 's'}${breached > 0 ? ` (${breached} in breach)` : ''}`
   return `${d.name}\n${d.datasets} datasets · ${d.jobs} jobs\n${products}`
@@ -116,7 +86,7 @@ export function overviewElements(
         id,
         label: open ? d.name : domainLabel(d),
         kind: 'domain',
-        status: asStatus(d.status),
+        status: d.status,
         expanded: open,
       },
     })

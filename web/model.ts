@@ -1,4 +1,13 @@
-// Pure view-model helpers: API JSON in, plain values out. No DOM, so test/web runs them in node.
+// Pure view-model helpers: API answers (typed by hc<AppType>) in, plain values out. No DOM, so
+// test/web runs them in node.
+import type {
+  CatalogProduct,
+  Governance,
+  JobRuns,
+  ProductDetail,
+  ProductHistory,
+  RootCauseAnswer,
+} from './api.ts'
 
 import { formatAgo } from '../common/format.ts'
 
@@ -6,44 +15,9 @@ export const STATUSES = ['ok', 'warn', 'breach', 'unknown'] as const
 export type Status = (typeof STATUSES)[number]
 
 const RANK: Record<Status, number> = { unknown: 0, ok: 1, warn: 2, breach: 3 }
-export const asStatus = (s: unknown): Status =>
-  s === 'ok' || s === 'warn' || s === 'breach' ? s : 'unknown'
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
-
-export interface Dimension {
-  name: string
-  score: number | null
-  status: Status
-  reason: string
-}
-
-export interface Evaluation {
-  score: number | null
-  status: Status
-  evaluatedAt: string | null
-  dimensions: Dimension[]
-}
-
-/** Accepts `{name}` or `{dimension}` per dimension, as the quality API has spelt it. */
-export function readEvaluation(v: unknown): Evaluation | null {
-  if (!isRecord(v)) return null
-  const dims = Array.isArray(v.dimensions) ? v.dimensions : []
-  return {
-    score: num(v.score),
-    status: asStatus(v.status),
-    evaluatedAt: str(v.evaluatedAt),
-    dimensions: dims.filter(isRecord).map((d) => ({
-      name: str(d.name) ?? str(d.dimension) ?? '?',
-      score: num(d.score),
-      status: asStatus(d.status),
-      reason: str(d.reason) ?? '',
-    })),
-  }
-}
+/** A product's latest evaluation, as the catalog and the product page show it. */
+export type Evaluation = NonNullable<CatalogProduct['evaluation']>
 
 export interface CatalogRow {
   id: string
@@ -57,19 +31,17 @@ export interface CatalogRow {
   outputs: { id: number; name: string }[]
 }
 
-export function readCatalogRow(p: Record<string, unknown>): CatalogRow {
-  const ev = readEvaluation(p.evaluation)
-  const outs = Array.isArray(p.outputs) ? p.outputs.filter(isRecord) : []
+export function toCatalogRow(p: CatalogProduct): CatalogRow {
   return {
-    id: str(p.id) ?? '',
-    name: str(p.name) ?? str(p.id) ?? '',
-    domain: str(p.domain) ?? '',
-    owner: str(p.owner),
-    description: str(p.description),
-    updatedAt: ev?.evaluatedAt ?? str(p.updatedAt),
-    status: ev?.status ?? 'unknown',
-    score: ev?.score ?? null,
-    outputs: outs.map((o) => ({ id: num(o.id) ?? 0, name: str(o.name) ?? '' })),
+    id: p.id,
+    name: p.name,
+    domain: p.domain,
+    owner: p.owner,
+    description: p.description,
+    updatedAt: p.evaluation?.evaluatedAt ?? p.updatedAt,
+    status: p.evaluation?.status ?? 'unknown',
+    score: p.evaluation?.score ?? null,
+    outputs: p.outputs.map((o) => ({ id: o.id, name: o.name })),
   }
 }
 
@@ -151,16 +123,11 @@ export function historyNote(points: readonly ChartPoint[], status: Status): stri
   return `${points.length} scored evaluation${points.length === 1 ? '' : 's'}; since ${first.at.slice(0, 16)}, ${now}`
 }
 
-/** Reads `/history`'s answer: an array, or `{history|evaluations: [...]}`, of `{evaluatedAt|at, score, status}`. */
-export function readHistory(v: unknown): ChartPoint[] {
-  const list = Array.isArray(v) ? v : isRecord(v) ? (v.history ?? v.evaluations ?? v.points) : []
-  if (!Array.isArray(list)) return []
-  return list.filter(isRecord).flatMap((p) => {
-    const at = str(p.evaluatedAt) ?? str(p.at)
-    const score = num(p.score)
-    return at && score !== null ? [{ at, score, status: asStatus(p.status) }] : []
-  })
-}
+/** The scored evaluations of `/history`'s answer, as chart points. */
+export const historyPoints = (h: ProductHistory): ChartPoint[] =>
+  h.evaluations.flatMap((e) =>
+    e.score === null ? [] : [{ at: e.evaluatedAt, score: e.score, status: e.status }],
+  )
 
 export type Route =
   | { view: 'catalog' }
@@ -208,29 +175,26 @@ export interface RootCauseView {
   chain: CauseStep[]
 }
 
-/** Reads `/root-cause` (`{summary, chain:[…], confidence}`, possibly under `rootCause`); owners fall back to the domain's. */
-export function readRootCause(
-  v: unknown,
+/** The root-cause chain of `/root-cause`'s answer; each step's owner is its domain's. */
+export function rootCauseView(
+  answer: RootCauseAnswer,
   domainOwners: ReadonlyMap<string, string | null> = new Map(),
 ): RootCauseView | null {
-  const rc = isRecord(v) && isRecord(v.rootCause) ? v.rootCause : v
-  if (!isRecord(rc) || !Array.isArray(rc.chain) || rc.chain.length === 0) return null
+  const rc = answer.rootCause
+  if (!rc || rc.chain.length === 0) return null
   return {
-    summary: str(rc.summary) ?? '',
-    confidence: str(rc.confidence),
-    chain: rc.chain.filter(isRecord).map((n) => {
-      const domain = str(n.domain)
-      return {
-        id: str(n.id),
-        kind: str(n.kind) ?? '',
-        name: str(n.name) ?? str(n.id) ?? '?',
-        domain,
-        owner: str(n.owner) ?? (domain === null ? null : (domainOwners.get(domain) ?? null)),
-        problem: str(n.problem) ?? str(n.reason) ?? '',
-        status: asStatus(n.status),
-        via: str(n.via),
-      }
-    }),
+    summary: rc.summary,
+    confidence: rc.confidence,
+    chain: rc.chain.map((n) => ({
+      id: n.id,
+      kind: n.kind,
+      name: n.name,
+      domain: n.domain,
+      owner: n.domain === null ? null : (domainOwners.get(n.domain) ?? null),
+      problem: n.problem ?? '',
+      status: n.status ?? 'unknown',
+      via: n.via ?? null,
+    })),
   }
 }
 
@@ -243,31 +207,25 @@ export interface Finding {
 }
 
 /** Governance findings about a product: target is the product id or one of its output datasets. */
-export function readFindings(
-  v: unknown,
+export function productFindings(
+  g: Governance,
   productId: string,
   outputNames: readonly string[],
 ): Finding[] {
-  const list = Array.isArray(v) ? v : isRecord(v) ? (v.violations ?? v.findings) : []
-  if (!Array.isArray(list)) return []
   const targets = new Set([productId, ...outputNames])
-  return list.filter(isRecord).flatMap((f) => {
-    const target = str(f.target) ?? ''
-    if (
-      !targets.has(target) &&
-      !outputNames.some((n) => target.endsWith(`.${n}`) || n.endsWith(`.${target}`))
+  return g.violations
+    .filter(
+      (f) =>
+        targets.has(f.target) ||
+        outputNames.some((n) => f.target.endsWith(`.${n}`) || n.endsWith(`.${f.target}`)),
     )
-      return []
-    return [
-      {
-        policy: str(f.policy) ?? '',
-        severity: str(f.severity) ?? '',
-        target,
-        message: str(f.message) ?? '',
-        waived: f.waived === true,
-      },
-    ]
-  })
+    .map((f) => ({
+      policy: f.policy,
+      severity: f.severity,
+      target: f.target,
+      message: f.message,
+      waived: f.waived,
+    }))
 }
 
 export interface RunView {
@@ -287,43 +245,35 @@ export function runStatus(state: string): Status {
   return 'unknown'
 }
 
-/** Runs from `/api/jobs/:id/runs` answers, newest first. */
-export function readRuns(
-  answers: readonly { job: string; body: unknown }[],
+/** The runs of several jobs (their runs answers), newest first. */
+export function recentRuns(
+  answers: readonly { job: string; body: JobRuns }[],
   limit = 10,
 ): RunView[] {
-  const out: RunView[] = []
-  for (const a of answers) {
-    const runs = isRecord(a.body) && Array.isArray(a.body.runs) ? a.body.runs : []
-    for (const r of runs.filter(isRecord)) {
-      const state = str(r.state) ?? '?'
-      out.push({
-        job: a.job,
-        state,
-        status: runStatus(state),
-        startedAt: str(r.startedAt),
-        endedAt: str(r.endedAt),
-        error: str(r.error),
-      })
-    }
-  }
+  const out: RunView[] = answers.flatMap((a) =>
+    a.body.runs.map((r) => ({
+      job: a.job,
+      state: r.state,
+      status: runStatus(r.state),
+      startedAt: r.startedAt,
+      endedAt: r.endedAt,
+      error: r.error,
+    })),
+  )
   const t = (r: RunView) => Date.parse(r.startedAt ?? r.endedAt ?? '') || 0
   return out.sort((a, b) => t(b) - t(a)).slice(0, limit)
 }
 
-/** `{freshness: {max_age_hours: {value, source}}, …}` → "max_age_hours 24 · …" per dimension. */
-export function readSlaPromises(v: unknown): Map<string, string> {
-  const out = new Map<string, string>()
-  if (!isRecord(v)) return out
-  for (const [dim, group] of Object.entries(v)) {
-    if (!isRecord(group) || dim === 'weights') continue
-    const parts = Object.entries(group).flatMap(([k, val]) => {
-      const value = isRecord(val) ? val.value : val
-      return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean'
+type EffectiveSla = ProductDetail['effectiveSla']
+type Dimension = Evaluation['dimensions'][number]['dimension']
+
+/** The effective SLA of one dimension as a line: "max age hours 24 · grace minutes 30". */
+export function slaPromise(sla: EffectiveSla, dimension: Dimension): string {
+  return Object.entries(sla[dimension])
+    .flatMap(([k, { value }]) =>
+      typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean'
         ? [`${k.replace(/_/g, ' ')} ${String(value)}`]
-        : []
-    })
-    if (parts.length > 0) out.set(dim, parts.join(' · '))
-  }
-  return out
+        : [],
+    )
+    .join(' · ')
 }

@@ -1,14 +1,13 @@
-import { api, ok } from './api.ts'
-import { fill, getJson, h, link, s, statusBadge } from './dom.ts'
+import { api, ok, type DatasetDetail, type ProductDetail, type ProductNeighbours } from './api.ts'
+import { fill, h, link, s, statusBadge } from './dom.ts'
 import {
   lineageHref,
   productHref,
-  readEvaluation,
-  readFindings,
-  readHistory,
-  readRootCause,
-  readRuns,
-  readSlaPromises,
+  historyPoints,
+  productFindings,
+  recentRuns,
+  rootCauseView,
+  slaPromise,
   scoreChart,
   timeAgo,
   historyNote,
@@ -16,9 +15,14 @@ import {
   type ChartPoint,
   type Status,
   type Evaluation,
+  type Finding,
   type RootCauseView,
+  type RunView,
 } from './model.ts'
 import { columnLineagePanel } from './column-lineage.ts'
+
+/** A panel's data: the page shows without the panel when its answer fails. */
+const optional = <T>(p: Promise<T>): Promise<T | undefined> => p.catch(() => undefined)
 
 const section = (title: string, testid: string, ...body: (Node | string | null)[]) =>
   h('section', { class: `panel ${testid}`, 'data-testid': testid }, h('h2', {}, title), ...body)
@@ -35,10 +39,11 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
     )
     return
   }
+  const param = { id: encodeURIComponent(id) }
   const [history, rootCause, governance, neighbours, domains, datasets] = await Promise.all([
-    getJson(`/api/products/${encodeURIComponent(id)}/history`).catch(() => undefined),
-    getJson(`/api/products/${encodeURIComponent(id)}/root-cause`).catch(() => undefined),
-    getJson('/api/governance').catch(() => undefined),
+    optional(api.api.products[':id'].history.$get({ param, query: {} }).then(ok)),
+    optional(api.api.products[':id']['root-cause'].$get({ param }).then(ok)),
+    optional(api.api.governance.$get({ query: {} }).then(ok)),
     api.api.lineage.products[':id'].$get({ param: { id: encodeURIComponent(id) } }).then(ok),
     api.api.domains.$get().then(ok),
     Promise.all(
@@ -52,21 +57,27 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
   const runAnswers = await Promise.all(
     jobs.slice(0, 10).map(async (j) => ({
       job: j.name,
-      body: await getJson(`/api/jobs/${j.id}/runs?limit=5`).catch(() => undefined),
+      body: await optional(
+        api.api.jobs[':id'].runs
+          .$get({ param: { id: String(j.id) }, query: { limit: '5' } })
+          .then(ok),
+      ),
     })),
   )
   const owners = new Map((domains?.domains ?? []).map((d) => [d.name, d.owner]))
-  const evaluation = readEvaluation(product.evaluation)
-  const cause = readRootCause(rootCause, owners)
+  const evaluation = product.evaluation
+  const cause = rootCause ? rootCauseView(rootCause, owners) : null
   const findings =
     governance === undefined
       ? undefined
-      : readFindings(
+      : productFindings(
           governance,
           id,
           outputs.map((d) => d.name),
         )
-  const runs = readRuns(runAnswers.filter((a) => a.body !== undefined))
+  const runs = recentRuns(
+    runAnswers.flatMap((a) => (a.body === undefined ? [] : [{ job: a.job, body: a.body }])),
+  )
   const status = evaluation?.status ?? 'unknown'
   const first = outputs[0]
 
@@ -86,7 +97,7 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
     h(
       'p',
       { class: 'meta' },
-      'since' in product && typeof product.since === 'string' && status !== 'ok'
+      product.since !== null && status !== 'ok'
         ? `${status} since ${product.since.slice(0, 16).replace('T', ' ')} · `
         : '',
       `domain ${product.domain} · owner ${product.owner ?? owners.get(product.domain) ?? '—'} · evaluated ${timeAgo(evaluation?.evaluatedAt ?? null, new Date())}`,
@@ -105,9 +116,9 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
     h(
       'div',
       { class: 'grid' },
-      slaPanel(evaluation, product),
+      slaPanel(evaluation, product.effectiveSla),
       cause ? rootCausePanel(cause) : null,
-      history === undefined ? null : historyPanel(readHistory(history), status),
+      history === undefined ? null : historyPanel(historyPoints(history), status),
       neighbours ? neighboursPanel(neighbours) : null,
       runs.length > 0 ? runsPanel(runs) : null,
       findings === undefined ? null : findingsPanel(findings),
@@ -116,14 +127,13 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
   )
 }
 
-function slaPanel(ev: Evaluation | null, product: object) {
+function slaPanel(ev: Evaluation | null, sla: ProductDetail['effectiveSla']) {
   if (!ev || ev.dimensions.length === 0)
     return section(
       'SLA',
       'sla',
       h('p', { class: 'muted' }, ev?.status === 'unknown' ? UNKNOWN_TEXT : 'Not evaluated yet.'),
     )
-  const promises = readSlaPromises('effectiveSla' in product ? product.effectiveSla : undefined)
   return section(
     'SLA',
     'sla',
@@ -151,13 +161,13 @@ function slaPanel(ev: Evaluation | null, product: object) {
         ...ev.dimensions.map((d) =>
           h(
             'tr',
-            { 'data-dimension': d.name },
+            { 'data-dimension': d.dimension },
             h(
               'td',
               {},
-              d.name,
-              promises.has(d.name)
-                ? h('div', { class: 'muted small' }, promises.get(d.name) ?? '')
+              d.dimension,
+              slaPromise(sla, d.dimension)
+                ? h('div', { class: 'muted small' }, slaPromise(sla, d.dimension))
                 : null,
             ),
             h(
@@ -253,8 +263,8 @@ function rootCausePanel(rc: RootCauseView) {
   )
 }
 
-type Neighbour = { id: string; name: string; domain: string; owner: string | null; hops: number }
-function neighboursPanel(n: { upstream: Neighbour[]; downstream: Neighbour[] }) {
+type Neighbour = ProductNeighbours['upstream'][number]
+function neighboursPanel(n: ProductNeighbours) {
   const list = (items: Neighbour[]) =>
     items.length === 0
       ? h('p', { class: 'muted' }, 'none')
@@ -280,7 +290,7 @@ function neighboursPanel(n: { upstream: Neighbour[]; downstream: Neighbour[] }) 
   )
 }
 
-function runsPanel(runs: ReturnType<typeof readRuns>) {
+function runsPanel(runs: RunView[]) {
   return section(
     'Recent runs',
     'runs',
@@ -306,7 +316,7 @@ function runsPanel(runs: ReturnType<typeof readRuns>) {
   )
 }
 
-function findingsPanel(findings: ReturnType<typeof readFindings>) {
+function findingsPanel(findings: Finding[]) {
   if (findings.length === 0)
     return section(
       'Governance',
@@ -332,13 +342,7 @@ function findingsPanel(findings: ReturnType<typeof readFindings>) {
   )
 }
 
-type Dataset = {
-  id: number
-  name: string
-  access: string | null
-  contractEnforced: boolean | null
-  columns: { name: string; type?: string; description?: string; constraints?: string[] }[] | null
-}
+type Dataset = NonNullable<DatasetDetail>
 function schemaPanel(d: Dataset) {
   const cols = d.columns ?? []
   const holder = h('div')

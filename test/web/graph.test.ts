@@ -11,9 +11,11 @@ import {
   type DomainGraphIn,
   type OverviewIn,
 } from '../../web/graph.ts'
+import type { Status } from '../../web/model.ts'
+import type { NodeId } from '../../db/queries/lineage.ts'
 
 const counts = { ok: 0, warn: 0, breach: 0, unknown: 0 }
-const domain = (name: string, status = 'ok', breached = 0) => ({
+const domain = (name: string, status: Status = 'ok', breached = 0) => ({
   name,
   owner: `${name}-team`,
   datasets: 3,
@@ -30,14 +32,15 @@ const OVERVIEW: OverviewIn = {
     { source: 'sales', target: 'marketing', count: 1 },
   ],
 }
-const node = (id: string, d: string, products: string[] = []) => ({
+const node = (id: NodeId, d: string, products: string[] = []) => ({
   id,
+  namespace: 'duckdb://mesh',
   kind: id.startsWith('job') ? ('job' as const) : ('dataset' as const),
   name: `db.${d}.${id.replace(':', '_')}`,
   domain: d,
   type: null,
   owner: null,
-  status: 'ok',
+  status: 'ok' as const,
   products,
 })
 const SALES: DomainGraphIn = {
@@ -163,7 +166,10 @@ describe('focusElements', () => {
   it('groups the neighbourhood by domain and marks the focused node', () => {
     const els = focusElements({
       root: 'dataset:1',
-      nodes: [node('dataset:1', 'sales'), node('job:7', 'finance')],
+      nodes: [
+        { ...node('dataset:1', 'sales'), depth: 0 },
+        { ...node('job:7', 'finance'), depth: 1 },
+      ],
       edges: [
         { source: 'dataset:1', target: 'job:7' },
         { source: 'job:7', target: 'dataset:99' },

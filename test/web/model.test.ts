@@ -1,19 +1,32 @@
 import { describe, expect, it } from 'vitest'
+import type {
+  CatalogProduct,
+  Governance,
+  JobRuns,
+  ProductDetail,
+  ProductHistory,
+  RootCauseAnswer,
+} from '../../web/api.ts'
 import {
   filterCatalog,
   historyNote,
+  historyPoints,
   parseRoute,
-  readCatalogRow,
-  readEvaluation,
-  readFindings,
-  readHistory,
-  readRootCause,
-  readRuns,
-  readSlaPromises,
+  productFindings,
+  recentRuns,
+  rootCauseView,
   scoreChart,
+  slaPromise,
   sortCatalog,
   timeAgo,
+  toCatalogRow,
 } from '../../web/model.ts'
+
+// The answers' types are the server's (hc<AppType>); these tests give only the fields read.
+const given = <T>(v: unknown): T => v as T
+const readCatalogRow = (v: unknown) =>
+  toCatalogRow(given<CatalogProduct>({ outputs: [], ...(v as object) }))
+const readHistory = (v: unknown) => historyPoints(given<ProductHistory>(v))
 
 const row = (id: string, domain: string, status: string, score: number, owner = 'team') =>
   readCatalogRow({
@@ -77,18 +90,6 @@ describe('catalog', () => {
   })
 })
 
-it('reads dimensions spelt {dimension} or {name}', () => {
-  const ev = readEvaluation({
-    score: 50,
-    status: 'breach',
-    dimensions: [
-      { dimension: 'freshness', score: 0, status: 'breach', reason: 'late' },
-      { name: 'tests', score: 100, status: 'ok', reason: '' },
-    ],
-  })
-  expect(ev?.dimensions.map((d) => d.name)).toEqual(['freshness', 'tests'])
-})
-
 it.each([
   { path: '/', search: '', expected: { view: 'catalog' } },
   { path: '/products/sales.orders', search: '', expected: { view: 'product', id: 'sales.orders' } },
@@ -129,8 +130,8 @@ describe('product page readers', () => {
   })
 
   it('reads the root-cause chain and falls back to the domain owner', () => {
-    const rc = readRootCause(
-      {
+    const rc = rootCauseView(
+      given<RootCauseAnswer>({
         rootCause: {
           summary: 'stale source',
           confidence: 'lineage',
@@ -145,7 +146,7 @@ describe('product page readers', () => {
             },
           ],
         },
-      },
+      }),
       new Map([['finance', 'Finance Analytics']]),
     )
     expect(rc?.chain[0]).toMatchObject({
@@ -153,18 +154,18 @@ describe('product page readers', () => {
       problem: 'stale',
       status: 'breach',
     })
-    expect(readRootCause({ rootCause: null })).toBeNull()
+    expect(rootCauseView(given<RootCauseAnswer>({ rootCause: null }))).toBeNull()
   })
 
   it('keeps governance findings about the product or its outputs only', () => {
-    const f = readFindings(
-      {
+    const f = productFindings(
+      given<Governance>({
         violations: [
           { policy: 'p', severity: 'warn', target: 'sales.orders', message: 'm', waived: false },
           { policy: 'q', severity: 'error', target: 'other', message: 'n', waived: false },
           { policy: 'r', severity: 'warn', target: 'db.sales.orders', message: 'o', waived: true },
         ],
-      },
+      }),
       'sales.orders',
       ['db.sales.orders'],
     )
@@ -172,11 +173,16 @@ describe('product page readers', () => {
   })
 
   it('merges runs of several jobs newest first and maps states to statuses', () => {
-    const runs = readRuns([
-      { job: 'a', body: { runs: [{ state: 'COMPLETE', startedAt: '2026-01-01T00:00:00Z' }] } },
+    const runs = recentRuns([
+      {
+        job: 'a',
+        body: given<JobRuns>({ runs: [{ state: 'COMPLETE', startedAt: '2026-01-01T00:00:00Z' }] }),
+      },
       {
         job: 'b',
-        body: { runs: [{ state: 'FAIL', startedAt: '2026-01-03T00:00:00Z', error: 'boom' }] },
+        body: given<JobRuns>({
+          runs: [{ state: 'FAIL', startedAt: '2026-01-03T00:00:00Z', error: 'boom' }],
+        }),
       },
     ])
     expect(runs.map((r) => [r.job, r.status])).toEqual([
@@ -186,12 +192,14 @@ describe('product page readers', () => {
   })
 
   it('summarises the effective SLA per dimension', () => {
-    expect(
-      readSlaPromises({
-        freshness: { max_age_hours: { value: 24, source: 'dbt meta' } },
-        declared: true,
-      }).get('freshness'),
-    ).toBe('max age hours 24')
+    const sla = given<ProductDetail['effectiveSla']>({
+      freshness: {
+        max_age_hours: { value: 24, source: 'dbt_meta' },
+        grace_minutes: { value: 30, source: 'default' },
+      },
+      declared: ['freshness'],
+    })
+    expect(slaPromise(sla, 'freshness')).toBe('max age hours 24 · grace minutes 30')
   })
 })
 
