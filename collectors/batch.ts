@@ -94,12 +94,21 @@ export const EdgeSchema = z.object({
 })
 export type Edge = z.infer<typeof EdgeSchema>
 
+/**
+ * Who derived a column edge: an OpenLineage producer's columnLineage facet, or meshwatch from a
+ * dbt model's compiled SQL (or its raw SQL with only ref/source/this/config/var rendered).
+ */
+export const COLUMN_EDGE_SOURCES = ['openlineage', 'dbt_compiled', 'dbt_uncompiled'] as const
+export type ColumnEdgeSource = (typeof COLUMN_EDGE_SOURCES)[number]
+
 export const ColumnEdgeSchema = z.object({
   dataset: RefSchema,
   column: Str,
   from: RefSchema,
   fromColumn: Str,
   transformation: z.string().max(1024).optional(),
+  /** Absent: 'openlineage' (every edge before meshwatch computed its own). */
+  source: z.enum(COLUMN_EDGE_SOURCES).optional(),
 })
 export type ColumnEdge = z.infer<typeof ColumnEdgeSchema>
 

@@ -150,9 +150,13 @@ export const columnEdges = sqliteTable(
       .references(() => datasets.id, { onDelete: 'cascade' }),
     fromColumn: text().notNull(),
     transformation: text(),
+    source: text({ enum: ['openlineage', 'dbt_compiled', 'dbt_uncompiled'] })
+      .notNull()
+      .default('openlineage'),
   },
   (t) => [
-    primaryKey({ columns: [t.datasetId, t.column, t.fromDatasetId, t.fromColumn] }),
+    // one edge per source: dbt-ol's facet and meshwatch's own SQL lineage stay side by side
+    primaryKey({ columns: [t.datasetId, t.column, t.fromDatasetId, t.fromColumn, t.source] }),
     index('column_edges_from').on(t.fromDatasetId),
   ],
 )

@@ -6,6 +6,7 @@ import { openApiRoutes } from './openapi.ts'
 import { alertRoutes } from './routes/alerts.ts'
 import { batchRoutes } from './routes/batches.ts'
 import { collectorRoutes } from './routes/collectors.ts'
+import { columnLineageRoutes } from './routes/column-lineage.ts'
 import { datasetRoutes } from './routes/datasets.ts'
 import { domainRoutes } from './routes/domains.ts'
 import { gateRoutes } from './routes/gate.ts'
@@ -30,6 +31,7 @@ export function createApp(deps: Deps) {
     .route('/api/domains', domainRoutes(deps))
     .route('/api/products', productRoutes(deps))
     .route('/api/governance', governanceRoutes(deps))
+    .route('/api/datasets', columnLineageRoutes(deps))
     .route('/api/datasets', datasetRoutes(deps))
     .route('/api/lineage', lineageRoutes(deps))
     .route('/api/batches', batchRoutes(deps))

@@ -35,10 +35,15 @@ function pick(value: unknown, fields: readonly string[]): unknown {
   return out
 }
 
+// Column lineage reads the SQL of models and snapshots only; tests are most nodes.
+const SQL_FIELDS = ['compiled_code', 'compiled_sql', 'raw_code', 'raw_sql']
+const SQL_TYPES = new Set(['model', 'snapshot'])
+
 function leanNode(value: unknown): unknown {
   const node = pick(value, NODE_FIELDS)
   if (node === null || typeof node !== 'object' || Array.isArray(node)) return node
   const n = node as Record<string, unknown>
+  if (!SQL_TYPES.has(String(n['resource_type']))) for (const f of SQL_FIELDS) delete n[f]
   if (Object.hasOwn(n, 'config')) n.config = pick(n.config, CONFIG_FIELDS)
   const cols = n.columns
   if (cols !== null && typeof cols === 'object' && !Array.isArray(cols)) {

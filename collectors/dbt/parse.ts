@@ -3,6 +3,7 @@ import { normalizeTime } from './envelope.ts'
 import { parseEnvelopes, type DbtArtifactsInput } from './envelopes.ts'
 import { buildGraph, type Graph } from './graph.ts'
 import { addLineage } from './lineage.ts'
+import { addColumnLineage } from './column-lineage/index.ts'
 import { addProducts } from './products.ts'
 import { addFreshness } from './freshness.ts'
 import { addRunResults } from './results.ts'
@@ -47,6 +48,7 @@ export function parseDbtArtifacts(input: DbtArtifactsInput, opts: ParseDbtOption
     externalId: `project.${graph.project}`,
   })
   const { jobs, checks } = addLineage(batch, graph, projectJob, catalog, names.catalog)
+  addColumnLineage(batch, graph, manifest.metadata.adapter_type)
   if (runResults) addRunResults(batch, runResults, names.runResults, { projectJob, jobs, checks })
   if (env.sources) addFreshness(batch, env.sources, names.sources, graph, ['source'])
   if (env.freshness) addFreshness(batch, env.freshness, names.freshness, graph, ['source', 'model'])

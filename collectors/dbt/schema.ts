@@ -98,6 +98,13 @@ export const DbtNodeSchema = z.object({
     .nullish(),
   column_name: Text,
   attached_node: Text,
+  /** read for column lineage: SQL (compiled_sql/raw_sql before dbt 1.3) and the built relation */
+  compiled_code: Text,
+  compiled_sql: Text,
+  raw_code: Text,
+  raw_sql: Text,
+  relation_name: Text,
+  source_name: Text,
 })
 export type DbtNode = z.infer<typeof DbtNodeSchema>
 

@@ -58,7 +58,7 @@ export function foldBatches(list: readonly Batch[]): FoldedBatch {
     }
     for (const c of b.columnEdges) {
       // Inserted with ON CONFLICT DO NOTHING: the first one wins.
-      const k = `${refKey(c.dataset)}\u0000${c.column}\u0000${refKey(c.from)}\u0000${c.fromColumn}`
+      const k = `${refKey(c.dataset)}\u0000${c.column}\u0000${refKey(c.from)}\u0000${c.fromColumn}\u0000${c.source ?? 'openlineage'}`
       if (!columnEdges.has(k)) columnEdges.set(k, c)
     }
     if (b.domains.length > 0) pushAll(out.domains, b.domains)

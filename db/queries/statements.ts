@@ -342,8 +342,15 @@ function prepareAll(db: Db) {
           fromDatasetId: p('fromDatasetId'),
           fromColumn: p('fromColumn'),
           transformation: p('transformation'),
+          source: p('source'),
         })
         .onConflictDoNothing(),
+    ),
+    deleteColumnEdgesOf: fast<{ id: number }>(
+      db,
+      db
+        .delete(columnEdges)
+        .where(and(eq(columnEdges.datasetId, p('datasetId')), eq(columnEdges.source, p('source')))),
     ),
     upsertCheck: fast<{ id: number }>(
       db,

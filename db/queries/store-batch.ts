@@ -15,6 +15,8 @@ import { encodeJson, orNull, statementsOf } from './statements.ts'
 import { storeRuns } from './store-runs.ts'
 import { schemasOf, storeVersions } from './store-versions.ts'
 
+const DERIVED_SOURCES = ['dbt_compiled', 'dbt_uncompiled'] as const
+
 export interface StoreResult {
   duplicate: boolean
   batchId: number | null
@@ -130,6 +132,15 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
     }
     counts.edges = batch.edges.length
 
+    // a re-collect replaces what meshwatch derived from the SQL of the models it writes
+    if (batch.replaceEdges) {
+      for (const e of batch.edges) {
+        if (e.direction !== 'output') continue
+        for (const source of DERIVED_SOURCES) {
+          s.deleteColumnEdgesOf.run({ datasetId: dsId(e.dataset), source })
+        }
+      }
+    }
     for (const c of batch.columnEdges) {
       s.insertColumnEdge.run({
         datasetId: dsId(c.dataset),
@@ -137,6 +148,7 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
         fromDatasetId: dsId(c.from),
         fromColumn: c.fromColumn,
         transformation: orNull(c.transformation),
+        source: c.source ?? 'openlineage',
       })
     }
     counts.columnEdges = batch.columnEdges.length

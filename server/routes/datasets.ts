@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { findDataset, getDataset } from '../../db/queries/catalog.ts'
-import { datasetColumnLineage, listDatasetVersions } from '../../db/queries/runs.ts'
+import { listDatasetVersions } from '../../db/queries/runs.ts'
 import type { Deps } from '../deps.ts'
 import { describe } from '../openapi.ts'
 import { errorBody } from '../errors.ts'
@@ -10,7 +10,7 @@ import { validate } from '../validate.ts'
 const DatasetQuerySchema = z.object({ namespace: z.string().min(1), name: z.string().min(1) })
 const DatasetParamSchema = z.object({ id: z.coerce.number().int().positive() })
 
-/** A dataset by id or by namespace + name, its versions (schema changes) and column lineage. */
+/** A dataset by id or by namespace + name and its versions (schema changes); column lineage: column-lineage.ts. */
 export const datasetRoutes = (deps: Deps) =>
   new Hono()
     .get(
@@ -55,19 +55,5 @@ export const datasetRoutes = (deps: Deps) =>
         if (!getDataset(deps.db, id))
           return c.json(errorBody('not_found', `unknown dataset ${id}`), 404)
         return c.json({ datasetId: id, versions: listDatasetVersions(deps.db, id) })
-      },
-    )
-    .get(
-      '/:id/column-lineage',
-      describe('lineage', 'the column lineage of a dataset', {
-        200: 'its columns and the upstream and downstream columns they come from and feed',
-        404: 'unknown dataset',
-      }),
-      validate('param', DatasetParamSchema),
-      (c) => {
-        const { id } = c.req.valid('param')
-        if (!getDataset(deps.db, id))
-          return c.json(errorBody('not_found', `unknown dataset ${id}`), 404)
-        return c.json({ datasetId: id, ...datasetColumnLineage(deps.db, id) })
       },
     )

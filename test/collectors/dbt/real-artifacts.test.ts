@@ -28,7 +28,8 @@ describe.skipIf(!HAS_SHARED)('real dbt artifacts from ../shared', () => {
       expect(batch.datasets.length).toBeGreaterThan(0)
       expect(batch.jobs.filter((j) => j.type === 'dbt_project')).toHaveLength(1)
       expect(batch.checks.length).toBeGreaterThan(0)
-      expect(batch.warnings).toEqual([])
+      // column lineage reports the models it cannot trace (tested in column-lineage.test.ts)
+      expect(batch.warnings.filter((w) => !w.startsWith('column lineage:'))).toEqual([])
     },
   )
 
@@ -159,7 +160,7 @@ describe.skipIf(!HAS_SHARED)('real dbt artifacts from ../shared', () => {
       { namespace: 'duckdb://jaffle_shop.duckdb' },
     )
     expect(batch.runs).toEqual([])
-    expect(batch.warnings).toEqual([
+    expect(batch.warnings.filter((w) => !w.startsWith('column lineage:'))).toEqual([
       "run_results.json: from 'dbt generate', which executes nothing: no runs recorded",
     ])
   })

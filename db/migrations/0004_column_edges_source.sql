@@ -1,0 +1,1 @@
+ALTER TABLE `column_edges` ADD `source` text DEFAULT 'openlineage' NOT NULL;

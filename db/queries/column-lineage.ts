@@ -1,0 +1,223 @@
+import { and, eq, inArray } from 'drizzle-orm'
+import type { Db } from '../client.ts'
+import { columnEdges, datasets, productOutputs, products } from '../schema.ts'
+
+export type ColumnEdgeRow = typeof columnEdges.$inferSelect
+export type ColumnRef = { datasetId: number; column: string }
+export type DatasetInfo = Pick<
+  typeof datasets.$inferSelect,
+  'id' | 'namespace' | 'name' | 'domain' | 'owner' | 'kind' | 'access'
+>
+/** A column reached from the start column, and the edge that reached it. */
+export type ColumnHop = ColumnRef & {
+  depth: number
+  transformation: string | null
+  sources: string[]
+  /** false: read by a join, filter or grouping (INDIRECT/…), not copied or computed from */
+  direct: boolean
+}
+export type ExposureUse = {
+  id: string
+  name: string
+  domain: string
+  owner: string | null
+  datasetId: number
+}
+
+const CHUNK = 500
+const isDirect = (t: string | null) => !t?.startsWith('INDIRECT')
+
+function edgesWhere(db: Db, key: 'datasetId' | 'fromDatasetId', ids: number[]): ColumnEdgeRow[] {
+  const out: ColumnEdgeRow[] = []
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const part = ids.slice(i, i + CHUNK)
+    out.push(...db.select().from(columnEdges).where(inArray(columnEdges[key], part)).all())
+  }
+  return out
+}
+
+/**
+ * Walks column edges from `start` upstream (to what it is computed from, down to raw sources)
+ * or downstream (to what reads it). The walk continues through DIRECT edges only; an INDIRECT
+ * edge (a join, filter or group-by) is a use, listed, but what is computed in that model from
+ * other columns is not made to depend on it.
+ */
+export function walkColumns(
+  db: Db,
+  start: ColumnRef,
+  direction: 'upstream' | 'downstream',
+  maxDepth = 64,
+): ColumnHop[] {
+  const seen = new Map<string, ColumnHop>()
+  const key = (c: ColumnRef) => `${c.datasetId}\u0000${c.column.toLowerCase()}`
+  let frontier: ColumnRef[] = [start]
+  const visited = new Set([key(start)])
+  for (let depth = 1; depth <= maxDepth && frontier.length; depth++) {
+    const ids = [...new Set(frontier.map((c) => c.datasetId))]
+    const wanted = new Set(frontier.map(key))
+    const rows = edgesWhere(db, direction === 'upstream' ? 'datasetId' : 'fromDatasetId', ids)
+    const next: ColumnRef[] = []
+    for (const r of rows) {
+      const here =
+        direction === 'upstream'
+          ? { datasetId: r.datasetId, column: r.column }
+          : { datasetId: r.fromDatasetId, column: r.fromColumn }
+      if (!wanted.has(key(here))) continue
+      const there: ColumnRef =
+        direction === 'upstream'
+          ? { datasetId: r.fromDatasetId, column: r.fromColumn }
+          : { datasetId: r.datasetId, column: r.column }
+      const k = key(there)
+      const direct = isDirect(r.transformation)
+      const hop = seen.get(k)
+      if (hop) {
+        if (!hop.sources.includes(r.source)) hop.sources.push(r.source)
+        if (direct && !hop.direct && hop.depth === depth) {
+          hop.direct = true
+          hop.transformation = r.transformation
+        }
+      } else {
+        seen.set(k, {
+          ...there,
+          depth,
+          transformation: r.transformation,
+          sources: [r.source],
+          direct,
+        })
+      }
+      if (direct && !visited.has(k)) {
+        visited.add(k)
+        next.push(there)
+      }
+    }
+    frontier = next
+  }
+  return [...seen.values()].sort(
+    (a, b) => a.depth - b.depth || a.datasetId - b.datasetId || a.column.localeCompare(b.column),
+  )
+}
+
+/** The column edges into a dataset, grouped by output column. */
+export function columnEdgesInto(db: Db, datasetId: number): ColumnEdgeRow[] {
+  return db.select().from(columnEdges).where(eq(columnEdges.datasetId, datasetId)).all()
+}
+
+/**
+ * Output columns whose DIRECT inputs differ between an OpenLineage producer's facet (dbt-ol) and
+ * meshwatch's own SQL lineage: both are kept, and each such column is counted once.
+ */
+export function disagreements(
+  rows: ColumnEdgeRow[],
+): { column: string; openlineage: string[]; dbt: string[] }[] {
+  const by = new Map<string, { ol: Set<string>; dbt: Set<string> }>()
+  for (const r of rows) {
+    if (!isDirect(r.transformation)) continue
+    const entry = by.get(r.column) ?? { ol: new Set(), dbt: new Set() }
+    by.set(r.column, entry)
+    ;(r.source === 'openlineage' ? entry.ol : entry.dbt).add(`${r.fromDatasetId}.${r.fromColumn}`)
+  }
+  const out: { column: string; openlineage: string[]; dbt: string[] }[] = []
+  for (const [column, { ol, dbt }] of by) {
+    if (!ol.size || !dbt.size) continue
+    if (ol.size === dbt.size && [...ol].every((x) => dbt.has(x))) continue
+    out.push({ column, openlineage: [...ol].sort(), dbt: [...dbt].sort() })
+  }
+  return out.sort((a, b) => a.column.localeCompare(b.column))
+}
+
+export function datasetInfos(db: Db, ids: number[]): Map<number, DatasetInfo> {
+  const out = new Map<number, DatasetInfo>()
+  const unique = [...new Set(ids)]
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    const rows = db
+      .select({
+        id: datasets.id,
+        namespace: datasets.namespace,
+        name: datasets.name,
+        domain: datasets.domain,
+        owner: datasets.owner,
+        kind: datasets.kind,
+        access: datasets.access,
+      })
+      .from(datasets)
+      .where(inArray(datasets.id, unique.slice(i, i + CHUNK)))
+      .all()
+    for (const r of rows) out.set(r.id, r)
+  }
+  return out
+}
+
+/** dbt exposures that read any of the datasets. */
+export function exposuresReading(db: Db, ids: number[]): ExposureUse[] {
+  const unique = [...new Set(ids)]
+  const out: ExposureUse[] = []
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    out.push(
+      ...db
+        .select({
+          id: products.id,
+          name: products.name,
+          domain: products.domain,
+          owner: products.owner,
+          datasetId: productOutputs.datasetId,
+        })
+        .from(productOutputs)
+        .innerJoin(products, eq(products.id, productOutputs.productId))
+        .where(
+          and(
+            eq(products.origin, 'dbt_exposure'),
+            inArray(productOutputs.datasetId, unique.slice(i, i + CHUNK)),
+          ),
+        )
+        .all(),
+    )
+  }
+  return out
+}
+
+type HopOut = Omit<ColumnHop, 'datasetId'> & { dataset: DatasetInfo | { id: number } }
+
+/**
+ * Per column of a dataset: where it comes from (to the raw sources) and who reads it (across
+ * domains, with the dbt exposures reading those datasets), which sources said so, and the
+ * columns whose dbt-ol facet and meshwatch's own SQL lineage disagree.
+ */
+export function datasetColumnTree(db: Db, datasetId: number, columnNames: string[]) {
+  const into = columnEdgesInto(db, datasetId)
+  const out = edgesWhere(db, 'fromDatasetId', [datasetId])
+  const names = new Map<string, string>()
+  for (const c of [...columnNames, ...into.map((r) => r.column), ...out.map((r) => r.fromColumn)]) {
+    if (!names.has(c.toLowerCase())) names.set(c.toLowerCase(), c)
+  }
+  const walked = [...names.values()].map((column) => ({
+    column,
+    upstream: walkColumns(db, { datasetId, column }, 'upstream'),
+    downstream: walkColumns(db, { datasetId, column }, 'downstream'),
+  }))
+  const ids = walked.flatMap((w) => [...w.upstream, ...w.downstream].map((h) => h.datasetId))
+  const infos = datasetInfos(db, ids)
+  const exposures = exposuresReading(db, [
+    datasetId,
+    ...walked.flatMap((w) => w.downstream.map((h) => h.datasetId)),
+  ])
+  const withInfo = (h: ColumnHop): HopOut => {
+    const { datasetId: id, ...rest } = h
+    return { ...rest, dataset: infos.get(id) ?? { id } }
+  }
+  const disagree = disagreements(into)
+  const byColumn = new Map(disagree.map((d) => [d.column, d]))
+  return {
+    columns: walked.map((w) => {
+      const downIds = new Set([datasetId, ...w.downstream.map((h) => h.datasetId)])
+      return {
+        name: w.column,
+        upstream: w.upstream.map(withInfo),
+        downstream: w.downstream.map(withInfo),
+        exposures: w.downstream.length ? exposures.filter((e) => downIds.has(e.datasetId)) : [],
+        disagreement: byColumn.get(w.column) ?? null,
+      }
+    }),
+    sources: [...new Set(into.map((r) => r.source))].sort(),
+    disagreements: disagree.length,
+  }
+}
