@@ -8,13 +8,7 @@ import type {
 
 // The alert vocabularies live in common/vocab.ts, the stored payload's shape (AlertFacts) in
 // db/json-shapes.ts, which types the outbox's payload column with it.
-export {
-  ALERT_KINDS,
-  ALERT_STATUSES,
-  type AlertKind,
-  type AlertSeverity,
-  type AlertStatus,
-} from '../../common/vocab.ts'
+export { ALERT_STATUSES, type AlertKind, type AlertSeverity } from '../../common/vocab.ts'
 export type { AlertChainNode, AlertFacts, AlertRootCause }
 
 const chainNodeOf = (n: ChainNode): AlertChainNode => ({

@@ -7,16 +7,12 @@ import type { Status } from '../../common/vocab.ts'
 export type { KnownStatus, Status } from '../../common/vocab.ts'
 export type {
   AssertionFact,
-  DatasetFact,
-  JobFact,
-  LatestRunFact,
   MetricFact,
   OutputFacts,
   ProductFacts,
-  RunFact,
   UpstreamFacts,
 } from '../../db/queries/quality-facts.ts'
-export type { DimensionResult, ProductEvaluation, ScheduleFact } from '../../db/json-shapes.ts'
+export type { DimensionResult, ProductEvaluation } from '../../db/json-shapes.ts'
 
 // unknown ranks below ok: any observation outweighs none, and it is never "worse" than ok.
 const RANK: Record<Status, number> = { unknown: -1, ok: 0, warn: 1, breach: 2 }

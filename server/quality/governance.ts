@@ -7,7 +7,7 @@ import type {
   GovProduct,
 } from '../../db/queries/quality-facts.ts'
 
-export type { GovDataset, GovernanceFacts, GovJob, GovProduct }
+export type { GovernanceFacts }
 
 export const POLICY_SEVERITIES = [...SEVERITIES, 'info'] as const
 export type PolicySeverity = (typeof POLICY_SEVERITIES)[number]

@@ -5,7 +5,7 @@ import type { DimensionResult } from './facts.ts'
 import { formatAgo } from '../../common/format.ts'
 import { lastExpectedRun } from './schedule.ts'
 
-export type { ChainNode, Link, RcEdge, RcNode, RootCause }
+export type { RcEdge, RcNode, RootCause }
 
 export interface RootCauseInput {
   outputs: string[]
