@@ -4,6 +4,7 @@ import type { RcEdge, RcNode } from '../../db/queries/quality-facts.ts'
 import type { DimensionResult } from './facts.ts'
 import { formatAgo } from '../../common/format.ts'
 import { lastExpectedRun } from './schedule.ts'
+import { DEFAULT_SLA } from './sla.ts'
 
 export type { RcEdge, RcNode, RootCause }
 
@@ -19,6 +20,9 @@ export interface RootCauseInput {
   domainFailures?: RcNode[]
   graceMs?: number
 }
+
+/** Without a product's SLA (evaluate.ts passes its freshness.grace_minutes): the built-in grace. */
+const DEFAULT_GRACE_MS = DEFAULT_SLA.freshness.grace_minutes * 60_000
 
 type SignalKind = 'test' | 'stale' | 'failed' | 'late'
 interface Signal {
@@ -74,7 +78,7 @@ export function findRootCause(input: RootCauseInput, now: Date): RootCause | und
   for (const [id, d] of depth) {
     const node = nodes.get(id)
     if (!node) continue
-    for (const s of signalsOf(node, now, input.graceMs ?? 3_600_000)) {
+    for (const s of signalsOf(node, now, input.graceMs ?? DEFAULT_GRACE_MS)) {
       if (!relevant.has(s.kind)) continue
       if (s.kind === 'test' && !outputs.has(id) && !input.upstreamTests) continue
       candidates.push({ node, signal: s, depth: d })
@@ -103,7 +107,7 @@ export function findRootCause(input: RootCauseInput, now: Date): RootCause | und
   const parent = edges.find((e) => e.target === top.node.id && e.via === 'parent')
   const dag = parent ? nodes.get(parent.source) : undefined
   if (dag && !chain.some((c) => c.id === dag.id)) {
-    const s = signalsOf(dag, now, input.graceMs ?? 3_600_000)[0]
+    const s = signalsOf(dag, now, input.graceMs ?? DEFAULT_GRACE_MS)[0]
     chain.push(chainNode(dag, 'parent', s))
   }
   const culprit = chainNode(top.node, prev.get(top.node.id)?.via, top.signal)
