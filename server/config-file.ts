@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
 import { z } from 'zod'
 import { RefSchema } from '../collectors/batch.ts'
+import { COLUMN_LEVELS } from './gate/column-impact.ts'
 import { GateWaiverSchema } from './gate/waivers.ts'
 import { POLICY_SEVERITIES, type GovernanceConfig } from './quality/governance.ts'
 import { SlaSchema } from './quality/sla.ts'
@@ -98,6 +99,8 @@ export const MeshwatchConfigSchema = z.strictObject({
       fail_on: Severity.optional(),
       /** Known regressions the CI gate accepts until they expire (server/gate/waivers.ts). */
       waivers: z.array(GateWaiverSchema).optional(),
+      /** A breaking column change no consumer reads: a note (used-only) or a failure (strict). */
+      column_level: z.enum(COLUMN_LEVELS).optional(),
     })
     .optional(),
   slack: SlackSchema.optional(),

@@ -1,6 +1,7 @@
 import type { Batch } from '../../collectors/batch.ts'
 import type { MeshwatchConfig } from '../config-file.ts'
 import { checkBreakingChanges } from './breaking.ts'
+import { withColumnImpact } from './column-impact.ts'
 import { checkPrivateDependencies } from './dependencies.ts'
 import { buildMesh, withProject } from './mesh.ts'
 import { checkGovernance, checkProductScores } from './quality-diff.ts'
@@ -50,7 +51,14 @@ export function evaluateGate(input: GateInput): GateReport {
   }
   const checks = [
     ...checkTests(baseline, after, project, notes),
-    ...checkBreakingChanges(baseline, after, project),
+    ...withColumnImpact(checkBreakingChanges(baseline, after, project), {
+      baseline,
+      after,
+      project,
+      edges: withProject(input.baseline, current).flatMap((b) => b.columnEdges),
+      level: config.gate?.column_level ?? 'used-only',
+      notes,
+    }),
     ...checkPrivateDependencies(baseline, after, project),
     ...checkProductScores(scored.before, scored.after, settings),
     ...checkGovernance(scored.before, scored.after),
