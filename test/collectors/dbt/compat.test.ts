@@ -195,7 +195,8 @@ describe('a batch is its content, not where it was read from', () => {
       }
       const opts = { namespace: 'duckdb://jaffle_shop.duckdb', env: {} }
       const [one, two] = [await readDbtTarget(a, opts), await readDbtTarget(b, opts)]
-      expect(one.warnings).toEqual([
+      // column lineage's own warnings (jaffle_shop has no catalog) are test/collectors/dbt/column-lineage's
+      expect(one.warnings.filter((w) => w.startsWith('run_results.json'))).toEqual([
         "run_results.json: from 'dbt generate', which executes nothing: no runs recorded",
       ])
       expect(hashBatch(one)).toBe(hashBatch(two))
@@ -252,7 +253,7 @@ describe('run_results.json entries with a malformed optional field', () => {
     const assertion = batch.assertions.find((a) => a.key === result['unique_id'])
     expect(assertion).toMatchObject({ status: 'fail' })
     expect(assertion).not.toHaveProperty('failures')
-    expect(batch.warnings).toEqual([
+    expect(batch.warnings.filter((w) => !w.startsWith('column lineage:'))).toEqual([
       `run_results.json: results[${failing}] (${String(result['unique_id'])}): ignored the malformed field 'failures': Invalid input: expected number, received string`,
     ])
   })
