@@ -17,6 +17,8 @@ export type ParseDbtOptions = {
   jobNamespace?: string
   /** The root dbt project, when known from dbt_project.yml; else read from the manifest. */
   projectName?: string
+  /** Derive column lineage from the models' SQL (default true; it costs ms per model). */
+  columnLineage?: boolean
 }
 
 /**
@@ -48,7 +50,7 @@ export function parseDbtArtifacts(input: DbtArtifactsInput, opts: ParseDbtOption
     externalId: `project.${graph.project}`,
   })
   const { jobs, checks } = addLineage(batch, graph, projectJob, catalog, names.catalog)
-  addColumnLineage(batch, graph, manifest.metadata.adapter_type)
+  if (opts.columnLineage !== false) addColumnLineage(batch, graph, manifest.metadata.adapter_type)
   if (runResults) addRunResults(batch, runResults, names.runResults, { projectJob, jobs, checks })
   if (env.sources) addFreshness(batch, env.sources, names.sources, graph, ['source'])
   if (env.freshness) addFreshness(batch, env.freshness, names.freshness, graph, ['source', 'model'])

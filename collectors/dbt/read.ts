@@ -29,6 +29,8 @@ export type DbtOptions = {
   projectDir?: string
   /** Environment for env_var() in YAML and the variables above; callers pass process.env. */
   env?: Env
+  /** false: no column lineage from the models' SQL (see ParseDbtOptions). */
+  columnLineage?: boolean
 }
 
 /**
@@ -68,6 +70,7 @@ export async function readDbtTarget(dir: string, opts: DbtOptions = {}): Promise
     namespace,
     jobNamespace: opts.jobNamespace ?? env['OPENLINEAGE_NAMESPACE'] ?? 'default',
     ...(project?.name ? { projectName: project.name } : {}),
+    ...(opts.columnLineage === false ? { columnLineage: false } : {}),
   })
 }
 

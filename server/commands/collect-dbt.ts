@@ -9,6 +9,8 @@ interface DbtFlags {
   projectDir?: string
   namespace?: string
   jobNamespace?: string
+  /** false with --no-column-lineage */
+  columnLineage?: boolean
 }
 
 export function registerCollectDbt(collect: Command): void {
@@ -35,7 +37,8 @@ export function registerCollectDbt(collect: Command): void {
       .option(
         '--job-namespace <ns>',
         'job namespace (default: $OPENLINEAGE_NAMESPACE or "default", as dbt-ol does)',
-      ),
+      )
+      .option('--no-column-lineage', "skip column lineage from the models' SQL (ms per model)"),
   ).action(async (dirs: string[], o: SinkOptions & DbtFlags) => {
     // Read every dir first: a bad one refuses the whole command before anything is written.
     const bar = progress('reading')
@@ -49,6 +52,7 @@ export function registerCollectDbt(collect: Command): void {
           ...(o.projectDir ? { projectDir: o.projectDir } : {}),
           ...(o.namespace ? { namespace: o.namespace } : {}),
           ...(o.jobNamespace ? { jobNamespace: o.jobNamespace } : {}),
+          ...(o.columnLineage === false ? { columnLineage: false } : {}),
           env: process.env,
         }),
       )

@@ -222,3 +222,14 @@ describe('rendering raw SQL from the manifest (dbt parse)', () => {
     expect('reason' in r && r.reason).toMatch(reason)
   })
 })
+
+describe('turning column lineage off', () => {
+  it('derives no column edges and no lineage warning with columnLineage: false', async () => {
+    const b = await readDbtTarget(join(REPO, 'fixtures/dbt/good/finance/target'), {
+      namespace: NS,
+      columnLineage: false,
+    })
+    expect(b.columnEdges).toEqual([])
+    expect(b.edges.length).toBeGreaterThan(0)
+  })
+})
