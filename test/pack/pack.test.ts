@@ -58,7 +58,8 @@ describe('the npm package', () => {
         /^fixtures\/(gate|openlineage|junit|record|airflow\/v1)\//.test(f),
     )
     expect(unexpected).toEqual([])
-    expect(files.length).toBeLessThan(150)
+    // dist/ chunks, migrations (two per dialect-change), the page and the demo mesh: ~150 today
+    expect(files.length).toBeLessThan(200)
   })
 
   it('installs into an empty directory, where `npx meshwatch --help` lists the commands', async () => {
