@@ -396,3 +396,30 @@ export type DatasetRow = typeof datasets.$inferSelect
 export type JobRow = typeof jobs.$inferSelect
 export type RunRow = typeof runs.$inferSelect
 export type ProductRow = typeof products.$inferSelect
+
+/**
+ * ODCS data contracts, one row per distinct content of a contract id (collectors/contracts/):
+ * the newest row of an id is its current version. Bound to datasets and products when read.
+ */
+export const contracts = sqliteTable(
+  'contracts',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    contractId: text().notNull(),
+    version: text().notNull(),
+    apiVersion: text().notNull(),
+    contentHash: text().notNull(),
+    status: text().notNull(),
+    name: text(),
+    domain: text(),
+    dataProduct: text(),
+    document: json<Record<string, unknown>>().notNull(),
+    sourceFile: text(),
+    receivedAt: text().notNull(),
+  },
+  (t) => [
+    uniqueIndex('contracts_id_hash').on(t.contractId, t.contentHash),
+    index('contracts_domain').on(t.domain),
+  ],
+)
+export type ContractRow = typeof contracts.$inferSelect

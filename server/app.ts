@@ -7,6 +7,7 @@ import { alertRoutes } from './routes/alerts.ts'
 import { batchRoutes } from './routes/batches.ts'
 import { collectorRoutes } from './routes/collectors.ts'
 import { columnLineageRoutes } from './routes/column-lineage.ts'
+import { contractRoutes } from './routes/contracts.ts'
 import { datasetRoutes } from './routes/datasets.ts'
 import { domainRoutes } from './routes/domains.ts'
 import { gateRoutes } from './routes/gate.ts'
@@ -41,6 +42,7 @@ export function createApp(deps: Deps) {
     .route('/api/gate', gateRoutes(deps))
     .route('/api/alerts', alertRoutes(deps))
     .route('/api/collectors', collectorRoutes(deps))
+    .route('/api/contracts', contractRoutes(deps))
   // Described from the routes above (and itself): each route's zod schemas and describe().
   const app = api.route('/api', openApiRoutes(api))
 

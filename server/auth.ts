@@ -34,6 +34,7 @@ export const INGEST_PATHS: readonly string[] = [
   '/api/batches',
   '/api/v1/lineage',
   '/api/v1/lineage/batch',
+  '/api/contracts',
 ]
 const OPEN_PATHS: readonly string[] = ['/api/health']
 const RANK: Record<TokenScope, number> = { read: 0, ingest: 1, admin: 2 }

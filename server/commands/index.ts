@@ -14,7 +14,7 @@ export interface CommandEntry {
 }
 
 export const COLLECT_DESCRIPTION =
-  'read one source (dbt, openlineage, airflow, junit) into the store or a server'
+  'read one source (dbt, openlineage, airflow, junit, contracts) into the store or a server'
 
 /** The subcommands of `meshwatch collect`. */
 export const COLLECT_COMMANDS: CommandEntry[] = [
@@ -41,6 +41,12 @@ export const COLLECT_COMMANDS: CommandEntry[] = [
     description:
       "read OpenLineage events (the file transport's NDJSON, a JSON array or one event) from files or dirs",
     load: async () => (await import('./collect-openlineage.ts')).registerCollectOpenLineage,
+  },
+  {
+    name: 'contracts',
+    description:
+      'read ODCS v3.0.x / v3.1.0 data contracts (*.odcs.yaml, *.odcs.json) from files or dirs',
+    load: async () => (await import('./collect-contracts.ts')).registerCollectContracts,
   },
 ]
 

@@ -1,0 +1,94 @@
+import { Ajv2019, type ErrorObject, type ValidateFunction } from 'ajv/dist/2019.js'
+import addFormatsModule from 'ajv-formats'
+import odcs300 from './schemas/odcs-json-schema-v3.0.0.json' with { type: 'json' }
+import odcs301 from './schemas/odcs-json-schema-v3.0.1.json' with { type: 'json' }
+import odcs302 from './schemas/odcs-json-schema-v3.0.2.json' with { type: 'json' }
+import odcs310 from './schemas/odcs-json-schema-v3.1.0.json' with { type: 'json' }
+import odps100 from './schemas/odps-json-schema-v1.0.0.json' with { type: 'json' }
+import type { OdcsVersion } from './schema.ts'
+
+// ajv-formats is CommonJS: its default export is the plugin under ESM, `.default` under a bundler.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
+  addFormatsModule) as (ajv: Ajv2019) => Ajv2019
+
+const SCHEMAS: Record<OdcsVersion | 'odps-v1.0.0', object> = {
+  'v3.0.0': odcs300,
+  'v3.0.1': odcs301,
+  'v3.0.2': odcs302,
+  'v3.1.0': odcs310,
+  'odps-v1.0.0': odps100,
+}
+
+const compiled = new Map<string, ValidateFunction>()
+
+function validatorOf(which: keyof typeof SCHEMAS): ValidateFunction {
+  let v = compiled.get(which)
+  if (v) return v
+  // One Ajv per schema: the ODCS versions share their $id-less $defs names.
+  const ajv = new Ajv2019({ allErrors: true, strict: false })
+  addFormats(ajv)
+  v = ajv.compile(SCHEMAS[which])
+  compiled.set(which, v)
+  return v
+}
+
+export interface SchemaIssue {
+  /** JSON pointer of the offending value ('' for the document). */
+  pointer: string
+  message: string
+}
+
+/** The official JSON schema's verdict on a document: no issues when it is valid. */
+export function schemaIssues(doc: unknown, which: OdcsVersion | 'odps-v1.0.0'): SchemaIssue[] {
+  const v = validatorOf(which)
+  if (v(doc)) return []
+  return simplify(v.errors ?? [])
+}
+
+// An if/then or oneOf failure repeats every branch's errors; keep the most specific (deepest) ones.
+function simplify(errors: ErrorObject[]): SchemaIssue[] {
+  const meaningful = errors.filter((e) => !['if', 'oneOf', 'anyOf', 'allOf'].includes(e.keyword))
+  // "unevaluated properties" on an object only echoes a deeper error in one of its properties.
+  const specific = meaningful.filter(
+    (e) =>
+      e.keyword !== 'unevaluatedProperties' ||
+      !meaningful.some(
+        (o) =>
+          o !== e &&
+          (o.instancePath === e.instancePath || o.instancePath.startsWith(`${e.instancePath}/`)),
+      ),
+  )
+  const list = specific.length > 0 ? specific : errors
+  const seen = new Set<string>()
+  const out: SchemaIssue[] = []
+  for (const e of list) {
+    const message = describe(e)
+    const key = `${e.instancePath}\u0000${message}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push({ pointer: pointerOf(e), message })
+  }
+  return out
+}
+
+function pointerOf(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>
+  if (e.keyword === 'additionalProperties' && typeof p.additionalProperty === 'string')
+    return `${e.instancePath}/${p.additionalProperty}`
+  if (e.keyword === 'required' && typeof p.missingProperty === 'string') return e.instancePath
+  return e.instancePath
+}
+
+function describe(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>
+  switch (e.keyword) {
+    case 'required':
+      return `missing required field '${String(p.missingProperty)}'`
+    case 'additionalProperties':
+      return `unknown field '${String(p.additionalProperty)}'`
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
+    default:
+      return e.message ?? e.keyword
+  }
+}

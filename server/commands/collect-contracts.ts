@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs'
+import type { Command } from 'commander'
+import { findContractFiles, readContracts } from '../../collectors/contracts/read.ts'
+import type { StoredContract } from '../../db/queries/contracts.ts'
+import { closeDb, openDb } from '../../db/client.ts'
+import { ingestContracts } from '../contracts/ingest.ts'
+import { pushContracts } from '../contracts/push.ts'
+import { addSinkOptions, dbFileOf, type SinkOptions } from './shared.ts'
+
+export function registerCollectContracts(collect: Command): void {
+  addSinkOptions(
+    collect
+      .command('contracts')
+      .description(
+        'read ODCS v3.0.x / v3.1.0 data contracts (*.odcs.yaml, *.odcs.json) from files or dirs',
+      )
+      .argument('<path...>', 'contract files, or directories searched for *.odcs.yaml|yml|json'),
+  ).action(async (paths: string[], o: SinkOptions) => {
+    // Every file is parsed and validated first: one invalid contract refuses the whole command.
+    const docs = readContracts(paths)
+    let stored: StoredContract[]
+    if (o.server) {
+      const files = findContractFiles(paths)
+      stored = await pushContracts(
+        o.server,
+        { contracts: files.map((file) => ({ file, text: readFileSync(file, 'utf8') })) },
+        { token: o.token ?? process.env.MESHWATCH_TOKEN },
+      )
+    } else {
+      const db = openDb(dbFileOf(o))
+      try {
+        stored = ingestContracts({ db }, docs)
+      } finally {
+        closeDb(db)
+      }
+    }
+    for (const s of stored) {
+      for (const w of s.warnings) process.stderr.write(`warning: ${w}\n`)
+      process.stdout.write(
+        `${s.file}: contract ${s.contractId} ${s.version}${s.duplicate ? ' unchanged (already collected)' : ' stored'}\n`,
+      )
+    }
+  })
+}

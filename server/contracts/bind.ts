@@ -1,0 +1,81 @@
+import { candidatesOf, tableOf, type DatasetCandidate } from '../../collectors/contracts/naming.ts'
+import type { Odcs } from '../../collectors/contracts/schema.ts'
+import type { Db } from '../../db/client.ts'
+import {
+  findContractDataset,
+  findContractProduct,
+  productOfOutputs,
+  type BoundDataset,
+} from '../../db/queries/contracts.ts'
+
+export interface ObjectBinding {
+  object: string
+  table: string
+  dataset: BoundDataset | null
+  /** Why it is unbound: the names tried. */
+  reason?: string
+}
+
+export interface ContractBinding {
+  objects: ObjectBinding[]
+  product: { id: string; via: 'dataProduct' | 'outputs' } | null
+  productReason?: string
+  bound: boolean
+}
+
+const show = (c: DatasetCandidate): string =>
+  c.namespace === undefined
+    ? `no dataset named ${c.name} (in any namespace; the contract has no server meshwatch maps)`
+    : `no dataset ${c.namespace} ${c.name}${c.server ? ` (server ${c.server})` : ''}`
+
+/**
+ * Binds a contract to what the store observes: each schema object to a dataset by the OpenLineage
+ * naming of its servers, `dataProduct` (or the product whose outputs those datasets are) to a product.
+ */
+export function bindContract(db: Db, contract: Odcs, domain: string | null): ContractBinding {
+  const objects: ObjectBinding[] = (contract.schema ?? []).map((o) => {
+    const cands = candidatesOf(contract, o)
+    for (const cand of cands) {
+      const ds = findContractDataset(db, cand)
+      if (ds) return { object: o.name, table: tableOf(o), dataset: ds }
+    }
+    return {
+      object: o.name,
+      table: tableOf(o),
+      dataset: null,
+      reason: `meshwatch has never seen this table: ${cands.map(show).join('; ')}`,
+    }
+  })
+  return {
+    objects,
+    ...bindProduct(db, contract, domain, objects),
+    bound: objects.length > 0 && objects.every((o) => o.dataset !== null),
+  }
+}
+
+function bindProduct(
+  db: Db,
+  contract: Odcs,
+  domain: string | null,
+  objects: ObjectBinding[],
+): Pick<ContractBinding, 'product' | 'productReason'> {
+  const dp = contract.dataProduct
+  if (dp) {
+    const p =
+      findContractProduct(db, { id: dp }) ??
+      (domain ? findContractProduct(db, { id: `${domain}.${dp}` }) : undefined) ??
+      findContractProduct(db, { name: dp, domain })
+    if (p) return { product: { id: p.id, via: 'dataProduct' } }
+  }
+  const byOutputs = productOfOutputs(
+    db,
+    objects.flatMap((o) => (o.dataset ? [o.dataset.id] : [])),
+  )
+  if (byOutputs) return { product: { id: byOutputs, via: 'outputs' } }
+  return {
+    product: null,
+    productReason: dp
+      ? `no product ${dp}${domain ? ` (nor ${domain}.${dp})` : ''}, and no product has the bound datasets as outputs`
+      : 'no dataProduct given, and no product has the bound datasets as outputs',
+  }
+}
