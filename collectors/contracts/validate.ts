@@ -1,15 +1,11 @@
 import { Ajv2019, type ErrorObject, type ValidateFunction } from 'ajv/dist/2019.js'
-import addFormatsModule from 'ajv-formats'
+import addFormats from 'ajv-formats'
 import odcs300 from './schemas/odcs-json-schema-v3.0.0.json' with { type: 'json' }
 import odcs301 from './schemas/odcs-json-schema-v3.0.1.json' with { type: 'json' }
 import odcs302 from './schemas/odcs-json-schema-v3.0.2.json' with { type: 'json' }
 import odcs310 from './schemas/odcs-json-schema-v3.1.0.json' with { type: 'json' }
 import odps100 from './schemas/odps-json-schema-v1.0.0.json' with { type: 'json' }
 import type { OdcsVersion } from './schema.ts'
-
-// ajv-formats is CommonJS: its default export is the plugin under ESM, `.default` under a bundler.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as (ajv: Ajv2019) => Ajv2019
 
 const SCHEMAS: Record<OdcsVersion | 'odps-v1.0.0', object> = {
   'v3.0.0': odcs300,
@@ -26,7 +22,7 @@ function validatorOf(which: keyof typeof SCHEMAS): ValidateFunction {
   if (v) return v
   // One Ajv per schema: the ODCS versions share their $id-less $defs names.
   const ajv = new Ajv2019({ allErrors: true, strict: false })
-  addFormats(ajv)
+  addFormats.default(ajv)
   v = ajv.compile(SCHEMAS[which])
   compiled.set(which, v)
   return v

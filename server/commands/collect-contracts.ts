@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { findContractFiles, readContracts } from '../../collectors/contracts/read.ts'
 import type { StoredContract } from '../../db/queries/contracts.ts'
-import { closeDb, openDb } from '../../db/client.ts'
 import { ingestContracts } from '../contracts/ingest.ts'
 import { pushContracts } from '../contracts/push.ts'
-import { addSinkOptions, dbFileOf, type SinkOptions } from './shared.ts'
+import { openLocalStore } from './local-store.ts'
+import { addSinkOptions, type SinkOptions } from './sink.ts'
 
 export function registerCollectContracts(collect: Command): void {
   addSinkOptions(
@@ -27,11 +27,11 @@ export function registerCollectContracts(collect: Command): void {
         { token: o.token ?? process.env.MESHWATCH_TOKEN },
       )
     } else {
-      const db = openDb(dbFileOf(o))
+      const store = openLocalStore(o)
       try {
-        stored = ingestContracts({ db }, docs)
+        stored = ingestContracts(store.deps, docs)
       } finally {
-        closeDb(db)
+        store.close()
       }
     }
     for (const s of stored) {
