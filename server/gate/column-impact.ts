@@ -1,4 +1,4 @@
-import { refKey, type Batch, type ColumnEdge } from '../../collectors/batch.ts'
+import { refKey, type ColumnEdge } from '../../collectors/batch.ts'
 import { breakingChanges, publicModelsOf } from './breaking.ts'
 import type { Mesh } from './mesh.ts'
 import type { GateCheck } from './types.ts'
