@@ -1,6 +1,6 @@
 import { SEVERITIES } from '../../collectors/batch.ts'
 import { own } from '../../collectors/own.ts'
-import type { GovernanceFacts, GovProduct } from '../../db/queries/quality-facts.ts'
+import type { GovernanceFacts } from '../../db/queries/quality-facts.ts'
 
 export type { GovernanceFacts }
 
