@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { join } from 'node:path'
 import type { Db } from '../../../db/client.ts'
 import { openDb } from '../../../db/client.ts'
@@ -101,3 +104,25 @@ export function productsIn(body: unknown): string[] {
   )
   return [...new Set(ids)].sort()
 }
+
+/** Runs the built CLI (dist/cli.js) without the caller's Slack webhooks or config; never throws. */
+export async function meshwatch(args: string[], env: Record<string, string> = {}) {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !k.startsWith('SLACK_WEBHOOK_') && k !== 'MESHWATCH_CONFIG',
+    ),
+  )
+  try {
+    const r = await exec('node', [`${CLI_ROOT}dist/cli.js`, ...args], {
+      cwd: CLI_ROOT,
+      env: { ...clean, ...env },
+    })
+    return { code: 0, stdout: r.stdout, stderr: r.stderr }
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string }
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr }
+  }
+}
+
+const CLI_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const exec = promisify(execFile)

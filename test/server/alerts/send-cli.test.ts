@@ -1,35 +1,19 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
 import { closeDb, openDb } from '../../../db/client.ts'
 import { setDemoAnchor } from '../../../db/queries/admin.ts'
-import { BAD_DAY, badDay, productsIn, recordingTime, SECRETS, webhookEnv } from './helpers.ts'
+import {
+  BAD_DAY,
+  badDay,
+  productsIn,
+  recordingTime,
+  SECRETS,
+  webhookEnv,
+  meshwatch,
+} from './helpers.ts'
 import { startReceiver, type Receiver } from './receiver.ts'
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const exec = promisify(execFile)
-
-async function meshwatch(args: string[], env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) => !k.startsWith('SLACK_WEBHOOK_') && k !== 'MESHWATCH_CONFIG',
-    ),
-  )
-  try {
-    const r = await exec('node', [`${ROOT}dist/cli.js`, ...args], {
-      cwd: ROOT,
-      env: { ...clean, ...env },
-    })
-    return { code: 0, stdout: r.stdout, stderr: r.stderr }
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string }
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr }
-  }
-}
 
 let receiver: Receiver | undefined
 afterEach(async () => {
