@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { loadConfig, securityOf } from '../config.ts'
 import { createLogger } from '../log.ts'
 import { startServer } from '../main.ts'
-import { readMeshwatchConfig } from './local-store.ts'
+import { CONFIG_OPTION_HELP, configFileOf, readMeshwatchConfig } from './local-store.ts'
 import { UsageError } from './shared.ts'
 
 export function registerServe(program: Command): void {
@@ -15,6 +15,7 @@ export function registerServe(program: Command): void {
     .option('--port <port>', 'port (default: $PORT or 4000)')
     .option('--host <host>', 'interface to bind (default: $HOST or 127.0.0.1)')
     .option('--no-demo', 'do not load the demo mesh into an empty store')
+    .option('--config <file>', CONFIG_OPTION_HELP)
     .option(
       '--raw-retention-days <days>',
       'prune raw OpenLineage events older than this, keeping their lineage (default: $MESHWATCH_RAW_RETENTION_DAYS, else keep all)',
@@ -26,6 +27,7 @@ export function registerServe(program: Command): void {
         host?: string
         demo: boolean
         rawRetentionDays?: string
+        config?: string
       }) => {
         const cfg = loadConfig({
           ...process.env,
@@ -35,6 +37,8 @@ export function registerServe(program: Command): void {
         })
         if (!cfg.ok) throw new UsageError(`bad configuration: ${cfg.message}`)
         const log = createLogger(cfg.env.LOG_LEVEL)
+        // the same file collect, check, gate and alerts read: --config, $MESHWATCH_CONFIG, ./meshwatch.yml
+        const configFile = configFileOf(o)
         const { server } = await startServer({
           dbFile: o.db ?? cfg.env.MESHWATCH_DB,
           port: cfg.env.PORT,
@@ -46,9 +50,7 @@ export function registerServe(program: Command): void {
             : {}),
           ...securityOf(cfg.env),
           env: process.env,
-          ...(cfg.env.MESHWATCH_CONFIG
-            ? { meshwatch: readMeshwatchConfig(cfg.env.MESHWATCH_CONFIG) }
-            : {}),
+          ...(configFile ? { meshwatch: readMeshwatchConfig(configFile) } : {}),
         })
         const stop = () => server.close(() => process.exit(0))
         process.once('SIGINT', stop)

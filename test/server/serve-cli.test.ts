@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -25,6 +25,26 @@ describe('meshwatch serve', () => {
       expect(x.stderr).not.toMatch(/\n\s+at /)
     } finally {
       blocker.close()
+    }
+  })
+
+  it('reads ./meshwatch.yml like the other commands, and refuses a bad one naming file, line and field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mw-serve-cfg-'))
+    writeFileSync(join(dir, 'meshwatch.yml'), 'domains:\n  sales:\n    owner: 42\n')
+    try {
+      await run(
+        process.execPath,
+        [BIN, 'serve', '--no-demo', '--db', join(dir, 'x.db'), '--port', '0'],
+        {
+          cwd: dir,
+        },
+      )
+      expect.unreachable('serve should have refused the configuration')
+    } catch (e) {
+      const x = e as { code: number; stderr: string }
+      expect(x.code).toBe(2)
+      expect(x.stderr).toMatch(/meshwatch\.yml:3:\d+: domains\.sales\.owner/)
+      expect(x.stderr).not.toMatch(/\n\s+at /)
     }
   })
 })
