@@ -1,3 +1,4 @@
+import { SECRET_KEY } from '../collectors/openlineage/run-facets.ts'
 import type { Logger } from './deps.ts'
 
 const LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
@@ -13,6 +14,27 @@ const SECRET_PATTERNS: [RegExp, string][] = [
 
 export function redact(text: string): string {
   return SECRET_PATTERNS.reduce((s, [re, rep]) => s.replace(re, rep), text)
+}
+
+/**
+ * A stored JSON document (a raw event, its facets) as the API may show it: the value of a key that
+ * names a secret (`password`, `token`, `api_key`, …), or of a `{key|name, value}` pair whose key
+ * does, becomes `***`, and credentials inside any string (URL user:password@, bearer tokens, Slack
+ * webhook paths, meshwatch tokens) are redacted as in a log line.
+ */
+export function redactJson(value: unknown): unknown {
+  if (typeof value === 'string') return redact(value)
+  if (Array.isArray(value)) return value.map(redactJson)
+  if (!value || typeof value !== 'object') return value
+  const obj = value as Record<string, unknown>
+  const pairKey =
+    typeof obj.key === 'string' ? obj.key : typeof obj.name === 'string' ? obj.name : ''
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(obj)) {
+    const secret = SECRET_KEY.test(k) || (k === 'value' && SECRET_KEY.test(pairKey))
+    out[k] = secret && v !== null && typeof v !== 'object' ? '***' : redactJson(v)
+  }
+  return out
 }
 
 /** One JSON line per event on stderr, secrets redacted. */

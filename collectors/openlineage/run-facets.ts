@@ -375,7 +375,7 @@ export type ExecutionParameter = {
 }
 
 /** Keys whose values are secrets: their values are never shown. */
-const SECRET_KEY =
+export const SECRET_KEY =
   /pass(word|wd)?\b|secret|token|api[_-]?key|credential|private[_-]?key|authorization/i
 /** A URL's user:password@, a bearer token. */
 const SECRET_IN_VALUE = [/\/\/[^/\s:@]+:[^@\s/]+@/, /bearer\s+\S+/i]

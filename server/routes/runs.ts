@@ -4,6 +4,7 @@ import { executionParameters, parameterChanges } from '../../collectors/openline
 import { listRunEvents } from '../../db/queries/raw-events.ts'
 import { getRunWithPrevious, runExists } from '../../db/queries/runs.ts'
 import type { Deps } from '../deps.ts'
+import { redactJson } from '../log.ts'
 import { describe } from '../openapi.ts'
 import { errorBody } from '../errors.ts'
 import { eventWarnings } from '../openlineage.ts'
@@ -65,8 +66,10 @@ export const runRoutes = (deps: Deps) =>
         const { runId } = c.req.valid('param')
         if (!runExists(deps.db, runId))
           return c.json(errorBody('not_found', `unknown run ${runId}`), 404)
+        // warnings are read from the event as stored; what is shown has its secrets withheld
         const events = listRunEvents(deps.db, runId).map((e) => ({
           ...e,
+          event: redactJson(e.event),
           warnings: eventWarnings(e.event),
         }))
         return c.json({ runId, events })

@@ -116,6 +116,39 @@ describe('POST /api/v1/lineage', () => {
     })
   })
 
+  it("shows a run's raw events with their secrets withheld, keeping the rest as sent", async () => {
+    const { post, get } = setup()
+    await post(
+      runEvent({
+        run: {
+          runId: 'r-secret',
+          facets: {
+            executionParameters: facet({
+              parameters: [
+                { key: 'db_password', value: 'hunter2' },
+                { key: 'batch_size', value: '500' },
+              ],
+            }),
+            airflow_connection: facet({
+              uri: 'postgres://etl:s3cr3t-pw@warehouse:5432/shop',
+              api_key: 'ak-123456',
+            }),
+          },
+        },
+      }),
+    )
+    const { status, body } = await get('/api/runs/r-secret/events')
+    expect(status).toBe(200)
+    const text = JSON.stringify(body)
+    for (const secret of ['hunter2', 's3cr3t-pw', 'ak-123456']) expect(text).not.toContain(secret)
+    const facets = body.events[0].event.run.facets
+    expect(facets.executionParameters.parameters).toEqual([
+      { key: 'db_password', value: '***' },
+      { key: 'batch_size', value: '500' },
+    ])
+    expect(facets.airflow_connection.uri).toBe('postgres://etl:***@warehouse:5432/shop')
+  })
+
   it("folds a run's events: out of order, without START, facets of the same name replaced", async () => {
     const { post, get } = setup()
     const runId = 'run-merge'
