@@ -10,7 +10,15 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core'
 import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_STATUSES, STATUSES } from '../common/vocab.ts'
-import type { AlertFacts, DimensionResult, RootCause, ScheduleFact } from './json-shapes.ts'
+import type {
+  AlertFacts,
+  AlertRootCause,
+  DimensionResult,
+  RootCause,
+  ScheduleFact,
+} from './json-shapes.ts'
+import { INCIDENT_STATUSES, INCIDENT_TRANSITIONS, RESOLUTIONS } from '../common/incident-vocab.ts'
+import type { BlastProduct } from './incident-shapes.ts'
 
 // Times are ISO-8601 UTC strings ('…Z'), which sort correctly as text and keep the producer's precision.
 
@@ -423,3 +431,92 @@ export const contracts = sqliteTable(
   ],
 )
 export type ContractRow = typeof contracts.$inferSelect
+
+/**
+ * Incidents (server/incidents/): a breach episode as one object with a stable id and a lifecycle.
+ * Written in the evaluation's transaction, after the alert episodes; a reopened incident moves on
+ * to the new episode.
+ */
+export const incidents = sqliteTable(
+  'incidents',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    productId: text().notNull(),
+    domain: text().notNull(),
+    title: text().notNull(),
+    status: text({ enum: INCIDENT_STATUSES }).notNull(),
+    /** The worst the product has been in it: warn or breach. */
+    severity: text({ enum: ALERT_SEVERITIES }).notNull(),
+    productStatus: text({ enum: STATUSES }).notNull(),
+    score: real(),
+    /** When meshwatch saw it (the evaluation that opened the episode). */
+    detectedAt: text().notNull(),
+    /** When it began upstream: the root cause's culprit time, else detectedAt. */
+    startedAt: text().notNull(),
+    acknowledgedAt: text(),
+    acknowledgedBy: text(),
+    mutedUntil: text(),
+    resolvedAt: text(),
+    resolution: text({ enum: RESOLUTIONS }),
+    resolvedBy: text(),
+    resolveReason: text(),
+    reopened: integer().notNull().default(0),
+    episodeId: integer().notNull(),
+    rootCause: json<AlertRootCause | null>(),
+    blastRadius: json<BlastProduct[]>().notNull(),
+    updatedAt: text().notNull(),
+  },
+  (t) => [
+    uniqueIndex('incidents_episode').on(t.episodeId),
+    index('incidents_product').on(t.productId, t.detectedAt),
+    index('incidents_domain').on(t.domain, t.detectedAt),
+  ],
+)
+
+/** Every change of an incident, in order, with the product's root cause and blast radius then. */
+export const incidentTransitions = sqliteTable(
+  'incident_transitions',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    incidentId: integer()
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    kind: text({ enum: INCIDENT_TRANSITIONS }).notNull(),
+    at: text().notNull(),
+    /** Who did it (a person or token name); null for meshwatch itself. */
+    actor: text(),
+    actorDomain: text(),
+    note: text(),
+    productStatus: text({ enum: STATUSES }).notNull(),
+    score: real(),
+    /** What changed (updated): status, score, root cause, blast radius. */
+    changes: json<string[]>().notNull(),
+    rootCause: json<AlertRootCause | null>(),
+    blastRadius: json<BlastProduct[]>().notNull(),
+    episodeId: integer().notNull(),
+  },
+  (t) => [index('incident_transitions_incident').on(t.incidentId, t.id)],
+)
+
+/** One consumer domain told about an incident upstream of it: what of it reads the product, its own acknowledgement. */
+export const incidentConsumers = sqliteTable(
+  'incident_consumers',
+  {
+    incidentId: integer()
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    domain: text().notNull(),
+    products: json<BlastProduct[]>().notNull(),
+    notifiedAt: text().notNull(),
+    acknowledgedAt: text(),
+    acknowledgedBy: text(),
+    resolvedAt: text(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.incidentId, t.domain] }),
+    index('incident_consumers_domain').on(t.domain),
+  ],
+)
+export type IncidentRow = typeof incidents.$inferSelect
+export type IncidentTransitionRow = typeof incidentTransitions.$inferSelect
+export type IncidentConsumerRow = typeof incidentConsumers.$inferSelect

@@ -13,6 +13,7 @@ import { domainRoutes } from './routes/domains.ts'
 import { gateRoutes } from './routes/gate.ts'
 import { governanceRoutes } from './routes/governance.ts'
 import { healthRoutes } from './routes/health.ts'
+import { incidentRoutes } from './routes/incidents.ts'
 import { jobRoutes } from './routes/jobs.ts'
 import { lineageRoutes } from './routes/lineage.ts'
 import { openLineageRoutes } from './routes/openlineage.ts'
@@ -41,6 +42,7 @@ export function createApp(deps: Deps) {
     .route('/api/runs', runRoutes(deps))
     .route('/api/gate', gateRoutes(deps))
     .route('/api/alerts', alertRoutes(deps))
+    .route('/api/incidents', incidentRoutes(deps))
     .route('/api/collectors', collectorRoutes(deps))
     .route('/api/contracts', contractRoutes(deps))
   // Described from the routes above (and itself): each route's zod schemas and describe().

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { hasTokens, verifyToken, type TokenScope } from '../db/queries/tokens.ts'
 import { wallNowOf, type Deps } from './deps.ts'
 import { errorBody } from './errors.ts'
+import { isIncidentAction } from './incidents/paths.ts'
 
 export const AUTH_MODES = ['auto', 'required', 'off'] as const
 export type AuthMode = (typeof AUTH_MODES)[number]
@@ -45,7 +46,8 @@ const PUBLIC_READER: Principal = { tokenId: null, scope: 'read', domain: null }
 export function requiredScope(method: string, path: string): TokenScope {
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return 'read'
   const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
-  return method === 'POST' && INGEST_PATHS.includes(p) ? 'ingest' : 'admin'
+  // A domain's token acts on its incidents; the route checks the incident's domain.
+  return method === 'POST' && (INGEST_PATHS.includes(p) || isIncidentAction(p)) ? 'ingest' : 'admin'
 }
 
 /**

@@ -106,6 +106,8 @@ export const MeshwatchConfigSchema = z.strictObject({
   slack: SlackSchema.optional(),
   /** Slack alert timing (server/alerts/): a reminder while a product stays not ok, every this many minutes. */
   alerts: z.strictObject({ reminder_minutes: z.number().int().min(1).optional() }).optional(),
+  /** Incidents (server/incidents/): one resolved less than this long ago reopens when the product breaks again. */
+  incidents: z.strictObject({ reopen_minutes: z.number().int().min(0).optional() }).optional(),
   domains: z.record(z.string().min(1), DomainConfigSchema).optional(),
   products: z.record(z.string().min(1), ProductConfigSchema).optional(),
   policies: z.record(z.string(), PolicySettingSchema).optional(),

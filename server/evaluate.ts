@@ -11,6 +11,8 @@ import {
   upsertConfigProducts,
 } from '../db/queries/quality-store.ts'
 import { DEFAULT_REMINDER_MINUTES, writeAlerts } from './alerts/outbox.ts'
+import { DEFAULT_REOPEN_MINUTES } from './incidents/lifecycle.ts'
+import { writeIncidents, type IncidentWrite } from './incidents/write.ts'
 import { EMPTY_CONFIG, governanceOf, type MeshwatchConfig } from './config-file.ts'
 import { nowOf, SILENT, type Deps, type StoredWrite } from './deps.ts'
 import type { ProductEvaluation } from './quality/facts.ts'
@@ -86,7 +88,9 @@ export function evaluateProducts(
     out.push({ ...e, rootCause: rootCauseFor(deps, e, sla, now, orchestration) ?? null })
   }
   const reminderMs = (cfg.alerts?.reminder_minutes ?? DEFAULT_REMINDER_MINUTES) * 60_000
+  const reopenMs = (cfg.incidents?.reopen_minutes ?? DEFAULT_REOPEN_MINUTES) * 60_000
   let alerts: number[] = []
+  let incidents: IncidentWrite[] = []
   const written =
     opts.store === false
       ? []
@@ -95,9 +99,10 @@ export function evaluateProducts(
             shouldStore(prev, next, (cfg.evaluation?.heartbeat_minutes ?? 60) * 60_000),
           inTransaction: (tx) => {
             alerts = writeAlerts(tx, out, { reminderMs })
+            incidents = writeIncidents(tx, out, { reopenMs })
           },
         })
-  return { evaluations: out, written, alerts, slas: slaCache }
+  return { evaluations: out, written, alerts, incidents, slas: slaCache }
 }
 
 /** The root cause of a product's current evaluation, from its bounded upstream neighbourhood. */

@@ -6,7 +6,7 @@ import { ApiErrorSchema } from './errors.ts'
 import { renderDocsPage } from './openapi-page.ts'
 import { VERSION } from './version.ts'
 
-type Status = 200 | 201 | 400 | 401 | 403 | 404 | 413 | 415 | 422 | 503
+type Status = 200 | 201 | 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 503
 type ResponseDoc = string | { description: string; schema: z.ZodType }
 
 /** A JSON request body a route reads itself (size limits, gzip) and then validates with `schema`. */

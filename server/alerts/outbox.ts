@@ -7,6 +7,7 @@ import {
   updateEpisode,
   type AlertInsert,
 } from '../../db/queries/alerts.ts'
+import { quietProducts } from '../../db/queries/incidents.ts'
 import type { ProductEvaluation } from '../quality/facts.ts'
 import { statusRank } from '../quality/facts.ts'
 import type { RootCause } from '../quality/root-cause.ts'
@@ -36,8 +37,11 @@ export function writeAlerts(
     evals.map((e) => e.productId),
   )
   const decided: { e: Evaluation; d: Decision }[] = []
+  // Someone acknowledged the incident, or muted it: its reminders would only be noise.
+  const quiet = quietProducts(tx, [...open.keys()], evals[0]?.evaluatedAt ?? '')
   for (const e of evals) {
     const d = decide(open.get(e.productId), e, opts.reminderMs)
+    if (d.alert?.kind === 'reminder' && quiet.has(e.productId)) delete d.alert
     if (d.episode || d.alert) decided.push({ e, d })
   }
   if (decided.length === 0) return []

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { join } from 'node:path'
@@ -126,3 +128,22 @@ export async function meshwatch(args: string[], env: Record<string, string> = {}
 
 const CLI_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const exec = promisify(execFile)
+
+let badDayImage: Promise<{ image: Buffer; at: Date }> | undefined
+
+/**
+ * A fresh copy of the bad-day store (built once per test file, then copied), on a clock at its
+ * recording time: for tests that each need their own store but not their own demo load.
+ */
+export async function badDayCopy() {
+  badDayImage ??= badDay().then(({ deps, clock }) => ({
+    image: deps.db.$client.serialize(),
+    at: clock.now(),
+  }))
+  const { image, at } = await badDayImage
+  const file = join(mkdtempSync(join(tmpdir(), 'meshwatch-badday-')), 'store.db')
+  writeFileSync(file, image)
+  const clock = testClock(at)
+  const deps: Deps = { db: openDb(file), meshwatch: CONFIG, now: clock.now }
+  return { deps, clock }
+}
