@@ -17,3 +17,10 @@ export const INCIDENT_TRANSITIONS = [
 
 /** How an incident was resolved: the product recovered, or a person closed it with a reason. */
 export const RESOLUTIONS = ['auto', 'manual'] as const
+
+/** Where an incident's living message goes. */
+export const INCIDENT_CHANNELS = ['slack'] as const
+export type IncidentChannel = (typeof INCIDENT_CHANNELS)[number]
+
+/** A delivery goes on (active) until its channel refused it for good (failed). */
+export const DELIVERY_STATUSES = ['active', 'failed'] as const

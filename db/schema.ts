@@ -17,7 +17,13 @@ import type {
   RootCause,
   ScheduleFact,
 } from './json-shapes.ts'
-import { INCIDENT_STATUSES, INCIDENT_TRANSITIONS, RESOLUTIONS } from '../common/incident-vocab.ts'
+import {
+  DELIVERY_STATUSES,
+  INCIDENT_CHANNELS,
+  INCIDENT_STATUSES,
+  INCIDENT_TRANSITIONS,
+  RESOLUTIONS,
+} from '../common/incident-vocab.ts'
 import type { BlastProduct } from './incident-shapes.ts'
 
 // Times are ISO-8601 UTC strings ('…Z'), which sort correctly as text and keep the producer's precision.
@@ -465,6 +471,8 @@ export const incidents = sqliteTable(
     rootCause: json<AlertRootCause | null>(),
     blastRadius: json<BlastProduct[]>().notNull(),
     updatedAt: text().notNull(),
+    /** The last transition whose routes were worked out (server/incidents/dispatch.ts). */
+    fannedOut: integer().notNull().default(0),
   },
   (t) => [
     uniqueIndex('incidents_episode').on(t.episodeId),
@@ -517,6 +525,44 @@ export const incidentConsumers = sqliteTable(
     index('incident_consumers_domain').on(t.domain),
   ],
 )
+
+/**
+ * One living message of an incident on one route (a channel of the owning domain, or of a
+ * consumer domain): `cursor` is the last transition delivered there, so each transition goes out
+ * once, in order, and nothing is lost while the channel is down.
+ */
+export const incidentDeliveries = sqliteTable(
+  'incident_deliveries',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    incidentId: integer()
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    /** The route, by what names it (channel type, variable names, channel): never a secret. */
+    routeKey: text().notNull(),
+    channel: text({ enum: INCIDENT_CHANNELS }).notNull(),
+    /** `owner`, or the consumer domain this message tells. */
+    audience: text().notNull(),
+    /** The domain whose meshwatch.yml route this is ('' for the top-level default). */
+    routeDomain: text().notNull(),
+    status: text({ enum: DELIVERY_STATUSES }).notNull().default('active'),
+    cursor: integer().notNull().default(0),
+    /** Where the living message is (Slack: channel and ts), once posted. */
+    ref: json<{ channel?: string; ts?: string; id?: string }>(),
+    attempts: integer().notNull().default(0),
+    nextAttemptAt: text().notNull(),
+    lastAttemptAt: text(),
+    deliveredAt: text(),
+    failingSince: text(),
+    lastError: text(),
+    createdAt: text().notNull(),
+  },
+  (t) => [
+    uniqueIndex('incident_deliveries_route').on(t.incidentId, t.routeKey, t.audience),
+    index('incident_deliveries_due').on(t.status, t.nextAttemptAt),
+  ],
+)
+export type IncidentDeliveryRow = typeof incidentDeliveries.$inferSelect
 export type IncidentRow = typeof incidents.$inferSelect
 export type IncidentTransitionRow = typeof incidentTransitions.$inferSelect
 export type IncidentConsumerRow = typeof incidentConsumers.$inferSelect

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { hasTokens, verifyToken, type TokenScope } from '../db/queries/tokens.ts'
 import { wallNowOf, type Deps } from './deps.ts'
 import { errorBody } from './errors.ts'
-import { isIncidentAction } from './incidents/paths.ts'
+import { isIncidentAction, SLACK_ACTIONS_PATH } from './incidents/paths.ts'
 
 export const AUTH_MODES = ['auto', 'required', 'off'] as const
 export type AuthMode = (typeof AUTH_MODES)[number]
@@ -57,7 +57,7 @@ export function requiredScope(method: string, path: string): TokenScope {
 export function authenticate(deps: Deps): MiddlewareHandler {
   const settings = deps.auth ?? DEFAULT_AUTH
   return async (c, next) => {
-    if (OPEN_PATHS.includes(c.req.path)) return next()
+    if (OPEN_PATHS.includes(c.req.path) || c.req.path === SLACK_ACTIONS_PATH) return next()
     const enforced =
       settings.mode === 'required' || (settings.mode === 'auto' && hasTokens(deps.db))
     if (!enforced) {

@@ -6,6 +6,7 @@ import { COLUMN_LEVELS } from './gate/column-impact.ts'
 import { GateWaiverSchema } from './gate/waivers.ts'
 import { POLICY_SEVERITIES, type GovernanceConfig } from './quality/governance.ts'
 import { SlaSchema } from './quality/sla.ts'
+import { DomainIncidentsSchema, IncidentsConfigSchema } from './incidents/config.ts'
 import { own } from '../collectors/own.ts'
 import { splitCredentials } from '../collectors/airflow/url.ts'
 
@@ -48,6 +49,8 @@ export const DomainConfigSchema = z.strictObject({
   slack: SlackSchema.optional(),
   policies: z.record(z.string(), PolicySettingSchema).optional(),
   waivers: z.array(WaiverSchema).optional(),
+  /** Where this domain's incidents, and the upstream ones that affect it, are delivered. */
+  incidents: DomainIncidentsSchema.optional(),
 })
 
 const OutputRef = z.union([z.string().min(1), RefSchema])
@@ -106,8 +109,8 @@ export const MeshwatchConfigSchema = z.strictObject({
   slack: SlackSchema.optional(),
   /** Slack alert timing (server/alerts/): a reminder while a product stays not ok, every this many minutes. */
   alerts: z.strictObject({ reminder_minutes: z.number().int().min(1).optional() }).optional(),
-  /** Incidents (server/incidents/): one resolved less than this long ago reopens when the product breaks again. */
-  incidents: z.strictObject({ reopen_minutes: z.number().int().min(0).optional() }).optional(),
+  /** Incidents (server/incidents/config.ts): reopening, Slack's signing secret, the default routes. */
+  incidents: IncidentsConfigSchema.optional(),
   domains: z.record(z.string().min(1), DomainConfigSchema).optional(),
   products: z.record(z.string().min(1), ProductConfigSchema).optional(),
   policies: z.record(z.string(), PolicySettingSchema).optional(),

@@ -27,6 +27,8 @@ export interface Deps {
   limits?: Partial<BodyLimits>
   /** Token enforcement (MESHWATCH_AUTH, MESHWATCH_PUBLIC_READ); default: required once a token exists. */
   auth?: AuthSettings
+  /** Where secrets meshwatch.yml names by variable are read (Slack's signing secret); main.ts: process.env. */
+  env?: Record<string, string | undefined>
   /** meshwatch.yml (domains, SLAs, policies); default: empty. */
   meshwatch?: MeshwatchConfig
 }

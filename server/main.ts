@@ -55,6 +55,7 @@ export async function startServer(
     log: opts.log,
     auth: opts.auth,
     limits: opts.limits,
+    env: opts.alertEnv ?? process.env,
     ...(meshwatch ? { meshwatch } : {}),
   }
   // Loaded before the evaluator exists: it scores the whole demo once, when it starts.

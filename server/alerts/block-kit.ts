@@ -52,11 +52,27 @@ export const ContextBlockSchema = z.strictObject({
 })
 export const DividerBlockSchema = z.strictObject({ type: z.literal('divider') })
 
+/** https://docs.slack.dev/reference/block-kit/block-elements/button-element : text 75, action_id 255, value 2000, url 3000. */
+export const ButtonSchema = z.strictObject({
+  type: z.literal('button'),
+  text: PlainTextSchema.extend({ text: z.string().min(1).max(75) }),
+  action_id: z.string().min(1).max(255),
+  value: z.string().min(1).max(2000).optional(),
+  url: z.string().min(1).max(3000).optional(),
+  style: z.enum(['primary', 'danger']).optional(),
+})
+/** https://docs.slack.dev/reference/block-kit/blocks/actions-block : at most 25 elements. */
+export const ActionsBlockSchema = z.strictObject({
+  type: z.literal('actions'),
+  elements: z.array(ButtonSchema).min(1).max(25),
+})
+
 export const BlockSchema = z.union([
   HeaderBlockSchema,
   SectionBlockSchema,
   ContextBlockSchema,
   DividerBlockSchema,
+  ActionsBlockSchema,
 ])
 
 /** An incoming-webhook message body as meshwatch builds it. */
@@ -67,6 +83,23 @@ export const SlackMessageSchema = z.strictObject({
   blocks: z.array(BlockSchema).min(1).max(SLACK_LIMITS.blocks),
 })
 export type SlackMessage = z.infer<typeof SlackMessageSchema>
+
+/**
+ * A chat.postMessage / chat.update body: a channel is required, `ts` names the message to edit,
+ * `thread_ts` makes a reply: https://docs.slack.dev/reference/methods/chat.postMessage
+ */
+export const SlackApiMessageSchema = SlackMessageSchema.extend({
+  channel: z.string().min(1),
+  ts: z
+    .string()
+    .regex(/^\d+\.\d+$/)
+    .optional(),
+  thread_ts: z
+    .string()
+    .regex(/^\d+\.\d+$/)
+    .optional(),
+})
+export type SlackApiMessage = z.infer<typeof SlackApiMessageSchema>
 export type Block = z.infer<typeof BlockSchema>
 
 /** Cuts to at most `max` UTF-16 units (never inside a surrogate pair or an &entity;), marking the cut with …. */

@@ -21,6 +21,7 @@ import { SlackMessageSchema } from './block-kit.ts'
 import { backoffMs, postToWebhook, type FetchLike } from './deliver.ts'
 import { buildAlertMessage, type OutboxAlert } from './message.ts'
 import { own } from '../../collectors/own.ts'
+import { createIncidentDispatcher, type IncidentDispatchResult } from '../incidents/dispatch.ts'
 
 export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:4000'
 
@@ -48,6 +49,8 @@ export interface DispatcherOptions {
   /** Slack allows about one message per second per webhook: https://api.slack.com/docs/rate-limits */
   spacingMs?: number
   batchSize?: number
+  /** Slack's Web API base for incident messages (app mode); default https://slack.com/api. */
+  slackApiUrl?: string | undefined
 }
 
 export interface DispatchResult {
@@ -56,6 +59,8 @@ export interface DispatchResult {
   failed: number[]
   /** One entry per POST: which alerts went out together. */
   posts: { webhookEnv: string; ids: number[]; outcome: string }[]
+  /** The incidents' living messages sent in the same pass (server/incidents/dispatch.ts). */
+  incidents?: IncidentDispatchResult
 }
 
 interface Group {
@@ -90,6 +95,21 @@ export function createDispatcher(opts: DispatcherOptions) {
   const backoff = opts.backoff ?? { baseMs: 5_000, maxMs: 5 * 60_000 }
   const spacingMs = opts.spacingMs ?? 1_000
   const blockedUntil = new Map<string, number>()
+  const incidents = createIncidentDispatcher({
+    db: opts.db,
+    config: cfg,
+    env: opts.env,
+    publicUrl,
+    fetch: fetchFn,
+    now: clock,
+    random,
+    log,
+    timeoutMs,
+    leaseMs,
+    maxAgeMs,
+    backoff,
+    slackApiUrl: opts.slackApiUrl,
+  })
 
   const contactOf = (domain: string) => ({
     owner: own(cfg.domains, domain)?.owner,
@@ -191,6 +211,7 @@ export function createDispatcher(opts: DispatcherOptions) {
   /** One pass: claim what is due, post it, record the outcomes. */
   async function runOnce(): Promise<DispatchResult> {
     const result: DispatchResult = { delivered: [], retried: [], failed: [], posts: [] }
+    result.incidents = await incidents.runOnce()
     const now = clock().getTime()
     const rows = claimDueAlerts(opts.db, {
       now: iso(now),

@@ -5,6 +5,7 @@ import {
   transitionsOf,
   webhookAlertsOf,
 } from '../../db/queries/incidents.ts'
+import { deliveriesOf } from '../../db/queries/incident-deliveries.ts'
 import type { IncidentRow } from '../../db/schema.ts'
 import type { MeshwatchConfig } from '../config-file.ts'
 import { describeAlert } from '../routes/alerts.ts'
@@ -61,7 +62,28 @@ export function viewIncident(db: Db, cfg: MeshwatchConfig, id: number, now: Date
     timeline,
     consumers: consumersOf(db, id).map(({ incidentId: _, ...c }) => c),
     deliveries: {
+      ...byChannel(
+        deliveriesOf(db, id).map((d) => ({
+          id: d.id,
+          channel: d.channel,
+          route: d.routeKey,
+          audience: d.audience,
+          status: d.status,
+          deliveredThrough: d.cursor,
+          pending: timeline.filter((t) => t.id > d.cursor).length,
+          deliveredAt: d.deliveredAt,
+          attempts: d.attempts,
+          nextAttemptAt: d.nextAttemptAt,
+          lastError: d.lastError,
+        })),
+      ),
       'slack-webhook': webhookAlertsOf(db, episodes).map((a) => describeAlert(cfg, a)),
     },
   }
+}
+
+function byChannel<T extends { channel: string }>(rows: T[]): Record<string, T[]> {
+  const out: Record<string, T[]> = {}
+  for (const r of rows) (out[r.channel] ??= []).push(r)
+  return out
 }

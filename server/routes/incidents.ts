@@ -1,11 +1,16 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { INCIDENT_STATUSES } from '../../common/incident-vocab.ts'
-import { incidentsDetectedBetween, listIncidents, tokenNameOf } from '../../db/queries/incidents.ts'
+import {
+  getIncident,
+  incidentsDetectedBetween,
+  listIncidents,
+  tokenNameOf,
+} from '../../db/queries/incidents.ts'
 import type { Principal } from '../auth.ts'
 import { readJsonBody } from '../body.ts'
 import { EMPTY_CONFIG } from '../config-file.ts'
-import { nowOf, type Deps } from '../deps.ts'
+import { nowOf, wallNowOf, type Deps } from '../deps.ts'
 import { describeIssues, errorBody, fail } from '../errors.ts'
 import {
   actOnIncident,
@@ -13,7 +18,14 @@ import {
   type Actor,
   type IncidentAction,
 } from '../incidents/actions.ts'
+import {
+  BlockActionsSchema,
+  createReplayGuard,
+  verifySlackSignature,
+} from '../incidents/interactivity.ts'
+import { ACTIONS } from '../incidents/message.ts'
 import { incidentStats } from '../incidents/stats.ts'
+import { deliveryAt } from '../../db/queries/incident-deliveries.ts'
 import { summarizeIncident, viewIncident } from '../incidents/view.ts'
 import { describe, jsonBody } from '../openapi.ts'
 import { validate } from '../validate.ts'
@@ -89,7 +101,95 @@ export const incidentRoutes = (deps: Deps) => {
       ...(r.consumer ? { acknowledgedFor: r.consumer } : {}),
     })
   }
+  const fresh = createReplayGuard()
   return new Hono()
+    .post(
+      '/slack/actions',
+      describe(
+        'incidents',
+        'Slack interactivity: the Acknowledge and Mute 24 h buttons of an incident message',
+        {
+          200: 'done (or it had been done already)',
+          400: 'not a block_actions payload',
+          401: 'no valid Slack signature: forged, older than 5 minutes, replayed, or no signing secret configured',
+          403: 'a consumer domain’s channel may only acknowledge its own notification',
+          404: 'a message meshwatch did not post',
+          409: 'the incident is resolved',
+        },
+        { open: true },
+      ),
+      async (c) => {
+        const cfg = deps.meshwatch ?? EMPTY_CONFIG
+        const name = cfg.incidents?.slack_signing_secret_env
+        const secret = name ? deps.env?.[name] : undefined
+        if (Number(c.req.header('content-length') ?? '0') > 64 * 1024)
+          fail(413, 'too_large', 'a Slack interaction payload is smaller than 64 KiB')
+        const raw = await c.req.text()
+        const wall = wallNowOf(deps)
+        const check = secret
+          ? verifySlackSignature(
+              secret,
+              {
+                timestamp: c.req.header('x-slack-request-timestamp'),
+                signature: c.req.header('x-slack-signature'),
+              },
+              raw,
+              wall,
+            )
+          : {
+              ok: false as const,
+              reason: 'no Slack signing secret is configured (incidents.slack_signing_secret_env)',
+            }
+        if (!check.ok) return c.json(errorBody('unauthorized', check.reason), 401)
+        if (!fresh(c.req.header('x-slack-signature') ?? '', wall))
+          return c.json(
+            errorBody('unauthorized', 'this signed request was seen already (replayed)'),
+            401,
+          )
+        let payload: unknown
+        try {
+          payload = JSON.parse(new URLSearchParams(raw).get('payload') ?? '')
+        } catch {
+          fail(400, 'invalid_request', 'expected a form field payload holding JSON', '$.payload')
+        }
+        const p = BlockActionsSchema.safeParse(payload)
+        if (!p.success) {
+          const { path, message } = describeIssues(p.error)
+          fail(400, 'invalid_request', `payload ${message}`, path)
+        }
+        const action = p.data.actions[0]
+        if (!action || action.action_id === ACTIONS.open) return c.json({ ok: true })
+        const id = Number(action.value)
+        const where = p.data.container
+        const delivery =
+          Number.isInteger(id) && where
+            ? deliveryAt(deps.db, id, { channel: where.channel_id, ts: where.message_ts })
+            : undefined
+        const inc = delivery ? getIncident(deps.db, id) : undefined
+        if (!delivery || !inc)
+          return c.json(
+            errorBody('not_found', 'this message is not an incident meshwatch posted'),
+            404,
+          )
+        const u = p.data.user
+        const actor: Actor = {
+          admin: false,
+          domain: delivery.audience === 'owner' ? inc.domain : delivery.audience,
+          name: `${u.username ?? u.name ?? u.id} (Slack)`,
+        }
+        const now = nowOf(deps)
+        const r = actOnIncident(
+          deps.db,
+          id,
+          action.action_id === ACTIONS.mute
+            ? { op: 'mute', until: new Date(now.getTime() + DEFAULT_MUTE_MS).toISOString() }
+            : { op: 'ack' },
+          actor,
+          now.toISOString(),
+        )
+        return c.json({ ok: true, changed: r.changed })
+      },
+    )
     .get(
       '/',
       describe('incidents', 'incidents, newest first', {

@@ -33,6 +33,7 @@ const incident = (over: Partial<IncidentRow> = {}): IncidentRow => ({
   rootCause: null,
   blastRadius: [],
   updatedAt: T0,
+  fannedOut: 0,
   ...over,
 })
 

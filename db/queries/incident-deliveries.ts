@@ -1,0 +1,155 @@
+import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
+import type { Db } from '../client.ts'
+import {
+  incidentDeliveries,
+  incidents,
+  incidentTransitions,
+  type IncidentDeliveryRow,
+} from '../schema.ts'
+
+const latestTransition = sql<number>`(select coalesce(max(t.id), 0) from incident_transitions t where t.incident_id = ${incidents.id})`
+
+/** Incidents with transitions whose routes were not worked out yet. */
+export const incidentsToFanOut = (db: Db, limit = 500) =>
+  db
+    .select({ incident: incidents, latest: latestTransition })
+    .from(incidents)
+    .where(sql`${latestTransition} > ${incidents.fannedOut}`)
+    .orderBy(asc(incidents.id))
+    .limit(limit)
+    .all()
+
+/** Records a route of an incident (once; a known one is left as it is) and marks the fan-out done up to `through`. */
+export function addDeliveries(
+  db: Db,
+  incidentId: number,
+  rows: Omit<typeof incidentDeliveries.$inferInsert, 'incidentId'>[],
+  through: number,
+): void {
+  db.transaction(() => {
+    for (const r of rows)
+      db.insert(incidentDeliveries)
+        .values({ ...r, incidentId })
+        .onConflictDoNothing()
+        .run()
+    db.update(incidents).set({ fannedOut: through }).where(eq(incidents.id, incidentId)).run()
+  })
+}
+
+/**
+ * Claims the active deliveries that have transitions to send and are due, with a lease (their
+ * nextAttemptAt moves to `leaseUntil`, so a dispatcher that dies leaves them due again).
+ */
+export function claimDueDeliveries(
+  db: Db,
+  opts: { now: string; leaseUntil: string; limit: number },
+): IncidentDeliveryRow[] {
+  return db.transaction(
+    () => {
+      const due = db
+        .select({ id: incidentDeliveries.id })
+        .from(incidentDeliveries)
+        .where(
+          and(
+            eq(incidentDeliveries.status, 'active'),
+            lte(incidentDeliveries.nextAttemptAt, opts.now),
+            sql`${incidentDeliveries.cursor} < (select coalesce(max(t.id), 0) from incident_transitions t where t.incident_id = ${incidentDeliveries.incidentId})`,
+          ),
+        )
+        .orderBy(asc(incidentDeliveries.nextAttemptAt), asc(incidentDeliveries.id))
+        .limit(opts.limit)
+        .all()
+      if (due.length === 0) return []
+      return db
+        .update(incidentDeliveries)
+        .set({
+          nextAttemptAt: opts.leaseUntil,
+          attempts: sql`${incidentDeliveries.attempts} + 1`,
+          lastAttemptAt: opts.now,
+        })
+        .where(
+          inArray(
+            incidentDeliveries.id,
+            due.map((d) => d.id),
+          ),
+        )
+        .returning()
+        .all()
+        .sort((a, b) => a.id - b.id)
+    },
+    { behavior: 'immediate' },
+  )
+}
+
+/** The transitions of an incident after `cursor`, oldest first. */
+export const transitionsAfter = (db: Db, incidentId: number, cursor: number) =>
+  db
+    .select()
+    .from(incidentTransitions)
+    .where(and(eq(incidentTransitions.incidentId, incidentId), gt(incidentTransitions.id, cursor)))
+    .orderBy(asc(incidentTransitions.id))
+    .all()
+
+/** A transition (or the first post) went out: the cursor moves on and the failure streak ends. */
+export function advanceDelivery(
+  db: Db,
+  id: number,
+  set: { cursor: number; at: string; ref?: IncidentDeliveryRow['ref'] },
+): void {
+  db.update(incidentDeliveries)
+    .set({
+      cursor: set.cursor,
+      deliveredAt: set.at,
+      attempts: 0,
+      failingSince: null,
+      lastError: null,
+      ...(set.ref ? { ref: set.ref } : {}),
+    })
+    .where(eq(incidentDeliveries.id, id))
+    .run()
+}
+
+/** Sending is done for this round: due again at `nextAttemptAt` (now when more is waiting). */
+export function scheduleDelivery(
+  db: Db,
+  id: number,
+  set: { nextAttemptAt: string; error?: string; failingSince?: string },
+): void {
+  db.update(incidentDeliveries)
+    .set({
+      nextAttemptAt: set.nextAttemptAt,
+      ...(set.error === undefined ? {} : { lastError: set.error }),
+      ...(set.failingSince === undefined ? {} : { failingSince: set.failingSince }),
+    })
+    .where(eq(incidentDeliveries.id, id))
+    .run()
+}
+
+export function failDelivery(db: Db, id: number, error: string): void {
+  db.update(incidentDeliveries)
+    .set({ status: 'failed', lastError: error })
+    .where(eq(incidentDeliveries.id, id))
+    .run()
+}
+
+export const deliveriesOf = (db: Db, incidentId: number) =>
+  db
+    .select()
+    .from(incidentDeliveries)
+    .where(eq(incidentDeliveries.incidentId, incidentId))
+    .orderBy(asc(incidentDeliveries.id))
+    .all()
+
+/** The delivery of an incident's message on one Slack channel (the button clicked there came from it). */
+export const deliveryAt = (db: Db, incidentId: number, ref: { channel: string; ts: string }) =>
+  db
+    .select()
+    .from(incidentDeliveries)
+    .where(
+      and(
+        eq(incidentDeliveries.incidentId, incidentId),
+        sql`json_extract(${incidentDeliveries.ref}, '$.ts') = ${ref.ts}`,
+        sql`json_extract(${incidentDeliveries.ref}, '$.channel') = ${ref.channel}`,
+      ),
+    )
+    .get()

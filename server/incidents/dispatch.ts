@@ -1,0 +1,237 @@
+import { own } from '../../collectors/own.ts'
+import { formatDuration, formatIssues } from '../../common/format.ts'
+import type { Db } from '../../db/client.ts'
+import {
+  addDeliveries,
+  advanceDelivery,
+  claimDueDeliveries,
+  failDelivery,
+  incidentsToFanOut,
+  scheduleDelivery,
+  transitionsAfter,
+} from '../../db/queries/incident-deliveries.ts'
+import { consumersOf, getIncident } from '../../db/queries/incidents.ts'
+import type { IncidentDeliveryRow } from '../../db/schema.ts'
+import { SlackApiMessageSchema, type SlackMessage } from '../alerts/block-kit.ts'
+import { backoffMs, type FetchLike } from '../alerts/deliver.ts'
+import { EMPTY_CONFIG, type MeshwatchConfig } from '../config-file.ts'
+import { SILENT, type Logger } from '../deps.ts'
+import { channelOf, routeKeyOf, type IncidentRoute } from './config.ts'
+import { buildIncidentMessage, buildTransitionReply } from './message.ts'
+import { routesOf } from './routing.ts'
+import { callSlack, SLACK_API_URL, type ApiOutcome } from './slack-app.ts'
+
+export interface IncidentDispatcherOptions {
+  db: Db
+  config?: MeshwatchConfig | undefined
+  env: Record<string, string | undefined>
+  publicUrl: string
+  fetch: FetchLike
+  now: () => Date
+  random: () => number
+  log?: Logger | undefined
+  timeoutMs: number
+  leaseMs: number
+  maxAgeMs: number
+  backoff: { baseMs: number; maxMs: number }
+  /** Slack's Web API base (tests point it at a local receiver). */
+  slackApiUrl?: string | undefined
+}
+
+export interface IncidentDispatchResult {
+  /** One entry per Web API call: which delivery, which method, what came of it. */
+  calls: { delivery: number; method: string; outcome: ApiOutcome['kind'] }[]
+  retried: number[]
+  failed: number[]
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** Every route meshwatch.yml names, by key (a delivery keeps its key; its route is looked up when it is sent). */
+function routesByKey(cfg: MeshwatchConfig): Map<string, IncidentRoute> {
+  const all = [
+    ...(cfg.incidents?.routes ?? []),
+    ...Object.values(cfg.domains ?? {}).flatMap((d) => d.incidents?.routes ?? []),
+  ]
+  return new Map(all.map((r) => [routeKeyOf(r), r]))
+}
+
+/**
+ * The incident dispatcher: works out the routes of every incident with new transitions (owners'
+ * and consumer domains'), then delivers each route's pending transitions in order: the first one
+ * posts the living message (chat.postMessage), each later one edits it in place (chat.update) and
+ * replies in its thread. A delivery's cursor moves only after Slack accepted, so an outage (5xx,
+ * 429 with Retry-After, a timeout) delays but loses nothing, and each transition goes out once.
+ */
+export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
+  const cfg = opts.config ?? EMPTY_CONFIG
+  const log = opts.log ?? SILENT
+  const apiUrl = opts.slackApiUrl ?? SLACK_API_URL
+  const blockedUntil = new Map<string, number>()
+
+  function fanOut() {
+    const at = iso(opts.now().getTime())
+    for (const { incident, latest } of incidentsToFanOut(opts.db)) {
+      const targets = routesOf(cfg, incident, consumersOf(opts.db, incident.id))
+      addDeliveries(
+        opts.db,
+        incident.id,
+        targets.map((t) => ({
+          routeKey: t.key,
+          channel: channelOf(t.route),
+          audience: t.audience,
+          routeDomain: t.routeDomain,
+          nextAttemptAt: at,
+          createdAt: at,
+        })),
+        latest,
+      )
+    }
+  }
+
+  async function deliver(d: IncidentDeliveryRow, result: IncidentDispatchResult) {
+    const route = routesByKey(cfg).get(d.routeKey)
+    if (!route) return fail(d, `route ${d.routeKey} is no longer in meshwatch.yml`, result)
+    const token = own(opts.env, route.token_env)
+    if (!token)
+      return fail(
+        d,
+        `$${route.token_env} is not set (the Slack bot token of route ${d.routeKey})`,
+        result,
+      )
+    const inc = getIncident(opts.db, d.incidentId)
+    if (!inc) return
+    const pending = transitionsAfter(opts.db, inc.id, d.cursor)
+    const last = pending.at(-1)
+    if (!last) return scheduleDelivery(opts.db, d.id, { nextAttemptAt: iso(opts.now().getTime()) })
+    const blocked = blockedUntil.get(route.token_env) ?? 0
+    if (blocked > opts.now().getTime())
+      return retry(
+        d,
+        { kind: 'retry', reason: `waiting for Slack's Retry-After on $${route.token_env}` },
+        result,
+        blocked,
+      )
+    const call = async (
+      method: 'chat.postMessage' | 'chat.update',
+      m: SlackMessage & { channel: string; ts?: string; thread_ts?: string },
+    ) => {
+      const valid = SlackApiMessageSchema.safeParse(m)
+      if (!valid.success)
+        return {
+          kind: 'rejected' as const,
+          reason: `message outside Slack's Block Kit limits: ${formatIssues(valid.error.issues, 1)}`,
+        }
+      const o = await callSlack(
+        opts.fetch,
+        { apiUrl, token, timeoutMs: opts.timeoutMs, now: opts.now() },
+        method,
+        valid.data,
+      )
+      result.calls.push({ delivery: d.id, method, outcome: o.kind })
+      return o
+    }
+    const message = buildIncidentMessage(inc, {
+      publicUrl: opts.publicUrl,
+      audience: d.audience,
+      now: opts.now(),
+    })
+    const at = () => iso(opts.now().getTime())
+    let ref = d.ref?.ts && d.ref.channel ? { channel: d.ref.channel, ts: d.ref.ts } : undefined
+    let replies = pending
+    if (!ref) {
+      const o = await call('chat.postMessage', { ...message, channel: route.channel })
+      if (o.kind !== 'delivered') return settle(d, o, result)
+      // The post shows the incident as it is now and stands for its first transition; the
+      // later ones (made while Slack was down, say) follow as replies in its thread.
+      ref = { channel: o.channel, ts: o.ts }
+      advanceDelivery(opts.db, d.id, { cursor: pending[0]?.id ?? last.id, at: at(), ref })
+      log.info('incident posted', { incident: inc.id, route: d.routeKey, audience: d.audience })
+      replies = pending.slice(1)
+    } else {
+      const updated = await call('chat.update', { ...message, ...ref })
+      if (updated.kind !== 'delivered') return settle(d, updated, result)
+    }
+    for (const t of replies) {
+      const o = await call('chat.postMessage', {
+        ...buildTransitionReply(t),
+        channel: ref.channel,
+        thread_ts: ref.ts,
+      })
+      if (o.kind !== 'delivered') return settle(d, o, result)
+      advanceDelivery(opts.db, d.id, { cursor: t.id, at: at() })
+    }
+    scheduleDelivery(opts.db, d.id, { nextAttemptAt: at() })
+  }
+
+  function settle(
+    d: IncidentDeliveryRow,
+    o: Exclude<ApiOutcome, { kind: 'delivered' }>,
+    result: IncidentDispatchResult,
+  ) {
+    if (o.kind === 'rejected') return fail(d, `Slack refused: ${o.reason}`, result)
+    retry(d, o, result)
+  }
+
+  function retry(
+    d: IncidentDeliveryRow,
+    o: { kind: 'retry'; reason: string; retryAfterMs?: number },
+    result: IncidentDispatchResult,
+    until?: number,
+  ) {
+    const now = opts.now().getTime()
+    const since = d.failingSince ?? iso(now)
+    if (now - Date.parse(since) > opts.maxAgeMs)
+      return fail(
+        d,
+        `gave up after ${formatDuration(now - Date.parse(since))}: ${o.reason}`,
+        result,
+      )
+    const wait =
+      until !== undefined
+        ? until - now
+        : (o.retryAfterMs ?? backoffMs(d.attempts, opts.random, opts.backoff))
+    const route = routesByKey(cfg).get(d.routeKey)
+    if (o.retryAfterMs !== undefined && route) blockedUntil.set(route.token_env, now + wait)
+    scheduleDelivery(opts.db, d.id, {
+      nextAttemptAt: iso(now + wait),
+      error: o.reason,
+      failingSince: since,
+    })
+    result.retried.push(d.id)
+    log.warn('incident delivery will be retried', {
+      delivery: d.id,
+      route: d.routeKey,
+      reason: o.reason,
+      retryInMs: wait,
+    })
+  }
+
+  function fail(d: IncidentDeliveryRow, reason: string, result: IncidentDispatchResult) {
+    failDelivery(opts.db, d.id, reason)
+    result.failed.push(d.id)
+    log.warn('incident delivery failed', { delivery: d.id, route: d.routeKey, reason })
+  }
+
+  /** One pass: fan out new transitions, then send what is due, one chain per route. */
+  async function runOnce(): Promise<IncidentDispatchResult> {
+    const result: IncidentDispatchResult = { calls: [], retried: [], failed: [] }
+    fanOut()
+    const now = opts.now().getTime()
+    const due = claimDueDeliveries(opts.db, {
+      now: iso(now),
+      leaseUntil: iso(now + opts.leaseMs),
+      limit: 200,
+    })
+    const chains = new Map<string, IncidentDeliveryRow[]>()
+    for (const d of due) chains.set(d.routeKey, [...(chains.get(d.routeKey) ?? []), d])
+    await Promise.all(
+      [...chains.values()].map(async (chain) => {
+        for (const d of chain) await deliver(d, result)
+      }),
+    )
+    return result
+  }
+
+  return { runOnce }
+}
