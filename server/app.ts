@@ -18,6 +18,7 @@ import { jobRoutes } from './routes/jobs.ts'
 import { lineageRoutes } from './routes/lineage.ts'
 import { openLineageRoutes } from './routes/openlineage.ts'
 import { productRoutes } from './routes/products.ts'
+import { productStandardRoutes } from './routes/product-standards.ts'
 import { runRoutes } from './routes/runs.ts'
 
 /**
@@ -32,6 +33,7 @@ export function createApp(deps: Deps) {
     .route('/api/health', healthRoutes())
     .route('/api/domains', domainRoutes(deps))
     .route('/api/products', productRoutes(deps))
+    .route('/api/products', productStandardRoutes(deps))
     .route('/api/governance', governanceRoutes(deps))
     .route('/api/datasets', columnLineageRoutes(deps))
     .route('/api/datasets', datasetRoutes(deps))

@@ -1,6 +1,14 @@
 import { asc, eq, gt, inArray } from 'drizzle-orm'
 import type { Db } from '../client.ts'
-import { datasets, jobs, lineageEdges } from '../schema.ts'
+import {
+  checks,
+  datasets,
+  domains,
+  jobs,
+  lineageEdges,
+  productOutputs,
+  products,
+} from '../schema.ts'
 
 const PAGE = 5000
 
@@ -81,5 +89,64 @@ export function* iterateJobsWithEdges(db: Db) {
       }
     }
     after = page[page.length - 1]?.id ?? after
+  }
+}
+
+/** What meshwatch knows of one product, for its ODPS descriptor and a generated ODCS contract. */
+export interface ProductStandardFacts {
+  product: typeof products.$inferSelect
+  domain: typeof domains.$inferSelect | undefined
+  /** The output datasets, with their columns and the checks (dbt tests…) on them. */
+  outputs: (typeof datasets.$inferSelect & { checks: (typeof checks.$inferSelect)[] })[]
+  /** Other products whose outputs the producing jobs of this one read (its input ports). */
+  upstream: { id: string; name: string; domain: string }[]
+}
+
+/** Every product id, in domain and name order. */
+export const productIds = (db: Db): string[] =>
+  db
+    .select({ id: products.id })
+    .from(products)
+    .orderBy(products.domain, products.name, products.id)
+    .all()
+    .map((r) => r.id)
+
+/** The facts of one product (undefined: unknown id). */
+export function productStandardFacts(db: Db, id: string): ProductStandardFacts | undefined {
+  const product = db.select().from(products).where(eq(products.id, id)).get()
+  if (!product) return undefined
+  const domain = db.select().from(domains).where(eq(domains.name, product.domain)).get()
+  const outs = db
+    .select({ d: datasets })
+    .from(productOutputs)
+    .innerJoin(datasets, eq(datasets.id, productOutputs.datasetId))
+    .where(eq(productOutputs.productId, id))
+    .orderBy(datasets.name)
+    .all()
+    .map((r) => r.d)
+  const ids = outs.map((d) => d.id)
+  const checkRows =
+    ids.length === 0
+      ? []
+      : db.select().from(checks).where(inArray(checks.datasetId, ids)).orderBy(checks.key).all()
+  const upstream =
+    ids.length === 0
+      ? []
+      : (db.$client
+          .prepare(
+            `select distinct p.id, p.name, p.domain from lineage_edges w
+               join lineage_edges r on r.job_id = w.job_id and r.direction = 'input'
+               join product_outputs o on o.dataset_id = r.dataset_id
+               join products p on p.id = o.product_id
+             where w.direction = 'output' and w.dataset_id in (${ids.map(() => '?').join(',')})
+               and p.id <> ? and p.origin <> 'dbt_exposure'
+             order by p.id`,
+          )
+          .all(...ids, id) as ProductStandardFacts['upstream'])
+  return {
+    product,
+    domain,
+    outputs: outs.map((d) => ({ ...d, checks: checkRows.filter((c) => c.datasetId === d.id) })),
+    upstream,
   }
 }
