@@ -21,6 +21,7 @@ import { findRootCause, type RootCause } from './quality/root-cause.ts'
 import { evaluateProduct } from './quality/score.ts'
 import { resolveSla, type EffectiveSla } from './quality/sla.ts'
 import { own } from '../collectors/own.ts'
+import { attachContracts } from './contracts/facts.ts'
 
 export type EvaluationWithCause = ProductEvaluation & { rootCause: RootCause | null }
 
@@ -66,6 +67,7 @@ export function evaluateProducts(
     upstreamDepth: Math.max(...depths),
     links: cfg.links,
   })
+  attachContracts(deps.db, facts)
   const out: EvaluationWithCause[] = []
   let orchestration: OrchestrationJobs | undefined
   const resolved = new Map<string, EffectiveSla>()

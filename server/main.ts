@@ -12,6 +12,7 @@ import type { BodyLimits } from './body.ts'
 import type { Deps, Logger } from './deps.ts'
 import { demoClock } from './demo-clock.ts'
 import { FIXTURES, loadDemo } from './demo.ts'
+import { loadDemoContracts } from './contracts/demo.ts'
 import { loadConfigFile, type MeshwatchConfig } from './config-file.ts'
 import { createDispatcher } from './alerts/dispatcher.ts'
 import { createEvaluator } from './evaluate.ts'
@@ -61,6 +62,7 @@ export async function startServer(
   // Loaded before the evaluator exists: it scores the whole demo once, when it starts.
   if (opts.demo && isEmpty(db)) {
     const r = await loadDemo(base)
+    loadDemoContracts(base, FIXTURES)
     if (r.recordedAt)
       setDemoAnchor(db, { recordedAt: r.recordedAt, loadedAt: new Date().toISOString() })
     opts.log.info(`loaded the demo mesh: ${r.summary}`, { db: opts.dbFile })

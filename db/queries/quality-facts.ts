@@ -86,6 +86,49 @@ export interface ProductFacts {
   description: string | null
   outputs: OutputFacts[]
   upstream: UpstreamFacts[]
+  /** The product's current ODCS contracts with what is observed of them (server/contracts/facts.ts). */
+  contracts?: ContractFacts[]
+}
+
+/** A test result on a contract-bound dataset, with its failing-row count. */
+export type ContractAssertionFact = AssertionFact & { failures: number | null }
+
+/** A product's alert episode, with when its problem started and when it was notified. */
+export interface EpisodeFact {
+  openedAt: string
+  closedAt: string | null
+  /** When the root cause stored with the opening evaluation says the problem started upstream. */
+  startedAt: string | null
+  /** When the episode's `opened` alert was delivered (the outbox). */
+  notifiedAt: string | null
+}
+
+/** One schema object of a contract with the dataset it binds to and what is observed of it. */
+export interface ContractObjectFacts {
+  object: string
+  datasetId: number | null
+  datasetName: string | null
+  /** Why it is unbound. */
+  reason?: string | undefined
+  /** The newest observed schema version (null: none). */
+  columns: { name: string; type?: string }[] | null
+  columnsObservedAt: string | null
+  assertions: ContractAssertionFact[]
+}
+
+/**
+ * A product's current ODCS contract as stored (the document validated against its apiVersion's
+ * schema when it was stored), bound to datasets, with the product's recent alert episodes.
+ */
+export interface ContractFacts {
+  contractId: string
+  version: string
+  status: string
+  contentHash: string
+  sourceFile: string | null
+  document: Record<string, unknown>
+  objects: ContractObjectFacts[]
+  episodes: EpisodeFact[]
 }
 
 /** A node of a product's root-cause neighbourhood: `dataset:<id>` or `job:<id>`. */

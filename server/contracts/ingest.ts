@@ -38,7 +38,8 @@ export function parseUpload(upload: ContractUpload): ContractDoc[] {
 }
 
 /**
- * Stores contracts whole (one transaction). A contract is a write to its domain: a domain-scoped
+ * Stores contracts whole (one transaction), then re-scores the products of the datasets a new
+ * version binds (deps.afterWrite, as an ingest does). A contract is a write to its domain: a domain-scoped
  * writer (`domain`) may store only its own domain's contracts and may not take over another
  * domain's contract id, product or datasets (ForeignWriteError, nothing stored). Redelivery is a no-op.
  */
@@ -48,7 +49,7 @@ export function ingestContracts(
   opts: { domain?: string | null } = {},
 ): StoredContract[] {
   const writer = opts.domain ?? null
-  return storeContracts(
+  const stored = storeContracts(
     deps.db,
     docs.map((d) => ({
       file: d.file,
@@ -68,6 +69,18 @@ export function ingestContracts(
       check: writer === null ? undefined : (_, i) => authorize(deps.db, docs[i], writer, i),
     },
   )
+  // A new contract version changes what its product is scored against: re-score it now.
+  const changed = docs.filter((_, i) => stored[i]?.duplicate === false)
+  if (changed.length > 0) deps.afterWrite?.({ datasetIds: boundDatasets(deps.db, changed) })
+  return stored
+}
+
+function boundDatasets(db: Db, docs: ContractDoc[]): number[] {
+  const ids = new Set<number>()
+  for (const d of docs)
+    for (const o of bindContract(db, d.contract, d.contract.domain ?? null).objects)
+      if (o.dataset) ids.add(o.dataset.id)
+  return [...ids]
 }
 
 const may = (domain: string) => `this token may only write domain ${domain}`

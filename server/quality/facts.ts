@@ -7,6 +7,10 @@ import type { Status } from '../../common/vocab.ts'
 export type { KnownStatus, Status } from '../../common/vocab.ts'
 export type {
   AssertionFact,
+  ContractAssertionFact,
+  ContractFacts,
+  ContractObjectFacts,
+  EpisodeFact,
   MetricFact,
   OutputFacts,
   ProductFacts,

@@ -1,6 +1,14 @@
+import type { ContractCheck } from './contract-check.ts'
+import {
+  foldable,
+  scoreContracts,
+  slaWithContract,
+  type ContractEvaluation,
+} from './contract-score.ts'
 import type { DimensionResult, ProductEvaluation, ProductFacts } from './facts.ts'
 import { worst } from './facts.ts'
-import { scoreFreshness } from './freshness.ts'
+import { DIMENSIONS } from '../../common/vocab.ts'
+import { combine, scoreFreshness } from './freshness.ts'
 import { scoreReliability } from './reliability.ts'
 import { scoreSchema } from './schema-dim.ts'
 import type { EffectiveSla } from './sla.ts'
@@ -18,14 +26,71 @@ export function evaluateProduct(
   sla: EffectiveSla,
   now: Date,
 ): ProductEvaluation {
-  const dims = [
+  return evaluateWithContracts(facts, sla, now).evaluation
+}
+
+/**
+ * evaluateProduct, with the product's ODCS contracts: their layer joins the effective SLA
+ * (resolveSla's precedence), each promise is checked, and the checks with a dimension of their
+ * own (frequency, timeOfAvailability, schema[] columns) count in that dimension. An open
+ * episode past the contract's timeToRepair makes reliability breach while the product is not ok.
+ */
+export function evaluateWithContracts(
+  facts: ProductFacts,
+  declared: EffectiveSla,
+  now: Date,
+): { evaluation: ProductEvaluation; sla: EffectiveSla; contracts: ContractEvaluation[] } {
+  const sla = facts.contracts?.length ? slaWithContract(facts, declared) : declared
+  const contracts = facts.contracts?.length ? scoreContracts(facts, sla, now) : []
+  let dims = [
     scoreFreshness(facts.outputs, facts.upstream, sla, now),
     scoreTests(facts.outputs, facts.upstream, sla),
     scoreVolume(facts.outputs, sla),
     scoreSchema(facts.outputs, sla, now),
     scoreReliability(facts.outputs, sla, now),
   ].filter((d): d is DimensionResult => d !== undefined)
-  const base = { productId: facts.id, evaluatedAt: now.toISOString(), dimensions: dims }
+  const checks = contracts.flatMap((c) => c.checks).filter(foldable)
+  const repair = checks.filter((c) => c.kind === 'sla' && c.name === 'timeToRepair')
+  dims = fold(
+    dims,
+    checks.filter((c) => !repair.includes(c)),
+  )
+  // Only while something else keeps the product not ok: else the overdue repair would hold the
+  // episode open by itself.
+  if (repair.length > 0 && dims.some((d) => d.status === 'warn' || d.status === 'breach'))
+    dims = fold(dims, repair)
+  return { evaluation: combineDimensions(facts.id, dims, sla, now), sla, contracts }
+}
+
+function fold(dims: DimensionResult[], checks: ContractCheck[]): DimensionResult[] {
+  const out = [...dims]
+  for (const c of checks) {
+    if (c.dimension === null || c.score === null || c.status === 'unknown') continue
+    const i = out.findIndex((d) => d.dimension === c.dimension)
+    const have = out[i]
+    const verdict = { status: c.status, score: c.score, reason: c.reason }
+    if (!have || have.status === 'unknown') {
+      const d = combine(c.dimension, [verdict])
+      if (have) out[i] = d
+      else out.push(d)
+      continue
+    }
+    const merged = combine(c.dimension, [
+      { status: have.status, score: have.score, reason: have.reason },
+      verdict,
+    ])
+    out[i] = have.detail ? { ...merged, detail: have.detail } : merged
+  }
+  return out.sort((a, b) => DIMENSIONS.indexOf(a.dimension) - DIMENSIONS.indexOf(b.dimension))
+}
+
+function combineDimensions(
+  productId: string,
+  dims: DimensionResult[],
+  sla: EffectiveSla,
+  now: Date,
+): ProductEvaluation {
+  const base = { productId, evaluatedAt: now.toISOString(), dimensions: dims }
   const known = dims.flatMap((d) => (d.status === 'unknown' ? [] : [d]))
   const [first, ...rest] = known
   if (!first) return { ...base, score: null, status: 'unknown' }

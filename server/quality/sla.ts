@@ -99,7 +99,7 @@ export const DEFAULT_SLA = {
   weights: { freshness: 30, tests: 30, volume: 15, schema: 15, reliability: 10 },
 } as const satisfies Sla
 
-export const SLA_SOURCES = ['default', 'meshwatch.yml', 'dbt_meta'] as const
+export const SLA_SOURCES = ['default', 'meshwatch.yml', 'dbt_meta', 'contract'] as const
 export type SlaSource = (typeof SLA_SOURCES)[number]
 
 /** A value of the effective SLA with the declaration that set it (the API shows both). */
@@ -139,6 +139,8 @@ export interface EffectiveSla extends SlaValues {
   /** Dimensions some declaration (not the built-in defaults) speaks about. */
   declared: Dimension[]
   warnings: string[]
+  /** The declarations it was merged from, so a contract's layer can be added (withContractLayer). */
+  layers: SlaLayers
 }
 
 export interface SlaLayers {
@@ -146,6 +148,8 @@ export interface SlaLayers {
   platform?: Sla | undefined
   /** dbt `meta.meshwatch.sla` as stored on the product, unvalidated */
   dbtMeta?: Record<string, unknown> | null | undefined
+  /** The product's ODCS contract: its slaProperties and quality rules as SLA values (contract-sla.ts). */
+  contract?: { sla: Sla; label: string } | undefined
   /** meshwatch.yml `products.<id>.sla` */
   product?: Sla | undefined
 }
@@ -155,8 +159,9 @@ const GROUPS = ['freshness', 'tests', 'volume', 'schema', 'reliability', 'weight
 type Group = (typeof GROUPS)[number]
 
 /**
- * Merges built-in defaults < meshwatch.yml defaults < dbt meta < meshwatch.yml product entry.
- * An invalid dbt-meta value is ignored with a warning naming it; it never fails the evaluation.
+ * Merges built-in defaults < meshwatch.yml defaults < dbt meta < the product's ODCS contract <
+ * meshwatch.yml product entry. An invalid dbt-meta value is ignored with a warning naming it; it
+ * never fails the evaluation. A product entry overriding a contract's value is warned about.
  */
 export function resolveSla(layers: SlaLayers): EffectiveSla {
   const warnings: string[] = []
@@ -164,8 +169,10 @@ export function resolveSla(layers: SlaLayers): EffectiveSla {
     [DEFAULT_SLA, 'default'],
     [layers.platform ?? {}, 'meshwatch.yml'],
     [validDbtMeta(layers.dbtMeta, warnings), 'dbt_meta'],
+    [layers.contract?.sla ?? {}, 'contract'],
     [layers.product ?? {}, 'meshwatch.yml'],
   ]
+  if (layers.contract) warnings.push(...overrides(layers.contract, layers.product ?? {}))
   const declared = new Set<Dimension>()
   const group = <G extends Group>(g: G) => {
     const values = ownMap<unknown>()
@@ -213,7 +220,28 @@ export function resolveSla(layers: SlaLayers): EffectiveSla {
     },
     declared: DIMENSIONS.filter((d) => declared.has(d)),
     warnings,
+    layers,
   }
+}
+
+/** The same SLA with a contract's layer added (or replaced) at its place in the precedence. */
+export const withContractLayer = (sla: EffectiveSla, contract: SlaLayers['contract']) =>
+  resolveSla({ ...sla.layers, contract })
+
+function overrides(contract: { sla: Sla; label: string }, product: Sla): string[] {
+  const out: string[] = []
+  for (const g of GROUPS) {
+    const mine: Record<string, unknown> = contract.sla[g] ?? {}
+    const theirs: Record<string, unknown> = product[g] ?? {}
+    for (const [field, v] of Object.entries(mine)) {
+      const o = own(theirs, field)
+      if (o !== undefined && v !== undefined && o !== v)
+        out.push(
+          `meshwatch.yml products entry sets ${g}.${field} to ${String(o)} over ${contract.label}'s ${String(v)}: scored against meshwatch.yml`,
+        )
+    }
+  }
+  return out
 }
 
 /**

@@ -1,0 +1,15 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { readContracts } from '../../collectors/contracts/read.ts'
+import type { Deps } from '../deps.ts'
+import { ingestContracts } from './ingest.ts'
+
+/**
+ * The demo mesh's ODCS contracts (fixtures/contracts/demo: sales' public orders, finance's
+ * revenue product, generated from the recorded manifests), stored like `collect contracts`.
+ */
+export function loadDemoContracts(deps: Deps, fixtures: string): number {
+  const dir = join(fixtures, 'contracts', 'demo')
+  if (!existsSync(dir)) return 0
+  return ingestContracts(deps, readContracts([dir])).length
+}

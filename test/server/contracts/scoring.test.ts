@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest'
+import type { Batch } from '../../../collectors/batch.ts'
+import { readDbtTarget } from '../../../collectors/dbt/read.ts'
+import { openDb } from '../../../db/client.ts'
+import { loadProductFacts } from '../../../db/queries/quality.ts'
+import { loadDemoContracts } from '../../../server/contracts/demo.ts'
+import { attachContracts } from '../../../server/contracts/facts.ts'
+import { DEMO_JOB_NAMESPACE, demoTargets, FIXTURES, loadDemo } from '../../../server/demo.ts'
+import type { Deps } from '../../../server/deps.ts'
+import { effectiveSlaOf, evaluateProducts } from '../../../server/evaluate.ts'
+import { ingestBatch } from '../../../server/ingest.ts'
+import { evaluateWithContracts } from '../../../server/quality/score.ts'
+import { CONFIG, recordingTime, testClock } from '../alerts/helpers.ts'
+
+// The demo's ODCS contracts (fixtures/contracts/demo, loaded with the demo) scored on the
+// recorded good and bad days through the server's evaluator (evaluate.ts → score.ts).
+
+function scored(deps: Deps, id: string, now: Date) {
+  const { rows, facts } = loadProductFacts(deps.db, {
+    productIds: [id],
+    now,
+    windowDays: 30,
+    upstreamDepth: 3,
+  })
+  attachContracts(deps.db, facts)
+  const [f] = facts
+  const [row] = rows
+  if (!f || !row) throw new Error(`no product ${id}`)
+  const r = evaluateWithContracts(f, effectiveSlaOf(CONFIG, row), now)
+  const checks = r.contracts.flatMap((c) => c.checks)
+  const check = (name: string) => checks.find((c) => c.name === name)
+  return { ...r, checks, check }
+}
+
+/** A recorded build re-collected a day later: every timestamp of its batch moved by `ms`. */
+function later(b: Batch, ms: number): Batch {
+  const shift = (v: unknown): unknown => {
+    if (
+      typeof v === 'string' &&
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v) &&
+      !Number.isNaN(Date.parse(v))
+    )
+      return new Date(Date.parse(v) + ms).toISOString()
+    if (Array.isArray(v)) return v.map(shift)
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shift(x)]))
+    return v
+  }
+  return shift(b) as Batch
+}
+
+async function goodThenBad() {
+  const clock = testClock()
+  const deps: Deps = { db: openDb(':memory:'), meshwatch: CONFIG, now: clock.now }
+  await loadDemo(deps, { days: ['good'], airflow: false })
+  loadDemoContracts(deps, FIXTURES)
+  clock.set(recordingTime(deps.db))
+  const good = scored(deps, 'sales.orders', clock.now())
+  evaluateProducts(deps)
+  await loadDemo(deps, { days: ['bad'], airflow: false })
+  clock.set(recordingTime(deps.db))
+  evaluateProducts(deps)
+  return { deps, clock, good }
+}
+
+describe('contract scoring on the demo mesh', { timeout: 120_000 }, () => {
+  it('breaks the promised column and status values on the bad day, and recovers when a good build is collected again', async () => {
+    const { deps, clock, good } = await goodThenBad()
+    expect(good.check('column orders.payment_method')).toMatchObject({ status: 'ok' })
+    expect(good.check('invalidValues on orders.status')).toMatchObject({ status: 'ok' })
+
+    const bad = scored(deps, 'sales.orders', clock.now())
+    expect(bad.check('column orders.payment_method')).toMatchObject({
+      status: 'breach',
+      measured: 'missing',
+      dimension: 'schema',
+    })
+    expect(bad.check('column orders.payment_method')?.reason).toContain(
+      'contract urn:meshwatch-demo:sales:orders v1.2.0 promises column payment_method',
+    )
+    expect(bad.check('invalidValues on orders.status')).toMatchObject({
+      status: 'breach',
+      measured: '1',
+    })
+    expect(bad.evaluation.status).toBe('breach')
+
+    const [sales] = demoTargets('good').filter((t) => t.project === 'sales')
+    if (!sales) throw new Error('no good-day sales build')
+    const batch = await readDbtTarget(sales.target, {
+      projectDir: sales.projectDir,
+      profilesDir: sales.projectDir,
+      jobNamespace: DEMO_JOB_NAMESPACE,
+      env: {},
+    })
+    ingestBatch(deps, later(batch, 86_400_000))
+    clock.set(recordingTime(deps.db))
+    const fixed = scored(deps, 'sales.orders', clock.now())
+    expect(fixed.check('column orders.payment_method')).toMatchObject({ status: 'ok' })
+    expect(fixed.check('invalidValues on orders.status')).toMatchObject({ status: 'ok' })
+  })
+
+  it('measures timeToRepair from the breach episode and breaches reliability once the promise passed', async () => {
+    const { deps, clock } = await goodThenBad()
+    const open = scored(deps, 'finance.revenue', clock.now())
+    expect(open.check('timeToRepair')).toMatchObject({ status: 'ok', dimension: 'reliability' })
+    expect(open.check('timeToRepair')?.measured).toMatch(/^open for /)
+    clock.advance(5 * 3_600_000)
+    const overdue = scored(deps, 'finance.revenue', clock.now())
+    expect(overdue.check('timeToRepair')).toMatchObject({ status: 'breach' })
+    const reliability = overdue.evaluation.dimensions.find((d) => d.dimension === 'reliability')
+    expect(reliability).toMatchObject({ status: 'breach' })
+    expect(reliability?.reason).toContain('promised within 4 h')
+  })
+
+  it('lists every promise it cannot measure with why, and takes SLA values from the contract with their source', async () => {
+    const { deps, clock } = await goodThenBad()
+    const r = scored(deps, 'sales.orders', clock.now())
+    expect(r.check('retention')).toMatchObject({ status: 'unknown', measurable: false })
+    expect(r.check('retention')?.reason).toMatch(/^not measurable: /)
+    expect(r.contracts[0]?.notMeasurable).toBeGreaterThan(0)
+    // latency 24 h → freshness.max_age_hours, availability 99% → reliability.min_success_rate
+    expect(r.sla.freshness.max_age_hours).toBe(24)
+    expect(r.sla.sources.freshness.max_age_hours).toBe('contract')
+    expect(r.sla.reliability.min_success_rate).toBe(0.99)
+    expect(r.sla.sources.reliability.min_success_rate).toBe('contract')
+    // meshwatch.yml's defaults keep what the contract does not say
+    expect(r.sla.sources.reliability.window_days).toBe('meshwatch.yml')
+    expect(r.check('latency')?.scoredBy).toEqual({
+      field: 'freshness.max_age_hours',
+      value: 24,
+      source: 'contract',
+    })
+  })
+})
