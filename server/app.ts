@@ -5,6 +5,7 @@ import { handleError, notFoundOrMethod, redactErrors } from './fallback.ts'
 import { openApiRoutes } from './openapi.ts'
 import { alertRoutes } from './routes/alerts.ts'
 import { batchRoutes } from './routes/batches.ts'
+import { clockRoutes } from './routes/clock.ts'
 import { collectorRoutes } from './routes/collectors.ts'
 import { columnLineageRoutes } from './routes/column-lineage.ts'
 import { contractRoutes } from './routes/contracts.ts'
@@ -31,6 +32,7 @@ export function createApp(deps: Deps) {
     .use('*', redactErrors)
     .use('/api/*', authenticate(deps))
     .route('/api/health', healthRoutes())
+    .route('/api/clock', clockRoutes(deps))
     .route('/api/domains', domainRoutes(deps))
     .route('/api/products', productRoutes(deps))
     .route('/api/products', productStandardRoutes(deps))

@@ -37,3 +37,7 @@ export type DomainGraph = Answer<(typeof api.api.lineage.domains)[':domain']['$g
 export type LineageFocus = Answer<typeof api.api.lineage.focus.$get>
 export type DatasetDetail = Answer<(typeof api.api.datasets)[':id']['$get']>
 export type ProductNeighbours = Answer<(typeof api.api.lineage.products)[':id']['$get']>
+export type ProductRuns = Answer<typeof api.api.runs.$get>
+export type RunTimeline = Answer<(typeof api.api.runs)[':runId']['timeline']['$get']>
+export type DomainTiles = Answer<typeof api.api.domains.overview.$get>
+export type DomainPage = Answer<(typeof api.api.domains)[':name']['$get']>

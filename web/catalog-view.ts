@@ -1,4 +1,5 @@
 import { api, ok } from './api.ts'
+import { clockNow } from './clock.ts'
 import { h, link, statusBadge } from './dom.ts'
 import {
   filterCatalog,
@@ -29,7 +30,7 @@ export async function renderCatalog(root: HTMLElement): Promise<void> {
     tbody.replaceChildren(...shown.map((r) => catalogRow(r)))
     count.textContent = `${shown.length} of ${rows.length} products`
     const q = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== ''))
-    history.replaceState(null, '', q.size > 0 ? `/?${q.toString()}` : '/')
+    history.replaceState(null, '', q.size > 0 ? `/products?${q.toString()}` : '/products')
   }
   const select = (key: 'domain' | 'status', plural: string, values: readonly string[]) =>
     h(
@@ -102,7 +103,7 @@ function catalogRow(r: CatalogRow): HTMLElement {
       link(`/products/${encodeURIComponent(r.id)}`, r.name),
       h('div', { class: 'muted small' }, r.description ?? r.id),
     ),
-    h('td', {}, r.domain),
+    h('td', {}, link(`/domains/${encodeURIComponent(r.domain)}`, r.domain)),
     h('td', {}, r.owner ?? '—'),
     h('td', {}, statusBadge(r.status)),
     h(
@@ -120,6 +121,6 @@ function catalogRow(r: CatalogRow): HTMLElement {
       },
       r.score === null ? '—' : r.score.toFixed(0),
     ),
-    h('td', { title: r.updatedAt ?? '' }, timeAgo(r.updatedAt, new Date())),
+    h('td', { title: r.updatedAt ?? '' }, timeAgo(r.updatedAt, clockNow())),
   )
 }

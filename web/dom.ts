@@ -36,8 +36,16 @@ function append(el: Element, children: Child[]): void {
   }
 }
 
-export const statusBadge = (status: string): HTMLElement =>
-  h('span', { class: `badge ${status}` }, status)
+/** A glyph per status, so status never rests on colour alone (the word is always there too). */
+export const STATUS_ICON: Record<string, string> = { ok: '✓', warn: '!', breach: '✕', unknown: '?' }
+
+export const statusBadge = (status: string, text: string = status): HTMLElement =>
+  h(
+    'span',
+    { class: `badge ${status}` },
+    h('span', { class: 'icon', 'aria-hidden': 'true' }, STATUS_ICON[status] ?? '•'),
+    text,
+  )
 
 /** Internal links navigate without a reload; main.ts listens for this event. */
 export function link(href: string, text: Child, attrs: Attrs = {}): HTMLAnchorElement {

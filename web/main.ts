@@ -1,5 +1,9 @@
 // The page's entry: a tiny client-side router over three views, and link interception for deep links.
 import { renderCatalog } from './catalog-view.ts'
+import { syncClock } from './clock.ts'
+import { renderDomain } from './domain-view.ts'
+import { renderHome } from './home-view.ts'
+import { renderTimeline } from './timeline-view.ts'
 import { h, navigate } from './dom.ts'
 import { renderLineage } from './lineage-view.ts'
 import { parseRoute } from './model.ts'
@@ -20,11 +24,19 @@ async function render(): Promise<void> {
   for (const a of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
     a.classList.toggle(
       'active',
-      a.dataset.nav === (route.view === 'lineage' ? 'lineage' : 'catalog'),
+      a.dataset.nav ===
+        (route.view === 'lineage'
+          ? 'lineage'
+          : route.view === 'home' || route.view === 'domain'
+            ? 'home'
+            : 'catalog'),
     )
   }
   try {
-    if (route.view === 'catalog') await renderCatalog(app)
+    if (route.view === 'home') await renderHome(app)
+    else if (route.view === 'catalog') await renderCatalog(app)
+    else if (route.view === 'domain') await renderDomain(app, route.name)
+    else if (route.view === 'run') await renderTimeline(app, route)
     else if (route.view === 'product') await renderProduct(app, route.id)
     else if (route.view === 'lineage') cleanup = await renderLineage(app, route)
     else app.replaceChildren(h('h1', {}, 'Not found'), h('p', {}, `No page at ${route.path}.`))
@@ -45,4 +57,4 @@ document.addEventListener('click', (e) => {
   navigate(a.getAttribute('href') ?? '/')
 })
 addEventListener('popstate', () => void render())
-void render()
+void syncClock().then(render)

@@ -3,7 +3,6 @@
 import type {
   CatalogProduct,
   Governance,
-  JobRuns,
   ProductDetail,
   ProductHistory,
   RootCauseAnswer,
@@ -130,18 +129,37 @@ export const historyPoints = (h: ProductHistory): ChartPoint[] =>
   )
 
 export type Route =
+  | { view: 'home' }
   | { view: 'catalog' }
+  | { view: 'domain'; name: string }
+  | { view: 'run'; runId: string | null; job: number | null }
   | { view: 'product'; id: string }
   | { view: 'lineage'; node: string | null; depth: number; domain: string | null }
   | { view: 'not-found'; path: string }
 
-/** The page for a URL path and query: `/`, `/products/:id`, `/lineage?node=…&depth=…&domain=…`. */
+/**
+ * The page for a URL path and query: `/` (mesh home), `/products` (catalog), `/products/:id`,
+ * `/domains/:name`, `/runs/:runId` or `/runs?job=<id>` (a run's timeline),
+ * `/lineage?node=…&depth=…&domain=…`.
+ */
 export function parseRoute(pathname: string, search: string): Route {
   const q = new URLSearchParams(search)
   const path = pathname.replace(/\/+$/, '') || '/'
-  if (path === '/' || path === '/products') return { view: 'catalog' }
+  if (path === '/') return { view: 'home' }
+  if (path === '/products') return { view: 'catalog' }
   const m = /^\/products\/(.+)$/.exec(path)
   if (m?.[1]) return { view: 'product', id: decodeURIComponent(m[1]) }
+  const d = /^\/domains\/(.+)$/.exec(path)
+  if (d?.[1]) return { view: 'domain', name: decodeURIComponent(d[1]) }
+  const r = /^\/runs(?:\/(.+))?$/.exec(path)
+  if (r) {
+    const job = Number(q.get('job'))
+    return {
+      view: 'run',
+      runId: r[1] ? decodeURIComponent(r[1]) : null,
+      job: Number.isInteger(job) && job > 0 ? job : null,
+    }
+  }
   if (path === '/lineage') {
     const depth = Number(q.get('depth') ?? 2)
     return {
@@ -155,6 +173,9 @@ export function parseRoute(pathname: string, search: string): Route {
 }
 
 export const productHref = (id: string): string => `/products/${encodeURIComponent(id)}`
+export const domainHref = (name: string): string => `/domains/${encodeURIComponent(name)}`
+export const runHref = (runId: string): string => `/runs/${encodeURIComponent(runId)}`
+export const jobRunsHref = (jobId: number): string => `/runs?job=${jobId}`
 export const lineageHref = (node: string, depth?: number): string =>
   `/lineage?node=${encodeURIComponent(node)}${depth ? `&depth=${depth}` : ''}`
 
@@ -228,40 +249,12 @@ export function productFindings(
     }))
 }
 
-export interface RunView {
-  job: string
-  state: string
-  status: Status
-  startedAt: string | null
-  endedAt: string | null
-  error: string | null
-}
-
 export function runStatus(state: string): Status {
   const s = state.toUpperCase()
   if (['FAIL', 'FAILED', 'ERROR', 'UPSTREAM_FAILED'].includes(s)) return 'breach'
   if (['ABORT', 'SKIPPED', 'UP_FOR_RETRY'].includes(s)) return 'warn'
   if (['COMPLETE', 'SUCCESS'].includes(s)) return 'ok'
   return 'unknown'
-}
-
-/** The runs of several jobs (their runs answers), newest first. */
-export function recentRuns(
-  answers: readonly { job: string; body: JobRuns }[],
-  limit = 10,
-): RunView[] {
-  const out: RunView[] = answers.flatMap((a) =>
-    a.body.runs.map((r) => ({
-      job: a.job,
-      state: r.state,
-      status: runStatus(r.state),
-      startedAt: r.startedAt,
-      endedAt: r.endedAt,
-      error: r.error,
-    })),
-  )
-  const t = (r: RunView) => Date.parse(r.startedAt ?? r.endedAt ?? '') || 0
-  return out.sort((a, b) => t(b) - t(a)).slice(0, limit)
 }
 
 type EffectiveSla = ProductDetail['effectiveSla']
@@ -276,4 +269,23 @@ export function slaPromise(sla: EffectiveSla, dimension: Dimension): string {
         : [],
     )
     .join(' · ')
+}
+
+export interface DimensionHistory {
+  dimension: string
+  points: { at: string; score: number; status: Status; note: string }[]
+}
+
+/** `/history`'s evaluations as one series per SLA dimension, each point with its reason then. */
+export function historyByDimension(h: ProductHistory): DimensionHistory[] {
+  const out = new Map<string, DimensionHistory>()
+  for (const e of [...h.evaluations].reverse()) {
+    for (const d of e.dimensions) {
+      if (d.score === null) continue
+      const series = out.get(d.dimension) ?? { dimension: d.dimension, points: [] }
+      series.points.push({ at: e.evaluatedAt, score: d.score, status: d.status, note: d.reason })
+      out.set(d.dimension, series)
+    }
+  }
+  return [...out.values()]
 }

@@ -5,7 +5,10 @@ import {
   productHref,
   historyPoints,
   productFindings,
-  recentRuns,
+  historyByDimension,
+  jobRunsHref,
+  domainHref,
+  runHref,
   rootCauseView,
   slaPromise,
   scoreChart,
@@ -17,9 +20,12 @@ import {
   type Evaluation,
   type Finding,
   type RootCauseView,
-  type RunView,
+  type DimensionHistory,
 } from './model.ts'
 import { columnLineagePanel } from './column-lineage.ts'
+import { trendChart } from './charts.ts'
+import { clockNow } from './clock.ts'
+import { recentRunRows, type RecentRun } from './model-runs.ts'
 
 /** A panel's data: the page shows without the panel when its answer fails. */
 const optional = <T>(p: Promise<T>): Promise<T | undefined> => p.catch(() => undefined)
@@ -35,7 +41,7 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
   if (!product) {
     root.replaceChildren(
       h('h1', {}, 'Unknown product'),
-      h('p', {}, `No product ${id}. `, link('/', 'Back to the catalog')),
+      h('p', {}, `No product ${id}. `, link('/products', 'Back to the catalog')),
     )
     return
   }
@@ -53,16 +59,8 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
     ),
   ])
   const outputs = datasets.filter((d) => d !== undefined)
-  const jobs = [...new Map(outputs.flatMap((d) => d.producers).map((j) => [j.id, j])).values()]
-  const runAnswers = await Promise.all(
-    jobs.slice(0, 10).map(async (j) => ({
-      job: j.name,
-      body: await optional(
-        api.api.jobs[':id'].runs
-          .$get({ param: { id: String(j.id) }, query: { limit: '5' } })
-          .then(ok),
-      ),
-    })),
+  const runAnswer = await optional(
+    api.api.runs.$get({ query: { product: id, limit: '10' } }).then(ok),
   )
   const owners = new Map((domains?.domains ?? []).map((d) => [d.name, d.owner]))
   const evaluation = product.evaluation
@@ -75,15 +73,19 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
           id,
           outputs.map((d) => d.name),
         )
-  const runs = recentRuns(
-    runAnswers.flatMap((a) => (a.body === undefined ? [] : [{ job: a.job, body: a.body }])),
-  )
+  const runs = runAnswer ? recentRunRows(runAnswer) : []
   const status = evaluation?.status ?? 'unknown'
   const first = outputs[0]
 
   fill(
     root,
-    h('div', { class: 'crumbs' }, link('/', 'Catalog'), ' / ', product.domain),
+    h(
+      'div',
+      { class: 'crumbs' },
+      link('/products', 'Products'),
+      ' / ',
+      link(domainHref(product.domain), product.domain),
+    ),
     h(
       'h1',
       {},
@@ -100,7 +102,7 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
       product.since !== null && status !== 'ok'
         ? `${status} since ${product.since.slice(0, 16).replace('T', ' ')} · `
         : '',
-      `domain ${product.domain} · owner ${product.owner ?? owners.get(product.domain) ?? '—'} · evaluated ${timeAgo(evaluation?.evaluatedAt ?? null, new Date())}`,
+      `domain ${product.domain} · owner ${product.owner ?? owners.get(product.domain) ?? '—'} · evaluated ${timeAgo(evaluation?.evaluatedAt ?? null, clockNow())}`,
       first
         ? h(
             'span',
@@ -118,7 +120,9 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
       { class: 'grid' },
       slaPanel(evaluation, product.effectiveSla),
       cause ? rootCausePanel(cause) : null,
-      history === undefined ? null : historyPanel(historyPoints(history), status),
+      history === undefined
+        ? null
+        : historyPanel(historyPoints(history), status, historyByDimension(history)),
       neighbours ? neighboursPanel(neighbours) : null,
       runs.length > 0 ? runsPanel(runs) : null,
       findings === undefined ? null : findingsPanel(findings),
@@ -193,7 +197,7 @@ function slaPanel(ev: Evaluation | null, sla: ProductDetail['effectiveSla']) {
   )
 }
 
-function historyPanel(points: ChartPoint[], status: Status) {
+function historyPanel(points: ChartPoint[], status: Status, dims: DimensionHistory[]) {
   if (points.length === 0)
     return section(
       'Score history',
@@ -229,6 +233,27 @@ function historyPanel(points: ChartPoint[], status: Status) {
     'history',
     svg,
     h('p', { class: 'muted small', 'data-testid': 'history-note' }, historyNote(points, status)),
+    dims.length === 0
+      ? null
+      : h(
+          'div',
+          { class: 'dims', 'data-testid': 'dimension-history' },
+          ...dims.map((d) =>
+            h(
+              'div',
+              { class: 'dim-row' },
+              h('span', { class: 'dim-name' }, d.dimension),
+              trendChart(d.points, { w: 360, h: 34, label: `${d.dimension} score history` }),
+              h(
+                'span',
+                { class: 'small muted dim-last' },
+                d.points.at(-1)
+                  ? `${d.points.at(-1)?.score.toFixed(0)} · ${d.points.at(-1)?.note}`
+                  : '',
+              ),
+            ),
+          ),
+        ),
   )
 }
 
@@ -250,6 +275,16 @@ function rootCausePanel(rc: RootCauseView) {
           'li',
           { class: n.status },
           n.id ? link(lineageHref(n.id), n.name) : n.name,
+          n.id?.startsWith('job:')
+            ? h(
+                'span',
+                { class: 'small' },
+                ' · ',
+                link(jobRunsHref(Number(n.id.slice(4))), 'run timeline', {
+                  'data-testid': 'step-timeline',
+                }),
+              )
+            : null,
           h(
             'span',
             { class: 'muted small' },
@@ -290,7 +325,7 @@ function neighboursPanel(n: ProductNeighbours) {
   )
 }
 
-function runsPanel(runs: RunView[]) {
+function runsPanel(runs: RecentRun[]) {
   return section(
     'Recent runs',
     'runs',
@@ -298,17 +333,43 @@ function runsPanel(runs: RunView[]) {
       'table',
       {},
       h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ...['Job', 'DAG / invocation', 'State', 'Duration', 'Started'].map((t) =>
+            h('th', { scope: 'col' }, t),
+          ),
+        ),
+      ),
+      h(
         'tbody',
         {},
         ...runs.map((r) =>
           h(
             'tr',
             {},
-            h('td', {}, r.job.slice(r.job.lastIndexOf('.') + 1)),
-            h('td', {}, statusBadge(r.status)),
-            h('td', {}, r.state),
-            h('td', { title: r.startedAt ?? '' }, timeAgo(r.startedAt ?? r.endedAt, new Date())),
-            h('td', { class: 'small' }, r.error ?? ''),
+            h(
+              'td',
+              {},
+              link(runHref(r.timelineRunId), r.job, { title: 'open the run timeline' }),
+              h('div', { class: 'muted small' }, r.kind),
+            ),
+            h(
+              'td',
+              {},
+              r.parent ?? '—',
+              r.parentKind ? h('div', { class: 'muted small' }, r.parentKind) : null,
+            ),
+            h(
+              'td',
+              {},
+              statusBadge(r.status, r.state),
+              r.error ? h('div', { class: 'small problem' }, r.error) : null,
+            ),
+            h('td', { class: 'num' }, r.duration),
+            h('td', { title: r.startedAt ?? '' }, timeAgo(r.startedAt, clockNow())),
           ),
         ),
       ),

@@ -1,4 +1,4 @@
-import { aliasedTable, and, desc, eq, isNotNull, lt, ne, or } from 'drizzle-orm'
+import { aliasedTable, and, desc, eq, isNotNull, lt, ne, or, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import { columnEdges, datasets, datasetVersions, jobs, rawEvents, runs } from '../schema.ts'
 
@@ -103,4 +103,71 @@ export function datasetColumnLineage(db: Db, datasetId: number) {
       .filter((r) => r.fromDatasetId === datasetId && r.datasetId !== datasetId)
       .map(edge),
   }
+}
+
+/** A run as the page lists it: its job, the job's parent (DAG, dbt invocation) and its duration. */
+export interface RunRow {
+  runId: string
+  state: string
+  startedAt: string | null
+  endedAt: string | null
+  durationMs: number | null
+  error: string | null
+  parentRunId: string | null
+  job: { id: number; name: string; type: string }
+  parent: { id: number; name: string; type: string } | null
+}
+
+interface RunRowSql {
+  runId: string
+  state: string
+  startedAt: string | null
+  endedAt: string | null
+  error: string | null
+  parentRunId: string | null
+  jobId: number
+  jobName: string
+  jobType: string
+  parentId: number | null
+  parentName: string | null
+  parentType: string | null
+}
+
+export const RUN_ROW_SELECT = sql`r.run_id as runId, r.state, r.started_at as startedAt,
+  r.ended_at as endedAt, r.error, r.parent_run_id as parentRunId, j.id as jobId, j.name as jobName,
+  j.type as jobType, p.id as parentId, p.name as parentName, p.type as parentType`
+
+export const durationOf = (start: string | null, end: string | null): number | null => {
+  const ms = Date.parse(end ?? '') - Date.parse(start ?? '')
+  return Number.isFinite(ms) && ms >= 0 ? ms : null
+}
+
+export const toRunRow = (r: RunRowSql): RunRow => ({
+  runId: r.runId,
+  state: r.state,
+  startedAt: r.startedAt,
+  endedAt: r.endedAt,
+  durationMs: durationOf(r.startedAt, r.endedAt),
+  error: r.error,
+  parentRunId: r.parentRunId,
+  job: { id: r.jobId, name: r.jobName, type: r.jobType },
+  parent:
+    r.parentId === null
+      ? null
+      : { id: r.parentId, name: r.parentName ?? '', type: r.parentType ?? '' },
+})
+
+/** The runs of the jobs that write a product's outputs, newest first, with job, parent and duration. */
+export function listProductRuns(db: Db, productId: string, limit: number): RunRow[] {
+  return db
+    .all<RunRowSql>(
+      sql`select ${RUN_ROW_SELECT}
+      from runs r join jobs j on j.id = r.job_id left join jobs p on p.id = j.parent_id
+      where r.job_id in (
+        select e.job_id from product_outputs po
+        join lineage_edges e on e.dataset_id = po.dataset_id and e.direction = 'output'
+        where po.product_id = ${productId})
+      order by coalesce(r.started_at, r.updated_at) desc, r.id desc limit ${limit}`,
+    )
+    .map(toRunRow)
 }

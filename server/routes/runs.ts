@@ -2,7 +2,9 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { executionParameters, parameterChanges } from '../../collectors/openlineage/run-facets.ts'
 import { listRunEvents } from '../../db/queries/raw-events.ts'
-import { getRunWithPrevious, runExists } from '../../db/queries/runs.ts'
+import { getProduct } from '../../db/queries/catalog.ts'
+import { runTimeline } from '../../db/queries/run-timeline.ts'
+import { getRunWithPrevious, listProductRuns, runExists } from '../../db/queries/runs.ts'
 import type { Deps } from '../deps.ts'
 import { redactJson } from '../log.ts'
 import { describe } from '../openapi.ts'
@@ -11,6 +13,13 @@ import { eventWarnings } from '../openlineage.ts'
 import { validate } from '../validate.ts'
 
 const RunParamSchema = z.object({ runId: z.string().min(1) })
+const RunsQuerySchema = z.object({
+  product: z.string().min(1),
+  limit: z.coerce.number().int().min(1).max(200).default(10),
+})
+const TimelineQuerySchema = z.object({
+  history: z.coerce.number().int().min(1).max(200).default(20),
+})
 
 /**
  * GET /api/runs/:runId: a run, its job, the parameters it ran with (ExecutionParametersRunFacet,
@@ -46,6 +55,35 @@ function runDetail(deps: Deps, runId: string): Response {
  */
 export const runRoutes = (deps: Deps) =>
   new Hono()
+    .get(
+      '/',
+      describe('runs', "the runs of the jobs that write a product's outputs, newest first", {
+        200: 'each run with its job, the parent job (DAG, dbt invocation), duration and state',
+        404: 'unknown product',
+      }),
+      validate('query', RunsQuerySchema),
+      (c) => {
+        const q = c.req.valid('query')
+        if (!getProduct(deps.db, q.product))
+          return c.json(errorBody('not_found', `unknown product ${q.product}`), 404)
+        return c.json({ product: q.product, runs: listProductRuns(deps.db, q.product, q.limit) })
+      },
+    )
+    .get(
+      '/:runId/timeline',
+      describe('runs', 'the timeline of the DAG run (or dbt invocation) a run belongs to', {
+        200: 'the root run, its steps with tries, expected times and nested dbt models, and the last runs of its job',
+        404: 'unknown run',
+      }),
+      validate('param', RunParamSchema),
+      validate('query', TimelineQuerySchema),
+      (c) => {
+        const { runId } = c.req.valid('param')
+        const t = runTimeline(deps.db, runId, c.req.valid('query').history)
+        if (!t) return c.json(errorBody('not_found', `unknown run ${runId}`), 404)
+        return c.json(t)
+      },
+    )
     .get(
       '/:runId',
       describe('runs', 'a run, its job, the parameters it ran with and what changed since', {

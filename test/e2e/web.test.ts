@@ -64,13 +64,14 @@ afterAll(async () => {
 
 describe('the web view on the demo mesh', () => {
   it('lists every product in the catalog, and filters by status and text', async () => {
-    await page.goto(`${server.url}/`)
+    await page.goto(`${server.url}/products`)
     await ready()
     const total = await page.locator('table.catalog tbody tr').count()
     expect(total).toBeGreaterThanOrEqual(4)
     await shot('catalog')
     await page.selectOption('select[name="status"]', 'breach')
     expect(await page.locator(`tr[data-product="${breached.id}"]`).count()).toBe(1)
+    expect(new URL(page.url()).search).toBe('?status=breach')
     expect(await page.locator('table.catalog tbody tr').count()).toBeLessThan(total)
     await page.selectOption('select[name="status"]', '')
     await page.fill('input[type="search"]', 'zzz-no-such-product')
@@ -147,5 +148,71 @@ describe('the web view on the demo mesh', () => {
     await graphReady()
     expect(new URL(page.url()).searchParams.get('node')).toMatch(/^(dataset|job):\d+$/)
     expect(await page.evaluate(`window.meshwatchCy.$(':selected').length`)).toBe(1)
+  })
+
+  it('shows the mesh home with a tile per domain, on the demo clock', async () => {
+    await page.goto(`${server.url}/`)
+    await ready()
+    const tiles = await page.locator('[data-testid="domain-tiles"] > li').count()
+    const domains = (
+      (await (await fetch(`${server.url}/api/domains/overview`)).json()) as { domains: unknown[] }
+    ).domains
+    expect(tiles).toBe(domains.length)
+    expect(await page.locator('[data-testid="mesh-summary"]').innerText()).toMatch(/demo clock/)
+    expect(await page.locator(`li[data-domain="${breached.domain}"]`).innerText()).toMatch(/breach/)
+    await shot('home')
+    await page.setViewportSize({ width: 3840, height: 2160 })
+    await shot('home-4k')
+    await page.setViewportSize({ width: 1280, height: 800 })
+    await shot('home-1280')
+  })
+
+  it('opens a domain page from its tile, with its products, what it publishes and who reads it', async () => {
+    await page.click(`li[data-domain="${breached.domain}"] h2 a`)
+    await ready()
+    expect(new URL(page.url()).pathname).toBe(`/domains/${breached.domain}`)
+    expect(await page.locator('[data-testid="contacts"]').innerText()).toMatch(/owner/)
+    expect(
+      await page
+        .locator(`[data-testid="domain-products"] tr[data-product="${breached.id}"]`)
+        .count(),
+    ).toBe(1)
+    expect(await page.locator('[data-testid="published"]').count()).toBe(1)
+    await shot('domain')
+  })
+
+  it("opens a run's timeline from the product's recent runs, with the steps and the last runs", async () => {
+    await page.goto(`${server.url}/products/${encodeURIComponent(breached.id)}`)
+    await ready()
+    const runs = page.locator('[data-testid="runs"] tbody tr')
+    expect(await runs.count()).toBeGreaterThan(0)
+    // every run row names its job, its DAG or dbt invocation, and a duration
+    expect(await runs.first().locator('td').count()).toBe(5)
+    await runs.first().locator('a').click()
+    await ready()
+    expect(new URL(page.url()).pathname).toMatch(/^\/runs\//)
+    await page.waitForSelector('[data-testid="gantt"]')
+    expect(await page.locator('[data-testid="run-history"]').count()).toBe(1)
+    await shot('run-timeline')
+  })
+
+  it('marks the first failed step of the failed DAG run, reachable from /runs?job=', async () => {
+    const overview = (await (
+      await fetch(`${server.url}/api/lineage/search?q=finance_ledger`)
+    ).json()) as {
+      results?: { id: string; name: string }[]
+    }
+    const dag = (overview.results ?? []).find((r) => r.name === 'finance_ledger')
+    const jobId = dag ? Number(dag.id.slice(4)) : 0
+    const runs = (await (await fetch(`${server.url}/api/jobs/${jobId}/runs?limit=50`)).json()) as {
+      runs: { runId: string; state: string }[]
+    }
+    const failed = runs.runs.find((r) => r.state === 'FAIL')
+    expect(failed).toBeDefined()
+    await page.goto(`${server.url}/runs/${encodeURIComponent(failed?.runId ?? '')}`)
+    await ready()
+    expect(await page.locator('[data-testid="first-problem"]').innerText()).toMatch(/load_ledger/)
+    expect(await page.locator('tr.first-problem').count()).toBe(1)
+    await shot('run-timeline-failed')
   })
 })

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import type {
   CatalogProduct,
   Governance,
-  JobRuns,
   ProductDetail,
   ProductHistory,
   RootCauseAnswer,
@@ -13,7 +12,6 @@ import {
   historyPoints,
   parseRoute,
   productFindings,
-  recentRuns,
   rootCauseView,
   scoreChart,
   slaPromise,
@@ -91,7 +89,11 @@ describe('catalog', () => {
 })
 
 it.each([
-  { path: '/', search: '', expected: { view: 'catalog' } },
+  { path: '/', search: '', expected: { view: 'home' } },
+  { path: '/products', search: '?status=breach', expected: { view: 'catalog' } },
+  { path: '/domains/sales', search: '', expected: { view: 'domain', name: 'sales' } },
+  { path: '/runs/r%2F1', search: '', expected: { view: 'run', runId: 'r/1', job: null } },
+  { path: '/runs', search: '?job=7', expected: { view: 'run', runId: null, job: 7 } },
   { path: '/products/sales.orders', search: '', expected: { view: 'product', id: 'sales.orders' } },
   { path: '/products/a%2Fb', search: '', expected: { view: 'product', id: 'a/b' } },
   {
@@ -170,25 +172,6 @@ describe('product page readers', () => {
       ['db.sales.orders'],
     )
     expect(f.map((x) => x.policy)).toEqual(['p', 'r'])
-  })
-
-  it('merges runs of several jobs newest first and maps states to statuses', () => {
-    const runs = recentRuns([
-      {
-        job: 'a',
-        body: given<JobRuns>({ runs: [{ state: 'COMPLETE', startedAt: '2026-01-01T00:00:00Z' }] }),
-      },
-      {
-        job: 'b',
-        body: given<JobRuns>({
-          runs: [{ state: 'FAIL', startedAt: '2026-01-03T00:00:00Z', error: 'boom' }],
-        }),
-      },
-    ])
-    expect(runs.map((r) => [r.job, r.status])).toEqual([
-      ['b', 'breach'],
-      ['a', 'ok'],
-    ])
   })
 
   it('summarises the effective SLA per dimension', () => {
