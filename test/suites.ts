@@ -11,4 +11,4 @@ export const isCliTest = (path: string): boolean =>
   /^test\/(.+\/)?[^/]*cli\.test\.ts$/.test(path) || /^test\/reliability\/.+\.test\.ts$/.test(path)
 
 /** The suites with their own config, which `npm test` does not run either. */
-export const OTHER_SUITES = ['test/peers/**', 'test/e2e/**', 'test/pack/**']
+export const OTHER_SUITES = ['test/peers/**', 'test/e2e/**', 'test/pack/**', 'test/pg/**']
