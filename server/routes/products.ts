@@ -2,11 +2,11 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { getProduct, listProducts } from '../../db/queries/catalog.ts'
 import { evaluationHistory } from '../../db/queries/quality-store.ts'
-import { EMPTY_CONFIG } from '../config-file.ts'
+import { productContracts } from '../contracts/section.ts'
 import type { Deps } from '../deps.ts'
 import { describe } from '../openapi.ts'
 import { errorBody } from '../errors.ts'
-import { effectiveSlaOf, evaluateProducts } from '../evaluate.ts'
+import { evaluateProducts } from '../evaluate.ts'
 import { statusSince } from '../quality/history.ts'
 import { slaWithSources, type EffectiveSla } from '../quality/sla.ts'
 import { validate } from '../validate.ts'
@@ -14,9 +14,19 @@ import { validate } from '../validate.ts'
 /** `{freshness: {max_age_hours: {value, source}}}`: the effective SLA with each value's source. */
 export const nestSla = (sla: EffectiveSla) => ({
   ...slaWithSources(sla),
+  /** Lowest first: a later declaration overrides an earlier one, field by field. */
+  precedence: SLA_PRECEDENCE,
   declared: sla.declared,
   warnings: sla.warnings,
 })
+
+const SLA_PRECEDENCE = [
+  'default',
+  'meshwatch.yml defaults.sla',
+  'dbt_meta (meta.meshwatch.sla)',
+  'contract (ODCS slaProperties, rowCount)',
+  'meshwatch.yml products.<id>.sla',
+]
 
 const HistoryQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(500),
@@ -42,7 +52,7 @@ export const productRoutes = (deps: Deps) =>
     .get(
       '/:id',
       describe('catalog', 'one product with its effective SLA and since when its status holds', {
-        200: 'the product, its outputs, latest evaluation and effective SLA (each value with its source)',
+        200: 'the product, its outputs, latest evaluation, effective SLA (each value with its source: default, meshwatch.yml, dbt_meta or contract) and its ODCS contracts checked now',
         404: 'unknown product',
       }),
       validate('param', ProductParamSchema),
@@ -51,10 +61,12 @@ export const productRoutes = (deps: Deps) =>
         const p = getProduct(deps.db, id)
         if (!p) return c.json(errorBody('not_found', `unknown product ${id}`), 404)
         const since = statusSince(evaluationHistory(deps.db, p.id, 1000))
+        const { sla, contracts } = productContracts(deps, p)
         return c.json({
           ...p,
-          effectiveSla: nestSla(effectiveSlaOf(deps.meshwatch ?? EMPTY_CONFIG, p)),
+          effectiveSla: nestSla(sla),
           since: since?.since ?? null,
+          contracts,
         })
       },
     )

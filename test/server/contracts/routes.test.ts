@@ -132,3 +132,27 @@ describe('POST /api/contracts', () => {
     expect((await post('/api/contracts', { contracts: [file(ORDERS)] }, read)).status).toBe(403)
   })
 })
+
+describe('GET /api/products/:id with a contract', () => {
+  it('shows which source set each SLA value, the contract among them, and every promise checked', async () => {
+    const { post, app, admin } = await demoApp()
+    await post('/api/contracts', { contracts: [file(ORDERS)] }, admin)
+    const p = (await (
+      await app.request('/api/products/sales.orders', { headers: admin })
+    ).json()) as Json
+    expect(p.effectiveSla.freshness.max_age_hours).toEqual({ value: 24, source: 'contract' })
+    expect(p.effectiveSla.reliability.min_success_rate).toEqual({ value: 0.99, source: 'contract' })
+    expect(p.effectiveSla.tests.min_pass_rate).toEqual({ value: 1, source: 'dbt_meta' })
+    expect(p.effectiveSla.precedence.indexOf('contract (ODCS slaProperties, rowCount)')).toBe(3)
+    const [c] = p.contracts
+    expect(c).toMatchObject({ contractId: 'urn:meshwatch-demo:sales:orders', version: '1.2.0' })
+    const byName = Object.fromEntries(c.checks.map((k: Json) => [k.name, k]))
+    expect(byName['column orders.payment_method']).toMatchObject({ status: 'breach' })
+    expect(byName.retention).toMatchObject({ measurable: false, status: 'unknown' })
+    expect(byName.latency.scoredBy).toEqual({
+      field: 'freshness.max_age_hours',
+      value: 24,
+      source: 'contract',
+    })
+  })
+})
