@@ -116,6 +116,8 @@ export const MeshwatchConfigSchema = z.strictObject({
   policies: z.record(z.string(), PolicySettingSchema).optional(),
   links: z.array(LinkSchema).optional(),
   collectors: z.strictObject({ airflow: z.array(AirflowSourceSchema).optional() }).optional(),
+  /** ODCS contract files or directories (relative to this file) that `serve` loads at start. */
+  contracts: z.array(z.string().min(1)).optional(),
 })
 export type MeshwatchConfig = z.infer<typeof MeshwatchConfigSchema>
 

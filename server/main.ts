@@ -13,6 +13,8 @@ import type { Deps, Logger } from './deps.ts'
 import { demoClock } from './demo-clock.ts'
 import { FIXTURES, loadDemo } from './demo.ts'
 import { loadDemoContracts } from './contracts/demo.ts'
+import { ingestContracts } from './contracts/ingest.ts'
+import type { ContractDoc } from '../collectors/contracts/schema.ts'
 import { loadConfigFile, type MeshwatchConfig } from './config-file.ts'
 import { createDispatcher } from './alerts/dispatcher.ts'
 import { createEvaluator } from './evaluate.ts'
@@ -38,6 +40,8 @@ export interface ServeOptions {
   publicUrl?: string
   /** Where Airflow secrets (password_env/token_env) and MESHWATCH_AIRFLOW_* are read from. */
   env?: Record<string, string | undefined>
+  /** meshwatch.yml's `contracts:`, read and validated (server/contracts/config.ts); stored at start. */
+  contracts?: ContractDoc[]
   /** The built page (npm run build:web); default web/dist of this checkout. */
   webDir?: string
 }
@@ -67,6 +71,8 @@ export async function startServer(
       setDemoAnchor(db, { recordedAt: r.recordedAt, loadedAt: new Date().toISOString() })
     opts.log.info(`loaded the demo mesh: ${r.summary}`, { db: opts.dbFile })
   }
+  // Before the evaluator starts, which then scores them; a stored one again is a no-op.
+  if (opts.contracts?.length) ingestContracts(base, opts.contracts)
   const anchor = getDemoAnchor(db)
   if (anchor)
     opts.log.info(

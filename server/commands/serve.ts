@@ -2,6 +2,8 @@ import type { Command } from 'commander'
 import { loadConfig, securityOf } from '../config.ts'
 import { createLogger } from '../log.ts'
 import { startServer } from '../main.ts'
+import { ConfigError } from '../config-file.ts'
+import { ContractError, readConfiguredContracts } from '../contracts/config.ts'
 import { CONFIG_OPTION_HELP, configFileOf, readMeshwatchConfig } from './local-store.ts'
 import { UsageError } from './shared.ts'
 
@@ -39,6 +41,8 @@ export function registerServe(program: Command): void {
         const log = createLogger(cfg.env.LOG_LEVEL)
         // the same file collect, check, gate and alerts read: --config, $MESHWATCH_CONFIG, ./meshwatch.yml
         const configFile = configFileOf(o)
+        const meshwatch = configFile ? readMeshwatchConfig(configFile) : undefined
+        const contracts = configFile && meshwatch ? configuredContracts(meshwatch, configFile) : []
         const { server } = await startServer({
           dbFile: o.db ?? cfg.env.MESHWATCH_DB,
           port: cfg.env.PORT,
@@ -50,11 +54,26 @@ export function registerServe(program: Command): void {
             : {}),
           ...securityOf(cfg.env),
           env: process.env,
-          ...(configFile ? { meshwatch: readMeshwatchConfig(configFile) } : {}),
+          ...(meshwatch ? { meshwatch } : {}),
+          contracts,
         })
         const stop = () => server.close(() => process.exit(0))
         process.once('SIGINT', stop)
         process.once('SIGTERM', stop)
       },
     )
+}
+
+/** meshwatch.yml's `contracts:`, read before the server starts: a bad one is a UsageError (exit 2). */
+function configuredContracts(
+  meshwatch: Parameters<typeof readConfiguredContracts>[0],
+  file: string,
+) {
+  try {
+    return readConfiguredContracts(meshwatch, file)
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof ContractError)
+      throw new UsageError(`invalid contracts in ${file}:\n${e.message}`, { cause: e })
+    throw e
+  }
 }
