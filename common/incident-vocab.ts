@@ -19,7 +19,7 @@ export const INCIDENT_TRANSITIONS = [
 export const RESOLUTIONS = ['auto', 'manual'] as const
 
 /** Where an incident's living message goes. */
-export const INCIDENT_CHANNELS = ['slack'] as const
+export const INCIDENT_CHANNELS = ['slack', 'teams', 'pagerduty', 'webhook', 'email'] as const
 export type IncidentChannel = (typeof INCIDENT_CHANNELS)[number]
 
 /** A delivery goes on (active) until its channel refused it for good (failed). */

@@ -51,6 +51,8 @@ export interface DispatcherOptions {
   batchSize?: number
   /** Slack's Web API base for incident messages (app mode); default https://slack.com/api. */
   slackApiUrl?: string | undefined
+  /** PagerDuty's Events API v2 endpoint; default https://events.pagerduty.com/v2/enqueue. */
+  pagerDutyUrl?: string | undefined
 }
 
 export interface DispatchResult {
@@ -109,6 +111,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     maxAgeMs,
     backoff,
     slackApiUrl: opts.slackApiUrl,
+    pagerDutyUrl: opts.pagerDutyUrl,
   })
 
   const contactOf = (domain: string) => ({

@@ -12,6 +12,23 @@ const RouteCommon = {
   products: z.array(z.string().min(1)).optional(),
   /** false: this route hears only about its own domain's incidents, not the upstream ones that affect it. */
   consumer_notifications: z.boolean().optional(),
+  /** Nothing is sent between start and end (local time of `tz`); what is due waits for the end. */
+  quiet_hours: z
+    .strictObject({
+      start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM'),
+      end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM'),
+      tz: z.string().refine(validZone, 'expected an IANA time zone like Europe/Berlin'),
+    })
+    .optional(),
+}
+
+function validZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz })
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** Slack app mode: a bot token (by variable name) and a channel; the message is posted once and edited in place. */
@@ -22,7 +39,44 @@ export const SlackAppRouteSchema = z.strictObject({
   ...RouteCommon,
 })
 
-export const IncidentRouteSchema = z.discriminatedUnion('type', [SlackAppRouteSchema])
+/** Microsoft Teams: a Workflows "when a webhook request is received" URL (it holds a signature: a secret). */
+export const TeamsRouteSchema = z.strictObject({
+  type: z.literal('teams'),
+  url_env: EnvName,
+  ...RouteCommon,
+})
+
+/** PagerDuty Events API v2: an integration's routing key, by variable name. */
+export const PagerDutyRouteSchema = z.strictObject({
+  type: z.literal('pagerduty'),
+  routing_key_env: EnvName,
+  ...RouteCommon,
+})
+
+/** Any HTTP endpoint: the incident as JSON, signed with a per-route secret (X-Meshwatch-Signature). */
+export const WebhookRouteSchema = z.strictObject({
+  type: z.literal('webhook'),
+  url_env: EnvName,
+  secret_env: EnvName,
+  ...RouteCommon,
+})
+
+/** E-mail over SMTP: smtp(s)://user:password@host:port from a variable, and the addresses. */
+export const EmailRouteSchema = z.strictObject({
+  type: z.literal('email'),
+  smtp_url_env: EnvName,
+  from: z.string().min(3),
+  to: z.array(z.string().min(3)).min(1),
+  ...RouteCommon,
+})
+
+export const IncidentRouteSchema = z.discriminatedUnion('type', [
+  SlackAppRouteSchema,
+  TeamsRouteSchema,
+  PagerDutyRouteSchema,
+  WebhookRouteSchema,
+  EmailRouteSchema,
+])
 export type IncidentRoute = z.infer<typeof IncidentRouteSchema>
 
 /** `incidents:` of a domain in meshwatch.yml. */
@@ -42,7 +96,34 @@ export const IncidentsConfigSchema = z.strictObject({
 
 /** What names a route, for the delivery's key and the API: the channel type, variable names and channel, never a secret. */
 export function routeKeyOf(r: IncidentRoute): string {
-  return `slack:${r.token_env}:${r.channel}`
+  switch (r.type) {
+    case 'slack':
+      return `slack:${r.token_env}:${r.channel}`
+    case 'teams':
+      return `teams:${r.url_env}`
+    case 'pagerduty':
+      return `pagerduty:${r.routing_key_env}`
+    case 'webhook':
+      return `webhook:${r.url_env}`
+    case 'email':
+      return `email:${r.smtp_url_env}:${r.to.join(',')}`
+  }
+}
+
+/** The variables holding a route's secrets (every one must be set to deliver). */
+export function secretEnvsOf(r: IncidentRoute): string[] {
+  switch (r.type) {
+    case 'slack':
+      return [r.token_env]
+    case 'teams':
+      return [r.url_env]
+    case 'pagerduty':
+      return [r.routing_key_env]
+    case 'webhook':
+      return [r.url_env, r.secret_env]
+    case 'email':
+      return [r.smtp_url_env]
+  }
 }
 
 export const channelOf = (r: IncidentRoute): IncidentChannel => r.type

@@ -16,7 +16,9 @@ import { SlackApiMessageSchema, type SlackMessage } from '../alerts/block-kit.ts
 import { backoffMs, type FetchLike } from '../alerts/deliver.ts'
 import { EMPTY_CONFIG, type MeshwatchConfig } from '../config-file.ts'
 import { SILENT, type Logger } from '../deps.ts'
-import { channelOf, routeKeyOf, type IncidentRoute } from './config.ts'
+import { PAGERDUTY_EVENTS_URL, sendTransition } from './channels.ts'
+import { channelOf, routeKeyOf, secretEnvsOf, type IncidentRoute } from './config.ts'
+import { quietMsLeft } from './quiet-hours.ts'
 import { buildIncidentMessage, buildTransitionReply } from './message.ts'
 import { routesOf } from './routing.ts'
 import { callSlack, SLACK_API_URL, type ApiOutcome } from './slack-app.ts'
@@ -36,6 +38,8 @@ export interface IncidentDispatcherOptions {
   backoff: { baseMs: number; maxMs: number }
   /** Slack's Web API base (tests point it at a local receiver). */
   slackApiUrl?: string | undefined
+  /** PagerDuty's Events API v2 endpoint (tests point it at a local receiver). */
+  pagerDutyUrl?: string | undefined
 }
 
 export interface IncidentDispatchResult {
@@ -46,6 +50,14 @@ export interface IncidentDispatchResult {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
+
+const CHANNEL_NAMES = {
+  slack: 'Slack',
+  teams: 'Teams',
+  pagerduty: 'PagerDuty',
+  webhook: 'the webhook',
+  email: 'the SMTP server',
+} as const
 
 /** Every route meshwatch.yml names, by key (a delivery keeps its key; its route is looked up when it is sent). */
 function routesByKey(cfg: MeshwatchConfig): Map<string, IncidentRoute> {
@@ -92,26 +104,58 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
   async function deliver(d: IncidentDeliveryRow, result: IncidentDispatchResult) {
     const route = routesByKey(cfg).get(d.routeKey)
     if (!route) return fail(d, `route ${d.routeKey} is no longer in meshwatch.yml`, result)
-    const token = own(opts.env, route.token_env)
-    if (!token)
-      return fail(
-        d,
-        `$${route.token_env} is not set (the Slack bot token of route ${d.routeKey})`,
-        result,
-      )
+    const secrets: Record<string, string> = {}
+    for (const name of secretEnvsOf(route)) {
+      const v = own(opts.env, name)
+      if (!v) return fail(d, `$${name} is not set (a secret of route ${d.routeKey})`, result)
+      secrets[name] = v
+    }
     const inc = getIncident(opts.db, d.incidentId)
     if (!inc) return
     const pending = transitionsAfter(opts.db, inc.id, d.cursor)
     const last = pending.at(-1)
     if (!last) return scheduleDelivery(opts.db, d.id, { nextAttemptAt: iso(opts.now().getTime()) })
-    const blocked = blockedUntil.get(route.token_env) ?? 0
+    const blocked = blockedUntil.get(d.routeKey) ?? 0
     if (blocked > opts.now().getTime())
       return retry(
         d,
-        { kind: 'retry', reason: `waiting for Slack's Retry-After on $${route.token_env}` },
+        { kind: 'retry', reason: `waiting for the Retry-After of ${d.routeKey}` },
         result,
         blocked,
       )
+    const quietFor = route.quiet_hours ? quietMsLeft(route.quiet_hours, opts.now()) : 0
+    if (quietFor > 0)
+      return scheduleDelivery(opts.db, d.id, {
+        nextAttemptAt: iso(opts.now().getTime() + quietFor),
+      })
+    const at = () => iso(opts.now().getTime())
+    if (route.type !== 'slack') {
+      let ref = d.ref
+      for (const t of pending) {
+        const o = await sendTransition(
+          route,
+          {
+            incident: inc,
+            transition: t,
+            audience: d.audience,
+            deliveryId: d.id,
+            ref,
+            publicUrl: opts.publicUrl,
+            now: opts.now(),
+            timeoutMs: opts.timeoutMs,
+            fetch: opts.fetch,
+            secrets,
+          },
+          { pagerduty: opts.pagerDutyUrl ?? PAGERDUTY_EVENTS_URL },
+        )
+        result.calls.push({ delivery: d.id, method: route.type, outcome: o.kind })
+        if (o.kind !== 'delivered') return settle(d, o, result)
+        if (o.ref) ref = o.ref
+        advanceDelivery(opts.db, d.id, { cursor: t.id, at: at(), ...(o.ref ? { ref: o.ref } : {}) })
+      }
+      return scheduleDelivery(opts.db, d.id, { nextAttemptAt: at() })
+    }
+    const token = secrets[route.token_env] ?? ''
     const call = async (
       method: 'chat.postMessage' | 'chat.update',
       m: SlackMessage & { channel: string; ts?: string; thread_ts?: string },
@@ -136,7 +180,6 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
       audience: d.audience,
       now: opts.now(),
     })
-    const at = () => iso(opts.now().getTime())
     let ref = d.ref?.ts && d.ref.channel ? { channel: d.ref.channel, ts: d.ref.ts } : undefined
     let replies = pending
     if (!ref) {
@@ -169,7 +212,8 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
     o: Exclude<ApiOutcome, { kind: 'delivered' }>,
     result: IncidentDispatchResult,
   ) {
-    if (o.kind === 'rejected') return fail(d, `Slack refused: ${o.reason}`, result)
+    if (o.kind === 'rejected')
+      return fail(d, `${CHANNEL_NAMES[d.channel]} refused: ${o.reason}`, result)
     retry(d, o, result)
   }
 
@@ -191,8 +235,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
       until !== undefined
         ? until - now
         : (o.retryAfterMs ?? backoffMs(d.attempts, opts.random, opts.backoff))
-    const route = routesByKey(cfg).get(d.routeKey)
-    if (o.retryAfterMs !== undefined && route) blockedUntil.set(route.token_env, now + wait)
+    if (o.retryAfterMs !== undefined) blockedUntil.set(d.routeKey, now + wait)
     scheduleDelivery(opts.db, d.id, {
       nextAttemptAt: iso(now + wait),
       error: o.reason,
