@@ -4,7 +4,7 @@ import type { IncidentRow, IncidentTransitionRow } from '../../db/schema.ts'
 import { retryAfterMs, type FetchLike } from '../alerts/deliver.ts'
 import type { IncidentRoute } from './config.ts'
 import { consumerLine, incidentTitle, incidentUrl, transitionLine } from './message.ts'
-import { scrub, type ApiOutcome } from './slack-app.ts'
+import { failureReason, scrub, type ApiOutcome } from './slack-app.ts'
 import { summarizeIncident } from './view.ts'
 
 /** What a channel gets to send one transition: the incident now, the transition, whom it addresses. */
@@ -43,16 +43,7 @@ export async function postJson(
       signal: AbortSignal.timeout(ctx.timeoutMs),
     })
   } catch (e) {
-    const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')
-    const cause = e instanceof Error && e.cause instanceof Error ? e.cause : undefined
-    const code = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined
-    return {
-      kind: 'retry',
-      reason: scrub(
-        timedOut ? `timed out after ${ctx.timeoutMs} ms` : `network error: ${code ?? String(e)}`,
-        secrets,
-      ),
-    }
+    return { kind: 'retry', reason: failureReason(e, ctx.timeoutMs, secrets) }
   }
   const text = scrub((await res.text().catch(() => '')).slice(0, 200).trim(), secrets)
   if (res.ok) return { kind: 'delivered' }

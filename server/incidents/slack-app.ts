@@ -22,6 +22,17 @@ const TRANSIENT = new Set([
 export const scrub = (text: string, secrets: readonly string[]): string =>
   redact(secrets.filter((s) => s.length >= 4).reduce((t, s) => t.split(s).join('***'), text))
 
+/** Why a request failed before any answer (a timeout, a refused connection), never with a secret in it. */
+export function failureReason(e: unknown, timeoutMs: number, secrets: readonly string[]): string {
+  const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')
+  const cause = e instanceof Error && e.cause instanceof Error ? e.cause : undefined
+  const code = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined
+  return scrub(
+    timedOut ? `timed out after ${timeoutMs} ms` : `network error: ${code ?? String(e)}`,
+    secrets,
+  )
+}
+
 /**
  * Calls chat.postMessage or chat.update with a bot token and classifies the answer: Slack answers
  * 200 with `ok: false` and an error code for a refusal, 429 with Retry-After when rate limited.
@@ -46,16 +57,7 @@ export async function callSlack(
       signal: AbortSignal.timeout(opts.timeoutMs),
     })
   } catch (e) {
-    const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')
-    const cause = e instanceof Error && e.cause instanceof Error ? e.cause : undefined
-    const code = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined
-    return {
-      kind: 'retry',
-      reason: scrub(
-        timedOut ? `timed out after ${opts.timeoutMs} ms` : `network error: ${code ?? String(e)}`,
-        secret,
-      ),
-    }
+    return { kind: 'retry', reason: failureReason(e, opts.timeoutMs, secret) }
   }
   const text = await res.text().catch(() => '')
   if (res.status === 429) {
