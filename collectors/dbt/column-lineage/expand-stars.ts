@@ -1,3 +1,4 @@
+import { child, identName, isNode, nodes, outputName, type Node } from './ast.ts'
 /**
  * Expands `select *` and `t.*` in a parsed query (the JSON AST of @polyglot-sql/sdk) into the
  * named columns of what they select from: upstream tables (their catalog / declared columns),
@@ -5,17 +6,7 @@
  * over a table of the schema, not over a CTE (dbt's usual `select * from final`); a star whose
  * columns are unknown is left as it is.
  */
-type Node = Record<string, unknown>
 type Scope = Map<string, string[]>
-
-const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v)
-const nodes = (v: unknown): Node[] => (Array.isArray(v) ? v.filter(isNode) : [])
-const child = (n: Node | undefined, key: string): Node | undefined => {
-  const v = n?.[key]
-  return isNode(v) ? v : undefined
-}
-const identName = (v: unknown): string | undefined =>
-  isNode(v) && typeof v['name'] === 'string' ? v['name'] : undefined
 
 const SET_OPS = ['union', 'intersect', 'except']
 
@@ -125,14 +116,6 @@ export function expandStars(ast: unknown, tableColumns: TableColumns): boolean {
     query(stmt, new Map())
   }
   return changed
-}
-
-function outputName(e: Node): string | undefined {
-  const alias = child(e, 'alias')
-  if (alias) return identName(alias['alias'])
-  const column = child(e, 'column')
-  if (column) return identName(column['name'])
-  return undefined
 }
 
 function columnRef(name: string, table: string | undefined): Node {

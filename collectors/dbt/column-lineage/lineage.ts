@@ -6,8 +6,16 @@ import {
   type Dialect,
 } from '@polyglot-sql/sdk'
 import type { ColumnEdge, Ref } from '../../batch.ts'
+import { cteStars, type CteStars } from './cte-sources.ts'
 import { expandStars } from './expand-stars.ts'
-import type { Relation } from './relations.ts'
+import { normalizeRelation, type Relation } from './relations.ts'
+
+/**
+ * Appended to the transformation of an edge kept although its input could not be resolved to
+ * one known column: a star over several tables of unknown columns (the edge goes to each), or
+ * a table the manifest does not know (the edge goes to a dataset of that name).
+ */
+export const UNRESOLVED = ' unresolved'
 
 export type SqlLineageOptions = {
   dialect: Dialect
@@ -85,15 +93,23 @@ export function lineageOfSql(sql: string, opts: SqlLineageOptions): SqlLineage {
   }
   const columns = Object.keys(facet.facet.fields)
   const lost = new Set<string>()
+  let ctes: CteStars | undefined
+  const ctesOf = () => (ctes ??= parsedCtes(sql, opts.dialect))
   for (const [column, field] of Object.entries(facet.facet.fields)) {
     for (const input of field.inputFields) {
+      const t = input.transformations?.[0]
+      const transformation = t ? `${t.type}/${t.subtype}` : 'DIRECT/TRANSFORMATION'
       const from = opts.resolve(input.name)
-      if (!from) {
-        lost.add(input.name)
+      if (from) {
+        push(column, from, input.field, transformation)
         continue
       }
-      const t = input.transformations?.[0]
-      push(column, from, input.field, t ? `${t.type}/${t.subtype}` : 'DIRECT/TRANSFORMATION')
+      const traced = throughCtes(input.name, input.field, ctesOf(), opts)
+      const exact = traced.length === 1 && traced[0]!.known
+      for (const r of traced) {
+        push(column, r.relation, input.field, exact ? transformation : transformation + UNRESOLVED)
+      }
+      if (!exact) lost.add(input.name)
     }
   }
   const analysis = analyzeQuery(sql, { dialect: opts.dialect, schema })
@@ -112,7 +128,12 @@ export function lineageOfSql(sql: string, opts: SqlLineageOptions): SqlLineage {
   const unresolved = facet.warnings.filter((w) => w.code.startsWith('W_STAR')).map((w) => w.message)
   const blind = opts.upstream.filter((r) => !r.columns).map((r) => r.ref.name)
   const empty = Object.values(facet.facet.fields).some((f) => f.inputFields.length === 0)
-  if (lost.size) unresolved.push(`could not trace columns through ${[...lost].join(', ')}`)
+  if (lost.size) {
+    unresolved.push(
+      `could not trace columns through ${[...lost].join(', ')} to one known table; ` +
+        `edges kept with transformation "…${UNRESOLVED}"`,
+    )
+  }
   if (blind.length && empty && !unresolved.length) {
     unresolved.push(
       `no columns known for ${blind.join(', ')} (no catalog.json entry, none declared)`,
@@ -129,4 +150,40 @@ function withStarsExpanded(sql: string, opts: SqlLineageOptions): string | undef
   if (!changed) return undefined
   const out = generate(parsed.ast, opts.dialect)
   return out.success && out.sql?.length === 1 ? out.sql[0] : undefined
+}
+
+function parsedCtes(sql: string, dialect: Dialect): CteStars {
+  const parsed = parse(sql, dialect)
+  return parsed.success && parsed.ast ? cteStars(parsed.ast) : new Map()
+}
+
+/**
+ * The relations an input named `name` (a CTE the parser stopped at, or a table) stands for:
+ * through the stars of CTEs down to the tables of the manifest. `known` is false for a table
+ * the manifest does not know (a dataset of that name in the output's namespace) and for the
+ * tables of a CTE that computes the column (the column is one of theirs, or none of them).
+ */
+function throughCtes(
+  name: string,
+  field: string,
+  ctes: CteStars,
+  opts: SqlLineageOptions,
+  depth = 0,
+): { relation: Relation; known: boolean }[] {
+  const known = opts.resolve(name)
+  if (known) return [{ relation: known, known: true }]
+  const cte = depth < 32 ? ctes.get(name.toLowerCase()) : undefined
+  if (cte) {
+    if (!cte.named.has(field.toLowerCase()))
+      return cte.stars.flatMap((s) => throughCtes(s, field, ctes, opts, depth + 1))
+    // a column the CTE computes, which the parser lost: from one of the tables the CTE reads
+    return cte.reads
+      .flatMap((s) => throughCtes(s, field, ctes, opts, depth + 1))
+      .map((r) => ({ ...r, known: false }))
+  }
+  // a table named in the SQL that no ref() or source() gave: kept under its own name
+  if (!name.includes('.')) return []
+  const normalized = normalizeRelation(name)
+  const ref = { namespace: opts.output.namespace, name: normalized }
+  return [{ relation: { name: normalized, ref, columns: undefined }, known: false }]
 }

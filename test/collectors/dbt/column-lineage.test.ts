@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Batch, ColumnEdge } from '../../../collectors/batch.ts'
 import { parseDbtArtifacts, readDbtTarget } from '../../../collectors/dbt/index.ts'
+import { UNRESOLVED } from '../../../collectors/dbt/column-lineage/lineage.ts'
 import { renderRawSql } from '../../../collectors/dbt/column-lineage/render.ts'
 import { HAS_SHARED, readShared, REPO } from './helpers.ts'
 
@@ -97,6 +98,8 @@ describe('column lineage from compiled SQL (DuckDB, the demo mesh recorded by db
 const JAFFLE = 'jaffle_shop/manifest/v12/jaffle_shop'
 describe.skipIf(!HAS_SHARED)(
   'column lineage of public manifests (dbt-labs jaffle_shop via dbt-artifacts-parser)',
+  // the 36-model BigQuery manifests parse in ~5 s alone, longer on a shared CI machine
+  { timeout: 120_000 },
   () => {
     it('BigQuery (dbt 1.9) with its catalog: backquoted relations, pivots by CASE, aliases', () => {
       const b = parseDbtArtifacts(
@@ -127,6 +130,50 @@ describe.skipIf(!HAS_SHARED)(
         'jaffle_shop.main.customers.customer_name <- jaffle_shop.main.stg_customers.customer_name DIRECT/IDENTITY dbt_compiled',
       )
       expect(new Set(b.columnEdges.map((e) => e.dataset.name)).size).toBeGreaterThanOrEqual(10)
+    })
+
+    it('DuckDB (dbt 1.12): a select item followed by a -- comment still names its column (stg_locations)', () => {
+      const b = parseDbtArtifacts(
+        {
+          manifest: readShared(`${JAFFLE}/manifest_1.12.json`),
+          catalog: readShared('jaffle_shop/catalog/v1/jaffle_shop/catalog_1.12.json'),
+        },
+        { namespace: NS },
+      )
+      expect(direct(b, 'jaffle_shop.main.stg_locations').map(line)).toContain(
+        'jaffle_shop.main.stg_locations.tax_rate <- jaffle_shop.raw.raw_stores.tax_rate DIRECT/IDENTITY dbt_compiled',
+      )
+      expect(lineageWarnings(b)).toEqual([])
+    })
+
+    it('DuckDB (dbt 1.10, no catalog): follows `source as (select * from raw)` to the raw table', () => {
+      const b = parseDbtArtifacts(
+        { manifest: readShared(`${JAFFLE}/manifest_1.10.json`) },
+        { namespace: NS },
+      )
+      expect(direct(b, 'jaffle_shop.main.stg_customers').map(line)).toEqual([
+        'jaffle_shop.main.stg_customers.customer_id <- jaffle_shop.raw.raw_customers.id DIRECT/TRANSFORMATION dbt_compiled',
+        'jaffle_shop.main.stg_customers.customer_name <- jaffle_shop.raw.raw_customers.name DIRECT/TRANSFORMATION dbt_compiled',
+      ])
+      expect(lineageWarnings(b).join('\n')).not.toMatch(/stg_customers/)
+    })
+
+    it('keeps, marked unresolved and warned about, an input the parser lost inside a CTE (daily_orders)', () => {
+      const b = parseDbtArtifacts(
+        {
+          manifest: readShared(`${JAFFLE}/manifest_1.9.json`),
+          catalog: readShared('jaffle_shop/catalog/v1/jaffle_shop/catalog.json'),
+        },
+        { namespace: 'bigquery' },
+      )
+      expect(direct(b, 'your-project.jaffle_shop.daily_orders').map(line)).toContain(
+        `your-project.jaffle_shop.daily_orders.order_date <- your-project.jaffle_shop.orders.order_date DIRECT/TRANSFORMATION${UNRESOLVED} dbt_compiled`,
+      )
+      expect(lineageWarnings(b)).toContainEqual(
+        expect.stringMatching(
+          /^column lineage: model\.jaffle_shop\.daily_orders \(bigquery\) is partial: could not trace columns through monthly_orders to one known table; edges kept/,
+        ),
+      )
     })
 
     it('dbt parse manifest (DuckDB 1.11, no compiled SQL): reports the models whose Jinja calls macros', () => {
