@@ -1,25 +1,10 @@
-import { emptyBatch, type Batch, type Domain, type Ref } from '../batch.ts'
-import { normalizeTime } from './envelope.ts'
-import { parseEnvelopes, type DbtArtifactsInput } from './envelopes.ts'
-import { buildGraph, type Graph } from './graph.ts'
-import { addLineage } from './lineage.ts'
+import type { Batch } from '../batch.ts'
 import { addColumnLineage } from './column-lineage/index.ts'
-import { addProducts } from './products.ts'
-import { addFreshness } from './freshness.ts'
-import { addRunResults } from './results.ts'
+import type { DbtArtifactsInput } from './envelopes.ts'
+import { mapDbtArtifacts, type ParseDbtOptions } from './map.ts'
 
 export type { DbtArtifactsInput } from './envelopes.ts'
-
-export type ParseDbtOptions = {
-  /** OpenLineage dataset namespace of the warehouse, e.g. postgres://db:5432 (see naming.ts). */
-  namespace: string
-  /** Namespace of the jobs: what dbt-ol uses, OPENLINEAGE_NAMESPACE (default 'default'). */
-  jobNamespace?: string
-  /** The root dbt project, when known from dbt_project.yml; else read from the manifest. */
-  projectName?: string
-  /** Derive column lineage from the models' SQL (default true; it costs ms per model). */
-  columnLineage?: boolean
-}
+export type { ParseDbtOptions } from './map.ts'
 
 /**
  * Maps parsed dbt artifacts (JSON values) to one normalized batch of kind 'dbt'.
@@ -28,48 +13,5 @@ export type ParseDbtOptions = {
  * name files by base name, so the same artifacts give the same batch wherever they were read.
  */
 export function parseDbtArtifacts(input: DbtArtifactsInput, opts: ParseDbtOptions): Batch {
-  const env = parseEnvelopes(input)
-  const { manifest, runResults, catalog, names } = env
-
-  const graph = buildGraph(manifest, names.manifest, opts)
-  const batch = emptyBatch('dbt', `dbt:${graph.project}`)
-  batch.replaceEdges = true
-  batch.warnings.push(...graph.warnings, ...env.warnings)
-  const producedAt = normalizeTime(manifest.metadata.generated_at)
-  if (producedAt) batch.producedAt = producedAt
-
-  // dbt-ol names the invocation's parent job dbt-run-<project>, so both land on one job.
-  const projectJob: Ref = {
-    namespace: opts.jobNamespace ?? 'default',
-    name: `dbt-run-${graph.project}`,
-  }
-  batch.jobs.push({
-    ...projectJob,
-    type: 'dbt_project',
-    domain: graph.project,
-    externalId: `project.${graph.project}`,
-  })
-  const { jobs, checks } = addLineage(batch, graph, projectJob, catalog, names.catalog)
-  if (opts.columnLineage !== false) addColumnLineage(batch, graph, manifest.metadata.adapter_type)
-  if (runResults) addRunResults(batch, runResults, names.runResults, { projectJob, jobs, checks })
-  if (env.sources) addFreshness(batch, env.sources, names.sources, graph, ['source'])
-  if (env.freshness) addFreshness(batch, env.freshness, names.freshness, graph, ['source', 'model'])
-  addProducts(batch, graph, names.manifest)
-  batch.domains = collectDomains(batch, graph)
-  return batch
-}
-
-/** Every domain the batch names, with the owner and description of the dbt group it comes from. */
-function collectDomains(batch: Batch, graph: Graph): Domain[] {
-  const names = new Set<string>([graph.project])
-  for (const d of batch.datasets) if (d.domain) names.add(d.domain)
-  for (const j of batch.jobs) if (j.domain) names.add(j.domain)
-  for (const p of batch.products) names.add(p.domain)
-  return [...names].map((name) => {
-    const group = graph.groups.get(name)
-    const domain: Domain = { name }
-    if (group?.owner) domain.owner = group.owner
-    if (group?.description) domain.description = group.description
-    return domain
-  })
+  return mapDbtArtifacts(input, opts, addColumnLineage)
 }

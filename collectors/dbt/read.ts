@@ -6,7 +6,7 @@ import { CollectorError, type Batch } from '../batch.ts'
 import { parseEnvelopes } from './envelopes.ts'
 import { datasetNamespace } from './naming.ts'
 import { parseManifestLean } from './lean-json.ts'
-import { parseDbtArtifacts } from './parse.ts'
+import { mapDbtArtifacts } from './map.ts'
 import {
   parseYamlFile,
   readProfileOutput,
@@ -66,12 +66,21 @@ export async function readDbtTarget(dir: string, opts: DbtOptions = {}): Promise
   const namespace =
     opts.namespace ??
     (await namespaceFromProfile(metadata, files.manifest, project, projectDir, opts, env))
-  return parseDbtArtifacts(input, {
-    namespace,
-    jobNamespace: opts.jobNamespace ?? env['OPENLINEAGE_NAMESPACE'] ?? 'default',
-    ...(project?.name ? { projectName: project.name } : {}),
-    ...(opts.columnLineage === false ? { columnLineage: false } : {}),
-  })
+  // The SQL parser is loaded only when column lineage is wanted (see mapDbtArtifacts).
+  const columnLineage =
+    opts.columnLineage === false
+      ? undefined
+      : (await import('./column-lineage/index.ts')).addColumnLineage
+  return mapDbtArtifacts(
+    input,
+    {
+      namespace,
+      jobNamespace: opts.jobNamespace ?? env['OPENLINEAGE_NAMESPACE'] ?? 'default',
+      ...(project?.name ? { projectName: project.name } : {}),
+      ...(opts.columnLineage === false ? { columnLineage: false } : {}),
+    },
+    columnLineage,
+  )
 }
 
 /** Parsed JSON of a file; undefined if it is optional and absent; CollectorError if not JSON. */

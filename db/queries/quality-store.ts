@@ -30,18 +30,20 @@ export function storeEvaluations<E extends EvaluationToStore>(
   },
 ): string[] {
   const written: string[] = []
+  // better-sqlite3 runs a transaction on its one connection: `db` inside the callback is in it
+  // (as storeBatch writes), so the callbacks get the Db they are typed for.
   db.transaction(
-    (tx) => {
+    () => {
       const prev = new Map<string, typeof evaluations.$inferSelect>()
       for (const part of chunk(
         evals.map((e) => e.productId),
         5000,
       )) {
-        for (const [k, v] of latestEvaluations(tx as unknown as Db, part)) prev.set(k, v)
+        for (const [k, v] of latestEvaluations(db, part)) prev.set(k, v)
       }
       const rows = evals.filter((e) => opts.keep(prev.get(e.productId), e))
       for (const part of chunk(rows, 1000)) {
-        tx.insert(evaluations)
+        db.insert(evaluations)
           .values(
             part.map((e) => ({
               productId: e.productId,
@@ -57,7 +59,7 @@ export function storeEvaluations<E extends EvaluationToStore>(
       }
       written.push(...rows.map((r) => r.productId))
       // The alert outbox is written with the evaluations that change a status, or not at all.
-      opts.inTransaction?.(tx as unknown as Db)
+      opts.inTransaction?.(db)
     },
     { behavior: 'immediate' },
   )

@@ -382,6 +382,38 @@ function prepareAll(db: Db) {
     // they take the check's key and dataset, so one test has one result history. Moving a result
     // off its dataset is a write to that dataset: a domain-scoped writer (`domain`) moves only
     // results on its own or unowned datasets.
+    // What rekeyEarlierResults could move: the test names of results an OpenLineage emitter sent
+    // under its own keys. A check whose name is not among them has nothing to move (most stores:
+    // none), so its update (a scan of the results) is not run.
+    openLineageResultNames: fast<string>(
+      db,
+      db
+        .selectDistinct({ name: assertions.name })
+        .from(assertions)
+        .where(
+          sql`${assertions.origin} = 'openlineage' and ${assertions.key} like 'openlineage:%'`,
+        ),
+      { pluck: true },
+    ),
+    // Whether any column edge derived from dbt SQL is stored (else none is there to replace).
+    anyDerivedColumnEdge: fast<number>(
+      db,
+      db
+        .select({ one: sql<number>`1` })
+        .from(columnEdges)
+        .where(sql`${columnEdges.source} in ('dbt_compiled', 'dbt_uncompiled')`)
+        .limit(1),
+      { pluck: true },
+    ),
+    // Whether any schema version is stored (else no dataset has a latest one to compare with).
+    anyVersion: fast<number>(
+      db,
+      db
+        .select({ one: sql<number>`1` })
+        .from(datasetVersions)
+        .limit(1),
+      { pluck: true },
+    ),
     rekeyEarlierResults: fast<{ id: number }>(
       db,
       db

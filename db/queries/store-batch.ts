@@ -133,7 +133,7 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
     counts.edges = batch.edges.length
 
     // a re-collect replaces what meshwatch derived from the SQL of the models it writes
-    if (batch.replaceEdges) {
+    if (batch.replaceEdges && s.anyDerivedColumnEdge.get({}) !== undefined) {
       for (const e of batch.edges) {
         if (e.direction !== 'output') continue
         for (const source of DERIVED_SOURCES) {
@@ -165,8 +165,11 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
         now,
       })
     }
+    const rekeyable = batch.checks.some((c) => c.origin !== 'openlineage')
+      ? new Set(s.openLineageResultNames.all({}))
+      : new Set<string>()
     for (const c of batch.checks) {
-      if (c.origin !== 'openlineage') {
+      if (c.origin !== 'openlineage' && rekeyable.has(c.name)) {
         s.rekeyEarlierResults.run({
           key: c.key,
           datasetId: dsId(c.dataset),

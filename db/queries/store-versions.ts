@@ -22,6 +22,8 @@ export function storeVersions(
   cache: NodeCache | undefined,
 ): void {
   const latest = new Map<number, { columns: Columns; hash: string }>()
+  // An empty table (a new store) has no latest version to look up for any dataset.
+  const stored = schemas.length > 0 && s.anyVersion.get({}) !== undefined
   for (const o of schemas) {
     const datasetId = dsId(o.dataset)
     // A folded batch repeats a schema once per event, a stream once per run: compare the columns
@@ -32,7 +34,9 @@ export function storeVersions(
       c.type === undefined ? { name: c.name } : { name: c.name, type: c.type },
     )
     const hash = columnsHash(cols)
-    const prev = known?.hash ?? (s.latestVersion.get({ datasetId }) as string | undefined)
+    const prev =
+      known?.hash ??
+      (stored ? (s.latestVersion.get({ datasetId }) as string | undefined) : undefined)
     const seen = { columns: o.columns, hash }
     latest.set(datasetId, seen)
     cache?.versions.set(datasetId, seen)

@@ -3,11 +3,18 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PerformanceObserver, performance } from 'node:perf_hooks'
-import { readDbtTarget } from '../../collectors/dbt/read.ts'
-import { openDb } from '../../db/client.ts'
-import { ingestBatch } from '../../server/ingest.ts'
 
 const [task, dir = '', dbFile = ':memory:'] = process.argv.slice(2)
+// Each task loads only what it runs, before it is measured: JSON.parse's process holds no
+// collector code, so its peak RSS is JSON.parse's own.
+const collector =
+  task === 'collect'
+    ? {
+        ...(await import('../../collectors/dbt/read.ts')),
+        ...(await import('../../db/client.ts')),
+        ...(await import('../../server/ingest.ts')),
+      }
+    : undefined
 // GC pauses of the measured task: how much of it is the heap's size, which V8 picks per machine.
 let gcMs = 0
 const gc = new PerformanceObserver((list) => {
@@ -20,7 +27,8 @@ let detail = ''
 if (task === 'parse') {
   const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { nodes: object }
   detail = `${Object.keys(m.nodes).length} nodes`
-} else if (task === 'collect') {
+} else if (collector) {
+  const { readDbtTarget, openDb, ingestBatch } = collector
   const db = openDb(dbFile)
   const t1 = performance.now()
   const batch = await readDbtTarget(dir, {
