@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { closeDb, openDb } from '../../db/client.ts'
 import { EMPTY_CONFIG, resolveSlackRoute, type MeshwatchConfig } from '../config-file.ts'
+import { routesOf } from '../incidents/routing.ts'
 import { effectiveSlaOf, governanceViolations } from '../evaluate.ts'
 import { BUILT_IN_POLICIES, waiverActive } from '../quality/governance.ts'
 import { slaEntries } from '../quality/sla.ts'
@@ -67,6 +68,10 @@ export function describeConfig(cfg: MeshwatchConfig, now: Date) {
         warn: resolveSlackRoute(cfg, name, 'warn') ?? null,
         breach: resolveSlackRoute(cfg, name, 'breach') ?? null,
       },
+      incidents: {
+        warn: incidentRoutesOf(cfg, name, 'warn'),
+        breach: incidentRoutesOf(cfg, name, 'breach'),
+      },
       waivers: (d.waivers ?? []).map((w) => ({ ...w, active: waiverActive(w, now) })),
     })),
     products: Object.entries(cfg.products ?? {}).map(([id, p]) => {
@@ -74,6 +79,7 @@ export function describeConfig(cfg: MeshwatchConfig, now: Date) {
       return {
         id,
         outputs: p.outputs ?? [],
+        incidents: incidentRoutesOf(cfg, p.domain ?? id.split('.')[0] ?? id, 'breach', id),
         sla: Object.fromEntries(slaEntries(sla).filter(([, v]) => v.source !== 'default')),
       }
     }),
@@ -97,6 +103,9 @@ function formatConfig(file: string | undefined, r: ReturnType<typeof describeCon
     lines.push(
       `domain ${d.name}: owner ${d.owner ?? '-'}; warn → ${route(d.alerts.warn)}; breach → ${route(d.alerts.breach)}`,
     )
+    lines.push(
+      `  incidents: warn → ${d.incidents.warn.join(', ') || 'none'}; breach → ${d.incidents.breach.join(', ') || 'none'}`,
+    )
     for (const w of d.waivers)
       lines.push(
         `  waiver ${w.policy}${w.target ? ` on ${w.target}` : ''} until ${w.expires}${w.active ? '' : ' (EXPIRED)'}: ${w.reason}`,
@@ -107,10 +116,23 @@ function formatConfig(file: string | undefined, r: ReturnType<typeof describeCon
       .map(([k, v]) => `${k}=${JSON.stringify(v.value)}`)
       .join(', ')
     lines.push(`product ${p.id}: ${sla || 'no SLA values beyond defaults'}`)
+    lines.push(`  incidents → ${p.incidents.join(', ') || 'none'}`)
   }
   lines.push(
     `policies: ${r.policies.map((p) => `${p.id}=${p.enabled ? p.severity : 'off'}`).join(', ')}`,
   )
   for (const l of r.links) lines.push(`link: ${l.job} writes ${l.writes}`)
   return `${lines.join('\n')}\n`
+}
+
+/** The effective incident routes of a domain's (or one product's) incident, by key (variable names, never secrets). */
+function incidentRoutesOf(
+  cfg: MeshwatchConfig,
+  domain: string,
+  severity: 'warn' | 'breach',
+  productId = '',
+): string[] {
+  return routesOf(cfg, { productId, domain, severity }, [])
+    .filter((t) => productId !== '' || !t.route.products)
+    .map((t) => t.key)
 }
