@@ -18,6 +18,12 @@ export interface ObjectBinding {
 
 export interface ContractBinding {
   objects: ObjectBinding[]
+  /** `team` (v3.1.0 object or v3.0.x array): its members, and who holds an owner role. */
+  team: {
+    name: string | null
+    owners: string[]
+    members: { username: string; role: string | null }[]
+  }
   product: { id: string; via: 'dataProduct' | 'outputs' } | null
   productReason?: string
   bound: boolean
@@ -48,6 +54,7 @@ export function bindContract(db: Db, contract: Odcs, domain: string | null): Con
   })
   return {
     objects,
+    team: teamOf(contract),
     ...bindProduct(db, contract, domain, objects),
     bound: objects.length > 0 && objects.every((o) => o.dataset !== null),
   }
@@ -77,5 +84,21 @@ function bindProduct(
     productReason: dp
       ? `no product ${dp}${domain ? ` (nor ${domain}.${dp})` : ''}, and no product has the bound datasets as outputs`
       : 'no dataProduct given, and no product has the bound datasets as outputs',
+  }
+}
+
+const OWNER_ROLE = /owner/i
+
+/** The contract's team as meshwatch shows it: members with roles; roles naming an owner are its owners. */
+export function teamOf(contract: Odcs): ContractBinding['team'] {
+  const t = contract.team
+  const list = t === undefined ? [] : Array.isArray(t) ? t : (t.members ?? [])
+  const members = list.map((m) => ({ username: m.username, role: m.role ?? null }))
+  return {
+    name: t !== undefined && !Array.isArray(t) ? (t.name ?? null) : null,
+    owners: members
+      .filter((m) => m.role !== null && OWNER_ROLE.test(m.role))
+      .map((m) => m.username),
+    members,
   }
 }

@@ -30,6 +30,7 @@ export function viewContract(db: Db, row: ContractRow): ContractView {
     ? bindContract(db, c, row.domain)
     : {
         objects: [],
+        team: { name: null, owners: [], members: [] },
         product: null,
         productReason: 'the stored document no longer parses',
         bound: false,

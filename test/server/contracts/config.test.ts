@@ -36,6 +36,7 @@ describe('meshwatch.yml contracts:', () => {
       } catch (e) {
         return e
       }
+      return undefined
     })()
     expect(err).toBeInstanceOf(ConfigError)
     expect((err as ConfigError).issues).toMatchObject([

@@ -144,6 +144,12 @@ describe('GET /api/products/:id with a contract', () => {
     expect(p.effectiveSla.reliability.min_success_rate).toEqual({ value: 0.99, source: 'contract' })
     expect(p.effectiveSla.tests.min_pass_rate).toEqual({ value: 1, source: 'dbt_meta' })
     expect(p.effectiveSla.precedence.indexOf('contract (ODCS slaProperties, rowCount)')).toBe(3)
+    const list = (await (await app.request('/api/contracts', { headers: admin })).json()) as Json
+    expect(list.contracts[0].binding.team).toEqual({
+      name: 'Sales Data Team',
+      owners: ['sales-data@meshwatch.example'],
+      members: [{ username: 'sales-data@meshwatch.example', role: 'owner' }],
+    })
     const [c] = p.contracts
     expect(c).toMatchObject({ contractId: 'urn:meshwatch-demo:sales:orders', version: '1.2.0' })
     const byName = Object.fromEntries(c.checks.map((k: Json) => [k.name, k]))
