@@ -4,16 +4,26 @@ import { fileURLToPath } from 'node:url'
 import { collectAirflow } from '../collectors/airflow/collect.ts'
 import { readDbtTarget } from '../collectors/dbt/read.ts'
 import { recordedAirflowFetch, recordedPolls } from '../fixtures/airflow/replay.ts'
+import type { Batch } from '../collectors/batch.ts'
 import type { Deps } from './deps.ts'
-import { listDbtModelNames, storeCounts } from '../db/queries/admin.ts'
+import { hasEvaluationSince, listDbtModelNames, storeCounts } from '../db/queries/admin.ts'
+import {
+  DAY_MS,
+  DEMO_EVALUATION_HOURS,
+  DEMO_TIMELINE,
+  demoDayDir,
+  shiftBatch,
+  type DemoDay,
+} from './demo-timeline.ts'
+import { applyConfigProducts, evaluateProducts } from './evaluate.ts'
 import { ingestBatch } from './ingest.ts'
+
+export { DEMO_TIMELINE, type DemoDay } from './demo-timeline.ts'
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url))
 
 /** dbt projects of the demo mesh in dependency order (upstream first). */
 export const DEMO_PROJECTS = ['sales', 'finance', 'marketing', 'product'] as const
-
-export type DemoDay = 'good' | 'bad'
 
 /** OPENLINEAGE_NAMESPACE the demo's dbt-ol events were recorded with (fixtures/dbt/README.md). */
 export const DEMO_JOB_NAMESPACE = 'meshwatch-demo'
@@ -23,7 +33,7 @@ export function demoTargets(
   day: DemoDay,
   root = FIXTURES,
 ): { project: string; target: string; projectDir: string }[] {
-  const base = join(root, 'dbt', day)
+  const base = join(root, 'dbt', demoDayDir(day))
   if (!existsSync(base)) return []
   const present = new Set(readdirSync(base))
   return DEMO_PROJECTS.filter((p) => present.has(p)).map((p) => ({
@@ -33,34 +43,89 @@ export function demoTargets(
   }))
 }
 
-/**
- * Loads the demo mesh: the good day, then the bad day on top (so the demo shows breaches), then
- * the demo Airflow's DAGs, runs and assets from its recorded REST responses (unless `airflow: false`).
- */
-export async function loadDemo(
-  deps: Deps,
-  opts: { days?: DemoDay[]; root?: string; airflow?: boolean } = {},
-) {
-  let batches = 0
-  let recordedAt = ''
-  for (const day of opts.days ?? ['good', 'bad']) {
-    for (const t of demoTargets(day, opts.root)) {
-      // As recorded: profiles.yml next to the project, its env_var default, dbt-ol's job namespace.
-      const batch = await readDbtTarget(t.target, {
+/** One recorded day's dbt builds, read as recorded (upstream projects first). */
+async function readDemoDay(day: DemoDay, root?: string): Promise<Batch[]> {
+  const out: Batch[] = []
+  for (const t of demoTargets(day, root)) {
+    // As recorded: profiles.yml next to the project, its env_var default, dbt-ol's job namespace.
+    out.push(
+      await readDbtTarget(t.target, {
         projectDir: t.projectDir,
         profilesDir: t.projectDir,
         jobNamespace: DEMO_JOB_NAMESPACE,
         env: {},
-      })
-      ingestBatch(deps, batch)
-      batches++
-      if (batch.producedAt && batch.producedAt > recordedAt) recordedAt = batch.producedAt
+      }),
+    )
+  }
+  return out
+}
+
+const latestProducedAt = (batches: readonly Batch[]): string =>
+  batches.reduce((a, b) => (b.producedAt && b.producedAt > a ? b.producedAt : a), '')
+
+/**
+ * Loads the demo mesh. With `history` (serve) its whole timeline (DEMO_TIMELINE): each recorded day moved
+ * onto its place one day apart, ending with the bad day as recorded, and the products scored
+ * every few hours of each earlier day as of that time (so the score history shows the outage,
+ * the partial recovery and the recovery before today's breach); the evaluator scores "today".
+ * Else `days` (default good, then bad) as recorded, in that order, unscored. Then the demo Airflow's
+ * DAGs, runs and assets from its recorded REST responses (unless `airflow: false`); it was
+ * recorded right after the bad day.
+ */
+export async function loadDemo(
+  deps: Deps,
+  opts: { days?: DemoDay[]; history?: boolean; root?: string; airflow?: boolean } = {},
+) {
+  let batches = 0
+  let recordedAt = ''
+  if (!opts.history) {
+    for (const day of opts.days ?? ['good', 'bad']) {
+      const dayBatches = await readDemoDay(day, opts.root)
+      for (const batch of dayBatches) {
+        ingestBatch(deps, batch)
+        batches++
+      }
+      const at = latestProducedAt(dayBatches)
+      if (at > recordedAt) recordedAt = at
+    }
+  } else {
+    const days = await Promise.all(
+      DEMO_TIMELINE.map(async (d) => ({ ...d, batches: await readDemoDay(d.day, opts.root) })),
+    )
+    const present = days.filter((d) => d.batches.length > 0)
+    const today = present.at(-1)
+    recordedAt = today ? latestProducedAt(today.batches) : ''
+    for (const d of present) {
+      const dayAt = Date.parse(recordedAt) - (d.daysAgo - (today?.daysAgo ?? 0)) * DAY_MS
+      const shift = dayAt - Date.parse(latestProducedAt(d.batches))
+      const past = d !== today && !Number.isNaN(shift)
+      // an earlier day is received at its own (shifted) time; today as the store sees it
+      const dayDeps: Deps = past ? { ...deps, now: () => new Date(dayAt) } : deps
+      for (const batch of d.batches) {
+        ingestBatch(dayDeps, past ? shiftBatch(batch, shift) : batch)
+        batches++
+      }
+      if (past) scoreDemoDay(deps, dayAt)
     }
   }
   const airflow = opts.airflow !== false ? await loadDemoAirflow(deps, opts.root) : 0
   const c = storeCounts(deps.db)
   const summary = `${c.domains} domains, ${c.datasets} datasets, ${c.jobs} jobs, ${c.products} products from ${batches} dbt builds and ${airflow} Airflow DAGs in fixtures/`
   return { counts: c, summary, recordedAt }
+}
+
+const SETTLE_MS = 5 * 60_000
+
+/**
+ * Scores every product at a few times of one earlier demo day, as the evaluator would have,
+ * unless the store already has evaluations from then on (a second load changes nothing).
+ */
+function scoreDemoDay(deps: Deps, dayAt: number): void {
+  const first = new Date(dayAt + SETTLE_MS).toISOString()
+  if (hasEvaluationSince(deps.db, first)) return
+  applyConfigProducts(deps)
+  for (const h of DEMO_EVALUATION_HOURS)
+    evaluateProducts(deps, { now: new Date(dayAt + SETTLE_MS + h * 3_600_000) })
 }
 
 /** The demo Airflow (fixtures/airflow/v2, recorded from Airflow 3), collected through its recording. */

@@ -65,7 +65,7 @@ export async function startServer(
   }
   // Loaded before the evaluator exists: it scores the whole demo once, when it starts.
   if (opts.demo && isEmpty(db)) {
-    const r = await loadDemo(base)
+    const r = await loadDemo(base, { history: true })
     loadDemoContracts(base, FIXTURES)
     if (r.recordedAt)
       setDemoAnchor(db, { recordedAt: r.recordedAt, loadedAt: new Date().toISOString() })

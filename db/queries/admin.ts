@@ -1,6 +1,14 @@
-import { and, eq, isNotNull, sql } from 'drizzle-orm'
+import { and, eq, gte, isNotNull, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
-import { batches, collectorState, datasets, domains, jobs, products } from '../schema.ts'
+import {
+  batches,
+  collectorState,
+  datasets,
+  domains,
+  evaluations,
+  jobs,
+  products,
+} from '../schema.ts'
 
 /** True when nothing was ever collected into this store. */
 export function isEmpty(db: Db): boolean {
@@ -50,4 +58,16 @@ export function listDbtModelNames(db: Db): string[] {
     .where(and(eq(datasets.kind, 'model'), isNotNull(datasets.externalId)))
     .all()
   return [...new Set(rows.map((r) => r.name.slice(r.name.lastIndexOf('.') + 1)))]
+}
+
+/** Whether any product was evaluated at or after `at` (the demo scores its earlier days once). */
+export function hasEvaluationSince(db: Db, at: string): boolean {
+  return (
+    db
+      .select({ id: evaluations.id })
+      .from(evaluations)
+      .where(gte(evaluations.evaluatedAt, at))
+      .limit(1)
+      .get() !== undefined
+  )
 }
