@@ -13,6 +13,9 @@ import { renderMarkdown } from '../gate/markdown.ts'
 import { renderText } from '../gate/text.ts'
 import { regressionsOf } from '../gate/types.ts'
 import { UsageError } from './shared.ts'
+import { findContractFiles, readContracts } from '../../collectors/contracts/read.ts'
+import type { ContractDoc } from '../../collectors/contracts/schema.ts'
+import { CollectorError } from '../../collectors/batch.ts'
 
 interface GateOptions {
   current: string
@@ -27,6 +30,8 @@ interface GateOptions {
   projectDir?: string
   junit?: string
   markdown?: string
+  contracts?: string[]
+  baselineContracts?: string[]
 }
 
 export function registerGate(program: Command): void {
@@ -68,6 +73,14 @@ export function registerGate(program: Command): void {
       '--markdown <file>',
       'write a Markdown summary (also written to $GITHUB_STEP_SUMMARY under GitHub Actions)',
     )
+    .option(
+      '--contracts <path...>',
+      "the pull request's ODCS contracts (files or dirs of *.odcs.yaml|yml|json): the build must satisfy them",
+    )
+    .option(
+      '--baseline-contracts <path...>',
+      "production's ODCS contracts: a removed column, narrowed type, weakened SLA or deleted contract is a regression",
+    )
     .action(async (o: GateOptions) => {
       process.exitCode = await runGate(o, process.env)
     })
@@ -101,6 +114,7 @@ async function runGate(o: GateOptions, env: NodeJS.ProcessEnv): Promise<number> 
   for (const w of [current, ...baseline].flatMap((b) => b.warnings))
     process.stderr.write(`warning: ${w}\n`)
 
+  const contracts = readGateContracts(o)
   const projectDir = resolve(o.projectDir ?? dirname(resolve(o.current)))
   const report = await locateInProject(
     evaluateGate({
@@ -109,6 +123,7 @@ async function runGate(o: GateOptions, env: NodeJS.ProcessEnv): Promise<number> 
       baselineLabel: o.server ?? dirs.join(', '),
       config,
       now: new Date(),
+      contracts,
     }),
     projectDir,
   )
@@ -135,5 +150,29 @@ async function readConfig(file: string | undefined): Promise<MeshwatchConfig> {
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(`bad config: ${e.message}`, { cause: e })
     throw e
+  }
+}
+
+/** The contracts of --contracts / --baseline-contracts (a dir may be empty: every contract deleted). */
+function readGateContracts(
+  o: GateOptions,
+): { baseline: ContractDoc[]; current: ContractDoc[] } | undefined {
+  if (!o.contracts && !o.baselineContracts) return undefined
+  if (o.baselineContracts && !o.contracts)
+    throw new UsageError(
+      "gate: --baseline-contracts needs --contracts (the pull request's contracts)",
+    )
+  const read = (paths: string[] | undefined, flag: string): ContractDoc[] => {
+    try {
+      return findContractFiles(paths ?? []).length === 0 ? [] : readContracts(paths ?? [])
+    } catch (e) {
+      if (e instanceof CollectorError)
+        throw new UsageError(`gate: ${flag}: ${e.message}`, { cause: e })
+      throw e
+    }
+  }
+  return {
+    baseline: read(o.baselineContracts, '--baseline-contracts'),
+    current: read(o.contracts, '--contracts'),
   }
 }

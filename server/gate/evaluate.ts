@@ -1,7 +1,9 @@
 import type { Batch } from '../../collectors/batch.ts'
+import type { ContractDoc } from '../../collectors/contracts/schema.ts'
 import type { MeshwatchConfig } from '../config-file.ts'
 import { checkBreakingChanges } from './breaking.ts'
 import { withColumnImpact } from './column-impact.ts'
+import { checkContracts } from './contracts-diff.ts'
 import { checkPrivateDependencies } from './dependencies.ts'
 import { buildMesh, withProject } from './mesh.ts'
 import { checkGovernance, checkProductScores } from './quality-diff.ts'
@@ -19,6 +21,8 @@ export interface GateInput {
   baselineLabel: string
   config: MeshwatchConfig
   now: Date
+  /** ODCS contracts of production and of the pull request (gate --baseline-contracts / --contracts). */
+  contracts?: { baseline: ContractDoc[]; current: ContractDoc[] } | undefined
 }
 
 /** The gate's settings from meshwatch.yml `gate:`, with defaults for what it leaves out. */
@@ -62,6 +66,9 @@ export function evaluateGate(input: GateInput): GateReport {
     ...checkPrivateDependencies(baseline, after, project),
     ...checkProductScores(scored.before, scored.after, settings),
     ...checkGovernance(scored.before, scored.after),
+    ...(input.contracts
+      ? checkContracts({ baselineMesh: baseline, after, project, ...input.contracts, notes })
+      : []),
   ]
   for (const w of expiredWaivers(settings.waivers, now)) {
     notes.push(

@@ -7,6 +7,7 @@ export const CATEGORY_TITLES: Record<GateCategory, string> = {
   'private-dependency': "Dependencies on other domains' non-public models",
   'product-score': 'Data product scores',
   governance: 'Governance policies',
+  contract: 'Data contracts (ODCS)',
 }
 
 /** Per category: how many checks ran and how many failed or were waived. */

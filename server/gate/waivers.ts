@@ -8,6 +8,7 @@ export const GATE_CATEGORIES = [
   'breaking-change',
   'private-dependency',
   'governance',
+  'contract',
 ] as const
 export type GateCategory = (typeof GATE_CATEGORIES)[number]
 
