@@ -23,6 +23,7 @@ import {
   type DimensionHistory,
 } from './model.ts'
 import { columnLineagePanel } from './column-lineage.ts'
+import { contractPanel } from './contract-panel.ts'
 import { trendChart } from './charts.ts'
 import { clockNow } from './clock.ts'
 import { recentRunRows, type RecentRun } from './model-runs.ts'
@@ -119,6 +120,7 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
       'div',
       { class: 'grid' },
       slaPanel(evaluation, product.effectiveSla),
+      contractPanel(product),
       cause ? rootCausePanel(cause) : null,
       history === undefined
         ? null
