@@ -38,8 +38,37 @@ export const CY_STYLE: StylesheetJson = [
   },
   {
     selector: 'node[kind = "job"]',
-    style: { shape: 'ellipse', width: 14, height: 14, label: '', 'border-width': 0 },
+    style: {
+      shape: 'ellipse',
+      width: 16,
+      height: 16,
+      label: 'data(label)',
+      'text-wrap': 'wrap',
+      'text-valign': 'bottom',
+      'text-margin-y': 3,
+      'font-size': 9,
+      color: '#4a5366',
+      'border-width': 2,
+      'border-color': '#1d2330',
+    },
   },
+  // Job kinds by shape (and their label's second line): dbt models diamonds, Airflow tasks
+  // hexagons, DAGs wide barrels, other OpenLineage producers triangles.
+  {
+    selector:
+      'node[jobType = "dbt_model"], node[jobType = "dbt_seed"], node[jobType = "dbt_snapshot"]',
+    style: { shape: 'diamond', width: 18, height: 18 },
+  },
+  {
+    selector: 'node[jobType = "airflow_task"]',
+    style: { shape: 'hexagon', width: 20, height: 16 },
+  },
+  { selector: 'node[jobType = "airflow_dag"]', style: { shape: 'barrel', width: 28, height: 16 } },
+  {
+    selector: 'node[jobType = "dbt_project"]',
+    style: { shape: 'round-rectangle', width: 24, height: 14 },
+  },
+  { selector: 'node[jobType = "other"]', style: { shape: 'triangle', width: 18, height: 16 } },
   ...byStatus('dataset', 'border-color'),
   ...byStatus('job', 'background-color'),
   {

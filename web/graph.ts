@@ -18,6 +18,8 @@ export interface NodeData {
   expanded?: boolean
   root?: boolean
   detail?: string
+  /** A job's kind (`dbt_model`, `airflow_task`, `airflow_dag`, …): its shape and its label's tag. */
+  jobType?: string
   /** Size in px, set in the page from the measured label (node-size.ts). */
   w?: number
   h?: number
@@ -36,14 +38,33 @@ export const domainNodeId = (name: string): string => `domain:${name}`
 /** Short label for a dataset/job: the last dotted part (`db.schema.orders` → `orders`). */
 export const shortName = (name: string): string => name.slice(name.lastIndexOf('.') + 1) || name
 
+const JOB_TAG: Record<string, string> = {
+  dbt_model: 'dbt model',
+  dbt_seed: 'dbt seed',
+  dbt_snapshot: 'dbt snapshot',
+  dbt_project: 'dbt run',
+  airflow_task: 'Airflow task',
+  airflow_dag: 'Airflow DAG',
+}
+/** The job kinds styled apart; any other producer (Spark, …) is `other`, tagged with its type. */
+const jobTypeOf = (type: string | null): string => (type && type in JOB_TAG ? type : 'other')
+
+/** A job's label: its short name and, on a second line, its kind (`orders` / `dbt model`). */
+export function jobLabel(name: string, type: string | null): string {
+  const short = type === 'airflow_task' ? name.slice(name.indexOf('.') + 1) : shortName(name)
+  const tag = (type && JOB_TAG[type]) ?? (type ? type.replace(/_/g, ' ') : 'job')
+  return `${short}\n${tag}`
+}
+
 function leafNode(n: GraphNodeIn, parent: string, root = false): Element {
   const product = n.products.length > 0
   return {
     group: 'nodes',
     data: {
       id: n.id,
-      label: shortName(n.name),
+      label: n.kind === 'job' ? jobLabel(n.name, n.type) : shortName(n.name),
       kind: n.kind,
+      ...(n.kind === 'job' ? { jobType: jobTypeOf(n.type) } : {}),
       status: n.status,
       parent,
       product,

@@ -357,7 +357,10 @@ function legend(): HTMLElement {
       h('span', {}, h('i', { style: `background:${c}` }), s),
     ),
     h('span', {}, h('b', {}, '▭'), ' dataset'),
-    h('span', {}, '● job'),
+    h('span', {}, '◆ dbt model'),
+    h('span', {}, '⬢ Airflow task'),
+    h('span', {}, '⬭ Airflow DAG'),
+    h('span', {}, '▲ other job'),
     h('span', {}, h('b', {}, '▭ bold'), ' product'),
   )
 }

@@ -102,3 +102,19 @@ export async function launchChromium(): Promise<{
     },
   }
 }
+
+export interface AxeViolation {
+  id: string
+  impact: string | null
+  help: string
+  nodes: number
+}
+
+/** axe-core (from node_modules) injected into the page; its serious and critical violations. */
+export async function axeSerious(page: import('playwright-core').Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ path: join(ROOT, 'node_modules/axe-core/axe.min.js') })
+  // Page-side code is passed as a string: the node tsconfig has no DOM lib.
+  const all = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+    r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length })))`)) as AxeViolation[]
+  return all.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+}

@@ -4,6 +4,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ARTIFACTS,
+  axeSerious,
   buildWeb,
   launchChromium,
   startMeshwatch,
@@ -214,5 +215,37 @@ describe('the web view on the demo mesh', () => {
     expect(await page.locator('[data-testid="first-problem"]').innerText()).toMatch(/load_ledger/)
     expect(await page.locator('tr.first-problem').count()).toBe(1)
     await shot('run-timeline-failed')
+  })
+
+  it('has no serious accessibility violations (axe-core) on the pages of #20, light and dark', async () => {
+    const runs = (await (
+      await fetch(`${server.url}/api/runs?product=${encodeURIComponent(breached.id)}`)
+    ).json()) as {
+      runs: { runId: string; parentRunId: string | null }[]
+    }
+    const run = runs.runs[0]
+    const pages = [
+      '/',
+      '/products',
+      `/products/${encodeURIComponent(breached.id)}`,
+      `/domains/${breached.domain}`,
+      ...(run ? [`/runs/${encodeURIComponent(run.parentRunId ?? run.runId)}`] : []),
+    ]
+    const found: string[] = []
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme })
+      for (const path of pages) {
+        await page.goto(`${server.url}${path}`)
+        await ready()
+        for (const v of await axeSerious(page))
+          found.push(`${scheme} ${path}: ${v.id} (${v.impact}, ${v.nodes} nodes) ${v.help}`)
+      }
+    }
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await page.goto(`${server.url}/`)
+    await ready()
+    await shot('home-dark')
+    await page.emulateMedia({ colorScheme: 'light' })
+    expect(found).toEqual([])
   })
 })
