@@ -4,7 +4,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type BrowserContext } from 'playwright-core'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -111,7 +111,7 @@ export interface AxeViolation {
 }
 
 /** axe-core (from node_modules) injected into the page; its serious and critical violations. */
-export async function axeSerious(page: import('playwright-core').Page): Promise<AxeViolation[]> {
+export async function axeSerious(page: Page): Promise<AxeViolation[]> {
   await page.addScriptTag({ path: join(ROOT, 'node_modules/axe-core/axe.min.js') })
   // Page-side code is passed as a string: the node tsconfig has no DOM lib.
   const all = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
