@@ -1,4 +1,6 @@
-import { api, type ProductDetail } from './api.ts'
+import { hc } from 'hono/client'
+import type { AppType } from '../server/app.ts'
+import type { ProductDetail } from './api.ts'
 import { h, statusBadge } from './dom.ts'
 
 type Contract = ProductDetail['contracts'][number]
@@ -16,7 +18,8 @@ export function contractPanel(product: ProductDetail): HTMLElement | null {
 
 function contractBlock(c: Contract): HTMLElement {
   // The stored contract (its document and versions), by the typed client's URL.
-  const href = api.api.contracts[':id'].$url({
+  // (hc's $url needs an absolute base, which web/api.ts's client on '/' does not have)
+  const href = hc<AppType>(window.location.origin).api.contracts[':id'].$url({
     param: { id: encodeURIComponent(c.contractId) },
   }).pathname
   return h(
