@@ -67,7 +67,7 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'export',
     description:
-      'write the stored lineage as OpenLineage static-lineage NDJSON (DatasetEvents, then JobEvents)',
+      'write the stored lineage as OpenLineage static-lineage NDJSON (DatasetEvents, then JobEvents), or each product as an ODPS descriptor / ODCS contract',
     load: async () => (await import('./export.ts')).registerExport,
   },
   {

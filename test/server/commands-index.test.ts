@@ -21,7 +21,7 @@ describe('the CLI command list', () => {
     expect(parent.commands.map((c) => c.name())).toEqual(COMMANDS.map((c) => c.name))
     const options = (name: string) =>
       parent.commands.find((c) => c.name() === name)?.options.map((o) => o.long)
-    expect(options('export')).toEqual(['--db', '--out'])
+    expect(options('export')).toEqual(['--db', '--format', '--out', '--config', '--base-url'])
     expect(options('serve')).toEqual([])
   })
 })
