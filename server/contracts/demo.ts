@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { readContracts } from '../../collectors/contracts/read.ts'
 import type { Deps } from '../deps.ts'
 import { ingestContracts } from './ingest.ts'
@@ -11,5 +11,8 @@ import { ingestContracts } from './ingest.ts'
 export function loadDemoContracts(deps: Deps, fixtures: string): number {
   const dir = join(fixtures, 'contracts', 'demo')
   if (!existsSync(dir)) return 0
-  return ingestContracts(deps, readContracts([dir])).length
+  // named by their place in the package (fixtures/contracts/demo/…), not by this machine's path
+  const root = dirname(fixtures)
+  const docs = readContracts([dir]).map((d) => ({ ...d, file: relative(root, d.file) }))
+  return ingestContracts(deps, docs).length
 }

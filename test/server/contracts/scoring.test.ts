@@ -64,6 +64,14 @@ async function goodThenBad() {
 }
 
 describe('contract scoring on the demo mesh', { timeout: 120_000 }, () => {
+  it("names the demo's contract files by their place in the package, not by this machine's path", async () => {
+    const { deps } = await goodThenBad()
+    const { check } = scored(deps, 'sales.orders', new Date())
+    expect(check('latency')).toBeDefined()
+    const files = scored(deps, 'sales.orders', new Date()).contracts.map((c) => c.sourceFile)
+    expect(files).toEqual(['fixtures/contracts/demo/sales-orders.odcs.yaml'])
+  })
+
   it('breaks the promised column and status values on the bad day, and recovers when a good build is collected again', async () => {
     const { deps, clock, good } = await goodThenBad()
     expect(good.check('column orders.payment_method')).toMatchObject({ status: 'ok' })
