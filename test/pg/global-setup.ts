@@ -13,7 +13,7 @@ declare module 'vitest' {
 const SCRIPT = new URL('./cluster.sh', import.meta.url).pathname
 
 /** Starts a throwaway cluster for the suite; the returned teardown stops it, also when tests failed. */
-export default function setup(project: TestProject): () => void {
+export function setup(project: TestProject): () => void {
   const parent = mkdtempSync(join(tmpdir(), 'meshwatch-pg-'))
   chmodSync(parent, 0o755) // as root the cluster runs as postgres, which must reach it
   const dir = join(parent, 'cluster')

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import pg from 'pg'
+import type pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { closeDb, openDb } from '../../db/client.ts'
 import { migratePg, openPgPool } from '../../db/pg/client.ts'
