@@ -1,4 +1,4 @@
-import { SECRET_KEY } from '../collectors/openlineage/run-facets.ts'
+import { SECRET_KEY } from '../common/secrets.ts'
 import type { Logger } from './deps.ts'
 
 const LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const

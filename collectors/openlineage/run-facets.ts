@@ -1,4 +1,5 @@
 import type { Batch, ColumnEdge, Dataset, Job, Product, Ref } from '../batch.ts'
+import { SECRET_KEY } from '../../common/secrets.ts'
 import { refKey, UNPLACED_TEST } from '../batch.ts'
 import { addMeta, dropEmpty } from './facets.ts'
 import type { OlWarning } from './parse.ts'
@@ -374,9 +375,6 @@ export type ExecutionParameter = {
   redacted?: true
 }
 
-/** Keys whose values are secrets: their values are never shown. */
-export const SECRET_KEY =
-  /pass(word|wd)?\b|secret|token|api[_-]?key|credential|private[_-]?key|authorization/i
 /** A URL's user:password@, a bearer token. */
 const SECRET_IN_VALUE = [/\/\/[^/\s:@]+:[^@\s/]+@/, /bearer\s+\S+/i]
 
