@@ -58,8 +58,9 @@ describe('the npm package', () => {
         /^fixtures\/(gate|openlineage|junit|record|airflow\/v1)\//.test(f),
     )
     expect(unexpected).toEqual([])
-    // dist/ chunks, migrations (two per dialect-change), the page and the demo mesh: ~150 today
-    expect(files.length).toBeLessThan(200)
+    // dist/ chunks, migrations (two per dialect-change), the page and the demo mesh with its five
+    // recorded days (48 files of history) and contracts: ~216 today
+    expect(files.length).toBeLessThan(260)
   })
 
   it('installs into an empty directory, where `npx meshwatch --help` lists the commands', async () => {
@@ -92,7 +93,7 @@ describe('the npm package', () => {
         proc.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${err}`)))
       })
       expect(err).toMatch(
-        /loaded the demo mesh: 4 domains, .* from 8 dbt builds and 4 Airflow DAGs/,
+        /loaded the demo mesh: 4 domains, .* from 20 dbt builds and 4 Airflow DAGs/,
       )
       const page = await fetch(`${url}/`)
       expect(page.status).toBe(200)
