@@ -121,22 +121,24 @@ export function createDispatcher(opts: DispatcherOptions) {
 
   function group(rows: AlertRow[], result: DispatchResult): Group[] {
     const groups = new Map<string, Group>()
+    // alerts that cannot be sent, by reason: one log line per reason, not one per alert
+    const unsendable = new Map<string, number[]>()
+    const cannot = (id: number, reason: string) =>
+      unsendable.set(reason, [...(unsendable.get(reason) ?? []), id])
     for (const row of rows) {
       const route = resolveSlackRoute(cfg, row.domain, row.severity)
       if (!route) {
-        fail(
-          [row.id],
+        cannot(
+          row.id,
           `no Slack route for domain ${row.domain}: give it (or the top-level slack) a webhook_env in meshwatch.yml`,
-          result,
         )
         continue
       }
       const url = own(opts.env, route.webhookEnv)
       if (!url) {
-        fail(
-          [row.id],
+        cannot(
+          row.id,
           `$${route.webhookEnv} is not set (the webhook of domain ${row.domain}'s ${row.severity} route)`,
-          result,
         )
         continue
       }
@@ -145,6 +147,7 @@ export function createDispatcher(opts: DispatcherOptions) {
       g.rows.push(row)
       groups.set(key, g)
     }
+    for (const [reason, ids] of unsendable) fail(ids, reason, result)
     return [...groups.values()]
   }
 

@@ -129,13 +129,23 @@ describe('alert delivery', () => {
   it('fails an alert whose webhook variable is unset, naming the variable', async () => {
     receiver = await startReceiver()
     const { deps, clock } = await badDay()
+    const warned: { msg: string; fields?: Record<string, unknown> }[] = []
     const d = testDispatcher(deps.db, clock, receiver, {
       env: { SLACK_WEBHOOK_SALES: `${receiver.url}/services/x` },
+      log: { info() {}, error() {}, warn: (msg, fields) => warned.push({ msg, fields }) },
     })
     const r = await d.runOnce()
     expect(r.delivered).toHaveLength(2)
+    const failed = listAlerts(deps.db, { status: 'failed' })
+    expect(failed.length).toBeGreaterThan(0)
     expect(listAlerts(deps.db, { status: 'failed', domain: 'finance' })[0]?.lastError).toBe(
       "$SLACK_WEBHOOK_FINANCE is not set (the webhook of domain finance's breach route)",
+    )
+    // one warning per reason, naming every alert it holds back, not one line per alert
+    const reasons = new Set(failed.map((a) => a.lastError))
+    expect(warned.filter((w) => w.msg === 'alert failed')).toHaveLength(reasons.size)
+    expect(warned.flatMap((w) => w.fields?.alerts as number[]).sort()).toEqual(
+      failed.map((a) => a.id).sort(),
     )
   })
 
