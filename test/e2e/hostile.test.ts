@@ -152,7 +152,8 @@ const ready = async () => page.waitForSelector('body[data-ready="true"]', { time
 
 describe('hostile names and texts in the web view', () => {
   it.each([
-    { view: 'catalog', path: () => '/', shows: 'productname' },
+    { view: 'mesh home', path: () => '/', shows: 'domainowner' },
+    { view: 'catalog', path: () => '/products', shows: 'productname' },
     {
       view: 'product',
       path: () => `/products/${encodeURIComponent(productId)}`,
