@@ -14,6 +14,7 @@ import { closeDb, openDb } from '../../db/client.ts'
 import { currentContracts } from '../../db/queries/contracts.ts'
 import { viewContract } from '../../server/contracts/view.ts'
 import { loadDemo } from '../../server/demo.ts'
+import { SHARED } from '../collectors/dbt/helpers.ts'
 
 // The REAL datacontract-cli (PyPI, pinned in test/peers/requirements.txt) against meshwatch:
 // (a) the ODCS files `meshwatch export --format odcs` writes pass `datacontract lint`;
@@ -25,11 +26,8 @@ const exec = promisify(execFile)
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const VENV = join(REPO, '.venv/bin')
 const CLI = join(REPO, 'dist/cli.js')
-// ../shared beside the checkout (CI, /work/main), or beside the worktrees' folder
-const REAL =
-  [join(REPO, '../shared'), join(REPO, '../../shared')]
-    .map((d) => join(d, 'real/standards'))
-    .find((d) => existsSync(d)) ?? join(REPO, '../shared/real/standards')
+// shared/ found as every test finds it: $MESHWATCH_SHARED, else beside the checkout
+const REAL = join(SHARED, 'real/standards')
 const PROJECTS = ['sales', 'finance', 'marketing', 'product']
 const NS = 'duckdb://mesh.duckdb'
 

@@ -4,10 +4,8 @@ import { fileURLToPath } from 'node:url'
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url))
 // MESHWATCH_SHARED: where shared/ is when the checkout is not beside it (a git worktree)
-export const SHARED_DBT = join(
-  process.env['MESHWATCH_SHARED'] ?? join(REPO, '../shared'),
-  'real/dbt',
-)
+export const SHARED = process.env['MESHWATCH_SHARED'] ?? join(REPO, '../shared')
+export const SHARED_DBT = join(SHARED, 'real/dbt')
 export const HAS_SHARED = existsSync(SHARED_DBT)
 
 /** Every .json file under `dir` (relative to SHARED_DBT), sorted; [] when ../shared is absent. */
