@@ -21,6 +21,7 @@ import { openLineageRoutes } from './routes/openlineage.ts'
 import { productRoutes } from './routes/products.ts'
 import { productStandardRoutes } from './routes/product-standards.ts'
 import { runRoutes } from './routes/runs.ts'
+import { searchRoutes } from './routes/search.ts'
 
 /**
  * The whole HTTP API, one route module per resource, each mounted once, and its OpenAPI document
@@ -49,6 +50,7 @@ export function createApp(deps: Deps) {
     .route('/api/incidents', incidentRoutes(deps))
     .route('/api/collectors', collectorRoutes(deps))
     .route('/api/contracts', contractRoutes(deps))
+    .route('/api/search', searchRoutes(deps))
   // Described from the routes above (and itself): each route's zod schemas and describe().
   const app = api.route('/api', openApiRoutes(api))
 
