@@ -1,5 +1,6 @@
 // Runs one measured task in its own process so peak RSS belongs to that task alone.
-// Usage: tsx test/bench/child.ts parse|collect <target dir> [db file]
+// Usage: tsx test/bench/child.ts parse|collect|collect-columns <target dir> [db file]
+// (collect-columns: with column lineage from the models' SQL, #19)
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PerformanceObserver, performance } from 'node:perf_hooks'
@@ -8,7 +9,7 @@ const [task, dir = '', dbFile = ':memory:'] = process.argv.slice(2)
 // Each task loads only what it runs, before it is measured: JSON.parse's process holds no
 // collector code, so its peak RSS is JSON.parse's own.
 const collector =
-  task === 'collect'
+  task === 'collect' || task === 'collect-columns'
     ? {
         ...(await import('../../collectors/dbt/read.ts')),
         ...(await import('../../db/client.ts')),
@@ -33,12 +34,12 @@ if (task === 'parse') {
   const t1 = performance.now()
   const batch = await readDbtTarget(dir, {
     namespace: 'duckdb:///bench/mesh.duckdb',
-    // the synthetic compiled_code is no real SQL; column lineage (#19) is its own row
-    columnLineage: false,
+    // the dbt bench's synthetic compiled_code is no real SQL; column lineage (#19) is its own bench
+    columnLineage: task === 'collect-columns',
   })
   const t2 = performance.now()
   const r = ingestBatch({ db }, batch)
-  detail = `read+map ${Math.round(t2 - t1)} ms, store ${Math.round(performance.now() - t2)} ms; ${JSON.stringify(r.counts)}`
+  detail = `read+map ${Math.round(t2 - t1)} ms, store ${Math.round(performance.now() - t2)} ms; ${JSON.stringify(r.counts)}; ${batch.columnEdges.length} column edges, ${batch.warnings.length} warnings`
 } else {
   throw new Error(`unknown task ${task}`)
 }

@@ -1,6 +1,20 @@
 import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
 
+export type SyntheticManifestOptions = {
+  models: number
+  domains?: number
+  columns?: number
+  seed?: number
+  /**
+   * 'placeholder' (default): every model the same two-CTE body, its compiled SQL no real SQL (the
+   * dbt bench reads it as text only). 'realistic': compiled SQL that parses, as dbt writes it —
+   * a CTE per upstream relation with `select *`, joins, filters, expressions, unions and
+   * aggregations, `select * from final` — and documented source columns, for column lineage.
+   */
+  sql?: 'placeholder' | 'realistic'
+}
+
 /**
  * Writes a synthetic dbt manifest v12 shaped like a real one (dbt 1.10 jaffle_shop node layout):
  * `models` models over `sources` sources in `domains` packages, realistic fan-in, two generic tests
@@ -8,7 +22,7 @@ import { once } from 'node:events'
  */
 export async function writeSyntheticManifest(
   file: string,
-  opts: { models: number; domains?: number; columns?: number; seed?: number } = { models: 10_000 },
+  opts: SyntheticManifestOptions = { models: 10_000 },
 ): Promise<{ bytes: number; models: number; tests: number }> {
   const domains = opts.domains ?? 20
   const nCols = opts.columns ?? 15
@@ -61,27 +75,17 @@ export async function writeSyntheticManifest(
     }
     const parents = [...deps]
     link(id, parents)
-    const columns: Record<string, unknown> = {}
-    for (let c = 0; c < nCols; c++) {
-      columns[`col_${c}`] = {
-        name: `col_${c}`,
-        description: `Column ${c} of ${name}: a documented business attribute used by downstream reports.`,
-        meta: {},
-        data_type: c % 3 === 0 ? 'integer' : 'varchar',
-        constraints: [],
-        quote: null,
-        config: { meta: {}, tags: [] },
-        tags: [],
-        granularity: null,
-        doc_blocks: [],
-      }
-    }
+    const columns = documentedColumns(name, nCols)
+    const realistic =
+      opts.sql === 'realistic' ? realisticSql(i, parents, nCols, domains) : undefined
     const sql = parents
       .map(
         (p, k) => `    select col_0, col_1, col_2 from {{ ref('${p.split('.').pop()}') }} as t${k}`,
       )
       .join('\n    union all\n')
-    const body = `with\n\nsource as (\n\n${sql}\n\n),\n\nrenamed as (\n\n    select\n${Array.from({ length: nCols }, (_, c) => `        col_${c % 3} as col_${c}`).join(',\n')}\n\n    from source\n\n)\n\nselect * from renamed\n`
+    const body =
+      realistic?.raw ??
+      `with\n\nsource as (\n\n${sql}\n\n),\n\nrenamed as (\n\n    select\n${Array.from({ length: nCols }, (_, c) => `        col_${c % 3} as col_${c}`).join(',\n')}\n\n    from source\n\n)\n\nselect * from renamed\n`
     const access = i % 50 === 0 ? 'public' : 'protected'
     const node = {
       database: 'mesh',
@@ -142,7 +146,8 @@ export async function writeSyntheticManifest(
       depends_on: { macros: [], nodes: parents },
       compiled_path: `target/compiled/${project}/models/${domain}/${name}.sql`,
       compiled: true,
-      compiled_code: body.replaceAll('{{ ref(', '"mesh"."x".(').replaceAll(') }}', ')'),
+      compiled_code:
+        realistic?.compiled ?? body.replaceAll('{{ ref(', '"mesh"."x".(').replaceAll(') }}', ')'),
       extra_ctes_injected: true,
       extra_ctes: [],
       contract: { enforced: access === 'public', alias_types: true, checksum: null },
@@ -254,7 +259,7 @@ export async function writeSyntheticManifest(
         },
         external: null,
         description: `Raw table ${name}`,
-        columns: {},
+        columns: opts.sql === 'realistic' ? documentedColumns(name ?? '', nCols) : {},
         meta: {},
         source_meta: {},
         tags: [],
@@ -275,4 +280,96 @@ export async function writeSyntheticManifest(
   out.end()
   await once(out, 'finish')
   return { bytes, models: opts.models, tests }
+}
+
+function documentedColumns(name: string, n: number): Record<string, unknown> {
+  const columns: Record<string, unknown> = {}
+  for (let c = 0; c < n; c++) {
+    columns[`col_${c}`] = {
+      name: `col_${c}`,
+      description: `Column ${c} of ${name}: a documented business attribute used by downstream reports.`,
+      meta: {},
+      data_type: c % 3 === 0 ? 'integer' : 'varchar',
+      constraints: [],
+      quote: null,
+      config: { meta: {}, tags: [] },
+      tags: [],
+      granularity: null,
+      doc_blocks: [],
+    }
+  }
+  return columns
+}
+
+// the expressions a model's columns are computed with, cycled (t: the CTE read, c: the column)
+const EXPRESSIONS = [
+  (t: string, c: string) => `${t}.${c}`,
+  (t: string, c: string) => `${t}.${c} as ${c}`,
+  (t: string, c: string) => `lower(trim(${t}.${c})) as ${c}`,
+  (t: string, c: string) => `cast(${t}.${c} as varchar) as ${c}`,
+  (t: string, c: string) => `case when ${t}.${c} is null then 'unknown' else ${t}.${c} end as ${c}`,
+  (t: string, c: string) => `coalesce(${t}.${c}, ${t}.col_0) as ${c}`,
+]
+const AGGREGATES = ['sum', 'max', 'min', 'count', 'avg']
+
+/**
+ * A model's SQL as dbt compiles it (and its raw SQL, with ref()/source()): a CTE per upstream
+ * relation (`select * from` it), the first joined to the others on col_0 and filtered (or, every
+ * seventh model, the first two unioned), every third model aggregated by its first three columns,
+ * and `select * from final`. Every model outputs col_0 … col_{n-1}.
+ */
+function realisticSql(
+  i: number,
+  parents: string[],
+  n: number,
+  domains: number,
+): { raw: string; compiled: string } {
+  const relation = (id: string) => {
+    const [kind, , a, b] = id.split('.')
+    if (kind === 'source')
+      return { raw: `{{ source('${a}', '${b}') }}`, compiled: `"mesh"."${a}"."${b}"` }
+    const m = Number(a?.slice('model_'.length))
+    return { raw: `{{ ref('${a}') }}`, compiled: `"mesh"."domain_${m % domains}"."${a}"` }
+  }
+  const cols = Array.from({ length: n }, (_, c) => `col_${c}`)
+  const names = parents.map((p) => p.split('.').pop() ?? 'upstream')
+  const ctes = parents.map((p, k) => ({ name: names[k]!, rel: relation(p) }))
+  const union = i % 7 === 0 && ctes.length > 1
+  const body: string[] = []
+  if (union) {
+    const [a, b] = ctes
+    body.push(
+      `unioned as (\n\n    select * from ${a!.name}\n\n    union all\n\n    select * from ${b!.name}\n\n)`,
+    )
+    ctes.splice(0, 2, { name: 'unioned', rel: { raw: '', compiled: '' } })
+  }
+  const [first, ...rest] = ctes
+  const pick = (c: number) => ctes[c % ctes.length]!.name
+  const select = cols.map((c, k) => `        ${EXPRESSIONS[k % EXPRESSIONS.length]!(pick(k), c)}`)
+  const joins = rest.map(
+    (r, k) =>
+      `    ${k % 2 ? 'inner' : 'left'} join ${r.name}\n        on ${first!.name}.col_0 = ${r.name}.col_0`,
+  )
+  body.push(
+    `joined as (\n\n    select\n${select.join(',\n')}\n\n    from ${first!.name}\n${joins.join('\n')}${joins.length ? '\n' : ''}    where ${first!.name}.col_1 is not null\n\n)`,
+  )
+  let last = 'joined'
+  if (i % 3 === 0) {
+    const keys = cols.slice(0, 3)
+    const aggs = cols
+      .slice(3)
+      .map((c, k) => `        ${AGGREGATES[k % AGGREGATES.length]}(${c}) as ${c}`)
+    body.push(
+      `final as (\n\n    select\n${[...keys.map((c) => `        ${c}`), ...aggs].join(',\n')}\n\n    from joined\n    group by ${keys.join(', ')}\n\n)`,
+    )
+    last = 'final'
+  }
+  const text = (raw: boolean) => {
+    const imports = parents.map(
+      (p, k) =>
+        `${names[k]} as (\n\n    select * from ${raw ? relation(p).raw : relation(p).compiled}\n\n)`,
+    )
+    return `with\n\n${[...imports, ...body].join(',\n\n')}\n\nselect * from ${last}\n`
+  }
+  return { raw: text(true), compiled: text(false) }
 }

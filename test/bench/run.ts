@@ -14,6 +14,7 @@ type Bench = () => Promise<BenchRow[]>
 // group → [module, export]; modules are loaded by path so a group can be run alone.
 const BENCHES: Record<string, [string, string]> = {
   cli: ['./cli.ts', 'benchCli'],
+  columns: ['./columns.ts', 'benchColumns'],
   contracts: ['./contracts.ts', 'benchContracts'],
   dbt: ['./dbt.ts', 'benchDbt'],
   openlineage: ['./openlineage.ts', 'benchOpenLineage'],
