@@ -63,6 +63,8 @@ export const ProductConfigSchema = z.strictObject({
   /** Output datasets: `namespace/name` isn't unique enough, so a string matches a dataset name (or its suffix). */
   outputs: z.array(OutputRef).optional(),
   sla: SlaSchema.optional(),
+  /** Routing tags (incident routes' `tags:`), besides the dbt and contract tags of its outputs. */
+  tags: z.array(z.string().min(1)).optional(),
 })
 
 /** Orchestration a collector cannot see: job `job` (name, e.g. finance_ledger.load_ledger) writes dataset `writes`. */

@@ -5,9 +5,11 @@ import type { BlastProduct } from '../incident-shapes.ts'
 import {
   alerts,
   apiTokens,
+  datasets,
   incidentConsumers,
   incidents,
   incidentTransitions,
+  productOutputs,
   type IncidentConsumerRow,
   type IncidentRow,
 } from '../schema.ts'
@@ -210,3 +212,19 @@ export const tokenNameOf = (db: Db, id: number): string | undefined =>
 /** Runs `fn` in one immediate transaction on the connection (better-sqlite3 is synchronous: `db` inside is the transaction). */
 export const inTransaction = <T>(db: Db, fn: () => T): T =>
   db.transaction(() => fn(), { behavior: 'immediate' })
+
+/** The tags of each product's output datasets (dbt tags, OpenLineage dataset tags), by product. */
+export function outputTags(db: Db, productIds: string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const part of chunk(productIds, 5000)) {
+    const rows = db
+      .select({ productId: productOutputs.productId, tags: datasets.tags })
+      .from(productOutputs)
+      .innerJoin(datasets, eq(datasets.id, productOutputs.datasetId))
+      .where(inArray(productOutputs.productId, part))
+      .all()
+    for (const r of rows)
+      if (r.tags?.length) out.set(r.productId, [...(out.get(r.productId) ?? []), ...r.tags])
+  }
+  return out
+}

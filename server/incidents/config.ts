@@ -8,8 +8,10 @@ const EnvName = z
 const RouteCommon = {
   /** Only incidents at least this severe (default: warn and breach). */
   severity: z.enum(['warn', 'breach']).optional(),
-  /** Only these products (ids) of the domain. */
+  /** Only these products (ids) of the domain, and (with `tags`) the products carrying one of the tags. */
   products: z.array(z.string().min(1)).optional(),
+  /** Only products carrying one of these tags (meshwatch.yml product tags, dbt tags, contract tags), or listed in `products`. */
+  tags: z.array(z.string().min(1)).min(1).optional(),
   /** false: this route hears only about its own domain's incidents, not the upstream ones that affect it. */
   consumer_notifications: z.boolean().optional(),
   /** Nothing is sent between start and end (local time of `tz`); what is due waits for the end. */

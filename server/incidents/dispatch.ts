@@ -21,6 +21,7 @@ import { channelOf, routeKeyOf, secretEnvsOf, type IncidentRoute } from './confi
 import { quietMsLeft } from './quiet-hours.ts'
 import { buildIncidentMessage, buildTransitionReply } from './message.ts'
 import { routesOf } from './routing.ts'
+import { productTagsOf } from './tags.ts'
 import { callSlack, SLACK_API_URL, type ApiOutcome } from './slack-app.ts'
 
 export interface IncidentDispatcherOptions {
@@ -83,8 +84,22 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
 
   function fanOut() {
     const at = iso(opts.now().getTime())
-    for (const { incident, latest } of incidentsToFanOut(opts.db)) {
-      const targets = routesOf(cfg, incident, consumersOf(opts.db, incident.id))
+    const todo = incidentsToFanOut(opts.db).map((x) => ({
+      ...x,
+      consumers: consumersOf(opts.db, x.incident.id),
+    }))
+    if (todo.length === 0) return
+    const tags = productTagsOf(
+      opts.db,
+      cfg,
+      todo.flatMap((x) => [
+        x.incident.productId,
+        ...x.consumers.flatMap((c) => c.products.map((p) => p.productId)),
+      ]),
+    )
+    const tagsOf = (id: string) => tags.get(id) ?? []
+    for (const { incident, latest, consumers } of todo) {
+      const targets = routesOf(cfg, incident, consumers, tagsOf)
       addDeliveries(
         opts.db,
         incident.id,

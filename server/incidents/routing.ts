@@ -19,24 +19,37 @@ export interface IncidentForRouting {
   severity: 'warn' | 'breach'
 }
 
+/** A product's routing tags (server/incidents/tags.ts); none when not given. */
+export type TagsOf = (productId: string) => readonly string[]
+
+const NO_TAGS: TagsOf = () => []
+
 const severe = (r: IncidentRoute, inc: IncidentForRouting) =>
   r.severity !== 'breach' || inc.severity === 'breach'
 
+/** Whether a route takes a product: it names none, or lists the product, or shares a tag with it. */
+export const takesProduct = (r: IncidentRoute, productId: string, tagsOf: TagsOf): boolean =>
+  (!r.products && !r.tags) ||
+  (r.products?.includes(productId) ?? false) ||
+  (r.tags?.some((t) => tagsOf(productId).includes(t)) ?? false)
+
 /**
  * The effective routes of an incident: the owning domain's routes (else the top-level default)
- * that take its severity and product, and for each consumer domain its own routes that take
- * consumer notifications (the default route is the owners' and never gets them twice).
+ * that take its severity and product (by id or tag), and for each consumer domain its own routes
+ * that take consumer notifications and one of its affected products (the default route is the
+ * owners' and never gets them twice).
  */
 export function routesOf(
   cfg: MeshwatchConfig,
   inc: IncidentForRouting,
   consumers: readonly { domain: string; products: readonly BlastProduct[] }[],
+  tagsOf: TagsOf = NO_TAGS,
 ): RouteTarget[] {
   const out: RouteTarget[] = []
   const mine = own(cfg.domains, inc.domain)?.incidents?.routes
   const ownerRoutes = mine ?? cfg.incidents?.routes ?? []
   for (const route of ownerRoutes)
-    if (severe(route, inc) && (!route.products || route.products.includes(inc.productId)))
+    if (severe(route, inc) && takesProduct(route, inc.productId, tagsOf))
       out.push({
         key: routeKeyOf(route),
         route,
@@ -47,7 +60,7 @@ export function routesOf(
     if (c.domain === inc.domain) continue
     for (const route of own(cfg.domains, c.domain)?.incidents?.routes ?? []) {
       if (route.consumer_notifications === false || !severe(route, inc)) continue
-      if (route.products && !c.products.some((p) => route.products?.includes(p.productId))) continue
+      if (!c.products.some((p) => takesProduct(route, p.productId, tagsOf))) continue
       out.push({ key: routeKeyOf(route), route, audience: c.domain, routeDomain: c.domain })
     }
   }
