@@ -19,3 +19,13 @@ export function outputName(e: Node): string | undefined {
   if (alias) return identName(alias['alias'])
   return identName(child(e, 'column')?.['name'])
 }
+
+/** The output column names of a statement, in order (a set operation's: its left side's). */
+export function topOutputNames(ast: unknown): string[] {
+  let n: Node | undefined = Array.isArray(ast) ? ast.find(isNode) : isNode(ast) ? ast : undefined
+  while (n && !child(n, 'select')) {
+    const set = child(n, 'union') ?? child(n, 'intersect') ?? child(n, 'except')
+    n = set ? child(set, 'left') : child(child(n, 'subquery') ?? child(n, 'paren'), 'this')
+  }
+  return nodes(child(n, 'select')?.['expressions']).flatMap((e) => outputName(e) ?? [])
+}

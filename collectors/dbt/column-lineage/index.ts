@@ -3,7 +3,7 @@ import { refKey, type Batch, type ColumnEdge, type ColumnEdgeSource } from '../.
 import type { DatasetNode, Graph } from '../graph.ts'
 import type { DbtNode } from '../schema.ts'
 import { dialectOf } from './dialect.ts'
-import { lineageOfSql } from './lineage.ts'
+import { lineageOfSql, type SqlLineageOptions } from './lineage.ts'
 import { normalizeRelation, RelationIndex, relationNameOf, type Relation } from './relations.ts'
 import { renderRawSql } from './render.ts'
 
@@ -23,6 +23,7 @@ export function addColumnLineage(
   batch: Batch,
   graph: Graph,
   adapter: string | null | undefined,
+  engine: SqlLineageOptions['engine'] = 'walk',
 ): ColumnLineageStats {
   const stats: ColumnLineageStats = { models: 0, parsed: 0, edges: 0 }
   const dialect = dialectOf(adapter) ?? Dialect.Generic
@@ -61,6 +62,7 @@ export function addColumnLineage(
       output: ds.ref,
       upstream,
       resolve: (name) => relations.get(name),
+      engine,
     })
     if ('error' in result) {
       batch.warnings.push(

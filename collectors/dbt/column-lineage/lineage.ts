@@ -6,9 +6,11 @@ import {
   type Dialect,
 } from '@polyglot-sql/sdk'
 import type { ColumnEdge, Ref } from '../../batch.ts'
+import { topOutputNames } from './ast.ts'
 import { cteStars, type CteStars } from './cte-sources.ts'
 import { expandStars } from './expand-stars.ts'
 import { normalizeRelation, type Relation } from './relations.ts'
+import { walkLineage } from './walk.ts'
 
 /**
  * Appended to the transformation of an edge kept although its input could not be resolved to
@@ -24,6 +26,8 @@ export type SqlLineageOptions = {
   upstream: Relation[]
   /** a table named in the SQL → its dataset */
   resolve: (name: string) => Relation | undefined
+  /** 'parser': the parser's own lineage for every model (the walk's peer in tests) */
+  engine?: 'walk' | 'parser'
 }
 
 export type SqlLineage =
@@ -47,6 +51,31 @@ const INDIRECT: Record<string, string> = {
  * filters, groupings and windows read (INDIRECT/…), which shape every output column.
  */
 export function lineageOfSql(sql: string, opts: SqlLineageOptions): SqlLineage {
+  return (opts.engine !== 'parser' && walked(sql, opts)) || lineageByParser(sql, opts)
+}
+
+/** The one-parse walk of walk.ts, or undefined where it declines (or the SQL does not parse). */
+function walked(sql: string, opts: SqlLineageOptions): SqlLineage | undefined {
+  const parsed = parse(sql, opts.dialect)
+  if (!parsed.success || !parsed.ast) return undefined
+  expandStars(parsed.ast, (name) => opts.resolve(name)?.columns?.map((c) => c.name))
+  const result = walkLineage(parsed.ast, opts.output, opts.resolve)
+  if (!result) return undefined
+  const unresolved: string[] = []
+  const blind = opts.upstream.filter((r) => !r.columns).map((r) => r.ref.name)
+  const fed = new Set(
+    result.edges.filter((e) => e.transformation?.startsWith('DIRECT')).map((e) => e.column),
+  )
+  if (blind.length && result.columns.some((c) => !fed.has(c))) {
+    unresolved.push(
+      `no columns known for ${blind.join(', ')} (no catalog.json entry, none declared)`,
+    )
+  }
+  return { ...result, unresolved }
+}
+
+/** The parser's own column lineage and query analysis: what walk.ts declines. */
+function lineageByParser(sql: string, opts: SqlLineageOptions): SqlLineage {
   const schema = {
     strict: false,
     tables: opts.upstream.flatMap((r) =>
@@ -91,7 +120,13 @@ export function lineageOfSql(sql: string, opts: SqlLineageOptions): SqlLineage {
     seen.add(key)
     edges.push({ dataset: opts.output, column, from: from.ref, fromColumn, transformation })
   }
-  const columns = Object.keys(facet.facet.fields)
+  // in the order the SQL outputs them (the facet's is its own): a `select *` downstream of this
+  // model, or a union over it, is expanded in that order
+  const order = outputOrder(sql, opts.dialect)
+  const columns = Object.keys(facet.facet.fields).sort(
+    (a, b) =>
+      (order.get(a.toLowerCase()) ?? order.size) - (order.get(b.toLowerCase()) ?? order.size),
+  )
   const lost = new Set<string>()
   let ctes: CteStars | undefined
   const ctesOf = () => (ctes ??= parsedCtes(sql, opts.dialect))
@@ -150,6 +185,12 @@ function withStarsExpanded(sql: string, opts: SqlLineageOptions): string | undef
   if (!changed) return undefined
   const out = generate(parsed.ast, opts.dialect)
   return out.success && out.sql?.length === 1 ? out.sql[0] : undefined
+}
+
+function outputOrder(sql: string, dialect: Dialect): Map<string, number> {
+  const parsed = parse(sql, dialect)
+  const names = parsed.success && parsed.ast ? topOutputNames(parsed.ast) : []
+  return new Map(names.map((n, k) => [n.toLowerCase(), k]))
 }
 
 function parsedCtes(sql: string, dialect: Dialect): CteStars {

@@ -68,7 +68,7 @@ describe('column lineage from compiled SQL (DuckDB, the demo mesh recorded by db
       { manifest: readJson('fixtures/dbt/compat/target/manifest.json') },
       { namespace: NS },
     )
-    expect(direct(b, 'compat.shop.customers').map(line)).toEqual([
+    expect(direct(b, 'compat.shop.customers').map(line).sort()).toEqual([
       'compat.shop.customers.country <- compat.shop_raw.raw_customers.country DIRECT/IDENTITY dbt_compiled',
       'compat.shop.customers.customer_id <- compat.shop_raw.raw_customers.customer_id DIRECT/IDENTITY dbt_compiled',
       'compat.shop.customers.name <- compat.shop_raw.raw_customers.name DIRECT/IDENTITY dbt_compiled',

@@ -1,0 +1,367 @@
+import type { ColumnEdge, Ref } from '../../batch.ts'
+import { child, identName, isNode, nodes, outputName, type Node } from './ast.ts'
+import type { Relation } from './relations.ts'
+
+/**
+ * Column lineage of one parsed SELECT (the JSON AST of @polyglot-sql/sdk, stars already
+ * expanded), walked once in JS: the parser's own lineage runs once per output column and costs
+ * 100× the parse. It gives what that lineage and the parser's query analysis give on dbt's usual
+ * SQL (CTEs, subqueries in FROM, joins, unions, aggregations, windows), and declines (undefined)
+ * anything else — a star left, a subquery in an expression, USING, an ambiguous column, a table
+ * the manifest does not know — which then goes the parser's way.
+ */
+export type WalkedLineage = { columns: string[]; edges: ColumnEdge[] }
+
+class Decline extends Error {}
+
+type Input = { relation: Relation; column: string }
+/** what one output column of a query is computed from */
+type Trace = {
+  inputs: Input[]
+  /** no union below: an input can be an identity */
+  plain: boolean
+}
+type Use = { input: Input; transformation: string }
+/** a query's output columns, and the columns its clauses use: its own first, then its CTEs' */
+type Query = { names: string[]; traces: Map<string, Trace>; uses: Use[] }
+/** `derived`: a subquery in FROM, whose clauses' uses are the enclosing query's */
+type Source = { alias: string; relation?: Relation; query?: Query; derived?: Query }
+
+const AGGREGATES = new Set([
+  'sum',
+  'count',
+  'avg',
+  'min',
+  'max',
+  'count_if',
+  'array_agg',
+  'string_agg',
+  'group_concat',
+  'listagg',
+  'any_value',
+  'median',
+  'stddev',
+  'stddev_pop',
+  'stddev_samp',
+  'variance',
+  'var_pop',
+  'var_samp',
+  'bool_and',
+  'bool_or',
+  'approx_count_distinct',
+  'arg_max',
+  'arg_min',
+  'max_by',
+  'min_by',
+  'first',
+  'last',
+])
+// nodes whose columns are not the enclosing query's (a query of their own, lambda parameters)
+const DECLINED = new Set([
+  'select',
+  'union',
+  'intersect',
+  'except',
+  'subquery',
+  'exists',
+  'lambda',
+  'unnest',
+  'lateral',
+  'values',
+  'star',
+])
+// the clauses of a SELECT this walk knows; any other set clause is declined
+const SELECT_KEYS = new Set([
+  'expressions',
+  'from',
+  'joins',
+  'with',
+  'where_clause',
+  'group_by',
+  'having',
+  'qualify',
+  'order_by',
+  'limit',
+  'offset',
+  'distinct',
+  'leading_comments',
+  'trailing_comments',
+])
+// OpenLineage subtypes of the clauses that use a column without outputting it, as lineage.ts
+const CLAUSES: [string, string][] = [
+  ['where_clause', 'INDIRECT/FILTER'],
+  ['group_by', 'INDIRECT/GROUP_BY'],
+  ['having', 'INDIRECT/FILTER'],
+  ['qualify', 'INDIRECT/FILTER'],
+  ['order_by', 'INDIRECT/SORT'],
+]
+
+const isSet = (v: unknown) =>
+  v !== null && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)
+
+export function walkLineage(
+  ast: unknown,
+  output: Ref,
+  resolve: (name: string) => Relation | undefined,
+): WalkedLineage | undefined {
+  const statements = Array.isArray(ast) ? ast.filter(isNode) : isNode(ast) ? [ast] : []
+  if (statements.length !== 1) return undefined
+  try {
+    const top = statements[0]!
+    const query = walkQuery(top, new Map(), { resolve })
+    const topSelect = child(top, 'select')
+    const edges: ColumnEdge[] = []
+    const seen = new Set<string>()
+    const push = (column: string, i: Input, transformation: string) => {
+      const key = `${column}\u0000${i.relation.ref.name}\u0000${i.column}`
+      if (seen.has(key)) return
+      seen.add(key)
+      edges.push({
+        dataset: output,
+        column,
+        from: i.relation.ref,
+        fromColumn: i.column,
+        transformation,
+      })
+    }
+    const items = topSelect ? nodes(topSelect['expressions']) : []
+    query.names.forEach((column, k) => {
+      const trace = query.traces.get(column.toLowerCase())!
+      const item = items[k]
+      // the parser's rule: the output expression decides — an aggregation, or a bare column
+      // that is an identity of each input of the same name (not through a union), else a
+      // transformation
+      const aggregate = item !== undefined && hasAggregate(item)
+      const bare = item && trace.plain ? bareColumnName(item)?.toLowerCase() : undefined
+      for (const i of trace.inputs) {
+        const transformation = aggregate
+          ? 'DIRECT/AGGREGATION'
+          : bare !== undefined && i.column.toLowerCase() === bare
+            ? 'DIRECT/IDENTITY'
+            : 'DIRECT/TRANSFORMATION'
+        push(column, i, transformation)
+      }
+    })
+    for (const { input, transformation } of query.uses) {
+      for (const column of query.names) push(column, input, transformation)
+    }
+    return { columns: query.names, edges }
+  } catch (e) {
+    if (e instanceof Decline) return undefined
+    throw e
+  }
+}
+
+type Ctx = { resolve: (name: string) => Relation | undefined }
+type Ctes = { scope: Map<string, Query>; uses: Use[] }
+
+function walkQuery(n: Node, outer: Map<string, Query>, ctx: Ctx): Query {
+  const select = child(n, 'select')
+  if (select) return walkSelect(select, outer, ctx)
+  for (const op of ['union', 'intersect', 'except']) {
+    const set = child(n, op)
+    if (!set) continue
+    const ctes = withCtes(set, outer, ctx)
+    const left = walkQuery(child(set, 'left') ?? {}, ctes.scope, ctx)
+    const right = walkQuery(child(set, 'right') ?? {}, ctes.scope, ctx)
+    // branches of other column names (or orders) go the parser's way: it pairs them by its
+    // own expansion of their stars
+    if (
+      left.names.length !== right.names.length ||
+      left.names.some((n, k) => n.toLowerCase() !== right.names[k]?.toLowerCase())
+    )
+      throw new Decline()
+    if (isSet(set['order_by']) || isSet(set['limit'])) throw new Decline()
+    const traces = new Map<string, Trace>()
+    left.names.forEach((name, k) => {
+      const a = left.traces.get(name.toLowerCase())!
+      const b = right.traces.get(right.names[k]!.toLowerCase())!
+      traces.set(name.toLowerCase(), { inputs: [...a.inputs, ...b.inputs], plain: false })
+    })
+    return { names: left.names, traces, uses: [...left.uses, ...right.uses, ...ctes.uses] }
+  }
+  const inner = child(n, 'subquery') ?? child(n, 'paren')
+  if (inner && !isSet(inner['alias'])) return walkQuery(child(inner, 'this') ?? {}, outer, ctx)
+  throw new Decline()
+}
+
+function withCtes(n: Node, outer: Map<string, Query>, ctx: Ctx): Ctes {
+  const w = child(n, 'with')
+  if (!w) return { scope: outer, uses: [] }
+  if (w['recursive']) throw new Decline()
+  const scope = new Map(outer)
+  const uses: Use[] = []
+  for (const cte of nodes(w['ctes'])) {
+    const name = identName(cte['alias'])
+    if (!name || isSet(cte['columns'])) throw new Decline()
+    const q = walkQuery(child(cte, 'this') ?? {}, scope, ctx)
+    scope.set(name.toLowerCase(), q)
+    uses.push(...q.uses)
+  }
+  return { scope, uses }
+}
+
+function walkSelect(select: Node, outer: Map<string, Query>, ctx: Ctx): Query {
+  for (const [k, v] of Object.entries(select)) {
+    if (isSet(v) && !SELECT_KEYS.has(k)) throw new Decline()
+  }
+  const ctes = withCtes(select, outer, ctx)
+  const sources: Source[] = []
+  const joins = nodes(select['joins'])
+  for (const f of [
+    ...nodes(child(select, 'from')?.['expressions']),
+    ...joins.map((j) => child(j, 'this') ?? {}),
+  ]) {
+    sources.push(sourceOf(f, ctes.scope, ctx))
+  }
+  const nested = sources.flatMap((s) => (s.derived ? s.derived.uses : []))
+  const items = nodes(select['expressions'])
+  const traceOf = (expr: unknown, clause = false): Trace => {
+    const inputs: Input[] = []
+    let plain = true
+    for (const ref of columnRefs(expr)) {
+      // the parser's analysis leaves a clause's unqualified column out when several tables are read
+      if (clause && !ref.table && sources.length > 1) continue
+      const t = lookup(ref, sources)
+      inputs.push(...t.inputs)
+      plain &&= t.plain
+    }
+    return { inputs, plain }
+  }
+  const names: string[] = []
+  const traces = new Map<string, Trace>()
+  for (const item of items) {
+    const name = outputName(item)
+    if (!name || traces.has(name.toLowerCase())) throw new Decline()
+    names.push(name)
+    traces.set(name.toLowerCase(), traceOf(item))
+  }
+  const own: Use[] = []
+  const use = (expr: unknown, transformation: string) => {
+    // `group by 1`: the first select item
+    const position = ordinal(expr)
+    const target = position !== undefined ? items[position - 1] : expr
+    if (position !== undefined && !target) throw new Decline()
+    for (const input of traceOf(target, true).inputs) own.push({ input, transformation })
+  }
+  // an aggregate's FILTER (WHERE …) filters the rows of every output column
+  for (const f of aggregateFilters(items)) use(f, 'INDIRECT/FILTER')
+  for (const j of joins) {
+    if (isSet(j['using'])) throw new Decline()
+    use(j['on'], 'INDIRECT/JOIN')
+  }
+  for (const [key, transformation] of CLAUSES) {
+    const clause = select[key]
+    if (!isSet(clause)) continue
+    const list =
+      isNode(clause) && Array.isArray(clause['expressions']) ? clause['expressions'] : [clause]
+    for (const e of list)
+      use(isNode(e) && key === 'order_by' ? (e['this'] ?? e) : e, transformation)
+  }
+  return { names, traces, uses: [...own, ...ctes.uses, ...nested] }
+}
+
+function sourceOf(f: Node, ctes: Map<string, Query>, ctx: Ctx): Source {
+  const table = child(f, 'table')
+  if (table) {
+    const name = identName(table['name'])
+    if (!name) throw new Decline()
+    const alias = (identName(table['alias']) ?? name).toLowerCase()
+    const cte = !table['schema'] && !table['catalog'] ? ctes.get(name.toLowerCase()) : undefined
+    if (cte) return { alias, query: cte }
+    const qualified = [identName(table['catalog']), identName(table['schema']), name]
+      .filter(Boolean)
+      .join('.')
+    const relation = ctx.resolve(qualified)
+    if (!relation) throw new Decline()
+    return { alias, relation }
+  }
+  const sub = child(f, 'subquery')
+  if (sub) {
+    const alias = identName(sub['alias'])
+    if (!alias) throw new Decline()
+    const query = walkQuery(child(sub, 'this') ?? {}, ctes, ctx)
+    return { alias: alias.toLowerCase(), query, derived: query }
+  }
+  throw new Decline()
+}
+
+type ColumnRef = { table: string | undefined; name: string }
+
+function columnRefs(expr: unknown): ColumnRef[] {
+  const out: ColumnRef[] = []
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(visit)
+    if (!isNode(v)) return
+    for (const [k, x] of Object.entries(v)) {
+      if (DECLINED.has(k) && isSet(x)) throw new Decline()
+      if (k === 'column' && isNode(x)) {
+        const name = identName(x['name'])
+        if (!name) throw new Decline()
+        out.push({ table: identName(x['table'])?.toLowerCase(), name })
+        continue
+      }
+      visit(x)
+    }
+  }
+  visit(expr)
+  return out
+}
+
+function lookup(ref: ColumnRef, sources: Source[]): Trace {
+  const candidates = ref.table
+    ? sources.filter((s) => s.alias === ref.table)
+    : sources.length === 1
+      ? sources
+      : sources.filter((s) => has(s, ref.name))
+  if (candidates.length !== 1) throw new Decline()
+  const s = candidates[0]!
+  if (s.relation) return { inputs: [{ relation: s.relation, column: ref.name }], plain: true }
+  const trace = s.query?.traces.get(ref.name.toLowerCase())
+  if (!trace) throw new Decline()
+  return trace
+}
+
+function has(s: Source, column: string): boolean {
+  const c = column.toLowerCase()
+  if (s.query) return s.query.traces.has(c)
+  const columns = s.relation?.columns
+  // a table of unknown columns among several sources: the column may be anyone's
+  if (!columns) throw new Decline()
+  return columns.some((x) => x.name.toLowerCase() === c)
+}
+
+/** The column `col`, `t.col`, `col as x` or a commented `col` reads; undefined for others. */
+function bareColumnName(e: unknown): string | undefined {
+  if (!isNode(e)) return undefined
+  const annotated = child(e, 'annotated')
+  if (annotated) return bareColumnName(annotated['this'])
+  const alias = child(e, 'alias')
+  if (alias) return bareColumnName(alias['this'])
+  return identName(child(e, 'column')?.['name'])
+}
+
+function hasAggregate(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(hasAggregate)
+  if (!isNode(v)) return false
+  for (const [k, x] of Object.entries(v)) {
+    if (AGGREGATES.has(k) && isNode(x)) return true
+    if (k === 'function' && isNode(x) && AGGREGATES.has(String(x['name']).toLowerCase()))
+      return true
+    if (k !== 'column' && hasAggregate(x)) return true
+  }
+  return false
+}
+
+function aggregateFilters(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v.flatMap(aggregateFilters)
+  if (!isNode(v)) return []
+  return Object.entries(v).flatMap(([k, x]) =>
+    k === 'filter' && isNode(x) ? [x] : k === 'column' ? [] : aggregateFilters(x),
+  )
+}
+
+function ordinal(e: unknown): number | undefined {
+  const literal = isNode(e) ? child(e, 'literal') : undefined
+  return literal?.['literal_type'] === 'number' ? Number(literal['value']) : undefined
+}

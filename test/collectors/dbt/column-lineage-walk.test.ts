@@ -1,0 +1,61 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { Batch, ColumnEdge } from '../../../collectors/batch.ts'
+import { addColumnLineage } from '../../../collectors/dbt/column-lineage/index.ts'
+import { mapDbtArtifacts } from '../../../collectors/dbt/map.ts'
+import { HAS_SHARED, REPO, SHARED_DBT } from './helpers.ts'
+
+/*
+ * walk.ts (one parse, walked in JS) against the parser's own per-column lineage and query
+ * analysis (lineage.ts lineageByParser), on every model of real manifests: where the walk gives
+ * an answer it must be the parser's, edge for edge (transformations included). The models the
+ * walk declines go the parser's way in both runs.
+ */
+const NS = 'duckdb://mesh.duckdb'
+const readJson = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'))
+
+function manifests(root: string): string[] {
+  if (!existsSync(root)) return []
+  const walk = (d: string): string[] =>
+    readdirSync(d, { withFileTypes: true }).flatMap((f) =>
+      f.isDirectory() ? walk(join(d, f.name)) : f.name === 'manifest.json' ? [join(d, f.name)] : [],
+    )
+  return walk(root).sort()
+}
+const OWN = [
+  ...['sales', 'finance', 'marketing', 'product'].map((p) =>
+    join(REPO, 'fixtures/dbt/good', p, 'target/manifest.json'),
+  ),
+  join(REPO, 'fixtures/dbt/compat/target/manifest.json'),
+  ...manifests(join(REPO, 'fixtures/dbt/dialects')),
+]
+// the manifests collect dbt reads (schema v7 and later)
+const SHARED = HAS_SHARED
+  ? manifests(join(SHARED_DBT, 'jaffle_shop')).filter((m) => Number(/\/v(\d+)\//.exec(m)?.[1]) >= 7)
+  : []
+
+function collect(manifest: string, engine: 'walk' | 'parser'): Batch {
+  const catalog = join(dirname(manifest), 'catalog.json')
+  return mapDbtArtifacts(
+    {
+      manifest: readJson(manifest),
+      ...(existsSync(catalog) ? { catalog: readJson(catalog) } : {}),
+    },
+    { namespace: NS },
+    (batch, graph, adapter) => addColumnLineage(batch, graph, adapter, engine),
+  )
+}
+const line = (e: ColumnEdge) =>
+  `${e.dataset.name}.${e.column} <- ${e.from.name}.${e.fromColumn} ${e.transformation}`
+
+describe('column lineage: the one-parse walk gives what the parser gives', () => {
+  it.each([...OWN, ...SHARED].map((m) => relative(REPO, m)))('%s', (file) => {
+    const manifest = join(REPO, file)
+    const walked = collect(manifest, 'walk')
+    const parser = collect(manifest, 'parser')
+    expect(walked.columnEdges.map(line).sort()).toEqual(parser.columnEdges.map(line).sort())
+    expect(walked.warnings).toEqual(parser.warnings)
+    expect(parser.columnEdges.length).toBeGreaterThan(0)
+  })
+})
