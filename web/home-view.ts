@@ -1,7 +1,8 @@
-import { api, ok, type DomainTiles } from './api.ts'
+import { api, ok, type DomainTiles, type IncidentSummary } from './api.ts'
 import { trendChart } from './charts.ts'
 import { clockNow, isDemoClock } from './clock.ts'
 import { h, link, statusBadge } from './dom.ts'
+import { incidentsHref } from './incidents-model.ts'
 import { domainHref, type Status } from './model.ts'
 
 type Tile = DomainTiles['domains'][number]
@@ -9,7 +10,10 @@ const ORDER: Status[] = ['breach', 'warn', 'ok', 'unknown']
 
 /** The mesh home: every domain as a tile with its products' health, trend and neighbours. */
 export async function renderHome(root: HTMLElement): Promise<void> {
-  const body = await ok(await api.api.domains.overview.$get({ query: {} }))
+  const [body, incidents] = await Promise.all([
+    api.api.domains.overview.$get({ query: {} }).then(ok),
+    activeIncidents(),
+  ])
   const tiles = [...(body?.domains ?? [])].sort(
     (a, b) => ORDER.indexOf(a.status) - ORDER.indexOf(b.status) || a.name.localeCompare(b.name),
   )
@@ -37,7 +41,7 @@ export async function renderHome(root: HTMLElement): Promise<void> {
       : h(
           'ul',
           { class: 'tiles', 'data-testid': 'domain-tiles', 'aria-label': 'domains' },
-          ...tiles.map((t) => tile(t, body?.days ?? 30)),
+          ...tiles.map((t) => tile(t, body?.days ?? 30, incidents)),
         ),
   )
 }
@@ -47,7 +51,7 @@ const domainLinks = (names: readonly string[]) =>
     ? h('span', { class: 'muted' }, 'none')
     : h('span', {}, ...names.flatMap((n, i) => [i ? ', ' : '', link(domainHref(n), n)]))
 
-function tile(t: Tile, days: number): HTMLElement {
+function tile(t: Tile, days: number, incidents: IncidentSummary[] | undefined): HTMLElement {
   const counts = ORDER.filter((s) => t.productCounts[s] > 0)
   return h(
     'li',
@@ -73,6 +77,7 @@ function tile(t: Tile, days: number): HTMLElement {
             ]),
           ),
     ),
+    incidents ? incidentLine(t.name, incidents) : null,
     h(
       'div',
       { class: 'tile-trend' },
@@ -96,5 +101,45 @@ function tile(t: Tile, days: number): HTMLElement {
     ),
     h('div', { class: 'small' }, h('span', { class: 'muted' }, 'feeds '), domainLinks(t.consumers)),
     h('div', { class: 'small muted' }, `${t.datasets} datasets · ${t.jobs} jobs`),
+  )
+}
+
+/** The incidents not resolved yet (open or acknowledged); none when the API has no incidents. */
+async function activeIncidents(): Promise<IncidentSummary[] | undefined> {
+  const [open, acked] = await Promise.all(
+    (['open', 'acknowledged'] as const).map((status) =>
+      api.api.incidents
+        .$get({ query: { status, limit: '1000' } })
+        .then(ok)
+        .catch(() => undefined),
+    ),
+  )
+  return open || acked ? [...(open?.incidents ?? []), ...(acked?.incidents ?? [])] : undefined
+}
+
+/** A domain's unresolved incidents: its own, and the upstream ones reaching its products. */
+function incidentLine(domain: string, all: readonly IncidentSummary[]): HTMLElement {
+  const own = all.filter((i) => i.domain === domain).length
+  const upstream = all.filter(
+    (i) => i.domain !== domain && i.blastRadius.some((p) => p.domain === domain),
+  ).length
+  const text =
+    own + upstream === 0
+      ? 'no open incidents'
+      : [
+          own ? `${own} open incident${own === 1 ? '' : 's'}` : '',
+          upstream ? `${upstream} upstream reaching it` : '',
+        ]
+          .filter(Boolean)
+          .join(' · ')
+  return h(
+    'div',
+    { class: 'small incidents', 'data-testid': 'tile-incidents' },
+    own + upstream === 0
+      ? h('span', { class: 'muted' }, text)
+      : link(
+          incidentsHref({ domain }),
+          h('span', {}, h('span', { 'aria-hidden': 'true' }, own ? '! ' : '◐ '), text),
+        ),
   )
 }

@@ -5,6 +5,7 @@ import { renderDomain } from './domain-view.ts'
 import { renderHome } from './home-view.ts'
 import { renderTimeline } from './timeline-view.ts'
 import { h, navigate } from './dom.ts'
+import { renderIncidents } from './incidents-view.ts'
 import { renderLineage } from './lineage-view.ts'
 import { parseRoute } from './model.ts'
 import { renderProduct } from './product-view.ts'
@@ -25,8 +26,8 @@ async function render(): Promise<void> {
     a.classList.toggle(
       'active',
       a.dataset.nav ===
-        (route.view === 'lineage'
-          ? 'lineage'
+        (route.view === 'lineage' || route.view === 'incidents'
+          ? route.view
           : route.view === 'home' || route.view === 'domain'
             ? 'home'
             : 'catalog'),
@@ -39,6 +40,7 @@ async function render(): Promise<void> {
     else if (route.view === 'run') await renderTimeline(app, route)
     else if (route.view === 'product') await renderProduct(app, route.id)
     else if (route.view === 'lineage') cleanup = await renderLineage(app, route)
+    else if (route.view === 'incidents') await renderIncidents(app, route.id)
     else app.replaceChildren(h('h1', {}, 'Not found'), h('p', {}, `No page at ${route.path}.`))
   } catch (e) {
     app.replaceChildren(

@@ -135,12 +135,13 @@ export type Route =
   | { view: 'run'; runId: string | null; job: number | null }
   | { view: 'product'; id: string }
   | { view: 'lineage'; node: string | null; depth: number; domain: string | null }
+  | { view: 'incidents'; id: number | null }
   | { view: 'not-found'; path: string }
 
 /**
  * The page for a URL path and query: `/` (mesh home), `/products` (catalog), `/products/:id`,
  * `/domains/:name`, `/runs/:runId` or `/runs?job=<id>` (a run's timeline),
- * `/lineage?node=…&depth=…&domain=…`.
+ * `/lineage?node=…&depth=…&domain=…`, `/incidents` (filters in the query) or `/incidents/:id`.
  */
 export function parseRoute(pathname: string, search: string): Route {
   const q = new URLSearchParams(search)
@@ -169,6 +170,8 @@ export function parseRoute(pathname: string, search: string): Route {
       domain: q.get('domain'),
     }
   }
+  const inc = /^\/incidents(?:\/(\d+))?$/.exec(path)
+  if (inc) return { view: 'incidents', id: inc[1] ? Number(inc[1]) : null }
   return { view: 'not-found', path }
 }
 
@@ -176,6 +179,7 @@ export const productHref = (id: string): string => `/products/${encodeURICompone
 export const domainHref = (name: string): string => `/domains/${encodeURIComponent(name)}`
 export const runHref = (runId: string): string => `/runs/${encodeURIComponent(runId)}`
 export const jobRunsHref = (jobId: number): string => `/runs?job=${jobId}`
+export const incidentHref = (id: number): string => `/incidents/${id}`
 export const lineageHref = (node: string, depth?: number): string =>
   `/lineage?node=${encodeURIComponent(node)}${depth ? `&depth=${depth}` : ''}`
 

@@ -24,6 +24,7 @@ import {
 } from './model.ts'
 import { columnLineagePanel } from './column-lineage.ts'
 import { contractPanel } from './contract-panel.ts'
+import { incidentPanel } from './incident-panel.ts'
 import { trendChart } from './charts.ts'
 import { clockNow } from './clock.ts'
 import { recentRunRows, type RecentRun } from './model-runs.ts'
@@ -60,9 +61,11 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
     ),
   ])
   const outputs = datasets.filter((d) => d !== undefined)
-  const runAnswer = await optional(
-    api.api.runs.$get({ query: { product: id, limit: '10' } }).then(ok),
-  )
+  const [runAnswer, incidents] = await Promise.all([
+    optional(api.api.runs.$get({ query: { product: id, limit: '10' } }).then(ok)),
+    // the domain's incidents hold the upstream ones that reach this product too
+    optional(api.api.incidents.$get({ query: { domain: product.domain, limit: '200' } }).then(ok)),
+  ])
   const owners = new Map((domains?.domains ?? []).map((d) => [d.name, d.owner]))
   const evaluation = product.evaluation
   const cause = rootCause ? rootCauseView(rootCause, owners) : null
@@ -122,6 +125,7 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
       slaPanel(evaluation, product.effectiveSla),
       contractPanel(product),
       cause ? rootCausePanel(cause) : null,
+      incidentPanel(id, product.domain, incidents?.incidents),
       history === undefined
         ? null
         : historyPanel(historyPoints(history), status, historyByDimension(history)),

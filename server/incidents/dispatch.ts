@@ -122,7 +122,10 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
     const secrets: Record<string, string> = {}
     for (const name of secretEnvsOf(route)) {
       const v = own(opts.env, name)
-      if (!v) return fail(d, `$${name} is not set (a secret of route ${d.routeKey})`, result)
+      if (!v)
+        return fail(d, `$${name} is not set (a secret of route ${d.routeKey})`, result, {
+          reason: `$${name} is not set`,
+        })
       secrets[name] = v
     }
     const inc = getIncident(opts.db, d.incidentId)
@@ -265,15 +268,27 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
     })
   }
 
-  function fail(d: IncidentDeliveryRow, reason: string, result: IncidentDispatchResult) {
+  // failures of one pass by reason: one log line per reason, not one per delivery (npm start's demo)
+  let failures = new Map<string, { deliveries: number[]; routes: Set<string> }>()
+
+  function fail(
+    d: IncidentDeliveryRow,
+    reason: string,
+    result: IncidentDispatchResult,
+    logAs: { reason: string } = { reason },
+  ) {
     failDelivery(opts.db, d.id, reason)
     result.failed.push(d.id)
-    log.warn('incident delivery failed', { delivery: d.id, route: d.routeKey, reason })
+    const f = failures.get(logAs.reason) ?? { deliveries: [], routes: new Set<string>() }
+    f.deliveries.push(d.id)
+    f.routes.add(d.routeKey)
+    failures.set(logAs.reason, f)
   }
 
   /** One pass: fan out new transitions, then send what is due, one chain per route. */
   async function runOnce(): Promise<IncidentDispatchResult> {
     const result: IncidentDispatchResult = { calls: [], retried: [], failed: [] }
+    failures = new Map()
     fanOut()
     const now = opts.now().getTime()
     const due = claimDueDeliveries(opts.db, {
@@ -288,6 +303,12 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
         for (const d of chain) await deliver(d, result)
       }),
     )
+    for (const [reason, f] of failures)
+      log.warn('incident delivery failed', {
+        deliveries: f.deliveries,
+        routes: [...f.routes],
+        reason,
+      })
     return result
   }
 

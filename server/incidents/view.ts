@@ -1,3 +1,4 @@
+import type { IncidentChannel } from '../../common/incident-vocab.ts'
 import type { Db } from '../../db/client.ts'
 import {
   consumersOf,
@@ -82,8 +83,11 @@ export function viewIncident(db: Db, cfg: MeshwatchConfig, id: number, now: Date
   }
 }
 
-function byChannel<T extends { channel: string }>(rows: T[]): Record<string, T[]> {
-  const out: Record<string, T[]> = {}
+// Keyed by the channel names (not any string), so the page's typed client sees every channel.
+function byChannel<T extends { channel: IncidentChannel }>(
+  rows: T[],
+): Partial<Record<IncidentChannel, T[]>> {
+  const out: Partial<Record<IncidentChannel, T[]>> = {}
   for (const r of rows) (out[r.channel] ??= []).push(r)
   return out
 }

@@ -143,8 +143,9 @@ describe('alert delivery', () => {
     )
     // one warning per reason, naming every alert it holds back, not one line per alert
     const reasons = new Set(failed.map((a) => a.lastError))
-    expect(warned.filter((w) => w.msg === 'alert failed')).toHaveLength(reasons.size)
-    expect(warned.flatMap((w) => w.fields?.alerts as number[]).sort()).toEqual(
+    const alertWarnings = warned.filter((w) => w.msg === 'alert failed')
+    expect(alertWarnings).toHaveLength(reasons.size)
+    expect(alertWarnings.flatMap((w) => w.fields?.alerts as number[]).sort()).toEqual(
       failed.map((a) => a.id).sort(),
     )
   })
