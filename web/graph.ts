@@ -11,7 +11,8 @@ type GraphNodeIn = DomainGraph['nodes'][number] | LineageFocus['nodes'][number]
 export interface NodeData {
   id: string
   label: string
-  kind: 'domain' | 'dataset' | 'job'
+  /** `column`: one column of a dataset (its parent) in the column-level view. */
+  kind: 'domain' | 'dataset' | 'job' | 'column'
   status: Status
   parent?: string
   product?: boolean
@@ -20,6 +21,8 @@ export interface NodeData {
   detail?: string
   /** A job's kind (`dbt_model`, `airflow_task`, `airflow_dag`, …): its shape and its label's tag. */
   jobType?: string
+  /** An Airflow DAG drawn as a box holding its tasks. */
+  dag?: boolean
   /** Size in px, set in the page from the measured label (node-size.ts). */
   w?: number
   h?: number
@@ -30,6 +33,10 @@ export interface EdgeData {
   target: string
   count?: number
   label?: string
+  /** Not data lineage: an orchestration edge (`contains`, `runs`, `tests`, `after`) or `column`. */
+  kind?: string
+  /** A column edge through a filter, join or group by (OpenLineage INDIRECT). */
+  indirect?: boolean
 }
 export type Element = { group: 'nodes'; data: NodeData } | { group: 'edges'; data: EdgeData }
 
@@ -49,20 +56,46 @@ const JOB_TAG: Record<string, string> = {
 /** The job kinds styled apart; any other producer (Spark, …) is `other`, tagged with its type. */
 const jobTypeOf = (type: string | null): string => (type && type in JOB_TAG ? type : 'other')
 
-/** A job's label: its short name and, on a second line, its kind (`orders` / `dbt model`). */
-export function jobLabel(name: string, type: string | null): string {
+const INTEGRATIONS: Record<string, string> = {
+  spark: 'Spark',
+  flink: 'Flink',
+  great_expectations: 'Great Expectations',
+  airflow: 'Airflow',
+  dbt: 'dbt',
+  hive: 'Hive',
+  trino: 'Trino',
+  kafka_streams: 'Kafka Streams',
+  bigquery: 'BigQuery',
+  snowflake: 'Snowflake',
+}
+/** `spark` → `Spark`, `great_expectations` → `Great Expectations`, an unknown one title-cased. */
+export const integrationTag = (integration: string): string =>
+  INTEGRATIONS[integration] ??
+  integration
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ')
+
+/**
+ * A job's label: its short name and, on a second line, its kind (`orders` / `dbt model`); a job of
+ * another producer names its integration (`word_count` / `Spark job`).
+ */
+export function jobLabel(name: string, type: string | null, integration?: string | null): string {
   const short = type === 'airflow_task' ? name.slice(name.indexOf('.') + 1) : shortName(name)
-  const tag = (type && JOB_TAG[type]) ?? (type ? type.replace(/_/g, ' ') : 'job')
+  const known = type ? JOB_TAG[type] : undefined
+  const kind = type && type !== 'job' ? type.replace(/_/g, ' ') : 'job'
+  const tag =
+    known ?? (integration ? `${integrationTag(integration)} ${kind}` : `OpenLineage ${kind}`)
   return `${short}\n${tag}`
 }
 
-function leafNode(n: GraphNodeIn, parent: string, root = false): Element {
+export function leafNode(n: GraphNodeIn, parent: string, root = false): Element {
   const product = n.products.length > 0
   return {
     group: 'nodes',
     data: {
       id: n.id,
-      label: n.kind === 'job' ? jobLabel(n.name, n.type) : shortName(n.name),
+      label: n.kind === 'job' ? jobLabel(n.name, n.type, n.integration) : shortName(n.name),
       kind: n.kind,
       ...(n.kind === 'job' ? { jobType: jobTypeOf(n.type) } : {}),
       status: n.status,

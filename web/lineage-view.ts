@@ -1,9 +1,8 @@
 import cytoscape from 'cytoscape'
 import dagre from 'cytoscape-dagre'
-import { api, ok } from './api.ts'
-import { columnLineagePanel } from './column-lineage.ts'
-import { CY_STYLE, STATUS_COLOURS } from './cy-style.ts'
-import { fill, h, link, navigate, statusBadge } from './dom.ts'
+import { api, ok, type ColumnLineage, type LineageFocus } from './api.ts'
+import { cyStyle } from './cy-style.ts'
+import { h, link, navigate } from './dom.ts'
 import {
   arrangeDomains,
   crossDomainSummary,
@@ -18,7 +17,10 @@ import {
   type NodeData,
   type OverviewIn,
 } from './graph.ts'
-import { lineageHref, productHref, type Route } from './model.ts'
+import { columnElements } from './graph-columns.ts'
+import { withOrchestration, type OrchestrationIn } from './graph-orchestration.ts'
+import { legend, renderSide, runSearch } from './lineage-side.ts'
+import { lineageHref, type Route } from './model.ts'
 import { sizeNodes } from './node-size.ts'
 
 cytoscape.use(dagre)
@@ -39,8 +41,11 @@ const INNER_LAYOUT = { ...LAYOUT, ranker: 'longest-path', fit: false } as cytosc
 /**
  * The lineage page. Without `node`: the domain overview, a domain expands on click (and collapses on a
  * second click). With `node`: that node's neighbourhood, N dataset hops up and down, across domains.
+ * `orchestration=true` in the URL draws the DAGs and tasks beside data lineage (a DAG expands on
+ * click); `level=column` draws a dataset's neighbourhood column by column.
  */
 export async function renderLineage(root: HTMLElement, route: LineageRoute): Promise<() => void> {
+  const params = new URLSearchParams(location.search)
   const container = h('div', { id: 'cy', 'data-testid': 'lineage-graph', 'data-ready': 'false' })
   const side = h(
     'aside',
@@ -72,6 +77,32 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
       h('option', { value: d, selected: d === route.depth }, `${d} hop${d > 1 ? 's' : ''}`),
     ),
   )
+  const state = {
+    overview: undefined as OverviewIn | undefined,
+    expanded: new Map<string, DomainGraphIn>(),
+    focus: undefined as LineageFocus | undefined,
+    orchestration: params.get('orchestration') === 'true',
+    dags: new Set<string>(),
+    columns: params.get('level') === 'column' && (route.node ?? '').startsWith('dataset:'),
+    columnLineage: undefined as ColumnLineage | undefined,
+  }
+  const orchToggle = h('input', {
+    type: 'checkbox',
+    'data-testid': 'orchestration-toggle',
+    checked: state.orchestration,
+    onchange: () => void setOrchestration(orchToggle.checked),
+  })
+  const levelButton = h('button', {
+    type: 'button',
+    'data-testid': 'column-level',
+    'aria-pressed': state.columns ? 'true' : 'false',
+    onclick: () => void setColumns(!state.columns),
+  })
+  const setLevelText = () => {
+    levelButton.textContent = state.columns ? 'Table level' : 'Column level'
+    levelButton.setAttribute('aria-pressed', state.columns ? 'true' : 'false')
+  }
+  setLevelText()
   root.replaceChildren(
     h(
       'div',
@@ -79,26 +110,40 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
       h('h1', {}, 'Lineage'),
       h('div', { class: 'search-box' }, search, results),
       h('label', {}, 'focus ', depth),
+      h('label', { class: 'toggle' }, orchToggle, ' Orchestration'),
+      route.node?.startsWith('dataset:') ? levelButton : null,
       route.node || route.domain
         ? link('/lineage', 'Overview', { class: 'button', 'data-testid': 'overview' })
         : null,
-      legend(),
     ),
+    legend(),
     h('div', { class: 'lineage' }, container, side),
   )
 
+  const dark = matchMedia('(prefers-color-scheme: dark)').matches
   const cy = cytoscape({
     container,
-    style: CY_STYLE,
+    style: cyStyle(dark),
     minZoom: 0.05,
     maxZoom: 3,
     wheelSensitivity: 0.3,
   })
   // Exposed for the browser tests (they click nodes at their rendered positions) and for debugging.
   Object.assign(window, { meshwatchCy: cy })
-  const state = {
-    overview: undefined as OverviewIn | undefined,
-    expanded: new Map<string, DomainGraphIn>(),
+
+  /** The URL says what is drawn: domain, orchestration, level (a reload draws the same). */
+  const syncUrl = () => {
+    const q = new URLSearchParams(location.search)
+    if (!route.node) {
+      q.delete('domain')
+      if (state.expanded.size === 1) q.set('domain', [...state.expanded.keys()][0] ?? '')
+    }
+    if (state.orchestration) q.set('orchestration', 'true')
+    else q.delete('orchestration')
+    if (state.columns) q.set('level', 'column')
+    else q.delete('level')
+    const qs = q.toString()
+    history.replaceState(null, '', `/lineage${qs ? `?${qs}` : ''}`)
   }
 
   const finish = (t0: number, center?: string) => {
@@ -110,8 +155,12 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
       showNode(c.data() as NodeData)
     }
     // Past ~60 edges their count labels are noise; the widths still show the heavy flows.
-    if (cy.edges().length > 60) cy.edges().addClass('dense')
+    if (cy.edges('[^kind]').length > 60) cy.edges('[^kind]').addClass('dense')
     container.dataset.nodes = String(cy.nodes().length)
+    container.dataset.orchestrationEdges = String(
+      cy.edges('[kind = "contains"], [kind = "runs"], [kind = "tests"], [kind = "after"]').length,
+    )
+    container.dataset.columnEdges = String(cy.edges('[kind = "column"]').length)
     container.dataset.timing = `draw ${(performance.now() - t0).toFixed(0)} ms`
     // ms since navigation start when the graph was drawn and its tap handlers live (the bench reads it).
     container.dataset.readyAt = performance.now().toFixed(0)
@@ -125,6 +174,10 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     cy.layout(LAYOUT).run()
     finish(t0, center)
   }
+  const orchestrations = (): OrchestrationIn[] =>
+    state.orchestration
+      ? [...state.expanded.values()].flatMap((g) => (g.orchestration ? [g.orchestration] : []))
+      : []
   // The overview: domains are placed once, collapsed; an opened domain's inside is laid out alone and
   // the other boxes make room. Laying out the whole compound graph at once takes dagre tens of seconds
   // on a 250-dataset domain; this takes about a tenth of a second.
@@ -155,7 +208,13 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
       if (state.expanded.size === 0) return finish(t0, center)
       cy.elements().remove()
     }
-    const elements = sizeNodes(overviewElements(state.overview, state.expanded))
+    const elements = sizeNodes(
+      withOrchestration(
+        overviewElements(state.overview, state.expanded),
+        orchestrations(),
+        state.dags,
+      ),
+    )
     // Small enough for dagre to lay out the compound graph whole (the best picture): do that.
     if (elements.length < 600) {
       cy.add(elements)
@@ -165,7 +224,7 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     cy.add(elements)
     const opened: [string, { w: number; h: number }, cytoscape.NodeCollection][] = []
     for (const name of state.expanded.keys()) {
-      const kids = cy.getElementById(domainNodeId(name)).children()
+      const kids = cy.getElementById(domainNodeId(name)).descendants()
       kids.union(kids.edgesWith(kids)).layout(INNER_LAYOUT).run()
       let bb = kids.boundingBox()
       // A domain whose models mostly read other domains ranks into one tall column: wrap it in rank order.
@@ -207,27 +266,88 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     cy.fit(undefined, 24)
     finish(t0, center)
   }
-  const redrawOverview = (center?: string) => drawOverview(center)
+  const drawFocus = () => {
+    const f = state.focus
+    if (!f) return
+    if (state.columns && state.columnLineage) {
+      const els = columnElements(Number(f.root.slice('dataset:'.length)), state.columnLineage)
+      if (els.some((e) => e.group === 'edges')) return draw(els, f.root)
+      side.prepend(
+        h(
+          'p',
+          { class: 'muted', 'data-testid': 'no-column-lineage' },
+          'No column lineage recorded for this dataset.',
+        ),
+      )
+    }
+    const orch = state.orchestration && f.orchestration ? [f.orchestration] : []
+    draw(withOrchestration(focusElements(f), orch, state.dags), f.root)
+  }
+  const redraw = (center?: string) => (route.node ? drawFocus() : drawOverview(center))
+
+  const fetchDomain = async (name: string) =>
+    ok(
+      await api.api.lineage.domains[':domain'].$get({
+        param: { domain: encodeURIComponent(name) },
+        query: { orchestration: state.orchestration ? 'true' : 'false' },
+      }),
+    )
+  const fetchFocus = async (node: string) =>
+    ok(
+      await api.api.lineage.focus.$get({
+        query: {
+          node,
+          depth: String(route.depth * 2),
+          orchestration: state.orchestration ? 'true' : 'false',
+        },
+      }),
+    )
 
   const toggleDomain = async (name: string) => {
     if (state.expanded.has(name)) state.expanded.delete(name)
     else {
-      const g = await ok(
-        await api.api.lineage.domains[':domain'].$get({
-          param: { domain: encodeURIComponent(name) },
-        }),
-      )
+      const g = await fetchDomain(name)
       if (g) state.expanded.set(name, g)
     }
-    history.replaceState(
-      null,
-      '',
-      state.expanded.size === 1
-        ? `/lineage?domain=${encodeURIComponent([...state.expanded.keys()][0] ?? '')}`
-        : '/lineage',
-    )
-    redrawOverview()
+    syncUrl()
+    redraw()
   }
+  const setOrchestration = async (on: boolean) => {
+    state.orchestration = on
+    if (on) {
+      // Fetched once per domain / focus with its orchestration; drawn or hidden from then on.
+      if (route.node && state.focus && !state.focus.orchestration)
+        state.focus = (await fetchFocus(route.node)) ?? state.focus
+      for (const [name, g] of state.expanded)
+        if (!g.orchestration) state.expanded.set(name, (await fetchDomain(name)) ?? g)
+    }
+    syncUrl()
+    redraw()
+  }
+  const setColumns = async (on: boolean) => {
+    state.columns = on
+    setLevelText()
+    if (on && !state.columnLineage && route.node)
+      state.columnLineage = await ok(
+        await api.api.datasets[':id']['column-lineage'].$get({
+          param: { id: route.node.slice('dataset:'.length) },
+        }),
+      )
+    syncUrl()
+    redraw()
+  }
+  const toggleDag = (id: string) => {
+    if (state.dags.has(id)) state.dags.delete(id)
+    else state.dags.add(id)
+    redraw()
+    // Not focused (that would fade its tasks, which no data edge reaches): only described.
+    const dag = cy.getElementById(id)
+    if (dag.nonempty()) void renderSide(side, dag.data() as NodeData, sideActions())
+  }
+  const sideActions = () => ({
+    ...(state.orchestration ? { toggleDag } : {}),
+    dagExpanded: (id: string) => state.dags.has(id),
+  })
 
   const showNode = (d: NodeData) => {
     if (d.kind === 'domain') return
@@ -242,19 +362,20 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     cy.batch(() => {
       cy.elements().removeClass('faded hl')
       cy.nodes().forEach((n) => {
-        if (n.data('kind') !== 'domain' && !near.has(n.id())) n.addClass('faded')
+        if (n.data('kind') !== 'domain' && !n.isParent() && !near.has(n.id())) n.addClass('faded')
       })
       cy.edges().forEach((e) => {
         if (near.has(e.source().id()) && near.has(e.target().id())) e.addClass('hl')
         else e.addClass('faded')
       })
     })
-    void renderSide(side, d)
+    void renderSide(side, d, sideActions())
   }
 
   cy.on('tap', 'node', (evt) => {
     const d = evt.target.data() as NodeData
     if (d.kind === 'domain' && !route.node) void toggleDomain(d.id.slice('domain:'.length))
+    else if (d.kind === 'job' && d.jobType === 'airflow_dag' && state.orchestration) toggleDag(d.id)
     else showNode(d)
   })
   cy.on('tap', (evt) => {
@@ -262,105 +383,22 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
   })
 
   if (route.node) {
-    const focus = await ok(
-      await api.api.lineage.focus.$get({
-        query: { node: route.node, depth: String(route.depth * 2) },
-      }),
-    )
+    const focus = await fetchFocus(route.node)
     if (!focus) side.replaceChildren(h('p', {}, `Unknown node ${route.node}.`))
     else {
-      draw(focusElements(focus), focus.root)
+      state.focus = focus
+      if (state.columns) await setColumns(true)
+      else drawFocus()
       if (focus.truncated)
         side.prepend(h('p', { class: 'warn' }, 'Large neighbourhood: truncated.'))
     }
   } else {
     state.overview = await ok(await api.api.lineage.overview.$get())
     if (route.domain) {
-      const g = await ok(
-        await api.api.lineage.domains[':domain'].$get({
-          param: { domain: encodeURIComponent(route.domain) },
-        }),
-      )
+      const g = await fetchDomain(route.domain)
       if (g) state.expanded.set(route.domain, g)
     }
-    redrawOverview()
+    drawOverview()
   }
   return () => cy.destroy()
-}
-
-async function runSearch(q: string, results: HTMLElement): Promise<void> {
-  if (q.trim() === '') return void results.replaceChildren()
-  const r = await ok(await api.api.lineage.search.$get({ query: { q } }))
-  results.replaceChildren(
-    ...(r?.results ?? []).map((n) =>
-      h(
-        'li',
-        {},
-        link(lineageHref(n.id), n.name.slice(n.name.lastIndexOf('.') + 1)),
-        h(
-          'span',
-          { class: 'muted small' },
-          ` ${n.kind} · ${n.domain}${n.product ? ' · product' : ''}`,
-        ),
-      ),
-    ),
-  )
-}
-
-async function renderSide(side: HTMLElement, d: NodeData): Promise<void> {
-  const holder = h('div')
-  const id = Number(d.id.slice(d.id.indexOf(':') + 1))
-  const dataset =
-    d.kind === 'dataset'
-      ? await ok(await api.api.datasets[':id'].$get({ param: { id: String(id) } }))
-      : undefined
-  fill(
-    side,
-    h('h2', {}, d.label),
-    h('p', { class: 'mono small' }, d.detail ?? ''),
-    h('p', {}, `${d.kind} `, statusBadge(d.status)),
-    dataset
-      ? h(
-          'p',
-          { class: 'small' },
-          `domain ${dataset.domain ?? '—'} · owner ${dataset.owner ?? '—'} · ${dataset.columns?.length ?? 0} columns`,
-        )
-      : null,
-    dataset && dataset.products.length > 0
-      ? h(
-          'ul',
-          { class: 'small' },
-          ...dataset.products.map((p) => h('li', {}, 'product ', link(productHref(p), p))),
-        )
-      : null,
-    h('p', {}, link(lineageHref(d.id), 'focus on this node', { 'data-testid': 'focus-link' })),
-    d.kind === 'dataset'
-      ? h(
-          'button',
-          {
-            type: 'button',
-            'data-testid': 'column-lineage-button',
-            onclick: () => void columnLineagePanel(id).then((p) => holder.replaceChildren(p)),
-          },
-          'Column lineage',
-        )
-      : null,
-    holder,
-  )
-}
-
-function legend(): HTMLElement {
-  return h(
-    'div',
-    { class: 'legend' },
-    ...Object.entries(STATUS_COLOURS).map(([s, c]) =>
-      h('span', {}, h('i', { style: `background:${c}` }), s),
-    ),
-    h('span', {}, h('b', {}, '▭'), ' dataset'),
-    h('span', {}, '◆ dbt model'),
-    h('span', {}, '⬢ Airflow task'),
-    h('span', {}, '⬭ Airflow DAG'),
-    h('span', {}, '▲ other job'),
-    h('span', {}, h('b', {}, '▭ bold'), ' product'),
-  )
 }

@@ -167,6 +167,11 @@ export interface GraphNode {
   status: NodeStatus
   /** Ids of the products this dataset is an output of. */
   products: string[]
+  /**
+   * A job's producer when its type does not say it (Spark, Flink, Great Expectations…): the jobType
+   * facet's integration, else its latest run's processing_engine name, else that run's event's producer.
+   */
+  integration: string | null
 }
 
 export interface GraphEdge {
@@ -211,7 +216,35 @@ function datasetNodes(db: Db, where: SQL): GraphNode[] {
     owner: r.owner,
     status: statusOf(r.rank),
     products: r.products ? (JSON.parse(r.products) as string[]) : [],
+    integration: null,
   }))
+}
+
+// Job types that name their producer; any other job's producer is looked up (one indexed run).
+const TYPED_JOBS = sql`('dbt_model', 'dbt_seed', 'dbt_snapshot', 'dbt_project', 'airflow_task', 'airflow_dag')`
+const INTEGRATION = sql`case when j.type in ${TYPED_JOBS} then null else coalesce(
+  json_extract(j.meta, '$.openlineage.integration'),
+  (select coalesce(json_extract(r.facets, '$.processing_engine.name'),
+      (select json_extract(e.payload, '$.producer') from raw_events e where e.run_id = r.run_id limit 1),
+      (select f.value ->> '_producer' from json_each(r.facets) f
+        where f.value ->> '_producer' is not null limit 1))
+    from runs r where r.job_id = j.id order by r.id desc limit 1)) end`
+
+/**
+ * An integration's name as stored (`SPARK`, `spark`) or a producer URL
+ * (`…/integration/spark`, `…/provider/great_expectations`), as lower-case snake case.
+ */
+export function integrationName(s: string): string | null {
+  if (!s.includes('/'))
+    return (
+      s
+        .trim()
+        .toLowerCase()
+        .replace(/[\s-]+/g, '_') || null
+    )
+  if (/github\.com\/apache\/airflow/i.test(s)) return 'airflow'
+  const m = /\/provider\/([\w-]+)\/?$/.exec(s) ?? /\/integration\/([\w-]+)/.exec(s)
+  return m?.[1] ? m[1].toLowerCase().replace(/-/g, '_') : null
 }
 
 function jobNodes(db: Db, where: SQL): GraphNode[] {
@@ -223,9 +256,11 @@ function jobNodes(db: Db, where: SQL): GraphNode[] {
     type: string | null
     owner: string | null
     rank: number
+    integration: string | null
   }>(sql`
     ${withRanks(sql`0 = 1`, sql`job_id in (select j.id from jobs j where ${where})`)}
-    select j.id, j.name, j.namespace, ${dom(sql`j.domain`)} as domain, j.type, j.owner, ${JOB_RANK} as rank
+    select j.id, j.name, j.namespace, ${dom(sql`j.domain`)} as domain, j.type, j.owner, ${JOB_RANK} as rank,
+      ${INTEGRATION} as integration
     from ${JOB_FROM} where ${where}`)
   return rows.map((r) => ({
     id: `job:${r.id}`,
@@ -237,6 +272,7 @@ function jobNodes(db: Db, where: SQL): GraphNode[] {
     owner: r.owner,
     status: statusOf(r.rank),
     products: [],
+    integration: r.integration === null ? null : integrationName(r.integration),
   }))
 }
 

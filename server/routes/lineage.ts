@@ -10,6 +10,7 @@ import {
   searchNodes,
 } from '../../db/queries/overview.ts'
 import type { Deps } from '../deps.ts'
+import { orchestrationOf } from '../lineage-orchestration.ts'
 import { describe } from '../openapi.ts'
 import { errorBody, fail } from '../errors.ts'
 import { validate } from '../validate.ts'
@@ -18,6 +19,8 @@ const NodeIdSchema = z
   .string()
   .refine((s) => parseNodeId(s) !== undefined, { message: 'expected dataset:<id> or job:<id>' })
 const DirectionSchema = z.enum(['up', 'down', 'both']).default('both')
+// `orchestration=true`: the DAGs and tasks that run the graph's jobs, and their edges, beside it.
+const OrchestrationSchema = z.enum(['true', 'false']).default('false')
 
 const LineageQuerySchema = z.object({
   node: NodeIdSchema,
@@ -28,8 +31,10 @@ const FocusQuerySchema = z.object({
   node: NodeIdSchema,
   depth: z.coerce.number().int().min(1).max(20).default(4),
   direction: DirectionSchema,
+  orchestration: OrchestrationSchema,
 })
 const DomainParamSchema = z.object({ domain: z.string().min(1).max(200) })
+const DomainQuerySchema = z.object({ orchestration: OrchestrationSchema })
 const SearchQuerySchema = z.object({ q: z.string().trim().min(1).max(200) })
 const ProductParamSchema = z.object({ id: z.string().min(1) })
 
@@ -74,21 +79,24 @@ export const lineageRoutes = (deps: Deps) =>
     .get(
       '/domains/:domain',
       describe('lineage', 'one domain expanded: its datasets and jobs', {
-        200: 'its nodes and edges, edges to other domains marked foreign',
+        200: 'its nodes and edges, edges to other domains marked foreign; with orchestration=true also the DAGs and tasks running its jobs and the orchestration edges (DAG → task → dbt model, task order), at most 2,000 jobs and 5,000 edges (truncated says when cut)',
         404: 'unknown domain',
       }),
       validate('param', DomainParamSchema),
+      validate('query', DomainQuerySchema),
       (c) => {
         const g = domainGraph(deps.db, c.req.valid('param').domain)
         if (g.nodes.length === 0)
           return c.json(errorBody('not_found', `unknown domain ${g.domain}`), 404)
-        return c.json(g)
+        const orchestration =
+          c.req.valid('query').orchestration === 'true' ? orchestrationOf(deps.db, g.nodes) : null
+        return c.json({ ...g, orchestration })
       },
     )
     .get(
       '/focus',
       describe('lineage', 'a node’s neighbourhood across domains, as the web view draws it', {
-        200: 'the root, its nodes and edges, and whether it was truncated',
+        200: 'the root, its nodes and edges, and whether it was truncated; with orchestration=true also the DAGs and tasks running its jobs and the orchestration edges',
         404: 'unknown node',
       }),
       validate('query', FocusQuerySchema),
@@ -101,7 +109,8 @@ export const lineageRoutes = (deps: Deps) =>
             : lineageFocus(deps.db, { node, depth: q.depth, direction: q.direction })
         if (!r || !r.nodes.some((n) => n.id === r.root))
           return c.json(errorBody('not_found', `unknown node ${q.node}`), 404)
-        return c.json(r)
+        const orchestration = q.orchestration === 'true' ? orchestrationOf(deps.db, r.nodes) : null
+        return c.json({ ...r, orchestration })
       },
     )
     .get(

@@ -42,6 +42,7 @@ const node = (id: NodeId, d: string, products: string[] = []) => ({
   owner: null,
   status: 'ok' as const,
   products,
+  integration: null,
 })
 const SALES: DomainGraphIn = {
   domain: 'sales',
@@ -57,6 +58,7 @@ const SALES: DomainGraphIn = {
     { source: 'dataset:1', target: 'job:8', foreign: { id: 'job:8', domain: 'finance' } },
     { source: 'dataset:1', target: 'job:9', foreign: { id: 'job:9', domain: 'marketing' } },
   ],
+  orchestration: null,
 }
 const FINANCE: DomainGraphIn = {
   domain: 'finance',
@@ -66,6 +68,7 @@ const FINANCE: DomainGraphIn = {
     { source: 'dataset:1', target: 'job:8', foreign: { id: 'dataset:1', domain: 'sales' } },
     { source: 'job:7', target: 'dataset:5' },
   ],
+  orchestration: null,
 }
 const edgesOf = (els: ReturnType<typeof overviewElements>) =>
   els
@@ -175,6 +178,7 @@ describe('focusElements', () => {
         { source: 'job:7', target: 'dataset:99' },
       ],
       truncated: false,
+      orchestration: null,
     })
     expect(
       els.filter((e) => e.group === 'nodes' && e.data.kind === 'domain').map((e) => e.data.id),
