@@ -103,32 +103,48 @@ export function acknowledgeConsumer(
  * The products of other domains downstream of a product's outputs, each with its owner and the
  * fewest hops. A job that reads a dataset passes it on to what it and its child jobs write, so an
  * Airflow DAG scheduled on an asset reaches the outputs of its tasks.
+ *
+ * A breadth-first walk from the product's outputs, one statement per hop: each dataset enters once,
+ * at the hop it is first reached (its fewest), so diamonds and cycles cost nothing more, and only
+ * the jobs that read the frontier (and their child jobs) are looked at. `cross join` keeps SQLite
+ * from scanning every edge for the few jobs of a hop (it would, unasked: ~100x slower).
  */
 export function blastRadius(db: Db, productId: string, maxDepth = 12): BlastProduct[] {
+  const start = db
+    .select({ id: productOutputs.datasetId })
+    .from(productOutputs)
+    .where(eq(productOutputs.productId, productId))
+    .all()
+    .map((r) => r.id)
+  const depth = new Map<number, number>(start.map((id) => [id, 0]))
+  let frontier = start
+  for (let d = 1; d <= maxDepth && frontier.length > 0; d++) {
+    const next: number[] = []
+    for (const { id } of db.all<{ id: number }>(sql`
+      with recursive family(job) as (
+        select e.job_id from lineage_edges e
+        where e.direction = 'input' and e.dataset_id in (select value from json_each(${JSON.stringify(frontier)}))
+        union
+        select j.id from family f join jobs j on j.parent_id = f.job
+      )
+      select distinct o.dataset_id as id from family f
+      cross join lineage_edges o on o.job_id = f.job and o.direction = 'output'`))
+      if (!depth.has(id)) {
+        depth.set(id, d)
+        next.push(id)
+      }
+    frontier = next
+  }
+  const reached = [...depth].filter(([, d]) => d > 0)
+  if (reached.length === 0) return []
   return db.all<BlastProduct>(sql`
-    with recursive
-    family(root, job) as (
-      select distinct e.job_id, e.job_id from lineage_edges e where e.direction = 'input'
-      union
-      select f.root, j.id from family f join jobs j on j.parent_id = f.job
-    ),
-    walk(id, depth) as (
-      select dataset_id, 0 from product_outputs where product_id = ${productId}
-      union
-      select o.dataset_id, w.depth + 1 from walk w
-      join lineage_edges i on i.dataset_id = w.id and i.direction = 'input'
-      join family f on f.root = i.job_id
-      join lineage_edges o on o.job_id = f.job and o.direction = 'output'
-      where w.depth < ${maxDepth}
-    )
     select p.id as productId, p.name as name, p.domain as domain, p.owner as owner,
-      min(w.depth) - 1 as hops
-    from walk w
-    join product_outputs po on po.dataset_id = w.id
+      min(w.value ->> '$[1]') - 1 as hops
+    from json_each(${JSON.stringify(reached)}) w
+    join product_outputs po on po.dataset_id = w.value ->> '$[0]'
     join products p on p.id = po.product_id
     where p.id <> ${productId}
       and p.domain <> (select domain from products where id = ${productId})
-      and w.depth > 0
     group by p.id order by hops, p.id`)
 }
 
