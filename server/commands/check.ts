@@ -8,6 +8,13 @@ import { slaEntries } from '../quality/sla.ts'
 import { configFileOf, readMeshwatchConfig } from './local-store.ts'
 import { dbFileOf } from './shared.ts'
 import { own } from '../../collectors/own.ts'
+import { existsSync } from 'node:fs'
+import type { Db } from '../../db/client.ts'
+import { listProducts } from '../../db/queries/catalog.ts'
+import { blastRadius } from '../../db/queries/incidents.ts'
+import { productTagsOf } from '../incidents/tags.ts'
+import { formatProductRoutes, productRoutes, type RouteFacts } from './check-routes.ts'
+import { UsageError } from './shared.ts'
 
 export function registerCheck(program: Command): void {
   program
@@ -19,7 +26,7 @@ export function registerCheck(program: Command): void {
     .option('--policies', 'evaluate the governance policies over the store')
     .option(
       '--db <file>',
-      'SQLite store for --policies (default: $MESHWATCH_DB or ./data/meshwatch.db)',
+      "SQLite store: for --policies, and for the incident routes of the store's products, their tags and consumers (default: $MESHWATCH_DB or ./data/meshwatch.db, when it exists)",
     )
     .option('--json', 'print JSON instead of text')
     .action((o: { config?: string; policies?: boolean; db?: string; json?: boolean }) => {
@@ -27,10 +34,19 @@ export function registerCheck(program: Command): void {
       const cfg = file ? readMeshwatchConfig(file) : EMPTY_CONFIG
       const now = new Date()
       if (!o.policies) {
-        const resolved = describeConfig(cfg, now)
-        process.stdout.write(
-          o.json ? `${JSON.stringify(resolved, null, 2)}\n` : formatConfig(file, resolved),
-        )
+        const store = dbFileOf(o)
+        if (o.db && !existsSync(o.db)) throw new UsageError(`--db: no store at ${o.db}`)
+        const db = existsSync(store) ? openDb(store) : null
+        try {
+          const resolved = describeConfig(cfg, now, db ? routeFactsOf(db, cfg) : undefined)
+          process.stdout.write(
+            o.json
+              ? `${JSON.stringify({ ...resolved, store: db ? store : null }, null, 2)}\n`
+              : formatConfig(file, resolved, db ? store : null),
+          )
+        } finally {
+          if (db) closeDb(db)
+        }
         return
       }
       const db = openDb(dbFileOf(o))
@@ -58,8 +74,25 @@ export function registerCheck(program: Command): void {
     })
 }
 
-/** What a config resolves to: routes per domain and severity, product SLAs with sources, policies, waivers. */
-export function describeConfig(cfg: MeshwatchConfig, now: Date) {
+/** The store's products with their routing tags and blast radius, for their incident routes. */
+export function routeFactsOf(db: Db, cfg: MeshwatchConfig): RouteFacts {
+  const products = listProducts(db).map((p) => ({ id: p.id, domain: p.domain }))
+  const tags = productTagsOf(db, cfg, [
+    ...products.map((p) => p.id),
+    ...Object.keys(cfg.products ?? {}),
+  ])
+  return {
+    products,
+    tagsOf: (id) => tags.get(id) ?? [],
+    blastOf: (id) => blastRadius(db, id),
+  }
+}
+
+/**
+ * What a config resolves to: routes per domain and severity, product SLAs with sources, policies,
+ * waivers, and the incident routes of every product (with `facts`, the store's too, with consumers).
+ */
+export function describeConfig(cfg: MeshwatchConfig, now: Date, facts?: RouteFacts) {
   return {
     domains: Object.entries(cfg.domains ?? {}).map(([name, d]) => ({
       name,
@@ -90,10 +123,15 @@ export function describeConfig(cfg: MeshwatchConfig, now: Date) {
     })),
     links: cfg.links ?? [],
     gate: cfg.gate ?? {},
+    routes: productRoutes(cfg, facts),
   }
 }
 
-function formatConfig(file: string | undefined, r: ReturnType<typeof describeConfig>): string {
+export function formatConfig(
+  file: string | undefined,
+  r: ReturnType<typeof describeConfig>,
+  store: string | null,
+): string {
   const lines = [`${file ?? '(no meshwatch.yml: built-in defaults)'}: ok`]
   for (const d of r.domains) {
     const route = (x: typeof d.alerts.warn) =>
@@ -122,6 +160,12 @@ function formatConfig(file: string | undefined, r: ReturnType<typeof describeCon
     `policies: ${r.policies.map((p) => `${p.id}=${p.enabled ? p.severity : 'off'}`).join(', ')}`,
   )
   for (const l of r.links) lines.push(`link: ${l.job} writes ${l.writes}`)
+  lines.push(
+    store
+      ? `incident routes of every product (meshwatch.yml and the store ${store}):`
+      : 'incident routes of every product of meshwatch.yml (no store: none of its products, no consumers):',
+    ...formatProductRoutes(r.routes),
+  )
   return `${lines.join('\n')}\n`
 }
 

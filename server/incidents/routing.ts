@@ -27,11 +27,20 @@ const NO_TAGS: TagsOf = () => []
 const severe = (r: IncidentRoute, inc: IncidentForRouting) =>
   r.severity !== 'breach' || inc.severity === 'breach'
 
+/** Why a route takes a product: it names none (the whole domain's), lists it, or shares a tag with it. */
+export type RouteMatch = { by: 'domain' } | { by: 'product' } | { by: 'tag'; tag: string }
+
+/** How a route takes a product, or null when it does not: listed beats tag beats naming none. */
+export function matchOf(r: IncidentRoute, productId: string, tagsOf: TagsOf): RouteMatch | null {
+  if (!r.products && !r.tags) return { by: 'domain' }
+  if (r.products?.includes(productId)) return { by: 'product' }
+  const tag = r.tags?.find((t) => tagsOf(productId).includes(t))
+  return tag === undefined ? null : { by: 'tag', tag }
+}
+
 /** Whether a route takes a product: it names none, or lists the product, or shares a tag with it. */
 export const takesProduct = (r: IncidentRoute, productId: string, tagsOf: TagsOf): boolean =>
-  (!r.products && !r.tags) ||
-  (r.products?.includes(productId) ?? false) ||
-  (r.tags?.some((t) => tagsOf(productId).includes(t)) ?? false)
+  matchOf(r, productId, tagsOf) !== null
 
 /**
  * The effective routes of an incident: the owning domain's routes (else the top-level default)
