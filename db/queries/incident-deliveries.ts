@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import {
   incidentDeliveries,
+  incidentRouteHolds,
   incidents,
   incidentTransitions,
   type IncidentDeliveryRow,
@@ -153,3 +154,25 @@ export const deliveryAt = (db: Db, incidentId: number, ref: { channel: string; t
       ),
     )
     .get()
+
+/** The Retry-After holds still running at `now`, by key (a Slack bot token's variable, or a route). */
+export const activeHolds = (db: Db, now: string): Map<string, number> =>
+  new Map(
+    db
+      .select()
+      .from(incidentRouteHolds)
+      .where(gt(incidentRouteHolds.until, now))
+      .all()
+      .map((h) => [h.key, Date.parse(h.until)]),
+  )
+
+/** Nothing goes out on `key` before `until` (a later hold replaces an earlier one, never the reverse). */
+export function holdRoute(db: Db, key: string, until: string, reason: string): void {
+  db.insert(incidentRouteHolds)
+    .values({ key, until, reason })
+    .onConflictDoUpdate({
+      target: incidentRouteHolds.key,
+      set: { until: sql`max(${incidentRouteHolds.until}, excluded.until)`, reason },
+    })
+    .run()
+}

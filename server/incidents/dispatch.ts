@@ -2,10 +2,12 @@ import { own } from '../../collectors/own.ts'
 import { formatDuration, formatIssues } from '../../common/format.ts'
 import type { Db } from '../../db/client.ts'
 import {
+  activeHolds,
   addDeliveries,
   advanceDelivery,
   claimDueDeliveries,
   failDelivery,
+  holdRoute,
   incidentsToFanOut,
   scheduleDelivery,
   transitionsAfter,
@@ -69,6 +71,10 @@ function routesByKey(cfg: MeshwatchConfig): Map<string, IncidentRoute> {
   return new Map(all.map((r) => [routeKeyOf(r), r]))
 }
 
+/** What a Retry-After holds back: Slack rate-limits a bot token across its channels; other channels per route. */
+const holdKeyOf = (r: IncidentRoute): string =>
+  r.type === 'slack' ? `slack:${r.token_env}` : routeKeyOf(r)
+
 /**
  * The incident dispatcher: works out the routes of every incident with new transitions (owners'
  * and consumer domains'), then delivers each route's pending transitions in order: the first one
@@ -80,7 +86,8 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
   const cfg = opts.config ?? EMPTY_CONFIG
   const log = opts.log ?? SILENT
   const apiUrl = opts.slackApiUrl ?? SLACK_API_URL
-  const blockedUntil = new Map<string, number>()
+  // Retry-After holds by holdKeyOf: stored (incident_route_holds), so a restarted server waits too.
+  let holds = new Map<string, number>()
 
   function fanOut() {
     const at = iso(opts.now().getTime())
@@ -133,14 +140,12 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
     const pending = transitionsAfter(opts.db, inc.id, d.cursor)
     const last = pending.at(-1)
     if (!last) return scheduleDelivery(opts.db, d.id, { nextAttemptAt: iso(opts.now().getTime()) })
-    const blocked = blockedUntil.get(d.routeKey) ?? 0
+    const hold = holdKeyOf(route)
+    const blocked = holds.get(hold) ?? 0
     if (blocked > opts.now().getTime())
-      return retry(
-        d,
-        { kind: 'retry', reason: `waiting for the Retry-After of ${d.routeKey}` },
-        result,
-        blocked,
-      )
+      return retry(d, { kind: 'retry', reason: `waiting for the Retry-After of ${hold}` }, result, {
+        until: blocked,
+      })
     const quietFor = route.quiet_hours ? quietMsLeft(route.quiet_hours, opts.now()) : 0
     if (quietFor > 0)
       return scheduleDelivery(opts.db, d.id, {
@@ -167,7 +172,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
           { pagerduty: opts.pagerDutyUrl ?? PAGERDUTY_EVENTS_URL },
         )
         result.calls.push({ delivery: d.id, method: route.type, outcome: o.kind })
-        if (o.kind !== 'delivered') return settle(d, o, result)
+        if (o.kind !== 'delivered') return settle(d, o, result, hold)
         if (o.ref) ref = o.ref
         advanceDelivery(opts.db, d.id, { cursor: t.id, at: at(), ...(o.ref ? { ref: o.ref } : {}) })
       }
@@ -202,7 +207,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
     let replies = pending
     if (!ref) {
       const o = await call('chat.postMessage', { ...message, channel: route.channel })
-      if (o.kind !== 'delivered') return settle(d, o, result)
+      if (o.kind !== 'delivered') return settle(d, o, result, hold)
       // The post shows the incident as it is now and stands for its first transition; the
       // later ones (made while Slack was down, say) follow as replies in its thread.
       ref = { channel: o.channel, ts: o.ts }
@@ -211,7 +216,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
       replies = pending.slice(1)
     } else {
       const updated = await call('chat.update', { ...message, ...ref })
-      if (updated.kind !== 'delivered') return settle(d, updated, result)
+      if (updated.kind !== 'delivered') return settle(d, updated, result, hold)
     }
     for (const t of replies) {
       const o = await call('chat.postMessage', {
@@ -219,7 +224,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
         channel: ref.channel,
         thread_ts: ref.ts,
       })
-      if (o.kind !== 'delivered') return settle(d, o, result)
+      if (o.kind !== 'delivered') return settle(d, o, result, hold)
       advanceDelivery(opts.db, d.id, { cursor: t.id, at: at() })
     }
     scheduleDelivery(opts.db, d.id, { nextAttemptAt: at() })
@@ -229,17 +234,18 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
     d: IncidentDeliveryRow,
     o: Exclude<ApiOutcome, { kind: 'delivered' }>,
     result: IncidentDispatchResult,
+    hold: string,
   ) {
     if (o.kind === 'rejected')
       return fail(d, `${CHANNEL_NAMES[d.channel]} refused: ${o.reason}`, result)
-    retry(d, o, result)
+    retry(d, o, result, { hold })
   }
 
   function retry(
     d: IncidentDeliveryRow,
     o: { kind: 'retry'; reason: string; retryAfterMs?: number },
     result: IncidentDispatchResult,
-    until?: number,
+    at: { until: number } | { hold: string },
   ) {
     const now = opts.now().getTime()
     const since = d.failingSince ?? iso(now)
@@ -250,10 +256,13 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
         result,
       )
     const wait =
-      until !== undefined
-        ? until - now
+      'until' in at
+        ? at.until - now
         : (o.retryAfterMs ?? backoffMs(d.attempts, opts.random, opts.backoff))
-    if (o.retryAfterMs !== undefined) blockedUntil.set(d.routeKey, now + wait)
+    if ('hold' in at && o.retryAfterMs !== undefined) {
+      holds.set(at.hold, now + wait)
+      holdRoute(opts.db, at.hold, iso(now + wait), o.reason)
+    }
     scheduleDelivery(opts.db, d.id, {
       nextAttemptAt: iso(now + wait),
       error: o.reason,
@@ -291,6 +300,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
     failures = new Map()
     fanOut()
     const now = opts.now().getTime()
+    holds = activeHolds(opts.db, iso(now))
     const due = claimDueDeliveries(opts.db, {
       now: iso(now),
       leaseUntil: iso(now + opts.leaseMs),
