@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
+import { addDigestItems, type NewDigestItem } from './incident-digests.ts'
 import {
   incidentDeliveries,
   incidentRouteHolds,
@@ -20,14 +21,19 @@ export const incidentsToFanOut = (db: Db, limit = 500) =>
     .limit(limit)
     .all()
 
-/** Records a route of an incident (once; a known one is left as it is) and marks the fan-out done up to `through`. */
+/**
+ * Records the routes of an incident (once; a known one is left as it is) and the transitions its
+ * digest routes collect, and marks the fan-out done up to `through`, in one transaction.
+ */
 export function addDeliveries(
   db: Db,
   incidentId: number,
   rows: Omit<typeof incidentDeliveries.$inferInsert, 'incidentId'>[],
   through: number,
+  digest: readonly NewDigestItem[] = [],
 ): void {
   db.transaction(() => {
+    addDigestItems(db, incidentId, digest)
     for (const r of rows)
       db.insert(incidentDeliveries)
         .values({ ...r, incidentId })

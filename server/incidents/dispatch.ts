@@ -1,4 +1,3 @@
-import { own } from '../../collectors/own.ts'
 import { formatDuration, formatIssues } from '../../common/format.ts'
 import type { Db } from '../../db/client.ts'
 import {
@@ -12,6 +11,7 @@ import {
   scheduleDelivery,
   transitionsAfter,
 } from '../../db/queries/incident-deliveries.ts'
+import { digestedThrough } from '../../db/queries/incident-digests.ts'
 import { consumersOf, getIncident } from '../../db/queries/incidents.ts'
 import type { IncidentDeliveryRow } from '../../db/schema.ts'
 import { SlackApiMessageSchema, type SlackMessage } from '../alerts/block-kit.ts'
@@ -19,8 +19,9 @@ import { backoffMs, type FetchLike } from '../alerts/deliver.ts'
 import { EMPTY_CONFIG, type MeshwatchConfig } from '../config-file.ts'
 import { SILENT, type Logger } from '../deps.ts'
 import { PAGERDUTY_EVENTS_URL, sendTransition } from './channels.ts'
-import { channelOf, routeKeyOf, secretEnvsOf, type IncidentRoute } from './config.ts'
-import { quietMsLeft } from './quiet-hours.ts'
+import { channelOf, holdKeyOf, routesByKey, secretsOf } from './config.ts'
+import { dispatchDigests, type DigestSent } from './digest-dispatch.ts'
+import { nextLocalTime, quietMsLeft } from './quiet-hours.ts'
 import { buildIncidentMessage, buildTransitionReply } from './message.ts'
 import { routesOf } from './routing.ts'
 import { productTagsOf } from './tags.ts'
@@ -50,6 +51,8 @@ export interface IncidentDispatchResult {
   calls: { delivery: number; method: string; outcome: ApiOutcome['kind'] }[]
   retried: number[]
   failed: number[]
+  /** The digests sent (or tried) in the pass, per route. */
+  digests: DigestSent[]
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -61,19 +64,6 @@ const CHANNEL_NAMES = {
   webhook: 'the webhook',
   email: 'the SMTP server',
 } as const
-
-/** Every route meshwatch.yml names, by key (a delivery keeps its key; its route is looked up when it is sent). */
-function routesByKey(cfg: MeshwatchConfig): Map<string, IncidentRoute> {
-  const all = [
-    ...(cfg.incidents?.routes ?? []),
-    ...Object.values(cfg.domains ?? {}).flatMap((d) => d.incidents?.routes ?? []),
-  ]
-  return new Map(all.map((r) => [routeKeyOf(r), r]))
-}
-
-/** What a Retry-After holds back: Slack rate-limits a bot token across its channels; other channels per route. */
-const holdKeyOf = (r: IncidentRoute): string =>
-  r.type === 'slack' ? `slack:${r.token_env}` : routeKeyOf(r)
 
 /**
  * The incident dispatcher: works out the routes of every incident with new transitions (owners'
@@ -107,18 +97,43 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
     const tagsOf = (id: string) => tags.get(id) ?? []
     for (const { incident, latest, consumers } of todo) {
       const targets = routesOf(cfg, incident, consumers, tagsOf)
+      // a digest route collects the warnings; a breach (or one that became one) goes out at once
+      const digested = incident.severity === 'warn' ? targets.filter((t) => t.route.digest) : []
+      const fresh =
+        digested.length > 0
+          ? transitionsAfter(opts.db, incident.id, incident.fannedOut).filter((t) => t.id <= latest)
+          : []
       addDeliveries(
         opts.db,
         incident.id,
-        targets.map((t) => ({
-          routeKey: t.key,
-          channel: channelOf(t.route),
-          audience: t.audience,
-          routeDomain: t.routeDomain,
-          nextAttemptAt: at,
-          createdAt: at,
-        })),
+        targets
+          .filter((t) => !digested.includes(t))
+          .map((t) => ({
+            routeKey: t.key,
+            channel: channelOf(t.route),
+            audience: t.audience,
+            routeDomain: t.routeDomain,
+            // what a digest already told is not sent again by the living message that follows it
+            cursor: t.route.digest ? digestedThrough(opts.db, incident.id, t.key, t.audience) : 0,
+            nextAttemptAt: at,
+            createdAt: at,
+          })),
         latest,
+        digested.flatMap((t) => {
+          const d = t.route.digest
+          if (!d) return []
+          const dueAt = nextLocalTime(d.at, d.tz, opts.now()).toISOString()
+          return fresh.map((tr) => ({
+            transitionId: tr.id,
+            routeKey: t.key,
+            channel: channelOf(t.route),
+            audience: t.audience,
+            routeDomain: t.routeDomain,
+            dueAt,
+            nextAttemptAt: dueAt,
+            createdAt: at,
+          }))
+        }),
       )
     }
   }
@@ -126,15 +141,12 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
   async function deliver(d: IncidentDeliveryRow, result: IncidentDispatchResult) {
     const route = routesByKey(cfg).get(d.routeKey)
     if (!route) return fail(d, `route ${d.routeKey} is no longer in meshwatch.yml`, result)
-    const secrets: Record<string, string> = {}
-    for (const name of secretEnvsOf(route)) {
-      const v = own(opts.env, name)
-      if (!v)
-        return fail(d, `$${name} is not set (a secret of route ${d.routeKey})`, result, {
-          reason: `$${name} is not set`,
-        })
-      secrets[name] = v
-    }
+    const found = secretsOf(route, opts.env)
+    if ('missing' in found)
+      return fail(d, `$${found.missing} is not set (a secret of route ${d.routeKey})`, result, {
+        reason: `$${found.missing} is not set`,
+      })
+    const { secrets } = found
     const inc = getIncident(opts.db, d.incidentId)
     if (!inc) return
     const pending = transitionsAfter(opts.db, inc.id, d.cursor)
@@ -296,7 +308,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
 
   /** One pass: fan out new transitions, then send what is due, one chain per route. */
   async function runOnce(): Promise<IncidentDispatchResult> {
-    const result: IncidentDispatchResult = { calls: [], retried: [], failed: [] }
+    const result: IncidentDispatchResult = { calls: [], retried: [], failed: [], digests: [] }
     failures = new Map()
     fanOut()
     const now = opts.now().getTime()
@@ -313,6 +325,19 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
         for (const d of chain) await deliver(d, result)
       }),
     )
+    result.digests = await dispatchDigests({
+      ...opts,
+      config: cfg,
+      log,
+      slackApiUrl: apiUrl,
+      holds: {
+        until: (key) => holds.get(key) ?? 0,
+        hold: (key, until, reason) => {
+          holds.set(key, until)
+          holdRoute(opts.db, key, iso(until), reason)
+        },
+      },
+    })
     for (const [reason, f] of failures)
       log.warn('incident delivery failed', {
         deliveries: f.deliveries,
