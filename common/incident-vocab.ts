@@ -24,3 +24,6 @@ export type IncidentChannel = (typeof INCIDENT_CHANNELS)[number]
 
 /** A delivery goes on (active) until its channel refused it for good (failed). */
 export const DELIVERY_STATUSES = ['active', 'failed'] as const
+
+/** A digest item waits (pending) for its route's digest time, then is sent in one message (sent), or refused for good (failed). */
+export const DIGEST_ITEM_STATUSES = ['pending', 'sent', 'failed'] as const

@@ -29,6 +29,8 @@ export const incidents = sqliteTableOf(t.incidents)
 export const incidentTransitions = sqliteTableOf(t.incidentTransitions)
 export const incidentConsumers = sqliteTableOf(t.incidentConsumers)
 export const incidentDeliveries = sqliteTableOf(t.incidentDeliveries)
+export const incidentDigestItems = sqliteTableOf(t.incidentDigestItems)
+export const incidentRouteHolds = sqliteTableOf(t.incidentRouteHolds)
 
 export type DatasetRow = typeof datasets.$inferSelect
 export type JobRow = typeof jobs.$inferSelect
@@ -39,3 +41,4 @@ export type IncidentDeliveryRow = typeof incidentDeliveries.$inferSelect
 export type IncidentRow = typeof incidents.$inferSelect
 export type IncidentTransitionRow = typeof incidentTransitions.$inferSelect
 export type IncidentConsumerRow = typeof incidentConsumers.$inferSelect
+export type IncidentDigestItemRow = typeof incidentDigestItems.$inferSelect

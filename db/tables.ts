@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm'
 import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_STATUSES, STATUSES } from '../common/vocab.ts'
 import {
   DELIVERY_STATUSES,
+  DIGEST_ITEM_STATUSES,
   INCIDENT_CHANNELS,
   INCIDENT_STATUSES,
   INCIDENT_TRANSITIONS,
@@ -546,3 +547,51 @@ export const incidentDeliveries = table(
     index('incident_deliveries_due', 'status', 'nextAttemptAt'),
   ],
 )
+
+/**
+ * One transition of an incident waiting for a digest route's daily message (server/incidents/digest.ts):
+ * written when the transition's routes are worked out, sent with the other items of its route
+ * due by then in one message, marked sent only after the channel accepted it.
+ */
+export const incidentDigestItems = table(
+  'incident_digest_items',
+  {
+    id: id(),
+    incidentId: int()
+      .notNull()
+      .references(() => incidents.columns.id, { onDelete: 'cascade' }),
+    transitionId: int()
+      .notNull()
+      .references(() => incidentTransitions.columns.id, { onDelete: 'cascade' }),
+    /** The route, by what names it (as incident_deliveries.route_key): never a secret. */
+    routeKey: text().notNull(),
+    channel: textEnum(INCIDENT_CHANNELS).notNull(),
+    /** `owner`, or the consumer domain this item tells. */
+    audience: text().notNull(),
+    routeDomain: text().notNull(),
+    /** The digest it belongs to: the route's next local digest time after the transition was routed. */
+    dueAt: text().notNull(),
+    status: textEnum(DIGEST_ITEM_STATUSES).notNull().default('pending'),
+    nextAttemptAt: text().notNull(),
+    attempts: int().notNull().default(0),
+    failingSince: text(),
+    lastError: text(),
+    sentAt: text(),
+    createdAt: text().notNull(),
+  },
+  [
+    unique('incident_digest_items_transition', 'routeKey', 'audience', 'transitionId'),
+    index('incident_digest_items_due', 'status', 'nextAttemptAt'),
+    index('incident_digest_items_incident', 'incidentId'),
+  ],
+)
+
+/**
+ * A channel's Retry-After (Slack 429: per bot token; other channels per route): nothing is sent
+ * there before `until`, also by a dispatcher started after the 429 was answered.
+ */
+export const incidentRouteHolds = table('incident_route_holds', {
+  key: text().primaryKey(),
+  until: text().notNull(),
+  reason: text().notNull(),
+})

@@ -7,6 +7,7 @@ import { GateWaiverSchema } from './gate/waivers.ts'
 import { POLICY_SEVERITIES, type GovernanceConfig } from './quality/governance.ts'
 import { SlaSchema } from './quality/sla.ts'
 import { DomainIncidentsSchema, IncidentsConfigSchema } from './incidents/config.ts'
+import { routeIssues } from './incidents/route-checks.ts'
 import { own } from '../collectors/own.ts'
 import { splitCredentials } from '../collectors/airflow/url.ts'
 
@@ -88,39 +89,43 @@ export const AirflowSourceSchema = z.strictObject({
 })
 export type AirflowSourceConfig = z.infer<typeof AirflowSourceSchema>
 
-export const MeshwatchConfigSchema = z.strictObject({
-  version: z.literal(1).default(1),
-  defaults: z.strictObject({ sla: SlaSchema.optional() }).optional(),
-  evaluation: z
-    .strictObject({
-      interval_seconds: z.number().int().min(5).optional(),
-      /** Store an unchanged evaluation at most this often (a heartbeat in the history). */
-      heartbeat_minutes: z.number().int().min(1).optional(),
-    })
-    .optional(),
-  gate: z
-    .strictObject({
-      max_score_drop: z.number().min(0).max(100).optional(),
-      fail_on: Severity.optional(),
-      /** Known regressions the CI gate accepts until they expire (server/gate/waivers.ts). */
-      waivers: z.array(GateWaiverSchema).optional(),
-      /** A breaking column change no consumer reads: a note (used-only) or a failure (strict). */
-      column_level: z.enum(COLUMN_LEVELS).optional(),
-    })
-    .optional(),
-  slack: SlackSchema.optional(),
-  /** Slack alert timing (server/alerts/): a reminder while a product stays not ok, every this many minutes. */
-  alerts: z.strictObject({ reminder_minutes: z.number().int().min(1).optional() }).optional(),
-  /** Incidents (server/incidents/config.ts): reopening, Slack's signing secret, the default routes. */
-  incidents: IncidentsConfigSchema.optional(),
-  domains: z.record(z.string().min(1), DomainConfigSchema).optional(),
-  products: z.record(z.string().min(1), ProductConfigSchema).optional(),
-  policies: z.record(z.string(), PolicySettingSchema).optional(),
-  links: z.array(LinkSchema).optional(),
-  collectors: z.strictObject({ airflow: z.array(AirflowSourceSchema).optional() }).optional(),
-  /** ODCS contract files or directories (relative to this file) that `serve` loads at start. */
-  contracts: z.array(z.string().min(1)).optional(),
-})
+export const MeshwatchConfigSchema = z
+  .strictObject({
+    version: z.literal(1).default(1),
+    defaults: z.strictObject({ sla: SlaSchema.optional() }).optional(),
+    evaluation: z
+      .strictObject({
+        interval_seconds: z.number().int().min(5).optional(),
+        /** Store an unchanged evaluation at most this often (a heartbeat in the history). */
+        heartbeat_minutes: z.number().int().min(1).optional(),
+      })
+      .optional(),
+    gate: z
+      .strictObject({
+        max_score_drop: z.number().min(0).max(100).optional(),
+        fail_on: Severity.optional(),
+        /** Known regressions the CI gate accepts until they expire (server/gate/waivers.ts). */
+        waivers: z.array(GateWaiverSchema).optional(),
+        /** A breaking column change no consumer reads: a note (used-only) or a failure (strict). */
+        column_level: z.enum(COLUMN_LEVELS).optional(),
+      })
+      .optional(),
+    slack: SlackSchema.optional(),
+    /** Slack alert timing (server/alerts/): a reminder while a product stays not ok, every this many minutes. */
+    alerts: z.strictObject({ reminder_minutes: z.number().int().min(1).optional() }).optional(),
+    /** Incidents (server/incidents/config.ts): reopening, Slack's signing secret, the default routes. */
+    incidents: IncidentsConfigSchema.optional(),
+    domains: z.record(z.string().min(1), DomainConfigSchema).optional(),
+    products: z.record(z.string().min(1), ProductConfigSchema).optional(),
+    policies: z.record(z.string(), PolicySettingSchema).optional(),
+    links: z.array(LinkSchema).optional(),
+    collectors: z.strictObject({ airflow: z.array(AirflowSourceSchema).optional() }).optional(),
+    /** ODCS contract files or directories (relative to this file) that `serve` loads at start. */
+    contracts: z.array(z.string().min(1)).optional(),
+  })
+  .superRefine((cfg, ctx) => {
+    for (const issue of routeIssues(cfg)) ctx.addIssue({ code: 'custom', ...issue })
+  })
 export type MeshwatchConfig = z.infer<typeof MeshwatchConfigSchema>
 
 export const EMPTY_CONFIG: MeshwatchConfig = { version: 1 }

@@ -1,7 +1,9 @@
 import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
+import { addDigestItems, type NewDigestItem } from './incident-digests.ts'
 import {
   incidentDeliveries,
+  incidentRouteHolds,
   incidents,
   incidentTransitions,
   type IncidentDeliveryRow,
@@ -19,14 +21,19 @@ export const incidentsToFanOut = (db: Db, limit = 500) =>
     .limit(limit)
     .all()
 
-/** Records a route of an incident (once; a known one is left as it is) and marks the fan-out done up to `through`. */
+/**
+ * Records the routes of an incident (once; a known one is left as it is) and the transitions its
+ * digest routes collect, and marks the fan-out done up to `through`, in one transaction.
+ */
 export function addDeliveries(
   db: Db,
   incidentId: number,
   rows: Omit<typeof incidentDeliveries.$inferInsert, 'incidentId'>[],
   through: number,
+  digest: readonly NewDigestItem[] = [],
 ): void {
   db.transaction(() => {
+    addDigestItems(db, incidentId, digest)
     for (const r of rows)
       db.insert(incidentDeliveries)
         .values({ ...r, incidentId })
@@ -153,3 +160,25 @@ export const deliveryAt = (db: Db, incidentId: number, ref: { channel: string; t
       ),
     )
     .get()
+
+/** The Retry-After holds still running at `now`, by key (a Slack bot token's variable, or a route). */
+export const activeHolds = (db: Db, now: string): Map<string, number> =>
+  new Map(
+    db
+      .select()
+      .from(incidentRouteHolds)
+      .where(gt(incidentRouteHolds.until, now))
+      .all()
+      .map((h) => [h.key, Date.parse(h.until)]),
+  )
+
+/** Nothing goes out on `key` before `until` (a later hold replaces an earlier one, never the reverse). */
+export function holdRoute(db: Db, key: string, until: string, reason: string): void {
+  db.insert(incidentRouteHolds)
+    .values({ key, until, reason })
+    .onConflictDoUpdate({
+      target: incidentRouteHolds.key,
+      set: { until: sql`max(${incidentRouteHolds.until}, excluded.until)`, reason },
+    })
+    .run()
+}

@@ -28,7 +28,7 @@ export type SendOutcome =
 
 /** POSTs JSON and classifies the answer: 2xx delivered, 429 (Retry-After) / 5xx / 408 / network retried, other 4xx refused. */
 export async function postJson(
-  ctx: SendContext,
+  ctx: Pick<SendContext, 'fetch' | 'timeoutMs' | 'secrets' | 'now'>,
   url: string,
   body: string,
   headers: Record<string, string> = {},
@@ -65,6 +65,24 @@ const headline = (ctx: SendContext) =>
     ? incidentTitle(ctx.incident, ctx.now)
     : consumerLine(ctx.incident, ctx.audience)
 
+/** A Teams Workflows webhook message carrying one Adaptive Card 1.5 with this body and these actions. */
+export const teamsMessage = (body: unknown[], actions: unknown[] = []) => ({
+  type: 'message',
+  attachments: [
+    {
+      contentType: 'application/vnd.microsoft.card.adaptive',
+      contentUrl: null,
+      content: {
+        $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+        type: 'AdaptiveCard',
+        version: '1.5',
+        body,
+        ...(actions.length > 0 ? { actions } : {}),
+      },
+    },
+  ],
+})
+
 /**
  * A Teams Workflows webhook message: one Adaptive Card (1.5) per transition with the incident's
  * state now (https://learn.microsoft.com/en-us/connectors/teams/#microsoft-teams-webhook).
@@ -83,50 +101,38 @@ export function buildTeamsMessage(ctx: SendContext) {
       ? [{ title: 'Resolved', value: `${inc.resolvedAt} (${inc.resolveReason ?? inc.resolution})` }]
       : []),
   ]
-  return {
-    type: 'message',
-    attachments: [
+  return teamsMessage(
+    [
       {
-        contentType: 'application/vnd.microsoft.card.adaptive',
-        contentUrl: null,
-        content: {
-          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-          type: 'AdaptiveCard',
-          version: '1.5',
-          body: [
+        type: 'TextBlock',
+        text: headline(ctx),
+        weight: 'Bolder',
+        size: 'Medium',
+        wrap: true,
+      },
+      { type: 'TextBlock', text: transitionLine(ctx.transition), isSubtle: true, wrap: true },
+      { type: 'FactSet', facts },
+      ...(inc.rootCause
+        ? [{ type: 'TextBlock', text: `Root cause: ${inc.rootCause.summary}`, wrap: true }]
+        : []),
+      ...(ctx.audience === 'owner' && inc.blastRadius.length > 0
+        ? [
             {
               type: 'TextBlock',
-              text: headline(ctx),
-              weight: 'Bolder',
-              size: 'Medium',
+              text: `Affects: ${inc.blastRadius.map((p) => `${p.productId} (${p.owner ?? p.domain})`).join(', ')}`,
               wrap: true,
             },
-            { type: 'TextBlock', text: transitionLine(ctx.transition), isSubtle: true, wrap: true },
-            { type: 'FactSet', facts },
-            ...(inc.rootCause
-              ? [{ type: 'TextBlock', text: `Root cause: ${inc.rootCause.summary}`, wrap: true }]
-              : []),
-            ...(ctx.audience === 'owner' && inc.blastRadius.length > 0
-              ? [
-                  {
-                    type: 'TextBlock',
-                    text: `Affects: ${inc.blastRadius.map((p) => `${p.productId} (${p.owner ?? p.domain})`).join(', ')}`,
-                    wrap: true,
-                  },
-                ]
-              : []),
-          ],
-          actions: [
-            {
-              type: 'Action.OpenUrl',
-              title: 'Open in meshwatch',
-              url: incidentUrl(ctx.publicUrl, inc.id),
-            },
-          ],
-        },
+          ]
+        : []),
+    ],
+    [
+      {
+        type: 'Action.OpenUrl',
+        title: 'Open in meshwatch',
+        url: incidentUrl(ctx.publicUrl, inc.id),
       },
     ],
-  }
+  )
 }
 
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue'
@@ -200,21 +206,39 @@ export const signBody = (secret: string, body: string): string =>
 
 const transports = new Map<string, Transporter>()
 
+/** One pooled nodemailer transport per SMTP URL (the URL holds the password: never logged). */
+export function mailTransport(url: string, timeoutMs: number): Transporter {
+  const key = `${url}\u0000${timeoutMs}`
+  const transport =
+    transports.get(key) ??
+    createTransport(url, {
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+    })
+  transports.set(key, transport)
+  return transport
+}
+
+/** A failed SMTP send: 5xx is a permanent refusal (RFC 5321 §4.2.1); 4xx and connection trouble pass. */
+export function smtpFailure(e: unknown, secrets: readonly string[]): SendOutcome {
+  const code =
+    e && typeof e === 'object' && 'responseCode' in e ? Number(e.responseCode) : undefined
+  const reason = scrub(`SMTP: ${e instanceof Error ? e.message : String(e)}`, secrets)
+  return code !== undefined && code >= 500
+    ? { kind: 'rejected', reason }
+    : { kind: 'retry', reason }
+}
+
+export const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+
 /** One e-mail per transition (HTML and text), threaded under the first one by In-Reply-To / References. */
 async function sendEmail(
   ctx: SendContext,
   route: Extract<IncidentRoute, { type: 'email' }>,
 ): Promise<SendOutcome> {
-  const url = ctx.secrets[route.smtp_url_env] ?? ''
-  const key = `${url}\u0000${ctx.timeoutMs}`
-  const transport =
-    transports.get(key) ??
-    createTransport(url, {
-      connectionTimeout: ctx.timeoutMs,
-      greetingTimeout: ctx.timeoutMs,
-      socketTimeout: ctx.timeoutMs,
-    })
-  transports.set(key, transport)
+  const transport = mailTransport(ctx.secrets[route.smtp_url_env] ?? '', ctx.timeoutMs)
   const inc = ctx.incident
   const first = ctx.ref?.id
   const messageId = `<meshwatch-incident-${inc.id}-${ctx.deliveryId}-${ctx.transition.id}@meshwatch>`
@@ -233,7 +257,7 @@ async function sendEmail(
     '',
     incidentUrl(ctx.publicUrl, inc.id),
   ]
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  const esc = escapeHtml
   try {
     await transport.sendMail({
       from: route.from,
@@ -252,16 +276,7 @@ async function sendEmail(
     })
     return { kind: 'delivered', ...(first ? {} : { ref: { id: messageId } }) }
   } catch (e) {
-    const code =
-      e && typeof e === 'object' && 'responseCode' in e ? Number(e.responseCode) : undefined
-    const reason = scrub(
-      `SMTP: ${e instanceof Error ? e.message : String(e)}`,
-      Object.values(ctx.secrets),
-    )
-    // 5xx is a permanent SMTP refusal (RFC 5321 §4.2.1); 4xx and connection trouble pass.
-    return code !== undefined && code >= 500
-      ? { kind: 'rejected', reason }
-      : { kind: 'retry', reason }
+    return smtpFailure(e, Object.values(ctx.secrets))
   }
 }
 

@@ -5,6 +5,13 @@ const EnvName = z
   .string()
   .regex(/^[A-Z][A-Z0-9_]*$/, 'expected an environment variable name like SLACK_BOT_TOKEN')
 
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM')
+const Zone = z.string().refine(validZone, 'expected an IANA time zone like Europe/Berlin')
+
+/** The warn incidents of a route go out once a day at `at` (local time of `tz`), in one message. */
+export const DigestSchema = z.strictObject({ at: HHMM, tz: Zone })
+export type DigestConfig = z.infer<typeof DigestSchema>
+
 const RouteCommon = {
   /** Only incidents at least this severe (default: warn and breach). */
   severity: z.enum(['warn', 'breach']).optional(),
@@ -15,13 +22,12 @@ const RouteCommon = {
   /** false: this route hears only about its own domain's incidents, not the upstream ones that affect it. */
   consumer_notifications: z.boolean().optional(),
   /** Nothing is sent between start and end (local time of `tz`); what is due waits for the end. */
-  quiet_hours: z
-    .strictObject({
-      start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM'),
-      end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM'),
-      tz: z.string().refine(validZone, 'expected an IANA time zone like Europe/Berlin'),
-    })
-    .optional(),
+  quiet_hours: z.strictObject({ start: HHMM, end: HHMM, tz: Zone }).optional(),
+  /**
+   * The incidents that stay warnings are not sent one transition at a time but collected, and
+   * sent once a day at `at` as one message per route; breaches are sent at once as ever.
+   */
+  digest: DigestSchema.optional(),
 }
 
 function validZone(tz: string): boolean {
@@ -53,6 +59,12 @@ export const PagerDutyRouteSchema = z.strictObject({
   type: z.literal('pagerduty'),
   routing_key_env: EnvName,
   ...RouteCommon,
+  digest: z
+    .never({
+      error:
+        'PagerDuty pages about one incident at a time and has no digest: remove digest, or send the digest to a slack, teams, webhook or email route',
+    })
+    .optional(),
 })
 
 /** Any HTTP endpoint: the incident as JSON, signed with a per-route secret (X-Meshwatch-Signature). */
@@ -129,3 +141,36 @@ export function secretEnvsOf(r: IncidentRoute): string[] {
 }
 
 export const channelOf = (r: IncidentRoute): IncidentChannel => r.type
+
+/** What a Retry-After holds back: Slack rate-limits a bot token across its channels; other channels per route. */
+export const holdKeyOf = (r: IncidentRoute): string =>
+  r.type === 'slack' ? `slack:${r.token_env}` : routeKeyOf(r)
+
+/**
+ * Every route meshwatch.yml names, by key (a delivery keeps its key; its route is looked up when it
+ * is sent). Routes sharing a key agree on how they deliver (route-checks.ts), so any one will do.
+ */
+export function routesByKey(cfg: {
+  incidents?: { routes?: IncidentRoute[] | undefined } | undefined
+  domains?: Record<string, { incidents?: { routes?: IncidentRoute[] | undefined } | undefined }>
+}): Map<string, IncidentRoute> {
+  const all = [
+    ...(cfg.incidents?.routes ?? []),
+    ...Object.values(cfg.domains ?? {}).flatMap((d) => d.incidents?.routes ?? []),
+  ]
+  return new Map(all.map((r) => [routeKeyOf(r), r]))
+}
+
+/** A route's secrets from the environment, by variable name, or the first variable that is not set. */
+export function secretsOf(
+  r: IncidentRoute,
+  env: Record<string, string | undefined>,
+): { secrets: Record<string, string> } | { missing: string } {
+  const secrets: Record<string, string> = {}
+  for (const name of secretEnvsOf(r)) {
+    const v = Object.hasOwn(env, name) ? env[name] : undefined
+    if (!v) return { missing: name }
+    secrets[name] = v
+  }
+  return { secrets }
+}

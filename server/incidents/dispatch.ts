@@ -1,15 +1,17 @@
-import { own } from '../../collectors/own.ts'
 import { formatDuration, formatIssues } from '../../common/format.ts'
 import type { Db } from '../../db/client.ts'
 import {
+  activeHolds,
   addDeliveries,
   advanceDelivery,
   claimDueDeliveries,
   failDelivery,
+  holdRoute,
   incidentsToFanOut,
   scheduleDelivery,
   transitionsAfter,
 } from '../../db/queries/incident-deliveries.ts'
+import { digestedThrough } from '../../db/queries/incident-digests.ts'
 import { consumersOf, getIncident } from '../../db/queries/incidents.ts'
 import type { IncidentDeliveryRow } from '../../db/schema.ts'
 import { SlackApiMessageSchema, type SlackMessage } from '../alerts/block-kit.ts'
@@ -17,8 +19,9 @@ import { backoffMs, type FetchLike } from '../alerts/deliver.ts'
 import { EMPTY_CONFIG, type MeshwatchConfig } from '../config-file.ts'
 import { SILENT, type Logger } from '../deps.ts'
 import { PAGERDUTY_EVENTS_URL, sendTransition } from './channels.ts'
-import { channelOf, routeKeyOf, secretEnvsOf, type IncidentRoute } from './config.ts'
-import { quietMsLeft } from './quiet-hours.ts'
+import { channelOf, holdKeyOf, routesByKey, secretsOf } from './config.ts'
+import { dispatchDigests, type DigestSent } from './digest-dispatch.ts'
+import { nextLocalTime, quietMsLeft } from './quiet-hours.ts'
 import { buildIncidentMessage, buildTransitionReply } from './message.ts'
 import { routesOf } from './routing.ts'
 import { productTagsOf } from './tags.ts'
@@ -48,6 +51,8 @@ export interface IncidentDispatchResult {
   calls: { delivery: number; method: string; outcome: ApiOutcome['kind'] }[]
   retried: number[]
   failed: number[]
+  /** The digests sent (or tried) in the pass, per route. */
+  digests: DigestSent[]
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -60,15 +65,6 @@ const CHANNEL_NAMES = {
   email: 'the SMTP server',
 } as const
 
-/** Every route meshwatch.yml names, by key (a delivery keeps its key; its route is looked up when it is sent). */
-function routesByKey(cfg: MeshwatchConfig): Map<string, IncidentRoute> {
-  const all = [
-    ...(cfg.incidents?.routes ?? []),
-    ...Object.values(cfg.domains ?? {}).flatMap((d) => d.incidents?.routes ?? []),
-  ]
-  return new Map(all.map((r) => [routeKeyOf(r), r]))
-}
-
 /**
  * The incident dispatcher: works out the routes of every incident with new transitions (owners'
  * and consumer domains'), then delivers each route's pending transitions in order: the first one
@@ -80,7 +76,8 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
   const cfg = opts.config ?? EMPTY_CONFIG
   const log = opts.log ?? SILENT
   const apiUrl = opts.slackApiUrl ?? SLACK_API_URL
-  const blockedUntil = new Map<string, number>()
+  // Retry-After holds by holdKeyOf: stored (incident_route_holds), so a restarted server waits too.
+  let holds = new Map<string, number>()
 
   function fanOut() {
     const at = iso(opts.now().getTime())
@@ -100,18 +97,43 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
     const tagsOf = (id: string) => tags.get(id) ?? []
     for (const { incident, latest, consumers } of todo) {
       const targets = routesOf(cfg, incident, consumers, tagsOf)
+      // a digest route collects the warnings; a breach (or one that became one) goes out at once
+      const digested = incident.severity === 'warn' ? targets.filter((t) => t.route.digest) : []
+      const fresh =
+        digested.length > 0
+          ? transitionsAfter(opts.db, incident.id, incident.fannedOut).filter((t) => t.id <= latest)
+          : []
       addDeliveries(
         opts.db,
         incident.id,
-        targets.map((t) => ({
-          routeKey: t.key,
-          channel: channelOf(t.route),
-          audience: t.audience,
-          routeDomain: t.routeDomain,
-          nextAttemptAt: at,
-          createdAt: at,
-        })),
+        targets
+          .filter((t) => !digested.includes(t))
+          .map((t) => ({
+            routeKey: t.key,
+            channel: channelOf(t.route),
+            audience: t.audience,
+            routeDomain: t.routeDomain,
+            // what a digest already told is not sent again by the living message that follows it
+            cursor: t.route.digest ? digestedThrough(opts.db, incident.id, t.key, t.audience) : 0,
+            nextAttemptAt: at,
+            createdAt: at,
+          })),
         latest,
+        digested.flatMap((t) => {
+          const d = t.route.digest
+          if (!d) return []
+          const dueAt = nextLocalTime(d.at, d.tz, opts.now()).toISOString()
+          return fresh.map((tr) => ({
+            transitionId: tr.id,
+            routeKey: t.key,
+            channel: channelOf(t.route),
+            audience: t.audience,
+            routeDomain: t.routeDomain,
+            dueAt,
+            nextAttemptAt: dueAt,
+            createdAt: at,
+          }))
+        }),
       )
     }
   }
@@ -119,28 +141,23 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
   async function deliver(d: IncidentDeliveryRow, result: IncidentDispatchResult) {
     const route = routesByKey(cfg).get(d.routeKey)
     if (!route) return fail(d, `route ${d.routeKey} is no longer in meshwatch.yml`, result)
-    const secrets: Record<string, string> = {}
-    for (const name of secretEnvsOf(route)) {
-      const v = own(opts.env, name)
-      if (!v)
-        return fail(d, `$${name} is not set (a secret of route ${d.routeKey})`, result, {
-          reason: `$${name} is not set`,
-        })
-      secrets[name] = v
-    }
+    const found = secretsOf(route, opts.env)
+    if ('missing' in found)
+      return fail(d, `$${found.missing} is not set (a secret of route ${d.routeKey})`, result, {
+        reason: `$${found.missing} is not set`,
+      })
+    const { secrets } = found
     const inc = getIncident(opts.db, d.incidentId)
     if (!inc) return
     const pending = transitionsAfter(opts.db, inc.id, d.cursor)
     const last = pending.at(-1)
     if (!last) return scheduleDelivery(opts.db, d.id, { nextAttemptAt: iso(opts.now().getTime()) })
-    const blocked = blockedUntil.get(d.routeKey) ?? 0
+    const hold = holdKeyOf(route)
+    const blocked = holds.get(hold) ?? 0
     if (blocked > opts.now().getTime())
-      return retry(
-        d,
-        { kind: 'retry', reason: `waiting for the Retry-After of ${d.routeKey}` },
-        result,
-        blocked,
-      )
+      return retry(d, { kind: 'retry', reason: `waiting for the Retry-After of ${hold}` }, result, {
+        until: blocked,
+      })
     const quietFor = route.quiet_hours ? quietMsLeft(route.quiet_hours, opts.now()) : 0
     if (quietFor > 0)
       return scheduleDelivery(opts.db, d.id, {
@@ -167,7 +184,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
           { pagerduty: opts.pagerDutyUrl ?? PAGERDUTY_EVENTS_URL },
         )
         result.calls.push({ delivery: d.id, method: route.type, outcome: o.kind })
-        if (o.kind !== 'delivered') return settle(d, o, result)
+        if (o.kind !== 'delivered') return settle(d, o, result, hold)
         if (o.ref) ref = o.ref
         advanceDelivery(opts.db, d.id, { cursor: t.id, at: at(), ...(o.ref ? { ref: o.ref } : {}) })
       }
@@ -202,7 +219,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
     let replies = pending
     if (!ref) {
       const o = await call('chat.postMessage', { ...message, channel: route.channel })
-      if (o.kind !== 'delivered') return settle(d, o, result)
+      if (o.kind !== 'delivered') return settle(d, o, result, hold)
       // The post shows the incident as it is now and stands for its first transition; the
       // later ones (made while Slack was down, say) follow as replies in its thread.
       ref = { channel: o.channel, ts: o.ts }
@@ -211,7 +228,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
       replies = pending.slice(1)
     } else {
       const updated = await call('chat.update', { ...message, ...ref })
-      if (updated.kind !== 'delivered') return settle(d, updated, result)
+      if (updated.kind !== 'delivered') return settle(d, updated, result, hold)
     }
     for (const t of replies) {
       const o = await call('chat.postMessage', {
@@ -219,7 +236,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
         channel: ref.channel,
         thread_ts: ref.ts,
       })
-      if (o.kind !== 'delivered') return settle(d, o, result)
+      if (o.kind !== 'delivered') return settle(d, o, result, hold)
       advanceDelivery(opts.db, d.id, { cursor: t.id, at: at() })
     }
     scheduleDelivery(opts.db, d.id, { nextAttemptAt: at() })
@@ -229,17 +246,18 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
     d: IncidentDeliveryRow,
     o: Exclude<ApiOutcome, { kind: 'delivered' }>,
     result: IncidentDispatchResult,
+    hold: string,
   ) {
     if (o.kind === 'rejected')
       return fail(d, `${CHANNEL_NAMES[d.channel]} refused: ${o.reason}`, result)
-    retry(d, o, result)
+    retry(d, o, result, { hold })
   }
 
   function retry(
     d: IncidentDeliveryRow,
     o: { kind: 'retry'; reason: string; retryAfterMs?: number },
     result: IncidentDispatchResult,
-    until?: number,
+    at: { until: number } | { hold: string },
   ) {
     const now = opts.now().getTime()
     const since = d.failingSince ?? iso(now)
@@ -250,10 +268,13 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
         result,
       )
     const wait =
-      until !== undefined
-        ? until - now
+      'until' in at
+        ? at.until - now
         : (o.retryAfterMs ?? backoffMs(d.attempts, opts.random, opts.backoff))
-    if (o.retryAfterMs !== undefined) blockedUntil.set(d.routeKey, now + wait)
+    if ('hold' in at && o.retryAfterMs !== undefined) {
+      holds.set(at.hold, now + wait)
+      holdRoute(opts.db, at.hold, iso(now + wait), o.reason)
+    }
     scheduleDelivery(opts.db, d.id, {
       nextAttemptAt: iso(now + wait),
       error: o.reason,
@@ -287,10 +308,11 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
 
   /** One pass: fan out new transitions, then send what is due, one chain per route. */
   async function runOnce(): Promise<IncidentDispatchResult> {
-    const result: IncidentDispatchResult = { calls: [], retried: [], failed: [] }
+    const result: IncidentDispatchResult = { calls: [], retried: [], failed: [], digests: [] }
     failures = new Map()
     fanOut()
     const now = opts.now().getTime()
+    holds = activeHolds(opts.db, iso(now))
     const due = claimDueDeliveries(opts.db, {
       now: iso(now),
       leaseUntil: iso(now + opts.leaseMs),
@@ -303,6 +325,19 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
         for (const d of chain) await deliver(d, result)
       }),
     )
+    result.digests = await dispatchDigests({
+      ...opts,
+      config: cfg,
+      log,
+      slackApiUrl: apiUrl,
+      holds: {
+        until: (key) => holds.get(key) ?? 0,
+        hold: (key, until, reason) => {
+          holds.set(key, until)
+          holdRoute(opts.db, key, iso(until), reason)
+        },
+      },
+    })
     for (const [reason, f] of failures)
       log.warn('incident delivery failed', {
         deliveries: f.deliveries,

@@ -46,7 +46,11 @@ export const takesProduct = (r: IncidentRoute, productId: string, tagsOf: TagsOf
  * The effective routes of an incident: the owning domain's routes (else the top-level default)
  * that take its severity and product (by id or tag), and for each consumer domain its own routes
  * that take consumer notifications and one of its affected products (the default route is the
- * owners' and never gets them twice).
+ * owners' and never gets them twice). A channel (route key) gets one message per incident: named by
+ * several routes that take it (a product rule and a domain rule, or two domains' routes), it
+ * goes to the first — the owners' before a consumer domain's, and consumers in blast-radius order.
+ * meshwatch.yml's check (route-checks.ts) makes such routes agree on how they deliver, so none of
+ * their settings is lost; their filters add up.
  */
 export function routesOf(
   cfg: MeshwatchConfig,
@@ -74,8 +78,5 @@ export function routesOf(
     }
   }
   const seen = new Set<string>()
-  return out.filter((t) => {
-    const k = `${t.key}\u0000${t.audience}`
-    return seen.has(k) ? false : (seen.add(k), true)
-  })
+  return out.filter((t) => (seen.has(t.key) ? false : (seen.add(t.key), true)))
 }

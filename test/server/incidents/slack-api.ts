@@ -29,6 +29,8 @@ export async function startSlackApi(opts: { token: string; channels: string[] })
   const byId = new Set(ids.values())
   const messages: PostedMessage[] = []
   const calls: { method: string; ok: boolean; error?: string }[] = []
+  /** Every request that reached it, answered or not (a 429 or 500 included). */
+  const requests: string[] = []
   let mode: SlackApiMode = 'ok'
   let retryAfter = '30'
   let seq = 0
@@ -51,6 +53,7 @@ export async function startSlackApi(opts: { token: string; channels: string[] })
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
       const method = (req.url ?? '').replace(/^\/api\//, '')
+      requests.push(method)
       if (mode === 'hang') return void hanging.push(res)
       if (mode === '500') return void res.writeHead(500).end('internal server error')
       if (mode === '429')
@@ -113,6 +116,7 @@ export async function startSlackApi(opts: { token: string; channels: string[] })
     url: `http://127.0.0.1:${port}/api`,
     messages,
     calls,
+    requests,
     hanging,
     channelId: (name: string) => ids.get(name) ?? '',
     /** The top-level messages (the living ones) of a channel, and the replies in a thread. */

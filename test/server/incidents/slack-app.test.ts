@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MeshwatchConfigSchema, type MeshwatchConfig } from '../../../server/config-file.ts'
+import { openDb } from '../../../db/client.ts'
 import { createApp } from '../../../server/app.ts'
 import type { Deps } from '../../../server/deps.ts'
 import { badDayCopy, captureLog, CONFIG, testDispatcher, webhookEnv } from '../alerts/helpers.ts'
@@ -187,6 +188,42 @@ describe('Slack app mode', () => {
     expect(s.logged.lines.some((l) => l.includes('incident delivery will be retried'))).toBe(true)
     expect(out).not.toContain(TOKEN)
     expect(out).not.toContain(SIGNING)
+  }, 120_000)
+
+  it('keeps a 429 Retry-After across a restart: the new dispatcher does not call Slack before it ends', async () => {
+    const s = await setup()
+    await s.dispatcher.runOnce()
+    const ack = (id: number) => s.app.request(`/api/incidents/${id}/ack`, { method: 'POST' })
+    s.api.setMode('429', { retryAfter: '600' })
+    await ack(await s.idOf('sales.orders'))
+    await s.dispatcher.runOnce()
+    expect(s.api.requests.at(-1)).toBe('chat.update')
+    s.api.setMode('ok')
+    // a restart: another process opens the same store; transitions on the same route and on
+    // another channel of the same bot token wait for the Retry-After too
+    const db = openDb(s.deps.db.$client.name)
+    const restarted = testDispatcher(db, s.clock, s.hooks, {
+      config: ROUTED,
+      env: { SLACK_BOT_TOKEN: TOKEN },
+      slackApiUrl: s.api.url,
+    })
+    await ack(await s.idOf('sales.exposure.sales_kpi_dashboard'))
+    await ack(await s.idOf('marketing.customer_attribution'))
+    const before = s.api.requests.length
+    for (let i = 0; i < 9; i++) {
+      s.clock.advance(60_000)
+      const r = await restarted.runOnce()
+      expect(r.incidents?.failed).toEqual([])
+    }
+    expect(s.api.requests.length).toBe(before)
+    s.clock.advance(61_000)
+    await restarted.runOnce()
+    const updated = s.api.messages.filter((m) => m.versions.at(-1)?.text.startsWith('Acknowledged'))
+    expect(updated.map((m) => m.text).sort()).toEqual([
+      'Acknowledged: SLA breach of Sales KPI dashboard (sales)',
+      'Acknowledged: SLA breach of customer_attribution (marketing)',
+      'Acknowledged: SLA breach of orders (sales)',
+    ])
   }, 120_000)
 
   it('stops at a refusal that will not change (channel_not_found) and says which route', async () => {
