@@ -9,6 +9,7 @@ import { renderIncidents } from './incidents-view.ts'
 import { renderLineage } from './lineage-view.ts'
 import { parseRoute } from './model.ts'
 import { renderProduct } from './product-view.ts'
+import { mountSearch } from './search-box.ts'
 
 const app = document.getElementById('app')
 let cleanup: (() => void) | undefined
@@ -59,4 +60,6 @@ document.addEventListener('click', (e) => {
   navigate(a.getAttribute('href') ?? '/')
 })
 addEventListener('popstate', () => void render())
+const searchHost = document.getElementById('site-search-host')
+if (searchHost) mountSearch(searchHost)
 void syncClock().then(render)
