@@ -48,6 +48,7 @@ export type IncidentList = Answer<typeof api.api.incidents.$get>
 export type IncidentSummary = IncidentList['incidents'][number]
 export type IncidentDetail = Answer<(typeof api.api.incidents)[':id']['$get']>
 export type IncidentStats = Answer<typeof api.api.incidents.stats.$get>
+export type SearchAnswer = Answer<typeof api.api.search.$get>
 
 /** The API's own words for a refused request (`{ error: { message } }`), else the status. */
 export async function errorText(res: Response): Promise<string> {

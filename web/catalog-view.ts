@@ -48,8 +48,8 @@ export async function renderCatalog(root: HTMLElement): Promise<void> {
     )
   const search = h('input', {
     type: 'search',
-    placeholder: 'Search products, owners, tables…',
-    'aria-label': 'search products',
+    placeholder: 'Filter by name, owner, table…',
+    'aria-label': 'filter products',
     value: filter.q,
     oninput: (e) => {
       filter.q = (e.target as HTMLInputElement).value

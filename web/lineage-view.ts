@@ -18,6 +18,7 @@ import {
   type OverviewIn,
 } from './graph.ts'
 import { columnElements } from './graph-columns.ts'
+import { layeredLayout } from './layered-layout.ts'
 import { withOrchestration, type OrchestrationIn } from './graph-orchestration.ts'
 import { legend, renderSide, runSearch } from './lineage-side.ts'
 import { lineageHref, type Route } from './model.ts'
@@ -37,6 +38,20 @@ const LAYOUT = {
   fit: true,
 } as const
 const INNER_LAYOUT = { ...LAYOUT, ranker: 'longest-path', fit: false } as cytoscape.LayoutOptions
+/**
+ * Past this many nodes a domain is laid out by layeredLayout: dagre's ordering grows much faster than
+ * the graph (a 5k-dataset domain took it minutes); below it dagre draws the better picture.
+ */
+const LAYERED_FROM = 1500
+
+function layOutLayered(kids: cytoscape.NodeCollection): void {
+  const nodes = kids.map((n) => ({ id: n.id(), w: n.outerWidth(), h: n.outerHeight() }))
+  const edges = kids
+    .edgesWith(kids)
+    .map((e) => ({ source: e.source().id(), target: e.target().id() }))
+  const pos = layeredLayout(nodes, edges)
+  kids.positions((n) => pos.get(n.id()) ?? { x: 0, y: 0 })
+}
 
 /**
  * The lineage page. Without `node`: the domain overview, a domain expands on click (and collapses on a
@@ -225,6 +240,12 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     const opened: [string, { w: number; h: number }, cytoscape.NodeCollection][] = []
     for (const name of state.expanded.keys()) {
       const kids = cy.getElementById(domainNodeId(name)).descendants()
+      if (kids.length > LAYERED_FROM) {
+        layOutLayered(kids)
+        const bb = kids.boundingBox()
+        opened.push([domainNodeId(name), { w: bb.w + 40, h: bb.h + 60 }, kids])
+        continue
+      }
       kids.union(kids.edgesWith(kids)).layout(INNER_LAYOUT).run()
       let bb = kids.boundingBox()
       // A domain whose models mostly read other domains ranks into one tall column: wrap it in rank order.

@@ -9,10 +9,12 @@ import { renderIncidents } from './incidents-view.ts'
 import { renderLineage } from './lineage-view.ts'
 import { parseRoute } from './model.ts'
 import { renderProduct } from './product-view.ts'
+import { mountSearch } from './search-box.ts'
 
 const app = document.getElementById('app')
 let cleanup: (() => void) | undefined
 let seq = 0
+let first = true
 
 async function render(): Promise<void> {
   if (!app) return
@@ -48,7 +50,12 @@ async function render(): Promise<void> {
       h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)),
     )
   }
-  if (mine === seq) document.body.dataset.ready = 'true'
+  if (mine !== seq) return
+  // The link that was followed went with the old view: start the next Tab at this view's content.
+  if (!first && (document.activeElement === document.body || !document.activeElement))
+    app.focus({ preventScroll: true })
+  first = false
+  document.body.dataset.ready = 'true'
 }
 
 document.addEventListener('click', (e) => {
@@ -59,4 +66,6 @@ document.addEventListener('click', (e) => {
   navigate(a.getAttribute('href') ?? '/')
 })
 addEventListener('popstate', () => void render())
+const searchHost = document.getElementById('site-search-host')
+if (searchHost) mountSearch(searchHost)
 void syncClock().then(render)

@@ -13,6 +13,13 @@ export type SyntheticManifestOptions = {
    * aggregations, `select * from final` — and documented source columns, for column lineage.
    */
   sql?: 'placeholder' | 'realistic'
+  /** Models in domain_0 (the rest spread evenly over the other domains); default: all even. */
+  largest?: number
+  /**
+   * A mesh's shape: each model reads models of its own domain and of this many provider domains
+   * (domain d reads d-1 … d-providers) and its domain's sources. Default: any earlier model.
+   */
+  providers?: number
 }
 
 /**
@@ -60,24 +67,38 @@ export async function writeSyntheticManifest(
   for (let i = 0; i < nSources; i++) sources.push(`source.${project}.raw_${i % domains}.src_${i}`)
   let tests = 0
   let first = true
+  const domainOf = domainAssignment(opts.models, domains, opts.largest)
+  const byDomain: string[][] = Array.from({ length: domains }, () => [])
+  const pick = <T>(xs: readonly T[]): T | undefined => xs[Math.floor(rand() * xs.length)]
+  const upstreamOf = (d: number): string | undefined => {
+    const p = opts.providers ?? 0
+    const from = rand() < 0.7 || p === 0 ? d : (d - 1 - Math.floor(rand() * p) + domains) % domains
+    return pick(byDomain[from] ?? [])
+  }
   for (let i = 0; i < opts.models; i++) {
-    const domain = `domain_${i % domains}`
+    const d = domainOf[i] ?? 0
+    const domain = `domain_${d}`
     const name = `model_${i}`
     const id = `model.${project}.${name}`
     const fanIn = 1 + Math.floor(rand() * 4)
     const deps = new Set<string>()
     for (let k = 0; k < fanIn; k++) {
+      const fromModels = i > 10 && rand() < 0.85
       deps.add(
-        i > 10 && rand() < 0.85
-          ? (models[Math.floor(rand() * i)] ?? sources[0]!)
-          : sources[Math.floor(rand() * nSources)]!,
+        opts.providers === undefined
+          ? fromModels
+            ? (models[Math.floor(rand() * i)] ?? sources[0]!)
+            : sources[Math.floor(rand() * nSources)]!
+          : ((fromModels ? upstreamOf(d) : undefined) ??
+              sources[d + domains * Math.floor((rand() * nSources) / domains)] ??
+              sources[d % nSources]!),
       )
     }
     const parents = [...deps]
     link(id, parents)
     const columns = documentedColumns(name, nCols)
     const realistic =
-      opts.sql === 'realistic' ? realisticSql(i, parents, nCols, domains) : undefined
+      opts.sql === 'realistic' ? realisticSql(i, parents, nCols, domainOf) : undefined
     const sql = parents
       .map(
         (p, k) => `    select col_0, col_1, col_2 from {{ ref('${p.split('.').pop()}') }} as t${k}`,
@@ -158,6 +179,7 @@ export async function writeSyntheticManifest(
       deprecation_date: null,
     }
     models.push(id)
+    byDomain[d]?.push(id)
     await w(`${first ? '' : ','}${JSON.stringify(id)}:${JSON.stringify(node)}`)
     first = false
     for (const kind of ['unique', 'not_null']) {
@@ -322,14 +344,14 @@ function realisticSql(
   i: number,
   parents: string[],
   n: number,
-  domains: number,
+  domainOf: readonly number[],
 ): { raw: string; compiled: string } {
   const relation = (id: string) => {
     const [kind, , a, b] = id.split('.')
     if (kind === 'source')
       return { raw: `{{ source('${a}', '${b}') }}`, compiled: `"mesh"."${a}"."${b}"` }
     const m = Number(a?.slice('model_'.length))
-    return { raw: `{{ ref('${a}') }}`, compiled: `"mesh"."domain_${m % domains}"."${a}"` }
+    return { raw: `{{ ref('${a}') }}`, compiled: `"mesh"."domain_${domainOf[m] ?? 0}"."${a}"` }
   }
   const cols = Array.from({ length: n }, (_, c) => `col_${c}`)
   const names = parents.map((p) => p.split('.').pop() ?? 'upstream')
@@ -372,4 +394,16 @@ function realisticSql(
     return `with\n\n${[...imports, ...body].join(',\n\n')}\n\nselect * from ${last}\n`
   }
   return { raw: text(true), compiled: text(false) }
+}
+
+/** Each model's domain index: round-robin, or `largest` of them in domain 0 spread evenly. */
+function domainAssignment(models: number, domains: number, largest?: number): number[] {
+  if (largest === undefined || domains < 2)
+    return Array.from({ length: models }, (_, i) => i % domains)
+  let others = 0
+  return Array.from({ length: models }, (_, i) =>
+    Math.floor(((i + 1) * largest) / models) > Math.floor((i * largest) / models)
+      ? 0
+      : 1 + (others++ % (domains - 1)),
+  )
 }

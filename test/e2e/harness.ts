@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -118,3 +118,32 @@ export async function axeSerious(page: Page): Promise<AxeViolation[]> {
     r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length })))`)) as AxeViolation[]
   return all.filter((v) => v.impact === 'serious' || v.impact === 'critical')
 }
+
+export interface DemoPage {
+  server: RunningServer
+  page: Page
+  close(): Promise<void>
+}
+
+/** The page built, the demo mesh served, and one Chromium page at `viewport` (1280×800 by default). */
+export async function openDemoPage(viewport = { width: 1280, height: 800 }): Promise<DemoPage> {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  buildWeb()
+  const server = await startMeshwatch()
+  const browser = await launchChromium()
+  const page = await browser.context.newPage()
+  await page.setViewportSize(viewport)
+  page.on('pageerror', (e) => console.error('page error:', e.message))
+  return {
+    server,
+    page,
+    async close() {
+      await browser.close()
+      await server.stop()
+    },
+  }
+}
+
+/** Waits for the router's ready marker: the current view is rendered. */
+export const pageReady = (page: Page) =>
+  page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 })

@@ -75,9 +75,9 @@ describe('the web view on the demo mesh', () => {
     expect(new URL(page.url()).search).toBe('?status=breach')
     expect(await page.locator('table.catalog tbody tr').count()).toBeLessThan(total)
     await page.selectOption('select[name="status"]', '')
-    await page.fill('input[type="search"]', 'zzz-no-such-product')
+    await page.fill('input[aria-label="filter products"]', 'zzz-no-such-product')
     expect(await page.locator('table.catalog tbody tr').count()).toBe(0)
-    await page.fill('input[type="search"]', '')
+    await page.fill('input[aria-label="filter products"]', '')
   })
 
   it('opens the breached product and shows the SLA breakdown and the root cause with owners', async () => {
