@@ -34,8 +34,34 @@ function shiftInstant(s: string, ms: number): string {
   return Number.isNaN(t) ? s : new Date(t + ms).toISOString()
 }
 
-function shiftValue(v: unknown, ms: number): unknown {
-  if (typeof v === 'string') return shiftInstant(v, ms)
+/**
+ * An Airflow run id that carries a date: `scheduled__2026-12-02T06:00:00+00:00`,
+ * `asset_triggered__2026-12-02T14:14:08.165944+00:00_9uuIcWA4`.
+ */
+const DATED_RUN_ID = /^([a-z_]+__)(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|\+00:00)(_\w+)?$/
+
+/** A dated run id with its date moved by `ms`, written the way Airflow wrote it. */
+function shiftRunId(m: RegExpExecArray, ms: number): string {
+  const [, prefix = '', seconds = '', fraction = '', zone = 'Z', suffix = ''] = m
+  if (ms % 1000 === 0) {
+    const at = new Date(Date.parse(`${seconds}Z`) + ms).toISOString().slice(0, 19)
+    return `${prefix}${at}${fraction}${zone}${suffix}`
+  }
+  const at = new Date(Date.parse(`${seconds}${fraction.slice(0, 4)}Z`) + ms).toISOString()
+  return `${prefix}${at.replace(/Z$/, zone)}${suffix}`
+}
+
+function shiftString(s: string, ms: number): string {
+  const dated = DATED_RUN_ID.exec(s)
+  return dated ? shiftRunId(dated, ms) : shiftInstant(s, ms)
+}
+
+/**
+ * A JSON value with every instant in it moved by `ms`, and the dates inside Airflow's dated run
+ * ids (so that a day recorded on the same date as another keeps runs of its own).
+ */
+export function shiftValue(v: unknown, ms: number): unknown {
+  if (typeof v === 'string') return shiftString(v, ms)
   if (Array.isArray(v)) return v.map((x) => shiftValue(x, ms))
   if (v && typeof v === 'object')
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shiftValue(x, ms)]))
@@ -45,8 +71,8 @@ function shiftValue(v: unknown, ms: number): unknown {
 /**
  * A batch with every instant in it moved by `ms`: the batch's times, runs, assertions, metrics,
  * schedules, and instants inside facets, meta and a metric's JSON detail (dbt's max_loaded_at).
- * Durations and ages are relative and stay. Ids and names are not instants and stay, so a
- * shifted day keeps its own runs.
+ * Durations and ages are relative and stay. Ids and names are not instants and stay (but for the
+ * date inside an Airflow dated run id), so a shifted day keeps its own runs.
  */
 export function shiftBatch(batch: Batch, ms: number): Batch {
   if (ms === 0) return batch

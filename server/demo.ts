@@ -1,12 +1,11 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { collectAirflow } from '../collectors/airflow/collect.ts'
 import { readDbtTarget } from '../collectors/dbt/read.ts'
-import { recordedAirflowFetch, recordedPolls } from '../fixtures/airflow/replay.ts'
 import type { Batch } from '../collectors/batch.ts'
 import type { Deps } from './deps.ts'
-import { hasEvaluationSince, listDbtModelNames, storeCounts } from '../db/queries/admin.ts'
+import { hasEvaluationSince, storeCounts } from '../db/queries/admin.ts'
+import { collectDemoAirflowDay, collectRecordedAirflow } from './demo-airflow.ts'
 import {
   DAY_MS,
   DEMO_EVALUATION_HOURS,
@@ -64,23 +63,32 @@ const latestProducedAt = (batches: readonly Batch[]): string =>
   batches.reduce((a, b) => (b.producedAt && b.producedAt > a ? b.producedAt : a), '')
 
 /**
- * Loads the demo mesh. With `history` (serve) its whole timeline (DEMO_TIMELINE): each recorded day moved
- * onto its place one day apart, ending with the bad day as recorded, and the products scored
- * every few hours of each earlier day as of that time (so the score history shows the outage,
- * the partial recovery and the recovery before today's breach); the evaluator scores "today".
- * Else `days` (default good, then bad) as recorded, in that order, unscored. Then the demo Airflow's
- * DAGs, runs and assets from its recorded REST responses (unless `airflow: false`); it was
- * recorded right after the bad day.
+ * Loads the demo mesh. With `history` (serve) its whole timeline (DEMO_TIMELINE): each recorded
+ * day moved onto its place one day apart, ending with the bad day as recorded, with that day's
+ * Airflow (fixtures/airflow/history/<day>.json; the bad day falls back to fixtures/airflow/v2 as
+ * recorded), and the products scored every few hours of each earlier day as of that time (so the
+ * score history shows the outage, the partial recovery and the recovery before today's breach);
+ * the evaluator scores "today". Else `days` (default good, then bad) as recorded, in that order,
+ * unscored, then the demo Airflow of fixtures/airflow/v2, recorded right after the bad day.
+ * `airflow: false` loads no Airflow.
  */
 export async function loadDemo(
   deps: Deps,
   opts: { days?: DemoDay[]; history?: boolean; root?: string; airflow?: boolean } = {},
 ) {
+  const root = opts.root ?? FIXTURES
+  const withAirflow = opts.airflow !== false
   let batches = 0
   let recordedAt = ''
+  const dags = new Set<string>()
+  const ingestAirflow = (d: Deps, batch: Batch | undefined) => {
+    if (!batch) return
+    ingestBatch(d, batch)
+    for (const j of batch.jobs) if (j.type === 'airflow_dag') dags.add(j.name)
+  }
   if (!opts.history) {
     for (const day of opts.days ?? ['good', 'bad']) {
-      const dayBatches = await readDemoDay(day, opts.root)
+      const dayBatches = await readDemoDay(day, root)
       for (const batch of dayBatches) {
         ingestBatch(deps, batch)
         batches++
@@ -88,9 +96,10 @@ export async function loadDemo(
       const at = latestProducedAt(dayBatches)
       if (at > recordedAt) recordedAt = at
     }
+    if (withAirflow) ingestAirflow(deps, await collectRecordedAirflow(deps, root))
   } else {
     const days = await Promise.all(
-      DEMO_TIMELINE.map(async (d) => ({ ...d, batches: await readDemoDay(d.day, opts.root) })),
+      DEMO_TIMELINE.map(async (d) => ({ ...d, batches: await readDemoDay(d.day, root) })),
     )
     const present = days.filter((d) => d.batches.length > 0)
     const today = present.at(-1)
@@ -105,12 +114,18 @@ export async function loadDemo(
         ingestBatch(dayDeps, past ? shiftBatch(batch, shift) : batch)
         batches++
       }
+      if (withAirflow) {
+        const airflow = await collectDemoAirflowDay(deps, root, d.day, dayAt)
+        ingestAirflow(
+          dayDeps,
+          airflow ?? (past ? undefined : await collectRecordedAirflow(deps, root)),
+        )
+      }
       if (past) scoreDemoDay(deps, dayAt)
     }
   }
-  const airflow = opts.airflow !== false ? await loadDemoAirflow(deps, opts.root) : 0
   const c = storeCounts(deps.db)
-  const summary = `${c.domains} domains, ${c.datasets} datasets, ${c.jobs} jobs, ${c.products} products from ${batches} dbt builds and ${airflow} Airflow DAGs in fixtures/`
+  const summary = `${c.domains} domains, ${c.datasets} datasets, ${c.jobs} jobs, ${c.products} products from ${batches} dbt builds and ${dags.size} Airflow DAGs in fixtures/`
   return { counts: c, summary, recordedAt }
 }
 
@@ -126,22 +141,4 @@ function scoreDemoDay(deps: Deps, dayAt: number): void {
   applyConfigProducts(deps)
   for (const h of DEMO_EVALUATION_HOURS)
     evaluateProducts(deps, { now: new Date(dayAt + SETTLE_MS + h * 3_600_000) })
-}
-
-/** The demo Airflow (fixtures/airflow/v2, recorded from Airflow 3), collected through its recording. */
-async function loadDemoAirflow(deps: Deps, root = FIXTURES): Promise<number> {
-  const dir = join(root, 'airflow', 'v2')
-  if (!existsSync(join(dir, '_polls.json'))) return 0
-  const { url, pageSize } = recordedPolls(dir)
-  const { batch } = await collectAirflow({
-    url,
-    auth: { username: 'admin', password: 'admin' },
-    apiVersion: 'v2',
-    pageSize,
-    fetch: recordedAirflowFetch(dir),
-    retries: 0,
-    dbtModels: listDbtModelNames(deps.db),
-  })
-  ingestBatch(deps, batch)
-  return batch.jobs.filter((j) => j.type === 'airflow_dag').length
 }

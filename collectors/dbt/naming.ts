@@ -122,14 +122,21 @@ function sparkNamespace(profile: ProfileOutput, host: string): string {
   return `spark://${host}${port}`
 }
 
-/** `database.schema.table`, leaving out empty parts (spark has no database). */
+/**
+ * `database.schema.table`, leaving out missing parts (spark has no database). dbt-oracle writes a
+ * profile without `database` as the string "None" (Python's str(None)) on every node but sources;
+ * that is a missing database too, so a node and its source of the same table get one name.
+ */
 export function formatDatasetName(
   database: string | null | undefined,
   schema: string | null | undefined,
   table: string,
 ): string {
-  return [database, schema, table].filter((p): p is string => Boolean(p)).join('.')
+  const db = database === PYTHON_NONE ? undefined : database
+  return [db, schema, table].filter((p): p is string => Boolean(p)).join('.')
 }
+
+const PYTHON_NONE = 'None'
 
 type NamedNode = {
   resource_type: string

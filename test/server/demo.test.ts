@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { openDb } from '../../db/client.ts'
 import { getDemoAnchor, setDemoAnchor, storeCounts } from '../../db/queries/admin.ts'
@@ -5,7 +6,8 @@ import { demoClock } from '../../server/demo-clock.ts'
 import { loadDemo } from '../../server/demo.ts'
 import { createApp } from '../../server/app.ts'
 import { loadConfigFile } from '../../server/config-file.ts'
-import { FIXTURES } from '../../server/demo.ts'
+import { DEMO_TIMELINE, FIXTURES } from '../../server/demo.ts'
+import { DAY_MS } from '../../server/demo-timeline.ts'
 import { join } from 'node:path'
 
 describe('demo mesh', () => {
@@ -75,4 +77,60 @@ describe('demo mesh', () => {
     await loadDemo({ db, meshwatch }, { history: true, airflow: false })
     expect(db.$client.prepare('select count(*) n from evaluations').get()).toEqual(n)
   }, 180_000)
+
+  // each day's finance run: the ERP load fails from the outage through the partial recovery and today
+  const FINANCE_RUNS = {
+    good: { runId: 'manual_finance_good', state: 'COMPLETE' },
+    outage: { runId: 'manual_finance_outage', state: 'FAIL' },
+    partial: { runId: 'manual_finance_partial', state: 'FAIL' },
+    recovered: { runId: 'manual_finance_recovered', state: 'COMPLETE' },
+    bad: { runId: 'manual_bad_day', state: 'FAIL' },
+  } as const
+  const recordedDays = DEMO_TIMELINE.filter((d) =>
+    existsSync(join(FIXTURES, 'airflow', 'history', `${d.day}.json`)),
+  )
+
+  it.runIf(recordedDays.length === DEMO_TIMELINE.length)(
+    "carries each day's recorded Airflow runs on that day, each day's runs its own, none after the demo clock",
+    async () => {
+      const db = openDb(':memory:')
+      const meshwatch = loadConfigFile(join(FIXTURES, 'meshwatch.yml'))
+      const r = await loadDemo({ db, meshwatch }, { history: true })
+      expect(r.summary).toMatch(/from 20 dbt builds and 4 Airflow DAGs/)
+      type Row = { dag: string; dagRunId: string; state: string; startedAt: string }
+      const runs = db.$client
+        .prepare<[], Row>(
+          `select j.name dag, json_extract(r.facets, '$.airflow.dagRunId') dagRunId, r.state,
+             r.started_at startedAt
+           from runs r join jobs j on j.id = r.job_id where j.type = 'airflow_dag'`,
+        )
+        .all()
+      const today = Date.parse(r.recordedAt)
+      for (const { day, daysAgo } of DEMO_TIMELINE) {
+        const expected = FINANCE_RUNS[day]
+        const run = runs.find((x) => x.dag === 'finance_ledger' && x.dagRunId === expected.runId)
+        expect({ day, state: run?.state }).toEqual({ day, state: expected.state })
+        // on its own day: within the 24 h before that day's place on the timeline
+        const dayAt = today - daysAgo * DAY_MS
+        const at = Date.parse(run?.startedAt ?? '')
+        expect(at).toBeLessThanOrEqual(dayAt)
+        expect(at).toBeGreaterThan(dayAt - DAY_MS)
+      }
+      // one scheduled 06:00 sales run a day, five days, five runs (none merged into another day's)
+      const scheduled = runs.filter(
+        (x) => x.dag === 'sales_daily' && x.dagRunId.startsWith('scheduled__'),
+      )
+      expect(scheduled.map((x) => x.dagRunId.slice(-14))).toEqual(Array(5).fill('06:00:00+00:00'))
+      expect(new Set(scheduled.map((x) => x.dagRunId.slice(0, 21))).size).toBe(5)
+      expect(Math.max(...runs.map((x) => Date.parse(x.startedAt)))).toBeLessThanOrEqual(today)
+      // Airflow beside dbt keeps the story: sales ok, breach on the outage, ok again
+      const app = createApp({ db, meshwatch })
+      const body = (await (await app.request('/api/products/sales.orders/history')).json()) as {
+        evaluations: { status: string }[]
+      }
+      const statuses = body.evaluations.toReversed().map((e) => e.status)
+      expect(statuses.filter((s, i, a) => s !== a[i - 1])).toEqual(['ok', 'breach', 'ok'])
+    },
+    180_000,
+  )
 })

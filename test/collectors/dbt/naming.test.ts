@@ -166,6 +166,12 @@ describe('datasetName and nodeJobName', () => {
       dataset: 'sales.orders_v2',
       job: 'sales.shop.orders',
     },
+    {
+      name: 'dbt-oracle\'s "None" database (a profile without database) is no database',
+      node: node('model.shop.orders', { database: 'None' }),
+      dataset: 'sales.orders_v2',
+      job: 'sales.shop.orders',
+    },
   ])('$name', ({ node: n, dataset, job }) => {
     expect(datasetName(n)).toBe(dataset)
     expect(nodeJobName(n)).toBe(job)

@@ -103,33 +103,55 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 }
 
 /**
- * Waits for the demo DAGs to be parsed, unpauses them, triggers sales, marketing and a "bad day"
- * finance run, then waits until every run (including the asset-triggered ones) has finished.
+ * The manual runs of one demo day: sales, marketing and a finance run whose ERP load fails when
+ * `badDay`. The bad day (and the default) keeps the ids of fixtures/airflow/v2; the other days of
+ * the demo timeline (fixtures/record/build-demo.sh --airflow) carry the day in their ids.
  */
-export async function runDemo(af: AirflowInstance, timeoutMs = 840_000): Promise<Run[]> {
+function demoTriggers(day = 'bad'): { dag: string; runId: string; badDay: boolean }[] {
+  const suffix = day === 'bad' ? '' : `_${day}`
+  return [
+    { dag: 'sales_daily', runId: `manual_sales${suffix}`, badDay: false },
+    { dag: 'marketing_campaigns', runId: `manual_marketing${suffix}`, badDay: false },
+    {
+      dag: 'finance_ledger',
+      runId: day === 'bad' ? 'manual_bad_day' : `manual_finance${suffix}`,
+      // the ERP extract stopped on the outage and was still stopped on the partial recovery
+      badDay: ['bad', 'outage', 'partial'].includes(day),
+    },
+  ]
+}
+
+/**
+ * Waits for the demo DAGs to be parsed, unpauses them, triggers one demo day's runs (demoTriggers:
+ * sales, marketing and a finance run, a "bad day" one by default), then waits until every run
+ * (including the scheduled and asset-triggered ones) has finished.
+ */
+export async function runDemo(
+  af: AirflowInstance,
+  timeoutMs = 840_000,
+  day?: string,
+): Promise<Run[]> {
   await until('the demo DAGs to be parsed', 120_000, async () => {
     const json = await af.api('GET', '/dags?limit=100')
     const n = typeof json === 'object' && json && 'total_entries' in json ? json.total_entries : 0
     return Number(n) >= DEMO_DAGS.length ? true : undefined
   })
   for (const dag of DEMO_DAGS) await af.api('PATCH', `/dags/${dag}`, { is_paused: false })
-  const trigger = (dag: string, runId: string, conf: Record<string, unknown> = {}) =>
-    af.api('POST', `/dags/${dag}/dagRuns`, {
-      dag_run_id: runId,
-      conf,
+  const triggers = demoTriggers(day)
+  for (const t of triggers) {
+    await af.api('POST', `/dags/${t.dag}/dagRuns`, {
+      dag_run_id: t.runId,
+      conf: t.badDay ? { bad_day: true } : {},
       ...(af.version === 'v2' ? { logical_date: null } : {}),
     })
-  await trigger('sales_daily', 'manual_sales')
-  await trigger('marketing_campaigns', 'manual_marketing')
-  await trigger('finance_ledger', 'manual_bad_day', { bad_day: true })
+  }
+  const finance = triggers.find((t) => t.dag === 'finance_ledger')?.runId
   return until('all demo runs to finish', timeoutMs, async () => {
     const runs = await listRuns(af)
     const done = (pred: (r: Run) => boolean) => runs.some((r) => pred(r) && FINISHED.has(r.state))
     const ready =
-      done((r) => r.dag_run_id === 'manual_sales') &&
-      done((r) => r.dag_run_id === 'manual_marketing') &&
-      done((r) => r.dag_run_id === 'manual_bad_day') &&
-      done((r) => r.dag_id === 'finance_ledger' && r.dag_run_id !== 'manual_bad_day') &&
+      triggers.every((t) => done((r) => r.dag_run_id === t.runId)) &&
+      done((r) => r.dag_id === 'finance_ledger' && r.dag_run_id !== finance) &&
       done((r) => r.dag_id === 'product_events') &&
       runs.every((r) => FINISHED.has(r.state))
     return ready ? runs : undefined
