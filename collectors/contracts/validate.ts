@@ -1,31 +1,32 @@
 import { Ajv2019, type ErrorObject, type ValidateFunction } from 'ajv/dist/2019.js'
 import addFormats from 'ajv-formats'
-import odcs300 from './schemas/odcs-json-schema-v3.0.0.json' with { type: 'json' }
-import odcs301 from './schemas/odcs-json-schema-v3.0.1.json' with { type: 'json' }
-import odcs302 from './schemas/odcs-json-schema-v3.0.2.json' with { type: 'json' }
-import odcs310 from './schemas/odcs-json-schema-v3.1.0.json' with { type: 'json' }
-import odps100 from './schemas/odps-json-schema-v1.0.0.json' with { type: 'json' }
 import type { OdcsVersion } from './schema.ts'
+import { AJV_OPTIONS } from './schema-files.ts'
+import odps100 from './schemas/odps-json-schema-v1.0.0.json' with { type: 'json' }
+import { validate as odcs300 } from './schemas/compiled/odcs-v3.0.0.js'
+import { validate as odcs301 } from './schemas/compiled/odcs-v3.0.1.js'
+import { validate as odcs302 } from './schemas/compiled/odcs-v3.0.2.js'
+import { validate as odcs310 } from './schemas/compiled/odcs-v3.1.0.js'
 
-const SCHEMAS: Record<OdcsVersion | 'odps-v1.0.0', object> = {
+// ODCS: compiled ahead of time (compile-schemas.ts), as every contract read needs one.
+const ODCS: Record<OdcsVersion, ValidateFunction> = {
   'v3.0.0': odcs300,
   'v3.0.1': odcs301,
   'v3.0.2': odcs302,
   'v3.1.0': odcs310,
-  'odps-v1.0.0': odps100,
 }
 
-const compiled = new Map<string, ValidateFunction>()
+let odps: ValidateFunction | undefined
 
-function validatorOf(which: keyof typeof SCHEMAS): ValidateFunction {
-  let v = compiled.get(which)
-  if (v) return v
-  // One Ajv per schema: the ODCS versions share their $id-less $defs names.
-  const ajv = new Ajv2019({ allErrors: true, strict: false })
-  addFormats.default(ajv)
-  v = ajv.compile(SCHEMAS[which])
-  compiled.set(which, v)
-  return v
+// ODPS: only `export` and the /odps route validate with it, so it is compiled on first use.
+function validatorOf(which: OdcsVersion | 'odps-v1.0.0'): ValidateFunction {
+  if (which !== 'odps-v1.0.0') return ODCS[which]
+  if (!odps) {
+    const ajv = new Ajv2019(AJV_OPTIONS)
+    addFormats.default(ajv)
+    odps = ajv.compile(odps100)
+  }
+  return odps
 }
 
 export interface SchemaIssue {

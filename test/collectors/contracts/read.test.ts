@@ -109,6 +109,21 @@ describe('reading ODCS contracts', () => {
     expect(changed.contentHash).not.toBe(yaml.contentHash)
   })
 
+  it('reads YAML aliases as their anchored value, and refuses a repeated key with its line', () => {
+    const aliased = [
+      'apiVersion: v3.1.0',
+      'kind: DataContract',
+      'id: &id urn:x',
+      'version: 1.0.0',
+      'status: active',
+      'name: *id',
+    ].join('\n')
+    expect(parseContractText(aliased, 'b.odcs.yaml').contract.name).toBe('urn:x')
+    const lines = fixture(SLA).trimEnd().split('\n').length
+    const [issue] = issuesOf(`${fixture(SLA).trimEnd()}\nkind: DataContract\n`)
+    expect(issue).toMatchObject({ line: lines + 1, message: expect.stringMatching(/unique/) })
+  })
+
   it('reads a directory of *.odcs.yaml, and refuses all of it when one file is invalid', () => {
     expect(readContracts([join(FIXTURES, 'demo')]).map((d) => d.contract.id)).toEqual([
       'urn:meshwatch-demo:finance:revenue',
