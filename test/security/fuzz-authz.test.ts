@@ -61,7 +61,7 @@ beforeAll(async () => {
   template = join(dir, 'demo.db')
   db.$client.exec(`vacuum into '${template}'`)
   db.$client.close()
-})
+}, 120_000) // the demo load: seconds on a quiet machine, more under load
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true })

@@ -94,7 +94,7 @@ export function testDispatcher(
       await new Promise((r) => setImmediate(r))
     },
     random: () => 0.5,
-    timeoutMs: 500,
+    timeoutMs: 10_000,
     ...opts,
   })
 }
