@@ -1,11 +1,13 @@
 import { formatDuration } from '../../common/format.ts'
 import type { IncidentRow, IncidentTransitionRow } from '../../db/schema.ts'
 import {
+  clip,
   context,
   escapeMrkdwn as esc,
   fields,
   header,
   section,
+  SLACK_LIMITS,
   type Block,
   type SlackMessage,
 } from '../alerts/block-kit.ts'
@@ -138,7 +140,10 @@ export function buildIncidentMessage(inc: IncidentRow, ctx: IncidentMessageConte
   blocks.push(
     context([`meshwatch incident #${inc.id}${owner ? '' : ` · upstream of ${esc(ctx.audience)}`}`]),
   )
-  return { text: owner ? incidentTitle(inc, ctx.now) : consumerLine(inc, ctx.audience), blocks }
+  // the notification fallback has a limit too: a consumer domain with many products reading the
+  // breached one gets a long line
+  const text = owner ? incidentTitle(inc, ctx.now) : consumerLine(inc, ctx.audience)
+  return { text: clip(text, SLACK_LIMITS.fallbackText), blocks }
 }
 
 /** One transition as a line: what, when, who, why. */
@@ -155,6 +160,6 @@ export function transitionLine(t: IncidentTransitionRow): string {
 
 /** A transition as a reply in the incident's thread. */
 export const buildTransitionReply = (t: IncidentTransitionRow): SlackMessage => ({
-  text: transitionLine(t),
+  text: clip(transitionLine(t), SLACK_LIMITS.fallbackText),
   blocks: [section(esc(transitionLine(t)))],
 })

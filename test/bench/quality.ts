@@ -9,6 +9,7 @@ import { closeDb, openDb, type Db } from '../../db/client.ts'
 import { lineageNeighbourhood } from '../../db/queries/lineage.ts'
 import { storeBatch } from '../../db/queries/store-batch.ts'
 import { evaluateProducts } from '../../server/evaluate.ts'
+import { benchBlastRadius } from './blast-radius.ts'
 import type { BenchRow } from './run.ts'
 
 const NS = 'postgres://bench:5432'
@@ -216,6 +217,7 @@ export async function benchQuality(): Promise<BenchRow[]> {
     const t1 = performance.now()
     evaluateProducts(deps)
     const storeMs = performance.now() - t1
+    const blast = benchBlastRadius(db)
     // Ours and the CTE on the same 300 datasets, in turn, so load on the machine hits both alike.
     const cte = walkPlain(db)
     // Stored ids, not generator indexes: upserts leave gaps in the id sequence.
@@ -282,6 +284,7 @@ export async function benchQuality(): Promise<BenchRow[]> {
         ok: true,
         detail: `${Math.round(storeMs)} ms`,
       },
+      blast,
       ...walkRows('up'),
       ...walkRows('down'),
     ]

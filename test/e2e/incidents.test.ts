@@ -205,6 +205,27 @@ describe('the Incidents page on the demo mesh', () => {
     await shot('incident-acknowledged')
   })
 
+  it('mutes for 24 h, then resolves by hand with a reason, with the owning domain’s token', async () => {
+    // marketing's token is still the page's (sessionStorage): on its own incident it may do all
+    await page.goto(`${server.url}/incidents/${attribution}`)
+    await ready()
+    await page.waitForSelector('[data-testid="incident-actions"]')
+    await page.click('button[data-action="mute"]')
+    await page.waitForSelector('[data-testid="incident-timeline"] li[data-kind="muted"]')
+    expect(await page.locator('[data-testid="action-result"]').innerText()).toBe('Mute 24 h: done.')
+    expect(await page.locator('[data-testid="incident-status"]').innerText()).toMatch(
+      /muted until \d{4}-\d\d-\d\d \d\d:\d\d UTC/,
+    )
+    await page.fill('input[name="reason"]', 'backfilled by hand')
+    await page.click('button[data-action="resolve"]')
+    await page.waitForSelector('[data-testid="incident-timeline"] li[data-kind="resolved"]')
+    expect(await page.locator('h1 .badge').innerText()).toMatch(/resolved/)
+    expect(await page.locator('[data-testid="incident-actions"]').innerText()).toContain(
+      'Resolved: it reopens by itself if the product breaks again.',
+    )
+    await shot('incident-resolved')
+  })
+
   it('has no serious accessibility violations (axe-core), light and dark', async () => {
     const found: string[] = []
     for (const scheme of ['light', 'dark'] as const) {

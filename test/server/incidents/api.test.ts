@@ -163,6 +163,10 @@ describe('acting on an incident', () => {
     expect(
       (await s.get('/api/incidents?status=muted')).body.incidents.map((i: Json) => i.id),
     ).toEqual([id])
+    // or until a time it is given
+    const until = new Date(now.getTime() + 2 * HOUR).toISOString()
+    const muted = await s.post(`/api/incidents/${id}/mute`, s.tokens.sales, { until })
+    expect(muted.body.incident).toMatchObject({ mutedUntil: until, muted: true })
     const past = await s.post(`/api/incidents/${id}/mute`, s.tokens.sales, {
       until: '2000-01-01T00:00:00Z',
     })

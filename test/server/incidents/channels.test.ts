@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { openDb, type Db } from '../../../db/client.ts'
 import { createApp } from '../../../server/app.ts'
 import { MeshwatchConfigSchema } from '../../../server/config-file.ts'
 import { badDayCopy, captureLog, CONFIG, testDispatcher } from '../alerts/helpers.ts'
@@ -62,13 +63,16 @@ async function setup(timeoutMs = 10_000) {
   })
   const { deps, clock } = await badDayCopy()
   const logged = captureLog()
-  const dispatcher = testDispatcher(deps.db, clock, hooks, {
-    config,
-    env,
-    pagerDutyUrl: `${r.url}/v2/enqueue`,
-    log: logged.log,
-    timeoutMs,
-  })
+  // a dispatcher on a connection to the store: a restarted server is a new one on a new connection
+  const dispatcherOn = (db: Db) =>
+    testDispatcher(db, clock, hooks, {
+      config,
+      env,
+      pagerDutyUrl: `${r.url}/v2/enqueue`,
+      log: logged.log,
+      timeoutMs,
+    })
+  const dispatcher = dispatcherOn(deps.db)
   const app = createApp({ ...deps, meshwatch: config })
   const res = await app.request('/api/incidents?product=sales.orders')
   const id = ((await res.json()) as Json).incidents[0].id as number
@@ -78,7 +82,7 @@ async function setup(timeoutMs = 10_000) {
       headers: { 'content-type': 'application/json' },
       body: '{"by":"ana"}',
     })
-  return { r, smtp, deps, clock, dispatcher, app, id, ack, logged }
+  return { r, smtp, deps, clock, dispatcher, dispatcherOn, app, id, ack, logged }
 }
 
 const mailHeader = (raw: string, name: string) =>
@@ -121,6 +125,43 @@ describe('Teams, PagerDuty, webhook and e-mail routes', () => {
     expect(forOrders[0]!.body.audience).toBe('marketing')
     const ids = s.r.got.hook.map((h) => h.headers['x-meshwatch-delivery'])
     expect(new Set(ids).size).toBe(ids.length)
+  }, 120_000)
+
+  it('keep each living message through a restart in an outage: the rest of its transitions once, threaded under the first', async () => {
+    const s = await setup()
+    await s.dispatcher.runOnce()
+    expect(s.r.got.pagerduty.map((e) => e.event_action)).toEqual(['trigger'])
+    expect(s.smtp.mails).toHaveLength(1)
+    // every receiver goes down; the incident is acknowledged, then the server restarts (a new
+    // connection to the store, a new dispatcher with nothing in memory) and it recovers meanwhile
+    s.r.setMode('500')
+    s.smtp.setFailing(true)
+    await s.ack()
+    await s.dispatcher.runOnce()
+    s.clock.advance(5 * 60_000)
+    const restarted = openDb(s.deps.db.$client.name)
+    evaluateAs(restarted, 'sales.orders', 'ok', s.clock.now())
+    const after = s.dispatcherOn(restarted)
+    await after.runOnce()
+    s.r.setMode('ok')
+    s.smtp.setFailing(false)
+    for (let i = 0; i < 20; i++) {
+      s.clock.advance(5 * 60_000)
+      await after.runOnce()
+    }
+    expect(s.r.got.pagerduty.map((e) => [e.event_action, e.dedup_key])).toEqual([
+      ['trigger', `meshwatch-${s.id}`],
+      ['acknowledge', `meshwatch-${s.id}`],
+      ['resolve', `meshwatch-${s.id}`],
+    ])
+    expect(s.r.got.teams).toHaveLength(3)
+    expect(
+      s.r.got.hook.filter((h) => h.body.incident.id === s.id).map((h) => h.body.event),
+    ).toEqual(['opened', 'acknowledged', 'resolved'])
+    // the first mail's Message-ID was kept in the store: the later ones still reply to it
+    expect(s.smtp.mails).toHaveLength(3)
+    const first = mailHeader(s.smtp.mails[0]!.raw, 'Message-ID')
+    for (const m of s.smtp.mails.slice(1)) expect(mailHeader(m.raw, 'In-Reply-To')).toBe(first)
   }, 120_000)
 
   it('lose nothing through a 10-minute outage of every receiver and send each transition once after it', async () => {

@@ -14,6 +14,7 @@ import { routesOf } from '../../../server/incidents/routing.ts'
 import { productTagsOf } from '../../../server/incidents/tags.ts'
 import { badDayCopy, CONFIG, testDispatcher } from '../alerts/helpers.ts'
 import { startReceiver } from '../alerts/receiver.ts'
+import { evaluateAs, HOUR } from './helpers.ts'
 import { startReceivers } from './receivers.ts'
 
 const SECRET = 'whsec-routing-0123456789'
@@ -46,7 +47,9 @@ async function routed(config: MeshwatchConfig) {
   stops.push(r.close, hooks.close)
   const { deps, clock } = await badDayCopy()
   const env = { HOOK_URL: `${r.url}/hook`, HOOK_SECRET: SECRET }
-  const dispatcher = (db = deps.db) => testDispatcher(db, clock, hooks, { config, env })
+  // a generous timeout: the receiver is local, and a loaded machine must not turn a slow 200 into a retry
+  const dispatcher = (db = deps.db) =>
+    testDispatcher(db, clock, hooks, { config, env, timeoutMs: 10_000 })
   const got = () =>
     r.got.hook.map((h) => `${h.body.audience} ${h.body.incident.productId} ${h.body.event}`).sort()
   return { r, deps, clock, dispatcher, got }
@@ -174,6 +177,28 @@ describe('routing by tag', () => {
       'owner sales.exposure.sales_kpi_dashboard opened',
       'owner sales.orders opened',
     ])
+    expect(s.r.refused).toEqual([])
+  }, 120_000)
+})
+
+describe('routing by severity', () => {
+  it('keeps a warning off a breach-only route, and delivers it there from its opening once it breaches', async () => {
+    const s = await routed(withRoutes({ sales: [hook({ severity: 'breach' })] }))
+    const t = s.clock.now().getTime()
+    // sales.orders recovers, then warns long after the reopen window: a new incident, a warning
+    evaluateAs(s.deps.db, 'sales.orders', 'ok', new Date(t + HOUR))
+    const warned = evaluateAs(s.deps.db, 'sales.orders', 'warn', new Date(t + 3 * HOUR))
+    const id = warned.incidents[0]?.incidentId
+    const of = () => s.r.got.hook.filter((h) => h.body.incident.id === id).map((h) => h.body.event)
+    s.clock.set(new Date(t + 3 * HOUR))
+    await s.dispatcher().runOnce()
+    // the bad day's breaches were delivered (and the first one's recovery), the warning not
+    expect(s.got()).toContain('owner sales.orders resolved')
+    expect(of()).toEqual([])
+    evaluateAs(s.deps.db, 'sales.orders', 'breach', new Date(t + 4 * HOUR))
+    s.clock.set(new Date(t + 4 * HOUR))
+    await s.dispatcher().runOnce()
+    expect(of()).toEqual(['opened', 'updated'])
     expect(s.r.refused).toEqual([])
   }, 120_000)
 })
