@@ -2,17 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { openDb } from '../../../db/client.ts'
 import type { Db } from '../../../db/client.ts'
 import { createApp } from '../../../server/app.ts'
-import {
-  ConfigError,
-  loadConfigFile,
-  MeshwatchConfigSchema,
-  parseConfig,
-} from '../../../server/config-file.ts'
+import { ConfigError, loadConfigFile, parseConfig } from '../../../server/config-file.ts'
 import { FIXTURES } from '../../../server/demo.ts'
 import { nextLocalTime } from '../../../server/incidents/quiet-hours.ts'
-import { badDayCopy, captureLog, CONFIG, testDispatcher } from '../alerts/helpers.ts'
+import { badDayCopy, captureLog, testDispatcher } from '../alerts/helpers.ts'
 import { startReceiver } from '../alerts/receiver.ts'
-import { evaluateAs, HOUR } from './helpers.ts'
+import { evaluateAs, HOUR, withIncidentRoutes } from './helpers.ts'
 import { startReceivers, startSmtp } from './receivers.ts'
 import { startSlackApi } from './slack-api.ts'
 
@@ -45,33 +40,19 @@ async function setup() {
     HOOK_SECRET: SECRET,
     SMTP_URL: `smtp://${SMTP.user}:${SMTP.pass}@127.0.0.1:${smtp.port}`,
   }
-  const config = MeshwatchConfigSchema.parse({
-    ...CONFIG,
-    domains: {
-      ...CONFIG.domains,
-      product: {
-        ...CONFIG.domains?.product,
-        incidents: {
-          routes: [
-            {
-              type: 'slack',
-              token_env: 'SLACK_BOT_TOKEN',
-              channel: '#product-data',
-              digest: DIGEST,
-            },
-            { type: 'teams', url_env: 'TEAMS_WEBHOOK_PRODUCT', digest: DIGEST },
-            { type: 'webhook', url_env: 'HOOK_URL', secret_env: 'HOOK_SECRET', digest: DIGEST },
-            {
-              type: 'email',
-              smtp_url_env: 'SMTP_URL',
-              from: 'meshwatch@example.com',
-              to: ['product-analytics@example.com'],
-              digest: DIGEST,
-            },
-          ],
-        },
+  const config = withIncidentRoutes({
+    product: [
+      { type: 'slack', token_env: 'SLACK_BOT_TOKEN', channel: '#product-data', digest: DIGEST },
+      { type: 'teams', url_env: 'TEAMS_WEBHOOK_PRODUCT', digest: DIGEST },
+      { type: 'webhook', url_env: 'HOOK_URL', secret_env: 'HOOK_SECRET', digest: DIGEST },
+      {
+        type: 'email',
+        smtp_url_env: 'SMTP_URL',
+        from: 'meshwatch@example.com',
+        to: ['product-analytics@example.com'],
+        digest: DIGEST,
       },
-    },
+    ],
   })
   const { deps, clock } = await badDayCopy()
   const logged = captureLog()
@@ -103,6 +84,14 @@ const counts = (g: ReturnType<Awaited<ReturnType<typeof setup>>['got']>) => ({
   teams: g.teams.length,
   hook: g.hook.length,
   mail: g.mail.length,
+})
+
+/** One message more on every channel: the digest. */
+const plusDigest = (c: ReturnType<typeof counts>) => ({
+  slack: c.slack + 1,
+  teams: c.teams + 1,
+  hook: c.hook + 1,
+  mail: c.mail + 1,
 })
 
 // The demo's bad day is recorded at 2026-11-25 20:41 UTC (21:41 in Berlin): the next 09:00 in
@@ -145,12 +134,7 @@ describe('incident digests', () => {
       ['webhook', 'delivered'],
     ])
     const g = s.got()
-    expect(counts(g)).toEqual({
-      slack: live.slack + 1,
-      teams: live.teams + 1,
-      hook: live.hook + 1,
-      mail: live.mail + 1,
-    })
+    expect(counts(g)).toEqual(plusDigest(live))
     expect(s.r.refused).toEqual([])
     expect(g.slack.at(-1)).toBe('meshwatch digest: 1 incident (warnings)')
     const slackDigest = JSON.stringify(s.api.messages.at(-1)?.blocks)
@@ -218,12 +202,7 @@ describe('incident digests', () => {
       await restarted.runOnce()
     }
     const g = s.got()
-    expect(counts(g)).toEqual({
-      slack: live.slack + 1,
-      teams: live.teams + 1,
-      hook: live.hook + 1,
-      mail: live.mail + 1,
-    })
+    expect(counts(g)).toEqual(plusDigest(live))
     expect(g.hook.at(-1)?.incidents[0].incident.productId).toBe('product.feature_adoption')
     // the old dispatcher (say, a second replica) finds nothing left to send
     await s.dispatcherOn(s.deps.db).runOnce()
