@@ -152,6 +152,15 @@ describe('incident digests', () => {
     expect(s.r.got.hook.at(-1)?.headers['x-meshwatch-event']).toBe('digest')
     expect(g.mail.at(-1)).toBe('[meshwatch digest: 1 incident (warnings)]')
     expect(s.smtp.mails.at(-1)!.raw).toMatch(/Content-Type: text\/html/)
+    // the incident shows what its digests took, and when they went out
+    const v = (await (await s.app.request(`/api/incidents/${id}`)).json()) as Json
+    expect(v.digests.map((d: Json) => [d.channel, d.status, d.dueAt]).sort()).toEqual(
+      ['email', 'email', 'slack', 'slack', 'teams', 'teams', 'webhook', 'webhook'].map((c) => [
+        c,
+        'sent',
+        DUE.toISOString(),
+      ]),
+    )
     // sent once
     s.clock.advance(HOUR)
     await dispatcher.runOnce()
