@@ -219,6 +219,20 @@ describe('incident digests', () => {
   }, 120_000)
 })
 
+describe('a digest due while no dispatcher ran', () => {
+  it('goes out when one runs again, that morning, not a day later', async () => {
+    const s = await setup()
+    await s.dispatcherOn(s.deps.db).runOnce()
+    const live = counts(s.got())
+    // the warning at 08:50 in Berlin; no dispatcher runs until 09:30
+    s.clock.set(new Date(DUE.getTime() - 10 * 60_000))
+    evaluateAs(s.deps.db, 'product.feature_adoption', 'warn', s.clock.now())
+    s.clock.set(new Date(DUE.getTime() + 30 * 60_000))
+    await s.dispatcherOn(s.deps.db).runOnce()
+    expect(counts(s.got())).toEqual(plusDigest(live))
+  }, 120_000)
+})
+
 describe('the digest time', () => {
   it.each([
     {
