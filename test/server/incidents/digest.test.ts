@@ -4,11 +4,14 @@ import type { Db } from '../../../db/client.ts'
 import { createApp } from '../../../server/app.ts'
 import { ConfigError, loadConfigFile, parseConfig } from '../../../server/config-file.ts'
 import { FIXTURES } from '../../../server/demo.ts'
+import { incidents, incidentTransitions } from '../../../db/schema.ts'
+import { SlackApiMessageSchema } from '../../../server/alerts/block-kit.ts'
+import { buildSlackDigest, buildTeamsDigest } from '../../../server/incidents/digest.ts'
 import { nextLocalTime } from '../../../server/incidents/quiet-hours.ts'
 import { badDayCopy, captureLog, testDispatcher } from '../alerts/helpers.ts'
 import { startReceiver } from '../alerts/receiver.ts'
 import { evaluateAs, HOUR, withIncidentRoutes } from './helpers.ts'
-import { startReceivers, startSmtp } from './receivers.ts'
+import { adaptiveCardProblems, startReceivers, startSmtp } from './receivers.ts'
 import { startSlackApi } from './slack-api.ts'
 
 const SECRET = 'whsec-digest-0123456789'
@@ -231,6 +234,39 @@ describe('a digest due while no dispatcher ran', () => {
     await s.dispatcherOn(s.deps.db).runOnce()
     expect(counts(s.got())).toEqual(plusDigest(live))
   }, 120_000)
+})
+
+describe('a digest of many incidents', () => {
+  it('stays within Block Kit’s limits and is a valid Adaptive Card, listing 20 and counting the rest', async () => {
+    const { deps } = await badDayCopy()
+    const rows = deps.db.select().from(incidents).all()
+    const transitions = deps.db.select().from(incidentTransitions).all()
+    // 60 entries of the bad day's incidents, each with a long title and every transition
+    const entries = Array.from({ length: 60 }, (_, i) => {
+      const row = rows[i % rows.length]!
+      return {
+        incident: { ...row, id: i + 1, title: `${row.title} ${'x'.repeat(400)}` },
+        audience: i % 2 ? 'owner' : 'marketing',
+        transitions: transitions.filter((t) => t.incidentId === row.id),
+      }
+    })
+    const ctx = {
+      routeKey: 'slack:SLACK_BOT_TOKEN:#x',
+      deliveryTag: '1-60',
+      publicUrl: 'http://127.0.0.1:4000',
+      now: new Date('2026-11-26T08:00:00Z'),
+      timeoutMs: 1_000,
+      fetch,
+      secrets: {},
+      slackApiUrl: '',
+    }
+    const slack = buildSlackDigest(entries, ctx)
+    expect(SlackApiMessageSchema.safeParse({ ...slack, channel: '#x' }).success).toBe(true)
+    expect(slack.blocks).toHaveLength(22)
+    expect(JSON.stringify(slack.blocks.at(-1))).toContain('… and 40 more incidents')
+    const teams = buildTeamsDigest(entries, ctx)
+    expect(adaptiveCardProblems(teams.attachments[0]!.content)).toEqual([])
+  })
 })
 
 describe('the digest time', () => {
