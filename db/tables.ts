@@ -569,7 +569,7 @@ export const incidentDigestItems = table(
     /** `owner`, or the consumer domain this item tells. */
     audience: text().notNull(),
     routeDomain: text().notNull(),
-    /** The digest it belongs to: the route's next local digest time after the transition was routed. */
+    /** The digest it belongs to: the route's first local digest time after the transition. */
     dueAt: text().notNull(),
     status: textEnum(DIGEST_ITEM_STATUSES).notNull().default('pending'),
     nextAttemptAt: text().notNull(),

@@ -9,7 +9,9 @@ import {
   type IncidentDeliveryRow,
 } from '../schema.ts'
 
-const latestTransition = sql<number>`(select coalesce(max(t.id), 0) from incident_transitions t where t.incident_id = ${incidents.id})`
+// Written out qualified: drizzle renders ${incidents.id} as a bare "id", which inside the
+// subquery would be the transition's own id (t.incident_id = t.id).
+const latestTransition = sql<number>`(select coalesce(max(t.id), 0) from incident_transitions t where t.incident_id = "incidents"."id")`
 
 /** Incidents with transitions whose routes were not worked out yet. */
 export const incidentsToFanOut = (db: Db, limit = 500) =>
@@ -60,7 +62,7 @@ export function claimDueDeliveries(
           and(
             eq(incidentDeliveries.status, 'active'),
             lte(incidentDeliveries.nextAttemptAt, opts.now),
-            sql`${incidentDeliveries.cursor} < (select coalesce(max(t.id), 0) from incident_transitions t where t.incident_id = ${incidentDeliveries.incidentId})`,
+            sql`${incidentDeliveries.cursor} < (select coalesce(max(t.id), 0) from incident_transitions t where t.incident_id = "incident_deliveries"."incident_id")`,
           ),
         )
         .orderBy(asc(incidentDeliveries.nextAttemptAt), asc(incidentDeliveries.id))

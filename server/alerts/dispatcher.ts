@@ -1,3 +1,4 @@
+import { activeHolds, holdRoute } from '../../db/queries/incident-deliveries.ts'
 import { setTimeout as delay } from 'node:timers/promises'
 import { formatDuration, formatIssues } from '../../common/format.ts'
 import type { Db } from '../../db/client.ts'
@@ -96,7 +97,9 @@ export function createDispatcher(opts: DispatcherOptions) {
   const maxAgeMs = opts.maxAgeMs ?? 24 * 3_600_000
   const backoff = opts.backoff ?? { baseMs: 5_000, maxMs: 5 * 60_000 }
   const spacingMs = opts.spacingMs ?? 1_000
-  const blockedUntil = new Map<string, number>()
+  // Retry-After holds by webhook variable, stored (incident_route_holds) so a restart waits too.
+  let blockedUntil = new Map<string, number>()
+  const holdKey = (env: string) => `slack-webhook:${env}`
   const incidents = createIncidentDispatcher({
     db: opts.db,
     config: cfg,
@@ -161,7 +164,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     const ids = g.rows.map((r) => r.id)
     const env = g.route.webhookEnv
     const startedAt = clock().getTime()
-    const blocked = blockedUntil.get(env) ?? 0
+    const blocked = blockedUntil.get(holdKey(env)) ?? 0
     if (blocked > startedAt) {
       markRetry(opts.db, ids, iso(blocked), `waiting for Slack's Retry-After on $${env}`)
       result.retried.push(...ids)
@@ -203,7 +206,10 @@ export function createDispatcher(opts: DispatcherOptions) {
       return fail(ids, `gave up after ${formatDuration(now - oldest)}: ${outcome.reason}`, result)
     const attempts = Math.max(...g.rows.map((r) => r.attempts))
     const wait = outcome.retryAfterMs ?? backoffMs(attempts, random, backoff)
-    if (outcome.retryAfterMs !== undefined) blockedUntil.set(env, now + wait)
+    if (outcome.retryAfterMs !== undefined) {
+      blockedUntil.set(holdKey(env), now + wait)
+      holdRoute(opts.db, holdKey(env), iso(now + wait), outcome.reason)
+    }
     markRetry(opts.db, ids, iso(now + wait), outcome.reason)
     result.retried.push(...ids)
     log.warn('alert delivery will be retried', {
@@ -219,6 +225,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     const result: DispatchResult = { delivered: [], retried: [], failed: [], posts: [] }
     result.incidents = await incidents.runOnce()
     const now = clock().getTime()
+    blockedUntil = activeHolds(opts.db, iso(now))
     const rows = claimDueAlerts(opts.db, {
       now: iso(now),
       leaseUntil: iso(now + leaseMs),

@@ -122,17 +122,21 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
         digested.flatMap((t) => {
           const d = t.route.digest
           if (!d) return []
-          const dueAt = nextLocalTime(d.at, d.tz, opts.now()).toISOString()
-          return fresh.map((tr) => ({
-            transitionId: tr.id,
-            routeKey: t.key,
-            channel: channelOf(t.route),
-            audience: t.audience,
-            routeDomain: t.routeDomain,
-            dueAt,
-            nextAttemptAt: dueAt,
-            createdAt: at,
-          }))
+          return fresh.map((tr) => {
+            // the first digest after the transition happened (a dispatcher that was down at
+            // 09:00 still sends that morning's digest when it is back)
+            const dueAt = nextLocalTime(d.at, d.tz, new Date(tr.at)).toISOString()
+            return {
+              transitionId: tr.id,
+              routeKey: t.key,
+              channel: channelOf(t.route),
+              audience: t.audience,
+              routeDomain: t.routeDomain,
+              dueAt,
+              nextAttemptAt: dueAt,
+              createdAt: at,
+            }
+          })
         }),
       )
     }

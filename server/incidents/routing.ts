@@ -48,7 +48,7 @@ export const takesProduct = (r: IncidentRoute, productId: string, tagsOf: TagsOf
  * that take consumer notifications and one of its affected products (the default route is the
  * owners' and never gets them twice). A channel (route key) gets one message per incident: named by
  * several routes that take it (a product rule and a domain rule, or two domains' routes), it
- * goes to the first — the owners' before a consumer domain's, and consumers in blast-radius order.
+ * goes to the first — the owners' before a consumer domain's, and consumer domains by name.
  * meshwatch.yml's check (route-checks.ts) makes such routes agree on how they deliver, so none of
  * their settings is lost; their filters add up.
  */

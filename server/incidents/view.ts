@@ -7,6 +7,7 @@ import {
   webhookAlertsOf,
 } from '../../db/queries/incidents.ts'
 import { deliveriesOf } from '../../db/queries/incident-deliveries.ts'
+import { digestItemsOf } from '../../db/queries/incident-digests.ts'
 import type { IncidentRow } from '../../db/schema.ts'
 import type { MeshwatchConfig } from '../config-file.ts'
 import { describeAlert } from '../routes/alerts.ts'
@@ -80,6 +81,18 @@ export function viewIncident(db: Db, cfg: MeshwatchConfig, id: number, now: Date
       ),
       'slack-webhook': webhookAlertsOf(db, episodes).map((a) => describeAlert(cfg, a)),
     },
+    /** The transitions a digest route collected: when their digest is (or was) due, and whether it went out. */
+    digests: digestItemsOf(db, id).map((d) => ({
+      transition: d.transitionId,
+      channel: d.channel,
+      route: d.routeKey,
+      audience: d.audience,
+      status: d.status,
+      dueAt: d.dueAt,
+      sentAt: d.sentAt,
+      attempts: d.attempts,
+      lastError: d.lastError,
+    })),
   }
 }
 

@@ -6,6 +6,7 @@ import { closeDb, openDb } from '../../../db/client.ts'
 import { alertCounts, claimDueAlerts, listAlerts } from '../../../db/queries/alerts.ts'
 import { backoffMs, retryAfterMs } from '../../../server/alerts/deliver.ts'
 import { BAD_DAY, badDay, productsIn, SECRETS, testDispatcher } from './helpers.ts'
+import { evaluateAs } from '../incidents/helpers.ts'
 import { startReceiver, type Receiver } from './receiver.ts'
 
 let receiver: Receiver | undefined
@@ -77,6 +78,28 @@ describe('alert delivery', () => {
     clock.advance(1_000)
     expect((await d.runOnce()).delivered).toHaveLength(5)
     expect(delivered(receiver)).toEqual(ALL)
+  })
+
+  it("keeps a 429's Retry-After across a restart, for alerts written after it too", async () => {
+    receiver = await startReceiver()
+    const file = join(mkdtempSync(join(tmpdir(), 'meshwatch-hold-')), 'store.db')
+    const { deps, clock } = await badDay(file)
+    receiver.setMode('429', { retryAfter: '600' })
+    await testDispatcher(deps.db, clock, receiver, { spacingMs: 0 }).runOnce()
+    receiver.setMode('ok')
+    const asked = receiver.requests
+    // another process on the same store; the sales orders recover meanwhile (a new alert)
+    const db = openDb(file)
+    const restarted = testDispatcher(db, clock, receiver, { spacingMs: 0 })
+    clock.advance(60_000)
+    evaluateAs(db, 'sales.orders', 'ok', clock.now())
+    const recovered = listAlerts(db).find((a) => a.kind === 'recovered')
+    expect(recovered?.status).toBe('pending')
+    expect((await restarted.runOnce()).posts).toEqual([])
+    expect(receiver.requests).toBe(asked)
+    clock.advance(540_000)
+    expect((await restarted.runOnce()).delivered).toHaveLength(6)
+    closeDb(db)
   })
 
   it('retries 5xx answers and timeouts with exponential backoff and jitter', async () => {

@@ -2,8 +2,10 @@ import type { Db } from '../../../db/client.ts'
 import { inTransaction } from '../../../db/queries/incidents.ts'
 import { createToken, type TokenScope } from '../../../db/queries/tokens.ts'
 import { writeAlerts } from '../../../server/alerts/outbox.ts'
+import { MeshwatchConfigSchema } from '../../../server/config-file.ts'
 import { writeIncidents } from '../../../server/incidents/write.ts'
 import type { KnownStatus } from '../../../server/quality/facts.ts'
+import { CONFIG } from '../alerts/helpers.ts'
 
 export const HOUR = 3_600_000
 
@@ -43,3 +45,18 @@ export const tokenFor = (db: Db, scope: TokenScope, domain?: string) =>
   }).token
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+/** The demo's meshwatch.yml with these incident routes for these domains (validated as a file would be). */
+export const withIncidentRoutes = (domains: Record<string, unknown[]>) =>
+  MeshwatchConfigSchema.parse({
+    ...CONFIG,
+    domains: {
+      ...CONFIG.domains,
+      ...Object.fromEntries(
+        Object.entries(domains).map(([name, routes]) => [
+          name,
+          { ...CONFIG.domains?.[name], incidents: { routes } },
+        ]),
+      ),
+    },
+  })

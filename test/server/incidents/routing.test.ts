@@ -269,3 +269,50 @@ describe('quiet hours', () => {
     expect(s.r.got.hook).toHaveLength(2)
   }, 120_000)
 })
+
+describe('routes sharing a channel', () => {
+  it('send one message per incident to a channel two rules of a domain name, and their filters add up', async () => {
+    // a product rule (orders, any severity) and a domain rule (breaches only) on one webhook
+    const s = await routed(
+      withRoutes({ sales: [hook({ products: ['sales.orders'] }), hook({ severity: 'breach' })] }),
+    )
+    await s.dispatcher().runOnce()
+    expect(s.got()).toEqual([
+      'owner sales.exposure.sales_kpi_dashboard opened',
+      'owner sales.orders opened',
+    ])
+    expect(s.r.refused).toEqual([])
+  }, 120_000)
+
+  it('send the owners’ message, not a second consumer one, to a channel the owners and a consumer domain share', async () => {
+    // sales and marketing both route to HOOK_URL; marketing reads sales.orders
+    const s = await routed(withRoutes({ sales: [hook()], marketing: [hook()] }))
+    await s.dispatcher().runOnce()
+    expect(s.got()).toEqual([
+      'owner marketing.customer_attribution opened',
+      'owner sales.exposure.sales_kpi_dashboard opened',
+      'owner sales.orders opened',
+    ])
+  }, 120_000)
+
+  it('keep the quiet hours of a channel whichever of its routes took the incident', async () => {
+    const quiet = { start: '00:00', end: '23:59', tz: 'UTC' }
+    const s = await routed(
+      withRoutes({
+        sales: [
+          hook({ products: ['sales.orders'], quiet_hours: quiet }),
+          hook({ severity: 'breach', quiet_hours: quiet }),
+        ],
+      }),
+    )
+    s.clock.set(new Date('2026-12-01T12:00:00Z'))
+    await s.dispatcher().runOnce()
+    expect(s.got()).toEqual([])
+    s.clock.set(new Date('2026-12-01T23:59:00Z'))
+    await s.dispatcher().runOnce()
+    expect(s.got()).toEqual([
+      'owner sales.exposure.sales_kpi_dashboard opened',
+      'owner sales.orders opened',
+    ])
+  }, 120_000)
+})
