@@ -146,6 +146,8 @@ export const cyStyle = (dark = false): StylesheetJson => {
         'font-size': 14,
       },
     },
+    // A big opened domain's box is a plain node behind its datasets and jobs (lineage-view.ts).
+    { selector: 'node.backdrop', style: { 'z-index': 0, 'z-compound-depth': 'bottom' } },
     {
       selector: 'node[?root]',
       style: {

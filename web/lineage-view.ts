@@ -43,14 +43,70 @@ const INNER_LAYOUT = { ...LAYOUT, ranker: 'longest-path', fit: false } as cytosc
  * the graph (a 5k-dataset domain took it minutes); below it dagre draws the better picture.
  */
 const LAYERED_FROM = 1500
+// Job shapes' largest size (cy-style.ts): they carry no measured w/h.
+const JOB_BOX = { w: 28, h: 18 }
 
-function layOutLayered(kids: cytoscape.NodeCollection): void {
-  const nodes = kids.map((n) => ({ id: n.id(), w: n.outerWidth(), h: n.outerHeight() }))
-  const edges = kids
-    .edgesWith(kids)
-    .map((e) => ({ source: e.source().id(), target: e.target().id() }))
-  const pos = layeredLayout(nodes, edges)
-  kids.positions((n) => pos.get(n.id()) ?? { x: 0, y: 0 })
+interface BigLayout {
+  id: string
+  /** child id → centre, relative to the layout's own centre box */
+  pos: Map<string, { x: number; y: number }>
+  /** the layout's centre and size */
+  box: Box
+}
+
+/** layeredLayout for each expanded domain of more than LAYERED_FROM nodes, from its elements. */
+function bigDomainLayouts(
+  elements: readonly Element[],
+  expanded: ReadonlyMap<string, DomainGraphIn>,
+): BigLayout[] {
+  const out: BigLayout[] = []
+  for (const [name, g] of expanded) {
+    if (g.nodes.length <= LAYERED_FROM) continue
+    const id = domainNodeId(name)
+    const nodes: { id: string; w: number; h: number }[] = []
+    for (const el of elements)
+      if (el.group === 'nodes' && el.data.parent === id)
+        nodes.push({ id: el.data.id, w: el.data.w ?? JOB_BOX.w, h: el.data.h ?? JOB_BOX.h })
+    const pos = layeredLayout(nodes, g.edges)
+    let [x1, y1, x2, y2] = [Infinity, Infinity, -Infinity, -Infinity]
+    for (const n of nodes) {
+      const p = pos.get(n.id)
+      if (!p) continue
+      x1 = Math.min(x1, p.x - n.w / 2)
+      x2 = Math.max(x2, p.x + n.w / 2)
+      y1 = Math.min(y1, p.y - n.h / 2)
+      y2 = Math.max(y2, p.y + n.h / 2)
+    }
+    if (nodes.length === 0) continue
+    out.push({ id, pos, box: { x: (x1 + x2) / 2, y: (y1 + y2) / 2, w: x2 - x1, h: y2 - y1 } })
+  }
+  return out
+}
+
+/** cy.fit over boxes already known (centre and size), without measuring the elements. */
+function fitBoxes(cy: cytoscape.Core, boxes: readonly Box[], padding: number): void {
+  if (boxes.length === 0) return
+  const x1 = Math.min(...boxes.map((b) => b.x - b.w / 2))
+  const x2 = Math.max(...boxes.map((b) => b.x + b.w / 2))
+  const y1 = Math.min(...boxes.map((b) => b.y - b.h / 2))
+  const y2 = Math.max(...boxes.map((b) => b.y + b.h / 2))
+  const zoom = Math.min(
+    cy.maxZoom(),
+    Math.max(
+      cy.minZoom(),
+      Math.min(
+        (cy.width() - 2 * padding) / (x2 - x1 || 1),
+        (cy.height() - 2 * padding) / (y2 - y1 || 1),
+      ),
+    ),
+  )
+  cy.viewport({
+    zoom,
+    pan: {
+      x: cy.width() / 2 - zoom * ((x1 + x2) / 2),
+      y: cy.height() / 2 - zoom * ((y1 + y2) / 2),
+    },
+  })
 }
 
 /**
@@ -236,16 +292,21 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
       cy.layout(LAYOUT).run()
       return finish(t0, center)
     }
-    cy.add(elements)
-    const opened: [string, { w: number; h: number }, cytoscape.NodeCollection][] = []
+    // A big domain's inside is laid out here, before Cytoscape sees it, and added last at its final
+    // place: moving the children of a compound node one by one re-measures the whole box each time.
+    const big = bigDomainLayouts(elements, state.expanded)
+    const late = new Set(big.flatMap((b) => [...b.pos.keys()]))
+    const isLate = (el: Element) =>
+      el.group === 'nodes'
+        ? late.has(el.data.id)
+        : late.has(el.data.source) || late.has(el.data.target)
+    cy.add(big.length > 0 ? elements.filter((el) => !isLate(el)) : elements)
+    const opened: [string, { w: number; h: number }, cytoscape.NodeCollection | null][] = big.map(
+      (b) => [b.id, { w: b.box.w + 40, h: b.box.h + 60 }, null],
+    )
     for (const name of state.expanded.keys()) {
+      if (big.some((b) => b.id === domainNodeId(name))) continue
       const kids = cy.getElementById(domainNodeId(name)).descendants()
-      if (kids.length > LAYERED_FROM) {
-        layOutLayered(kids)
-        const bb = kids.boundingBox()
-        opened.push([domainNodeId(name), { w: bb.w + 40, h: bb.h + 60 }, kids])
-        continue
-      }
       kids.union(kids.edgesWith(kids)).layout(INNER_LAYOUT).run()
       let bb = kids.boundingBox()
       // A domain whose models mostly read other domains ranks into one tall column: wrap it in rank order.
@@ -276,15 +337,42 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
       })
       for (const [id, , kids] of opened) {
         const p = pos.get(id)
+        if (!kids || !p) continue
         const bb = kids.boundingBox()
-        if (p) kids.shift({ x: p.x - (bb.x1 + bb.w / 2), y: p.y - (bb.y1 + bb.h / 2) })
+        kids.shift({ x: p.x - (bb.x1 + bb.w / 2), y: p.y - (bb.y1 + bb.h / 2) })
       }
     })
+    if (big.length > 0) {
+      for (const b of big) {
+        const p = pos.get(b.id) ?? { x: 0, y: 0 }
+        for (const [id, q] of b.pos)
+          b.pos.set(id, { x: q.x - b.box.x + p.x, y: q.y - b.box.y + p.y })
+      }
+      const at = new Map(big.flatMap((b) => [...b.pos]))
+      // Not a compound node: Cytoscape re-dirties a compound's whole family for every style property
+      // of every child (seconds at 5k), so the box is a plain node drawn behind its nodes.
+      for (const b of big) {
+        const p = pos.get(b.id)
+        cy.getElementById(b.id)
+          .data({ w: b.box.w, h: b.box.h })
+          .position(p ? { x: p.x, y: p.y } : { x: 0, y: 0 })
+          .addClass('backdrop')
+      }
+      cy.add(
+        elements.filter(isLate).map((el) => {
+          if (el.group !== 'nodes') return el
+          const { parent: _parent, ...data } = el.data
+          return { ...el, data, position: at.get(el.data.id) }
+        }),
+      )
+    }
     cy.batch(() => {
       cy.edges('[source ^= "domain:"], [target ^= "domain:"]').addClass('cross')
       cy.add(crossDomainSummary(elements)).addClass('summary')
     })
-    cy.fit(undefined, 24)
+    // Fitting measures every element (labels too): from the boxes already known it is one step.
+    if (big.length > 0) fitBoxes(cy, [...pos.values()], 24)
+    else cy.fit(undefined, 24)
     finish(t0, center)
   }
   const drawFocus = () => {

@@ -37,6 +37,17 @@ const MAX_ENTRIES = 500_000
 
 const states = new WeakMap<Db, CacheState>()
 
+/**
+ * Reads a mark that moves whenever the store changes: SQLite's data_version (another connection
+ * committed) and this connection's total_changes() (a write here). Prepared once per call.
+ */
+export function storeMark(db: Db): () => string {
+  const mark = db.$client
+    .prepare("select (select data_version from pragma_data_version()) || ':' || total_changes()")
+    .pluck()
+  return () => String(mark.get())
+}
+
 const sizeOf = (c: NodeCache) => c.datasets.size + c.jobs.size + c.edges.size + c.versions.size
 
 const emptyCache = (): NodeCache => ({
@@ -49,10 +60,7 @@ const emptyCache = (): NodeCache => ({
 function stateOf(db: Db): CacheState {
   let state = states.get(db)
   if (!state) {
-    const mark = db.$client
-      .prepare("select (select data_version from pragma_data_version()) || ':' || total_changes()")
-      .pluck()
-    state = { cache: emptyCache(), mark: undefined, markOf: () => mark.get() as string }
+    state = { cache: emptyCache(), mark: undefined, markOf: storeMark(db) }
     states.set(db, state)
   }
   return state

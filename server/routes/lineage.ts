@@ -9,6 +9,7 @@ import {
   productNeighbours,
   searchNodes,
 } from '../../db/queries/overview.ts'
+import { cachedRead } from '../../db/queries/read-cache.ts'
 import type { Deps } from '../deps.ts'
 import { orchestrationOf } from '../lineage-orchestration.ts'
 import { describe } from '../openapi.ts'
@@ -74,7 +75,7 @@ export const lineageRoutes = (deps: Deps) =>
       describe('lineage', 'the mesh with each domain collapsed to one node', {
         200: 'the domains with their counts and status, and the edges between them',
       }),
-      (c) => c.json(lineageOverview(deps.db)),
+      (c) => c.json(cachedRead(deps.db, 'overview', () => lineageOverview(deps.db))),
     )
     .get(
       '/domains/:domain',
@@ -85,7 +86,8 @@ export const lineageRoutes = (deps: Deps) =>
       validate('param', DomainParamSchema),
       validate('query', DomainQuerySchema),
       (c) => {
-        const g = domainGraph(deps.db, c.req.valid('param').domain)
+        const name = c.req.valid('param').domain
+        const g = cachedRead(deps.db, `domain:${name}`, () => domainGraph(deps.db, name))
         if (g.nodes.length === 0)
           return c.json(errorBody('not_found', `unknown domain ${g.domain}`), 404)
         const orchestration =
