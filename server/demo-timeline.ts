@@ -22,8 +22,13 @@ export const demoDayDir = (day: DemoDay): string =>
 
 export const DAY_MS = 86_400_000
 
-/** Hours after a day's recording at which the demo scores its products (then the next day comes). */
-export const DEMO_EVALUATION_HOURS = [0, 6, 12, 18] as const
+/**
+ * Hours after a day's recording at which the demo scores its products (then the next day comes):
+ * the night after the day's builds, before the next 06:00 sales run is due. The days' dbt was
+ * recorded in the evening; scored later than 07:00, a day's own Airflow schedule (sales_daily at
+ * 06:00, 1 h grace) would find every product late until the next evening's builds.
+ */
+export const DEMO_EVALUATION_HOURS = [0, 3, 6, 9] as const
 
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/
 

@@ -61,7 +61,7 @@ describe('demo mesh', () => {
     // good (D-4) ok, outage (D-3) breach, partial recovery and recovered (D-2, D-1) ok again
     const episodes = oldestFirst.map((e) => e.status).filter((s, i, a) => s !== a[i - 1])
     expect(episodes).toEqual(['ok', 'breach', 'ok'])
-    // four scores a day (0, 6, 12, 18 h after each earlier day's recording)
+    // four scores a day (0, 3, 6, 9 h after each earlier day's recording)
     const days = oldestFirst.map((e) =>
       Math.floor((Date.parse(r.recordedAt) - Date.parse(e.evaluatedAt)) / 86_400_000),
     )
