@@ -52,7 +52,7 @@ export function evaluateGate(input: GateInput): GateReport {
   const project = current.scope
   const baseline = buildMesh(input.baseline)
   const after = buildMesh(withProject(input.baseline, current))
-  const scored = scoreOnStore(input.baseline, current, config, now)
+  const scored = scoreOnStore(input.baseline, current, config, now, input.contracts)
   const settings = gateSettingsOf(config)
   const notes: string[] = []
   if (!input.baseline.some((b) => b.scope === project)) {

@@ -34,7 +34,7 @@ beforeAll(async () => {
   })
   const address = server.address()
   url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
-})
+}, 60_000) // the whole demo mesh is ingested first
 afterAll(() => {
   server.close()
   closeDb(db)
