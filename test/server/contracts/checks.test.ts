@@ -69,6 +69,12 @@ function checksOf(c: Case) {
 }
 
 const sla1 = (p: Record<string, unknown>) => ({ slaProperties: [p] })
+const onObject = (quality: unknown[]) => ({
+  schema: [{ name: 'orders', properties: PROPERTIES, quality }],
+})
+const onOrderId = (quality: unknown[]) => ({
+  schema: [{ name: 'orders', properties: [{ ...PROPERTIES[0], quality }, PROPERTIES[1]] }],
+})
 const runs = (ok: number, failed: number) => [
   ...Array.from({ length: ok }, (_, i) => run('COMPLETE', 2 + i)),
   ...Array.from({ length: failed }, (_, i) => run('FAIL', 3 + ok + i)),
@@ -211,17 +217,7 @@ const CASES: Case[] = [
   },
   {
     name: 'library nullValues mustBe 0: a not_null assertion with 2 failing rows breaches',
-    doc: {
-      schema: [
-        {
-          name: 'orders',
-          properties: [
-            { ...PROPERTIES[0], quality: [{ type: 'library', metric: 'nullValues', mustBe: 0 }] },
-            PROPERTIES[1],
-          ],
-        },
-      ],
-    },
+    doc: onOrderId([{ type: 'library', metric: 'nullValues', mustBe: 0 }]),
     assertions: [test('not_null', 'fail', 'order_id', 2)],
     check: 'nullValues on orders.order_id',
     want: { status: 'breach' },
@@ -229,20 +225,7 @@ const CASES: Case[] = [
   },
   {
     name: 'library duplicateValues mustBeLessThan 5: a unique test with 3 duplicates keeps it',
-    doc: {
-      schema: [
-        {
-          name: 'orders',
-          properties: [
-            {
-              ...PROPERTIES[0],
-              quality: [{ type: 'library', metric: 'duplicateValues', mustBeLessThan: 5 }],
-            },
-            PROPERTIES[1],
-          ],
-        },
-      ],
-    },
+    doc: onOrderId([{ type: 'library', metric: 'duplicateValues', mustBeLessThan: 5 }]),
     assertions: [test('unique_orders_order_id', 'fail', 'order_id', 3)],
     check: 'duplicateValues on orders.order_id',
     want: { status: 'ok' },
@@ -250,22 +233,14 @@ const CASES: Case[] = [
   },
   {
     name: 'a sql rule shows the result of the test of the same name',
-    doc: {
-      schema: [
-        {
-          name: 'orders',
-          properties: PROPERTIES,
-          quality: [
-            {
-              type: 'sql',
-              name: 'amount_positive',
-              query: 'select count(*) from orders where amount_eur < 0',
-              mustBe: 0,
-            },
-          ],
-        },
-      ],
-    },
+    doc: onObject([
+      {
+        type: 'sql',
+        name: 'amount_positive',
+        query: 'select count(*) from orders where amount_eur < 0',
+        mustBe: 0,
+      },
+    ]),
     assertions: [test('amount_positive', 'fail', null, 4)],
     check: 'sql amount_positive',
     want: { status: 'breach' },
@@ -273,32 +248,16 @@ const CASES: Case[] = [
   },
   {
     name: 'a custom rule with no test of its name reported is not measured yet',
-    doc: {
-      schema: [
-        {
-          name: 'orders',
-          properties: PROPERTIES,
-          quality: [
-            { type: 'custom', name: 'gx_check', engine: 'greatExpectations', implementation: 'x' },
-          ],
-        },
-      ],
-    },
+    doc: onObject([
+      { type: 'custom', name: 'gx_check', engine: 'greatExpectations', implementation: 'x' },
+    ]),
     check: 'custom gx_check',
     want: { status: 'unknown', measurable: true },
     reason: /no dbt test or assertion named gx_check reported/,
   },
   {
     name: 'a text rule is shown as declared',
-    doc: {
-      schema: [
-        {
-          name: 'orders',
-          properties: PROPERTIES,
-          quality: [{ type: 'text', description: 'Amounts are in EUR.' }],
-        },
-      ],
-    },
+    doc: onObject([{ type: 'text', description: 'Amounts are in EUR.' }]),
     check: 'text orders',
     want: { status: 'unknown', measurable: false },
     reason: /shown as the contract declares it/,
