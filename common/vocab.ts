@@ -28,3 +28,6 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number]
 /** Routing severity: recoveries go where the episode's worst alert went. */
 export const ALERT_SEVERITIES = ['warn', 'breach'] as const
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number]
+
+/** Metric name prefix of a column's observed minimum (`column_min:ordered_at`): for a date or time column, its oldest value. */
+export const COLUMN_MIN_METRIC = 'column_min:'

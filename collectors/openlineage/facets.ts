@@ -1,4 +1,5 @@
 import { airflowQueryJobName } from '../airflow/query-jobs.ts'
+import { COLUMN_MIN_METRIC } from '../../common/vocab.ts'
 import type { Assertion, Column, ColumnEdge, Dataset, Job, Metric, Ref } from '../batch.ts'
 import type {
   OlDatasetFacets,
@@ -355,7 +356,9 @@ function pushGreatExpectations(out: Assertion[], ds: OlInputDataset, obs: Observ
 
 /**
  * dataQualityMetrics / inputStatistics / outputStatistics → row_count and bytes metrics, appended
- * to `out`. A later facet overrides an earlier one; the metric seen first is listed first.
+ * to `out`, then each column's observed minimum as `column_min:<column>` (for a date or time
+ * column, its oldest value: what a contract's `retention` is checked against). A later facet
+ * overrides an earlier one; the metric seen first is listed first.
  */
 export function pushMetrics(
   out: Metric[],
@@ -378,6 +381,14 @@ export function pushMetrics(
   if (bytes !== undefined && bytesFirst) out.push(metric(dataset, 'bytes', bytes, obs))
   if (rows !== undefined) out.push(metric(dataset, 'row_count', rows, obs))
   if (bytes !== undefined && !bytesFirst) out.push(metric(dataset, 'bytes', bytes, obs))
+  const mins = new Map<string, number>()
+  for (const cm of [dq?.columnMetrics, inputDq?.columnMetrics])
+    for (const [column, m] of Object.entries(cm ?? {}))
+      if (typeof m.min === 'number' && Number.isFinite(m.min)) mins.set(column, m.min)
+  for (const [column, min] of mins) {
+    const name = `${COLUMN_MIN_METRIC}${column}`
+    if (name.length <= 128) out.push(metric(dataset, name, min, obs))
+  }
 }
 
 type Count = number | null | undefined

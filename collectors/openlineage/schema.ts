@@ -151,7 +151,11 @@ export const GreatExpectationsAssertionsFacetSchema = facet({
 })
 const ColumnMetricsSchema = z.record(
   z.string(),
-  z.looseObject({ nullCount: Int.nullish(), distinctCount: Int.nullish() }),
+  z.looseObject({
+    nullCount: Int.nullish(),
+    distinctCount: Int.nullish(),
+    min: z.number().nullish(),
+  }),
 )
 /**
  * The spec requires columnMetrics; OpenLineage 1.0 producers (the fluentd proxy's event_full.json)

@@ -1,5 +1,6 @@
 import type { Db } from '../client.ts'
-import type { ContractAssertionFact, EpisodeFact } from './quality-facts.ts'
+import { COLUMN_MIN_METRIC } from '../../common/vocab.ts'
+import type { ColumnMinimumFact, ContractAssertionFact, EpisodeFact } from './quality-facts.ts'
 import { groupBy } from './quality.ts'
 import { readStatement } from './statements.ts'
 
@@ -32,6 +33,31 @@ function columnsOf(text: string): { name: string; type?: string }[] {
     c !== null && typeof c === 'object' && 'name' in c && typeof c.name === 'string'
       ? [{ name: c.name, ...('type' in c && typeof c.type === 'string' ? { type: c.type } : {}) }]
       : [],
+  )
+}
+
+/** The newest observed minimum of each column of each dataset (`column_min:<column>` metrics). */
+export function latestColumnMinima(db: Db, datasetIds: number[]): Map<number, ColumnMinimumFact[]> {
+  if (datasetIds.length === 0) return new Map()
+  // (dataset_id, name, observed_at) is unique: max() picks the newest row of each column.
+  const rows = readStatement<{
+    datasetId: number
+    name: string
+    value: number
+    observedAt: string
+  }>(
+    db,
+    `select dataset_id as datasetId, name, value, max(observed_at) as observedAt from metrics
+      where dataset_id ${IDS} and substr(name, 1, ?) = ? group by dataset_id, name`,
+  ).all(JSON.stringify(datasetIds), COLUMN_MIN_METRIC.length, COLUMN_MIN_METRIC)
+  return groupBy(
+    rows,
+    (r) => r.datasetId,
+    (r) => ({
+      column: r.name.slice(COLUMN_MIN_METRIC.length),
+      value: r.value,
+      observedAt: r.observedAt,
+    }),
   )
 }
 

@@ -114,6 +114,15 @@ export interface ContractObjectFacts {
   columns: { name: string; type?: string }[] | null
   columnsObservedAt: string | null
   assertions: ContractAssertionFact[]
+  /** The newest observed minimum of each column that a collector reported one for. */
+  columnMinima: ColumnMinimumFact[]
+}
+
+/** A column's observed minimum (OpenLineage dataQualityMetrics columnMetrics.<column>.min). */
+export interface ColumnMinimumFact {
+  column: string
+  value: number
+  observedAt: string
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Command } from 'commander'
 import type { Batch } from '../../collectors/batch.ts'
 import { readDbtTarget, type DbtOptions } from '../../collectors/dbt/read.ts'
 import { ConfigError, EMPTY_CONFIG, loadConfigFile, type MeshwatchConfig } from '../config-file.ts'
-import { evaluateGate } from '../gate/evaluate.ts'
+import { evaluateGate, type GateInput } from '../gate/evaluate.ts'
 import { fetchBaseline } from '../gate/fetch-baseline.ts'
 import { renderAnnotations } from '../gate/github.ts'
 import { renderJunit } from '../gate/junit.ts'
@@ -79,7 +79,7 @@ export function registerGate(program: Command): void {
     )
     .option(
       '--baseline-contracts <path...>',
-      "production's ODCS contracts: a removed column, narrowed type, weakened SLA or deleted contract is a regression",
+      "production's ODCS contracts: a removed column, narrowed type, weakened SLA or deleted contract is a regression (with --server: the server's)",
     )
     .action(async (o: GateOptions) => {
       process.exitCode = await runGate(o, process.env)
@@ -95,6 +95,10 @@ async function runGate(o: GateOptions, env: NodeJS.ProcessEnv): Promise<number> 
     )
   if (o.baseline?.length && o.server)
     throw new UsageError('gate: --baseline and --server are alternatives; give one')
+  if (o.baselineContracts && o.server)
+    throw new UsageError(
+      "gate: --baseline-contracts and --server are alternatives: with --server the baseline contracts are the server's",
+    )
   const config = await readConfig(o.config)
   const dbt: DbtOptions = {
     profilesDir: o.profilesDir,
@@ -105,16 +109,21 @@ async function runGate(o: GateOptions, env: NodeJS.ProcessEnv): Promise<number> 
   const current = await readDbtTarget(o.current, dbt)
   const baseline: Batch[] = []
   for (const dir of dirs) baseline.push(await readDbtTarget(dir, dbt))
+  let serverContracts: ContractDoc[] | undefined
   if (o.server) {
     const project = current.scope.replace(/^dbt:/, '')
-    baseline.push(
-      ...(await fetchBaseline(o.server, project, { token: o.token ?? env.MESHWATCH_TOKEN })),
-    )
+    const fetched = await fetchBaseline(o.server, project, {
+      token: o.token ?? env.MESHWATCH_TOKEN,
+    })
+    baseline.push(...fetched.batches)
+    serverContracts = fetched.contracts ?? []
+    if (o.contracts && !fetched.contracts)
+      process.stderr.write(`warning: ${o.server} sends no contracts: every PR contract is new\n`)
   }
   for (const w of [current, ...baseline].flatMap((b) => b.warnings))
     process.stderr.write(`warning: ${w}\n`)
 
-  const contracts = readGateContracts(o)
+  const contracts = readGateContracts(o, serverContracts)
   const projectDir = resolve(o.projectDir ?? dirname(resolve(o.current)))
   const report = await locateInProject(
     evaluateGate({
@@ -153,15 +162,20 @@ async function readConfig(file: string | undefined): Promise<MeshwatchConfig> {
   }
 }
 
-/** The contracts of --contracts / --baseline-contracts (a dir may be empty: every contract deleted). */
+/**
+ * The contracts of --contracts (a dir may be empty: every contract deleted) and production's: those
+ * of --baseline-contracts, or with --server the server's, of which the gate compares the project's.
+ */
 function readGateContracts(
   o: GateOptions,
-): { baseline: ContractDoc[]; current: ContractDoc[] } | undefined {
+  fromServer: ContractDoc[] | undefined,
+): GateInput['contracts'] {
   if (!o.contracts && !o.baselineContracts) return undefined
   if (o.baselineContracts && !o.contracts)
     throw new UsageError(
       "gate: --baseline-contracts needs --contracts (the pull request's contracts)",
     )
+
   const read = (paths: string[] | undefined, flag: string): ContractDoc[] => {
     try {
       return findContractFiles(paths ?? []).length === 0 ? [] : readContracts(paths ?? [])
@@ -171,8 +185,7 @@ function readGateContracts(
       throw e
     }
   }
-  return {
-    baseline: read(o.baselineContracts, '--baseline-contracts'),
-    current: read(o.contracts, '--contracts'),
-  }
+  const current = read(o.contracts, '--contracts')
+  if (fromServer) return { baseline: fromServer, current, baselineOfMesh: true }
+  return { baseline: read(o.baselineContracts, '--baseline-contracts'), current }
 }

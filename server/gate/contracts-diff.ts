@@ -183,7 +183,28 @@ export interface ContractGateInput {
   project: string
   baseline: readonly ContractDoc[]
   current: readonly ContractDoc[]
+  /** The baseline holds every domain's contracts (a server's): compare only the project's. */
+  baselineOfMesh?: boolean | undefined
   notes: string[]
+}
+
+/** Whether a contract covers a dataset the project builds (in that mesh). */
+const coversProject = (mesh: Mesh, c: Odcs, project: string): boolean =>
+  (c.schema ?? []).some((o) => bindInMesh(mesh, c, o)?.project === project)
+
+/** The baseline contracts the pull request answers for: all, or of a whole mesh the project's. */
+function comparedBaseline(input: ContractGateInput): readonly ContractDoc[] {
+  if (!input.baselineOfMesh) return input.baseline
+  const kept = new Set(input.current.map((d) => d.contract.id))
+  const own = input.baseline.filter(
+    (d) => kept.has(d.contract.id) || coversProject(input.baselineMesh, d.contract, input.project),
+  )
+  const others = input.baseline.length - own.length
+  if (others > 0)
+    input.notes.push(
+      `${others} baseline contract${others === 1 ? '' : 's'} of other projects not compared`,
+    )
+  return own
 }
 
 const consumersOfContract = (mesh: Mesh, c: Odcs): Consumer[] => {
@@ -206,7 +227,7 @@ export function checkContracts(input: ContractGateInput): GateCheck[] {
   const { baselineMesh, after, project } = input
   const current = new Map(input.current.map((d) => [d.contract.id, d]))
   const checks: GateCheck[] = []
-  for (const b of input.baseline) {
+  for (const b of comparedBaseline(input)) {
     const c = b.contract
     const next = current.get(c.id)?.contract
     const consumers = consumersOfContract(baselineMesh, c)

@@ -21,8 +21,13 @@ export interface GateInput {
   baselineLabel: string
   config: MeshwatchConfig
   now: Date
-  /** ODCS contracts of production and of the pull request (gate --baseline-contracts / --contracts). */
-  contracts?: { baseline: ContractDoc[]; current: ContractDoc[] } | undefined
+  /**
+   * ODCS contracts of production and of the pull request (gate --baseline-contracts / --contracts).
+   * `baselineOfMesh`: production's are the whole mesh's (a server's), so only those covering the
+   * project's datasets or kept by the pull request are compared.
+   */
+  contracts?:
+    { baseline: ContractDoc[]; current: ContractDoc[]; baselineOfMesh?: boolean } | undefined
 }
 
 /** The gate's settings from meshwatch.yml `gate:`, with defaults for what it leaves out. */
@@ -47,7 +52,7 @@ export function evaluateGate(input: GateInput): GateReport {
   const project = current.scope
   const baseline = buildMesh(input.baseline)
   const after = buildMesh(withProject(input.baseline, current))
-  const scored = scoreOnStore(input.baseline, current, config, now)
+  const scored = scoreOnStore(input.baseline, current, config, now, input.contracts)
   const settings = gateSettingsOf(config)
   const notes: string[] = []
   if (!input.baseline.some((b) => b.scope === project)) {

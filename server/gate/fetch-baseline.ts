@@ -1,19 +1,34 @@
 import { z } from 'zod'
 import type { Batch } from '../../collectors/batch.ts'
+import { ContractError, parseContractText } from '../../collectors/contracts/read.ts'
+import type { ContractDoc } from '../../collectors/contracts/schema.ts'
 import { UsageError } from '../commands/shared.ts'
 import { parseBatch } from '../ingest.ts'
 
-const BaselineResponseSchema = z.object({ project: z.string(), batches: z.array(z.unknown()) })
+const BaselineResponseSchema = z.object({
+  project: z.string(),
+  batches: z.array(z.unknown()),
+  contracts: z.array(z.object({ file: z.string(), document: z.unknown() })).optional(),
+})
+
+/** What a server holds for the gate: the mesh's batches and its current contracts. */
+export interface ServerBaseline {
+  batches: Batch[]
+  /** undefined: a server that predates contracts in the baseline */
+  contracts: ContractDoc[] | undefined
+}
 
 /**
  * The baseline a meshwatch server holds (GET /api/gate/baseline?project=): the latest collected
- * batch of every dbt project and Airflow instance. Unreachable or refusing server → UsageError.
+ * batch of every dbt project and Airflow instance, and the current version of every contract, each
+ * validated again as a contract file is. Unreachable or refusing server, or a contract that does
+ * not validate → UsageError.
  */
 export async function fetchBaseline(
   server: string,
   project: string,
   opts: { token?: string | undefined; fetch?: typeof fetch } = {},
-): Promise<Batch[]> {
+): Promise<ServerBaseline> {
   const f = opts.fetch ?? fetch
   const url = new URL('/api/gate/baseline', server)
   url.searchParams.set('project', project)
@@ -40,5 +55,18 @@ export async function fetchBaseline(
     throw new UsageError(
       `gate: ${url.toString()} did not answer a baseline: ${z.prettifyError(parsed.error)}`,
     )
-  return parsed.data.batches.map(parseBatch)
+  return {
+    batches: parsed.data.batches.map(parseBatch),
+    contracts: parsed.data.contracts?.map((c) => contractOf(c, url.origin)),
+  }
+}
+
+function contractOf(c: { file: string; document: unknown }, origin: string): ContractDoc {
+  try {
+    return parseContractText(JSON.stringify(c.document), c.file)
+  } catch (e) {
+    if (e instanceof ContractError)
+      throw new UsageError(`gate: a baseline contract from ${origin}: ${e.message}`, { cause: e })
+    throw e
+  }
 }

@@ -1,7 +1,9 @@
 import type { Batch } from '../../collectors/batch.ts'
+import type { ContractDoc } from '../../collectors/contracts/schema.ts'
 import { closeDb, openDb } from '../../db/client.ts'
 import { listProducts } from '../../db/queries/catalog.ts'
 import type { MeshwatchConfig } from '../config-file.ts'
+import { ingestContracts } from '../contracts/ingest.ts'
 import type { Deps } from '../deps.ts'
 import { applyConfigProducts, evaluateProducts, governanceViolations } from '../evaluate.ts'
 import { ingestBatch } from '../ingest.ts'
@@ -26,9 +28,10 @@ export interface ScoredSide {
 /**
  * Scores both sides of the gate the way `serve` does: the baseline batches are stored, in the
  * order given, in an in-memory store (db/client.ts, every migration) with the server's ingest,
- * meshwatch.yml's products are applied, and every product is evaluated (server/evaluate.ts) and
- * the governance policies checked; then the changed project's build is stored on top, as
- * collecting it would, and the same runs again.
+ * production's contracts are collected, meshwatch.yml's products are applied, and every product is
+ * evaluated (server/evaluate.ts) and the governance policies checked; then the changed project's
+ * build and the pull request's contracts are stored on top, as collecting them would (a contract
+ * the PR deleted stays, as on the server), and the same runs again.
  *
  * A product is scored at the clock of the batch that declares it (the time that build describes),
  * so production's products are not judged stale at the pull request's time; a product only
@@ -40,14 +43,20 @@ export function scoreOnStore(
   current: Batch,
   config: MeshwatchConfig,
   now: Date,
+  contracts: { baseline: readonly ContractDoc[]; current: readonly ContractDoc[] } = {
+    baseline: [],
+    current: [],
+  },
 ): { before: ScoredSide; after: ScoredSide } {
   const db = openDb(':memory:')
   try {
     const deps: Deps = { db, meshwatch: config, now: () => now }
     for (const b of baseline) ingestBatch(deps, b)
+    if (contracts.baseline.length > 0) ingestContracts(deps, [...contracts.baseline])
     applyConfigProducts(deps)
     const before = scoreSide(deps, baseline)
     ingestBatch(deps, current)
+    if (contracts.current.length > 0) ingestContracts(deps, [...contracts.current])
     applyConfigProducts(deps)
     const others = baseline.filter((b) => b.scope !== current.scope)
     const removed = new Set(

@@ -9,6 +9,7 @@ import {
   type ContractCheck,
 } from './contract-check.ts'
 import { checkEpisodes } from './contract-episodes.ts'
+import { checkRetention } from './contract-retention.ts'
 import { durationMs, lastDeadline, promiseText, rateOf, timeOfDay } from './contract-units.ts'
 import { HOUR } from './facts.ts'
 import { lastWriteOf } from './freshness.ts'
@@ -102,10 +103,7 @@ function checkProperty(ctx: CheckContext, sla: EffectiveSla, p: SlaProperty): Co
     case 'timeofavailability':
       return deadline(ctx, p, element)
     case 'retention':
-      return notMeasurable(
-        base,
-        `meshwatch observes no oldest row or partition of ${element ?? 'the bound datasets'} (no collector reports one), so it cannot tell how long data is kept`,
-      )
+      return checkRetention(ctx, p, element)
     case 'timetodetect':
     case 'timetonotify':
     case 'timetorepair':

@@ -119,3 +119,20 @@ export function lastDeadline(
   }
   return { deadline: new Date(d), dayStart: new Date(start - offsetAt(start) * 60_000) }
 }
+
+/**
+ * The time a column's observed minimum stands for, when it reads as one: a `yyyymmdd` integer
+ * (a date partition key), epoch seconds or epoch milliseconds (years 2001–5138); else undefined.
+ */
+export function timeOfMinimum(v: number): Date | undefined {
+  if (Number.isInteger(v) && v >= 1900_01_01 && v <= 2999_12_31) {
+    const y = Math.floor(v / 10_000)
+    const m = Math.floor(v / 100) % 100
+    const d = v % 100
+    const t = new Date(Date.UTC(y, m - 1, d))
+    return t.getUTCMonth() === m - 1 && t.getUTCDate() === d ? t : undefined
+  }
+  if (v >= 1e9 && v < 1e11) return new Date(v * 1000)
+  if (v >= 1e12 && v < 1e14) return new Date(v)
+  return undefined
+}

@@ -269,6 +269,32 @@ describe('parseEvent', () => {
     expect(b.runs[0]?.rowsAffected).toBe(7)
   })
 
+  it("records each column's observed minimum from dataQualityMetrics columnMetrics", () => {
+    const metrics = facet({
+      rowCount: 3,
+      columnMetrics: {
+        ordered_at: { nullCount: 0, min: 1_700_000_000, max: 1_760_000_000 },
+        status: { nullCount: 0, distinctCount: 4 },
+      },
+    })
+    const r = parseEvent(
+      runEvent({
+        outputs: [
+          {
+            namespace: 'duckdb://mesh.duckdb',
+            name: 'mesh.sales.orders',
+            facets: { dataQualityMetrics: metrics },
+          },
+        ],
+      }),
+    )
+    if (!r.ok) throw new Error(r.reason)
+    expect(r.batch.metrics.map((m) => [m.name, m.value])).toEqual([
+      ['row_count', 3],
+      ['column_min:ordered_at', 1_700_000_000],
+    ])
+  })
+
   it.each([
     {
       name: 'an Airflow task under its DAG',

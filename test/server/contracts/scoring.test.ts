@@ -11,6 +11,26 @@ import { effectiveSlaOf, evaluateProducts } from '../../../server/evaluate.ts'
 import { ingestBatch } from '../../../server/ingest.ts'
 import { evaluateWithContracts } from '../../../server/quality/score.ts'
 import { CONFIG, recordingTime, testClock } from '../alerts/helpers.ts'
+import { parseEvent } from '../../../collectors/openlineage/parse.ts'
+
+const YEAR_S = 365 * 86_400
+/** The date `years` from `now` as a yyyymmdd partition key. */
+const yyyymmdd = (now: Date, years: number) =>
+  Number(
+    new Date(Date.UTC(now.getUTCFullYear() + years, now.getUTCMonth(), 1))
+      .toISOString()
+      .slice(0, 10)
+      .replace(/-/g, ''),
+  )
+
+/** The dataset the demo's orders contract binds to. */
+function ordersDataset(deps: Deps): { namespace: string; name: string } {
+  const row = deps.db.$client
+    .prepare("select namespace, name from datasets where name like '%sales.orders' limit 1")
+    .get() as { namespace: string; name: string } | undefined
+  if (!row) throw new Error('no sales orders dataset')
+  return row
+}
 
 // The demo's ODCS contracts (fixtures/contracts/demo, loaded with the demo) scored on the
 // recorded good and bad days through the server's evaluator (evaluate.ts → score.ts).
@@ -119,6 +139,50 @@ describe('contract scoring on the demo mesh', { timeout: 120_000 }, () => {
     expect(reliability).toMatchObject({ status: 'breach' })
     expect(reliability?.reason).toContain('promised within 4 h')
   })
+
+  it.each([
+    {
+      name: 'epoch seconds 4 years back',
+      min: (now: Date) => now.getTime() / 1000 - 4 * YEAR_S,
+      status: 'ok',
+    },
+    { name: 'a yyyymmdd key 1 year back', min: (now: Date) => yyyymmdd(now, -1), status: 'warn' },
+  ])(
+    'checks retention (3 y) against the oldest observed ordered_at: $name → $status',
+    async ({ min, status }) => {
+      const { deps, clock } = await goodThenBad()
+      const now = clock.now()
+      const event = {
+        eventType: 'COMPLETE',
+        eventTime: now.toISOString(),
+        run: { runId: '0190a0a0-0000-7000-8000-0000000000aa' },
+        job: { namespace: 'great_expectations', name: 'validate_orders' },
+        inputs: [
+          {
+            ...ordersDataset(deps),
+            inputFacets: {
+              dataQualityMetrics: {
+                _producer:
+                  'https://github.com/OpenLineage/OpenLineage/tree/1.54.0/integration/common',
+                _schemaURL:
+                  'https://openlineage.io/spec/facets/1-0-2/DataQualityMetricsInputDatasetFacet.json',
+                columnMetrics: { ordered_at: { nullCount: 0, min: Math.round(min(now)) } },
+              },
+            },
+          },
+        ],
+        outputs: [],
+        producer: 'https://github.com/OpenLineage/OpenLineage/tree/1.54.0/integration/common',
+        schemaURL: 'https://openlineage.io/spec/2-0-2/OpenLineage.json#/definitions/RunEvent',
+      }
+      const parsed = parseEvent(event)
+      if (!parsed.ok) throw new Error(parsed.reason)
+      ingestBatch(deps, parsed.batch)
+      const r = scored(deps, 'sales.orders', now)
+      expect(r.check('retention')).toMatchObject({ status, measurable: true })
+      expect(r.check('retention')?.reason).toMatch(/the oldest value of .*orders\.ordered_at/)
+    },
+  )
 
   it('lists every promise it cannot measure with why, and takes SLA values from the contract with their source', async () => {
     const { deps, clock } = await goodThenBad()

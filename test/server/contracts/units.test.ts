@@ -5,6 +5,7 @@ import {
   lastDeadline,
   rateOf,
   timeOfDay,
+  timeOfMinimum,
 } from '../../../server/quality/contract-units.ts'
 
 describe('ODCS units', () => {
@@ -57,6 +58,19 @@ describe('ODCS units', () => {
   ])('the last 09:00 Europe/Paris deadline, $name', ({ now, deadline, dayStart }) => {
     const d = lastDeadline({ minutes: 540, zone: 'Europe/Paris' }, new Date(now))
     expect([d.deadline.toISOString(), d.dayStart.toISOString()]).toEqual([deadline, dayStart])
+  })
+})
+
+describe('timeOfMinimum (a column minimum read as the oldest row)', () => {
+  it.each([
+    { name: 'a yyyymmdd partition key', v: 20230415, iso: '2023-04-15T00:00:00.000Z' },
+    { name: 'epoch seconds', v: 1_700_000_000, iso: '2023-11-14T22:13:20.000Z' },
+    { name: 'epoch milliseconds', v: 1_700_000_000_123, iso: '2023-11-14T22:13:20.123Z' },
+    { name: 'an impossible date key', v: 20230231, iso: undefined },
+    { name: 'an amount', v: 100, iso: undefined },
+    { name: 'a fraction', v: 0.5, iso: undefined },
+  ])('$name ($v) → $iso', ({ v, iso }) => {
+    expect(timeOfMinimum(v)?.toISOString()).toBe(iso)
   })
 })
 

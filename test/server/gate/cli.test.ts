@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { DOMAINS, goodDir, NS, ROOT, variantDir } from './helpers.ts'
+import { serve, type ServerType } from '@hono/node-server'
+import { readContracts } from '../../../collectors/contracts/read.ts'
+import { closeDb, openDb } from '../../../db/client.ts'
+import { createApp } from '../../../server/app.ts'
+import { ingestContracts } from '../../../server/contracts/ingest.ts'
+import { ingestBatch } from '../../../server/ingest.ts'
+import { DOMAINS, goodDir, goodMesh, NS, ROOT, variantDir } from './helpers.ts'
 
 const exec = promisify(execFile)
 
@@ -94,6 +100,38 @@ describe('meshwatch gate exit codes and files', () => {
     )
     expect(readFileSync(summary, 'utf8')).toBe(`${readFileSync(join(dir, 'pr.md'), 'utf8')}\n`)
   })
+
+  it('takes the baseline contracts from --server: exits 1 on a weakened SLA, 2 with --baseline-contracts too', async () => {
+    const db = openDb(':memory:')
+    const deps = { db }
+    for (const b of await goodMesh()) ingestBatch(deps, b)
+    ingestContracts(deps, readContracts([`${ROOT}fixtures/gate/contracts/baseline`]))
+    const server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: createApp(deps).fetch, port: 0, hostname: '127.0.0.1' }, () =>
+        resolve(s),
+      )
+    })
+    try {
+      const address = server.address()
+      const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+      const args = ['gate', '--current', variantDir('unchanged'), '--server', url]
+      const contracts = (v: string) => ['--contracts', `fixtures/gate/contracts/${v}`]
+      const weakened = await meshwatch([...args, ...contracts('weakened'), '--namespace', NS])
+      expect(weakened.stdout).toContain('SLA property latency weakened from 1 d to 4 d')
+      expect(weakened.code).toBe(1)
+      const both = await meshwatch([
+        ...args,
+        ...contracts('unchanged'),
+        '--baseline-contracts',
+        'fixtures/gate/contracts/baseline',
+      ])
+      expect(both.stderr).toMatch(/--baseline-contracts and --server are alternatives/)
+      expect(both.code).toBe(2)
+    } finally {
+      server.close()
+      closeDb(db)
+    }
+  }, 180_000)
 
   it.each([
     {

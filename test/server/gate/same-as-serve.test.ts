@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Batch } from '../../../collectors/batch.ts'
+import { readContracts } from '../../../collectors/contracts/read.ts'
+import type { ContractDoc } from '../../../collectors/contracts/schema.ts'
 import { closeDb, openDb, type Db } from '../../../db/client.ts'
 import { createApp } from '../../../server/app.ts'
 import type { MeshwatchConfig } from '../../../server/config-file.ts'
@@ -40,7 +43,11 @@ afterAll(() => stops.forEach((stop) => stop()))
  * evaluator started), the batches pushed to POST /api/batches (what `collect dbt --server`
  * sends); each product is then asked for at the clock the gate scored it at.
  */
-async function serve(batches: readonly Batch[], cfg: MeshwatchConfig) {
+async function serve(
+  batches: readonly Batch[],
+  cfg: MeshwatchConfig,
+  contracts: ContractDoc[] = [],
+) {
   const db: Db = openDb(':memory:')
   let clock = NOW
   const store: Deps = { db, meshwatch: cfg, now: () => clock }
@@ -60,6 +67,17 @@ async function serve(batches: readonly Batch[], cfg: MeshwatchConfig) {
     })
     expect(res.status, await res.clone().text()).toBeLessThan(300)
   }
+  if (contracts.length > 0) {
+    // what `collect contracts --server` posts: each file's name and text
+    const res = await app.request('/api/contracts', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        contracts: contracts.map((d) => ({ file: d.file, text: readFileSync(d.file, 'utf8') })),
+      }),
+    })
+    expect(res.status, await res.clone().text()).toBeLessThan(300)
+  }
   return async (productId: string, at: string): Promise<Omit<ProductScore, 'evaluatedAt'>> => {
     clock = new Date(at)
     const res = await app.request(`/api/products/${encodeURIComponent(productId)}/root-cause`)
@@ -70,10 +88,18 @@ async function serve(batches: readonly Batch[], cfg: MeshwatchConfig) {
 }
 
 /** Every product-score check's two sides next to what serve reports for the same batches. */
-async function compare(report: GateReport, baseline: readonly Batch[], current: Batch) {
+async function compare(
+  report: GateReport,
+  baseline: readonly Batch[],
+  current: Batch,
+  contracts: { baseline: ContractDoc[]; current: ContractDoc[] } = { baseline: [], current: [] },
+) {
   const cfg = config()
-  const before = await serve(baseline, cfg)
-  const after = await serve([...baseline, current], cfg)
+  const before = await serve(baseline, cfg, contracts.baseline)
+  const after = await serve([...baseline, current], cfg, [
+    ...contracts.baseline,
+    ...contracts.current,
+  ])
   const gate: Record<string, unknown> = {}
   const served: Record<string, unknown> = {}
   for (const c of report.checks) {
@@ -88,8 +114,12 @@ async function compare(report: GateReport, baseline: readonly Batch[], current: 
   return { gate, served }
 }
 
-const gate = (current: Batch, baseline: Batch[]) =>
-  evaluateGate({ current, baseline, baselineLabel: 'test', config: config(), now: NOW })
+const gate = (
+  current: Batch,
+  baseline: Batch[],
+  contracts?: { baseline: ContractDoc[]; current: ContractDoc[] },
+) =>
+  evaluateGate({ current, baseline, baselineLabel: 'test', config: config(), now: NOW, contracts })
 
 const productChecks = (r: GateReport) => r.checks.filter((c) => c.category === 'product-score')
 
@@ -126,6 +156,37 @@ describe('gate scores = serve scores, product by product, on the same artifacts'
       expect(g).toEqual(served)
     },
   )
+
+  describe('with the demo contracts (fixtures/contracts/demo) collected on both sides', () => {
+    const demo = () => readContracts([`${ROOT}fixtures/contracts/demo`])
+    const scores = (r: GateReport) =>
+      Object.fromEntries(productChecks(r).map((c) => [c.targets[0], c.scores]))
+
+    it.each(DOMAINS)('the bad day of %s against the good day', async (p) => {
+      const baseline = await goodMesh()
+      const current = await readTarget(badDir(p))
+      const contracts = { baseline: demo(), current: demo() }
+      const report = gate(current, baseline, contracts)
+      const { gate: g, served } = await compare(report, baseline, current, contracts)
+      expect(Object.keys(g).length).toBeGreaterThanOrEqual(10)
+      expect(g).toEqual(served)
+      // the contracts are scored: some product is judged otherwise than without them
+      expect(scores(report)).not.toEqual(scores(gate(current, baseline)))
+    })
+
+    it("a PR that changes sales' orders contract (latency 1 d → 4 d)", async () => {
+      const baseline = await goodMesh()
+      const current = await readTarget(variantDir('unchanged'))
+      const contracts = {
+        baseline: demo(),
+        current: readContracts([`${ROOT}fixtures/gate/contracts/weakened`]),
+      }
+      const report = gate(current, baseline, contracts)
+      const { gate: g, served } = await compare(report, baseline, current, contracts)
+      expect(Object.keys(g).length).toBeGreaterThanOrEqual(9)
+      expect(g).toEqual(served)
+    })
+  })
 
   it('does not score a product the change removed (the store keeps its row, as the server does)', async () => {
     const report = gate(await readTarget(variantDir('removed')), await goodMesh())

@@ -39,10 +39,10 @@ describe('GET /api/gate/baseline', () => {
 
   it('gives `gate --server` the same verdict as the baseline dirs', async () => {
     const { fetchApp } = await serverWithGoodMesh()
-    const baseline = await fetchBaseline('http://meshwatch.test', 'sales', { fetch: fetchApp })
+    const { batches } = await fetchBaseline('http://meshwatch.test', 'sales', { fetch: fetchApp })
     const report = evaluateGate({
       current: await readTarget(variantDir('breaking')),
-      baseline,
+      baseline: batches,
       baselineLabel: 'server',
       config: EMPTY_CONFIG,
       now: new Date(),
