@@ -27,7 +27,7 @@ export function layeredLayout(
   const index = new Map(nodes.map((n, i) => [n.id, i]))
   const preds: number[][] = nodes.map(() => [])
   const succs: number[][] = nodes.map(() => [])
-  const indeg = new Array<number>(nodes.length).fill(0)
+  const indeg = nodes.map(() => 0)
   for (const e of edges) {
     const s = index.get(e.source)
     const t = index.get(e.target)
@@ -37,10 +37,10 @@ export function layeredLayout(
     indeg[t]!++
   }
   // Longest-path ranks in topological order; nodes on a cycle get ranked after the rest of it.
-  const rank = new Array<number>(nodes.length).fill(0)
+  const rank = nodes.map(() => 0)
   const queue: number[] = []
   for (let i = 0; i < nodes.length; i++) if (indeg[i] === 0) queue.push(i)
-  const done = new Array<boolean>(nodes.length).fill(false)
+  const done = nodes.map(() => false)
   for (let head = 0; ;) {
     if (head === queue.length) {
       const left = done.findIndex((d) => !d)
@@ -61,7 +61,7 @@ export function layeredLayout(
   for (let i = 0; i < nodes.length; i++) (ranks[rank[i]!] ??= []).push(i)
 
   // Each rank ordered by the mean place of its parents in the ranks before it.
-  const place = new Array<number>(nodes.length).fill(0)
+  const place = nodes.map(() => 0)
   for (const r of ranks) {
     if (!r) continue
     const key = (n: number) => {
