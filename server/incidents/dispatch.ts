@@ -2,29 +2,25 @@ import { formatDuration, formatIssues } from '../../common/format.ts'
 import type { Db } from '../../db/client.ts'
 import {
   activeHolds,
-  addDeliveries,
   advanceDelivery,
   claimDueDeliveries,
   failDelivery,
   holdRoute,
-  incidentsToFanOut,
   scheduleDelivery,
   transitionsAfter,
 } from '../../db/queries/incident-deliveries.ts'
-import { digestedThrough } from '../../db/queries/incident-digests.ts'
-import { consumersOf, getIncident } from '../../db/queries/incidents.ts'
+import { getIncident } from '../../db/queries/incidents.ts'
 import type { IncidentDeliveryRow } from '../../db/schema.ts'
 import { SlackApiMessageSchema, type SlackMessage } from '../alerts/block-kit.ts'
 import { backoffMs, type FetchLike } from '../alerts/deliver.ts'
 import { EMPTY_CONFIG, type MeshwatchConfig } from '../config-file.ts'
 import { SILENT, type Logger } from '../deps.ts'
 import { PAGERDUTY_EVENTS_URL, sendTransition } from './channels.ts'
-import { channelOf, holdKeyOf, routesByKey, secretsOf } from './config.ts'
+import { holdKeyOf, routesByKey, secretsOf } from './config.ts'
 import { dispatchDigests, type DigestSent } from './digest-dispatch.ts'
-import { nextLocalTime, quietMsLeft } from './quiet-hours.ts'
+import { fanOutIncidents } from './fan-out.ts'
+import { quietMsLeft } from './quiet-hours.ts'
 import { buildIncidentMessage, buildTransitionReply } from './message.ts'
-import { routesOf } from './routing.ts'
-import { productTagsOf } from './tags.ts'
 import { callSlack, SLACK_API_URL, type ApiOutcome } from './slack-app.ts'
 
 export interface IncidentDispatcherOptions {
@@ -78,69 +74,6 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
   const apiUrl = opts.slackApiUrl ?? SLACK_API_URL
   // Retry-After holds by holdKeyOf: stored (incident_route_holds), so a restarted server waits too.
   let holds = new Map<string, number>()
-
-  function fanOut() {
-    const at = iso(opts.now().getTime())
-    const todo = incidentsToFanOut(opts.db).map((x) => ({
-      ...x,
-      consumers: consumersOf(opts.db, x.incident.id),
-    }))
-    if (todo.length === 0) return
-    const tags = productTagsOf(
-      opts.db,
-      cfg,
-      todo.flatMap((x) => [
-        x.incident.productId,
-        ...x.consumers.flatMap((c) => c.products.map((p) => p.productId)),
-      ]),
-    )
-    const tagsOf = (id: string) => tags.get(id) ?? []
-    for (const { incident, latest, consumers } of todo) {
-      const targets = routesOf(cfg, incident, consumers, tagsOf)
-      // a digest route collects the warnings; a breach (or one that became one) goes out at once
-      const digested = incident.severity === 'warn' ? targets.filter((t) => t.route.digest) : []
-      const fresh =
-        digested.length > 0
-          ? transitionsAfter(opts.db, incident.id, incident.fannedOut).filter((t) => t.id <= latest)
-          : []
-      addDeliveries(
-        opts.db,
-        incident.id,
-        targets
-          .filter((t) => !digested.includes(t))
-          .map((t) => ({
-            routeKey: t.key,
-            channel: channelOf(t.route),
-            audience: t.audience,
-            routeDomain: t.routeDomain,
-            // what a digest already told is not sent again by the living message that follows it
-            cursor: t.route.digest ? digestedThrough(opts.db, incident.id, t.key, t.audience) : 0,
-            nextAttemptAt: at,
-            createdAt: at,
-          })),
-        latest,
-        digested.flatMap((t) => {
-          const d = t.route.digest
-          if (!d) return []
-          return fresh.map((tr) => {
-            // the first digest after the transition happened (a dispatcher that was down at
-            // 09:00 still sends that morning's digest when it is back)
-            const dueAt = nextLocalTime(d.at, d.tz, new Date(tr.at)).toISOString()
-            return {
-              transitionId: tr.id,
-              routeKey: t.key,
-              channel: channelOf(t.route),
-              audience: t.audience,
-              routeDomain: t.routeDomain,
-              dueAt,
-              nextAttemptAt: dueAt,
-              createdAt: at,
-            }
-          })
-        }),
-      )
-    }
-  }
 
   async function deliver(d: IncidentDeliveryRow, result: IncidentDispatchResult) {
     const route = routesByKey(cfg).get(d.routeKey)
@@ -314,7 +247,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
   async function runOnce(): Promise<IncidentDispatchResult> {
     const result: IncidentDispatchResult = { calls: [], retried: [], failed: [], digests: [] }
     failures = new Map()
-    fanOut()
+    fanOutIncidents(opts.db, cfg, opts.now())
     const now = opts.now().getTime()
     holds = activeHolds(opts.db, iso(now))
     const due = claimDueDeliveries(opts.db, {

@@ -79,7 +79,7 @@ async function setup() {
     hook: r.got.hook.map((h) => h.body as Json),
     mail: smtp.mails.map((m) => /^Subject: (.*)$/im.exec(m.raw)?.[1] ?? ''),
   })
-  return { api, r, smtp, deps, clock, dispatcherOn, app, idOf, got, logged, config }
+  return { api, r, smtp, hooks, deps, clock, dispatcherOn, app, idOf, got, logged, config }
 }
 
 const counts = (g: ReturnType<Awaited<ReturnType<typeof setup>>['got']>) => ({
@@ -233,6 +233,42 @@ describe('a digest due while no dispatcher ran', () => {
     s.clock.set(new Date(DUE.getTime() + 30 * 60_000))
     await s.dispatcherOn(s.deps.db).runOnce()
     expect(counts(s.got())).toEqual(plusDigest(live))
+  }, 120_000)
+})
+
+describe('a digest inside quiet hours', () => {
+  it('waits for their end', async () => {
+    const s = await setup()
+    const quiet = { start: '08:30', end: '10:00', tz: 'Europe/Berlin' }
+    const config = withIncidentRoutes({
+      product: [
+        {
+          type: 'webhook',
+          url_env: 'HOOK_URL',
+          secret_env: 'HOOK_SECRET',
+          digest: DIGEST,
+          quiet_hours: quiet,
+        },
+      ],
+    })
+    const d = () =>
+      testDispatcher(s.deps.db, s.clock, s.hooks, {
+        config,
+        env: { HOOK_URL: `${s.r.url}/hook`, HOOK_SECRET: SECRET },
+      })
+    s.clock.set(new Date(DUE.getTime() - 4 * HOUR))
+    await d().runOnce()
+    const before = s.r.got.hook.length
+    evaluateAs(s.deps.db, 'product.feature_adoption', 'warn', s.clock.now())
+    s.clock.set(DUE)
+    await d().runOnce()
+    s.clock.set(new Date(DUE.getTime() + HOUR - 1_000))
+    await d().runOnce()
+    expect(s.r.got.hook).toHaveLength(before)
+    // 10:00 in Berlin
+    s.clock.set(new Date(DUE.getTime() + HOUR))
+    await d().runOnce()
+    expect(s.r.got.hook.slice(before).map((h) => h.body.event)).toEqual(['digest'])
   }, 120_000)
 })
 
