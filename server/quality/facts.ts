@@ -7,7 +7,6 @@ import type { Status } from '../../common/vocab.ts'
 export type { KnownStatus, Status } from '../../common/vocab.ts'
 export type {
   AssertionFact,
-  ColumnMetricFact,
   ContractAssertionFact,
   ContractFacts,
   ContractObjectFacts,
