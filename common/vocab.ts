@@ -29,5 +29,9 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number]
 export const ALERT_SEVERITIES = ['warn', 'breach'] as const
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number]
 
-/** Metric name prefix of a column's observed minimum (`column_min:ordered_at`): for a date or time column, its oldest value. */
-export const COLUMN_MIN_METRIC = 'column_min:'
+/**
+ * Metric name prefixes of a column's metrics (OpenLineage dataQualityMetrics columnMetrics):
+ * `column_min:ordered_at` (for a date or time column, its oldest value), `column_nulls:order_id`.
+ */
+export const COLUMN_METRICS = { min: 'column_min:', nullCount: 'column_nulls:' } as const
+export type ColumnMetricName = keyof typeof COLUMN_METRICS

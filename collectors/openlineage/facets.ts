@@ -1,5 +1,5 @@
 import { airflowQueryJobName } from '../airflow/query-jobs.ts'
-import { COLUMN_MIN_METRIC } from '../../common/vocab.ts'
+import { COLUMN_METRICS } from '../../common/vocab.ts'
 import type { Assertion, Column, ColumnEdge, Dataset, Job, Metric, Ref } from '../batch.ts'
 import type {
   OlDatasetFacets,
@@ -356,8 +356,9 @@ function pushGreatExpectations(out: Assertion[], ds: OlInputDataset, obs: Observ
 
 /**
  * dataQualityMetrics / inputStatistics / outputStatistics → row_count and bytes metrics, appended
- * to `out`, then each column's observed minimum as `column_min:<column>` (for a date or time
- * column, its oldest value: what a contract's `retention` is checked against). A later facet
+ * to `out`, then each column's null count and minimum as `column_nulls:<column>` and
+ * `column_min:<column>` (a contract's nullValues and, for a date or time column's oldest value,
+ * its `retention` are checked against them). A later facet
  * overrides an earlier one; the metric seen first is listed first.
  */
 export function pushMetrics(
@@ -381,14 +382,16 @@ export function pushMetrics(
   if (bytes !== undefined && bytesFirst) out.push(metric(dataset, 'bytes', bytes, obs))
   if (rows !== undefined) out.push(metric(dataset, 'row_count', rows, obs))
   if (bytes !== undefined && !bytesFirst) out.push(metric(dataset, 'bytes', bytes, obs))
-  const mins = new Map<string, number>()
+  const byName = new Map<string, number>()
   for (const cm of [dq?.columnMetrics, inputDq?.columnMetrics])
-    for (const [column, m] of Object.entries(cm ?? {}))
-      if (typeof m.min === 'number' && Number.isFinite(m.min)) mins.set(column, m.min)
-  for (const [column, min] of mins) {
-    const name = `${COLUMN_MIN_METRIC}${column}`
-    if (name.length <= 128) out.push(metric(dataset, name, min, obs))
-  }
+    for (const [column, m] of Object.entries(cm ?? {})) {
+      if (typeof m.nullCount === 'number')
+        byName.set(`${COLUMN_METRICS.nullCount}${column}`, m.nullCount)
+      if (typeof m.min === 'number' && Number.isFinite(m.min))
+        byName.set(`${COLUMN_METRICS.min}${column}`, m.min)
+    }
+  for (const [name, value] of byName)
+    if (name.length <= 128) out.push(metric(dataset, name, value, obs))
 }
 
 type Count = number | null | undefined

@@ -1,6 +1,6 @@
 import type { Db } from '../client.ts'
-import { COLUMN_MIN_METRIC } from '../../common/vocab.ts'
-import type { ColumnMinimumFact, ContractAssertionFact, EpisodeFact } from './quality-facts.ts'
+import { COLUMN_METRICS, type ColumnMetricName } from '../../common/vocab.ts'
+import type { ColumnMetricFact, ContractAssertionFact, EpisodeFact } from './quality-facts.ts'
 import { groupBy } from './quality.ts'
 import { readStatement } from './statements.ts'
 
@@ -36,10 +36,10 @@ function columnsOf(text: string): { name: string; type?: string }[] {
   )
 }
 
-/** The newest observed minimum of each column of each dataset (`column_min:<column>` metrics). */
-export function latestColumnMinima(db: Db, datasetIds: number[]): Map<number, ColumnMinimumFact[]> {
+/** The newest observed metrics of each column of each dataset (`column_min:`, `column_nulls:`…). */
+export function latestColumnMetrics(db: Db, datasetIds: number[]): Map<number, ColumnMetricFact[]> {
   if (datasetIds.length === 0) return new Map()
-  // (dataset_id, name, observed_at) is unique: max() picks the newest row of each column.
+  // (dataset_id, name, observed_at) is unique: max() picks the newest row of each metric.
   const rows = readStatement<{
     datasetId: number
     name: string
@@ -48,17 +48,23 @@ export function latestColumnMinima(db: Db, datasetIds: number[]): Map<number, Co
   }>(
     db,
     `select dataset_id as datasetId, name, value, max(observed_at) as observedAt from metrics
-      where dataset_id ${IDS} and substr(name, 1, ?) = ? group by dataset_id, name`,
-  ).all(JSON.stringify(datasetIds), COLUMN_MIN_METRIC.length, COLUMN_MIN_METRIC)
-  return groupBy(
-    rows,
-    (r) => r.datasetId,
-    (r) => ({
-      column: r.name.slice(COLUMN_MIN_METRIC.length),
+      where dataset_id ${IDS} and name glob 'column_*:*' group by dataset_id, name`,
+  ).all(JSON.stringify(datasetIds))
+  const out = new Map<number, ColumnMetricFact[]>()
+  for (const r of rows) {
+    const entry = Object.entries(COLUMN_METRICS).find(([, prefix]) => r.name.startsWith(prefix))
+    if (!entry) continue
+    const [metric, prefix] = entry as [ColumnMetricName, string]
+    const list = out.get(r.datasetId) ?? []
+    list.push({
+      column: r.name.slice(prefix.length),
+      metric,
       value: r.value,
       observedAt: r.observedAt,
-    }),
-  )
+    })
+    out.set(r.datasetId, list)
+  }
+  return out
 }
 
 /** The latest result of each test on each dataset, with its failing-row count. */

@@ -1,4 +1,4 @@
-import type { Link } from '../../common/vocab.ts'
+import type { ColumnMetricName, Link } from '../../common/vocab.ts'
 import type { DatasetRow, JobRow } from '../schema.ts'
 
 /**
@@ -114,13 +114,14 @@ export interface ContractObjectFacts {
   columns: { name: string; type?: string }[] | null
   columnsObservedAt: string | null
   assertions: ContractAssertionFact[]
-  /** The newest observed minimum of each column that a collector reported one for. */
-  columnMinima: ColumnMinimumFact[]
+  /** The newest observed metrics of its columns (what a collector reported: min, nullCount). */
+  columnMetrics: ColumnMetricFact[]
 }
 
-/** A column's observed minimum (OpenLineage dataQualityMetrics columnMetrics.<column>.min). */
-export interface ColumnMinimumFact {
+/** A column's metric (OpenLineage dataQualityMetrics columnMetrics.<column>.min / nullCount). */
+export interface ColumnMetricFact {
   column: string
+  metric: ColumnMetricName
   value: number
   observedAt: string
 }

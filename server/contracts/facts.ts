@@ -1,6 +1,6 @@
 import type { Db } from '../../db/client.ts'
 import {
-  latestColumnMinima,
+  latestColumnMetrics,
   latestResultsWithFailures,
   newestColumns,
   recentEpisodes,
@@ -40,7 +40,7 @@ export function attachContracts(db: Db, products: ProductFacts[]): void {
   ]
   const columns = newestColumns(db, datasetIds)
   const results = latestResultsWithFailures(db, datasetIds)
-  const minima = latestColumnMinima(db, datasetIds)
+  const columnMetrics = latestColumnMetrics(db, datasetIds)
   const episodes = recentEpisodes(db, [...new Set(bound.map((b) => b.productId))])
   for (const { productId, row, binding } of bound) {
     const p = byId.get(productId)
@@ -63,7 +63,7 @@ export function attachContracts(db: Db, products: ProductFacts[]): void {
           columns: cols?.columns ?? null,
           columnsObservedAt: cols?.observedAt ?? null,
           assertions: id === null ? [] : (results.get(id) ?? []),
-          columnMinima: id === null ? [] : (minima.get(id) ?? []),
+          columnMetrics: id === null ? [] : (columnMetrics.get(id) ?? []),
         }
       }),
       episodes: episodes.get(productId) ?? [],

@@ -99,6 +99,22 @@ function checkRule(
     const test = facts.assertions.find(
       (a) => a.column?.toLowerCase() === column.toLowerCase() && pattern.test(a.name),
     )
+    const nulls =
+      metric === 'nullValues'
+        ? facts.columnMetrics.find(
+            (m) => m.metric === 'nullCount' && m.column.toLowerCase() === column.toLowerCase(),
+          )
+        : undefined
+    if (!test && nulls) {
+      // no test reports it: the collector's null count (OpenLineage dataQualityMetrics)
+      const rule = op ?? { text: 'mustBe 0', test: (v: number) => v === 0 }
+      return checked(
+        base,
+        rule.test(nulls.value) ? 'ok' : severityOf(q),
+        `${nulls.value}`,
+        `${facts.datasetName ?? where}: ${nulls.value} null values of ${column} observed at ${nulls.observedAt} (dataQualityMetrics), promised ${rule.text}`,
+      )
+    }
     if (!test)
       return notMeasurable(
         base,

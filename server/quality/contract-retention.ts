@@ -33,7 +33,9 @@ export function checkRetention(
       `${objectName} is unbound (${object?.reason ?? 'no schema object of that name'})`,
     )
   const where = `${object.datasetName ?? objectName}.${column}`
-  const min = object.columnMinima.find((m) => m.column.toLowerCase() === column.toLowerCase())
+  const min = object.columnMetrics.find(
+    (m) => m.metric === 'min' && m.column.toLowerCase() === column.toLowerCase(),
+  )
   if (!min)
     return notMeasurable(
       base,

@@ -75,7 +75,11 @@ describe('Great Expectations (OpenLineage validation action, recorded)', () => {
     ])
     expect(new Set(r.batch.assertions.map((a) => a.key)).size).toBe(6)
     expect(r.batch.assertions.every((a) => a.runId === orders?.run.runId)).toBe(true)
-    expect(r.batch.metrics.map((m) => `${m.name} ${m.value}`)).toEqual(['row_count 5'])
+    expect(r.batch.metrics.map((m) => `${m.name} ${m.value}`)).toEqual([
+      'row_count 5',
+      'column_nulls:amount_cents 1',
+      'column_nulls:order_id 0',
+    ])
   })
 
   it('is accepted by POST /api/v1/lineage, results and row count landing on the dataset', async () => {
@@ -97,7 +101,12 @@ describe('Great Expectations (OpenLineage validation action, recorded)', () => {
       'sqlite orders expect_column_values_to_not_be_null order_id pass',
       'sqlite orders expect_table_row_count_to_be_between - pass',
     ])
-    expect(metricsOf(db)).toEqual(['orders row_count 5'])
+    expect(metricsOf(db)).toEqual([
+      'dataframe column_nulls:customer_id 0',
+      'orders column_nulls:amount_cents 1',
+      'orders column_nulls:order_id 0',
+      'orders row_count 5',
+    ])
   })
 
   it('collect openlineage of the file stores the same', async () => {
@@ -124,6 +133,10 @@ describe('Great Expectations (OpenLineage validation action, recorded)', () => {
       },
     ])
     expect(assertionsOf(db)).toEqual([])
-    expect(metricsOf(db)).toEqual(['orders row_count 5'])
+    expect(metricsOf(db)).toEqual([
+      'orders column_nulls:amount_cents 1',
+      'orders column_nulls:order_id 0',
+      'orders row_count 5',
+    ])
   })
 })

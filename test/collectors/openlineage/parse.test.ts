@@ -269,7 +269,7 @@ describe('parseEvent', () => {
     expect(b.runs[0]?.rowsAffected).toBe(7)
   })
 
-  it("records each column's observed minimum from dataQualityMetrics columnMetrics", () => {
+  it("records each column's null count and minimum from dataQualityMetrics columnMetrics", () => {
     const metrics = facet({
       rowCount: 3,
       columnMetrics: {
@@ -291,7 +291,9 @@ describe('parseEvent', () => {
     if (!r.ok) throw new Error(r.reason)
     expect(r.batch.metrics.map((m) => [m.name, m.value])).toEqual([
       ['row_count', 3],
+      ['column_nulls:ordered_at', 0],
       ['column_min:ordered_at', 1_700_000_000],
+      ['column_nulls:status', 0],
     ])
   })
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { hashDocument } from '../../../collectors/contracts/read.ts'
-import type { ContractAssertionFact, EpisodeFact } from '../../../db/queries/quality-facts.ts'
+import type {
+  ColumnMetricFact,
+  ContractAssertionFact,
+  EpisodeFact,
+} from '../../../db/queries/quality-facts.ts'
 import { scoreContracts } from '../../../server/quality/contract-score.ts'
 import type { OutputFacts } from '../../../server/quality/facts.ts'
 import { dag, hoursAgo, NOW, output, product, run, sla } from '../quality/helpers.ts'
@@ -20,6 +24,7 @@ interface Case {
   assertions?: ContractAssertionFact[]
   columns?: { name: string; type?: string }[]
   episodes?: EpisodeFact[]
+  columnMetrics?: ColumnMetricFact[]
   check: string
   want: { status: string; measurable?: boolean }
   reason: RegExp
@@ -59,7 +64,7 @@ function checksOf(c: Case) {
           ],
           columnsObservedAt: hoursAgo(1),
           assertions: c.assertions ?? [],
-          columnMinima: [],
+          columnMetrics: c.columnMetrics ?? [],
         },
       ],
       episodes: c.episodes ?? [],
@@ -222,6 +227,14 @@ const CASES: Case[] = [
     check: 'nullValues on orders.order_id',
     want: { status: 'breach' },
     reason: /nullValues of order_id = 2, promised mustBe 0/,
+  },
+  {
+    name: 'library nullValues mustBe 0 with no test: an OpenLineage null count of 3 breaches',
+    doc: onOrderId([{ type: 'library', metric: 'nullValues', mustBe: 0 }]),
+    columnMetrics: [{ column: 'order_id', metric: 'nullCount', value: 3, observedAt: hoursAgo(1) }],
+    check: 'nullValues on orders.order_id',
+    want: { status: 'breach' },
+    reason: /3 null values of order_id observed at .* \(dataQualityMetrics\), promised mustBe 0/,
   },
   {
     name: 'library duplicateValues mustBeLessThan 5: a unique test with 3 duplicates keeps it',
