@@ -2,7 +2,9 @@
  * Reads a dbt manifest without materialising all of it. JSON.parse of a 100 MB manifest holds the
  * text and a full object graph at once (~4× the file); most of it (macros, docs, parent/child maps,
  * SQL text) is never read. This scans the top level, skips unread sections without parsing them,
- * and parses `nodes`/`sources` one entry at a time, keeping only the fields the collector reads.
+ * and parses `nodes`/`sources` one entry at a time, keeping only the fields the collector reads:
+ * the members of a node it does not read (docs, checksums, refs, the SQL when no column lineage is
+ * derived from it) are skipped before its JSON.parse, so they are neither parsed nor kept.
  * Malformed input is reported by re-parsing with JSON.parse, so errors read the same as before.
  */
 
@@ -39,6 +41,11 @@ function pick(value: unknown, fields: readonly string[]): unknown {
 const SQL_FIELDS = ['compiled_code', 'compiled_sql', 'raw_code', 'raw_sql']
 const SQL_TYPES = new Set(['model', 'snapshot'])
 
+export type LeanOptions = {
+  /** false: no node keeps its SQL (no column lineage is derived from it). Default true. */
+  sql?: boolean
+}
+
 function leanNode(value: unknown): unknown {
   const node = pick(value, NODE_FIELDS)
   if (node === null || typeof node !== 'object' || Array.isArray(node)) return node
@@ -66,17 +73,27 @@ const COMMA = 0x2c
 
 class Malformed extends Error {}
 
-export function parseManifestLean(buf: Buffer): unknown {
+export function parseManifestLean(buf: Buffer, opts: LeanOptions = {}): unknown {
+  const keep = opts.sql === false ? LEAN_NO_SQL : LEAN
   try {
-    return scanTop(buf)
+    return scanTop(buf, keep)
   } catch (e) {
     if (!(e instanceof Malformed)) throw e
     // Let JSON.parse say what is wrong, in its words; if it somehow accepts, use its answer.
-    return JSON.parse(buf.toString('utf8')) as unknown
+    const whole = JSON.parse(buf.toString('utf8')) as Record<string, unknown>
+    if (opts.sql === false) for (const k of ENTRY_SECTIONS) dropSql(whole[k])
+    return whole
   }
 }
 
-function scanTop(buf: Buffer): Record<string, unknown> {
+function dropSql(section: unknown): void {
+  if (section === null || typeof section !== 'object') return
+  for (const node of Object.values(section)) {
+    if (node !== null && typeof node === 'object') for (const f of SQL_FIELDS) delete node[f]
+  }
+}
+
+function scanTop(buf: Buffer, keep: KeepFields): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   let i = skipWs(buf, 0)
   if (buf[i] !== OPEN_OBJ) throw new Malformed()
@@ -89,7 +106,7 @@ function scanTop(buf: Buffer): Record<string, unknown> {
     if (buf[i] !== COLON) throw new Malformed()
     const start = skipWs(buf, i + 1)
     if (ENTRY_SECTIONS.has(key) && buf[start] === OPEN_OBJ) {
-      const [value, end] = scanEntries(buf, start)
+      const [value, end] = scanEntries(buf, start, keep)
       out[key] = value
       i = end
     } else {
@@ -108,7 +125,11 @@ function scanTop(buf: Buffer): Record<string, unknown> {
 }
 
 /** Parses an object's entries one at a time; returns it and the index after its closing brace. */
-function scanEntries(buf: Buffer, start: number): [Record<string, unknown>, number] {
+function scanEntries(
+  buf: Buffer,
+  start: number,
+  keep: KeepFields,
+): [Record<string, unknown>, number] {
   const out = ownMap<unknown>()
   let i = skipWs(buf, start + 1)
   if (buf[i] === CLOSE_OBJ) return [out, i + 1]
@@ -118,8 +139,14 @@ function scanEntries(buf: Buffer, start: number): [Record<string, unknown>, numb
     i = skipWs(buf, keyEnd)
     if (buf[i] !== COLON) throw new Malformed()
     const vStart = skipWs(buf, i + 1)
-    const vEnd = valueEnd(buf, vStart)
-    out[key] = leanNode(JSON.parse(buf.toString('utf8', vStart, vEnd)))
+    let vEnd: number
+    let text: string
+    if (buf[vStart] === OPEN_OBJ) [text, vEnd] = keptMembers(buf, vStart, keep)
+    else {
+      vEnd = valueEnd(buf, vStart)
+      text = buf.toString('utf8', vStart, vEnd)
+    }
+    out[key] = leanNode(JSON.parse(text))
     i = skipWs(buf, vEnd)
     if (buf[i] === COMMA) {
       i = skipWs(buf, i + 1)
@@ -128,6 +155,103 @@ function scanEntries(buf: Buffer, start: number): [Record<string, unknown>, numb
     if (buf[i] === CLOSE_OBJ) return [out, i + 1]
     throw new Malformed()
   }
+}
+
+/** The fields a node keeps, by key bytes, grouped by length for a match without a string. */
+type KeepFields = Map<number, { bytes: Buffer; sql: boolean }[]>
+
+function keepFields(sql: boolean): KeepFields {
+  const out: KeepFields = new Map()
+  for (const f of NODE_FIELDS) {
+    const isSql = SQL_FIELDS.includes(f)
+    if (isSql && !sql) continue
+    const bytes = Buffer.from(f, 'latin1')
+    out.set(bytes.length, [...(out.get(bytes.length) ?? []), { bytes, sql: isSql }])
+  }
+  return out
+}
+const LEAN = keepFields(true)
+const LEAN_NO_SQL = keepFields(false)
+const RESOURCE_TYPE = Buffer.from('resource_type', 'latin1')
+
+/** Whether the key whose text (no quotes, no escapes) is buf[from, to) is `bytes`. */
+function keyIs(buf: Buffer, from: number, to: number, bytes: Buffer): boolean {
+  if (to - from !== bytes.length) return false
+  for (let k = 0; k < bytes.length; k++) if (buf[from + k] !== bytes[k]) return false
+  return true
+}
+
+/**
+ * The JSON text of the node object at buf[start] with only the members it keeps (a kept SQL
+ * member only on a model or snapshot), and the index after its closing brace. Kept members next
+ * to each other are cut out as one piece.
+ */
+function keptMembers(buf: Buffer, start: number, keep: KeepFields): [string, number] {
+  // [from, to, sql] of each kept member, in order; resource_type's value as written
+  const kept: number[] = []
+  let resourceType: string | undefined
+  let i = skipWs(buf, start + 1)
+  if (buf[i] === CLOSE_OBJ) return ['{}', i + 1]
+  for (;;) {
+    const keyEnd = stringEnd(buf, i)
+    const vStart = skipWs(buf, keyEnd)
+    if (buf[vStart] !== COLON) throw new Malformed()
+    const vEnd = valueEnd(buf, skipWs(buf, vStart + 1))
+    let escaped = false
+    for (let k = i + 1; k < keyEnd - 1; k++) if (buf[k] === BACKSLASH) escaped = true
+    if (escaped) {
+      // a key written with escapes: decode it (rare; JSON.parse reads `\u0061` as `a`)
+      const name = JSON.parse(buf.toString('utf8', i, keyEnd)) as string
+      const bytes = Buffer.from(name, 'utf8')
+      const match = keep.get(bytes.length)?.find((f) => f.bytes.equals(bytes))
+      if (match) kept.push(i, vEnd, match.sql ? 1 : 0)
+      if (name === 'resource_type') resourceType = valueText(buf, vStart, vEnd)
+    } else {
+      const match = keep.get(keyEnd - i - 2)?.find((f) => keyIs(buf, i + 1, keyEnd - 1, f.bytes))
+      if (match) kept.push(i, vEnd, match.sql ? 1 : 0)
+      if (match && keyIs(buf, i + 1, keyEnd - 1, RESOURCE_TYPE))
+        resourceType = valueText(buf, vStart, vEnd)
+    }
+    i = skipWs(buf, vEnd)
+    if (buf[i] === COMMA) {
+      i = skipWs(buf, i + 1)
+      continue
+    }
+    if (buf[i] !== CLOSE_OBJ) throw new Malformed()
+    break
+  }
+  const sqlToo = resourceType !== undefined && SQL_TYPES.has(resourceType)
+  const pieces: string[] = []
+  let from = -1
+  let to = -1
+  for (let k = 0; k < kept.length; k += 3) {
+    if (kept[k + 2] === 1 && !sqlToo) continue
+    const f = kept[k]!
+    const t = kept[k + 1]!
+    // the previous kept member and this one are neighbours: only a comma and space between
+    if (from >= 0 && onlySeparator(buf, to, f)) to = t
+    else {
+      if (from >= 0) pieces.push(buf.toString('utf8', from, to))
+      from = f
+      to = t
+    }
+  }
+  if (from >= 0) pieces.push(buf.toString('utf8', from, to))
+  return [`{${pieces.join(',')}}`, i + 1]
+}
+
+/** resource_type's value as leanNode reads it (String of the parsed value). */
+const valueText = (buf: Buffer, colon: number, end: number): string =>
+  String(JSON.parse(buf.toString('utf8', colon + 1, end)))
+
+function onlySeparator(buf: Buffer, from: number, to: number): boolean {
+  let commas = 0
+  for (let k = from; k < to; k++) {
+    const c = buf[k]
+    if (c === COMMA) commas++
+    else if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false
+  }
+  return commas === 1
 }
 
 function skipWs(buf: Buffer, i: number): number {
