@@ -8,7 +8,20 @@
  * Malformed input is reported by re-parsing with JSON.parse, so errors read the same as before.
  */
 
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { ownMap } from '../own.ts'
+import {
+  BACKSLASH,
+  CLOSE_OBJ,
+  COLON,
+  COMMA,
+  Malformed,
+  OPEN_OBJ,
+  skipWs,
+  stringEnd,
+  valueEnd,
+  Window,
+} from './json-scan.ts'
 import { DbtNodeSchema } from './schema.ts'
 
 const KEEP_SECTIONS = new Set(['metadata', 'groups', 'exposures'])
@@ -62,27 +75,42 @@ function leanNode(value: unknown): unknown {
   return n
 }
 
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
-const OPEN_OBJ = 0x7b
-const CLOSE_OBJ = 0x7d
-const OPEN_ARR = 0x5b
-const CLOSE_ARR = 0x5d
-const COLON = 0x3a
-const COMMA = 0x2c
-
-class Malformed extends Error {}
-
 export function parseManifestLean(buf: Buffer, opts: LeanOptions = {}): unknown {
+  return scanOrParse(new Window(buf), opts, () => buf)
+}
+
+/**
+ * parseManifestLean of a file, read 8 MB at a time (`chunkBytes`), so the file is never in memory
+ * whole beside what is kept of it: only a node, or a section that is skipped, must fit a window.
+ * Throws what reading the file throws, and JSON.parse's SyntaxError for malformed JSON.
+ */
+export function readManifestLean(
+  file: string,
+  opts: LeanOptions & { chunkBytes?: number } = {},
+): unknown {
+  const fd = openSync(file, 'r')
+  try {
+    const window = new Window(
+      Buffer.alloc(0),
+      (into, at) => readSync(fd, into, at, into.length - at, null),
+      opts.chunkBytes,
+    )
+    return scanOrParse(window, opts, () => readFileSync(file))
+  } finally {
+    closeSync(fd)
+  }
+}
+
+function scanOrParse(window: Window, opts: LeanOptions, whole: () => Buffer): unknown {
   const keep = opts.sql === false ? LEAN_NO_SQL : LEAN
   try {
-    return scanTop(buf, keep)
+    return scanTop(window, keep)
   } catch (e) {
     if (!(e instanceof Malformed)) throw e
     // Let JSON.parse say what is wrong, in its words; if it somehow accepts, use its answer.
-    const whole = JSON.parse(buf.toString('utf8')) as Record<string, unknown>
-    if (opts.sql === false) for (const k of ENTRY_SECTIONS) dropSql(whole[k])
-    return whole
+    const parsed = JSON.parse(whole().toString('utf8')) as Record<string, unknown>
+    if (opts.sql === false) for (const k of ENTRY_SECTIONS) dropSql(parsed[k])
+    return parsed
   }
 }
 
@@ -93,66 +121,77 @@ function dropSql(section: unknown): void {
   }
 }
 
-function scanTop(buf: Buffer, keep: KeepFields): Record<string, unknown> {
+const skipAt = (buf: Buffer, at: number): number => skipWs(buf, at)
+
+function scanTop(w: Window, keep: KeepFields): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  let i = skipWs(buf, 0)
-  if (buf[i] !== OPEN_OBJ) throw new Malformed()
-  i = skipWs(buf, i + 1)
-  if (buf[i] === CLOSE_OBJ) return out
+  let i = w.retry(0, (buf, at) => {
+    const open = skipWs(buf, at)
+    if (buf[open] !== OPEN_OBJ) throw new Malformed()
+    return skipWs(buf, open + 1)
+  })
+  if (w.buf[i] === CLOSE_OBJ) return out
   for (;;) {
-    const keyEnd = stringEnd(buf, i)
-    const key = JSON.parse(buf.toString('utf8', i, keyEnd)) as string
-    i = skipWs(buf, keyEnd)
-    if (buf[i] !== COLON) throw new Malformed()
-    const start = skipWs(buf, i + 1)
-    if (ENTRY_SECTIONS.has(key) && buf[start] === OPEN_OBJ) {
-      const [value, end] = scanEntries(buf, start, keep)
+    const [key, start] = w.retry(i, (buf, at): [string, number] => {
+      const keyEnd = stringEnd(buf, at)
+      const name = JSON.parse(buf.toString('utf8', at, keyEnd)) as string
+      const colon = skipWs(buf, keyEnd)
+      if (buf[colon] !== COLON) throw new Malformed()
+      return [name, skipWs(buf, colon + 1)]
+    })
+    if (ENTRY_SECTIONS.has(key) && w.buf[start] === OPEN_OBJ) {
+      const [value, end] = scanEntries(w, start, keep)
       out[key] = value
       i = end
     } else {
-      const end = valueEnd(buf, start)
-      if (KEEP_SECTIONS.has(key)) out[key] = JSON.parse(buf.toString('utf8', start, end)) as unknown
-      i = end
+      i = w.retry(start, (buf, at) => {
+        const end = valueEnd(buf, at)
+        if (KEEP_SECTIONS.has(key)) out[key] = JSON.parse(buf.toString('utf8', at, end)) as unknown
+        return end
+      })
     }
-    i = skipWs(buf, i)
-    if (buf[i] === COMMA) {
-      i = skipWs(buf, i + 1)
+    i = w.retry(i, skipAt)
+    if (w.buf[i] === COMMA) {
+      i = w.retry(i + 1, skipAt)
       continue
     }
-    if (buf[i] === CLOSE_OBJ) return out
+    if (w.buf[i] === CLOSE_OBJ) return out
     throw new Malformed()
   }
 }
 
 /** Parses an object's entries one at a time; returns it and the index after its closing brace. */
 function scanEntries(
-  buf: Buffer,
+  w: Window,
   start: number,
   keep: KeepFields,
 ): [Record<string, unknown>, number] {
   const out = ownMap<unknown>()
-  let i = skipWs(buf, start + 1)
-  if (buf[i] === CLOSE_OBJ) return [out, i + 1]
+  let i = w.retry(start + 1, skipAt)
+  if (w.buf[i] === CLOSE_OBJ) return [out, i + 1]
   for (;;) {
-    const keyEnd = stringEnd(buf, i)
-    const key = JSON.parse(buf.toString('utf8', i, keyEnd)) as string
-    i = skipWs(buf, keyEnd)
-    if (buf[i] !== COLON) throw new Malformed()
-    const vStart = skipWs(buf, i + 1)
-    let vEnd: number
-    let text: string
-    if (buf[vStart] === OPEN_OBJ) [text, vEnd] = keptMembers(buf, vStart, keep)
-    else {
-      vEnd = valueEnd(buf, vStart)
-      text = buf.toString('utf8', vStart, vEnd)
-    }
-    out[key] = leanNode(JSON.parse(text))
-    i = skipWs(buf, vEnd)
-    if (buf[i] === COMMA) {
-      i = skipWs(buf, i + 1)
+    i = w.retry(i, (buf, at) => {
+      const keyEnd = stringEnd(buf, at)
+      const key = JSON.parse(buf.toString('utf8', at, keyEnd)) as string
+      const colon = skipWs(buf, keyEnd)
+      if (buf[colon] !== COLON) throw new Malformed()
+      const vStart = skipWs(buf, colon + 1)
+      let vEnd: number
+      let text: string
+      if (buf[vStart] === OPEN_OBJ) [text, vEnd] = keptMembers(buf, vStart, keep)
+      else {
+        vEnd = valueEnd(buf, vStart)
+        text = buf.toString('utf8', vStart, vEnd)
+      }
+      out[key] = leanNode(JSON.parse(text))
+      return vEnd
+    })
+    i = w.retry(i, skipAt)
+    if (w.buf[i] === COMMA) {
+      i = w.retry(i + 1, skipAt)
       continue
     }
-    if (buf[i] === CLOSE_OBJ) return [out, i + 1]
+    if (w.buf[i] === CLOSE_OBJ) return [out, i + 1]
     throw new Malformed()
   }
 }
@@ -252,69 +291,4 @@ function onlySeparator(buf: Buffer, from: number, to: number): boolean {
     else if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false
   }
   return commas === 1
-}
-
-function skipWs(buf: Buffer, i: number): number {
-  let j = i
-  while (j < buf.length) {
-    const c = buf[j]
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return j
-    j++
-  }
-  throw new Malformed()
-}
-
-/** Index just past the string starting at i (a quote). */
-function stringEnd(buf: Buffer, i: number): number {
-  if (buf[i] !== QUOTE) throw new Malformed()
-  let j = i + 1
-  for (;;) {
-    const q = buf.indexOf(QUOTE, j)
-    if (q < 0) throw new Malformed()
-    let back = 0
-    while (buf[q - 1 - back] === BACKSLASH) back++
-    if (back % 2 === 0) return q + 1
-    j = q + 1
-  }
-}
-
-/** Index just past the JSON value starting at i. */
-function valueEnd(buf: Buffer, i: number): number {
-  const c = buf[i]
-  if (c === QUOTE) return stringEnd(buf, i)
-  if (c !== OPEN_OBJ && c !== OPEN_ARR) {
-    let j = i
-    while (j < buf.length) {
-      const d = buf[j]
-      if (
-        d === COMMA ||
-        d === CLOSE_OBJ ||
-        d === CLOSE_ARR ||
-        d === 0x20 ||
-        d === 0x0a ||
-        d === 0x0d ||
-        d === 0x09
-      )
-        break
-      j++
-    }
-    if (j === i) throw new Malformed()
-    return j
-  }
-  let depth = 0
-  let j = i
-  while (j < buf.length) {
-    const d = buf[j]
-    if (d === QUOTE) {
-      j = stringEnd(buf, j)
-      continue
-    }
-    if (d === OPEN_OBJ || d === OPEN_ARR) depth++
-    else if (d === CLOSE_OBJ || d === CLOSE_ARR) {
-      depth--
-      if (depth === 0) return j + 1
-    }
-    j++
-  }
-  throw new Malformed()
 }

@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { parseManifestLean } from '../../../collectors/dbt/lean-json.ts'
+import { parseManifestLean, readManifestLean } from '../../../collectors/dbt/lean-json.ts'
 import { mapDbtArtifacts } from '../../../collectors/dbt/map.ts'
 import { REPO, SHARED_DBT, sharedFiles } from './helpers.ts'
 
@@ -39,6 +40,9 @@ describe('parseManifestLean', () => {
       const noSql = parseManifestLean(buf, { sql: false })
       expect(batchOf(withSql)).toEqual(expected)
       expect(batchOf(noSql)).toEqual(expected)
+      // read a window at a time: windows of 97 bytes end inside every kind of token
+      expect(readManifestLean(full, { chunkBytes: 97 })).toEqual(withSql)
+      expect(readManifestLean(full, { chunkBytes: 4096, sql: false })).toEqual(noSql)
       for (const n of nodesOf(noSql)) for (const f of SQL) expect(n).not.toHaveProperty(f)
       // models keep their SQL for column lineage; tests never do
       const whole = nodesOf(JSON.parse(buf.toString('utf8')))
@@ -74,5 +78,21 @@ describe('parseManifestLean', () => {
   ])('lets JSON.parse refuse %s', (_what, node) => {
     const text = `{${header}, "nodes": {"model.p.a": ${node}}}`
     expect(() => parseManifestLean(Buffer.from(text))).toThrow(SyntaxError)
+    const file = join(mkdtempSync(join(tmpdir(), 'meshwatch-lean-')), 'manifest.json')
+    writeFileSync(file, text)
+    expect(() => readManifestLean(file, { chunkBytes: 16 })).toThrow(SyntaxError)
+  })
+
+  it.each([7, 64, 1 << 20])('refuses a manifest cut short, read %d bytes at a time', (chunk) => {
+    const text = `{${header}, "nodes": {"model.p.a": {"name": "a", "tags": [1, 2`
+    const file = join(mkdtempSync(join(tmpdir(), 'meshwatch-lean-')), 'manifest.json')
+    writeFileSync(file, text)
+    expect(() => readManifestLean(file, { chunkBytes: chunk })).toThrow(SyntaxError)
+    writeFileSync(file, `${text}]}}, "sources": {}}`)
+    expect(readManifestLean(file, { chunkBytes: chunk })).toEqual({
+      metadata: JSON.parse(`{${header}}`).metadata,
+      nodes: { 'model.p.a': { name: 'a', tags: [1, 2] } },
+      sources: {},
+    })
   })
 })
