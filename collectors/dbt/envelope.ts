@@ -1,6 +1,7 @@
 import { formatIssues } from '../../common/format.ts'
 import { z } from 'zod'
 import { CollectorError } from '../batch.ts'
+import { safeParseFast } from './fast-parse.ts'
 import { ArtifactHeaderSchema, SCHEMA_VERSION_RE } from './schema.ts'
 
 /** The dbt artifacts we read, by the name dbt uses in dbt_schema_version. */
@@ -54,7 +55,7 @@ export function parseEnvelope<S extends z.ZodType>(
       { file },
     )
   }
-  const parsed = schema.safeParse(json)
+  const parsed = safeParseFast(schema, json)
   if (!parsed.success) {
     throw new CollectorError(
       `${file}: bad dbt ${kind} v${version}: ${z.prettifyError(parsed.error)}`,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Ref } from '../batch.ts'
 import { firstIssue } from './envelope.ts'
+import { safeParseFast } from './fast-parse.ts'
 import { datasetName } from './naming.ts'
 import {
   isRecord,
@@ -70,7 +71,8 @@ export function buildGraph(
     for (const [id, raw] of Object.entries(items)) {
       if (!isRecord(raw) || !READ_TYPES.has(String(raw['resource_type']))) continue
       const schema = raw['resource_type'] === 'test' ? DbtTestSchema : DbtNodeSchema
-      const parsed = schema.safeParse(raw)
+      // a node zod would accept is read by a compiled first pass; zod names a bad one's field
+      const parsed = safeParseFast(schema, raw)
       if (parsed.success) nodes.set(parsed.data.unique_id, parsed.data)
       else warnings.push(`${file}: skipped ${id}: ${firstIssue(parsed.error)}`)
     }
@@ -81,14 +83,14 @@ export function buildGraph(
 
   const groups = new Map<string, GroupInfo>()
   for (const [id, raw] of Object.entries(manifest.groups ?? {})) {
-    const parsed = DbtGroupSchema.safeParse(raw)
+    const parsed = safeParseFast(DbtGroupSchema, raw)
     if (parsed.success) groups.set(parsed.data.name, toGroupInfo(parsed.data))
     else warnings.push(`${file}: skipped ${id}: ${firstIssue(parsed.error)}`)
   }
 
   const exposures: DbtExposure[] = []
   for (const [id, raw] of Object.entries(manifest.exposures ?? {})) {
-    const parsed = DbtExposureSchema.safeParse(raw)
+    const parsed = safeParseFast(DbtExposureSchema, raw)
     if (!parsed.success) warnings.push(`${file}: skipped ${id}: ${firstIssue(parsed.error)}`)
     else if (parsed.data.config?.enabled !== false) exposures.push(parsed.data)
   }

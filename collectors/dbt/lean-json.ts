@@ -2,11 +2,26 @@
  * Reads a dbt manifest without materialising all of it. JSON.parse of a 100 MB manifest holds the
  * text and a full object graph at once (~4× the file); most of it (macros, docs, parent/child maps,
  * SQL text) is never read. This scans the top level, skips unread sections without parsing them,
- * and parses `nodes`/`sources` one entry at a time, keeping only the fields the collector reads.
+ * and parses `nodes`/`sources` one entry at a time, keeping only the fields the collector reads:
+ * the members of a node it does not read (docs, checksums, refs, the SQL when no column lineage is
+ * derived from it) are skipped before its JSON.parse, so they are neither parsed nor kept.
  * Malformed input is reported by re-parsing with JSON.parse, so errors read the same as before.
  */
 
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { ownMap } from '../own.ts'
+import {
+  BACKSLASH,
+  CLOSE_OBJ,
+  COLON,
+  COMMA,
+  Malformed,
+  OPEN_OBJ,
+  skipWs,
+  stringEnd,
+  valueEnd,
+  Window,
+} from './json-scan.ts'
 import { DbtNodeSchema } from './schema.ts'
 
 const KEEP_SECTIONS = new Set(['metadata', 'groups', 'exposures'])
@@ -39,6 +54,11 @@ function pick(value: unknown, fields: readonly string[]): unknown {
 const SQL_FIELDS = ['compiled_code', 'compiled_sql', 'raw_code', 'raw_sql']
 const SQL_TYPES = new Set(['model', 'snapshot'])
 
+export type LeanOptions = {
+  /** false: no node keeps its SQL (no column lineage is derived from it). Default true. */
+  sql?: boolean
+}
+
 function leanNode(value: unknown): unknown {
   const node = pick(value, NODE_FIELDS)
   if (node === null || typeof node !== 'object' || Array.isArray(node)) return node
@@ -55,142 +75,220 @@ function leanNode(value: unknown): unknown {
   return n
 }
 
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
-const OPEN_OBJ = 0x7b
-const CLOSE_OBJ = 0x7d
-const OPEN_ARR = 0x5b
-const CLOSE_ARR = 0x5d
-const COLON = 0x3a
-const COMMA = 0x2c
+export function parseManifestLean(buf: Buffer, opts: LeanOptions = {}): unknown {
+  return scanOrParse(new Window(buf), opts, () => buf)
+}
 
-class Malformed extends Error {}
-
-export function parseManifestLean(buf: Buffer): unknown {
+/**
+ * parseManifestLean of a file, read 8 MB at a time (`chunkBytes`), so the file is never in memory
+ * whole beside what is kept of it: only a node, or a section that is skipped, must fit a window.
+ * Throws what reading the file throws, and JSON.parse's SyntaxError for malformed JSON.
+ */
+export function readManifestLean(
+  file: string,
+  opts: LeanOptions & { chunkBytes?: number } = {},
+): unknown {
+  const fd = openSync(file, 'r')
   try {
-    return scanTop(buf)
-  } catch (e) {
-    if (!(e instanceof Malformed)) throw e
-    // Let JSON.parse say what is wrong, in its words; if it somehow accepts, use its answer.
-    return JSON.parse(buf.toString('utf8')) as unknown
+    const window = new Window(
+      Buffer.alloc(0),
+      (into, at) => readSync(fd, into, at, into.length - at, null),
+      opts.chunkBytes,
+    )
+    return scanOrParse(window, opts, () => readFileSync(file))
+  } finally {
+    closeSync(fd)
   }
 }
 
-function scanTop(buf: Buffer): Record<string, unknown> {
+function scanOrParse(window: Window, opts: LeanOptions, whole: () => Buffer): unknown {
+  const keep = opts.sql === false ? LEAN_NO_SQL : LEAN
+  try {
+    return scanTop(window, keep)
+  } catch (e) {
+    if (!(e instanceof Malformed)) throw e
+    // Let JSON.parse say what is wrong, in its words; if it somehow accepts, use its answer.
+    const parsed = JSON.parse(whole().toString('utf8')) as Record<string, unknown>
+    if (opts.sql === false) for (const k of ENTRY_SECTIONS) dropSql(parsed[k])
+    return parsed
+  }
+}
+
+function dropSql(section: unknown): void {
+  if (section === null || typeof section !== 'object') return
+  for (const node of Object.values(section)) {
+    if (node !== null && typeof node === 'object') for (const f of SQL_FIELDS) delete node[f]
+  }
+}
+
+const skipAt = (buf: Buffer, at: number): number => skipWs(buf, at)
+
+function scanTop(w: Window, keep: KeepFields): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  let i = skipWs(buf, 0)
-  if (buf[i] !== OPEN_OBJ) throw new Malformed()
-  i = skipWs(buf, i + 1)
-  if (buf[i] === CLOSE_OBJ) return out
+  let i = w.retry(0, (buf, at) => {
+    const open = skipWs(buf, at)
+    if (buf[open] !== OPEN_OBJ) throw new Malformed()
+    return skipWs(buf, open + 1)
+  })
+  if (w.buf[i] === CLOSE_OBJ) return out
   for (;;) {
-    const keyEnd = stringEnd(buf, i)
-    const key = JSON.parse(buf.toString('utf8', i, keyEnd)) as string
-    i = skipWs(buf, keyEnd)
-    if (buf[i] !== COLON) throw new Malformed()
-    const start = skipWs(buf, i + 1)
-    if (ENTRY_SECTIONS.has(key) && buf[start] === OPEN_OBJ) {
-      const [value, end] = scanEntries(buf, start)
+    const [key, start] = w.retry(i, (buf, at): [string, number] => {
+      const keyEnd = stringEnd(buf, at)
+      const name = JSON.parse(buf.toString('utf8', at, keyEnd)) as string
+      const colon = skipWs(buf, keyEnd)
+      if (buf[colon] !== COLON) throw new Malformed()
+      return [name, skipWs(buf, colon + 1)]
+    })
+    if (ENTRY_SECTIONS.has(key) && w.buf[start] === OPEN_OBJ) {
+      const [value, end] = scanEntries(w, start, keep)
       out[key] = value
       i = end
     } else {
-      const end = valueEnd(buf, start)
-      if (KEEP_SECTIONS.has(key)) out[key] = JSON.parse(buf.toString('utf8', start, end)) as unknown
-      i = end
+      i = w.retry(start, (buf, at) => {
+        const end = valueEnd(buf, at)
+        if (KEEP_SECTIONS.has(key)) out[key] = JSON.parse(buf.toString('utf8', at, end)) as unknown
+        return end
+      })
     }
-    i = skipWs(buf, i)
-    if (buf[i] === COMMA) {
-      i = skipWs(buf, i + 1)
+    i = w.retry(i, skipAt)
+    if (w.buf[i] === COMMA) {
+      i = w.retry(i + 1, skipAt)
       continue
     }
-    if (buf[i] === CLOSE_OBJ) return out
+    if (w.buf[i] === CLOSE_OBJ) return out
     throw new Malformed()
   }
 }
 
 /** Parses an object's entries one at a time; returns it and the index after its closing brace. */
-function scanEntries(buf: Buffer, start: number): [Record<string, unknown>, number] {
+function scanEntries(
+  w: Window,
+  start: number,
+  keep: KeepFields,
+): [Record<string, unknown>, number] {
   const out = ownMap<unknown>()
+  let i = w.retry(start + 1, skipAt)
+  if (w.buf[i] === CLOSE_OBJ) return [out, i + 1]
+  for (;;) {
+    i = w.retry(i, (buf, at) => {
+      const keyEnd = stringEnd(buf, at)
+      const key = JSON.parse(buf.toString('utf8', at, keyEnd)) as string
+      const colon = skipWs(buf, keyEnd)
+      if (buf[colon] !== COLON) throw new Malformed()
+      const vStart = skipWs(buf, colon + 1)
+      let vEnd: number
+      let text: string
+      if (buf[vStart] === OPEN_OBJ) [text, vEnd] = keptMembers(buf, vStart, keep)
+      else {
+        vEnd = valueEnd(buf, vStart)
+        text = buf.toString('utf8', vStart, vEnd)
+      }
+      out[key] = leanNode(JSON.parse(text))
+      return vEnd
+    })
+    i = w.retry(i, skipAt)
+    if (w.buf[i] === COMMA) {
+      i = w.retry(i + 1, skipAt)
+      continue
+    }
+    if (w.buf[i] === CLOSE_OBJ) return [out, i + 1]
+    throw new Malformed()
+  }
+}
+
+/** The fields a node keeps, by key bytes, grouped by length for a match without a string. */
+type KeepFields = Map<number, { bytes: Buffer; sql: boolean }[]>
+
+function keepFields(sql: boolean): KeepFields {
+  const out: KeepFields = new Map()
+  for (const f of NODE_FIELDS) {
+    const isSql = SQL_FIELDS.includes(f)
+    if (isSql && !sql) continue
+    const bytes = Buffer.from(f, 'latin1')
+    out.set(bytes.length, [...(out.get(bytes.length) ?? []), { bytes, sql: isSql }])
+  }
+  return out
+}
+const LEAN = keepFields(true)
+const LEAN_NO_SQL = keepFields(false)
+const RESOURCE_TYPE = Buffer.from('resource_type', 'latin1')
+
+/** Whether the key whose text (no quotes, no escapes) is buf[from, to) is `bytes`. */
+function keyIs(buf: Buffer, from: number, to: number, bytes: Buffer): boolean {
+  if (to - from !== bytes.length) return false
+  for (let k = 0; k < bytes.length; k++) if (buf[from + k] !== bytes[k]) return false
+  return true
+}
+
+/**
+ * The JSON text of the node object at buf[start] with only the members it keeps (a kept SQL
+ * member only on a model or snapshot), and the index after its closing brace. Kept members next
+ * to each other are cut out as one piece.
+ */
+function keptMembers(buf: Buffer, start: number, keep: KeepFields): [string, number] {
+  // [from, to, sql] of each kept member, in order; resource_type's value as written
+  const kept: number[] = []
+  let resourceType: string | undefined
   let i = skipWs(buf, start + 1)
-  if (buf[i] === CLOSE_OBJ) return [out, i + 1]
+  if (buf[i] === CLOSE_OBJ) return ['{}', i + 1]
   for (;;) {
     const keyEnd = stringEnd(buf, i)
-    const key = JSON.parse(buf.toString('utf8', i, keyEnd)) as string
-    i = skipWs(buf, keyEnd)
-    if (buf[i] !== COLON) throw new Malformed()
-    const vStart = skipWs(buf, i + 1)
-    const vEnd = valueEnd(buf, vStart)
-    out[key] = leanNode(JSON.parse(buf.toString('utf8', vStart, vEnd)))
+    const vStart = skipWs(buf, keyEnd)
+    if (buf[vStart] !== COLON) throw new Malformed()
+    const vEnd = valueEnd(buf, skipWs(buf, vStart + 1))
+    let escaped = false
+    for (let k = i + 1; k < keyEnd - 1; k++) if (buf[k] === BACKSLASH) escaped = true
+    if (escaped) {
+      // a key written with escapes: decode it (rare; JSON.parse reads `\u0061` as `a`)
+      const name = JSON.parse(buf.toString('utf8', i, keyEnd)) as string
+      const bytes = Buffer.from(name, 'utf8')
+      const match = keep.get(bytes.length)?.find((f) => f.bytes.equals(bytes))
+      if (match) kept.push(i, vEnd, match.sql ? 1 : 0)
+      if (name === 'resource_type') resourceType = valueText(buf, vStart, vEnd)
+    } else {
+      const match = keep.get(keyEnd - i - 2)?.find((f) => keyIs(buf, i + 1, keyEnd - 1, f.bytes))
+      if (match) kept.push(i, vEnd, match.sql ? 1 : 0)
+      if (match && keyIs(buf, i + 1, keyEnd - 1, RESOURCE_TYPE))
+        resourceType = valueText(buf, vStart, vEnd)
+    }
     i = skipWs(buf, vEnd)
     if (buf[i] === COMMA) {
       i = skipWs(buf, i + 1)
       continue
     }
-    if (buf[i] === CLOSE_OBJ) return [out, i + 1]
-    throw new Malformed()
+    if (buf[i] !== CLOSE_OBJ) throw new Malformed()
+    break
   }
+  const sqlToo = resourceType !== undefined && SQL_TYPES.has(resourceType)
+  const pieces: string[] = []
+  let from = -1
+  let to = -1
+  for (let k = 0; k < kept.length; k += 3) {
+    if (kept[k + 2] === 1 && !sqlToo) continue
+    const f = kept[k]!
+    const t = kept[k + 1]!
+    // the previous kept member and this one are neighbours: only a comma and space between
+    if (from >= 0 && onlySeparator(buf, to, f)) to = t
+    else {
+      if (from >= 0) pieces.push(buf.toString('utf8', from, to))
+      from = f
+      to = t
+    }
+  }
+  if (from >= 0) pieces.push(buf.toString('utf8', from, to))
+  return [`{${pieces.join(',')}}`, i + 1]
 }
 
-function skipWs(buf: Buffer, i: number): number {
-  let j = i
-  while (j < buf.length) {
-    const c = buf[j]
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return j
-    j++
-  }
-  throw new Malformed()
-}
+/** resource_type's value as leanNode reads it (String of the parsed value). */
+const valueText = (buf: Buffer, colon: number, end: number): string =>
+  String(JSON.parse(buf.toString('utf8', colon + 1, end)))
 
-/** Index just past the string starting at i (a quote). */
-function stringEnd(buf: Buffer, i: number): number {
-  if (buf[i] !== QUOTE) throw new Malformed()
-  let j = i + 1
-  for (;;) {
-    const q = buf.indexOf(QUOTE, j)
-    if (q < 0) throw new Malformed()
-    let back = 0
-    while (buf[q - 1 - back] === BACKSLASH) back++
-    if (back % 2 === 0) return q + 1
-    j = q + 1
+function onlySeparator(buf: Buffer, from: number, to: number): boolean {
+  let commas = 0
+  for (let k = from; k < to; k++) {
+    const c = buf[k]
+    if (c === COMMA) commas++
+    else if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false
   }
-}
-
-/** Index just past the JSON value starting at i. */
-function valueEnd(buf: Buffer, i: number): number {
-  const c = buf[i]
-  if (c === QUOTE) return stringEnd(buf, i)
-  if (c !== OPEN_OBJ && c !== OPEN_ARR) {
-    let j = i
-    while (j < buf.length) {
-      const d = buf[j]
-      if (
-        d === COMMA ||
-        d === CLOSE_OBJ ||
-        d === CLOSE_ARR ||
-        d === 0x20 ||
-        d === 0x0a ||
-        d === 0x0d ||
-        d === 0x09
-      )
-        break
-      j++
-    }
-    if (j === i) throw new Malformed()
-    return j
-  }
-  let depth = 0
-  let j = i
-  while (j < buf.length) {
-    const d = buf[j]
-    if (d === QUOTE) {
-      j = stringEnd(buf, j)
-      continue
-    }
-    if (d === OPEN_OBJ || d === OPEN_ARR) depth++
-    else if (d === CLOSE_OBJ || d === CLOSE_ARR) {
-      depth--
-      if (depth === 0) return j + 1
-    }
-    j++
-  }
-  throw new Malformed()
+  return commas === 1
 }

@@ -5,7 +5,7 @@ import { z } from 'zod'
 import { CollectorError, type Batch } from '../batch.ts'
 import { parseEnvelopes } from './envelopes.ts'
 import { datasetNamespace } from './naming.ts'
-import { parseManifestLean } from './lean-json.ts'
+import { readManifestLean } from './lean-json.ts'
 import { mapDbtArtifacts } from './map.ts'
 import {
   parseYamlFile,
@@ -53,7 +53,11 @@ export async function readDbtTarget(dir: string, opts: DbtOptions = {}): Promise
     catalog: join(dir, 'catalog.json'),
   }
   const [manifest, runResults, sources, freshness, catalog] = await Promise.all([
-    readJson(files.manifest, true, parseManifestLean),
+    // read a window at a time, so the file is not in memory whole beside what is kept of it;
+    // without column lineage no node's SQL is read (it is a fifth of a manifest's nodes)
+    readJson(files.manifest, true, (file) =>
+      readManifestLean(file, { sql: opts.columnLineage !== false }),
+    ),
     readJson(files.runResults, false),
     readJson(files.sources, false),
     readJson(files.freshness, false),
@@ -87,12 +91,15 @@ export async function readDbtTarget(dir: string, opts: DbtOptions = {}): Promise
 async function readJson(
   file: string,
   required: boolean,
-  parse: (buf: Buffer) => unknown = (buf) => JSON.parse(buf.toString('utf8')),
+  load: (file: string) => unknown = async (f) => JSON.parse(await readFile(f, 'utf8')),
 ): Promise<unknown> {
-  let buf: Buffer
   try {
-    buf = await readFile(file)
+    return await load(file)
   } catch (cause) {
+    if (!isSystemError(cause)) {
+      const why = cause instanceof Error ? cause.message : String(cause)
+      throw new CollectorError(`${file}: not JSON, or truncated (${why})`, { file, cause })
+    }
     if (!required && isNotFound(cause)) return undefined
     throw new CollectorError(
       `${file}: cannot read (${required ? 'required' : 'optional'} dbt artifact)`,
@@ -102,13 +109,10 @@ async function readJson(
       },
     )
   }
-  try {
-    return parse(buf)
-  } catch (cause) {
-    const why = cause instanceof Error ? cause.message : String(cause)
-    throw new CollectorError(`${file}: not JSON, or truncated (${why})`, { file, cause })
-  }
 }
+
+/** An error of the file system (open, read), not of the file's content. */
+const isSystemError = (e: unknown): boolean => e instanceof Error && 'syscall' in e
 
 const isNotFound = (e: unknown): boolean =>
   e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'ENOTDIR')

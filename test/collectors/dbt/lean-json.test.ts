@@ -1,0 +1,98 @@
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parseManifestLean, readManifestLean } from '../../../collectors/dbt/lean-json.ts'
+import { mapDbtArtifacts } from '../../../collectors/dbt/map.ts'
+import { REPO, SHARED_DBT, sharedFiles } from './helpers.ts'
+
+// The lean read skips what the collector does not read; the batch must be the one JSON.parse gives.
+
+const walk = (d: string): string[] =>
+  readdirSync(d).flatMap((f) => {
+    const p = join(d, f)
+    return statSync(p).isDirectory() ? walk(p) : f === 'manifest.json' ? [p] : []
+  })
+const files = [
+  ...walk(join(REPO, 'fixtures')),
+  ...sharedFiles('')
+    .filter((f) => /manifest.*\.json$/.test(f))
+    .map((f) => join(SHARED_DBT, f)),
+].filter((f) => {
+  const m = JSON.parse(readFileSync(f, 'utf8')) as { metadata?: { dbt_schema_version?: string } }
+  return /manifest\/v(7|8|9|1[0-2]|20)\.json$/.test(m.metadata?.dbt_schema_version ?? '')
+})
+
+type Node = Record<string, unknown>
+const nodesOf = (m: unknown): Node[] => Object.values((m as { nodes: Record<string, Node> }).nodes)
+const SQL = ['compiled_code', 'compiled_sql', 'raw_code', 'raw_sql']
+const opts = { namespace: 'duckdb://x', columnLineage: false }
+
+describe('parseManifestLean', () => {
+  it.each(files.map((f) => [f.replace(/.*\/(fixtures|real)\//, '$1/'), f]))(
+    '%s: the same batch as JSON.parse, with and without the SQL',
+    (_name, full) => {
+      const buf = readFileSync(full)
+      const batchOf = (manifest: unknown) =>
+        mapDbtArtifacts({ manifest, files: { manifest: full } }, opts, undefined)
+      const expected = batchOf(JSON.parse(buf.toString('utf8')))
+      const withSql = parseManifestLean(buf)
+      const noSql = parseManifestLean(buf, { sql: false })
+      expect(batchOf(withSql)).toEqual(expected)
+      expect(batchOf(noSql)).toEqual(expected)
+      // read a window at a time: windows of 97 bytes end inside every kind of token
+      expect(readManifestLean(full, { chunkBytes: 97 })).toEqual(withSql)
+      expect(readManifestLean(full, { chunkBytes: 4096, sql: false })).toEqual(noSql)
+      for (const n of nodesOf(noSql)) for (const f of SQL) expect(n).not.toHaveProperty(f)
+      // models keep their SQL for column lineage; tests never do
+      const whole = nodesOf(JSON.parse(buf.toString('utf8')))
+      const lean = nodesOf(withSql)
+      whole.forEach((n, i) => {
+        const keeps = n['resource_type'] === 'model' || n['resource_type'] === 'snapshot'
+        for (const f of SQL) expect(lean[i]?.[f]).toEqual(keeps ? n[f] : undefined)
+      })
+    },
+  )
+
+  const header =
+    '"metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json"}'
+  it('reads a key written with escapes and, of a repeated key, the last, as JSON.parse does', () => {
+    const text = `{${header}, "nodes": {"model.p.a": {"unique_\\u0069d": "model.p.a",
+      "resource_type": "test", "name": "x", "docs": {"show": true}, "name" : "a",
+      "compiled_code": "select 1", "resource_type": "model", "checksum": {"name": "sha256"}}}}`
+    const m = parseManifestLean(Buffer.from(text)) as { nodes: Record<string, Node> }
+    expect(m.nodes['model.p.a']).toEqual({
+      unique_id: 'model.p.a',
+      resource_type: 'model',
+      name: 'a',
+      compiled_code: 'select 1',
+    })
+    const noSql = parseManifestLean(Buffer.from(text), { sql: false }) as typeof m
+    expect(noSql.nodes['model.p.a']).not.toHaveProperty('compiled_code')
+  })
+
+  it.each([
+    ['a missing comma between members', '{"name": "a" "resource_type": "model"}'],
+    ['a missing colon', '{"name" "a"}'],
+    ['a key that is no string', '{name: "a"}'],
+  ])('lets JSON.parse refuse %s', (_what, node) => {
+    const text = `{${header}, "nodes": {"model.p.a": ${node}}}`
+    expect(() => parseManifestLean(Buffer.from(text))).toThrow(SyntaxError)
+    const file = join(mkdtempSync(join(tmpdir(), 'meshwatch-lean-')), 'manifest.json')
+    writeFileSync(file, text)
+    expect(() => readManifestLean(file, { chunkBytes: 16 })).toThrow(SyntaxError)
+  })
+
+  it.each([7, 64, 1 << 20])('refuses a manifest cut short, read %d bytes at a time', (chunk) => {
+    const text = `{${header}, "nodes": {"model.p.a": {"name": "a", "tags": [1, 2`
+    const file = join(mkdtempSync(join(tmpdir(), 'meshwatch-lean-')), 'manifest.json')
+    writeFileSync(file, text)
+    expect(() => readManifestLean(file, { chunkBytes: chunk })).toThrow(SyntaxError)
+    writeFileSync(file, `${text}]}}, "sources": {}}`)
+    expect(readManifestLean(file, { chunkBytes: chunk })).toEqual({
+      metadata: JSON.parse(`{${header}}`).metadata,
+      nodes: { 'model.p.a': { name: 'a', tags: [1, 2] } },
+      sources: {},
+    })
+  })
+})
