@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { openDb, type Db } from '../../db/client.ts'
 import { loadDemo } from '../../server/demo.ts'
+import { storeBuiltOnce } from '../store-image.ts'
 import { NOW, setupApp } from './helpers.ts'
 
 // A store with the demo mesh loaded (recorded dbt builds of sales, finance, marketing, product),
@@ -17,11 +18,16 @@ export const FINANCE_REVENUE = { namespace: DEMO_NS, name: 'mesh.finance.revenue
 /** A finance model's job, as the dbt collector and dbt-ol name it. */
 export const FINANCE_JOB = { namespace: JOB_NS, name: 'mesh.finance.finance.revenue_daily' }
 
-export async function demoApp() {
+// Loaded the day before the app's clock (NOW), so a replay (received order) sees it first too.
+const demoStore = storeBuiltOnce(async () => {
   const db = openDb(':memory:')
-  // Loaded the day before the app's clock (NOW), so a replay (received order) sees it first too.
   await loadDemo({ db, now: () => new Date(NOW.getTime() - 86_400_000) }, { airflow: false })
-  const app = setupApp({ db })
+  return db
+})
+
+/** A fresh copy of the demo store (loaded once), an app on it and tokens of three scopes. */
+export async function demoApp() {
+  const app = setupApp({ db: await demoStore() })
   const finance = { authorization: `Bearer ${app.token('ingest', 'finance').token}` }
   const sales = { authorization: `Bearer ${app.token('ingest', 'sales').token}` }
   const admin = { authorization: `Bearer ${app.token('admin').token}` }

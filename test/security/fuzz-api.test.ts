@@ -6,6 +6,7 @@ import { openDb, type Db } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 import { evaluateProducts } from '../../server/evaluate.ts'
 import { ingestBatch } from '../../server/ingest.ts'
+import { imageOf, openImage } from '../store-image.ts'
 import { domainBatch, NOW, rowCounts } from './helpers.ts'
 import { mutate, mutation, objectPathsOf, pathsOf, protoKeyMutation } from './mutate.ts'
 
@@ -71,9 +72,15 @@ const OL_PATHS = pathsOf(OL_EVENT)
 const BATCH_OBJECTS = objectPathsOf(BATCH)
 const OL_OBJECTS = objectPathsOf(OL_EVENT)
 
-function seeded(limits = LIMITS): { db: Db; app: ReturnType<typeof createApp> } {
+const SEEDED = (() => {
   const db = openDb(':memory:')
   ingestBatch({ db, now: () => NOW }, domainBatch('finance'))
+  return imageOf(db)
+})()
+
+/** A fresh store holding finance's batch (stored once, copied per case) and an app on it. */
+function seeded(limits = LIMITS): { db: Db; app: ReturnType<typeof createApp> } {
+  const db = openImage(SEEDED)
   const app = createApp({
     db,
     now: () => NOW,

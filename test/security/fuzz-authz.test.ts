@@ -1,10 +1,8 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openDb, type Db } from '../../db/client.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { closeDb, openDb, type Db } from '../../db/client.ts'
 import { loadDemo } from '../../server/demo.ts'
+import { imageOf, openImage, type StoreImage } from '../store-image.ts'
 import { datasetState, DEMO_NS, FINANCE_JOB, FINANCE_REVENUE, JOB_NS } from './demo-store.ts'
 import { NOW, rowCounts, setupApp } from './helpers.ts'
 
@@ -31,13 +29,11 @@ interface Rows {
   financeKeys: string[]
 }
 
-let dir = ''
-let template = ''
+let template: StoreImage
 let rows: Rows
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'meshwatch-fuzz-authz-'))
-  const db = openDb(join(dir, 'build.db'))
+  const db = openDb(':memory:')
   await loadDemo({ db, now: () => new Date(NOW.getTime() - 86_400_000) }, { airflow: false })
   const all = <T>(q: string) => db.$client.prepare(q).all() as T[]
   const refs = (domain: string) =>
@@ -58,22 +54,13 @@ beforeAll(async () => {
     salesKeys: keys('sales'),
     financeKeys: keys('finance'),
   }
-  template = join(dir, 'demo.db')
-  db.$client.exec(`vacuum into '${template}'`)
-  db.$client.close()
+  template = imageOf(db)
+  closeDb(db)
 }, 120_000) // the demo load: seconds on a quiet machine, more under load
 
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
-
-let copies = 0
-/** A fresh copy of the demo store (a real SQLite file) and an app with a finance token on it. */
+/** A fresh copy of the demo store (loaded once) and an app with a finance token on it. */
 function fresh() {
-  const file = join(dir, `case-${copies++}.db`)
-  copyFileSync(template, file)
-  const db = openDb(file)
-  const app = setupApp({ db })
+  const app = setupApp({ db: openImage(template) })
   return { ...app, finance: { authorization: `Bearer ${app.token('ingest', 'finance').token}` } }
 }
 

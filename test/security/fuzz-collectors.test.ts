@@ -6,8 +6,9 @@ import { describe, expect, it } from 'vitest'
 import { BatchSchema, CollectorError } from '../../collectors/batch.ts'
 import { parseDbtArtifacts } from '../../collectors/dbt/parse.ts'
 import { parseEvent } from '../../collectors/openlineage/parse.ts'
-import { closeDb, openDb } from '../../db/client.ts'
+import { closeDb } from '../../db/client.ts'
 import { ingestBatch } from '../../server/ingest.ts'
+import { emptyStore } from '../store-image.ts'
 import { mutate, mutation, pathsOf } from './mutate.ts'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40)
@@ -33,7 +34,7 @@ function collectOrRefuse(manifest: unknown, runResults: unknown): 'refused' | 'c
   expect(check.success, check.success ? '' : JSON.stringify(check.error.issues.slice(0, 3))).toBe(
     true,
   )
-  const db = openDb(':memory:')
+  const db = emptyStore()
   try {
     ingestBatch({ db }, batch)
   } finally {

@@ -6,6 +6,7 @@ import { findDataset } from '../../db/queries/catalog.ts'
 import { createApp } from '../../server/app.ts'
 import type { Deps } from '../../server/deps.ts'
 import { FIXTURES, loadDemo } from '../../server/demo.ts'
+import { storeBuiltOnce } from '../store-image.ts'
 
 type Hop = { dataset: { name: string; domain: string | null }; column: string; sources: string[] }
 type Column = {
@@ -16,9 +17,15 @@ type Column = {
   disagreement: { column: string } | null
 }
 
+const NOW = new Date('2026-11-26T00:00:00Z')
+const goodDay = storeBuiltOnce(async () => {
+  const db = openDb(':memory:')
+  await loadDemo({ db, now: () => NOW }, { days: ['good'], airflow: false })
+  return db
+})
+
 async function demoApp(opts: { dbtOl?: string[] } = {}) {
-  const deps: Deps = { db: openDb(':memory:'), now: () => new Date('2026-11-26T00:00:00Z') }
-  await loadDemo(deps, { days: ['good'], airflow: false })
+  const deps: Deps = { db: await goodDay(), now: () => NOW }
   const app = createApp(deps)
   for (const project of opts.dbtOl ?? []) {
     const file = join(FIXTURES, 'openlineage/dbt-ol', `${project}.ndjson`)

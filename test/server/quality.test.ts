@@ -1,11 +1,12 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { openDb } from '../../db/client.ts'
+import { openDb, type Db } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 import { loadConfigFile } from '../../server/config-file.ts'
 import type { Deps } from '../../server/deps.ts'
 import { FIXTURES, loadDemo, type DemoDay } from '../../server/demo.ts'
 import { createEvaluator, evaluateProducts } from '../../server/evaluate.ts'
+import { storeBuiltOnce } from '../store-image.ts'
 
 const CONFIG = loadConfigFile(join(FIXTURES, 'meshwatch.yml'))
 
@@ -17,10 +18,22 @@ function recordingTime(deps: Deps): Date {
   return new Date(Date.parse(row.t) + 5 * 60_000)
 }
 
+const loaded = new Map<string, () => Promise<Db>>()
+
+/** The demo's `days` loaded (once per set of days, then copied), on a clock at their recording time. */
 async function demo(days: DemoDay[], opts: { airflow?: boolean } = {}) {
+  const airflow = opts.airflow ?? false
+  const key = `${days.join()} airflow:${airflow}`
+  const open =
+    loaded.get(key) ??
+    storeBuiltOnce(async () => {
+      const db = openDb(':memory:')
+      await loadDemo({ db, meshwatch: CONFIG, now: () => new Date(0) }, { days, airflow })
+      return db
+    })
+  loaded.set(key, open)
   let now = new Date(0)
-  const deps: Deps = { db: openDb(':memory:'), meshwatch: CONFIG, now: () => now }
-  await loadDemo(deps, { days, airflow: opts.airflow ?? false })
+  const deps: Deps = { db: await open(), meshwatch: CONFIG, now: () => now }
   now = recordingTime(deps)
   return deps
 }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { closeDb, openDb } from '../../../db/client.ts'
 import { alertCounts, claimDueAlerts, listAlerts } from '../../../db/queries/alerts.ts'
 import { backoffMs, retryAfterMs } from '../../../server/alerts/deliver.ts'
-import { BAD_DAY, badDay, productsIn, SECRETS, testDispatcher } from './helpers.ts'
+import { BAD_DAY, badDay, badDayCopy, productsIn, SECRETS, testDispatcher } from './helpers.ts'
 import { evaluateAs } from '../incidents/helpers.ts'
 import { startReceiver, type Receiver } from './receiver.ts'
 
@@ -33,7 +33,7 @@ describe('alert delivery', () => {
     async (domain) => {
       receiver = await startReceiver()
       const r = receiver
-      const { deps, clock } = await badDay()
+      const { deps, clock } = await badDayCopy()
       const hung = SECRETS[`SLACK_WEBHOOK_${domain.toUpperCase()}` as keyof typeof SECRETS]
       r.setPathMode(hung, 'hang')
       // A timeout far beyond the test's deadline: only concurrency can deliver the others first.
@@ -59,7 +59,7 @@ describe('alert delivery', () => {
 
   it("honours a 429's Retry-After for the whole webhook, then delivers once", async () => {
     receiver = await startReceiver()
-    const { deps, clock } = await badDay()
+    const { deps, clock } = await badDayCopy()
     receiver.setMode('429', { retryAfter: '120' })
     const d = testDispatcher(deps.db, clock, receiver, { spacingMs: 0 })
     const start = clock.ms
@@ -104,7 +104,7 @@ describe('alert delivery', () => {
 
   it('retries 5xx answers and timeouts with exponential backoff and jitter', async () => {
     receiver = await startReceiver()
-    const { deps, clock } = await badDay()
+    const { deps, clock } = await badDayCopy()
     const d = testDispatcher(deps.db, clock, receiver, {
       spacingMs: 0,
       timeoutMs: 300,
@@ -138,7 +138,7 @@ describe('alert delivery', () => {
 
   it('marks alerts failed with the reason on a 4xx other than 429', async () => {
     receiver = await startReceiver()
-    const { deps, clock } = await badDay()
+    const { deps, clock } = await badDayCopy()
     receiver.setMode('404')
     const r = await testDispatcher(deps.db, clock, receiver).runOnce()
     expect(r.failed).toHaveLength(5)
@@ -151,7 +151,7 @@ describe('alert delivery', () => {
 
   it('fails an alert whose webhook variable is unset, naming the variable', async () => {
     receiver = await startReceiver()
-    const { deps, clock } = await badDay()
+    const { deps, clock } = await badDayCopy()
     const warned: { msg: string; fields?: Record<string, unknown> }[] = []
     const d = testDispatcher(deps.db, clock, receiver, {
       env: { SLACK_WEBHOOK_SALES: `${receiver.url}/services/x` },
@@ -175,7 +175,7 @@ describe('alert delivery', () => {
 
   it('delivers every alert exactly once after a 10-minute outage (simulated clock)', async () => {
     receiver = await startReceiver()
-    const { deps, clock } = await badDay()
+    const { deps, clock } = await badDayCopy()
     await receiver.close()
     const outageEnds = clock.ms + 10 * 60_000
     const r = receiver

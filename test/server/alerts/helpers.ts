@@ -12,6 +12,7 @@ import type { Deps } from '../../../server/deps.ts'
 import { FIXTURES, loadDemo } from '../../../server/demo.ts'
 import { evaluateProducts } from '../../../server/evaluate.ts'
 import { createLogger } from '../../../server/log.ts'
+import { imageOf, openImage, type StoreImage } from '../../store-image.ts'
 import type { Receiver } from './receiver.ts'
 
 export const CONFIG = loadConfigFile(join(FIXTURES, 'meshwatch.yml'))
@@ -129,21 +130,26 @@ export async function meshwatch(args: string[], env: Record<string, string> = {}
 const CLI_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const exec = promisify(execFile)
 
-let badDayImage: Promise<{ image: Buffer; at: Date }> | undefined
+let badDayImage: Promise<{ image: StoreImage; at: Date }> | undefined
 
 /**
- * A fresh copy of the bad-day store (built once per test file, then copied), on a clock at its
- * recording time: for tests that each need their own store but not their own demo load.
+ * A fresh copy of the bad-day store (built once per worker, then copied), on a clock at its
+ * recording time: for tests that each need their own store but not their own demo load. In
+ * memory, or `onDisk` in a file of its own (for a test that opens a second connection to it).
  */
-export async function badDayCopy() {
+export async function badDayCopy(opts: { onDisk?: boolean } = {}) {
   badDayImage ??= badDay().then(({ deps, clock }) => ({
-    image: deps.db.$client.serialize(),
+    image: imageOf(deps.db),
     at: clock.now(),
   }))
   const { image, at } = await badDayImage
-  const file = join(mkdtempSync(join(tmpdir(), 'meshwatch-badday-')), 'store.db')
-  writeFileSync(file, image)
   const clock = testClock(at)
-  const deps: Deps = { db: openDb(file), meshwatch: CONFIG, now: clock.now }
+  let db = openImage(image)
+  if (opts.onDisk) {
+    const file = join(mkdtempSync(join(tmpdir(), 'meshwatch-badday-')), 'store.db')
+    writeFileSync(file, image.bytes)
+    db = openDb(file)
+  }
+  const deps: Deps = { db, meshwatch: CONFIG, now: clock.now }
   return { deps, clock }
 }

@@ -41,11 +41,11 @@ afterEach(async () => {
   for (const s of stops.splice(0)) await s()
 })
 
-async function routed(config: MeshwatchConfig) {
+async function routed(config: MeshwatchConfig, opts: { onDisk?: boolean } = {}) {
   const r = await startReceivers({ webhookSecret: SECRET })
   const hooks = await startReceiver()
   stops.push(r.close, hooks.close)
-  const { deps, clock } = await badDayCopy()
+  const { deps, clock } = await badDayCopy(opts)
   const env = { HOOK_URL: `${r.url}/hook`, HOOK_SECRET: SECRET }
   // a generous timeout: the receiver is local, and a loaded machine must not turn a slow 200 into a retry
   const dispatcher = (db = deps.db) =>
@@ -249,7 +249,9 @@ describe('quiet hours', () => {
   })
 
   it('holds deliveries through the window and releases them at its end, across a DST change and a restart', async () => {
-    const s = await routed(withRoutes({ sales: [hook({ quiet_hours: BERLIN })] }))
+    const s = await routed(withRoutes({ sales: [hook({ quiet_hours: BERLIN })] }), {
+      onDisk: true,
+    })
     // the night Berlin moves to summer time: 01:00–04:00 local is 00:00–02:00 UTC
     s.clock.set(new Date('2027-03-28T00:30:00Z'))
     await s.dispatcher().runOnce()
