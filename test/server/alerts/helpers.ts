@@ -144,12 +144,13 @@ export async function badDayCopy(opts: { onDisk?: boolean } = {}) {
   }))
   const { image, at } = await badDayImage
   const clock = testClock(at)
-  let db = openImage(image)
-  if (opts.onDisk) {
-    const file = join(mkdtempSync(join(tmpdir(), 'meshwatch-badday-')), 'store.db')
-    writeFileSync(file, image.bytes)
-    db = openDb(file)
-  }
+  const db = opts.onDisk ? openOnDisk(image) : openImage(image)
   const deps: Deps = { db, meshwatch: CONFIG, now: clock.now }
   return { deps, clock }
+}
+
+function openOnDisk(image: StoreImage): Db {
+  const file = join(mkdtempSync(join(tmpdir(), 'meshwatch-badday-')), 'store.db')
+  writeFileSync(file, image.bytes)
+  return openDb(file)
 }

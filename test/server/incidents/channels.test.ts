@@ -61,7 +61,7 @@ async function setup(timeoutMs = 10_000) {
       },
     },
   })
-  const { deps, clock } = await badDayCopy()
+  const { deps, clock } = await badDayCopy({ onDisk: true })
   const logged = captureLog()
   // a dispatcher on a connection to the store: a restarted server is a new one on a new connection
   const dispatcherOn = (db: Db) =>

@@ -57,7 +57,7 @@ async function setup() {
       },
     ],
   })
-  const { deps, clock } = await badDayCopy()
+  const { deps, clock } = await badDayCopy({ onDisk: true })
   const logged = captureLog()
   const dispatcherOn = (db: Db) =>
     testDispatcher(db, clock, hooks, {

@@ -50,7 +50,7 @@ const buttonsOf = (m: { blocks: unknown[] }) =>
 async function setup(opts: { timeoutMs?: number } = {}) {
   api = await startSlackApi({ token: TOKEN, channels: CHANNELS })
   hooks = await startReceiver()
-  const { deps, clock } = await badDayCopy()
+  const { deps, clock } = await badDayCopy({ onDisk: true })
   const logged = captureLog()
   const env = { ...webhookEnv(hooks), SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SIGNING }
   const dispatcher = testDispatcher(deps.db, clock, hooks, {
