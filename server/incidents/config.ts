@@ -10,7 +10,6 @@ const Zone = z.string().refine(validZone, 'expected an IANA time zone like Europ
 
 /** The warn incidents of a route go out once a day at `at` (local time of `tz`), in one message. */
 export const DigestSchema = z.strictObject({ at: HHMM, tz: Zone })
-export type DigestConfig = z.infer<typeof DigestSchema>
 
 const RouteCommon = {
   /** Only incidents at least this severe (default: warn and breach). */
