@@ -11,5 +11,7 @@ export default defineConfig({
     // the app's modules are imported once per worker, not once per file (4.5x less CPU for the
     // suite). No source module keeps mutable state, and every test opens its own store.
     isolate: false,
+    // One worker per core (vitest's default leaves one core out: a single worker on 2 cores).
+    maxWorkers: '100%',
   },
 })
