@@ -26,7 +26,7 @@ type Def = {
   catchall?: unknown
 }
 
-const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def
+const defOf = (s: z.ZodType): Def => s._zod.def as Def
 
 export function compileFastParse<S extends z.ZodType>(
   schema: S,
@@ -158,7 +158,7 @@ class Gen {
     const out = [`if (!isObject(${src})) return NS; ${dst} = {};`]
     for (const [key, schema] of Object.entries(def.shape)) {
       if (key === '__proto__') return undefined
-      const opt = (schema as unknown as { _zod: { optin?: string; optout?: string } })._zod
+      const opt = schema._zod
       // only the optional-in-and-out kind (optional()) may be absent, and then is left out
       if (opt.optin !== undefined && (opt.optin !== 'optional' || opt.optout !== 'optional'))
         return undefined
