@@ -33,7 +33,6 @@ export type ProductDetail = Answer<(typeof api.api.products)[':id']['$get']>
 export type ProductHistory = Answer<(typeof api.api.products)[':id']['history']['$get']>
 export type RootCauseAnswer = Answer<(typeof api.api.products)[':id']['root-cause']['$get']>
 export type Governance = Answer<typeof api.api.governance.$get>
-export type JobRuns = Answer<(typeof api.api.jobs)[':id']['runs']['$get']>
 export type ColumnLineage = Answer<(typeof api.api.datasets)[':id']['column-lineage']['$get']>
 export type LineageOverview = Answer<typeof api.api.lineage.overview.$get>
 export type DomainGraph = Answer<(typeof api.api.lineage.domains)[':domain']['$get']>
