@@ -1,6 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../client.ts'
-import { columnEdges, datasets, productOutputs, products } from '../schema.ts'
+import { columnEdges, columnLineageInputs, datasets, productOutputs, products } from '../schema.ts'
 
 export type ColumnEdgeRow = typeof columnEdges.$inferSelect
 export type ColumnRef = { datasetId: number; column: string }
@@ -220,4 +220,23 @@ export function datasetColumnTree(db: Db, datasetId: number, columnNames: string
     sources: [...new Set(into.map((r) => r.source))].sort(),
     disagreements: disagree.length,
   }
+}
+
+/** What each dataset's stored column lineage was computed from, by `namespace\u0000name`. */
+export function listColumnLineageInputs(db: Db): Map<string, { hash: string; columns: string[] }> {
+  const rows = db
+    .select({
+      namespace: datasets.namespace,
+      name: datasets.name,
+      hash: columnLineageInputs.hash,
+      columns: columnLineageInputs.columns,
+    })
+    .from(columnLineageInputs)
+    .innerJoin(datasets, eq(datasets.id, columnLineageInputs.datasetId))
+    .all()
+  return new Map(
+    rows.map(
+      (r) => [`${r.namespace}\u0000${r.name}`, { hash: r.hash, columns: r.columns }] as const,
+    ),
+  )
 }

@@ -41,25 +41,27 @@ export function registerCollectDbt(collect: Command): void {
       .option('--no-column-lineage', "skip column lineage from the models' SQL (ms per model)"),
   ).action(async (dirs: string[], o: SinkOptions & DbtFlags) => {
     // Read every dir first: a bad one refuses the whole command before anything is written.
-    const bar = progress('reading')
-    const batches = []
-    for (const [i, dir] of dirs.entries()) {
-      bar.step(i, dirs.length, dir)
-      batches.push(
-        await readDbtTarget(dir, {
-          ...(o.profilesDir ? { profilesDir: o.profilesDir } : {}),
-          ...(o.target ? { target: o.target } : {}),
-          ...(o.projectDir ? { projectDir: o.projectDir } : {}),
-          ...(o.namespace ? { namespace: o.namespace } : {}),
-          ...(o.jobNamespace ? { jobNamespace: o.jobNamespace } : {}),
-          ...(o.columnLineage === false ? { columnLineage: false } : {}),
-          env: process.env,
-        }),
-      )
-    }
-    bar.end()
     const sink = openSink(o)
     try {
+      const known = o.columnLineage === false ? undefined : sink.knownColumnLineage()
+      const bar = progress('reading')
+      const batches = []
+      for (const [i, dir] of dirs.entries()) {
+        bar.step(i, dirs.length, dir)
+        batches.push(
+          await readDbtTarget(dir, {
+            ...(o.profilesDir ? { profilesDir: o.profilesDir } : {}),
+            ...(o.target ? { target: o.target } : {}),
+            ...(o.projectDir ? { projectDir: o.projectDir } : {}),
+            ...(o.namespace ? { namespace: o.namespace } : {}),
+            ...(o.jobNamespace ? { jobNamespace: o.jobNamespace } : {}),
+            ...(o.columnLineage === false ? { columnLineage: false } : {}),
+            ...(known ? { knownColumnLineage: known } : {}),
+            env: process.env,
+          }),
+        )
+      }
+      bar.end()
       const results = await sink.writeAll(batches)
       for (const [i, b] of batches.entries()) {
         const r = results[i] ?? { duplicate: false, counts: {} }

@@ -43,7 +43,7 @@ function collect(manifest: string, engine: 'walk' | 'parser'): Batch {
       ...(existsSync(catalog) ? { catalog: readJson(catalog) } : {}),
     },
     { namespace: NS },
-    (batch, graph, adapter) => addColumnLineage(batch, graph, adapter, engine),
+    (batch, graph, adapter) => addColumnLineage(batch, graph, adapter, { engine }),
   )
 }
 const line = (e: ColumnEdge) =>
