@@ -132,14 +132,19 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
     }
     counts.edges = batch.edges.length
 
-    // A re-collect replaces what meshwatch derived from the SQL of the models it writes, but
+    // A dbt re-collect replaces what meshwatch derived from the SQL of the models it writes, but
     // for a model whose lineage inputs are unchanged (the hash the store has): its edges stand.
+    // Another collector's snapshot (an Airflow task writing the same table) derives none of them.
     const kept = new Set<number>()
     for (const c of batch.columnLineageInputs) {
       const id = dsId(c.dataset)
       if (c.unchanged && s.columnLineageHashOf.get({ datasetId: id }) === c.hash) kept.add(id)
     }
-    if (batch.replaceEdges && s.anyDerivedColumnEdge.get({}) !== undefined) {
+    if (
+      batch.kind === 'dbt' &&
+      batch.replaceEdges &&
+      s.anyDerivedColumnEdge.get({}) !== undefined
+    ) {
       for (const e of batch.edges) {
         if (e.direction !== 'output') continue
         const datasetId = dsId(e.dataset)
