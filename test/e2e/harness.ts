@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -117,4 +117,19 @@ export async function axeSerious(page: Page): Promise<AxeViolation[]> {
   const all = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
     r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length })))`)) as AxeViolation[]
   return all.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+}
+
+/** The web built, `meshwatch serve` on the demo mesh, and a Chromium page, for one e2e file. */
+export async function openDemo(): Promise<{
+  server: RunningServer
+  browser: Awaited<ReturnType<typeof launchChromium>>
+  page: Page
+}> {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  buildWeb()
+  const server = await startMeshwatch()
+  const browser = await launchChromium()
+  const page = await browser.context.newPage()
+  page.on('pageerror', (e) => console.error('page error:', e.message))
+  return { server, browser, page }
 }
