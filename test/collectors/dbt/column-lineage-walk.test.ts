@@ -56,6 +56,8 @@ describe('column lineage: the one-parse walk gives what the parser gives', () =>
     const parser = collect(manifest, 'parser')
     expect(walked.columnEdges.map(line).sort()).toEqual(parser.columnEdges.map(line).sort())
     expect(walked.warnings).toEqual(parser.warnings)
-    expect(parser.columnEdges.length).toBeGreaterThan(0)
+    // something was compared: edges, or (a select * of a table nobody knows) the warning saying so
+    const told = parser.warnings.filter((w) => w.startsWith('column lineage:'))
+    expect(parser.columnEdges.length + told.length).toBeGreaterThan(0)
   })
 })
