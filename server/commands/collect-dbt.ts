@@ -71,7 +71,7 @@ export function registerCollectDbt(collect: Command): void {
         process.stdout.write(
           r.duplicate
             ? `${b.scope}: unchanged (already collected)\n`
-            : `${b.scope}: ${c.datasets ?? 0} datasets, ${c.jobs ?? 0} jobs, ${c.edges ?? 0} edges, ${c.assertions ?? 0} test results, ${c.products ?? 0} products\n`,
+            : `${b.scope}: ${c.datasets ?? 0} datasets, ${c.jobs ?? 0} jobs, ${c.edges ?? 0} edges, ${c.assertions ?? 0} test results, ${c.products ?? 0} products${c.columnLineageKept ? `, column lineage of ${c.columnLineageKept} models unchanged (not parsed again)` : ''}\n`,
         )
       }
       process.stdout.write(sink.summary())

@@ -21,7 +21,7 @@ const collect = async (db: Db, dir: string) => {
     knownColumnLineage: listColumnLineageInputs(db),
   })
   const r = ingestBatch({ db }, batch)
-  return { batch, counts: r.counts }
+  return { batch, counts: r.counts, duplicate: r.duplicate }
 }
 const stored = (db: Db) =>
   db
@@ -32,13 +32,18 @@ const stored = (db: Db) =>
     .map((e) => `${e.name}.${e.column}<-${e.fromColumn}`)
     .sort()
 
-/** A copy of the finance target/ whose one model's compiled SQL is `edit`ed. */
-function editedTarget(model: string, edit: (sql: string) => string): string {
+/** A copy of the finance target/ whose one model's compiled SQL is `edit`ed (`rerun`: by a new dbt invocation). */
+function editedTarget(model: string, edit: (sql: string) => string, rerun = false): string {
   const dir = mkdtempSync(join(tmp, 'target-'))
   cpSync(FINANCE, dir, { recursive: true })
   const file = join(dir, 'manifest.json')
   const manifest = JSON.parse(readFileSync(file, 'utf8')) as {
+    metadata: { invocation_id: string; generated_at: string }
     nodes: Record<string, { compiled_code?: string }>
+  }
+  if (rerun) {
+    manifest.metadata.invocation_id = '00000000-0000-4000-8000-000000000001'
+    manifest.metadata.generated_at = '2026-11-26T20:32:57.557402Z'
   }
   const node = manifest.nodes[model]
   if (!node?.compiled_code) throw new Error(`${model} has no compiled SQL`)
@@ -48,14 +53,28 @@ function editedTarget(model: string, edit: (sql: string) => string): string {
 }
 
 describe('re-collecting a dbt project whose SQL is unchanged', () => {
-  it('parses no model again and keeps every stored column edge', async () => {
+  it('is the same delivery as the collect that computed the edges: a no-op', async () => {
+    const db = openDb(':memory:')
+    await collect(db, FINANCE)
+    const before = stored(db)
+    const again = await collect(db, FINANCE)
+    expect(again.batch.columnEdges).toEqual([])
+    expect(again.duplicate).toBe(true)
+    expect(stored(db)).toEqual(before)
+  })
+
+  it('parses no model of a new dbt invocation again and keeps every stored column edge', async () => {
     const db = openDb(':memory:')
     const first = await collect(db, FINANCE)
     expect(first.batch.columnEdges.length).toBeGreaterThan(0)
     expect(first.batch.columnLineageInputs.every((i) => !i.unchanged)).toBe(true)
     const before = stored(db)
 
-    const again = await collect(db, FINANCE)
+    const again = await collect(
+      db,
+      editedTarget('model.finance.revenue_daily', (sql) => sql, true),
+    )
+    expect(again.duplicate).toBe(false)
     expect(again.batch.columnEdges).toEqual([])
     expect(again.batch.columnLineageInputs.length).toBe(first.batch.columnLineageInputs.length)
     expect(again.batch.columnLineageInputs.every((i) => i.unchanged)).toBe(true)
