@@ -112,6 +112,19 @@ export const ColumnEdgeSchema = z.object({
 })
 export type ColumnEdge = z.infer<typeof ColumnEdgeSchema>
 
+/**
+ * What meshwatch's own column lineage of one model was computed from (a hash of its SQL, dialect
+ * and upstream columns) and the columns it output. `unchanged`: the hash is the one the store
+ * already has, so the model was not parsed again and its stored edges stand.
+ */
+export const ColumnLineageInputSchema = z.object({
+  dataset: RefSchema,
+  hash: z.string().max(128),
+  columns: z.array(z.string().max(1024)).max(10000),
+  unchanged: z.boolean().default(false),
+})
+export type ColumnLineageInput = z.infer<typeof ColumnLineageInputSchema>
+
 export const SEVERITIES = ['error', 'warn'] as const
 export const ORIGINS = ['dbt', 'openlineage', 'airflow', 'junit', 'config'] as const
 
@@ -189,6 +202,7 @@ export const BatchSchema = z.object({
   runs: z.array(RunSchema).default([]),
   edges: z.array(EdgeSchema).default([]),
   columnEdges: z.array(ColumnEdgeSchema).default([]),
+  columnLineageInputs: z.array(ColumnLineageInputSchema).default([]),
   checks: z.array(CheckSchema).default([]),
   assertions: z.array(AssertionSchema).default([]),
   metrics: z.array(MetricSchema).default([]),
@@ -215,6 +229,7 @@ export function emptyBatch(kind: Batch['kind'], scope: string): Batch {
     runs: [],
     edges: [],
     columnEdges: [],
+    columnLineageInputs: [],
     checks: [],
     assertions: [],
     metrics: [],

@@ -177,6 +177,20 @@ export const columnEdges = table(
   ],
 )
 
+/**
+ * What meshwatch's own column lineage of a dbt model was computed from (a hash of its SQL, its
+ * dialect and its upstream columns) and the columns it output: a re-collect whose hash is the
+ * same keeps the model's edges without parsing its SQL again.
+ */
+export const columnLineageInputs = table('column_lineage_inputs', {
+  datasetId: int()
+    .primaryKey()
+    .references(() => datasets.columns.id, { onDelete: 'cascade' }),
+  hash: text().notNull(),
+  columns: json<string[]>().notNull(),
+  updatedAt: text().notNull(),
+})
+
 export const checks = table(
   'checks',
   {

@@ -1,4 +1,4 @@
-import { BatchSchema, type Batch } from '../collectors/batch.ts'
+import { BatchSchema, refKey, type Batch } from '../collectors/batch.ts'
 import { encodeBatch } from '../db/queries/batch-codec.ts'
 import { storeBatch, type StoreResult } from '../db/queries/store-batch.ts'
 import { nowOf, type Deps } from './deps.ts'
@@ -25,7 +25,22 @@ export function parseBatch(raw: unknown): Batch {
   return parsed.data
 }
 
-export const hashBatch = (batch: Batch): string => encodeBatch(batch).contentHash
+/**
+ * The redelivery key. Column edges meshwatch derived from a model's SQL are a function of its
+ * lineage inputs (their hash), so they stand for them: a re-collect of the same artifacts, whose
+ * unchanged models carry no edges, is the same delivery as the collect that computed them.
+ */
+export function hashBatch(batch: Batch): string {
+  if (batch.columnLineageInputs.length === 0) return encodeBatch(batch).contentHash
+  const computed = new Set(batch.columnLineageInputs.map((i) => refKey(i.dataset)))
+  return encodeBatch({
+    ...batch,
+    columnEdges: batch.columnEdges.filter(
+      (e) => e.source === 'openlineage' || !computed.has(refKey(e.dataset)),
+    ),
+    columnLineageInputs: batch.columnLineageInputs.map(({ unchanged: _, ...i }) => i),
+  }).contentHash
+}
 
 /**
  * Stores one validated batch whole (or not at all), then runs deps.afterWrite (the evaluators).
@@ -37,9 +52,9 @@ export function ingestBatch(
   batch: Batch,
   opts: { domain?: string | null } = {},
 ): IngestResult {
-  const { contentHash, payload } = encodeBatch(batch)
+  const { payload } = encodeBatch(batch)
   const result = storeBatch(deps.db, batch, {
-    contentHash,
+    contentHash: hashBatch(batch),
     now: nowOf(deps).toISOString(),
     payload,
     domain: opts.domain ?? null,

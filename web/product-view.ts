@@ -23,6 +23,7 @@ import {
   type DimensionHistory,
 } from './model.ts'
 import { columnLineagePanel } from './column-lineage.ts'
+import { columnUsesPanel } from './column-uses-panel.ts'
 import { contractPanel } from './contract-panel.ts'
 import { incidentPanel } from './incident-panel.ts'
 import { trendChart } from './charts.ts'
@@ -133,7 +134,7 @@ export async function renderProduct(root: HTMLElement, id: string): Promise<void
       runs.length > 0 ? runsPanel(runs) : null,
       findings === undefined ? null : findingsPanel(findings),
     ),
-    ...outputs.map((d) => schemaPanel(d)),
+    ...outputs.flatMap((d) => [schemaPanel(d), columnUsesPanel(d)]),
   )
 }
 

@@ -3,7 +3,7 @@ import { normalizeTime } from './envelope.ts'
 import { parseEnvelopes, type DbtArtifactsInput } from './envelopes.ts'
 import { buildGraph, type Graph } from './graph.ts'
 import { addLineage } from './lineage.ts'
-import type { addColumnLineage } from './column-lineage/index.ts'
+import type { addColumnLineage, KnownColumnLineage } from './column-lineage/index.ts'
 import { addProducts } from './products.ts'
 import { addFreshness } from './freshness.ts'
 import { addRunResults } from './results.ts'
@@ -17,6 +17,8 @@ export type ParseDbtOptions = {
   projectName?: string
   /** Derive column lineage from the models' SQL (default true; it costs ms per model). */
   columnLineage?: boolean
+  /** The store's lineage inputs of the models: unchanged ones are not parsed again. */
+  knownColumnLineage?: KnownColumnLineage
 }
 
 /**
@@ -56,7 +58,12 @@ export function mapDbtArtifacts(
   })
   const { jobs, checks } = addLineage(batch, graph, projectJob, catalog, names.catalog)
   if (opts.columnLineage !== false && columnLineage)
-    columnLineage(batch, graph, manifest.metadata.adapter_type)
+    columnLineage(
+      batch,
+      graph,
+      manifest.metadata.adapter_type,
+      opts.knownColumnLineage ? { known: opts.knownColumnLineage } : {},
+    )
   if (runResults) addRunResults(batch, runResults, names.runResults, { projectJob, jobs, checks })
   if (env.sources) addFreshness(batch, env.sources, names.sources, graph, ['source'])
   if (env.freshness) addFreshness(batch, env.freshness, names.freshness, graph, ['source', 'model'])

@@ -15,6 +15,7 @@ import {
   type ProfileChoice,
 } from './profiles.ts'
 import type { ArtifactMetadata } from './schema.ts'
+import type { KnownColumnLineage } from './column-lineage/index.ts'
 
 export type DbtOptions = {
   /** Where profiles.yml is (else $DBT_PROFILES_DIR, the project dir, ~/.dbt). */
@@ -31,6 +32,8 @@ export type DbtOptions = {
   env?: Env
   /** false: no column lineage from the models' SQL (see ParseDbtOptions). */
   columnLineage?: boolean
+  /** What the store computed before (see ParseDbtOptions). */
+  knownColumnLineage?: KnownColumnLineage
 }
 
 /**
@@ -82,6 +85,7 @@ export async function readDbtTarget(dir: string, opts: DbtOptions = {}): Promise
       jobNamespace: opts.jobNamespace ?? env['OPENLINEAGE_NAMESPACE'] ?? 'default',
       ...(project?.name ? { projectName: project.name } : {}),
       ...(opts.columnLineage === false ? { columnLineage: false } : {}),
+      ...(opts.knownColumnLineage ? { knownColumnLineage: opts.knownColumnLineage } : {}),
     },
     columnLineage,
   )

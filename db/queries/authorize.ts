@@ -155,6 +155,9 @@ function writesOf(batch: Batch): Write[] {
   batch.columnEdges.forEach((c, i) =>
     w.push({ what: 'dataset', ref: c.dataset, path: `$.columnEdges[${i}].dataset` }),
   )
+  batch.columnLineageInputs.forEach((c, i) =>
+    w.push({ what: 'dataset', ref: c.dataset, path: `$.columnLineageInputs[${i}].dataset` }),
+  )
   batch.checks.forEach((c, i) => {
     w.push({ what: 'dataset', ref: c.dataset, path: `$.checks[${i}].dataset` })
     // A stored check (its key) belongs to the owner of its dataset: reusing it re-points it.
@@ -335,7 +338,13 @@ export function dropForeignBatchReads(
   if (read.size === 0) return { batch, warnings: [] }
   const written = new Set<string>()
   for (const e of batch.edges) if (e.direction === 'output') written.add(key(e.dataset))
-  for (const x of [...batch.columnEdges, ...batch.checks, ...batch.assertions, ...batch.metrics]) {
+  for (const x of [
+    ...batch.columnEdges,
+    ...batch.columnLineageInputs,
+    ...batch.checks,
+    ...batch.assertions,
+    ...batch.metrics,
+  ]) {
     written.add(key(x.dataset))
   }
   for (const p of batch.products) for (const o of p.outputs) written.add(key(o))
@@ -413,6 +422,7 @@ export function dropForeignReads(
       return false
     }),
     columnEdges: batch.columnEdges.filter((c) => !hit(c.dataset, 'column lineage')),
+    columnLineageInputs: batch.columnLineageInputs.filter((c) => !hit(c.dataset, 'column lineage')),
     assertions: batch.assertions.filter((a) => !hit(a.dataset, 'test results')),
     metrics: batch.metrics.filter((m) => !hit(m.dataset, 'metrics')),
   }

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../client.ts'
-import { columnEdges, datasets, productOutputs, products } from '../schema.ts'
+import { columnEdges, columnLineageInputs, datasets, productOutputs, products } from '../schema.ts'
 
 export type ColumnEdgeRow = typeof columnEdges.$inferSelect
 export type ColumnRef = { datasetId: number; column: string }
@@ -15,6 +15,8 @@ export type ColumnHop = ColumnRef & {
   sources: string[]
   /** false: read by a join, filter or grouping (INDIRECT/…), not copied or computed from */
   direct: boolean
+  /** a direct hop the walk goes no further from: a raw source upstream, a last use downstream */
+  end: boolean
 }
 export type ExposureUse = {
   id: string
@@ -52,6 +54,7 @@ export function walkColumns(
   const key = (c: ColumnRef) => `${c.datasetId}\u0000${c.column.toLowerCase()}`
   let frontier: ColumnRef[] = [start]
   const visited = new Set([key(start)])
+  const continued = new Set<string>()
   for (let depth = 1; depth <= maxDepth && frontier.length; depth++) {
     const ids = [...new Set(frontier.map((c) => c.datasetId))]
     const wanted = new Set(frontier.map(key))
@@ -63,6 +66,7 @@ export function walkColumns(
           ? { datasetId: r.datasetId, column: r.column }
           : { datasetId: r.fromDatasetId, column: r.fromColumn }
       if (!wanted.has(key(here))) continue
+      if (isDirect(r.transformation)) continued.add(key(here))
       const there: ColumnRef =
         direction === 'upstream'
           ? { datasetId: r.fromDatasetId, column: r.fromColumn }
@@ -83,6 +87,7 @@ export function walkColumns(
           transformation: r.transformation,
           sources: [r.source],
           direct,
+          end: false,
         })
       }
       if (direct && !visited.has(k)) {
@@ -92,6 +97,7 @@ export function walkColumns(
     }
     frontier = next
   }
+  for (const [k, hop] of seen) hop.end = hop.direct && !continued.has(k)
   return [...seen.values()].sort(
     (a, b) => a.depth - b.depth || a.datasetId - b.datasetId || a.column.localeCompare(b.column),
   )
@@ -220,4 +226,23 @@ export function datasetColumnTree(db: Db, datasetId: number, columnNames: string
     sources: [...new Set(into.map((r) => r.source))].sort(),
     disagreements: disagree.length,
   }
+}
+
+/** What each dataset's stored column lineage was computed from, by `namespace\u0000name`. */
+export function listColumnLineageInputs(db: Db): Map<string, { hash: string; columns: string[] }> {
+  const rows = db
+    .select({
+      namespace: datasets.namespace,
+      name: datasets.name,
+      hash: columnLineageInputs.hash,
+      columns: columnLineageInputs.columns,
+    })
+    .from(columnLineageInputs)
+    .innerJoin(datasets, eq(datasets.id, columnLineageInputs.datasetId))
+    .all()
+  return new Map(
+    rows.map(
+      (r) => [`${r.namespace}\u0000${r.name}`, { hash: r.hash, columns: r.columns }] as const,
+    ),
+  )
 }

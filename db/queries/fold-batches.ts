@@ -63,6 +63,7 @@ export function foldBatches(list: readonly Batch[]): FoldedBatch {
     }
     if (b.domains.length > 0) pushAll(out.domains, b.domains)
     if (b.runs.length > 0) pushAll(out.runs, b.runs)
+    if (b.columnLineageInputs.length > 0) pushAll(out.columnLineageInputs, b.columnLineageInputs)
     if (b.checks.length > 0) pushAll(out.checks, b.checks)
     if (b.assertions.length > 0) pushAll(out.assertions, b.assertions)
     if (b.metrics.length > 0) pushAll(out.metrics, b.metrics)

@@ -260,6 +260,7 @@ export function mergeBatches(list: readonly Batch[]): Batch {
       'runs',
       'edges',
       'columnEdges',
+      'columnLineageInputs',
       'checks',
       'assertions',
       'metrics',

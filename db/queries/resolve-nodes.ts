@@ -90,6 +90,7 @@ export function resolveDatasets(
     ensure(c.dataset)
     ensure(c.from)
   }
+  for (const c of batch.columnLineageInputs) ensure(c.dataset)
   for (const c of batch.checks) ensure(c.dataset)
   for (const a of batch.assertions) ensure(a.dataset)
   for (const m of batch.metrics) ensure(m.dataset)

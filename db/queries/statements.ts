@@ -6,6 +6,7 @@ import {
   batches,
   checks,
   columnEdges,
+  columnLineageInputs,
   datasetAliases,
   datasets,
   datasetVersions,
@@ -351,6 +352,37 @@ function prepareAll(db: Db) {
       db
         .delete(columnEdges)
         .where(and(eq(columnEdges.datasetId, p('datasetId')), eq(columnEdges.source, p('source')))),
+    ),
+    columnLineageHashOf: fast<string>(
+      db,
+      db
+        .select({ hash: columnLineageInputs.hash })
+        .from(columnLineageInputs)
+        .where(eq(columnLineageInputs.datasetId, p('datasetId'))),
+      { pluck: true },
+    ),
+    upsertColumnLineageInput: fast<{ id: number }>(
+      db,
+      db
+        .insert(columnLineageInputs)
+        .values({
+          datasetId: p('datasetId'),
+          hash: p('hash'),
+          columns: raw('columns'),
+          updatedAt: p('now'),
+        })
+        .onConflictDoUpdate({
+          target: columnLineageInputs.datasetId,
+          set: {
+            hash: excluded('hash'),
+            columns: excluded('columns'),
+            updatedAt: excluded('updated_at'),
+          },
+        }),
+    ),
+    deleteColumnLineageInput: fast<{ id: number }>(
+      db,
+      db.delete(columnLineageInputs).where(eq(columnLineageInputs.datasetId, p('datasetId'))),
     ),
     upsertCheck: fast<{ id: number }>(
       db,

@@ -132,15 +132,39 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
     }
     counts.edges = batch.edges.length
 
-    // a re-collect replaces what meshwatch derived from the SQL of the models it writes
-    if (batch.replaceEdges && s.anyDerivedColumnEdge.get({}) !== undefined) {
+    // A dbt re-collect replaces what meshwatch derived from the SQL of the models it writes, but
+    // for a model whose lineage inputs are unchanged (the hash the store has): its edges stand.
+    // Another collector's snapshot (an Airflow task writing the same table) derives none of them.
+    const kept = new Set<number>()
+    for (const c of batch.columnLineageInputs) {
+      const id = dsId(c.dataset)
+      if (c.unchanged && s.columnLineageHashOf.get({ datasetId: id }) === c.hash) kept.add(id)
+    }
+    if (
+      batch.kind === 'dbt' &&
+      batch.replaceEdges &&
+      s.anyDerivedColumnEdge.get({}) !== undefined
+    ) {
       for (const e of batch.edges) {
         if (e.direction !== 'output') continue
-        for (const source of DERIVED_SOURCES) {
-          s.deleteColumnEdgesOf.run({ datasetId: dsId(e.dataset), source })
-        }
+        const datasetId = dsId(e.dataset)
+        if (kept.has(datasetId)) continue
+        for (const source of DERIVED_SOURCES) s.deleteColumnEdgesOf.run({ datasetId, source })
+        s.deleteColumnLineageInput.run({ datasetId })
       }
     }
+    for (const c of batch.columnLineageInputs) {
+      const datasetId = dsId(c.dataset)
+      // claimed unchanged, but the store has another hash (or none): parsed again next time
+      if (c.unchanged && !kept.has(datasetId)) continue
+      s.upsertColumnLineageInput.run({
+        datasetId,
+        hash: c.hash,
+        columns: encodeJson(c.columns),
+        now,
+      })
+    }
+    counts.columnLineageKept = kept.size
     for (const c of batch.columnEdges) {
       s.insertColumnEdge.run({
         datasetId: dsId(c.dataset),

@@ -41,25 +41,27 @@ export function registerCollectDbt(collect: Command): void {
       .option('--no-column-lineage', "skip column lineage from the models' SQL (ms per model)"),
   ).action(async (dirs: string[], o: SinkOptions & DbtFlags) => {
     // Read every dir first: a bad one refuses the whole command before anything is written.
-    const bar = progress('reading')
-    const batches = []
-    for (const [i, dir] of dirs.entries()) {
-      bar.step(i, dirs.length, dir)
-      batches.push(
-        await readDbtTarget(dir, {
-          ...(o.profilesDir ? { profilesDir: o.profilesDir } : {}),
-          ...(o.target ? { target: o.target } : {}),
-          ...(o.projectDir ? { projectDir: o.projectDir } : {}),
-          ...(o.namespace ? { namespace: o.namespace } : {}),
-          ...(o.jobNamespace ? { jobNamespace: o.jobNamespace } : {}),
-          ...(o.columnLineage === false ? { columnLineage: false } : {}),
-          env: process.env,
-        }),
-      )
-    }
-    bar.end()
     const sink = openSink(o)
     try {
+      const known = o.columnLineage === false ? undefined : sink.knownColumnLineage()
+      const bar = progress('reading')
+      const batches = []
+      for (const [i, dir] of dirs.entries()) {
+        bar.step(i, dirs.length, dir)
+        batches.push(
+          await readDbtTarget(dir, {
+            ...(o.profilesDir ? { profilesDir: o.profilesDir } : {}),
+            ...(o.target ? { target: o.target } : {}),
+            ...(o.projectDir ? { projectDir: o.projectDir } : {}),
+            ...(o.namespace ? { namespace: o.namespace } : {}),
+            ...(o.jobNamespace ? { jobNamespace: o.jobNamespace } : {}),
+            ...(o.columnLineage === false ? { columnLineage: false } : {}),
+            ...(known ? { knownColumnLineage: known } : {}),
+            env: process.env,
+          }),
+        )
+      }
+      bar.end()
       const results = await sink.writeAll(batches)
       for (const [i, b] of batches.entries()) {
         const r = results[i] ?? { duplicate: false, counts: {} }
@@ -69,7 +71,7 @@ export function registerCollectDbt(collect: Command): void {
         process.stdout.write(
           r.duplicate
             ? `${b.scope}: unchanged (already collected)\n`
-            : `${b.scope}: ${c.datasets ?? 0} datasets, ${c.jobs ?? 0} jobs, ${c.edges ?? 0} edges, ${c.assertions ?? 0} test results, ${c.products ?? 0} products\n`,
+            : `${b.scope}: ${c.datasets ?? 0} datasets, ${c.jobs ?? 0} jobs, ${c.edges ?? 0} edges, ${c.assertions ?? 0} test results, ${c.products ?? 0} products${c.columnLineageKept ? `, column lineage of ${c.columnLineageKept} models unchanged (not parsed again)` : ''}\n`,
         )
       }
       process.stdout.write(sink.summary())

@@ -1,5 +1,7 @@
 import type { Command } from 'commander'
 import type { Batch } from '../../collectors/batch.ts'
+import type { KnownColumnLineage } from '../../collectors/dbt/column-lineage/index.ts'
+import { listColumnLineageInputs } from '../../db/queries/column-lineage.ts'
 import { ingestBatches } from '../ingest.ts'
 import { pushBatch } from '../push.ts'
 import { CONFIG_OPTION_HELP, evaluationLine, openLocalStore } from './local-store.ts'
@@ -35,6 +37,8 @@ export interface SinkResult {
 export function openSink(opts: SinkOptions): {
   writeAll(batches: Batch[]): Promise<SinkResult[]>
   summary(): string
+  /** What the store computed column lineage from before (a server: nothing, all is parsed). */
+  knownColumnLineage(): KnownColumnLineage | undefined
   close(): void
 } {
   if (opts.server) {
@@ -47,6 +51,7 @@ export function openSink(opts: SinkOptions): {
         return out
       },
       summary: () => '',
+      knownColumnLineage: () => undefined,
       close() {},
     }
   }
@@ -54,6 +59,7 @@ export function openSink(opts: SinkOptions): {
   return {
     writeAll: async (batches) => ingestBatches(store.deps, batches),
     summary: () => evaluationLine(store.evaluated()),
+    knownColumnLineage: () => listColumnLineageInputs(store.deps.db),
     close: store.close,
   }
 }

@@ -1,9 +1,19 @@
 // Column lineage bench (#19): `collect dbt` of a 10k-model manifest whose compiled SQL is of
 // realistic shape (CTEs, joins, `select *`, unions, aggregations), with column lineage vs
-// without, in the same run, each in a fresh process. Alone: `npm run bench -- columns`
-// (BENCH_MODELS=1000 for a shorter run).
+// without, in the same run, each in a fresh process: the first collect into an empty store, then
+// a re-collect of the same SQL (a new dbt invocation) into that store, as CI collects a project
+// again and again. Alone: `npm run bench -- columns` (BENCH_MODELS=1000 for a shorter run).
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,6 +30,58 @@ function measure(task: 'collect' | 'collect-columns', dir: string, db: string): 
   return JSON.parse(out.trim().split('\n').pop() ?? '{}') as Measured
 }
 
+/** A new dbt invocation of the same project: another generated_at, so no batch is a duplicate. */
+function bumpGeneratedAt(manifest: string, run: number): void {
+  const fd = openSync(manifest, 'r+')
+  try {
+    const head = Buffer.alloc(4096)
+    readSync(fd, head, 0, head.length, 0)
+    const at = head.indexOf('"generated_at":"2026-01-01T00:00:')
+    if (at < 0) throw new Error(`${manifest}: no generated_at to change`)
+    const seconds = String(run % 60).padStart(2, '0')
+    writeSync(fd, seconds, at + '"generated_at":"2026-01-01T00:00:'.length)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+const best = (xs: Measured[]) => [...xs].sort((a, b) => a.ms - b.ms)[0]!
+const leastRss = (xs: Measured[]) => Math.min(...xs.map((x) => x.maxRssBytes))
+const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`
+
+function rows(label: string, plain: Measured[], withColumns: Measured[]): BenchRow[] {
+  const [p, c] = [best(plain), best(withColumns)]
+  const added = c.ms - p.ms
+  const rss = leastRss(withColumns) / leastRss(plain)
+  return [
+    {
+      name: `${label}, time added`,
+      value: added / p.ms,
+      unit: '×',
+      goal: '≤ 1×',
+      ok: added / p.ms <= 1,
+      detail: `collect dbt ${p.ms.toFixed(0)} ms, with column lineage ${c.ms.toFixed(0)} ms (CPU ${p.cpuMs.toFixed(0)} vs ${c.cpuMs.toFixed(0)} ms); ${c.detail}`,
+    },
+    {
+      // the steadier figure on a shared machine: wall time waits for the cores others use
+      name: `${label}, CPU time added`,
+      value: (c.cpuMs - p.cpuMs) / p.cpuMs,
+      unit: '×',
+      goal: 'info',
+      ok: true,
+      detail: `${p.cpuMs.toFixed(0)} vs ${c.cpuMs.toFixed(0)} ms CPU (best-time runs)`,
+    },
+    {
+      name: `${label}, peak RSS vs without`,
+      value: rss,
+      unit: '×',
+      goal: '≤ 1.5×',
+      ok: rss <= 1.5,
+      detail: `${mb(leastRss(withColumns))} vs ${mb(leastRss(plain))}`,
+    },
+  ]
+}
+
 export async function benchColumns(
   models = Number(process.env.BENCH_MODELS ?? 10_000),
 ): Promise<BenchRow[]> {
@@ -27,46 +89,46 @@ export async function benchColumns(
   try {
     const target = join(tmp, 'target')
     mkdirSync(target)
-    await writeSyntheticManifest(join(target, 'manifest.json'), { models, sql: 'realistic' })
-    const size = statSync(join(target, 'manifest.json')).size
+    const manifest = join(target, 'manifest.json')
+    await writeSyntheticManifest(manifest, { models, sql: 'realistic' })
+    const size = statSync(manifest).size
     const runs = Number(process.env.BENCH_RUNS ?? 3)
     // Interleaved, so a burst of load on a shared machine hits both sides alike; best of `runs`.
-    const plain: Measured[] = []
-    const withColumns: Measured[] = []
+    const first = { plain: [] as Measured[], columns: [] as Measured[] }
+    const again = { plain: [] as Measured[], columns: [] as Measured[] }
     for (let i = 0; i < runs; i++) {
-      plain.push(measure('collect', target, join(tmp, `plain-${i}.db`)))
-      withColumns.push(measure('collect-columns', target, join(tmp, `columns-${i}.db`)))
+      const [plainDb, columnsDb] = [join(tmp, `plain-${i}.db`), join(tmp, `columns-${i}.db`)]
+      bumpGeneratedAt(manifest, 2 * i)
+      first.plain.push(measure('collect', target, plainDb))
+      first.columns.push(measure('collect-columns', target, columnsDb))
+      bumpGeneratedAt(manifest, 2 * i + 1)
+      again.plain.push(measure('collect', target, plainDb))
+      again.columns.push(measure('collect-columns', target, columnsDb))
     }
-    const best = (xs: Measured[]) => [...xs].sort((a, b) => a.ms - b.ms)[0]!
-    const leastRss = (xs: Measured[]) => Math.min(...xs.map((x) => x.maxRssBytes))
-    const [p, c] = [best(plain), best(withColumns)]
-    const added = c.ms - p.ms
-    const rss = leastRss(withColumns) / leastRss(plain)
-    const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`
+    const added = best(first.columns).ms - best(first.plain).ms
+    const addedCpu = best(first.columns).cpuMs - best(first.plain).cpuMs
     return [
+      ...rows(
+        `columns: column lineage of ${models} models (${mb(size)}), first collect into an empty store`,
+        first.plain,
+        first.columns,
+      ),
+      ...rows('columns: re-collect of the same SQL into that store', again.plain, again.columns),
       {
-        name: `columns: column lineage of ${models} models (${mb(size)}) added to collect dbt, time`,
-        value: added / p.ms,
-        unit: '×',
-        goal: '≤ 1×',
-        ok: added / p.ms <= 1,
-        detail: `collect dbt ${p.ms.toFixed(0)} ms, with column lineage ${c.ms.toFixed(0)} ms (CPU ${p.cpuMs.toFixed(0)} vs ${c.cpuMs.toFixed(0)} ms); ${c.detail}`,
-      },
-      {
-        name: 'columns: collect dbt with column lineage, peak RSS vs without',
-        value: rss,
-        unit: '×',
-        goal: '≤ 1.5×',
-        ok: rss <= 1.5,
-        detail: `${mb(leastRss(withColumns))} vs ${mb(leastRss(plain))}`,
-      },
-      {
-        name: 'columns: column lineage throughput',
+        name: 'columns: column lineage throughput, first collect',
         value: models / (Math.max(added, 1) / 1000),
         unit: 'models/s',
         goal: 'info',
         ok: true,
         detail: `${(added / models).toFixed(2)} ms per model added`,
+      },
+      {
+        name: 'columns: column lineage throughput in CPU time, first collect',
+        value: models / (Math.max(addedCpu, 1) / 1000),
+        unit: 'models/s',
+        goal: 'info',
+        ok: true,
+        detail: `${(addedCpu / models).toFixed(2)} ms of CPU per model added`,
       },
     ]
   } finally {

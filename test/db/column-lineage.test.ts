@@ -60,6 +60,24 @@ describe('column edges by source', () => {
       'b<-z dbt_compiled',
     ])
   })
+
+  it("an Airflow snapshot of a task writing the model's table keeps meshwatch's edges", () => {
+    const db = openDb(':memory:')
+    store(db, dbtBatch([{}]))
+    const airflow = emptyBatch('airflow', 'airflow:http://airflow')
+    airflow.replaceEdges = true
+    const task = { namespace: 'airflow', name: 'dag.dbt_run' }
+    airflow.jobs.push({ ...task, type: 'airflow_task' })
+    airflow.edges.push({ job: task, dataset: ref('out'), direction: 'output' })
+    store(db, airflow)
+    expect(
+      db
+        .select()
+        .from(columnEdges)
+        .all()
+        .map((r) => r.source),
+    ).toEqual(['dbt_compiled'])
+  })
 })
 
 const row = (r: Partial<ColumnEdgeRow>): ColumnEdgeRow => ({

@@ -115,6 +115,30 @@ describe('meshwatch collect dbt', () => {
     },
   )
 
+  it('does not parse again the models of a new dbt invocation whose SQL is unchanged', async () => {
+    const dir = join(root, 'rerun', 'target')
+    mkdirSync(dir, { recursive: true })
+    for (const f of ['manifest.json', 'run_results.json', 'catalog.json', 'sources.json'])
+      if (existsSync(join(SALES, f))) copyFileSync(join(SALES, f), join(dir, f))
+    // another invocation of the same project: new invocation id and time, the same SQL
+    const m = JSON.parse(manifest) as { metadata: Record<string, string> }
+    m.metadata['invocation_id'] = '00000000-0000-4000-8000-000000000002'
+    m.metadata['generated_at'] = '2026-11-26T20:32:39.250815Z'
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m))
+    const edges = (file: string) => {
+      const d = new Database(file, { readonly: true })
+      const rows = d.prepare('select * from column_edges order by 1, 2, 3, 4, 5').all()
+      d.close()
+      return rows
+    }
+    const before = edges(db)
+    expect(before.length).toBeGreaterThan(0)
+    const r = await collect([dir])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/column lineage of \d+ models unchanged \(not parsed again\)/)
+    expect(edges(db)).toEqual(before)
+  })
+
   it('loads a manifest without run_results (no runs, no test results)', async () => {
     const dir = join(root, 'only-manifest', 'target')
     mkdirSync(dir, { recursive: true })

@@ -1,20 +1,29 @@
-import { readFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
+import { readDbtTarget } from '../../collectors/dbt/read.ts'
 import { openDb } from '../../db/client.ts'
 import { findDataset } from '../../db/queries/catalog.ts'
 import { createApp } from '../../server/app.ts'
 import type { Deps } from '../../server/deps.ts'
-import { FIXTURES, loadDemo } from '../../server/demo.ts'
+import { DEMO_JOB_NAMESPACE, FIXTURES, loadDemo } from '../../server/demo.ts'
+import { ingestBatch } from '../../server/ingest.ts'
 import { storeBuiltOnce } from '../store-image.ts'
 
-type Hop = { dataset: { name: string; domain: string | null }; column: string; sources: string[] }
+type Hop = {
+  dataset: { id: number; name: string; domain: string | null }
+  column: string
+  sources: string[]
+  depth: number
+  direct: boolean
+}
 type Column = {
   name: string
   upstream: Hop[]
   downstream: Hop[]
   exposures: { id: string; domain: string }[]
-  disagreement: { column: string } | null
+  disagreement: { column: string; openlineage: string[]; dbt: string[] } | null
 }
 
 const NOW = new Date('2026-11-26T00:00:00Z')
@@ -97,5 +106,67 @@ describe('column lineage from both dbt-ol and meshwatch', () => {
     )
     expect(invoiced.disagreement).toBeNull()
     expect(body.disagreements).toBe(0)
+  })
+})
+
+describe('column lineage where dbt-ol and meshwatch disagree', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'meshwatch-disagree-'))
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+  // The finance project changed after the recorded dbt-ol run: gross_revenue_eur is now net of
+  // returns, so its SQL reads orders.status too. dbt-ol's facet (recorded on the old SQL) says
+  // amount_eur only; meshwatch's lineage of the new compiled SQL says amount_eur and status.
+  const GROSS = 'cast(sum(o.amount_eur) as decimal(14, 2))'
+  const NET_OF_RETURNS =
+    "cast(sum(case when o.status = 'returned' then 0 else o.amount_eur end) as decimal(14, 2))"
+  function changedFinance(): string {
+    const dir = mkdtempSync(join(tmp, 'finance-'))
+    cpSync(join(FIXTURES, 'dbt/good/finance/target'), dir, { recursive: true })
+    const file = join(dir, 'manifest.json')
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as {
+      nodes: Record<string, { compiled_code: string }>
+    }
+    const node = manifest.nodes['model.finance.revenue_daily']
+    if (!node?.compiled_code.includes(GROSS)) throw new Error('revenue_daily is not as recorded')
+    node.compiled_code = node.compiled_code.replace(GROSS, NET_OF_RETURNS)
+    writeFileSync(file, JSON.stringify(manifest))
+    return dir
+  }
+
+  it('keeps both sources visible on the column and counts the one disagreement', async () => {
+    const { deps, lineage } = await demoApp({ dbtOl: ['finance'] })
+    const project = join(FIXTURES, 'dbt/projects/finance')
+    const batch = await readDbtTarget(changedFinance(), {
+      projectDir: project,
+      profilesDir: project,
+      jobNamespace: DEMO_JOB_NAMESPACE,
+      env: {},
+    })
+    ingestBatch(deps, batch)
+
+    const body = await lineage('mesh.finance.revenue_daily')
+    expect(body.sources).toEqual(['dbt_compiled', 'openlineage'])
+    expect(body.disagreements).toBe(1)
+    const gross = col(body, 'gross_revenue_eur')
+    const orders = findDataset(deps.db, {
+      namespace: 'duckdb://mesh.duckdb',
+      name: 'mesh.sales.orders',
+    })
+    expect(gross.disagreement).toEqual({
+      column: 'gross_revenue_eur',
+      openlineage: [`${orders}.amount_eur`],
+      dbt: [`${orders}.amount_eur`, `${orders}.status`],
+    })
+    const direct = gross.upstream
+      .filter((h) => h.depth === 1 && h.direct)
+      .map((h) => `${h.dataset.name}.${h.column} ${h.sources.join('+')}`)
+      .sort()
+    expect(direct).toEqual([
+      'mesh.sales.orders.amount_eur dbt_compiled+openlineage',
+      'mesh.sales.orders.status dbt_compiled',
+    ])
+    // the columns whose SQL did not change still agree
+    expect(col(body, 'net_revenue_eur').disagreement).toBeNull()
+    expect(col(body, 'invoiced_revenue_eur').disagreement).toBeNull()
   })
 })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { Dialect } from '@polyglot-sql/sdk'
 import { refKey, type Batch, type ColumnEdge, type ColumnEdgeSource } from '../../batch.ts'
 import type { DatasetNode, Graph } from '../graph.ts'
@@ -10,7 +11,22 @@ import { renderRawSql } from './render.ts'
 const SQL_KINDS = new Set(['model', 'snapshot'])
 const REF_TYPES = new Set(['model', 'seed', 'snapshot'])
 
-export type ColumnLineageStats = { models: number; parsed: number; edges: number }
+// bumped whenever the derivation changes, so a re-collect does not keep edges of an older one
+const DERIVATION = 'meshwatch-column-lineage/1'
+
+export type ColumnLineageStats = { models: number; parsed: number; kept: number; edges: number }
+
+/** A model's lineage inputs as the store last saw them, by refKey of its dataset. */
+export type KnownColumnLineage = ReadonlyMap<string, { hash: string; columns: string[] }>
+
+export type ColumnLineageOptions = {
+  engine?: SqlLineageOptions['engine']
+  /**
+   * What the store computed before: a model whose SQL, dialect and upstream columns hash the
+   * same is not parsed again (its stored edges stand, marked `unchanged` in the batch).
+   */
+  known?: KnownColumnLineage
+}
 
 /**
  * Derives column edges from the SQL of every model and snapshot of the project: compiled SQL
@@ -23,9 +39,10 @@ export function addColumnLineage(
   batch: Batch,
   graph: Graph,
   adapter: string | null | undefined,
-  engine: SqlLineageOptions['engine'] = 'walk',
+  opts: ColumnLineageOptions = {},
 ): ColumnLineageStats {
-  const stats: ColumnLineageStats = { models: 0, parsed: 0, edges: 0 }
+  const { engine = 'walk', known } = opts
+  const stats: ColumnLineageStats = { models: 0, parsed: 0, kept: 0, edges: 0 }
   const dialect = dialectOf(adapter) ?? Dialect.Generic
   const columnsOf = new Map(batch.datasets.map((d) => [refKey(d), d.columns]))
   const relations = new RelationIndex()
@@ -57,6 +74,20 @@ export function addColumnLineage(
       continue
     }
     const upstream = upstreamOf(graph, ds.node, byUniqueId)
+    const own = byUniqueId.get(ds.node.unique_id)
+    const hash = hashInputs(sql.sql, sql.source, dialect, engine, upstream)
+    const before = known?.get(refKey(ds.ref))
+    if (before?.hash === hash) {
+      stats.kept++
+      if (own && !own.columns) own.columns = before.columns.map((name) => ({ name }))
+      batch.columnLineageInputs.push({
+        dataset: ds.ref,
+        hash,
+        columns: before.columns,
+        unchanged: true,
+      })
+      continue
+    }
     const result = lineageOfSql(sql.sql, {
       dialect,
       output: ds.ref,
@@ -76,8 +107,16 @@ export function addColumnLineage(
         `column lineage: ${ds.node.unique_id} (${dialect}) is partial: ${message}`,
       )
     }
-    const own = byUniqueId.get(ds.node.unique_id)
     if (own && !own.columns) own.columns = result.columns.map((name) => ({ name }))
+    // a partial lineage is parsed again next time: the missing columns may be known by then
+    if (!result.unresolved.length) {
+      batch.columnLineageInputs.push({
+        dataset: ds.ref,
+        hash,
+        columns: result.columns,
+        unchanged: false,
+      })
+    }
     for (const edge of result.edges) {
       const e: ColumnEdge = { ...edge, source: sql.source }
       batch.columnEdges.push(e)
@@ -88,6 +127,25 @@ export function addColumnLineage(
 }
 
 type Sql = { sql: string; source: ColumnEdgeSource } | { reason: string }
+
+/** What a model's column lineage is computed from: its SQL, and the columns of what it reads. */
+function hashInputs(
+  sql: string,
+  source: ColumnEdgeSource,
+  dialect: string,
+  engine: string,
+  upstream: Relation[],
+): string {
+  const h = createHash('sha256').update(
+    `${DERIVATION}\u0000${engine}\u0000${dialect}\u0000${source}\u0000`,
+  )
+  h.update(sql)
+  for (const r of upstream) {
+    h.update(`\u0000${r.name}\u0000${r.ref.namespace}\u0000${r.ref.name}`)
+    for (const c of r.columns ?? []) h.update(`\u0001${c.name}`)
+  }
+  return h.digest('base64url')
+}
 
 function sqlOf(ds: DatasetNode, graph: Graph, refs: () => Map<string, DbtNode[]>): Sql | undefined {
   const { node } = ds

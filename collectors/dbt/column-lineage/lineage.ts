@@ -8,6 +8,7 @@ import {
 import type { ColumnEdge, Ref } from '../../batch.ts'
 import { topOutputNames } from './ast.ts'
 import { cteStars, type CteStars } from './cte-sources.ts'
+import { EdgeSet } from './edge-set.ts'
 import { expandStars } from './expand-stars.ts'
 import { normalizeRelation, type Relation } from './relations.ts'
 import { walkLineage } from './walk.ts'
@@ -112,14 +113,9 @@ function lineageByParser(sql: string, opts: SqlLineageOptions): SqlLineage {
     const warning = facet.warnings[0]
     return { error: facet.error ?? warning?.message ?? 'no column lineage' }
   }
-  const edges: ColumnEdge[] = []
-  const seen = new Set<string>()
-  const push = (column: string, from: Relation, fromColumn: string, transformation: string) => {
-    const key = `${column}\u0000${from.ref.name}\u0000${fromColumn}`
-    if (seen.has(key)) return
-    seen.add(key)
-    edges.push({ dataset: opts.output, column, from: from.ref, fromColumn, transformation })
-  }
+  const set = new EdgeSet(opts.output)
+  const push = (column: string, from: Relation, fromColumn: string, transformation: string) =>
+    set.add(column, from.ref, fromColumn, transformation)
   // in the order the SQL outputs them (the facet's is its own): a `select *` downstream of this
   // model, or a union over it, is expanded in that order
   const order = outputOrder(sql, opts.dialect)
@@ -174,7 +170,7 @@ function lineageByParser(sql: string, opts: SqlLineageOptions): SqlLineage {
       `no columns known for ${blind.join(', ')} (no catalog.json entry, none declared)`,
     )
   }
-  return { columns, edges, unresolved }
+  return { columns, edges: set.edges, unresolved }
 }
 
 /** The SQL with its stars expanded over CTEs and subqueries, or undefined if none could be. */

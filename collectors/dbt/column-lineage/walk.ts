@@ -1,5 +1,6 @@
 import type { ColumnEdge, Ref } from '../../batch.ts'
 import { child, identName, isNode, nodes, outputName, type Node } from './ast.ts'
+import { EdgeSet } from './edge-set.ts'
 import type { Relation } from './relations.ts'
 
 /**
@@ -96,6 +97,9 @@ const CLAUSES: [string, string][] = [
   ['order_by', 'INDIRECT/SORT'],
 ]
 
+// the clauses where SQL lets an output alias stand for its expression
+const ALIAS_CLAUSES = new Set(['group_by', 'having', 'order_by'])
+
 const isSet = (v: unknown) =>
   v !== null && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)
 
@@ -110,20 +114,9 @@ export function walkLineage(
     const top = statements[0]!
     const query = walkQuery(top, new Map(), { resolve })
     const topSelect = child(top, 'select')
-    const edges: ColumnEdge[] = []
-    const seen = new Set<string>()
-    const push = (column: string, i: Input, transformation: string) => {
-      const key = `${column}\u0000${i.relation.ref.name}\u0000${i.column}`
-      if (seen.has(key)) return
-      seen.add(key)
-      edges.push({
-        dataset: output,
-        column,
-        from: i.relation.ref,
-        fromColumn: i.column,
-        transformation,
-      })
-    }
+    const edges = new EdgeSet(output)
+    const push = (column: string, i: Input, transformation: string) =>
+      edges.add(column, i.relation.ref, i.column, transformation)
     const items = topSelect ? nodes(topSelect['expressions']) : []
     query.names.forEach((column, k) => {
       const trace = query.traces.get(column.toLowerCase())!
@@ -145,7 +138,7 @@ export function walkLineage(
     for (const { input, transformation } of query.uses) {
       for (const column of query.names) push(column, input, transformation)
     }
-    return { columns: query.names, edges }
+    return { columns: query.names, edges: edges.edges }
   } catch (e) {
     if (e instanceof Decline) return undefined
     throw e
@@ -216,10 +209,25 @@ function walkSelect(select: Node, outer: Map<string, Query>, ctx: Ctx): Query {
   }
   const nested = sources.flatMap((s) => (s.derived ? s.derived.uses : []))
   const items = nodes(select['expressions'])
-  const traceOf = (expr: unknown, clause = false): Trace => {
+  // `group by calendar_week` naming an output alias no table read has: the alias's expression
+  const aliased = new Map<string, Node>()
+  for (const item of items) {
+    const name = outputName(item)?.toLowerCase()
+    if (name && bareColumnName(item)?.toLowerCase() !== name) aliased.set(name, item)
+  }
+  const traceOf = (expr: unknown, clause = false, aliases = false): Trace => {
     const inputs: Input[] = []
     let plain = true
     for (const ref of columnRefs(expr)) {
+      const item = aliases && !ref.table ? aliased.get(ref.name.toLowerCase()) : undefined
+      if (item) {
+        // a table of unknown columns may have one of that name (which SQL would take first)
+        if (sources.some((s) => s.relation && !s.relation.columns)) throw new Decline()
+        if (!sources.some((s) => mayHave(s, ref.name))) {
+          inputs.push(...traceOf(item).inputs)
+          continue
+        }
+      }
       // the parser's analysis leaves a clause's unqualified column out when several tables are read
       if (clause && !ref.table && sources.length > 1) continue
       const t = lookup(ref, sources)
@@ -237,27 +245,31 @@ function walkSelect(select: Node, outer: Map<string, Query>, ctx: Ctx): Query {
     traces.set(name.toLowerCase(), traceOf(item))
   }
   const own: Use[] = []
-  const use = (expr: unknown, transformation: string) => {
+  const use = (expr: unknown, transformation: string, aliases = false) => {
     // `group by 1`: the first select item
     const position = ordinal(expr)
     const target = position !== undefined ? items[position - 1] : expr
     if (position !== undefined && !target) throw new Decline()
-    for (const input of traceOf(target, true).inputs) own.push({ input, transformation })
+    for (const input of traceOf(target, true, aliases).inputs) own.push({ input, transformation })
   }
+  const clauseItems = CLAUSES.flatMap(([key, transformation]) => {
+    const clause = select[key]
+    if (!isSet(clause)) return []
+    const list =
+      isNode(clause) && Array.isArray(clause['expressions']) ? clause['expressions'] : [clause]
+    return list.map((e) => ({
+      expr: isNode(e) && key === 'order_by' ? (e['this'] ?? e) : e,
+      transformation,
+      aliases: ALIAS_CLAUSES.has(key),
+    }))
+  })
   // an aggregate's FILTER (WHERE …) filters the rows of every output column
   for (const f of aggregateFilters(items)) use(f, 'INDIRECT/FILTER')
   for (const j of joins) {
     if (isSet(j['using'])) throw new Decline()
     use(j['on'], 'INDIRECT/JOIN')
   }
-  for (const [key, transformation] of CLAUSES) {
-    const clause = select[key]
-    if (!isSet(clause)) continue
-    const list =
-      isNode(clause) && Array.isArray(clause['expressions']) ? clause['expressions'] : [clause]
-    for (const e of list)
-      use(isNode(e) && key === 'order_by' ? (e['this'] ?? e) : e, transformation)
-  }
+  for (const c of clauseItems) use(c.expr, c.transformation, c.aliases)
   return { names, traces, uses: [...own, ...ctes.uses, ...nested] }
 }
 
@@ -320,6 +332,14 @@ function lookup(ref: ColumnRef, sources: Source[]): Trace {
   const trace = s.query?.traces.get(ref.name.toLowerCase())
   if (!trace) throw new Decline()
   return trace
+}
+
+/** Whether the source may have the column: false only where its columns are known. */
+function mayHave(s: Source, column: string): boolean {
+  const c = column.toLowerCase()
+  if (s.query) return s.query.traces.has(c)
+  const columns = s.relation?.columns
+  return !columns || columns.some((x) => x.name.toLowerCase() === c)
 }
 
 function has(s: Source, column: string): boolean {

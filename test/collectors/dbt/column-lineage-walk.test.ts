@@ -43,7 +43,7 @@ function collect(manifest: string, engine: 'walk' | 'parser'): Batch {
       ...(existsSync(catalog) ? { catalog: readJson(catalog) } : {}),
     },
     { namespace: NS },
-    (batch, graph, adapter) => addColumnLineage(batch, graph, adapter, engine),
+    (batch, graph, adapter) => addColumnLineage(batch, graph, adapter, { engine }),
   )
 }
 const line = (e: ColumnEdge) =>
@@ -58,7 +58,9 @@ describe('column lineage: the one-parse walk gives what the parser gives', () =>
       const parser = collect(manifest, 'parser')
       expect(walked.columnEdges.map(line).sort()).toEqual(parser.columnEdges.map(line).sort())
       expect(walked.warnings).toEqual(parser.warnings)
-      expect(parser.columnEdges.length).toBeGreaterThan(0)
+      // something was compared: edges, or (a select * of a table nobody knows) the warning saying so
+      const told = parser.warnings.filter((w) => w.startsWith('column lineage:'))
+      expect(parser.columnEdges.length + told.length).toBeGreaterThan(0)
       // A fixed amount of work (every model, both engines); the parser's per-column lineage costs
       // ~100x the walk, and the 35 models of jaffle_shop v11 took 7 s to 32 s on a loaded machine.
       // The timeout only catches a hang.
