@@ -83,3 +83,18 @@ describe('public event shapes', () => {
     expect((await run(1)).run).toMatchObject({ state: 'COMPLETE', job: { name: 'etl_menus' } })
   })
 })
+
+describe('public event shapes: Trino', () => {
+  it("reads a failed query's errorMessage that has no programmingLanguage", async () => {
+    const { answers, run } = await postAll('trino.ndjson')
+    expect(answers).toEqual([
+      { status: 201, warnings: [] },
+      { status: 201, warnings: [] },
+    ])
+    expect((await run(1)).run).toMatchObject({
+      state: 'FAIL',
+      error: "line 1:52: Table 'memory.default.nope' does not exist",
+      job: { name: '20260105_060000_00001_abcde' },
+    })
+  })
+})
