@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { renderRawSql } from '../../../collectors/dbt/column-lineage/render.ts'
+import { selectProfileOutput } from '../../../collectors/dbt/profiles.ts'
 
 const ctx = { ref: () => undefined, source: () => undefined, self: undefined }
 
@@ -33,5 +34,32 @@ describe('raw SQL of public dbt projects', () => {
     const long = renderRawSql(`{% set x = [\n${"  'column',\n".repeat(40)}] %}`, ctx)
     expect('reason' in long && long.reason).not.toContain('\n')
     expect('reason' in long && long.reason.length).toBe('Jinja statement '.length + 200)
+  })
+})
+
+describe('profiles.yml of public dbt projects', () => {
+  // Anjali2213/dbt-databricks-project @ e4085e177e3cb0cf5e5ad9167ef32b258b1df198, profiles.yml
+  // (beside a dbt Fusion 2.0.0-preview manifest): every connection field from an env var.
+  const PROFILES = [
+    'dbt_databricks_project:',
+    '  outputs:',
+    '    dev:',
+    '      type: databricks',
+    '      method: http',
+    `      host: "{{ env_var('DBT_HOST') }}"`,
+    `      http_path: "{{ env_var('DBT_HTTP_PATH') }}"`,
+    `      token: "{{ env_var('DBT_TOKEN') }}"`,
+    `      catalog: "{{ env_var('DBT_CATALOG') }}"`,
+    `      schema: "{{ env_var('DBT_SCHEMA') }}"`,
+    '      threads: 1',
+    '  target: dev',
+  ].join('\n')
+
+  it('names the variable and the flag that does without it when one is unset', () => {
+    expect(() =>
+      selectProfileOutput(PROFILES, 'proj/profiles.yml', 'dbt_databricks_project', { env: {} }),
+    ).toThrow(
+      "proj/profiles.yml: env var required but not provided: 'DBT_HOST' (set DBT_HOST, as dbt needs it, or pass --namespace <ns> to name datasets without reading profiles.yml)",
+    )
   })
 })
