@@ -24,7 +24,14 @@ export function renderEnvVars(value: string, env: Env, file: string): string | n
     if (fromEnv !== undefined) return fromEnv
     const fallback = quoted ?? bare
     if (fallback !== undefined) return fallback
-    throw new CollectorError(`${file}: env var required but not provided: '${name}'`, { file })
+    // dbt's own words first; then what the user can do about it.
+    const or = /profiles\.ya?ml$/.test(file)
+      ? ', or pass --namespace <ns> to name datasets without reading profiles.yml'
+      : ''
+    throw new CollectorError(
+      `${file}: env var required but not provided: '${name}' (set ${name}, as dbt needs it${or})`,
+      { file },
+    )
   }
   const whole = WHOLE_RE.exec(value)
   if (whole) {

@@ -57,9 +57,11 @@ export const NominalTimeRunFacetSchema = facet({
   nominalStartTime: OlDateSchema,
   nominalEndTime: OlDateSchema.nullish(),
 })
+// The spec requires programmingLanguage; the Java client builds the facet without it, and Trino's
+// OpenLineage listener sends a failed query's message so: the message is what we read.
 export const ErrorMessageRunFacetSchema = facet({
   message: Text,
-  programmingLanguage: z.string(),
+  programmingLanguage: z.string().nullish(),
   stackTrace: Text.nullish(),
 })
 

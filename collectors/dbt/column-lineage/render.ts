@@ -22,6 +22,9 @@ const VAR = new RegExp(
 const IF_INCREMENTAL =
   /\{%-?\s*if\s+(not\s+)?is_incremental\(\)\s*-?%\}([\s\S]*?)(?:\{%-?\s*else\s*-?%\}([\s\S]*?))?\{%-?\s*endif\s*-?%\}/g
 
+/** Jinja quoted in a warning: on one line (a call may span many) and at most 200 characters. */
+const quote = (jinja: string): string => jinja.trim().replace(/\s+/g, ' ').slice(0, 200)
+
 export function renderRawSql(raw: string, ctx: RenderContext): Rendered {
   let sql = raw.replace(/\{#[\s\S]*?#\}/g, '')
   sql = sql.replace(IF_INCREMENTAL, (_m, not: string | undefined, yes: string, no?: string) =>
@@ -30,16 +33,16 @@ export function renderRawSql(raw: string, ctx: RenderContext): Rendered {
   let reason: string | undefined
   sql = sql.replace(/\{\{-?([\s\S]*?)-?\}\}/g, (match, inner: string) => {
     const out = renderExpression(inner.trim(), ctx)
-    if (out === undefined) reason ??= `unresolved ${match.trim().slice(0, 200)}`
+    if (out === undefined) reason ??= `unresolved ${quote(match)}`
     return out ?? ''
   })
   sql = sql.replace(/\{%-?\s*(set\s[\s\S]*?|do\s[\s\S]*?)-?%\}/g, (m) => {
-    reason ??= `Jinja statement ${m.trim().slice(0, 200)}`
+    reason ??= `Jinja statement ${quote(m)}`
     return ''
   })
   if (reason) return { reason }
   const left = /\{%[\s\S]*?%\}/.exec(sql)
-  if (left) return { reason: `Jinja statement ${left[0].slice(0, 200)}` }
+  if (left) return { reason: `Jinja statement ${quote(left[0])}` }
   return { sql }
 }
 
