@@ -358,9 +358,10 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
           .position(p ? { x: p.x, y: p.y } : { x: 0, y: 0 })
           .addClass('backdrop')
       }
+      // Created dense (finish() would restyle every edge of them a second time).
       cy.add(
         elements.filter(isLate).map((el) => {
-          if (el.group !== 'nodes') return el
+          if (el.group !== 'nodes') return el.data.kind ? el : { ...el, classes: 'dense' }
           const { parent: _parent, ...data } = el.data
           return { ...el, data, position: at.get(el.data.id) }
         }),
