@@ -8,7 +8,9 @@ import {
   crossDomainSummary,
   domainNodeId,
   focusElements,
+  foldModelJobs,
   layoutEdges,
+  leafNode,
   overviewElements,
   reachable,
   type Box,
@@ -253,6 +255,21 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
   // the other boxes make room. Laying out the whole compound graph at once takes dagre tens of seconds
   // on a 250-dataset domain; this takes about a tenth of a second.
   const basePos = new Map<string, Box>()
+  // A big domain without orchestration is drawn with its dbt models folded into dataset → dataset
+  // edges (a click on one describes its model); the answer is kept whole for a redraw with them.
+  const folds = new WeakMap<DomainGraphIn, ReturnType<typeof foldModelJobs>>()
+  const fold = (g: DomainGraphIn) => {
+    let f = folds.get(g)
+    if (!f) folds.set(g, (f = foldModelJobs(g)))
+    return f
+  }
+  const drawnDomains = () =>
+    new Map(
+      [...state.expanded].map(([name, g]) => [
+        name,
+        g.nodes.length > LAYERED_FROM && !state.orchestration ? fold(g).graph : g,
+      ]),
+    )
   const drawOverview = (center?: string) => {
     if (!state.overview) return
     const t0 = performance.now()
@@ -279,12 +296,9 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
       if (state.expanded.size === 0) return finish(t0, center)
       cy.elements().remove()
     }
+    const expanded = drawnDomains()
     const elements = sizeNodes(
-      withOrchestration(
-        overviewElements(state.overview, state.expanded),
-        orchestrations(),
-        state.dags,
-      ),
+      withOrchestration(overviewElements(state.overview, expanded), orchestrations(), state.dags),
     )
     // Small enough for dagre to lay out the compound graph whole (the best picture): do that.
     if (elements.length < 600) {
@@ -294,7 +308,7 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     }
     // A big domain's inside is laid out here, before Cytoscape sees it, and added last at its final
     // place: moving the children of a compound node one by one re-measures the whole box each time.
-    const big = bigDomainLayouts(elements, state.expanded)
+    const big = bigDomainLayouts(elements, expanded)
     const late = new Set(big.flatMap((b) => [...b.pos.keys()]))
     const isLate = (el: Element) =>
       el.group === 'nodes'
@@ -487,6 +501,20 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     if (d.kind === 'domain' && !route.node) void toggleDomain(d.id.slice('domain:'.length))
     else if (d.kind === 'job' && d.jobType === 'airflow_dag' && state.orchestration) toggleDag(d.id)
     else showNode(d)
+  })
+  cy.on('tap', 'edge', (evt) => {
+    const job = evt.target.data('job') as string | undefined
+    const g = job ? [...state.expanded.values()].find((d) => fold(d).jobs.has(job)) : undefined
+    const n = g && job ? fold(g).jobs.get(job) : undefined
+    if (!g || !n) return
+    // The model's edges highlighted, the model described: it is no node of the graph.
+    cy.batch(() => {
+      cy.elements().removeClass('faded hl')
+      cy.edges()
+        .filter((e) => e.data('job') === job)
+        .addClass('hl')
+    })
+    void renderSide(side, leafNode(n, domainNodeId(g.domain)).data as NodeData, sideActions())
   })
   cy.on('tap', (evt) => {
     if (evt.target === cy) cy.elements().removeClass('faded hl')
