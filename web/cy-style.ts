@@ -44,6 +44,9 @@ const DARK: typeof LIGHT = {
   column: '#4dd0e1',
 }
 
+/** The colour of data lineage edges in the page's theme (edge-image.ts draws some itself). */
+export const edgeColour = (dark = false): string => (dark ? DARK : LIGHT).edge
+
 /**
  * Domains are boxes (compound when expanded), datasets rounded rectangles, jobs small shapes by kind,
  * products bold; orchestration edges dashed; for the page's light or dark theme.

@@ -37,6 +37,8 @@ export interface EdgeData {
   kind?: string
   /** A column edge through a filter, join or group by (OpenLineage INDIRECT). */
   indirect?: boolean
+  /** The dbt model job this dataset → dataset edge stands for, in a big domain (foldModelJobs). */
+  job?: string
 }
 export type Element = { group: 'nodes'; data: NodeData } | { group: 'edges'; data: EdgeData }
 
@@ -168,7 +170,11 @@ export function overviewElements(
       }
       const s = stand(e.source)
       const t = stand(e.target)
-      if (s && t) addEdge(edges, s, t)
+      if (!s || !t) continue
+      addEdge(edges, s, t)
+      const job = (e as FoldedEdge).job
+      const drawn = edges.get(`${s}>${t}`)
+      if (job && drawn && drawn.count === 1) drawn.job = job
     }
   }
   for (const e of edges.values()) {
@@ -176,6 +182,48 @@ export function overviewElements(
     out.push({ group: 'edges', data: e })
   }
   return out
+}
+
+type DomainEdgeIn = DomainGraphIn['edges'][number]
+type FoldedEdge = DomainEdgeIn & { job?: string }
+
+/**
+ * A big domain drawn lighter: each dbt model job with inputs and one output of its own domain becomes
+ * edges from its inputs straight to that output, naming the job (`job`), so a 5k-model domain draws
+ * half the elements. Other jobs (Airflow, Spark, several outputs, no inputs) stay nodes. Returns the
+ * graph and the folded jobs by id, to describe one when its edge is clicked.
+ */
+export function foldModelJobs(g: DomainGraphIn): {
+  graph: DomainGraphIn
+  jobs: Map<string, DomainGraphIn['nodes'][number]>
+} {
+  const models = new Map(
+    g.nodes.filter((n) => n.kind === 'job' && n.type === 'dbt_model').map((n) => [n.id, n]),
+  )
+  const ins = new Map<string, DomainEdgeIn[]>()
+  const outs = new Map<string, DomainEdgeIn[]>()
+  const push = (m: Map<string, DomainEdgeIn[]>, k: string, e: DomainEdgeIn) => {
+    const list = m.get(k)
+    if (list) list.push(e)
+    else m.set(k, [e])
+  }
+  for (const e of g.edges) {
+    if (models.has(e.target)) push(ins, e.target, e)
+    if (models.has(e.source)) push(outs, e.source, e)
+  }
+  const jobs = new Map<string, DomainGraphIn['nodes'][number]>()
+  const edges: FoldedEdge[] = []
+  for (const [id, n] of models) {
+    const out = outs.get(id) ?? []
+    const target = out[0]?.target
+    const input = ins.get(id) ?? []
+    if (out.length !== 1 || !target || out[0]?.foreign || input.length === 0) continue
+    jobs.set(id, n)
+    for (const e of input) edges.push({ ...e, target, job: id })
+  }
+  if (jobs.size === 0) return { graph: g, jobs }
+  for (const e of g.edges) if (!jobs.has(e.source) && !jobs.has(e.target)) edges.push(e)
+  return { graph: { ...g, nodes: g.nodes.filter((n) => !jobs.has(n.id)), edges }, jobs }
 }
 
 /**

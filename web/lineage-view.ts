@@ -1,18 +1,22 @@
 import cytoscape from 'cytoscape'
 import dagre from 'cytoscape-dagre'
 import { api, ok, type ColumnLineage, type LineageFocus } from './api.ts'
-import { cyStyle } from './cy-style.ts'
+import { cyStyle, edgeColour } from './cy-style.ts'
+import { edgeImage } from './edge-image.ts'
 import { h, link, navigate } from './dom.ts'
 import {
   arrangeDomains,
   crossDomainSummary,
   domainNodeId,
   focusElements,
+  foldModelJobs,
   layoutEdges,
+  leafNode,
   overviewElements,
   reachable,
   type Box,
   type DomainGraphIn,
+  type EdgeData,
   type Element,
   type NodeData,
   type OverviewIn,
@@ -253,11 +257,37 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
   // the other boxes make room. Laying out the whole compound graph at once takes dagre tens of seconds
   // on a 250-dataset domain; this takes about a tenth of a second.
   const basePos = new Map<string, Box>()
+  // A big domain's inner edges: drawn on its box's image (edge-image.ts), not by Cytoscape; those of a
+  // selected node are added as Cytoscape edges (lit) while it is selected.
+  let innerEdges: EdgeData[] = []
+  let lit = cy.collection()
+  let images: string[] = []
+  let drawn = 0
+  // A big domain without orchestration is drawn with its dbt models folded into dataset → dataset
+  // edges (a click on one describes its model); the answer is kept whole for a redraw with them.
+  const folds = new WeakMap<DomainGraphIn, ReturnType<typeof foldModelJobs>>()
+  const fold = (g: DomainGraphIn) => {
+    let f = folds.get(g)
+    if (!f) folds.set(g, (f = foldModelJobs(g)))
+    return f
+  }
+  const drawnDomains = () =>
+    new Map(
+      [...state.expanded].map(([name, g]) => [
+        name,
+        g.nodes.length > LAYERED_FROM && !state.orchestration ? fold(g).graph : g,
+      ]),
+    )
   const drawOverview = (center?: string) => {
     if (!state.overview) return
     const t0 = performance.now()
+    const gen = ++drawn
     container.dataset.ready = 'false'
     cy.elements().remove()
+    innerEdges = []
+    lit = cy.collection()
+    for (const url of images) URL.revokeObjectURL(url)
+    images = []
     if (basePos.size === 0) {
       cy.add(sizeNodes(overviewElements(state.overview, new Map())))
       const domainEdges = layoutEdges(
@@ -279,12 +309,9 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
       if (state.expanded.size === 0) return finish(t0, center)
       cy.elements().remove()
     }
+    const expanded = drawnDomains()
     const elements = sizeNodes(
-      withOrchestration(
-        overviewElements(state.overview, state.expanded),
-        orchestrations(),
-        state.dags,
-      ),
+      withOrchestration(overviewElements(state.overview, expanded), orchestrations(), state.dags),
     )
     // Small enough for dagre to lay out the compound graph whole (the best picture): do that.
     if (elements.length < 600) {
@@ -294,12 +321,26 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     }
     // A big domain's inside is laid out here, before Cytoscape sees it, and added last at its final
     // place: moving the children of a compound node one by one re-measures the whole box each time.
-    const big = bigDomainLayouts(elements, state.expanded)
+    const big = bigDomainLayouts(elements, expanded)
     const late = new Set(big.flatMap((b) => [...b.pos.keys()]))
     const isLate = (el: Element) =>
       el.group === 'nodes'
         ? late.has(el.data.id)
         : late.has(el.data.source) || late.has(el.data.target)
+    const layoutOf = new Map(big.flatMap((b) => [...b.pos.keys()].map((id) => [id, b.id])))
+    const collapsed = new Set(
+      elements.flatMap((el) =>
+        el.group === 'nodes' && el.data.kind === 'domain' && !el.data.expanded ? [el.data.id] : [],
+      ),
+    )
+    // Not given to Cytoscape: edges inside one big layout (drawn on its image) and those from it into
+    // collapsed domains (each pair drawn as one summary edge).
+    const isInner = (el: Element) => {
+      if (el.group !== 'edges' || el.data.kind) return false
+      const s = layoutOf.get(el.data.source) ?? (collapsed.has(el.data.source) ? '' : undefined)
+      const t = layoutOf.get(el.data.target) ?? (collapsed.has(el.data.target) ? '' : undefined)
+      return s !== undefined && t !== undefined && (s === t || s === '' || t === '')
+    }
     cy.add(big.length > 0 ? elements.filter((el) => !isLate(el)) : elements)
     const opened: [string, { w: number; h: number }, cytoscape.NodeCollection | null][] = big.map(
       (b) => [b.id, { w: b.box.w + 40, h: b.box.h + 60 }, null],
@@ -358,13 +399,16 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
           .position(p ? { x: p.x, y: p.y } : { x: 0, y: 0 })
           .addClass('backdrop')
       }
+      for (const el of elements) if (el.group === 'edges' && isInner(el)) innerEdges.push(el.data)
       // Created dense (finish() would restyle every edge of them a second time).
       cy.add(
-        elements.filter(isLate).map((el) => {
-          if (el.group !== 'nodes') return el.data.kind ? el : { ...el, classes: 'dense' }
-          const { parent: _parent, ...data } = el.data
-          return { ...el, data, position: at.get(el.data.id) }
-        }),
+        elements
+          .filter((el) => isLate(el) && !isInner(el))
+          .map((el) => {
+            if (el.group !== 'nodes') return el.data.kind ? el : { ...el, classes: 'dense' }
+            const { parent: _parent, ...data } = el.data
+            return { ...el, data, position: at.get(el.data.id) }
+          }),
       )
     }
     cy.batch(() => {
@@ -372,9 +416,29 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
       cy.add(crossDomainSummary(elements)).addClass('summary')
     })
     // Fitting measures every element (labels too): from the boxes already known it is one step.
-    if (big.length > 0) fitBoxes(cy, [...pos.values()], 24)
-    else cy.fit(undefined, 24)
-    finish(t0, center)
+    if (big.length === 0) return (cy.fit(undefined, 24), finish(t0, center))
+    fitBoxes(cy, [...pos.values()], 24)
+    const at = new Map(big.flatMap((b) => [...b.pos]))
+    void Promise.all(
+      big.map(async (b) => {
+        const p = pos.get(b.id) ?? { x: 0, y: 0 }
+        const box = { x: p.x, y: p.y, w: b.box.w, h: b.box.h }
+        const mine = innerEdges.filter(
+          (e) => layoutOf.get(e.source) === b.id && layoutOf.get(e.target) === b.id,
+        )
+        const url = await edgeImage(box, at, mine, edgeColour(dark))
+        if (!url || gen !== drawn) return url && URL.revokeObjectURL(url)
+        images.push(url)
+        cy.getElementById(b.id).style({
+          'background-image': url,
+          'background-width': b.box.w,
+          'background-height': b.box.h,
+          'background-fit': 'none',
+          'background-clip': 'none',
+          'background-image-opacity': 1,
+        })
+      }),
+    ).then(() => gen === drawn && finish(t0, center))
   }
   const drawFocus = () => {
     const f = state.focus
@@ -462,13 +526,22 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
   const showNode = (d: NodeData) => {
     if (d.kind === 'domain') return
     const hops = route.depth * 2
-    const edges = cy
-      .edges(':not(.summary)')
-      .map((e) => ({ source: e.source().id(), target: e.target().id() }))
+    lit.remove()
+    const edges = [
+      ...cy
+        .edges(':not(.summary)')
+        .map((e) => ({ source: e.source().id(), target: e.target().id() })),
+      ...innerEdges,
+    ]
     const near = new Set([
       ...reachable(edges, d.id, hops, 'up'),
       ...reachable(edges, d.id, hops, 'down'),
     ])
+    lit = cy.add(
+      innerEdges
+        .filter((e) => near.has(e.source) && near.has(e.target))
+        .map((data) => ({ group: 'edges' as const, data, classes: 'dense' })),
+    )
     cy.batch(() => {
       cy.elements().removeClass('faded hl')
       cy.nodes().forEach((n) => {
@@ -488,8 +561,24 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     else if (d.kind === 'job' && d.jobType === 'airflow_dag' && state.orchestration) toggleDag(d.id)
     else showNode(d)
   })
+  cy.on('tap', 'edge', (evt) => {
+    const job = evt.target.data('job') as string | undefined
+    const g = job ? [...state.expanded.values()].find((d) => fold(d).jobs.has(job)) : undefined
+    const n = g && job ? fold(g).jobs.get(job) : undefined
+    if (!g || !n) return
+    // The model's edges highlighted, the model described: it is no node of the graph.
+    cy.batch(() => {
+      cy.elements().removeClass('faded hl')
+      cy.edges()
+        .filter((e) => e.data('job') === job)
+        .addClass('hl')
+    })
+    void renderSide(side, leafNode(n, domainNodeId(g.domain)).data as NodeData, sideActions())
+  })
   cy.on('tap', (evt) => {
-    if (evt.target === cy) cy.elements().removeClass('faded hl')
+    if (evt.target !== cy) return
+    lit.remove()
+    cy.elements().removeClass('faded hl')
   })
 
   if (route.node) {

@@ -4,6 +4,7 @@ import {
   crossDomainSummary,
   domainNodeId,
   focusElements,
+  foldModelJobs,
   layoutEdges,
   overviewElements,
   reachable,
@@ -254,5 +255,52 @@ describe('arrangeDomains', () => {
     expect(pos.get('left')?.x).toBe(-300)
     expect(pos.get('below')?.y).toBe(250)
     expect(base.get('right')?.x).toBe(300)
+  })
+})
+
+describe('foldModelJobs', () => {
+  const model = (id: NodeId, d: string) => ({ ...node(id, d), type: 'dbt_model' })
+  const BIG: DomainGraphIn = {
+    domain: 'finance',
+    nodes: [
+      node('dataset:5', 'finance'),
+      node('dataset:6', 'finance'),
+      model('job:7', 'finance'),
+      model('job:8', 'finance'),
+      node('job:9', 'finance'),
+    ],
+    edges: [
+      // job:7, a dbt model reading a sales dataset and its own, writing dataset:6: folded
+      { source: 'dataset:1', target: 'job:7', foreign: { id: 'dataset:1', domain: 'sales' } },
+      { source: 'dataset:5', target: 'job:7' },
+      { source: 'job:7', target: 'dataset:6' },
+      // job:8 writes into another domain, job:9 is no dbt model: both stay nodes
+      { source: 'dataset:5', target: 'job:8' },
+      { source: 'job:8', target: 'dataset:3', foreign: { id: 'dataset:3', domain: 'sales' } },
+      { source: 'dataset:6', target: 'job:9' },
+      { source: 'job:9', target: 'dataset:5' },
+    ],
+    orchestration: null,
+  }
+
+  it('turns a dbt model with one output of its domain into edges from its inputs, naming it', () => {
+    const { graph, jobs } = foldModelJobs(BIG)
+    expect([...jobs.keys()]).toEqual(['job:7'])
+    expect(graph.nodes.map((n) => n.id)).toEqual(['dataset:5', 'dataset:6', 'job:8', 'job:9'])
+    expect(graph.edges).toContainEqual({
+      source: 'dataset:1',
+      target: 'dataset:6',
+      foreign: { id: 'dataset:1', domain: 'sales' },
+      job: 'job:7',
+    })
+    expect(graph.edges).toContainEqual({ source: 'dataset:5', target: 'dataset:6', job: 'job:7' })
+    expect(graph.edges.filter((e) => e.source === 'job:7' || e.target === 'job:7')).toEqual([])
+    expect(graph.edges).toHaveLength(7 - 3 + 2)
+  })
+
+  it('names the folded model on the drawn edge', () => {
+    const els = overviewElements(OVERVIEW, new Map([['finance', foldModelJobs(BIG).graph]]))
+    const drawn = els.find((e) => e.group === 'edges' && e.data.id === 'dataset:5>dataset:6')
+    expect(drawn?.data).toMatchObject({ job: 'job:7' })
   })
 })
