@@ -3,7 +3,7 @@ import { createGunzip } from 'node:zlib'
 import { Readable } from 'node:stream'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import type { Context } from 'hono'
-import { fail } from './errors.ts'
+import { ApiError, fail } from './errors.ts'
 import { jsonDepth, JsonLimitError, JsonSyntaxError, parseJsonSliced } from './json-slices.ts'
 
 export interface BodyLimits {
@@ -86,13 +86,18 @@ export async function readJsonBody(
   }
   const body = Buffer.concat(parts)
   if (isBlank(body)) fail(400, 'invalid_json', 'request body is empty; expected JSON')
-  if (body.length <= ONE_PARSE_BYTES) return parseWhole(body.toString('utf8'), limits.maxDepth)
+  if (body.length <= ONE_PARSE_BYTES)
+    return wellFormed(body, parseWhole(body.toString('utf8'), limits.maxDepth))
   try {
-    return await parseJsonSliced(body, {
-      maxDepth: limits.maxDepth,
-      maxStringBytes: limits.maxStringBytes,
-    })
+    return wellFormed(
+      body,
+      await parseJsonSliced(body, {
+        maxDepth: limits.maxDepth,
+        maxStringBytes: limits.maxStringBytes,
+      }),
+    )
   } catch (e) {
+    if (e instanceof ApiError) throw e
     if (e instanceof JsonLimitError && e.kind === 'string') {
       fail(413, 'payload_too_large', `${e.message} (MESHWATCH_MAX_STRING_BYTES)`, e.path)
     }
@@ -115,6 +120,55 @@ function parseWhole(text: string, maxDepth: number): unknown {
     fail(400, 'too_deep', `JSON nesting is deeper than the limit of ${maxDepth}`)
   }
   return value
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/**
+ * Refuses a string or key holding half of a UTF-16 surrogate pair (JSON's `\uD800` escape alone):
+ * it is not Unicode text, and SQLite would store it as U+FFFD, so what was acknowledged would not
+ * be what is read back. Only a body with a `\uD8`–`\uDF` escape in it is walked.
+ */
+function wellFormed(body: Buffer, value: unknown): unknown {
+  if (!hasSurrogateEscape(body)) return value
+  const bad = loneSurrogateAt(value, '$')
+  if (bad)
+    fail(
+      400,
+      'invalid_json',
+      `${bad}: holds a lone UTF-16 surrogate (a \\uD800–\\uDFFF escape without its pair), which is not valid Unicode text`,
+      bad,
+    )
+  return value
+}
+
+const SURROGATE_LEAD = new Set([...'89abcdefABCDEF'].map((c) => c.charCodeAt(0)))
+
+/** Whether the body has a `\uD8`–`\uDF` escape (a surrogate's; an escaped backslash may match too). */
+function hasSurrogateEscape(body: Buffer): boolean {
+  for (let i = body.indexOf('\\u', 0, 'latin1'); i >= 0; i = body.indexOf('\\u', i + 2, 'latin1')) {
+    const d = body[i + 2]
+    if ((d === 0x64 || d === 0x44) && SURROGATE_LEAD.has(body[i + 3] ?? 0)) return true
+  }
+  return false
+}
+
+function loneSurrogateAt(v: unknown, path: string): string | undefined {
+  if (typeof v === 'string') return LONE_SURROGATE.test(v) ? path : undefined
+  if (v === null || typeof v !== 'object') return undefined
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const bad = loneSurrogateAt(v[i], `${path}[${i}]`)
+      if (bad) return bad
+    }
+    return undefined
+  }
+  for (const [k, x] of Object.entries(v)) {
+    if (LONE_SURROGATE.test(k)) return `${path} (a key)`
+    const bad = loneSurrogateAt(x, `${path}.${k}`)
+    if (bad) return bad
+  }
+  return undefined
 }
 
 function isBlank(b: Buffer): boolean {

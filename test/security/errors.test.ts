@@ -76,6 +76,24 @@ describe('error responses', () => {
       status: 422,
       code: 'invalid_batch',
     },
+    {
+      // SQLite would store U+FFFD for it: what was acknowledged would not be what is read back
+      name: 'a lone surrogate in a domain',
+      path: '/api/batches',
+      body: JSON.stringify({
+        ...domainBatch('s'),
+        datasets: [{ namespace: 'n', name: 'x', domain: '\ud800' }],
+      }),
+      status: 400,
+      code: 'invalid_json',
+    },
+    {
+      name: 'a lone low surrogate in an OL key, in a big body',
+      path: '/api/v1/lineage',
+      body: `{"pad": "${'x'.repeat(600 * 1024)}", "\\udc00": 1}`,
+      status: 400,
+      code: 'invalid_json',
+    },
   ])(
     'answers $name with $status JSON, writing nothing',
     async ({ path, body, gzip, status, code }) => {
