@@ -10,8 +10,8 @@
 
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { ownMap } from '../own.ts'
+import { specOf, trimObject, type Spec } from './lean-members.ts'
 import {
-  BACKSLASH,
   CLOSE_OBJ,
   COLON,
   COMMA,
@@ -42,14 +42,6 @@ const CONFIG_FIELDS = [
 ]
 const COLUMN_FIELDS = ['name', 'description', 'data_type', 'constraints']
 
-function pick(value: unknown, fields: readonly string[]): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
-  const src = value as Record<string, unknown>
-  const out: Record<string, unknown> = {}
-  for (const f of fields) if (Object.hasOwn(src, f)) out[f] = src[f]
-  return out
-}
-
 // Column lineage reads the SQL of models and snapshots only; tests are most nodes.
 const SQL_FIELDS = ['compiled_code', 'compiled_sql', 'raw_code', 'raw_sql']
 const SQL_TYPES = new Set(['model', 'snapshot'])
@@ -59,18 +51,31 @@ export type LeanOptions = {
   sql?: boolean
 }
 
-function leanNode(value: unknown): unknown {
-  const node = pick(value, NODE_FIELDS)
+const COLUMNS = specOf(COLUMN_FIELDS)
+const CONFIG = specOf(CONFIG_FIELDS)
+const nodeSpec = (sql: boolean): Spec =>
+  specOf(
+    NODE_FIELDS.filter((f) => sql || !SQL_FIELDS.includes(f)),
+    {
+      conditional: SQL_FIELDS,
+      inner: { config: CONFIG },
+      each: { columns: COLUMNS },
+      only: { key: 'resource_type', types: SQL_TYPES },
+    },
+  )
+const LEAN = nodeSpec(true)
+const LEAN_NO_SQL = nodeSpec(false)
+
+/** A node's columns as a map without a prototype: column names are the project's. */
+function ownColumns(node: unknown): unknown {
   if (node === null || typeof node !== 'object' || Array.isArray(node)) return node
   const n = node as Record<string, unknown>
-  if (!SQL_TYPES.has(String(n['resource_type']))) for (const f of SQL_FIELDS) delete n[f]
-  if (Object.hasOwn(n, 'config')) n.config = pick(n.config, CONFIG_FIELDS)
-  const cols = n.columns
+  const cols = n['columns']
   if (cols !== null && typeof cols === 'object' && !Array.isArray(cols)) {
-    // Column names and node ids are the project's: `__proto__` must stay a key, not a prototype.
+    // `__proto__` must stay a key, not a prototype
     const out = ownMap<unknown>()
-    for (const [k, c] of Object.entries(cols)) out[k] = pick(c, COLUMN_FIELDS)
-    n.columns = out
+    for (const [k, c] of Object.entries(cols)) out[k] = c
+    n['columns'] = out
   }
   return n
 }
@@ -123,7 +128,7 @@ function dropSql(section: unknown): void {
 
 const skipAt = (buf: Buffer, at: number): number => skipWs(buf, at)
 
-function scanTop(w: Window, keep: KeepFields): Record<string, unknown> {
+function scanTop(w: Window, keep: Spec): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   let i = w.retry(0, (buf, at) => {
     const open = skipWs(buf, at)
@@ -161,11 +166,7 @@ function scanTop(w: Window, keep: KeepFields): Record<string, unknown> {
 }
 
 /** Parses an object's entries one at a time; returns it and the index after its closing brace. */
-function scanEntries(
-  w: Window,
-  start: number,
-  keep: KeepFields,
-): [Record<string, unknown>, number] {
+function scanEntries(w: Window, start: number, keep: Spec): [Record<string, unknown>, number] {
   const out = ownMap<unknown>()
   let i = w.retry(start + 1, skipAt)
   if (w.buf[i] === CLOSE_OBJ) return [out, i + 1]
@@ -178,12 +179,12 @@ function scanEntries(
       const vStart = skipWs(buf, colon + 1)
       let vEnd: number
       let text: string
-      if (buf[vStart] === OPEN_OBJ) [text, vEnd] = keptMembers(buf, vStart, keep)
+      if (buf[vStart] === OPEN_OBJ) [text, vEnd] = trimObject(buf, vStart, keep)
       else {
         vEnd = valueEnd(buf, vStart)
         text = buf.toString('utf8', vStart, vEnd)
       }
-      out[key] = leanNode(JSON.parse(text))
+      out[key] = ownColumns(JSON.parse(text))
       return vEnd
     })
     i = w.retry(i, skipAt)
@@ -194,101 +195,4 @@ function scanEntries(
     if (w.buf[i] === CLOSE_OBJ) return [out, i + 1]
     throw new Malformed()
   }
-}
-
-/** The fields a node keeps, by key bytes, grouped by length for a match without a string. */
-type KeepFields = Map<number, { bytes: Buffer; sql: boolean }[]>
-
-function keepFields(sql: boolean): KeepFields {
-  const out: KeepFields = new Map()
-  for (const f of NODE_FIELDS) {
-    const isSql = SQL_FIELDS.includes(f)
-    if (isSql && !sql) continue
-    const bytes = Buffer.from(f, 'latin1')
-    out.set(bytes.length, [...(out.get(bytes.length) ?? []), { bytes, sql: isSql }])
-  }
-  return out
-}
-const LEAN = keepFields(true)
-const LEAN_NO_SQL = keepFields(false)
-const RESOURCE_TYPE = Buffer.from('resource_type', 'latin1')
-
-/** Whether the key whose text (no quotes, no escapes) is buf[from, to) is `bytes`. */
-function keyIs(buf: Buffer, from: number, to: number, bytes: Buffer): boolean {
-  if (to - from !== bytes.length) return false
-  for (let k = 0; k < bytes.length; k++) if (buf[from + k] !== bytes[k]) return false
-  return true
-}
-
-/**
- * The JSON text of the node object at buf[start] with only the members it keeps (a kept SQL
- * member only on a model or snapshot), and the index after its closing brace. Kept members next
- * to each other are cut out as one piece.
- */
-function keptMembers(buf: Buffer, start: number, keep: KeepFields): [string, number] {
-  // [from, to, sql] of each kept member, in order; resource_type's value as written
-  const kept: number[] = []
-  let resourceType: string | undefined
-  let i = skipWs(buf, start + 1)
-  if (buf[i] === CLOSE_OBJ) return ['{}', i + 1]
-  for (;;) {
-    const keyEnd = stringEnd(buf, i)
-    const vStart = skipWs(buf, keyEnd)
-    if (buf[vStart] !== COLON) throw new Malformed()
-    const vEnd = valueEnd(buf, skipWs(buf, vStart + 1))
-    let escaped = false
-    for (let k = i + 1; k < keyEnd - 1; k++) if (buf[k] === BACKSLASH) escaped = true
-    if (escaped) {
-      // a key written with escapes: decode it (rare; JSON.parse reads `\u0061` as `a`)
-      const name = JSON.parse(buf.toString('utf8', i, keyEnd)) as string
-      const bytes = Buffer.from(name, 'utf8')
-      const match = keep.get(bytes.length)?.find((f) => f.bytes.equals(bytes))
-      if (match) kept.push(i, vEnd, match.sql ? 1 : 0)
-      if (name === 'resource_type') resourceType = valueText(buf, vStart, vEnd)
-    } else {
-      const match = keep.get(keyEnd - i - 2)?.find((f) => keyIs(buf, i + 1, keyEnd - 1, f.bytes))
-      if (match) kept.push(i, vEnd, match.sql ? 1 : 0)
-      if (match && keyIs(buf, i + 1, keyEnd - 1, RESOURCE_TYPE))
-        resourceType = valueText(buf, vStart, vEnd)
-    }
-    i = skipWs(buf, vEnd)
-    if (buf[i] === COMMA) {
-      i = skipWs(buf, i + 1)
-      continue
-    }
-    if (buf[i] !== CLOSE_OBJ) throw new Malformed()
-    break
-  }
-  const sqlToo = resourceType !== undefined && SQL_TYPES.has(resourceType)
-  const pieces: string[] = []
-  let from = -1
-  let to = -1
-  for (let k = 0; k < kept.length; k += 3) {
-    if (kept[k + 2] === 1 && !sqlToo) continue
-    const f = kept[k]!
-    const t = kept[k + 1]!
-    // the previous kept member and this one are neighbours: only a comma and space between
-    if (from >= 0 && onlySeparator(buf, to, f)) to = t
-    else {
-      if (from >= 0) pieces.push(buf.toString('utf8', from, to))
-      from = f
-      to = t
-    }
-  }
-  if (from >= 0) pieces.push(buf.toString('utf8', from, to))
-  return [`{${pieces.join(',')}}`, i + 1]
-}
-
-/** resource_type's value as leanNode reads it (String of the parsed value). */
-const valueText = (buf: Buffer, colon: number, end: number): string =>
-  String(JSON.parse(buf.toString('utf8', colon + 1, end)))
-
-function onlySeparator(buf: Buffer, from: number, to: number): boolean {
-  let commas = 0
-  for (let k = from; k < to; k++) {
-    const c = buf[k]
-    if (c === COMMA) commas++
-    else if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false
-  }
-  return commas === 1
 }

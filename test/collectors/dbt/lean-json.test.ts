@@ -75,6 +75,9 @@ describe('parseManifestLean', () => {
     ['a missing comma between members', '{"name": "a" "resource_type": "model"}'],
     ['a missing colon', '{"name" "a"}'],
     ['a key that is no string', '{name: "a"}'],
+    ['a comma before the closing brace', '{"name": "a",}'],
+    ['a comma before the end of the config', '{"name": "a", "config": {"meta": {},}}'],
+    ['a comma before the end of the columns', '{"columns": {"id": {"name": "id"},}}'],
   ])('lets JSON.parse refuse %s', (_what, node) => {
     const text = `{${header}, "nodes": {"model.p.a": ${node}}}`
     expect(() => parseManifestLean(Buffer.from(text))).toThrow(SyntaxError)
