@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const ARTIFACTS = join(ROOT, 'test-results')
 
@@ -29,12 +29,14 @@ export async function freePort(): Promise<number> {
 export interface RunningServer {
   url: string
   dir: string
+  /** What the server wrote to stderr (its log at LOG_LEVEL warn) so far. */
+  log(): string
   stop(): Promise<void>
 }
 
 /** `meshwatch serve` as a child process on a fresh store (demo mesh loaded unless args say otherwise). */
 export async function startMeshwatch(
-  opts: { db?: string; args?: string[]; timeoutMs?: number } = {},
+  opts: { db?: string; args?: string[]; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'meshwatch-e2e-'))
   const port = await freePort()
@@ -42,7 +44,11 @@ export async function startMeshwatch(
   const child: ChildProcess = spawn(
     process.execPath,
     [join(ROOT, 'dist/cli.js'), 'serve', '--port', String(port), '--db', db, ...(opts.args ?? [])],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } },
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env },
+    },
   )
   let stderr = ''
   child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()))
@@ -65,6 +71,7 @@ export async function startMeshwatch(
   return {
     url,
     dir,
+    log: () => stderr,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM')
