@@ -90,6 +90,18 @@ const BATCH_CASES: Case[] = [
       }),
   },
   {
+    // "unchanged": keep the stored column lineage of a dataset: a write to it like its edges
+    name: 'columnLineageInputs[].dataset',
+    path: '$.columnLineageInputs[0].dataset',
+    names: 'mesh.sales.orders',
+    body: () =>
+      batch({
+        columnLineageInputs: [
+          { dataset: SALES_ORDERS, hash: 'h', columns: ['order_id'], unchanged: true },
+        ],
+      }),
+  },
+  {
     name: 'checks[].dataset',
     path: '$.checks[0].dataset',
     names: 'mesh.sales.orders',
