@@ -1,4 +1,4 @@
-import pg from 'pg'
+import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { airflowJob, LEADER_JOBS, soleLeader, type Leader } from '../../db/leader.ts'
 import { openPgPool } from '../../db/pg/client.ts'
