@@ -76,7 +76,7 @@ describe('quality store on both engines', () => {
     expect(lite.length).toBeGreaterThan(0)
     for (const id of productIds) await onBoth(both, (m) => m.evaluationHistory(id, 3))
     // the callback's write fails (the key is taken): nothing of the evaluations is stored
-    const later = evals.map((e) => ({
+    const later = evals.map((e): EvaluationToStore => ({
       ...e,
       evaluatedAt: '2026-12-25T00:00:00.000Z',
       status: 'ok',
