@@ -30,8 +30,8 @@ export function parseBatch(raw: unknown): Batch {
  * lineage inputs (their hash), so they stand for them: a re-collect of the same artifacts, whose
  * unchanged models carry no edges, is the same delivery as the collect that computed them.
  */
-export function hashBatch(batch: Batch): string {
-  if (batch.columnLineageInputs.length === 0) return encodeBatch(batch).contentHash
+export function hashBatch(batch: Batch, encoded?: { contentHash: string }): string {
+  if (batch.columnLineageInputs.length === 0) return (encoded ?? encodeBatch(batch)).contentHash
   const computed = new Set(batch.columnLineageInputs.map((i) => refKey(i.dataset)))
   return encodeBatch({
     ...batch,
@@ -52,11 +52,12 @@ export function ingestBatch(
   batch: Batch,
   opts: { domain?: string | null } = {},
 ): IngestResult {
-  const { payload } = encodeBatch(batch)
+  const encoded = encodeBatch(batch)
   const result = storeBatch(deps.db, batch, {
-    contentHash: hashBatch(batch),
+    // a batch without computed column lineage is its own redelivery key: encoded once
+    contentHash: hashBatch(batch, encoded),
     now: nowOf(deps).toISOString(),
-    payload,
+    payload: encoded.payload,
     domain: opts.domain ?? null,
   })
   const out = { ...result, kind: batch.kind, scope: batch.scope }
