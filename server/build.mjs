@@ -32,14 +32,21 @@ const result = await build({
 })
 rmSync(join(OUT, 'migrations'), { recursive: true, force: true })
 cpSync(join(ROOT, 'db/migrations'), join(OUT, 'migrations'), { recursive: true })
+rmSync(join(OUT, 'migrations-pg'), { recursive: true, force: true })
+cpSync(join(ROOT, 'db/migrations-pg'), join(OUT, 'migrations-pg'), { recursive: true })
 
 // Drop what an earlier build left (old chunk hashes); written files are replaced in place, so a
 // test process running dist/cli.js meanwhile still finds every chunk this build wrote.
 const written = new Set(Object.keys(result.metafile.outputs).map((f) => basename(f)))
 for (const f of readdirSync(OUT)) {
-  if (f !== 'migrations' && !written.has(f)) rmSync(join(OUT, f), { recursive: true, force: true })
+  if (f !== 'migrations' && f !== 'migrations-pg' && !written.has(f))
+    rmSync(join(OUT, f), { recursive: true, force: true })
 }
-for (const needed of ['fixtures/meshwatch.yml', 'dist/migrations/meta/_journal.json']) {
+for (const needed of [
+  'fixtures/meshwatch.yml',
+  'dist/migrations/meta/_journal.json',
+  'dist/migrations-pg/meta/_journal.json',
+]) {
   if (!existsSync(join(ROOT, needed))) throw new Error(`build:cli: ${needed} is missing`)
 }
 const js = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js'))

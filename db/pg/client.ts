@@ -1,9 +1,14 @@
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
 
-const MIGRATIONS = fileURLToPath(new URL('../migrations-pg', import.meta.url))
+// db/migrations-pg from db/pg/; the built CLI runs from dist/, where server/build.mjs copies it.
+const MIGRATIONS =
+  ['../migrations-pg', './migrations-pg']
+    .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+    .find((dir) => existsSync(dir)) ?? fileURLToPath(new URL('../migrations-pg', import.meta.url))
 /** The advisory lock key migrations run under: N replicas starting at once migrate once. */
 const MIGRATION_LOCK = 16_0001
 
