@@ -46,7 +46,10 @@ export function encodeValue(kind: ColumnKind, v: unknown): string | number | nul
 class RowDigest {
   rows = 0
   private readonly hash: Hash = createHash('sha256')
-  constructor(private readonly table: CopyTable) {}
+  private readonly table: CopyTable
+  constructor(table: CopyTable) {
+    this.table = table
+  }
 
   add(row: readonly unknown[]): void {
     const values = this.table.columns.map((c, i) => encodeValue(c.kind, row[i]))

@@ -11,7 +11,7 @@ import { verifyCopy, type TableCheck } from './copy-verify.ts'
 // that changed is updated, so a re-run writes only what changed since the last one. Rows that
 // exist only in PostgreSQL are kept, and the check afterwards lists their table as different.
 
-export type { TableCheck, TableDigest } from './copy-verify.ts'
+export type { TableCheck } from './copy-verify.ts'
 export { verifyCopy } from './copy-verify.ts'
 
 export interface TableCopy {
@@ -27,13 +27,17 @@ export interface CopyOptions {
   onProgress?: (p: TableCopy & { done: boolean }) => void
 }
 
-/** A bad source or target of a copy; `side` says which, for the message to name the flag. */
+/**
+ * Why a copy could not be made: the SQLite store cannot be opened (`source`), the PostgreSQL one
+ * cannot be reached or migrated (`target`), or PostgreSQL holds a row that collides with one of
+ * SQLite's on a unique key (`conflict`: it was written to since it was copied; nothing was copied).
+ */
 export class StoreCopyError extends Error {
   override name = 'StoreCopyError'
-  readonly side: 'source' | 'target'
-  constructor(side: 'source' | 'target', message: string, options?: ErrorOptions) {
+  readonly reason: 'source' | 'target' | 'conflict'
+  constructor(reason: StoreCopyError['reason'], message: string, options?: ErrorOptions) {
     super(message, options)
-    this.side = side
+    this.reason = reason
   }
 }
 
@@ -137,7 +141,7 @@ function conflictError(t: CopyTable, e: unknown): unknown {
   const err = e as { code?: string; constraint?: string }
   if (err.code !== '23505') return e
   return new StoreCopyError(
-    'target',
+    'conflict',
     `${t.name}: a row's unique key ${err.constraint ?? ''} is held by another row in PostgreSQL ` +
       '(written there since the last copy?); nothing was copied',
     { cause: e },
@@ -198,12 +202,21 @@ function openSource(path: string): Db {
   }
 }
 
+/** An error's message; a failed connect to each of a name's addresses (localhost) is an AggregateError without one. */
+const whyOf = (e: unknown): string =>
+  e instanceof AggregateError && e.message === ''
+    ? e.errors.map(whyOf).join('; ')
+    : e instanceof Error
+      ? e.message || e.name
+      : String(e)
+
 async function openTarget(url: string): Promise<pg.Pool> {
   try {
     return await openPgPool(url)
   } catch (e) {
-    const why = e instanceof Error ? e.message || String(e) : String(e)
-    throw new StoreCopyError('target', `cannot open the PostgreSQL store: ${why}`, { cause: e })
+    throw new StoreCopyError('target', `cannot open the PostgreSQL store: ${whyOf(e)}`, {
+      cause: e,
+    })
   }
 }
 

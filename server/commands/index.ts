@@ -88,6 +88,12 @@ export const COMMANDS: CommandEntry[] = [
     load: async () => (await import('./gate.ts')).registerGate,
   },
   {
+    name: 'store',
+    description:
+      'move the store between engines: copy a SQLite store into PostgreSQL and verify it',
+    load: async () => (await import('./store-copy.ts')).registerStore,
+  },
+  {
     name: 'alerts',
     description:
       'Slack alerts: list the outbox, deliver what is due, send a test message, retry failed ones',

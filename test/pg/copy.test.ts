@@ -196,7 +196,7 @@ describe('store copy: SQLite to PostgreSQL', () => {
     const before = await xmins(pool)
     const err = await copyStore(db, pool).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(StoreCopyError)
-    expect((err as StoreCopyError).side).toBe('target')
+    expect((err as StoreCopyError).reason).toBe('conflict')
     expect((err as Error).message).toMatch(/^api_tokens: .*api_tokens_hash.*nothing was copied/)
     expect(await xmins(pool), 'the datasets updated before api_tokens were rolled back').toEqual(
       before,
