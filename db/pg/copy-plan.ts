@@ -92,3 +92,13 @@ function inForeignKeyOrder(tables: PgTable[]): PgTable[] {
 export const COPY_TABLES: readonly CopyTable[] = inForeignKeyOrder(
   Object.values(pgSchema) as PgTable[],
 ).map(planOf)
+
+const quoted = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ')
+
+/** A table's every row in key order; on PostgreSQL json as its text (as written), not parsed. */
+export function selectAll(t: CopyTable, engine: 'sqlite' | 'pg' = 'sqlite'): string {
+  const list = t.columns.map((c) =>
+    engine === 'pg' && c.kind === 'json' ? `"${c.name}"::text` : `"${c.name}"`,
+  )
+  return `select ${list.join(', ')} from "${t.name}" order by ${quoted(t.key)}`
+}

@@ -1,7 +1,8 @@
 import { createHash, type Hash } from 'node:crypto'
 import type pg from 'pg'
 import type { Db } from '../client.ts'
-import { COPY_TABLES, type ColumnKind, type CopyTable } from './copy-plan.ts'
+import { COPY_TABLES, selectAll, type ColumnKind, type CopyTable } from './copy-plan.ts'
+import { inTransaction } from './rows.ts'
 
 // The check of a store copy: per table, the row count and a sha256 over the rows in primary-key
 // order, each value encoded the same way whichever engine it was read from (a boolean SQLite
@@ -62,27 +63,18 @@ class RowDigest {
   }
 }
 
-const quoted = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ')
-
 /** A table's rows in key order from SQLite. */
 function digestSqlite(db: Db, t: CopyTable): TableDigest {
   const d = new RowDigest(t)
-  const stmt = db.$client
-    .prepare(
-      `select ${quoted(t.columns.map((c) => c.name))} from "${t.name}" order by ${quoted(t.key)}`,
-    )
-    .raw(true)
+  const stmt = db.$client.prepare(selectAll(t)).raw(true)
   for (const row of stmt.iterate()) d.add(row as unknown[])
   return d.done()
 }
 
-/** The same from PostgreSQL, through a cursor (json read as its text, not parsed). */
+/** The same from PostgreSQL, through a cursor. */
 async function digestPg(client: pg.PoolClient, t: CopyTable): Promise<TableDigest> {
   const d = new RowDigest(t)
-  const list = t.columns.map((c) => (c.kind === 'json' ? `"${c.name}"::text` : `"${c.name}"`))
-  await client.query(
-    `declare copy_check no scroll cursor for select ${list.join(', ')} from "${t.name}" order by ${quoted(t.key)}`,
-  )
+  await client.query(`declare copy_check no scroll cursor for ${selectAll(t, 'pg')}`)
   for (;;) {
     const r = await client.query<unknown[]>({
       text: `fetch ${CHUNK} from copy_check`,
@@ -104,9 +96,9 @@ export async function verifyCopy(
   pool: pg.Pool,
   opts: VerifyOptions = {},
 ): Promise<TableCheck[]> {
-  const client = await pool.connect()
-  try {
-    await client.query('begin isolation level repeatable read read only')
+  return inTransaction(pool, async (client) => {
+    // one snapshot of PostgreSQL for every table
+    await client.query('set transaction isolation level repeatable read, read only')
     const checks: TableCheck[] = []
     for (const t of COPY_TABLES) {
       const sqlite = digestSqlite(db, t)
@@ -120,12 +112,6 @@ export async function verifyCopy(
       checks.push(check)
       opts.onProgress?.(check)
     }
-    await client.query('commit')
     return checks
-  } catch (e) {
-    await client.query('rollback').catch(() => undefined)
-    throw e
-  } finally {
-    client.release()
-  }
+  })
 }

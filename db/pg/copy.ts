@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs'
 import type pg from 'pg'
 import { closeDb, openDb, type Db } from '../client.ts'
 import { openPgPool } from './client.ts'
-import { ARRAY_TYPE, COPY_TABLES, type CopyTable } from './copy-plan.ts'
+import { inTransaction } from './rows.ts'
+import { ARRAY_TYPE, COPY_TABLES, selectAll, type CopyTable } from './copy-plan.ts'
 import { verifyCopy, type TableCheck } from './copy-verify.ts'
 
 // `meshwatch store copy`: every table of a SQLite store into PostgreSQL, ids kept, in one
@@ -99,11 +100,7 @@ async function copyTable(
     bytes = 0
     opts.onProgress?.({ ...progress, done: false })
   }
-  const rows = db.$client
-    .prepare(
-      `select ${quoted(t.columns.map((c) => c.name))} from "${t.name}" order by ${quoted(t.key)}`,
-    )
-    .raw(true)
+  const rows = db.$client.prepare(selectAll(t)).raw(true)
   // Chunks are gathered from one SQLite cursor; each is sent before the next is read.
   const it = rows.iterate() as IterableIterator<unknown[]>
   try {
@@ -158,23 +155,15 @@ export async function copyStore(
   pool: pg.Pool,
   opts: CopyOptions = {},
 ): Promise<TableCopy[]> {
-  const client = await pool.connect()
-  try {
-    await client.query('begin')
+  return inTransaction(pool, async (client) => {
     const out: TableCopy[] = []
     for (const t of COPY_TABLES) {
       const copied = await copyTable(db, client, t, opts)
       out.push(copied)
       opts.onProgress?.({ ...copied, done: true })
     }
-    await client.query('commit')
     return out
-  } catch (e) {
-    await client.query('rollback').catch(() => undefined)
-    throw e
-  } finally {
-    client.release()
-  }
+  })
 }
 
 export interface CopyFileOptions {
