@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,6 +23,7 @@ const PASSWORD = 's3cr3t-Pa55'
 const PG_URL = inject('pgUrl') as string | undefined
 const dir = mkdtempSync(join(tmpdir(), 'meshwatch-store-copy-'))
 const STORE = join(dir, 'meshwatch.db')
+const NOT_A_STORE = join(dir, 'notes.txt')
 
 interface Run {
   code: number
@@ -64,6 +65,7 @@ describe.skipIf(PG_URL === undefined)('meshwatch store copy (built CLI)', () => 
   let target: string
   beforeAll(async () => {
     execFileSync(process.execPath, ['server/build.mjs'], { cwd: ROOT, stdio: 'ignore' })
+    writeFileSync(NOT_A_STORE, 'meshwatch.yml notes, not a store\n')
     const { db } = await fullStore(STORE)
     closeDb(db)
     target = withPassword(await createDatabase())
@@ -142,6 +144,11 @@ describe.skipIf(PG_URL === undefined)('meshwatch store copy (built CLI)', () => 
       name: 'a --from file that does not exist',
       args: () => ['--from', join(dir, 'missing.db'), '--to', target],
       says: `--from ${join(dir, 'missing.db')}: no such file`,
+    },
+    {
+      name: 'a --from file that is not a SQLite store',
+      args: () => ['--from', NOT_A_STORE, '--to', target],
+      says: `--from ${NOT_A_STORE}: not a meshwatch SQLite store (file is not a database)`,
     },
     {
       name: 'a --to that is not a URL (a SQLite file)',
