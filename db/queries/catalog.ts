@@ -37,7 +37,7 @@ export function listProducts(db: Db, filter: { domain?: string } = {}) {
     .select()
     .from(products)
     .where(filter.domain ? eq(products.domain, filter.domain) : undefined)
-    .orderBy(products.domain, products.name)
+    .orderBy(products.domain, products.name, products.id)
     .all()
   if (rows.length === 0) return []
   const ids = rows.map((r) => r.id)
@@ -51,6 +51,7 @@ export function listProducts(db: Db, filter: { domain?: string } = {}) {
     .from(productOutputs)
     .innerJoin(datasets, eq(datasets.id, productOutputs.datasetId))
     .where(inArray(productOutputs.productId, ids))
+    .orderBy(productOutputs.productId, productOutputs.datasetId)
     .all()
   const latest = latestEvaluations(db, ids)
   return rows.map((p) => ({
@@ -121,6 +122,7 @@ export function getDataset(db: Db, id: number) {
     .select({ namespace: datasetAliases.namespace, name: datasetAliases.name })
     .from(datasetAliases)
     .where(eq(datasetAliases.datasetId, id))
+    .orderBy(datasetAliases.namespace, datasetAliases.name)
     .all()
   const edgeRows = db
     .select({
@@ -133,26 +135,33 @@ export function getDataset(db: Db, id: number) {
     .from(lineageEdges)
     .innerJoin(jobs, eq(jobs.id, lineageEdges.jobId))
     .where(eq(lineageEdges.datasetId, id))
+    .orderBy(lineageEdges.direction, jobs.id)
     .all()
-  const checkRows = db.select().from(checks).where(eq(checks.datasetId, id)).all()
+  const checkRows = db
+    .select()
+    .from(checks)
+    .where(eq(checks.datasetId, id))
+    .orderBy(checks.key)
+    .all()
   const recentAssertions = db
     .select()
     .from(assertions)
     .where(eq(assertions.datasetId, id))
-    .orderBy(desc(assertions.observedAt))
+    .orderBy(desc(assertions.observedAt), desc(assertions.id))
     .limit(100)
     .all()
   const recentMetrics = db
     .select()
     .from(metrics)
     .where(eq(metrics.datasetId, id))
-    .orderBy(desc(metrics.observedAt))
+    .orderBy(desc(metrics.observedAt), desc(metrics.id))
     .limit(100)
     .all()
   const productRows = db
     .select({ id: productOutputs.productId })
     .from(productOutputs)
     .where(eq(productOutputs.datasetId, id))
+    .orderBy(productOutputs.productId)
     .all()
   return {
     ...d,

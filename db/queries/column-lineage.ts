@@ -27,13 +27,29 @@ export type ExposureUse = {
 }
 
 const CHUNK = 500
+/** The column edges' key: the order rows are read in (ties of the first key broken by the rest). */
+const EDGE_ORDER = [
+  columnEdges.datasetId,
+  columnEdges.column,
+  columnEdges.fromDatasetId,
+  columnEdges.fromColumn,
+  columnEdges.source,
+]
 const isDirect = (t: string | null) => !t?.startsWith('INDIRECT')
 
 function edgesWhere(db: Db, key: 'datasetId' | 'fromDatasetId', ids: number[]): ColumnEdgeRow[] {
   const out: ColumnEdgeRow[] = []
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const part = ids.slice(i, i + CHUNK)
-    out.push(...db.select().from(columnEdges).where(inArray(columnEdges[key], part)).all())
+  const sorted = [...ids].sort((a, b) => a - b)
+  for (let i = 0; i < sorted.length; i += CHUNK) {
+    const part = sorted.slice(i, i + CHUNK)
+    out.push(
+      ...db
+        .select()
+        .from(columnEdges)
+        .where(inArray(columnEdges[key], part))
+        .orderBy(columnEdges[key], ...EDGE_ORDER)
+        .all(),
+    )
   }
   return out
 }
@@ -105,7 +121,12 @@ export function walkColumns(
 
 /** The column edges into a dataset, grouped by output column. */
 export function columnEdgesInto(db: Db, datasetId: number): ColumnEdgeRow[] {
-  return db.select().from(columnEdges).where(eq(columnEdges.datasetId, datasetId)).all()
+  return db
+    .select()
+    .from(columnEdges)
+    .where(eq(columnEdges.datasetId, datasetId))
+    .orderBy(...EDGE_ORDER)
+    .all()
 }
 
 /**
@@ -155,7 +176,7 @@ export function datasetInfos(db: Db, ids: number[]): Map<number, DatasetInfo> {
 
 /** dbt exposures that read any of the datasets. */
 export function exposuresReading(db: Db, ids: number[]): ExposureUse[] {
-  const unique = [...new Set(ids)]
+  const unique = [...new Set(ids)].sort((a, b) => a - b)
   const out: ExposureUse[] = []
   for (let i = 0; i < unique.length; i += CHUNK) {
     out.push(
@@ -175,6 +196,7 @@ export function exposuresReading(db: Db, ids: number[]): ExposureUse[] {
             inArray(productOutputs.datasetId, unique.slice(i, i + CHUNK)),
           ),
         )
+        .orderBy(productOutputs.datasetId, products.id)
         .all(),
     )
   }

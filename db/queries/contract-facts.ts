@@ -102,7 +102,7 @@ export function recentEpisodes(
     db,
     `select productId, openedAt, closedAt,
         (select json_extract(e.root_cause, '$.culprit.at') from evaluations e
-          where e.product_id = x.productId and e.evaluated_at = x.openedAt limit 1) as startedAt,
+          where e.product_id = x.productId and e.evaluated_at = x.openedAt order by e.id limit 1) as startedAt,
         (select min(a.delivered_at) from alerts a
           where a.episode_id = x.id and a.kind = 'opened' and a.status = 'delivered') as notifiedAt
       from (

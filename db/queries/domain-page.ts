@@ -86,13 +86,13 @@ export function domainPage(db: Db, name: string, now: Date, days = 30, limit = 5
     left join jobs j on j.id = e.job_id and coalesce(j.domain, ${NO_DOMAIN}) <> ${name}
     where ${domainIs(sql`d.domain`, name)}
       and (d.access = 'public' or d.id in (select dataset_id from product_outputs))
-    group by d.id, j.domain order by d.name limit ${limit}`)
+    group by d.id, j.domain order by d.name, d.id, consumer limit ${limit}`)
   const consumes = db.all<{ id: number; name: string; provider: string; readers: number }>(sql`
     select d.id, d.name, coalesce(d.domain, ${NO_DOMAIN}) as provider, count(distinct j.id) as readers
     from lineage_edges e join jobs j on j.id = e.job_id join datasets d on d.id = e.dataset_id
     where e.direction = 'input' and ${domainIs(sql`j.domain`, name)}
       and coalesce(d.domain, ${NO_DOMAIN}) <> ${name}
-    group by d.id order by provider, d.name limit ${limit}`)
+    group by d.id order by provider, d.name, d.id limit ${limit}`)
   const counts = db.all<{ datasets: number; jobs: number }>(sql`select
     (select count(*) from datasets d where ${domainIs(sql`d.domain`, name)}) as datasets,
     (select count(*) from jobs j where ${domainIs(sql`j.domain`, name)}) as jobs`)[0]

@@ -15,6 +15,7 @@ export function latestSnapshotBatches(
     .from(batches)
     .where(inArray(batches.kind, SNAPSHOT_KINDS))
     .groupBy(batches.kind, batches.scope)
+    .orderBy(batches.kind, batches.scope)
     .all()
   return rows.flatMap((r) => {
     const payload = batchPayload(db, r.id)

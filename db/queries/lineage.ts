@@ -110,12 +110,12 @@ interface NodeRow {
 const edgesOfDatasets = (db: Db) =>
   readStatement<EdgeRow>(
     db,
-    'select job_id as jobId, dataset_id as datasetId, direction from lineage_edges where dataset_id in (select value from json_each(?)) and direction = ?',
+    'select job_id as jobId, dataset_id as datasetId, direction from lineage_edges where dataset_id in (select value from json_each(?)) and direction = ? order by dataset_id, job_id',
   )
 const edgesOfJobs = (db: Db) =>
   readStatement<EdgeRow>(
     db,
-    'select job_id as jobId, dataset_id as datasetId, direction from lineage_edges where job_id in (select value from json_each(?)) and direction = ?',
+    'select job_id as jobId, dataset_id as datasetId, direction from lineage_edges where job_id in (select value from json_each(?)) and direction = ? order by job_id, dataset_id',
   )
 
 function describeNodes(db: Db, ids: NodeId[], depthOf: Map<NodeId, number>): LineageNode[] {
@@ -125,7 +125,7 @@ function describeNodes(db: Db, ids: NodeId[], depthOf: Map<NodeId, number>): Lin
   if (ds.length > 0)
     for (const r of readStatement<NodeRow>(
       db,
-      'select id, namespace, name, domain, kind as type from datasets where id in (select value from json_each(?))',
+      'select id, namespace, name, domain, kind as type from datasets where id in (select value from json_each(?)) order by id',
     ).all(JSON.stringify(ds))) {
       const id: NodeId = `dataset:${r.id}`
       out.push({
@@ -141,7 +141,7 @@ function describeNodes(db: Db, ids: NodeId[], depthOf: Map<NodeId, number>): Lin
   if (js.length > 0)
     for (const r of readStatement<NodeRow>(
       db,
-      'select id, namespace, name, domain, type from jobs where id in (select value from json_each(?))',
+      'select id, namespace, name, domain, type from jobs where id in (select value from json_each(?)) order by id',
     ).all(JSON.stringify(js))) {
       const id: NodeId = `job:${r.id}`
       out.push({

@@ -60,14 +60,14 @@ export function orchestrationJobs(
   }
   const inList = (ids: readonly (number | string)[]) =>
     sql`(select value from json_each(${JSON.stringify(ids)}))`
-  add(db.all<Row>(sql`${SELECT} where id in ${inList(jobIds)}`))
+  add(db.all<Row>(sql`${SELECT} where id in ${inList(jobIds)} order by id`))
   // Parents, two levels up: task → DAG; dbt model → dbt invocation → the task that ran dbt.
   for (let level = 0; level < 2; level++) {
     const parents = [...byId.values()].flatMap((r) =>
       r.parentId !== null && !byId.has(r.parentId) ? [r.parentId] : [],
     )
     if (parents.length === 0) break
-    add(db.all<Row>(sql`${SELECT} where id in ${inList(parents)}`))
+    add(db.all<Row>(sql`${SELECT} where id in ${inList(parents)} order by id`))
   }
   const models = [...byId.values()]
     .filter((r) => DBT_TYPES.includes(r.type))
@@ -87,7 +87,7 @@ export function orchestrationJobs(
   )
   const allDags = [...new Set([...dags, ...dagsOfTasks])]
   if (allDags.length > 0) {
-    add(db.all<Row>(sql`${SELECT} where id in ${inList(allDags)}`))
+    add(db.all<Row>(sql`${SELECT} where id in ${inList(allDags)} order by id`))
     add(
       db.all<Row>(
         sql`${SELECT} where parent_id in ${inList(allDags)} order by id limit ${limit + 1}`,

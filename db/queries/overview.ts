@@ -204,8 +204,8 @@ function datasetNodes(db: Db, where: SQL): GraphNode[] {
     ${withRanks(sql`dataset_id in (select d.id from datasets d where ${where})`, sql`0 = 1`)}
     select d.id, d.name, d.namespace, ${dom(sql`d.domain`)} as domain, d.kind as type, d.owner,
       ${DATASET_RANK} as rank,
-      (select json_group_array(po.product_id) from product_outputs po where po.dataset_id = d.id) as products
-    from ${DATASET_FROM} where ${where}`)
+      (select json_group_array(po.product_id order by po.product_id) from product_outputs po where po.dataset_id = d.id) as products
+    from ${DATASET_FROM} where ${where} order by d.id`)
   return rows.map((r) => ({
     id: `dataset:${r.id}`,
     kind: 'dataset',
@@ -225,7 +225,7 @@ const TYPED_JOBS = sql`('dbt_model', 'dbt_seed', 'dbt_snapshot', 'dbt_project', 
 const INTEGRATION = sql`case when j.type in ${TYPED_JOBS} then null else coalesce(
   json_extract(j.meta, '$.openlineage.integration'),
   (select coalesce(json_extract(r.facets, '$.processing_engine.name'),
-      (select json_extract(e.payload, '$.producer') from raw_events e where e.run_id = r.run_id limit 1),
+      (select json_extract(e.payload, '$.producer') from raw_events e where e.run_id = r.run_id order by e.id limit 1),
       (select f.value ->> '_producer' from json_each(r.facets) f
         where f.value ->> '_producer' is not null limit 1))
     from runs r where r.job_id = j.id order by r.id desc limit 1)) end`
@@ -261,7 +261,7 @@ function jobNodes(db: Db, where: SQL): GraphNode[] {
     ${withRanks(sql`0 = 1`, sql`job_id in (select j.id from jobs j where ${where})`)}
     select j.id, j.name, j.namespace, ${dom(sql`j.domain`)} as domain, j.type, j.owner, ${JOB_RANK} as rank,
       ${INTEGRATION} as integration
-    from ${JOB_FROM} where ${where}`)
+    from ${JOB_FROM} where ${where} order by j.id`)
   return rows.map((r) => ({
     id: `job:${r.id}`,
     kind: 'job',
@@ -299,7 +299,8 @@ export function domainGraph(db: Db, domain: string) {
     select e.job_id as jobId, e.dataset_id as datasetId, e.direction,
       ${dom(sql`j.domain`)} as jobDomain, ${dom(sql`d.domain`)} as datasetDomain
     from lineage_edges e join jobs j on j.id = e.job_id join datasets d on d.id = e.dataset_id
-    where ${inDomain(sql`j.domain`)} or ${inDomain(sql`d.domain`)}`)
+    where ${inDomain(sql`j.domain`)} or ${inDomain(sql`d.domain`)}
+    order by e.job_id, e.dataset_id, e.direction`)
   const edges: (GraphEdge & { foreign?: { id: NodeId; domain: string } })[] = rows.map((r) => {
     const job: NodeId = `job:${r.jobId}`
     const ds: NodeId = `dataset:${r.datasetId}`
@@ -341,7 +342,7 @@ export function searchNodes(db: Db, q: string, limit = 20) {
       select 'job:' || j.id as id, j.name, ${dom(sql`j.domain`)} as domain, 'job' as kind, 0 as product
       from jobs j where lower(j.name) like ${like} escape '\\'
         and exists (select 1 from lineage_edges e where e.job_id = j.id)
-    ) order by product desc, kind, length(name), name limit ${limit}`)
+    ) order by product desc, kind, length(name), name, id limit ${limit}`)
 }
 
 /** Products upstream and downstream of a product's outputs, with the dataset hops to reach them. */

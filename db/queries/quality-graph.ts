@@ -31,7 +31,7 @@ const datasetNodes = (db: Db, ids: number[]): DatasetNode[] =>
     ? []
     : readStatement<DatasetNode>(
         db,
-        `select id, namespace, name, domain, kind from datasets where id ${IDS}`,
+        `select id, namespace, name, domain, kind from datasets where id ${IDS} order by id`,
       ).all(JSON.stringify(ids))
 
 /** Jobs by id (only DAGs with `dagsOnly`), schedule parsed as drizzle's json column would. */
@@ -40,7 +40,7 @@ function jobNodes(db: Db, ids: number[], dagsOnly = false): JobNode[] {
   return readStatement<Omit<JobNode, 'schedule'> & { schedule: string | null }>(
     db,
     `select id, namespace, name, domain, type, parent_id as parentId, schedule from jobs
-      where id ${IDS}${dagsOnly ? ` and type = 'airflow_dag'` : ''}`,
+      where id ${IDS}${dagsOnly ? ` and type = 'airflow_dag'` : ''} order by id`,
   )
     .all(JSON.stringify(ids))
     .map((j) => ({
@@ -81,7 +81,7 @@ export function loadRootCauseGraph(
 ): RootCauseGraph | undefined {
   const outs = readStatement<{ id: number }>(
     db,
-    'select dataset_id as id from product_outputs where product_id = ?',
+    'select dataset_id as id from product_outputs where product_id = ? order by dataset_id',
   ).all(productId)
   if (
     outs.length === 0 &&
@@ -276,6 +276,7 @@ function recentTaskFailures(db: Db, domains: string[], since: string): RcNode[] 
     })
     .from(jobs)
     .where(and(eq(jobs.type, 'airflow_task'), inArray(jobs.domain, domains)))
+    .orderBy(jobs.id)
     .all()
   const latest = latestRuns(
     db,
@@ -303,7 +304,7 @@ function recentTaskFailures(db: Db, domains: string[], since: string): RcNode[] 
 export function loadGovernanceFacts(
   db: Db,
 ): GovernanceFacts & { productSla: Map<string, boolean> } {
-  const prods = db.select().from(products).all()
+  const prods = db.select().from(products).orderBy(products.id).all()
   const outs = db
     .select({
       productId: productOutputs.productId,
@@ -313,6 +314,7 @@ export function loadGovernanceFacts(
     })
     .from(productOutputs)
     .innerJoin(datasets, eq(datasets.id, productOutputs.datasetId))
+    .orderBy(productOutputs.productId, productOutputs.datasetId)
     .all()
   const uniques = groupBy(
     inChunks([...new Set(outs.map((o) => o.id))], (part) =>
@@ -325,6 +327,7 @@ export function loadGovernanceFacts(
             or(eq(checks.kind, 'unique'), like(checks.kind, '%unique%')),
           ),
         )
+        .orderBy(checks.datasetId, checks.key)
         .all(),
     ),
     (c) => c.datasetId,
@@ -354,6 +357,7 @@ export function loadGovernanceFacts(
     })
     .from(datasets)
     .where(and(eq(datasets.kind, 'model'), eq(datasets.access, 'public')))
+    .orderBy(datasets.id)
     .all()
   const dags = db
     .select({
@@ -365,6 +369,7 @@ export function loadGovernanceFacts(
     })
     .from(jobs)
     .where(eq(jobs.type, 'airflow_dag'))
+    .orderBy(jobs.id)
     .all()
   const reader = alias(jobs, 'reader')
   const cross = db
@@ -389,7 +394,7 @@ export function loadGovernanceFacts(
     .innerJoin(reader, eq(reader.id, lineageEdges.jobId))
     .innerJoin(datasets, eq(datasets.id, lineageEdges.datasetId))
     .where(and(eq(lineageEdges.direction, 'input'), ne(reader.domain, datasets.domain)))
-    .orderBy(desc(reader.id))
+    .orderBy(desc(reader.id), datasets.id)
     .all()
   return {
     products: govProducts,

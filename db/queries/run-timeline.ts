@@ -36,7 +36,7 @@ const parse = (s: string | null): Record<string, unknown> => {
 }
 
 function one(db: Db, where: ReturnType<typeof sql>): Sql | undefined {
-  return db.all<Sql>(sql`select ${SELECT} from ${FROM} where ${where} limit 1`)[0]
+  return db.all<Sql>(sql`select ${SELECT} from ${FROM} where ${where} order by r.id limit 1`)[0]
 }
 
 /** The root of a run: its parent run's, and so on up (a task's DAG run; a model's dbt invocation). */
@@ -56,7 +56,7 @@ function expectedDuration(db: Db, jobId: number, before: string | null): number 
   const rows = db.all<{ s: string; e: string }>(sql`select started_at as s, ended_at as e from runs
     where job_id = ${jobId} and started_at is not null and ended_at is not null
       and started_at < ${before}
-    order by started_at desc limit 20`)
+    order by started_at desc, id desc limit 20`)
   const ms = rows
     .map((r) => durationOf(r.s, r.e))
     .filter((d): d is number => d !== null)

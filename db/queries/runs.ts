@@ -84,7 +84,13 @@ export function datasetColumnLineage(db: Db, datasetId: number) {
     .innerJoin(from, eq(from.id, columnEdges.fromDatasetId))
     .innerJoin(to, eq(to.id, columnEdges.datasetId))
     .where(or(eq(columnEdges.datasetId, datasetId), eq(columnEdges.fromDatasetId, datasetId)))
-    .orderBy(columnEdges.column, columnEdges.fromColumn)
+    .orderBy(
+      columnEdges.column,
+      columnEdges.fromColumn,
+      columnEdges.datasetId,
+      columnEdges.fromDatasetId,
+      columnEdges.source,
+    )
     .all()
   const edge = (r: (typeof rows)[number]) => ({
     column: r.column,

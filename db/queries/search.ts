@@ -67,17 +67,19 @@ const COLUMN_CANDIDATES = 200
 
 type Row = Omit<SearchHit, 'kind'> & { r: number }
 
-// `candidates` selects (id, name, domain, detail, target) of the matching rows, in storage order.
+// `candidates` selects (id, name, domain, detail, target) of the matching rows, in the order given
+// (a table's own key order: free for a rowid table's scan); the first `cap` of them are ranked.
 const ranked = (candidates: SQL, q: string, n: number, cap = SEARCH_CANDIDATES) => sql`
   select id, name, domain, detail, target, ${rank(sql`name`, q)} as r
-  from (${candidates} limit ${cap}) order by r, length(name), name limit ${n}`
+  from (${candidates} limit ${cap}) order by r, length(name), name, id, target limit ${n}`
 
 function queries(q: string, n: number): Record<SearchKind, SQL> {
   const any = containsPattern(q)
   const jobsOf = (dag: boolean) =>
     ranked(
       sql`select cast(id as text) as id, name, domain, type as detail, null as target from jobs
-        where type ${dag ? sql`=` : sql`<>`} 'airflow_dag' and ${like(sql`name`, any)}`,
+        where type ${dag ? sql`=` : sql`<>`} 'airflow_dag' and ${like(sql`name`, any)}
+        order by jobs.id`,
       q,
       n,
     )
@@ -85,13 +87,13 @@ function queries(q: string, n: number): Record<SearchKind, SQL> {
     // A product is found by its name or its id (the id names its domain: sales.orders).
     product: ranked(
       sql`select id, name, domain, id as detail, null as target from products
-        where ${like(sql`name`, any)} or ${like(sql`id`, any)}`,
+        where ${like(sql`name`, any)} or ${like(sql`id`, any)} order by products.id`,
       q,
       n,
     ),
     domain: ranked(
       sql`select name as id, name, name as domain, description as detail, name as target
-        from domains where ${like(sql`name`, any)}`,
+        from domains where ${like(sql`name`, any)} order by domains.name`,
       q,
       n,
     ),
@@ -106,13 +108,13 @@ function queries(q: string, n: number): Record<SearchKind, SQL> {
           union all select owner, domain from datasets
             where domain is not null and ${like(sql`owner`, any)}
           union all select owner, domain from jobs where domain is not null and ${like(sql`owner`, any)}
-        ) group by owner, domain`,
+        ) group by owner, domain order by owner, domain`,
       q,
       n,
     ),
     dataset: ranked(
       sql`select cast(id as text) as id, name, domain, namespace as detail, null as target
-        from datasets where ${like(sql`name`, any)}`,
+        from datasets where ${like(sql`name`, any)} order by datasets.id`,
       q,
       n,
     ),
@@ -122,8 +124,8 @@ function queries(q: string, n: number): Record<SearchKind, SQL> {
           c.value ->> '$.name' as name, d.domain, d.name as detail, cast(d.id as text) as target
         from (select id, name, domain, columns from datasets
           where ${textMayHold(q) ? like(sql`columns`, any) : sql`columns is not null`}
-          limit ${COLUMN_CANDIDATES}) d, json_each(d.columns) c
-        where ${like(sql`(c.value ->> '$.name')`, any)}`,
+          order by id limit ${COLUMN_CANDIDATES}) d, json_each(d.columns) c
+        where ${like(sql`(c.value ->> '$.name')`, any)} order by d.id, c.key`,
       q,
       n,
     ),
