@@ -30,6 +30,8 @@ export interface ParseJunitOptions {
 
 const DATASET_PROPERTIES = ['dataset', 'meshwatch.dataset']
 const DOTTED = /^[^./\s]+\.[^./\s]+\.[^./\s]+$/
+// An OpenLineage dataset namespace: scheme://authority…, or BigQuery's bare `bigquery`.
+const NAMESPACE = /^(?:[a-z][a-z0-9+.-]*:\/\/\S*|bigquery)$/i
 
 /**
  * Maps one JUnit XML document (pytest, Surefire, dbt/Great Expectations exports…) to a 'junit'
@@ -126,8 +128,14 @@ export function datasetOf(
     return `property dataset="${declared}" has no namespace (use "<namespace>|<name>" or --namespace)`
   }
   const slash = classname?.lastIndexOf('/') ?? -1
-  if (classname && slash > 0 && slash < classname.length - 1)
-    return { namespace: classname.slice(0, slash), name: classname.slice(slash + 1) }
+  if (classname && slash > 0 && slash < classname.length - 1) {
+    const ns = classname.slice(0, slash)
+    // Test runners put file paths (tests/Foo.phpt) and describe titles (a promise/async test) in
+    // the classname: only an OpenLineage namespace before the last slash names a dataset.
+    if (NAMESPACE.test(ns) && !/\s/.test(classname))
+      return { namespace: ns, name: classname.slice(slash + 1) }
+    return `classname ${classname} is not <namespace>/<name> (no scheme://… or bigquery namespace before its last slash)`
+  }
   if (classname && DOTTED.test(classname)) {
     return namespace
       ? { namespace, name: classname }
