@@ -220,13 +220,17 @@ export function dropEmpty(o: Record<string, string | null | undefined>): Record<
 
 type Tag = { key: string; value: string; source?: string | null | undefined }
 
-/** Tags facet entries → tags: a flag (`value: "true"`, as dbt's tags come) by its key, else `key:value`. */
+/**
+ * Tags facet entries → tags: a flag by its key — `value: "true"` as dbt's tags come, or the key
+ * itself as the Airflow provider sends a DAG's tags — else `key:value`.
+ */
 export function tagList(tags: readonly Tag[] | null | undefined): string[] | undefined {
   if (!tags || tags.length === 0) return undefined
   const out = new Set<string>()
   for (const t of tags) {
     if (!t.key) continue
-    out.add((t.value === 'true' || t.value === '' ? t.key : `${t.key}:${t.value}`).slice(0, 256))
+    const flag = t.value === 'true' || t.value === '' || t.value === t.key
+    out.add((flag ? t.key : `${t.key}:${t.value}`).slice(0, 256))
     if (out.size === 256) break
   }
   return out.size > 0 ? [...out] : undefined

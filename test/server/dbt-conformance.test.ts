@@ -92,3 +92,20 @@ describe('freshness.json (dbt Fusion, v0) with a model result', () => {
     ])
   })
 })
+
+describe('a manifest with nothing in it', () => {
+  // Bezawit-cloud/medical-telegram-warehouse @ b628960013de6ca5c64a849ed230e2a55eece93d and
+  // AsyrafMustaffa-01/medallion-Azure-DBT-spark @ 9dbd1cb53455c8d56197e10d2b403b33c1e22bfb commit
+  // target/ of a project dbt found no models in (dbt 1.11.2 postgres, 1.7.11 databricks): collected,
+  // it gave the invocation's job and nothing else, without a word.
+  it('says the manifest holds no model, seed, snapshot or source', () => {
+    const manifest = read('dbt/compat/target', 'manifest.json')
+    for (const k of ['nodes', 'sources', 'exposures', 'functions', 'parent_map', 'child_map'])
+      manifest[k] = {}
+    const batch = parseDbtArtifacts({ manifest }, { namespace: 'duckdb://compat.duckdb' })
+    expect(batch.datasets).toEqual([])
+    expect(batch.warnings).toEqual([
+      'manifest.json: holds no model, seed, snapshot or source: nothing to map (is it the manifest of the project you meant, parsed with its model-paths?)',
+    ])
+  })
+})
