@@ -28,6 +28,7 @@ export interface ParseJunitOptions {
   file?: string | undefined
 }
 
+const MAX_SKIP_WARNINGS = 20
 const DATASET_PROPERTIES = ['dataset', 'meshwatch.dataset']
 const DOTTED = /^[^./\s]+\.[^./\s]+\.[^./\s]+$/
 // An OpenLineage dataset namespace: scheme://authority…, or BigQuery's bare `bigquery`.
@@ -71,6 +72,12 @@ export function parseJunitXml(text: string, opts: ParseJunitOptions): Batch {
         : (doc.data.testsuites.testsuite ?? [])
       : doc.data.testsuite
   const batch = emptyBatch('junit', `junit:${basename(file)}`)
+  // A report of a test suite that names no dataset skips every case: the first few are named,
+  // the rest counted, so thousands of testcases do not make thousands of lines.
+  let skipped = 0
+  const skip = (warning: string) => {
+    if (++skipped <= MAX_SKIP_WARNINGS) batch.warnings.push(warning)
+  }
   const walk = (raw: unknown, path: string, inheritedTime: string | undefined): void => {
     const suite = TestsuiteSchema.safeParse(raw === '' ? {} : raw)
     if (!suite.success) {
@@ -82,20 +89,23 @@ export function parseJunitXml(text: string, opts: ParseJunitOptions): Batch {
     for (const [i, rawCase] of (suite.data.testcase ?? []).entries()) {
       const tc = TestcaseSchema.safeParse(rawCase === '' ? {} : rawCase)
       if (!tc.success) {
-        batch.warnings.push(
+        skip(
           `${file}: skipped testcase ${i + 1} of suite ${name}: ${formatIssues(tc.error.issues, 1)}`,
         )
         continue
       }
       const a = toAssertion(tc.data, name, observedAt ?? opts.now.toISOString(), opts.namespace)
-      if (typeof a === 'string')
-        batch.warnings.push(`${file}: skipped testcase ${caseLabel(tc.data)}: ${a}`)
+      if (typeof a === 'string') skip(`${file}: skipped testcase ${caseLabel(tc.data)}: ${a}`)
       else batch.assertions.push(a)
     }
     for (const [i, nested] of (suite.data.testsuite ?? []).entries())
       walk(nested, `${name}/${i + 1}`, observedAt)
   }
   for (const [i, s] of top.entries()) walk(s, String(i + 1), undefined)
+  if (skipped > MAX_SKIP_WARNINGS)
+    batch.warnings.push(
+      `${file}: skipped ${skipped - MAX_SKIP_WARNINGS} more testcases (${skipped} in all, the first ${MAX_SKIP_WARNINGS} named above)`,
+    )
   return batch
 }
 

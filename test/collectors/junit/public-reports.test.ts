@@ -74,6 +74,27 @@ describe('JUnit reports of other test runners', () => {
     ])
   })
 
+  // external/java/pulsar-test-report.xml (Maven Surefire, Apache Pulsar): 808 testcases, none naming
+  // a dataset, were 808 warning lines.
+  it('Surefire: names the first 20 testcases naming no dataset and counts the rest', () => {
+    const cases = Array.from(
+      { length: 808 },
+      (_, i) =>
+        `<testcase name="testTopicLevelOffload${i}" classname="org.apache.pulsar.broker.admin.AdminApiOffloadTest" time="0.1"/>`,
+    )
+    const b = parse(
+      `<?xml version="1.0" encoding="UTF-8"?><testsuites><testsuite name="org.apache.pulsar.broker.admin.AdminApiOffloadTest" tests="808">${cases.join('')}</testsuite></testsuites>`,
+      'pulsar-test-report.xml',
+    )
+    expect(b.warnings).toHaveLength(21)
+    expect(b.warnings[0]).toContain(
+      'skipped testcase org.apache.pulsar.broker.admin.AdminApiOffloadTest::testTopicLevelOffload0: no dataset',
+    )
+    expect(b.warnings[20]).toBe(
+      'pulsar-test-report.xml: skipped 788 more testcases (808 in all, the first 20 named above)',
+    )
+  })
+
   // dotnet-nunit.xml: NUnit 3's own format (a <test-run> root) is not JUnit.
   it('NUnit 3 XML is refused whole, naming the file', () => {
     expect(() =>
