@@ -42,6 +42,10 @@ export function mapDbtArtifacts(
   const batch = emptyBatch('dbt', `dbt:${graph.project}`)
   batch.replaceEdges = true
   batch.warnings.push(...graph.warnings, ...env.warnings)
+  if (graph.datasets.size === 0)
+    batch.warnings.push(
+      `${names.manifest}: holds no model, seed, snapshot or source: nothing to map (is it the manifest of the project you meant, parsed with its model-paths?)`,
+    )
   const producedAt = normalizeTime(manifest.metadata.generated_at)
   if (producedAt) batch.producedAt = producedAt
 

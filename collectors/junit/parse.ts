@@ -28,8 +28,11 @@ export interface ParseJunitOptions {
   file?: string | undefined
 }
 
+const MAX_SKIP_WARNINGS = 20
 const DATASET_PROPERTIES = ['dataset', 'meshwatch.dataset']
 const DOTTED = /^[^./\s]+\.[^./\s]+\.[^./\s]+$/
+// An OpenLineage dataset namespace: scheme://authority…, or BigQuery's bare `bigquery`.
+const NAMESPACE = /^(?:[a-z][a-z0-9+.-]*:\/\/\S*|bigquery)$/i
 
 /**
  * Maps one JUnit XML document (pytest, Surefire, dbt/Great Expectations exports…) to a 'junit'
@@ -69,6 +72,12 @@ export function parseJunitXml(text: string, opts: ParseJunitOptions): Batch {
         : (doc.data.testsuites.testsuite ?? [])
       : doc.data.testsuite
   const batch = emptyBatch('junit', `junit:${basename(file)}`)
+  // A report of a test suite that names no dataset skips every case: the first few are named,
+  // the rest counted, so thousands of testcases do not make thousands of lines.
+  let skipped = 0
+  const skip = (warning: string) => {
+    if (++skipped <= MAX_SKIP_WARNINGS) batch.warnings.push(warning)
+  }
   const walk = (raw: unknown, path: string, inheritedTime: string | undefined): void => {
     const suite = TestsuiteSchema.safeParse(raw === '' ? {} : raw)
     if (!suite.success) {
@@ -80,20 +89,23 @@ export function parseJunitXml(text: string, opts: ParseJunitOptions): Batch {
     for (const [i, rawCase] of (suite.data.testcase ?? []).entries()) {
       const tc = TestcaseSchema.safeParse(rawCase === '' ? {} : rawCase)
       if (!tc.success) {
-        batch.warnings.push(
+        skip(
           `${file}: skipped testcase ${i + 1} of suite ${name}: ${formatIssues(tc.error.issues, 1)}`,
         )
         continue
       }
       const a = toAssertion(tc.data, name, observedAt ?? opts.now.toISOString(), opts.namespace)
-      if (typeof a === 'string')
-        batch.warnings.push(`${file}: skipped testcase ${caseLabel(tc.data)}: ${a}`)
+      if (typeof a === 'string') skip(`${file}: skipped testcase ${caseLabel(tc.data)}: ${a}`)
       else batch.assertions.push(a)
     }
     for (const [i, nested] of (suite.data.testsuite ?? []).entries())
       walk(nested, `${name}/${i + 1}`, observedAt)
   }
   for (const [i, s] of top.entries()) walk(s, String(i + 1), undefined)
+  if (skipped > MAX_SKIP_WARNINGS)
+    batch.warnings.push(
+      `${file}: skipped ${skipped - MAX_SKIP_WARNINGS} more testcases (${skipped} in all, the first ${MAX_SKIP_WARNINGS} named above)`,
+    )
   return batch
 }
 
@@ -126,8 +138,14 @@ export function datasetOf(
     return `property dataset="${declared}" has no namespace (use "<namespace>|<name>" or --namespace)`
   }
   const slash = classname?.lastIndexOf('/') ?? -1
-  if (classname && slash > 0 && slash < classname.length - 1)
-    return { namespace: classname.slice(0, slash), name: classname.slice(slash + 1) }
+  if (classname && slash > 0 && slash < classname.length - 1) {
+    const ns = classname.slice(0, slash)
+    // Test runners put file paths (tests/Foo.phpt) and describe titles (a promise/async test) in
+    // the classname: only an OpenLineage namespace before the last slash names a dataset.
+    if (NAMESPACE.test(ns) && !/\s/.test(classname))
+      return { namespace: ns, name: classname.slice(slash + 1) }
+    return `classname ${classname} is not <namespace>/<name> (no scheme://… or bigquery namespace before its last slash)`
+  }
   if (classname && DOTTED.test(classname)) {
     return namespace
       ? { namespace, name: classname }

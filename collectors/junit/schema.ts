@@ -24,7 +24,7 @@ const PropertySchema = z.object({
 })
 
 export const TestcaseSchema = z.object({
-  '@_name': z.string().min(1),
+  '@_name': z.string().min(1, 'the testcase has an empty name attribute'),
   '@_classname': z.string().optional(),
   '@_time': z.string().optional(),
   properties: z

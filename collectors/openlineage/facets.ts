@@ -220,13 +220,17 @@ export function dropEmpty(o: Record<string, string | null | undefined>): Record<
 
 type Tag = { key: string; value: string; source?: string | null | undefined }
 
-/** Tags facet entries → tags: a flag (`value: "true"`, as dbt's tags come) by its key, else `key:value`. */
+/**
+ * Tags facet entries → tags: a flag by its key — `value: "true"` as dbt's tags come, or the key
+ * itself as the Airflow provider sends a DAG's tags — else `key:value`.
+ */
 export function tagList(tags: readonly Tag[] | null | undefined): string[] | undefined {
   if (!tags || tags.length === 0) return undefined
   const out = new Set<string>()
   for (const t of tags) {
     if (!t.key) continue
-    out.add((t.value === 'true' || t.value === '' ? t.key : `${t.key}:${t.value}`).slice(0, 256))
+    const flag = t.value === 'true' || t.value === '' || t.value === t.key
+    out.add((flag ? t.key : `${t.key}:${t.value}`).slice(0, 256))
     if (out.size === 256) break
   }
   return out.size > 0 ? [...out] : undefined
@@ -250,34 +254,86 @@ function flattenFields(out: Column[], fields: SchemaField[], prefix: string): Co
 
 const NO_COLUMN_EDGES: readonly ColumnEdge[] = []
 
-/** columnLineage facet → one edge per (output column, input field). */
+type InputField = NonNullable<NonNullable<OlDatasetFacets['columnLineage']>['dataset']>[number]
+
+// The stronger use first (DIRECT before INDIRECT, then the spec's subtypes in this order): a column
+// read several ways keeps one edge, as the store keys edges without their transformation.
+const SUBTYPES = [
+  'IDENTITY',
+  'TRANSFORMATION',
+  'AGGREGATION',
+  'JOIN',
+  'GROUP_BY',
+  'FILTER',
+  'WINDOW',
+]
+const strength = (t: string | undefined): number => {
+  if (!t) return 1000
+  const [type, subtype] = t.split('/')
+  const k = SUBTYPES.indexOf(subtype ?? '')
+  return (type === 'DIRECT' ? 0 : 100) + (k < 0 ? SUBTYPES.length : k)
+}
+
+/** The strongest of an input field's transformations, as `TYPE/SUBTYPE`. */
+function transformationOf(input: InputField, fallback: string | null | undefined) {
+  let best: string | undefined
+  for (const t of input.transformations ?? []) {
+    const s = t.type && t.subtype ? `${t.type}/${t.subtype}` : t.type || t.subtype || ''
+    if (s && (best === undefined || strength(s) < strength(best))) best = s
+  }
+  return best ?? (fallback || undefined)
+}
+
+/**
+ * columnLineage facet → one edge per (output column, input field). Its `dataset` list (fields that
+ * shape the whole dataset: filters, joins, groupings, sorts; spec 1-2-0) is an edge to every output
+ * column, as meshwatch's own dbt column lineage records a join or filter column.
+ * https://openlineage.io/docs/spec/facets/dataset-facets/column_lineage_facet
+ */
 export function columnEdgesOf(
   ds: Ref & { facets?: OlDatasetFacets | null | undefined },
 ): readonly ColumnEdge[] {
-  const fields = ds.facets?.columnLineage?.fields
-  if (!fields) return NO_COLUMN_EDGES
+  const facet = ds.facets?.columnLineage
+  if (!facet) return NO_COLUMN_EDGES
   const out: ColumnEdge[] = []
-  for (const [column, lineage] of Object.entries(fields)) {
-    if (column.length === 0) continue
-    for (const input of lineage.inputFields) {
-      const t = input.transformations?.[0]
-      const transformation = t
-        ? t.type && t.subtype
-          ? `${t.type}/${t.subtype}`
-          : t.type || t.subtype || ''
-        : lineage.transformationType
-      const edge: ColumnEdge = {
-        dataset: { namespace: ds.namespace, name: ds.name },
-        column,
-        from: { namespace: input.namespace, name: input.name },
-        fromColumn: input.field,
+  const at = new Map<string, ColumnEdge>()
+  const add = (column: string, input: InputField, transformation: string | undefined) => {
+    const key = JSON.stringify([column, input.namespace, input.name, input.field])
+    const prev = at.get(key)
+    if (prev) {
+      if (strength(transformation) < strength(prev.transformation)) {
+        if (transformation) prev.transformation = transformation.slice(0, 1024)
       }
-      if (transformation) edge.transformation = transformation.slice(0, 1024)
-      out.push(edge)
+      return
+    }
+    const edge: ColumnEdge = {
+      dataset: { namespace: ds.namespace, name: ds.name },
+      column,
+      from: { namespace: input.namespace, name: input.name },
+      fromColumn: input.field,
+    }
+    if (transformation) edge.transformation = transformation.slice(0, 1024)
+    at.set(key, edge)
+    out.push(edge)
+  }
+  const columns = Object.keys(facet.fields).filter((c) => c.length > 0)
+  for (const column of columns) {
+    const lineage = facet.fields[column]!
+    for (const input of lineage.inputFields)
+      add(column, input, transformationOf(input, lineage.transformationType))
+  }
+  if (facet.dataset?.length) {
+    const targets = columns.length > 0 ? columns : topLevelColumns(ds.facets?.schema?.fields)
+    for (const input of facet.dataset) {
+      const t = transformationOf(input, 'INDIRECT')
+      for (const column of targets) add(column, input, t)
     }
   }
   return out
 }
+
+const topLevelColumns = (fields: readonly SchemaField[] | null | undefined): string[] =>
+  (fields ?? []).map((f) => f.name).filter((n) => n.length > 0)
 
 type Observation = {
   observedAt: string

@@ -208,6 +208,7 @@ const FACET_NAMES: Record<string, string> = {
   parent: 'ParentRunFacet',
   nominalTime: 'NominalTimeRunFacet',
   errorMessage: 'ErrorMessageRunFacet',
+  'spark.exception': 'Spark exception facet',
   jobType: 'JobTypeJobFacet',
   ownership: 'OwnershipFacet',
   schema: 'SchemaDatasetFacet',
@@ -253,7 +254,7 @@ function runEventBatch(e: RunEvent, eventTime: string, warnings: OlWarning[]): B
   if (state === 'COMPLETE' || state === 'FAIL' || state === 'ABORT') run.endedAt = eventTime
   const nominal = facets?.nominalTime?.nominalStartTime
   if (nominal) run.nominalTime = normalizeOlTime(nominal, DATE_ONLY)
-  const error = facets?.errorMessage?.message
+  const error = facets?.errorMessage?.message ?? facets?.['spark.exception']?.message
   if (error) run.error = error.slice(0, 65536)
   if (parent) run.parentRunId = parent.run.runId
   const outputs = e.outputs ?? []
@@ -398,6 +399,8 @@ function addColumnEdges(
 ): void {
   let known: Set<string> | undefined
   let qualified: Set<string> | undefined
+  let folded: Map<string, Ref> | undefined
+  const respelled = new Set<string>()
   let ctes: ReturnType<typeof passThroughCtes> | undefined
   for (const [side, list] of [
     ['inputs', inputs],
@@ -416,6 +419,21 @@ function addColumnEdges(
         const key = datasetKey(c.from)
         if (known.has(key)) {
           batch.columnEdges.push(c)
+          continue
+        }
+        // Spark lower-cases the tables of its column lineage (a JDBC input DataHub.Aspect_V2 is
+        // datahub.aspect_v2 there): the one input spelled alike but for case is that input.
+        folded ??= foldedNames([...inputs, ...outputs])
+        const same = folded.get(datasetKey(c.from).toLowerCase())
+        if (same) {
+          batch.columnEdges.push({ ...c, from: same })
+          if (!respelled.has(key)) {
+            respelled.add(key)
+            warnings.push({
+              path: `$.${side}[${index}].facets.columnLineage`,
+              message: `column lineage reads ${c.from.name}, which differs from the event's dataset ${same.name} only in case: taken as ${same.name}`,
+            })
+          }
           continue
         }
         let u = unknown.get(key)
@@ -462,6 +480,20 @@ function addColumnEdges(
 }
 
 const datasetKey = (d: { namespace: string; name: string }) => `${d.namespace}\u0000${d.name}`
+
+/** The event's datasets by their case-folded key; a key two of them share maps to neither. */
+function foldedNames(list: readonly Ref[]): Map<string, Ref> {
+  const out = new Map<string, Ref>()
+  const shared = new Set<string>()
+  for (const d of list) {
+    const k = datasetKey(d).toLowerCase()
+    const prev = out.get(k)
+    if (prev && (prev.name !== d.name || prev.namespace !== d.namespace)) shared.add(k)
+    else out.set(k, { namespace: d.namespace, name: d.name })
+  }
+  for (const k of shared) out.delete(k)
+  return out
+}
 
 const isTestJob = (job: RunEvent['job']): boolean =>
   job.facets?.jobType?.jobType?.toUpperCase() === 'TEST'

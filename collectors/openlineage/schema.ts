@@ -316,6 +316,8 @@ export const RunFacetsSchema = facetMap({
   parentRun: ParentRunFacetSchema,
   nominalTime: NominalTimeRunFacetSchema,
   errorMessage: ErrorMessageRunFacetSchema,
+  /** The Spark integration's failure before it sent errorMessage (1.2.x: message + stackTrace). */
+  'spark.exception': facet({ message: Text, stackTrace: Text.nullish() }),
   test: TestRunFacetSchema,
   jobDependencies: JobDependenciesRunFacetSchema,
   tags: TagsFacetSchema,
