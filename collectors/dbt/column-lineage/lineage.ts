@@ -6,6 +6,7 @@ import {
   type Dialect,
 } from '@polyglot-sql/sdk'
 import type { ColumnEdge, Ref } from '../../batch.ts'
+import { aggregatedColumns } from './aggregates.ts'
 import { topOutputNames } from './ast.ts'
 import { cteStars, type CteStars } from './cte-sources.ts'
 import { EdgeSet } from './edge-set.ts'
@@ -118,7 +119,7 @@ function lineageByParser(sql: string, opts: SqlLineageOptions): SqlLineage {
     set.add(column, from.ref, fromColumn, transformation)
   // in the order the SQL outputs them (the facet's is its own): a `select *` downstream of this
   // model, or a union over it, is expanded in that order
-  const order = outputOrder(sql, opts.dialect)
+  const { order, aggregated } = outputShape(sql, opts.dialect)
   const columns = Object.keys(facet.facet.fields).sort(
     (a, b) =>
       (order.get(a.toLowerCase()) ?? order.size) - (order.get(b.toLowerCase()) ?? order.size),
@@ -129,7 +130,14 @@ function lineageByParser(sql: string, opts: SqlLineageOptions): SqlLineage {
   for (const [column, field] of Object.entries(facet.facet.fields)) {
     for (const input of field.inputFields) {
       const t = input.transformations?.[0]
-      const transformation = t ? `${t.type}/${t.subtype}` : 'DIRECT/TRANSFORMATION'
+      // an aggregate at any hop (a CTE's `sum(amount)`) makes the column an aggregation; the
+      // parser looks at the outermost expression only
+      const transformation =
+        (!t || t.type === 'DIRECT') && aggregated.has(column.toLowerCase())
+          ? 'DIRECT/AGGREGATION'
+          : t
+            ? `${t.type}/${t.subtype}`
+            : 'DIRECT/TRANSFORMATION'
       const from = opts.resolve(input.name)
       if (from) {
         push(column, from, input.field, transformation)
@@ -183,10 +191,18 @@ function withStarsExpanded(sql: string, opts: SqlLineageOptions): string | undef
   return out.success && out.sql?.length === 1 ? out.sql[0] : undefined
 }
 
-function outputOrder(sql: string, dialect: Dialect): Map<string, number> {
+/** The order of the statement's output columns, and those an aggregate computes at any hop. */
+function outputShape(
+  sql: string,
+  dialect: Dialect,
+): { order: Map<string, number>; aggregated: Set<string> } {
   const parsed = parse(sql, dialect)
-  const names = parsed.success && parsed.ast ? topOutputNames(parsed.ast) : []
-  return new Map(names.map((n, k) => [n.toLowerCase(), k]))
+  const ast = parsed.success ? parsed.ast : undefined
+  const names = ast ? topOutputNames(ast) : []
+  return {
+    order: new Map(names.map((n, k) => [n.toLowerCase(), k])),
+    aggregated: ast ? aggregatedColumns(ast) : new Set(),
+  }
 }
 
 function parsedCtes(sql: string, dialect: Dialect): CteStars {
