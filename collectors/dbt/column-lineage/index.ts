@@ -12,7 +12,7 @@ const SQL_KINDS = new Set(['model', 'snapshot'])
 const REF_TYPES = new Set(['model', 'seed', 'snapshot'])
 
 // bumped whenever the derivation changes, so a re-collect does not keep edges of an older one
-const DERIVATION = 'meshwatch-column-lineage/1'
+const DERIVATION = 'meshwatch-column-lineage/2'
 
 export type ColumnLineageStats = { models: number; parsed: number; kept: number; edges: number }
 
@@ -26,6 +26,8 @@ export type ColumnLineageOptions = {
    * same is not parsed again (its stored edges stand, marked `unchanged` in the batch).
    */
   known?: KnownColumnLineage
+  /** tests: the uses of joins, filters and groupings once per output column (see EdgeSet) */
+  perColumn?: boolean
 }
 
 /**
@@ -41,7 +43,7 @@ export function addColumnLineage(
   adapter: string | null | undefined,
   opts: ColumnLineageOptions = {},
 ): ColumnLineageStats {
-  const { engine = 'walk', known } = opts
+  const { engine = 'walk', known, perColumn } = opts
   const stats: ColumnLineageStats = { models: 0, parsed: 0, kept: 0, edges: 0 }
   const dialect = dialectOf(adapter) ?? Dialect.Generic
   const columnsOf = new Map(batch.datasets.map((d) => [refKey(d), d.columns]))
@@ -94,6 +96,7 @@ export function addColumnLineage(
       upstream,
       resolve: (name) => relations.get(name),
       engine,
+      perColumn,
     })
     if ('error' in result) {
       batch.warnings.push(

@@ -30,6 +30,8 @@ export type SqlLineageOptions = {
   resolve: (name: string) => Relation | undefined
   /** 'parser': the parser's own lineage for every model (the walk's peer in tests) */
   engine?: 'walk' | 'parser'
+  /** the uses of joins, filters, groupings as one edge per output column, not one per model */
+  perColumn?: boolean
 }
 
 export type SqlLineage =
@@ -61,7 +63,7 @@ function walked(sql: string, opts: SqlLineageOptions): SqlLineage | undefined {
   const parsed = parse(sql, opts.dialect)
   if (!parsed.success || !parsed.ast) return undefined
   expandStars(parsed.ast, (name) => opts.resolve(name)?.columns?.map((c) => c.name))
-  const result = walkLineage(parsed.ast, opts.output, opts.resolve)
+  const result = walkLineage(parsed.ast, opts.output, opts.resolve, opts.perColumn)
   if (!result) return undefined
   const unresolved: string[] = []
   const blind = opts.upstream.filter((r) => !r.columns).map((r) => r.ref.name)
@@ -114,7 +116,7 @@ function lineageByParser(sql: string, opts: SqlLineageOptions): SqlLineage {
     const warning = facet.warnings[0]
     return { error: facet.error ?? warning?.message ?? 'no column lineage' }
   }
-  const set = new EdgeSet(opts.output)
+  const set = new EdgeSet(opts.output, opts.perColumn)
   const push = (column: string, from: Relation, fromColumn: string, transformation: string) =>
     set.add(column, from.ref, fromColumn, transformation)
   // in the order the SQL outputs them (the facet's is its own): a `select *` downstream of this
@@ -159,7 +161,7 @@ function lineageByParser(sql: string, opts: SqlLineageOptions): SqlLineage {
       for (const r of use.references) {
         const from = r.table ? opts.resolve(r.table) : undefined
         if (!from || !r.column) continue
-        for (const column of columns) push(column, from, r.column, transformation)
+        set.use(from.ref, r.column, transformation)
       }
     }
   }
@@ -178,7 +180,7 @@ function lineageByParser(sql: string, opts: SqlLineageOptions): SqlLineage {
       `no columns known for ${blind.join(', ')} (no catalog.json entry, none declared)`,
     )
   }
-  return { columns, edges: set.edges, unresolved }
+  return { columns, edges: set.edges(columns), unresolved }
 }
 
 /** The SQL with its stars expanded over CTEs and subqueries, or undefined if none could be. */

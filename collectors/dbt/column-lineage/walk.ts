@@ -65,6 +65,7 @@ export function walkLineage(
   ast: unknown,
   output: Ref,
   resolve: (name: string) => Relation | undefined,
+  perColumn = false,
 ): WalkedLineage | undefined {
   const statements = Array.isArray(ast) ? ast.filter(isNode) : isNode(ast) ? [ast] : []
   if (statements.length !== 1) return undefined
@@ -72,7 +73,7 @@ export function walkLineage(
     const top = statements[0]!
     const query = walkQuery(top, new Map(), { resolve })
     const topSelect = child(top, 'select')
-    const edges = new EdgeSet(output)
+    const edges = new EdgeSet(output, perColumn)
     const push = (column: string, i: Input, transformation: string) =>
       edges.add(column, i.relation.ref, i.column, transformation)
     const items = topSelect ? nodes(topSelect['expressions']) : []
@@ -94,9 +95,9 @@ export function walkLineage(
       }
     })
     for (const { input, transformation } of query.uses) {
-      for (const column of query.names) push(column, input, transformation)
+      edges.use(input.relation.ref, input.column, transformation)
     }
-    return { columns: query.names, edges: edges.edges }
+    return { columns: query.names, edges: edges.edges(query.names) }
   } catch (e) {
     if (e instanceof Decline) return undefined
     throw e

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Batch, ColumnEdge } from '../../../collectors/batch.ts'
 import { parseDbtArtifacts, readDbtTarget } from '../../../collectors/dbt/index.ts'
+import { expandDatasetWide } from '../../../collectors/dbt/column-lineage/dataset-wide.ts'
 import { addColumnLineage } from '../../../collectors/dbt/column-lineage/index.ts'
 import { UNRESOLVED } from '../../../collectors/dbt/column-lineage/lineage.ts'
 import { mapDbtArtifacts } from '../../../collectors/dbt/map.ts'
@@ -37,7 +38,11 @@ describe('column lineage from compiled SQL (DuckDB, the demo mesh recorded by db
 
   it('marks aliases as identity and the join, filter and group-by columns as indirect', async () => {
     const b = await demo('finance')
-    const all = b.columnEdges.map(line)
+    // the join column is one dataset-wide edge of the model (column `*`), read back per column
+    expect(b.columnEdges.map(line)).toContain(
+      'mesh.finance.invoices_eur.* <- mesh.finance.stg_finance__fx_rates.currency INDIRECT/JOIN dbt_compiled',
+    )
+    const all = expandDatasetWide(b.columnEdges).map(line)
     expect(all).toContain(
       'mesh.finance.invoices_eur.order_status <- mesh.sales.orders.status DIRECT/IDENTITY dbt_compiled',
     )
