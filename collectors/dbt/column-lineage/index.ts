@@ -43,8 +43,8 @@ export type ColumnLineageOptions = {
   /** tests: the uses of joins, filters and groupings once per output column (see EdgeSet) */
   perColumn?: boolean
   /**
-   * Worker threads to compute with (0: in-process). Default: MESHWATCH_COLUMN_LINEAGE_WORKERS,
-   * else none for a small project, else one per core (pool.ts poolSize).
+   * Worker threads to compute with (0: in-process). Default: none for a small project, else
+   * one per core (pool.ts poolSize).
    */
   workers?: number
 }

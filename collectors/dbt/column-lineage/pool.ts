@@ -39,11 +39,14 @@ export type PoolReply = { ready: true } | { results: [number, SqlLineage][] } | 
 const SILENCE_MS = 120_000
 const WAIT_MS = 5
 
-/** Workers for `models` models: MESHWATCH_COLUMN_LINEAGE_WORKERS (0: none), else by size and cores. */
+/**
+ * Workers for `models` models: as `requested` (0: none; `collect dbt` takes it from
+ * MESHWATCH_COLUMN_LINEAGE_WORKERS), else by the project's size and the cores.
+ */
 export function poolSize(models: number, requested?: number): number {
-  const env = process.env['MESHWATCH_COLUMN_LINEAGE_WORKERS']
-  const wanted = requested ?? (env !== undefined && env !== '' ? Number(env) : undefined)
-  if (wanted !== undefined) return Number.isInteger(wanted) && wanted > 0 ? Math.min(wanted, 16) : 0
+  if (requested !== undefined) {
+    return Number.isInteger(requested) && requested > 0 ? Math.min(requested, 16) : 0
+  }
   // a small project stays in-process: starting a worker and loading the parser costs ~0.1–1 s
   const cores = availableParallelism()
   if (models < 400 || cores < 2) return 0

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Batch } from '../../../collectors/batch.ts'
 import { addColumnLineage } from '../../../collectors/dbt/column-lineage/index.ts'
 import { poolSize } from '../../../collectors/dbt/column-lineage/pool.ts'
@@ -49,19 +49,9 @@ describe.skipIf(!HAS_SHARED)('column lineage by a pool of workers', { timeout: 1
 })
 
 describe('the size of the pool', () => {
-  const env = process.env['MESHWATCH_COLUMN_LINEAGE_WORKERS']
-  afterEach(() => {
-    if (env === undefined) delete process.env['MESHWATCH_COLUMN_LINEAGE_WORKERS']
-    else process.env['MESHWATCH_COLUMN_LINEAGE_WORKERS'] = env
-  })
-
-  it('keeps a small project in-process, and a large one too where the env says 0', () => {
-    delete process.env['MESHWATCH_COLUMN_LINEAGE_WORKERS']
+  it('keeps a small project in-process, and any where 0 is asked for', () => {
     expect(poolSize(36)).toBe(0)
-    process.env['MESHWATCH_COLUMN_LINEAGE_WORKERS'] = '0'
-    expect(poolSize(10_000)).toBe(0)
-    process.env['MESHWATCH_COLUMN_LINEAGE_WORKERS'] = '3'
-    expect(poolSize(36)).toBe(3)
-    expect(poolSize(36, 0)).toBe(0)
+    expect(poolSize(10_000, 0)).toBe(0)
+    expect(poolSize(36, 3)).toBe(3)
   })
 })
