@@ -113,6 +113,14 @@ export const ColumnEdgeSchema = z.object({
 export type ColumnEdge = z.infer<typeof ColumnEdgeSchema>
 
 /**
+ * The `column` of a dataset-wide edge: an input that shapes every output column of the dataset
+ * (a join, filter, group-by or sort column, INDIRECT/…), stored once per model and source instead
+ * of once per output column, as OpenLineage's ColumnLineageDatasetFacet `dataset` field. Readers
+ * expand it to every column the same source gives the dataset edges for.
+ */
+export const ALL_COLUMNS = '*'
+
+/**
  * What meshwatch's own column lineage of one model was computed from (a hash of its SQL, dialect
  * and upstream columns) and the columns it output. `unchanged`: the hash is the one the store
  * already has, so the model was not parsed again and its stored edges stand.

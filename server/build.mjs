@@ -16,7 +16,11 @@ const OUT = join(ROOT, 'dist')
 const t0 = performance.now()
 mkdirSync(OUT, { recursive: true })
 const result = await build({
-  entryPoints: { cli: join(ROOT, 'server/cli.ts') },
+  entryPoints: {
+    cli: join(ROOT, 'server/cli.ts'),
+    // a worker thread's script (collectors/dbt/column-lineage/pool.ts)
+    'column-lineage-worker': join(ROOT, 'collectors/dbt/column-lineage/worker.ts'),
+  },
   bundle: true,
   splitting: true,
   format: 'esm',

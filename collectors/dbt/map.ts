@@ -19,6 +19,8 @@ export type ParseDbtOptions = {
   columnLineage?: boolean
   /** The store's lineage inputs of the models: unchanged ones are not parsed again. */
   knownColumnLineage?: KnownColumnLineage
+  /** Worker threads for column lineage (0: in-process; default by project size and cores). */
+  columnLineageWorkers?: number
 }
 
 /**
@@ -62,12 +64,10 @@ export function mapDbtArtifacts(
   })
   const { jobs, checks } = addLineage(batch, graph, projectJob, catalog, names.catalog)
   if (opts.columnLineage !== false && columnLineage)
-    columnLineage(
-      batch,
-      graph,
-      manifest.metadata.adapter_type,
-      opts.knownColumnLineage ? { known: opts.knownColumnLineage } : {},
-    )
+    columnLineage(batch, graph, manifest.metadata.adapter_type, {
+      ...(opts.knownColumnLineage ? { known: opts.knownColumnLineage } : {}),
+      ...(opts.columnLineageWorkers !== undefined ? { workers: opts.columnLineageWorkers } : {}),
+    })
   if (runResults) addRunResults(batch, runResults, names.runResults, { projectJob, jobs, checks })
   if (env.sources) addFreshness(batch, env.sources, names.sources, graph, ['source'])
   if (env.freshness) addFreshness(batch, env.freshness, names.freshness, graph, ['source', 'model'])

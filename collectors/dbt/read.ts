@@ -86,6 +86,10 @@ export async function readDbtTarget(dir: string, opts: DbtOptions = {}): Promise
       ...(project?.name ? { projectName: project.name } : {}),
       ...(opts.columnLineage === false ? { columnLineage: false } : {}),
       ...(opts.knownColumnLineage ? { knownColumnLineage: opts.knownColumnLineage } : {}),
+      // MESHWATCH_COLUMN_LINEAGE_WORKERS=0: column lineage in-process (N: N worker threads)
+      ...(env['MESHWATCH_COLUMN_LINEAGE_WORKERS']
+        ? { columnLineageWorkers: Number(env['MESHWATCH_COLUMN_LINEAGE_WORKERS']) }
+        : {}),
     },
     columnLineage,
   )

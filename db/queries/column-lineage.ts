@@ -37,7 +37,11 @@ const EDGE_ORDER = [
 ]
 const isDirect = (t: string | null) => !t?.startsWith('INDIRECT')
 
-function edgesWhere(db: Db, key: 'datasetId' | 'fromDatasetId', ids: number[]): ColumnEdgeRow[] {
+// collectors/batch.ts ALL_COLUMNS (db/queries imports no values from collectors/): the column of
+// a dataset-wide edge, an input (join, filter, group-by, sort) of every output column of a model
+const ALL_COLUMNS = '*'
+
+function storedWhere(db: Db, key: 'datasetId' | 'fromDatasetId', ids: number[]): ColumnEdgeRow[] {
   const out: ColumnEdgeRow[] = []
   const sorted = [...ids].sort((a, b) => a - b)
   for (let i = 0; i < sorted.length; i += CHUNK) {
@@ -50,6 +54,45 @@ function edgesWhere(db: Db, key: 'datasetId' | 'fromDatasetId', ids: number[]): 
         .orderBy(columnEdges[key], ...EDGE_ORDER)
         .all(),
     )
+  }
+  return out
+}
+
+/** The stored edges, the dataset-wide ones expanded to one per output column (as before #19's). */
+function edgesWhere(db: Db, key: 'datasetId' | 'fromDatasetId', ids: number[]): ColumnEdgeRow[] {
+  const rows = storedWhere(db, key, ids)
+  return expandDatasetWide(db, rows, key === 'datasetId' ? rows : undefined)
+}
+
+/**
+ * `rows` with each dataset-wide edge (column `*`) made one edge per column its source gives the
+ * dataset other edges for, unless that column has an edge from the same input already (its
+ * DIRECT use stands). `into`: every stored edge into the datasets of those rows, when at hand.
+ * collectors/dbt/column-lineage/dataset-wide.ts does the same on a batch's edges (the gate).
+ */
+export function expandDatasetWide<
+  R extends Pick<ColumnEdgeRow, 'datasetId' | 'column' | 'fromDatasetId' | 'fromColumn' | 'source'>,
+>(db: Db, rows: R[], into?: ColumnEdgeRow[]): R[] {
+  const wide = rows.filter((r) => r.column === ALL_COLUMNS)
+  if (!wide.length) return rows
+  const stored = into ?? storedWhere(db, 'datasetId', [...new Set(wide.map((r) => r.datasetId))])
+  const group = (r: { datasetId: number; source: string }) => `${r.datasetId}\u0000${r.source}`
+  const pair = (r: Omit<R, 'column'> | ColumnEdgeRow, column: string) =>
+    `${group(r)}\u0000${column}\u0000${r.fromDatasetId}\u0000${r.fromColumn}`
+  const columns = new Map<string, Set<string>>()
+  const have = new Set<string>()
+  for (const r of stored) {
+    if (r.column === ALL_COLUMNS) continue
+    have.add(pair(r, r.column))
+    const set = columns.get(group(r))
+    if (set) set.add(r.column)
+    else columns.set(group(r), new Set([r.column]))
+  }
+  const out = rows.filter((r) => r.column !== ALL_COLUMNS)
+  for (const w of wide) {
+    for (const column of columns.get(group(w)) ?? []) {
+      if (!have.has(pair(w, column))) out.push({ ...w, column })
+    }
   }
   return out
 }
@@ -121,12 +164,7 @@ export function walkColumns(
 
 /** The column edges into a dataset, grouped by output column. */
 export function columnEdgesInto(db: Db, datasetId: number): ColumnEdgeRow[] {
-  return db
-    .select()
-    .from(columnEdges)
-    .where(eq(columnEdges.datasetId, datasetId))
-    .orderBy(...EDGE_ORDER)
-    .all()
+  return edgesWhere(db, 'datasetId', [datasetId])
 }
 
 /**

@@ -1,6 +1,10 @@
 import { aliasedTable, and, desc, eq, isNotNull, lt, ne, or, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import { columnEdges, datasets, datasetVersions, jobs, rawEvents, runs } from '../schema.ts'
+import { expandDatasetWide } from './column-lineage.ts'
+
+// SQLite's default (binary) order of text
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 export function getJob(db: Db, id: number) {
   return db.select().from(jobs).where(eq(jobs.id, id)).get()
@@ -68,7 +72,7 @@ export function listDatasetVersions(db: Db, datasetId: number) {
 export function datasetColumnLineage(db: Db, datasetId: number) {
   const from = aliasedTable(datasets, 'from_ds')
   const to = aliasedTable(datasets, 'to_ds')
-  const rows = db
+  const stored = db
     .select({
       datasetId: columnEdges.datasetId,
       namespace: to.namespace,
@@ -79,6 +83,7 @@ export function datasetColumnLineage(db: Db, datasetId: number) {
       fromName: from.name,
       fromColumn: columnEdges.fromColumn,
       transformation: columnEdges.transformation,
+      source: columnEdges.source,
     })
     .from(columnEdges)
     .innerJoin(from, eq(from.id, columnEdges.fromDatasetId))
@@ -92,6 +97,10 @@ export function datasetColumnLineage(db: Db, datasetId: number) {
       columnEdges.source,
     )
     .all()
+  // a model's dataset-wide edges (joins, filters, groupings) as one per output column
+  const rows = expandDatasetWide(db, stored)
+  if (rows !== stored)
+    rows.sort((a, b) => cmp(a.column, b.column) || cmp(a.fromColumn, b.fromColumn))
   const edge = (r: (typeof rows)[number]) => ({
     column: r.column,
     dataset: { id: r.datasetId, namespace: r.namespace, name: r.name },

@@ -11,6 +11,7 @@ import { scoreOnStore } from './store.ts'
 import { checkTests } from './tests-diff.ts'
 import type { GateReport } from './types.ts'
 import { applyWaivers, DEFAULT_GATE, expiredWaivers, type GateSettings } from './waivers.ts'
+import { expandDatasetWide } from '../../collectors/dbt/column-lineage/dataset-wide.ts'
 
 export interface GateInput {
   /** The changed project as the pull request builds it. */
@@ -64,7 +65,7 @@ export function evaluateGate(input: GateInput): GateReport {
       baseline,
       after,
       project,
-      edges: withProject(input.baseline, current).flatMap((b) => b.columnEdges),
+      edges: expandDatasetWide(withProject(input.baseline, current).flatMap((b) => b.columnEdges)),
       level: config.gate?.column_level ?? 'used-only',
       notes,
     }),

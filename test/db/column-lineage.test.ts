@@ -1,10 +1,20 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { emptyBatch, type Batch, type ColumnEdge } from '../../collectors/batch.ts'
 import { openDb, type Db } from '../../db/client.ts'
 import { findDataset } from '../../db/queries/catalog.ts'
-import { disagreements, type ColumnEdgeRow } from '../../db/queries/column-lineage.ts'
+import { addColumnLineage } from '../../collectors/dbt/column-lineage/index.ts'
+import { mapDbtArtifacts } from '../../collectors/dbt/map.ts'
+import {
+  datasetColumnTree,
+  disagreements,
+  type ColumnEdgeRow,
+} from '../../db/queries/column-lineage.ts'
+import { datasetColumnLineage } from '../../db/queries/runs.ts'
 import { storeBatch } from '../../db/queries/store-batch.ts'
-import { columnEdges } from '../../db/schema.ts'
+import { columnEdges, datasets } from '../../db/schema.ts'
+import { REPO } from '../collectors/dbt/helpers.ts'
 import { hashBatch } from '../../server/ingest.ts'
 
 const NS = 'duckdb://mesh'
@@ -125,5 +135,68 @@ describe('disagreements between dbt-ol and meshwatch', () => {
     },
   ])('$name: $n', ({ rows, n }) => {
     expect(disagreements(rows)).toHaveLength(n)
+  })
+})
+
+/*
+ * A model's join, filter and group-by columns are stored once (column `*`): the readers answer as
+ * they did when each was stored once per output column. The demo mesh collected both ways into
+ * two stores; every dataset's column lineage (GET /api/datasets/:id/column-lineage) is the same.
+ */
+describe('dataset-wide column edges read back per output column', () => {
+  const readJson = (file: string): unknown => JSON.parse(readFileSync(file, 'utf8'))
+  const collectDemo = (perColumn: boolean) => {
+    const db = openDb(':memory:')
+    for (const p of ['sales', 'finance', 'marketing', 'product']) {
+      const dir = join(REPO, 'fixtures/dbt/good', p, 'target')
+      const batch = mapDbtArtifacts(
+        {
+          manifest: readJson(join(dir, 'manifest.json')),
+          catalog: readJson(join(dir, 'catalog.json')),
+        },
+        { namespace: 'duckdb://mesh.duckdb' },
+        (b, graph, adapter) => addColumnLineage(b, graph, adapter, { perColumn }),
+      )
+      store(db, batch)
+    }
+    return db
+  }
+  const answers = (db: Db) =>
+    db
+      .select({ id: datasets.id, name: datasets.name, columns: datasets.columns })
+      .from(datasets)
+      .orderBy(datasets.name)
+      .all()
+      .map((d) => ({
+        name: d.name,
+        // edges of the same column and input column are in no set order (SQLite's, then the expanded ones)
+        ...Object.fromEntries(
+          Object.entries(datasetColumnLineage(db, d.id)).map(([k, v]) => [
+            k,
+            v.map((e) => JSON.stringify(e)).sort(),
+          ]),
+        ),
+        ...datasetColumnTree(
+          db,
+          d.id,
+          (d.columns ?? []).map((c) => c.name),
+        ),
+      }))
+
+  it('every dataset of the demo mesh: the same edges, hops, uses and exposures', () => {
+    const wide = collectDemo(false)
+    const perColumn = collectDemo(true)
+    const count = (db: Db) => db.select().from(columnEdges).all().length
+    expect(count(wide)).toBeLessThan(count(perColumn))
+    expect(
+      wide
+        .select()
+        .from(columnEdges)
+        .all()
+        .some((r) => r.column === '*'),
+    ).toBe(true)
+    const a = answers(wide)
+    expect(a.some((d) => d.columns.some((c) => c.downstream.some((h) => !h.direct)))).toBe(true)
+    expect(a).toEqual(answers(perColumn))
   })
 })

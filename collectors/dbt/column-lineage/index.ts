@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto'
 import { Dialect } from '@polyglot-sql/sdk'
-import { refKey, type Batch, type ColumnEdge, type ColumnEdgeSource } from '../../batch.ts'
+import {
+  refKey,
+  type Batch,
+  type Column,
+  type ColumnEdge,
+  type ColumnEdgeSource,
+} from '../../batch.ts'
 import type { DatasetNode, Graph } from '../graph.ts'
 import type { DbtNode } from '../schema.ts'
 import { dialectOf } from './dialect.ts'
-import { lineageOfSql, type SqlLineageOptions } from './lineage.ts'
+import { lineageOfSql, type SqlLineage, type SqlLineageOptions } from './lineage.ts'
+import { LineagePool, poolSize, type PoolTask, type WireRelation } from './pool.ts'
 import { normalizeRelation, RelationIndex, relationNameOf, type Relation } from './relations.ts'
 import { renderRawSql } from './render.ts'
 
@@ -12,9 +19,16 @@ const SQL_KINDS = new Set(['model', 'snapshot'])
 const REF_TYPES = new Set(['model', 'seed', 'snapshot'])
 
 // bumped whenever the derivation changes, so a re-collect does not keep edges of an older one
-const DERIVATION = 'meshwatch-column-lineage/1'
+const DERIVATION = 'meshwatch-column-lineage/2'
 
-export type ColumnLineageStats = { models: number; parsed: number; kept: number; edges: number }
+export type ColumnLineageStats = {
+  models: number
+  parsed: number
+  kept: number
+  edges: number
+  /** worker threads that computed it (0: in-process) */
+  workers: number
+}
 
 /** A model's lineage inputs as the store last saw them, by refKey of its dataset. */
 export type KnownColumnLineage = ReadonlyMap<string, { hash: string; columns: string[] }>
@@ -26,6 +40,13 @@ export type ColumnLineageOptions = {
    * same is not parsed again (its stored edges stand, marked `unchanged` in the batch).
    */
   known?: KnownColumnLineage
+  /** tests: the uses of joins, filters and groupings once per output column (see EdgeSet) */
+  perColumn?: boolean
+  /**
+   * Worker threads to compute with (0: in-process). Default: none for a small project, else
+   * one per core (pool.ts poolSize).
+   */
+  workers?: number
 }
 
 /**
@@ -41,60 +62,168 @@ export function addColumnLineage(
   adapter: string | null | undefined,
   opts: ColumnLineageOptions = {},
 ): ColumnLineageStats {
-  const { engine = 'walk', known } = opts
-  const stats: ColumnLineageStats = { models: 0, parsed: 0, kept: 0, edges: 0 }
+  const { engine = 'walk', known, perColumn } = opts
+  const stats: ColumnLineageStats = { models: 0, parsed: 0, kept: 0, edges: 0, workers: 0 }
   const dialect = dialectOf(adapter) ?? Dialect.Generic
   const columnsOf = new Map(batch.datasets.map((d) => [refKey(d), d.columns]))
   const relations = new RelationIndex()
   const byUniqueId = new Map<string, Relation>()
+  const wire: WireRelation[] = []
+  const relationId = new Map<Relation, number>()
   for (const ds of graph.datasets.values()) {
     const columns = columnsOf.get(refKey(ds.ref))
     const name = normalizeRelation(relationNameOf(ds.node) ?? ds.ref.name)
     const relation: Relation = { name, ref: ds.ref, columns: columns?.length ? columns : undefined }
-    relations.add([relationNameOf(ds.node), ds.ref.name], relation)
+    const names = [relationNameOf(ds.node), ds.ref.name].filter((n): n is string => !!n)
+    relations.add(names, relation)
     byUniqueId.set(ds.node.unique_id, relation)
+    relationId.set(relation, wire.length)
+    wire.push({ ...relation, names })
   }
   let warnedDialect = false
   let refs: Map<string, DbtNode[]> | undefined
   const refsOf = () => (refs ??= refIndex(graph))
+  // what each model of the project, in topological order, adds to the batch (at the end, in
+  // that order, whether its lineage was computed here or by a worker)
+  const outcomes: { warnings: string[]; slot?: Slot }[] = []
+  const slots: Slot[] = []
   for (const ds of topological(graph)) {
     const sql = sqlOf(ds, graph, refsOf)
     if (!sql) continue
     stats.models++
+    const warnings: string[] = []
     if (!dialectOf(adapter) && !warnedDialect) {
       warnedDialect = true
-      batch.warnings.push(
+      warnings.push(
         `column lineage: adapter ${adapter ?? '(none)'} has no known SQL dialect; parsed as generic SQL`,
       )
     }
     if ('reason' in sql) {
-      batch.warnings.push(
+      warnings.push(
         `column lineage: ${ds.node.unique_id} skipped: its raw SQL (no compiled SQL in the manifest) has ${sql.reason}`,
       )
+      outcomes.push({ warnings })
       continue
     }
-    const upstream = upstreamOf(graph, ds.node, byUniqueId)
-    const own = byUniqueId.get(ds.node.unique_id)
-    const hash = hashInputs(sql.sql, sql.source, dialect, engine, upstream)
-    const before = known?.get(refKey(ds.ref))
-    if (before?.hash === hash) {
+    const slot: Slot = {
+      ds,
+      sql,
+      own: byUniqueId.get(ds.node.unique_id),
+      upstream: upstreamOf(graph, ds.node, byUniqueId),
+      hash: '',
+      kept: undefined,
+      result: undefined,
+    }
+    slots.push(slot)
+    outcomes.push({ warnings, slot })
+  }
+
+  // A model whose lineage reads the columns computed for an earlier one (no catalog, none
+  // declared: `select *` of it) waits for it; the columns an input has are part of the hash.
+  const producer = new Map<Relation, number>()
+  slots.forEach((s, i) => {
+    if (s.own && !s.own.columns) producer.set(s.own, i)
+  })
+  const waiting = slots.map(() => 0)
+  const dependents: number[][] = slots.map(() => [])
+  slots.forEach((s, i) => {
+    for (const r of s.upstream) {
+      const p = producer.get(r)
+      // a cycle (manifest order): an input later in the order is read as it is now, as serially
+      if (p !== undefined && p < i) {
+        waiting[i]!++
+        dependents[p]!.push(i)
+      }
+    }
+  })
+  const ready: number[] = []
+  slots.forEach((_, i) => {
+    if (!waiting[i]) ready.push(i)
+  })
+  // columns computed here, in the order they were, for the workers (each has read a prefix)
+  const updates: [number, Column[]][] = []
+  const finish = (i: number) => {
+    for (const d of dependents[i]!) if (--waiting[d]! === 0) ready.push(d)
+  }
+  const setColumns = (s: Slot, columns: string[]) => {
+    if (!s.own || s.own.columns) return
+    s.own.columns = columns.map((name) => ({ name }))
+    updates.push([relationId.get(s.own)!, s.own.columns])
+  }
+  /** The model's inputs are final: kept as stored (finished), or a task to compute. */
+  const start = (i: number): PoolTask | undefined => {
+    const s = slots[i]!
+    s.hash = hashInputs(s.sql.sql, s.sql.source, dialect, engine, s.upstream)
+    const before = known?.get(refKey(s.ds.ref))
+    if (before?.hash === s.hash) {
+      s.kept = before.columns
+      setColumns(s, before.columns)
+      finish(i)
+      return undefined
+    }
+    return {
+      k: i,
+      sql: s.sql.sql,
+      output: s.ds.ref,
+      upstream: s.upstream.map((r) => relationId.get(r)!),
+    }
+  }
+  const computed = (i: number, result: SqlLineage) => {
+    const s = slots[i]!
+    s.result = result
+    if (!('error' in result)) setColumns(s, result.columns)
+    finish(i)
+  }
+  const here = (t: PoolTask) =>
+    computed(
+      t.k,
+      lineageOfSql(t.sql, {
+        dialect,
+        output: t.output,
+        upstream: slots[t.k]!.upstream,
+        resolve: (name) => relations.get(name),
+        engine,
+        perColumn,
+      }),
+    )
+
+  const size = poolSize(slots.length, opts.workers)
+  const pool = size
+    ? LineagePool.open(size, { dialect, engine, perColumn, relations: wire })
+    : undefined
+  if (pool) {
+    stats.workers = pool.size
+    try {
+      runPooled(pool, ready, start, computed, updates)
+    } catch {
+      // a worker failed: what it had is computed here (the parser's message, if it throws, is
+      // then the model's warning as in a serial run)
+    } finally {
+      pool.close()
+    }
+  }
+  // serially (or what the pool left), in topological order: every model after those it reads
+  for (const [i, s] of slots.entries()) {
+    if (s.result !== undefined || s.kept !== undefined) continue
+    const task = start(i)
+    if (task) here(task)
+  }
+
+  for (const { warnings, slot: s } of outcomes) {
+    batch.warnings.push(...warnings)
+    if (!s) continue
+    const { ds } = s
+    if (s.kept) {
       stats.kept++
-      if (own && !own.columns) own.columns = before.columns.map((name) => ({ name }))
       batch.columnLineageInputs.push({
         dataset: ds.ref,
-        hash,
-        columns: before.columns,
+        hash: s.hash,
+        columns: s.kept,
         unchanged: true,
       })
       continue
     }
-    const result = lineageOfSql(sql.sql, {
-      dialect,
-      output: ds.ref,
-      upstream,
-      resolve: (name) => relations.get(name),
-      engine,
-    })
+    const result = s.result!
     if ('error' in result) {
       batch.warnings.push(
         `column lineage: ${ds.node.unique_id} (${dialect}) could not be parsed: ${result.error}`,
@@ -107,23 +236,74 @@ export function addColumnLineage(
         `column lineage: ${ds.node.unique_id} (${dialect}) is partial: ${message}`,
       )
     }
-    if (own && !own.columns) own.columns = result.columns.map((name) => ({ name }))
     // a partial lineage is parsed again next time: the missing columns may be known by then
     if (!result.unresolved.length) {
       batch.columnLineageInputs.push({
         dataset: ds.ref,
-        hash,
+        hash: s.hash,
         columns: result.columns,
         unchanged: false,
       })
     }
     for (const edge of result.edges) {
-      const e: ColumnEdge = { ...edge, source: sql.source }
+      const e: ColumnEdge = { ...edge, source: s.sql.source }
       batch.columnEdges.push(e)
       stats.edges++
     }
   }
   return stats
+}
+
+type Slot = {
+  ds: DatasetNode
+  sql: { sql: string; source: ColumnEdgeSource }
+  own: Relation | undefined
+  upstream: Relation[]
+  hash: string
+  /** the stored lineage stands (its columns) */
+  kept: string[] | undefined
+  result: SqlLineage | undefined
+}
+
+// models per message to a worker, and messages a worker has at a time (one runs, one waits)
+const CHUNK = 16
+const IN_FLIGHT = 2
+
+/** Hands the ready models to the workers in chunks until every model is computed or kept. */
+function runPooled(
+  pool: LineagePool,
+  ready: number[],
+  start: (i: number) => PoolTask | undefined,
+  computed: (i: number, result: SqlLineage) => void,
+  updates: [number, Column[]][],
+): void {
+  const flight = Array.from({ length: pool.size }, () => 0)
+  const sent = Array.from({ length: pool.size }, () => 0)
+  let busy = 0
+  for (;;) {
+    for (let w = 0; w < pool.size; w++) {
+      if (flight[w]! >= IN_FLIGHT) continue
+      const tasks: PoolTask[] = []
+      // a fair share of what is ready, so every worker has some
+      const share = Math.max(1, Math.min(CHUNK, Math.ceil(ready.length / pool.size)))
+      while (tasks.length < share && ready.length) {
+        const task = start(ready.shift()!)
+        if (task) tasks.push(task)
+      }
+      if (!tasks.length) continue
+      pool.send(w, { updates: updates.slice(sent[w]), tasks })
+      sent[w] = updates.length
+      flight[w]!++
+      busy++
+    }
+    if (!busy) return
+    const { worker, reply } = pool.receive()
+    if ('fatal' in reply) throw new Error(reply.fatal)
+    if (!('results' in reply)) continue
+    flight[worker]!--
+    busy--
+    for (const [k, result] of reply.results) computed(k, result)
+  }
 }
 
 type Sql = { sql: string; source: ColumnEdgeSource } | { reason: string }

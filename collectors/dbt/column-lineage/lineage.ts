@@ -6,6 +6,7 @@ import {
   type Dialect,
 } from '@polyglot-sql/sdk'
 import type { ColumnEdge, Ref } from '../../batch.ts'
+import { aggregatedColumns } from './aggregates.ts'
 import { topOutputNames } from './ast.ts'
 import { cteStars, type CteStars } from './cte-sources.ts'
 import { EdgeSet } from './edge-set.ts'
@@ -29,6 +30,8 @@ export type SqlLineageOptions = {
   resolve: (name: string) => Relation | undefined
   /** 'parser': the parser's own lineage for every model (the walk's peer in tests) */
   engine?: 'walk' | 'parser'
+  /** the uses of joins, filters, groupings as one edge per output column, not one per model */
+  perColumn?: boolean
 }
 
 export type SqlLineage =
@@ -60,7 +63,7 @@ function walked(sql: string, opts: SqlLineageOptions): SqlLineage | undefined {
   const parsed = parse(sql, opts.dialect)
   if (!parsed.success || !parsed.ast) return undefined
   expandStars(parsed.ast, (name) => opts.resolve(name)?.columns?.map((c) => c.name))
-  const result = walkLineage(parsed.ast, opts.output, opts.resolve)
+  const result = walkLineage(parsed.ast, opts.output, opts.resolve, opts.perColumn)
   if (!result) return undefined
   const unresolved: string[] = []
   const blind = opts.upstream.filter((r) => !r.columns).map((r) => r.ref.name)
@@ -113,12 +116,12 @@ function lineageByParser(sql: string, opts: SqlLineageOptions): SqlLineage {
     const warning = facet.warnings[0]
     return { error: facet.error ?? warning?.message ?? 'no column lineage' }
   }
-  const set = new EdgeSet(opts.output)
+  const set = new EdgeSet(opts.output, opts.perColumn)
   const push = (column: string, from: Relation, fromColumn: string, transformation: string) =>
     set.add(column, from.ref, fromColumn, transformation)
   // in the order the SQL outputs them (the facet's is its own): a `select *` downstream of this
   // model, or a union over it, is expanded in that order
-  const order = outputOrder(sql, opts.dialect)
+  const { order, aggregated } = outputShape(sql, opts.dialect)
   const columns = Object.keys(facet.facet.fields).sort(
     (a, b) =>
       (order.get(a.toLowerCase()) ?? order.size) - (order.get(b.toLowerCase()) ?? order.size),
@@ -129,7 +132,14 @@ function lineageByParser(sql: string, opts: SqlLineageOptions): SqlLineage {
   for (const [column, field] of Object.entries(facet.facet.fields)) {
     for (const input of field.inputFields) {
       const t = input.transformations?.[0]
-      const transformation = t ? `${t.type}/${t.subtype}` : 'DIRECT/TRANSFORMATION'
+      // an aggregate at any hop (a CTE's `sum(amount)`) makes the column an aggregation; the
+      // parser looks at the outermost expression only
+      const transformation =
+        (!t || t.type === 'DIRECT') && aggregated.has(column.toLowerCase())
+          ? 'DIRECT/AGGREGATION'
+          : t
+            ? `${t.type}/${t.subtype}`
+            : 'DIRECT/TRANSFORMATION'
       const from = opts.resolve(input.name)
       if (from) {
         push(column, from, input.field, transformation)
@@ -151,7 +161,7 @@ function lineageByParser(sql: string, opts: SqlLineageOptions): SqlLineage {
       for (const r of use.references) {
         const from = r.table ? opts.resolve(r.table) : undefined
         if (!from || !r.column) continue
-        for (const column of columns) push(column, from, r.column, transformation)
+        set.use(from.ref, r.column, transformation)
       }
     }
   }
@@ -170,7 +180,7 @@ function lineageByParser(sql: string, opts: SqlLineageOptions): SqlLineage {
       `no columns known for ${blind.join(', ')} (no catalog.json entry, none declared)`,
     )
   }
-  return { columns, edges: set.edges, unresolved }
+  return { columns, edges: set.edges(columns), unresolved }
 }
 
 /** The SQL with its stars expanded over CTEs and subqueries, or undefined if none could be. */
@@ -183,10 +193,18 @@ function withStarsExpanded(sql: string, opts: SqlLineageOptions): string | undef
   return out.success && out.sql?.length === 1 ? out.sql[0] : undefined
 }
 
-function outputOrder(sql: string, dialect: Dialect): Map<string, number> {
+/** The order of the statement's output columns, and those an aggregate computes at any hop. */
+function outputShape(
+  sql: string,
+  dialect: Dialect,
+): { order: Map<string, number>; aggregated: Set<string> } {
   const parsed = parse(sql, dialect)
-  const names = parsed.success && parsed.ast ? topOutputNames(parsed.ast) : []
-  return new Map(names.map((n, k) => [n.toLowerCase(), k]))
+  const ast = parsed.success ? parsed.ast : undefined
+  const names = ast ? topOutputNames(ast) : []
+  return {
+    order: new Map(names.map((n, k) => [n.toLowerCase(), k])),
+    aggregated: ast ? aggregatedColumns(ast) : new Set(),
+  }
 }
 
 function parsedCtes(sql: string, dialect: Dialect): CteStars {

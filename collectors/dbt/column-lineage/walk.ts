@@ -2,6 +2,7 @@ import type { ColumnEdge, Ref } from '../../batch.ts'
 import { child, identName, isNode, nodes, outputName, type Node } from './ast.ts'
 import { EdgeSet } from './edge-set.ts'
 import type { Relation } from './relations.ts'
+import { Decline, scan, type ColumnRef, type Scan } from './scan.ts'
 
 /**
  * Column lineage of one parsed SELECT (the JSON AST of @polyglot-sql/sdk, stars already
@@ -13,14 +14,14 @@ import type { Relation } from './relations.ts'
  */
 export type WalkedLineage = { columns: string[]; edges: ColumnEdge[] }
 
-class Decline extends Error {}
-
 type Input = { relation: Relation; column: string }
 /** what one output column of a query is computed from */
 type Trace = {
   inputs: Input[]
   /** no union below: an input can be an identity */
   plain: boolean
+  /** an aggregate at this hop or any below it (a CTE's, a subquery's, through a star) */
+  aggregated: boolean
 }
 type Use = { input: Input; transformation: string }
 /** a query's output columns, and the columns its clauses use: its own first, then its CTEs' */
@@ -28,49 +29,6 @@ type Query = { names: string[]; traces: Map<string, Trace>; uses: Use[] }
 /** `derived`: a subquery in FROM, whose clauses' uses are the enclosing query's */
 type Source = { alias: string; relation?: Relation; query?: Query; derived?: Query }
 
-const AGGREGATES = new Set([
-  'sum',
-  'count',
-  'avg',
-  'min',
-  'max',
-  'count_if',
-  'array_agg',
-  'string_agg',
-  'group_concat',
-  'listagg',
-  'any_value',
-  'median',
-  'stddev',
-  'stddev_pop',
-  'stddev_samp',
-  'variance',
-  'var_pop',
-  'var_samp',
-  'bool_and',
-  'bool_or',
-  'approx_count_distinct',
-  'arg_max',
-  'arg_min',
-  'max_by',
-  'min_by',
-  'first',
-  'last',
-])
-// nodes whose columns are not the enclosing query's (a query of their own, lambda parameters)
-const DECLINED = new Set([
-  'select',
-  'union',
-  'intersect',
-  'except',
-  'subquery',
-  'exists',
-  'lambda',
-  'unnest',
-  'lateral',
-  'values',
-  'star',
-])
 // the clauses of a SELECT this walk knows; any other set clause is declined
 const SELECT_KEYS = new Set([
   'expressions',
@@ -107,6 +65,7 @@ export function walkLineage(
   ast: unknown,
   output: Ref,
   resolve: (name: string) => Relation | undefined,
+  perColumn = false,
 ): WalkedLineage | undefined {
   const statements = Array.isArray(ast) ? ast.filter(isNode) : isNode(ast) ? [ast] : []
   if (statements.length !== 1) return undefined
@@ -114,17 +73,17 @@ export function walkLineage(
     const top = statements[0]!
     const query = walkQuery(top, new Map(), { resolve })
     const topSelect = child(top, 'select')
-    const edges = new EdgeSet(output)
+    const edges = new EdgeSet(output, perColumn)
     const push = (column: string, i: Input, transformation: string) =>
       edges.add(column, i.relation.ref, i.column, transformation)
     const items = topSelect ? nodes(topSelect['expressions']) : []
     query.names.forEach((column, k) => {
       const trace = query.traces.get(column.toLowerCase())!
       const item = items[k]
-      // the parser's rule: the output expression decides — an aggregation, or a bare column
-      // that is an identity of each input of the same name (not through a union), else a
-      // transformation
-      const aggregate = item !== undefined && hasAggregate(item)
+      // an aggregation at any hop (`sum(amount) as total` in a CTE, then `total as
+      // lifetime_value`); else the parser's rule: a bare column is an identity of each input
+      // of the same name (not through a union), anything else a transformation
+      const aggregate = trace.aggregated
       const bare = item && trace.plain ? bareColumnName(item)?.toLowerCase() : undefined
       for (const i of trace.inputs) {
         const transformation = aggregate
@@ -136,9 +95,9 @@ export function walkLineage(
       }
     })
     for (const { input, transformation } of query.uses) {
-      for (const column of query.names) push(column, input, transformation)
+      edges.use(input.relation.ref, input.column, transformation)
     }
-    return { columns: query.names, edges: edges.edges }
+    return { columns: query.names, edges: edges.edges(query.names) }
   } catch (e) {
     if (e instanceof Decline) return undefined
     throw e
@@ -169,7 +128,11 @@ function walkQuery(n: Node, outer: Map<string, Query>, ctx: Ctx): Query {
     left.names.forEach((name, k) => {
       const a = left.traces.get(name.toLowerCase())!
       const b = right.traces.get(right.names[k]!.toLowerCase())!
-      traces.set(name.toLowerCase(), { inputs: [...a.inputs, ...b.inputs], plain: false })
+      traces.set(name.toLowerCase(), {
+        inputs: [...a.inputs, ...b.inputs],
+        plain: false,
+        aggregated: a.aggregated || b.aggregated,
+      })
     })
     return { names: left.names, traces, uses: [...left.uses, ...right.uses, ...ctes.uses] }
   }
@@ -215,10 +178,19 @@ function walkSelect(select: Node, outer: Map<string, Query>, ctx: Ctx): Query {
     const name = outputName(item)?.toLowerCase()
     if (name && bareColumnName(item)?.toLowerCase() !== name) aliased.set(name, item)
   }
+  // each select item scanned once, whatever reads it (its trace, an alias in GROUP BY, FILTERs)
+  const scans = new Map<unknown, Scan>()
+  const scanOf = (expr: unknown): Scan => {
+    let s = scans.get(expr)
+    if (!s) scans.set(expr, (s = scan(expr, true)))
+    return s
+  }
   const traceOf = (expr: unknown, clause = false, aliases = false): Trace => {
     const inputs: Input[] = []
+    const scanned = scanOf(expr)
     let plain = true
-    for (const ref of columnRefs(expr)) {
+    let aggregated = scanned.aggregate
+    for (const ref of scanned.refs) {
       const item = aliases && !ref.table ? aliased.get(ref.name.toLowerCase()) : undefined
       if (item) {
         // a table of unknown columns may have one of that name (which SQL would take first)
@@ -233,8 +205,9 @@ function walkSelect(select: Node, outer: Map<string, Query>, ctx: Ctx): Query {
       const t = lookup(ref, sources)
       inputs.push(...t.inputs)
       plain &&= t.plain
+      aggregated ||= t.aggregated
     }
-    return { inputs, plain }
+    return { inputs, plain, aggregated }
   }
   const names: string[] = []
   const traces = new Map<string, Trace>()
@@ -264,7 +237,7 @@ function walkSelect(select: Node, outer: Map<string, Query>, ctx: Ctx): Query {
     }))
   })
   // an aggregate's FILTER (WHERE …) filters the rows of every output column
-  for (const f of aggregateFilters(items)) use(f, 'INDIRECT/FILTER')
+  for (const item of items) for (const f of scanOf(item).filters) use(f, 'INDIRECT/FILTER')
   for (const j of joins) {
     if (isSet(j['using'])) throw new Decline()
     use(j['on'], 'INDIRECT/JOIN')
@@ -298,28 +271,6 @@ function sourceOf(f: Node, ctes: Map<string, Query>, ctx: Ctx): Source {
   throw new Decline()
 }
 
-type ColumnRef = { table: string | undefined; name: string }
-
-function columnRefs(expr: unknown): ColumnRef[] {
-  const out: ColumnRef[] = []
-  const visit = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(visit)
-    if (!isNode(v)) return
-    for (const [k, x] of Object.entries(v)) {
-      if (DECLINED.has(k) && isSet(x)) throw new Decline()
-      if (k === 'column' && isNode(x)) {
-        const name = identName(x['name'])
-        if (!name) throw new Decline()
-        out.push({ table: identName(x['table'])?.toLowerCase(), name })
-        continue
-      }
-      visit(x)
-    }
-  }
-  visit(expr)
-  return out
-}
-
 function lookup(ref: ColumnRef, sources: Source[]): Trace {
   const candidates = ref.table
     ? sources.filter((s) => s.alias === ref.table)
@@ -328,7 +279,9 @@ function lookup(ref: ColumnRef, sources: Source[]): Trace {
       : sources.filter((s) => has(s, ref.name))
   if (candidates.length !== 1) throw new Decline()
   const s = candidates[0]!
-  if (s.relation) return { inputs: [{ relation: s.relation, column: ref.name }], plain: true }
+  if (s.relation) {
+    return { inputs: [{ relation: s.relation, column: ref.name }], plain: true, aggregated: false }
+  }
   const trace = s.query?.traces.get(ref.name.toLowerCase())
   if (!trace) throw new Decline()
   return trace
@@ -359,26 +312,6 @@ function bareColumnName(e: unknown): string | undefined {
   const alias = child(e, 'alias')
   if (alias) return bareColumnName(alias['this'])
   return identName(child(e, 'column')?.['name'])
-}
-
-function hasAggregate(v: unknown): boolean {
-  if (Array.isArray(v)) return v.some(hasAggregate)
-  if (!isNode(v)) return false
-  for (const [k, x] of Object.entries(v)) {
-    if (AGGREGATES.has(k) && isNode(x)) return true
-    if (k === 'function' && isNode(x) && AGGREGATES.has(String(x['name']).toLowerCase()))
-      return true
-    if (k !== 'column' && hasAggregate(x)) return true
-  }
-  return false
-}
-
-function aggregateFilters(v: unknown): unknown[] {
-  if (Array.isArray(v)) return v.flatMap(aggregateFilters)
-  if (!isNode(v)) return []
-  return Object.entries(v).flatMap(([k, x]) =>
-    k === 'filter' && isNode(x) ? [x] : k === 'column' ? [] : aggregateFilters(x),
-  )
 }
 
 function ordinal(e: unknown): number | undefined {

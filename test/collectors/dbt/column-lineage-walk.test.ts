@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Batch, ColumnEdge } from '../../../collectors/batch.ts'
+import { expandDatasetWide } from '../../../collectors/dbt/column-lineage/dataset-wide.ts'
 import { addColumnLineage } from '../../../collectors/dbt/column-lineage/index.ts'
 import { mapDbtArtifacts } from '../../../collectors/dbt/map.ts'
 import { HAS_SHARED, REPO, SHARED_DBT } from './helpers.ts'
@@ -35,7 +36,7 @@ const SHARED = HAS_SHARED
   ? manifests(join(SHARED_DBT, 'jaffle_shop')).filter((m) => Number(/\/v(\d+)\//.exec(m)?.[1]) >= 7)
   : []
 
-function collect(manifest: string, engine: 'walk' | 'parser'): Batch {
+function collect(manifest: string, engine: 'walk' | 'parser', perColumn = false): Batch {
   const catalog = join(dirname(manifest), 'catalog.json')
   return mapDbtArtifacts(
     {
@@ -43,7 +44,7 @@ function collect(manifest: string, engine: 'walk' | 'parser'): Batch {
       ...(existsSync(catalog) ? { catalog: readJson(catalog) } : {}),
     },
     { namespace: NS },
-    (batch, graph, adapter) => addColumnLineage(batch, graph, adapter, { engine }),
+    (batch, graph, adapter) => addColumnLineage(batch, graph, adapter, { engine, perColumn }),
   )
 }
 const line = (e: ColumnEdge) =>
@@ -64,6 +65,28 @@ describe('column lineage: the one-parse walk gives what the parser gives', () =>
       // A fixed amount of work (every model, both engines); the parser's per-column lineage costs
       // ~100x the walk, and the 35 models of jaffle_shop v11 took 7 s to 32 s on a loaded machine.
       // The timeout only catches a hang.
+    },
+    120_000,
+  )
+})
+
+/*
+ * The uses of joins, filters and groupings shape every output column of a model: stored once per
+ * model (column `*`, as OpenLineage's dataset-wide `dataset` field), they expand to exactly the
+ * edges one per output column gave.
+ */
+describe('column lineage: dataset-wide uses expand to the edges per output column', () => {
+  it.each([...OWN, ...SHARED].map((m) => relative(REPO, m)))(
+    '%s',
+    (file) => {
+      const manifest = join(REPO, file)
+      const wide = collect(manifest, 'walk')
+      const perColumn = collect(manifest, 'walk', true)
+      expect(expandDatasetWide(wide.columnEdges).map(line).sort()).toEqual(
+        perColumn.columnEdges.map(line).sort(),
+      )
+      expect(perColumn.columnEdges.some((e) => e.column === '*')).toBe(false)
+      expect(wide.columnEdges.length).toBeLessThanOrEqual(perColumn.columnEdges.length)
     },
     120_000,
   )

@@ -3,7 +3,10 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Batch, ColumnEdge } from '../../../collectors/batch.ts'
 import { parseDbtArtifacts, readDbtTarget } from '../../../collectors/dbt/index.ts'
+import { expandDatasetWide } from '../../../collectors/dbt/column-lineage/dataset-wide.ts'
+import { addColumnLineage } from '../../../collectors/dbt/column-lineage/index.ts'
 import { UNRESOLVED } from '../../../collectors/dbt/column-lineage/lineage.ts'
+import { mapDbtArtifacts } from '../../../collectors/dbt/map.ts'
 import { renderRawSql } from '../../../collectors/dbt/column-lineage/render.ts'
 import { HAS_SHARED, readShared, REPO } from './helpers.ts'
 
@@ -35,7 +38,11 @@ describe('column lineage from compiled SQL (DuckDB, the demo mesh recorded by db
 
   it('marks aliases as identity and the join, filter and group-by columns as indirect', async () => {
     const b = await demo('finance')
-    const all = b.columnEdges.map(line)
+    // the join column is one dataset-wide edge of the model (column `*`), read back per column
+    expect(b.columnEdges.map(line)).toContain(
+      'mesh.finance.invoices_eur.* <- mesh.finance.stg_finance__fx_rates.currency INDIRECT/JOIN dbt_compiled',
+    )
+    const all = expandDatasetWide(b.columnEdges).map(line)
     expect(all).toContain(
       'mesh.finance.invoices_eur.order_status <- mesh.sales.orders.status DIRECT/IDENTITY dbt_compiled',
     )
@@ -114,9 +121,60 @@ describe.skipIf(!HAS_SHARED)(
         'your-project.jaffle_shop.orders.customer_id <- your-project.jaffle_shop.stg_orders.customer_id DIRECT/IDENTITY dbt_compiled',
       )
       expect(lines).toContain(
-        'your-project.jaffle_shop.orders.credit_card_amount <- your-project.jaffle_shop.stg_payments.payment_method DIRECT/TRANSFORMATION dbt_compiled',
+        // `sum(case when payment_method = 'credit_card' then amount else 0 end)` in the
+        // order_payments CTE, read as `order_payments.credit_card_amount`: an aggregation
+        'your-project.jaffle_shop.orders.credit_card_amount <- your-project.jaffle_shop.stg_payments.payment_method DIRECT/AGGREGATION dbt_compiled',
       )
     })
+
+    // customers.sql: `sum(amount) as total_amount` in customer_payments, then
+    // `customer_payments.total_amount as customer_lifetime_value` in final, then `select * from final`
+    it.each(['walk', 'parser'] as const)(
+      'an aggregate two CTEs down makes the column an aggregation (%s, BigQuery dbt 1.9)',
+      (engine) => {
+        const b = mapDbtArtifacts(
+          {
+            manifest: readShared(`${JAFFLE}/manifest_1.9.json`),
+            catalog: readShared('jaffle_shop/catalog/v1/jaffle_shop/catalog.json'),
+          },
+          { namespace: 'bigquery' },
+          (batch, graph, adapter) => addColumnLineage(batch, graph, adapter, { engine }),
+        )
+        expect(direct(b, 'your-project.jaffle_shop.customers').map(line).sort()).toEqual([
+          'your-project.jaffle_shop.customers.customer_id <- your-project.jaffle_shop.stg_customers.customer_id DIRECT/IDENTITY dbt_compiled',
+          'your-project.jaffle_shop.customers.customer_lifetime_value <- your-project.jaffle_shop.stg_payments.amount DIRECT/AGGREGATION dbt_compiled',
+          'your-project.jaffle_shop.customers.first_name <- your-project.jaffle_shop.stg_customers.first_name DIRECT/IDENTITY dbt_compiled',
+          'your-project.jaffle_shop.customers.first_order <- your-project.jaffle_shop.stg_orders.order_date DIRECT/AGGREGATION dbt_compiled',
+          'your-project.jaffle_shop.customers.last_name <- your-project.jaffle_shop.stg_customers.last_name DIRECT/IDENTITY dbt_compiled',
+          'your-project.jaffle_shop.customers.most_recent_order <- your-project.jaffle_shop.stg_orders.order_date DIRECT/AGGREGATION dbt_compiled',
+          'your-project.jaffle_shop.customers.number_of_orders <- your-project.jaffle_shop.stg_orders.order_id DIRECT/AGGREGATION dbt_compiled',
+        ])
+      },
+    )
+
+    // customers.sql of dbt 1.12: the aggregates in customer_orders_summary, read by `joined`
+    // (and `is_repeat_buyer`, `count(…) > 1`, through a CASE), then `select * from joined`
+    it.each(['walk', 'parser'] as const)(
+      'an aggregate in a CTE read through a CASE and a select * (%s, DuckDB dbt 1.12)',
+      (engine) => {
+        const b = mapDbtArtifacts(
+          {
+            manifest: readShared(`${JAFFLE}/manifest_1.12.json`),
+            catalog: readShared('jaffle_shop/catalog/v1/jaffle_shop/catalog_1.12.json'),
+          },
+          { namespace: NS },
+          (batch, graph, adapter) => addColumnLineage(batch, graph, adapter, { engine }),
+        )
+        const lines = direct(b, 'jaffle_shop.main.customers').map(line)
+        for (const l of [
+          'jaffle_shop.main.customers.lifetime_spend <- jaffle_shop.main.orders.order_total DIRECT/AGGREGATION dbt_compiled',
+          'jaffle_shop.main.customers.count_lifetime_orders <- jaffle_shop.main.orders.order_id DIRECT/AGGREGATION dbt_compiled',
+          'jaffle_shop.main.customers.customer_type <- jaffle_shop.main.orders.order_id DIRECT/AGGREGATION dbt_compiled',
+          'jaffle_shop.main.customers.customer_name <- jaffle_shop.main.stg_customers.customer_name DIRECT/IDENTITY dbt_compiled',
+        ])
+          expect(lines).toContain(l)
+      },
+    )
 
     it('DuckDB (dbt 1.12) with its catalog: select * from a CTE resolves to the upstream columns', () => {
       const b = parseDbtArtifacts(
