@@ -73,9 +73,17 @@ function edgesWhere(db: Db, key: 'datasetId' | 'fromDatasetId', ids: number[]): 
 export function expandDatasetWide<
   R extends Pick<ColumnEdgeRow, 'datasetId' | 'column' | 'fromDatasetId' | 'fromColumn' | 'source'>,
 >(db: Db, rows: R[], into?: ColumnEdgeRow[]): R[] {
+  if (!rows.some((r) => r.column === ALL_COLUMNS)) return rows
+  const ids = [...new Set(rows.filter((r) => r.column === ALL_COLUMNS).map((r) => r.datasetId))]
+  return expandWideRows(rows, into ?? storedWhere(db, 'datasetId', ids))
+}
+
+/** expandDatasetWide on rows at hand: `stored` holds every stored edge into the wide rows' datasets (both engines). */
+export function expandWideRows<
+  R extends Pick<ColumnEdgeRow, 'datasetId' | 'column' | 'fromDatasetId' | 'fromColumn' | 'source'>,
+>(rows: R[], stored: readonly ColumnEdgeRow[]): R[] {
   const wide = rows.filter((r) => r.column === ALL_COLUMNS)
   if (!wide.length) return rows
-  const stored = into ?? storedWhere(db, 'datasetId', [...new Set(wide.map((r) => r.datasetId))])
   const group = (r: { datasetId: number; source: string }) => `${r.datasetId}\u0000${r.source}`
   const pair = (r: Omit<R, 'column'> | ColumnEdgeRow, column: string) =>
     `${group(r)}\u0000${column}\u0000${r.fromDatasetId}\u0000${r.fromColumn}`

@@ -1,6 +1,7 @@
 import type * as lite from '../../queries/column-lineage.ts'
 import {
   disagreements,
+  expandWideRows,
   type ColumnEdgeRow,
   type ColumnHop,
   type ColumnRef,
@@ -19,7 +20,7 @@ const EDGE = columnsOf(columnEdges)
 const EDGE_ORDER = 'dataset_id, "column", from_dataset_id, from_column, source'
 const isDirect = (t: string | null) => !t?.startsWith('INDIRECT')
 
-async function edgesWhere(
+async function storedWhere(
   q: PgConn,
   key: 'dataset_id' | 'from_dataset_id',
   ids: number[],
@@ -30,6 +31,24 @@ async function edgesWhere(
     [ids],
   )
   return r.rows
+}
+
+/** The stored edges, the dataset-wide ones (column `*`) expanded as SQLite's reader does. */
+async function edgesWhere(
+  q: PgConn,
+  key: 'dataset_id' | 'from_dataset_id',
+  ids: number[],
+): Promise<ColumnEdgeRow[]> {
+  const rows = await storedWhere(q, key, ids)
+  return expandDatasetWide(q, rows, key === 'dataset_id' ? rows : undefined)
+}
+
+async function expandDatasetWide<
+  R extends Pick<ColumnEdgeRow, 'datasetId' | 'column' | 'fromDatasetId' | 'fromColumn' | 'source'>,
+>(q: PgConn, rows: R[], into?: ColumnEdgeRow[]): Promise<R[]> {
+  const ids = [...new Set(rows.filter((r) => r.column === '*').map((r) => r.datasetId))]
+  if (!ids.length) return rows
+  return expandWideRows(rows, into ?? (await storedWhere(q, 'dataset_id', ids)))
 }
 
 async function walkColumns(
@@ -95,12 +114,7 @@ async function walkColumns(
 }
 
 async function columnEdgesInto(q: PgConn, datasetId: number): Promise<ColumnEdgeRow[]> {
-  return (
-    await q.query<ColumnEdgeRow>(
-      `select ${EDGE} from column_edges where dataset_id = $1 order by ${EDGE_ORDER}`,
-      [datasetId],
-    )
-  ).rows
+  return edgesWhere(q, 'dataset_id', [datasetId])
 }
 
 async function datasetInfos(q: PgConn, ids: number[]): Promise<Map<number, DatasetInfo>> {
@@ -130,6 +144,7 @@ async function exposuresReading(q: PgConn, ids: number[]): Promise<ExposureUse[]
 type HopOut = Omit<ColumnHop, 'datasetId'> & { dataset: DatasetInfo | { id: number } }
 
 export const columnLineage = {
+  expandDatasetWide,
   walkColumns,
   columnEdgesInto,
   datasetInfos,

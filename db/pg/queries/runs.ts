@@ -4,6 +4,10 @@ import type * as sq from '../../schema.ts'
 import type { PgModule } from '../module.ts'
 import { columnsOf } from '../rows.ts'
 import { jobs, runs as runsTable } from '../schema.ts'
+import type { ColumnEdgeRow } from '../../queries/column-lineage.ts'
+import { columnLineage } from './column-lineage.ts'
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 // Jobs, runs, dataset versions and column lineage on PostgreSQL; times compared as the ISO text
 // they are stored as ("C" collation, as SQLite compares them).
@@ -81,7 +85,7 @@ export const runs = {
   },
 
   async datasetColumnLineage(q, datasetId) {
-    const rows = (
+    const stored = (
       await q.query<{
         datasetId: number
         namespace: string
@@ -92,10 +96,11 @@ export const runs = {
         fromName: string
         fromColumn: string
         transformation: string | null
+        source: ColumnEdgeRow['source']
       }>(
         `select e.dataset_id as "datasetId", t.namespace, t.name, e."column",
                 e.from_dataset_id as "fromDatasetId", f.namespace as "fromNamespace",
-                f.name as "fromName", e.from_column as "fromColumn", e.transformation
+                f.name as "fromName", e.from_column as "fromColumn", e.transformation, e.source
            from column_edges e join datasets f on f.id = e.from_dataset_id
            join datasets t on t.id = e.dataset_id
           where e.dataset_id = $1 or e.from_dataset_id = $1
@@ -103,6 +108,10 @@ export const runs = {
         [datasetId],
       )
     ).rows
+    // a model's dataset-wide edges (joins, filters, groupings) as one per output column, as SQLite's
+    const rows = await columnLineage.expandDatasetWide(q, stored)
+    if (rows !== stored)
+      rows.sort((a, b) => cmp(a.column, b.column) || cmp(a.fromColumn, b.fromColumn))
     const edge = (r: (typeof rows)[number]) => ({
       column: r.column,
       dataset: { id: r.datasetId, namespace: r.namespace, name: r.name },
