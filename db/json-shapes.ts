@@ -37,6 +37,8 @@ export interface ChainNode {
   domain: string | null
   /** How this node links to the previous one in the chain. */
   via?: Link
+  /** The column of a chain traced through column lineage (a failing test on a column). */
+  column?: string
   problem?: string
   status?: Status
   at?: string | null

@@ -18,6 +18,7 @@ import { nowOf, SILENT, type Deps, type StoredWrite } from './deps.ts'
 import type { ProductEvaluation } from './quality/facts.ts'
 import { BUILT_IN_POLICIES, checkPolicies } from './quality/governance.ts'
 import { findRootCause, type RootCause } from './quality/root-cause.ts'
+import { columnEdgesAmong } from '../db/queries/root-cause-columns.ts'
 import { evaluateProduct } from './quality/score.ts'
 import { resolveSla, type EffectiveSla } from './quality/sla.ts'
 import { own } from '../collectors/own.ts'
@@ -124,11 +125,13 @@ export function rootCauseFor(
     orchestration,
   })
   if (!graph) return undefined
+  const datasetIds = graph.nodes.flatMap((n) => (n.kind === 'dataset' ? [idOfNode(n.id)] : []))
   return findRootCause(
     {
       outputs: graph.outputs,
       nodes: graph.nodes,
       edges: graph.edges,
+      columnEdges: columnEdgesAmong(deps.db, datasetIds),
       domainFailures: graph.domainFailures,
       dimensions: e.dimensions,
       upstreamTests: sla.tests.upstream !== 'off',
@@ -237,3 +240,5 @@ export function effectivePolicies(deps: Deps) {
     enabled: own(cfg.policies, p.id)?.enabled ?? true,
   }))
 }
+
+const idOfNode = (id: string): number => Number(id.slice(id.indexOf(':') + 1))

@@ -43,7 +43,8 @@ export function registerCollectDbt(collect: Command): void {
     // Read every dir first: a bad one refuses the whole command before anything is written.
     const sink = openSink(o)
     try {
-      const known = o.columnLineage === false ? undefined : sink.knownColumnLineage()
+      const known =
+        o.columnLineage === false ? undefined : await sink.knownColumnLineage(o.namespace)
       const bar = progress('reading')
       const batches = []
       for (const [i, dir] of dirs.entries()) {

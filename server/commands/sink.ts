@@ -3,7 +3,7 @@ import type { Batch } from '../../collectors/batch.ts'
 import type { KnownColumnLineage } from '../../collectors/dbt/column-lineage/index.ts'
 import { listColumnLineageInputs } from '../../db/queries/column-lineage.ts'
 import { ingestBatches } from '../ingest.ts'
-import { pushBatch } from '../push.ts'
+import { fetchColumnLineageInputs, pushBatch } from '../push.ts'
 import { CONFIG_OPTION_HELP, evaluationLine, openLocalStore } from './local-store.ts'
 
 export interface SinkOptions {
@@ -37,8 +37,11 @@ export interface SinkResult {
 export function openSink(opts: SinkOptions): {
   writeAll(batches: Batch[]): Promise<SinkResult[]>
   summary(): string
-  /** What the store computed column lineage from before (a server: nothing, all is parsed). */
-  knownColumnLineage(): KnownColumnLineage | undefined
+  /**
+   * What the store computed column lineage from before: the local store's, or what the server
+   * says of the datasets this token may write (of `namespace` when given).
+   */
+  knownColumnLineage(namespace?: string): Promise<KnownColumnLineage | undefined>
   close(): void
 } {
   if (opts.server) {
@@ -51,7 +54,13 @@ export function openSink(opts: SinkOptions): {
         return out
       },
       summary: () => '',
-      knownColumnLineage: () => undefined,
+      knownColumnLineage: async (namespace) => {
+        const r = await fetchColumnLineageInputs(server, { token, namespace })
+        if ('known' in r) return r.known
+        // not fatal: the collect is complete without it, only every model is parsed again
+        process.stderr.write(`warning: column lineage: ${r.error}; every model is parsed\n`)
+        return undefined
+      },
       close() {},
     }
   }
@@ -59,7 +68,7 @@ export function openSink(opts: SinkOptions): {
   return {
     writeAll: async (batches) => ingestBatches(store.deps, batches),
     summary: () => evaluationLine(store.evaluated()),
-    knownColumnLineage: () => listColumnLineageInputs(store.deps.db),
+    knownColumnLineage: async () => listColumnLineageInputs(store.deps.db),
     close: store.close,
   }
 }

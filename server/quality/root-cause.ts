@@ -3,6 +3,7 @@ import type { ChainNode, RootCause } from '../../db/json-shapes.ts'
 import type { RcEdge, RcNode } from '../../db/queries/quality-facts.ts'
 import type { DimensionResult } from './facts.ts'
 import { formatAgo } from '../../common/format.ts'
+import { columnRootCause, type RcColumnEdge } from './root-cause-columns.ts'
 import { lastExpectedRun } from './schedule.ts'
 import { DEFAULT_SLA } from './sla.ts'
 
@@ -19,6 +20,8 @@ export interface RootCauseInput {
   /** Recently failed Airflow tasks per domain: suspects for a stale source nobody is linked to. */
   domainFailures?: RcNode[]
   graceMs?: number
+  /** Column edges among the datasets of `nodes`: a failing test on a column is traced through them. */
+  columnEdges?: RcColumnEdge[]
 }
 
 /** Without a product's SLA (evaluate.ts passes its freshness.grace_minutes): the built-in grace. */
@@ -43,12 +46,18 @@ const RELEVANT: Record<DimensionResult['dimension'], SignalKind[]> = {
 /**
  * Walks upstream from a product's outputs through lineage and orchestration links and names the
  * earliest (furthest upstream) failing or late node relevant to what is wrong, with the chain
- * to it and each node's domain. Undefined when every dimension is ok.
+ * to it and each node's domain; a failing test on an output column is first traced through
+ * column lineage (root-cause-columns.ts). Undefined when every dimension is ok.
  */
 export function findRootCause(input: RootCauseInput, now: Date): RootCause | undefined {
   const bad = input.dimensions.filter((d) => d.status !== 'ok')
   if (bad.length === 0) return undefined
   const nodes = new Map(input.nodes.map((n) => [n.id, n]))
+  // a failing test on an output column: the failing tests of the columns it comes from first
+  if (input.columnEdges?.length && bad.some((d) => d.dimension === 'tests')) {
+    const byColumn = columnRootCause(input.outputs, nodes, input.columnEdges)
+    if (byColumn) return byColumn
+  }
   const edges = [...input.edges, ...suspectLinks(input, nodes)]
   for (const f of input.domainFailures ?? []) if (!nodes.has(f.id)) nodes.set(f.id, f)
   const into = new Map<string, RcEdge[]>()
