@@ -1,7 +1,14 @@
 import type { Batch, Ref } from '../../collectors/batch.ts'
 import { refKey } from '../../collectors/batch.ts'
 import type { NodeCache } from './node-cache.ts'
-import { encodeBool, encodeJson, orNull, type Statements } from './statements.ts'
+import {
+  encodeBool,
+  encodeJson,
+  orNull,
+  type ManyStatement,
+  type NodeRow,
+  type Statements,
+} from './statements.ts'
 
 // storeBatch's datasets and jobs: each gets an id, written only when the node cache says it changed.
 
@@ -26,22 +33,9 @@ export function resolveDatasets(
   }
   // Datasets written by the one multi-row upsert, in batch order; flushed before anything that
   // reads or writes datasets row by row, so each statement sees what it saw one row at a time.
-  const pending: { k: string; values: Record<string, unknown>; sig: string | undefined }[] = []
-  const pendingKeys = new Set<string>()
-  const flush = () => {
-    if (pending.length === 0) return
-    const byKey = new Map<string, number>()
-    for (const row of s.upsertDatasets.all(pending.map((p) => p.values)))
-      byKey.set(refKey(row), row.id)
-    for (const { k, sig } of pending) {
-      const id = byKey.get(k)
-      if (id === undefined) continue
-      ids.set(k, id)
-      if (sig !== undefined) cache?.datasets.set(k, { id, sig })
-    }
-    pending.length = 0
-    pendingKeys.clear()
-  }
+  const pending = upsertQueue(s.upsertDatasets, ids, cache?.datasets)
+  const pendingKeys = pending.keys
+  const flush = pending.flush
 
   const newAliases: { namespace: string; name: string; datasetId: number }[] = []
   for (const d of batch.datasets) {
@@ -100,8 +94,7 @@ export function resolveDatasets(
       }
     }
     if (ids.has(k) || pendingKeys.has(k)) continue
-    pending.push({ k, values, sig })
-    pendingKeys.add(k)
+    pending.push(k, values, sig)
   }
   flush()
 
@@ -144,6 +137,39 @@ export function resolveDatasets(
   // A new alias can turn a cached name into another node's alias.
   if (newAliases.length > 0) cache?.datasets.clear()
   return ids
+}
+
+/**
+ * Upserts of datasets or jobs held for one multi-row statement, in order: `flush` writes them and
+ * records each id (and, with a node cache, the upsert it had) by its ref key.
+ */
+function upsertQueue(
+  stmt: ManyStatement<NodeRow>,
+  ids: Map<string, number>,
+  cache: Map<string, { id: number; sig: string | undefined }> | undefined,
+) {
+  const rows: { k: string; values: Record<string, unknown>; sig: string | undefined }[] = []
+  const keys = new Set<string>()
+  return {
+    keys,
+    push: (k: string, values: Record<string, unknown>, sig: string | undefined) => {
+      rows.push({ k, values, sig })
+      keys.add(k)
+    },
+    flush: () => {
+      if (rows.length === 0) return
+      const byKey = new Map<string, number>()
+      for (const row of stmt.all(rows.map((r) => r.values))) byKey.set(refKey(row), row.id)
+      for (const { k, sig } of rows) {
+        const id = byKey.get(k)
+        if (id === undefined) continue
+        ids.set(k, id)
+        if (sig !== undefined) cache?.set(k, { id, sig })
+      }
+      rows.length = 0
+      keys.clear()
+    },
+  }
 }
 
 /** The aliases among the names of the batch's datasets (none read when the store has none). */
@@ -210,21 +236,9 @@ export function resolveJobs(
 
   // Jobs written by the one multi-row upsert, in order; flushed before a job whose parent (or an
   // earlier copy of itself) is still pending, so its row carries the id one row at a time gave it.
-  const pending: { k: string; values: Record<string, unknown>; sig: string | undefined }[] = []
-  const pendingKeys = new Set<string>()
-  const flush = () => {
-    if (pending.length === 0) return
-    const byKey = new Map<string, number>()
-    for (const row of s.upsertJobs.all(pending.map((p) => p.values))) byKey.set(refKey(row), row.id)
-    for (const { k, sig } of pending) {
-      const id = byKey.get(k)
-      if (id === undefined) continue
-      ids.set(k, id)
-      if (sig !== undefined) cache?.jobs.set(k, { id, sig })
-    }
-    pending.length = 0
-    pendingKeys.clear()
-  }
+  const pending = upsertQueue(s.upsertJobs, ids, cache?.jobs)
+  const pendingKeys = pending.keys
+  const flush = pending.flush
 
   for (const j of ordered) {
     const k = refKey(j)
@@ -248,8 +262,7 @@ export function resolveJobs(
       ids.set(k, known.id)
       continue
     }
-    pending.push({ k, values, sig })
-    pendingKeys.add(k)
+    pending.push(k, values, sig)
   }
   flush()
   for (const r of batch.runs) ensure(r.job)
