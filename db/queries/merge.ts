@@ -7,8 +7,10 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   return out
 }
 
-export function columnsHash(cols: { name: string; type?: string }[]): string {
-  return createHash('sha256').update(JSON.stringify(cols)).digest('hex').slice(0, 32)
+/** The hash of a schema version: of its columns' JSON text, or of the columns. */
+export function columnsHash(cols: string | { name: string; type?: string }[]): string {
+  const text = typeof cols === 'string' ? cols : JSON.stringify(cols)
+  return createHash('sha256').update(text).digest('hex').slice(0, 32)
 }
 
 const RANK: Record<RunState, number> = {

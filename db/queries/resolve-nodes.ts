@@ -1,7 +1,14 @@
 import type { Batch, Ref } from '../../collectors/batch.ts'
 import { refKey } from '../../collectors/batch.ts'
 import type { NodeCache } from './node-cache.ts'
-import { encodeBool, encodeJson, orNull, type Statements } from './statements.ts'
+import {
+  encodeBool,
+  encodeJson,
+  orNull,
+  type ManyStatement,
+  type NodeRow,
+  type Statements,
+} from './statements.ts'
 
 // storeBatch's datasets and jobs: each gets an id, written only when the node cache says it changed.
 
@@ -13,8 +20,22 @@ export function resolveDatasets(
   cache: NodeCache | undefined,
 ): Map<string, number> {
   const ids = new Map<string, number>()
-  const aliasTarget = (r: Ref): number | undefined => s.aliasByRef.get(r) as number | undefined
-  const existing = (r: Ref): number | undefined => s.datasetByRef.get(r)?.id
+  // No alias is written before the end, so the aliases among the batch's own names are read once.
+  const aliases = aliasesOf(s, batch)
+  const aliasTarget = (r: Ref): number | undefined => {
+    const k = refKey(r)
+    if (aliases.known.has(k)) return aliases.ids.get(k)
+    return s.aliasByRef.get(r) as number | undefined
+  }
+  const existing = (r: Ref): number | undefined => {
+    flush()
+    return s.datasetByRef.get(r)?.id
+  }
+  // Datasets written by the one multi-row upsert, in batch order; flushed before anything that
+  // reads or writes datasets row by row, so each statement sees what it saw one row at a time.
+  const pending = upsertQueue(s.upsertDatasets, ids, cache?.datasets)
+  const pendingKeys = pending.keys
+  const flush = pending.flush
 
   const newAliases: { namespace: string; name: string; datasetId: number }[] = []
   for (const d of batch.datasets) {
@@ -43,10 +64,18 @@ export function resolveDatasets(
         ids.set(k, known.id)
         continue
       }
+      // the same dataset twice: its first upsert wrote it (the cache of its rows is set at flush)
+      if (pendingKeys.has(k)) flush()
+      const again = cache?.datasets.get(k)
+      if (again?.sig === sig) {
+        ids.set(k, again.id)
+        continue
+      }
     }
     // Described under another of its names: what the batch says of it lands on that node.
     const viaAlias = aliasTarget(d)
     if (viaAlias !== undefined) {
+      flush()
       ids.set(k, viaAlias)
       s.describeDataset.run({ ...values, id: viaAlias })
       continue
@@ -58,18 +87,16 @@ export function resolveDatasets(
         if (target !== undefined) {
           ids.set(k, target)
           newAliases.push({ namespace: d.namespace, name: d.name, datasetId: target })
+          flush()
           s.describeDataset.run({ ...values, id: target })
           break
         }
       }
     }
-    if (ids.has(k)) continue
-    const row = s.upsertDataset.get(values)
-    if (row) {
-      ids.set(k, row.id)
-      if (sig !== undefined) cache?.datasets.set(k, { id: row.id, sig })
-    }
+    if (ids.has(k) || pendingKeys.has(k)) continue
+    pending.push(k, values, sig)
   }
+  flush()
 
   const ensure = (r: Ref) => {
     const k = refKey(r)
@@ -110,6 +137,59 @@ export function resolveDatasets(
   // A new alias can turn a cached name into another node's alias.
   if (newAliases.length > 0) cache?.datasets.clear()
   return ids
+}
+
+/**
+ * Upserts of datasets or jobs held for one multi-row statement, in order: `flush` writes them and
+ * records each id (and, with a node cache, the upsert it had) by its ref key.
+ */
+function upsertQueue(
+  stmt: ManyStatement<NodeRow>,
+  ids: Map<string, number>,
+  cache: Map<string, { id: number; sig: string | undefined }> | undefined,
+) {
+  const rows: { k: string; values: Record<string, unknown>; sig: string | undefined }[] = []
+  const keys = new Set<string>()
+  return {
+    keys,
+    push: (k: string, values: Record<string, unknown>, sig: string | undefined) => {
+      rows.push({ k, values, sig })
+      keys.add(k)
+    },
+    flush: () => {
+      if (rows.length === 0) return
+      const byKey = new Map<string, number>()
+      for (const row of stmt.all(rows.map((r) => r.values))) byKey.set(refKey(row), row.id)
+      for (const { k, sig } of rows) {
+        const id = byKey.get(k)
+        if (id === undefined) continue
+        ids.set(k, id)
+        if (sig !== undefined) cache?.set(k, { id, sig })
+      }
+      rows.length = 0
+      keys.clear()
+    },
+  }
+}
+
+/** The aliases among the names of the batch's datasets (none read when the store has none). */
+function aliasesOf(s: Statements, batch: Batch): { known: Set<string>; ids: Map<string, number> } {
+  const ids = new Map<string, number>()
+  const known = new Set<string>()
+  if (batch.datasets.length === 0 || s.anyAlias.get({}) === undefined) {
+    if (batch.datasets.length > 0) for (const d of batch.datasets) known.add(refKey(d))
+    return { known, ids }
+  }
+  const refs: [string, string][] = []
+  for (const d of batch.datasets) {
+    const k = refKey(d)
+    if (known.has(k)) continue
+    known.add(k)
+    refs.push([d.namespace, d.name])
+  }
+  for (const row of s.aliasesOfRefs.all({ refs: JSON.stringify(refs) }))
+    ids.set(refKey(row), row.id)
+  return { known, ids }
 }
 
 /** The values of an upsert, but its time: equal signatures write equal rows. */
@@ -154,8 +234,15 @@ export function resolveJobs(
   }
   for (const j of batch.jobs) if (j.parent) ensure(j.parent)
 
+  // Jobs written by the one multi-row upsert, in order; flushed before a job whose parent (or an
+  // earlier copy of itself) is still pending, so its row carries the id one row at a time gave it.
+  const pending = upsertQueue(s.upsertJobs, ids, cache?.jobs)
+  const pendingKeys = pending.keys
+  const flush = pending.flush
+
   for (const j of ordered) {
     const k = refKey(j)
+    if (pendingKeys.has(k) || (j.parent && pendingKeys.has(refKey(j.parent)))) flush()
     const values = {
       namespace: j.namespace,
       name: j.name,
@@ -175,12 +262,9 @@ export function resolveJobs(
       ids.set(k, known.id)
       continue
     }
-    const row = s.upsertJob.get(values)
-    if (row) {
-      ids.set(k, row.id)
-      if (sig !== undefined) cache?.jobs.set(k, { id: row.id, sig })
-    }
+    pending.push(k, values, sig)
   }
+  flush()
   for (const r of batch.runs) ensure(r.job)
   for (const e of batch.edges) ensure(e.job)
   return ids

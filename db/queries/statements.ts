@@ -20,8 +20,9 @@ import {
   runs,
 } from '../schema.ts'
 
-// Ingest runs one prepared statement per row: building a multi-row insert with drizzle's query
-// builder costs more (query text, params, garbage) than SQLite spends executing it.
+// Ingest runs prepared statements compiled once from drizzle queries (fast); the bulk ones run
+// many rows per execution (fastMany): building a multi-row insert with drizzle's query builder
+// per batch would cost more (query text, params, garbage) than SQLite spends executing it.
 const p = sql.placeholder
 // Nullable JSON and boolean columns bypass drizzle's column encoders, which turn null into the
 // text 'null' and false: callers pass encodeJson()/encodeBool() values, so NULL stays NULL.
@@ -39,7 +40,164 @@ const fill = (name: string, col: AnySQLiteColumn) => sql`coalesce(${p(name)}, ${
 const weakFill = (name: string, col: AnySQLiteColumn) =>
   sql`case when ${p('kind')} = 'asset' then coalesce(${col}, ${p(name)}) else coalesce(${p(name)}, ${col}) end`
 
-function prepareAll(db: Db) {
+function upsertDatasetQuery(db: Db) {
+  return db
+    .insert(datasets)
+    .values({
+      namespace: p('namespace'),
+      name: p('name'),
+      domain: p('domain'),
+      owner: p('owner'),
+      kind: p('kind'),
+      description: p('description'),
+      access: p('access'),
+      contractEnforced: raw('contractEnforced'),
+      columns: raw('columns'),
+      tags: raw('tags'),
+      meta: raw('meta'),
+      sourceFile: p('sourceFile'),
+      externalId: p('externalId'),
+      firstSeenAt: p('now'),
+      updatedAt: p('now'),
+    })
+    .onConflictDoUpdate({
+      target: [datasets.namespace, datasets.name],
+      set: {
+        domain: keep('datasets', 'domain'),
+        owner: keep('datasets', 'owner'),
+        // An orchestrator's asset names a table someone else describes (a dbt model): what it
+        // says of kind, id and description only fills gaps, never overwrites.
+        kind: weak('kind'),
+        description: weak('description'),
+        access: keep('datasets', 'access'),
+        contractEnforced: keep('datasets', 'contract_enforced'),
+        columns: keep('datasets', 'columns'),
+        tags: keep('datasets', 'tags'),
+        meta: keep('datasets', 'meta'),
+        sourceFile: keep('datasets', 'source_file'),
+        externalId: weak('external_id'),
+        updatedAt: excluded('updated_at'),
+      },
+    })
+}
+
+function upsertJobQuery(db: Db) {
+  return db
+    .insert(jobs)
+    .values({
+      namespace: p('namespace'),
+      name: p('name'),
+      domain: p('domain'),
+      owner: p('owner'),
+      type: p('type'),
+      parentId: p('parentId'),
+      description: p('description'),
+      schedule: raw('schedule'),
+      meta: raw('meta'),
+      externalId: p('externalId'),
+      updatedAt: p('now'),
+    })
+    .onConflictDoUpdate({
+      target: [jobs.namespace, jobs.name],
+      set: {
+        domain: keep('jobs', 'domain'),
+        owner: keep('jobs', 'owner'),
+        type: sql.raw(`case when excluded.type = 'job' then "jobs"."type" else excluded.type end`),
+        parentId: keep('jobs', 'parent_id'),
+        description: keep('jobs', 'description'),
+        schedule: keep('jobs', 'schedule'),
+        meta: keep('jobs', 'meta'),
+        externalId: keep('jobs', 'external_id'),
+        updatedAt: excluded('updated_at'),
+      },
+    })
+}
+
+function upsertEdgeQuery(db: Db) {
+  return db
+    .insert(lineageEdges)
+    .values({
+      jobId: p('jobId'),
+      datasetId: p('datasetId'),
+      direction: p('direction'),
+      updatedAt: p('now'),
+    })
+    .onConflictDoUpdate({
+      target: [lineageEdges.jobId, lineageEdges.datasetId, lineageEdges.direction],
+      set: { updatedAt: excluded('updated_at') },
+    })
+}
+
+function insertVersionQuery(db: Db) {
+  return db.insert(datasetVersions).values({
+    datasetId: p('datasetId'),
+    columnsHash: p('hash'),
+    columns: raw('columns'),
+    observedAt: p('observedAt'),
+  })
+}
+
+function upsertCheckQuery(db: Db) {
+  return db
+    .insert(checks)
+    .values({
+      key: p('key'),
+      datasetId: p('datasetId'),
+      column: p('column'),
+      kind: p('kind'),
+      name: p('name'),
+      severity: p('severity'),
+      origin: p('origin'),
+      updatedAt: p('now'),
+    })
+    .onConflictDoUpdate({
+      target: checks.key,
+      set: {
+        datasetId: excluded('dataset_id'),
+        column: excluded('column'),
+        kind: excluded('kind'),
+        name: excluded('name'),
+        severity: excluded('severity'),
+        updatedAt: excluded('updated_at'),
+      },
+    })
+}
+
+function insertColumnEdgeQuery(db: Db) {
+  return db
+    .insert(columnEdges)
+    .values({
+      datasetId: p('datasetId'),
+      column: p('column'),
+      fromDatasetId: p('fromDatasetId'),
+      fromColumn: p('fromColumn'),
+      transformation: p('transformation'),
+      source: p('source'),
+    })
+    .onConflictDoNothing()
+}
+
+function insertAssertionQuery(db: Db) {
+  return db
+    .insert(assertions)
+    .values({
+      key: p('key'),
+      datasetId: p('datasetId'),
+      column: p('column'),
+      name: p('name'),
+      status: p('status'),
+      severity: p('severity'),
+      failures: p('failures'),
+      message: p('message'),
+      observedAt: p('observedAt'),
+      origin: p('origin'),
+      runId: p('runId'),
+    })
+    .onConflictDoNothing()
+}
+
+function prepareAll(db: Db, manyRows: number) {
+  const fastMany = <T>(on: Db, query: Compilable) => compileMany<T>(on, query, manyRows)
   return {
     insertRawEvent: fast<never>(
       db,
@@ -105,6 +263,25 @@ function prepareAll(db: Db) {
         ),
       { pluck: true },
     ),
+    // The aliases among a batch's names, in one pass: `refs` is a JSON array of [namespace, name].
+    aliasesOfRefs: fast<NodeRow>(db, {
+      toSQL: () => ({
+        sql: `select a.dataset_id as id, a.namespace as namespace, a.name as name
+          from json_each(?) j join dataset_aliases a
+          on a.namespace = j.value ->> 0 and a.name = j.value ->> 1`,
+        params: [p('refs')],
+      }),
+    }),
+    anyAlias: fast<number>(
+      db,
+      db
+        .select({ one: sql<number>`1` })
+        .from(datasetAliases)
+        .limit(1),
+      {
+        pluck: true,
+      },
+    ),
     datasetByRef: fast<{ id: number }>(
       db,
       db
@@ -119,47 +296,13 @@ function prepareAll(db: Db) {
         .values({ namespace: p('namespace'), name: p('name'), datasetId: p('datasetId') })
         .onConflictDoNothing(),
     ),
-    upsertDataset: fast<{ id: number }>(
+    upsertDatasets: fastMany<NodeRow>(
       db,
-      db
-        .insert(datasets)
-        .values({
-          namespace: p('namespace'),
-          name: p('name'),
-          domain: p('domain'),
-          owner: p('owner'),
-          kind: p('kind'),
-          description: p('description'),
-          access: p('access'),
-          contractEnforced: raw('contractEnforced'),
-          columns: raw('columns'),
-          tags: raw('tags'),
-          meta: raw('meta'),
-          sourceFile: p('sourceFile'),
-          externalId: p('externalId'),
-          firstSeenAt: p('now'),
-          updatedAt: p('now'),
-        })
-        .onConflictDoUpdate({
-          target: [datasets.namespace, datasets.name],
-          set: {
-            domain: keep('datasets', 'domain'),
-            owner: keep('datasets', 'owner'),
-            // An orchestrator's asset names a table someone else describes (a dbt model): what it
-            // says of kind, id and description only fills gaps, never overwrites.
-            kind: weak('kind'),
-            description: weak('description'),
-            access: keep('datasets', 'access'),
-            contractEnforced: keep('datasets', 'contract_enforced'),
-            columns: keep('datasets', 'columns'),
-            tags: keep('datasets', 'tags'),
-            meta: keep('datasets', 'meta'),
-            sourceFile: keep('datasets', 'source_file'),
-            externalId: weak('external_id'),
-            updatedAt: excluded('updated_at'),
-          },
-        })
-        .returning({ id: datasets.id }),
+      upsertDatasetQuery(db).returning({
+        id: datasets.id,
+        namespace: datasets.namespace,
+        name: datasets.name,
+      }),
     ),
     // A no-op update so RETURNING also yields a row that already existed.
     describeDataset: fast<never>(
@@ -208,15 +351,7 @@ function prepareAll(db: Db) {
         .limit(1),
       { pluck: true },
     ),
-    insertVersion: fast<{ id: number }>(
-      db,
-      db.insert(datasetVersions).values({
-        datasetId: p('datasetId'),
-        columnsHash: p('hash'),
-        columns: p('columns'),
-        observedAt: p('observedAt'),
-      }),
-    ),
+    insertVersions: fastMany<never>(db, insertVersionQuery(db)),
     ensureJob: fast<{ id: number }>(
       db,
       db
@@ -228,40 +363,9 @@ function prepareAll(db: Db) {
         })
         .returning({ id: jobs.id }),
     ),
-    upsertJob: fast<{ id: number }>(
+    upsertJobs: fastMany<NodeRow>(
       db,
-      db
-        .insert(jobs)
-        .values({
-          namespace: p('namespace'),
-          name: p('name'),
-          domain: p('domain'),
-          owner: p('owner'),
-          type: p('type'),
-          parentId: p('parentId'),
-          description: p('description'),
-          schedule: raw('schedule'),
-          meta: raw('meta'),
-          externalId: p('externalId'),
-          updatedAt: p('now'),
-        })
-        .onConflictDoUpdate({
-          target: [jobs.namespace, jobs.name],
-          set: {
-            domain: keep('jobs', 'domain'),
-            owner: keep('jobs', 'owner'),
-            type: sql.raw(
-              `case when excluded.type = 'job' then "jobs"."type" else excluded.type end`,
-            ),
-            parentId: keep('jobs', 'parent_id'),
-            description: keep('jobs', 'description'),
-            schedule: keep('jobs', 'schedule'),
-            meta: keep('jobs', 'meta'),
-            externalId: keep('jobs', 'external_id'),
-            updatedAt: excluded('updated_at'),
-          },
-        })
-        .returning({ id: jobs.id }),
+      upsertJobQuery(db).returning({ id: jobs.id, namespace: jobs.namespace, name: jobs.name }),
     ),
     // A chunk's runs looked up in one query: `runIds` is a JSON array of run ids.
     runsByRunIds: fast<StoredRunRow>(
@@ -318,35 +422,8 @@ function prepareAll(db: Db) {
       db,
       db.delete(lineageEdges).where(eq(lineageEdges.jobId, p('jobId'))),
     ),
-    upsertEdge: fast<{ id: number }>(
-      db,
-      db
-        .insert(lineageEdges)
-        .values({
-          jobId: p('jobId'),
-          datasetId: p('datasetId'),
-          direction: p('direction'),
-          updatedAt: p('now'),
-        })
-        .onConflictDoUpdate({
-          target: [lineageEdges.jobId, lineageEdges.datasetId, lineageEdges.direction],
-          set: { updatedAt: excluded('updated_at') },
-        }),
-    ),
-    insertColumnEdge: fast<{ id: number }>(
-      db,
-      db
-        .insert(columnEdges)
-        .values({
-          datasetId: p('datasetId'),
-          column: p('column'),
-          fromDatasetId: p('fromDatasetId'),
-          fromColumn: p('fromColumn'),
-          transformation: p('transformation'),
-          source: p('source'),
-        })
-        .onConflictDoNothing(),
-    ),
+    upsertEdges: fastMany<never>(db, upsertEdgeQuery(db)),
+    insertColumnEdges: fastMany<never>(db, insertColumnEdgeQuery(db)),
     deleteColumnEdgesOf: fast<{ id: number }>(
       db,
       db
@@ -384,32 +461,7 @@ function prepareAll(db: Db) {
       db,
       db.delete(columnLineageInputs).where(eq(columnLineageInputs.datasetId, p('datasetId'))),
     ),
-    upsertCheck: fast<{ id: number }>(
-      db,
-      db
-        .insert(checks)
-        .values({
-          key: p('key'),
-          datasetId: p('datasetId'),
-          column: p('column'),
-          kind: p('kind'),
-          name: p('name'),
-          severity: p('severity'),
-          origin: p('origin'),
-          updatedAt: p('now'),
-        })
-        .onConflictDoUpdate({
-          target: checks.key,
-          set: {
-            datasetId: excluded('dataset_id'),
-            column: excluded('column'),
-            kind: excluded('kind'),
-            name: excluded('name'),
-            severity: excluded('severity'),
-            updatedAt: excluded('updated_at'),
-          },
-        }),
-    ),
+    upsertChecks: fastMany<never>(db, upsertCheckQuery(db)),
     // Results an OpenLineage emitter (dbt-ol) sent before dbt's own artifacts named the test:
     // they take the check's key and dataset, so one test has one result history. Moving a result
     // off its dataset is a write to that dataset: a domain-scoped writer (`domain`) moves only
@@ -462,25 +514,7 @@ function prepareAll(db: Db) {
             or coalesce((select d.domain from ${datasets} d where d.id = ${assertions.datasetId}), ${p('domain')}) = ${p('domain')})`,
         ),
     ),
-    insertAssertion: fast<{ id: number }>(
-      db,
-      db
-        .insert(assertions)
-        .values({
-          key: p('key'),
-          datasetId: p('datasetId'),
-          column: p('column'),
-          name: p('name'),
-          status: p('status'),
-          severity: p('severity'),
-          failures: p('failures'),
-          message: p('message'),
-          observedAt: p('observedAt'),
-          origin: p('origin'),
-          runId: p('runId'),
-        })
-        .onConflictDoNothing(),
-    ),
+    insertAssertions: fastMany<never>(db, insertAssertionQuery(db)),
     upsertMetric: fast<{ id: number }>(
       db,
       db
@@ -542,6 +576,13 @@ function prepareAll(db: Db) {
 
 export type Statements = ReturnType<typeof prepareAll>
 
+/** What a multi-row upsert of datasets or jobs returns: each row's id by its name. */
+export interface NodeRow {
+  id: number
+  namespace: string
+  name: string
+}
+
 interface Compilable {
   toSQL(): { sql: string; params: unknown[] }
 }
@@ -566,15 +607,11 @@ export interface StoredRunRow {
   facets: string | null
 }
 
-/**
- * Compiles a drizzle query (its SQL and parameter order) straight onto a better-sqlite3
- * statement. Ingest runs these once per row: drizzle's per-execution placeholder filling and
- * row mapping cost as much as SQLite's work. Column encoders still apply, to non-null values
- * only (drizzle's own would turn null into false or the text 'null').
- */
-function fast<T>(db: Db, query: Compilable, opts: { pluck?: boolean } = {}): FastStatement<T> {
-  const { sql: text, params } = query.toSQL()
-  const binders = params.map((param): ((v: Record<string, unknown>) => unknown) => {
+type Binder = (v: Record<string, unknown>) => unknown
+
+/** How each parameter of a compiled drizzle query is read from a values object. */
+function bindersOf(params: unknown[]): Binder[] {
+  return params.map((param): Binder => {
     if (param instanceof Placeholder) return (v) => v[param.name] ?? null
     if (param instanceof Param && param.value instanceof Placeholder) {
       const name = param.value.name
@@ -592,6 +629,17 @@ function fast<T>(db: Db, query: Compilable, opts: { pluck?: boolean } = {}): Fas
         : param
     return () => constant
   })
+}
+
+/**
+ * Compiles a drizzle query (its SQL and parameter order) straight onto a better-sqlite3
+ * statement. Ingest runs these once per row: drizzle's per-execution placeholder filling and
+ * row mapping cost as much as SQLite's work. Column encoders still apply, to non-null values
+ * only (drizzle's own would turn null into false or the text 'null').
+ */
+function fast<T>(db: Db, query: Compilable, opts: { pluck?: boolean } = {}): FastStatement<T> {
+  const { sql: text, params } = query.toSQL()
+  const binders = bindersOf(params)
   const stmt = db.$client.prepare(text)
   if (opts.pluck) stmt.pluck()
   const bind = (v: Record<string, unknown>) => binders.map((b) => b(v))
@@ -602,16 +650,122 @@ function fast<T>(db: Db, query: Compilable, opts: { pluck?: boolean } = {}): Fas
   }
 }
 
+export interface ManyStatement<T> {
+  /** Runs the statement for each values object, in order; returns what RETURNING gave, if any. */
+  all(rows: readonly Record<string, unknown>[]): T[]
+}
+
+/** Rows per execution of a multi-row statement (fewer where its parameters would pass SQLite's 32766). */
+const MANY_ROWS = 128
+const MAX_PARAMS = 32766
+
+/**
+ * A single-row `insert … values (…) …` run for many rows at once: the same SQL with its values
+ * tuple repeated, so the rows go in with one call per MANY_ROWS instead of one per row (each
+ * call binds, steps and resets a statement through N-API, which cost a collect of 10k models
+ * about as much as SQLite's own work for the row). Each row binds as `fast` binds it, and rows
+ * are inserted in order, so what is stored is what one statement per row stored (a later row
+ * that conflicts with an earlier one of the same execution meets it as it would one stored
+ * before). Statements are prepared for MANY_ROWS rows and for each power of two below it.
+ */
+function compileMany<T>(db: Db, query: Compilable, rows: number): ManyStatement<T> {
+  const { sql: text, params } = query.toSQL()
+  const at = text.indexOf(' values (')
+  const close = at < 0 ? -1 : tupleEnd(text, at + 8)
+  if (close < 0) throw new Error(`not a single-row insert: ${text}`)
+  const head = text.slice(0, at + 8)
+  const tuple = text.slice(at + 8, close)
+  const tail = text.slice(close)
+  const nHead = countParams(head)
+  const nTuple = countParams(tuple)
+  const binders = bindersOf(params)
+  const headBinders = binders.slice(0, nHead)
+  const rowBinders = binders.slice(nHead, nHead + nTuple)
+  const tailBinders = binders.slice(nHead + nTuple)
+  let max = rows
+  while (max > 1 && max * nTuple + nHead + tailBinders.length > MAX_PARAMS) max >>= 1
+  const prepared = new Map<number, ReturnType<Db['$client']['prepare']>>()
+  const stmtOf = (n: number) => {
+    let stmt = prepared.get(n)
+    if (!stmt) {
+      stmt = db.$client.prepare(`${head}${Array<string>(n).fill(tuple).join(', ')}${tail}`)
+      prepared.set(n, stmt)
+    }
+    return stmt
+  }
+  return {
+    all: (rows) => {
+      const out: T[] = []
+      let i = 0
+      while (i < rows.length) {
+        const left = rows.length - i
+        let n = max
+        while (n > left) n >>= 1
+        const values: unknown[] = []
+        const first = rows[i]!
+        for (const b of headBinders) values.push(b(first))
+        for (let r = i; r < i + n; r++) {
+          const row = rows[r]!
+          for (const b of rowBinders) values.push(b(row))
+        }
+        for (const b of tailBinders) values.push(b(first))
+        const stmt = stmtOf(n)
+        if (stmt.reader) for (const row of stmt.all(values)) out.push(row as T)
+        else stmt.run(values)
+        i += n
+      }
+      return out
+    },
+  }
+}
+
+/** The index after the parenthesis closing the one at text[open]. */
+function tupleEnd(text: string, open: number): number {
+  let depth = 0
+  for (let i = open; i < text.length; i++) {
+    const c = text[i]
+    if (c === "'" || c === '"') {
+      const q = text.indexOf(c, i + 1)
+      if (q < 0) return -1
+      i = q
+    } else if (c === '(') depth++
+    else if (c === ')' && --depth === 0) return i + 1
+  }
+  return -1
+}
+
+/** The `?` parameters of SQL text, outside quotes. */
+function countParams(text: string): number {
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (c === "'" || c === '"') i = text.indexOf(c, i + 1)
+    else if (c === '?') n++
+    if (i < 0) break
+  }
+  return n
+}
+
 const cache = new WeakMap<Db, Statements>()
+const rowsPerExecution = new WeakMap<Db, number>()
 
 /** The ingest statements of one connection, prepared once. */
 export function statementsOf(db: Db): Statements {
   let s = cache.get(db)
   if (!s) {
-    s = prepareAll(db)
+    s = prepareAll(db, rowsPerExecution.get(db) ?? MANY_ROWS)
     cache.set(db, s)
   }
   return s
+}
+
+/**
+ * Rows per execution of this connection's multi-row statements (a power of two; 1: one
+ * statement per row), before its first write. For tests that compare the two ways.
+ */
+export function setRowsPerExecution(db: Db, rows: number): void {
+  if (cache.has(db)) throw new Error('setRowsPerExecution: the statements are prepared already')
+  rowsPerExecution.set(db, rows)
 }
 
 export const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v)

@@ -120,6 +120,7 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
       for (const j of batch.jobs) s.deleteEdgesOfJob.run({ jobId: jobId(j) })
       cache?.edges.clear()
     }
+    const edgeRows: Record<string, unknown>[] = []
     for (const e of batch.edges) {
       const jid = jobId(e.job)
       const did = dsId(e.dataset)
@@ -128,8 +129,9 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
         if (cache.edges.has(k)) continue
         cache.edges.add(k)
       }
-      s.upsertEdge.run({ jobId: jid, datasetId: did, direction: e.direction, now })
+      edgeRows.push({ jobId: jid, datasetId: did, direction: e.direction, now })
     }
+    s.upsertEdges.all(edgeRows)
     counts.edges = batch.edges.length
 
     // A dbt re-collect replaces what meshwatch derived from the SQL of the models it writes, but
@@ -165,20 +167,20 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
       })
     }
     counts.columnLineageKept = kept.size
-    for (const c of batch.columnEdges) {
-      s.insertColumnEdge.run({
+    s.insertColumnEdges.all(
+      batch.columnEdges.map((c) => ({
         datasetId: dsId(c.dataset),
         column: c.column,
         fromDatasetId: dsId(c.from),
         fromColumn: c.fromColumn,
         transformation: orNull(c.transformation),
         source: c.source ?? 'openlineage',
-      })
-    }
+      })),
+    )
     counts.columnEdges = batch.columnEdges.length
 
-    for (const c of batch.checks) {
-      s.upsertCheck.run({
+    s.upsertChecks.all(
+      batch.checks.map((c) => ({
         key: c.key,
         datasetId: dsId(c.dataset),
         column: orNull(c.column),
@@ -187,8 +189,8 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
         severity: c.severity,
         origin: c.origin,
         now,
-      })
-    }
+      })),
+    )
     const rekeyable = batch.checks.some((c) => c.origin !== 'openlineage')
       ? new Set(s.openLineageResultNames.all({}))
       : new Set<string>()
@@ -204,8 +206,8 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
     }
     counts.checks = batch.checks.length
 
-    for (const a of batch.assertions) {
-      s.insertAssertion.run({
+    s.insertAssertions.all(
+      batch.assertions.map((a) => ({
         key: a.key,
         datasetId: dsId(a.dataset),
         column: orNull(a.column),
@@ -217,8 +219,8 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
         observedAt: a.observedAt,
         origin: a.origin,
         runId: orNull(a.runId),
-      })
-    }
+      })),
+    )
     counts.assertions = batch.assertions.length
 
     for (const m of batch.metrics) {

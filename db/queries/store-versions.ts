@@ -22,6 +22,7 @@ export function storeVersions(
   cache: NodeCache | undefined,
 ): void {
   const latest = new Map<number, { columns: Columns; hash: string }>()
+  const rows: Record<string, unknown>[] = []
   // An empty table (a new store) has no latest version to look up for any dataset.
   const stored = schemas.length > 0 && s.anyVersion.get({}) !== undefined
   for (const o of schemas) {
@@ -33,7 +34,8 @@ export function storeVersions(
     const cols = o.columns.map((c) =>
       c.type === undefined ? { name: c.name } : { name: c.name, type: c.type },
     )
-    const hash = columnsHash(cols)
+    const text = JSON.stringify(cols)
+    const hash = columnsHash(text)
     const prev =
       known?.hash ??
       (stored ? (s.latestVersion.get({ datasetId }) as string | undefined) : undefined)
@@ -41,8 +43,10 @@ export function storeVersions(
     latest.set(datasetId, seen)
     cache?.versions.set(datasetId, seen)
     if (prev === hash) continue
-    s.insertVersion.run({ datasetId, hash, columns: cols, observedAt: o.observedAt ?? now })
+    rows.push({ datasetId, hash, columns: text, observedAt: o.observedAt ?? now })
   }
+  // after the loop: the latest-version lookups above read only versions stored before this batch
+  s.insertVersions.all(rows)
 }
 
 type Columns = readonly { name: string; type?: string | undefined }[]

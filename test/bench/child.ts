@@ -33,6 +33,7 @@ if (task === 'parse') {
   const { readDbtTarget, openDb, ingestBatch, listColumnLineageInputs } = collector
   const db = openDb(dbFile)
   const t1 = performance.now()
+  const c1 = process.cpuUsage()
   const columns = task === 'collect-columns'
   const batch = await readDbtTarget(dir, {
     namespace: 'duckdb:///bench/mesh.duckdb',
@@ -42,8 +43,12 @@ if (task === 'parse') {
     ...(columns ? { knownColumnLineage: listColumnLineageInputs(db) } : {}),
   })
   const t2 = performance.now()
-  const r = ingestBatch({ db }, batch)
-  detail = `read+map ${Math.round(t2 - t1)} ms, store ${Math.round(performance.now() - t2)} ms; ${JSON.stringify(r.counts)}; ${batch.columnEdges.length} column edges, ${batch.columnLineageInputs.filter((i) => i.unchanged).length} models kept, ${batch.warnings.length} warnings`
+  const c2 = process.cpuUsage()
+  // awaited: the same with a store that answers at once or later
+  const r = await ingestBatch({ db }, batch)
+  const cpuOf = (from: NodeJS.CpuUsage, to = process.cpuUsage()) =>
+    Math.round((to.user + to.system - from.user - from.system) / 1000)
+  detail = `read+map ${Math.round(t2 - t1)} ms (CPU ${cpuOf(c1, c2)}), store ${Math.round(performance.now() - t2)} ms (CPU ${cpuOf(c2)}); ${JSON.stringify(r.counts)}; ${batch.columnEdges.length} column edges, ${batch.columnLineageInputs.filter((i) => i.unchanged).length} models kept, ${batch.warnings.length} warnings`
 } else {
   throw new Error(`unknown task ${task}`)
 }

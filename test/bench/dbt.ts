@@ -9,24 +9,49 @@ import { writeSyntheticManifest } from './gen-manifest.ts'
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url))
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url))
 
-function measure(task: 'parse' | 'collect', dir: string, db?: string) {
+type Measured = {
+  ms: number
+  cpuMs: number
+  sysMs: number
+  gcMs: number
+  maxRssBytes: number
+  detail: string
+}
+
+function measure(task: 'parse' | 'collect', dir: string, db?: string): Measured {
   const out = execFileSync(TSX, [CHILD, task, dir, ...(db ? [db] : [])], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   })
-  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
-    ms: number
-    cpuMs: number
-    sysMs: number
-    gcMs: number
-    maxRssBytes: number
-    detail: string
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as Measured
+}
+
+/** Each figure's best over the runs, taken on its own: load only ever adds to a figure. */
+function best(runs: Measured[]): Measured & { runs: string } {
+  const min = (f: (m: Measured) => number) => Math.min(...runs.map(f))
+  const byCpu = [...runs].sort((a, b) => a.cpuMs - b.cpuMs)[0]!
+  return {
+    ms: min((m) => m.ms),
+    cpuMs: byCpu.cpuMs,
+    sysMs: byCpu.sysMs,
+    gcMs: byCpu.gcMs,
+    maxRssBytes: min((m) => m.maxRssBytes),
+    detail: byCpu.detail,
+    runs: runs.map((m) => `${(m.cpuMs / 1000).toFixed(2)}/${(m.ms / 1000).toFixed(2)}`).join(' '),
   }
 }
 
-/** Issue 2's bench: collect+store of a 10k-model manifest vs JSON.parse of the same file, and peak RSS. */
+/**
+ * Issue 2's bench: collect+store of a 10k-model manifest vs readFile + JSON.parse of the same
+ * file, and peak RSS. The goal is on CPU time (user + system, all threads): the wall time of
+ * JSON.parse shrinks with the cores free for V8's parallel GC threads, and either side's grows
+ * with the load of other processes, while the CPU both spend is the work done (README, "About
+ * the `collect dbt` row"). Both sides run in turn (parse, collect, parse, …) so a burst of load
+ * hits both alike, each in a fresh process, and each side's figure is its best of the runs.
+ */
 export async function benchDbt(
   models = Number(process.env.BENCH_MODELS ?? 10_000),
+  runs = Number(process.env.BENCH_RUNS ?? 3),
 ): Promise<BenchRow[]> {
   const tmp = mkdtempSync(join(tmpdir(), 'meshwatch-bench-dbt-'))
   try {
@@ -34,31 +59,36 @@ export async function benchDbt(
     mkdirSync(target)
     await writeSyntheticManifest(join(target, 'manifest.json'), { models })
     const size = statSync(join(target, 'manifest.json')).size
-    // Best of 3 for both sides, each in a fresh process.
-    const parse = [0, 1, 2].map(() => measure('parse', target)).sort((a, b) => a.ms - b.ms)[0]!
-    const collect = [0, 1, 2]
-      .map((i) => measure('collect', target, join(tmp, `bench-${i}.db`)))
-      .sort((a, b) => a.ms - b.ms)[0]!
-    // What moves the ratio from one machine to another, both sides: CPU time (all threads, so GC
-    // helper threads too), of it the kernel's (reads, page writes, fsync), and GC pauses.
+    measure('parse', target) // the file into the page cache, for both sides alike
+    const parses: Measured[] = []
+    const collects: Measured[] = []
+    for (let i = 0; i < runs; i++) {
+      parses.push(measure('parse', target))
+      collects.push(measure('collect', target, join(tmp, `bench-${i}.db`)))
+    }
+    const parse = best(parses)
+    const collect = best(collects)
+    // What moves the ratio from one machine to another, both sides: of the CPU time the kernel's
+    // (page faults of the heap, page writes, fsync) and GC pauses (heap sizes V8 picks per machine).
     const parts = (m: typeof parse) =>
-      `CPU ${m.cpuMs.toFixed(0)} ms (system ${m.sysMs.toFixed(0)}), GC pauses ${m.gcMs.toFixed(0)} ms`
+      `CPU ${m.cpuMs.toFixed(0)} ms (system ${m.sysMs.toFixed(0)}), GC pauses ${m.gcMs.toFixed(0)} ms; CPU/wall s by run ${m.runs}`
+    const cpu = collect.cpuMs / parse.cpuMs
     return [
       {
-        name: 'dbt collect+store vs read+JSON.parse, CPU time',
-        value: collect.cpuMs / parse.cpuMs,
+        name: `dbt collect+store ${models} models (${(size / 1e6).toFixed(0)} MB) vs read+JSON.parse, CPU time`,
+        value: cpu,
+        unit: '×',
+        goal: '≤ 3×',
+        ok: cpu <= 3,
+        detail: `best of ${runs}, interleaved; collect: ${parts(collect)}; ${collect.detail}; parse: ${parts(parse)}`,
+      },
+      {
+        name: 'dbt collect+store vs read+JSON.parse, wall time',
+        value: collect.ms / parse.ms,
         unit: '×',
         goal: 'info',
         ok: true,
-        detail: `collect: ${parts(collect)}; parse: ${parts(parse)}`,
-      },
-      {
-        name: `dbt collect+store ${models} models (${(size / 1e6).toFixed(0)} MB) vs read+JSON.parse`,
-        value: collect.ms / parse.ms,
-        unit: '×',
-        goal: '≤ 3×',
-        ok: collect.ms / parse.ms <= 3,
-        detail: `${collect.ms.toFixed(0)} ms vs ${parse.ms.toFixed(0)} ms; ${collect.detail}`,
+        detail: `best of ${runs}: ${collect.ms.toFixed(0)} ms vs ${parse.ms.toFixed(0)} ms`,
       },
       {
         name: 'dbt collect+store peak RSS / manifest size',
