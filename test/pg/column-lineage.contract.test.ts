@@ -75,6 +75,7 @@ describe('column lineage on both engines', () => {
   })
 
   it('list what stored column lineage was computed from', async () => {
-    await onBoth(both, (m) => m.listColumnLineageInputs())
+    // the demo's dbt models were collected with column lineage: each has what it was computed from
+    expect((await onBoth(both, (m) => m.listColumnLineageInputs())).length).toBeGreaterThan(0)
   })
 })
