@@ -35,6 +35,27 @@ export const ARRAY_TYPE: Record<ColumnKind, string> = {
   bytes: 'bytea[]',
 }
 
+// Array elements that need no more than JSON's quoting: no control characters (JSON writes \n
+// where an array literal wants the character itself) and no surrogates (JSON escapes lone ones).
+const JSON_QUOTABLE = /^[^\u0000-\u001f\ud800-\udfff]*$/
+
+/**
+ * One element of the array literal (`{…}`) a column's chunk is sent as: its text as PostgreSQL's
+ * array input reads it. Built here rather than by pg, whose per-character escaping of a chunk of
+ * OpenLineage payloads (5,000 × ~6 kB) took 15 times as long as JSON.stringify, which quotes the
+ * same way for text without control characters.
+ */
+export function arrayElement(kind: ColumnKind, v: unknown): string {
+  if (v === null || v === undefined) return 'NULL'
+  if (kind === 'bool') return v === 1 || v === 1n || v === true ? 't' : 'f'
+  if (kind === 'int' || kind === 'real') return String(v)
+  if (kind === 'bytes') return `"\\\\x${Buffer.isBuffer(v) ? v.toString('hex') : ''}"`
+  const s = String(v)
+  return JSON_QUOTABLE.test(s)
+    ? JSON.stringify(s)
+    : `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`
+}
+
 function kindOf(table: string, c: PgColumn): ColumnKind {
   const type = c.getSQLType()
   if (type === 'bigint') return 'int'

@@ -3,7 +3,7 @@ import type pg from 'pg'
 import { closeDb, openDb, type Db } from '../client.ts'
 import { openPgPool } from './client.ts'
 import { inTransaction } from './rows.ts'
-import { ARRAY_TYPE, COPY_TABLES, selectAll, type CopyTable } from './copy-plan.ts'
+import { ARRAY_TYPE, arrayElement, COPY_TABLES, selectAll, type CopyTable } from './copy-plan.ts'
 import { verifyCopy, type TableCheck } from './copy-verify.ts'
 
 // `meshwatch store copy`: every table of a SQLite store into PostgreSQL, ids kept, in one
@@ -44,7 +44,7 @@ export class StoreCopyError extends Error {
 
 const CHUNK_ROWS = 5000
 /** A chunk is also sent once its values reach this size (batch payloads are MBs each). */
-const CHUNK_BYTES = 32 * 1024 * 1024
+const CHUNK_BYTES = 16 * 1024 * 1024
 
 const quoted = (names: readonly string[]) => names.map((n) => `"${n}"`).join(', ')
 
@@ -68,13 +68,6 @@ function upsertSql(t: CopyTable): string {
           on conflict (${quoted(t.key)}) ${onConflict}`
 }
 
-const sizeOf = (v: unknown): number =>
-  typeof v === 'string' ? v.length : Buffer.isBuffer(v) ? v.length : 8
-
-/** SQLite's value as the unnest array of its kind takes it (booleans are 0/1 there). */
-const toPg = (kind: string, v: unknown): unknown =>
-  v === null || v === undefined ? null : kind === 'bool' ? v === 1 || v === 1n || v === true : v
-
 async function copyTable(
   db: Db,
   client: pg.PoolClient,
@@ -83,13 +76,16 @@ async function copyTable(
 ): Promise<TableCopy> {
   const text = upsertSql(t)
   const progress: TableCopy = { table: t.name, rows: 0, written: 0 }
-  let columns: unknown[][] = t.columns.map(() => [])
+  let columns: string[][] = t.columns.map(() => [])
   let count = 0
   let bytes = 0
   const flush = async () => {
     if (count === 0) return
     try {
-      const r = await client.query(text, columns)
+      const r = await client.query(
+        text,
+        columns.map((elements) => `{${elements.join(',')}}`),
+      )
       progress.written += r.rowCount ?? 0
     } catch (e) {
       throw conflictError(t, e)
@@ -107,8 +103,9 @@ async function copyTable(
     for (let next = it.next(); !next.done; next = it.next()) {
       const row = next.value
       t.columns.forEach((c, i) => {
-        columns[i]?.push(toPg(c.kind, row[i]))
-        bytes += sizeOf(row[i])
+        const element = arrayElement(c.kind, row[i])
+        columns[i]?.push(element)
+        bytes += element.length
       })
       count++
       if (count >= CHUNK_ROWS || bytes >= CHUNK_BYTES) await flush()

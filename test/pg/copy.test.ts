@@ -203,6 +203,30 @@ describe('store copy: SQLite to PostgreSQL', () => {
     )
   })
 
+  it('carries text exactly: quotes, backslashes, braces, control characters, NULL as a word, empty, non-ASCII', async () => {
+    const { db, pool } = await fresh()
+    const texts = [
+      'say "hi" \\ back\\slash',
+      '{braces},commas,"and quotes"',
+      'new\nline\ttab\r\u0001\u001f',
+      'NULL',
+      '',
+      ' padded ',
+      'ü 🚀 日本',
+      '\\x00 not bytes',
+    ]
+    const put = db.$client.prepare(
+      'insert into collector_state (name, cursor, last_error) values (?, ?, ?)',
+    )
+    texts.forEach((x, i) => put.run(`edge:${i}`, x, i % 2 ? null : x))
+    await copyStore(db, pool)
+    const r = await pool.query<{ cursor: string; last_error: string | null }>(
+      `select cursor, last_error from collector_state where name like 'edge:%' order by name`,
+    )
+    expect(r.rows).toEqual(texts.map((x, i) => ({ cursor: x, last_error: i % 2 ? null : x })))
+    expect(await differing(db, pool)).toEqual([])
+  })
+
   it('keeps rows only PostgreSQL has, and the check names their table', async () => {
     const { db, pool } = await fresh()
     await copyStore(db, pool)
