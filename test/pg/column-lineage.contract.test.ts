@@ -75,6 +75,9 @@ describe('column lineage on both engines', () => {
   })
 
   it('list what stored column lineage was computed from', async () => {
-    await onBoth(both, (m) => m.listColumnLineageInputs())
+    const inputs = await onBoth(both, (m) => m.listColumnLineageInputs())
+    const stored = all<{ n: number }>('select count(*) as n from column_lineage_inputs')[0]?.n
+    expect(inputs.size).toBe(stored)
+    expect(inputs.size).toBeGreaterThan(0)
   })
 })
