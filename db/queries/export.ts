@@ -56,6 +56,7 @@ export function* iterateJobsWithEdges(db: Db) {
           page.map((j) => j.id),
         ),
       )
+      .orderBy(lineageEdges.jobId, lineageEdges.datasetId, lineageEdges.direction)
       .all()
     const byJob = new Map<number, typeof edges>()
     for (const e of edges) {
@@ -121,7 +122,7 @@ export function productStandardFacts(db: Db, id: string): ProductStandardFacts |
     .from(productOutputs)
     .innerJoin(datasets, eq(datasets.id, productOutputs.datasetId))
     .where(eq(productOutputs.productId, id))
-    .orderBy(datasets.name)
+    .orderBy(datasets.name, datasets.id)
     .all()
     .map((r) => r.d)
   const ids = outs.map((d) => d.id)

@@ -201,7 +201,10 @@ export function loadRootCauseGraph(
  * [upstream job id, downstream job id] pairs that end at (or start from) a job of `targets`, from
  * the declared dependency pairs (loadOrchestrationJobs), followed up to three hops upstream.
  */
-function jobDependencies(pairs: [number, number][], targets: Set<number>): [number, number][] {
+export function jobDependencies(
+  pairs: [number, number][],
+  targets: Set<number>,
+): [number, number][] {
   if (pairs.length === 0) return []
   const out: [number, number][] = []
   const seen = new Set<string>()

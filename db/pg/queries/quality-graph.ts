@@ -1,5 +1,5 @@
 import type * as lite from '../../queries/quality-graph.ts'
-import type { RootCauseGraph } from '../../queries/quality-graph.ts'
+import { jobDependencies, type RootCauseGraph } from '../../queries/quality-graph.ts'
 import type { NodeId } from '../../queries/lineage.ts'
 import { groupBy } from '../../queries/quality.ts'
 import type { GovProduct, RcEdge, RcNode } from '../../queries/quality-facts.ts'
@@ -46,25 +46,6 @@ async function jobNodes(q: PgConn, ids: number[], dagsOnly = false): Promise<Job
       [ids],
     )
   ).rows
-}
-
-/** SQLite's jobDependencies (db/queries/quality-graph.ts), the same three hops. */
-function jobDependencies(pairs: [number, number][], targets: Set<number>): [number, number][] {
-  if (pairs.length === 0) return []
-  const out: [number, number][] = []
-  const seen = new Set<string>()
-  let frontier = targets
-  for (let hop = 0; hop < 3 && frontier.size > 0; hop++) {
-    const next = new Set<number>()
-    for (const [from, to] of pairs) {
-      if (!frontier.has(to) || seen.has(`${from}>${to}`)) continue
-      seen.add(`${from}>${to}`)
-      out.push([from, to])
-      if (!targets.has(from)) next.add(from)
-    }
-    frontier = next
-  }
-  return out
 }
 
 type LatestRun = { state: string; at: string | null; error: string | null }
