@@ -65,7 +65,8 @@ describe('meshwatch collect dbt', () => {
     const first = await collect([SALES])
     expect(first.code).toBe(0)
     stored = counts(db)
-  })
+    // a first collect parses every model's SQL: seconds of CPU, more wall time on a loaded machine
+  }, 60_000)
 
   it('stores a project and says what it stored; collecting it again changes nothing', async () => {
     expect(stored.datasets).toBeGreaterThan(5)

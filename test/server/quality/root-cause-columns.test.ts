@@ -8,6 +8,8 @@ import type { Deps } from '../../../server/deps.ts'
 import { FIXTURES } from '../../../server/demo.ts'
 import { evaluateProducts } from '../../../server/evaluate.ts'
 import { ingestBatch } from '../../../server/ingest.ts'
+import type { DimensionResult } from '../../../server/quality/facts.ts'
+import { findRootCause, type RcEdge, type RcNode } from '../../../server/quality/root-cause.ts'
 
 // Root cause through column lineage (#19) on a real dbt run: fixtures/record/build-null-amount.sh
 // lands order 1042 without amount_cents; not_null fails on orders.amount_eur (error), on
@@ -85,5 +87,100 @@ describe('root cause of a failing test on a column, through column lineage', () 
     const tableOnly = await ordersRootCause(CONFIG, { columnLineage: false })
     expect(tableOnly?.culprit.column).toBeUndefined()
     expect(tableOnly?.culprit.name).toBe('mesh.sales.orders')
+  })
+})
+
+// The rule itself, table-driven on a chain out.a ← mid.b ← raw.c (and a join key mid.k).
+const node = (id: number, name: string, assertions: [string, string, string][] = []): RcNode => ({
+  id: `dataset:${id}`,
+  kind: 'dataset',
+  namespace: 'x',
+  name,
+  domain: 'd',
+  type: 'model',
+  assertions: assertions.map(([key, column, status]) => ({
+    key,
+    name: key,
+    column,
+    status,
+    severity: status === 'warn' ? 'warn' : 'error',
+    observedAt: '2026-11-26T00:00:00Z',
+  })),
+})
+const colEdge = (t: number, column: string, s: number, fromColumn: string, direct = true) => ({
+  target: `dataset:${t}`,
+  column,
+  source: `dataset:${s}`,
+  fromColumn,
+  direct,
+})
+const tablesUp: RcEdge[] = [
+  { source: 'dataset:3', target: 'job:30', via: 'lineage' },
+  { source: 'job:30', target: 'dataset:2', via: 'lineage' },
+  { source: 'dataset:2', target: 'job:20', via: 'lineage' },
+  { source: 'job:20', target: 'dataset:1', via: 'lineage' },
+]
+const tests: DimensionResult = { dimension: 'tests', status: 'breach', score: 0, reason: 'x' }
+const freshness: DimensionResult = { ...tests, dimension: 'freshness' }
+const failingOut = node(1, 'out', [['not_null_out_a', 'a', 'fail']])
+
+describe('columnRootCause (through findRootCause)', () => {
+  it.each([
+    {
+      name: 'the furthest failing column it comes from wins over a nearer one',
+      nodes: [
+        failingOut,
+        node(2, 'mid', [['t_mid_b', 'b', 'warn']]),
+        node(3, 'raw', [['t_raw_c', 'c', 'warn']]),
+      ],
+      edges: [colEdge(1, 'a', 2, 'b'), colEdge(2, 'b', 3, 'c')],
+      culprit: 'raw.c',
+    },
+    {
+      name: 'a column only joined or filtered on is not followed',
+      nodes: [failingOut, node(2, 'mid', [['t_mid_k', 'k', 'fail']]), node(3, 'raw')],
+      edges: [colEdge(1, 'a', 2, 'k', false), colEdge(1, 'a', 2, 'b')],
+      culprit: 'out',
+    },
+    {
+      name: 'a failing test on another column of an upstream table is not the column cause',
+      nodes: [failingOut, node(2, 'mid', [['t_mid_z', 'z', 'fail']]), node(3, 'raw')],
+      edges: [colEdge(1, 'a', 2, 'b'), colEdge(2, 'b', 3, 'c')],
+      culprit: 'out',
+    },
+    {
+      name: 'a cycle of column edges ends',
+      nodes: [failingOut, node(2, 'mid', [['t_mid_b', 'b', 'fail']])],
+      edges: [colEdge(1, 'a', 2, 'b'), colEdge(2, 'b', 1, 'a')],
+      culprit: 'mid.b',
+    },
+  ])('$name', ({ nodes, edges, culprit }) => {
+    const rc = findRootCause(
+      {
+        outputs: ['dataset:1'],
+        nodes,
+        edges: tablesUp,
+        columnEdges: edges,
+        dimensions: [tests],
+        upstreamTests: false,
+      },
+      new Date('2026-11-26T01:00:00Z'),
+    )
+    expect([rc?.culprit.name, rc?.culprit.column].filter(Boolean).join('.')).toBe(culprit)
+  })
+
+  it('is not used when the tests dimension is ok (a stale product is walked by table lineage)', () => {
+    const rc = findRootCause(
+      {
+        outputs: ['dataset:1'],
+        nodes: [failingOut, node(2, 'mid', [['t_mid_b', 'b', 'fail']])],
+        edges: tablesUp,
+        columnEdges: [colEdge(1, 'a', 2, 'b')],
+        dimensions: [freshness],
+        upstreamTests: false,
+      },
+      new Date('2026-11-26T01:00:00Z'),
+    )
+    expect(rc?.culprit.column).toBeUndefined()
   })
 })
