@@ -66,20 +66,6 @@ const nodeSpec = (sql: boolean): Spec =>
 const LEAN = nodeSpec(true)
 const LEAN_NO_SQL = nodeSpec(false)
 
-/** A node's columns as a map without a prototype: column names are the project's. */
-function ownColumns(node: unknown): unknown {
-  if (node === null || typeof node !== 'object' || Array.isArray(node)) return node
-  const n = node as Record<string, unknown>
-  const cols = n['columns']
-  if (cols !== null && typeof cols === 'object' && !Array.isArray(cols)) {
-    // `__proto__` must stay a key, not a prototype
-    const out = ownMap<unknown>()
-    for (const [k, c] of Object.entries(cols)) out[k] = c
-    n['columns'] = out
-  }
-  return n
-}
-
 export function parseManifestLean(buf: Buffer, opts: LeanOptions = {}): unknown {
   return scanOrParse(new Window(buf), opts, () => buf)
 }
@@ -184,7 +170,8 @@ function scanEntries(w: Window, start: number, keep: Spec): [Record<string, unkn
         vEnd = valueEnd(buf, vStart)
         text = buf.toString('utf8', vStart, vEnd)
       }
-      out[key] = ownColumns(JSON.parse(text))
+      // JSON.parse keeps a `__proto__` column name as a key of its own, not a prototype
+      out[key] = JSON.parse(text)
       return vEnd
     })
     i = w.retry(i, skipAt)

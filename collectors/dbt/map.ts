@@ -1,6 +1,6 @@
 import { emptyBatch, type Batch, type Domain, type Ref } from '../batch.ts'
 import { normalizeTime } from './envelope.ts'
-import { parseEnvelopes, type DbtArtifactsInput } from './envelopes.ts'
+import { parseEnvelopes, type DbtArtifactsInput, type Envelopes } from './envelopes.ts'
 import { buildGraph, type Graph } from './graph.ts'
 import { addLineage } from './lineage.ts'
 import type { addColumnLineage, KnownColumnLineage } from './column-lineage/index.ts'
@@ -36,8 +36,9 @@ export function mapDbtArtifacts(
   input: DbtArtifactsInput,
   opts: ParseDbtOptions,
   columnLineage: typeof addColumnLineage | undefined,
+  /** The input's envelopes, when the caller has parsed them already (readDbtTarget). */
+  env: Envelopes = parseEnvelopes(input),
 ): Batch {
-  const env = parseEnvelopes(input)
   const { manifest, runResults, catalog, names } = env
 
   const graph = buildGraph(manifest, names.manifest, opts)

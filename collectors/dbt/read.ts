@@ -67,7 +67,8 @@ export async function readDbtTarget(dir: string, opts: DbtOptions = {}): Promise
     readJson(files.catalog, false),
   ])
   const input = { manifest, runResults, sources, freshness, catalog, files }
-  const { metadata } = parseEnvelopes(input).manifest
+  const envelopes = parseEnvelopes(input)
+  const { metadata } = envelopes.manifest
   const projectDir = opts.projectDir ?? dirname(resolve(dir))
   const project = await readProject(projectDir, env)
   const namespace =
@@ -92,6 +93,7 @@ export async function readDbtTarget(dir: string, opts: DbtOptions = {}): Promise
         : {}),
     },
     columnLineage,
+    envelopes,
   )
 }
 

@@ -150,25 +150,28 @@ function upsertQueue(
 ) {
   const rows: { k: string; values: Record<string, unknown>; sig: string | undefined }[] = []
   const keys = new Set<string>()
+  const flush = () => {
+    if (rows.length === 0) return
+    const byKey = new Map<string, number>()
+    for (const row of stmt.all(rows.map((r) => r.values))) byKey.set(refKey(row), row.id)
+    for (const { k, sig } of rows) {
+      const id = byKey.get(k)
+      if (id === undefined) continue
+      ids.set(k, id)
+      if (sig !== undefined) cache?.set(k, { id, sig })
+    }
+    rows.length = 0
+    keys.clear()
+  }
   return {
     keys,
+    // written a full execution at a time, so a big batch's rows are not all held at once
     push: (k: string, values: Record<string, unknown>, sig: string | undefined) => {
       rows.push({ k, values, sig })
       keys.add(k)
+      if (rows.length >= stmt.rows) flush()
     },
-    flush: () => {
-      if (rows.length === 0) return
-      const byKey = new Map<string, number>()
-      for (const row of stmt.all(rows.map((r) => r.values))) byKey.set(refKey(row), row.id)
-      for (const { k, sig } of rows) {
-        const id = byKey.get(k)
-        if (id === undefined) continue
-        ids.set(k, id)
-        if (sig !== undefined) cache?.set(k, { id, sig })
-      }
-      rows.length = 0
-      keys.clear()
-    },
+    flush,
   }
 }
 

@@ -653,6 +653,8 @@ function fast<T>(db: Db, query: Compilable, opts: { pluck?: boolean } = {}): Fas
 export interface ManyStatement<T> {
   /** Runs the statement for each values object, in order; returns what RETURNING gave, if any. */
   all(rows: readonly Record<string, unknown>[]): T[]
+  /** Rows per execution: a caller that queues rows can write them a full execution at a time. */
+  rows: number
 }
 
 /** Rows per execution of a multi-row statement (fewer where its parameters would pass SQLite's 32766). */
@@ -694,6 +696,7 @@ function compileMany<T>(db: Db, query: Compilable, rows: number): ManyStatement<
     return stmt
   }
   return {
+    rows: max,
     all: (rows) => {
       const out: T[] = []
       let i = 0

@@ -71,6 +71,20 @@ describe('parseManifestLean', () => {
     expect(noSql.nodes['model.p.a']).not.toHaveProperty('compiled_code')
   })
 
+  it('keeps a column named __proto__ as a column, not a prototype', () => {
+    const text = `{${header}, "nodes": {"model.p.a": {"unique_id": "model.p.a",
+      "resource_type": "model", "columns": {"__proto__": {"name": "__proto__", "meta": {}},
+      "constructor": {"name": "constructor", "data_type": "int"}}}}}`
+    const m = parseManifestLean(Buffer.from(text)) as { nodes: Record<string, Node> }
+    const columns = m.nodes['model.p.a']?.['columns'] as Record<string, unknown>
+    expect(Object.keys(columns)).toEqual(['__proto__', 'constructor'])
+    expect(Object.values(columns)).toEqual([
+      { name: '__proto__' },
+      { name: 'constructor', data_type: 'int' },
+    ])
+    expect(Object.getPrototypeOf(columns)).not.toHaveProperty('name')
+  })
+
   it.each([
     ['a missing comma between members', '{"name": "a" "resource_type": "model"}'],
     ['a missing colon', '{"name" "a"}'],
