@@ -335,6 +335,10 @@ export function columnEdgesOf(
 const topLevelColumns = (fields: readonly SchemaField[] | null | undefined): string[] =>
   (fields ?? []).map((f) => f.name).filter((n) => n.length > 0)
 
+/** A test's severity `warn` (dbt, the spec's examples) or `WARNING` (the Airflow provider's). */
+export const isWarnSeverity = (severity: string | null | undefined): boolean =>
+  severity?.toLowerCase() === 'warn' || severity?.toLowerCase() === 'warning'
+
 type Observation = {
   observedAt: string
   runId?: string | undefined
@@ -357,7 +361,7 @@ export function pushAssertions(out: Assertion[], ds: OlInputDataset, obs: Observ
   const dataset = { namespace: ds.namespace, name: ds.name }
   for (const a of facet.assertions) {
     const name = a.name || a.assertion || 'assertion'
-    const warn = a.severity?.toLowerCase() === 'warn'
+    const warn = isWarnSeverity(a.severity)
     const failures =
       a.actual !== null && a.actual !== undefined && /^\d+$/.test(a.actual)
         ? Number(a.actual)

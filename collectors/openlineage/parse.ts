@@ -9,6 +9,7 @@ import {
   type RunState,
 } from '../batch.ts'
 import { passThroughCtes, resolveCteColumn } from './cte.ts'
+import { specFacetKeys } from './facet-keys.ts'
 import { columnEdgesOf, datasetOf, jobsOf, pushAssertions, pushMetrics } from './facets.ts'
 import {
   DatasetEventSchema,
@@ -66,7 +67,13 @@ export function parseEvent(raw: unknown): ParseResult {
   const kind = kindOf(raw)
   if (typeof kind !== 'string') return { ok: false, ...kind }
   const warnings: OlWarning[] = []
-  let input = raw
+  const keyed = specFacetKeys(raw)
+  for (const m of keyed.moves)
+    warnings.push({
+      path: `${m.path}.${m.from}`,
+      message: `read facet ${m.from} as ${m.to}, the spec's name for the facet its _schemaURL names`,
+    })
+  let input = keyed.event
   let parsed = schemaParse(kind, input)
   for (let round = 0; !parsed.success; round++) {
     const facets = unreadableFacets(parsed.error)

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { streamEventFile } from '../../collectors/openlineage/read.ts'
 import type { Db } from '../../db/client.ts'
@@ -386,5 +387,93 @@ describe('a file with text after its event (DataHub flink_job_test.json)', () =>
     expect(
       findDataset(db, { namespace: 'kafka://kafka-prod', name: 'lineage-test-topic-json' }),
     ).toBeUndefined()
+  })
+})
+
+describe("the Airflow provider's all-facets system test", () => {
+  // apache/airflow @ 7e52b411e638fa0cfcca8b73f4ad5a53b5aff619,
+  // providers/openlineage/tests/system/openlineage/expected_events/openlineage_all_facets_dag.json
+  // (and the DAG beside it): the client's facet classes attached under keys of the DAG's own — a
+  // TestRunFacet as `testRun`, which the client sends with its _schemaURL — and severities
+  // `WARNING`. The test result was not read (the spec names the facet `test`), and a failed
+  // assertion of severity WARNING counted as an error.
+  const PROVIDER = 'https://github.com/apache/airflow/tree/providers-openlineage/2.20.3'
+  const base = (facet: string) => ({
+    _producer: PROVIDER,
+    _schemaURL: `https://openlineage.io/spec/facets/1-0-1/${facet}.json#/$defs/${facet}`,
+  })
+  const input = { namespace: 's3://all-facets-bucket', name: 'input/data.csv' }
+
+  it('reads a facet by its _schemaURL under a key of its own, and WARNING as warn', async () => {
+    const runId = '0190aaaa-0000-7000-8000-a11facet0001'
+    const r = await post({
+      eventType: 'COMPLETE',
+      eventTime: '2026-01-01T00:00:00Z',
+      producer: PROVIDER,
+      schemaURL: SCHEMA_URL,
+      run: {
+        runId,
+        facets: {
+          testRun: {
+            ...base('TestRunFacet'),
+            tests: [
+              {
+                name: 'all_facets_test',
+                status: 'success',
+                severity: 'WARNING',
+                type: 'integration',
+                expected: 'all_facets_present',
+                actual: 'all_facets_present',
+              },
+            ],
+          },
+        },
+      },
+      job: { namespace: 'default', name: 'openlineage_all_facets_dag.all_facets_task' },
+      inputs: [
+        {
+          ...input,
+          facets: {
+            dataQualityAssertions: {
+              assertions: [
+                {
+                  assertion: 'not_null',
+                  success: true,
+                  column: 'id',
+                  severity: 'ERROR',
+                  name: 'id_not_null_check',
+                },
+                {
+                  assertion: 'row_count_above_threshold',
+                  success: false,
+                  severity: 'WARNING',
+                  name: 'row_count_check',
+                  expected: '>= 100',
+                  actual: '10',
+                },
+              ],
+            },
+          },
+        },
+      ],
+    })
+    expect(r).toEqual({
+      status: 201,
+      warnings: [
+        {
+          path: '$.run.facets.testRun',
+          message: "read facet testRun as test, the spec's name for the facet its _schemaURL names",
+        },
+      ],
+    })
+    const id = findDataset(db, input)
+    const rows = db.all<{ name: string; status: string; severity: string }>(
+      sql`select name, status, severity from assertions where dataset_id = ${id} order by name`,
+    )
+    expect(rows).toEqual([
+      { name: 'all_facets_test', status: 'pass', severity: 'warn' },
+      { name: 'id_not_null_check', status: 'pass', severity: 'error' },
+      { name: 'row_count_check', status: 'warn', severity: 'warn' },
+    ])
   })
 })
