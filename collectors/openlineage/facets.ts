@@ -352,10 +352,15 @@ type Observation = {
  * Great Expectations' greatExpectations_assertions input facet gives one per expectation (named by
  * its expectation type, keyed by column; a second of the same type and column gets `#2`).
  */
-export function pushAssertions(out: Assertion[], ds: OlInputDataset, obs: Observation): void {
-  const facet = ds.inputFacets?.dataQualityAssertions ?? ds.facets?.dataQualityAssertions
+export function pushAssertions(
+  out: Assertion[],
+  ds: OlInputDataset | OlOutputDataset,
+  obs: Observation,
+): void {
+  const input = 'inputFacets' in ds ? ds : undefined
+  const facet = input?.inputFacets?.dataQualityAssertions ?? ds.facets?.dataQualityAssertions
   if (!facet) {
-    pushGreatExpectations(out, ds, obs)
+    if (input) pushGreatExpectations(out, input, obs)
     return
   }
   const dataset = { namespace: ds.namespace, name: ds.name }

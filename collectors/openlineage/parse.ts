@@ -269,7 +269,9 @@ function runEventBatch(e: RunEvent, eventTime: string, warnings: OlWarning[]): B
   if (rows !== undefined) run.rowsAffected = rows
   if (facets) run.facets = dropNulls(facets)
   batch.runs.push(run)
-  // A test result is known when its run ends; dbt-ol repeats the assertions on START.
+  // A test result is known once the run has run: dbt-ol repeats the assertions on START, before
+  // the test ran; a RUNNING event (the Airflow provider's task events) reports what was checked.
+  const results = state !== 'START'
   const isTest = isTestJob(e.job)
   // dbt-ol --consume-structured-logs ends a test dbt skipped with ABORT (its assertion success:
   // false, though it never ran): a skipped test, not a failed one
@@ -286,10 +288,10 @@ function runEventBatch(e: RunEvent, eventTime: string, warnings: OlWarning[]): B
     obs,
     warnings,
     e.job.facets?.sql?.query,
-    !started,
+    results,
   )
   applyLineageFacet(batch, isTest ? undefined : jobRef, self, e, warnings)
-  if (!started) pushTestResults(batch, e, obs, warnings)
+  if (results) pushTestResults(batch, e, obs, warnings)
   applyDbtModel(batch, e, self.name, warnings)
   applyJobDependencies(batch, e, self)
   return batch
@@ -372,6 +374,9 @@ function addDatasets(
       return
     }
     addDataset(batch, ds, 'output', edgeJob, obs)
+    // The spec makes dataQualityAssertions an input facet; a task that checks what it wrote puts
+    // it on the output's facets (the Airflow provider's manual-lineage example).
+    if (results && ds.facets?.dataQualityAssertions) pushAssertions(batch.assertions, ds, obs)
   })
   addColumnEdges(batch, inputs, outputs, warnings, sql)
 }

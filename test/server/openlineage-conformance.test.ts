@@ -477,3 +477,48 @@ describe("the Airflow provider's all-facets system test", () => {
     ])
   })
 })
+
+describe("the Airflow provider's manual-lineage system test", () => {
+  // apache/airflow @ ead8e24c9ac4ec1fbeece7dfdf662deea138071a,
+  // providers/openlineage/tests/system/openlineage/expected_events/openlineage_manual_lineage_dag.json:
+  // a task's inlets and outlets with dataQualityAssertions in their dataset facets, the output's
+  // too (the spec makes it an input facet), sent on RUNNING events. Both were dropped without a
+  // word: the output's facet was not read, and no result was read before the run ended.
+  it('keeps the test results on an output dataset as on an input', async () => {
+    const assertions = {
+      _producer: 'https://github.com/apache/airflow/tree/providers-openlineage/2.20.3',
+      _schemaURL:
+        'https://openlineage.io/spec/facets/1-0-1/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet',
+      assertions: [
+        { assertion: 'not_null', success: true, column: 'id' },
+        { assertion: 'unique', success: false, column: 'id' },
+      ],
+    }
+    const input = { namespace: 's3://example-bucket', name: 'raw/2024/01/01/orders.csv' }
+    const output = {
+      namespace: 'snowflake://example-acct',
+      name: 'analytics.public.orders_enriched',
+    }
+    const r = await post({
+      eventType: 'RUNNING',
+      eventTime: '2026-01-01T00:00:00Z',
+      producer: 'https://github.com/apache/airflow/tree/providers-openlineage/2.20.3',
+      schemaURL: SCHEMA_URL,
+      run: { runId: '0190aaaa-0000-7000-8000-a11f0000ba5e' },
+      job: { namespace: 'default', name: 'openlineage_manual_lineage_dag.datasets_maximal' },
+      inputs: [{ ...input, facets: { dataQualityAssertions: assertions } }],
+      outputs: [{ ...output, facets: { dataQualityAssertions: assertions } }],
+    })
+    expect(r).toEqual({ status: 201, warnings: [] })
+    const results = (ref: { namespace: string; name: string }) =>
+      db.all<{ name: string; col: string; status: string }>(
+        sql`select name, "column" as col, status from assertions where dataset_id = ${findDataset(db, ref)} order by name`,
+      )
+    const expected = [
+      { name: 'not_null', col: 'id', status: 'pass' },
+      { name: 'unique', col: 'id', status: 'fail' },
+    ]
+    expect(results(input)).toEqual(expected)
+    expect(results(output)).toEqual(expected)
+  })
+})
