@@ -263,7 +263,14 @@ function runEventBatch(e: RunEvent, eventTime: string, warnings: OlWarning[]): B
   if (nominal) run.nominalTime = normalizeOlTime(nominal, DATE_ONLY)
   const error = facets?.errorMessage?.message ?? facets?.['spark.exception']?.message
   if (error) run.error = error.slice(0, 65536)
-  if (parent) run.parentRunId = parent.run.runId
+  // A parent facet naming the run itself (DataHub's Spark map-partitions sample) links the job to
+  // its parent job, not the run to itself: a run is never its own parent.
+  if (parent && parent.run.runId !== runId) run.parentRunId = parent.run.runId
+  else if (parent)
+    warnings.push({
+      path: '$.run.facets.parent.run.runId',
+      message: `the parent run is this run (${runId.slice(0, 64)}): not recorded as its own parent; the parent job is kept`,
+    })
   const outputs = e.outputs ?? []
   const rows = rowsAffected(outputs)
   if (rows !== undefined) run.rowsAffected = rows

@@ -522,3 +522,41 @@ describe("the Airflow provider's manual-lineage system test", () => {
     expect(results(output)).toEqual(expected)
   })
 })
+
+describe('a Spark run whose parent facet names the run itself', () => {
+  // datahub-project/datahub @ 144bccdae718c8628eba92cbdd4c391c8fb2d0fe,
+  // metadata-integration/java/acryl-spark-lineage/src/test/resources/ol_events/map_partition_job.json
+  // (Spark 1.24.2, an RDD job): parent.run.runId is the event's own runId. The run was stored as
+  // its own parent.
+  it('keeps the parent job and records no parent run', async () => {
+    const runId = '01902a1e-0b05-750e-b38d-439998f7a853'
+    const r = await post({
+      eventType: 'START',
+      eventTime: '2024-11-20T12:59:29.059Z',
+      producer: 'https://github.com/OpenLineage/OpenLineage/tree/1.24.2/integration/spark',
+      schemaURL: SCHEMA_URL,
+      run: {
+        runId,
+        facets: {
+          parent: { run: { runId }, job: { namespace: 'default', name: 'spark_context_session' } },
+        },
+      },
+      job: {
+        namespace: 'default',
+        name: 'spark_context_session.map_partitions_parallel_collection',
+      },
+      inputs: [{ namespace: 's3://my-bucket', name: 'my_dir/my_file.csv' }],
+      outputs: [{ namespace: 's3://my-bucket', name: 'my_dir/my_file.csv' }],
+    })
+    expect(r.status).toBe(201)
+    expect(r.warnings.map((w) => w.path)).toEqual(['$.run.facets.parent.run.runId'])
+    const run = (await (await fetch(`${url}/api/runs/${runId}`)).json()) as {
+      run: { parentRunId: string | null }
+    }
+    expect(run.run.parentRunId).toBeNull()
+    const parents = db.all<{ parent: string }>(
+      sql`select p.name as parent from jobs j join jobs p on p.id = j.parent_id where j.name = 'spark_context_session.map_partitions_parallel_collection'`,
+    )
+    expect(parents).toEqual([{ parent: 'spark_context_session' }])
+  })
+})
