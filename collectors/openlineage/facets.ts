@@ -335,6 +335,10 @@ export function columnEdgesOf(
 const topLevelColumns = (fields: readonly SchemaField[] | null | undefined): string[] =>
   (fields ?? []).map((f) => f.name).filter((n) => n.length > 0)
 
+/** A test's severity `warn` (dbt, the spec's examples) or `WARNING` (the Airflow provider's). */
+export const isWarnSeverity = (severity: string | null | undefined): boolean =>
+  severity?.toLowerCase() === 'warn' || severity?.toLowerCase() === 'warning'
+
 type Observation = {
   observedAt: string
   runId?: string | undefined
@@ -348,16 +352,21 @@ type Observation = {
  * Great Expectations' greatExpectations_assertions input facet gives one per expectation (named by
  * its expectation type, keyed by column; a second of the same type and column gets `#2`).
  */
-export function pushAssertions(out: Assertion[], ds: OlInputDataset, obs: Observation): void {
-  const facet = ds.inputFacets?.dataQualityAssertions ?? ds.facets?.dataQualityAssertions
+export function pushAssertions(
+  out: Assertion[],
+  ds: OlInputDataset | OlOutputDataset,
+  obs: Observation,
+): void {
+  const input = 'inputFacets' in ds ? ds : undefined
+  const facet = input?.inputFacets?.dataQualityAssertions ?? ds.facets?.dataQualityAssertions
   if (!facet) {
-    pushGreatExpectations(out, ds, obs)
+    if (input) pushGreatExpectations(out, input, obs)
     return
   }
   const dataset = { namespace: ds.namespace, name: ds.name }
   for (const a of facet.assertions) {
     const name = a.name || a.assertion || 'assertion'
-    const warn = a.severity?.toLowerCase() === 'warn'
+    const warn = isWarnSeverity(a.severity)
     const failures =
       a.actual !== null && a.actual !== undefined && /^\d+$/.test(a.actual)
         ? Number(a.actual)

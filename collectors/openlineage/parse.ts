@@ -9,6 +9,7 @@ import {
   type RunState,
 } from '../batch.ts'
 import { passThroughCtes, resolveCteColumn } from './cte.ts'
+import { specFacetKeys } from './facet-keys.ts'
 import { columnEdgesOf, datasetOf, jobsOf, pushAssertions, pushMetrics } from './facets.ts'
 import {
   DatasetEventSchema,
@@ -66,7 +67,13 @@ export function parseEvent(raw: unknown): ParseResult {
   const kind = kindOf(raw)
   if (typeof kind !== 'string') return { ok: false, ...kind }
   const warnings: OlWarning[] = []
-  let input = raw
+  const keyed = specFacetKeys(raw)
+  for (const m of keyed.moves)
+    warnings.push({
+      path: `${m.path}.${m.from}`,
+      message: `read facet ${m.from} as ${m.to}, the spec's name for the facet its _schemaURL names`,
+    })
+  let input = keyed.event
   let parsed = schemaParse(kind, input)
   for (let round = 0; !parsed.success; round++) {
     const facets = unreadableFacets(parsed.error)
@@ -256,13 +263,22 @@ function runEventBatch(e: RunEvent, eventTime: string, warnings: OlWarning[]): B
   if (nominal) run.nominalTime = normalizeOlTime(nominal, DATE_ONLY)
   const error = facets?.errorMessage?.message ?? facets?.['spark.exception']?.message
   if (error) run.error = error.slice(0, 65536)
-  if (parent) run.parentRunId = parent.run.runId
+  // A parent facet naming the run itself (DataHub's Spark map-partitions sample) links the job to
+  // its parent job, not the run to itself: a run is never its own parent.
+  if (parent && parent.run.runId !== runId) run.parentRunId = parent.run.runId
+  else if (parent)
+    warnings.push({
+      path: '$.run.facets.parent.run.runId',
+      message: `the parent run is this run (${runId.slice(0, 64)}): not recorded as its own parent; the parent job is kept`,
+    })
   const outputs = e.outputs ?? []
   const rows = rowsAffected(outputs)
   if (rows !== undefined) run.rowsAffected = rows
   if (facets) run.facets = dropNulls(facets)
   batch.runs.push(run)
-  // A test result is known when its run ends; dbt-ol repeats the assertions on START.
+  // A test result is known once the run has run: dbt-ol repeats the assertions on START, before
+  // the test ran; a RUNNING event (the Airflow provider's task events) reports what was checked.
+  const results = state !== 'START'
   const isTest = isTestJob(e.job)
   // dbt-ol --consume-structured-logs ends a test dbt skipped with ABORT (its assertion success:
   // false, though it never ran): a skipped test, not a failed one
@@ -279,10 +295,10 @@ function runEventBatch(e: RunEvent, eventTime: string, warnings: OlWarning[]): B
     obs,
     warnings,
     e.job.facets?.sql?.query,
-    !started,
+    results,
   )
   applyLineageFacet(batch, isTest ? undefined : jobRef, self, e, warnings)
-  if (!started) pushTestResults(batch, e, obs, warnings)
+  if (results) pushTestResults(batch, e, obs, warnings)
   applyDbtModel(batch, e, self.name, warnings)
   applyJobDependencies(batch, e, self)
   return batch
@@ -365,6 +381,9 @@ function addDatasets(
       return
     }
     addDataset(batch, ds, 'output', edgeJob, obs)
+    // The spec makes dataQualityAssertions an input facet; a task that checks what it wrote puts
+    // it on the output's facets (the Airflow provider's manual-lineage example).
+    if (results && ds.facets?.dataQualityAssertions) pushAssertions(batch.assertions, ds, obs)
   })
   addColumnEdges(batch, inputs, outputs, warnings, sql)
 }

@@ -1,7 +1,7 @@
 import type { Batch, ColumnEdge, Dataset, Job, Product, Ref } from '../batch.ts'
 import { SECRET_KEY } from '../../common/secrets.ts'
 import { refKey, UNPLACED_TEST } from '../batch.ts'
-import { addMeta, dropEmpty } from './facets.ts'
+import { addMeta, dropEmpty, isWarnSeverity } from './facets.ts'
 import type { OlWarning } from './parse.ts'
 import type { LineageInput, OlInputDataset, OlOutputDataset, RunEvent } from './schema.ts'
 
@@ -43,7 +43,7 @@ export function pushTestResults(
   tests.forEach((t, i) => {
     const inputs = given.length > 0 ? given : [{ namespace: UNPLACED_TEST, name: t.name }]
     const name = dbtTestName(t.name).slice(0, 4096)
-    const warn = t.severity?.toLowerCase() === 'warn'
+    const warn = isWarnSeverity(t.severity)
     const status = testStatus(t.status, warn)
     if (!status) {
       warnings.push({

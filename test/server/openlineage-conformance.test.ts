@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { streamEventFile } from '../../collectors/openlineage/read.ts'
 import type { Db } from '../../db/client.ts'
@@ -386,5 +387,176 @@ describe('a file with text after its event (DataHub flink_job_test.json)', () =>
     expect(
       findDataset(db, { namespace: 'kafka://kafka-prod', name: 'lineage-test-topic-json' }),
     ).toBeUndefined()
+  })
+})
+
+describe("the Airflow provider's all-facets system test", () => {
+  // apache/airflow @ 7e52b411e638fa0cfcca8b73f4ad5a53b5aff619,
+  // providers/openlineage/tests/system/openlineage/expected_events/openlineage_all_facets_dag.json
+  // (and the DAG beside it): the client's facet classes attached under keys of the DAG's own — a
+  // TestRunFacet as `testRun`, which the client sends with its _schemaURL — and severities
+  // `WARNING`. The test result was not read (the spec names the facet `test`), and a failed
+  // assertion of severity WARNING counted as an error.
+  const PROVIDER = 'https://github.com/apache/airflow/tree/providers-openlineage/2.20.3'
+  const base = (facet: string) => ({
+    _producer: PROVIDER,
+    _schemaURL: `https://openlineage.io/spec/facets/1-0-1/${facet}.json#/$defs/${facet}`,
+  })
+  const input = { namespace: 's3://all-facets-bucket', name: 'input/data.csv' }
+
+  it('reads a facet by its _schemaURL under a key of its own, and WARNING as warn', async () => {
+    const runId = '0190aaaa-0000-7000-8000-a11facet0001'
+    const r = await post({
+      eventType: 'COMPLETE',
+      eventTime: '2026-01-01T00:00:00Z',
+      producer: PROVIDER,
+      schemaURL: SCHEMA_URL,
+      run: {
+        runId,
+        facets: {
+          testRun: {
+            ...base('TestRunFacet'),
+            tests: [
+              {
+                name: 'all_facets_test',
+                status: 'success',
+                severity: 'WARNING',
+                type: 'integration',
+                expected: 'all_facets_present',
+                actual: 'all_facets_present',
+              },
+            ],
+          },
+        },
+      },
+      job: { namespace: 'default', name: 'openlineage_all_facets_dag.all_facets_task' },
+      inputs: [
+        {
+          ...input,
+          facets: {
+            dataQualityAssertions: {
+              assertions: [
+                {
+                  assertion: 'not_null',
+                  success: true,
+                  column: 'id',
+                  severity: 'ERROR',
+                  name: 'id_not_null_check',
+                },
+                {
+                  assertion: 'row_count_above_threshold',
+                  success: false,
+                  severity: 'WARNING',
+                  name: 'row_count_check',
+                  expected: '>= 100',
+                  actual: '10',
+                },
+              ],
+            },
+          },
+        },
+      ],
+    })
+    expect(r).toEqual({
+      status: 201,
+      warnings: [
+        {
+          path: '$.run.facets.testRun',
+          message: "read facet testRun as test, the spec's name for the facet its _schemaURL names",
+        },
+      ],
+    })
+    const id = findDataset(db, input)
+    const rows = db.all<{ name: string; status: string; severity: string }>(
+      sql`select name, status, severity from assertions where dataset_id = ${id} order by name`,
+    )
+    expect(rows).toEqual([
+      { name: 'all_facets_test', status: 'pass', severity: 'warn' },
+      { name: 'id_not_null_check', status: 'pass', severity: 'error' },
+      { name: 'row_count_check', status: 'warn', severity: 'warn' },
+    ])
+  })
+})
+
+describe("the Airflow provider's manual-lineage system test", () => {
+  // apache/airflow @ ead8e24c9ac4ec1fbeece7dfdf662deea138071a,
+  // providers/openlineage/tests/system/openlineage/expected_events/openlineage_manual_lineage_dag.json:
+  // a task's inlets and outlets with dataQualityAssertions in their dataset facets, the output's
+  // too (the spec makes it an input facet), sent on RUNNING events. Both were dropped without a
+  // word: the output's facet was not read, and no result was read before the run ended.
+  it('keeps the test results on an output dataset as on an input', async () => {
+    const assertions = {
+      _producer: 'https://github.com/apache/airflow/tree/providers-openlineage/2.20.3',
+      _schemaURL:
+        'https://openlineage.io/spec/facets/1-0-1/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet',
+      assertions: [
+        { assertion: 'not_null', success: true, column: 'id' },
+        { assertion: 'unique', success: false, column: 'id' },
+      ],
+    }
+    const input = { namespace: 's3://example-bucket', name: 'raw/2024/01/01/orders.csv' }
+    const output = {
+      namespace: 'snowflake://example-acct',
+      name: 'analytics.public.orders_enriched',
+    }
+    const r = await post({
+      eventType: 'RUNNING',
+      eventTime: '2026-01-01T00:00:00Z',
+      producer: 'https://github.com/apache/airflow/tree/providers-openlineage/2.20.3',
+      schemaURL: SCHEMA_URL,
+      run: { runId: '0190aaaa-0000-7000-8000-a11f0000ba5e' },
+      job: { namespace: 'default', name: 'openlineage_manual_lineage_dag.datasets_maximal' },
+      inputs: [{ ...input, facets: { dataQualityAssertions: assertions } }],
+      outputs: [{ ...output, facets: { dataQualityAssertions: assertions } }],
+    })
+    expect(r).toEqual({ status: 201, warnings: [] })
+    const results = (ref: { namespace: string; name: string }) =>
+      db.all<{ name: string; col: string; status: string }>(
+        sql`select name, "column" as col, status from assertions where dataset_id = ${findDataset(db, ref)} order by name`,
+      )
+    const expected = [
+      { name: 'not_null', col: 'id', status: 'pass' },
+      { name: 'unique', col: 'id', status: 'fail' },
+    ]
+    expect(results(input)).toEqual(expected)
+    expect(results(output)).toEqual(expected)
+  })
+})
+
+describe('a Spark run whose parent facet names the run itself', () => {
+  // datahub-project/datahub @ 144bccdae718c8628eba92cbdd4c391c8fb2d0fe,
+  // metadata-integration/java/acryl-spark-lineage/src/test/resources/ol_events/map_partition_job.json
+  // (Spark 1.24.2, an RDD job): parent.run.runId is the event's own runId. The run was stored as
+  // its own parent.
+  it('keeps the parent job and records no parent run', async () => {
+    const runId = '01902a1e-0b05-750e-b38d-439998f7a853'
+    const r = await post({
+      eventType: 'START',
+      eventTime: '2024-11-20T12:59:29.059Z',
+      producer: 'https://github.com/OpenLineage/OpenLineage/tree/1.24.2/integration/spark',
+      schemaURL: SCHEMA_URL,
+      run: {
+        runId,
+        facets: {
+          parent: { run: { runId }, job: { namespace: 'default', name: 'spark_context_session' } },
+        },
+      },
+      job: {
+        namespace: 'default',
+        name: 'spark_context_session.map_partitions_parallel_collection',
+      },
+      inputs: [{ namespace: 's3://my-bucket', name: 'my_dir/my_file.csv' }],
+      outputs: [{ namespace: 's3://my-bucket', name: 'my_dir/my_file.csv' }],
+    })
+    expect(r.status).toBe(201)
+    expect(r.warnings.map((w) => w.path)).toEqual(['$.run.facets.parent.run.runId'])
+    const run = (await (await fetch(`${url}/api/runs/${runId}`)).json()) as {
+      run: { parentRunId: string | null }
+    }
+    expect(run.run.parentRunId).toBeNull()
+    const parents = db.all<{ parent: string }>(
+      sql`select p.name as parent from jobs j join jobs p on p.id = j.parent_id where j.name = 'spark_context_session.map_partitions_parallel_collection'`,
+    )
+    expect(parents).toEqual([{ parent: 'spark_context_session' }])
   })
 })
