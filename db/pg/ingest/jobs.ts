@@ -1,0 +1,166 @@
+import type pg from 'pg'
+import type { Batch, Job, Ref } from '../../../collectors/batch.ts'
+import { refKey } from '../../../collectors/batch.ts'
+import { byKey, jsonOrNull, layers, orNull, unnest } from './unnest.ts'
+
+// storeBatch's jobs on PostgreSQL (resolveJobs in db/queries/resolve-nodes.ts): what is stored is
+// read in one statement, only new or changed rows are written, parents before their children
+// (a child carries its parent's id), each round one upsert in key order.
+
+const FIELDS = [
+  'domain',
+  'owner',
+  'type',
+  'parent_id',
+  'description',
+  'schedule',
+  'meta',
+  'external_id',
+] as const
+type Field = (typeof FIELDS)[number]
+const JSON_FIELDS: ReadonlySet<Field> = new Set(['schedule', 'meta'])
+
+type Values = Record<Field, string | number | null>
+type Stored = Values & { id: number; namespace: string; name: string }
+
+const valuesOf = (j: Job, parentId: number | null): Values => ({
+  domain: orNull(j.domain),
+  owner: orNull(j.owner),
+  type: j.type,
+  parent_id: parentId,
+  description: orNull(j.description),
+  schedule: jsonOrNull(j.schedule),
+  meta: jsonOrNull(j.meta),
+  external_id: orNull(j.externalId),
+})
+
+/** A job only named (a parent, a run's or an edge's job): inserted as a plain 'job' if new. */
+const ENSURED = { ...valuesOf({ namespace: '', name: '', type: 'job' }, null) }
+
+/** The upsert's update in memory: a plain 'job' never overrides a known type. */
+function apply(row: Values, v: Values): Values {
+  const out = { ...row }
+  for (const f of FIELDS)
+    out[f] = f === 'type' ? (v.type === 'job' ? row.type : v.type) : (v[f] ?? row[f])
+  return out
+}
+
+const same = (a: Values, b: Values) => FIELDS.every((f) => a[f] === b[f])
+
+const COLUMNS = {
+  namespace: 'text',
+  name: 'text',
+  ...Object.fromEntries(
+    FIELDS.map((f) => [f, JSON_FIELDS.has(f) ? 'json' : f === 'parent_id' ? 'int8' : 'text']),
+  ),
+} as const
+
+const setOf = (f: Field) =>
+  f === 'type'
+    ? `case when excluded.type = 'job' then t.type else excluded.type end`
+    : `coalesce(excluded.${f}, t.${f})`
+const asText = (f: Field, e: string) => (JSON_FIELDS.has(f) ? `(${e})::text` : e)
+
+function upsertSql(from: string, nowParam: number): string {
+  const cols = ['namespace', 'name', ...FIELDS]
+  return `
+insert into jobs as t (${cols.join(', ')}, updated_at)
+select ${cols.map((c) => (JSON_FIELDS.has(c as Field) ? `u.${c}::json` : `u.${c}`)).join(', ')},
+       $${nowParam}::text
+  from ${from}
+ order by u.ord
+    on conflict (namespace, name) do update
+   set ${FIELDS.map((f) => `${f} = ${setOf(f)}`).join(', ')}, updated_at = excluded.updated_at
+ where (${FIELDS.map((f) => asText(f, setOf(f))).join(', ')})
+       is distinct from (${FIELDS.map((f) => asText(f, `t.${f}`)).join(', ')})
+returning id, namespace, name`
+}
+
+const SELECT_STORED = `
+select id, namespace, name, ${FIELDS.map((f) => (JSON_FIELDS.has(f) ? `${f}::text as ${f}` : f)).join(', ')}
+  from jobs
+ where (namespace, name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`
+
+const refsParams = (refs: readonly Ref[]) => [refs.map((r) => r.namespace), refs.map((r) => r.name)]
+
+/** Every job the batch names gets an id; its parent's id is its parent_id. */
+export async function resolveJobs(
+  tx: pg.PoolClient,
+  batch: Batch,
+  now: string,
+): Promise<Map<string, number>> {
+  const refs = new Map<string, Ref>()
+  const add = (r: Ref) => {
+    const k = refKey(r)
+    if (!refs.has(k)) refs.set(k, { namespace: r.namespace, name: r.name })
+  }
+  for (const j of batch.jobs) {
+    add(j)
+    if (j.parent) add(j.parent)
+  }
+  for (const r of batch.runs) add(r.job)
+  for (const e of batch.edges) add(e.job)
+  if (refs.size === 0) return new Map()
+
+  const stored = new Map<string, Stored>()
+  for (const row of (await tx.query<Stored>(SELECT_STORED, refsParams([...refs.values()])))
+    .rows)
+    stored.set(refKey(row), row)
+  const ids = new Map<string, number>()
+  for (const [k, row] of stored) ids.set(k, row.id)
+
+  const described = new Set(batch.jobs.map(refKey))
+  // Named only: written when new, as a plain 'job' (a parent first, so its children can name it).
+  let pending: { key: string; job: Job | undefined }[] = []
+  for (const k of refs.keys())
+    if (!described.has(k) && !stored.has(k)) pending.push({ key: k, job: undefined })
+  for (const j of batch.jobs) pending.push({ key: refKey(j), job: j })
+
+  // Rounds: a job whose parent has no id yet waits for the round that writes the parent.
+  while (pending.length > 0) {
+    const ready = pending.filter((p) => !p.job?.parent || ids.has(refKey(p.job.parent)))
+    // A parent cycle: the rest is written without the parents that have no id.
+    const round = ready.length > 0 ? ready : pending
+    pending = ready.length > 0 ? pending.filter((p) => !ready.includes(p)) : []
+    const byRow = new Map<string, Values[]>()
+    for (const p of round) {
+      const parent = p.job?.parent ? (ids.get(refKey(p.job.parent)) ?? null) : null
+      const values = p.job ? valuesOf(p.job, parent) : ENSURED
+      const list = byRow.get(p.key)
+      if (list) list.push(values)
+      else byRow.set(p.key, [values])
+    }
+    const writes: { row: string; values: Values }[] = []
+    for (const [row, list] of byRow) {
+      const before = stored.get(row)
+      if (before && same(list.reduce(apply, before), before)) continue
+      for (const values of list) writes.push({ row, values })
+    }
+    for (const part of layers(writes, (w) => w.row)) {
+      part.sort((a, b) => byKey(a.row, b.row))
+      const ref = (i: number) => refs.get(part[i]?.row ?? '') as Ref
+      const u = unnest(COLUMNS, part.length, (c, i) =>
+        c === 'namespace'
+          ? ref(i).namespace
+          : c === 'name'
+            ? ref(i).name
+            : part[i]?.values[c as Field],
+      )
+      const r = await tx.query<{ id: number } & Ref>(upsertSql(u.from, u.values.length + 1), [
+        ...u.values,
+        now,
+      ])
+      for (const row of r.rows) ids.set(refKey(row), row.id)
+    }
+    // A job another replica created since it was read (the upsert then changed nothing).
+    const missing = [...byRow.keys()].filter((k) => !ids.has(k))
+    if (missing.length > 0) {
+      const r = await tx.query<Stored>(
+        SELECT_STORED,
+        refsParams(missing.map((k) => refs.get(k) as Ref)),
+      )
+      for (const row of r.rows) ids.set(refKey(row), row.id)
+    }
+  }
+  return ids
+}
