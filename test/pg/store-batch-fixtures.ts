@@ -36,21 +36,34 @@ export async function demoAirflowBatch(db: Db): Promise<Batch> {
   return b
 }
 
+/** The events of an NDJSON file, one batch each (an event meshwatch refuses is left out). */
+function eventBatches(file: string): Batch[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .flatMap((line) => {
+      const r = parseEvent(JSON.parse(line))
+      return r.ok ? [r.batch] : []
+    })
+}
+
 /** dbt-ol's recorded events of each demo project, one batch per event, in file order. */
 export function demoOpenLineageBatches(): Batch[][] {
   const dir = join(FIXTURES, 'openlineage', 'dbt-ol')
   return readdirSync(dir)
     .filter((f) => f.endsWith('.ndjson'))
     .sort()
-    .map((f) =>
-      readFileSync(join(dir, f), 'utf8')
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .flatMap((line) => {
-          const r = parseEvent(JSON.parse(line))
-          return r.ok ? [r.batch] : []
-        }),
-    )
+    .map((f) => eventBatches(join(dir, f)))
+}
+
+/** The openlineage-python client's recorded events and the public producers' shapes (Flink, Spark). */
+export function otherOpenLineageBatches(): Batch[] {
+  return [
+    join(FIXTURES, 'openlineage', 'python-client', 'events.ndjson'),
+    ...['flink', 'openmetadata-spark'].map((p) =>
+      join(FIXTURES, 'openlineage', 'public-shapes', `${p}.ndjson`),
+    ),
+  ].flatMap(eventBatches)
 }
 
 /** pytest's recorded JUnit XML reports. */
@@ -159,7 +172,10 @@ function normal(rows: Row[], spec: { json?: string[]; sequence?: boolean }): Row
   const key = (r: Row) => JSON.stringify(r)
   return spec.sequence
     ? out
-    : out.map((r) => [key(r), r] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r)
+    : out
+        .map((r) => [key(r), r] as const)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([, r]) => r)
 }
 
 /** Every derived table of a SQLite store, by natural keys. */

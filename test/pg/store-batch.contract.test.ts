@@ -14,6 +14,7 @@ import {
   demoDbtBatches,
   demoJunitBatches,
   demoOpenLineageBatches,
+  otherOpenLineageBatches,
   dumpPg,
   dumpSqlite,
   rowVersions,
@@ -36,45 +37,62 @@ function keysSqlite(db: Db, ids: number[]): string[] {
   return ids.map((id) => (stmt.get(id) as { k: string } | undefined)?.k ?? `?${id}`)
 }
 
-describe('storeBatch on PostgreSQL', () => {
-  let pool: pg.Pool
-  let db: Db
+interface Pair {
+  db: Db
+  pool: pg.Pool
+  /** Stores `b` on both engines, expects the same result, then stores it again on both. */
+  store(b: Batch, extra?: Partial<StoreOptions>): Promise<StoreResult>
+  expectSameStores(): Promise<void>
+}
+
+/** A new SQLite store and a new PostgreSQL one, written alike. */
+async function makePair(): Promise<Pair> {
+  const pool = await openPgPool(await createDatabase())
+  const db = openDb(':memory:')
   let clock = Date.parse('2026-01-01T00:00:00.000Z')
   const tick = () => new Date((clock += 60_000)).toISOString()
+  return {
+    db,
+    pool,
+    async store(b, extra = {}) {
+      const opts: StoreOptions = { contentHash: hashBatch(b), now: tick(), ...extra }
+      const a = lite.storeBatch(db, b, opts)
+      const p = await storeBatch.storeBatch(pool, b, opts)
+      const { datasetIds: liteIds, batchId: _a, ...liteRest } = a
+      const { datasetIds: pgIds, batchId: _p, ...pgRest } = p
+      expect(pgRest).toEqual(liteRest)
+      expect(await keysPg(pool, pgIds)).toEqual(keysSqlite(db, liteIds))
+
+      // Delivered again: a duplicate on both.
+      if (opts.keepRaw !== false) {
+        const again = await storeBatch.storeBatch(pool, b, { ...opts, now: tick() })
+        expect(again).toMatchObject({ duplicate: true, batchId: p.batchId })
+      }
+      // Derived again (a replay): the same rows, none of them rewritten on PostgreSQL.
+      const before = await rowVersions(pool)
+      const replay = { ...opts, keepRaw: false, now: tick() }
+      lite.storeBatch(db, b, replay)
+      await storeBatch.storeBatch(pool, b, replay)
+      expect(await rowVersions(pool)).toEqual(before)
+      return p
+    },
+    async expectSameStores() {
+      expect(await dumpPg(pool)).toEqual(dumpSqlite(db))
+    },
+  }
+}
+
+describe('storeBatch on PostgreSQL, on the demo mesh', () => {
+  let pair: Pair
+  const store = (b: Batch, extra?: Partial<StoreOptions>) => pair.store(b, extra)
+  const expectSameStores = () => pair.expectSameStores()
 
   beforeAll(async () => {
-    pool = await openPgPool(await createDatabase())
-    db = openDb(':memory:')
+    pair = await makePair()
   })
   afterAll(async () => {
-    await pool.end()
+    await pair.pool.end()
   })
-
-  /** Stores `b` on both engines, expects the same result, then stores it again on both. */
-  async function store(b: Batch, extra: Partial<StoreOptions> = {}): Promise<StoreResult> {
-    const opts: StoreOptions = { contentHash: hashBatch(b), now: tick(), ...extra }
-    const a = lite.storeBatch(db, b, opts)
-    const p = await storeBatch.storeBatch(pool, b, opts)
-    const { datasetIds: liteIds, batchId: _a, ...liteRest } = a
-    const { datasetIds: pgIds, batchId: _p, ...pgRest } = p
-    expect(pgRest).toEqual(liteRest)
-    expect(await keysPg(pool, pgIds)).toEqual(keysSqlite(db, liteIds))
-
-    // Delivered again: a duplicate on both.
-    if (opts.keepRaw !== false) {
-      const again = await storeBatch.storeBatch(pool, b, { ...opts, now: tick() })
-      expect(again).toMatchObject({ duplicate: true, batchId: p.batchId })
-    }
-    // Derived again (a replay): the same rows, none of them rewritten on PostgreSQL.
-    const before = await rowVersions(pool)
-    const replay = { ...opts, keepRaw: false, now: tick() }
-    lite.storeBatch(db, b, replay)
-    await storeBatch.storeBatch(pool, b, replay)
-    expect(await rowVersions(pool)).toEqual(before)
-    return p
-  }
-
-  const expectSameStores = async () => expect(await dumpPg(pool)).toEqual(dumpSqlite(db))
 
   it('stores the demo dbt builds (good day, then bad day) as SQLite does', async () => {
     const batches = await demoDbtBatches()
@@ -84,7 +102,7 @@ describe('storeBatch on PostgreSQL', () => {
   })
 
   it('stores the recorded Airflow as SQLite does', async () => {
-    await store(await demoAirflowBatch(db))
+    await store(await demoAirflowBatch(pair.db))
     await expectSameStores()
   })
 
@@ -101,6 +119,17 @@ describe('storeBatch on PostgreSQL', () => {
   it('stores JUnit reports as SQLite does', async () => {
     for (const b of demoJunitBatches()) await store(b)
     await expectSameStores()
+  })
+
+  it("stores other producers' recorded events (symlinks, facets of every kind) as SQLite does", async () => {
+    for (const b of otherOpenLineageBatches()) await store(b)
+    await expectSameStores()
+  })
+
+  it('has filled every derived table by then', async () => {
+    const dump = await dumpPg(pair.pool)
+    const empty = Object.entries(dump).filter(([, rows]) => rows.length === 0)
+    expect(empty.map(([t]) => t)).toEqual([])
   })
 
   it("merges a run's later observations as SQLite does, in or out of order", async () => {
@@ -127,7 +156,7 @@ describe('storeBatch on PostgreSQL', () => {
     twice.runs.push({ runId: 'r3', job, state: 'COMPLETE', endedAt: '2026-01-03T00:02:00Z' })
     await store(twice)
     await expectSameStores()
-    const r = await pool.query<{ run_id: string; state: string }>(
+    const r = await pair.pool.query<{ run_id: string; state: string }>(
       `select run_id, state from runs where run_id in ('r1', 'r2', 'r3') order by run_id`,
     )
     expect(r.rows).toEqual([
@@ -135,5 +164,110 @@ describe('storeBatch on PostgreSQL', () => {
       { run_id: 'r2', state: 'FAIL' },
       { run_id: 'r3', state: 'COMPLETE' },
     ])
+  })
+})
+
+// The naming rules of test/db/resolve-nodes.test.ts, each on a new pair of stores.
+const DBT = 'duckdb://mesh'
+const WH = 'postgres://warehouse:5432'
+const S3 = 's3://bucket'
+
+function dbtOrders(columns?: { name: string; type: string }[]): Batch {
+  const b = emptyBatch('dbt', 'dbt:sales')
+  b.datasets.push({
+    namespace: DBT,
+    name: 'mesh.sales.orders',
+    domain: 'sales',
+    kind: 'model',
+    aliases: [{ namespace: WH, name: 'analytics.orders' }],
+    ...(columns ? { columns } : {}),
+  })
+  return b
+}
+
+function olReads(ns: string, name: string, aliases?: { namespace: string; name: string }[]): Batch {
+  const b = emptyBatch('openlineage', 'openlineage')
+  b.datasets.push({ namespace: ns, name, ...(aliases ? { aliases } : {}) })
+  b.edges.push({
+    job: { namespace: 'spark', name: 'export' },
+    dataset: { namespace: ns, name },
+    direction: 'input',
+  })
+  return b
+}
+
+function asset(): Batch {
+  const b = emptyBatch('airflow', 'airflow')
+  b.datasets.push({
+    namespace: WH,
+    name: 'analytics.orders',
+    kind: 'asset',
+    description: 'an Airflow asset',
+    domain: 'sales',
+  })
+  return b
+}
+
+/** One batch naming things twice: a dataset, a job, a check, a metric, a product. */
+function repeats(): Batch {
+  const b = emptyBatch('dbt', 'dbt:repeats')
+  const d = { namespace: DBT, name: 'mesh.r.t' }
+  b.datasets.push({ ...d, kind: 'model', owner: 'a' }, { ...d, owner: 'b', description: 'x' })
+  const j = { namespace: 'r', name: 'j' }
+  b.jobs.push(
+    { ...j, type: 'dbt_model', owner: 'a' },
+    { ...j, type: 'job', description: 'y', parent: { namespace: 'r', name: 'p' } },
+    { namespace: 'r', name: 'p', type: 'dbt_project', parent: j },
+  )
+  const check = { dataset: d, kind: 'unique', name: 'u', origin: 'dbt' } as const
+  b.checks.push({ ...check, key: 'k', severity: 'error' }, { ...check, key: 'k', severity: 'warn' })
+  const at = '2026-03-01T00:00:00Z'
+  b.metrics.push(
+    { dataset: d, name: 'row_count', value: 1, observedAt: at },
+    { dataset: d, name: 'row_count', value: 2, status: 'pass', observedAt: at },
+  )
+  const product = { id: 'p', domain: 'r', origin: 'config' } as const
+  b.products.push(
+    { ...product, name: 'P1', outputs: [d] },
+    { ...product, name: 'P2', outputs: [{ namespace: DBT, name: 'mesh.r.other' }] },
+  )
+  return b
+}
+
+describe('storeBatch on PostgreSQL names nodes as SQLite does', () => {
+  it.each([
+    {
+      name: 'an edge naming a known alias',
+      batches: () => [dbtOrders(), olReads(WH, 'analytics.orders')],
+    },
+    {
+      name: 'a dataset naming a node as its alias, then by its new name',
+      batches: () => [
+        dbtOrders(),
+        olReads(S3, 'warehouse/orders', [{ namespace: DBT, name: 'mesh.sales.orders' }]),
+        olReads(S3, 'warehouse/orders'),
+      ],
+    },
+    {
+      name: 'the name seen first as the node, described later by its alias',
+      batches: () => [
+        olReads(WH, 'analytics.orders'),
+        dbtOrders(),
+        dbtOrders([{ name: 'id', type: 'INTEGER' }]),
+      ],
+    },
+    {
+      name: 'an asset described by an alias filling gaps only',
+      batches: () => [dbtOrders(), asset()],
+    },
+    { name: 'names repeated in one batch', batches: () => [repeats(), repeats()] },
+  ])('$name', async ({ batches }) => {
+    const pair = await makePair()
+    try {
+      for (const b of batches()) await pair.store(b)
+      await pair.expectSameStores()
+    } finally {
+      await pair.pool.end()
+    }
   })
 })

@@ -60,7 +60,10 @@ const COLUMNS = {
   namespace: 'text',
   name: 'text',
   ...Object.fromEntries(
-    FIELDS.map((f) => [f, JSON_FIELDS.has(f) ? 'json' : f === 'contract_enforced' ? 'bool' : 'text']),
+    FIELDS.map((f) => [
+      f,
+      JSON_FIELDS.has(f) ? 'json' : f === 'contract_enforced' ? 'bool' : 'text',
+    ]),
   ),
 } as const
 
@@ -141,8 +144,7 @@ export async function resolveDatasets(
     add(target)
   }
   const stored = new Map<string, Stored>()
-  for (const row of (await tx.query<Stored>(SELECT_STORED, refsParams([...refs.values()])))
-    .rows)
+  for (const row of (await tx.query<Stored>(SELECT_STORED, refsParams([...refs.values()]))).rows)
     stored.set(refKey(row), row)
 
   // resolve-nodes.ts's walk, on what was read: each name's row, and what is said of each row.
@@ -235,7 +237,10 @@ export async function resolveDatasets(
   // A name another replica created since it was read (the upsert then changed nothing).
   const missing = [...new Set(target.values())].filter((k) => !ids.has(k))
   if (missing.length > 0) {
-    const r = await tx.query<Stored>(SELECT_STORED, refsParams(missing.map((k) => refs.get(k) as Ref)))
+    const r = await tx.query<Stored>(
+      SELECT_STORED,
+      refsParams(missing.map((k) => refs.get(k) as Ref)),
+    )
     for (const row of r.rows) ids.set(refKey(row), row.id)
   }
 
@@ -247,10 +252,14 @@ export async function resolveDatasets(
   }
   if (aliasRows.size > 0) {
     const list = [...aliasRows].sort(([a], [b]) => byKey(a, b)).map(([, x]) => x)
-    const u = unnest({ namespace: 'text', name: 'text', dataset_id: 'int8' }, list.length, (c, i) => {
-      const x = list[i]
-      return c === 'dataset_id' ? x?.datasetId : c === 'name' ? x?.ref.name : x?.ref.namespace
-    })
+    const u = unnest(
+      { namespace: 'text', name: 'text', dataset_id: 'int8' },
+      list.length,
+      (c, i) => {
+        const x = list[i]
+        return c === 'dataset_id' ? x?.datasetId : c === 'name' ? x?.ref.name : x?.ref.namespace
+      },
+    )
     await tx.query(
       `insert into dataset_aliases (namespace, name, dataset_id)
        select u.namespace, u.name, u.dataset_id from ${u.from} order by u.ord

@@ -103,28 +103,52 @@ export async function resolveJobs(
   if (refs.size === 0) return new Map()
 
   const stored = new Map<string, Stored>()
-  for (const row of (await tx.query<Stored>(SELECT_STORED, refsParams([...refs.values()])))
-    .rows)
+  for (const row of (await tx.query<Stored>(SELECT_STORED, refsParams([...refs.values()]))).rows)
     stored.set(refKey(row), row)
   const ids = new Map<string, number>()
   for (const [k, row] of stored) ids.set(k, row.id)
 
-  const described = new Set(batch.jobs.map(refKey))
-  // Named only: written when new, as a plain 'job' (a parent first, so its children can name it).
-  let pending: { key: string; job: Job | undefined }[] = []
+  // SQLite's order (resolve-nodes.ts): parents first. A parent the batch lists later (a cycle)
+  // has no id yet when its child is written there: the child keeps the parent it had.
+  const listed = new Map(batch.jobs.map((j) => [refKey(j), j]))
+  const depth = new Map<string, number>()
+  const depthOf = (k: string, seen: Set<string>): number => {
+    const known = depth.get(k)
+    if (known !== undefined) return known
+    const parent = listed.get(k)?.parent
+    const pk = parent ? refKey(parent) : undefined
+    const d = pk !== undefined && listed.has(pk) && !seen.has(pk) ? depthOf(pk, seen.add(k)) + 1 : 0
+    depth.set(k, d)
+    return d
+  }
+  const ordered = [...batch.jobs].sort(
+    (a, b) => depthOf(refKey(a), new Set()) - depthOf(refKey(b), new Set()),
+  )
+  const place = new Map<string, number>()
+  ordered.forEach((j, i) => {
+    if (!place.has(refKey(j))) place.set(refKey(j), i)
+  })
+
+  // Named only: written when new, as a plain 'job' (in the first round, with the roots).
+  let pending: { key: string; job: Job | undefined; parent: string | undefined }[] = []
   for (const k of refs.keys())
-    if (!described.has(k) && !stored.has(k)) pending.push({ key: k, job: undefined })
-  for (const j of batch.jobs) pending.push({ key: refKey(j), job: j })
+    if (!listed.has(k) && !stored.has(k))
+      pending.push({ key: k, job: undefined, parent: undefined })
+  ordered.forEach((j, i) => {
+    const pk = j.parent ? refKey(j.parent) : undefined
+    const at = pk === undefined ? undefined : place.get(pk)
+    const parent = pk !== undefined && (at === undefined || at < i) ? pk : undefined
+    pending.push({ key: refKey(j), job: j, parent })
+  })
 
   // Rounds: a job whose parent has no id yet waits for the round that writes the parent.
   while (pending.length > 0) {
-    const ready = pending.filter((p) => !p.job?.parent || ids.has(refKey(p.job.parent)))
-    // A parent cycle: the rest is written without the parents that have no id.
+    const ready = pending.filter((p) => p.parent === undefined || ids.has(p.parent))
     const round = ready.length > 0 ? ready : pending
     pending = ready.length > 0 ? pending.filter((p) => !ready.includes(p)) : []
     const byRow = new Map<string, Values[]>()
     for (const p of round) {
-      const parent = p.job?.parent ? (ids.get(refKey(p.job.parent)) ?? null) : null
+      const parent = p.parent === undefined ? null : (ids.get(p.parent) ?? null)
       const values = p.job ? valuesOf(p.job, parent) : ENSURED
       const list = byRow.get(p.key)
       if (list) list.push(values)

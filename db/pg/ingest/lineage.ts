@@ -13,8 +13,20 @@ export async function storeDomains(
   domains: Batch['domains'],
   now: string,
 ): Promise<void> {
-  for (const part of layers(domains, (d) => d.name)) {
-    part.sort((a, b) => byKey(a.name, b.name))
+  // Repeats folded as the upserts' coalesce applies them: a later defined value wins.
+  const folded = new Map<string, Batch['domains'][number]>()
+  for (const d of domains) {
+    const prev = folded.get(d.name)
+    folded.set(d.name, {
+      name: d.name,
+      ...((d.owner ?? prev?.owner) !== undefined ? { owner: d.owner ?? prev?.owner } : {}),
+      ...((d.description ?? prev?.description) !== undefined
+        ? { description: d.description ?? prev?.description }
+        : {}),
+    })
+  }
+  if (folded.size > 0) {
+    const part = [...folded.values()].sort((a, b) => byKey(a.name, b.name))
     const u = unnest({ name: 'text', owner: 'text', description: 'text' }, part.length, (c, i) => {
       const d = part[i]
       return c === 'name' ? d?.name : c === 'owner' ? d?.owner : d?.description
@@ -57,10 +69,14 @@ export async function storeEdges(
     rows.set(edgeKey(row), row)
   }
   const list = [...rows.values()].sort(byEdge)
-  const u = unnest({ job_id: 'int8', dataset_id: 'int8', direction: 'text' }, list.length, (c, i) => {
-    const e = list[i]
-    return c === 'job_id' ? e?.jobId : c === 'dataset_id' ? e?.datasetId : e?.direction
-  })
+  const u = unnest(
+    { job_id: 'int8', dataset_id: 'int8', direction: 'text' },
+    list.length,
+    (c, i) => {
+      const e = list[i]
+      return c === 'job_id' ? e?.jobId : c === 'dataset_id' ? e?.datasetId : e?.direction
+    },
+  )
   if (batch.replaceEdges && batch.jobs.length > 0) {
     const jobs = [...new Set(batch.jobs.map(jobId))]
     await tx.query(
@@ -134,7 +150,13 @@ export async function storeColumnLineage(
       transformation: orNull(c.transformation),
       source: c.source ?? 'openlineage',
     }
-    const k = JSON.stringify([row.dataset_id, row.column, row.from_dataset_id, row.from_column, row.source])
+    const k = JSON.stringify([
+      row.dataset_id,
+      row.column,
+      row.from_dataset_id,
+      row.from_column,
+      row.source,
+    ])
     if (!edges.has(k)) edges.set(k, row)
   }
   const list = [...edges.entries()].sort(([a], [b]) => byKey(a, b)).map(([, row]) => row)
@@ -178,7 +200,11 @@ export async function storeColumnLineage(
     const v = unnest({ dataset_id: 'int8', hash: 'text', columns: 'json' }, part.length, (c, i) => {
       const x = part[i]
       if (!x) return null
-      return c === 'dataset_id' ? dsId(x.dataset) : c === 'hash' ? x.hash : JSON.stringify(x.columns)
+      return c === 'dataset_id'
+        ? dsId(x.dataset)
+        : c === 'hash'
+          ? x.hash
+          : JSON.stringify(x.columns)
     })
     await tx.query(
       `insert into column_lineage_inputs as t (dataset_id, hash, columns, updated_at)

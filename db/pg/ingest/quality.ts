@@ -1,9 +1,9 @@
 import type pg from 'pg'
 import type { Batch, Ref } from '../../../collectors/batch.ts'
-import { byKey, jsonOrNull, layers, orNull, unnest } from './unnest.ts'
+import { byKey, jsonOrNull, orNull, unnest } from './unnest.ts'
 
 // storeBatch's checks, test results, metrics and products on PostgreSQL: one statement per
-// table (per repeat of a key), rows in key order, unchanged rows left as they are.
+// table, repeats of a key folded first, rows in key order, unchanged rows left as they are.
 
 export async function storeChecks(
   tx: pg.PoolClient,
@@ -12,8 +12,15 @@ export async function storeChecks(
   domain: string | null,
   now: string,
 ): Promise<void> {
-  for (const part of layers(checks, (c) => c.key)) {
-    part.sort((a, b) => byKey(a.key, b.key))
+  // Repeats of a key folded as the row-by-row upserts apply them: the last wins, but the
+  // origin, which only the insert sets. Rows change at most once.
+  const folded = new Map<string, Batch['checks'][number]>()
+  for (const c of checks) {
+    const first = folded.get(c.key)
+    folded.set(c.key, first ? { ...c, origin: first.origin } : c)
+  }
+  if (folded.size > 0) {
+    const part = [...folded.values()].sort((a, b) => byKey(a.key, b.key))
     const u = unnest(
       {
         key: 'text',
@@ -126,10 +133,16 @@ export async function storeMetrics(
   metrics: Batch['metrics'],
   dsId: (r: Ref) => number,
 ): Promise<void> {
-  const keyOf = (m: Batch['metrics'][number]) =>
-    JSON.stringify([dsId(m.dataset), m.name, m.observedAt])
-  for (const part of layers(metrics, keyOf)) {
-    const rows = part.map((m) => ({ m, k: keyOf(m) })).sort((a, b) => byKey(a.k, b.k))
+  // Repeats folded: the last value wins; the run id is the first's (only the insert sets it).
+  const folded = new Map<string, Batch['metrics'][number]>()
+  for (const m of metrics) {
+    const k = JSON.stringify([dsId(m.dataset), m.name, m.observedAt])
+    const first = folded.get(k)
+    const { runId: _, ...rest } = m
+    folded.set(k, first ? { ...rest, ...(first.runId ? { runId: first.runId } : {}) } : m)
+  }
+  if (folded.size > 0) {
+    const rows = [...folded].map(([k, m]) => ({ m, k })).sort((a, b) => byKey(a.k, b.k))
     const u = unnest(
       {
         dataset_id: 'int8',
@@ -173,8 +186,11 @@ export async function storeProducts(
   now: string,
 ): Promise<void> {
   if (products.length === 0) return
-  for (const part of layers(products, (p) => p.id)) {
-    part.sort((a, b) => byKey(a.id, b.id))
+  // A repeated product is its last mention (every field is replaced).
+  {
+    const part = [...new Map(products.map((p) => [p.id, p])).values()].sort((a, b) =>
+      byKey(a.id, b.id),
+    )
     const u = unnest(
       {
         id: 'text',
@@ -189,7 +205,9 @@ export async function storeProducts(
       (c, i) => {
         const p = part[i]
         if (!p) return null
-        return c === 'sla' ? jsonOrNull(p.sla) : p[c as 'id' | 'name' | 'domain' | 'owner' | 'description' | 'origin']
+        return c === 'sla'
+          ? jsonOrNull(p.sla)
+          : p[c as 'id' | 'name' | 'domain' | 'owner' | 'description' | 'origin']
       },
     )
     await tx.query(
@@ -211,7 +229,9 @@ export async function storeProducts(
   for (const p of products) outputs.set(p.id, [...new Set(p.outputs.map(dsId))])
   const rows = [...outputs]
     .sort(([a], [b]) => byKey(a, b))
-    .flatMap(([productId, ids]) => ids.sort((a, b) => a - b).map((datasetId) => ({ productId, datasetId })))
+    .flatMap(([productId, ids]) =>
+      ids.sort((a, b) => a - b).map((datasetId) => ({ productId, datasetId })),
+    )
   const u = unnest({ product_id: 'text', dataset_id: 'int8' }, rows.length, (c, i) =>
     c === 'product_id' ? rows[i]?.productId : rows[i]?.datasetId,
   )

@@ -76,7 +76,10 @@ const valuesOf = (r: Run, jobId: number): Values => ({
 })
 
 /** Each observation of the batch folded onto the stored run (if any), in order. */
-function mergeAll(batchRuns: readonly Run[], stored: ReadonlyMap<string, Stored>): Map<string, Run> {
+function mergeAll(
+  batchRuns: readonly Run[],
+  stored: ReadonlyMap<string, Stored>,
+): Map<string, Run> {
   const merged = new Map<string, Run>()
   for (const r of batchRuns) {
     let prev = merged.get(r.runId)
@@ -150,7 +153,8 @@ export async function storeRuns(
     )
     const inserted = new Set(r.rows.map((x) => x.run_id))
     const raced = new Set(inserts.map((x) => x.runId).filter((id) => !inserted.has(id)))
-    if (round > 0 && raced.size > 0) throw new Error(`runs ${[...raced].join(', ')} could not be stored`)
+    if (round > 0 && raced.size > 0)
+      throw new Error(`runs ${[...raced].join(', ')} could not be stored`)
     todo = batchRuns.filter((x) => raced.has(x.runId))
   }
   return count ?? 0

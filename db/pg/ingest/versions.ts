@@ -23,9 +23,10 @@ export async function storeVersions(
   // A version to add: lock its datasets (in id order) and look again, so two replicas seeing
   // one new schema at once add it once.
   const changed = [...new Set(rows.map((x) => x.datasetId))].sort((a, b) => a - b)
-  await tx.query('select 1 from datasets where id = any($1::int8[]) order by id for no key update', [
-    changed,
-  ])
+  await tx.query(
+    'select 1 from datasets where id = any($1::int8[]) order by id for no key update',
+    [changed],
+  )
   rows = await newVersions(tx, schemas, changed, dsId, now)
   if (rows.length === 0) return
   const u = unnest(
