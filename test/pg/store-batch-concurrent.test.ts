@@ -33,7 +33,9 @@ const deliver = (batch: Batch, extra: Partial<StoreOptions> = {}): Delivery => (
  * order), and a test result's run is whichever run's event reported it first (a model's test is
  * in its own run's event and in the parent invocation's).
  */
-const asSet = (dump: Record<string, Record<string, unknown>[]>) => ({
+const asSet = (
+  dump: Record<string, Record<string, unknown>[]>,
+): Record<string, Record<string, unknown>[]> => ({
   ...dump,
   batches: [...(dump.batches ?? [])].sort((a, b) =>
     String(a.content_hash) < String(b.content_hash) ? -1 : 1,

@@ -4,6 +4,7 @@ import { emptyBatch, type Batch, type Run } from '../../collectors/batch.ts'
 import { openDb, type Db } from '../../db/client.ts'
 import { openPgPool } from '../../db/pg/client.ts'
 import { storeBatch } from '../../db/pg/queries/store-batch.ts'
+import { ForeignWriteError } from '../../db/queries/authorize.ts'
 import { foldBatches } from '../../db/queries/fold-batches.ts'
 import * as lite from '../../db/queries/store-batch.ts'
 import type { StoreOptions, StoreResult } from '../../db/queries/store-batch.ts'
@@ -269,5 +270,57 @@ describe('storeBatch on PostgreSQL names nodes as SQLite does', () => {
     } finally {
       await pair.pool.end()
     }
+  })
+})
+
+describe('storeBatch on PostgreSQL authorizes a domain-scoped batch as SQLite does', () => {
+  let pair: Pair
+  beforeAll(async () => {
+    pair = await makePair()
+  })
+  afterAll(async () => {
+    await pair.pool.end()
+  })
+
+  /** `b` stored by a token of `domain` on both engines: the same denial, or the same result. */
+  async function storeAs(b: Batch, domain: string): Promise<'refused' | 'stored'> {
+    const opts: StoreOptions = {
+      contentHash: hashBatch(b),
+      now: '2026-02-01T00:00:00.000Z',
+      domain,
+    }
+    const outcome = async (f: () => Promise<StoreResult>) => {
+      try {
+        const { batchId: _, datasetIds: __, ...r } = await f()
+        return { stored: r }
+      } catch (e) {
+        if (e instanceof ForeignWriteError) return { denial: e.denial }
+        throw e
+      }
+    }
+    const a = await outcome(async () => lite.storeBatch(pair.db, b, opts))
+    const before = await rowVersions(pair.pool)
+    const p = await outcome(() => storeBatch.storeBatch(pair.pool, b, opts))
+    expect(p).toEqual(a)
+    // refused: nothing written, not even the batch
+    if ('denial' in p) expect(await rowVersions(pair.pool)).toEqual(before)
+    return 'denial' in p ? 'refused' : 'stored'
+  }
+
+  it('refuses and applies the demo batches per domain alike', async () => {
+    const good = await demoDbtBatches()
+    const half = good.length / 2
+    for (const b of good.slice(0, half)) await pair.store(b)
+    const outcomes: string[] = []
+    for (const b of [
+      ...good.slice(half),
+      await demoAirflowBatch(pair.db),
+      ...demoOpenLineageBatches().flat().slice(0, 12),
+    ])
+      for (const domain of ['sales', 'finance', 'marketing', 'product'])
+        outcomes.push(await storeAs(b, domain))
+    // both kinds of outcome were exercised
+    expect(new Set(outcomes)).toEqual(new Set(['refused', 'stored']))
+    await pair.expectSameStores()
   })
 })

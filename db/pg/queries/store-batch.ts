@@ -1,10 +1,16 @@
 import type pg from 'pg'
 import type { Batch, Ref } from '../../../collectors/batch.ts'
 import { refKey } from '../../../collectors/batch.ts'
+import {
+  dropForeignBatchReads,
+  findForeignWrite,
+  ForeignWriteError,
+} from '../../queries/authorize.ts'
 import { encodeBatch } from '../../queries/batch-codec.ts'
 import type * as lite from '../../queries/store-batch.ts'
 import type { StoreOptions, StoreResult } from '../../queries/store-batch.ts'
 import { schemasOf } from '../../queries/store-versions.ts'
+import { readLookups } from '../ingest/authorize.ts'
 import { resolveDatasets } from '../ingest/datasets.ts'
 import { resolveJobs } from '../ingest/jobs.ts'
 import { storeColumnLineage, storeDomains, storeEdges } from '../ingest/lineage.ts'
@@ -30,9 +36,16 @@ async function storeBatchPg(q: PgConn, batch: Batch, opts: StoreOptions): Promis
 }
 
 async function storeIn(tx: pg.PoolClient, batch: Batch, opts: StoreOptions): Promise<StoreResult> {
-  if (opts.domain != null)
-    throw new Error('a domain-scoped batch cannot be stored on PostgreSQL yet')
-  return writeBatchPg(tx, batch, opts)
+  if (opts.domain == null) return writeBatchPg(tx, batch, opts)
+  // Authorized inside the transaction that writes it: a refused batch writes nothing.
+  const lookups = await readLookups(tx, batch)
+  const { batch: own, warnings } = dropForeignBatchReads(lookups, opts.domain, batch)
+  const denial = findForeignWrite(lookups, opts.domain, own)
+  if (denial) throw new ForeignWriteError(denial)
+  // What is kept for replay is what was applied (the redelivery hash stays the request's).
+  const payload = own === batch ? opts.payload : encodeBatch(own).payload
+  const r = await writeBatchPg(tx, own, { ...opts, ...(payload ? { payload } : {}) })
+  return warnings.length > 0 ? { ...r, notApplied: warnings } : r
 }
 
 /** storeBatch's writes, for a caller that already holds a transaction (a client inside one). */
