@@ -1,8 +1,8 @@
 import type pg from 'pg'
 import type { Batch, Ref } from '../../../collectors/batch.ts'
-import { refKey } from '../../../collectors/batch.ts'
 import type { Lookups } from '../../queries/authorize.ts'
 import { decodeBatchPayload } from '../../queries/batch-codec.ts'
+import { refKey } from './unnest.ts'
 
 // A domain-scoped batch's authorization on PostgreSQL: what db/queries/authorize.ts's checks ask
 // of the store (who owns each dataset, alias, job, run, check and product the batch names, and

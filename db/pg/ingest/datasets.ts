@@ -1,7 +1,6 @@
 import type pg from 'pg'
 import type { Batch, Dataset, Ref } from '../../../collectors/batch.ts'
-import { refKey } from '../../../collectors/batch.ts'
-import { byKey, jsonOrNull, layers, orNull, unnest } from './unnest.ts'
+import { byKey, jsonOrNull, layers, orNull, refKey, unnest } from './unnest.ts'
 
 // storeBatch's datasets on PostgreSQL (db/queries/resolve-nodes.ts on SQLite): every dataset the
 // batch names gets an id, aliases resolve to one node. What is stored is read in two statements,

@@ -1,7 +1,6 @@
 import type pg from 'pg'
 import type { Batch, Job, Ref } from '../../../collectors/batch.ts'
-import { refKey } from '../../../collectors/batch.ts'
-import { byKey, jsonOrNull, layers, orNull, unnest } from './unnest.ts'
+import { byKey, jsonOrNull, layers, orNull, refKey, unnest } from './unnest.ts'
 
 // storeBatch's jobs on PostgreSQL (resolveJobs in db/queries/resolve-nodes.ts): what is stored is
 // read in one statement, only new or changed rows are written, parents before their children

@@ -23,8 +23,8 @@ export function unnest(
 ): Unnested {
   const names = Object.keys(columns)
   const values = names.map((c) => {
-    const a: unknown[] = new Array(rows)
-    for (let i = 0; i < rows; i++) a[i] = value(c, i) ?? null
+    const a: unknown[] = []
+    for (let i = 0; i < rows; i++) a.push(value(c, i) ?? null)
     return a
   })
   const casts = names.map((c, i) => {
@@ -53,6 +53,10 @@ export function layers<T>(items: readonly T[], key: (item: T) => string): T[][] 
   }
   return out
 }
+
+/** A dataset's or job's natural key, as collectors/batch.ts's refKey (a value db/ may not import). */
+export const refKey = (r: { namespace: string; name: string }): string =>
+  `${r.namespace}\u0000${r.name}`
 
 /** Natural keys compared in one fixed order (code units), so every replica locks rows alike. */
 export const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

@@ -1,6 +1,5 @@
 import type pg from 'pg'
 import type { Batch, Ref } from '../../../collectors/batch.ts'
-import { refKey } from '../../../collectors/batch.ts'
 import {
   dropForeignBatchReads,
   findForeignWrite,
@@ -11,6 +10,7 @@ import type * as lite from '../../queries/store-batch.ts'
 import type { StoreOptions, StoreResult } from '../../queries/store-batch.ts'
 import { schemasOf } from '../../queries/store-versions.ts'
 import { readLookups } from '../ingest/authorize.ts'
+import { refKey } from '../ingest/unnest.ts'
 import { resolveDatasets } from '../ingest/datasets.ts'
 import { resolveJobs } from '../ingest/jobs.ts'
 import { storeColumnLineage, storeDomains, storeEdges } from '../ingest/lineage.ts'
