@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import type { Batch, Dataset, Ref } from '../../../collectors/batch.ts'
-import { byKey, jsonOrNull, layers, orNull, refKey, unnest } from './unnest.ts'
+import { refsParams, writeNodes, type NodeTable } from './nodes.ts'
+import { byKey, jsonOrNull, orNull, refKey, unnest } from './unnest.ts'
 
 // storeBatch's datasets on PostgreSQL (db/queries/resolve-nodes.ts on SQLite): every dataset the
 // batch names gets an id, aliases resolve to one node. What is stored is read in two statements,
@@ -92,12 +93,18 @@ select id, namespace, name, ${FIELDS.map((f) => (JSON_FIELDS.has(f) ? `${f}::tex
   from datasets
  where (namespace, name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`
 
+const DATASETS: NodeTable<Values> = {
+  columns: COLUMNS,
+  apply,
+  same,
+  upsertSql,
+  selectStored: SELECT_STORED,
+}
+
 const SELECT_ALIASES = `
 select a.namespace, a.name, d.namespace as "targetNamespace", d.name as "targetName"
   from dataset_aliases a join datasets d on d.id = a.dataset_id
  where (a.namespace, a.name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`
-
-const refsParams = (refs: readonly Ref[]) => [refs.map((r) => r.namespace), refs.map((r) => r.name)]
 
 /** Every ref a batch names a dataset by, once, in the order storeBatch resolves them. */
 function mentioned(batch: Batch): Ref[] {
@@ -199,49 +206,16 @@ export async function resolveDatasets(
     }
   }
 
-  // Only rows whose values change (or are new) are written; the upsert re-applies its rules to
-  // the row as it is then, so a concurrent writer's change is built on, not overwritten.
   const byRow = new Map<string, Values[]>()
-  for (const s of said) {
-    const list = byRow.get(s.row)
-    if (list) list.push(s.values)
-    else byRow.set(s.row, [s.values])
+  for (const x of said) {
+    const list = byRow.get(x.row)
+    if (list) list.push(x.values)
+    else byRow.set(x.row, [x.values])
   }
-  const writes: { row: string; values: Values }[] = []
-  for (const [row, list] of byRow) {
-    const before = stored.get(row)
-    if (before && same(list.reduce(apply, before), before)) continue
-    for (const values of list) writes.push({ row, values })
-  }
-  for (const row of ensured) if (!byRow.has(row)) writes.push({ row, values: NONE })
-
+  for (const row of ensured) if (!byRow.has(row)) byRow.set(row, [NONE])
   const ids = new Map<string, number>()
   for (const [k, row] of stored) ids.set(k, row.id)
-  for (const part of layers(writes, (w) => w.row)) {
-    part.sort((a, b) => byKey(a.row, b.row))
-    const ref = (i: number) => refs.get(part[i]?.row ?? '') as Ref
-    const u = unnest(COLUMNS, part.length, (c, i) =>
-      c === 'namespace'
-        ? ref(i).namespace
-        : c === 'name'
-          ? ref(i).name
-          : part[i]?.values[c as Field],
-    )
-    const r = await tx.query<{ id: number } & Ref>(upsertSql(u.from, u.values.length + 1), [
-      ...u.values,
-      now,
-    ])
-    for (const row of r.rows) ids.set(refKey(row), row.id)
-  }
-  // A name another replica created since it was read (the upsert then changed nothing).
-  const missing = [...new Set(target.values())].filter((k) => !ids.has(k))
-  if (missing.length > 0) {
-    const r = await tx.query<Stored>(
-      SELECT_STORED,
-      refsParams(missing.map((k) => refs.get(k) as Ref)),
-    )
-    for (const row of r.rows) ids.set(refKey(row), row.id)
-  }
+  await writeNodes(tx, DATASETS, byRow, stored, refs, now, ids)
 
   const aliasRows = new Map<string, { ref: Ref; datasetId: number }>()
   for (const a of newAliases) {

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import type { Batch, Job, Ref } from '../../../collectors/batch.ts'
-import { byKey, jsonOrNull, layers, orNull, refKey, unnest } from './unnest.ts'
+import { refsParams, writeNodes, type NodeTable } from './nodes.ts'
+import { jsonOrNull, orNull, refKey } from './unnest.ts'
 
 // storeBatch's jobs on PostgreSQL (resolveJobs in db/queries/resolve-nodes.ts): what is stored is
 // read in one statement, only new or changed rows are written, parents before their children
@@ -80,7 +81,13 @@ select id, namespace, name, ${FIELDS.map((f) => (JSON_FIELDS.has(f) ? `${f}::tex
   from jobs
  where (namespace, name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`
 
-const refsParams = (refs: readonly Ref[]) => [refs.map((r) => r.namespace), refs.map((r) => r.name)]
+const JOBS: NodeTable<Values> = {
+  columns: COLUMNS,
+  apply,
+  same,
+  upsertSql,
+  selectStored: SELECT_STORED,
+}
 
 /** Every job the batch names gets an id; its parent's id is its parent_id. */
 export async function resolveJobs(
@@ -153,37 +160,7 @@ export async function resolveJobs(
       if (list) list.push(values)
       else byRow.set(p.key, [values])
     }
-    const writes: { row: string; values: Values }[] = []
-    for (const [row, list] of byRow) {
-      const before = stored.get(row)
-      if (before && same(list.reduce(apply, before), before)) continue
-      for (const values of list) writes.push({ row, values })
-    }
-    for (const part of layers(writes, (w) => w.row)) {
-      part.sort((a, b) => byKey(a.row, b.row))
-      const ref = (i: number) => refs.get(part[i]?.row ?? '') as Ref
-      const u = unnest(COLUMNS, part.length, (c, i) =>
-        c === 'namespace'
-          ? ref(i).namespace
-          : c === 'name'
-            ? ref(i).name
-            : part[i]?.values[c as Field],
-      )
-      const r = await tx.query<{ id: number } & Ref>(upsertSql(u.from, u.values.length + 1), [
-        ...u.values,
-        now,
-      ])
-      for (const row of r.rows) ids.set(refKey(row), row.id)
-    }
-    // A job another replica created since it was read (the upsert then changed nothing).
-    const missing = [...byRow.keys()].filter((k) => !ids.has(k))
-    if (missing.length > 0) {
-      const r = await tx.query<Stored>(
-        SELECT_STORED,
-        refsParams(missing.map((k) => refs.get(k) as Ref)),
-      )
-      for (const row of r.rows) ids.set(refKey(row), row.id)
-    }
+    await writeNodes(tx, JOBS, byRow, stored, refs, now, ids)
   }
   return ids
 }
