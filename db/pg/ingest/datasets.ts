@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { Batch, Dataset, Ref } from '../../../collectors/batch.ts'
-import { refsParams, writeNodes, type NodeTable } from './nodes.ts'
+import { nodeSql, refsParams, writeNodes, type NodeTable } from './nodes.ts'
 import { byKey, jsonOrNull, orNull, refKey, unnest } from './unnest.ts'
 
 // storeBatch's datasets on PostgreSQL (db/queries/resolve-nodes.ts on SQLite): every dataset the
@@ -71,34 +71,18 @@ const setOf = (f: Field) =>
   WEAK.has(f)
     ? `case when excluded.kind = 'asset' then coalesce(t.${f}, excluded.${f}) else coalesce(excluded.${f}, t.${f}) end`
     : `coalesce(excluded.${f}, t.${f})`
-const asText = (f: Field, e: string) => (JSON_FIELDS.has(f) ? `(${e})::text` : e)
-
-function upsertSql(from: string, nowParam: number): string {
-  const cols = ['namespace', 'name', ...FIELDS]
-  return `
-insert into datasets as t (${cols.join(', ')}, first_seen_at, updated_at)
-select ${cols.map((c) => (JSON_FIELDS.has(c as Field) ? `u.${c}::json` : `u.${c}`)).join(', ')},
-       $${nowParam}::text, $${nowParam}::text
-  from ${from}
- order by u.ord
-    on conflict (namespace, name) do update
-   set ${FIELDS.map((f) => `${f} = ${setOf(f)}`).join(', ')}, updated_at = excluded.updated_at
- where (${FIELDS.map((f) => asText(f, setOf(f))).join(', ')})
-       is distinct from (${FIELDS.map((f) => asText(f, `t.${f}`)).join(', ')})
-returning id, namespace, name`
-}
-
-const SELECT_STORED = `
-select id, namespace, name, ${FIELDS.map((f) => (JSON_FIELDS.has(f) ? `${f}::text as ${f}` : f)).join(', ')}
-  from datasets
- where (namespace, name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`
 
 const DATASETS: NodeTable<Values> = {
   columns: COLUMNS,
   apply,
   same,
-  upsertSql,
-  selectStored: SELECT_STORED,
+  ...nodeSql({
+    table: 'datasets',
+    fields: FIELDS,
+    json: JSON_FIELDS as ReadonlySet<string>,
+    setOf: (f) => setOf(f as Field),
+    stamps: ['first_seen_at'],
+  }),
 }
 
 const SELECT_ALIASES = `
@@ -150,7 +134,8 @@ export async function resolveDatasets(
     add(target)
   }
   const stored = new Map<string, Stored>()
-  for (const row of (await tx.query<Stored>(SELECT_STORED, refsParams([...refs.values()]))).rows)
+  for (const row of (await tx.query<Stored>(DATASETS.selectStored, refsParams([...refs.values()])))
+    .rows)
     stored.set(refKey(row), row)
 
   // resolve-nodes.ts's walk, on what was read: each name's row, and what is said of each row.

@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { Batch, Job, Ref } from '../../../collectors/batch.ts'
-import { refsParams, writeNodes, type NodeTable } from './nodes.ts'
+import { nodeSql, refsParams, writeNodes, type NodeTable } from './nodes.ts'
 import { jsonOrNull, orNull, refKey } from './unnest.ts'
 
 // storeBatch's jobs on PostgreSQL (resolveJobs in db/queries/resolve-nodes.ts): what is stored is
@@ -59,34 +59,18 @@ const setOf = (f: Field) =>
   f === 'type'
     ? `case when excluded.type = 'job' then t.type else excluded.type end`
     : `coalesce(excluded.${f}, t.${f})`
-const asText = (f: Field, e: string) => (JSON_FIELDS.has(f) ? `(${e})::text` : e)
-
-function upsertSql(from: string, nowParam: number): string {
-  const cols = ['namespace', 'name', ...FIELDS]
-  return `
-insert into jobs as t (${cols.join(', ')}, updated_at)
-select ${cols.map((c) => (JSON_FIELDS.has(c as Field) ? `u.${c}::json` : `u.${c}`)).join(', ')},
-       $${nowParam}::text
-  from ${from}
- order by u.ord
-    on conflict (namespace, name) do update
-   set ${FIELDS.map((f) => `${f} = ${setOf(f)}`).join(', ')}, updated_at = excluded.updated_at
- where (${FIELDS.map((f) => asText(f, setOf(f))).join(', ')})
-       is distinct from (${FIELDS.map((f) => asText(f, `t.${f}`)).join(', ')})
-returning id, namespace, name`
-}
-
-const SELECT_STORED = `
-select id, namespace, name, ${FIELDS.map((f) => (JSON_FIELDS.has(f) ? `${f}::text as ${f}` : f)).join(', ')}
-  from jobs
- where (namespace, name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`
 
 const JOBS: NodeTable<Values> = {
   columns: COLUMNS,
   apply,
   same,
-  upsertSql,
-  selectStored: SELECT_STORED,
+  ...nodeSql({
+    table: 'jobs',
+    fields: FIELDS,
+    json: JSON_FIELDS as ReadonlySet<string>,
+    setOf: (f) => setOf(f as Field),
+    stamps: [],
+  }),
 }
 
 /** Every job the batch names gets an id; its parent's id is its parent_id. */
@@ -109,7 +93,8 @@ export async function resolveJobs(
   if (refs.size === 0) return new Map()
 
   const stored = new Map<string, Stored>()
-  for (const row of (await tx.query<Stored>(SELECT_STORED, refsParams([...refs.values()]))).rows)
+  for (const row of (await tx.query<Stored>(JOBS.selectStored, refsParams([...refs.values()])))
+    .rows)
     stored.set(refKey(row), row)
   const ids = new Map<string, number>()
   for (const [k, row] of stored) ids.set(k, row.id)

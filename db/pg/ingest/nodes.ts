@@ -18,6 +18,45 @@ export interface NodeTable<V extends Record<string, unknown>> {
   selectStored: string
 }
 
+/** How a node table's upsert and read are written: its described fields and their rules. */
+export interface NodeSql {
+  table: 'datasets' | 'jobs'
+  fields: readonly string[]
+  /** json columns: cast on insert, compared and read as text. */
+  json: ReadonlySet<string>
+  /** The update's expression of a field from `excluded` and the row `t`. */
+  setOf: (field: string) => string
+  /** Columns set to `now` on insert besides updated_at. */
+  stamps: readonly string[]
+}
+
+/**
+ * The upsert (ON CONFLICT on the name; a row is updated only when a field's expression differs
+ * from it, `updated_at` then set) and the read of a node table.
+ */
+export function nodeSql(o: NodeSql): Pick<NodeTable<never>, 'upsertSql' | 'selectStored'> {
+  const cols = ['namespace', 'name', ...o.fields]
+  const asText = (f: string, e: string) => (o.json.has(f) ? `(${e})::text` : e)
+  const stamps = [...o.stamps, 'updated_at']
+  return {
+    upsertSql: (from, nowParam) => `
+insert into ${o.table} as t (${cols.join(', ')}, ${stamps.join(', ')})
+select ${cols.map((c) => (o.json.has(c) ? `u.${c}::json` : `u.${c}`)).join(', ')},
+       ${stamps.map(() => `$${nowParam}::text`).join(', ')}
+  from ${from}
+ order by u.ord
+    on conflict (namespace, name) do update
+   set ${o.fields.map((f) => `${f} = ${o.setOf(f)}`).join(', ')}, updated_at = excluded.updated_at
+ where (${o.fields.map((f) => asText(f, o.setOf(f))).join(', ')})
+       is distinct from (${o.fields.map((f) => asText(f, `t.${f}`)).join(', ')})
+returning id, namespace, name`,
+    selectStored: `
+select id, namespace, name, ${o.fields.map((f) => (o.json.has(f) ? `${f}::text as ${f}` : f)).join(', ')}
+  from ${o.table}
+ where (namespace, name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`,
+  }
+}
+
 /** The parameters of a `(namespace, name) in unnest($1, $2)` lookup of `refs`. */
 export const refsParams = (refs: readonly Ref[]): string[][] => [
   refs.map((r) => r.namespace),
