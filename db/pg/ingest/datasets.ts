@@ -85,8 +85,18 @@ const DATASETS: NodeTable<Values> = {
   }),
 }
 
-const SELECT_ALIASES = `
-select a.namespace, a.name, d.namespace as "targetNamespace", d.name as "targetName"
+const STORED = (d: string) =>
+  ['id', 'namespace', 'name', ...FIELDS]
+    .map((f) => (JSON_FIELDS.has(f as Field) ? `${d}.${f}::text as ${f}` : `${d}.${f}`))
+    .join(', ')
+
+/** The rows of the names read, and of the datasets the aliases among them point at. */
+const SELECT_NAMED = `
+select null as "aliasNamespace", null as "aliasName", ${STORED('d')}
+  from datasets d
+ where (d.namespace, d.name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))
+union all
+select a.namespace, a.name, ${STORED('d')}
   from dataset_aliases a join datasets d on d.id = a.dataset_id
  where (a.namespace, a.name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`
 
@@ -124,19 +134,18 @@ export async function resolveDatasets(
 
   // An alias names the node it points at by that node's (namespace, name): its row key.
   const aliasTarget = new Map<string, string>()
-  const aliased = await tx.query<Ref & { targetNamespace: string; targetName: string }>(
-    SELECT_ALIASES,
+  const stored = new Map<string, Stored>()
+  const read = await tx.query<Stored & { aliasNamespace: string | null; aliasName: string | null }>(
+    SELECT_NAMED,
     refsParams([...refs.values()]),
   )
-  for (const a of aliased.rows) {
-    const target = { namespace: a.targetNamespace, name: a.targetName }
-    aliasTarget.set(refKey(a), refKey(target))
-    add(target)
+  for (const { aliasNamespace, aliasName, ...row } of read.rows) {
+    const k = refKey(row)
+    stored.set(k, row)
+    if (!refs.has(k)) refs.set(k, { namespace: row.namespace, name: row.name })
+    if (aliasNamespace !== null && aliasName !== null)
+      aliasTarget.set(refKey({ namespace: aliasNamespace, name: aliasName }), k)
   }
-  const stored = new Map<string, Stored>()
-  for (const row of (await tx.query<Stored>(DATASETS.selectStored, refsParams([...refs.values()])))
-    .rows)
-    stored.set(refKey(row), row)
 
   // resolve-nodes.ts's walk, on what was read: each name's row, and what is said of each row.
   const exists = new Set(stored.keys())

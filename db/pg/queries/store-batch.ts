@@ -56,21 +56,35 @@ async function writeBatchPg(q: PgConn, batch: Batch, opts: StoreOptions): Promis
   const now = opts.now
   let batchId: number | null = null
   if (keepRaw) {
-    const seen = await batchByHash(tx, opts.contentHash)
-    if (seen !== undefined) return { duplicate: true, batchId: seen, counts: {}, datasetIds: [] }
-    // The batch's row first: a replica storing the same batch at once waits here for this
-    // transaction, then finds it stored (ON CONFLICT DO NOTHING returns no row).
-    const r = await tx.query<{ id: number }>(
-      `insert into batches (kind, scope, content_hash, received_at, summary, payload)
-       values ($1, $2, $3, $4, '{}', $5) on conflict (content_hash) do nothing returning id`,
-      [batch.kind, batch.scope, opts.contentHash, now, opts.payload ?? encodeBatch(batch).payload],
-    )
-    const id = r.rows[0]?.id
-    if (id === undefined) {
-      const other = (await batchByHash(tx, opts.contentHash)) ?? null
-      return { duplicate: true, batchId: other, counts: {}, datasetIds: [] }
+    const duplicate = (id: number | undefined): StoreResult => ({
+      duplicate: true,
+      batchId: id ?? null,
+      counts: {},
+      datasetIds: [],
+    })
+    // Not encoded (for replay) when it is a redelivery.
+    let payload = opts.payload
+    if (payload === undefined) {
+      const seen = await batchByHash(tx, opts.contentHash)
+      if (seen !== undefined) return duplicate(seen)
+      payload = encodeBatch(batch).payload
     }
-    batchId = id
+    // The batch's row first, in the statement that looks for it: a replica storing the same
+    // batch at once waits here for this transaction, then finds it stored.
+    const r = await tx.query<{ id: number; fresh: boolean }>(
+      `with fresh as (
+         insert into batches (kind, scope, content_hash, received_at, summary, payload)
+         values ($1, $2, $3, $4, '{}', $5) on conflict (content_hash) do nothing returning id)
+       select id, true as fresh from fresh
+       union all
+       select id, false from batches where content_hash = $3`,
+      [batch.kind, batch.scope, opts.contentHash, now, payload],
+    )
+    const row = r.rows[0]
+    // stored by another transaction that committed while this statement waited for it
+    if (!row) return duplicate(await batchByHash(tx, opts.contentHash))
+    if (!row.fresh) return duplicate(row.id)
+    batchId = row.id
   }
   const counts: Record<string, number> = {}
 
