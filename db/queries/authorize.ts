@@ -49,19 +49,22 @@ export const emptyPending = (): Pending => ({ runs: new Map(), aliases: new Map(
 const key = (r: Ref): string => `${r.namespace}\u0000${r.name}`
 const show = (r: Ref): string => `${r.namespace} ${r.name}`
 
-interface Lookups {
+/** What the checks read of the store (an engine may answer them from rows it read in bulk). */
+export interface Lookups {
   datasetByAlias: (r: Ref) => Owned | undefined
   datasetByName: (r: Ref) => Owned | undefined
   job: (r: Ref) => string | null | undefined
   run: (runId: string) => { job: Ref; domain: string | null } | undefined
   check: (k: string) => Owned | undefined
   product: (id: string) => string | undefined
-  latestBatch: (kind: string, scope: string) => number | undefined
+  /** The JSON of the newest kept batch of a kind and scope. */
+  scopePayload: (kind: string, scope: string) => string | undefined
 }
 
 const prepared = new WeakMap<Db, Lookups>()
 
-function lookupsOf(db: Db): Lookups {
+function lookupsOf(db: Db | Lookups): Lookups {
+  if ('datasetByAlias' in db) return db
   let l = prepared.get(db)
   if (l) return l
   const c = db.$client
@@ -95,7 +98,10 @@ function lookupsOf(db: Db): Lookups {
     },
     check: (k) => check.get(k) as Owned | undefined,
     product: (id) => product.get(id) as string | undefined,
-    latestBatch: (kind, scope) => latestBatch.get(kind, scope) as number | undefined,
+    scopePayload: (kind, scope) => {
+      const id = latestBatch.get(kind, scope) as number | undefined
+      return id === undefined ? undefined : batchPayload(db, id)
+    },
   }
   prepared.set(db, l)
   return l
@@ -105,7 +111,7 @@ function lookupsOf(db: Db): Lookups {
  * The dataset a name resolves to, as storeBatch resolves it (resolve-nodes.ts): an alias first,
  * then a dataset of that name; undefined when neither is stored (a new, unowned dataset).
  */
-export function resolveOwned(db: Db, r: Ref, pending?: Pending): Owned | undefined {
+export function resolveOwned(db: Db | Lookups, r: Ref, pending?: Pending): Owned | undefined {
   const l = lookupsOf(db)
   return pending?.aliases.get(key(r)) ?? l.datasetByAlias(r) ?? l.datasetByName(r)
 }
@@ -191,7 +197,7 @@ const may = (domain: string) => `this token may only write domain ${domain}`
  * check key, a product id). Reading another domain's dataset (an input edge) is allowed.
  */
 export function findForeignWrite(
-  db: Db,
+  db: Db | Lookups,
   domain: string,
   batch: Batch,
   pending?: Pending,
@@ -284,10 +290,9 @@ const SNAPSHOT_KINDS = new Set(['dbt', 'airflow'])
  * its jobs (else its products): the newest batch of a scope is what `gate --server` compares that project with, so a
  * batch under it is a write to them. The first other domain found, if any.
  */
-function foreignScopeOwner(db: Db, domain: string, batch: Batch): string | undefined {
+function foreignScopeOwner(db: Db | Lookups, domain: string, batch: Batch): string | undefined {
   if (!SNAPSHOT_KINDS.has(batch.kind)) return undefined
-  const id = lookupsOf(db).latestBatch(batch.kind, batch.scope)
-  const payload = id === undefined ? undefined : batchPayload(db, id)
+  const payload = lookupsOf(db).scopePayload(batch.kind, batch.scope)
   if (payload === undefined) return undefined
   // What a project runs (its jobs: dbt models and tests, Airflow DAGs and tasks) is its own; the
   // datasets it names may be other domains' it reads. Without jobs, its products say.
@@ -328,7 +333,7 @@ export function notePending(db: Db, batch: Batch, pending: Pending): void {
  * applied, so the batch is not refused for it. Returns the batch to store and a warning each.
  */
 export function dropForeignBatchReads(
-  db: Db,
+  db: Db | Lookups,
   domain: string,
   batch: Batch,
 ): { batch: Batch; warnings: NotApplied[] } {

@@ -1,0 +1,244 @@
+import type pg from 'pg'
+import type { Batch, Dataset, Ref } from '../../../collectors/batch.ts'
+import { nodeSql, refsParams, writeNodes, type NodeTable } from './nodes.ts'
+import { byKey, jsonOrNull, orNull, refKey, unnest } from './unnest.ts'
+
+// storeBatch's datasets on PostgreSQL (db/queries/resolve-nodes.ts on SQLite): every dataset the
+// batch names gets an id, aliases resolve to one node. What is stored is read in two statements,
+// the SQLite algorithm runs on it in memory, and only rows it changes are written: one upsert per
+// repeat of a name (usually one), rows in key order.
+
+const FIELDS = [
+  'domain',
+  'owner',
+  'kind',
+  'description',
+  'access',
+  'contract_enforced',
+  'columns',
+  'tags',
+  'meta',
+  'source_file',
+  'external_id',
+] as const
+type Field = (typeof FIELDS)[number]
+/** An orchestrator's asset only fills these in (statements.ts `weak`). */
+const WEAK: ReadonlySet<Field> = new Set(['kind', 'description', 'external_id'])
+const JSON_FIELDS: ReadonlySet<Field> = new Set(['columns', 'tags', 'meta'])
+
+/** A dataset's described fields as stored (json as its text). */
+type Values = Record<Field, string | boolean | null>
+type Stored = Values & { id: number; namespace: string; name: string }
+
+const NONE = Object.fromEntries(FIELDS.map((f) => [f, null])) as Values
+
+const valuesOf = (d: Dataset): Values => ({
+  domain: orNull(d.domain),
+  owner: orNull(d.owner),
+  kind: orNull(d.kind),
+  description: orNull(d.description),
+  access: orNull(d.access),
+  contract_enforced: orNull(d.contractEnforced),
+  columns: jsonOrNull(d.columns),
+  tags: jsonOrNull(d.tags),
+  meta: jsonOrNull(d.meta),
+  source_file: orNull(d.sourceFile),
+  external_id: orNull(d.externalId),
+})
+
+/** The upsert's update (UPSERT below) in memory: what a stored row becomes. */
+function apply(row: Values, v: Values): Values {
+  const out = { ...row }
+  for (const f of FIELDS)
+    out[f] = WEAK.has(f) && v.kind === 'asset' ? (row[f] ?? v[f]) : (v[f] ?? row[f])
+  return out
+}
+
+const same = (a: Values, b: Values) => FIELDS.every((f) => a[f] === b[f])
+
+const COLUMNS = {
+  namespace: 'text',
+  name: 'text',
+  ...Object.fromEntries(
+    FIELDS.map((f) => [
+      f,
+      JSON_FIELDS.has(f) ? 'json' : f === 'contract_enforced' ? 'bool' : 'text',
+    ]),
+  ),
+} as const
+
+const setOf = (f: Field) =>
+  WEAK.has(f)
+    ? `case when excluded.kind = 'asset' then coalesce(t.${f}, excluded.${f}) else coalesce(excluded.${f}, t.${f}) end`
+    : `coalesce(excluded.${f}, t.${f})`
+
+const DATASETS: NodeTable<Values> = {
+  columns: COLUMNS,
+  apply,
+  same,
+  ...nodeSql({
+    table: 'datasets',
+    fields: FIELDS,
+    json: JSON_FIELDS as ReadonlySet<string>,
+    setOf: (f) => setOf(f as Field),
+    stamps: ['first_seen_at'],
+  }),
+}
+
+const STORED = (d: string) =>
+  ['id', 'namespace', 'name', ...FIELDS]
+    .map((f) => (JSON_FIELDS.has(f as Field) ? `${d}.${f}::text as ${f}` : `${d}.${f}`))
+    .join(', ')
+
+/** The rows of the names read, and of the datasets the aliases among them point at. */
+const SELECT_NAMED = `
+select null as "aliasNamespace", null as "aliasName", ${STORED('d')}
+  from datasets d
+ where (d.namespace, d.name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))
+union all
+select a.namespace, a.name, ${STORED('d')}
+  from dataset_aliases a join datasets d on d.id = a.dataset_id
+ where (a.namespace, a.name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`
+
+/** Every ref a batch names a dataset by, once, in the order storeBatch resolves them. */
+function mentioned(batch: Batch): Ref[] {
+  const out: Ref[] = []
+  for (const e of batch.edges) out.push(e.dataset)
+  for (const c of batch.columnEdges) out.push(c.dataset, c.from)
+  for (const c of batch.columnLineageInputs) out.push(c.dataset)
+  for (const c of batch.checks) out.push(c.dataset)
+  for (const a of batch.assertions) out.push(a.dataset)
+  for (const m of batch.metrics) out.push(m.dataset)
+  for (const pr of batch.products) for (const o of pr.outputs) out.push(o)
+  return out
+}
+
+/** Every dataset the batch mentions gets an id; aliases (symlinks, asset URIs) resolve to one node. */
+export async function resolveDatasets(
+  tx: pg.PoolClient,
+  batch: Batch,
+  now: string,
+): Promise<Map<string, number>> {
+  const refs = new Map<string, Ref>()
+  const add = (r: Ref) => {
+    const k = refKey(r)
+    if (!refs.has(k)) refs.set(k, { namespace: r.namespace, name: r.name })
+  }
+  for (const d of batch.datasets) {
+    add(d)
+    for (const a of d.aliases ?? []) add(a)
+  }
+  const named = mentioned(batch)
+  for (const r of named) add(r)
+  if (refs.size === 0) return new Map()
+
+  // An alias names the node it points at by that node's (namespace, name): its row key.
+  const aliasTarget = new Map<string, string>()
+  const stored = new Map<string, Stored>()
+  const read = await tx.query<Stored & { aliasNamespace: string | null; aliasName: string | null }>(
+    SELECT_NAMED,
+    refsParams([...refs.values()]),
+  )
+  for (const { aliasNamespace, aliasName, ...row } of read.rows) {
+    const k = refKey(row)
+    stored.set(k, row)
+    if (!refs.has(k)) refs.set(k, { namespace: row.namespace, name: row.name })
+    if (aliasNamespace !== null && aliasName !== null)
+      aliasTarget.set(refKey({ namespace: aliasNamespace, name: aliasName }), k)
+  }
+
+  // resolve-nodes.ts's walk, on what was read: each name's row, and what is said of each row.
+  const exists = new Set(stored.keys())
+  const target = new Map<string, string>()
+  const said: { row: string; values: Values }[] = []
+  const newAliases: { ref: Ref; row: string }[] = []
+  for (const d of batch.datasets) {
+    const k = refKey(d)
+    const via = aliasTarget.get(k)
+    if (via !== undefined) {
+      target.set(k, via)
+      said.push({ row: via, values: valuesOf(d) })
+      continue
+    }
+    if (d.aliases && d.aliases.length > 0 && !exists.has(k)) {
+      for (const a of d.aliases) {
+        const ak = refKey(a)
+        const t = aliasTarget.get(ak) ?? (exists.has(ak) ? ak : undefined)
+        if (t !== undefined) {
+          target.set(k, t)
+          newAliases.push({ ref: d, row: t })
+          said.push({ row: t, values: valuesOf(d) })
+          break
+        }
+      }
+    }
+    // a repeat of a name already resolved is not written again (as on SQLite)
+    if (target.has(k)) continue
+    target.set(k, k)
+    exists.add(k)
+    said.push({ row: k, values: valuesOf(d) })
+  }
+  const ensured: string[] = []
+  for (const r of named) {
+    const k = refKey(r)
+    if (target.has(k)) continue
+    const via = aliasTarget.get(k)
+    target.set(k, via ?? k)
+    if (via === undefined && !exists.has(k)) {
+      exists.add(k)
+      ensured.push(k)
+    }
+  }
+  for (const d of batch.datasets) {
+    const row = target.get(refKey(d))
+    if (row === undefined) continue
+    for (const a of d.aliases ?? []) {
+      // An alias that is itself a node stays a node; only other names point at this one.
+      const ak = refKey(a)
+      if (ak === refKey(d) || aliasTarget.has(ak) || exists.has(ak)) continue
+      newAliases.push({ ref: a, row })
+    }
+  }
+
+  const byRow = new Map<string, Values[]>()
+  for (const x of said) {
+    const list = byRow.get(x.row)
+    if (list) list.push(x.values)
+    else byRow.set(x.row, [x.values])
+  }
+  for (const row of ensured) if (!byRow.has(row)) byRow.set(row, [NONE])
+  const ids = new Map<string, number>()
+  for (const [k, row] of stored) ids.set(k, row.id)
+  await writeNodes(tx, DATASETS, byRow, stored, refs, now, ids)
+
+  const aliasRows = new Map<string, { ref: Ref; datasetId: number }>()
+  for (const a of newAliases) {
+    const k = refKey(a.ref)
+    const datasetId = ids.get(a.row)
+    if (!aliasRows.has(k) && datasetId !== undefined) aliasRows.set(k, { ref: a.ref, datasetId })
+  }
+  if (aliasRows.size > 0) {
+    const list = [...aliasRows].sort(([a], [b]) => byKey(a, b)).map(([, x]) => x)
+    const u = unnest(
+      { namespace: 'text', name: 'text', dataset_id: 'int8' },
+      list.length,
+      (c, i) => {
+        const x = list[i]
+        return c === 'dataset_id' ? x?.datasetId : c === 'name' ? x?.ref.name : x?.ref.namespace
+      },
+    )
+    await tx.query(
+      `insert into dataset_aliases (namespace, name, dataset_id)
+       select u.namespace, u.name, u.dataset_id from ${u.from} order by u.ord
+       on conflict do nothing`,
+      u.values,
+    )
+  }
+
+  const out = new Map<string, number>()
+  for (const [k, row] of target) {
+    const id = ids.get(row)
+    if (id !== undefined) out.set(k, id)
+  }
+  return out
+}

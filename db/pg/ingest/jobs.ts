@@ -1,0 +1,151 @@
+import type pg from 'pg'
+import type { Batch, Job, Ref } from '../../../collectors/batch.ts'
+import { nodeSql, refsParams, writeNodes, type NodeTable } from './nodes.ts'
+import { jsonOrNull, orNull, refKey } from './unnest.ts'
+
+// storeBatch's jobs on PostgreSQL (resolveJobs in db/queries/resolve-nodes.ts): what is stored is
+// read in one statement, only new or changed rows are written, parents before their children
+// (a child carries its parent's id), each round one upsert in key order.
+
+const FIELDS = [
+  'domain',
+  'owner',
+  'type',
+  'parent_id',
+  'description',
+  'schedule',
+  'meta',
+  'external_id',
+] as const
+type Field = (typeof FIELDS)[number]
+const JSON_FIELDS: ReadonlySet<Field> = new Set(['schedule', 'meta'])
+
+type Values = Record<Field, string | number | null>
+type Stored = Values & { id: number; namespace: string; name: string }
+
+const valuesOf = (j: Job, parentId: number | null): Values => ({
+  domain: orNull(j.domain),
+  owner: orNull(j.owner),
+  type: j.type,
+  parent_id: parentId,
+  description: orNull(j.description),
+  schedule: jsonOrNull(j.schedule),
+  meta: jsonOrNull(j.meta),
+  external_id: orNull(j.externalId),
+})
+
+/** A job only named (a parent, a run's or an edge's job): inserted as a plain 'job' if new. */
+const ENSURED = { ...valuesOf({ namespace: '', name: '', type: 'job' }, null) }
+
+/** The upsert's update in memory: a plain 'job' never overrides a known type. */
+function apply(row: Values, v: Values): Values {
+  const out = { ...row }
+  for (const f of FIELDS)
+    out[f] = f === 'type' ? (v.type === 'job' ? row.type : v.type) : (v[f] ?? row[f])
+  return out
+}
+
+const same = (a: Values, b: Values) => FIELDS.every((f) => a[f] === b[f])
+
+const COLUMNS = {
+  namespace: 'text',
+  name: 'text',
+  ...Object.fromEntries(
+    FIELDS.map((f) => [f, JSON_FIELDS.has(f) ? 'json' : f === 'parent_id' ? 'int8' : 'text']),
+  ),
+} as const
+
+const setOf = (f: Field) =>
+  f === 'type'
+    ? `case when excluded.type = 'job' then t.type else excluded.type end`
+    : `coalesce(excluded.${f}, t.${f})`
+
+const JOBS: NodeTable<Values> = {
+  columns: COLUMNS,
+  apply,
+  same,
+  ...nodeSql({
+    table: 'jobs',
+    fields: FIELDS,
+    json: JSON_FIELDS as ReadonlySet<string>,
+    setOf: (f) => setOf(f as Field),
+    stamps: [],
+  }),
+}
+
+/** Every job the batch names gets an id; its parent's id is its parent_id. */
+export async function resolveJobs(
+  tx: pg.PoolClient,
+  batch: Batch,
+  now: string,
+): Promise<Map<string, number>> {
+  const refs = new Map<string, Ref>()
+  const add = (r: Ref) => {
+    const k = refKey(r)
+    if (!refs.has(k)) refs.set(k, { namespace: r.namespace, name: r.name })
+  }
+  for (const j of batch.jobs) {
+    add(j)
+    if (j.parent) add(j.parent)
+  }
+  for (const r of batch.runs) add(r.job)
+  for (const e of batch.edges) add(e.job)
+  if (refs.size === 0) return new Map()
+
+  const stored = new Map<string, Stored>()
+  for (const row of (await tx.query<Stored>(JOBS.selectStored, refsParams([...refs.values()])))
+    .rows)
+    stored.set(refKey(row), row)
+  const ids = new Map<string, number>()
+  for (const [k, row] of stored) ids.set(k, row.id)
+
+  // SQLite's order (resolve-nodes.ts): parents first. A parent the batch lists later (a cycle)
+  // has no id yet when its child is written there: the child keeps the parent it had.
+  const listed = new Map(batch.jobs.map((j) => [refKey(j), j]))
+  const depth = new Map<string, number>()
+  const depthOf = (k: string, seen: Set<string>): number => {
+    const known = depth.get(k)
+    if (known !== undefined) return known
+    const parent = listed.get(k)?.parent
+    const pk = parent ? refKey(parent) : undefined
+    const d = pk !== undefined && listed.has(pk) && !seen.has(pk) ? depthOf(pk, seen.add(k)) + 1 : 0
+    depth.set(k, d)
+    return d
+  }
+  const ordered = [...batch.jobs].sort(
+    (a, b) => depthOf(refKey(a), new Set()) - depthOf(refKey(b), new Set()),
+  )
+  const place = new Map<string, number>()
+  ordered.forEach((j, i) => {
+    if (!place.has(refKey(j))) place.set(refKey(j), i)
+  })
+
+  // Named only: written when new, as a plain 'job' (in the first round, with the roots).
+  let pending: { key: string; job: Job | undefined; parent: string | undefined }[] = []
+  for (const k of refs.keys())
+    if (!listed.has(k) && !stored.has(k))
+      pending.push({ key: k, job: undefined, parent: undefined })
+  ordered.forEach((j, i) => {
+    const pk = j.parent ? refKey(j.parent) : undefined
+    const at = pk === undefined ? undefined : place.get(pk)
+    const parent = pk !== undefined && (at === undefined || at < i) ? pk : undefined
+    pending.push({ key: refKey(j), job: j, parent })
+  })
+
+  // Rounds: a job whose parent has no id yet waits for the round that writes the parent.
+  while (pending.length > 0) {
+    const ready = pending.filter((p) => p.parent === undefined || ids.has(p.parent))
+    const round = ready.length > 0 ? ready : pending
+    pending = ready.length > 0 ? pending.filter((p) => !ready.includes(p)) : []
+    const byRow = new Map<string, Values[]>()
+    for (const p of round) {
+      const parent = p.parent === undefined ? null : (ids.get(p.parent) ?? null)
+      const values = p.job ? valuesOf(p.job, parent) : ENSURED
+      const list = byRow.get(p.key)
+      if (list) list.push(values)
+      else byRow.set(p.key, [values])
+    }
+    await writeNodes(tx, JOBS, byRow, stored, refs, now, ids)
+  }
+  return ids
+}

@@ -1,0 +1,111 @@
+import type pg from 'pg'
+import type { Ref } from '../../../collectors/batch.ts'
+import { byKey, layers, refKey, unnest, type ArrayType } from './unnest.ts'
+
+// What datasets.ts and jobs.ts share: nodes named by (namespace, name), read in one statement,
+// and written only where what a batch says of them changes them.
+
+/** How one node table is read and upserted. */
+export interface NodeTable<V extends Record<string, unknown>> {
+  /** The upsert's columns, `namespace` and `name` first. */
+  columns: Record<string, ArrayType>
+  /** The upsert's update in memory: what a stored row becomes. */
+  apply(row: V, said: V): V
+  same(a: V, b: V): boolean
+  /** The upsert from an unnest FROM item, `now` as parameter `$nowParam`; returns id, namespace, name. */
+  upsertSql(from: string, nowParam: number): string
+  /** Reads rows (id, namespace, name and the values) by `$1` namespaces and `$2` names. */
+  selectStored: string
+}
+
+/** How a node table's upsert and read are written: its described fields and their rules. */
+export interface NodeSql {
+  table: 'datasets' | 'jobs'
+  fields: readonly string[]
+  /** json columns: cast on insert, compared and read as text. */
+  json: ReadonlySet<string>
+  /** The update's expression of a field from `excluded` and the row `t`. */
+  setOf: (field: string) => string
+  /** Columns set to `now` on insert besides updated_at. */
+  stamps: readonly string[]
+}
+
+/**
+ * The upsert (ON CONFLICT on the name; a row is updated only when a field's expression differs
+ * from it, `updated_at` then set) and the read of a node table.
+ */
+export function nodeSql(o: NodeSql): Pick<NodeTable<never>, 'upsertSql' | 'selectStored'> {
+  const cols = ['namespace', 'name', ...o.fields]
+  const asText = (f: string, e: string) => (o.json.has(f) ? `(${e})::text` : e)
+  const stamps = [...o.stamps, 'updated_at']
+  return {
+    upsertSql: (from, nowParam) => `
+insert into ${o.table} as t (${cols.join(', ')}, ${stamps.join(', ')})
+select ${cols.map((c) => (o.json.has(c) ? `u.${c}::json` : `u.${c}`)).join(', ')},
+       ${stamps.map(() => `$${nowParam}::text`).join(', ')}
+  from ${from}
+ order by u.ord
+    on conflict (namespace, name) do update
+   set ${o.fields.map((f) => `${f} = ${o.setOf(f)}`).join(', ')}, updated_at = excluded.updated_at
+ where (${o.fields.map((f) => asText(f, o.setOf(f))).join(', ')})
+       is distinct from (${o.fields.map((f) => asText(f, `t.${f}`)).join(', ')})
+returning id, namespace, name`,
+    selectStored: `
+select id, namespace, name, ${o.fields.map((f) => (o.json.has(f) ? `${f}::text as ${f}` : f)).join(', ')}
+  from ${o.table}
+ where (namespace, name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`,
+  }
+}
+
+/** The parameters of a `(namespace, name) in unnest($1, $2)` lookup of `refs`. */
+export const refsParams = (refs: readonly Ref[]): string[][] => [
+  refs.map((r) => r.namespace),
+  refs.map((r) => r.name),
+]
+
+/**
+ * Writes what is said of each row, in order, unless it leaves the stored row as it is: one
+ * upsert per repeat of a row, rows in key order. The upsert re-applies its rules to the row as it
+ * is then, so a concurrent writer's change is built on, not overwritten. Adds each row's id to `ids`.
+ */
+export async function writeNodes<V extends Record<string, unknown>>(
+  tx: pg.PoolClient,
+  table: NodeTable<V>,
+  said: ReadonlyMap<string, readonly V[]>,
+  stored: ReadonlyMap<string, V>,
+  refs: ReadonlyMap<string, Ref>,
+  now: string,
+  ids: Map<string, number>,
+): Promise<void> {
+  const writes: { row: string; values: V }[] = []
+  for (const [row, list] of said) {
+    const before = stored.get(row)
+    if (before && table.same(list.reduce(table.apply, before), before)) continue
+    for (const values of list) writes.push({ row, values })
+  }
+  const refOf = (row: string | undefined) => refs.get(row ?? '') as Ref
+  for (const part of layers(writes, (w) => w.row)) {
+    part.sort((a, b) => byKey(a.row, b.row))
+    const u = unnest(table.columns, part.length, (c, i) =>
+      c === 'namespace'
+        ? refOf(part[i]?.row).namespace
+        : c === 'name'
+          ? refOf(part[i]?.row).name
+          : part[i]?.values[c],
+    )
+    const r = await tx.query<{ id: number } & Ref>(table.upsertSql(u.from, u.values.length + 1), [
+      ...u.values,
+      now,
+    ])
+    for (const row of r.rows) ids.set(refKey(row), row.id)
+  }
+  // A node another replica created since it was read (the upsert then changed nothing).
+  const missing = [...said.keys()].filter((k) => !ids.has(k))
+  if (missing.length > 0) {
+    const r = await tx.query<{ id: number } & Ref>(
+      table.selectStored,
+      refsParams(missing.map(refOf)),
+    )
+    for (const row of r.rows) ids.set(refKey(row), row.id)
+  }
+}

@@ -1,0 +1,161 @@
+import type pg from 'pg'
+import type { Ref, Run } from '../../../collectors/batch.ts'
+import { mergeRun } from '../../queries/merge.ts'
+import { byKey, jsonOrNull, orNull, unnest } from './unnest.ts'
+
+// storeBatch's runs on PostgreSQL (db/queries/store-runs.ts): the stored runs are read and locked
+// in run_id order (SELECT … FOR UPDATE), each observation merged onto them in order as on SQLite,
+// and only runs whose merged row differs are written. A run another replica inserted between the
+// read and the insert is merged again onto its row, so no observation is lost.
+
+const FIELDS = [
+  'job_id',
+  'state',
+  'started_at',
+  'ended_at',
+  'nominal_time',
+  'error',
+  'rows_affected',
+  'parent_run_id',
+  'facets',
+] as const
+type Field = (typeof FIELDS)[number]
+type Values = Record<Field, string | number | null>
+interface Stored extends Values {
+  run_id: string
+  state: string
+  started_at: string | null
+  ended_at: string | null
+  nominal_time: string | null
+  error: string | null
+  rows_affected: number | null
+  parent_run_id: string | null
+  facets: string | null
+}
+
+const COLUMNS = {
+  run_id: 'text',
+  job_id: 'int8',
+  state: 'text',
+  started_at: 'text',
+  ended_at: 'text',
+  nominal_time: 'text',
+  error: 'text',
+  rows_affected: 'int8',
+  parent_run_id: 'text',
+  facets: 'json',
+} as const
+
+const SELECT_LOCKED = `
+select run_id, ${FIELDS.map((f) => (f === 'facets' ? 'facets::text as facets' : f)).join(', ')}
+  from runs where run_id = any($1::text[]) order by run_id for update`
+
+const runOf = (row: Stored, job: Ref): Run => ({
+  runId: row.run_id,
+  job,
+  state: row.state as Run['state'],
+  startedAt: row.started_at ?? undefined,
+  endedAt: row.ended_at ?? undefined,
+  nominalTime: row.nominal_time ?? undefined,
+  error: row.error ?? undefined,
+  rowsAffected: row.rows_affected ?? undefined,
+  parentRunId: row.parent_run_id ?? undefined,
+  ...(row.facets === null ? {} : { facets: JSON.parse(row.facets) as Record<string, unknown> }),
+})
+
+const valuesOf = (r: Run, jobId: number): Values => ({
+  job_id: jobId,
+  state: r.state,
+  started_at: orNull(r.startedAt),
+  ended_at: orNull(r.endedAt),
+  nominal_time: orNull(r.nominalTime),
+  error: orNull(r.error),
+  rows_affected: orNull(r.rowsAffected),
+  parent_run_id: orNull(r.parentRunId),
+  facets: jsonOrNull(r.facets),
+})
+
+/** Each observation of the batch folded onto the stored run (if any), in order. */
+function mergeAll(
+  batchRuns: readonly Run[],
+  stored: ReadonlyMap<string, Stored>,
+): Map<string, Run> {
+  const merged = new Map<string, Run>()
+  for (const r of batchRuns) {
+    let prev = merged.get(r.runId)
+    if (!prev) {
+      const row = stored.get(r.runId)
+      if (row) prev = runOf(row, r.job)
+    }
+    merged.set(r.runId, prev ? mergeRun(prev, r) : r)
+  }
+  return merged
+}
+
+/** Stores the batch's runs merged with what is stored; returns how many distinct runs it names. */
+export async function storeRuns(
+  tx: pg.PoolClient,
+  batchRuns: readonly Run[],
+  jobId: (r: Ref) => number,
+  now: string,
+): Promise<number> {
+  if (batchRuns.length === 0) return 0
+  let todo = batchRuns
+  let count: number | undefined
+  // At most twice: a run inserted meanwhile is found (and locked) by the second read.
+  for (let round = 0; todo.length > 0; round++) {
+    const ids = [...new Set(todo.map((r) => r.runId))].sort(byKey)
+    const stored = new Map<string, Stored>()
+    for (const row of (await tx.query<Stored>(SELECT_LOCKED, [ids])).rows)
+      stored.set(row.run_id, row)
+    const merged = mergeAll(todo, stored)
+    count ??= merged.size
+    const updates: Values[] = []
+    const updateIds: string[] = []
+    const inserts: { runId: string; values: Values }[] = []
+    for (const id of ids) {
+      const r = merged.get(id)
+      if (!r) continue
+      const values = valuesOf(r, jobId(r.job))
+      const before = stored.get(id)
+      if (!before) inserts.push({ runId: id, values })
+      else if (FIELDS.some((f) => before[f] !== values[f])) {
+        updates.push(values)
+        updateIds.push(id)
+      }
+    }
+    if (updates.length > 0) {
+      const u = unnest(COLUMNS, updates.length, (c, i) =>
+        c === 'run_id' ? updateIds[i] : updates[i]?.[c as Field],
+      )
+      await tx.query(
+        `update runs as t
+            set ${FIELDS.map((f) => `${f} = u.${f}${f === 'facets' ? '::json' : ''}`).join(', ')},
+                updated_at = $${u.values.length + 1}::text
+           from ${u.from}
+          where t.run_id = u.run_id`,
+        [...u.values, now],
+      )
+    }
+    if (inserts.length === 0) break
+    const u = unnest(COLUMNS, inserts.length, (c, i) =>
+      c === 'run_id' ? inserts[i]?.runId : inserts[i]?.values[c as Field],
+    )
+    const cols = Object.keys(COLUMNS)
+    const r = await tx.query<{ run_id: string }>(
+      `insert into runs (${cols.join(', ')}, updated_at)
+       select ${cols.map((c) => (c === 'facets' ? 'u.facets::json' : `u.${c}`)).join(', ')},
+              $${u.values.length + 1}::text
+         from ${u.from} order by u.ord
+           on conflict (run_id) do nothing
+       returning run_id`,
+      [...u.values, now],
+    )
+    const inserted = new Set(r.rows.map((x) => x.run_id))
+    const raced = new Set(inserts.map((x) => x.runId).filter((id) => !inserted.has(id)))
+    if (round > 0 && raced.size > 0)
+      throw new Error(`runs ${[...raced].join(', ')} could not be stored`)
+    todo = batchRuns.filter((x) => raced.has(x.runId))
+  }
+  return count ?? 0
+}
