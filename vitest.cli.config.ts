@@ -6,6 +6,8 @@ import { CLI_TESTS } from './test/suites.ts'
 export default defineConfig({
   test: {
     include: CLI_TESTS,
+    // the PostgreSQL suite's own CLI tests (store copy) run in `npm run test:pg`, where its cluster is
+    exclude: ['test/pg/**', 'node_modules/**'],
     globalSetup: ['test/build-cli.ts'],
     testTimeout: 60_000,
   },
