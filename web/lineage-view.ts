@@ -559,12 +559,17 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     )
     cy.batch(() => {
       cy.elements().removeClass('faded hl')
+      // A box's opacity is its children's too: at column level a dataset box is faded only when none
+      // of its columns is lit (a domain or DAG box never).
+      const litBoxes = new Set(
+        cy
+          .nodes('[kind = "column"]')
+          .map((n) => (near.has(n.id()) ? String(n.data('parent')) : '')),
+      )
       cy.nodes().forEach((n) => {
         if (n.data('kind') === 'domain' || near.has(n.id())) return
-        // A box's opacity is its children's too: a dataset box is faded only when none of its
-        // columns is lit (a domain or DAG box never).
         if (!n.isParent()) n.addClass('faded')
-        else if (columnLevel && !n.children().some((c) => near.has(c.id()))) n.addClass('faded')
+        else if (columnLevel && !litBoxes.has(n.id())) n.addClass('faded')
       })
       cy.edges().forEach((e) => {
         if (near.has(e.source().id()) && near.has(e.target().id())) e.addClass('hl')
