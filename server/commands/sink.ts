@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import type { Batch } from '../../collectors/batch.ts'
 import type { KnownColumnLineage } from '../../collectors/dbt/column-lineage/index.ts'
 import { listColumnLineageInputs } from '../../db/queries/column-lineage.ts'
+import { sqliteDbOf } from '../../db/store.ts'
 import { ingestBatches } from '../ingest.ts'
 import { pushBatch } from '../push.ts'
 import { CONFIG_OPTION_HELP, evaluationLine, openLocalStore } from './local-store.ts'
@@ -34,13 +35,13 @@ export interface SinkResult {
  * the graph is whole); a server takes them one request each and evaluates them itself.
  * `summary` is the line saying what the local store evaluated (none for a server).
  */
-export function openSink(opts: SinkOptions): {
+export async function openSink(opts: SinkOptions): Promise<{
   writeAll(batches: Batch[]): Promise<SinkResult[]>
   summary(): string
   /** What the store computed column lineage from before (a server: nothing, all is parsed). */
   knownColumnLineage(): KnownColumnLineage | undefined
   close(): void
-} {
+}> {
   if (opts.server) {
     const server = opts.server
     const token = opts.token ?? process.env.MESHWATCH_TOKEN
@@ -55,11 +56,15 @@ export function openSink(opts: SinkOptions): {
       close() {},
     }
   }
-  const store = openLocalStore(opts)
+  const store = await openLocalStore(opts)
   return {
     writeAll: async (batches) => ingestBatches(store.deps, batches),
     summary: () => evaluationLine(store.evaluated()),
-    knownColumnLineage: () => listColumnLineageInputs(store.deps.db),
+    knownColumnLineage: () => {
+      // Not on PostgreSQL yet (#16): there every model's SQL is parsed again.
+      const db = sqliteDbOf(store.deps.store)
+      return db ? listColumnLineageInputs(db) : undefined
+    },
     close: store.close,
   }
 }

@@ -1,8 +1,5 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { getDataset } from '../../db/queries/catalog.ts'
-import { datasetColumnTree } from '../../db/queries/column-lineage.ts'
-import { datasetColumnLineage } from '../../db/queries/runs.ts'
 import type { Deps } from '../deps.ts'
 import { describe } from '../openapi.ts'
 import { errorBody } from '../errors.ts'
@@ -27,15 +24,15 @@ export const columnLineageRoutes = (deps: Deps) =>
       },
     ),
     validate('param', IdParam),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid('param')
-      const dataset = getDataset(deps.db, id)
+      const dataset = await deps.store.catalog.getDataset(id)
       if (!dataset) return c.json(errorBody('not_found', `unknown dataset ${id}`), 404)
       const names = (dataset.columns ?? []).map((col) => col.name)
       return c.json({
         datasetId: id,
-        ...datasetColumnLineage(deps.db, id),
-        ...datasetColumnTree(deps.db, id, names),
+        ...(await deps.store.runs.datasetColumnLineage(id)),
+        ...(await deps.store.columnLineage.datasetColumnTree(id, names)),
       })
     },
   )

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PerformanceObserver, performance } from 'node:perf_hooks'
+import { sqliteStore } from '../../db/store.ts'
 
 const [task, dir = '', dbFile = ':memory:'] = process.argv.slice(2)
 // Each task loads only what it runs, before it is measured: JSON.parse's process holds no
@@ -42,7 +43,7 @@ if (task === 'parse') {
     ...(columns ? { knownColumnLineage: listColumnLineageInputs(db) } : {}),
   })
   const t2 = performance.now()
-  const r = ingestBatch({ db }, batch)
+  const r = await ingestBatch({ store: sqliteStore(db) }, batch)
   detail = `read+map ${Math.round(t2 - t1)} ms, store ${Math.round(performance.now() - t2)} ms; ${JSON.stringify(r.counts)}; ${batch.columnEdges.length} column edges, ${batch.columnLineageInputs.filter((i) => i.unchanged).length} models kept, ${batch.warnings.length} warnings`
 } else {
   throw new Error(`unknown task ${task}`)
