@@ -24,7 +24,7 @@ import * as qualityGraph from './queries/quality-graph.ts'
 import * as qualityStore from './queries/quality-store.ts'
 import * as quality from './queries/quality.ts'
 import * as rawEventsQ from './queries/raw-events.ts'
-import { listRunEvents, type RawEventInput } from './queries/raw-events.ts'
+import type { RawEventInput } from './queries/raw-events.ts'
 import * as replay from './queries/replay.ts'
 import * as runTimeline from './queries/run-timeline.ts'
 import * as runs from './queries/runs.ts'
@@ -99,7 +99,7 @@ export type RawEventRow = Omit<RawEventInput, 'batch' | 'reads' | 'domain'> & {
   domain: string | null
 }
 
-export type RunEvent = ReturnType<typeof listRunEvents>[number]
+export type RunEvent = ReturnType<typeof rawEventsQ.listRunEvents>[number]
 
 /** db/queries/raw-events.ts plus keepRawEvents, the raw events kept without derivation. */
 export type RawEventsModule = StoreModule<typeof rawEventsQ> & {
@@ -273,7 +273,7 @@ export function sqliteStore(db: Db): Store {
   }
 
   const store = {
-    ...(modules as unknown as StoreModules),
+    ...(modules as StoreModules),
     engine: 'sqlite',
     transaction,
     async cachedRead<T>(key: string, fn: () => Promise<T> | T): Promise<T> {

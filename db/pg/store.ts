@@ -164,7 +164,7 @@ function modulesOn(q: PgConn): StoreModules {
   const registered = PG_MODULES as Record<string, Record<string, unknown> | undefined>
   for (const name of Object.keys(SQLITE_MODULES))
     out[name] = moduleOn(name, name === 'rawEvents' ? rawEvents : registered[name], q)
-  return out as unknown as StoreModules
+  return out as StoreModules
 }
 
 const conns = new WeakMap<Store, PgConn>()
