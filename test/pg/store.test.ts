@@ -5,6 +5,9 @@ import { openStore, StoreOpenError } from '../../db/open-store.ts'
 import type { PgConn } from '../../db/pg/module.ts'
 import { pgConnOf } from '../../db/pg/store.ts'
 import { StoreUnsupportedError, type Store } from '../../db/store.ts'
+import { createApp } from '../../server/app.ts'
+import { SILENT } from '../../server/deps.ts'
+import { startServer } from '../../server/main.ts'
 import { createDatabase } from './helpers.ts'
 
 // db/pg/store.ts: the Store on a real PostgreSQL, opened the way serve opens it (openStore).
@@ -127,3 +130,30 @@ function connOf(tx: Store): PgConn {
   if (!q) throw new Error('not a PostgreSQL store')
   return q
 }
+
+describe('the server on PostgreSQL', () => {
+  it('authenticates from the PostgreSQL tokens: 401 without one, 403 for a write with a read token', async () => {
+    const made = await store.tokens.createToken({ name: 'reader', scope: 'read', now: NOW })
+    const app = createApp({ store, wallNow: () => new Date(NOW) })
+    expect((await app.request('/api/domains')).status).toBe(401)
+    const res = await app.request('/api/batches', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${made.token}`, 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(res.status).toBe(403)
+  })
+
+  it('serve opens and migrates, then says what is not on PostgreSQL yet', async () => {
+    const e = await startServer({
+      dbFile: url,
+      dbSource: '--db',
+      port: 0,
+      host: '127.0.0.1',
+      demo: false,
+      log: SILENT,
+    }).catch((x: unknown) => x)
+    expect(e).toBeInstanceOf(StoreUnsupportedError)
+    expect((e as Error).message).toMatch(/^serve: the evaluator .* is not on PostgreSQL yet$/)
+  })
+})
