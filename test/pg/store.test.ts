@@ -47,9 +47,15 @@ describe('openStore on a postgres:// URL', () => {
 
 describe('the PostgreSQL store', () => {
   it('answers a function not on PostgreSQL yet with StoreUnsupportedError naming it', async () => {
-    const e = await store.catalog.getDataset(1).catch((x: unknown) => x)
+    const e = await store.columnLineageInputs
+      .listWritableColumnLineageInputs({ domain: null })
+      .catch((x: unknown) => x)
     expect(e).toBeInstanceOf(StoreUnsupportedError)
-    expect((e as Error).message).toBe('catalog.getDataset is not on PostgreSQL yet')
+    expect((e as Error).message).toBe(
+      'columnLineageInputs.listWritableColumnLineageInputs is not on PostgreSQL yet',
+    )
+    // a registered module answers (db/pg/queries/catalog.ts): no dataset 1 in an empty store
+    expect(await store.catalog.getDataset(1)).toBeUndefined()
   })
 
   it('commits a transaction that resolves and rolls back one that throws', async () => {
