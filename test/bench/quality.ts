@@ -26,7 +26,7 @@ const EVAL_GOAL = 5
 const WALK_GOAL = { 50: 10, 99: 25 } as const
 const NOW = new Date('2026-11-25T12:00:00Z')
 const at = (hoursAgo: number) => new Date(NOW.getTime() - hoursAgo * 3_600_000).toISOString()
-const ds = (i: number) => ({ namespace: NS, name: `db.s${i % 50}.t${i}` })
+export const ds = (i: number) => ({ namespace: NS, name: `db.s${i % 50}.t${i}` })
 const job = (i: number) => ({ namespace: JOB_NS, name: `dag_${i % 500}.task_${i}` })
 
 /** Job i writes dataset i and reads two earlier datasets (a layered DAG with long and short edges). */

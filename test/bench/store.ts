@@ -18,7 +18,7 @@ import { sqliteStore, type Store } from '../../db/store.ts'
 import { hashBatch } from '../../server/ingest.ts'
 import { setup as startCluster } from '../pg/global-setup.ts'
 import { syntheticEvent } from './openlineage.ts'
-import { chunkBatch, DATASETS } from './quality.ts'
+import { chunkBatch, DATASETS, ds } from './quality.ts'
 import type { BenchRow } from './run.ts'
 
 const NOW = '2026-12-03T00:00:00.000Z'
@@ -235,8 +235,7 @@ async function benchLineage(tmp: string, cluster: Cluster): Promise<BenchRow[]> 
     const ms: number[] = []
     const sizes: number[] = []
     for (const direction of ['up', 'down'] as const)
-      for (let k = 0; k < WALKS; k++) {
-        const i = ids[1000 + ((k * 7919) % (ids.length - 2000))] ?? 0
+      for (const i of ids) {
         const t = performance.now()
         const r = await store.lineage.lineageNeighbourhood({
           node: `dataset:${i}`,
@@ -255,9 +254,24 @@ async function benchLineage(tmp: string, cluster: Cluster): Promise<BenchRow[]> 
   try {
     await seed(lite)
     await seed(store)
-    const liteIds = db.$client.prepare('select id from datasets order by id').pluck().all() as number[]
-    const pgIds = (await pool.query<{ id: number }>('select id from datasets order by id')).rows.map(
-      (r) => Number(r.id),
+    // The same datasets on both (by name: ids are each engine's own), spread over the graph.
+    const names = Array.from(
+      { length: WALKS },
+      (_, k) => ds(1000 + ((k * 7919) % (DATASETS - 2000))).name,
+    )
+    const byName = (rows: { id: number; name: string }[]) => {
+      const m = new Map(rows.map((r) => [r.name, Number(r.id)]))
+      return names.map((n) => {
+        const id = m.get(n)
+        if (id === undefined) throw new Error(`dataset ${n} was not stored`)
+        return id
+      })
+    }
+    const liteIds = byName(
+      db.$client.prepare('select id, name from datasets').all() as { id: number; name: string }[],
+    )
+    const pgIds = byName(
+      (await pool.query<{ id: number; name: string }>('select id, name from datasets')).rows,
     )
     await walk(lite, liteIds) // warm-up, both
     await walk(store, pgIds)
@@ -302,7 +316,7 @@ const notYet = (name: string, why: string): BenchRow => ({
 })
 
 export async function benchStore(opts: { events?: number } = {}): Promise<BenchRow[]> {
-  const events = opts.events ?? flag('events') ?? Number(process.env.BENCH_STORE_EVENTS ?? 20_000)
+  const events = opts.events ?? flag('events') ?? Number(process.env.BENCH_STORE_EVENTS ?? 50_000)
   const tmp = mkdtempSync(join(tmpdir(), 'meshwatch-bench-store-'))
   let url = ''
   let stop: (() => void) | undefined
