@@ -320,6 +320,11 @@ export async function benchStore(opts: { events?: number } = {}): Promise<BenchR
   const tmp = mkdtempSync(join(tmpdir(), 'meshwatch-bench-store-'))
   let url = ''
   let stop: (() => void) | undefined
+  const onSignal = () => {
+    stop?.()
+    rmSync(tmp, { recursive: true, force: true })
+    process.exit(130)
+  }
   try {
     // The PG suite's global setup, given what it provides to: it starts the cluster and
     // returns the teardown that stops it.
@@ -328,6 +333,9 @@ export async function benchStore(opts: { events?: number } = {}): Promise<BenchR
         url = value
       },
     } as unknown as TestProject)
+    // Interrupted (Ctrl-C, a CI timeout): the cluster is stopped too, not left running.
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
     let k = 0
     const cluster: Cluster = { url, database: () => newDatabase(url, `bench_${k++}`) }
     const run = async (what: string, fn: () => Promise<BenchRow[]>): Promise<BenchRow[]> => {
@@ -358,6 +366,8 @@ export async function benchStore(opts: { events?: number } = {}): Promise<BenchR
       ),
     ]
   } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
     stop?.()
     rmSync(tmp, { recursive: true, force: true })
   }
