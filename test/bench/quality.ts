@@ -15,7 +15,7 @@ import { sqliteStore } from '../../db/store.ts'
 
 const NS = 'postgres://bench:5432'
 const JOB_NS = 'bench'
-const DATASETS = 50_000
+export const DATASETS = 50_000
 const PRODUCTS = 10_000
 const FAILING_EVERY = 100 // 1% of products have a failing error test
 // Evaluating (loading the facts, scoring, root causes) may cost this many times reading the same
@@ -26,11 +26,11 @@ const EVAL_GOAL = 5
 const WALK_GOAL = { 50: 10, 99: 25 } as const
 const NOW = new Date('2026-11-25T12:00:00Z')
 const at = (hoursAgo: number) => new Date(NOW.getTime() - hoursAgo * 3_600_000).toISOString()
-const ds = (i: number) => ({ namespace: NS, name: `db.s${i % 50}.t${i}` })
+export const ds = (i: number) => ({ namespace: NS, name: `db.s${i % 50}.t${i}` })
 const job = (i: number) => ({ namespace: JOB_NS, name: `dag_${i % 500}.task_${i}` })
 
 /** Job i writes dataset i and reads two earlier datasets (a layered DAG with long and short edges). */
-function chunkBatch(from: number, to: number): Batch {
+export function chunkBatch(from: number, to: number): Batch {
   const b = emptyBatch('openlineage', `bench:${from}`)
   for (let i = from; i < to; i++) {
     const out = ds(i)

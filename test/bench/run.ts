@@ -19,6 +19,7 @@ const BENCHES: Record<string, [string, string]> = {
   dbt: ['./dbt.ts', 'benchDbt'],
   openlineage: ['./openlineage.ts', 'benchOpenLineage'],
   quality: ['./quality.ts', 'benchQuality'],
+  store: ['./store.ts', 'benchStore'],
   web: ['./web.ts', 'benchWeb'],
 }
 const load = async ([file, name]: [string, string]): Promise<Bench> => {
