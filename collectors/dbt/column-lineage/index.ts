@@ -20,7 +20,7 @@ const SQL_KINDS = new Set(['model', 'snapshot'])
 const REF_TYPES = new Set(['model', 'seed', 'snapshot'])
 
 // bumped whenever the derivation changes, so a re-collect does not keep edges of an older one
-const DERIVATION = 'meshwatch-column-lineage/2'
+const DERIVATION = 'meshwatch-column-lineage/3'
 
 export type ColumnLineageStats = {
   models: number
