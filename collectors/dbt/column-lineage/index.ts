@@ -8,6 +8,7 @@ import {
   type ColumnEdgeSource,
 } from '../../batch.ts'
 import type { DatasetNode, Graph } from '../graph.ts'
+import { declaredColumns } from '../columns.ts'
 import type { DbtNode } from '../schema.ts'
 import { dialectOf } from './dialect.ts'
 import { lineageOfSql, type SqlLineage, type SqlLineageOptions } from './lineage.ts'
@@ -19,7 +20,7 @@ const SQL_KINDS = new Set(['model', 'snapshot'])
 const REF_TYPES = new Set(['model', 'seed', 'snapshot'])
 
 // bumped whenever the derivation changes, so a re-collect does not keep edges of an older one
-const DERIVATION = 'meshwatch-column-lineage/2'
+const DERIVATION = 'meshwatch-column-lineage/3'
 
 export type ColumnLineageStats = {
   models: number
@@ -113,6 +114,14 @@ export function addColumnLineage(
       hash: '',
       kept: undefined,
       result: undefined,
+      declared: undefined,
+    }
+    // yml columns that are only declared (no catalog entry, no enforced contract) may be a
+    // part of what the SQL outputs: the model's computed columns stand for it downstream
+    if (slot.own?.columns && declaredOnly(ds.node, slot.own.columns)) {
+      slot.declared = slot.own.columns
+      slot.own.columns = undefined
+      wire[relationId.get(slot.own)!]!.columns = undefined
     }
     slots.push(slot)
     outcomes.push({ warnings, slot })
@@ -171,7 +180,19 @@ export function addColumnLineage(
   const computed = (i: number, result: SqlLineage) => {
     const s = slots[i]!
     s.result = result
-    if (!('error' in result)) setColumns(s, result.columns)
+    if ('error' in result) {
+      // unparsed: its declared columns are all that is known of it
+      if (s.declared)
+        setColumns(
+          s,
+          s.declared.map((c) => c.name),
+        )
+    } else if (result.unresolved.length && s.declared) {
+      // partial: the declared columns it could not compute exist too
+      const have = new Set(result.columns.map((c) => c.toLowerCase()))
+      const more = s.declared.map((c) => c.name).filter((c) => !have.has(c.toLowerCase()))
+      setColumns(s, [...result.columns, ...more])
+    } else setColumns(s, result.columns)
     finish(i)
   }
   const here = (t: PoolTask) =>
@@ -277,6 +298,24 @@ type Slot = {
   /** the stored lineage stands (its columns) */
   kept: string[] | undefined
   result: SqlLineage | undefined
+  /** its yml columns, set aside for those computed from its SQL (declaredOnly) */
+  declared: Column[] | undefined
+}
+
+/**
+ * Whether a model's columns are its yml declaration alone, which need not list every column
+ * its SQL outputs: not catalog.json's (those differ from the declared ones, which the collect
+ * takes only without a catalog entry) and not an enforced contract's (complete by definition).
+ * A catalog entry of exactly the declared names is taken as a declaration too: the SQL then
+ * computes those same columns.
+ */
+function declaredOnly(node: DbtNode, columns: Column[]): boolean {
+  if ((node.contract?.enforced ?? node.config?.contract?.enforced) === true) return false
+  const declared = declaredColumns(node)
+  return (
+    declared.length === columns.length &&
+    declared.every((c, k) => c.name.toLowerCase() === columns[k]!.name.toLowerCase())
+  )
 }
 
 // models per message to a worker, and messages a worker has at a time (one runs, one waits)

@@ -11,6 +11,7 @@ import { topOutputNames } from './ast.ts'
 import { cteStars, type CteStars } from './cte-sources.ts'
 import { EdgeSet } from './edge-set.ts'
 import { expandStars } from './expand-stars.ts'
+import { qualifySubqueries } from './qualify-subqueries.ts'
 import { normalizeRelation, type Relation } from './relations.ts'
 import { walkLineage } from './walk.ts'
 
@@ -101,7 +102,13 @@ function lineageByParser(sql: string, opts: SqlLineageOptions): SqlLineage {
       outputDataset: opts.output,
       schema,
     })
-  let facet = run(sql)
+  // a subquery's columns qualified by its one table: resolved without that table's columns
+  const qualified = withSubqueriesQualified(sql, opts.dialect)
+  let facet = qualified === undefined ? run(sql) : run(qualified)
+  if (qualified !== undefined) {
+    if (facet.success) sql = qualified
+    else facet = run(sql)
+  }
   if (facet.success && facet.warnings.some((w) => w.code.startsWith('W_STAR'))) {
     const expanded = withStarsExpanded(sql, opts)
     if (expanded) {
@@ -190,6 +197,15 @@ function withStarsExpanded(sql: string, opts: SqlLineageOptions): string | undef
   const changed = expandStars(parsed.ast, (name) => opts.resolve(name)?.columns?.map((c) => c.name))
   if (!changed) return undefined
   const out = generate(parsed.ast, opts.dialect)
+  return out.success && out.sql?.length === 1 ? out.sql[0] : undefined
+}
+
+/** The SQL with the columns of its one-table subqueries qualified, or undefined if none were. */
+function withSubqueriesQualified(sql: string, dialect: Dialect): string | undefined {
+  if (!/\(\s*select\b/i.test(sql)) return undefined
+  const parsed = parse(sql, dialect)
+  if (!parsed.success || !parsed.ast || !qualifySubqueries(parsed.ast)) return undefined
+  const out = generate(parsed.ast, dialect)
   return out.success && out.sql?.length === 1 ? out.sql[0] : undefined
 }
 
