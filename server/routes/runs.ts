@@ -1,6 +1,10 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { executionParameters, parameterChanges } from '../../collectors/openlineage/run-facets.ts'
+import {
+  executionParameters,
+  parameterChanges,
+  runTagsOf,
+} from '../../collectors/openlineage/run-facets.ts'
 import { listRunEvents } from '../../db/queries/raw-events.ts'
 import { getProduct } from '../../db/queries/catalog.ts'
 import { runTimeline } from '../../db/queries/run-timeline.ts'
@@ -16,6 +20,8 @@ const RunParamSchema = z.object({ runId: z.string().min(1) })
 const RunsQuerySchema = z.object({
   product: z.string().min(1),
   limit: z.coerce.number().int().min(1).max(200).default(10),
+  /** Only the runs carrying this run tag (TagsRunFacet): `key:value`, or a key for any value. */
+  tag: z.string().min(1).max(512).optional(),
 })
 const TimelineQuerySchema = z.object({
   history: z.coerce.number().int().min(1).max(200).default(20),
@@ -37,6 +43,7 @@ function runDetail(deps: Deps, runId: string): Response {
       ...fields,
       job: job ? { id: job.id, namespace: job.namespace, name: job.name, type: job.type } : null,
       facetNames: Object.keys(facets ?? {}).sort(),
+      tags: runTagsOf(facets),
     },
     parameters,
     previousRun: previous
@@ -58,7 +65,7 @@ export const runRoutes = (deps: Deps) =>
     .get(
       '/',
       describe('runs', "the runs of the jobs that write a product's outputs, newest first", {
-        200: 'each run with its job, the parent job (DAG, dbt invocation), duration and state',
+        200: 'each run with its job, the parent job (DAG, dbt invocation), duration, state and tags (only those carrying ?tag=)',
         404: 'unknown product',
       }),
       validate('query', RunsQuerySchema),
@@ -66,7 +73,10 @@ export const runRoutes = (deps: Deps) =>
         const q = c.req.valid('query')
         if (!getProduct(deps.db, q.product))
           return c.json(errorBody('not_found', `unknown product ${q.product}`), 404)
-        return c.json({ product: q.product, runs: listProductRuns(deps.db, q.product, q.limit) })
+        return c.json({
+          product: q.product,
+          runs: listProductRuns(deps.db, q.product, q.limit, q.tag),
+        })
       },
     )
     .get(
