@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '../../db/client.ts'
+import { parseConfig } from '../../server/config-file.ts'
 import { SILENT } from '../../server/deps.ts'
 import { startServer } from '../../server/main.ts'
 import { PUBLIC_OL, runEvent } from '../collectors/openlineage/helpers.ts'
@@ -114,5 +115,68 @@ describe('run tags (TagsRunFacet) on the run, in the runs list and as its filter
     expect(await list('domain:sale')).toEqual([])
     const empty = await get(`/api/runs?product=${encodeURIComponent(product!.id)}&tag=`)
     expect(empty.status).toBe(400)
+  })
+})
+
+describe('run tags in the root cause: the blamed run goes along with its tags', () => {
+  const CONFIG = parseConfig(
+    `version: 1
+products:
+  reporting.orders:
+    domain: reporting
+    outputs: [mart.daily_orders]
+    sla:
+      freshness: { max_age_hours: 24 }
+`,
+    'meshwatch.yml',
+  )
+  let base = ''
+  let stop = () => Promise.resolve()
+  beforeAll(async () => {
+    const s = await startServer({
+      dbFile: join(mkdtempSync(join(tmpdir(), 'ol-run-tags-rc-')), 'm.db'),
+      port: 0,
+      host: '127.0.0.1',
+      demo: false,
+      log: SILENT,
+      meshwatch: CONFIG,
+    })
+    base = s.url
+    stop = () => new Promise((resolve) => s.server.close(() => resolve()))
+  })
+  afterAll(() => stop())
+
+  it('names the failed run and its tags on the product root cause and on its incident', async () => {
+    const job = { namespace: 'airflow', name: 'reporting.build_orders' }
+    const outputs = [{ namespace: 'pg', name: 'mart.daily_orders' }]
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString()
+    const send = async (e: unknown) => {
+      const res = await fetch(`${base}/api/v1/lineage`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(e),
+      })
+      expect(res.status, await res.clone().text()).toBe(201)
+    }
+    await send(runEvent({ eventTime: hoursAgo(48), job, outputs, run: { runId: 'loaded-run' } }))
+    await send(
+      runEvent({
+        eventType: 'FAIL',
+        eventTime: hoursAgo(1),
+        job,
+        outputs,
+        run: { runId: 'failed-run', facets: SPEC_EXAMPLE },
+      }),
+    )
+    const blamed = { runId: 'failed-run', tags: ['test_tag:test_value', 'test_tag2:test_value2'] }
+    const rc = await fetch(`${base}/api/products/reporting.orders/root-cause`)
+    expect(rc.status).toBe(200)
+    const body = (await rc.json()) as Record<string, any>
+    expect(body.rootCause?.culprit).toMatchObject({ name: job.name, kind: 'job', run: blamed })
+    const inc = await fetch(`${base}/api/incidents?product=reporting.orders`)
+    expect(inc.status).toBe(200)
+    const incidents = ((await inc.json()) as { incidents: Record<string, any>[] }).incidents
+    expect(incidents.length).toBeGreaterThan(0)
+    expect(incidents[0]?.rootCause?.culprit).toMatchObject({ name: job.name, run: blamed })
   })
 })
