@@ -8,6 +8,8 @@ import type { Db } from '../../db/client.ts'
 import { parseConfig } from '../../server/config-file.ts'
 import { SILENT } from '../../server/deps.ts'
 import { startServer } from '../../server/main.ts'
+import type { ProductRuns } from '../../web/api.ts'
+import { recentRunRows } from '../../web/model-runs.ts'
 import { PUBLIC_OL, runEvent } from '../collectors/openlineage/helpers.ts'
 
 // The run's Tags facet (TagsRunFacet) used, over HTTP on 127.0.0.1: the spec's own example
@@ -92,6 +94,10 @@ describe('run tags (TagsRunFacet) on the run, in the runs list and as its filter
       expect(run.tags).toContain('openlineage_client_version:1.54.0')
       expect(run.tags).toContain('domain:sales')
     }
+    // the product page's Recent runs rows (web/model-runs.ts) carry them
+    const answer = (await get(`/api/runs?product=${encodeURIComponent(product!.id)}&limit=200`))
+      .body as ProductRuns
+    expect(recentRunRows(answer).map((r) => r.tags)).toEqual(recorded.map((r) => r.tags))
     const [first] = recorded
     const detail = await get(`/api/runs/${encodeURIComponent(first!.runId)}`)
     expect(detail.body.run.tags).toEqual(first!.tags)
