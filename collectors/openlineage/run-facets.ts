@@ -1,7 +1,7 @@
 import type { Batch, ColumnEdge, Dataset, Job, Product, Ref } from '../batch.ts'
 import { SECRET_KEY } from '../../common/secrets.ts'
 import { refKey, UNPLACED_TEST } from '../batch.ts'
-import { addMeta, dropEmpty, isWarnSeverity, tagList } from './facets.ts'
+import { addMeta, dropEmpty, isWarnSeverity } from './facets.ts'
 import type { OlWarning } from './parse.ts'
 import type { LineageInput, OlInputDataset, OlOutputDataset, RunEvent } from './schema.ts'
 
@@ -446,30 +446,3 @@ export function parameterChanges(
   for (const [key, p] of was) if (!now.has(key)) entry(key, 'removed', p.value)
   return out
 }
-
-/**
- * A run's tags from the TagsRunFacet's `tags` array as stored in its facets (JSON text or parsed):
- * each a flag by its key or `key:value`, as the job's and the dataset's tags are read.
- */
-export function storedRunTags(stored: unknown): string[] {
-  let list = stored
-  if (typeof list === 'string') {
-    try {
-      list = JSON.parse(list) as unknown
-    } catch {
-      return []
-    }
-  }
-  if (!Array.isArray(list)) return []
-  const tags = list.flatMap((t: unknown) => {
-    if (!t || typeof t !== 'object') return []
-    const { key, value, source } = t as Record<string, unknown>
-    if (typeof key !== 'string' || typeof value !== 'string') return []
-    return [{ key, value, source: typeof source === 'string' ? source : undefined }]
-  })
-  return tagList(tags) ?? []
-}
-
-/** The tags of a run's facets (TagsRunFacet), as storedRunTags reads them. */
-export const runTagsOf = (facets: Record<string, unknown> | null | undefined): string[] =>
-  storedRunTags((facets?.['tags'] as { tags?: unknown } | undefined)?.tags)

@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, like, ne, or } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
-import { storedRunTags } from '../../collectors/openlineage/run-facets.ts'
+import { storedRunTags } from '../../common/tags.ts'
 import type { Db } from '../client.ts'
 import { checks, datasets, jobs, lineageEdges, productOutputs, products } from '../schema.ts'
 import type { DatasetRow, JobRow } from '../schema.ts'

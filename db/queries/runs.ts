@@ -1,7 +1,7 @@
 import { aliasedTable, and, desc, eq, isNotNull, lt, ne, or, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import { columnEdges, datasets, datasetVersions, jobs, rawEvents, runs } from '../schema.ts'
-import { storedRunTags } from '../../collectors/openlineage/run-facets.ts'
+import { storedRunTags } from '../../common/tags.ts'
 import { expandDatasetWide } from './column-lineage.ts'
 
 // SQLite's default (binary) order of text

@@ -1,10 +1,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import {
-  executionParameters,
-  parameterChanges,
-  runTagsOf,
-} from '../../collectors/openlineage/run-facets.ts'
+import { executionParameters, parameterChanges } from '../../collectors/openlineage/run-facets.ts'
+import { runTagsOf } from '../../common/tags.ts'
 import { listRunEvents } from '../../db/queries/raw-events.ts'
 import { getProduct } from '../../db/queries/catalog.ts'
 import { runTimeline } from '../../db/queries/run-timeline.ts'

@@ -1,4 +1,4 @@
-import { storedRunTags } from '../../../collectors/openlineage/run-facets.ts'
+import { storedRunTags } from '../../../common/tags.ts'
 import type * as lite from '../../queries/quality-graph.ts'
 import { jobDependencies, type RootCauseGraph } from '../../queries/quality-graph.ts'
 import type { NodeId } from '../../queries/lineage.ts'

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseEvent } from '../../../collectors/openlineage/parse.ts'
 import { UNPLACED_TEST } from '../../../collectors/batch.ts'
-import { runTagsOf } from '../../../collectors/openlineage/run-facets.ts'
+import { runTagsOf } from '../../../common/tags.ts'
 import { PUBLIC_OL, runEvent } from './helpers.ts'
 
 // The facets added to the spec since 2025, read from the spec's own files (recorded in
