@@ -53,6 +53,7 @@ async function get(path: string) {
   const res = await fetch(`${url}${path}`)
   return { status: res.status, body: (await res.json()) as Record<string, any> }
 }
+const SPEC_EXAMPLE_TAGS = ['test_tag:test_value', 'test_tag2:test_value2']
 type RunRow = { runId: string; tags: string[]; job: { name: string } }
 
 describe('run tags (TagsRunFacet) on the run, in the runs list and as its filter', () => {
@@ -111,6 +112,15 @@ describe('run tags (TagsRunFacet) on the run, in the runs list and as its filter
       }),
     )
     const ids = (runs: RunRow[]) => runs.map((r) => r.runId)
+    // the job's runs too
+    const jobRuns = await get(`/api/jobs/${detail.body.run.job.id}/runs`)
+    expect(
+      (jobRuns.body.runs as RunRow[]).map((r) => [r.runId, r.tags.includes('domain:sales')]),
+    ).toEqual([
+      ['spec-tagged-model-run', false],
+      [first!.runId, true],
+    ])
+    expect((jobRuns.body.runs as RunRow[])[0]?.tags).toEqual(SPEC_EXAMPLE_TAGS)
     expect(ids(await list())).toEqual(['spec-tagged-model-run', ...ids(recorded)])
     // by key:value, or by key alone for any value
     expect(ids(await list('domain:sales'))).toEqual(ids(recorded))
