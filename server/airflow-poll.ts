@@ -1,11 +1,5 @@
 import { collectAirflow } from '../collectors/airflow/collect.ts'
 import type { AirflowAuth } from '../collectors/airflow/client.ts'
-import { listDbtModelNames } from '../db/queries/admin.ts'
-import {
-  getCollectorState,
-  recordPollFailure,
-  recordPollSuccess,
-} from '../db/queries/collectors.ts'
 import type { AirflowSourceConfig } from './config-file.ts'
 import { nowOf, SILENT, type Deps } from './deps.ts'
 import { ingestBatch } from './ingest.ts'
@@ -50,7 +44,7 @@ export async function pollAirflow(
   opts: { since?: string } = {},
 ): Promise<PollResult> {
   const name = collectorName(src.url)
-  const db = deps.db
+  const { store } = deps
   try {
     const { batch, cursor, warnings } = await collectAirflow({
       url: src.url,
@@ -63,22 +57,19 @@ export async function pollAirflow(
       ...(src.fetch ? { fetch: src.fetch } : {}),
       ...(opts.since
         ? { since: opts.since }
-        : { cursor: getCollectorState(db, name)?.cursor ?? undefined }),
-      dbtModels: listDbtModelNames(db),
+        : { cursor: (await store.collectors.getCollectorState(name))?.cursor ?? undefined }),
+      dbtModels: await store.admin.listDbtModelNames(),
     })
     const at = nowOf(deps).toISOString()
-    const r = db.transaction(
-      () => {
-        const stored = ingestBatch(deps, batch)
-        recordPollSuccess(db, name, cursor, at)
-        return stored
-      },
-      { behavior: 'immediate' },
-    )
+    const r = await store.transaction(async (tx) => {
+      const stored = await ingestBatch({ ...deps, store: tx }, batch)
+      await tx.collectors.recordPollSuccess(name, cursor, at)
+      return stored
+    })
     return { ok: true, cursor, counts: r.counts, duplicate: r.duplicate, warnings }
   } catch (e) {
     const error = redact(e instanceof Error ? e.message : String(e))
-    recordPollFailure(db, name, error, nowOf(deps).toISOString())
+    await store.collectors.recordPollFailure(name, error, nowOf(deps).toISOString())
     return { ok: false, error }
   }
 }

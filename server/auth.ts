@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { hasTokens, verifyToken, type TokenScope } from '../db/queries/tokens.ts'
+import type { TokenScope } from '../db/queries/tokens.ts'
 import { wallNowOf, type Deps } from './deps.ts'
 import { errorBody } from './errors.ts'
 import { isIncidentAction, SLACK_ACTIONS_PATH } from './incidents/paths.ts'
@@ -59,7 +59,8 @@ export function authenticate(deps: Deps): MiddlewareHandler {
   return async (c, next) => {
     if (OPEN_PATHS.includes(c.req.path) || c.req.path === SLACK_ACTIONS_PATH) return next()
     const enforced =
-      settings.mode === 'required' || (settings.mode === 'auto' && hasTokens(deps.db))
+      settings.mode === 'required' ||
+      (settings.mode === 'auto' && (await deps.store.tokens.hasTokens()))
     if (!enforced) {
       c.set('principal', UNRESTRICTED)
       return next()
@@ -76,7 +77,7 @@ export function authenticate(deps: Deps): MiddlewareHandler {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header)
     if (!m?.[1]) return unauthorized(c, 'the Authorization header must be "Bearer <token>"', true)
     // Never the demo clock: it runs at the recording's time, where an expired token is still young.
-    const check = verifyToken(deps.db, m[1], wallNowOf(deps).toISOString())
+    const check = await deps.store.tokens.verifyToken(m[1], wallNowOf(deps).toISOString())
     if (!check.ok) {
       const why = { unknown: 'is not valid', revoked: 'was revoked', expired: 'has expired' }[
         check.reason

@@ -17,6 +17,8 @@ const KNOWN_ERRORS: Record<string, () => Promise<abstract new (...a: never[]) =>
   UsageError: async () => (await import('./commands/shared.ts')).UsageError,
   ServeError: async () => (await import('./main.ts')).ServeError,
   StoreBusyError: async () => (await import('../db/errors.ts')).StoreBusyError,
+  StoreOpenError: async () => (await import('../db/open-store.ts')).StoreOpenError,
+  StoreUnsupportedError: async () => (await import('../db/store.ts')).StoreUnsupportedError,
 }
 
 const program = new Command('meshwatch')

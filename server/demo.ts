@@ -16,6 +16,10 @@ import {
 } from './demo-timeline.ts'
 import { applyConfigProducts, evaluateProducts } from './evaluate.ts'
 import { ingestBatch } from './ingest.ts'
+import { sqliteDb } from './deps.ts'
+
+/** What is not on PostgreSQL yet (#16 ratchet): this code still takes the SQLite Db. */
+const NOT_MOVED = 'the demo (server/demo.ts)'
 
 export { DEMO_TIMELINE, type DemoDay } from './demo-timeline.ts'
 
@@ -81,22 +85,22 @@ export async function loadDemo(
   let batches = 0
   let recordedAt = ''
   const dags = new Set<string>()
-  const ingestAirflow = (d: Deps, batch: Batch | undefined) => {
+  const ingestAirflow = async (d: Deps, batch: Batch | undefined) => {
     if (!batch) return
-    ingestBatch(d, batch)
+    await ingestBatch(d, batch)
     for (const j of batch.jobs) if (j.type === 'airflow_dag') dags.add(j.name)
   }
   if (!opts.history) {
     for (const day of opts.days ?? ['good', 'bad']) {
       const dayBatches = await readDemoDay(day, root)
       for (const batch of dayBatches) {
-        ingestBatch(deps, batch)
+        await ingestBatch(deps, batch)
         batches++
       }
       const at = latestProducedAt(dayBatches)
       if (at > recordedAt) recordedAt = at
     }
-    if (withAirflow) ingestAirflow(deps, await collectRecordedAirflow(deps, root))
+    if (withAirflow) await ingestAirflow(deps, await collectRecordedAirflow(deps, root))
   } else {
     const days = await Promise.all(
       DEMO_TIMELINE.map(async (d) => ({ ...d, batches: await readDemoDay(d.day, root) })),
@@ -111,12 +115,12 @@ export async function loadDemo(
       // an earlier day is received at its own (shifted) time; today as the store sees it
       const dayDeps: Deps = past ? { ...deps, now: () => new Date(dayAt) } : deps
       for (const batch of d.batches) {
-        ingestBatch(dayDeps, past ? shiftBatch(batch, shift) : batch)
+        await ingestBatch(dayDeps, past ? shiftBatch(batch, shift) : batch)
         batches++
       }
       if (withAirflow) {
         const airflow = await collectDemoAirflowDay(deps, root, d.day, dayAt)
-        ingestAirflow(
+        await ingestAirflow(
           dayDeps,
           airflow ?? (past ? undefined : await collectRecordedAirflow(deps, root)),
         )
@@ -124,7 +128,7 @@ export async function loadDemo(
       if (past) scoreDemoDay(deps, dayAt)
     }
   }
-  const c = storeCounts(deps.db)
+  const c = storeCounts(sqliteDb(deps, NOT_MOVED))
   const summary = `${c.domains} domains, ${c.datasets} datasets, ${c.jobs} jobs, ${c.products} products from ${batches} dbt builds and ${dags.size} Airflow DAGs in fixtures/`
   return { counts: c, summary, recordedAt }
 }
@@ -137,7 +141,7 @@ const SETTLE_MS = 5 * 60_000
  */
 function scoreDemoDay(deps: Deps, dayAt: number): void {
   const first = new Date(dayAt + SETTLE_MS).toISOString()
-  if (hasEvaluationSince(deps.db, first)) return
+  if (hasEvaluationSince(sqliteDb(deps, NOT_MOVED), first)) return
   applyConfigProducts(deps)
   for (const h of DEMO_EVALUATION_HOURS)
     evaluateProducts(deps, { now: new Date(dayAt + SETTLE_MS + h * 3_600_000) })

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts'
+import { sqliteDbOf, StoreUnsupportedError, type Store } from '../db/store.ts'
 import type { AuthSettings } from './auth.ts'
 import type { BodyLimits } from './body.ts'
 import type { MeshwatchConfig } from './config-file.ts'
@@ -11,7 +12,8 @@ export interface Logger {
 
 /** Everything the app needs from outside; tests pass their own (a fresh in-memory DB, a fixed clock). */
 export interface Deps {
-  db: Db
+  /** The store (SQLite or PostgreSQL): everything that is moved onto it awaits it. */
+  store: Store
   /** The scoring clock: the demo's (the recording's time) once the demo was loaded. */
   now?: () => Date
   /** The real time, for what must never follow the demo clock (token expiry); default the system clock. */
@@ -39,10 +41,22 @@ export interface StoredWrite {
   datasetIds: number[]
 }
 
-export type AfterWrite = (write: StoredWrite) => void
+/** May be async: ingest awaits it inside the write's transaction. */
+export type AfterWrite = (write: StoredWrite) => unknown
 
 export const SILENT: Logger = { info() {}, warn() {}, error() {} }
 
 export const nowOf = (deps: Deps): Date => (deps.now ? deps.now() : new Date())
 
 export const wallNowOf = (deps: Deps): Date => (deps.wallNow ? deps.wallNow() : new Date())
+
+/**
+ * The ratchet of #16: the SQLite connection under deps.store, for code not yet moved onto the
+ * Store (`what` names it). On PostgreSQL there is none: a StoreUnsupportedError saying `what` is
+ * not on PostgreSQL yet. New code awaits deps.store instead.
+ */
+export function sqliteDb(deps: { store: Store }, what: string): Db {
+  const db = sqliteDbOf(deps.store)
+  if (!db) throw new StoreUnsupportedError(what)
+  return db
+}

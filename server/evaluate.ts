@@ -14,7 +14,7 @@ import { DEFAULT_REMINDER_MINUTES, writeAlerts } from './alerts/outbox.ts'
 import { DEFAULT_REOPEN_MINUTES } from './incidents/lifecycle.ts'
 import { writeIncidents, type IncidentWrite } from './incidents/write.ts'
 import { EMPTY_CONFIG, governanceOf, type MeshwatchConfig } from './config-file.ts'
-import { nowOf, SILENT, type Deps, type StoredWrite } from './deps.ts'
+import { nowOf, SILENT, type Deps, type StoredWrite, sqliteDb } from './deps.ts'
 import type { ProductEvaluation } from './quality/facts.ts'
 import { BUILT_IN_POLICIES, checkPolicies } from './quality/governance.ts'
 import { findRootCause, type RootCause } from './quality/root-cause.ts'
@@ -23,6 +23,9 @@ import { evaluateProduct } from './quality/score.ts'
 import { resolveSla, type EffectiveSla } from './quality/sla.ts'
 import { own } from '../collectors/own.ts'
 import { attachContracts } from './contracts/facts.ts'
+
+/** What is not on PostgreSQL yet (#16 ratchet): this code still takes the SQLite Db. */
+const NOT_MOVED = 'the evaluator (server/evaluate.ts)'
 
 export type EvaluationWithCause = ProductEvaluation & { rootCause: RootCause | null }
 
@@ -61,14 +64,14 @@ export function evaluateProducts(
     cfg.defaults?.sla?.upstream_depth ?? 3,
     ...Object.values(cfg.products ?? {}).map((p) => p.sla?.upstream_depth ?? 3),
   ]
-  const { rows, facts } = loadProductFacts(deps.db, {
+  const { rows, facts } = loadProductFacts(sqliteDb(deps, NOT_MOVED), {
     productIds: opts.productIds,
     now,
     windowDays: Math.max(...windows, 30),
     upstreamDepth: Math.max(...depths),
     links: cfg.links,
   })
-  attachContracts(deps.db, facts)
+  attachContracts(sqliteDb(deps, NOT_MOVED), facts)
   const out: EvaluationWithCause[] = []
   let orchestration: OrchestrationJobs | undefined
   const resolved = new Map<string, EffectiveSla>()
@@ -87,7 +90,7 @@ export function evaluateProducts(
       out.push({ ...e, rootCause: null })
       continue
     }
-    orchestration ??= loadOrchestrationJobs(deps.db, cfg.links)
+    orchestration ??= loadOrchestrationJobs(sqliteDb(deps, NOT_MOVED), cfg.links)
     out.push({ ...e, rootCause: rootCauseFor(deps, e, sla, now, orchestration) ?? null })
   }
   const reminderMs = (cfg.alerts?.reminder_minutes ?? DEFAULT_REMINDER_MINUTES) * 60_000
@@ -97,7 +100,7 @@ export function evaluateProducts(
   const written =
     opts.store === false
       ? []
-      : storeEvaluations(deps.db, out, {
+      : storeEvaluations(sqliteDb(deps, NOT_MOVED), out, {
           keep: (prev, next) =>
             shouldStore(prev, next, (cfg.evaluation?.heartbeat_minutes ?? 60) * 60_000),
           inTransaction: (tx) => {
@@ -118,7 +121,7 @@ export function rootCauseFor(
 ): RootCause | undefined {
   const depth = sla.upstream_depth
   // Lineage hops alternate dataset and job; +2 reaches a source's loader beyond the last dataset.
-  const graph = loadRootCauseGraph(deps.db, e.productId, {
+  const graph = loadRootCauseGraph(sqliteDb(deps, NOT_MOVED), e.productId, {
     depth: depth * 2 + 2,
     links: configOf(deps).links,
     now,
@@ -131,7 +134,7 @@ export function rootCauseFor(
       outputs: graph.outputs,
       nodes: graph.nodes,
       edges: graph.edges,
-      columnEdges: columnEdgesAmong(deps.db, datasetIds),
+      columnEdges: columnEdgesAmong(sqliteDb(deps, NOT_MOVED), datasetIds),
       domainFailures: graph.domainFailures,
       dimensions: e.dimensions,
       upstreamTests: sla.tests.upstream !== 'off',
@@ -160,7 +163,8 @@ export function applyConfigProducts(deps: Deps): string[] {
       : []
   })
   if (items.length === 0) return []
-  return upsertConfigProducts(deps.db, items, nowOf(deps).toISOString()).unresolved
+  return upsertConfigProducts(sqliteDb(deps, NOT_MOVED), items, nowOf(deps).toISOString())
+    .unresolved
 }
 
 export interface EvaluationSummary {
@@ -211,7 +215,7 @@ export function createEvaluator(deps: Deps): Evaluator {
   return {
     afterWrite: (write) => {
       applyConfigProducts(deps)
-      return run(productsOfDatasets(deps.db, write.datasetIds))
+      return run(productsOfDatasets(sqliteDb(deps, NOT_MOVED), write.datasetIds))
     },
     start: (intervalMs) => {
       const unresolved = applyConfigProducts(deps)
@@ -227,7 +231,7 @@ export function createEvaluator(deps: Deps): Evaluator {
 /** Violations over the store as configured; a product with an SLA in meshwatch.yml counts as having one. */
 export function governanceViolations(deps: Deps) {
   const cfg = deps.meshwatch ?? EMPTY_CONFIG
-  const facts = loadGovernanceFacts(deps.db)
+  const facts = loadGovernanceFacts(sqliteDb(deps, NOT_MOVED))
   for (const p of facts.products) if (own(cfg.products, p.id)?.sla) p.hasSla = true
   return checkPolicies(facts, governanceOf(cfg), nowOf(deps))
 }

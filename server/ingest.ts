@@ -1,6 +1,7 @@
 import { BatchSchema, refKey, type Batch } from '../collectors/batch.ts'
 import { encodeBatch } from '../db/queries/batch-codec.ts'
-import { storeBatch, type StoreResult } from '../db/queries/store-batch.ts'
+import type { Db } from '../db/client.ts'
+import { storeBatch as storeBatchOnDb, type StoreResult } from '../db/queries/store-batch.ts'
 import { nowOf, type Deps } from './deps.ts'
 import { describeIssues } from './errors.ts'
 
@@ -42,27 +43,45 @@ export function hashBatch(batch: Batch, encoded?: { contentHash: string }): stri
   }).contentHash
 }
 
-/**
- * Stores one validated batch whole (or not at all), then runs deps.afterWrite (the evaluators).
- * Redelivery is a no-op.
- * `domain`: a domain-scoped writer's; a batch writing another domain's rows throws ForeignWriteError.
- */
-export function ingestBatch(
-  deps: Deps,
-  batch: Batch,
-  opts: { domain?: string | null } = {},
-): IngestResult {
+/** The store options of one batch: its redelivery key, encoded payload, time and writer. */
+function storeOptionsOf(deps: Deps, batch: Batch, domain: string | null | undefined) {
   const encoded = encodeBatch(batch)
-  const result = storeBatch(deps.db, batch, {
+  return {
     // a batch without computed column lineage is its own redelivery key: encoded once
     contentHash: hashBatch(batch, encoded),
     now: nowOf(deps).toISOString(),
     payload: encoded.payload,
-    domain: opts.domain ?? null,
+    domain: domain ?? null,
+  }
+}
+
+/**
+ * Stores one validated batch whole (or not at all), then runs deps.afterWrite (the evaluators),
+ * in one store transaction: the batch and what afterWrite stores commit together. Redelivery is
+ * a no-op. `domain`: a domain-scoped writer's; the batch is authorized inside that transaction,
+ * and one writing another domain's rows throws ForeignWriteError, having written nothing.
+ */
+export async function ingestBatch(
+  deps: Deps,
+  batch: Batch,
+  opts: { domain?: string | null } = {},
+): Promise<IngestResult> {
+  const options = storeOptionsOf(deps, batch, opts.domain)
+  return deps.store.transaction(async (tx) => {
+    const result = await tx.storeBatch.storeBatch(batch, options)
+    const out = { ...result, kind: batch.kind, scope: batch.scope }
+    if (!result.duplicate) await deps.afterWrite?.(out)
+    return out
   })
-  const out = { ...result, kind: batch.kind, scope: batch.scope }
-  if (!result.duplicate) deps.afterWrite?.(out)
-  return out
+}
+
+/**
+ * The ratchet (#16): ingestBatch for sync code still on the SQLite Db (the gate's scratch store,
+ * server/gate/store.ts); it runs no afterWrite. New code awaits ingestBatch.
+ */
+export function ingestBatchOnDb(db: Db, deps: Deps, batch: Batch): IngestResult {
+  const result = storeBatchOnDb(db, batch, storeOptionsOf(deps, batch, null))
+  return { ...result, kind: batch.kind, scope: batch.scope }
 }
 
 /**
@@ -70,15 +89,16 @@ export function ingestBatch(
  * the batches, the evaluations and the alerts they enqueue are stored together, or (on any error)
  * none of them (collect --db: several dbt projects are one graph, scored once it is whole).
  */
-export function ingestBatches(deps: Deps, batches: readonly Batch[]): IngestResult[] {
+export async function ingestBatches(
+  deps: Deps,
+  batches: readonly Batch[],
+): Promise<IngestResult[]> {
   const { afterWrite, ...storeOnly } = deps
-  return deps.db.transaction(
-    () => {
-      const results = batches.map((b) => ingestBatch(storeOnly, b))
-      const datasetIds = [...new Set(results.flatMap((r) => r.datasetIds))]
-      if (results.some((r) => !r.duplicate)) afterWrite?.({ datasetIds })
-      return results
-    },
-    { behavior: 'immediate' },
-  )
+  return deps.store.transaction(async (tx) => {
+    const results: IngestResult[] = []
+    for (const b of batches) results.push(await ingestBatch({ ...storeOnly, store: tx }, b))
+    const datasetIds = [...new Set(results.flatMap((r) => r.datasetIds))]
+    if (results.some((r) => !r.duplicate)) await afterWrite?.({ datasetIds })
+    return results
+  })
 }

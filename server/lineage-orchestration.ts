@@ -1,8 +1,8 @@
 import { cosmosNode } from '../collectors/airflow/cosmos.ts'
-import type { Db } from '../db/client.ts'
 import type { NodeId } from '../db/queries/lineage.ts'
-import { orchestrationJobs, type OrchestrationJob } from '../db/queries/orchestration.ts'
-import { describeGraphNodes, type GraphNode } from '../db/queries/overview.ts'
+import type { OrchestrationJob } from '../db/queries/orchestration.ts'
+import type { GraphNode } from '../db/queries/overview.ts'
+import type { Store } from '../db/store.ts'
 
 // Orchestration beside data lineage: DAG → task ("contains"), task → the dbt node or job it runs
 // ("runs", "tests" for a test-only task), task → task ("after": Airflow's downstream tasks and
@@ -118,16 +118,19 @@ export interface Orchestration {
  * The orchestration around the jobs among `nodes`: the DAGs and tasks that run them and the edges
  * between all of them, at most `maxJobs` jobs and `maxEdges` edges.
  */
-export function orchestrationOf(
-  db: Db,
+export async function orchestrationOf(
+  store: Store,
   nodes: readonly { id: NodeId }[],
   opts: { maxJobs?: number; maxEdges?: number } = {},
-): Orchestration {
+): Promise<Orchestration> {
   const maxEdges = opts.maxEdges ?? 5000
   const present = new Set<string>(nodes.map((n) => n.id))
   const seed = nodes.flatMap((n) => (n.id.startsWith('job:') ? [Number(n.id.slice(4))] : []))
   if (seed.length === 0) return { nodes: [], edges: [], truncated: false }
-  const { jobs, truncated } = orchestrationJobs(db, seed, opts.maxJobs ?? 2000)
+  const { jobs, truncated } = await store.orchestration.orchestrationJobs(
+    seed,
+    opts.maxJobs ?? 2000,
+  )
   const edges = orchestrationEdges(jobs)
   const kept = edges.slice(0, maxEdges)
   // The jobs the kept edges reach that the caller does not show yet.
@@ -135,7 +138,7 @@ export function orchestrationOf(
   for (const e of kept)
     for (const end of [e.source, e.target]) if (!present.has(end)) added.add(end)
   return {
-    nodes: describeGraphNodes(db, [...added]),
+    nodes: await store.overview.describeGraphNodes([...added]),
     edges: kept,
     truncated: truncated || kept.length < edges.length,
   }

@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url'
 import { serve, type ServerType } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
-import { openDb, type Db } from '../db/client.ts'
-import { getDemoAnchor, isEmpty, setDemoAnchor } from '../db/queries/admin.ts'
+import type { Db } from '../db/client.ts'
+import { openStore, type StoreSource } from '../db/open-store.ts'
+import { sqliteDbOf, StoreUnsupportedError, type Store } from '../db/store.ts'
 import { createApp } from './app.ts'
 import type { AuthSettings } from './auth.ts'
 import type { BodyLimits } from './body.ts'
@@ -23,7 +24,10 @@ import { startRetention } from './openlineage.ts'
 import { airflowSourcesOf, startAirflowPollers } from './airflow-poll.ts'
 
 export interface ServeOptions {
+  /** A SQLite file (or ':memory:') or a postgres:// URL (db/open-store.ts). */
   dbFile: string
+  /** Where dbFile came from, named when it cannot be opened; default both. */
+  dbSource?: StoreSource
   port: number
   host: string
   demo: boolean
@@ -51,12 +55,21 @@ const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url))
 /** Opens the store (migrating it), loads the demo mesh into an empty one, and serves the API and page. */
 export async function startServer(
   opts: ServeOptions,
-): Promise<{ server: ServerType; db: Db; url: string }> {
-  const db = openDb(opts.dbFile)
+): Promise<{ server: ServerType; db: Db; store: Store; url: string }> {
+  const opened = await openStore(opts.dbFile, opts.dbSource ? { source: opts.dbSource } : {})
+  const db = sqliteDbOf(opened)
+  if (!db) {
+    // Opened and migrated; the evaluator, the alert dispatcher, retention and the demo still take
+    // the SQLite Db (the #16 ratchet).
+    await opened.close()
+    throw new StoreUnsupportedError(
+      'serve: the evaluator (server/evaluate.ts), the alert dispatcher, raw-event retention and the demo',
+    )
+  }
   const meshwatch =
     opts.meshwatch ?? (opts.demo ? loadConfigFile(join(FIXTURES, 'meshwatch.yml')) : undefined)
   const base: Deps = {
-    db,
+    store: opened,
     log: opts.log,
     auth: opts.auth,
     limits: opts.limits,
@@ -64,16 +77,19 @@ export async function startServer(
     ...(meshwatch ? { meshwatch } : {}),
   }
   // Loaded before the evaluator exists: it scores the whole demo once, when it starts.
-  if (opts.demo && isEmpty(db)) {
+  if (opts.demo && (await opened.admin.isEmpty())) {
     const r = await loadDemo(base, { history: true })
     loadDemoContracts(base, FIXTURES)
     if (r.recordedAt)
-      setDemoAnchor(db, { recordedAt: r.recordedAt, loadedAt: new Date().toISOString() })
+      await opened.admin.setDemoAnchor({
+        recordedAt: r.recordedAt,
+        loadedAt: new Date().toISOString(),
+      })
     opts.log.info(`loaded the demo mesh: ${r.summary}`, { db: opts.dbFile })
   }
   // Before the evaluator starts, which then scores them; a stored one again is a no-op.
   if (opts.contracts?.length) ingestContracts(base, opts.contracts)
-  const anchor = getDemoAnchor(db)
+  const anchor = await opened.admin.getDemoAnchor()
   if (anchor)
     opts.log.info(
       `demo clock: scoring as of the recording (${anchor.recordedAt}), advancing in real time`,
@@ -128,7 +144,7 @@ export async function startServer(
       server.once('close', stopRetention)
       server.once('close', stopPollers)
       server.once('close', () => void stopDispatcher())
-      resolve({ server, db, url })
+      resolve({ server, db, store: opened, url })
     })
     server.once('error', (err: NodeJS.ErrnoException) => {
       stopEvaluator()

@@ -17,7 +17,10 @@ import {
   type RawStoreResult,
 } from '../db/queries/raw-events.ts'
 import { batchPayload, clearDerived, listBatchOrder } from '../db/queries/replay.ts'
-import { nowOf, type Deps, type Logger } from './deps.ts'
+import { nowOf, type Deps, type Logger, sqliteDb } from './deps.ts'
+
+/** What is not on PostgreSQL yet (#16 ratchet): this code still takes the SQLite Db. */
+const NOT_MOVED = 'OpenLineage ingest (server/openlineage.ts)'
 
 export type PreparedEvent =
   | { ok: true; item: RawEventInput; warnings: OlWarning[] }
@@ -164,7 +167,7 @@ function derivedOf(
 
 /** Keeps validated events and their lineage in one transaction, then runs deps.afterWrite. */
 export function ingestEvents(deps: Deps, items: readonly RawEventInput[]): RawStoreResult {
-  const r = storeRawEvents(deps.db, items, nowOf(deps).toISOString())
+  const r = storeRawEvents(sqliteDb(deps, NOT_MOVED), items, nowOf(deps).toISOString())
   if (r.stored.some(Boolean)) deps.afterWrite?.({ datasetIds: r.datasetIds })
   return r
 }

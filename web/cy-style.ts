@@ -292,5 +292,11 @@ export const cyStyle = (dark = false): StylesheetJson => {
       selector: 'edge[?indirect]',
       style: { 'line-style': 'dotted', opacity: 0.6 },
     },
+    // Highlighting and fading win over the column styles above.
+    {
+      selector: 'edge[kind = "column"].hl',
+      style: { 'line-color': c.hl, 'target-arrow-color': c.hl, width: 2.5 },
+    },
+    { selector: 'edge[kind = "column"].faded', style: { opacity: 0.15 } },
   ]
 }

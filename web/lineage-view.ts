@@ -525,7 +525,20 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
 
   const showNode = (d: NodeData) => {
     if (d.kind === 'domain') return
-    const hops = route.depth * 2
+    // Column level: the edges join columns, a dataset is the box of its columns. A dataset's lineage
+    // is its columns' (each one's path to its ends: the graph holds only this neighbourhood).
+    const columnLevel = cy.edges('[kind = "column"]').nonempty()
+    const hops = columnLevel ? Infinity : route.depth * 2
+    const starts =
+      columnLevel && d.kind === 'dataset'
+        ? [
+            d.id,
+            ...cy
+              .getElementById(d.id)
+              .children()
+              .map((n) => n.id()),
+          ]
+        : [d.id]
     lit.remove()
     const edges = [
       ...cy
@@ -533,10 +546,12 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
         .map((e) => ({ source: e.source().id(), target: e.target().id() })),
       ...innerEdges,
     ]
-    const near = new Set([
-      ...reachable(edges, d.id, hops, 'up'),
-      ...reachable(edges, d.id, hops, 'down'),
-    ])
+    const near = new Set(
+      starts.flatMap((id) => [
+        ...reachable(edges, id, hops, 'up'),
+        ...reachable(edges, id, hops, 'down'),
+      ]),
+    )
     lit = cy.add(
       innerEdges
         .filter((e) => near.has(e.source) && near.has(e.target))
@@ -544,8 +559,17 @@ export async function renderLineage(root: HTMLElement, route: LineageRoute): Pro
     )
     cy.batch(() => {
       cy.elements().removeClass('faded hl')
+      // A box's opacity is its children's too: at column level a dataset box is faded only when none
+      // of its columns is lit (a domain or DAG box never).
+      const litBoxes = new Set(
+        cy
+          .nodes('[kind = "column"]')
+          .map((n) => (near.has(n.id()) ? String(n.data('parent')) : '')),
+      )
       cy.nodes().forEach((n) => {
-        if (n.data('kind') !== 'domain' && !n.isParent() && !near.has(n.id())) n.addClass('faded')
+        if (n.data('kind') === 'domain' || near.has(n.id())) return
+        if (!n.isParent()) n.addClass('faded')
+        else if (columnLevel && !litBoxes.has(n.id())) n.addClass('faded')
       })
       cy.edges().forEach((e) => {
         if (near.has(e.source().id()) && near.has(e.target().id())) e.addClass('hl')

@@ -1,6 +1,4 @@
 import type { Command } from 'commander'
-import { closeDb, openDb } from '../../db/client.ts'
-import { listAlerts, requeueFailed } from '../../db/queries/alerts.ts'
 import { SlackMessageSchema } from '../alerts/block-kit.ts'
 import { postToWebhook } from '../alerts/deliver.ts'
 import { DEFAULT_PUBLIC_URL } from '../alerts/dispatcher.ts'
@@ -10,7 +8,7 @@ import { resolveSlackRoute } from '../config-file.ts'
 import { describeAlert } from '../routes/alerts.ts'
 import { registerAlertsSend } from './alerts-send.ts'
 import { meshwatchConfigOf } from './local-store.ts'
-import { dbFileOf, UsageError } from './shared.ts'
+import { openCommandStore, UsageError } from './shared.ts'
 import { own } from '../../collectors/own.ts'
 
 export function registerAlerts(program: Command): void {
@@ -27,7 +25,10 @@ export function registerAlerts(program: Command): void {
     .description(
       'alerts in the outbox, newest first, with their route (by env var name) and last error',
     )
-    .option('--db <file>', 'SQLite store (default: $MESHWATCH_DB or ./data/meshwatch.db)')
+    .option(
+      '--db <file>',
+      'SQLite file or postgres:// URL (default: $MESHWATCH_DB or ./data/meshwatch.db)',
+    )
     .option(
       '--config <file>',
       'meshwatch.yml, to show routes (default: $MESHWATCH_CONFIG, then ./meshwatch.yml)',
@@ -37,7 +38,7 @@ export function registerAlerts(program: Command): void {
     .option('--limit <n>', 'at most this many', '100')
     .option('--json', 'print JSON')
     .action(
-      (o: {
+      async (o: {
         db?: string
         config?: string
         status?: string
@@ -53,10 +54,10 @@ export function registerAlerts(program: Command): void {
         if (!Number.isInteger(limit) || limit < 1)
           throw new UsageError('--limit must be a positive integer')
         const cfg = meshwatchConfigOf(o)
-        const db = openDb(dbFileOf(o))
+        const store = await openCommandStore(o)
         try {
-          const rows = listAlerts(db, { status, domain: o.domain, limit }).map((r) =>
-            describeAlert(cfg, r),
+          const rows = (await store.alerts.listAlerts({ status, domain: o.domain, limit })).map(
+            (r) => describeAlert(cfg, r),
           )
           if (o.json) {
             process.stdout.write(`${JSON.stringify({ alerts: rows }, null, 2)}\n`)
@@ -78,7 +79,7 @@ export function registerAlerts(program: Command): void {
           }
           process.stdout.write(`${rows.length} alerts\n`)
         } finally {
-          closeDb(db)
+          await store.close()
         }
       },
     )
@@ -138,17 +139,20 @@ export function registerAlerts(program: Command): void {
     .command('retry')
     .description('queue failed alerts again (all, or the given ids), e.g. after fixing a webhook')
     .argument('[ids...]', 'alert ids (default: every failed alert)')
-    .option('--db <file>', 'SQLite store (default: $MESHWATCH_DB or ./data/meshwatch.db)')
-    .action((ids: string[], o: { db?: string }) => {
+    .option(
+      '--db <file>',
+      'SQLite file or postgres:// URL (default: $MESHWATCH_DB or ./data/meshwatch.db)',
+    )
+    .action(async (ids: string[], o: { db?: string }) => {
       const nums = ids.map(Number)
       if (nums.some((n) => !Number.isInteger(n) || n < 1))
         throw new UsageError('alert ids are positive integers')
-      const db = openDb(dbFileOf(o))
+      const store = await openCommandStore(o)
       try {
-        const n = requeueFailed(db, nums.length > 0 ? nums : undefined)
+        const n = await store.alerts.requeueFailed(nums.length > 0 ? nums : undefined)
         process.stdout.write(`${n} alerts queued again\n`)
       } finally {
-        closeDb(db)
+        await store.close()
       }
     })
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { closeDb, openDb } from '../../db/client.ts'
+import { sqliteStore } from '../../db/store.ts'
 import { EMPTY_CONFIG, resolveSlackRoute, type MeshwatchConfig } from '../config-file.ts'
 import { routesOf } from '../incidents/routing.ts'
 import { effectiveSlaOf, governanceViolations } from '../evaluate.ts'
@@ -51,7 +52,11 @@ export function registerCheck(program: Command): void {
       }
       const db = openDb(dbFileOf(o))
       try {
-        const violations = governanceViolations({ db, meshwatch: cfg, now: () => now })
+        const violations = governanceViolations({
+          store: sqliteStore(db),
+          meshwatch: cfg,
+          now: () => now,
+        })
         const blocking = violations.filter((v) => v.severity === 'error' && !v.waived)
         if (o.json) process.stdout.write(`${JSON.stringify({ violations }, null, 2)}\n`)
         else {

@@ -89,7 +89,7 @@ export function registerCollectAirflow(collect: Command): void {
         return
       }
       // The batch, its cursor, and the evaluation of what it touched: one transaction.
-      const store = openLocalStore(o)
+      const store = await openLocalStore(o)
       try {
         const r = await pollAirflow(
           store.deps,

@@ -27,7 +27,7 @@ export function registerCollectContracts(collect: Command): void {
         { token: o.token ?? process.env.MESHWATCH_TOKEN },
       )
     } else {
-      const store = openLocalStore(o)
+      const store = await openLocalStore(o)
       try {
         stored = ingestContracts(store.deps, docs)
       } finally {

@@ -41,7 +41,7 @@ export function registerCollectDbt(collect: Command): void {
       .option('--no-column-lineage', "skip column lineage from the models' SQL (ms per model)"),
   ).action(async (dirs: string[], o: SinkOptions & DbtFlags) => {
     // Read every dir first: a bad one refuses the whole command before anything is written.
-    const sink = openSink(o)
+    const sink = await openSink(o)
     try {
       const known =
         o.columnLineage === false ? undefined : await sink.knownColumnLineage(o.namespace)

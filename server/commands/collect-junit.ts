@@ -20,7 +20,7 @@ export function registerCollectJunit(collect: Command): void {
     const batches = []
     for (const file of files)
       batches.push(await readJunitFile(file, { namespace: o.namespace, now }))
-    const sink = openSink(o)
+    const sink = await openSink(o)
     try {
       const results = await sink.writeAll(batches)
       for (const [i, b] of batches.entries()) {

@@ -90,7 +90,7 @@ async function importLocal(
   records: AsyncIterable<EventRecord>,
   progress: Progress,
 ) {
-  const store = openLocalStore(o)
+  const store = await openLocalStore(o)
   try {
     const importer = createImporter(store.deps, { onChunk: (t) => progress.update(t.read) })
     for await (const r of records) importer.add(r)

@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs'
-import { closeDb, openDb } from '../../db/client.ts'
 import { ConfigError, EMPTY_CONFIG, loadConfigFile, type MeshwatchConfig } from '../config-file.ts'
 import { storeClock } from '../demo-clock.ts'
 import type { Deps, Logger } from '../deps.ts'
 import { createEvaluator } from '../evaluate.ts'
 import { redact } from '../log.ts'
-import { dbFileOf, UsageError } from './shared.ts'
+import { commandDbOf, openCommandStore, UsageError } from './shared.ts'
 
 /** Reads meshwatch.yml; a bad one is a UsageError (exit 2) listing file:line:col: field: reason. */
 export function readMeshwatchConfig(file: string): MeshwatchConfig {
@@ -57,11 +56,12 @@ export interface LocalStore {
  * serve evaluates them (the same evaluator, as afterWrite, on the store's clock), so what a
  * collect touched is scored and its alerts are in the outbox when the command exits.
  */
-export function openLocalStore(o: { db?: string; config?: string }): LocalStore {
+export async function openLocalStore(o: { db?: string; config?: string }): Promise<LocalStore> {
   const meshwatch = meshwatchConfigOf(o)
-  const db = openDb(dbFileOf(o))
+  const opened = await openCommandStore(o)
+  const db = await commandDbOf(opened, 'collect --db: the evaluator (server/evaluate.ts)')
   const now = storeClock(db)
-  const store: Deps = { db, meshwatch, log: STDERR_LOG, ...(now ? { now } : {}) }
+  const store: Deps = { store: opened, meshwatch, log: STDERR_LOG, ...(now ? { now } : {}) }
   const evaluator = createEvaluator(store)
   const evaluated = new Set<string>()
   const changed = new Set<string>()
@@ -81,7 +81,7 @@ export function openLocalStore(o: { db?: string; config?: string }): LocalStore 
     },
     evaluated: () =>
       ran ? { evaluated: evaluated.size, changed: changed.size, alerts: alerts.size } : undefined,
-    close: () => closeDb(db),
+    close: () => void opened.close(),
   }
 }
 

@@ -13,7 +13,10 @@ export function registerServe(program: Command): void {
     .description(
       'run the API and web view on the embedded store; loads the demo mesh into an empty store',
     )
-    .option('--db <file>', 'SQLite store (default: $MESHWATCH_DB or ./data/meshwatch.db)')
+    .option(
+      '--db <file|url>',
+      'SQLite file or postgres:// URL (default: $MESHWATCH_DB or ./data/meshwatch.db)',
+    )
     .option('--port <port>', 'port (default: $PORT or 4000)')
     .option('--host <host>', 'interface to bind (default: $HOST or 127.0.0.1)')
     .option('--no-demo', 'do not load the demo mesh into an empty store')
@@ -45,6 +48,7 @@ export function registerServe(program: Command): void {
         const contracts = configFile && meshwatch ? configuredContracts(meshwatch, configFile) : []
         const { server } = await startServer({
           dbFile: o.db ?? cfg.env.MESHWATCH_DB,
+          dbSource: o.db ? '--db' : 'MESHWATCH_DB',
           port: cfg.env.PORT,
           host: cfg.env.HOST,
           demo: o.demo,

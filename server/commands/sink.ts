@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
 import type { Batch } from '../../collectors/batch.ts'
 import type { KnownColumnLineage } from '../../collectors/dbt/column-lineage/index.ts'
-import { listColumnLineageInputs } from '../../db/queries/column-lineage.ts'
 import { ingestBatches } from '../ingest.ts'
 import { fetchColumnLineageInputs, pushBatch } from '../push.ts'
 import { CONFIG_OPTION_HELP, evaluationLine, openLocalStore } from './local-store.ts'
@@ -34,7 +33,7 @@ export interface SinkResult {
  * the graph is whole); a server takes them one request each and evaluates them itself.
  * `summary` is the line saying what the local store evaluated (none for a server).
  */
-export function openSink(opts: SinkOptions): {
+export async function openSink(opts: SinkOptions): Promise<{
   writeAll(batches: Batch[]): Promise<SinkResult[]>
   summary(): string
   /**
@@ -43,7 +42,7 @@ export function openSink(opts: SinkOptions): {
    */
   knownColumnLineage(namespace?: string): Promise<KnownColumnLineage | undefined>
   close(): void
-} {
+}> {
   if (opts.server) {
     const server = opts.server
     const token = opts.token ?? process.env.MESHWATCH_TOKEN
@@ -64,11 +63,11 @@ export function openSink(opts: SinkOptions): {
       close() {},
     }
   }
-  const store = openLocalStore(opts)
+  const store = await openLocalStore(opts)
   return {
     writeAll: async (batches) => ingestBatches(store.deps, batches),
     summary: () => evaluationLine(store.evaluated()),
-    knownColumnLineage: async () => listColumnLineageInputs(store.deps.db),
+    knownColumnLineage: async () => store.deps.store.columnLineage.listColumnLineageInputs(),
     close: store.close,
   }
 }

@@ -1,14 +1,6 @@
 import type { Command } from 'commander'
-import { closeDb, openDb } from '../../db/client.ts'
-import {
-  createToken,
-  listTokens,
-  revokeToken,
-  TOKEN_SCOPES,
-  type TokenInfo,
-  type TokenScope,
-} from '../../db/queries/tokens.ts'
-import { dbFileOf, UsageError } from './shared.ts'
+import { TOKEN_SCOPES, type TokenInfo, type TokenScope } from '../../db/queries/tokens.ts'
+import { openCommandStore, UsageError } from './shared.ts'
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 }
 
@@ -49,9 +41,18 @@ export function registerToken(program: Command): void {
     )
     .option('--expires <when>', 'e.g. 30d, 12h, 2w, 2026-12-31, never', 'never')
     .option('--name <name>', 'what the token is for (shown by token list)')
-    .option('--db <file>', 'SQLite store (default: $MESHWATCH_DB or ./data/meshwatch.db)')
+    .option(
+      '--db <file>',
+      'SQLite file or postgres:// URL (default: $MESHWATCH_DB or ./data/meshwatch.db)',
+    )
     .action(
-      (o: { scope: string; domain?: string; expires: string; name?: string; db?: string }) => {
+      async (o: {
+        scope: string
+        domain?: string
+        expires: string
+        name?: string
+        db?: string
+      }) => {
         const scope = TOKEN_SCOPES.find((s) => s === o.scope)
         if (!scope)
           throw new UsageError(`--scope ${o.scope}: expected one of ${TOKEN_SCOPES.join(', ')}`)
@@ -62,10 +63,10 @@ export function registerToken(program: Command): void {
           throw new UsageError('--domain must not be empty')
         const now = new Date()
         const expiresAt = parseExpiry(o.expires, now)
-        const db = openDb(dbFileOf(o))
+        const store = await openCommandStore(o)
         try {
           const name = o.name ?? defaultName(scope, o.domain)
-          const r = createToken(db, {
+          const r = await store.tokens.createToken({
             name,
             scope,
             domain: o.domain,
@@ -78,7 +79,7 @@ export function registerToken(program: Command): void {
               `expires ${expiresAt ?? 'never'}). It is shown only this once; API auth is now required.\n`,
           )
         } finally {
-          closeDb(db)
+          await store.close()
         }
       },
     )
@@ -86,11 +87,14 @@ export function registerToken(program: Command): void {
     .command('list')
     .description('list tokens (never their values)')
     .option('--json', 'one JSON array instead of a table')
-    .option('--db <file>', 'SQLite store (default: $MESHWATCH_DB or ./data/meshwatch.db)')
-    .action((o: { json?: boolean; db?: string }) => {
-      const db = openDb(dbFileOf(o))
+    .option(
+      '--db <file>',
+      'SQLite file or postgres:// URL (default: $MESHWATCH_DB or ./data/meshwatch.db)',
+    )
+    .action(async (o: { json?: boolean; db?: string }) => {
+      const store = await openCommandStore(o)
       try {
-        const rows = listTokens(db)
+        const rows = await store.tokens.listTokens()
         const now = new Date().toISOString()
         if (o.json) {
           process.stdout.write(
@@ -113,24 +117,27 @@ export function registerToken(program: Command): void {
           ['id\tname\tscope\tdomain\tcreated\texpires\tstatus', ...lines].join('\n') + '\n',
         )
       } finally {
-        closeDb(db)
+        await store.close()
       }
     })
   token
     .command('revoke')
     .description('revoke a token by id (from token list); takes effect on the next request')
     .argument('<id>', 'token id')
-    .option('--db <file>', 'SQLite store (default: $MESHWATCH_DB or ./data/meshwatch.db)')
-    .action((id: string, o: { db?: string }) => {
+    .option(
+      '--db <file>',
+      'SQLite file or postgres:// URL (default: $MESHWATCH_DB or ./data/meshwatch.db)',
+    )
+    .action(async (id: string, o: { db?: string }) => {
       if (!/^\d+$/.test(id))
         throw new UsageError(`token id ${id}: expected a number (see token list)`)
-      const db = openDb(dbFileOf(o))
+      const store = await openCommandStore(o)
       try {
-        if (!revokeToken(db, Number(id), new Date().toISOString()))
+        if (!(await store.tokens.revokeToken(Number(id), new Date().toISOString())))
           throw new UsageError(`no token with id ${id}`)
         process.stderr.write(`revoked token ${id}\n`)
       } finally {
-        closeDb(db)
+        await store.close()
       }
     })
 }

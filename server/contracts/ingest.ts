@@ -9,8 +9,11 @@ import {
   storeContracts,
   type StoredContract,
 } from '../../db/queries/contracts.ts'
-import { nowOf, type Deps } from '../deps.ts'
+import { nowOf, type Deps, sqliteDb } from '../deps.ts'
 import { bindContract } from './bind.ts'
+
+/** What is not on PostgreSQL yet (#16 ratchet): this code still takes the SQLite Db. */
+const NOT_MOVED = 'data contracts (server/contracts/)'
 
 /** What `collect contracts --server` posts: each contract file's name and text, parsed by the server. */
 export const ContractUploadSchema = z.object({
@@ -50,7 +53,7 @@ export function ingestContracts(
 ): StoredContract[] {
   const writer = opts.domain ?? null
   const stored = storeContracts(
-    deps.db,
+    sqliteDb(deps, NOT_MOVED),
     docs.map((d) => ({
       file: d.file,
       contractId: d.contract.id,
@@ -66,12 +69,16 @@ export function ingestContracts(
     {
       now: nowOf(deps).toISOString(),
       // Inside the store's transaction: no other write comes between this check and the insert.
-      check: writer === null ? undefined : (_, i) => authorize(deps.db, docs[i], writer, i),
+      check:
+        writer === null
+          ? undefined
+          : (_, i) => authorize(sqliteDb(deps, NOT_MOVED), docs[i], writer, i),
     },
   )
   // A new contract version changes what its product is scored against: re-score it now.
   const changed = docs.filter((_, i) => stored[i]?.duplicate === false)
-  if (changed.length > 0) deps.afterWrite?.({ datasetIds: boundDatasets(deps.db, changed) })
+  if (changed.length > 0)
+    deps.afterWrite?.({ datasetIds: boundDatasets(sqliteDb(deps, NOT_MOVED), changed) })
   return stored
 }
 

@@ -1,11 +1,14 @@
 import { loadProductFacts } from '../../db/queries/quality.ts'
 import { EMPTY_CONFIG } from '../config-file.ts'
-import { nowOf, type Deps } from '../deps.ts'
+import { nowOf, type Deps, sqliteDb } from '../deps.ts'
 import { attachContracts } from './facts.ts'
 import { effectiveSlaOf } from '../evaluate.ts'
 import type { ContractEvaluation } from '../quality/contract-score.ts'
 import { evaluateWithContracts } from '../quality/score.ts'
 import type { EffectiveSla } from '../quality/sla.ts'
+
+/** What is not on PostgreSQL yet (#16 ratchet): this code still takes the SQLite Db. */
+const NOT_MOVED = 'data contracts (server/contracts/)'
 
 /**
  * A product's effective SLA with its contract's layer, and its contracts checked now, the way
@@ -18,7 +21,7 @@ export function productContracts(
   const cfg = deps.meshwatch ?? EMPTY_CONFIG
   const declared = effectiveSlaOf(cfg, product)
   const now = nowOf(deps)
-  const { facts } = loadProductFacts(deps.db, {
+  const { facts } = loadProductFacts(sqliteDb(deps, NOT_MOVED), {
     productIds: [product.id],
     now,
     windowDays: Math.max(30, declared.reliability.window_days),
@@ -27,7 +30,7 @@ export function productContracts(
   })
   const [f] = facts
   if (!f) return { sla: declared, contracts: [] }
-  attachContracts(deps.db, [f])
+  attachContracts(sqliteDb(deps, NOT_MOVED), [f])
   const r = evaluateWithContracts(f, declared, now)
   return { sla: r.sla, contracts: r.contracts }
 }

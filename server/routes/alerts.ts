@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { alertCounts, listAlerts, type AlertRow } from '../../db/queries/alerts.ts'
+import type { AlertRow } from '../../db/queries/alerts.ts'
 import { ALERT_STATUSES, type AlertFacts } from '../alerts/facts.ts'
 import { EMPTY_CONFIG, resolveSlackRoute, type MeshwatchConfig } from '../config-file.ts'
 import type { Deps } from '../deps.ts'
@@ -49,12 +49,12 @@ export const alertRoutes = (deps: Deps) =>
       200: 'counts by status, and the alerts: kind, status, attempts, last error, route by variable name (never the URL)',
     }),
     validate('query', AlertsQuerySchema),
-    (c) => {
+    async (c) => {
       const q = c.req.valid('query')
       const cfg = deps.meshwatch ?? EMPTY_CONFIG
-      const rows = listAlerts(deps.db, q)
+      const rows = await deps.store.alerts.listAlerts(q)
       return c.json({
-        counts: alertCounts(deps.db),
+        counts: await deps.store.alerts.alertCounts(),
         alerts: rows.map((r) => describeAlert(cfg, r)),
       })
     },

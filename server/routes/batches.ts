@@ -28,7 +28,7 @@ export const batchRoutes = (deps: Deps) =>
     async (c) => {
       const batch = parseBatch(await readJsonBody(c, deps.limits))
       // Authorized inside the write's transaction: a refused batch writes nothing.
-      const r = ingestBatch(deps, batch, { domain: writerDomain(c) })
+      const r = await ingestBatch(deps, batch, { domain: writerDomain(c) })
       return c.json(
         {
           batchId: r.batchId,

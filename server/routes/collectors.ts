@@ -1,5 +1,4 @@
 import { Hono } from 'hono'
-import { listCollectorStates } from '../../db/queries/collectors.ts'
 import type { Deps } from '../deps.ts'
 import { describe } from '../openapi.ts'
 
@@ -10,9 +9,9 @@ export const collectorRoutes = (deps: Deps) =>
     describe('collectors', 'what each polling collector last did', {
       200: 'each collector’s cursor, last attempt, last success and last error (never secrets)',
     }),
-    (c) =>
+    async (c) =>
       c.json({
-        collectors: listCollectorStates(deps.db).map((s) => ({
+        collectors: (await deps.store.collectors.listCollectorStates()).map((s) => ({
           name: s.name,
           cursor: s.cursor,
           lastAttemptAt: s.lastAttemptAt,

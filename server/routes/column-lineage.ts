@@ -1,9 +1,5 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { getDataset } from '../../db/queries/catalog.ts'
-import { datasetColumnTree } from '../../db/queries/column-lineage.ts'
-import { listWritableColumnLineageInputs } from '../../db/queries/column-lineage-inputs.ts'
-import { datasetColumnLineage } from '../../db/queries/runs.ts'
 import { writerDomain } from '../authz.ts'
 import type { Deps } from '../deps.ts'
 import { describe } from '../openapi.ts'
@@ -34,10 +30,15 @@ export const columnLineageRoutes = (deps: Deps) =>
         },
       ),
       validate('query', InputsQuery),
-      (c) => {
+      async (c) => {
         const { namespace } = c.req.valid('query')
         const domain = writerDomain(c)
-        return c.json({ inputs: listWritableColumnLineageInputs(deps.db, { domain, namespace }) })
+        return c.json({
+          inputs: await deps.store.columnLineageInputs.listWritableColumnLineageInputs({
+            domain,
+            namespace,
+          }),
+        })
       },
     )
     .get(
@@ -51,15 +52,15 @@ export const columnLineageRoutes = (deps: Deps) =>
         },
       ),
       validate('param', IdParam),
-      (c) => {
+      async (c) => {
         const { id } = c.req.valid('param')
-        const dataset = getDataset(deps.db, id)
+        const dataset = await deps.store.catalog.getDataset(id)
         if (!dataset) return c.json(errorBody('not_found', `unknown dataset ${id}`), 404)
         const names = (dataset.columns ?? []).map((col) => col.name)
         return c.json({
           datasetId: id,
-          ...datasetColumnLineage(deps.db, id),
-          ...datasetColumnTree(deps.db, id, names),
+          ...(await deps.store.runs.datasetColumnLineage(id)),
+          ...(await deps.store.columnLineage.datasetColumnTree(id, names)),
         })
       },
     )

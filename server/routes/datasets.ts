@@ -1,7 +1,5 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { findDataset, getDataset } from '../../db/queries/catalog.ts'
-import { listDatasetVersions } from '../../db/queries/runs.ts'
 import type { Deps } from '../deps.ts'
 import { describe } from '../openapi.ts'
 import { errorBody } from '../errors.ts'
@@ -20,13 +18,13 @@ export const datasetRoutes = (deps: Deps) =>
         404: 'unknown dataset',
       }),
       validate('query', DatasetQuerySchema),
-      (c) => {
+      async (c) => {
         const ref = c.req.valid('query')
-        const id = findDataset(deps.db, ref)
+        const id = await deps.store.catalog.findDataset(ref)
         if (id === undefined) {
           return c.json(errorBody('not_found', `unknown dataset ${ref.namespace} ${ref.name}`), 404)
         }
-        return c.json(getDataset(deps.db, id))
+        return c.json(await deps.store.catalog.getDataset(id))
       },
     )
     .get(
@@ -36,9 +34,9 @@ export const datasetRoutes = (deps: Deps) =>
         404: 'unknown dataset',
       }),
       validate('param', DatasetParamSchema),
-      (c) => {
+      async (c) => {
         const { id } = c.req.valid('param')
-        const d = getDataset(deps.db, id)
+        const d = await deps.store.catalog.getDataset(id)
         if (!d) return c.json(errorBody('not_found', `unknown dataset ${id}`), 404)
         return c.json(d)
       },
@@ -50,10 +48,10 @@ export const datasetRoutes = (deps: Deps) =>
         404: 'unknown dataset',
       }),
       validate('param', DatasetParamSchema),
-      (c) => {
+      async (c) => {
         const { id } = c.req.valid('param')
-        if (!getDataset(deps.db, id))
+        if (!(await deps.store.catalog.getDataset(id)))
           return c.json(errorBody('not_found', `unknown dataset ${id}`), 404)
-        return c.json({ datasetId: id, versions: listDatasetVersions(deps.db, id) })
+        return c.json({ datasetId: id, versions: await deps.store.runs.listDatasetVersions(id) })
       },
     )

@@ -1,7 +1,5 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { listDomains } from '../../db/queries/catalog.ts'
-import { domainPage, domainTiles } from '../../db/queries/domain-page.ts'
 import { nowOf, type Deps } from '../deps.ts'
 import { describe } from '../openapi.ts'
 import { errorBody } from '../errors.ts'
@@ -30,7 +28,7 @@ export const domainRoutes = (deps: Deps) =>
       describe('catalog', 'domains with their owner, dataset and product counts', {
         200: 'the domains',
       }),
-      (c) => c.json({ domains: listDomains(deps.db) }),
+      async (c) => c.json({ domains: await deps.store.catalog.listDomains() }),
     )
     .get(
       '/overview',
@@ -38,10 +36,14 @@ export const domainRoutes = (deps: Deps) =>
         200: 'per domain: products by status, daily score trend, provider and consumer domains',
       }),
       validate('query', TrendQuerySchema),
-      (c) => {
+      async (c) => {
         const now = nowOf(deps)
         const { days } = c.req.valid('query')
-        return c.json({ now: now.toISOString(), days, domains: domainTiles(deps.db, now, days) })
+        return c.json({
+          now: now.toISOString(),
+          days,
+          domains: await deps.store.domainPage.domainTiles(now, days),
+        })
       },
     )
     .get(
@@ -56,10 +58,10 @@ export const domainRoutes = (deps: Deps) =>
       ),
       validate('param', DomainParamSchema),
       validate('query', TrendQuerySchema),
-      (c) => {
+      async (c) => {
         const { name } = c.req.valid('param')
         const now = nowOf(deps)
-        const page = domainPage(deps.db, name, now, c.req.valid('query').days)
+        const page = await deps.store.domainPage.domainPage(name, now, c.req.valid('query').days)
         if (!page) return c.json(errorBody('not_found', `unknown domain ${name}`), 404)
         return c.json({ ...page, contacts: contactsOf(deps, name) })
       },

@@ -1,7 +1,5 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { currentContracts } from '../../db/queries/contracts.ts'
-import { latestSnapshotBatches } from '../../db/queries/gate.ts'
 import type { Deps } from '../deps.ts'
 import { describe } from '../openapi.ts'
 import { errorBody } from '../errors.ts'
@@ -22,14 +20,14 @@ export const gateRoutes = (deps: Deps) =>
       404: 'the dbt project was never collected',
     }),
     validate('query', BaselineQuerySchema),
-    (c) => {
+    async (c) => {
       const { project } = c.req.valid('query')
-      const rows = latestSnapshotBatches(deps.db)
+      const rows = await deps.store.gate.latestSnapshotBatches()
       if (!rows.some((r) => r.kind === 'dbt' && r.scope === `dbt:${project}`)) {
         return c.json(errorBody('not_found', `no dbt project ${project} has been collected`), 404)
       }
       const batches: unknown[] = rows.map((r) => JSON.parse(r.payload))
-      const contracts = currentContracts(deps.db).map((r) => ({
+      const contracts = (await deps.store.contracts.currentContracts()).map((r) => ({
         file: r.sourceFile ?? `${r.contractId}.odcs.json`,
         document: r.document,
       }))

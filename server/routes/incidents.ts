@@ -10,7 +10,7 @@ import {
 import type { Principal } from '../auth.ts'
 import { readJsonBody } from '../body.ts'
 import { EMPTY_CONFIG } from '../config-file.ts'
-import { nowOf, wallNowOf, type Deps } from '../deps.ts'
+import { nowOf, wallNowOf, type Deps, sqliteDb } from '../deps.ts'
 import { describeIssues, errorBody, fail } from '../errors.ts'
 import {
   actOnIncident,
@@ -29,6 +29,9 @@ import { deliveryAt } from '../../db/queries/incident-deliveries.ts'
 import { summarizeIncident, viewIncident } from '../incidents/view.ts'
 import { describe, jsonBody } from '../openapi.ts'
 import { validate } from '../validate.ts'
+
+/** Not on PostgreSQL yet (#16 ratchet): these answers still come from the SQLite Db. */
+const NOT_MOVED = 'incidents (server/incidents/)'
 
 const ListQuerySchema = z.object({
   domain: z.string().min(1).optional(),
@@ -77,7 +80,7 @@ async function bodyOf<T extends z.ZodType>(c: Context, deps: Deps, schema: T): P
 function actorOf(c: Context, deps: Deps, by: string | undefined): Actor {
   const p: Principal | undefined = c.get('principal')
   const admin = !p || (p.scope === 'admin' && p.domain === null)
-  const token = p?.tokenId != null ? tokenNameOf(deps.db, p.tokenId) : undefined
+  const token = p?.tokenId != null ? tokenNameOf(sqliteDb(deps, NOT_MOVED), p.tokenId) : undefined
   const who = by ?? token ?? (admin ? 'admin' : 'anonymous')
   return { admin, domain: p?.domain ?? null, name: by && token ? `${by} (token ${token})` : who }
 }
@@ -94,7 +97,13 @@ const ACTION_RESPONSES = {
 export const incidentRoutes = (deps: Deps) => {
   const act = (c: Context, id: number, action: IncidentAction, by: string | undefined) => {
     const now = nowOf(deps)
-    const r = actOnIncident(deps.db, id, action, actorOf(c, deps, by), now.toISOString())
+    const r = actOnIncident(
+      sqliteDb(deps, NOT_MOVED),
+      id,
+      action,
+      actorOf(c, deps, by),
+      now.toISOString(),
+    )
     return c.json({
       incident: summarizeIncident(r.incident, now),
       changed: r.changed,
@@ -163,9 +172,12 @@ export const incidentRoutes = (deps: Deps) => {
         const where = p.data.container
         const delivery =
           Number.isInteger(id) && where
-            ? deliveryAt(deps.db, id, { channel: where.channel_id, ts: where.message_ts })
+            ? deliveryAt(sqliteDb(deps, NOT_MOVED), id, {
+                channel: where.channel_id,
+                ts: where.message_ts,
+              })
             : undefined
-        const inc = delivery ? getIncident(deps.db, id) : undefined
+        const inc = delivery ? getIncident(sqliteDb(deps, NOT_MOVED), id) : undefined
         if (!delivery || !inc)
           return c.json(
             errorBody('not_found', 'this message is not an incident meshwatch posted'),
@@ -179,7 +191,7 @@ export const incidentRoutes = (deps: Deps) => {
         }
         const now = nowOf(deps)
         const r = actOnIncident(
-          deps.db,
+          sqliteDb(deps, NOT_MOVED),
           id,
           action.action_id === ACTIONS.mute
             ? { op: 'mute', until: new Date(now.getTime() + DEFAULT_MUTE_MS).toISOString() }
@@ -199,7 +211,7 @@ export const incidentRoutes = (deps: Deps) => {
       (c) => {
         const q = c.req.valid('query')
         const now = nowOf(deps)
-        const rows = listIncidents(deps.db, {
+        const rows = listIncidents(sqliteDb(deps, NOT_MOVED), {
           domain: q.domain,
           productId: q.product,
           status: q.status,
@@ -224,7 +236,7 @@ export const incidentRoutes = (deps: Deps) => {
         const { days } = c.req.valid('query')
         const now = nowOf(deps)
         const from = new Date(now.getTime() - days * 86_400_000).toISOString()
-        const rows = incidentsDetectedBetween(deps.db, from, now.toISOString())
+        const rows = incidentsDetectedBetween(sqliteDb(deps, NOT_MOVED), from, now.toISOString())
         return c.json({ days, from, to: now.toISOString(), domains: incidentStats(rows) })
       },
     )
@@ -241,7 +253,12 @@ export const incidentRoutes = (deps: Deps) => {
       validate('param', IdParamSchema),
       (c) => {
         const { id } = c.req.valid('param')
-        const v = viewIncident(deps.db, deps.meshwatch ?? EMPTY_CONFIG, id, nowOf(deps))
+        const v = viewIncident(
+          sqliteDb(deps, NOT_MOVED),
+          deps.meshwatch ?? EMPTY_CONFIG,
+          id,
+          nowOf(deps),
+        )
         if (!v) return c.json(errorBody('not_found', `unknown incident ${id}`), 404)
         return c.json(v)
       },

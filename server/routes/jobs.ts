@@ -1,7 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { runTagsOf } from '../../common/tags.ts'
-import { getJob, listJobRuns } from '../../db/queries/runs.ts'
 import type { Deps } from '../deps.ts'
 import { describe } from '../openapi.ts'
 import { errorBody } from '../errors.ts'
@@ -23,13 +22,12 @@ export const jobRoutes = (deps: Deps) =>
     }),
     validate('param', JobParamSchema),
     validate('query', RunsQuerySchema),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid('param')
-      const job = getJob(deps.db, id)
+      const job = await deps.store.runs.getJob(id)
       if (!job) return c.json(errorBody('not_found', `unknown job ${id}`), 404)
       const q = c.req.valid('query')
-      const runs = listJobRuns(
-        deps.db,
+      const runs = await deps.store.runs.listJobRuns(
         id,
         q.before === undefined ? { limit: q.limit } : { limit: q.limit, before: q.before },
       )

@@ -1,15 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { getDataset, getProduct } from '../../db/queries/catalog.ts'
-import { lineageNeighbourhood, parseNodeId } from '../../db/queries/lineage.ts'
-import {
-  domainGraph,
-  lineageFocus,
-  lineageOverview,
-  productNeighbours,
-  searchNodes,
-} from '../../db/queries/overview.ts'
-import { cachedRead } from '../../db/queries/read-cache.ts'
+import { parseNodeId } from '../../db/queries/lineage.ts'
 import type { Deps } from '../deps.ts'
 import { orchestrationOf } from '../lineage-orchestration.ts'
 import { describe } from '../openapi.ts'
@@ -52,18 +43,19 @@ export const lineageRoutes = (deps: Deps) =>
         404: 'unknown node',
       }),
       validate('query', LineageQuerySchema),
-      (c) => {
+      async (c) => {
         const q = c.req.valid('query')
         const node = parseNodeId(q.node)
         if (node === undefined) fail(400, 'invalid_request', 'bad node id', '$.node')
-        const result = lineageNeighbourhood(deps.db, {
+        const result = await deps.store.lineage.lineageNeighbourhood({
           node,
           depth: q.depth,
           direction: q.direction,
         })
         if (
           result.nodes.length === 0 ||
-          (node.startsWith('dataset:') && !getDataset(deps.db, Number(node.slice(8))))
+          (node.startsWith('dataset:') &&
+            !(await deps.store.catalog.getDataset(Number(node.slice(8)))))
         ) {
           return c.json(errorBody('not_found', `unknown node ${q.node}`), 404)
         }
@@ -75,7 +67,10 @@ export const lineageRoutes = (deps: Deps) =>
       describe('lineage', 'the mesh with each domain collapsed to one node', {
         200: 'the domains with their counts and status, and the edges between them',
       }),
-      (c) => c.json(cachedRead(deps.db, 'overview', () => lineageOverview(deps.db))),
+      async (c) =>
+        c.json(
+          await deps.store.cachedRead('overview', () => deps.store.overview.lineageOverview()),
+        ),
     )
     .get(
       '/domains/:domain',
@@ -85,13 +80,17 @@ export const lineageRoutes = (deps: Deps) =>
       }),
       validate('param', DomainParamSchema),
       validate('query', DomainQuerySchema),
-      (c) => {
+      async (c) => {
         const name = c.req.valid('param').domain
-        const g = cachedRead(deps.db, `domain:${name}`, () => domainGraph(deps.db, name))
+        const g = await deps.store.cachedRead(`domain:${name}`, () =>
+          deps.store.overview.domainGraph(name),
+        )
         if (g.nodes.length === 0)
           return c.json(errorBody('not_found', `unknown domain ${g.domain}`), 404)
         const orchestration =
-          c.req.valid('query').orchestration === 'true' ? orchestrationOf(deps.db, g.nodes) : null
+          c.req.valid('query').orchestration === 'true'
+            ? await orchestrationOf(deps.store, g.nodes)
+            : null
         return c.json({ ...g, orchestration })
       },
     )
@@ -102,16 +101,21 @@ export const lineageRoutes = (deps: Deps) =>
         404: 'unknown node',
       }),
       validate('query', FocusQuerySchema),
-      (c) => {
+      async (c) => {
         const q = c.req.valid('query')
         const node = parseNodeId(q.node)
         const r =
           node === undefined
             ? undefined
-            : lineageFocus(deps.db, { node, depth: q.depth, direction: q.direction })
+            : await deps.store.overview.lineageFocus({
+                node,
+                depth: q.depth,
+                direction: q.direction,
+              })
         if (!r || !r.nodes.some((n) => n.id === r.root))
           return c.json(errorBody('not_found', `unknown node ${q.node}`), 404)
-        const orchestration = q.orchestration === 'true' ? orchestrationOf(deps.db, r.nodes) : null
+        const orchestration =
+          q.orchestration === 'true' ? await orchestrationOf(deps.store, r.nodes) : null
         return c.json({ ...r, orchestration })
       },
     )
@@ -119,7 +123,8 @@ export const lineageRoutes = (deps: Deps) =>
       '/search',
       describe('lineage', 'datasets and jobs whose name matches', { 200: 'the matches' }),
       validate('query', SearchQuerySchema),
-      (c) => c.json({ results: searchNodes(deps.db, c.req.valid('query').q) }),
+      async (c) =>
+        c.json({ results: await deps.store.overview.searchNodes(c.req.valid('query').q) }),
     )
     .get(
       '/products/:id',
@@ -128,10 +133,10 @@ export const lineageRoutes = (deps: Deps) =>
         404: 'unknown product',
       }),
       validate('param', ProductParamSchema),
-      (c) => {
+      async (c) => {
         const { id } = c.req.valid('param')
-        if (!getProduct(deps.db, id))
+        if (!(await deps.store.catalog.getProduct(id)))
           return c.json(errorBody('not_found', `unknown product ${id}`), 404)
-        return c.json(productNeighbours(deps.db, id))
+        return c.json(await deps.store.overview.productNeighbours(id))
       },
     )

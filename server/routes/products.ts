@@ -1,7 +1,5 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { getProduct, listProducts } from '../../db/queries/catalog.ts'
-import { evaluationHistory } from '../../db/queries/quality-store.ts'
 import { productContracts } from '../contracts/section.ts'
 import type { Deps } from '../deps.ts'
 import { describe } from '../openapi.ts'
@@ -44,9 +42,11 @@ export const productRoutes = (deps: Deps) =>
         200: 'the products',
       }),
       validate('query', ProductsQuerySchema),
-      (c) => {
+      async (c) => {
         const { domain } = c.req.valid('query')
-        return c.json({ products: listProducts(deps.db, domain === undefined ? {} : { domain }) })
+        return c.json({
+          products: await deps.store.catalog.listProducts(domain === undefined ? {} : { domain }),
+        })
       },
     )
     .get(
@@ -56,11 +56,11 @@ export const productRoutes = (deps: Deps) =>
         404: 'unknown product',
       }),
       validate('param', ProductParamSchema),
-      (c) => {
+      async (c) => {
         const { id } = c.req.valid('param')
-        const p = getProduct(deps.db, id)
+        const p = await deps.store.catalog.getProduct(id)
         if (!p) return c.json(errorBody('not_found', `unknown product ${id}`), 404)
-        const since = statusSince(evaluationHistory(deps.db, p.id, 1000))
+        const since = statusSince(await deps.store.qualityStore.evaluationHistory(p.id, 1000))
         const { sla, contracts } = productContracts(deps, p)
         return c.json({
           ...p,
@@ -82,11 +82,14 @@ export const productRoutes = (deps: Deps) =>
       ),
       validate('param', ProductParamSchema),
       validate('query', HistoryQuerySchema),
-      (c) => {
+      async (c) => {
         const { id } = c.req.valid('param')
-        if (!getProduct(deps.db, id))
+        if (!(await deps.store.catalog.getProduct(id)))
           return c.json(errorBody('not_found', `unknown product ${id}`), 404)
-        const evaluations = evaluationHistory(deps.db, id, c.req.valid('query').limit)
+        const evaluations = await deps.store.qualityStore.evaluationHistory(
+          id,
+          c.req.valid('query').limit,
+        )
         const current = statusSince(evaluations)
         return c.json({
           productId: id,
@@ -103,9 +106,9 @@ export const productRoutes = (deps: Deps) =>
         404: 'unknown product',
       }),
       validate('param', ProductParamSchema),
-      (c) => {
+      async (c) => {
         const { id } = c.req.valid('param')
-        if (!getProduct(deps.db, id))
+        if (!(await deps.store.catalog.getProduct(id)))
           return c.json(errorBody('not_found', `unknown product ${id}`), 404)
         const [e] = evaluateProducts(deps, { productIds: [id], store: false }).evaluations
         if (!e) return c.json(errorBody('not_found', `unknown product ${id}`), 404)

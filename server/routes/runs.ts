@@ -2,10 +2,6 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { executionParameters, parameterChanges } from '../../collectors/openlineage/run-facets.ts'
 import { runTagsOf } from '../../common/tags.ts'
-import { listRunEvents } from '../../db/queries/raw-events.ts'
-import { getProduct } from '../../db/queries/catalog.ts'
-import { runTimeline } from '../../db/queries/run-timeline.ts'
-import { getRunWithPrevious, listProductRuns, runExists } from '../../db/queries/runs.ts'
 import type { Deps } from '../deps.ts'
 import { redactJson } from '../log.ts'
 import { describe } from '../openapi.ts'
@@ -28,8 +24,8 @@ const TimelineQuerySchema = z.object({
  * GET /api/runs/:runId: a run, its job, the parameters it ran with (ExecutionParametersRunFacet,
  * secret values withheld) and, when the job's previous run carried them too, what changed since.
  */
-function runDetail(deps: Deps, runId: string): Response {
-  const found = getRunWithPrevious(deps.db, runId)
+async function runDetail(deps: Deps, runId: string): Promise<Response> {
+  const found = await deps.store.runs.getRunWithPrevious(runId)
   if (!found) return Response.json(errorBody('not_found', `unknown run ${runId}`), { status: 404 })
   const { run, job, previous } = found
   const parameters = executionParameters(run.facets)
@@ -66,13 +62,13 @@ export const runRoutes = (deps: Deps) =>
         404: 'unknown product',
       }),
       validate('query', RunsQuerySchema),
-      (c) => {
+      async (c) => {
         const q = c.req.valid('query')
-        if (!getProduct(deps.db, q.product))
+        if (!(await deps.store.catalog.getProduct(q.product)))
           return c.json(errorBody('not_found', `unknown product ${q.product}`), 404)
         return c.json({
           product: q.product,
-          runs: listProductRuns(deps.db, q.product, q.limit, q.tag),
+          runs: await deps.store.runs.listProductRuns(q.product, q.limit, q.tag),
         })
       },
     )
@@ -84,9 +80,9 @@ export const runRoutes = (deps: Deps) =>
       }),
       validate('param', RunParamSchema),
       validate('query', TimelineQuerySchema),
-      (c) => {
+      async (c) => {
         const { runId } = c.req.valid('param')
-        const t = runTimeline(deps.db, runId, c.req.valid('query').history)
+        const t = await deps.store.runTimeline.runTimeline(runId, c.req.valid('query').history)
         if (!t) return c.json(errorBody('not_found', `unknown run ${runId}`), 404)
         return c.json(t)
       },
@@ -98,7 +94,7 @@ export const runRoutes = (deps: Deps) =>
         404: 'unknown run',
       }),
       validate('param', RunParamSchema),
-      (c) => runDetail(deps, c.req.valid('param').runId),
+      async (c) => runDetail(deps, c.req.valid('param').runId),
     )
     .get(
       '/:runId/events',
@@ -107,12 +103,12 @@ export const runRoutes = (deps: Deps) =>
         404: 'unknown run',
       }),
       validate('param', RunParamSchema),
-      (c) => {
+      async (c) => {
         const { runId } = c.req.valid('param')
-        if (!runExists(deps.db, runId))
+        if (!(await deps.store.runs.runExists(runId)))
           return c.json(errorBody('not_found', `unknown run ${runId}`), 404)
         // warnings are read from the event as stored; what is shown has its secrets withheld
-        const events = listRunEvents(deps.db, runId).map((e) => ({
+        const events = (await deps.store.rawEvents.listRunEvents(runId)).map((e) => ({
           ...e,
           event: redactJson(e.event),
           warnings: eventWarnings(e.event),

@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { SEARCH_KINDS, searchAll } from '../../db/queries/search.ts'
+import { SEARCH_KINDS } from '../../db/queries/search.ts'
 import type { Deps } from '../deps.ts'
 import { describe } from '../openapi.ts'
 import { validate } from '../validate.ts'
@@ -53,8 +53,8 @@ export const searchRoutes = (deps: Deps) =>
       },
     ),
     validate('query', SearchQuerySchema),
-    (c) => {
+    async (c) => {
       const { q, limit } = c.req.valid('query')
-      return c.json({ q, groups: searchAll(deps.db, q, limit) })
+      return c.json({ q, groups: await deps.store.search.searchAll(q, limit) })
     },
   )

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PerformanceObserver, performance } from 'node:perf_hooks'
+import { sqliteStore } from '../../db/store.ts'
 
 const [task, dir = '', dbFile = ':memory:'] = process.argv.slice(2)
 // Each task loads only what it runs, before it is measured: JSON.parse's process holds no
@@ -45,7 +46,7 @@ if (task === 'parse') {
   const t2 = performance.now()
   const c2 = process.cpuUsage()
   // awaited: the same with a store that answers at once or later
-  const r = await ingestBatch({ db }, batch)
+  const r = await ingestBatch({ store: sqliteStore(db) }, batch)
   const cpuOf = (from: NodeJS.CpuUsage, to = process.cpuUsage()) =>
     Math.round((to.user + to.system - from.user - from.system) / 1000)
   detail = `read+map ${Math.round(t2 - t1)} ms (CPU ${cpuOf(c1, c2)}), store ${Math.round(performance.now() - t2)} ms (CPU ${cpuOf(c2)}); ${JSON.stringify(r.counts)}; ${batch.columnEdges.length} column edges, ${batch.columnLineageInputs.filter((i) => i.unchanged).length} models kept, ${batch.warnings.length} warnings`

@@ -13,6 +13,7 @@ import { ingestContracts } from '../../server/contracts/ingest.ts'
 import { evaluateProducts } from '../../server/evaluate.ts'
 import { seed } from './quality.ts'
 import type { BenchRow } from './run.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const CONTRACTS = 1_000
 const DATASETS = 50_000
@@ -76,7 +77,7 @@ export async function benchContracts(): Promise<BenchRow[]> {
   const db = openDb(join(tmp, 'c.db'))
   try {
     seed(db)
-    const deps = { db, now: () => NOW }
+    const deps = { store: sqliteStore(db), now: () => NOW }
     evaluateProducts(deps, { store: false }) // warm-up
     const without = median(
       [0, 1, 2].map(() => cpuMs(() => evaluateProducts(deps, { store: false }))),

@@ -13,6 +13,7 @@ import { createApp } from '../../server/app.ts'
 import { readJsonBody } from '../../server/body.ts'
 import { importEvents } from '../../server/openlineage.ts'
 import type { BenchRow } from './run.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const PRODUCER = 'https://github.com/OpenLineage/OpenLineage/tree/1.54.0/client/python'
 const F = {
@@ -93,7 +94,7 @@ async function benchHttp(tmp: string, n: number): Promise<BenchRow[]> {
     return c.json({ status: 'created' }, 201)
   })
   const db = openDb(join(tmp, 'http.db'))
-  const ours = createApp({ db })
+  const ours = createApp({ store: sqliteStore(db) })
   const a = await listen(bare.fetch)
   const b = await listen(ours.fetch)
   try {
@@ -176,7 +177,7 @@ function benchBulk(tmp: string, n: number): BenchRow[] {
   }
   c = cpuMs()
   t = performance.now()
-  const r = importEvents({ db }, records(), { chunk: CHUNK })
+  const r = importEvents({ store: sqliteStore(db) }, records(), { chunk: CHUNK })
   const ours = { cpu: cpuMs() - c, wall: performance.now() - t }
   const rss = process.memoryUsage().rss
   closeDb(db)

@@ -11,6 +11,7 @@ import { storeBatch } from '../../db/queries/store-batch.ts'
 import { evaluateProducts } from '../../server/evaluate.ts'
 import { benchBlastRadius } from './blast-radius.ts'
 import type { BenchRow } from './run.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const NS = 'postgres://bench:5432'
 const JOB_NS = 'bench'
@@ -183,7 +184,7 @@ export async function benchQuality(): Promise<BenchRow[]> {
   const db = openDb(join(tmp, 'q.db'))
   try {
     const seedMs = seed(db)
-    const deps = { db, now: () => NOW }
+    const deps = { store: sqliteStore(db), now: () => NOW }
     const since = new Date(NOW.getTime() - 30 * 86_400_000).toISOString()
     evaluateProducts(deps, { store: false }) // warm-up: page cache and prepared statements
     readFactsPlain(db, since) // warm-up, as above

@@ -19,6 +19,7 @@ import { ingestBatch } from '../../server/ingest.ts'
 import { buildWeb, freePort, launchChromium, startMeshwatch } from '../e2e/harness.ts'
 import { writeSyntheticManifest, type SyntheticManifestOptions } from './gen-manifest.ts'
 import type { BenchRow } from './run.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const VENV = join(ROOT, '.venv')
@@ -136,8 +137,8 @@ async function timeMesh(
   await writeSyntheticManifest(join(target, 'manifest.json'), opts)
   const dbFile = join(project, 'mesh.db')
   const db = openDb(dbFile)
-  ingestBatch(
-    { db },
+  await ingestBatch(
+    { store: sqliteStore(db) },
     await readDbtTarget(target, {
       namespace: 'duckdb:///bench/mesh.duckdb',
       // the synthetic compiled_code is no real SQL; column lineage (#19) is its own row

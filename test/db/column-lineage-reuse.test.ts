@@ -9,6 +9,7 @@ import { columnEdges, datasets } from '../../db/schema.ts'
 import { eq } from 'drizzle-orm'
 import { ingestBatch } from '../../server/ingest.ts'
 import { REPO } from '../collectors/dbt/helpers.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const NS = 'duckdb://mesh.duckdb'
 const FINANCE = join(REPO, 'fixtures/dbt/good/finance/target')
@@ -20,7 +21,7 @@ const collect = async (db: Db, dir: string) => {
     namespace: NS,
     knownColumnLineage: listColumnLineageInputs(db),
   })
-  const r = ingestBatch({ db }, batch)
+  const r = await ingestBatch({ store: sqliteStore(db) }, batch)
   return { batch, counts: r.counts, duplicate: r.duplicate }
 }
 const stored = (db: Db) =>
@@ -105,7 +106,7 @@ describe('re-collecting a dbt project whose SQL is unchanged', () => {
     const known = listColumnLineageInputs(db)
     const fresh = openDb(':memory:')
     const batch = await readDbtTarget(FINANCE, { namespace: NS, knownColumnLineage: known })
-    const r = ingestBatch({ db: fresh }, batch)
+    const r = await ingestBatch({ store: sqliteStore(fresh) }, batch)
     expect(r.counts.columnLineageKept).toBe(0)
     // nothing recorded as computed, so the next collect into this store parses every model
     expect(listColumnLineageInputs(fresh).size).toBe(0)

@@ -14,6 +14,7 @@ import {
   startMeshwatch,
   type RunningServer,
 } from './harness.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // A domain past the big-domain threshold (1,500 nodes) in a real server and Debian's Chromium.
 let tmp: string
@@ -36,8 +37,8 @@ beforeAll(async () => {
   })
   const dbFile = join(tmp, 'mesh.db')
   const db = openDb(dbFile)
-  ingestBatch(
-    { db },
+  await ingestBatch(
+    { store: sqliteStore(db) },
     await readDbtTarget(target, { namespace: 'duckdb:///e2e/big.duckdb', columnLineage: false }),
   )
   closeDb(db)

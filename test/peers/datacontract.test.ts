@@ -15,6 +15,7 @@ import { currentContracts } from '../../db/queries/contracts.ts'
 import { viewContract } from '../../server/contracts/view.ts'
 import { loadDemo } from '../../server/demo.ts'
 import { SHARED } from '../collectors/dbt/helpers.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // The REAL datacontract-cli (PyPI, pinned in test/peers/requirements.txt) against meshwatch:
 // (a) the ODCS files `meshwatch export --format odcs` writes pass `datacontract lint`;
@@ -53,7 +54,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'meshwatch-datacontract-'))
   dbFile = join(dir, 'mesh.db')
   const db = openDb(dbFile)
-  await loadDemo({ db }, { airflow: false })
+  await loadDemo({ store: sqliteStore(db) }, { airflow: false })
   closeDb(db)
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

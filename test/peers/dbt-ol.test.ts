@@ -18,6 +18,7 @@ import {
   VENV_BIN,
   type DbtRun,
 } from './dbt-harness.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 /*
  * The OpenLineage issue's acceptance test, with the REAL tools: `dbt-ol build` (openlineage-dbt,
@@ -125,7 +126,7 @@ describe.skipIf(!existsSync(join(VENV_BIN, 'dbt-ol')))(
           env: { MESHWATCH_DUCKDB: 'mesh.duckdb' },
         })
         batches.push(batch)
-        ingestBatch({ db: dbt }, batch)
+        await ingestBatch({ store: sqliteStore(dbt) }, batch)
       }
     })
     afterAll(() => {
@@ -232,18 +233,18 @@ describe.skipIf(!existsSync(join(VENV_BIN, 'dbt-ol')))(
       ])
     })
 
-    it("(3) with the dbt tests known first, every dbt-ol result takes the dbt test's key and dataset", () => {
+    it("(3) with the dbt tests known first, every dbt-ol result takes the dbt test's key and dataset", async () => {
       // the store's reconciliation (raw-events.ts resolveAssertionKeys), on the captured live events
       const db = openDb(':memory:')
       try {
-        for (const b of batches) ingestBatch({ db }, b)
+        for (const b of batches) await ingestBatch({ store: sqliteStore(db) }, b)
         const events = ol.all<{ payload: string }>(sql`select payload from raw_events order by id`)
         const items = events.flatMap((e) => {
           const r = prepareEvent(JSON.parse(e.payload))
           return r.ok ? [r.item] : []
         })
         expect(items).toHaveLength(events.length)
-        ingestEvents({ db }, items)
+        ingestEvents({ store: sqliteStore(db) }, items)
         const withKey = (origin: string) =>
           keys(
             db,
@@ -257,10 +258,10 @@ describe.skipIf(!existsSync(join(VENV_BIN, 'dbt-ol')))(
       }
     })
 
-    it('(4) collect dbt into the dbt-ol store: no new dataset node, the same model edges', () => {
+    it('(4) collect dbt into the dbt-ol store: no new dataset node, the same model edges', async () => {
       const nodes = datasetsOf(ol)
       const edges = modelEdgesOf(ol)
-      for (const b of batches) ingestBatch({ db: ol }, b)
+      for (const b of batches) await ingestBatch({ store: sqliteStore(ol) }, b)
       expect(datasetsOf(ol)).toEqual(nodes)
       expect(modelEdgesOf(ol)).toEqual(edges)
       expect(modelJobsOf(ol)).toEqual(modelJobsOf(dbt))

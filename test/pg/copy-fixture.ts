@@ -13,6 +13,7 @@ import { createToken } from '../../db/queries/tokens.ts'
 import { ingestContracts } from '../../server/contracts/ingest.ts'
 import { importEvents } from '../../server/openlineage.ts'
 import { badDay } from '../server/alerts/helpers.ts'
+import { dbOf } from '../store-deps.ts'
 
 // A store with rows in every table, made by meshwatch's own writers: the demo's good
 // and bad day evaluated (outbox, evaluation history, incidents), recorded OpenLineage events (raw
@@ -31,7 +32,7 @@ export async function fullStore(
   file = ':memory:',
 ): Promise<{ db: Db; now: Date; tokens: string[] }> {
   const { deps, clock } = await badDay(file)
-  const db = deps.db
+  const db = dbOf(deps)
   const now = clock.now()
   const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000).toISOString()
   const records = EVENTS.flatMap((file) =>

@@ -117,9 +117,9 @@ describe('store copy: SQLite to PostgreSQL', () => {
 
     const run = sqliteRow(db, 'select run_id from raw_events where run_id is not null limit 1')
     const runId = String(run.run_id)
-    const events = await sqliteStore(db).listRunEvents(runId)
+    const events = await sqliteStore(db).rawEvents.listRunEvents(runId)
     expect(events.length).toBeGreaterThan(0)
-    expect(await pgStore(pool).listRunEvents(runId)).toEqual(events)
+    expect(await pgStore(pool).rawEvents.listRunEvents(runId)).toEqual(events)
   })
 
   it('writes nothing when run again: every row keeps its xmin, and the check still passes', async () => {

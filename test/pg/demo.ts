@@ -4,6 +4,7 @@ import { openPgPool } from '../../db/pg/client.ts'
 import { copyStore } from '../../db/pg/copy.ts'
 import { badDay } from '../server/alerts/helpers.ts'
 import { createDatabase } from './helpers.ts'
+import { dbOf } from '../store-deps.ts'
 
 // The demo store on both engines: the demo mesh evaluated on its good day, then its bad day (the
 // alert outbox, incidents and their transitions filled by the real evaluator), in SQLite, then
@@ -15,6 +16,6 @@ export { copyStore }
 export async function demoOnBoth(): Promise<{ db: Db; pool: pg.Pool; now: Date }> {
   const { deps, clock } = await badDay()
   const pool = await openPgPool(await createDatabase())
-  await copyStore(deps.db, pool)
-  return { db: deps.db, pool, now: clock.now() }
+  await copyStore(dbOf(deps), pool)
+  return { db: dbOf(deps), pool, now: clock.now() }
 }

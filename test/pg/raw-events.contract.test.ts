@@ -68,21 +68,21 @@ describe.each(['sqlite', 'postgresql'])('raw events on %s', (name) => {
 
   it('keeps each new event once, in order; a redelivery and a duplicate in one batch are no-ops', async () => {
     expect(EVENTS.length).toBeGreaterThan(20)
-    const first = await store().keepRawEvents(EVENTS, NOW)
+    const first = await store().rawEvents.keepRawEvents(EVENTS, NOW)
     expect(first).toEqual(EVENTS.map(() => true))
-    const again = await store().keepRawEvents([EVENTS[0]!, EVENTS[0]!, EVENTS[1]!], NOW)
+    const again = await store().rawEvents.keepRawEvents([EVENTS[0]!, EVENTS[0]!, EVENTS[1]!], NOW)
     expect(again).toEqual([false, false, false])
-    const page = await store().pageRawEvents(0, EVENTS.length + 10)
+    const page = await store().rawEvents.pageRawEvents(0, EVENTS.length + 10)
     expect(page.map((r) => r.payload)).toEqual(EVENTS.map((e) => e.payload))
     expect(page.every((r) => typeof r.id === 'number')).toBe(true)
     answers[name]!.push(page)
   })
 
   it('pages after an id and lists a run in received order, parsed', async () => {
-    const tail = await store().pageRawEvents(5, 3)
+    const tail = await store().rawEvents.pageRawEvents(5, 3)
     expect(tail.map((r) => r.id)).toEqual([6, 7, 8])
     const runId = EVENTS[0]!.runId!
-    const run = await store().listRunEvents(runId)
+    const run = await store().rawEvents.listRunEvents(runId)
     expect(run.length).toBe(EVENTS.filter((e) => e.runId === runId).length)
     expect(run[0]).toMatchObject({ runId, eventTime: EVENTS[0]!.eventTime, receivedAt: NOW })
     answers[name]!.push(tail, run)

@@ -8,6 +8,7 @@ import { runTimeline as pgRunTimeline } from '../../db/pg/queries/run-timeline.t
 import { runs as pgRuns } from '../../db/pg/queries/runs.ts'
 import * as liteRunTimeline from '../../db/queries/run-timeline.ts'
 import * as liteRuns from '../../db/queries/runs.ts'
+import { sqliteStore } from '../../db/store.ts'
 import { createApp } from '../../server/app.ts'
 import { copyStore, demoOnBoth } from './demo.ts'
 import { createDatabase } from './helpers.ts'
@@ -98,7 +99,7 @@ describe('runs on both engines', () => {
     // fixtures/openlineage/dbt-ol/sales.ndjson: every run tagged openlineage_client_version, a
     // model's run with its meta as DBT_META tags (domain:sales)
     const tagged = openDb(':memory:')
-    const app = createApp({ db: tagged })
+    const app = createApp({ store: sqliteStore(tagged) })
     for (const line of readFileSync(SALES, 'utf8').split('\n')) {
       if (!line.trim()) continue
       const res = await app.request('/api/v1/lineage', {

@@ -8,6 +8,7 @@ import { parseEvent } from '../../collectors/openlineage/parse.ts'
 import type { Db } from '../../db/client.ts'
 import { collectRecordedAirflow } from '../../server/demo-airflow.ts'
 import { DEMO_JOB_NAMESPACE, demoTargets, FIXTURES } from '../../server/demo.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // The demo mesh as batches, for storing on both engines: its recorded dbt builds (good day, then
 // bad day), the recorded Airflow, dbt-ol's recorded OpenLineage events and pytest's JUnit XML;
@@ -31,7 +32,7 @@ export async function demoDbtBatches(): Promise<Batch[]> {
 
 /** The recorded Airflow, collected with the dbt models `db` (SQLite, dbt stored) knows. */
 export async function demoAirflowBatch(db: Db): Promise<Batch> {
-  const b = await collectRecordedAirflow({ db }, FIXTURES)
+  const b = await collectRecordedAirflow({ store: sqliteStore(db) }, FIXTURES)
   if (!b) throw new Error('fixtures/airflow/v2 is not recorded')
   return b
 }

@@ -8,6 +8,7 @@ import { openDb } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 import { DEFAULT_LIMITS, type BodyLimits } from '../../server/body.ts'
 import { domainBatch } from './helpers.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // Real HTTP on 127.0.0.1: the body limits and the event loop while a big body is parsed.
 const servers: ServerType[] = []
@@ -16,7 +17,7 @@ afterEach(async () => {
 })
 
 async function start(limits?: Partial<BodyLimits>): Promise<string> {
-  const app = createApp({ db: openDb(':memory:'), ...(limits ? { limits } : {}) })
+  const app = createApp({ store: sqliteStore(openDb(':memory:')), ...(limits ? { limits } : {}) })
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
   })

@@ -4,6 +4,7 @@ import { openDb, type Db } from '../../db/client.ts'
 import { loadDemo } from '../../server/demo.ts'
 import { storeBuiltOnce } from '../store-image.ts'
 import { NOW, setupApp } from './helpers.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // A store with the demo mesh loaded (recorded dbt builds of sales, finance, marketing, product),
 // for the cross-domain attacks of issue 14: what a finance ingest token can do to sales.
@@ -21,7 +22,10 @@ export const FINANCE_JOB = { namespace: JOB_NS, name: 'mesh.finance.finance.reve
 // Loaded the day before the app's clock (NOW), so a replay (received order) sees it first too.
 const demoStore = storeBuiltOnce(async () => {
   const db = openDb(':memory:')
-  await loadDemo({ db, now: () => new Date(NOW.getTime() - 86_400_000) }, { airflow: false })
+  await loadDemo(
+    { store: sqliteStore(db), now: () => new Date(NOW.getTime() - 86_400_000) },
+    { airflow: false },
+  )
   return db
 })
 

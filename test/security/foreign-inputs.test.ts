@@ -6,6 +6,7 @@ import { ingestBatch } from '../../server/ingest.ts'
 import { pruneRawEvents, replayStore } from '../../server/openlineage.ts'
 import { NOW, setupApp } from './helpers.ts'
 import { datasetState, dbtOlEvents, demoApp, FIXTURES, SALES_ORDERS } from './demo-store.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // Issue 14, item 4: reading another domain's dataset is not a write. Finance's own recorded dbt-ol
 // events (its models read sales' orders) are accepted with a finance token; what an event says
@@ -183,7 +184,10 @@ describe('a finance token pushing its own dbt project', () => {
 
   it('is accepted: the sales model it refs is read, what it says of it is not applied', async () => {
     const db = openDb(':memory:')
-    ingestBatch({ db, now: () => new Date(NOW.getTime() - 86_400_000) }, await target('sales'))
+    await ingestBatch(
+      { store: sqliteStore(db), now: () => new Date(NOW.getTime() - 86_400_000) },
+      await target('sales'),
+    )
     const { post, token } = setupApp({ db })
     const finance = { authorization: `Bearer ${token('ingest', 'finance').token}` }
     const orders = datasetState(db, SALES_ORDERS)

@@ -5,10 +5,11 @@ import { describe, expect, it } from 'vitest'
 import { openDb, type Db } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 import { evaluateProducts } from '../../server/evaluate.ts'
-import { ingestBatch } from '../../server/ingest.ts'
+import { ingestBatchOnDb } from '../../server/ingest.ts'
 import { imageOf, openImage } from '../store-image.ts'
 import { domainBatch, NOW, rowCounts } from './helpers.ts'
 import { mutate, mutation, objectPathsOf, pathsOf, protoKeyMutation } from './mutate.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // Property-based fuzzing of every ingest and query endpoint, in-process, a fresh store per case.
 // Invariants: never a 5xx; a rejected request writes nothing; a reject names the field.
@@ -74,7 +75,7 @@ const OL_OBJECTS = objectPathsOf(OL_EVENT)
 
 const SEEDED = (() => {
   const db = openDb(':memory:')
-  ingestBatch({ db, now: () => NOW }, domainBatch('finance'))
+  ingestBatchOnDb(db, { store: sqliteStore(db), now: () => NOW }, domainBatch('finance'))
   return imageOf(db)
 })()
 
@@ -82,7 +83,7 @@ const SEEDED = (() => {
 function seeded(limits = LIMITS): { db: Db; app: ReturnType<typeof createApp> } {
   const db = openImage(SEEDED)
   const app = createApp({
-    db,
+    store: sqliteStore(db),
     now: () => NOW,
     limits,
   })
@@ -146,7 +147,7 @@ async function expectReadable(db: Db, app: ReturnType<typeof createApp>) {
     const res = await app.request(`/api/products/${encodeURIComponent(p.id)}`)
     expect(res.status, `${p.id}: ${await res.clone().text()}`).toBe(200)
   }
-  const { evaluations } = evaluateProducts({ db, now: () => NOW })
+  const { evaluations } = evaluateProducts({ store: sqliteStore(db), now: () => NOW })
   expect(evaluations.length).toBe(products.length)
 }
 

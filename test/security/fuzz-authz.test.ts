@@ -5,6 +5,7 @@ import { loadDemo } from '../../server/demo.ts'
 import { imageOf, openImage, type StoreImage } from '../store-image.ts'
 import { datasetState, DEMO_NS, FINANCE_JOB, FINANCE_REVENUE, JOB_NS } from './demo-store.ts'
 import { NOW, rowCounts, setupApp } from './helpers.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // Property-based: a finance ingest token sends batches and OpenLineage events whose aliases, run
 // ids, check keys and batch scopes are drawn from sales' stored rows, finance's own and new ones; inputs are
@@ -34,7 +35,10 @@ let rows: Rows
 
 beforeAll(async () => {
   const db = openDb(':memory:')
-  await loadDemo({ db, now: () => new Date(NOW.getTime() - 86_400_000) }, { airflow: false })
+  await loadDemo(
+    { store: sqliteStore(db), now: () => new Date(NOW.getTime() - 86_400_000) },
+    { airflow: false },
+  )
   const all = <T>(q: string) => db.$client.prepare(q).all() as T[]
   const refs = (domain: string) =>
     all<Ref>(`select namespace, name from datasets where domain = '${domain}' order by id`)

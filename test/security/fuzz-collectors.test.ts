@@ -7,9 +7,10 @@ import { BatchSchema, CollectorError } from '../../collectors/batch.ts'
 import { parseDbtArtifacts } from '../../collectors/dbt/parse.ts'
 import { parseEvent } from '../../collectors/openlineage/parse.ts'
 import { closeDb } from '../../db/client.ts'
-import { ingestBatch } from '../../server/ingest.ts'
+import { ingestBatchOnDb } from '../../server/ingest.ts'
 import { emptyStore } from '../store-image.ts'
 import { mutate, mutation, pathsOf } from './mutate.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40)
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -36,7 +37,7 @@ function collectOrRefuse(manifest: unknown, runResults: unknown): 'refused' | 'c
   )
   const db = emptyStore()
   try {
-    ingestBatch({ db }, batch)
+    ingestBatchOnDb(db, { store: sqliteStore(db) }, batch)
   } finally {
     closeDb(db)
   }

@@ -5,6 +5,7 @@ import { createToken, type TokenScope } from '../../db/queries/tokens.ts'
 import { createApp } from '../../server/app.ts'
 import type { AuthSettings } from '../../server/auth.ts'
 import type { Logger } from '../../server/deps.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 export const NS = 'duckdb://mesh'
 export const NOW = new Date('2026-01-01T00:00:00Z')
@@ -46,7 +47,7 @@ export function captureLog(): Captured {
 export function setupApp(opts: { auth?: AuthSettings; log?: Logger; db?: Db } = {}) {
   const db = opts.db ?? openDb(':memory:')
   const app = createApp({
-    db,
+    store: sqliteStore(db),
     now: () => NOW,
     auth: opts.auth,
     log: opts.log,

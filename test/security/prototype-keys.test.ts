@@ -6,6 +6,7 @@ import { readDbtTarget } from '../../collectors/dbt/index.ts'
 import { loadConfigFile, resolveSlackRoute } from '../../server/config-file.ts'
 import { evaluateProducts } from '../../server/evaluate.ts'
 import { domainBatch, NOW, setupApp } from './helpers.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // Keys a client chooses (SLA fields, facet names, dbt meta, config map keys) that name members of
 // Object.prototype must be read as the client's own data or as absent, never as the prototype's.
@@ -48,7 +49,7 @@ describe('an SLA keyed by an Object.prototype name', () => {
         expect(Object.hasOwn(body.effectiveSla, key)).toBe(false)
       }
 
-      const { evaluations } = evaluateProducts({ db, now: () => NOW })
+      const { evaluations } = evaluateProducts({ store: sqliteStore(db), now: () => NOW })
       expect(evaluations.map((e) => e.productId).sort()).toEqual(['finance.orders', 'sales.orders'])
       const list = await app.request('/api/products')
       expect(list.status).toBe(200)

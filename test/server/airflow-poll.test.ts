@@ -8,6 +8,7 @@ import { airflowSourcesOf, pollAirflow, type AirflowSource } from '../../server/
 import { createApp } from '../../server/app.ts'
 import { loadConfigFile } from '../../server/config-file.ts'
 import { FIXTURES } from '../../server/demo.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const DIR = join(FIXTURES, 'airflow', 'v2')
 const { url, pageSize } = recordedPolls(DIR)
@@ -33,10 +34,10 @@ type Collectors = {
 describe('Airflow polling', () => {
   it('stores a poll with its cursor and shows it at /api/collectors', async () => {
     const db = openDb(':memory:')
-    const r = await pollAirflow({ db }, source(replay))
+    const r = await pollAirflow({ store: sqliteStore(db) }, source(replay))
     expect(r.ok).toBe(true)
     expect(count(db, 'jobs')).toBeGreaterThan(5)
-    const res = await createApp({ db }).request('/api/collectors')
+    const res = await createApp({ store: sqliteStore(db) }).request('/api/collectors')
     const body = (await res.json()) as Collectors
     expect(body.collectors).toEqual([
       expect.objectContaining({
@@ -50,7 +51,7 @@ describe('Airflow polling', () => {
 
   it('stores nothing of a poll that fails mid-pagination, keeps the cursor and reports the error without secrets', async () => {
     const db = openDb(':memory:')
-    await pollAirflow({ db }, source(replay))
+    await pollAirflow({ store: sqliteStore(db) }, source(replay))
     const before = {
       jobs: count(db, 'jobs'),
       runs: count(db, 'runs'),
@@ -64,7 +65,11 @@ describe('Airflow polling', () => {
       if (u.includes('offset=3')) return new Response('{"detail":"boom"}', { status: 503 })
       return replay(input, init)
     }
-    const r = await pollAirflow({ db }, { ...source(failing) }, { since: '2026-01-01T00:00:00Z' })
+    const r = await pollAirflow(
+      { store: sqliteStore(db) },
+      { ...source(failing) },
+      { since: '2026-01-01T00:00:00Z' },
+    )
     expect(r.ok).toBe(false)
     expect({
       jobs: count(db, 'jobs'),
@@ -116,12 +121,14 @@ describe('an Airflow URL with credentials in it', () => {
     const db = openDb(':memory:')
     const seen: string[] = []
     const r = await pollAirflow(
-      { db },
+      { store: sqliteStore(db) },
       { ...source((u, i) => (seen.push(String(u)), replay(u, i))), url: withCreds },
     )
     expect(r.ok).toBe(false)
     expect(seen).toEqual([])
-    const text = await (await createApp({ db }).request('/api/collectors')).text()
+    const text = await (
+      await createApp({ store: sqliteStore(db) }).request('/api/collectors')
+    ).text()
     expect(text).not.toContain('s3cret-in-url')
     expect((JSON.parse(text) as Collectors).collectors.map((c) => c.name)).toEqual([
       `airflow:${url}`,

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { emptyBatch, type Batch } from '../../collectors/batch.ts'
 import { openDb } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const NS = 'duckdb://mesh'
 
@@ -53,7 +54,7 @@ function meshBatch(): Batch {
 
 function setup() {
   const app = createApp({
-    db: openDb(':memory:'),
+    store: sqliteStore(openDb(':memory:')),
     now: () => new Date('2026-01-01T00:00:00Z'),
     limits: { maxBytes: 1024 * 1024, maxDecompressedBytes: 4 * 1024 * 1024 },
   })

@@ -8,6 +8,7 @@ import { closeDb, openDb } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 import { startStub, type Stub } from '../collectors/airflow/stub.ts'
 import { FIXTURES } from '../../server/demo.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const run = promisify(execFile)
 const BIN = join(import.meta.dirname, '../../dist/cli.js')
@@ -92,7 +93,7 @@ describe('meshwatch collect airflow', () => {
     expect(r.stderr + r.stdout).not.toContain('s3cret-in-url')
     const store = openDb(db)
     try {
-      const res = await createApp({ db: store }).request('/api/collectors')
+      const res = await createApp({ store: sqliteStore(store) }).request('/api/collectors')
       expect(await res.text()).not.toContain('s3cret-in-url')
     } finally {
       closeDb(store)

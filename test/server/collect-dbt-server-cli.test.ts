@@ -17,6 +17,7 @@ import { closeDb, openDb } from '../../db/client.ts'
 import { createToken } from '../../db/queries/tokens.ts'
 import { createApp } from '../../server/app.ts'
 import { FIXTURES } from '../../server/demo.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // `collect dbt --server URL` reuses the server's stored column lineage the way `--db` reuses the
 // local store's (#19): the built CLI as a child process, a real server on 127.0.0.1.
@@ -80,8 +81,9 @@ describe('meshwatch collect dbt --server', () => {
 
   beforeAll(async () => {
     server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const s = serve({ fetch: createApp({ db }).fetch, port: 0, hostname: '127.0.0.1' }, () =>
-        resolve(s),
+      const s = serve(
+        { fetch: createApp({ store: sqliteStore(db) }).fetch, port: 0, hostname: '127.0.0.1' },
+        () => resolve(s),
       )
     })
     const address = server.address()

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { closeDb, openDb } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const run = promisify(execFile)
 const BIN = join(import.meta.dirname, '../../dist/cli.js')
@@ -67,8 +68,9 @@ describe('meshwatch collect openlineage', () => {
     writeFileSync(file, `${lines.join('\n')}\n`)
     const db = openDb(join(dir, 'server.db'))
     const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-      const s = serve({ fetch: createApp({ db }).fetch, port: 0, hostname: '127.0.0.1' }, () =>
-        resolve(s),
+      const s = serve(
+        { fetch: createApp({ store: sqliteStore(db) }).fetch, port: 0, hostname: '127.0.0.1' },
+        () => resolve(s),
       )
     })
     try {

@@ -6,6 +6,7 @@ import { createToken } from '../../db/queries/tokens.ts'
 import { createApp } from '../../server/app.ts'
 import { FIXTURES } from '../../server/demo.ts'
 import { ingestBatch } from '../../server/ingest.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // GET /api/datasets/column-lineage-inputs (#19): what `collect dbt --server` reads before it
 // parses, so a model whose SQL and upstream columns hash as stored is claimed unchanged.
@@ -19,7 +20,7 @@ describe('GET /api/datasets/column-lineage-inputs', () => {
     db = openDb(':memory:')
     for (const p of ['sales', 'finance']) {
       const dir = join(FIXTURES, 'dbt/good', p, 'target')
-      ingestBatch({ db }, await readDbtTarget(dir, { namespace: NS }))
+      await ingestBatch({ store: sqliteStore(db) }, await readDbtTarget(dir, { namespace: NS }))
     }
     const now = new Date().toISOString()
     const make = (scope: 'ingest' | 'admin', domain?: string) =>
@@ -31,9 +32,12 @@ describe('GET /api/datasets/column-lineage-inputs', () => {
     }
   })
   const get = async (token: string, query = '') => {
-    const res = await createApp({ db }).request(`/api/datasets/column-lineage-inputs${query}`, {
-      headers: { authorization: `Bearer ${token}` },
-    })
+    const res = await createApp({ store: sqliteStore(db) }).request(
+      `/api/datasets/column-lineage-inputs${query}`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    )
     return { status: res.status, body: (await res.json()) as Inputs }
   }
   const names = (b: Inputs) => b.inputs.map((i) => i.name)

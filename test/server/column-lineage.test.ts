@@ -10,6 +10,8 @@ import type { Deps } from '../../server/deps.ts'
 import { DEMO_JOB_NAMESPACE, FIXTURES, loadDemo } from '../../server/demo.ts'
 import { ingestBatch } from '../../server/ingest.ts'
 import { storeBuiltOnce } from '../store-image.ts'
+import { sqliteStore } from '../../db/store.ts'
+import { dbOf } from '../store-deps.ts'
 
 type Hop = {
   dataset: { id: number; name: string; domain: string | null }
@@ -29,12 +31,12 @@ type Column = {
 const NOW = new Date('2026-11-26T00:00:00Z')
 const goodDay = storeBuiltOnce(async () => {
   const db = openDb(':memory:')
-  await loadDemo({ db, now: () => NOW }, { days: ['good'], airflow: false })
+  await loadDemo({ store: sqliteStore(db), now: () => NOW }, { days: ['good'], airflow: false })
   return db
 })
 
 async function demoApp(opts: { dbtOl?: string[] } = {}) {
-  const deps: Deps = { db: await goodDay(), now: () => NOW }
+  const deps: Deps = { store: sqliteStore(await goodDay()), now: () => NOW }
   const app = createApp(deps)
   for (const project of opts.dbtOl ?? []) {
     const file = join(FIXTURES, 'openlineage/dbt-ol', `${project}.ndjson`)
@@ -48,7 +50,7 @@ async function demoApp(opts: { dbtOl?: string[] } = {}) {
     }
   }
   const lineage = async (name: string) => {
-    const id = findDataset(deps.db, { namespace: 'duckdb://mesh.duckdb', name })
+    const id = findDataset(dbOf(deps), { namespace: 'duckdb://mesh.duckdb', name })
     const res = await app.request(`/api/datasets/${id}/column-lineage`)
     expect(res.status).toBe(200)
     return (await res.json()) as { columns: Column[]; disagreements: number; sources: string[] }
@@ -142,13 +144,13 @@ describe('column lineage where dbt-ol and meshwatch disagree', () => {
       jobNamespace: DEMO_JOB_NAMESPACE,
       env: {},
     })
-    ingestBatch(deps, batch)
+    await ingestBatch(deps, batch)
 
     const body = await lineage('mesh.finance.revenue_daily')
     expect(body.sources).toEqual(['dbt_compiled', 'openlineage'])
     expect(body.disagreements).toBe(1)
     const gross = col(body, 'gross_revenue_eur')
-    const orders = findDataset(deps.db, {
+    const orders = findDataset(dbOf(deps), {
       namespace: 'duckdb://mesh.duckdb',
       name: 'mesh.sales.orders',
     })

@@ -4,6 +4,7 @@ import { badDay, captureLog, CONFIG, type testClock } from './alerts/helpers.ts'
 import { createDispatcher } from '../../server/alerts/dispatcher.ts'
 import type { Db } from '../../db/client.ts'
 import { startSlackApi, type SlackApi } from './incidents/slack-api.ts'
+import { dbOf } from '../store-deps.ts'
 
 // The demo's meshwatch.yml (fixtures/) routes incidents in Slack app mode by $SLACK_BOT_TOKEN:
 // `npm start` without it records every living message as not delivered, saying why; with it the
@@ -61,7 +62,7 @@ async function ordersIncident(app: ReturnType<typeof createApp>) {
 describe("the demo's incidents", () => {
   it("opens sales.orders' incident with marketing as a consumer, and without a Slack token records marketing's notification as not delivered, in one log line", async () => {
     const { deps, clock } = await badDay()
-    const { d, lines } = dispatcher(deps.db, clock, {})
+    const { d, lines } = dispatcher(dbOf(deps), clock, {})
     const r = await d.runOnce()
     const v = await ordersIncident(createApp(deps))
     expect(
@@ -90,7 +91,7 @@ describe("the demo's incidents", () => {
   it('with $SLACK_BOT_TOKEN set, marketing hears in #growth-analytics that the sales.orders it reads is in breach', async () => {
     slack = await startSlackApi({ token: TOKEN, channels: CHANNELS })
     const { deps, clock } = await badDay()
-    const { d } = dispatcher(deps.db, clock, { SLACK_BOT_TOKEN: TOKEN })
+    const { d } = dispatcher(dbOf(deps), clock, { SLACK_BOT_TOKEN: TOKEN })
     await d.runOnce()
     const told = slack.parents('#growth-analytics').map((m) => m.text)
     expect(told).toContainEqual(

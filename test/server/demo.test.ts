@@ -9,11 +9,12 @@ import { loadConfigFile } from '../../server/config-file.ts'
 import { DEMO_TIMELINE, FIXTURES } from '../../server/demo.ts'
 import { DAY_MS } from '../../server/demo-timeline.ts'
 import { join } from 'node:path'
+import { sqliteStore } from '../../db/store.ts'
 
 describe('demo mesh', () => {
   it('loads four domains with their public products from the recorded dbt builds', async () => {
     const db = openDb(':memory:')
-    const r = await loadDemo({ db })
+    const r = await loadDemo({ store: sqliteStore(db) })
     expect(r.counts.domains).toBe(4)
     expect(r.counts.products).toBeGreaterThanOrEqual(4)
     expect(storeCounts(db)).toEqual(r.counts)
@@ -22,9 +23,9 @@ describe('demo mesh', () => {
 
   it('loading the same days twice changes nothing', async () => {
     const db = openDb(':memory:')
-    await loadDemo({ db })
+    await loadDemo({ store: sqliteStore(db) })
     const before = db.$client.prepare('select count(*) n from batches').get()
-    await loadDemo({ db })
+    await loadDemo({ store: sqliteStore(db) })
     expect(db.$client.prepare('select count(*) n from batches').get()).toEqual(before)
   })
 
@@ -52,8 +53,11 @@ describe('demo mesh', () => {
   it('loads its recorded days one day apart and scores the earlier ones, so the history shows the outage and the recovery', async () => {
     const db = openDb(':memory:')
     const meshwatch = loadConfigFile(join(FIXTURES, 'meshwatch.yml'))
-    const r = await loadDemo({ db, meshwatch }, { history: true, airflow: false })
-    const app = createApp({ db, meshwatch })
+    const r = await loadDemo(
+      { store: sqliteStore(db), meshwatch },
+      { history: true, airflow: false },
+    )
+    const app = createApp({ store: sqliteStore(db), meshwatch })
     const body = (await (await app.request('/api/products/sales.orders/history')).json()) as {
       evaluations: { status: string; evaluatedAt: string }[]
     }
@@ -74,7 +78,7 @@ describe('demo mesh', () => {
     expect(fin.evaluations[0]?.status).toBe('ok')
     // a second load stores nothing new
     const n = db.$client.prepare('select count(*) n from evaluations').get()
-    await loadDemo({ db, meshwatch }, { history: true, airflow: false })
+    await loadDemo({ store: sqliteStore(db), meshwatch }, { history: true, airflow: false })
     expect(db.$client.prepare('select count(*) n from evaluations').get()).toEqual(n)
   }, 180_000)
 
@@ -95,7 +99,7 @@ describe('demo mesh', () => {
     async () => {
       const db = openDb(':memory:')
       const meshwatch = loadConfigFile(join(FIXTURES, 'meshwatch.yml'))
-      const r = await loadDemo({ db, meshwatch }, { history: true })
+      const r = await loadDemo({ store: sqliteStore(db), meshwatch }, { history: true })
       expect(r.summary).toMatch(/from 20 dbt builds and 4 Airflow DAGs/)
       type Row = { dag: string; dagRunId: string; state: string; startedAt: string }
       const runs = db.$client
@@ -124,7 +128,7 @@ describe('demo mesh', () => {
       expect(new Set(scheduled.map((x) => x.dagRunId.slice(0, 21))).size).toBe(5)
       expect(Math.max(...runs.map((x) => Date.parse(x.startedAt)))).toBeLessThanOrEqual(today)
       // Airflow beside dbt keeps the story: sales ok, breach on the outage, ok again
-      const app = createApp({ db, meshwatch })
+      const app = createApp({ store: sqliteStore(db), meshwatch })
       const body = (await (await app.request('/api/products/sales.orders/history')).json()) as {
         evaluations: { status: string }[]
       }

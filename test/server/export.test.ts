@@ -6,13 +6,14 @@ import { describe, expect, it } from 'vitest'
 import { openDb } from '../../db/client.ts'
 import { loadDemo } from '../../server/demo.ts'
 import { exportStaticLineage } from '../../server/export.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const SPEC_DIR = join(import.meta.dirname, '../../../shared/real/openlineage/spec')
 const haveSpec = existsSync(join(SPEC_DIR, 'OpenLineage.json'))
 
 async function demoEvents() {
   const db = openDb(':memory:')
-  await loadDemo({ db })
+  await loadDemo({ store: sqliteStore(db) })
   return [...exportStaticLineage(db, '2026-11-25T21:00:00.000Z')]
 }
 

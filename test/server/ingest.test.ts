@@ -14,6 +14,7 @@ import { ingestBatches } from '../../server/ingest.ts'
 import { startServer } from '../../server/main.ts'
 import { pushBatch } from '../../server/push.ts'
 import { runEvent } from '../collectors/openlineage/helpers.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const CONFIG = loadConfigFile(join(FIXTURES, 'meshwatch.yml'))
 
@@ -50,7 +51,7 @@ describe('what happens after a write is given when the app is built', () => {
   it('runs the afterWrite of Deps after each stored batch and event, not for a redelivery', async () => {
     const db = openDb(':memory:')
     const seen: StoredWrite[] = []
-    const app = createApp({ db, afterWrite: (w) => void seen.push(w) })
+    const app = createApp({ store: sqliteStore(db), afterWrite: (w) => void seen.push(w) })
     const [sales] = await demoBatches('good')
     expect((await post(app, '/api/batches', sales)).ok).toBe(true)
     expect(seen).toHaveLength(1)
@@ -74,21 +75,25 @@ describe('what happens after a write is given when the app is built', () => {
     const batches = await demoBatches('good')
     const seen: StoredWrite[] = []
     const failing: Deps = {
-      db,
+      store: sqliteStore(db),
       afterWrite: (w) => {
         seen.push(w)
         throw new Error('the hook failed')
       },
     }
-    expect(() => ingestBatches(failing, batches)).toThrow('the hook failed')
+    await expect(ingestBatches(failing, batches)).rejects.toThrow('the hook failed')
     // once, for all the batches together
     expect(seen).toHaveLength(1)
     expect(count(db, 'batches')).toBe(0)
     expect(count(db, 'datasets')).toBe(0)
 
-    const evaluator = createEvaluator({ db, meshwatch: CONFIG, now: () => new Date() })
-    const results = ingestBatches(
-      { db, meshwatch: CONFIG, afterWrite: evaluator.afterWrite },
+    const evaluator = createEvaluator({
+      store: sqliteStore(db),
+      meshwatch: CONFIG,
+      now: () => new Date(),
+    })
+    const results = await ingestBatches(
+      { store: sqliteStore(db), meshwatch: CONFIG, afterWrite: evaluator.afterWrite },
       batches,
     )
     expect(results.map((r) => r.duplicate)).toEqual(batches.map(() => false))
@@ -105,7 +110,7 @@ describe('a busy store', () => {
     const holder = openDb(file)
     const db = openDb(file)
     db.$client.pragma('busy_timeout = 0')
-    const app = createApp({ db })
+    const app = createApp({ store: sqliteStore(db) })
     const [sales] = await demoBatches('good')
     holder.$client.exec('begin immediate')
     const res = await post(app, '/api/batches', sales)

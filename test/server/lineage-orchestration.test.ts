@@ -6,6 +6,7 @@ import { integrationName } from '../../db/queries/overview.ts'
 import { createApp } from '../../server/app.ts'
 import { loadDemo } from '../../server/demo.ts'
 import { orchestrationOf } from '../../server/lineage-orchestration.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // Orchestration beside data lineage in the lineage API, on the demo mesh (its Airflow DAGs as the
 // collector recorded them from a real Airflow, its dbt builds), and job kinds of other producers.
@@ -24,11 +25,11 @@ const FIXTURES = fileURLToPath(new URL('../../fixtures/openlineage', import.meta
 let db: Db
 beforeAll(async () => {
   db = openDb(':memory:')
-  await loadDemo({ db })
+  await loadDemo({ store: sqliteStore(db) })
 }, 120_000)
 
 const get = async (path: string) => {
-  const res = await createApp({ db }).request(path)
+  const res = await createApp({ store: sqliteStore(db) }).request(path)
   return { status: res.status, body: (await res.json()) as Answer }
 }
 /** `kind source → target` by job name, for the edges the answer carries. */
@@ -69,7 +70,9 @@ describe('GET /api/lineage/domains/:domain?orchestration=true', () => {
   })
 
   it('refuses an orchestration flag that is not true or false, naming the field', async () => {
-    const res = await createApp({ db }).request('/api/lineage/domains/sales?orchestration=yes')
+    const res = await createApp({ store: sqliteStore(db) }).request(
+      '/api/lineage/domains/sales?orchestration=yes',
+    )
     expect(res.status).toBe(400)
     expect(await res.json()).toMatchObject({ error: { path: '$.orchestration' } })
   })
@@ -78,7 +81,7 @@ describe('GET /api/lineage/domains/:domain?orchestration=true', () => {
 describe('GET /api/lineage/focus?orchestration=true', () => {
   it('finds the DAG and task that run a focused dbt model', async () => {
     const search = (await (
-      await createApp({ db }).request('/api/lineage/search?q=sales_daily')
+      await createApp({ store: sqliteStore(db) }).request('/api/lineage/search?q=sales_daily')
     ).json()) as { results: { id: string; name: string; kind: string }[] }
     const ds = search.results.find((r) => r.kind === 'dataset' && r.name.endsWith('.sales_daily'))
     expect(ds).toBeDefined()
@@ -95,8 +98,10 @@ describe('GET /api/lineage/focus?orchestration=true', () => {
 describe('orchestrationOf', () => {
   it('keeps at most maxEdges edges and says it was truncated', async () => {
     const { body } = await get('/api/lineage/domains/sales')
-    const all = orchestrationOf(db, body.nodes as { id: `job:${number}` }[])
-    const cut = orchestrationOf(db, body.nodes as { id: `job:${number}` }[], { maxEdges: 3 })
+    const all = await orchestrationOf(sqliteStore(db), body.nodes as { id: `job:${number}` }[])
+    const cut = await orchestrationOf(sqliteStore(db), body.nodes as { id: `job:${number}` }[], {
+      maxEdges: 3,
+    })
     expect(all.edges.length).toBeGreaterThan(3)
     expect(cut.edges).toEqual(all.edges.slice(0, 3))
     expect(cut.truncated).toBe(true)
@@ -133,7 +138,7 @@ describe('job kinds of other producers', () => {
 
   it("labels a Great Expectations job (recorded events) with its producer's integration", async () => {
     const ge = openDb(':memory:')
-    const app = createApp({ db: ge })
+    const app = createApp({ store: sqliteStore(ge) })
     const events = readFileSync(`${FIXTURES}/great-expectations/events.ndjson`, 'utf8')
       .split('\n')
       .filter((l) => l.trim())

@@ -3,6 +3,7 @@ import { inspectRoutes } from 'hono/dev'
 import { describe, expect, it } from 'vitest'
 import { openDb } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const ROOT = new URL('../../', import.meta.url)
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const
@@ -14,7 +15,7 @@ type Doc = {
 type Param = { name: string; in: string; schema?: { maximum?: number } }
 
 async function loadDoc() {
-  const app = createApp({ db: openDb(':memory:') })
+  const app = createApp({ store: sqliteStore(openDb(':memory:')) })
   const res = await app.request('/api/openapi.json')
   expect(res.status).toBe(200)
   return { app, doc: (await res.json()) as Doc }
@@ -101,7 +102,10 @@ describe('the OpenAPI document', () => {
   })
 
   it('needs a read token like every GET /api/* when auth is on', async () => {
-    const app = createApp({ db: openDb(':memory:'), auth: { mode: 'required', publicRead: false } })
+    const app = createApp({
+      store: sqliteStore(openDb(':memory:')),
+      auth: { mode: 'required', publicRead: false },
+    })
     for (const path of ['/api/openapi.json', '/api/docs'])
       expect((await app.request(path)).status).toBe(401)
   })

@@ -6,6 +6,7 @@ import { readDbtTarget } from '../../collectors/dbt/read.ts'
 import { openDb, type Db } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 import { ingestBatch } from '../../server/ingest.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // dbt-ol's events of the demo mesh vs `collect dbt` of the same dbt build (fixtures/dbt/README.md).
 const FIXTURES = fileURLToPath(new URL('../../fixtures', import.meta.url))
@@ -41,11 +42,11 @@ async function collectDbt(db: Db, project: string) {
     namespace: NAMESPACE,
     jobNamespace: JOB_NAMESPACE,
   })
-  ingestBatch({ db }, batch)
+  await ingestBatch({ store: sqliteStore(db) }, batch)
 }
 
 async function postDbtOl(db: Db, project: string) {
-  const app = createApp({ db })
+  const app = createApp({ store: sqliteStore(db) })
   const lines = readFileSync(`${FIXTURES}/openlineage/dbt-ol/${project}.ndjson`, 'utf8')
     .split('\n')
     .filter((l) => l.trim())
@@ -182,7 +183,7 @@ describe.skipIf(!PROJECTS.includes('sales'))('TestRunFacet results and the dbt t
   ])('%s', async (_, inputs) => {
     const db = openDb(':memory:')
     await collectDbt(db, 'sales')
-    const app = createApp({ db })
+    const app = createApp({ store: sqliteStore(db) })
     const post = (body: string) =>
       app.request('/api/v1/lineage', {
         method: 'POST',

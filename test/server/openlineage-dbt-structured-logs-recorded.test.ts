@@ -8,6 +8,7 @@ import { openDb, type Db } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 import { ingestBatch } from '../../server/ingest.ts'
 import { importEvents } from '../../server/openlineage.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // A real `dbt-ol --consume-structured-logs build` of the compat project (ephemeral models with
 // tests, a failing test whose downstream is skipped, a dbt 1.11 function), recorded by
@@ -33,7 +34,7 @@ const results = (db: Db) =>
   )
 
 async function postAll(db: Db) {
-  const app = createApp({ db })
+  const app = createApp({ store: sqliteStore(db) })
   const warnings: string[] = []
   for (const line of LINES) {
     const res = await app.request('/api/v1/lineage', {
@@ -53,7 +54,7 @@ async function collectDbt(db: Db) {
     profilesDir: fileURLToPath(new URL('../../fixtures/dbt/projects/compat', import.meta.url)),
     jobNamespace: 'meshwatch-compat',
   })
-  ingestBatch({ db }, batch)
+  await ingestBatch({ store: sqliteStore(db) }, batch)
 }
 
 describe('dbt-ol --consume-structured-logs, recorded (compat project)', () => {
@@ -63,7 +64,10 @@ describe('dbt-ol --consume-structured-logs, recorded (compat project)', () => {
     await postAll(posted)
     const { records } = await readEventFile(FILE)
     const imported = openDb(':memory:')
-    expect(importEvents({ db: imported }, records)).toMatchObject({ stored: 102, invalid: 0 })
+    expect(importEvents({ store: sqliteStore(imported) }, records)).toMatchObject({
+      stored: 102,
+      invalid: 0,
+    })
     expect(datasets(imported)).toEqual(datasets(posted))
     expect(results(imported)).toEqual(results(posted))
   })

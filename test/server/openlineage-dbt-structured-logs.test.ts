@@ -6,6 +6,7 @@ import { readDbtTarget } from '../../collectors/dbt/read.ts'
 import { openDb, type Db } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 import { ingestBatch } from '../../server/ingest.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // dbt-ol --consume-structured-logs names a node's job by its unique id (model.pkg.name) and each
 // SQL statement a sub-job (model.pkg.name.sql.N); its artifact mode and collect dbt name it
@@ -21,7 +22,7 @@ const events = (
 ).map((e) => ({ producer: PRODUCER, ...e }))
 
 async function post(db: Db, list: unknown[], batch = false) {
-  const app = createApp({ db })
+  const app = createApp({ store: sqliteStore(db) })
   const send = (path: string, body: unknown) =>
     app.request(path, {
       method: 'POST',
@@ -36,8 +37,8 @@ async function post(db: Db, list: unknown[], batch = false) {
   for (const e of list) expect((await send('/api/v1/lineage', e)).status).toBe(201)
 }
 const collectDbt = async (db: Db) =>
-  ingestBatch(
-    { db },
+  await ingestBatch(
+    { store: sqliteStore(db) },
     await readDbtTarget(`${DIR}/postgres-run/target`, {
       namespace: 'postgres://postgres:5432',
       jobNamespace: 'dbt-test-namespace',

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { openDb } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 import { facet, runEvent } from '../collectors/openlineage/helpers.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // ExecutionParametersRunFacet as the spec defines it (recorded in fixtures/openlineage/public:
 // spec/facets/ExecutionParametersRunFacet.json); the spec has no spec/tests example for it, so the
@@ -29,7 +30,7 @@ const params = (...parameters: Record<string, unknown>[]) =>
 
 function setup() {
   const db = openDb(':memory:')
-  const app = createApp({ db })
+  const app = createApp({ store: sqliteStore(db) })
   const post = async (e: Record<string, unknown>) => {
     const res = await app.request('/api/v1/lineage', {
       method: 'POST',

@@ -6,6 +6,7 @@ import { readEventFile, type EventRecord } from '../../collectors/openlineage/re
 import { openDb, type Db } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 import { importEvents } from '../../server/openlineage.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // Bulk import (collect openlineage) folds a chunk of events into one write; the store must end up
 // exactly as if each event had been POSTed on its own.
@@ -56,7 +57,7 @@ function dump(db: Db): Record<string, string[]> {
 
 async function postOneByOne(records: EventRecord[]): Promise<Db> {
   const db = openDb(':memory:')
-  const app = createApp({ db, now: () => NOW })
+  const app = createApp({ store: sqliteStore(db), now: () => NOW })
   for (const r of records) {
     const res = await app.request('/api/v1/lineage', {
       method: 'POST',
@@ -75,7 +76,7 @@ describe('importEvents', () => {
       const records = await readAll(FILES)
       const expected = dump(await postOneByOne(records))
       const db = openDb(':memory:')
-      const r = importEvents({ db, now: () => NOW }, records, { chunk })
+      const r = importEvents({ store: sqliteStore(db), now: () => NOW }, records, { chunk })
       expect(r).toMatchObject({
         read: records.length,
         stored: records.length,
@@ -91,9 +92,13 @@ describe('importEvents', () => {
   it('counts events it already has as duplicates and stores nothing new', async () => {
     const records = await readAll(FILES)
     const db = openDb(':memory:')
-    importEvents({ db, now: () => NOW }, records)
+    importEvents({ store: sqliteStore(db), now: () => NOW }, records)
     const before = dump(db)
-    const again = importEvents({ db, now: () => NOW }, [...records, ...records], { chunk: 9 })
+    const again = importEvents(
+      { store: sqliteStore(db), now: () => NOW },
+      [...records, ...records],
+      { chunk: 9 },
+    )
     expect(again).toMatchObject({ stored: 0, duplicates: records.length * 2, invalid: 0 })
     expect(dump(db)).toEqual(before)
   })
@@ -106,7 +111,7 @@ describe('importEvents', () => {
     }
     const mixed = [...records.slice(0, 2), bad, ...records.slice(2)]
     const db = openDb(':memory:')
-    const r = importEvents({ db, now: () => NOW }, mixed, { chunk: 5000 })
+    const r = importEvents({ store: sqliteStore(db), now: () => NOW }, mixed, { chunk: 5000 })
     expect(r).toMatchObject({ read: records.length + 1, stored: records.length, invalid: 1 })
     // The other warnings are what the kept events could not all be read (dbt-ol's CTE lineage).
     const skipped = r.warnings.filter((w) => w.includes(': skipped: '))
@@ -133,7 +138,9 @@ describe('importEvents', () => {
       where: `f:${i + 1}`,
       event: event(id, i),
     }))
-    expect(() => importEvents({ db, now: () => NOW }, records, { chunk: 10 })).toThrow(/refused/)
+    expect(() =>
+      importEvents({ store: sqliteStore(db), now: () => NOW }, records, { chunk: 10 }),
+    ).toThrow(/refused/)
     for (const t of ['raw_events', 'datasets', 'jobs', 'runs', 'lineage_edges']) {
       expect(db.get<{ n: number }>(sql.raw(`select count(*) as n from ${t}`)).n, t).toBe(0)
     }

@@ -5,6 +5,7 @@ import { parseConfig } from '../../server/config-file.ts'
 import type { Deps } from '../../server/deps.ts'
 import { applyConfigProducts, evaluateProducts } from '../../server/evaluate.ts'
 import { facet, runEvent } from '../collectors/openlineage/helpers.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // An asset-triggered Airflow DAG (report) waits for another DAG (ingest): the provider says so
 // in the JobDependenciesRunFacet. When ingest fails, the report's stale output is blamed on it.
@@ -26,7 +27,7 @@ const jobType = (jobType: string) => ({
 const at = (hoursAgo: number) => new Date(NOW.getTime() - hoursAgo * 3_600_000).toISOString()
 
 async function setup(dependencies: Record<string, unknown> | undefined) {
-  const deps: Deps = { db: openDb(':memory:'), meshwatch: CONFIG, now: () => NOW }
+  const deps: Deps = { store: sqliteStore(openDb(':memory:')), meshwatch: CONFIG, now: () => NOW }
   const app = createApp(deps)
   const post = async (e: Record<string, unknown>) => {
     const res = await app.request('/api/v1/lineage', {

@@ -7,6 +7,7 @@ import { readEventFile } from '../../collectors/openlineage/read.ts'
 import { openDb, type Db } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 import { importEvents } from '../../server/openlineage.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // OpenLineage producers other than dbt-ol and the Airflow provider, recorded from real runs (each
 // folder's README names the versions and the recording script).
@@ -33,7 +34,7 @@ const metricsOf = (db: Db) =>
     .map((r) => r.k)
 
 async function post(db: Db, body: string) {
-  const app = createApp({ db, now: () => NOW })
+  const app = createApp({ store: sqliteStore(db), now: () => NOW })
   const res = await app.request('/api/v1/lineage', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -113,7 +114,7 @@ describe('Great Expectations (OpenLineage validation action, recorded)', () => {
     const { records, warnings } = await readEventFile(file)
     expect(warnings).toEqual([])
     const db = openDb(':memory:')
-    const r = importEvents({ db, now: () => NOW }, records)
+    const r = importEvents({ store: sqliteStore(db), now: () => NOW }, records)
     expect(r).toMatchObject({ read: 2, stored: 2, invalid: 0 })
     const posted = openDb(':memory:')
     for (const line of lines(file)) await post(posted, line)

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { openDb, type Db } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 import { importEvents } from '../../server/openlineage.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // Events of public producers and of Marquez's own tests (fixtures/openlineage/public/README.md),
 // posted as a client would post them.
@@ -47,7 +48,7 @@ const REFUSED: Record<string, string> = {
 
 function setup() {
   const db = openDb(':memory:')
-  const app = createApp({ db, now: () => new Date('2026-01-10T00:00:00Z') })
+  const app = createApp({ store: sqliteStore(db), now: () => new Date('2026-01-10T00:00:00Z') })
   const post = (path: string, body: unknown) =>
     app.request(path, {
       method: 'POST',
@@ -113,7 +114,7 @@ describe('warnings on the other ways in', () => {
   it('a bulk import names each warning by where the event was read', () => {
     const db = openDb(':memory:')
     const r = importEvents(
-      { db },
+      { store: sqliteStore(db) },
       load(invalid).map((event) => ({ where: 'events.ndjson:7', event })),
     )
     expect(r).toMatchObject({ read: 1, stored: 1, invalid: 0 })

@@ -8,13 +8,14 @@ import { storeBatch } from '../../db/queries/store-batch.ts'
 import { createApp } from '../../server/app.ts'
 import { pruneRawEvents, replayStore } from '../../server/openlineage.ts'
 import { HAS_SHARED, facet, runEvent, sharedEvents } from '../collectors/openlineage/helpers.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const NOW = new Date('2026-01-10T00:00:00Z')
 
 function setup() {
   const db = openDb(':memory:')
   let now = NOW
-  const app = createApp({ db, now: () => now })
+  const app = createApp({ store: sqliteStore(db), now: () => now })
   const post = (
     body: unknown,
     opts: { path?: string; gzip?: boolean; headers?: Record<string, string> } = {},

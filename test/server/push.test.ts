@@ -3,6 +3,7 @@ import { emptyBatch } from '../../collectors/batch.ts'
 import { openDb } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 import { pushBatch } from '../../server/push.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const batch = () => {
   const b = emptyBatch('dbt', 'dbt:sales')
@@ -12,7 +13,7 @@ const batch = () => {
 
 describe('pushBatch (collect … --server)', () => {
   it('retries a 503 and then stores the batch once', async () => {
-    const app = createApp({ db: openDb(':memory:') })
+    const app = createApp({ store: sqliteStore(openDb(':memory:')) })
     let calls = 0
     const flaky: typeof fetch = async (input, init) => {
       calls++
@@ -26,7 +27,7 @@ describe('pushBatch (collect … --server)', () => {
   })
 
   it('does not retry a 4xx and says what the server said', async () => {
-    const app = createApp({ db: openDb(':memory:') })
+    const app = createApp({ store: sqliteStore(openDb(':memory:')) })
     let calls = 0
     const counting: typeof fetch = async (input, init) => {
       calls++

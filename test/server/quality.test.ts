@@ -7,13 +7,15 @@ import type { Deps } from '../../server/deps.ts'
 import { FIXTURES, loadDemo, type DemoDay } from '../../server/demo.ts'
 import { createEvaluator, evaluateProducts } from '../../server/evaluate.ts'
 import { storeBuiltOnce } from '../store-image.ts'
+import { sqliteStore } from '../../db/store.ts'
+import { dbOf } from '../store-deps.ts'
 
 const CONFIG = loadConfigFile(join(FIXTURES, 'meshwatch.yml'))
 
 /** The recording time of what is loaded: the newest run end + 5 min (never the wall clock). */
 function recordingTime(deps: Deps): Date {
-  const row = deps.db.$client
-    .prepare('select max(coalesce(ended_at, started_at)) as t from runs')
+  const row = dbOf(deps)
+    .$client.prepare('select max(coalesce(ended_at, started_at)) as t from runs')
     .get() as { t: string }
   return new Date(Date.parse(row.t) + 5 * 60_000)
 }
@@ -28,12 +30,15 @@ async function demo(days: DemoDay[], opts: { airflow?: boolean } = {}) {
     loaded.get(key) ??
     storeBuiltOnce(async () => {
       const db = openDb(':memory:')
-      await loadDemo({ db, meshwatch: CONFIG, now: () => new Date(0) }, { days, airflow })
+      await loadDemo(
+        { store: sqliteStore(db), meshwatch: CONFIG, now: () => new Date(0) },
+        { days, airflow },
+      )
       return db
     })
   loaded.set(key, open)
   let now = new Date(0)
-  const deps: Deps = { db: await open(), meshwatch: CONFIG, now: () => now }
+  const deps: Deps = { store: sqliteStore(await open()), meshwatch: CONFIG, now: () => now }
   now = recordingTime(deps)
   return deps
 }
@@ -138,7 +143,7 @@ describe('quality API', () => {
   })
 
   it('answers 404 for an unknown product on every quality route', async () => {
-    const app = createApp({ db: openDb(':memory:') })
+    const app = createApp({ store: sqliteStore(openDb(':memory:')) })
     for (const path of [
       '/api/products/nope',
       '/api/products/nope/history',
@@ -151,7 +156,11 @@ describe('quality API', () => {
   it('keeps a history that says since when the current status holds, re-scored on ingest', async () => {
     // Clocks after each day's recording (good ~20:29-20:34, bad ~20:30-20:34 per its artifacts).
     let now = new Date('2026-11-25T20:40:00Z')
-    const store: Deps = { db: openDb(':memory:'), meshwatch: CONFIG, now: () => now }
+    const store: Deps = {
+      store: sqliteStore(openDb(':memory:')),
+      meshwatch: CONFIG,
+      now: () => now,
+    }
     const evaluator = createEvaluator(store)
     const deps: Deps = { ...store, afterWrite: evaluator.afterWrite }
     const stop = evaluator.start(3_600_000)

@@ -6,6 +6,7 @@ import { openDb } from '../../db/client.ts'
 import { createApp } from '../../server/app.ts'
 import { DEMO_JOB_NAMESPACE, FIXTURES } from '../../server/demo.ts'
 import { ingestBatch } from '../../server/ingest.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 const project = 'sales'
 const events = readFileSync(join(FIXTURES, 'openlineage', 'dbt-ol', `${project}.ndjson`), 'utf8')
@@ -23,7 +24,7 @@ const collectDbt = () =>
 describe('test results from dbt-ol and from dbt artifacts', () => {
   it.each(['dbt-ol first', 'dbt first'])('end up under one key per test when %s', async (order) => {
     const db = openDb(':memory:')
-    const app = createApp({ db })
+    const app = createApp({ store: sqliteStore(db) })
     const postEvents = async () => {
       for (const e of events) {
         const res = await app.request('/api/v1/lineage', {
@@ -37,9 +38,9 @@ describe('test results from dbt-ol and from dbt artifacts', () => {
     const batch = await collectDbt()
     if (order === 'dbt-ol first') {
       await postEvents()
-      ingestBatch({ db }, batch)
+      await ingestBatch({ store: sqliteStore(db) }, batch)
     } else {
-      ingestBatch({ db }, batch)
+      await ingestBatch({ store: sqliteStore(db) }, batch)
       await postEvents()
     }
     const perTest = db.$client

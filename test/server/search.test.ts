@@ -9,6 +9,8 @@ import { loadConfigFile } from '../../server/config-file.ts'
 import type { Deps } from '../../server/deps.ts'
 import { FIXTURES, loadDemo } from '../../server/demo.ts'
 import { ingestBatch } from '../../server/ingest.ts'
+import { sqliteStore } from '../../db/store.ts'
+import { dbOf } from '../store-deps.ts'
 
 // GET /api/search (#20) on the recorded demo mesh, plus one domain whose names are LIKE's
 // wildcards and JSON's escapes, so a pattern that is not escaped would be seen to match too much.
@@ -48,12 +50,12 @@ function wildcardBatch() {
 
 beforeAll(async () => {
   deps = {
-    db: openDb(':memory:'),
+    store: sqliteStore(openDb(':memory:')),
     meshwatch: loadConfigFile(join(FIXTURES, 'meshwatch.yml')),
     now: () => NOW,
   }
   await loadDemo(deps)
-  ingestBatch(deps, wildcardBatch())
+  await ingestBatch(deps, wildcardBatch())
   app = createApp(deps)
 }, 60_000)
 
@@ -73,7 +75,7 @@ describe('GET /api/search on the demo mesh', () => {
   })
 
   it('opens a DAG and a job by their job id, a column by its dataset, an owner by its domain', async () => {
-    const db = deps.db.$client
+    const db = dbOf(deps).$client
     const dag = group(await search('finance_ledger'), 'dag')[0]
     expect(db.prepare('select type from jobs where id = ?').get(Number(dag?.id))).toEqual({
       type: 'airflow_dag',
@@ -155,8 +157,8 @@ describe('GET /api/search on the demo mesh', () => {
 
   it("needs a read token when auth is on; a domain's token finds every domain, as reads do", async () => {
     const db = openDb(':memory:')
-    const scoped = { db, meshwatch: deps.meshwatch, now: () => NOW }
-    ingestBatch(scoped, wildcardBatch())
+    const scoped = { store: sqliteStore(db), meshwatch: deps.meshwatch, now: () => NOW }
+    await ingestBatch(scoped, wildcardBatch())
     const { token } = createToken(db, {
       name: 'sales reader',
       scope: 'read',

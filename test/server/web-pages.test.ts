@@ -6,6 +6,8 @@ import { loadConfigFile } from '../../server/config-file.ts'
 import type { Deps } from '../../server/deps.ts'
 import { FIXTURES, loadDemo } from '../../server/demo.ts'
 import { evaluateProducts } from '../../server/evaluate.ts'
+import { sqliteStore } from '../../db/store.ts'
+import { dbOf } from '../store-deps.ts'
 
 // The web pages' API (#20) on the recorded demo mesh: mesh home, domain page, runs, timeline, clock.
 const CONFIG = loadConfigFile(join(FIXTURES, 'meshwatch.yml'))
@@ -18,7 +20,7 @@ const get = async <T>(path: string): Promise<{ status: number; body: T }> => {
 }
 
 beforeAll(async () => {
-  deps = { db: openDb(':memory:'), meshwatch: CONFIG, now: () => NOW }
+  deps = { store: sqliteStore(openDb(':memory:')), meshwatch: CONFIG, now: () => NOW }
   await loadDemo(deps)
   evaluateProducts(deps, {})
   app = createApp(deps)
@@ -104,8 +106,8 @@ describe('the web pages API on the demo mesh', () => {
   })
 
   it('shows the failed task and the skipped one of the bad day in its DAG run', async () => {
-    const row = deps.db.$client
-      .prepare(
+    const row = dbOf(deps)
+      .$client.prepare(
         "select r.run_id as id from runs r join jobs j on j.id = r.job_id where j.name = 'finance_ledger' and r.state = 'FAIL'",
       )
       .get() as { id: string }

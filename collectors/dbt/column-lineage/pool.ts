@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
+import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
 import type { Dialect } from '@polyglot-sql/sdk'
@@ -48,9 +49,10 @@ export function poolSize(models: number, requested?: number): number {
     return Number.isInteger(requested) && requested > 0 ? Math.min(requested, 16) : 0
   }
   // a small project stays in-process: starting a worker and loading the parser costs ~0.1–1 s
+  // the calling thread computes too: one worker fewer than the cores
   const cores = availableParallelism()
   if (models < 400 || cores < 2) return 0
-  return Math.min(cores, Math.ceil(models / 400), 8)
+  return Math.min(cores - 1, Math.ceil(models / 400), 8)
 }
 
 /**
@@ -69,18 +71,23 @@ function workerEntry(): URL | undefined {
   )
   try {
     const esbuild = createRequire(import.meta.url)('esbuild') as {
-      buildSync: (o: Record<string, unknown>) => unknown
+      buildSync: (o: Record<string, unknown>) => { outputFiles: { text: string }[] }
     }
-    esbuild.buildSync({
+    const built = esbuild.buildSync({
       entryPoints: [fileURLToPath(new URL('./worker.ts', import.meta.url))],
       bundle: true,
       format: 'esm',
       platform: 'node',
       target: 'node20',
       packages: 'external',
-      outfile: fileURLToPath(url),
+      write: false,
       logLevel: 'silent',
     })
+    // written whole, then renamed: another collect may be starting its workers from it
+    const file = fileURLToPath(url)
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(`${file}.${process.pid}`, built.outputFiles[0]!.text)
+    renameSync(`${file}.${process.pid}`, file)
     return url
   } catch {
     return undefined
@@ -132,6 +139,15 @@ export class LineagePool {
     }
   }
 
+  /** A reply already there, if any (does not wait). */
+  poll(): { worker: number; reply: PoolReply } | undefined {
+    for (let w = 0; w < this.#ports.length; w++) {
+      const m = receiveMessageOnPort(this.#ports[w]!)
+      if (m) return { worker: w, reply: m.message as PoolReply }
+    }
+    return undefined
+  }
+
   send(worker: number, chunk: PoolChunk): void {
     this.#ports[worker]!.postMessage(chunk)
   }
@@ -142,13 +158,9 @@ export class LineagePool {
     let since = Date.now()
     for (;;) {
       const seen = Atomics.load(this.#signal, 0)
-      for (let w = 0; w < this.#ports.length; w++) {
-        const m = receiveMessageOnPort(this.#ports[w]!)
-        if (m) return { worker: w, reply: m.message as PoolReply }
-      }
-      // short waits: a worker compiling or collecting the parser's WebAssembly code, which it
-      // shares with this thread's, waits for this thread to answer an interrupt (a blocked
-      // Atomics.wait answers none; with 1 s waits the workers started in 20 s instead of 1)
+      const got = this.poll()
+      if (got) return got
+      // short waits, so a reply posted just after the counter was read is not left for long
       if (Atomics.wait(this.#signal, 0, seen, WAIT_MS) !== 'timed-out') since = Date.now()
       else if (Date.now() - since > SILENCE_MS) {
         this.#dead = true

@@ -11,7 +11,7 @@ export type Scan = { refs: ColumnRef[]; aggregate: boolean; filters: Node[] }
 /** Thrown in strict mode at what the walk does not follow (see walk.ts DECLINED). */
 export class Decline extends Error {}
 
-export const AGGREGATES = new Set([
+const AGGREGATES = new Set([
   'sum',
   'count',
   'avg',

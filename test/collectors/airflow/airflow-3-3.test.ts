@@ -11,6 +11,7 @@ import type { Deps } from '../../../server/deps.ts'
 import { evaluateProducts } from '../../../server/evaluate.ts'
 import { ingestBatch } from '../../../server/ingest.ts'
 import { startStub, type Stub } from './stub.ts'
+import { sqliteStore } from '../../../db/store.ts'
 
 // Recorded from a real Airflow 3.3.2 + OpenLineage provider 2.20.3 by fixtures/airflow/3.3/record.sh:
 // partitioned DAG runs and asset events, a missed and a met Deadline Alert, SQL hook lineage.
@@ -142,7 +143,7 @@ describe("the provider's OpenLineage events of Airflow 3.3", () => {
     )
     // stored, both providers' events of that query are one job
     const db = openDb(':memory:')
-    const app = createApp({ db })
+    const app = createApp({ store: sqliteStore(db) })
     for (const e of [query, renamed[1]]) {
       const res = await app.request('/api/v1/lineage', {
         method: 'POST',
@@ -164,8 +165,8 @@ describe('a missed Deadline Alert in freshness', () => {
   const ledger = (name: string) => ({ namespace: 'postgres://warehouse.internal:5432', name })
   const evaluate = async () => {
     const now = new Date(Math.max(...EVENTS.map((e) => Date.parse(e.eventTime))) + 5 * 60_000)
-    const deps: Deps = { db: openDb(':memory:'), now: () => now }
-    ingestBatch(deps, batch)
+    const deps: Deps = { store: sqliteStore(openDb(':memory:')), now: () => now }
+    await ingestBatch(deps, batch)
     const app = createApp(deps)
     for (const body of LINES) {
       const res = await app.request('/api/v1/lineage', {
@@ -192,7 +193,7 @@ describe('a missed Deadline Alert in freshness', () => {
         outputs: [ledger('finance.ledger.on_time')],
       },
     ]
-    ingestBatch(deps, products)
+    await ingestBatch(deps, products)
     const byId = new Map(
       evaluateProducts(deps, { now, store: false }).evaluations.map((e) => [e.productId, e]),
     )

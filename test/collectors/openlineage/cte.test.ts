@@ -5,6 +5,7 @@ import { passThroughCtes, resolveCteColumn } from '../../../collectors/openlinea
 import { parseEvent } from '../../../collectors/openlineage/parse.ts'
 import { openDb } from '../../../db/client.ts'
 import { createApp } from '../../../server/app.ts'
+import { sqliteStore } from '../../../db/store.ts'
 
 // dbt-ol's recorded events of the demo mesh (fixtures/dbt/README.md): its SQL parser names a
 // model's CTEs (`orders`, `engagement`, `matched`) as the inputs of column lineage.
@@ -105,7 +106,7 @@ describe('column lineage naming a CTE (dbt-ol, recorded)', () => {
 
   it('lands on the dataset column lineage through the real app, and the warning on the run', async () => {
     const db = openDb(':memory:')
-    const app = createApp({ db })
+    const app = createApp({ store: sqliteStore(db) })
     const event = modelEvent('product', 'mesh.product.feature_adoption')
     const res = await app.request('/api/v1/lineage', {
       method: 'POST',

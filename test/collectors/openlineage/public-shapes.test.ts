@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { openDb } from '../../../db/client.ts'
 import { findDataset } from '../../../db/queries/catalog.ts'
 import { createApp } from '../../../server/app.ts'
+import { sqliteStore } from '../../../db/store.ts'
 
 // Events shaped as public producers send them, recorded with openlineage-python
 // (fixtures/openlineage/public-shapes/README.md names each source), posted as a client posts them.
@@ -18,7 +19,7 @@ const load = (file: string): Event[] =>
 
 async function postAll(file: string) {
   const db = openDb(':memory:')
-  const app = createApp({ db, now: () => new Date('2026-01-10T00:00:00Z') })
+  const app = createApp({ store: sqliteStore(db), now: () => new Date('2026-01-10T00:00:00Z') })
   const events = load(file)
   const answers = []
   for (const event of events) {

@@ -12,6 +12,7 @@ import { evaluateProducts } from '../../../server/evaluate.ts'
 import { ingestBatch } from '../../../server/ingest.ts'
 import { ROOT, USER, type AirflowInstance } from './harness.ts'
 import { PARTITION, runScenario, startScenarioAirflow } from './scenario-3-3.ts'
+import { sqliteStore } from '../../../db/store.ts'
 
 const VENV = join(ROOT, '.venv-airflow')
 const HAVE_AIRFLOW = existsSync(join(VENV, 'bin/airflow'))
@@ -79,8 +80,8 @@ describe.skipIf(!HAVE_AIRFLOW)(
 
     it('breaches the freshness of what the DAG that missed its deadline writes', async () => {
       const now = new Date(Math.max(...events.map((e) => Date.parse(e.eventTime))) + 60_000)
-      const deps: Deps = { db: openDb(':memory:'), now: () => now }
-      ingestBatch(deps, batch)
+      const deps: Deps = { store: sqliteStore(openDb(':memory:')), now: () => now }
+      await ingestBatch(deps, batch)
       const app = createApp(deps)
       for (const body of lines) {
         const res = await app.request('/api/v1/lineage', {
@@ -108,7 +109,7 @@ describe.skipIf(!HAVE_AIRFLOW)(
           outputs: [{ namespace: ns, name: 'finance.ledger.on_time' }],
         },
       ]
-      ingestBatch(deps, products)
+      await ingestBatch(deps, products)
       const evals = new Map(
         evaluateProducts(deps, { now, store: false }).evaluations.map((e) => [e.productId, e]),
       )

@@ -8,6 +8,7 @@ import { openDb } from '../../../db/client.ts'
 import { createApp } from '../../../server/app.ts'
 import { ingestBatch } from '../../../server/ingest.ts'
 import { ROOT, USER, runDemo, startAirflow, type AirflowInstance } from './harness.ts'
+import { sqliteStore } from '../../../db/store.ts'
 
 const VENV = join(ROOT, '.venv-airflow')
 const HAVE_AIRFLOW = existsSync(join(VENV, 'bin/airflow'))
@@ -108,8 +109,8 @@ describe.skipIf(!HAVE_AIRFLOW)('real Airflow 3 with the demo DAGs', () => {
 
   it("lands the provider's OpenLineage events, posted to meshwatch, on the collected jobs and runs", async () => {
     const db = openDb(':memory:')
-    const app = createApp({ db })
-    ingestBatch({ db }, batch)
+    const app = createApp({ store: sqliteStore(db) })
+    await ingestBatch({ store: sqliteStore(db) }, batch)
     const count = (table: 'jobs' | 'runs') =>
       db.$client.prepare(`select count(*) n from ${table}`).get()
     const jobsBefore = count('jobs')

@@ -6,6 +6,7 @@ import { closeDb } from '../../../db/client.ts'
 import { createApp } from '../../../server/app.ts'
 import { badDay, captureLog, SECRETS, testDispatcher, webhookEnv, meshwatch } from './helpers.ts'
 import { startReceiver, type Receiver } from './receiver.ts'
+import { dbOf } from '../../store-deps.ts'
 
 let receiver: Receiver | undefined
 afterEach(async () => {
@@ -27,11 +28,11 @@ describe('alerts API and CLI', { timeout: 90_000 }, () => {
     const file = join(mkdtempSync(join(tmpdir(), 'alerts-')), 'm.db')
     const { deps, clock } = await badDay(file)
     const { lines, log } = captureLog()
-    const d = testDispatcher(deps.db, clock, receiver, { log, spacingMs: 0 })
+    const d = testDispatcher(dbOf(deps), clock, receiver, { log, spacingMs: 0 })
     // Every kind of outcome: refused (404), then rate limited, a server error, a timeout, refused connections, delivered.
     receiver.setMode('404')
     await d.runOnce()
-    deps.db.$client.exec("update alerts set status = 'pending'")
+    dbOf(deps).$client.exec("update alerts set status = 'pending'")
     for (const mode of ['429', '500', 'hang'] as const) {
       receiver.setMode(mode, { retryAfter: '1' })
       clock.advance(3_600_000)
@@ -64,7 +65,7 @@ describe('alerts API and CLI', { timeout: 90_000 }, () => {
       channel: '#sales-oncall',
     })
     expect(leaks(JSON.stringify(body), receiver)).toEqual([])
-    closeDb(deps.db)
+    closeDb(dbOf(deps))
 
     const list = await meshwatch(
       ['alerts', 'list', '--db', file, '--config', 'fixtures/meshwatch.yml'],
@@ -83,7 +84,7 @@ describe('alerts API and CLI', { timeout: 90_000 }, () => {
     const file = join(mkdtempSync(join(tmpdir(), 'alerts-')), 'm.db')
     const { deps, clock } = await badDay(file)
     receiver.setMode('404')
-    await testDispatcher(deps.db, clock, receiver).runOnce()
+    await testDispatcher(dbOf(deps), clock, receiver).runOnce()
     const body = (await (
       await createApp(deps).request('/api/alerts?status=failed&domain=sales')
     ).json()) as { alerts: { lastError: string }[] }
@@ -91,7 +92,7 @@ describe('alerts API and CLI', { timeout: 90_000 }, () => {
       Array(2).fill('Slack refused the message: HTTP 404: no_service'),
     )
     expect((await createApp(deps).request('/api/alerts?status=lost')).status).toBe(400)
-    closeDb(deps.db)
+    closeDb(dbOf(deps))
 
     const failed = await meshwatch(['alerts', 'list', '--db', file, '--status', 'failed'])
     expect(failed.stdout.trim().split('\n')).toHaveLength(6)

@@ -8,6 +8,7 @@ import { backoffMs, retryAfterMs } from '../../../server/alerts/deliver.ts'
 import { BAD_DAY, badDay, badDayCopy, productsIn, SECRETS, testDispatcher } from './helpers.ts'
 import { evaluateAs } from '../incidents/helpers.ts'
 import { startReceiver, type Receiver } from './receiver.ts'
+import { dbOf } from '../../store-deps.ts'
 
 let receiver: Receiver | undefined
 afterEach(async () => {
@@ -37,11 +38,11 @@ describe('alert delivery', () => {
       const hung = SECRETS[`SLACK_WEBHOOK_${domain.toUpperCase()}` as keyof typeof SECRETS]
       r.setPathMode(hung, 'hang')
       // A timeout far beyond the test's deadline: only concurrency can deliver the others first.
-      const d = testDispatcher(deps.db, clock, r, { spacingMs: 0, timeoutMs: 600_000 })
+      const d = testDispatcher(dbOf(deps), clock, r, { spacingMs: 0, timeoutMs: 600_000 })
       let finished = false
       const run = d.runOnce().finally(() => (finished = true))
       // Whatever the bad day breaches, by the outbox: every alert not routed to the hung webhook.
-      const all = listAlerts(deps.db)
+      const all = listAlerts(dbOf(deps))
       const others = [
         ...new Set(all.filter((a) => a.domain !== domain).map((a) => a.productId)),
       ].sort()
@@ -53,7 +54,7 @@ describe('alert delivery', () => {
       r.hanging[0]?.writeHead(200, { 'content-type': 'text/html' }).end('ok')
       const result = await run
       expect(result.delivered).toHaveLength(all.length)
-      expect(alertCounts(deps.db)).toEqual({ delivered: all.length })
+      expect(alertCounts(dbOf(deps))).toEqual({ delivered: all.length })
     },
   )
 
@@ -61,15 +62,15 @@ describe('alert delivery', () => {
     receiver = await startReceiver()
     const { deps, clock } = await badDayCopy()
     receiver.setMode('429', { retryAfter: '120' })
-    const d = testDispatcher(deps.db, clock, receiver, { spacingMs: 0 })
+    const d = testDispatcher(dbOf(deps), clock, receiver, { spacingMs: 0 })
     const start = clock.ms
     const first = await d.runOnce()
     // Every webhook answered 429 once; nothing is sent again before its Retry-After.
     expect(first.retried).toHaveLength(5)
-    expect(new Set(listAlerts(deps.db).map((a) => a.nextAttemptAt))).toEqual(
+    expect(new Set(listAlerts(dbOf(deps)).map((a) => a.nextAttemptAt))).toEqual(
       new Set([new Date(start + 120_000).toISOString()]),
     )
-    expect(listAlerts(deps.db)[0]?.lastError).toBe('rate limited (HTTP 429: rate_limited)')
+    expect(listAlerts(dbOf(deps))[0]?.lastError).toBe('rate limited (HTTP 429: rate_limited)')
     const asked = receiver.requests
     receiver.setMode('ok')
     clock.advance(119_000)
@@ -85,7 +86,7 @@ describe('alert delivery', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'meshwatch-hold-')), 'store.db')
     const { deps, clock } = await badDay(file)
     receiver.setMode('429', { retryAfter: '600' })
-    await testDispatcher(deps.db, clock, receiver, { spacingMs: 0 }).runOnce()
+    await testDispatcher(dbOf(deps), clock, receiver, { spacingMs: 0 }).runOnce()
     receiver.setMode('ok')
     const asked = receiver.requests
     // another process on the same store; the sales orders recover meanwhile (a new alert)
@@ -105,14 +106,14 @@ describe('alert delivery', () => {
   it('retries 5xx answers and timeouts with exponential backoff and jitter', async () => {
     receiver = await startReceiver()
     const { deps, clock } = await badDayCopy()
-    const d = testDispatcher(deps.db, clock, receiver, {
+    const d = testDispatcher(dbOf(deps), clock, receiver, {
       spacingMs: 0,
       timeoutMs: 300,
       backoff: { baseMs: 1_000, maxMs: 60_000 },
     })
     receiver.setMode('500')
     await d.runOnce()
-    const after500 = listAlerts(deps.db)
+    const after500 = listAlerts(dbOf(deps))
     expect(
       after500.every(
         (a) =>
@@ -124,7 +125,7 @@ describe('alert delivery', () => {
     receiver.setMode('hang')
     clock.advance(750)
     await d.runOnce()
-    const afterTimeout = listAlerts(deps.db)
+    const afterTimeout = listAlerts(dbOf(deps))
     expect(
       afterTimeout.every((a) => a.lastError === 'timed out after 300 ms' && a.attempts === 2),
     ).toBe(true)
@@ -132,7 +133,7 @@ describe('alert delivery', () => {
     receiver.setMode('ok')
     clock.advance(1_500)
     await d.runOnce()
-    expect(alertCounts(deps.db)).toEqual({ delivered: 5 })
+    expect(alertCounts(dbOf(deps))).toEqual({ delivered: 5 })
     expect(delivered(receiver)).toEqual(ALL)
   })
 
@@ -140,28 +141,28 @@ describe('alert delivery', () => {
     receiver = await startReceiver()
     const { deps, clock } = await badDayCopy()
     receiver.setMode('404')
-    const r = await testDispatcher(deps.db, clock, receiver).runOnce()
+    const r = await testDispatcher(dbOf(deps), clock, receiver).runOnce()
     expect(r.failed).toHaveLength(5)
-    expect(listAlerts(deps.db, { status: 'failed' }).map((a) => a.lastError)).toEqual(
+    expect(listAlerts(dbOf(deps), { status: 'failed' }).map((a) => a.lastError)).toEqual(
       Array(5).fill('Slack refused the message: HTTP 404: no_service'),
     )
     clock.advance(24 * 3_600_000)
-    expect((await testDispatcher(deps.db, clock, receiver).runOnce()).posts).toEqual([])
+    expect((await testDispatcher(dbOf(deps), clock, receiver).runOnce()).posts).toEqual([])
   })
 
   it('fails an alert whose webhook variable is unset, naming the variable', async () => {
     receiver = await startReceiver()
     const { deps, clock } = await badDayCopy()
     const warned: { msg: string; fields?: Record<string, unknown> }[] = []
-    const d = testDispatcher(deps.db, clock, receiver, {
+    const d = testDispatcher(dbOf(deps), clock, receiver, {
       env: { SLACK_WEBHOOK_SALES: `${receiver.url}/services/x` },
       log: { info() {}, error() {}, warn: (msg, fields) => warned.push({ msg, fields }) },
     })
     const r = await d.runOnce()
     expect(r.delivered).toHaveLength(2)
-    const failed = listAlerts(deps.db, { status: 'failed' })
+    const failed = listAlerts(dbOf(deps), { status: 'failed' })
     expect(failed.length).toBeGreaterThan(0)
-    expect(listAlerts(deps.db, { status: 'failed', domain: 'finance' })[0]?.lastError).toBe(
+    expect(listAlerts(dbOf(deps), { status: 'failed', domain: 'finance' })[0]?.lastError).toBe(
       "$SLACK_WEBHOOK_FINANCE is not set (the webhook of domain finance's breach route)",
     )
     // one warning per reason, naming every alert it holds back, not one line per alert
@@ -183,13 +184,13 @@ describe('alert delivery', () => {
     const errors = new Set<string>()
     let allDelivered = () => {}
     const done = new Promise<void>((resolve) => (allDelivered = resolve))
-    const d = testDispatcher(deps.db, clock, r, {
+    const d = testDispatcher(dbOf(deps), clock, r, {
       sleep: async (ms) => {
         polls++
-        for (const a of listAlerts(deps.db)) if (a.lastError) errors.add(a.lastError)
+        for (const a of listAlerts(dbOf(deps))) if (a.lastError) errors.add(a.lastError)
         clock.advance(ms)
         if (!r.isOpen && clock.ms >= outageEnds) await r.reopen()
-        if (alertCounts(deps.db).delivered === 5) allDelivered()
+        if (alertCounts(dbOf(deps)).delivered === 5) allDelivered()
         await new Promise((s) => setImmediate(s))
       },
     })
@@ -200,7 +201,7 @@ describe('alert delivery', () => {
     expect(clock.ms - outageEnds).toBeLessThan(5 * 60_000 + 10_000) // the backoff cap, plus a poll
     expect(delivered(receiver)).toEqual(ALL)
     expect(receiver.accepted).toHaveLength(3)
-    const rows = listAlerts(deps.db)
+    const rows = listAlerts(dbOf(deps))
     expect(
       rows.every((a) => a.status === 'delivered' && a.attempts > 5 && a.lastError === null),
     ).toBe(true)
@@ -213,13 +214,13 @@ describe('alert delivery', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'alerts-')), 'm.db')
     const { deps, clock } = await badDay(file)
     // A dispatcher claimed everything, then the process died before posting.
-    const claimed = claimDueAlerts(deps.db, {
+    const claimed = claimDueAlerts(dbOf(deps), {
       now: clock.now().toISOString(),
       leaseUntil: new Date(clock.ms + 60_000).toISOString(),
       limit: 100,
     })
     expect(claimed).toHaveLength(5)
-    closeDb(deps.db)
+    closeDb(dbOf(deps))
 
     const db = openDb(file)
     const d = testDispatcher(db, clock, receiver)

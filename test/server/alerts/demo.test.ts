@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openDb } from '../../../db/client.ts'
+import { sqliteStore } from '../../../db/store.ts'
 import { listAlerts } from '../../../db/queries/alerts.ts'
 import { SlackMessageSchema } from '../../../server/alerts/block-kit.ts'
 import { evaluateProducts } from '../../../server/evaluate.ts'
 import { BAD_DAY, badDay, productsIn, SECRETS, testDispatcher } from './helpers.ts'
 import { startReceiver, type Receiver } from './receiver.ts'
+import { dbOf } from '../../store-deps.ts'
 
 let receiver: Receiver | undefined
 afterEach(async () => {
@@ -18,7 +20,7 @@ afterEach(async () => {
 describe("the demo mesh's bad day", () => {
   it('writes one opened alert per breached product, routed by domain and severity', async () => {
     const { deps } = await badDay()
-    const rows = listAlerts(deps.db)
+    const rows = listAlerts(dbOf(deps))
     const expected = Object.entries(BAD_DAY).flatMap(([domain, ids]) =>
       ids.map((id) => `${domain} ${id} opened breach pending`),
     )
@@ -43,7 +45,7 @@ describe("the demo mesh's bad day", () => {
   it('delivers three messages: a sales digest, a finance digest and the marketing alert, each to its webhook', async () => {
     receiver = await startReceiver()
     const { deps, clock } = await badDay()
-    const r = await testDispatcher(deps.db, clock, receiver).runOnce()
+    const r = await testDispatcher(dbOf(deps), clock, receiver).runOnce()
     expect(r.delivered).toHaveLength(5)
     const byPath = Object.fromEntries(receiver.accepted.map((a) => [a.path, a.body]))
     expect(Object.keys(byPath).sort()).toEqual(
@@ -88,17 +90,18 @@ describe("the demo mesh's bad day", () => {
     const { deps, clock } = await badDay(`${dir}/m.db`)
     clock.advance(10 * 60_000)
     evaluateProducts(deps)
-    expect(listAlerts(deps.db)).toHaveLength(5)
-    deps.db.$client.close()
-    const reopened = { ...deps, db: openDb(`${dir}/m.db`) }
+    expect(listAlerts(dbOf(deps))).toHaveLength(5)
+    dbOf(deps).$client.close()
+    const db = openDb(`${dir}/m.db`)
+    const reopened = { ...deps, store: sqliteStore(db) }
     clock.advance(10 * 60_000)
     evaluateProducts(reopened)
-    expect(listAlerts(reopened.db)).toHaveLength(5)
+    expect(listAlerts(db)).toHaveLength(5)
     // Four hours after the last alert (alerts.reminder_minutes default 240): one reminder per breached product.
     clock.advance(4 * 3_600_000)
     evaluateProducts(reopened)
     evaluateProducts(reopened)
-    const reminders = listAlerts(reopened.db).filter((a) => a.kind === 'reminder')
+    const reminders = listAlerts(db).filter((a) => a.kind === 'reminder')
     expect(reminders.map((a) => a.productId).sort()).toEqual(Object.values(BAD_DAY).flat().sort())
     expect(reminders[0]?.payload).toMatchObject({
       reminder: 1,

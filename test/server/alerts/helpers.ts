@@ -14,6 +14,8 @@ import { evaluateProducts } from '../../../server/evaluate.ts'
 import { createLogger } from '../../../server/log.ts'
 import { imageOf, openImage, type StoreImage } from '../../store-image.ts'
 import type { Receiver } from './receiver.ts'
+import { sqliteStore } from '../../../db/store.ts'
+import { dbOf } from '../../store-deps.ts'
 
 export const CONFIG = loadConfigFile(join(FIXTURES, 'meshwatch.yml'))
 
@@ -51,12 +53,12 @@ export function testClock(start = new Date(0)) {
  */
 export async function badDay(dbFile = ':memory:') {
   const clock = testClock()
-  const deps: Deps = { db: openDb(dbFile), meshwatch: CONFIG, now: clock.now }
+  const deps: Deps = { store: sqliteStore(openDb(dbFile)), meshwatch: CONFIG, now: clock.now }
   await loadDemo(deps, { days: ['good'] })
-  clock.set(recordingTime(deps.db))
+  clock.set(recordingTime(dbOf(deps)))
   evaluateProducts(deps)
   await loadDemo(deps, { days: ['bad'] })
-  clock.set(recordingTime(deps.db))
+  clock.set(recordingTime(dbOf(deps)))
   evaluateProducts(deps)
   return { deps, clock }
 }
@@ -139,13 +141,13 @@ let badDayImage: Promise<{ image: StoreImage; at: Date }> | undefined
  */
 export async function badDayCopy(opts: { onDisk?: boolean } = {}) {
   badDayImage ??= badDay().then(({ deps, clock }) => ({
-    image: imageOf(deps.db),
+    image: imageOf(dbOf(deps)),
     at: clock.now(),
   }))
   const { image, at } = await badDayImage
   const clock = testClock(at)
   const db = opts.onDisk ? openOnDisk(image) : openImage(image)
-  const deps: Deps = { db, meshwatch: CONFIG, now: clock.now }
+  const deps: Deps = { store: sqliteStore(db), meshwatch: CONFIG, now: clock.now }
   return { deps, clock }
 }
 

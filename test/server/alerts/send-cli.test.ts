@@ -14,6 +14,7 @@ import {
   meshwatch,
 } from './helpers.ts'
 import { startReceiver, type Receiver } from './receiver.ts'
+import { dbOf } from '../../store-deps.ts'
 
 let receiver: Receiver | undefined
 afterEach(async () => {
@@ -25,11 +26,11 @@ afterEach(async () => {
 async function outbox(): Promise<string> {
   const file = join(mkdtempSync(join(tmpdir(), 'alerts-send-')), 'm.db')
   const { deps } = await badDay(file)
-  setDemoAnchor(deps.db, {
-    recordedAt: recordingTime(deps.db).toISOString(),
+  setDemoAnchor(dbOf(deps), {
+    recordedAt: recordingTime(dbOf(deps)).toISOString(),
     loadedAt: new Date().toISOString(),
   })
-  closeDb(deps.db)
+  closeDb(dbOf(deps))
   return file
 }
 

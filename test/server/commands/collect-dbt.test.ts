@@ -7,6 +7,7 @@ import { setDemoAnchor } from '../../../db/queries/admin.ts'
 import { demoTargets } from '../../../server/demo.ts'
 import { BAD_DAY, badDay } from '../alerts/helpers.ts'
 import { collectDbt, recordedAt } from './helpers.ts'
+import { dbOf } from '../../store-deps.ts'
 
 const rows = <T>(db: Db, q: string) => db.$client.prepare(q).all() as T[]
 
@@ -67,10 +68,10 @@ describe('collect dbt --db (no server)', () => {
     // the same products alert as when the same builds reach serve's evaluator
     const served = await badDay()
     const servedAlerts = rows<{ productId: string }>(
-      served.deps.db,
+      dbOf(served.deps),
       'select product_id productId from alerts order by product_id',
     )
     expect(alerts.map((a) => a.productId)).toEqual(servedAlerts.map((a) => a.productId))
-    closeDb(served.deps.db)
+    closeDb(dbOf(served.deps))
   })
 })

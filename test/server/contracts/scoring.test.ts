@@ -12,6 +12,8 @@ import { ingestBatch } from '../../../server/ingest.ts'
 import { evaluateWithContracts } from '../../../server/quality/score.ts'
 import { CONFIG, recordingTime, testClock } from '../alerts/helpers.ts'
 import { parseEvent } from '../../../collectors/openlineage/parse.ts'
+import { sqliteStore } from '../../../db/store.ts'
+import { dbOf } from '../../store-deps.ts'
 
 const YEAR_S = 365 * 86_400
 /** The date `years` from `now` as a yyyymmdd partition key. */
@@ -25,8 +27,8 @@ const yyyymmdd = (now: Date, years: number) =>
 
 /** The dataset the demo's orders contract binds to. */
 function ordersDataset(deps: Deps): { namespace: string; name: string } {
-  const row = deps.db.$client
-    .prepare("select namespace, name from datasets where name like '%sales.orders' limit 1")
+  const row = dbOf(deps)
+    .$client.prepare("select namespace, name from datasets where name like '%sales.orders' limit 1")
     .get() as { namespace: string; name: string } | undefined
   if (!row) throw new Error('no sales orders dataset')
   return row
@@ -36,13 +38,13 @@ function ordersDataset(deps: Deps): { namespace: string; name: string } {
 // recorded good and bad days through the server's evaluator (evaluate.ts → score.ts).
 
 function scored(deps: Deps, id: string, now: Date) {
-  const { rows, facts } = loadProductFacts(deps.db, {
+  const { rows, facts } = loadProductFacts(dbOf(deps), {
     productIds: [id],
     now,
     windowDays: 30,
     upstreamDepth: 3,
   })
-  attachContracts(deps.db, facts)
+  attachContracts(dbOf(deps), facts)
   const [f] = facts
   const [row] = rows
   if (!f || !row) throw new Error(`no product ${id}`)
@@ -71,14 +73,14 @@ function later(b: Batch, ms: number): Batch {
 
 async function goodThenBad() {
   const clock = testClock()
-  const deps: Deps = { db: openDb(':memory:'), meshwatch: CONFIG, now: clock.now }
+  const deps: Deps = { store: sqliteStore(openDb(':memory:')), meshwatch: CONFIG, now: clock.now }
   await loadDemo(deps, { days: ['good'], airflow: false })
   loadDemoContracts(deps, FIXTURES)
-  clock.set(recordingTime(deps.db))
+  clock.set(recordingTime(dbOf(deps)))
   const good = scored(deps, 'sales.orders', clock.now())
   evaluateProducts(deps)
   await loadDemo(deps, { days: ['bad'], airflow: false })
-  clock.set(recordingTime(deps.db))
+  clock.set(recordingTime(dbOf(deps)))
   evaluateProducts(deps)
   return { deps, clock, good }
 }
@@ -120,8 +122,8 @@ describe('contract scoring on the demo mesh', { timeout: 120_000 }, () => {
       jobNamespace: DEMO_JOB_NAMESPACE,
       env: {},
     })
-    ingestBatch(deps, later(batch, 86_400_000))
-    clock.set(recordingTime(deps.db))
+    await ingestBatch(deps, later(batch, 86_400_000))
+    clock.set(recordingTime(dbOf(deps)))
     const fixed = scored(deps, 'sales.orders', clock.now())
     expect(fixed.check('column orders.payment_method')).toMatchObject({ status: 'ok' })
     expect(fixed.check('invalidValues on orders.status')).toMatchObject({ status: 'ok' })
@@ -177,7 +179,7 @@ describe('contract scoring on the demo mesh', { timeout: 120_000 }, () => {
       }
       const parsed = parseEvent(event)
       if (!parsed.ok) throw new Error(parsed.reason)
-      ingestBatch(deps, parsed.batch)
+      await ingestBatch(deps, parsed.batch)
       const r = scored(deps, 'sales.orders', now)
       expect(r.check('retention')).toMatchObject({ status, measurable: true })
       expect(r.check('retention')?.reason).toMatch(/the oldest value of .*orders\.ordered_at/)

@@ -11,6 +11,7 @@ import { createApp } from '../../../server/app.ts'
 import { ingestContracts } from '../../../server/contracts/ingest.ts'
 import { ingestBatch } from '../../../server/ingest.ts'
 import { DOMAINS, goodDir, goodMesh, NS, ROOT, variantDir } from './helpers.ts'
+import { sqliteStore } from '../../../db/store.ts'
 
 const exec = promisify(execFile)
 
@@ -103,8 +104,8 @@ describe('meshwatch gate exit codes and files', () => {
 
   it('takes the baseline contracts from --server: exits 1 on a weakened SLA, 2 with --baseline-contracts too', async () => {
     const db = openDb(':memory:')
-    const deps = { db }
-    for (const b of await goodMesh()) ingestBatch(deps, b)
+    const deps = { store: sqliteStore(db) }
+    for (const b of await goodMesh()) await ingestBatch(deps, b)
     ingestContracts(deps, readContracts([`${ROOT}fixtures/gate/contracts/baseline`]))
     const server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: createApp(deps).fetch, port: 0, hostname: '127.0.0.1' }, () =>

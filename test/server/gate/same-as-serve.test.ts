@@ -11,6 +11,7 @@ import { createEvaluator } from '../../../server/evaluate.ts'
 import { evaluateGate } from '../../../server/gate/evaluate.ts'
 import type { GateReport, ProductScore } from '../../../server/gate/types.ts'
 import { demoConfig, DOMAINS, goodMesh, readTarget, ROOT, variantDir } from './helpers.ts'
+import { sqliteStore } from '../../../db/store.ts'
 
 // The gate scores each product with the server's store, loaders and evaluators: for the same
 // artifacts, every product's score and status in the gate's report is what `serve` reports.
@@ -50,7 +51,7 @@ async function serve(
 ) {
   const db: Db = openDb(':memory:')
   let clock = NOW
-  const store: Deps = { db, meshwatch: cfg, now: () => clock }
+  const store: Deps = { store: sqliteStore(db), meshwatch: cfg, now: () => clock }
   const evaluator = createEvaluator(store)
   const deps: Deps = { ...store, afterWrite: evaluator.afterWrite }
   const stop = evaluator.start(3_600_000)

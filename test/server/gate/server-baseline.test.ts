@@ -8,11 +8,12 @@ import { ingestBatch } from '../../../server/ingest.ts'
 import { EMPTY_CONFIG } from '../../../server/config-file.ts'
 import { regressionsOf } from '../../../server/gate/types.ts'
 import { goodMesh, readTarget, variantDir } from './helpers.ts'
+import { sqliteStore } from '../../../db/store.ts'
 
 async function serverWithGoodMesh() {
   const db = openDb(':memory:')
-  for (const b of await goodMesh()) ingestBatch({ db }, b)
-  const app = createApp({ db, now: () => new Date('2026-11-26T00:00:00Z') })
+  for (const b of await goodMesh()) await ingestBatch({ store: sqliteStore(db) }, b)
+  const app = createApp({ store: sqliteStore(db), now: () => new Date('2026-11-26T00:00:00Z') })
   const fetchApp: typeof fetch = (input, init) => Promise.resolve(app.request(String(input), init))
   return { app, fetchApp }
 }

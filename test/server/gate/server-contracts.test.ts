@@ -9,6 +9,7 @@ import { fetchBaseline } from '../../../server/gate/fetch-baseline.ts'
 import type { GateReport } from '../../../server/gate/types.ts'
 import { ingestBatch } from '../../../server/ingest.ts'
 import { demoConfig, goodMesh, readTarget, ROOT, variantDir } from './helpers.ts'
+import { sqliteStore } from '../../../db/store.ts'
 
 // `gate --server`: production's contracts are the server's (GET /api/gate/baseline over real HTTP
 // on 127.0.0.1), of which the gate compares those of the changed project.
@@ -23,8 +24,8 @@ let url: string
 
 beforeAll(async () => {
   db = openDb(':memory:')
-  const deps = { db, now: () => NOW }
-  for (const b of await goodMesh()) ingestBatch(deps, b)
+  const deps = { store: sqliteStore(db), now: () => NOW }
+  for (const b of await goodMesh()) await ingestBatch(deps, b)
   // sales' orders contract as production has it, and finance's (another project's) beside it
   ingestContracts(deps, readContracts([`${GATE}/baseline`, FINANCE]))
   server = await new Promise<ServerType>((resolve) => {

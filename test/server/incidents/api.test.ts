@@ -3,18 +3,19 @@ import { createApp } from '../../../server/app.ts'
 import type { Deps } from '../../../server/deps.ts'
 import { badDayCopy } from '../alerts/helpers.ts'
 import { bearer, evaluateAs, HOUR, tokenFor } from './helpers.ts'
+import { dbOf } from '../../store-deps.ts'
 
 type Json = Record<string, any>
 
 async function setup() {
   const { deps, clock } = await badDayCopy()
   const tokens = {
-    admin: tokenFor(deps.db, 'admin'),
-    sales: tokenFor(deps.db, 'ingest', 'sales'),
-    marketing: tokenFor(deps.db, 'ingest', 'marketing'),
-    finance: tokenFor(deps.db, 'ingest', 'finance'),
-    unscoped: tokenFor(deps.db, 'ingest'),
-    read: tokenFor(deps.db, 'read'),
+    admin: tokenFor(dbOf(deps), 'admin'),
+    sales: tokenFor(dbOf(deps), 'ingest', 'sales'),
+    marketing: tokenFor(dbOf(deps), 'ingest', 'marketing'),
+    finance: tokenFor(dbOf(deps), 'ingest', 'finance'),
+    unscoped: tokenFor(dbOf(deps), 'ingest'),
+    read: tokenFor(dbOf(deps), 'read'),
   }
   const app = createApp({ ...deps, auth: { mode: 'required', publicRead: false } })
   const get = async (path: string, token = tokens.read) => {
@@ -196,19 +197,19 @@ describe('the lifecycle across evaluations', () => {
     const deps: Deps = s.deps
     const id = await s.idOf('sales.orders')
     const t = s.clock.now().getTime()
-    evaluateAs(deps.db, 'sales.orders', 'ok', new Date(t + HOUR))
+    evaluateAs(dbOf(deps), 'sales.orders', 'ok', new Date(t + HOUR))
     let v = (await s.get(`/api/incidents/${id}`)).body
     expect(v.incident).toMatchObject({ status: 'resolved', resolution: 'auto' })
     expect(v.consumers.every((c: Json) => c.resolvedAt !== null)).toBe(true)
-    evaluateAs(deps.db, 'sales.orders', 'warn', new Date(t + 1.5 * HOUR))
+    evaluateAs(dbOf(deps), 'sales.orders', 'warn', new Date(t + 1.5 * HOUR))
     v = (await s.get(`/api/incidents/${id}`)).body
     expect(v.incident).toMatchObject({ status: 'open', reopened: 1, resolvedAt: null })
     expect(v.timeline.map((t: Json) => t.kind)).toEqual(['opened', 'resolved', 'reopened'])
-    evaluateAs(deps.db, 'sales.orders', 'breach', new Date(t + 1.6 * HOUR))
+    evaluateAs(dbOf(deps), 'sales.orders', 'breach', new Date(t + 1.6 * HOUR))
     v = (await s.get(`/api/incidents/${id}`)).body
     expect(v.timeline.at(-1)).toMatchObject({ kind: 'updated', changes: ['status', 'score'] })
-    evaluateAs(deps.db, 'sales.orders', 'ok', new Date(t + 2 * HOUR))
-    evaluateAs(deps.db, 'sales.orders', 'breach', new Date(t + 4 * HOUR))
+    evaluateAs(dbOf(deps), 'sales.orders', 'ok', new Date(t + 2 * HOUR))
+    evaluateAs(dbOf(deps), 'sales.orders', 'breach', new Date(t + 4 * HOUR))
     const all = (await s.get('/api/incidents?product=sales.orders')).body.incidents
     expect(all.map((i: Json) => [i.id === id, i.status])).toEqual([
       [false, 'open'],
@@ -221,12 +222,12 @@ describe('the lifecycle across evaluations', () => {
     const id = await s.idOf('sales.orders')
     const t = s.clock.now().getTime()
     expect(
-      evaluateAs(s.deps.db, 'sales.orders', 'breach', new Date(t + 5 * HOUR)).alerts,
+      evaluateAs(dbOf(s.deps), 'sales.orders', 'breach', new Date(t + 5 * HOUR)).alerts,
     ).toHaveLength(1)
     await s.post(`/api/incidents/${id}/ack`, s.tokens.sales)
-    expect(evaluateAs(s.deps.db, 'sales.orders', 'breach', new Date(t + 10 * HOUR)).alerts).toEqual(
-      [],
-    )
+    expect(
+      evaluateAs(dbOf(s.deps), 'sales.orders', 'breach', new Date(t + 10 * HOUR)).alerts,
+    ).toEqual([])
   }, 120_000)
 
   it('counts incidents and their mean times per domain over 30 days', async () => {

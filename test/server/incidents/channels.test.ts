@@ -6,6 +6,7 @@ import { badDayCopy, captureLog, CONFIG, testDispatcher } from '../alerts/helper
 import { startReceiver } from '../alerts/receiver.ts'
 import { evaluateAs, HOUR } from './helpers.ts'
 import { startReceivers, startSmtp } from './receivers.ts'
+import { dbOf } from '../../store-deps.ts'
 
 const SECRET = 'whsec-0123456789abcdef'
 const ROUTING_KEY = 'R0UT1NGKEY0123456789abcdefABCDEF'
@@ -72,7 +73,7 @@ async function setup(timeoutMs = 10_000) {
       log: logged.log,
       timeoutMs,
     })
-  const dispatcher = dispatcherOn(deps.db)
+  const dispatcher = dispatcherOn(dbOf(deps))
   const app = createApp({ ...deps, meshwatch: config })
   const res = await app.request('/api/incidents?product=sales.orders')
   const id = ((await res.json()) as Json).incidents[0].id as number
@@ -94,7 +95,7 @@ describe('Teams, PagerDuty, webhook and e-mail routes', () => {
     await s.dispatcher.runOnce()
     await s.ack()
     s.clock.advance(HOUR)
-    evaluateAs(s.deps.db, 'sales.orders', 'ok', s.clock.now())
+    evaluateAs(dbOf(s.deps), 'sales.orders', 'ok', s.clock.now())
     await s.dispatcher.runOnce()
     expect(s.r.refused).toEqual([])
     // PagerDuty: trigger, acknowledge, resolve on one dedup_key
@@ -139,7 +140,7 @@ describe('Teams, PagerDuty, webhook and e-mail routes', () => {
     await s.ack()
     await s.dispatcher.runOnce()
     s.clock.advance(5 * 60_000)
-    const restarted = openDb(s.deps.db.$client.name)
+    const restarted = openDb(dbOf(s.deps).$client.name)
     evaluateAs(restarted, 'sales.orders', 'ok', s.clock.now())
     const after = s.dispatcherOn(restarted)
     await after.runOnce()
@@ -174,7 +175,7 @@ describe('Teams, PagerDuty, webhook and e-mail routes', () => {
       await s.dispatcher.runOnce()
       for (const h of s.r.hanging.splice(0)) h.destroy()
       if (i === 2) await s.ack()
-      if (i === 5) evaluateAs(s.deps.db, 'sales.orders', 'ok', s.clock.now())
+      if (i === 5) evaluateAs(dbOf(s.deps), 'sales.orders', 'ok', s.clock.now())
       s.clock.advance(30_000)
     }
     expect(s.r.got.pagerduty).toEqual([])

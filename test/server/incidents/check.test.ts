@@ -9,6 +9,7 @@ import { parseConfig } from '../../../server/config-file.ts'
 import { loadDemo } from '../../../server/demo.ts'
 import { hashBatch } from '../../../server/ingest.ts'
 import { CONFIG } from '../alerts/helpers.ts'
+import { sqliteStore } from '../../../db/store.ts'
 
 /** The top-level default route, and the start of sales' own routes. */
 const HEAD = `
@@ -233,7 +234,10 @@ describe('meshwatch check: the incident route of every product', () => {
 
   it("on the demo's meshwatch.yml and store: every product, and marketing told when sales.orders breaks", async () => {
     const db = openDb(':memory:')
-    await loadDemo({ db, meshwatch: CONFIG, now: () => NOW }, { days: ['good'] })
+    await loadDemo(
+      { store: sqliteStore(db), meshwatch: CONFIG, now: () => NOW },
+      { days: ['good'] },
+    )
     const r = describeConfig(CONFIG, NOW, routeFactsOf(db, CONFIG))
     expect(r.routes.map((p) => p.id)).toEqual(
       listProducts(db)

@@ -13,6 +13,7 @@ import { startReceiver } from '../alerts/receiver.ts'
 import { evaluateAs, HOUR, withIncidentRoutes } from './helpers.ts'
 import { adaptiveCardProblems, startReceivers, startSmtp } from './receivers.ts'
 import { startSlackApi } from './slack-api.ts'
+import { dbOf } from '../../store-deps.ts'
 
 const SECRET = 'whsec-digest-0123456789'
 const TOKEN = 'xoxb-3333-4444-s3cr3tDigestBot'
@@ -104,7 +105,7 @@ const DUE = new Date('2026-11-26T08:00:00Z')
 describe('incident digests', () => {
   it('collect a route’s warnings into one message per channel at its local time, and send breaches at once', async () => {
     const s = await setup()
-    const dispatcher = s.dispatcherOn(s.deps.db)
+    const dispatcher = s.dispatcherOn(dbOf(s.deps))
     await dispatcher.runOnce()
     // the sales breaches that reach product are told at once, one message each
     const live = counts(s.got())
@@ -116,7 +117,7 @@ describe('incident digests', () => {
       mail: live.slack,
     })
     // a warning of product's own: collected, not sent
-    evaluateAs(s.deps.db, 'product.feature_adoption', 'warn', s.clock.now())
+    evaluateAs(dbOf(s.deps), 'product.feature_adoption', 'warn', s.clock.now())
     const id = await s.idOf('product.feature_adoption')
     await dispatcher.runOnce()
     await s.app.request(`/api/incidents/${id}/ack`, {
@@ -169,7 +170,7 @@ describe('incident digests', () => {
     await dispatcher.runOnce()
     expect(counts(s.got())).toEqual(counts(g))
     // the warning becomes a breach: from then on it is sent at once, starting after what the digest told
-    evaluateAs(s.deps.db, 'product.feature_adoption', 'breach', s.clock.now())
+    evaluateAs(dbOf(s.deps), 'product.feature_adoption', 'breach', s.clock.now())
     await dispatcher.runOnce()
     const after = s.got()
     expect(after.hook.slice(g.hook.length).map((h) => [h.event, h.incident.productId])).toEqual([
@@ -187,16 +188,16 @@ describe('incident digests', () => {
 
   it('are stored: a restarted server sends what an outage held back, each digest once', async () => {
     const s = await setup()
-    await s.dispatcherOn(s.deps.db).runOnce()
+    await s.dispatcherOn(dbOf(s.deps)).runOnce()
     const live = counts(s.got())
-    evaluateAs(s.deps.db, 'product.feature_adoption', 'warn', s.clock.now())
-    await s.dispatcherOn(s.deps.db).runOnce()
+    evaluateAs(dbOf(s.deps), 'product.feature_adoption', 'warn', s.clock.now())
+    await s.dispatcherOn(dbOf(s.deps)).runOnce()
     // every channel is down at 09:00
     s.api.setMode('500')
     s.r.setMode('500')
     s.smtp.setFailing(true)
     s.clock.set(DUE)
-    const down = await s.dispatcherOn(s.deps.db).runOnce()
+    const down = await s.dispatcherOn(dbOf(s.deps)).runOnce()
     expect(down.incidents?.digests.map((d) => d.outcome)).toEqual([
       'retry',
       'retry',
@@ -208,7 +209,7 @@ describe('incident digests', () => {
     s.api.setMode('ok')
     s.r.setMode('ok')
     s.smtp.setFailing(false)
-    const restarted = s.dispatcherOn(openDb(s.deps.db.$client.name))
+    const restarted = s.dispatcherOn(openDb(dbOf(s.deps).$client.name))
     for (let i = 0; i < 12; i++) {
       s.clock.advance(5 * 60_000)
       await restarted.runOnce()
@@ -217,7 +218,7 @@ describe('incident digests', () => {
     expect(counts(g)).toEqual(plusDigest(live))
     expect(g.hook.at(-1)?.incidents[0].incident.productId).toBe('product.feature_adoption')
     // the old dispatcher (say, a second replica) finds nothing left to send
-    await s.dispatcherOn(s.deps.db).runOnce()
+    await s.dispatcherOn(dbOf(s.deps)).runOnce()
     expect(counts(s.got())).toEqual(counts(g))
   }, 120_000)
 })
@@ -225,13 +226,13 @@ describe('incident digests', () => {
 describe('a digest due while no dispatcher ran', () => {
   it('goes out when one runs again, that morning, not a day later', async () => {
     const s = await setup()
-    await s.dispatcherOn(s.deps.db).runOnce()
+    await s.dispatcherOn(dbOf(s.deps)).runOnce()
     const live = counts(s.got())
     // the warning at 08:50 in Berlin; no dispatcher runs until 09:30
     s.clock.set(new Date(DUE.getTime() - 10 * 60_000))
-    evaluateAs(s.deps.db, 'product.feature_adoption', 'warn', s.clock.now())
+    evaluateAs(dbOf(s.deps), 'product.feature_adoption', 'warn', s.clock.now())
     s.clock.set(new Date(DUE.getTime() + 30 * 60_000))
-    await s.dispatcherOn(s.deps.db).runOnce()
+    await s.dispatcherOn(dbOf(s.deps)).runOnce()
     expect(counts(s.got())).toEqual(plusDigest(live))
   }, 120_000)
 })
@@ -252,14 +253,14 @@ describe('a digest inside quiet hours', () => {
       ],
     })
     const d = () =>
-      testDispatcher(s.deps.db, s.clock, s.hooks, {
+      testDispatcher(dbOf(s.deps), s.clock, s.hooks, {
         config,
         env: { HOOK_URL: `${s.r.url}/hook`, HOOK_SECRET: SECRET },
       })
     s.clock.set(new Date(DUE.getTime() - 4 * HOUR))
     await d().runOnce()
     const before = s.r.got.hook.length
-    evaluateAs(s.deps.db, 'product.feature_adoption', 'warn', s.clock.now())
+    evaluateAs(dbOf(s.deps), 'product.feature_adoption', 'warn', s.clock.now())
     s.clock.set(DUE)
     await d().runOnce()
     s.clock.set(new Date(DUE.getTime() + HOUR - 1_000))
@@ -275,8 +276,8 @@ describe('a digest inside quiet hours', () => {
 describe('a digest of many incidents', () => {
   it('stays within Block Kit’s limits and is a valid Adaptive Card, listing 20 and counting the rest', async () => {
     const { deps } = await badDayCopy()
-    const rows = deps.db.select().from(incidents).all()
-    const transitions = deps.db.select().from(incidentTransitions).all()
+    const rows = dbOf(deps).select().from(incidents).all()
+    const transitions = dbOf(deps).select().from(incidentTransitions).all()
     // 60 entries of the bad day's incidents, each with a long title and every transition
     const entries = Array.from({ length: 60 }, (_, i) => {
       const row = rows[i % rows.length]!

@@ -3,6 +3,7 @@ import { createApp } from '../../../server/app.ts'
 import { buildPagerDutyEvent, buildTeamsMessage } from '../../../server/incidents/channels.ts'
 import { badDayCopy } from '../alerts/helpers.ts'
 import { evaluateAs, HOUR } from './helpers.ts'
+import { dbOf } from '../../store-deps.ts'
 
 export const ROUTING_KEY = 'R0UT1NGKEY0123456789abcdefABCDEF'
 
@@ -35,15 +36,15 @@ export async function everyPayload(): Promise<Payload[]> {
   const t = clock.now().getTime()
   await post(`/api/incidents/${orders}/ack`, { by: 'ana', note: 'looking' })
   await post(`/api/incidents/${orders}/mute`)
-  evaluateAs(deps.db, 'sales.orders', 'warn', new Date(t + HOUR))
-  evaluateAs(deps.db, 'sales.orders', 'ok', new Date(t + 2 * HOUR))
-  evaluateAs(deps.db, 'sales.orders', 'warn', new Date(t + 2.5 * HOUR))
-  const bare = evaluateAs(deps.db, 'product.feature_adoption', 'breach', new Date(t + HOUR))
+  evaluateAs(dbOf(deps), 'sales.orders', 'warn', new Date(t + HOUR))
+  evaluateAs(dbOf(deps), 'sales.orders', 'ok', new Date(t + 2 * HOUR))
+  evaluateAs(dbOf(deps), 'sales.orders', 'warn', new Date(t + 2.5 * HOUR))
+  const bare = evaluateAs(dbOf(deps), 'product.feature_adoption', 'breach', new Date(t + HOUR))
     .incidents[0]!.incidentId
   const out: Payload[] = []
   for (const id of [orders, bare]) {
-    const incident = getIncident(deps.db, id)!
-    for (const transition of transitionsOf(deps.db, id))
+    const incident = getIncident(dbOf(deps), id)!
+    for (const transition of transitionsOf(dbOf(deps), id))
       for (const [audience, severity] of [
         ['owner', 'breach'],
         ['owner', 'warn'],

@@ -3,6 +3,7 @@ import { getIncident, transitionsOf } from '../../../db/queries/incidents.ts'
 import { SlackApiMessageSchema } from '../../../server/alerts/block-kit.ts'
 import { buildIncidentMessage, buildTransitionReply } from '../../../server/incidents/message.ts'
 import { badDayCopy } from '../alerts/helpers.ts'
+import { dbOf } from '../../store-deps.ts'
 
 const long = (what: string, n: number) => `${what} `.repeat(Math.ceil(n / (what.length + 1)))
 
@@ -15,7 +16,7 @@ const long = (what: string, n: number) => `${what} `.repeat(Math.ceil(n / (what.
 describe('incident messages at the limits', () => {
   it("stay within Block Kit's limits for every audience and state", async () => {
     const { deps, clock } = await badDayCopy()
-    const res = getIncident(deps.db, 1)
+    const res = getIncident(dbOf(deps), 1)
     if (!res) throw new Error('the bad day opened no incident')
     const blastRadius = Array.from({ length: 500 }, (_, i) => ({
       productId: `marketing.${long('attribution', 200)}${i}`,
@@ -33,7 +34,7 @@ describe('incident messages at the limits', () => {
         ? { rootCause: { ...res.rootCause, summary: long('the upstream load failed', 5000) } }
         : {}),
     }
-    const transition = transitionsOf(deps.db, 1)[0]
+    const transition = transitionsOf(dbOf(deps), 1)[0]
     if (!transition) throw new Error('incident 1 has no transition')
     const states = [
       big,

@@ -16,6 +16,7 @@ import { badDayCopy, CONFIG, testDispatcher } from '../alerts/helpers.ts'
 import { startReceiver } from '../alerts/receiver.ts'
 import { evaluateAs, HOUR } from './helpers.ts'
 import { startReceivers } from './receivers.ts'
+import { dbOf } from '../../store-deps.ts'
 
 const SECRET = 'whsec-routing-0123456789'
 const hook = (extra: Record<string, unknown> = {}) => ({
@@ -48,7 +49,7 @@ async function routed(config: MeshwatchConfig, opts: { onDisk?: boolean } = {}) 
   const { deps, clock } = await badDayCopy(opts)
   const env = { HOOK_URL: `${r.url}/hook`, HOOK_SECRET: SECRET }
   // a generous timeout: the receiver is local, and a loaded machine must not turn a slow 200 into a retry
-  const dispatcher = (db = deps.db) =>
+  const dispatcher = (db = dbOf(deps)) =>
     testDispatcher(db, clock, hooks, { config, env, timeoutMs: 10_000 })
   const got = () =>
     r.got.hook.map((h) => `${h.body.audience} ${h.body.incident.productId} ${h.body.event}`).sort()
@@ -146,11 +147,11 @@ describe('routing by tag', () => {
       ...CONFIG,
       products: { ...CONFIG.products, 'finance.revenue': { tags: ['close'] } },
     })
-    ingestBatch(deps, await salesBuildTagged(['tier-1', 'pii']))
+    await ingestBatch(deps, await salesBuildTagged(['tier-1', 'pii']))
     const text = readFileSync(join(FIXTURES, 'contracts/demo/sales-orders.odcs.yaml'), 'utf8')
     const tagged = text.replace(/^status: active$/m, 'status: active\ntags: [customer-facing]')
     ingestContracts(deps, [parseContractText(tagged, 'sales-orders.odcs.yaml')])
-    const tags = productTagsOf(deps.db, config, [
+    const tags = productTagsOf(dbOf(deps), config, [
       'sales.orders',
       'finance.revenue',
       'marketing.customer_attribution',
@@ -169,7 +170,7 @@ describe('routing by tag', () => {
         marketing: [hook({ url_env: 'HOOK_URL', tags: ['tier-1'] })],
       }),
     )
-    ingestBatch(s.deps, await salesBuildTagged(['tier-1']))
+    await ingestBatch(s.deps, await salesBuildTagged(['tier-1']))
     await s.dispatcher().runOnce()
     // sales.orders carries the dbt tag, and so does the KPI dashboard (an exposure's outputs are
     // the models it reads); marketing's route hears of neither: none of its products is tagged
@@ -186,8 +187,8 @@ describe('routing by severity', () => {
     const s = await routed(withRoutes({ sales: [hook({ severity: 'breach' })] }))
     const t = s.clock.now().getTime()
     // sales.orders recovers, then warns long after the reopen window: a new incident, a warning
-    evaluateAs(s.deps.db, 'sales.orders', 'ok', new Date(t + HOUR))
-    const warned = evaluateAs(s.deps.db, 'sales.orders', 'warn', new Date(t + 3 * HOUR))
+    evaluateAs(dbOf(s.deps), 'sales.orders', 'ok', new Date(t + HOUR))
+    const warned = evaluateAs(dbOf(s.deps), 'sales.orders', 'warn', new Date(t + 3 * HOUR))
     const id = warned.incidents[0]?.incidentId
     const of = () => s.r.got.hook.filter((h) => h.body.incident.id === id).map((h) => h.body.event)
     s.clock.set(new Date(t + 3 * HOUR))
@@ -195,7 +196,7 @@ describe('routing by severity', () => {
     // the bad day's breaches were delivered (and the first one's recovery), the warning not
     expect(s.got()).toContain('owner sales.orders resolved')
     expect(of()).toEqual([])
-    evaluateAs(s.deps.db, 'sales.orders', 'breach', new Date(t + 4 * HOUR))
+    evaluateAs(dbOf(s.deps), 'sales.orders', 'breach', new Date(t + 4 * HOUR))
     s.clock.set(new Date(t + 4 * HOUR))
     await s.dispatcher().runOnce()
     expect(of()).toEqual(['opened', 'updated'])
@@ -259,7 +260,7 @@ describe('quiet hours', () => {
     await s.dispatcher().runOnce()
     expect(s.got()).toEqual([])
     // a restarted server (a new connection to the same store file) finds them due at 04:00 local
-    const restarted = openDb(s.deps.db.$client.name)
+    const restarted = openDb(dbOf(s.deps).$client.name)
     s.clock.set(new Date('2027-03-28T02:00:00Z'))
     await s.dispatcher(restarted).runOnce()
     expect(s.got()).toEqual([

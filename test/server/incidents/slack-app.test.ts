@@ -8,6 +8,7 @@ import { badDayCopy, captureLog, CONFIG, testDispatcher, webhookEnv } from '../a
 import { startReceiver, type Receiver } from '../alerts/receiver.ts'
 import { evaluateAs, HOUR } from './helpers.ts'
 import { startSlackApi, type SlackApi } from './slack-api.ts'
+import { dbOf } from '../../store-deps.ts'
 
 const TOKEN = 'xoxb-1111-2222-s3cr3tBotToken'
 const SIGNING = 'f00dfeedSigningSecret0123456789'
@@ -53,7 +54,7 @@ async function setup(opts: { timeoutMs?: number } = {}) {
   const { deps, clock } = await badDayCopy({ onDisk: true })
   const logged = captureLog()
   const env = { ...webhookEnv(hooks), SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SIGNING }
-  const dispatcher = testDispatcher(deps.db, clock, hooks, {
+  const dispatcher = testDispatcher(dbOf(deps), clock, hooks, {
     config: ROUTED,
     env,
     slackApiUrl: api.url,
@@ -117,7 +118,7 @@ describe('Slack app mode', () => {
       expect.stringMatching(/^acknowledged by ana at .* UTC: looking$/),
     ])
     s.clock.advance(HOUR)
-    evaluateAs(s.deps.db, 'sales.orders', 'ok', s.clock.now())
+    evaluateAs(dbOf(s.deps), 'sales.orders', 'ok', s.clock.now())
     await s.dispatcher.runOnce()
     expect(headerOf(orders())).toContain('Resolved: SLA breach of orders')
     expect(buttonsOf(orders())).toEqual(['Open in meshwatch'])
@@ -151,7 +152,7 @@ describe('Slack app mode', () => {
     for (let i = 0; s.clock.ms < end; i++) {
       s.api.setMode(modes[i % 3]!, { retryAfter: '20' })
       await s.dispatcher.runOnce()
-      if (i === 3) evaluateAs(s.deps.db, 'sales.orders', 'warn', s.clock.now())
+      if (i === 3) evaluateAs(dbOf(s.deps), 'sales.orders', 'warn', s.clock.now())
       s.clock.advance(30_000)
     }
     for (const r of s.api.hanging) r.destroy()
@@ -201,7 +202,7 @@ describe('Slack app mode', () => {
     s.api.setMode('ok')
     // a restart: another process opens the same store; transitions on the same route and on
     // another channel of the same bot token wait for the Retry-After too
-    const db = openDb(s.deps.db.$client.name)
+    const db = openDb(dbOf(s.deps).$client.name)
     const restarted = testDispatcher(db, s.clock, s.hooks, {
       config: ROUTED,
       env: { SLACK_BOT_TOKEN: TOKEN },
@@ -235,7 +236,7 @@ describe('Slack app mode', () => {
         sales: { ...ROUTED.domains?.sales, incidents: slack('#gone') },
       },
     })
-    const d = testDispatcher(s.deps.db, s.clock, s.hooks, {
+    const d = testDispatcher(dbOf(s.deps), s.clock, s.hooks, {
       config: cfg,
       env: { SLACK_BOT_TOKEN: TOKEN },
       slackApiUrl: s.api.url,

@@ -4,6 +4,8 @@ import type { Deps } from '../../../server/deps.ts'
 import { loadDemo } from '../../../server/demo.ts'
 import { evaluateProducts } from '../../../server/evaluate.ts'
 import { CONFIG, recordingTime, testClock } from '../alerts/helpers.ts'
+import { sqliteStore } from '../../../db/store.ts'
+import { dbOf } from '../../store-deps.ts'
 
 /** Rows of what one evaluation writes: its scores, the alert outbox, the incidents. */
 function counts(db: Db) {
@@ -22,22 +24,22 @@ function counts(db: Db) {
 describe("incidents in the evaluation's transaction", () => {
   it('stores none of an evaluation (scores, alerts, incidents) when its incidents cannot be stored, and all of it once they can', async () => {
     const clock = testClock()
-    const deps: Deps = { db: openDb(':memory:'), meshwatch: CONFIG, now: clock.now }
+    const deps: Deps = { store: sqliteStore(openDb(':memory:')), meshwatch: CONFIG, now: clock.now }
     await loadDemo(deps, { days: ['good'] })
-    clock.set(recordingTime(deps.db))
+    clock.set(recordingTime(dbOf(deps)))
     evaluateProducts(deps)
     await loadDemo(deps, { days: ['bad'] })
-    clock.set(recordingTime(deps.db))
-    const before = counts(deps.db)
+    clock.set(recordingTime(dbOf(deps)))
+    const before = counts(dbOf(deps))
     // the store refuses the incidents' timeline (a full disk, a constraint): the last write of the transaction
-    deps.db.$client.exec(
+    dbOf(deps).$client.exec(
       `create trigger refuse before insert on incident_transitions begin select raise(abort, 'refused'); end`,
     )
     expect(() => evaluateProducts(deps)).toThrow(/refused/)
-    expect(counts(deps.db)).toEqual(before)
-    deps.db.$client.exec('drop trigger refuse')
+    expect(counts(dbOf(deps))).toEqual(before)
+    dbOf(deps).$client.exec('drop trigger refuse')
     evaluateProducts(deps)
-    const after = counts(deps.db)
+    const after = counts(dbOf(deps))
     // the bad day's five breaches: their evaluations, alert episodes, outbox rows and incidents together
     expect(after.incidents - before.incidents).toBe(5)
     expect(after.incident_transitions - before.incident_transitions).toBe(5)

@@ -10,6 +10,7 @@ import { evaluateProducts } from '../../../server/evaluate.ts'
 import { ingestBatch } from '../../../server/ingest.ts'
 import type { DimensionResult } from '../../../server/quality/facts.ts'
 import { findRootCause, type RcEdge, type RcNode } from '../../../server/quality/root-cause.ts'
+import { sqliteStore } from '../../../db/store.ts'
 
 // Root cause through column lineage (#19) on a real dbt run: fixtures/record/build-null-amount.sh
 // lands order 1042 without amount_cents; not_null fails on orders.amount_eur (error), on
@@ -28,12 +29,12 @@ async function ordersRootCause(
     projectDir: PROJECT,
     ...(opts.columnLineage === false ? { columnLineage: false } : {}),
   })
-  ingestBatch({ db }, batch)
+  await ingestBatch({ store: sqliteStore(db) }, batch)
   const t = db.$client
     .prepare('select max(coalesce(ended_at, started_at)) as t from runs')
     .get() as { t: string }
   const now = new Date(Date.parse(t.t) + 5 * 60_000)
-  const deps: Deps = { db, meshwatch, now: () => now }
+  const deps: Deps = { store: sqliteStore(db), meshwatch, now: () => now }
   const orders = evaluateProducts(deps).evaluations.find((e) => e.productId === 'sales.orders')
   expect(orders?.dimensions.find((d) => d.dimension === 'tests')?.status).toBe('breach')
   return orders?.rootCause

@@ -13,6 +13,8 @@ import { evaluateProducts } from '../../../server/evaluate.ts'
 import { ingestBatch } from '../../../server/ingest.ts'
 import { evaluateProduct, summarize } from '../../../server/quality/score.ts'
 import { hoursAgo, NOW, output, product, run, sla } from './helpers.ts'
+import { sqliteStore } from '../../../db/store.ts'
+import { dbOf } from '../../store-deps.ts'
 
 const passing = (name: string) => ({
   key: `test.${name}`,
@@ -120,8 +122,8 @@ describe('the store and API on a real manifest with no run results', () => {
   async function store() {
     const dir = mkdtempSync(join(tmpdir(), 'mw-unknown-'))
     copyFileSync('fixtures/dbt/good/product/target/manifest.json', join(dir, 'manifest.json'))
-    const deps: Deps = { db: openDb(':memory:'), now: () => NOW }
-    ingestBatch(deps, await readDbtTarget(dir, { namespace: 'duckdb://mesh.duckdb' }))
+    const deps: Deps = { store: sqliteStore(openDb(':memory:')), now: () => NOW }
+    await ingestBatch(deps, await readDbtTarget(dir, { namespace: 'duckdb://mesh.duckdb' }))
     return deps
   }
 
@@ -130,8 +132,8 @@ describe('the store and API on a real manifest with no run results', () => {
     const id = 'product.exposure.churn_propensity_model'
     const e = evaluateProducts(deps).evaluations.find((x) => x.productId === id)
     expect([e?.status, e?.score, e?.rootCause]).toEqual(['unknown', null, null])
-    expect(listAlerts(deps.db).filter((a) => a.productId === id)).toEqual([])
-    expect(evaluationHistory(deps.db, id).map((h) => [h.status, h.score])).toEqual([
+    expect(listAlerts(dbOf(deps)).filter((a) => a.productId === id)).toEqual([])
+    expect(evaluationHistory(dbOf(deps), id).map((h) => [h.status, h.score])).toEqual([
       ['unknown', null],
     ])
 

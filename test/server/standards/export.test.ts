@@ -9,6 +9,7 @@ import { parse, parseAllDocuments } from 'yaml'
 import { closeDb, openDb } from '../../../db/client.ts'
 import { registerExport } from '../../../server/commands/export.ts'
 import { FIXTURES, loadDemo } from '../../../server/demo.ts'
+import { sqliteStore } from '../../../db/store.ts'
 
 // `meshwatch export --format odps|odcs [-o DIR]` on a store holding the demo mesh, in this process:
 // one file per product, each valid against the official schema; a bad --format names the accepted ones.
@@ -28,7 +29,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'meshwatch-export-'))
   dbFile = join(dir, 'demo.db')
   const db = openDb(dbFile)
-  await loadDemo({ db }, { airflow: false })
+  await loadDemo({ store: sqliteStore(db) }, { airflow: false })
   closeDb(db)
 }, 120_000)
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
