@@ -42,6 +42,8 @@ export interface ChainNode {
   problem?: string
   status?: Status
   at?: string | null
+  /** The run blamed (a failed job's run): its id and its tags (TagsRunFacet). */
+  run?: { runId: string; tags: string[] }
 }
 
 /** evaluations.root_cause: why a product is not ok. */
@@ -56,7 +58,7 @@ export interface RootCause {
 
 export type AlertChainNode = Pick<
   ChainNode,
-  'name' | 'kind' | 'type' | 'domain' | 'problem' | 'status' | 'via'
+  'name' | 'kind' | 'type' | 'domain' | 'problem' | 'status' | 'via' | 'run'
 >
 
 export interface AlertRootCause {

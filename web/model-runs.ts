@@ -47,9 +47,11 @@ export interface RecentRun {
   startedAt: string | null
   duration: string
   error: string | null
+  /** The run's tags (TagsRunFacet): `key:value`, or a flag's key. */
+  tags: string[]
 }
 
-/** The product's runs answer as rows: job, its DAG or dbt invocation, duration and state. */
+/** The product's runs answer as rows: job, its DAG or dbt invocation, duration, state and tags. */
 export const recentRunRows = (answer: ProductRuns): RecentRun[] =>
   answer.runs.map((r) => ({
     runId: r.runId,
@@ -63,6 +65,7 @@ export const recentRunRows = (answer: ProductRuns): RecentRun[] =>
     startedAt: r.startedAt,
     duration: formatSpan(r.durationMs),
     error: r.error,
+    tags: r.tags,
   }))
 
 export interface GanttRow {

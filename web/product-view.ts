@@ -362,6 +362,9 @@ function runsPanel(runs: RecentRun[]) {
               {},
               link(runHref(r.timelineRunId), r.job, { title: 'open the run timeline' }),
               h('div', { class: 'muted small' }, r.kind),
+              r.tags.length > 0
+                ? h('div', { class: 'muted small' }, `run tags: ${r.tags.join(', ')}`)
+                : null,
             ),
             h(
               'td',

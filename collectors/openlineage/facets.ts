@@ -1,5 +1,6 @@
 import { airflowQueryJobName } from '../airflow/query-jobs.ts'
 import { COLUMN_METRICS } from '../../common/vocab.ts'
+import { tagList } from '../../common/tags.ts'
 import type { Assertion, Column, ColumnEdge, Dataset, Job, Metric, Ref } from '../batch.ts'
 import type {
   OlDatasetFacets,
@@ -216,24 +217,6 @@ export function dropEmpty(o: Record<string, string | null | undefined>): Record<
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(o)) if (v) out[k] = v
   return out
-}
-
-type Tag = { key: string; value: string; source?: string | null | undefined }
-
-/**
- * Tags facet entries → tags: a flag by its key — `value: "true"` as dbt's tags come, or the key
- * itself as the Airflow provider sends a DAG's tags — else `key:value`.
- */
-export function tagList(tags: readonly Tag[] | null | undefined): string[] | undefined {
-  if (!tags || tags.length === 0) return undefined
-  const out = new Set<string>()
-  for (const t of tags) {
-    if (!t.key) continue
-    const flag = t.value === 'true' || t.value === '' || t.value === t.key
-    out.add((flag ? t.key : `${t.key}:${t.value}`).slice(0, 256))
-    if (out.size === 256) break
-  }
-  return out.size > 0 ? [...out] : undefined
 }
 
 const firstN = <T>(list: T[], n: number): T[] => (list.length > n ? list.slice(0, n) : list)

@@ -142,6 +142,12 @@ export interface ContractFacts {
 }
 
 /** A node of a product's root-cause neighbourhood: `dataset:<id>` or `job:<id>`. */
+/** The run a node's latest state comes from: its id and its tags (TagsRunFacet), when known. */
+export interface BlamedRun {
+  runId?: string
+  runTags?: string[]
+}
+
 export interface RcNode {
   id: string
   kind: 'dataset' | 'job'
@@ -152,9 +158,9 @@ export interface RcNode {
   type: string | null
   schedule?: JobRow['schedule']
   lastSuccessAt?: string | null
-  latestRun?: { state: string; at: string | null; error: string | null } | null
+  latestRun?: ({ state: string; at: string | null; error: string | null } & BlamedRun) | null
   /** The job's most recent failed run, even if a later one succeeded. */
-  latestFailure?: { at: string | null; error: string | null } | null
+  latestFailure?: ({ at: string | null; error: string | null } & BlamedRun) | null
   assertions?: AssertionFact[]
   freshness?: MetricFact | null
 }

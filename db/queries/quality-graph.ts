@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, like, ne, or } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
+import { storedRunTags } from '../../common/tags.ts'
 import type { Db } from '../client.ts'
 import { checks, datasets, jobs, lineageEdges, productOutputs, products } from '../schema.ts'
 import type { DatasetRow, JobRow } from '../schema.ts'
@@ -224,23 +225,35 @@ export function jobDependencies(
 
 const idOf = (n: string): number => Number(n.slice(n.indexOf(':') + 1))
 
+type RunSql = { run_id: string; tags: string | null }
+/** The run's id and tags (TagsRunFacet) for root cause to name the run it blames. */
+const blamedRun = (r: RunSql) => ({ runId: r.run_id, runTags: storedRunTags(r.tags) })
+
 function latestRuns(db: Db, jobIds: number[]) {
   if (jobIds.length === 0)
-    return new Map<number, { state: string; at: string | null; error: string | null }>()
-  const rows = readStatement<{
-    job_id: number
-    state: string
-    at: string | null
-    error: string | null
-  }>(
+    return new Map<
+      number,
+      { state: string; at: string | null; error: string | null } & ReturnType<typeof blamedRun>
+    >()
+  const rows = readStatement<
+    {
+      job_id: number
+      state: string
+      at: string | null
+      error: string | null
+    } & RunSql
+  >(
     db,
-    `select job_id, state, at, error from (
-      select job_id, state, error, coalesce(ended_at, started_at) as at,
+    `select job_id, state, at, error, run_id, tags from (
+      select job_id, state, error, coalesce(ended_at, started_at) as at, run_id,
+        json_extract(facets, '$.tags.tags') as tags,
         row_number() over (partition by job_id order by coalesce(started_at, ended_at) desc, id desc) as rn
       from runs where job_id ${IDS}
     ) where rn = 1`,
   ).all(JSON.stringify(jobIds))
-  return new Map(rows.map((r) => [r.job_id, { state: r.state, at: r.at, error: r.error }]))
+  return new Map(
+    rows.map((r) => [r.job_id, { state: r.state, at: r.at, error: r.error, ...blamedRun(r) }]),
+  )
 }
 
 function lastSuccess(db: Db, jobIds: number[]) {
@@ -254,16 +267,21 @@ function lastSuccess(db: Db, jobIds: number[]) {
 }
 
 function lastFailure(db: Db, jobIds: number[]) {
-  if (jobIds.length === 0) return new Map<number, { at: string | null; error: string | null }>()
-  const rows = readStatement<{ job_id: number; at: string | null; error: string | null }>(
+  if (jobIds.length === 0)
+    return new Map<
+      number,
+      { at: string | null; error: string | null } & ReturnType<typeof blamedRun>
+    >()
+  const rows = readStatement<{ job_id: number; at: string | null; error: string | null } & RunSql>(
     db,
-    `select job_id, at, error from (
-      select job_id, error, coalesce(ended_at, started_at) as at,
+    `select job_id, at, error, run_id, tags from (
+      select job_id, error, coalesce(ended_at, started_at) as at, run_id,
+        json_extract(facets, '$.tags.tags') as tags,
         row_number() over (partition by job_id order by coalesce(ended_at, started_at) desc, id desc) as rn
       from runs where state = 'FAIL' and job_id ${IDS}
     ) where rn = 1`,
   ).all(JSON.stringify(jobIds))
-  return new Map(rows.map((r) => [r.job_id, { at: r.at, error: r.error }]))
+  return new Map(rows.map((r) => [r.job_id, { at: r.at, error: r.error, ...blamedRun(r) }]))
 }
 
 function recentTaskFailures(db: Db, domains: string[], since: string): RcNode[] {

@@ -1,6 +1,7 @@
 import { aliasedTable, and, desc, eq, isNotNull, lt, ne, or, sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import { columnEdges, datasets, datasetVersions, jobs, rawEvents, runs } from '../schema.ts'
+import { storedRunTags } from '../../common/tags.ts'
 import { expandDatasetWide } from './column-lineage.ts'
 
 // SQLite's default (binary) order of text
@@ -129,6 +130,8 @@ export interface RunRow {
   durationMs: number | null
   error: string | null
   parentRunId: string | null
+  /** The run's TagsRunFacet entries, as tagList writes them (`key`, or `key:value`). */
+  tags: string[]
   job: { id: number; name: string; type: string }
   parent: { id: number; name: string; type: string } | null
 }
@@ -140,6 +143,8 @@ interface RunRowSql {
   endedAt: string | null
   error: string | null
   parentRunId: string | null
+  /** run.facets.tags.tags: JSON text on SQLite, parsed on PostgreSQL. */
+  tags: unknown
   jobId: number
   jobName: string
   jobType: string
@@ -149,13 +154,24 @@ interface RunRowSql {
 }
 
 export const RUN_ROW_SELECT = sql`r.run_id as runId, r.state, r.started_at as startedAt,
-  r.ended_at as endedAt, r.error, r.parent_run_id as parentRunId, j.id as jobId, j.name as jobName,
+  r.ended_at as endedAt, r.error, r.parent_run_id as parentRunId,
+  json_extract(r.facets, '$.tags.tags') as tags, j.id as jobId, j.name as jobName,
   j.type as jobType, p.id as parentId, p.name as parentName, p.type as parentType`
 
 export const durationOf = (start: string | null, end: string | null): number | null => {
   const ms = Date.parse(end ?? '') - Date.parse(start ?? '')
   return Number.isFinite(ms) && ms >= 0 ? ms : null
 }
+
+/**
+ * Where a run carries the tag: `key:value` as listed, or a key alone for any value of it
+ * (SQLite; the PostgreSQL module writes the same with json_array_elements).
+ */
+export const runTagSql = (
+  tag: string,
+) => sql`exists (select 1 from json_each(r.facets, '$.tags.tags') t
+  where json_extract(t.value, '$.key') = ${tag}
+    or json_extract(t.value, '$.key') || ':' || json_extract(t.value, '$.value') = ${tag})`
 
 export const toRunRow = (r: RunRowSql): RunRow => ({
   runId: r.runId,
@@ -165,6 +181,7 @@ export const toRunRow = (r: RunRowSql): RunRow => ({
   durationMs: durationOf(r.startedAt, r.endedAt),
   error: r.error,
   parentRunId: r.parentRunId,
+  tags: storedRunTags(r.tags),
   job: { id: r.jobId, name: r.jobName, type: r.jobType },
   parent:
     r.parentId === null
@@ -172,8 +189,11 @@ export const toRunRow = (r: RunRowSql): RunRow => ({
       : { id: r.parentId, name: r.parentName ?? '', type: r.parentType ?? '' },
 })
 
-/** The runs of the jobs that write a product's outputs, newest first, with job, parent and duration. */
-export function listProductRuns(db: Db, productId: string, limit: number): RunRow[] {
+/**
+ * The runs of the jobs that write a product's outputs, newest first, with job, parent, duration and
+ * tags; with `tag`, only the runs carrying it (runTagSql).
+ */
+export function listProductRuns(db: Db, productId: string, limit: number, tag?: string): RunRow[] {
   return db
     .all<RunRowSql>(
       sql`select ${RUN_ROW_SELECT}
@@ -181,7 +201,7 @@ export function listProductRuns(db: Db, productId: string, limit: number): RunRo
       where r.job_id in (
         select e.job_id from product_outputs po
         join lineage_edges e on e.dataset_id = po.dataset_id and e.direction = 'output'
-        where po.product_id = ${productId})
+        where po.product_id = ${productId})${tag === undefined ? sql`` : sql` and ${runTagSql(tag)}`}
       order by coalesce(r.started_at, r.updated_at) desc, r.id desc limit ${limit}`,
     )
     .map(toRunRow)

@@ -19,6 +19,7 @@ const chainNodeOf = (n: ChainNode): AlertChainNode => ({
   ...(n.problem !== undefined ? { problem: n.problem } : {}),
   ...(n.status !== undefined ? { status: n.status } : {}),
   ...(n.via !== undefined ? { via: n.via } : {}),
+  ...(n.run !== undefined ? { run: n.run } : {}),
 })
 
 export const rootCauseOf = (rc: RootCause | null | undefined): AlertRootCause | null =>

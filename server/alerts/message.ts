@@ -98,7 +98,17 @@ function blamed(ctx: MessageContext, f: AlertFacts): string {
   const contact = domain ? ctx.contactOf(domain) : {}
   const owner = contact.owner ? `, owner ${esc(contact.owner)}` : ''
   const mention = formatMention(contact.mention)
-  return `*Blamed:* \`${esc(c.name)}\` — ${domain ? `*${esc(domain)}* domain` : 'no domain'}${owner}${mention ? ` ${mention}` : ''}`
+  return `*Blamed:* \`${esc(c.name)}\` — ${domain ? `*${esc(domain)}* domain` : 'no domain'}${owner}${mention ? ` ${mention}` : ''}${runText(c.run)}`
+}
+
+const RUN_TAGS_SHOWN = 10
+
+/** The blamed run: its id and its tags (TagsRunFacet), the first few. */
+function runText(run: AlertChainNode['run']): string {
+  if (!run) return ''
+  const shown = run.tags.slice(0, RUN_TAGS_SHOWN).map((t) => `\`${esc(t)}\``)
+  const more = run.tags.length > RUN_TAGS_SHOWN ? ` +${run.tags.length - RUN_TAGS_SHOWN} more` : ''
+  return `\nrun \`${esc(run.runId)}\`${shown.length > 0 ? ` · run tags ${shown.join(', ')}${more}` : ''}`
 }
 
 function rootCauseText(ctx: MessageContext, f: AlertFacts): string | undefined {

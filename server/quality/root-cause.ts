@@ -1,6 +1,6 @@
 import type { Link, Status } from '../../common/vocab.ts'
 import type { ChainNode, RootCause } from '../../db/json-shapes.ts'
-import type { RcEdge, RcNode } from '../../db/queries/quality-facts.ts'
+import type { BlamedRun, RcEdge, RcNode } from '../../db/queries/quality-facts.ts'
 import type { DimensionResult } from './facts.ts'
 import { formatAgo } from '../../common/format.ts'
 import { columnRootCause, type RcColumnEdge } from './root-cause-columns.ts'
@@ -33,6 +33,8 @@ interface Signal {
   status: Status
   at: string | null
   problem: string
+  /** The run blamed, with its tags. */
+  run?: ChainNode['run']
 }
 
 const RELEVANT: Record<DimensionResult['dimension'], SignalKind[]> = {
@@ -158,6 +160,7 @@ function signalsOf(n: RcNode, now: Date, graceMs: number): Signal[] {
       kind: 'failed',
       status: 'breach',
       at: r.at,
+      ...blamed(r),
       problem: `${what} ${n.name} failed${r.at ? ` at ${r.at}` : ''}${r.error ? `: ${r.error.slice(0, 200)}` : ''}`,
     })
   }
@@ -208,6 +211,7 @@ function failedLoads(
         kind: 'failed',
         status: 'breach',
         at: failure.at,
+        ...blamed(failure),
         problem: `${job.type === 'airflow_task' ? 'task' : 'job'} ${job.name} failed at ${failure.at}${failure.error ? `: ${failure.error.slice(0, 200)}` : ''}, after ${source.name} was last loaded`,
       },
     })
@@ -261,7 +265,12 @@ function chainNode(n: RcNode, via: Link | undefined, s: Signal | undefined): Cha
     domain: n.domain,
     ...(via ? { via } : {}),
     ...(s ? { problem: s.problem, status: s.status, at: s.at } : {}),
+    ...(s?.run ? { run: s.run } : {}),
   }
 }
+
+/** A signal's run: the failed run's id and tags, as the graph loaded them. */
+const blamed = (r: BlamedRun): { run?: ChainNode['run'] } =>
+  r.runId === undefined ? {} : { run: { runId: r.runId, tags: r.runTags ?? [] } }
 
 const rank = (s: Status) => (s === 'breach' ? 2 : s === 'warn' ? 1 : 0)

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { runTagsOf } from '../../common/tags.ts'
 import type { Deps } from '../deps.ts'
 import { describe } from '../openapi.ts'
 import { errorBody } from '../errors.ts'
@@ -16,7 +17,7 @@ export const jobRoutes = (deps: Deps) =>
   new Hono().get(
     '/:id/runs',
     describe('runs', 'the runs of a job, newest first', {
-      200: 'the job and its runs',
+      200: 'the job and its runs, each with its tags (TagsRunFacet)',
       404: 'unknown job',
     }),
     validate('param', JobParamSchema),
@@ -32,7 +33,7 @@ export const jobRoutes = (deps: Deps) =>
       )
       return c.json({
         job: { id: job.id, namespace: job.namespace, name: job.name, type: job.type },
-        runs,
+        runs: runs.map((r) => ({ ...r, tags: runTagsOf(r.facets) })),
       })
     },
   )

@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { executionParameters, parameterChanges } from '../../collectors/openlineage/run-facets.ts'
+import { runTagsOf } from '../../common/tags.ts'
 import type { Deps } from '../deps.ts'
 import { redactJson } from '../log.ts'
 import { describe } from '../openapi.ts'
@@ -12,6 +13,8 @@ const RunParamSchema = z.object({ runId: z.string().min(1) })
 const RunsQuerySchema = z.object({
   product: z.string().min(1),
   limit: z.coerce.number().int().min(1).max(200).default(10),
+  /** Only the runs carrying this run tag (TagsRunFacet): `key:value`, or a key for any value. */
+  tag: z.string().min(1).max(512).optional(),
 })
 const TimelineQuerySchema = z.object({
   history: z.coerce.number().int().min(1).max(200).default(20),
@@ -33,6 +36,7 @@ async function runDetail(deps: Deps, runId: string): Promise<Response> {
       ...fields,
       job: job ? { id: job.id, namespace: job.namespace, name: job.name, type: job.type } : null,
       facetNames: Object.keys(facets ?? {}).sort(),
+      tags: runTagsOf(facets),
     },
     parameters,
     previousRun: previous
@@ -54,7 +58,7 @@ export const runRoutes = (deps: Deps) =>
     .get(
       '/',
       describe('runs', "the runs of the jobs that write a product's outputs, newest first", {
-        200: 'each run with its job, the parent job (DAG, dbt invocation), duration and state',
+        200: 'each run with its job, the parent job (DAG, dbt invocation), duration, state and tags (only those carrying ?tag=)',
         404: 'unknown product',
       }),
       validate('query', RunsQuerySchema),
@@ -64,7 +68,7 @@ export const runRoutes = (deps: Deps) =>
           return c.json(errorBody('not_found', `unknown product ${q.product}`), 404)
         return c.json({
           product: q.product,
-          runs: await deps.store.runs.listProductRuns(q.product, q.limit),
+          runs: await deps.store.runs.listProductRuns(q.product, q.limit, q.tag),
         })
       },
     )

@@ -1,11 +1,17 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { closeDb, type Db } from '../../db/client.ts'
+import { closeDb, openDb, type Db } from '../../db/client.ts'
+import { openPgPool } from '../../db/pg/client.ts'
 import { runTimeline as pgRunTimeline } from '../../db/pg/queries/run-timeline.ts'
 import { runs as pgRuns } from '../../db/pg/queries/runs.ts'
 import * as liteRunTimeline from '../../db/queries/run-timeline.ts'
 import * as liteRuns from '../../db/queries/runs.ts'
-import { demoOnBoth } from './demo.ts'
+import { sqliteStore } from '../../db/store.ts'
+import { createApp } from '../../server/app.ts'
+import { copyStore, demoOnBoth } from './demo.ts'
+import { createDatabase } from './helpers.ts'
 import { bindPg, bindSqlite, onBoth, type Bound } from './engines.ts'
 
 // db/queries/{runs,run-timeline}.ts and their PostgreSQL versions on the demo store (Airflow DAG
@@ -29,6 +35,9 @@ afterAll(async () => {
   await pool.end()
 })
 
+const SALES = fileURLToPath(
+  new URL('../../fixtures/openlineage/dbt-ol/sales.ndjson', import.meta.url),
+)
 const all = <X>(sql: string) => db.$client.prepare(sql).all() as X[]
 
 describe('runs on both engines', () => {
@@ -84,5 +93,42 @@ describe('runs on both engines', () => {
       await onBoth(runs, (m) => m.listProductRuns(id, 1))
     }
     expect(await onBoth(runs, (m) => m.listProductRuns('no.such', 5))).toEqual([])
+  })
+
+  it("run tags (TagsRunFacet) of dbt-ol's recorded runs: listed and filtered alike", async () => {
+    // fixtures/openlineage/dbt-ol/sales.ndjson: every run tagged openlineage_client_version, a
+    // model's run with its meta as DBT_META tags (domain:sales)
+    const tagged = openDb(':memory:')
+    const app = createApp({ store: sqliteStore(tagged) })
+    for (const line of readFileSync(SALES, 'utf8').split('\n')) {
+      if (!line.trim()) continue
+      const res = await app.request('/api/v1/lineage', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: line,
+      })
+      expect(res.status).toBe(201)
+    }
+    const tpool = await openPgPool(await createDatabase())
+    try {
+      await copyStore(tagged, tpool)
+      const both = { sqlite: bindSqlite<R>(liteRuns, tagged), pg: bindPg(pgRuns, tpool) }
+      const ids = tagged.$client.prepare('select id from products order by id').all() as {
+        id: string
+      }[]
+      expect(ids.length).toBeGreaterThan(0)
+      let found = 0
+      for (const { id } of ids) {
+        const listed = await onBoth(both, (m) => m.listProductRuns(id, 50))
+        for (const r of listed) expect(r.tags).toContain('domain:sales')
+        for (const tag of ['domain:sales', 'domain', 'openlineage_client_version:1.54.0'])
+          found += (await onBoth(both, (m) => m.listProductRuns(id, 50, tag))).length
+        expect(await onBoth(both, (m) => m.listProductRuns(id, 50, 'domain:sale'))).toEqual([])
+      }
+      expect(found).toBeGreaterThan(0)
+    } finally {
+      closeDb(tagged)
+      await tpool.end()
+    }
   })
 })

@@ -1,3 +1,4 @@
+import { storedRunTags } from '../../../common/tags.ts'
 import type * as lite from '../../queries/quality-graph.ts'
 import { jobDependencies, type RootCauseGraph } from '../../queries/quality-graph.ts'
 import type { NodeId } from '../../queries/lineage.ts'
@@ -49,16 +50,23 @@ async function jobNodes(q: PgConn, ids: number[], dagsOnly = false): Promise<Job
 }
 
 type LatestRun = { state: string; at: string | null; error: string | null }
+type RunSql = { runId: string; tags: unknown }
+/** The run's id and tags (TagsRunFacet) for root cause to name the run it blames. */
+const blamedRun = (r: RunSql) => ({ runId: r.runId, runTags: storedRunTags(r.tags) })
+const RUN_SQL = `run_id as "runId", facets #> '{tags,tags}' as tags`
 
-async function latestRuns(q: PgConn, jobIds: number[]): Promise<Map<number, LatestRun>> {
-  if (jobIds.length === 0) return new Map()
-  const r = await q.query<LatestRun & { jobId: number }>(
-    `select distinct on (job_id) job_id as "jobId", state, coalesce(ended_at, started_at) as at, error
+async function latestRuns(q: PgConn, jobIds: number[]) {
+  if (jobIds.length === 0) return new Map<number, LatestRun & ReturnType<typeof blamedRun>>()
+  const r = await q.query<LatestRun & RunSql & { jobId: number }>(
+    `select distinct on (job_id) job_id as "jobId", state, coalesce(ended_at, started_at) as at, error,
+       ${RUN_SQL}
        from runs where job_id = any($1::int8[])
       order by job_id, coalesce(started_at, ended_at) desc nulls last, id desc`,
     [jobIds],
   )
-  return new Map(r.rows.map((x) => [x.jobId, { state: x.state, at: x.at, error: x.error }]))
+  return new Map(
+    r.rows.map((x) => [x.jobId, { state: x.state, at: x.at, error: x.error, ...blamedRun(x) }]),
+  )
 }
 
 async function lastSuccess(q: PgConn, jobIds: number[]): Promise<Map<number, string>> {
@@ -72,14 +80,16 @@ async function lastSuccess(q: PgConn, jobIds: number[]): Promise<Map<number, str
 }
 
 async function lastFailure(q: PgConn, jobIds: number[]) {
-  if (jobIds.length === 0) return new Map<number, { at: string | null; error: string | null }>()
-  const r = await q.query<{ jobId: number; at: string | null; error: string | null }>(
-    `select distinct on (job_id) job_id as "jobId", coalesce(ended_at, started_at) as at, error
+  type Failure = { at: string | null; error: string | null }
+  if (jobIds.length === 0) return new Map<number, Failure & ReturnType<typeof blamedRun>>()
+  const r = await q.query<Failure & RunSql & { jobId: number }>(
+    `select distinct on (job_id) job_id as "jobId", coalesce(ended_at, started_at) as at, error,
+       ${RUN_SQL}
        from runs where state = 'FAIL' and job_id = any($1::int8[])
       order by job_id, coalesce(ended_at, started_at) desc nulls last, id desc`,
     [jobIds],
   )
-  return new Map(r.rows.map((x) => [x.jobId, { at: x.at, error: x.error }]))
+  return new Map(r.rows.map((x) => [x.jobId, { at: x.at, error: x.error, ...blamedRun(x) }]))
 }
 
 async function recentTaskFailures(q: PgConn, domains: string[], since: string): Promise<RcNode[]> {

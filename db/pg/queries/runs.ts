@@ -20,7 +20,8 @@ const RUN = columnsOf(runsTable)
 
 /** The columns toRunRow reads (RUN_ROW_SELECT's, quoted for PostgreSQL). */
 export const PG_RUN_ROW_SELECT = `r.run_id as "runId", r.state, r.started_at as "startedAt",
-  r.ended_at as "endedAt", r.error, r.parent_run_id as "parentRunId", j.id as "jobId",
+  r.ended_at as "endedAt", r.error, r.parent_run_id as "parentRunId",
+  r.facets #> '{tags,tags}' as tags, j.id as "jobId",
   j.name as "jobName", j.type as "jobType", p.id as "parentId", p.name as "parentName",
   p.type as "parentType"`
 
@@ -131,7 +132,7 @@ export const runs = {
     }
   },
 
-  async listProductRuns(q, productId, limit) {
+  async listProductRuns(q, productId, limit, tag?: string) {
     const r = await q.query<Parameters<typeof toRunRow>[0]>(
       `select ${PG_RUN_ROW_SELECT}
          from runs r join jobs j on j.id = r.job_id left join jobs p on p.id = j.parent_id
@@ -139,8 +140,12 @@ export const runs = {
           select e.job_id from product_outputs po
             join lineage_edges e on e.dataset_id = po.dataset_id and e.direction = 'output'
            where po.product_id = $1)
+          and ($3::text is null or exists (
+            select 1 from json_array_elements(case when json_typeof(r.facets #> '{tags,tags}') = 'array'
+              then r.facets #> '{tags,tags}' end) t
+             where t ->> 'key' = $3 or (t ->> 'key') || ':' || (t ->> 'value') = $3))
         order by coalesce(r.started_at, r.updated_at) desc, r.id desc limit $2`,
-      [productId, limit],
+      [productId, limit, tag ?? null],
     )
     return r.rows.map(toRunRow)
   },

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseEvent } from '../../../collectors/openlineage/parse.ts'
 import { UNPLACED_TEST } from '../../../collectors/batch.ts'
+import { runTagsOf } from '../../../common/tags.ts'
 import { PUBLIC_OL, runEvent } from './helpers.ts'
 
 // The facets added to the spec since 2025, read from the spec's own files (recorded in
@@ -194,7 +195,10 @@ describe('dataset and job facets from the spec examples', () => {
     )
     expect(r.batch.jobs[0]?.meta?.tags).toEqual(['test_tag:test_value', 'test_tag2:test_value2'])
     expect(r.batch.datasets.find((d) => d.name === 'd')?.tags).toEqual(['test_tag2:test_value2'])
-    expect(r.batch.runs[0]?.facets?.tags).toBeDefined()
+    expect(runTagsOf(r.batch.runs[0]?.facets)).toEqual([
+      'test_tag:test_value',
+      'test_tag2:test_value2',
+    ])
   })
 
   it('DatasetType, Catalog and Hierarchy: the kind and the meta of the dataset', () => {

@@ -181,6 +181,40 @@ describe('Slack messages', () => {
     expect(JSON.stringify(m)).toContain(has)
   })
 
+  it('names the blamed run and its run tags (TagsRunFacet), the first ten', () => {
+    const base = facts().rootCause!
+    const run = (tags: string[]) =>
+      JSON.stringify(
+        valid(
+          buildAlertMessage(
+            [
+              alert(8, {
+                rootCause: {
+                  ...base,
+                  culprit: {
+                    name: 'load_orders',
+                    kind: 'job',
+                    type: 'airflow_task',
+                    domain: 'sales',
+                    run: { runId: 'failed-run', tags },
+                  },
+                },
+              }),
+            ],
+            CTX,
+          ),
+        ),
+      )
+    expect(run(['test_tag:test_value', 'test_tag2:test_value2'])).toContain(
+      '<!subteam^S123>\\nrun `failed-run` · run tags `test_tag:test_value`, `test_tag2:test_value2`',
+    )
+    expect(run([])).toContain('<!subteam^S123>\\nrun `failed-run`"')
+    const many = run(Array.from({ length: 12 }, (_, i) => `t${i}`))
+    expect(many).toContain('`t9` +2 more')
+    expect(many).not.toContain('`t10`')
+    expect(JSON.stringify(valid(buildAlertMessage([alert(9)], CTX)))).not.toContain('run `')
+  })
+
   it('makes one digest of several alerts for a route, listing each product', () => {
     const m = valid(
       buildAlertMessage(
