@@ -54,11 +54,14 @@ function keyIs(buf: Buffer, from: number, to: number, bytes: Buffer): boolean {
 }
 
 function fieldOf(spec: Spec, buf: Buffer, key: number, keyEnd: number): Field | undefined {
+  // No kept name has a backslash, so a key that matches one byte for byte is that name.
+  const candidates = spec.fields.get(keyEnd - key - 2)
+  if (candidates) {
+    for (const f of candidates) if (keyIs(buf, key + 1, keyEnd - 1, f.bytes)) return f
+  }
   let escaped = false
   for (let k = key + 1; k < keyEnd - 1; k++) if (buf[k] === BACKSLASH) escaped = true
-  if (!escaped) {
-    return spec.fields.get(keyEnd - key - 2)?.find((f) => keyIs(buf, key + 1, keyEnd - 1, f.bytes))
-  }
+  if (!escaped) return undefined
   // a key written with escapes: decode it (rare; JSON.parse reads `\u0061` as `a`)
   const name = JSON.parse(buf.toString('utf8', key, keyEnd)) as string
   return spec.fields.get(Buffer.byteLength(name))?.find((f) => f.name === name)
@@ -117,7 +120,8 @@ function writeObject(buf: Buffer, start: number, spec: Spec): number {
   // where each conditional member was written (with its comma): [from, to) pairs in the sink
   let conditional: number[] | undefined
   for (;;) {
-    const [keyEnd, vStart] = member(buf, i)
+    const keyEnd = member(buf, i)
+    const vStart = valueStart
     const field = fieldOf(spec, buf, i, keyEnd)
     let vEnd: number
     if (field) {
@@ -169,7 +173,8 @@ function writeEntries(buf: Buffer, start: number, spec: Spec): number {
   let first = true
   if (buf[i] !== CLOSE_OBJ) {
     for (;;) {
-      const [keyEnd, vStart] = member(buf, i)
+      const keyEnd = member(buf, i)
+      const vStart = valueStart
       if (!first) putByte(COMMA)
       first = false
       put(buf, i, keyEnd)
@@ -191,12 +196,16 @@ function writeEntries(buf: Buffer, start: number, spec: Spec): number {
   return i + 1
 }
 
-/** The end of the key of the member at buf[i], and where its value starts. */
-function member(buf: Buffer, i: number): [number, number] {
+/** Where the value of the member member() last read starts (no tuple per member). */
+let valueStart = 0
+
+/** The end of the key of the member at buf[i]; where its value starts goes to valueStart. */
+function member(buf: Buffer, i: number): number {
   const keyEnd = stringEnd(buf, i)
   const colon = skipWs(buf, keyEnd)
   if (buf[colon] !== COLON) throw new Malformed()
-  return [keyEnd, skipWs(buf, colon + 1)]
+  valueStart = skipWs(buf, colon + 1)
+  return keyEnd
 }
 
 /** After a member's value: the next member's key, or (negative) -1 - its closing brace. */
