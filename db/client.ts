@@ -14,6 +14,9 @@ const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url))
 export function openDb(file: string): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   const client = new Database(file)
+  // 8 KB pages for a new store (an existing one keeps its size): a dataset row with its columns'
+  // JSON is often 2-3 KB, and only one such row fits a 4 KB page (the rest left empty).
+  client.pragma('page_size = 8192')
   client.pragma('journal_mode = WAL')
   // NORMAL is durable in WAL mode except on power loss; FULL survives that too, so acknowledged data stays.
   client.pragma('synchronous = FULL')

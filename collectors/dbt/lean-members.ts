@@ -54,103 +54,158 @@ function keyIs(buf: Buffer, from: number, to: number, bytes: Buffer): boolean {
 }
 
 function fieldOf(spec: Spec, buf: Buffer, key: number, keyEnd: number): Field | undefined {
+  // No kept name has a backslash, so a key that matches one byte for byte is that name.
+  const candidates = spec.fields.get(keyEnd - key - 2)
+  if (candidates) {
+    for (const f of candidates) if (keyIs(buf, key + 1, keyEnd - 1, f.bytes)) return f
+  }
   let escaped = false
   for (let k = key + 1; k < keyEnd - 1; k++) if (buf[k] === BACKSLASH) escaped = true
-  if (!escaped) {
-    return spec.fields.get(keyEnd - key - 2)?.find((f) => keyIs(buf, key + 1, keyEnd - 1, f.bytes))
-  }
+  if (!escaped) return undefined
   // a key written with escapes: decode it (rare; JSON.parse reads `\u0061` as `a`)
   const name = JSON.parse(buf.toString('utf8', key, keyEnd)) as string
   return spec.fields.get(Buffer.byteLength(name))?.find((f) => f.name === name)
 }
 
+// The trimmed text is written as bytes into one reused buffer and decoded once per trimObject:
+// a string per kept member, column and config (and their joins) was most of the lean read's
+// garbage. Cuts are at member boundaries, so the bytes decode as their pieces would.
+let sink = Buffer.allocUnsafe(1 << 16)
+let pos = 0
+
+function reserve(n: number): void {
+  if (pos + n <= sink.length) return
+  let size = sink.length * 2
+  while (size < pos + n) size *= 2
+  const grown = Buffer.allocUnsafe(size)
+  sink.copy(grown, 0, 0, pos)
+  sink = grown
+}
+
+function put(buf: Buffer, from: number, to: number): void {
+  reserve(to - from)
+  // Buffer#copy's call costs more than a loop over a short member
+  if (to - from > 64) {
+    buf.copy(sink, pos, from, to)
+    pos += to - from
+  } else for (let k = from; k < to; k++) sink[pos++] = buf[k]!
+}
+
+function putByte(c: number): void {
+  reserve(1)
+  sink[pos++] = c
+}
+
 /**
  * The JSON text of the object at buf[start] with only the members `spec` keeps, and the index
  * after its closing brace. Of a repeated key, every copy is kept, so JSON.parse takes the last as
- * it would; kept members next to each other are cut out as one piece.
+ * it would.
  */
 export function trimObject(buf: Buffer, start: number, spec: Spec): [string, number] {
-  // each kept member: its text, or [from, to) in buf; and whether it is conditional
-  const kept: (string | number)[] = []
-  let only: string | undefined
+  pos = 0
+  const end = writeObject(buf, start, spec)
+  return [sink.toString('utf8', 0, pos), end]
+}
+
+/** Writes the trimmed object at buf[start] to the sink; returns the index after its brace. */
+function writeObject(buf: Buffer, start: number, spec: Spec): number {
+  const open = pos
+  putByte(OPEN_OBJ)
   let i = skipWs(buf, start + 1)
-  if (buf[i] === CLOSE_OBJ) return ['{}', i + 1]
+  if (buf[i] === CLOSE_OBJ) {
+    putByte(CLOSE_OBJ)
+    return i + 1
+  }
+  let only: string | undefined
+  // where each conditional member was written (with its comma): [from, to) pairs in the sink
+  let conditional: number[] | undefined
   for (;;) {
-    const [keyEnd, vStart] = member(buf, i)
+    const keyEnd = member(buf, i)
+    const vStart = valueStart
     const field = fieldOf(spec, buf, i, keyEnd)
     let vEnd: number
-    if (field?.inner && buf[vStart] === OPEN_OBJ) {
-      const [text, end] = trimObject(buf, vStart, field.inner)
-      kept.push(`${buf.toString('utf8', i, keyEnd)}:${text}`, 0, 0)
-      vEnd = end
-    } else if (field?.each && buf[vStart] === OPEN_OBJ) {
-      const [text, end] = trimEntries(buf, vStart, field.each)
-      kept.push(`${buf.toString('utf8', i, keyEnd)}:${text}`, 0, 0)
-      vEnd = end
-    } else {
-      vEnd = valueEnd(buf, vStart)
-      if (field) kept.push(i, vEnd, field.conditional ? 1 : 0)
-    }
-    if (field && spec.only && field.name === spec.only.key) {
-      only = String(JSON.parse(buf.toString('utf8', vStart, vEnd)))
-    }
+    if (field) {
+      const from = pos
+      if (pos > open + 1) putByte(COMMA)
+      put(buf, i, keyEnd)
+      putByte(COLON)
+      if (field.inner && buf[vStart] === OPEN_OBJ) vEnd = writeObject(buf, vStart, field.inner)
+      else if (field.each && buf[vStart] === OPEN_OBJ) vEnd = writeEntries(buf, vStart, field.each)
+      else {
+        vEnd = valueEnd(buf, vStart)
+        put(buf, vStart, vEnd)
+      }
+      if (field.conditional) (conditional ??= []).push(from, pos)
+      if (spec.only && field.name === spec.only.key) {
+        only = String(JSON.parse(buf.toString('utf8', vStart, vEnd)))
+      }
+    } else vEnd = valueEnd(buf, vStart)
     i = next(buf, vEnd)
     if (i < 0) break
   }
   i = -1 - i
   const keepConditional = only !== undefined && (spec.only?.types.has(only) ?? false)
-  const pieces: string[] = []
-  let from = -1
-  let to = -1
-  for (let k = 0; k < kept.length; k += 3) {
-    const a = kept[k]!
-    if (typeof a === 'string') {
-      if (from >= 0) pieces.push(buf.toString('utf8', from, to))
-      from = -1
-      pieces.push(a)
-      continue
-    }
-    if (kept[k + 2] === 1 && !keepConditional) continue
-    const t = kept[k + 1] as number
-    // the previous kept member and this one are neighbours: only a comma and space between
-    if (from >= 0 && onlySeparator(buf, to, a)) to = t
-    else {
-      if (from >= 0) pieces.push(buf.toString('utf8', from, to))
-      from = a
-      to = t
-    }
-  }
-  if (from >= 0) pieces.push(buf.toString('utf8', from, to))
-  return [`{${pieces.join(',')}}`, i + 1]
+  if (conditional && !keepConditional) dropWritten(open + 1, conditional)
+  putByte(CLOSE_OBJ)
+  return i + 1
 }
 
-/** An object whose every entry is kept, each object value trimmed by `spec`. */
-function trimEntries(buf: Buffer, start: number, spec: Spec): [string, number] {
-  const pieces: string[] = []
+/** Removes the sink's [from, to) ranges (in order) written after `first`; fixes the commas. */
+function dropWritten(first: number, ranges: number[]): void {
+  let at = ranges[0]!
+  for (let k = 0; k < ranges.length; k += 2) {
+    const nextFrom = k + 2 < ranges.length ? ranges[k + 2]! : pos
+    sink.copy(sink, at, ranges[k + 1]!, nextFrom)
+    at += nextFrom - ranges[k + 1]!
+  }
+  pos = at
+  // the first member left may now start with the comma of a member that was dropped before it
+  if (pos > first && sink[first] === COMMA) {
+    sink.copy(sink, first, first + 1, pos)
+    pos--
+  }
+}
+
+/** An object whose every entry is kept, each object value trimmed by `spec`; written to the sink. */
+function writeEntries(buf: Buffer, start: number, spec: Spec): number {
+  putByte(OPEN_OBJ)
   let i = skipWs(buf, start + 1)
-  if (buf[i] === CLOSE_OBJ) return ['{}', i + 1]
-  for (;;) {
-    const [keyEnd, vStart] = member(buf, i)
-    let vEnd: number
-    if (buf[vStart] === OPEN_OBJ) {
-      const [text, end] = trimObject(buf, vStart, spec)
-      pieces.push(`${buf.toString('utf8', i, keyEnd)}:${text}`)
-      vEnd = end
-    } else {
-      vEnd = valueEnd(buf, vStart)
-      pieces.push(buf.toString('utf8', i, vEnd))
+  let first = true
+  if (buf[i] !== CLOSE_OBJ) {
+    for (;;) {
+      const keyEnd = member(buf, i)
+      const vStart = valueStart
+      if (!first) putByte(COMMA)
+      first = false
+      put(buf, i, keyEnd)
+      putByte(COLON)
+      let vEnd: number
+      if (buf[vStart] === OPEN_OBJ) vEnd = writeObject(buf, vStart, spec)
+      else {
+        vEnd = valueEnd(buf, vStart)
+        put(buf, vStart, vEnd)
+      }
+      i = next(buf, vEnd)
+      if (i < 0) {
+        i = -1 - i
+        break
+      }
     }
-    i = next(buf, vEnd)
-    if (i < 0) return [`{${pieces.join(',')}}`, -i]
   }
+  putByte(CLOSE_OBJ)
+  return i + 1
 }
 
-/** The end of the key of the member at buf[i], and where its value starts. */
-function member(buf: Buffer, i: number): [number, number] {
+/** Where the value of the member member() last read starts (no tuple per member). */
+let valueStart = 0
+
+/** The end of the key of the member at buf[i]; where its value starts goes to valueStart. */
+function member(buf: Buffer, i: number): number {
   const keyEnd = stringEnd(buf, i)
   const colon = skipWs(buf, keyEnd)
   if (buf[colon] !== COLON) throw new Malformed()
-  return [keyEnd, skipWs(buf, colon + 1)]
+  valueStart = skipWs(buf, colon + 1)
+  return keyEnd
 }
 
 /** After a member's value: the next member's key, or (negative) -1 - its closing brace. */
@@ -159,14 +214,4 @@ function next(buf: Buffer, vEnd: number): number {
   if (buf[i] === COMMA) return skipWs(buf, i + 1)
   if (buf[i] !== CLOSE_OBJ) throw new Malformed()
   return -1 - i
-}
-
-function onlySeparator(buf: Buffer, from: number, to: number): boolean {
-  let commas = 0
-  for (let k = from; k < to; k++) {
-    const c = buf[k]
-    if (c === COMMA) commas++
-    else if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false
-  }
-  return commas === 1
 }

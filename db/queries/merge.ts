@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import * as crypto from 'node:crypto'
 import type { Run, RunState } from '../../collectors/batch.ts'
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -7,10 +7,17 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   return out
 }
 
+// One-shot crypto.hash (Node >= 20.12) is about twice as fast as createHash for a schema's
+// ~1 KB of text, hashed once per dataset a batch stores; the same digest either way.
+const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex')
+
 /** The hash of a schema version: of its columns' JSON text, or of the columns. */
 export function columnsHash(cols: string | { name: string; type?: string }[]): string {
   const text = typeof cols === 'string' ? cols : JSON.stringify(cols)
-  return createHash('sha256').update(text).digest('hex').slice(0, 32)
+  return sha256Hex(text).slice(0, 32)
 }
 
 const RANK: Record<RunState, number> = {

@@ -71,6 +71,20 @@ describe('parseManifestLean', () => {
     expect(noSql.nodes['model.p.a']).not.toHaveProperty('compiled_code')
   })
 
+  it("drops a test's SQL wherever it stands among the members, first, last or in a row", () => {
+    const text = `{${header}, "nodes": {
+      "test.p.a": {"compiled_code": "select 1", "raw_code": "x", "unique_id": "test.p.a",
+        "raw_sql": "y", "resource_type": "test", "name": "a", "compiled_sql": "z"},
+      "test.p.b": {"raw_code": "x", "compiled_code": "select 1", "resource_type": "test"},
+      "model.p.c": {"raw_code": "x", "name": "c", "resource_type": "model", "compiled_code": "s"}}}`
+    const m = parseManifestLean(Buffer.from(text)) as { nodes: Record<string, Node> }
+    expect(m.nodes).toEqual({
+      'test.p.a': { unique_id: 'test.p.a', resource_type: 'test', name: 'a' },
+      'test.p.b': { resource_type: 'test' },
+      'model.p.c': { raw_code: 'x', name: 'c', resource_type: 'model', compiled_code: 's' },
+    })
+  })
+
   it('keeps a column named __proto__ as a column, not a prototype', () => {
     const text = `{${header}, "nodes": {"model.p.a": {"unique_id": "model.p.a",
       "resource_type": "model", "columns": {"__proto__": {"name": "__proto__", "meta": {}},
