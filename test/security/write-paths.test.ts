@@ -26,14 +26,20 @@ const SALES_JOB = { namespace: JOB_NS, name: 'mesh.sales.sales.orders' }
 const SALES_PROJECT_JOB = { namespace: JOB_NS, name: 'dbt-run-sales' }
 const FIN_X = { namespace: DEMO_NS, name: 'mesh.finance.x' }
 
-type Case = { name: string; path: string; names: string; body: () => Record<string, unknown> }
+type Db = Parameters<typeof salesRun>[0]
+type Case = {
+  name: string
+  path: string
+  names: string | ((db: Db) => string)
+  body: (db: Db) => Record<string, unknown>
+}
 
 const batch = (parts: Record<string, unknown>) => ({
   kind: 'dbt',
   scope: 'finance-attack',
   ...parts,
 })
-const runRef = (db: Parameters<typeof salesRun>[0]) => salesRun(db).runId
+const runRef = (db: Db) => salesRun(db).runId
 
 const BATCH_CASES: Case[] = [
   {
@@ -198,7 +204,7 @@ describe('every /api/batches field naming a row is a write to its owner', () => 
     async ({ body, path, names }) => {
       const { db, post, finance } = await demoApp()
       const before = rowCounts(db)
-      const res = await post('/api/batches', body(), finance)
+      const res = await post('/api/batches', body(db), finance)
       const json = (await res.json()) as ErrorJson
       expect(res.status, JSON.stringify(json)).toBe(403)
       expect(json.error).toMatchObject({ code: 'forbidden', path })
@@ -340,8 +346,9 @@ const OL_CASES: Case[] = [
   {
     name: 'the parent facet’s run',
     path: '$.run.facets.parent.run.runId',
-    names: 'run f781dcbe-40f8-502b-84b9-ef993031d025',
-    body: () =>
+    // the recorded run of sales' dbt invocation (its id changes with every recording)
+    names: (db) => `run ${salesRun(db, 'dbt-run-sales').runId}`,
+    body: (db) =>
       olEvent({
         run: {
           runId: '01900000-0000-7000-8000-0000000000e4',
@@ -350,7 +357,7 @@ const OL_CASES: Case[] = [
             parent: {
               ...FACET,
               job: { namespace: JOB_NS, name: 'dbt-run-finance' },
-              run: { runId: 'f781dcbe-40f8-502b-84b9-ef993031d025' },
+              run: { runId: salesRun(db, 'dbt-run-sales').runId },
             },
           },
         },
@@ -433,11 +440,11 @@ describe('every OpenLineage field naming a row is a write to its owner', () => {
     async ({ body, path, names }) => {
       const { db, post, finance } = await demoApp()
       const before = rowCounts(db)
-      const res = await post('/api/v1/lineage', body(), finance)
+      const res = await post('/api/v1/lineage', body(db), finance)
       const json = (await res.json()) as ErrorJson
       expect(res.status, JSON.stringify(json)).toBe(403)
       expect(json.error).toMatchObject({ code: 'forbidden', path })
-      expect(json.error.message).toContain(names)
+      expect(json.error.message).toContain(typeof names === 'string' ? names : names(db))
       expect(json.error.message).toContain('domain sales')
       expect(rowCounts(db)).toEqual(before)
     },
