@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { CollectorError } from '../collectors/batch.ts'
 import { StoreBusyError, storeErrorOf } from '../db/errors.ts'
+import { StoreUnsupportedError } from '../db/store.ts'
 import { ForeignWriteError } from '../db/queries/authorize.ts'
 import type { Logger } from './deps.ts'
 import { ApiError, errorBody } from './errors.ts'
@@ -71,8 +72,9 @@ but its web page was never built (there is no <code>web/dist</code>).</p>
  * The app's one error path: every refused request is answered here, in the API's JSON shape.
  * ApiError (`fail`, validators, body limits), an invalid batch (422), a write to another domain's
  * rows (403), a bad collector input (422) and Hono's own HTTPExceptions (re-shaped to JSON);
- * a busy store (StoreBusyError) is a 503 to retry, and anything else is a generic 500 that is logged (redacted,
- * no stack in the response).
+ * a busy store (StoreBusyError) is a 503 to retry, what a PostgreSQL store cannot do yet
+ * (StoreUnsupportedError, #16) a 501 naming it, and anything else is a generic 500 that is logged
+ * (redacted, no stack in the response).
  */
 export function handleError(log: Logger): ErrorHandler {
   return (err, c) => {
@@ -94,6 +96,10 @@ export function handleError(log: Logger): ErrorHandler {
     if (storeErrorOf(err) instanceof StoreBusyError) {
       c.header('Retry-After', '1')
       return c.json(errorBody('busy', 'the store is busy; retry shortly'), 503)
+    }
+    if (err instanceof StoreUnsupportedError) {
+      log.warn('not on PostgreSQL yet', { method: c.req.method, path: c.req.path, what: err.what })
+      return c.json(errorBody('not_implemented', err.message), 501)
     }
     log.error('unhandled error', { method: c.req.method, path: c.req.path, error: describe(err) })
     return c.json(errorBody('internal', 'internal error'), 500)
