@@ -99,10 +99,33 @@ export function datasetColumnLineage(db: Db, datasetId: number) {
     )
     .all()
   // a model's dataset-wide edges (joins, filters, groupings) as one per output column
-  const rows = expandDatasetWide(db, stored)
+  return columnLineageAround(datasetId, stored, expandDatasetWide(db, stored))
+}
+
+type AroundRow = {
+  datasetId: number
+  namespace: string
+  name: string
+  column: string
+  fromDatasetId: number
+  fromNamespace: string
+  fromName: string
+  fromColumn: string
+  transformation: string | null
+}
+
+/**
+ * A dataset's column edges in and out, from its stored rows and those rows with the dataset-wide
+ * ones expanded (re-sorted when expanded): the one assembly of datasetColumnLineage on both engines.
+ */
+export function columnLineageAround<R extends AroundRow>(
+  datasetId: number,
+  stored: R[],
+  rows: R[],
+) {
   if (rows !== stored)
     rows.sort((a, b) => cmp(a.column, b.column) || cmp(a.fromColumn, b.fromColumn))
-  const edge = (r: (typeof rows)[number]) => ({
+  const edge = (r: R) => ({
     column: r.column,
     dataset: { id: r.datasetId, namespace: r.namespace, name: r.name },
     from: {

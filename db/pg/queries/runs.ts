@@ -1,13 +1,11 @@
 import type * as lite from '../../queries/runs.ts'
-import { toRunRow } from '../../queries/runs.ts'
+import { columnLineageAround, toRunRow } from '../../queries/runs.ts'
 import type * as sq from '../../schema.ts'
 import type { PgModule } from '../module.ts'
 import { columnsOf } from '../rows.ts'
 import { jobs, runs as runsTable } from '../schema.ts'
 import type { ColumnEdgeRow } from '../../queries/column-lineage.ts'
 import { columnLineage } from './column-lineage.ts'
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 // Jobs, runs, dataset versions and column lineage on PostgreSQL; times compared as the ISO text
 // they are stored as ("C" collation, as SQLite compares them).
@@ -110,26 +108,7 @@ export const runs = {
       )
     ).rows
     // a model's dataset-wide edges (joins, filters, groupings) as one per output column, as SQLite's
-    const rows = await columnLineage.expandDatasetWide(q, stored)
-    if (rows !== stored)
-      rows.sort((a, b) => cmp(a.column, b.column) || cmp(a.fromColumn, b.fromColumn))
-    const edge = (r: (typeof rows)[number]) => ({
-      column: r.column,
-      dataset: { id: r.datasetId, namespace: r.namespace, name: r.name },
-      from: {
-        id: r.fromDatasetId,
-        namespace: r.fromNamespace,
-        name: r.fromName,
-        column: r.fromColumn,
-      },
-      transformation: r.transformation,
-    })
-    return {
-      upstream: rows.filter((r) => r.datasetId === datasetId).map(edge),
-      downstream: rows
-        .filter((r) => r.fromDatasetId === datasetId && r.datasetId !== datasetId)
-        .map(edge),
-    }
+    return columnLineageAround(datasetId, stored, await columnLineage.expandDatasetWide(q, stored))
   },
 
   async listProductRuns(q, productId, limit, tag?: string) {
