@@ -26,9 +26,6 @@ const KNOWN_GAPS: Record<string, string> = {
   '/api/products/{id}/odcs': 'product standards (server/standards/)',
   '/api/governance': 'the evaluator (server/evaluate.ts)',
   '/api/datasets/column-lineage-inputs': 'columnLineageInputs.listWritableColumnLineageInputs',
-  '/api/incidents': 'incidents (server/incidents/)',
-  '/api/incidents/stats': 'incidents (server/incidents/)',
-  '/api/incidents/{id}': 'incidents (server/incidents/)',
 }
 
 type App = ReturnType<typeof createApp>
