@@ -4,7 +4,7 @@ import { bindWith, type ContractBinding, type ContractLookups } from './bind.ts'
 
 /**
  * bindContract on a Store (either engine): the binding is run over the answers read so far; each
- * lookup it makes that has no answer yet is read (all of one round together), and it is run again
+ * lookup it makes that has no answer yet is read, and it is run again
  * until it asks nothing new (at most three rounds: datasets, products, the product of outputs).
  */
 export async function bindContractOn(
@@ -34,6 +34,7 @@ export async function bindContractOn(
     }
     const binding = bindWith(lookups, contract, domain)
     if (missing.size === 0) return binding
-    await Promise.all([...missing].map(async ([k, read]) => answers.set(k, await read())))
+    // one after another: inside a PostgreSQL transaction they share one client
+    for (const [k, read] of missing) answers.set(k, await read())
   }
 }
