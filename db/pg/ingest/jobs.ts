@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import type { Batch, Job, Ref } from '../../../collectors/batch.ts'
+import type { Absent } from './absent.ts'
 import { nodeSql, refsParams, writeNodes, type NodeTable } from './nodes.ts'
 import { jsonOrNull, orNull, refKey } from './unnest.ts'
 
@@ -61,6 +62,7 @@ const setOf = (f: Field) =>
     : `coalesce(excluded.${f}, t.${f})`
 
 const JOBS: NodeTable<Values> = {
+  what: 'job',
   columns: COLUMNS,
   apply,
   same,
@@ -78,6 +80,7 @@ export async function resolveJobs(
   tx: pg.PoolClient,
   batch: Batch,
   now: string,
+  absent?: Absent,
 ): Promise<Map<string, number>> {
   const refs = new Map<string, Ref>()
   const add = (r: Ref) => {
@@ -145,7 +148,7 @@ export async function resolveJobs(
       if (list) list.push(values)
       else byRow.set(p.key, [values])
     }
-    await writeNodes(tx, JOBS, byRow, stored, refs, now, ids)
+    await writeNodes(tx, JOBS, byRow, stored, refs, now, ids, absent?.jobs)
   }
   return ids
 }

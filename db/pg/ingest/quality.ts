@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import type { Batch, Ref } from '../../../collectors/batch.ts'
+import { assertNotRaced } from './absent.ts'
 import { byKey, jsonOrNull, orNull, unnest } from './unnest.ts'
 
 // storeBatch's checks, test results, metrics and products on PostgreSQL: one statement per
@@ -11,6 +12,7 @@ export async function storeChecks(
   dsId: (r: Ref) => number,
   domain: string | null,
   now: string,
+  absent?: ReadonlySet<string>,
 ): Promise<void> {
   // Repeats of a key folded as the row-by-row upserts apply them: the last wins, but the
   // origin, which only the insert sets. Rows change at most once.
@@ -38,7 +40,9 @@ export async function storeChecks(
         return c === 'dataset_id' ? dsId(x.dataset) : c === 'column' ? x.column : x[c as 'key']
       },
     )
-    await tx.query(
+    // A scoped batch's key not stored at its check is only inserted (absent.ts).
+    const guard = part.map((c) => c.key).filter((k) => absent?.has(k))
+    const r = await tx.query<{ key: string }>(
       `insert into checks as t (key, dataset_id, "column", kind, name, severity, origin, updated_at)
        select u.key, u.dataset_id, u."column", u.kind, u.name, u.severity, u.origin, $8::text
          from ${u.from} order by u.ord
@@ -46,8 +50,16 @@ export async function storeChecks(
           set dataset_id = excluded.dataset_id, "column" = excluded."column", kind = excluded.kind,
               name = excluded.name, severity = excluded.severity, updated_at = excluded.updated_at
         where (excluded.dataset_id, excluded."column", excluded.kind, excluded.name, excluded.severity)
-              is distinct from (t.dataset_id, t."column", t.kind, t.name, t.severity)`,
-      [...u.values, now],
+              is distinct from (t.dataset_id, t."column", t.kind, t.name, t.severity)
+          and t.key <> all($9::text[])
+    returning key`,
+      [...u.values, now, guard],
+    )
+    const written = new Set(r.rows.map((x) => x.key))
+    assertNotRaced(
+      'check',
+      absent,
+      guard.filter((k) => !written.has(k)),
     )
   }
   // Results an OpenLineage emitter (dbt-ol) sent before dbt's own artifacts named the test take
@@ -184,6 +196,7 @@ export async function storeProducts(
   products: Batch['products'],
   dsId: (r: Ref) => number,
   now: string,
+  absent?: ReadonlySet<string>,
 ): Promise<void> {
   if (products.length === 0) return
   // A repeated product is its last mention (every field is replaced).
@@ -210,7 +223,9 @@ export async function storeProducts(
           : p[c as 'id' | 'name' | 'domain' | 'owner' | 'description' | 'origin']
       },
     )
-    await tx.query(
+    // A scoped batch's product not stored at its check is only inserted (absent.ts).
+    const guard = part.map((p) => p.id).filter((id) => absent?.has(id))
+    const r = await tx.query<{ id: string }>(
       `insert into products as t (id, name, domain, owner, description, origin, sla, updated_at)
        select u.id, u.name, u.domain, u.owner, u.description, u.origin, u.sla::json, $8::text
          from ${u.from} order by u.ord
@@ -220,8 +235,16 @@ export async function storeProducts(
               updated_at = excluded.updated_at
         where (excluded.name, excluded.domain, excluded.owner, excluded.description,
                excluded.origin, excluded.sla::text)
-              is distinct from (t.name, t.domain, t.owner, t.description, t.origin, t.sla::text)`,
-      [...u.values, now],
+              is distinct from (t.name, t.domain, t.owner, t.description, t.origin, t.sla::text)
+          and t.id <> all($9::text[])
+    returning id`,
+      [...u.values, now, guard],
+    )
+    const written = new Set(r.rows.map((x) => x.id))
+    assertNotRaced(
+      'product',
+      absent,
+      guard.filter((id) => !written.has(id)),
     )
   }
   // Each product's outputs are its last mention's (SQLite deletes and inserts them each time).

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import type { Ref, Run } from '../../../collectors/batch.ts'
 import { mergeRun } from '../../queries/merge.ts'
+import { assertNotRaced } from './absent.ts'
 import { byKey, jsonOrNull, orNull, unnest } from './unnest.ts'
 
 // storeBatch's runs on PostgreSQL (db/queries/store-runs.ts): the stored runs are read and locked
@@ -98,6 +99,7 @@ export async function storeRuns(
   batchRuns: readonly Run[],
   jobId: (r: Ref) => number,
   now: string,
+  absent?: ReadonlySet<string>,
 ): Promise<number> {
   if (batchRuns.length === 0) return 0
   let todo = batchRuns
@@ -108,6 +110,8 @@ export async function storeRuns(
     const stored = new Map<string, Stored>()
     for (const row of (await tx.query<Stored>(SELECT_LOCKED, [ids])).rows)
       stored.set(row.run_id, row)
+    // a scoped batch's run not stored at its check: built on only after a check of its owner
+    assertNotRaced('run', absent, stored.keys())
     const merged = mergeAll(todo, stored)
     count ??= merged.size
     const updates: Values[] = []
@@ -153,6 +157,7 @@ export async function storeRuns(
     )
     const inserted = new Set(r.rows.map((x) => x.run_id))
     const raced = new Set(inserts.map((x) => x.runId).filter((id) => !inserted.has(id)))
+    assertNotRaced('run', absent, raced)
     if (round > 0 && raced.size > 0)
       throw new Error(`runs ${[...raced].join(', ')} could not be stored`)
     todo = batchRuns.filter((x) => raced.has(x.runId))
