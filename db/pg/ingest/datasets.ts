@@ -1,8 +1,8 @@
-import type pg from 'pg'
 import type { Batch, Dataset, Ref } from '../../../collectors/batch.ts'
 import { assertNotRaced, type Absent } from './absent.ts'
 import { nodeSql, refsParams, writeNodes, type NodeTable } from './nodes.ts'
 import { byKey, jsonOrNull, orNull, refKey, unnest } from './unnest.ts'
+import type { Writes } from './writes.ts'
 
 // storeBatch's datasets on PostgreSQL (db/queries/resolve-nodes.ts on SQLite): every dataset the
 // batch names gets an id, aliases resolve to one node. What is stored is read in two statements,
@@ -117,7 +117,7 @@ function mentioned(batch: Batch): Ref[] {
 
 /** Every dataset the batch mentions gets an id; aliases (symlinks, asset URIs) resolve to one node. */
 export async function resolveDatasets(
-  tx: pg.PoolClient,
+  tx: Writes,
   batch: Batch,
   now: string,
   absent?: Absent,
@@ -232,7 +232,7 @@ export async function resolveDatasets(
         return c === 'dataset_id' ? x?.datasetId : c === 'name' ? x?.ref.name : x?.ref.namespace
       },
     )
-    await tx.query(
+    tx.hold(
       `insert into dataset_aliases (namespace, name, dataset_id)
        select u.namespace, u.name, u.dataset_id from ${u.from} order by u.ord
        on conflict do nothing`,

@@ -1,8 +1,8 @@
-import type pg from 'pg'
 import type { Batch, Job, Ref } from '../../../collectors/batch.ts'
 import type { Absent } from './absent.ts'
 import { nodeSql, refsParams, writeNodes, type NodeTable } from './nodes.ts'
 import { jsonOrNull, orNull, refKey } from './unnest.ts'
+import type { Writes } from './writes.ts'
 
 // storeBatch's jobs on PostgreSQL (resolveJobs in db/queries/resolve-nodes.ts): what is stored is
 // read in one statement, only new or changed rows are written, parents before their children
@@ -77,7 +77,7 @@ const JOBS: NodeTable<Values> = {
 
 /** Every job the batch names gets an id; its parent's id is its parent_id. */
 export async function resolveJobs(
-  tx: pg.PoolClient,
+  tx: Writes,
   batch: Batch,
   now: string,
   absent?: Absent,

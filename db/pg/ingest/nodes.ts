@@ -1,7 +1,7 @@
-import type pg from 'pg'
 import type { Ref } from '../../../collectors/batch.ts'
 import { assertNotRaced } from './absent.ts'
 import { byKey, layers, refKey, unnest, type ArrayType } from './unnest.ts'
+import type { Writes } from './writes.ts'
 
 // What datasets.ts and jobs.ts share: nodes named by (namespace, name), read in one statement,
 // and written only where what a batch says of them changes them.
@@ -82,7 +82,7 @@ export const refsParams = (refs: readonly Ref[]): string[][] => [
  * A row of `absent` (a scoped batch's, absent.ts) is only inserted: found stored, it is RacedError.
  */
 export async function writeNodes<V extends Record<string, unknown>>(
-  tx: pg.PoolClient,
+  tx: Writes,
   table: NodeTable<V>,
   said: ReadonlyMap<string, readonly V[]>,
   stored: ReadonlyMap<string, V>,

@@ -19,6 +19,7 @@ import { storeAssertions, storeChecks, storeMetrics, storeProducts } from '../in
 import { withRetry } from '../ingest/retry.ts'
 import { storeRuns } from '../ingest/runs.ts'
 import { storeVersions } from '../ingest/versions.ts'
+import { Writes } from '../ingest/writes.ts'
 import type { PgConn, PgModule } from '../module.ts'
 import { inTransaction, isPool } from '../rows.ts'
 
@@ -61,6 +62,15 @@ async function writeIn(
   batch: Batch,
   opts: StoreOptions,
   absent?: Absent,
+): Promise<StoreResult> {
+  return writeHeld(new Writes(tx), batch, opts, absent)
+}
+
+async function writeHeld(
+  tx: Writes,
+  batch: Batch,
+  opts: StoreOptions,
+  absent: Absent | undefined,
 ): Promise<StoreResult> {
   const keepRaw = opts.keepRaw ?? true
   const now = opts.now
@@ -134,14 +144,12 @@ async function writeIn(
   counts.products = batch.products.length
 
   if (batchId !== null)
-    await tx.query('update batches set summary = $2 where id = $1', [
-      batchId,
-      JSON.stringify(counts),
-    ])
+    tx.hold('update batches set summary = $2 where id = $1', [batchId, JSON.stringify(counts)])
+  await tx.flush()
   return { duplicate: false, batchId, counts, datasetIds: [...new Set(dsIds.values())] }
 }
 
-async function batchByHash(tx: pg.PoolClient, hash: string): Promise<number | undefined> {
+async function batchByHash(tx: Writes, hash: string): Promise<number | undefined> {
   const r = await tx.query<{ id: number }>('select id from batches where content_hash = $1', [hash])
   return r.rows[0]?.id
 }
