@@ -59,11 +59,11 @@ export async function startServer(
   const opened = await openStore(opts.dbFile, opts.dbSource ? { source: opts.dbSource } : {})
   const db = sqliteDbOf(opened)
   if (!db) {
-    // Opened and migrated; the evaluator, the alert dispatcher, retention and the demo still take
+    // Opened and migrated; the evaluator, retention and the demo still take
     // the SQLite Db (the #16 ratchet).
     await opened.close()
     throw new StoreUnsupportedError(
-      'serve: the evaluator (server/evaluate.ts), the alert dispatcher, raw-event retention and the demo',
+      'serve: the evaluator (server/evaluate.ts), raw-event retention and the demo',
     )
   }
   const meshwatch =

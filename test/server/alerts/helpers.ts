@@ -110,6 +110,22 @@ export function productsIn(body: unknown): string[] {
   return [...new Set(ids)].sort()
 }
 
+/** What a set of posts went to: the webhook paths and the products named, each sorted. */
+export const badDayPosts = (accepted: readonly { path: string; body: unknown }[]) => ({
+  paths: accepted.map((a) => a.path).sort(),
+  products: accepted.flatMap((a) => productsIn(a.body)).sort(),
+})
+
+/** The bad day's outbox sent: one digest per route, every breached product in one of them. */
+export const BAD_DAY_POSTS = {
+  paths: [
+    SECRETS.SLACK_WEBHOOK_FINANCE,
+    SECRETS.SLACK_WEBHOOK_MARKETING,
+    SECRETS.SLACK_WEBHOOK_SALES,
+  ].sort(),
+  products: Object.values(BAD_DAY).flat().sort(),
+}
+
 /** Runs the built CLI (dist/cli.js) without the caller's Slack webhooks or config; never throws. */
 export async function meshwatch(args: string[], env: Record<string, string> = {}) {
   const clean = Object.fromEntries(
