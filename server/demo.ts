@@ -125,7 +125,7 @@ export async function loadDemo(
           airflow ?? (past ? undefined : await collectRecordedAirflow(deps, root)),
         )
       }
-      if (past) scoreDemoDay(deps, dayAt)
+      if (past) await scoreDemoDay(deps, dayAt)
     }
   }
   const c = storeCounts(sqliteDb(deps, NOT_MOVED))
@@ -139,10 +139,10 @@ const SETTLE_MS = 5 * 60_000
  * Scores every product at a few times of one earlier demo day, as the evaluator would have,
  * unless the store already has evaluations from then on (a second load changes nothing).
  */
-function scoreDemoDay(deps: Deps, dayAt: number): void {
+async function scoreDemoDay(deps: Deps, dayAt: number): Promise<void> {
   const first = new Date(dayAt + SETTLE_MS).toISOString()
   if (hasEvaluationSince(sqliteDb(deps, NOT_MOVED), first)) return
-  applyConfigProducts(deps)
+  await applyConfigProducts(deps)
   for (const h of DEMO_EVALUATION_HOURS)
-    evaluateProducts(deps, { now: new Date(dayAt + SETTLE_MS + h * 3_600_000) })
+    await evaluateProducts(deps, { now: new Date(dayAt + SETTLE_MS + h * 3_600_000) })
 }

@@ -1,12 +1,8 @@
 import { candidatesOf, tableOf, type DatasetCandidate } from '../../collectors/contracts/naming.ts'
 import type { Odcs } from '../../collectors/contracts/schema.ts'
 import type { Db } from '../../db/client.ts'
-import {
-  findContractDataset,
-  findContractProduct,
-  productOfOutputs,
-  type BoundDataset,
-} from '../../db/queries/contracts.ts'
+import type { BoundDataset } from '../../db/queries/contracts.ts'
+import { call, runOnDb, type StoreProgram } from '../store-program.ts'
 
 export interface ObjectBinding {
   object: string
@@ -34,48 +30,65 @@ const show = (c: DatasetCandidate): string =>
     ? `no dataset named ${c.name} (in any namespace; the contract has no server meshwatch maps)`
     : `no dataset ${c.namespace} ${c.name}${c.server ? ` (server ${c.server})` : ''}`
 
+/** bindContractProgram for code still on the SQLite Db (the ratchet of #16), synchronously. */
+export function bindContract(db: Db, contract: Odcs, domain: string | null): ContractBinding {
+  return runOnDb(db, bindContractProgram(contract, domain))
+}
+
 /**
  * Binds a contract to what the store observes: each schema object to a dataset by the OpenLineage
- * naming of its servers, `dataProduct` (or the product whose outputs those datasets are) to a product.
+ * naming of its servers, `dataProduct` (or the product whose outputs those datasets are) to a
+ * product. A store program (server/store-program.ts): `runOn(store, bindContractProgram(…))`.
  */
-export function bindContract(db: Db, contract: Odcs, domain: string | null): ContractBinding {
-  const objects: ObjectBinding[] = (contract.schema ?? []).map((o) => {
-    const cands = candidatesOf(contract, o)
-    for (const cand of cands) {
-      const ds = findContractDataset(db, cand)
-      if (ds) return { object: o.name, table: tableOf(o), dataset: ds }
-    }
-    return {
-      object: o.name,
-      table: tableOf(o),
-      dataset: null,
-      reason: `meshwatch has never seen this table: ${cands.map(show).join('; ')}`,
-    }
-  })
+export function* bindContractProgram(
+  contract: Odcs,
+  domain: string | null,
+): StoreProgram<ContractBinding> {
+  const objects: ObjectBinding[] = []
+  for (const o of contract.schema ?? []) objects.push(yield* bindObject(contract, o))
   return {
     objects,
     team: teamOf(contract),
-    ...bindProduct(db, contract, domain, objects),
+    ...(yield* bindProduct(contract, domain, objects)),
     bound: objects.length > 0 && objects.every((o) => o.dataset !== null),
   }
 }
 
-function bindProduct(
-  db: Db,
+function* bindObject(
+  contract: Odcs,
+  o: NonNullable<Odcs['schema']>[number],
+): StoreProgram<ObjectBinding> {
+  const cands = candidatesOf(contract, o)
+  for (const cand of cands) {
+    const ds = yield* call('contracts', 'findContractDataset', cand)
+    if (ds) return { object: o.name, table: tableOf(o), dataset: ds }
+  }
+  return {
+    object: o.name,
+    table: tableOf(o),
+    dataset: null,
+    reason: `meshwatch has never seen this table: ${cands.map(show).join('; ')}`,
+  }
+}
+
+function* bindProduct(
   contract: Odcs,
   domain: string | null,
   objects: ObjectBinding[],
-): Pick<ContractBinding, 'product' | 'productReason'> {
+): StoreProgram<Pick<ContractBinding, 'product' | 'productReason'>> {
   const dp = contract.dataProduct
   if (dp) {
     const p =
-      findContractProduct(db, { id: dp }) ??
-      (domain ? findContractProduct(db, { id: `${domain}.${dp}` }) : undefined) ??
-      findContractProduct(db, { name: dp, domain })
+      (yield* call('contracts', 'findContractProduct', { id: dp })) ??
+      (domain
+        ? yield* call('contracts', 'findContractProduct', { id: `${domain}.${dp}` })
+        : undefined) ??
+      (yield* call('contracts', 'findContractProduct', { name: dp, domain }))
     if (p) return { product: { id: p.id, via: 'dataProduct' } }
   }
-  const byOutputs = productOfOutputs(
-    db,
+  const byOutputs = yield* call(
+    'contracts',
+    'productOfOutputs',
     objects.flatMap((o) => (o.dataset ? [o.dataset.id] : [])),
   )
   if (byOutputs) return { product: { id: byOutputs, via: 'outputs' } }
