@@ -21,8 +21,6 @@ import { demoOnBoth } from './demo.ts'
  */
 const KNOWN_GAPS: Record<string, string> = {
   '/api/products/{id}': 'data contracts (server/contracts/)',
-  '/api/products/{id}/root-cause': 'the evaluator (server/evaluate.ts)',
-  '/api/governance': 'the evaluator (server/evaluate.ts)',
 }
 
 type App = ReturnType<typeof createApp>
