@@ -128,7 +128,7 @@ describe('POST /api/contracts on PostgreSQL', () => {
       expect((await side.post(side.admin, ORDERS, REVENUE)).status).toBe(201)
       expect((await side.post(side.admin, ORDERS, REVENUE)).status).toBe(200)
     }
-    const read = async (side: typeof pgSide, url: string) => {
+    const read = async (side: typeof liteSide, url: string) => {
       const res = await side.app.request(url, { headers: side.admin })
       return { status: res.status, body: (await res.json()) as Json }
     }
