@@ -1,14 +1,14 @@
-import { execFile, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { closeDb, openDb } from '../../db/client.ts'
 import { openPgPool } from '../../db/pg/client.ts'
 import { sqliteStore } from '../../db/store.ts'
 import { loadDemoContracts } from '../../server/contracts/demo.ts'
 import { FIXTURES, loadDemo } from '../../server/demo.ts'
+import { ROOT, runMeshwatch, type Run } from './cli.ts'
 import { copyStore } from './demo.ts'
 import { createDatabase } from './helpers.ts'
 
@@ -17,33 +17,13 @@ import { createDatabase } from './helpers.ts'
 // (recorded dbt builds and Airflow) and its two ODCS contracts, in a SQLite file, then copied
 // by `store copy`'s core (ids kept) into a new PostgreSQL database of the suite's cluster.
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const CLI = join(ROOT, 'dist/cli.js')
 const PG_URL = inject('pgUrl') as string | undefined
 const dir = mkdtempSync(join(tmpdir(), 'meshwatch-export-pg-'))
 const FILE = join(dir, 'meshwatch.db')
 const CONFIG = join(FIXTURES, 'meshwatch.yml')
 let url: string
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function meshwatch(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: dir, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0
-        resolve({ code, stdout, stderr })
-      },
-    )
-  })
-}
+const meshwatch = (...args: string[]) => runMeshwatch(dir, ...args)
 
 /** Runs the same export on the SQLite file and on PostgreSQL; both must exit 0. */
 async function onBoth(...args: string[]): Promise<[Run, Run]> {
