@@ -102,7 +102,7 @@ export async function startServer(
   const env = opts.alertEnv ?? process.env
   // The evaluator's clock (the demo's, if any): alerts fall due at their evaluation's time.
   const stopDispatcher = createDispatcher({
-    db,
+    store: opened,
     config: meshwatch,
     env,
     publicUrl: opts.publicUrl ?? env.MESHWATCH_PUBLIC_URL,

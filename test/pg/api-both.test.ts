@@ -23,9 +23,6 @@ const KNOWN_GAPS: Record<string, string> = {
   '/api/products/{id}': 'data contracts (server/contracts/)',
   '/api/products/{id}/root-cause': 'the evaluator (server/evaluate.ts)',
   '/api/governance': 'the evaluator (server/evaluate.ts)',
-  '/api/incidents': 'incidents (server/incidents/)',
-  '/api/incidents/stats': 'incidents (server/incidents/)',
-  '/api/incidents/{id}': 'incidents (server/incidents/)',
 }
 
 type App = ReturnType<typeof createApp>

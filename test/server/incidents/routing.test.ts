@@ -151,7 +151,7 @@ describe('routing by tag', () => {
     const text = readFileSync(join(FIXTURES, 'contracts/demo/sales-orders.odcs.yaml'), 'utf8')
     const tagged = text.replace(/^status: active$/m, 'status: active\ntags: [customer-facing]')
     await ingestContracts(deps, [parseContractText(tagged, 'sales-orders.odcs.yaml')])
-    const tags = productTagsOf(dbOf(deps), config, [
+    const tags = await productTagsOf(deps.store, config, [
       'sales.orders',
       'finance.revenue',
       'marketing.customer_attribution',
