@@ -27,6 +27,7 @@ import * as quality from './queries/quality.ts'
 import * as rawEventsQ from './queries/raw-events.ts'
 import type { RawEventInput } from './queries/raw-events.ts'
 import * as replay from './queries/replay.ts'
+import * as rootCauseColumns from './queries/root-cause-columns.ts'
 import * as runTimeline from './queries/run-timeline.ts'
 import * as runs from './queries/runs.ts'
 import * as search from './queries/search.ts'
@@ -68,6 +69,7 @@ export const SQLITE_MODULES = {
   quality,
   rawEvents: rawEventsQ,
   replay,
+  rootCauseColumns,
   runTimeline,
   runs,
   search,

@@ -137,7 +137,7 @@ const SETTLE_MS = 5 * 60_000
 async function scoreDemoDay(deps: Deps, dayAt: number): Promise<void> {
   const first = new Date(dayAt + SETTLE_MS).toISOString()
   if (await deps.store.admin.hasEvaluationSince(first)) return
-  applyConfigProducts(deps)
+  await applyConfigProducts(deps)
   for (const h of DEMO_EVALUATION_HOURS)
-    evaluateProducts(deps, { now: new Date(dayAt + SETTLE_MS + h * 3_600_000) })
+    await evaluateProducts(deps, { now: new Date(dayAt + SETTLE_MS + h * 3_600_000) })
 }

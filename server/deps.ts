@@ -41,8 +41,8 @@ export interface StoredWrite {
   datasetIds: number[]
 }
 
-/** May be async: ingest awaits it inside the write's transaction. */
-export type AfterWrite = (write: StoredWrite) => unknown
+/** May be async: ingest awaits it inside the write's transaction, `tx` the store of that transaction. */
+export type AfterWrite = (write: StoredWrite, tx?: Store) => unknown
 
 export const SILENT: Logger = { info() {}, warn() {}, error() {} }
 

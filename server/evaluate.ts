@@ -1,31 +1,20 @@
+import type { Db } from '../db/client.ts'
+import type { OrchestrationJobs } from '../db/queries/quality.ts'
+import type { Store } from '../db/store.ts'
 import { shouldStore } from './quality/history.ts'
-import {
-  loadOrchestrationJobs,
-  loadProductFacts,
-  type OrchestrationJobs,
-} from '../db/queries/quality.ts'
-import { loadGovernanceFacts, loadRootCauseGraph } from '../db/queries/quality-graph.ts'
-import {
-  productsOfDatasets,
-  storeEvaluations,
-  upsertConfigProducts,
-} from '../db/queries/quality-store.ts'
 import { DEFAULT_REMINDER_MINUTES, writeAlerts } from './alerts/outbox.ts'
 import { DEFAULT_REOPEN_MINUTES } from './incidents/lifecycle.ts'
 import { writeIncidents, type IncidentWrite } from './incidents/write.ts'
 import { EMPTY_CONFIG, governanceOf, type MeshwatchConfig } from './config-file.ts'
-import { nowOf, SILENT, type Deps, type StoredWrite, sqliteDb } from './deps.ts'
+import { nowOf, SILENT, type Deps, type StoredWrite } from './deps.ts'
 import type { ProductEvaluation } from './quality/facts.ts'
 import { BUILT_IN_POLICIES, checkPolicies } from './quality/governance.ts'
 import { findRootCause, type RootCause } from './quality/root-cause.ts'
-import { columnEdgesAmong } from '../db/queries/root-cause-columns.ts'
 import { evaluateProduct } from './quality/score.ts'
 import { resolveSla, type EffectiveSla } from './quality/sla.ts'
 import { own } from '../collectors/own.ts'
-import { attachContracts } from './contracts/facts.ts'
-
-/** What is not on PostgreSQL yet (#16 ratchet): this code still takes the SQLite Db. */
-const NOT_MOVED = 'the evaluator (server/evaluate.ts)'
+import { attachContractsProgram } from './contracts/facts.ts'
+import { call, runOn, runOnDb, type StoreProgram } from './store-program.ts'
 
 export type EvaluationWithCause = ProductEvaluation & { rootCause: RootCause | null }
 
@@ -43,17 +32,48 @@ export function effectiveSlaOf(
   })
 }
 
+export interface EvaluateOptions {
+  /** default: every product */
+  productIds?: string[] | undefined
+  now?: Date | undefined
+}
+
+export interface Scored {
+  evaluations: EvaluationWithCause[]
+  /** The effective SLA of each product scored. */
+  slas: Map<string, EffectiveSla>
+}
+
 /**
  * Loads, scores and (when something changed or the heartbeat is due) stores the evaluation of
- * the given products (default: all), with a root cause for each one not ok.
+ * the given products (default: all), with a root cause for each one not ok. What it stores (the
+ * evaluations, the outbox's alerts, the incidents) is one store transaction.
  */
-export function evaluateProducts(
+export async function evaluateProducts(
   deps: Deps,
-  opts: { productIds?: string[]; now?: Date; store?: boolean } = {},
+  opts: EvaluateOptions & { store?: boolean } = {},
 ) {
   const cfg = configOf(deps)
-  const now = opts.now ?? nowOf(deps)
-  const slaCache = new Map<string, EffectiveSla>()
+  const scored = await runOn(deps.store, scoreProducts(cfg, opts.now ?? nowOf(deps), opts))
+  const stored =
+    opts.store === false
+      ? { written: [], alerts: [], incidents: [] }
+      : await deps.store.transaction((tx) => runOn(tx, recordEvaluations(cfg, scored.evaluations)))
+  return { ...scored, ...stored }
+}
+
+/** evaluateProducts without storing, synchronously on a SQLite Db (the gate's scratch store). */
+export function scoreProductsOnDb(db: Db, deps: Deps, opts: EvaluateOptions = {}): Scored {
+  return runOnDb(db, scoreProducts(configOf(deps), opts.now ?? nowOf(deps), opts))
+}
+
+/** Scores the products (a store program: reads only) with the root cause of each one not ok. */
+function* scoreProducts(
+  cfg: MeshwatchConfig,
+  now: Date,
+  opts: EvaluateOptions,
+): StoreProgram<Scored> {
+  const slas = new Map<string, EffectiveSla>()
   const windows = [
     7,
     cfg.defaults?.sla?.reliability?.window_days ?? 7,
@@ -64,14 +84,14 @@ export function evaluateProducts(
     cfg.defaults?.sla?.upstream_depth ?? 3,
     ...Object.values(cfg.products ?? {}).map((p) => p.sla?.upstream_depth ?? 3),
   ]
-  const { rows, facts } = loadProductFacts(sqliteDb(deps, NOT_MOVED), {
+  const { rows, facts } = yield* call('quality', 'loadProductFacts', {
     productIds: opts.productIds,
     now,
     windowDays: Math.max(...windows, 30),
     upstreamDepth: Math.max(...depths),
     links: cfg.links,
   })
-  attachContracts(sqliteDb(deps, NOT_MOVED), facts)
+  yield* attachContractsProgram(facts)
   const out: EvaluationWithCause[] = []
   let orchestration: OrchestrationJobs | undefined
   const resolved = new Map<string, EffectiveSla>()
@@ -82,7 +102,7 @@ export function evaluateProducts(
     const key = `${own(cfg.products, row.id) ? row.id : ''}\u0000${JSON.stringify(row.sla)}`
     const sla = resolved.get(key) ?? effectiveSlaOf(cfg, row)
     resolved.set(key, sla)
-    slaCache.set(f.id, sla)
+    slas.set(f.id, sla)
     f.upstream = f.upstream.filter((u) => u.depth <= sla.upstream_depth)
     const e = evaluateProduct(f, sla, now)
     // nothing to explain when ok, nor when there is nothing to judge by (unknown)
@@ -90,40 +110,46 @@ export function evaluateProducts(
       out.push({ ...e, rootCause: null })
       continue
     }
-    orchestration ??= loadOrchestrationJobs(sqliteDb(deps, NOT_MOVED), cfg.links)
-    out.push({ ...e, rootCause: rootCauseFor(deps, e, sla, now, orchestration) ?? null })
+    orchestration ??= yield* call('quality', 'loadOrchestrationJobs', cfg.links)
+    const rootCause = yield* rootCauseOf(cfg, e, sla, now, orchestration)
+    out.push({ ...e, rootCause: rootCause ?? null })
   }
+  return { evaluations: out, slas }
+}
+
+/**
+ * Stores the evaluations that changed (or whose heartbeat is due), moves the alert episodes and
+ * incidents along and enqueues the alerts: a store program, run in one transaction.
+ */
+function* recordEvaluations(
+  cfg: MeshwatchConfig,
+  evals: EvaluationWithCause[],
+): StoreProgram<{ written: string[]; alerts: number[]; incidents: IncidentWrite[] }> {
+  const heartbeatMs = (cfg.evaluation?.heartbeat_minutes ?? 60) * 60_000
   const reminderMs = (cfg.alerts?.reminder_minutes ?? DEFAULT_REMINDER_MINUTES) * 60_000
   const reopenMs = (cfg.incidents?.reopen_minutes ?? DEFAULT_REOPEN_MINUTES) * 60_000
-  let alerts: number[] = []
-  let incidents: IncidentWrite[] = []
-  const written =
-    opts.store === false
-      ? []
-      : storeEvaluations(sqliteDb(deps, NOT_MOVED), out, {
-          keep: (prev, next) =>
-            shouldStore(prev, next, (cfg.evaluation?.heartbeat_minutes ?? 60) * 60_000),
-          inTransaction: (tx) => {
-            alerts = writeAlerts(tx, out, { reminderMs })
-            incidents = writeIncidents(tx, out, { reopenMs })
-          },
-        })
-  return { evaluations: out, written, alerts, incidents, slas: slaCache }
+  const written = yield* call('qualityStore', 'storeEvaluations', evals, {
+    keep: (prev, next) => shouldStore(prev, next, heartbeatMs),
+  })
+  // The alert outbox is written with the evaluations that change a status, or not at all.
+  const alerts = yield* writeAlerts(evals, { reminderMs })
+  const incidents = yield* writeIncidents(evals, { reopenMs })
+  return { written, alerts, incidents }
 }
 
 /** The root cause of a product's current evaluation, from its bounded upstream neighbourhood. */
-export function rootCauseFor(
-  deps: Deps,
+function* rootCauseOf(
+  cfg: MeshwatchConfig,
   e: ProductEvaluation,
   sla: EffectiveSla,
   now: Date,
-  orchestration?: OrchestrationJobs,
-): RootCause | undefined {
+  orchestration: OrchestrationJobs,
+): StoreProgram<RootCause | undefined> {
   const depth = sla.upstream_depth
   // Lineage hops alternate dataset and job; +2 reaches a source's loader beyond the last dataset.
-  const graph = loadRootCauseGraph(sqliteDb(deps, NOT_MOVED), e.productId, {
+  const graph = yield* call('qualityGraph', 'loadRootCauseGraph', e.productId, {
     depth: depth * 2 + 2,
-    links: configOf(deps).links,
+    links: cfg.links,
     now,
     orchestration,
   })
@@ -134,7 +160,7 @@ export function rootCauseFor(
       outputs: graph.outputs,
       nodes: graph.nodes,
       edges: graph.edges,
-      columnEdges: columnEdgesAmong(sqliteDb(deps, NOT_MOVED), datasetIds),
+      columnEdges: yield* call('rootCauseColumns', 'columnEdgesAmong', datasetIds),
       domainFailures: graph.domainFailures,
       dimensions: e.dimensions,
       upstreamTests: sla.tests.upstream !== 'off',
@@ -145,8 +171,16 @@ export function rootCauseFor(
 }
 
 /** Writes the products meshwatch.yml declares with outputs (origin 'config'); returns outputs it could not find. */
-export function applyConfigProducts(deps: Deps): string[] {
-  const cfg = configOf(deps)
+export function applyConfigProducts(deps: Deps): Promise<string[]> {
+  return runOn(deps.store, configProducts(configOf(deps), nowOf(deps)))
+}
+
+/** applyConfigProducts synchronously on a SQLite Db (the gate's scratch store). */
+export function applyConfigProductsOnDb(db: Db, deps: Deps): string[] {
+  return runOnDb(db, configProducts(configOf(deps), nowOf(deps)))
+}
+
+function* configProducts(cfg: MeshwatchConfig, now: Date): StoreProgram<string[]> {
   const items = Object.entries(cfg.products ?? {}).flatMap(([id, p]) => {
     const domain = p.domain ?? id.split('.')[0] ?? id
     return p.outputs && p.outputs.length > 0
@@ -163,8 +197,7 @@ export function applyConfigProducts(deps: Deps): string[] {
       : []
   })
   if (items.length === 0) return []
-  return upsertConfigProducts(sqliteDb(deps, NOT_MOVED), items, nowOf(deps).toISOString())
-    .unresolved
+  return (yield* call('qualityStore', 'upsertConfigProducts', items, now.toISOString())).unresolved
 }
 
 export interface EvaluationSummary {
@@ -178,11 +211,12 @@ export interface EvaluationSummary {
 
 export interface Evaluator {
   /**
-   * The afterWrite hook (Deps.afterWrite): writes meshwatch.yml's products, then re-scores the
-   * products the write touched and enqueues their alerts. A failure is logged, not thrown: the
-   * write stands and the next evaluation catches up. Returns what it did (undefined on failure).
+   * The afterWrite hook (Deps.afterWrite), awaited in the writer's transaction `tx` (default: the
+   * evaluator's store): writes meshwatch.yml's products, then re-scores the products the write
+   * touched and enqueues their alerts, in a savepoint of it. A failure is logged, not thrown:
+   * the write stands and the next evaluation catches up. Returns what it did (undefined on failure).
    */
-  afterWrite: (write: StoredWrite) => EvaluationSummary | undefined
+  afterWrite: (write: StoredWrite, tx?: Store) => Promise<EvaluationSummary | undefined>
   /** Scores every product now and then every `intervalMs` (time alone makes data stale); returns a stop function. */
   start: (intervalMs: number) => () => void
 }
@@ -193,35 +227,52 @@ export interface Evaluator {
  */
 export function createEvaluator(deps: Deps): Evaluator {
   const log = deps.log ?? SILENT
-  const run = (productIds?: string[]): EvaluationSummary | undefined => {
+  const summaryOf = (r: Awaited<ReturnType<typeof evaluateProducts>>): EvaluationSummary => {
+    if (r.written.length > 0)
+      log.info('evaluated products', { evaluated: r.evaluations.length, changed: r.written.length })
+    return {
+      evaluated: r.evaluations.map((e) => e.productId),
+      changed: r.written,
+      alerts: r.alerts,
+    }
+  }
+  const failed = (e: unknown): undefined => {
+    log.error('evaluation failed', { error: String(e) })
+    return undefined
+  }
+  const everything = async (): Promise<EvaluationSummary | undefined> => {
     try {
-      if (productIds?.length === 0) return { evaluated: [], changed: [], alerts: [] }
-      const r = evaluateProducts(deps, productIds ? { productIds } : {})
-      if (r.written.length > 0)
-        log.info('evaluated products', {
-          evaluated: r.evaluations.length,
-          changed: r.written.length,
-        })
-      return {
-        evaluated: r.evaluations.map((e) => e.productId),
-        changed: r.written,
-        alerts: r.alerts,
-      }
+      return summaryOf(await evaluateProducts(deps))
     } catch (e) {
-      log.error('evaluation failed', { error: String(e) })
-      return undefined
+      return failed(e)
     }
   }
   return {
-    afterWrite: (write) => {
-      applyConfigProducts(deps)
-      return run(productsOfDatasets(sqliteDb(deps, NOT_MOVED), write.datasetIds))
+    afterWrite: async (write, tx = deps.store) => {
+      try {
+        // A savepoint: on PostgreSQL a failed statement would otherwise abort the writer's transaction.
+        return await tx.transaction(async (inner) => {
+          const on: Deps = { ...deps, store: inner }
+          await applyConfigProducts(on)
+          const productIds = await inner.qualityStore.productsOfDatasets(write.datasetIds)
+          if (productIds.length === 0) return { evaluated: [], changed: [], alerts: [] }
+          return summaryOf(await evaluateProducts(on, { productIds }))
+        })
+      } catch (e) {
+        return failed(e)
+      }
     },
     start: (intervalMs) => {
-      const unresolved = applyConfigProducts(deps)
-      for (const u of unresolved) log.warn(`meshwatch.yml product output not found yet: ${u}`)
-      run()
-      const timer = setInterval(() => run(), intervalMs)
+      void (async () => {
+        try {
+          const unresolved = await applyConfigProducts(deps)
+          for (const u of unresolved) log.warn(`meshwatch.yml product output not found yet: ${u}`)
+        } catch (e) {
+          failed(e)
+        }
+        await everything()
+      })()
+      const timer = setInterval(() => void everything(), intervalMs)
       timer.unref()
       return () => clearInterval(timer)
     },
@@ -230,8 +281,17 @@ export function createEvaluator(deps: Deps): Evaluator {
 
 /** Violations over the store as configured; a product with an SLA in meshwatch.yml counts as having one. */
 export function governanceViolations(deps: Deps) {
+  return runOn(deps.store, violations(deps))
+}
+
+/** governanceViolations synchronously on a SQLite Db (the gate's scratch store, `meshwatch check`). */
+export function governanceViolationsOnDb(db: Db, deps: Deps) {
+  return runOnDb(db, violations(deps))
+}
+
+function* violations(deps: Deps) {
   const cfg = deps.meshwatch ?? EMPTY_CONFIG
-  const facts = loadGovernanceFacts(sqliteDb(deps, NOT_MOVED))
+  const facts = yield* call('qualityGraph', 'loadGovernanceFacts')
   for (const p of facts.products) if (own(cfg.products, p.id)?.sla) p.hasSla = true
   return checkPolicies(facts, governanceOf(cfg), nowOf(deps))
 }

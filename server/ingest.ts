@@ -70,7 +70,7 @@ export async function ingestBatch(
   return deps.store.transaction(async (tx) => {
     const result = await tx.storeBatch.storeBatch(batch, options)
     const out = { ...result, kind: batch.kind, scope: batch.scope }
-    if (!result.duplicate) await deps.afterWrite?.(out)
+    if (!result.duplicate) await deps.afterWrite?.(out, tx)
     return out
   })
 }
@@ -98,7 +98,7 @@ export async function ingestBatches(
     const results: IngestResult[] = []
     for (const b of batches) results.push(await ingestBatch({ ...storeOnly, store: tx }, b))
     const datasetIds = [...new Set(results.flatMap((r) => r.datasetIds))]
-    if (results.some((r) => !r.duplicate)) await afterWrite?.({ datasetIds })
+    if (results.some((r) => !r.duplicate)) await afterWrite?.({ datasetIds }, tx)
     return results
   })
 }

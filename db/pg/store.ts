@@ -33,6 +33,7 @@ import { orchestration } from './queries/orchestration.ts'
 import { overview } from './queries/overview.ts'
 import { qualityGraph } from './queries/quality-graph.ts'
 import { replay } from './queries/replay.ts'
+import { rootCauseColumns } from './queries/root-cause-columns.ts'
 import { runTimeline } from './queries/run-timeline.ts'
 import { runs } from './queries/runs.ts'
 import { search } from './queries/search.ts'
@@ -43,10 +44,6 @@ import { storeBatch } from './queries/store-batch.ts'
 // A module or function not yet written for PostgreSQL answers StoreUnsupportedError, never undefined.
 
 type Modules = typeof SQLITE_MODULES
-
-// storeEvaluations takes a callback given the engine's own connection (inTransaction(tx)): not
-// offered through the Store until its signature is engine-neutral.
-const { storeEvaluations: _engineSpecific, ...qualityStoreCommon } = qualityStore
 
 // export's iterators page PostgreSQL as async generators: not the SQLite signature (a sync Generator),
 // so checked here without them; modulesOn offers the whole module (the Store's ExportModule)
@@ -75,6 +72,7 @@ const PG_MODULES: { [K in keyof Modules]?: Partial<PgModule<Modules[K]>> } = {
   overview,
   qualityGraph,
   replay,
+  rootCauseColumns,
   runTimeline,
   runs,
   search,
@@ -82,7 +80,7 @@ const PG_MODULES: { [K in keyof Modules]?: Partial<PgModule<Modules[K]>> } = {
   incidentDeliveries,
   incidentDigests,
   incidents,
-  qualityStore: qualityStoreCommon,
+  qualityStore,
   quality,
   tokens,
 }

@@ -19,19 +19,19 @@ export interface EvaluationToStore {
 
 /**
  * Appends the evaluations `keep` accepts against each product's last stored one (the evaluator
- * decides what counts as a change) in one transaction; returns the product ids written.
+ * decides what counts as a change) in one transaction; returns the product ids written. The
+ * evaluator writes the alert outbox in the store transaction around it (server/evaluate.ts).
  */
 export function storeEvaluations<E extends EvaluationToStore>(
   db: Db,
   evals: E[],
   opts: {
     keep: (prev: typeof evaluations.$inferSelect | undefined, next: E) => boolean
-    inTransaction?: (tx: Db) => void
   },
 ): string[] {
   const written: string[] = []
   // better-sqlite3 runs a transaction on its one connection: `db` inside the callback is in it
-  // (as storeBatch writes), so the callbacks get the Db they are typed for.
+  // (as storeBatch writes); inside a store transaction it is a savepoint of it.
   db.transaction(
     () => {
       const prev = new Map<string, typeof evaluations.$inferSelect>()
@@ -58,8 +58,6 @@ export function storeEvaluations<E extends EvaluationToStore>(
           .run()
       }
       written.push(...rows.map((r) => r.productId))
-      // The alert outbox is written with the evaluations that change a status, or not at all.
-      opts.inTransaction?.(db)
     },
     { behavior: 'immediate' },
   )

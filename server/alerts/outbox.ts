@@ -1,18 +1,10 @@
-import type { Db } from '../../db/client.ts'
-import {
-  enqueueAlerts,
-  insertEpisode,
-  openEpisodes,
-  productMeta,
-  updateEpisode,
-  type AlertInsert,
-} from '../../db/queries/alerts.ts'
-import { quietProducts } from '../../db/queries/incidents.ts'
+import type { AlertInsert } from '../../db/queries/alerts.ts'
 import type { ProductEvaluation } from '../quality/facts.ts'
 import { statusRank } from '../quality/facts.ts'
 import type { RootCause } from '../quality/root-cause.ts'
 import { rootCauseOf, type AlertFacts } from './facts.ts'
 import { decide, dedupeKeyOf, type Decision } from './plan.ts'
+import { call, type StoreProgram } from '../store-program.ts'
 
 export const DEFAULT_REMINDER_MINUTES = 240
 
@@ -25,28 +17,35 @@ type Evaluation = ProductEvaluation & { rootCause?: RootCause | null }
 /**
  * The outbox writer: called inside the transaction that stores the evaluations, it moves each
  * product's alert episode along and enqueues the alerts that decides (deduplicated per episode
- * and kind by the outbox's unique key). Returns the ids of the alerts added.
+ * and kind by the outbox's unique key). Returns the ids of the alerts added. A store program
+ * (server/store-program.ts), run in that transaction.
  */
-export function writeAlerts(
-  tx: Db,
+export function* writeAlerts(
   evals: readonly Evaluation[],
   opts: WriteAlertsOptions,
-): number[] {
-  const open = openEpisodes(
-    tx,
+): StoreProgram<number[]> {
+  const open = yield* call(
+    'alerts',
+    'openEpisodes',
     evals.map((e) => e.productId),
   )
   const decided: { e: Evaluation; d: Decision }[] = []
   // Someone acknowledged the incident, or muted it: its reminders would only be noise.
-  const quiet = quietProducts(tx, [...open.keys()], evals[0]?.evaluatedAt ?? '')
+  const quiet = yield* call(
+    'incidents',
+    'quietProducts',
+    [...open.keys()],
+    evals[0]?.evaluatedAt ?? '',
+  )
   for (const e of evals) {
     const d = decide(open.get(e.productId), e, opts.reminderMs)
     if (d.alert?.kind === 'reminder' && quiet.has(e.productId)) delete d.alert
     if (d.episode || d.alert) decided.push({ e, d })
   }
   if (decided.length === 0) return []
-  const meta = productMeta(
-    tx,
+  const meta = yield* call(
+    'alerts',
+    'productMeta',
     decided.map((x) => x.e.productId),
   )
   const rows: AlertInsert[] = []
@@ -57,16 +56,16 @@ export function writeAlerts(
     let episodeId = prev?.id
     const step = d.episode
     if (step?.op === 'open')
-      episodeId = insertEpisode(tx, {
+      episodeId = yield* call('alerts', 'insertEpisode', {
         productId: e.productId,
         domain: product.domain,
         status: step.status,
         at: step.at,
       })
     else if (step?.op === 'close' && prev)
-      updateEpisode(tx, prev.id, { closedAt: step.at, status: 'ok' })
+      yield* call('alerts', 'updateEpisode', prev.id, { closedAt: step.at, status: 'ok' })
     else if (step?.op === 'update' && prev)
-      updateEpisode(tx, prev.id, {
+      yield* call('alerts', 'updateEpisode', prev.id, {
         status: step.status,
         worst: step.worst,
         lastAlertAt: step.lastAlertAt,
@@ -112,5 +111,5 @@ export function writeAlerts(
       episodeId,
     })
   }
-  return enqueueAlerts(tx, rows)
+  return yield* call('alerts', 'enqueueAlerts', rows)
 }

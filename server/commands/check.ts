@@ -3,7 +3,7 @@ import { closeDb, openDb } from '../../db/client.ts'
 import { sqliteStore } from '../../db/store.ts'
 import { EMPTY_CONFIG, resolveSlackRoute, type MeshwatchConfig } from '../config-file.ts'
 import { routesOf } from '../incidents/routing.ts'
-import { effectiveSlaOf, governanceViolations } from '../evaluate.ts'
+import { effectiveSlaOf, governanceViolationsOnDb } from '../evaluate.ts'
 import { BUILT_IN_POLICIES, waiverActive } from '../quality/governance.ts'
 import { slaEntries } from '../quality/sla.ts'
 import { configFileOf, readMeshwatchConfig } from './local-store.ts'
@@ -52,7 +52,7 @@ export function registerCheck(program: Command): void {
       }
       const db = openDb(dbFileOf(o))
       try {
-        const violations = governanceViolations({
+        const violations = governanceViolationsOnDb(db, {
           store: sqliteStore(db),
           meshwatch: cfg,
           now: () => now,

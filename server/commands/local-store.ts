@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs'
 import { ConfigError, EMPTY_CONFIG, loadConfigFile, type MeshwatchConfig } from '../config-file.ts'
-import { storeClock } from '../demo-clock.ts'
+import { demoClock } from '../demo-clock.ts'
 import type { Deps, Logger } from '../deps.ts'
 import { createEvaluator } from '../evaluate.ts'
 import { redact } from '../log.ts'
-import { commandDbOf, openCommandStore, UsageError } from './shared.ts'
+import { openCommandStore, UsageError } from './shared.ts'
 
 /** Reads meshwatch.yml; a bad one is a UsageError (exit 2) listing file:line:col: field: reason. */
 export function readMeshwatchConfig(file: string): MeshwatchConfig {
@@ -59,8 +59,9 @@ export interface LocalStore {
 export async function openLocalStore(o: { db?: string; config?: string }): Promise<LocalStore> {
   const meshwatch = meshwatchConfigOf(o)
   const opened = await openCommandStore(o)
-  const db = await commandDbOf(opened, 'collect --db: the evaluator (server/evaluate.ts)')
-  const now = storeClock(db)
+  // the demo's clock once the demo was loaded into the store (as serve scores it), else the system's
+  const anchor = await opened.admin.getDemoAnchor()
+  const now = anchor ? demoClock(anchor) : undefined
   const store: Deps = { store: opened, meshwatch, log: STDERR_LOG, ...(now ? { now } : {}) }
   const evaluator = createEvaluator(store)
   const evaluated = new Set<string>()
@@ -70,9 +71,9 @@ export async function openLocalStore(o: { db?: string; config?: string }): Promi
   return {
     deps: {
       ...store,
-      afterWrite: (w) => {
+      afterWrite: async (w, tx) => {
         ran = true
-        const r = evaluator.afterWrite(w)
+        const r = await evaluator.afterWrite(w, tx)
         if (!r) return
         for (const id of r.evaluated) evaluated.add(id)
         for (const id of r.changed) changed.add(id)

@@ -1,30 +1,8 @@
 import { candidatesOf, tableOf, type DatasetCandidate } from '../../collectors/contracts/naming.ts'
 import type { Odcs } from '../../collectors/contracts/schema.ts'
 import type { Db } from '../../db/client.ts'
-import {
-  findContractDataset,
-  findContractProduct,
-  productOfOutputs,
-  type BoundDataset,
-} from '../../db/queries/contracts.ts'
-
-/** The store lookups a binding makes: db/queries/contracts.ts on a Db, or (bind-store.ts) answers read from a Store. */
-export interface ContractLookups {
-  findContractDataset(ref: {
-    namespace?: string | undefined
-    name: string
-  }): BoundDataset | undefined
-  findContractProduct(
-    by: { id: string } | { name: string; domain: string | null },
-  ): { id: string; domain: string } | undefined
-  productOfOutputs(datasetIds: number[]): string | undefined
-}
-
-const lookupsOf = (db: Db): ContractLookups => ({
-  findContractDataset: (ref) => findContractDataset(db, ref),
-  findContractProduct: (by) => findContractProduct(db, by),
-  productOfOutputs: (ids) => productOfOutputs(db, ids),
-})
+import type { BoundDataset } from '../../db/queries/contracts.ts'
+import { call, runOnDb, type StoreProgram } from '../store-program.ts'
 
 export interface ObjectBinding {
   object: string
@@ -52,56 +30,67 @@ const show = (c: DatasetCandidate): string =>
     ? `no dataset named ${c.name} (in any namespace; the contract has no server meshwatch maps)`
     : `no dataset ${c.namespace} ${c.name}${c.server ? ` (server ${c.server})` : ''}`
 
-/**
- * Binds a contract to what the store observes: each schema object to a dataset by the OpenLineage
- * naming of its servers, `dataProduct` (or the product whose outputs those datasets are) to a product.
- */
+/** bindContractProgram for code still on the SQLite Db (the ratchet of #16), synchronously. */
 export function bindContract(db: Db, contract: Odcs, domain: string | null): ContractBinding {
-  return bindWith(lookupsOf(db), contract, domain)
+  return runOnDb(db, bindContractProgram(contract, domain))
 }
 
-/** bindContract over any lookups (the same binding on either engine). */
-export function bindWith(
-  db: ContractLookups,
+/**
+ * Binds a contract to what the store observes: each schema object to a dataset by the OpenLineage
+ * naming of its servers, `dataProduct` (or the product whose outputs those datasets are) to a
+ * product. A store program (server/store-program.ts): `runOn(store, bindContractProgram(…))`.
+ */
+export function* bindContractProgram(
   contract: Odcs,
   domain: string | null,
-): ContractBinding {
-  const objects: ObjectBinding[] = (contract.schema ?? []).map((o) => {
-    const cands = candidatesOf(contract, o)
-    for (const cand of cands) {
-      const ds = db.findContractDataset(cand)
-      if (ds) return { object: o.name, table: tableOf(o), dataset: ds }
-    }
-    return {
-      object: o.name,
-      table: tableOf(o),
-      dataset: null,
-      reason: `meshwatch has never seen this table: ${cands.map(show).join('; ')}`,
-    }
-  })
+): StoreProgram<ContractBinding> {
+  const objects: ObjectBinding[] = []
+  for (const o of contract.schema ?? []) objects.push(yield* bindObject(contract, o))
   return {
     objects,
     team: teamOf(contract),
-    ...bindProduct(db, contract, domain, objects),
+    ...(yield* bindProduct(contract, domain, objects)),
     bound: objects.length > 0 && objects.every((o) => o.dataset !== null),
   }
 }
 
-function bindProduct(
-  db: ContractLookups,
+function* bindObject(
+  contract: Odcs,
+  o: NonNullable<Odcs['schema']>[number],
+): StoreProgram<ObjectBinding> {
+  const cands = candidatesOf(contract, o)
+  for (const cand of cands) {
+    const ds = yield* call('contracts', 'findContractDataset', cand)
+    if (ds) return { object: o.name, table: tableOf(o), dataset: ds }
+  }
+  return {
+    object: o.name,
+    table: tableOf(o),
+    dataset: null,
+    reason: `meshwatch has never seen this table: ${cands.map(show).join('; ')}`,
+  }
+}
+
+function* bindProduct(
   contract: Odcs,
   domain: string | null,
   objects: ObjectBinding[],
-): Pick<ContractBinding, 'product' | 'productReason'> {
+): StoreProgram<Pick<ContractBinding, 'product' | 'productReason'>> {
   const dp = contract.dataProduct
   if (dp) {
     const p =
-      db.findContractProduct({ id: dp }) ??
-      (domain ? db.findContractProduct({ id: `${domain}.${dp}` }) : undefined) ??
-      db.findContractProduct({ name: dp, domain })
+      (yield* call('contracts', 'findContractProduct', { id: dp })) ??
+      (domain
+        ? yield* call('contracts', 'findContractProduct', { id: `${domain}.${dp}` })
+        : undefined) ??
+      (yield* call('contracts', 'findContractProduct', { name: dp, domain }))
     if (p) return { product: { id: p.id, via: 'dataProduct' } }
   }
-  const byOutputs = db.productOfOutputs(objects.flatMap((o) => (o.dataset ? [o.dataset.id] : [])))
+  const byOutputs = yield* call(
+    'contracts',
+    'productOfOutputs',
+    objects.flatMap((o) => (o.dataset ? [o.dataset.id] : [])),
+  )
   if (byOutputs) return { product: { id: byOutputs, via: 'outputs' } }
   return {
     product: null,

@@ -1,34 +1,30 @@
 import type { Db } from '../../db/client.ts'
-import {
-  latestColumnMetrics,
-  latestResultsWithFailures,
-  newestColumns,
-  recentEpisodes,
-} from '../../db/queries/contract-facts.ts'
-import { currentContracts } from '../../db/queries/contracts.ts'
+import type { ContractRow } from '../../db/schema.ts'
 import type { ContractFacts, ProductFacts } from '../quality/facts.ts'
-import { bindContract } from './bind.ts'
+import { call, runOnDb, type StoreProgram } from '../store-program.ts'
+import { bindContractProgram, type ContractBinding } from './bind.ts'
 import { odcsOf } from './view.ts'
+
+/** attachContractsProgram for code still on the SQLite Db (the ratchet of #16), synchronously. */
+export function attachContracts(db: Db, products: ProductFacts[]): void {
+  runOnDb(db, attachContractsProgram(products))
+}
 
 /**
  * Gives each product its current ODCS contracts (bound as GET /api/contracts binds them) with
  * what is observed of their datasets and the product's alert episodes, so evaluateProduct scores
- * them. Products without a contract are left as they are.
+ * them. Products without a contract are left as they are. A store program (server/store-program.ts).
  */
-export function attachContracts(db: Db, products: ProductFacts[]): void {
+export function* attachContractsProgram(products: ProductFacts[]): StoreProgram<void> {
   if (products.length === 0) return
-  const rows = currentContracts(db)
+  const rows = yield* call('contracts', 'currentContracts')
   if (rows.length === 0) return
   const byId = new Map(products.map((p) => [p.id, p]))
-  const bound: {
-    productId: string
-    row: (typeof rows)[number]
-    binding: ReturnType<typeof bindContract>
-  }[] = []
+  const bound: { productId: string; row: ContractRow; binding: ContractBinding }[] = []
   for (const row of rows) {
     const c = odcsOf(row)
     if (!c) continue
-    const binding = bindContract(db, c, row.domain)
+    const binding = yield* bindContractProgram(c, row.domain)
     if (binding.product && byId.has(binding.product.id))
       bound.push({ productId: binding.product.id, row, binding })
   }
@@ -38,10 +34,12 @@ export function attachContracts(db: Db, products: ProductFacts[]): void {
       bound.flatMap((b) => b.binding.objects.flatMap((o) => (o.dataset ? [o.dataset.id] : []))),
     ),
   ]
-  const columns = newestColumns(db, datasetIds)
-  const results = latestResultsWithFailures(db, datasetIds)
-  const columnMetrics = latestColumnMetrics(db, datasetIds)
-  const episodes = recentEpisodes(db, [...new Set(bound.map((b) => b.productId))])
+  const columns = yield* call('contractFacts', 'newestColumns', datasetIds)
+  const results = yield* call('contractFacts', 'latestResultsWithFailures', datasetIds)
+  const columnMetrics = yield* call('contractFacts', 'latestColumnMetrics', datasetIds)
+  const episodes = yield* call('contractFacts', 'recentEpisodes', [
+    ...new Set(bound.map((b) => b.productId)),
+  ])
   for (const { productId, row, binding } of bound) {
     const p = byId.get(productId)
     if (!p) continue

@@ -1,13 +1,11 @@
 import { EMPTY_CONFIG } from '../config-file.ts'
-import { nowOf, type Deps, sqliteDb } from '../deps.ts'
-import { attachContracts } from './facts.ts'
+import { nowOf, type Deps } from '../deps.ts'
+import { runOn } from '../store-program.ts'
+import { attachContractsProgram } from './facts.ts'
 import { effectiveSlaOf } from '../evaluate.ts'
 import type { ContractEvaluation } from '../quality/contract-score.ts'
 import { evaluateWithContracts } from '../quality/score.ts'
 import type { EffectiveSla } from '../quality/sla.ts'
-
-/** What is not on PostgreSQL yet (#16 ratchet): attachContracts (facts.ts) still takes the SQLite Db. */
-const NOT_MOVED = 'data contracts (server/contracts/)'
 
 /**
  * A product's effective SLA with its contract's layer, and its contracts checked now, the way
@@ -29,7 +27,7 @@ export async function productContracts(
   })
   const [f] = facts
   if (!f) return { sla: declared, contracts: [] }
-  attachContracts(sqliteDb(deps, NOT_MOVED), [f])
+  await runOn(deps.store, attachContractsProgram([f]))
   const r = evaluateWithContracts(f, declared, now)
   return { sla: r.sla, contracts: r.contracts }
 }

@@ -7,7 +7,11 @@ import { storeContracts } from '../../db/queries/contracts.ts'
 import type { MeshwatchConfig } from '../config-file.ts'
 import { contractsToStore } from '../contracts/ingest.ts'
 import type { Deps } from '../deps.ts'
-import { applyConfigProducts, evaluateProducts, governanceViolations } from '../evaluate.ts'
+import {
+  applyConfigProductsOnDb,
+  governanceViolationsOnDb,
+  scoreProductsOnDb,
+} from '../evaluate.ts'
 import { ingestBatchOnDb } from '../ingest.ts'
 import type { ProductEvaluation } from '../quality/facts.ts'
 import type { Violation } from '../quality/governance.ts'
@@ -64,11 +68,11 @@ export function scoreOnStore(
     const collect = (docs: readonly ContractDoc[]) =>
       storeContracts(db, contractsToStore(docs, null), { now: now.toISOString() })
     collect(contracts.baseline)
-    applyConfigProducts(deps)
+    applyConfigProductsOnDb(db, deps)
     const before = scoreSide(deps, baseline)
     ingestBatchOnDb(db, deps, current)
     collect(contracts.current)
-    applyConfigProducts(deps)
+    applyConfigProductsOnDb(db, deps)
     const others = baseline.filter((b) => b.scope !== current.scope)
     const removed = new Set(
       baseline.filter((b) => b.scope === current.scope).flatMap((b) => b.products.map((p) => p.id)),
@@ -99,7 +103,7 @@ function scoreSide(
   }
   const evaluations = new Map<string, ProductEvaluation>()
   for (const [at, productIds] of byClock) {
-    const r = evaluateProducts(deps, { productIds, now: new Date(at), store: false })
+    const r = scoreProductsOnDb(sqliteDb(deps, NOT_MOVED), deps, { productIds, now: new Date(at) })
     for (const e of r.evaluations) evaluations.set(e.productId, e)
   }
   const products = new Map<string, ScoredProduct>()
@@ -107,5 +111,5 @@ function scoreSide(
     const evaluation = evaluations.get(p.id)
     if (evaluation) products.set(p.id, { id: p.id, domain: p.domain, evaluation })
   }
-  return { products, violations: governanceViolations(deps) }
+  return { products, violations: governanceViolationsOnDb(sqliteDb(deps, NOT_MOVED), deps) }
 }

@@ -1,20 +1,10 @@
-import type { Db } from '../../db/client.ts'
 import type { BlastProduct } from '../../db/incident-shapes.ts'
-import { openEpisodes, productMeta } from '../../db/queries/alerts.ts'
-import {
-  blastRadius,
-  insertIncident,
-  insertTransition,
-  latestIncidents,
-  resolveConsumers,
-  syncConsumers,
-  updateIncident,
-} from '../../db/queries/incidents.ts'
 import type { IncidentRow } from '../../db/schema.ts'
 import { rootCauseOf } from '../alerts/facts.ts'
 import type { ProductEvaluation } from '../quality/facts.ts'
 import type { RootCause } from '../quality/root-cause.ts'
 import { decideIncident, type IncidentInput } from './lifecycle.ts'
+import { call, type StoreProgram } from '../store-program.ts'
 
 type Evaluation = ProductEvaluation & { rootCause?: RootCause | null }
 
@@ -33,20 +23,21 @@ const severityOf = (s: string): 'warn' | 'breach' => (s === 'breach' ? 'breach' 
 /**
  * The incident writer: called in the evaluation's transaction after the alert episodes moved
  * (writeAlerts), it opens, updates, resolves or reopens each evaluated product's incident and
- * stores the transition with the root cause and blast radius of that moment.
+ * stores the transition with the root cause and blast radius of that moment. A store program
+ * (server/store-program.ts), run in that transaction.
  */
-export function writeIncidents(
-  tx: Db,
+export function* writeIncidents(
   evals: readonly Evaluation[],
   opts: WriteIncidentsOptions,
-): IncidentWrite[] {
+): StoreProgram<IncidentWrite[]> {
   const ids = evals.map((e) => e.productId)
-  const episodes = openEpisodes(tx, ids)
-  const latest = latestIncidents(tx, ids)
+  const episodes = yield* call('alerts', 'openEpisodes', ids)
+  const latest = yield* call('incidents', 'latestIncidents', ids)
   const active = evals.filter((e) => episodes.has(e.productId) || latest.has(e.productId))
   if (active.length === 0) return []
-  const meta = productMeta(
-    tx,
+  const meta = yield* call(
+    'alerts',
+    'productMeta',
     active.map((e) => e.productId),
   )
   const out: IncidentWrite[] = []
@@ -55,7 +46,9 @@ export function writeIncidents(
     if (!product) continue
     const ep = episodes.get(e.productId)
     const inc = latest.get(e.productId)
-    const blast: BlastProduct[] = ep ? blastRadius(tx, e.productId) : (inc?.blastRadius ?? [])
+    const blast: BlastProduct[] = ep
+      ? yield* call('incidents', 'blastRadius', e.productId)
+      : (inc?.blastRadius ?? [])
     const x: IncidentInput = {
       status: e.status,
       score: e.status === 'unknown' ? null : e.score,
@@ -79,7 +72,7 @@ export function writeIncidents(
     if (step.op === 'open' || !inc) {
       if (!ep) continue
       kind = 'opened'
-      row = insertIncident(tx, {
+      row = yield* call('incidents', 'insertIncident', {
         productId: e.productId,
         domain: product.domain,
         title: product.name,
@@ -93,7 +86,7 @@ export function writeIncidents(
       })
     } else if (step.op === 'reopen' && ep) {
       kind = 'reopened'
-      row = updateIncident(tx, inc.id, {
+      row = yield* call('incidents', 'updateIncident', inc.id, {
         status: 'open',
         severity: severityOf(ep.worst),
         episodeId: ep.id,
@@ -110,24 +103,25 @@ export function writeIncidents(
     } else if (step.op === 'update' && ep) {
       kind = 'updated'
       changes = step.changes
-      row = updateIncident(tx, inc.id, {
+      row = yield* call('incidents', 'updateIncident', inc.id, {
         severity: inc.severity === 'breach' ? 'breach' : severityOf(ep.worst),
         episodeId: ep.id,
         ...snapshot,
       })
     } else {
       kind = 'resolved'
-      row = updateIncident(tx, inc.id, {
+      row = yield* call('incidents', 'updateIncident', inc.id, {
         status: 'resolved',
         resolvedAt: x.at,
         resolution: 'auto',
         resolveReason: 'recovered',
         ...snapshot,
       })
-      resolveConsumers(tx, row.id, x.at)
+      yield* call('incidents', 'resolveConsumers', row.id, x.at)
     }
-    if (kind !== 'resolved') syncConsumers(tx, row.id, row.blastRadius, x.at)
-    const transitionId = insertTransition(tx, {
+    if (kind !== 'resolved')
+      yield* call('incidents', 'syncConsumers', row.id, row.blastRadius, x.at)
+    const transitionId = yield* call('incidents', 'insertTransition', {
       incidentId: row.id,
       kind,
       at: x.at,

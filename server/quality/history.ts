@@ -20,7 +20,7 @@ const fingerprint = (dims: readonly DimensionResult[]): string =>
  */
 export function shouldStore(
   prev: StoredEvaluation | undefined,
-  next: ProductEvaluation,
+  next: Pick<ProductEvaluation, 'status' | 'score' | 'dimensions' | 'evaluatedAt'>,
   everyMs: number,
 ): boolean {
   if (!prev) return true

@@ -18,9 +18,9 @@ export const governanceRoutes = (deps: Deps) =>
       200: 'the effective policies and the violations',
     }),
     validate('query', GovernanceQuerySchema),
-    (c) => {
+    async (c) => {
       const q = c.req.valid('query')
-      const violations = governanceViolations(deps).filter(
+      const violations = (await governanceViolations(deps)).filter(
         (v) =>
           (q.domain === undefined || v.domain === q.domain) &&
           (q.waived === undefined || String(v.waived) === q.waived),

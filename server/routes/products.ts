@@ -110,7 +110,7 @@ export const productRoutes = (deps: Deps) =>
         const { id } = c.req.valid('param')
         if (!(await deps.store.catalog.getProduct(id)))
           return c.json(errorBody('not_found', `unknown product ${id}`), 404)
-        const [e] = evaluateProducts(deps, { productIds: [id], store: false }).evaluations
+        const [e] = (await evaluateProducts(deps, { productIds: [id], store: false })).evaluations
         if (!e) return c.json(errorBody('not_found', `unknown product ${id}`), 404)
         return c.json({
           productId: id,

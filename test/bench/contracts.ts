@@ -10,7 +10,7 @@ import { stringify } from 'yaml'
 import { parseContractText } from '../../collectors/contracts/read.ts'
 import { closeDb, openDb } from '../../db/client.ts'
 import { ingestContracts } from '../../server/contracts/ingest.ts'
-import { evaluateProducts } from '../../server/evaluate.ts'
+import { scoreProductsOnDb } from '../../server/evaluate.ts'
 import { seed } from './quality.ts'
 import type { BenchRow } from './run.ts'
 import { sqliteStore } from '../../db/store.ts'
@@ -78,20 +78,16 @@ export async function benchContracts(): Promise<BenchRow[]> {
   try {
     seed(db)
     const deps = { store: sqliteStore(db), now: () => NOW }
-    evaluateProducts(deps, { store: false }) // warm-up
-    const without = median(
-      [0, 1, 2].map(() => cpuMs(() => evaluateProducts(deps, { store: false }))),
-    )
+    scoreProductsOnDb(db, deps) // warm-up
+    const without = median([0, 1, 2].map(() => cpuMs(() => scoreProductsOnDb(db, deps))))
     const texts = Array.from({ length: CONTRACTS }, (_, k) => contractText(k))
     const docs = texts.map((t, k) => parseContractText(t, `bench-${k}.odcs.yaml`))
     const c0 = process.cpuUsage()
     await ingestContracts(deps, docs)
     const c1 = process.cpuUsage(c0)
     const collectMs = (c1.user + c1.system) / 1000
-    evaluateProducts(deps, { store: false }) // warm-up with contracts
-    const withMs = median(
-      [0, 1, 2].map(() => cpuMs(() => evaluateProducts(deps, { store: false }))),
-    )
+    scoreProductsOnDb(db, deps) // warm-up with contracts
+    const withMs = median([0, 1, 2].map(() => cpuMs(() => scoreProductsOnDb(db, deps))))
     const added = collectMs + withMs - without
     return [
       {

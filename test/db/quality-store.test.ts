@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { KnownStatus } from '../../common/vocab.ts'
 import { emptyBatch } from '../../collectors/batch.ts'
 import { openDb, type Db } from '../../db/client.ts'
-import { enqueueAlerts, listAlerts } from '../../db/queries/alerts.ts'
+import { listAlerts } from '../../db/queries/alerts.ts'
 import { findDataset, getProduct } from '../../db/queries/catalog.ts'
 import {
   evaluationHistory,
@@ -11,6 +11,7 @@ import {
   upsertConfigProducts,
 } from '../../db/queries/quality-store.ts'
 import { storeBatch } from '../../db/queries/store-batch.ts'
+import { sqliteStore } from '../../db/store.ts'
 import { hashBatch } from '../../server/ingest.ts'
 import { alertFacts } from './alert-facts.ts'
 
@@ -89,8 +90,9 @@ describe('storing evaluations', () => {
     expect(evaluationHistory(db, 'sales.orders', 1)).toHaveLength(1)
   })
 
-  it('writes the alerts of inTransaction with the evaluations, and neither when it throws', () => {
+  it('writes the alerts of its store transaction with the evaluations, and neither when it throws', async () => {
     const db = seed()
+    const store = sqliteStore(db)
     const alert = {
       dedupeKey: 'k1',
       productId: 'sales.orders',
@@ -101,21 +103,23 @@ describe('storing evaluations', () => {
       createdAt: NOW,
       nextAttemptAt: NOW,
     }
-    expect(() =>
-      storeEvaluations(db, [ev('sales.orders', NOW, 10, 'breach')], {
-        keep: () => true,
-        inTransaction: (tx) => {
-          enqueueAlerts(tx, [alert])
-          throw new Error('slack routing failed')
-        },
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.qualityStore.storeEvaluations([ev('sales.orders', NOW, 10, 'breach')], {
+          keep: () => true,
+        })
+        await tx.alerts.enqueueAlerts([alert])
+        throw new Error('slack routing failed')
       }),
-    ).toThrow('slack routing failed')
+    ).rejects.toThrow('slack routing failed')
     expect(evaluationHistory(db, 'sales.orders')).toEqual([])
     expect(listAlerts(db)).toEqual([])
 
-    storeEvaluations(db, [ev('sales.orders', NOW, 10, 'breach')], {
-      keep: () => true,
-      inTransaction: (tx) => void enqueueAlerts(tx, [alert]),
+    await store.transaction(async (tx) => {
+      await tx.qualityStore.storeEvaluations([ev('sales.orders', NOW, 10, 'breach')], {
+        keep: () => true,
+      })
+      await tx.alerts.enqueueAlerts([alert])
     })
     expect(evaluationHistory(db, 'sales.orders')).toHaveLength(1)
     expect(listAlerts(db).map((a) => a.dedupeKey)).toEqual(['k1'])

@@ -20,7 +20,6 @@ import { demoOnBoth } from './demo.ts'
  * its StoreUnsupportedError names: on PostgreSQL they answer 501 naming it (never a 500).
  */
 const KNOWN_GAPS: Record<string, string> = {
-  '/api/products/{id}': 'data contracts (server/contracts/)',
   '/api/products/{id}/root-cause': 'the evaluator (server/evaluate.ts)',
   '/api/governance': 'the evaluator (server/evaluate.ts)',
 }

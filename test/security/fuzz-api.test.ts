@@ -147,7 +147,7 @@ async function expectReadable(db: Db, app: ReturnType<typeof createApp>) {
     const res = await app.request(`/api/products/${encodeURIComponent(p.id)}`)
     expect(res.status, `${p.id}: ${await res.clone().text()}`).toBe(200)
   }
-  const { evaluations } = evaluateProducts({ store: sqliteStore(db), now: () => NOW })
+  const { evaluations } = await evaluateProducts({ store: sqliteStore(db), now: () => NOW })
   expect(evaluations.length).toBe(products.length)
 }
 

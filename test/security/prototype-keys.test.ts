@@ -49,7 +49,7 @@ describe('an SLA keyed by an Object.prototype name', () => {
         expect(Object.hasOwn(body.effectiveSla, key)).toBe(false)
       }
 
-      const { evaluations } = evaluateProducts({ store: sqliteStore(db), now: () => NOW })
+      const { evaluations } = await evaluateProducts({ store: sqliteStore(db), now: () => NOW })
       expect(evaluations.map((e) => e.productId).sort()).toEqual(['finance.orders', 'sales.orders'])
       const list = await app.request('/api/products')
       expect(list.status).toBe(200)

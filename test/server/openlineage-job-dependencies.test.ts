@@ -85,7 +85,7 @@ async function setup(dependencies: Record<string, unknown> | undefined) {
       outputs: [],
     }),
   )
-  expect(applyConfigProducts(deps)).toEqual([])
+  expect(await applyConfigProducts(deps)).toEqual([])
   return deps
 }
 
@@ -98,7 +98,7 @@ describe('JobDependenciesRunFacet in root cause', () => {
 
   it('blames the stale output on the upstream job that failed', async () => {
     const deps = await setup(upstreamIngest)
-    const e = evaluateProducts(deps).evaluations.find(
+    const e = (await evaluateProducts(deps)).evaluations.find(
       (x) => x.productId === 'reporting.daily_report',
     )
     expect(e?.dimensions.find((d) => d.dimension === 'freshness')?.status).not.toBe('ok')
@@ -136,7 +136,7 @@ describe('JobDependenciesRunFacet in root cause', () => {
       ),
     })
     expect(res.status).toBe(201)
-    const e = evaluateProducts(deps).evaluations.find(
+    const e = (await evaluateProducts(deps)).evaluations.find(
       (x) => x.productId === 'reporting.daily_report',
     )
     expect(e?.rootCause?.culprit).toMatchObject({ name: 'ingest' })
@@ -144,7 +144,7 @@ describe('JobDependenciesRunFacet in root cause', () => {
 
   it('without the facet, the failed ingest is not linked', async () => {
     const deps = await setup(undefined)
-    const e = evaluateProducts(deps).evaluations.find(
+    const e = (await evaluateProducts(deps)).evaluations.find(
       (x) => x.productId === 'reporting.daily_report',
     )
     expect(e?.rootCause?.culprit.name).not.toBe('ingest')

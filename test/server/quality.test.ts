@@ -43,12 +43,12 @@ async function demo(days: DemoDay[], opts: { airflow?: boolean } = {}) {
   return deps
 }
 
-const byId = (deps: Deps) =>
-  new Map(evaluateProducts(deps).evaluations.map((e) => [e.productId, e]))
+const byId = async (deps: Deps) =>
+  new Map((await evaluateProducts(deps)).evaluations.map((e) => [e.productId, e]))
 
 describe('the demo mesh', () => {
   it('scores ok everywhere on the good day', async () => {
-    const evals = byId(await demo(['good']))
+    const evals = await byId(await demo(['good']))
     expect(evals.size).toBe(9)
     // a dimension the demo has no data for (e.g. volume without history) is unknown, never a problem
     for (const e of evals.values())
@@ -60,7 +60,7 @@ describe('the demo mesh', () => {
   })
 
   it('breaches exactly the expected products on the bad day, with their root causes', async () => {
-    const evals = byId(await demo(['good', 'bad']))
+    const evals = await byId(await demo(['good', 'bad']))
     const breached = [...evals.values()]
       .filter((e) => e.status !== 'ok')
       .map((e) => `${e.productId}:${e.status}`)
@@ -103,7 +103,7 @@ describe('the demo mesh', () => {
   })
 
   it("blames the stale finance source on the finance DAG's failed load task once Airflow is collected", async () => {
-    const evals = byId(await demo(['good', 'bad'], { airflow: true }))
+    const evals = await byId(await demo(['good', 'bad'], { airflow: true }))
     const rc = evals.get('finance.revenue')?.rootCause
     expect(rc?.culprit).toMatchObject({
       name: 'finance_ledger.load_ledger',
@@ -169,7 +169,7 @@ describe('quality API', () => {
       now = new Date('2026-11-25T20:45:00Z')
       await loadDemo(deps, { days: ['bad'] })
       now = new Date('2026-11-25T21:00:00Z')
-      evaluateProducts(deps) // unchanged and inside the heartbeat: not stored again
+      await evaluateProducts(deps) // unchanged and inside the heartbeat: not stored again
       const app = createApp(deps)
       const res = await app.request('/api/products/sales.orders/history')
       const body = (await res.json()) as {

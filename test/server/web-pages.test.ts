@@ -22,7 +22,7 @@ const get = async <T>(path: string): Promise<{ status: number; body: T }> => {
 beforeAll(async () => {
   deps = { store: sqliteStore(openDb(':memory:')), meshwatch: CONFIG, now: () => NOW }
   await loadDemo(deps)
-  evaluateProducts(deps, {})
+  await evaluateProducts(deps, {})
   app = createApp(deps)
 }, 60_000)
 

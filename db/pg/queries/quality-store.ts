@@ -1,8 +1,6 @@
-import type pg from 'pg'
 import { readEvaluationRow } from '../../queries/catalog.ts'
 import type * as lite from '../../queries/quality-store.ts'
-import type { EvaluationToStore } from '../../queries/quality-store.ts'
-import type { PgConn, PgModule } from '../module.ts'
+import type { PgModule } from '../module.ts'
 import { columnsOf, insertRows, inTransaction } from '../rows.ts'
 import { evaluations, productOutputs, products } from '../schema.ts'
 
@@ -13,50 +11,33 @@ const EVALUATION = columnsOf(evaluations)
 /** A LIKE pattern matching `s` literally: each `%`, `_` and backslash escaped with a backslash. */
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
-/**
- * db/queries/quality-store.ts's storeEvaluations, on PostgreSQL: `inTransaction` is handed the
- * transaction's client (the outbox is written on it), where SQLite hands the Db it runs on. The one
- * function of the module whose PostgreSQL arguments cannot be SQLite's: the store interface must
- * hand the callback its engine's connection.
- */
-type StoreEvaluations = <E extends EvaluationToStore>(
-  q: PgConn,
-  evals: E[],
-  opts: {
-    keep: (prev: EvaluationRow | undefined, next: E) => boolean
-    inTransaction?: (tx: pg.PoolClient) => void | Promise<void>
-  },
-) => Promise<string[]>
-
-const storeEvaluations: StoreEvaluations = (q, evals, opts) =>
-  inTransaction(q, async (tx) => {
-    const prev = await tx.query<EvaluationRow>(
-      `select distinct on (product_id) ${EVALUATION} from evaluations
-        where product_id = any($1::text[]) order by product_id, id desc`,
-      [[...new Set(evals.map((e) => e.productId))]],
-    )
-    const last = new Map(prev.rows.map((r) => [r.productId, r]))
-    const rows = evals.filter((e) => opts.keep(last.get(e.productId), e))
-    await insertRows(
-      tx,
-      evaluations,
-      rows.map((e) => ({
-        productId: e.productId,
-        evaluatedAt: e.evaluatedAt,
-        // the column is NOT NULL: an unknown evaluation stores 0 and reads back as null
-        score: e.score ?? 0,
-        status: e.status,
-        dimensions: e.dimensions,
-        rootCause: e.rootCause ?? null,
-      })),
-      { returning: 'id' },
-    )
-    await opts.inTransaction?.(tx)
-    return rows.map((r) => r.productId)
-  })
-
 export const qualityStore = {
-  storeEvaluations,
+  async storeEvaluations(q, evals, opts) {
+    return inTransaction(q, async (tx) => {
+      const prev = await tx.query<EvaluationRow>(
+        `select distinct on (product_id) ${EVALUATION} from evaluations
+          where product_id = any($1::text[]) order by product_id, id desc`,
+        [[...new Set(evals.map((e) => e.productId))]],
+      )
+      const last = new Map(prev.rows.map((r) => [r.productId, r]))
+      const rows = evals.filter((e) => opts.keep(last.get(e.productId), e))
+      await insertRows(
+        tx,
+        evaluations,
+        rows.map((e) => ({
+          productId: e.productId,
+          evaluatedAt: e.evaluatedAt,
+          // the column is NOT NULL: an unknown evaluation stores 0 and reads back as null
+          score: e.score ?? 0,
+          status: e.status,
+          dimensions: e.dimensions,
+          rootCause: e.rootCause ?? null,
+        })),
+        { returning: 'id' },
+      )
+      return rows.map((r) => r.productId)
+    })
+  },
 
   async evaluationHistory(q, productId, limit = 500) {
     const r = await q.query<EvaluationRow>(
@@ -132,4 +113,4 @@ export const qualityStore = {
     })
     return { unresolved }
   },
-} satisfies Omit<PgModule<typeof lite>, 'storeEvaluations'> & { storeEvaluations: StoreEvaluations }
+} satisfies PgModule<typeof lite>

@@ -195,7 +195,10 @@ describe('a missed Deadline Alert in freshness', () => {
     ]
     await ingestBatch(deps, products)
     const byId = new Map(
-      evaluateProducts(deps, { now, store: false }).evaluations.map((e) => [e.productId, e]),
+      (await evaluateProducts(deps, { now, store: false })).evaluations.map((e) => [
+        e.productId,
+        e,
+      ]),
     )
     return (id: string) => byId.get(id)?.dimensions.find((d) => d.dimension === 'freshness')
   }

@@ -111,7 +111,10 @@ describe.skipIf(!HAVE_AIRFLOW)(
       ]
       await ingestBatch(deps, products)
       const evals = new Map(
-        evaluateProducts(deps, { now, store: false }).evaluations.map((e) => [e.productId, e]),
+        (await evaluateProducts(deps, { now, store: false })).evaluations.map((e) => [
+          e.productId,
+          e,
+        ]),
       )
       const freshness = (id: string) =>
         evals.get(id)?.dimensions.find((d) => d.dimension === 'freshness')

@@ -89,18 +89,18 @@ describe("the demo mesh's bad day", () => {
     const dir = mkdtempSync(join(tmpdir(), 'alerts-'))
     const { deps, clock } = await badDay(`${dir}/m.db`)
     clock.advance(10 * 60_000)
-    evaluateProducts(deps)
+    await evaluateProducts(deps)
     expect(listAlerts(dbOf(deps))).toHaveLength(5)
     dbOf(deps).$client.close()
     const db = openDb(`${dir}/m.db`)
     const reopened = { ...deps, store: sqliteStore(db) }
     clock.advance(10 * 60_000)
-    evaluateProducts(reopened)
+    await evaluateProducts(reopened)
     expect(listAlerts(db)).toHaveLength(5)
     // Four hours after the last alert (alerts.reminder_minutes default 240): one reminder per breached product.
     clock.advance(4 * 3_600_000)
-    evaluateProducts(reopened)
-    evaluateProducts(reopened)
+    await evaluateProducts(reopened)
+    await evaluateProducts(reopened)
     const reminders = listAlerts(db).filter((a) => a.kind === 'reminder')
     expect(reminders.map((a) => a.productId).sort()).toEqual(Object.values(BAD_DAY).flat().sort())
     expect(reminders[0]?.payload).toMatchObject({

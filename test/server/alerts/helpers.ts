@@ -56,10 +56,10 @@ export async function badDay(dbFile = ':memory:') {
   const deps: Deps = { store: sqliteStore(openDb(dbFile)), meshwatch: CONFIG, now: clock.now }
   await loadDemo(deps, { days: ['good'] })
   clock.set(recordingTime(dbOf(deps)))
-  evaluateProducts(deps)
+  await evaluateProducts(deps)
   await loadDemo(deps, { days: ['bad'] })
   clock.set(recordingTime(dbOf(deps)))
-  evaluateProducts(deps)
+  await evaluateProducts(deps)
   return { deps, clock }
 }
 

@@ -5,6 +5,7 @@ import { listAlerts } from '../../../db/queries/alerts.ts'
 import { storeEvaluations } from '../../../db/queries/quality-store.ts'
 import { alertEpisodes, evaluations, products } from '../../../db/schema.ts'
 import { writeAlerts } from '../../../server/alerts/outbox.ts'
+import { runOnDb } from '../../../server/store-program.ts'
 import { decide, type OpenEpisode } from '../../../server/alerts/plan.ts'
 import type { KnownStatus, ProductEvaluation, Status } from '../../../server/quality/facts.ts'
 
@@ -154,9 +155,10 @@ const evaluation = (status: KnownStatus, h: number): ProductEvaluation & { rootC
   rootCause: null,
 })
 const store = (db: ReturnType<typeof setup>, e: ReturnType<typeof evaluation>) =>
-  storeEvaluations(db, [e], {
-    keep: (prev, next) => shouldStore(prev, next, H),
-    inTransaction: (tx) => writeAlerts(tx, [e], { reminderMs: 4 * H }),
+  db.transaction(() => {
+    const written = storeEvaluations(db, [e], { keep: (prev, next) => shouldStore(prev, next, H) })
+    runOnDb(db, writeAlerts([e], { reminderMs: 4 * H }))
+    return written
   })
 
 describe('the outbox writer', () => {

@@ -78,10 +78,10 @@ async function goodThenBad() {
   await loadDemoContracts(deps, FIXTURES)
   clock.set(recordingTime(dbOf(deps)))
   const good = scored(deps, 'sales.orders', clock.now())
-  evaluateProducts(deps)
+  await evaluateProducts(deps)
   await loadDemo(deps, { days: ['bad'], airflow: false })
   clock.set(recordingTime(dbOf(deps)))
-  evaluateProducts(deps)
+  await evaluateProducts(deps)
   return { deps, clock, good }
 }
 

@@ -5,6 +5,7 @@ import { writeAlerts } from '../../../server/alerts/outbox.ts'
 import { MeshwatchConfigSchema } from '../../../server/config-file.ts'
 import { writeIncidents } from '../../../server/incidents/write.ts'
 import type { KnownStatus } from '../../../server/quality/facts.ts'
+import { runOnDb } from '../../../server/store-program.ts'
 import { CONFIG } from '../alerts/helpers.ts'
 
 export const HOUR = 3_600_000
@@ -30,8 +31,8 @@ export function evaluateAs(
     rootCause: null,
   }
   return inTransaction(db, () => ({
-    alerts: writeAlerts(db, [e], { reminderMs: opts.reminderMs ?? 4 * HOUR }),
-    incidents: writeIncidents(db, [e], { reopenMs: opts.reopenMs ?? HOUR }),
+    alerts: runOnDb(db, writeAlerts([e], { reminderMs: opts.reminderMs ?? 4 * HOUR })),
+    incidents: runOnDb(db, writeIncidents([e], { reopenMs: opts.reopenMs ?? HOUR })),
   }))
 }
 

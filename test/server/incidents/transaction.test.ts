@@ -27,7 +27,7 @@ describe("incidents in the evaluation's transaction", () => {
     const deps: Deps = { store: sqliteStore(openDb(':memory:')), meshwatch: CONFIG, now: clock.now }
     await loadDemo(deps, { days: ['good'] })
     clock.set(recordingTime(dbOf(deps)))
-    evaluateProducts(deps)
+    await evaluateProducts(deps)
     await loadDemo(deps, { days: ['bad'] })
     clock.set(recordingTime(dbOf(deps)))
     const before = counts(dbOf(deps))
@@ -35,10 +35,10 @@ describe("incidents in the evaluation's transaction", () => {
     dbOf(deps).$client.exec(
       `create trigger refuse before insert on incident_transitions begin select raise(abort, 'refused'); end`,
     )
-    expect(() => evaluateProducts(deps)).toThrow(/refused/)
+    await expect(evaluateProducts(deps)).rejects.toThrow(/refused/)
     expect(counts(dbOf(deps))).toEqual(before)
     dbOf(deps).$client.exec('drop trigger refuse')
-    evaluateProducts(deps)
+    await evaluateProducts(deps)
     const after = counts(dbOf(deps))
     // the bad day's five breaches: their evaluations, alert episodes, outbox rows and incidents together
     expect(after.incidents - before.incidents).toBe(5)

@@ -35,7 +35,9 @@ async function ordersRootCause(
     .get() as { t: string }
   const now = new Date(Date.parse(t.t) + 5 * 60_000)
   const deps: Deps = { store: sqliteStore(db), meshwatch, now: () => now }
-  const orders = evaluateProducts(deps).evaluations.find((e) => e.productId === 'sales.orders')
+  const orders = (await evaluateProducts(deps)).evaluations.find(
+    (e) => e.productId === 'sales.orders',
+  )
   expect(orders?.dimensions.find((d) => d.dimension === 'tests')?.status).toBe('breach')
   return orders?.rootCause
 }

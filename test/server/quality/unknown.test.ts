@@ -130,7 +130,7 @@ describe('the store and API on a real manifest with no run results', () => {
   it('stores the product as unknown, with no alert, and answers status unknown and score null', async () => {
     const deps = await store()
     const id = 'product.exposure.churn_propensity_model'
-    const e = evaluateProducts(deps).evaluations.find((x) => x.productId === id)
+    const e = (await evaluateProducts(deps)).evaluations.find((x) => x.productId === id)
     expect([e?.status, e?.score, e?.rootCause]).toEqual(['unknown', null, null])
     expect(listAlerts(dbOf(deps)).filter((a) => a.productId === id)).toEqual([])
     expect(evaluationHistory(dbOf(deps), id).map((h) => [h.status, h.score])).toEqual([
