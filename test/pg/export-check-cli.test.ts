@@ -12,13 +12,14 @@ import { ROOT, runMeshwatch, type Run } from './cli.ts'
 import { copyStore } from './demo.ts'
 import { createDatabase } from './helpers.ts'
 
-// #16: `meshwatch export --db postgres://…` as a user runs it (the built CLI, dist/cli.js, as a
+// #16: `meshwatch export --db postgres://…` and `meshwatch check --db postgres://…` as a user runs them (the built CLI, dist/cli.js, as a
 // child process) gives what the same store gives as a SQLite file. The store: the demo mesh
 // (recorded dbt builds and Airflow) and its two ODCS contracts, in a SQLite file, then copied
 // by `store copy`'s core (ids kept) into a new PostgreSQL database of the suite's cluster.
 
 const PG_URL = inject('pgUrl') as string | undefined
 const dir = mkdtempSync(join(tmpdir(), 'meshwatch-export-pg-'))
+const PASSWORD = 's3cr3t-Pa55'
 const FILE = join(dir, 'meshwatch.db')
 const CONFIG = join(FIXTURES, 'meshwatch.yml')
 let url: string
@@ -91,5 +92,29 @@ describe.skipIf(PG_URL === undefined)('meshwatch export on PostgreSQL (built CLI
       expect(readFileSync(join(out('pg'), f), 'utf8'), f).toBe(
         readFileSync(join(out('lite'), f), 'utf8'),
       )
+  })
+
+  it('check: the same incident routes (tags, consumers) and policy violations, without the password', async () => {
+    const u = new URL(url)
+    u.password = PASSWORD
+    const withPassword = u.toString()
+    for (const args of [
+      ['--json', '--config', CONFIG],
+      ['--policies', '--json', '--config', CONFIG],
+    ]) {
+      const lite = await meshwatch('check', '--db', FILE, ...args)
+      const pg = await meshwatch('check', '--db', withPassword, ...args)
+      expect(pg.code, pg.stderr).toBe(lite.code)
+      expect(pg.stdout + pg.stderr).not.toContain(PASSWORD)
+      const [a, b] = [lite, pg].map((r) => JSON.parse(r.stdout) as Record<string, unknown>)
+      if (!args.includes('--policies')) {
+        expect(a?.store).toBe(FILE)
+        expect(b?.store).toBe(withPassword.replace(PASSWORD, '***'))
+        delete a?.store
+        delete b?.store
+        expect(JSON.stringify(a)).toContain('"consumers"')
+      } else expect((a?.violations as unknown[]).length).toBeGreaterThan(0)
+      expect(b).toEqual(a)
+    }
   })
 })
