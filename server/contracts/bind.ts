@@ -1,8 +1,8 @@
 import { candidatesOf, tableOf, type DatasetCandidate } from '../../collectors/contracts/naming.ts'
 import type { Odcs } from '../../collectors/contracts/schema.ts'
-import type { Db } from '../../db/client.ts'
 import type { BoundDataset } from '../../db/queries/contracts.ts'
-import { call, runOnDb, type StoreProgram } from '../store-program.ts'
+import type { Store } from '../../db/store.ts'
+import { call, runOn, type StoreProgram } from '../store-program.ts'
 
 export interface ObjectBinding {
   object: string
@@ -30,10 +30,12 @@ const show = (c: DatasetCandidate): string =>
     ? `no dataset named ${c.name} (in any namespace; the contract has no server meshwatch maps)`
     : `no dataset ${c.namespace} ${c.name}${c.server ? ` (server ${c.server})` : ''}`
 
-/** bindContractProgram for code still on the SQLite Db (the ratchet of #16), synchronously. */
-export function bindContract(db: Db, contract: Odcs, domain: string | null): ContractBinding {
-  return runOnDb(db, bindContractProgram(contract, domain))
-}
+/** bindContractProgram on a Store (either engine), awaited. */
+export const bindContractOn = (
+  store: Store,
+  contract: Odcs,
+  domain: string | null,
+): Promise<ContractBinding> => runOn(store, bindContractProgram(contract, domain))
 
 /**
  * Binds a contract to what the store observes: each schema object to a dataset by the OpenLineage
