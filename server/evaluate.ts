@@ -1,6 +1,6 @@
 import type { Db } from '../db/client.ts'
 import type { OrchestrationJobs } from '../db/queries/quality.ts'
-import type { Store } from '../db/store.ts'
+import { sqliteDbOf, type Store } from '../db/store.ts'
 import { shouldStore } from './quality/history.ts'
 import { DEFAULT_REMINDER_MINUTES, writeAlerts } from './alerts/outbox.ts'
 import { DEFAULT_REOPEN_MINUTES } from './incidents/lifecycle.ts'
@@ -10,6 +10,7 @@ import { nowOf, SILENT, type Deps, type StoredWrite } from './deps.ts'
 import type { ProductEvaluation } from './quality/facts.ts'
 import { BUILT_IN_POLICIES, checkPolicies } from './quality/governance.ts'
 import { findRootCause, type RootCause } from './quality/root-cause.ts'
+import { inIdOrder } from './quality/facts-order.ts'
 import { evaluateProduct } from './quality/score.ts'
 import { resolveSla, type EffectiveSla } from './quality/sla.ts'
 import { own } from '../collectors/own.ts'
@@ -38,6 +39,8 @@ export interface EvaluateOptions {
   now?: Date | undefined
 }
 
+export type Evaluated = Scored & { written: string[]; alerts: number[]; incidents: IncidentWrite[] }
+
 export interface Scored {
   evaluations: EvaluationWithCause[]
   /** The effective SLA of each product scored. */
@@ -52,7 +55,7 @@ export interface Scored {
 export async function evaluateProducts(
   deps: Deps,
   opts: EvaluateOptions & { store?: boolean } = {},
-) {
+): Promise<Evaluated> {
   const cfg = configOf(deps)
   const scored = await runOn(deps.store, scoreProducts(cfg, opts.now ?? nowOf(deps), opts))
   const stored =
@@ -95,9 +98,11 @@ function* scoreProducts(
   const out: EvaluationWithCause[] = []
   let orchestration: OrchestrationJobs | undefined
   const resolved = new Map<string, EffectiveSla>()
-  for (const [i, f] of facts.entries()) {
-    const row = rows[i]
-    if (!row) continue
+  // In product id order whatever order the engine read them in: what is stored (evaluations,
+  // alerts, incidents) draws its ids in this order.
+  const products = facts.flatMap((f, i) => (rows[i] ? [{ f: inIdOrder(f), row: rows[i] }] : []))
+  products.sort((x, y) => (x.row.id < y.row.id ? -1 : x.row.id > y.row.id ? 1 : 0))
+  for (const { f, row } of products) {
     // Products mostly share a handful of SLAs: resolve each distinct declaration once.
     const key = `${own(cfg.products, row.id) ? row.id : ''}\u0000${JSON.stringify(row.sla)}`
     const sla = resolved.get(key) ?? effectiveSlaOf(cfg, row)
@@ -170,6 +175,15 @@ function* rootCauseOf(
   )
 }
 
+/** The afterWrite of a write: meshwatch.yml's products, then the products it touched evaluated and stored. */
+function* afterWriteProgram(cfg: MeshwatchConfig, now: Date, write: StoredWrite) {
+  yield* configProducts(cfg, now)
+  const productIds = yield* call('qualityStore', 'productsOfDatasets', write.datasetIds)
+  if (productIds.length === 0) return undefined
+  const scored = yield* scoreProducts(cfg, now, { productIds })
+  return { ...scored, ...(yield* recordEvaluations(cfg, scored.evaluations)) }
+}
+
 /** Writes the products meshwatch.yml declares with outputs (origin 'config'); returns outputs it could not find. */
 export function applyConfigProducts(deps: Deps): Promise<string[]> {
   return runOn(deps.store, configProducts(configOf(deps), nowOf(deps)))
@@ -213,10 +227,14 @@ export interface Evaluator {
   /**
    * The afterWrite hook (Deps.afterWrite), awaited in the writer's transaction `tx` (default: the
    * evaluator's store): writes meshwatch.yml's products, then re-scores the products the write
-   * touched and enqueues their alerts, in a savepoint of it. A failure is logged, not thrown:
+   * touched and enqueues their alerts, in a savepoint of it (on SQLite synchronously, for the
+   * writers still on its Db). A failure is logged, not thrown:
    * the write stands and the next evaluation catches up. Returns what it did (undefined on failure).
    */
-  afterWrite: (write: StoredWrite, tx?: Store) => Promise<EvaluationSummary | undefined>
+  afterWrite: (
+    write: StoredWrite,
+    tx?: Store,
+  ) => EvaluationSummary | undefined | Promise<EvaluationSummary | undefined>
   /** Scores every product now and then every `intervalMs` (time alone makes data stale); returns a stop function. */
   start: (intervalMs: number) => () => void
 }
@@ -227,7 +245,7 @@ export interface Evaluator {
  */
 export function createEvaluator(deps: Deps): Evaluator {
   const log = deps.log ?? SILENT
-  const summaryOf = (r: Awaited<ReturnType<typeof evaluateProducts>>): EvaluationSummary => {
+  const summaryOf = (r: Evaluated): EvaluationSummary => {
     if (r.written.length > 0)
       log.info('evaluated products', { evaluated: r.evaluations.length, changed: r.written.length })
     return {
@@ -248,19 +266,21 @@ export function createEvaluator(deps: Deps): Evaluator {
     }
   }
   return {
-    afterWrite: async (write, tx = deps.store) => {
-      try {
-        // A savepoint: on PostgreSQL a failed statement would otherwise abort the writer's transaction.
-        return await tx.transaction(async (inner) => {
-          const on: Deps = { ...deps, store: inner }
-          await applyConfigProducts(on)
-          const productIds = await inner.qualityStore.productsOfDatasets(write.datasetIds)
-          if (productIds.length === 0) return { evaluated: [], changed: [], alerts: [] }
-          return summaryOf(await evaluateProducts(on, { productIds }))
-        })
-      } catch (e) {
-        return failed(e)
+    afterWrite: (write, tx = deps.store) => {
+      const program = () => afterWriteProgram(configOf(deps), nowOf(deps), write)
+      const done = (r: Evaluated | undefined): EvaluationSummary =>
+        r ? summaryOf(r) : { evaluated: [], changed: [], alerts: [] }
+      const db = sqliteDbOf(tx)
+      if (db) {
+        // Synchronously on SQLite: its writers not yet on the Store (ingestEvents) cannot await.
+        try {
+          return done(db.transaction(() => runOnDb(db, program()), { behavior: 'immediate' }))
+        } catch (e) {
+          return failed(e)
+        }
       }
+      // a savepoint: on PostgreSQL a failed statement would otherwise abort the writer's transaction
+      return tx.transaction((inner) => runOn(inner, program())).then(done, failed)
     },
     start: (intervalMs) => {
       void (async () => {

@@ -43,17 +43,21 @@ export function* call<M extends Mod, F extends FnOf<M>>(
   return (yield { module, fn, args }) as AnswerOf<M, F>
 }
 
-type Callable = (...args: unknown[]) => unknown
+/** Calls `modules[module][fn]` with `args`: a store's module (bound) or a SQLite query module (the Db first). */
+function apply(modules: object, { module, fn }: StoreCall, args: readonly unknown[]): unknown {
+  const mod: unknown = Reflect.get(modules, module)
+  const f: unknown = typeof mod === 'object' && mod !== null ? Reflect.get(mod, fn) : undefined
+  if (typeof f !== 'function') throw new TypeError(`the store has no ${module}.${fn}`)
+  return Reflect.apply(f, mod, args)
+}
 
 /** Runs a program on a Store, each call awaited; a call's error is thrown into the program. */
 export async function runOn<T>(store: Store, program: StoreProgram<T>): Promise<T> {
-  const modules = store as unknown as Record<Mod, Record<string, Callable>>
   let step = program.next()
   while (!step.done) {
-    const { module, fn, args } = step.value
     let answer: unknown
     try {
-      answer = await modules[module][fn]!(...args)
+      answer = await apply(store, step.value, step.value.args)
     } catch (e) {
       step = program.throw(e)
       continue
@@ -65,13 +69,11 @@ export async function runOn<T>(store: Store, program: StoreProgram<T>): Promise<
 
 /** Runs a program on a SQLite Db, synchronously (the SQLite query functions themselves). */
 export function runOnDb<T>(db: Db, program: StoreProgram<T>): T {
-  const modules = SQLITE_MODULES as unknown as Record<Mod, Record<string, Callable>>
   let step = program.next()
   while (!step.done) {
-    const { module, fn, args } = step.value
     let answer: unknown
     try {
-      answer = modules[module][fn]!(db, ...args)
+      answer = apply(SQLITE_MODULES, step.value, [db, ...step.value.args])
     } catch (e) {
       step = program.throw(e)
       continue

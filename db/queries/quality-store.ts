@@ -17,6 +17,17 @@ export interface EvaluationToStore {
   rootCause?: RootCause | null | undefined
 }
 
+/** The row of an evaluation to store (both engines). */
+export const evaluationRowOf = (e: EvaluationToStore) => ({
+  productId: e.productId,
+  evaluatedAt: e.evaluatedAt,
+  // the column is NOT NULL: an unknown evaluation stores 0 and reads back as null
+  score: e.score ?? 0,
+  status: e.status,
+  dimensions: e.dimensions,
+  rootCause: e.rootCause ?? null,
+})
+
 /**
  * Appends the evaluations `keep` accepts against each product's last stored one (the evaluator
  * decides what counts as a change) in one transaction; returns the product ids written. The
@@ -43,19 +54,7 @@ export function storeEvaluations<E extends EvaluationToStore>(
       }
       const rows = evals.filter((e) => opts.keep(prev.get(e.productId), e))
       for (const part of chunk(rows, 1000)) {
-        db.insert(evaluations)
-          .values(
-            part.map((e) => ({
-              productId: e.productId,
-              evaluatedAt: e.evaluatedAt,
-              // the column is NOT NULL: an unknown evaluation stores 0 and reads back as null
-              score: e.score ?? 0,
-              status: e.status,
-              dimensions: e.dimensions,
-              rootCause: e.rootCause ?? null,
-            })),
-          )
-          .run()
+        db.insert(evaluations).values(part.map(evaluationRowOf)).run()
       }
       written.push(...rows.map((r) => r.productId))
     },

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { ConfigError, EMPTY_CONFIG, loadConfigFile, type MeshwatchConfig } from '../config-file.ts'
 import { demoClock } from '../demo-clock.ts'
 import type { Deps, Logger } from '../deps.ts'
-import { createEvaluator } from '../evaluate.ts'
+import { createEvaluator, type EvaluationSummary } from '../evaluate.ts'
 import { redact } from '../log.ts'
 import { openCommandStore, UsageError } from './shared.ts'
 
@@ -71,13 +71,16 @@ export async function openLocalStore(o: { db?: string; config?: string }): Promi
   return {
     deps: {
       ...store,
-      afterWrite: async (w, tx) => {
+      afterWrite: (w, tx) => {
         ran = true
-        const r = await evaluator.afterWrite(w, tx)
-        if (!r) return
-        for (const id of r.evaluated) evaluated.add(id)
-        for (const id of r.changed) changed.add(id)
-        for (const id of r.alerts) alerts.add(id)
+        const add = (r: EvaluationSummary | undefined) => {
+          for (const id of r?.evaluated ?? []) evaluated.add(id)
+          for (const id of r?.changed ?? []) changed.add(id)
+          for (const id of r?.alerts ?? []) alerts.add(id)
+        }
+        // synchronous on SQLite (a writer still on its Db does not await it)
+        const r = evaluator.afterWrite(w, tx)
+        return r instanceof Promise ? r.then(add) : add(r)
       },
     },
     evaluated: () =>

@@ -1,4 +1,5 @@
 import { readEvaluationRow } from '../../queries/catalog.ts'
+import { evaluationRowOf } from '../../queries/quality-store.ts'
 import type * as lite from '../../queries/quality-store.ts'
 import type { PgModule } from '../module.ts'
 import { columnsOf, insertRows, inTransaction } from '../rows.ts'
@@ -21,20 +22,7 @@ export const qualityStore = {
       )
       const last = new Map(prev.rows.map((r) => [r.productId, r]))
       const rows = evals.filter((e) => opts.keep(last.get(e.productId), e))
-      await insertRows(
-        tx,
-        evaluations,
-        rows.map((e) => ({
-          productId: e.productId,
-          evaluatedAt: e.evaluatedAt,
-          // the column is NOT NULL: an unknown evaluation stores 0 and reads back as null
-          score: e.score ?? 0,
-          status: e.status,
-          dimensions: e.dimensions,
-          rootCause: e.rootCause ?? null,
-        })),
-        { returning: 'id' },
-      )
+      await insertRows(tx, evaluations, rows.map(evaluationRowOf), { returning: 'id' })
       return rows.map((r) => r.productId)
     })
   },
