@@ -1,18 +1,15 @@
 import type { Command } from 'commander'
-import { closeDb, openDb } from '../../db/client.ts'
-import { sqliteStore } from '../../db/store.ts'
+import { redactStoreSpec } from '../../db/open-store.ts'
+import type { Store } from '../../db/store.ts'
 import { EMPTY_CONFIG, resolveSlackRoute, type MeshwatchConfig } from '../config-file.ts'
 import { routesOf } from '../incidents/routing.ts'
-import { effectiveSlaOf, governanceViolationsOnDb } from '../evaluate.ts'
+import { effectiveSlaOf, governanceViolations } from '../evaluate.ts'
 import { BUILT_IN_POLICIES, waiverActive } from '../quality/governance.ts'
 import { slaEntries } from '../quality/sla.ts'
 import { configFileOf, readMeshwatchConfig } from './local-store.ts'
-import { dbFileOf } from './shared.ts'
+import { dbFileOf, openCommandStore } from './shared.ts'
 import { own } from '../../collectors/own.ts'
 import { existsSync } from 'node:fs'
-import type { Db } from '../../db/client.ts'
-import { listProducts } from '../../db/queries/catalog.ts'
-import { blastRadius } from '../../db/queries/incidents.ts'
 import { productTagsOf } from '../incidents/tags.ts'
 import { formatProductRoutes, productRoutes, type RouteFacts } from './check-routes.ts'
 import { UsageError } from './shared.ts'
@@ -27,7 +24,7 @@ export function registerCheck(program: Command): void {
     .option('--policies', 'evaluate the governance policies over the store')
     .option(
       '--db <file>',
-      "SQLite store: for --policies, and for the incident routes of the store's products, their tags and consumers (default: $MESHWATCH_DB or ./data/meshwatch.db, when it exists)",
+      "SQLite store or postgres:// URL: for --policies, and for the incident routes of the store's products, their tags and consumers (default: $MESHWATCH_DB or ./data/meshwatch.db, when it exists)",
     )
     .option('--json', 'print JSON instead of text')
     .action(async (o: { config?: string; policies?: boolean; db?: string; json?: boolean }) => {
@@ -35,28 +32,30 @@ export function registerCheck(program: Command): void {
       const cfg = file ? readMeshwatchConfig(file) : EMPTY_CONFIG
       const now = new Date()
       if (!o.policies) {
-        const store = dbFileOf(o)
-        if (o.db && !existsSync(o.db)) throw new UsageError(`--db: no store at ${o.db}`)
-        const db = existsSync(store) ? openDb(store) : null
+        const spec = dbFileOf(o)
+        const url = /^postgres(ql)?:\/\//i.test(spec)
+        if (o.db && !url && !existsSync(o.db)) throw new UsageError(`--db: no store at ${o.db}`)
+        const store = url || existsSync(spec) ? await openCommandStore(o) : null
+        const shown = store ? redactStoreSpec(spec) : null
         try {
-          const resolved = describeConfig(cfg, now, db ? await routeFactsOf(db, cfg) : undefined)
+          const resolved = describeConfig(
+            cfg,
+            now,
+            store ? await routeFactsOf(store, cfg) : undefined,
+          )
           process.stdout.write(
             o.json
-              ? `${JSON.stringify({ ...resolved, store: db ? store : null }, null, 2)}\n`
-              : formatConfig(file, resolved, db ? store : null),
+              ? `${JSON.stringify({ ...resolved, store: shown }, null, 2)}\n`
+              : formatConfig(file, resolved, shown),
           )
         } finally {
-          if (db) closeDb(db)
+          await store?.close()
         }
         return
       }
-      const db = openDb(dbFileOf(o))
+      const store = await openCommandStore(o)
       try {
-        const violations = governanceViolationsOnDb(db, {
-          store: sqliteStore(db),
-          meshwatch: cfg,
-          now: () => now,
-        })
+        const violations = await governanceViolations({ store, meshwatch: cfg, now: () => now })
         const blocking = violations.filter((v) => v.severity === 'error' && !v.waived)
         if (o.json) process.stdout.write(`${JSON.stringify({ violations }, null, 2)}\n`)
         else {
@@ -74,22 +73,22 @@ export function registerCheck(program: Command): void {
         }
         if (blocking.length > 0) process.exitCode = 1
       } finally {
-        closeDb(db)
+        await store.close()
       }
     })
 }
 
 /** The store's products with their routing tags and blast radius, for their incident routes. */
-export async function routeFactsOf(db: Db, cfg: MeshwatchConfig): Promise<RouteFacts> {
-  const products = listProducts(db).map((p) => ({ id: p.id, domain: p.domain }))
-  const tags = await productTagsOf(sqliteStore(db), cfg, [
-    ...products.map((p) => p.id),
-    ...Object.keys(cfg.products ?? {}),
-  ])
+export async function routeFactsOf(store: Store, cfg: MeshwatchConfig): Promise<RouteFacts> {
+  const products = (await store.catalog.listProducts()).map((p) => ({ id: p.id, domain: p.domain }))
+  const ids = [...new Set([...products.map((p) => p.id), ...Object.keys(cfg.products ?? {})])]
+  const tags = await productTagsOf(store, cfg, ids)
+  const blast = new Map<string, Awaited<ReturnType<Store['incidents']['blastRadius']>>>()
+  for (const id of ids) blast.set(id, await store.incidents.blastRadius(id))
   return {
     products,
     tagsOf: (id) => tags.get(id) ?? [],
-    blastOf: (id) => blastRadius(db, id),
+    blastOf: (id) => blast.get(id) ?? [],
   }
 }
 

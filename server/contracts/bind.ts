@@ -1,7 +1,8 @@
 import { candidatesOf, tableOf, type DatasetCandidate } from '../../collectors/contracts/naming.ts'
 import type { Odcs } from '../../collectors/contracts/schema.ts'
 import type { BoundDataset } from '../../db/queries/contracts.ts'
-import { call, type StoreProgram } from '../store-program.ts'
+import type { Store } from '../../db/store.ts'
+import { call, runOn, type StoreProgram } from '../store-program.ts'
 
 export interface ObjectBinding {
   object: string
@@ -28,6 +29,13 @@ const show = (c: DatasetCandidate): string =>
   c.namespace === undefined
     ? `no dataset named ${c.name} (in any namespace; the contract has no server meshwatch maps)`
     : `no dataset ${c.namespace} ${c.name}${c.server ? ` (server ${c.server})` : ''}`
+
+/** bindContractProgram on a Store (either engine), awaited. */
+export const bindContractOn = (
+  store: Store,
+  contract: Odcs,
+  domain: string | null,
+): Promise<ContractBinding> => runOn(store, bindContractProgram(contract, domain))
 
 /**
  * Binds a contract to what the store observes: each schema object to a dataset by the OpenLineage

@@ -5,7 +5,7 @@ import { ForeignWriteError } from '../../db/queries/authorize.ts'
 import type { ContractToStore, StoredContract } from '../../db/queries/contracts.ts'
 import type { Store } from '../../db/store.ts'
 import { nowOf, type Deps } from '../deps.ts'
-import { bindContractOn } from './bind-store.ts'
+import { bindContractOn } from './bind.ts'
 
 /** What `collect contracts --server` posts: each contract file's name and text, parsed by the server. */
 export const ContractUploadSchema = z.object({

@@ -1,6 +1,5 @@
 import { OdcsSchema, type Odcs } from '../../collectors/contracts/schema.ts'
-import type { ContractBinding } from './bind.ts'
-import { bindContractOn } from './bind-store.ts'
+import { bindContractOn, type ContractBinding } from './bind.ts'
 import type { Store } from '../../db/store.ts'
 import type { ContractRow } from '../../db/schema.ts'
 

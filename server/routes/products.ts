@@ -61,7 +61,7 @@ export const productRoutes = (deps: Deps) =>
         const p = await deps.store.catalog.getProduct(id)
         if (!p) return c.json(errorBody('not_found', `unknown product ${id}`), 404)
         const since = statusSince(await deps.store.qualityStore.evaluationHistory(p.id, 1000))
-        const { sla, contracts } = productContracts(deps, p)
+        const { sla, contracts } = await productContracts(deps, p)
         return c.json({
           ...p,
           effectiveSla: nestSla(sla),

@@ -1,6 +1,6 @@
 import type { ContractRow } from '../../db/schema.ts'
 import type { Store } from '../../db/store.ts'
-import { bindContractOn } from '../contracts/bind-store.ts'
+import { bindContractOn } from '../contracts/bind.ts'
 import { odcsOf } from '../contracts/view.ts'
 import { generatedContractId } from './odcs.ts'
 

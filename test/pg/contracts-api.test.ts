@@ -20,7 +20,8 @@ import { createDatabase } from './helpers.ts'
 // an admin stores reads back the same on both engines (GET /api/contracts, /api/contracts/:id).
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/contracts', import.meta.url))
-const file = (f: string) => ({ file: f, text: readFileSync(join(FIXTURES, f), 'utf8') })
+type Upload = { file: string; text: string }
+const file = (f: string): Upload => ({ file: f, text: readFileSync(join(FIXTURES, f), 'utf8') })
 const ORDERS = 'demo/sales-orders.odcs.yaml'
 const REVENUE = 'demo/finance-revenue.odcs.yaml'
 const NOW = new Date('2026-11-26T12:00:00Z')
@@ -52,11 +53,11 @@ async function appOn(store: Store) {
   const token = async (scope: 'ingest' | 'admin', domain?: string) => ({
     authorization: `Bearer ${(await store.tokens.createToken({ name: `${scope}${domain ?? ''}`, scope, domain, now: NOW.toISOString() })).token}`,
   })
-  const post = (headers: Record<string, string>, ...files: string[]) =>
+  const post = (headers: Record<string, string>, ...files: (string | Upload)[]) =>
     app.request('/api/contracts', {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ contracts: files.map(file) }),
+      body: JSON.stringify({ contracts: files.map((f) => (typeof f === 'string' ? file(f) : f)) }),
     })
   return {
     app,
@@ -83,16 +84,12 @@ describe('POST /api/contracts on PostgreSQL', () => {
   })
 
   it("refuses a contract binding another domain's dataset, and taking over another domain's contract id", async () => {
-    const { store, post, app, finance, sales } = await onPg()
+    const { store, post, finance, sales } = await onPg()
     const stolen = file(ORDERS)
     stolen.text = stolen.text
       .replace('domain: sales', 'domain: finance')
       .replace('dataProduct: orders\n', '')
-    const res = await app.request('/api/contracts', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...finance },
-      body: JSON.stringify({ contracts: [stolen] }),
-    })
+    const res = await post(finance, stolen)
     const body = (await res.json()) as Json
     expect(res.status).toBe(403)
     expect(body.error.path).toBe('$.contracts[0].schema[0]')
@@ -107,11 +104,7 @@ describe('POST /api/contracts on PostgreSQL', () => {
       .replace('domain: finance', 'domain: sales')
       .replace('dataProduct: revenue\n', '')
       .replace('schema: finance', 'schema: nowhere')
-    const again = await app.request('/api/contracts', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...sales },
-      body: JSON.stringify({ contracts: [takeover] }),
-    })
+    const again = await post(sales, takeover)
     expect(again.status).toBe(403)
     expect(((await again.json()) as Json).error.message).toContain(
       'contract urn:meshwatch-demo:finance:revenue belongs to domain finance',

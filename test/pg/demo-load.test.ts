@@ -7,6 +7,7 @@ import { sqliteStore, type Store } from '../../db/store.ts'
 import { createApp } from '../../server/app.ts'
 import { loadDemoContracts } from '../../server/contracts/demo.ts'
 import { FIXTURES, loadDemo } from '../../server/demo.ts'
+import { CONFIG } from '../server/alerts/helpers.ts'
 import { createDatabase } from './helpers.ts'
 
 // #16: the demo loader on the Store. The demo mesh (recorded dbt builds of both days, the demo
@@ -75,6 +76,13 @@ const byJson = (a: unknown, b: unknown) => {
   return x < y ? -1 : x > y ? 1 : 0
 }
 
+type Scored = {
+  evaluatedAt: string
+  status: string
+  score: number
+  dimensions: { dimension: string; status: string; score: number }[]
+}
+
 describe('loadDemo on a PostgreSQL store', () => {
   it('loads what it loads into SQLite: the same counts, recording time and contracts', () => {
     const [a, b] = loaded
@@ -98,4 +106,46 @@ describe('loadDemo on a PostgreSQL store', () => {
       expect(b, url).toEqual(a)
     }
   })
+
+  it("loads the demo's scored history (serve --demo) as SQLite does: every product's evaluations", async () => {
+    const history = async (store: Store) => {
+      const deps = { store, meshwatch: CONFIG, now: () => NOW }
+      const r = await loadDemo(deps, { history: true, airflow: false })
+      const app = createApp(deps)
+      const out: Record<string, unknown> = { summary: r.summary, recordedAt: r.recordedAt }
+      for (const p of await store.catalog.listProducts()) {
+        const res = await app.request(`/api/products/${encodeURIComponent(p.id)}/history`)
+        const h = (await res.json()) as { status: string; since: string; evaluations: Scored[] }
+        // the score of each dimension at each time; a reason may name the first output by id, and
+        // the two loads number the datasets in their own order
+        out[p.id] = {
+          status: h.status,
+          since: h.since,
+          evaluations: h.evaluations.map((e) => ({
+            evaluatedAt: e.evaluatedAt,
+            status: e.status,
+            score: e.score,
+            dimensions: e.dimensions.map(({ dimension, status, score }) => ({
+              dimension,
+              status,
+              score,
+            })),
+          })),
+        }
+      }
+      return out
+    }
+    const pool = await openPgPool(await createDatabase())
+    const stores = [sqliteStore(openDb(':memory:')), pgStore(pool)]
+    try {
+      const [a, b] = [await history(stores[0]!), await history(stores[1]!)]
+      const scored = Object.values(a).filter(
+        (h) => ((h as { evaluations?: unknown[] }).evaluations?.length ?? 0) > 10,
+      )
+      expect(scored.length).toBeGreaterThan(5)
+      expect(b).toEqual(a)
+    } finally {
+      for (const s of stores) await s.close()
+    }
+  }, 240_000)
 })

@@ -1,14 +1,14 @@
-import { execFile, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { closeDb } from '../../db/client.ts'
 import { COPY_TABLES } from '../../db/pg/copy-plan.ts'
 import { fullStore } from './copy-fixture.ts'
+import { ROOT, runMeshwatch, type Run } from './cli.ts'
 import { createDatabase } from './helpers.ts'
 
 // `meshwatch store copy` as a user runs it: the built CLI (dist/cli.js) as a child process, from
@@ -17,28 +17,13 @@ import { createDatabase } from './helpers.ts'
 // there to prove it is never printed. (The CLI suite collects every *cli.test.ts; without the pg
 // suite's cluster there is nothing to copy to, so this file runs in the pg suite only.)
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const CLI = join(ROOT, 'dist/cli.js')
 const PASSWORD = 's3cr3t-Pa55'
 const PG_URL = inject('pgUrl') as string | undefined
 const dir = mkdtempSync(join(tmpdir(), 'meshwatch-store-copy-'))
 const STORE = join(dir, 'meshwatch.db')
 const NOT_A_STORE = join(dir, 'notes.txt')
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function meshwatch(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: dir }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+const meshwatch = (...args: string[]) => runMeshwatch(dir, ...args)
 
 /** `url` with the test's password in it. */
 const withPassword = (url: string) => {

@@ -1,49 +1,30 @@
-import { execFile, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { closeDb, openDb } from '../../db/client.ts'
 import { openPgPool } from '../../db/pg/client.ts'
 import { sqliteStore } from '../../db/store.ts'
 import { loadDemoContracts } from '../../server/contracts/demo.ts'
 import { FIXTURES, loadDemo } from '../../server/demo.ts'
+import { ROOT, runMeshwatch, type Run } from './cli.ts'
 import { copyStore } from './demo.ts'
 import { createDatabase } from './helpers.ts'
 
-// #16: `meshwatch export --db postgres://…` as a user runs it (the built CLI, dist/cli.js, as a
+// #16: `meshwatch export --db postgres://…` and `meshwatch check --db postgres://…` as a user runs them (the built CLI, dist/cli.js, as a
 // child process) gives what the same store gives as a SQLite file. The store: the demo mesh
 // (recorded dbt builds and Airflow) and its two ODCS contracts, in a SQLite file, then copied
 // by `store copy`'s core (ids kept) into a new PostgreSQL database of the suite's cluster.
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const CLI = join(ROOT, 'dist/cli.js')
 const PG_URL = inject('pgUrl') as string | undefined
 const dir = mkdtempSync(join(tmpdir(), 'meshwatch-export-pg-'))
+const PASSWORD = 's3cr3t-Pa55'
 const FILE = join(dir, 'meshwatch.db')
 const CONFIG = join(FIXTURES, 'meshwatch.yml')
 let url: string
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function meshwatch(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: dir, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0
-        resolve({ code, stdout, stderr })
-      },
-    )
-  })
-}
+const meshwatch = (...args: string[]) => runMeshwatch(dir, ...args)
 
 /** Runs the same export on the SQLite file and on PostgreSQL; both must exit 0. */
 async function onBoth(...args: string[]): Promise<[Run, Run]> {
@@ -111,5 +92,29 @@ describe.skipIf(PG_URL === undefined)('meshwatch export on PostgreSQL (built CLI
       expect(readFileSync(join(out('pg'), f), 'utf8'), f).toBe(
         readFileSync(join(out('lite'), f), 'utf8'),
       )
+  })
+
+  it('check: the same incident routes (tags, consumers) and policy violations, without the password', async () => {
+    const u = new URL(url)
+    u.password = PASSWORD
+    const withPassword = u.toString()
+    for (const args of [
+      ['--json', '--config', CONFIG],
+      ['--policies', '--json', '--config', CONFIG],
+    ]) {
+      const lite = await meshwatch('check', '--db', FILE, ...args)
+      const pg = await meshwatch('check', '--db', withPassword, ...args)
+      expect(pg.code, pg.stderr).toBe(lite.code)
+      expect(pg.stdout + pg.stderr).not.toContain(PASSWORD)
+      const [a, b] = [lite, pg].map((r) => JSON.parse(r.stdout) as Record<string, unknown>)
+      if (!args.includes('--policies')) {
+        expect(a?.store).toBe(FILE)
+        expect(b?.store).toBe(withPassword.replace(PASSWORD, '***'))
+        delete a?.store
+        delete b?.store
+        expect(JSON.stringify(a)).toContain('"consumers"')
+      } else expect(a?.violations).toEqual(expect.arrayContaining([expect.anything()]))
+      expect(b).toEqual(a)
+    }
   })
 })
