@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads'
-import type { Dialect } from '@polyglot-sql/sdk'
+import type { Dialect } from './sdk.ts'
 import type { Column, Ref } from '../../batch.ts'
 import type { SqlLineage, SqlLineageOptions } from './lineage.ts'
 
