@@ -14,13 +14,14 @@ import {
   statSync,
   writeSync,
 } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BenchRow } from './run.ts'
 import { writeSyntheticManifest } from './gen-manifest.ts'
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url))
+const FLOOR = fileURLToPath(new URL('./parse-floor.ts', import.meta.url))
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url))
 
 type Measured = { ms: number; cpuMs: number; maxRssBytes: number; detail: string }
@@ -43,6 +44,49 @@ function bumpGeneratedAt(manifest: string, run: number): void {
   } finally {
     closeSync(fd)
   }
+}
+
+type Floor = {
+  models: number
+  failed: number
+  loadMs: number
+  parseMs: number
+  firstMsPerModel: number
+  restMsPerModel: number
+  rssAddedBytes: number
+}
+
+function measureFloor(manifest: string): Floor {
+  const out = execFileSync(TSX, [FLOOR, manifest], { encoding: 'utf8', maxBuffer: 1 << 20 })
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as Floor
+}
+
+/**
+ * What the first collect cannot go below with this parser: the parse alone, split perfectly over
+ * the cores, against `collect dbt`'s wall time; and one parsing thread's resident memory.
+ */
+function floorRows(floors: Floor[], plain: Measured[]): BenchRow[] {
+  const f = [...floors].sort((a, b) => a.parseMs - b.parseMs)[0]!
+  const p = best(plain)
+  const cores = availableParallelism()
+  return [
+    {
+      name: `columns: floor, the parse alone of the ${f.models} models' SQL split over ${cores} cores, vs collect dbt`,
+      value: f.parseMs / cores / p.ms,
+      unit: '×',
+      goal: 'info',
+      ok: true,
+      detail: `${f.parseMs.toFixed(0)} ms of CPU on one thread (first fifth ${f.firstMsPerModel.toFixed(2)} ms per model, the rest ${f.restMsPerModel.toFixed(2)}; loading ${f.loadMs.toFixed(0)} ms; ${f.failed} not parsed) vs ${p.ms.toFixed(0)} ms; no walk, no edges, no store`,
+    },
+    {
+      name: 'columns: floor, resident memory of one thread that parses, vs collect dbt',
+      value: f.rssAddedBytes / leastRss(plain),
+      unit: '×',
+      goal: 'info',
+      ok: true,
+      detail: `+${mb(f.rssAddedBytes)} (the parser's code and WebAssembly memory) vs ${mb(leastRss(plain))}`,
+    },
+  ]
 }
 
 const best = (xs: Measured[]) => [...xs].sort((a, b) => a.ms - b.ms)[0]!
@@ -96,6 +140,7 @@ export async function benchColumns(
     // Interleaved, so a burst of load on a shared machine hits both sides alike; best of `runs`.
     const first = { plain: [] as Measured[], columns: [] as Measured[] }
     const again = { plain: [] as Measured[], columns: [] as Measured[] }
+    const floors: Floor[] = []
     for (let i = 0; i < runs; i++) {
       const [plainDb, columnsDb] = [join(tmp, `plain-${i}.db`), join(tmp, `columns-${i}.db`)]
       bumpGeneratedAt(manifest, 2 * i)
@@ -104,6 +149,7 @@ export async function benchColumns(
       bumpGeneratedAt(manifest, 2 * i + 1)
       again.plain.push(measure('collect', target, plainDb))
       again.columns.push(measure('collect-columns', target, columnsDb))
+      floors.push(measureFloor(manifest))
     }
     const added = best(first.columns).ms - best(first.plain).ms
     const addedCpu = best(first.columns).cpuMs - best(first.plain).cpuMs
@@ -130,6 +176,7 @@ export async function benchColumns(
         ok: true,
         detail: `${(addedCpu / models).toFixed(2)} ms of CPU per model added`,
       },
+      ...floorRows(floors, first.plain),
     ]
   } finally {
     rmSync(tmp, { recursive: true, force: true })

@@ -1,4 +1,4 @@
-import { Dialect } from '@polyglot-sql/sdk'
+import { Dialect } from './sdk.ts'
 
 /**
  * The SQL dialect of a dbt adapter (manifest `metadata.adapter_type`), as @polyglot-sql/sdk names

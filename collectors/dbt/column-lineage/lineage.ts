@@ -1,10 +1,4 @@
-import {
-  analyzeQuery,
-  generate,
-  openLineageColumnLineage,
-  parse,
-  type Dialect,
-} from '@polyglot-sql/sdk'
+import { analyzeQuery, generate, openLineageColumnLineage, parse, type Dialect } from './sdk.ts'
 import type { ColumnEdge, Ref } from '../../batch.ts'
 import { aggregatedColumns } from './aggregates.ts'
 import { topOutputNames } from './ast.ts'
