@@ -92,13 +92,17 @@ const STORED = (d: string) =>
     .map((f) => (JSON_FIELDS.has(f as Field) ? `${d}.${f}::text as ${f}` : `${d}.${f}`))
     .join(', ')
 
+/** The newest schema version's hash of dataset `d` (storeVersions compares the batch's with it). */
+const LATEST = (d: string) =>
+  `(select v.columns_hash from dataset_versions v where v.dataset_id = ${d}.id order by v.id desc limit 1) as "latestHash"`
+
 /** The rows of the names read, and of the datasets the aliases among them point at. */
 const SELECT_NAMED = `
-select null as "aliasNamespace", null as "aliasName", ${STORED('d')}
+select null as "aliasNamespace", null as "aliasName", ${STORED('d')}, ${LATEST('d')}
   from datasets d
  where (d.namespace, d.name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))
 union all
-select a.namespace, a.name, ${STORED('d')}
+select a.namespace, a.name, ${STORED('d')}, ${LATEST('d')}
   from dataset_aliases a join datasets d on d.id = a.dataset_id
  where (a.namespace, a.name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`
 
@@ -115,13 +119,23 @@ function mentioned(batch: Batch): Ref[] {
   return out
 }
 
+/** What resolveDatasets answers: each name's dataset id, and the newest schema hash of each read. */
+export interface Resolved {
+  ids: Map<string, number>
+  /**
+   * By dataset id, the hash of its newest version (null: none) as read before any write of this
+   * batch; a dataset the batch inserts has none. A first guess storeVersions checks under lock.
+   */
+  latest: Map<number, string | null>
+}
+
 /** Every dataset the batch mentions gets an id; aliases (symlinks, asset URIs) resolve to one node. */
 export async function resolveDatasets(
   tx: Writes,
   batch: Batch,
   now: string,
   absent?: Absent,
-): Promise<Map<string, number>> {
+): Promise<Resolved> {
   const refs = new Map<string, Ref>()
   const add = (r: Ref) => {
     const k = refKey(r)
@@ -133,17 +147,18 @@ export async function resolveDatasets(
   }
   const named = mentioned(batch)
   for (const r of named) add(r)
-  if (refs.size === 0) return new Map()
+  const latest = new Map<number, string | null>()
+  if (refs.size === 0) return { ids: new Map(), latest }
 
   // An alias names the node it points at by that node's (namespace, name): its row key.
   const aliasTarget = new Map<string, string>()
   const stored = new Map<string, Stored>()
-  const read = await tx.query<Stored & { aliasNamespace: string | null; aliasName: string | null }>(
-    SELECT_NAMED,
-    refsParams([...refs.values()]),
-  )
-  for (const { aliasNamespace, aliasName, ...row } of read.rows) {
+  const read = await tx.query<
+    Stored & { aliasNamespace: string | null; aliasName: string | null; latestHash: string | null }
+  >(SELECT_NAMED, refsParams([...refs.values()]))
+  for (const { aliasNamespace, aliasName, latestHash, ...row } of read.rows) {
     const k = refKey(row)
+    latest.set(row.id, latestHash)
     stored.set(k, row)
     if (!refs.has(k)) refs.set(k, { namespace: row.namespace, name: row.name })
     if (aliasNamespace !== null && aliasName !== null)
@@ -245,5 +260,6 @@ export async function resolveDatasets(
     const id = ids.get(row)
     if (id !== undefined) out.set(k, id)
   }
-  return out
+  for (const id of ids.values()) if (!latest.has(id)) latest.set(id, null)
+  return { ids: out, latest }
 }

@@ -15,10 +15,13 @@ export async function storeVersions(
   schemas: readonly SchemaObservation[],
   dsId: (r: Ref) => number,
   now: string,
+  guess?: ReadonlyMap<number, string | null>,
 ): Promise<void> {
   if (schemas.length === 0) return
   const ids = [...new Set(schemas.map((o) => dsId(o.dataset)))]
-  let rows = await newVersions(tx, schemas, ids, dsId, now)
+  // The newest hashes read with the datasets, when they cover every dataset: no read of its own.
+  const known = guess && ids.every((id) => guess.has(id)) ? guess : undefined
+  let rows = await newVersions(tx, schemas, ids, dsId, now, known)
   if (rows.length === 0) return
   // A version to add: lock its datasets (in id order) and look again, so two replicas seeing
   // one new schema at once add it once.
@@ -64,14 +67,22 @@ async function newVersions(
   ids: readonly number[],
   dsId: (r: Ref) => number,
   now: string,
+  known?: ReadonlyMap<number, string | null>,
 ): Promise<VersionRow[]> {
   const latest = new Map<number, string>()
-  const r = await tx.query<{ dataset_id: number; columns_hash: string }>(
-    `select distinct on (dataset_id) dataset_id, columns_hash from dataset_versions
-      where dataset_id = any($1::int8[]) order by dataset_id, id desc`,
-    [ids],
-  )
-  for (const row of r.rows) latest.set(row.dataset_id, row.columns_hash)
+  if (known) {
+    for (const id of ids) {
+      const hash = known.get(id)
+      if (hash != null) latest.set(id, hash)
+    }
+  } else {
+    const r = await tx.query<{ dataset_id: number; columns_hash: string }>(
+      `select distinct on (dataset_id) dataset_id, columns_hash from dataset_versions
+        where dataset_id = any($1::int8[]) order by dataset_id, id desc`,
+      [ids],
+    )
+    for (const row of r.rows) latest.set(row.dataset_id, row.columns_hash)
+  }
   const wanted = new Set(ids)
   const seen = new Map<number, Columns>()
   const rows: VersionRow[] = []

@@ -19,8 +19,6 @@ interface Held {
 export class Writes {
   readonly #tx: pg.PoolClient
   #held: Held[] = []
-  /** Statements sent, for the bench and tests. */
-  statements = 0
 
   constructor(tx: pg.PoolClient) {
     this.#tx = tx
@@ -32,7 +30,6 @@ export class Writes {
     values: unknown[] = [],
   ): Promise<pg.QueryResult<R>> {
     await this.flush()
-    this.statements++
     return this.#tx.query<R>(text, values)
   }
 
@@ -50,7 +47,6 @@ export class Writes {
     const held = this.#held
     if (held.length === 0) return
     this.#held = []
-    this.statements++
     const only = held[0]
     if (held.length === 1 && only) {
       const r = await this.#tx.query(only.text, only.values)

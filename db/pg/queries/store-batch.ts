@@ -111,14 +111,14 @@ async function writeHeld(
   await storeDomains(tx, batch.domains, now)
   counts.domains = batch.domains.length
 
-  const dsIds = await resolveDatasets(tx, batch, now, absent)
+  const { ids: dsIds, latest } = await resolveDatasets(tx, batch, now, absent)
   const dsId = (r: Ref): number => {
     const id = dsIds.get(refKey(r))
     if (id === undefined) throw new Error(`dataset ${r.namespace} ${r.name} was not resolved`)
     return id
   }
   counts.datasets = batch.datasets.length
-  await storeVersions(tx, opts.schemas ?? schemasOf(batch), dsId, now)
+  await storeVersions(tx, opts.schemas ?? schemasOf(batch), dsId, now, latest)
 
   const jobIds = await resolveJobs(tx, batch, now, absent)
   const jobId = (r: Ref): number => {

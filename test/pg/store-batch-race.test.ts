@@ -124,3 +124,38 @@ describe('storeBatch on PostgreSQL checks a scoped batch against rows as they ar
     expect(r.rows).toEqual([{ domain: 'sales', owner: 'ana' }])
   })
 })
+
+describe('storeBatch on PostgreSQL merges a run another writer inserts meanwhile', () => {
+  it('merges onto the run when its held insert finds it inserted since its read', async () => {
+    const job = { namespace: 'merge', name: 'raced' }
+    const run = (state: 'START' | 'COMPLETE', more: Record<string, string>) => {
+      const b = emptyBatch('openlineage', 'openlineage')
+      b.jobs.push({ ...job, type: 'job' })
+      b.runs.push({ runId: 'raced-run', job, state, ...more })
+      return b
+    }
+    const start = run('START', { startedAt: '2026-01-05T00:00:00Z' })
+    const complete = run('COMPLETE', { endedAt: '2026-01-05T00:05:00Z' })
+    // the job exists first, so only the run's insert waits for the open transaction
+    const jobOnly = emptyBatch('openlineage', 'openlineage')
+    jobOnly.jobs.push({ ...job, type: 'job' })
+    await storeBatch.storeBatch(pool, jobOnly, options(jobOnly))
+    const b = await pool.connect()
+    try {
+      await b.query('begin')
+      await storeBatch.writeBatch(b, start, options(start))
+      const later = storeBatch.storeBatch(pool, complete, options(complete))
+      await someoneWaits()
+      await b.query('commit')
+      expect((await later).duplicate).toBe(false)
+    } finally {
+      b.release()
+    }
+    const r = await pool.query(
+      `select state, started_at, ended_at from runs where run_id = 'raced-run'`,
+    )
+    expect(r.rows).toEqual([
+      { state: 'COMPLETE', started_at: '2026-01-05T00:00:00Z', ended_at: '2026-01-05T00:05:00Z' },
+    ])
+  })
+})
