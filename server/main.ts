@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serve, type ServerType } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
 import type { Db } from '../db/client.ts'
+import { openLeader } from '../db/leader.ts'
 import { openStore, type StoreSource } from '../db/open-store.ts'
 import { sqliteDbOf, StoreUnsupportedError, type Store } from '../db/store.ts'
 import { createApp } from './app.ts'
@@ -22,6 +24,7 @@ import { createEvaluator } from './evaluate.ts'
 import { handleError, notFoundOrMethod, pageNotBuilt } from './fallback.ts'
 import { startRetention } from './openlineage.ts'
 import { airflowSourcesOf, startAirflowPollers } from './airflow-poll.ts'
+import { startLedJobs, type LedJob } from './leader-jobs.ts'
 
 export interface ServeOptions {
   /** A SQLite file (or ':memory:') or a postgres:// URL (db/open-store.ts). */
@@ -49,6 +52,11 @@ export interface ServeOptions {
   /** The built page (npm run build:web); default web/dist of this checkout. */
   webDir?: string
 }
+
+/** How often a replica checks the alert dispatcher's lead (the dispatcher's own poll interval). */
+const DISPATCH_CHECK_MS = 5_000
+/** How often a replica checks raw-event retention's lead (the pruning itself runs hourly). */
+const RETENTION_CHECK_MS = 60_000
 
 const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url))
 
@@ -98,23 +106,49 @@ export async function startServer(
   // What happens after a write: the evaluator re-scores what it touched and enqueues alerts.
   const evaluator = createEvaluator(store)
   const deps: Deps = { ...store, afterWrite: evaluator.afterWrite }
-  const stopEvaluator = evaluator.start((meshwatch?.evaluation?.interval_seconds ?? 60) * 1000)
   const env = opts.alertEnv ?? process.env
-  // The evaluator's clock (the demo's, if any): alerts fall due at their evaluation's time.
-  const stopDispatcher = createDispatcher({
-    db,
-    config: meshwatch,
-    env,
-    publicUrl: opts.publicUrl ?? env.MESHWATCH_PUBLIC_URL,
-    log: opts.log,
-    ...(deps.now ? { now: deps.now } : {}),
-  }).start()
-  const stopRetention = opts.rawRetentionDays
-    ? startRetention(db, opts.rawRetentionDays, opts.log)
-    : () => {}
+  const intervalMs = (meshwatch?.evaluation?.interval_seconds ?? 60) * 1000
+  // What one replica does for all, while it leads the job (db/leader.ts; one process on SQLite).
+  const jobs: LedJob[] = [
+    { job: 'evaluate', checkMs: intervalMs, start: () => evaluator.start(intervalMs) },
+    {
+      job: 'dispatch',
+      checkMs: DISPATCH_CHECK_MS,
+      // The evaluator's clock (the demo's, if any): alerts fall due at their evaluation's time.
+      start: () =>
+        createDispatcher({
+          db,
+          config: meshwatch,
+          env,
+          publicUrl: opts.publicUrl ?? env.MESHWATCH_PUBLIC_URL,
+          log: opts.log,
+          ...(deps.now ? { now: deps.now } : {}),
+        }).start(),
+    },
+  ]
+  const days = opts.rawRetentionDays
+  if (days)
+    jobs.push({
+      job: 'retention',
+      checkMs: RETENTION_CHECK_MS,
+      start: () => startRetention(db, days, opts.log),
+    })
+  const leader = openLeader(opened, opts.dbFile, {
+    name: `${hostname()}:${process.pid}`,
+    onChange: (job, leads) => {
+      if (!leads) led.lost(job)
+    },
+  })
+  const led = startLedJobs(leader, jobs, opts.log)
   const airflow = airflowSourcesOf(meshwatch?.collectors?.airflow ?? [], opts.env ?? {})
   for (const p of airflow.problems) opts.log.warn(p)
-  const stopPollers = startAirflowPollers(deps, airflow.sources)
+  const stopPollers = startAirflowPollers(deps, airflow.sources, leader)
+  const stopAll = async () => {
+    stopPollers()
+    await led.stop()
+    // hands every job to another replica at once, rather than when this session times out
+    await leader.close()
+  }
   const api = createApp(deps)
   const root = new Hono()
   const webDir = opts.webDir ?? WEB_DIST
@@ -140,17 +174,11 @@ export async function startServer(
     const server = serve({ fetch: root.fetch, port: opts.port, hostname: opts.host }, (info) => {
       const url = `http://${opts.host}:${info.port}`
       opts.log.info(`meshwatch listening on ${url}`, { db: opts.dbFile })
-      server.once('close', stopEvaluator)
-      server.once('close', stopRetention)
-      server.once('close', stopPollers)
-      server.once('close', () => void stopDispatcher())
+      server.once('close', () => void stopAll())
       resolve({ server, db, store: opened, url })
     })
     server.once('error', (err: NodeJS.ErrnoException) => {
-      stopEvaluator()
-      stopRetention()
-      stopPollers()
-      void stopDispatcher()
+      void stopAll()
       reject(new ServeError(listenProblem(err, opts), { cause: err }))
     })
   })
