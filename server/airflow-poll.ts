@@ -141,17 +141,26 @@ export function airflowSourcesOf(
 ): { sources: AirflowSource[]; problems: string[] } {
   const sources: AirflowSource[] = []
   const problems: string[] = []
-  const all: AirflowSourceConfig[] = [...configured]
+  const all: (AirflowSourceConfig & { pageSize?: number })[] = [...configured]
   if (env.MESHWATCH_AIRFLOW_URL) {
+    const pageSize = Number(env.MESHWATCH_AIRFLOW_PAGE_SIZE)
     all.push({
       url: env.MESHWATCH_AIRFLOW_URL,
       ...(env.MESHWATCH_AIRFLOW_USERNAME ? { username: env.MESHWATCH_AIRFLOW_USERNAME } : {}),
       password_env: 'MESHWATCH_AIRFLOW_PASSWORD',
       token_env: 'MESHWATCH_AIRFLOW_TOKEN',
       interval_seconds: Number(env.MESHWATCH_AIRFLOW_INTERVAL_SECONDS ?? 300) || 300,
+      // items per request (Airflow caps v1 at 100); tests replay recordings made with a small one
+      ...(env.MESHWATCH_AIRFLOW_PAGE_SIZE ? { pageSize } : {}),
     })
   }
   for (const c of all) {
+    if (c.pageSize !== undefined && !(Number.isInteger(c.pageSize) && c.pageSize > 0)) {
+      problems.push(
+        `Airflow ${c.url}: MESHWATCH_AIRFLOW_PAGE_SIZE must be a positive integer, not ${JSON.stringify(env.MESHWATCH_AIRFLOW_PAGE_SIZE)}`,
+      )
+      continue
+    }
     if (splitCredentials(c.url).hadCredentials) {
       problems.push(
         `Airflow ${credentialsInUrl(c.url, 'MESHWATCH_AIRFLOW_USERNAME and MESHWATCH_AIRFLOW_PASSWORD (or username + password_env)')}`,
@@ -177,6 +186,7 @@ export function airflowSourcesOf(
       intervalSeconds: c.interval_seconds,
       timeoutMs: c.timeout_ms,
       retries: c.retries,
+      pageSize: c.pageSize,
     })
   }
   return { sources, problems }
