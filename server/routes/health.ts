@@ -47,7 +47,7 @@ export const healthRoutes = (deps: Pick<Deps, 'store'>) =>
         return c.json(
           errorBody(
             'store_unavailable',
-            `the store did not answer within ${STORE_TIMEOUT_MS / 1000} s`,
+            `the store did not answer a query (within ${STORE_TIMEOUT_MS / 1000} s): this replica cannot serve`,
           ),
           503,
         )

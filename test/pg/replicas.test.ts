@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, inject, it } from 'vitest'
 import { openLeader, type Leader } from '../../db/leader.ts'
 import { openStore } from '../../db/open-store.ts'
 import type { Store } from '../../db/store.ts'
 import { collectorName, pollAirflow, startAirflowPollers } from '../../server/airflow-poll.ts'
+import { createApp } from '../../server/app.ts'
 import { FIXTURES } from '../../server/demo.ts'
 import { startLedJobs } from '../../server/leader-jobs.ts'
 import { startStub, type Stub } from '../collectors/airflow/stub.ts'
@@ -66,6 +67,28 @@ describe('replicas on one PostgreSQL', () => {
     } finally {
       await client.end()
     }
+  })
+
+  it('answer /api/health 200 while their store answers, 503 once it is gone', async () => {
+    const url = await createDatabase()
+    const [r] = await replicas(url, 1)
+    const app = createApp({ store: r!.store })
+    expect((await app.request('/api/health')).status).toBe(200)
+    const pg = await import('pg')
+    const admin = new pg.default.Client({ connectionString: inject('pgUrl') })
+    await admin.connect()
+    try {
+      await admin.query(`drop database ${new URL(url).pathname.slice(1)} with (force)`)
+    } finally {
+      await admin.end()
+    }
+    const res = await app.request('/api/health')
+    expect(res.status).toBe(503)
+    const body = await res.text()
+    expect(JSON.parse(body)).toEqual({
+      error: { code: 'store_unavailable', message: expect.stringMatching(/store did not answer/) },
+    })
+    expect(body).not.toContain(new URL(url).host)
   })
 
   describe('polling one Airflow', () => {
