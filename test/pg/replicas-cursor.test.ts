@@ -4,6 +4,7 @@ import { closeDb, openDb, type Db } from '../../db/client.ts'
 import { openPgPool } from '../../db/pg/client.ts'
 import { collectors as pgCollectors } from '../../db/pg/queries/collectors.ts'
 import * as liteCollectors from '../../db/queries/collectors.ts'
+import { advancePollCursor } from '../../db/queries/collectors.ts'
 import { bindPg, bindSqlite, onBoth, type Bound } from './engines.ts'
 import { createDatabase } from './helpers.ts'
 
@@ -56,5 +57,11 @@ describe('advancePollCursor on both engines', () => {
       await onBoth(collectors, (m) => m.advancePollCursor('airflow:y', null, 'c1', at(2))),
     ).toBe(true)
     expect((await onBoth(collectors, (m) => m.getCollectorState('airflow:y')))?.cursor).toBe('c1')
+  })
+
+  it('answers synchronously on SQLite, inside the transaction that stores the poll', () => {
+    const tx = db.$client.transaction(() => advancePollCursor(db, 'airflow:z', null, 'c1', at(1)))
+    expect(tx()).toBe(true)
+    expect(advancePollCursor(db, 'airflow:z', null, 'c1', at(2))).toBe(false)
   })
 })
