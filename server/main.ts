@@ -61,9 +61,14 @@ const RETENTION_CHECK_MS = 60_000
 const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url))
 
 /** Opens the store (migrating it), loads the demo mesh into an empty one, and serves the API and page. */
-export async function startServer(
-  opts: ServeOptions,
-): Promise<{ server: ServerType; db: Db; store: Store; url: string }> {
+export async function startServer(opts: ServeOptions): Promise<{
+  server: ServerType
+  db: Db
+  store: Store
+  url: string
+  /** Stops serving and the periodic work, hands this replica's jobs over, closes the store. */
+  close: () => Promise<void>
+}> {
   const opened = await openStore(opts.dbFile, opts.dbSource ? { source: opts.dbSource } : {})
   const db = sqliteDbOf(opened)
   if (!db) {
@@ -174,8 +179,15 @@ export async function startServer(
     const server = serve({ fetch: root.fetch, port: opts.port, hostname: opts.host }, (info) => {
       const url = `http://${opts.host}:${info.port}`
       opts.log.info(`meshwatch listening on ${url}`, { db: opts.dbFile })
-      server.once('close', () => void stopAll())
-      resolve({ server, db, store: opened, url })
+      const stopped = new Promise<void>((done) =>
+        server.once('close', () => void stopAll().finally(done)),
+      )
+      const close = async () => {
+        server.close()
+        await stopped
+        await opened.close()
+      }
+      resolve({ server, db, store: opened, url, close })
     })
     server.once('error', (err: NodeJS.ErrnoException) => {
       void stopAll()
