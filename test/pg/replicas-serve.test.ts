@@ -179,4 +179,17 @@ describe.skipIf(SKIP)('three replicas of meshwatch serve on one PostgreSQL', () 
     expect(receiver.accepted).toHaveLength(1)
     for (const r of rest) expect((await fetch(`${r.url}/api/health`)).status).toBe(200)
   })
+
+  it('hand the work over at once when the leader is stopped (SIGTERM): the last replica polls on', async () => {
+    const alive = replicas.filter((r) => r.proc.exitCode === null && r.proc.signalCode === null)
+    expect(alive).toHaveLength(2)
+    const [leader, last] = polls(alive[0]!) > 0 ? [alive[0]!, alive[1]!] : [alive[1]!, alive[0]!]
+    const before = polls(last)
+    await leader.kill('SIGTERM')
+    expect(leader.proc.exitCode).toBe(0)
+    await until('two polls by the last replica', () => polls(last) >= before + 2)
+    for (const job of ['evaluate', 'dispatch'])
+      await until(`the last replica to take ${job}`, () => started(last).includes(job))
+    expect(failedPolls(last)).toBe(0)
+  })
 })
