@@ -24,7 +24,7 @@ import { createEvaluator } from './evaluate.ts'
 import { handleError, notFoundOrMethod, pageNotBuilt } from './fallback.ts'
 import { startRetention } from './openlineage.ts'
 import { airflowSourcesOf, startAirflowPollers } from './airflow-poll.ts'
-import { startLedJobs, type LedJob } from './leader-jobs.ts'
+import { startLedJobs, type LedJob, type LedJobs } from './leader-jobs.ts'
 
 export interface ServeOptions {
   /** A SQLite file (or ':memory:') or a postgres:// URL (db/open-store.ts). */
@@ -58,6 +58,9 @@ const DISPATCH_CHECK_MS = 5_000
 /** How often a replica checks raw-event retention's lead (the pruning itself runs hourly). */
 const RETENTION_CHECK_MS = 60_000
 
+/** The leader job of loading the demo mesh into an empty store. */
+const DEMO_JOB = 'demo'
+
 const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url))
 
 /** Opens the store (migrating it), loads the demo mesh into an empty one, and serves the API and page. */
@@ -79,6 +82,13 @@ export async function startServer(opts: ServeOptions): Promise<{
       'serve: the evaluator (server/evaluate.ts), the alert dispatcher, raw-event retention and the demo',
     )
   }
+  let led: LedJobs | undefined
+  const leader = openLeader(opened, opts.dbFile, {
+    name: `${hostname()}:${process.pid}`,
+    onChange: (job, leads) => {
+      if (!leads) led?.lost(job)
+    },
+  })
   const meshwatch =
     opts.meshwatch ?? (opts.demo ? loadConfigFile(join(FIXTURES, 'meshwatch.yml')) : undefined)
   const base: Deps = {
@@ -90,7 +100,12 @@ export async function startServer(opts: ServeOptions): Promise<{
     ...(meshwatch ? { meshwatch } : {}),
   }
   // Loaded before the evaluator exists: it scores the whole demo once, when it starts.
-  if (opts.demo && (await opened.admin.isEmpty())) {
+  // One replica of several starting on an empty store loads it (it keeps the lead of DEMO_JOB).
+  if (
+    opts.demo &&
+    (await leader.runIfLeader(DEMO_JOB, () => true)) &&
+    (await opened.admin.isEmpty())
+  ) {
     const r = await loadDemo(base, { history: true })
     loadDemoContracts(base, FIXTURES)
     if (r.recordedAt)
@@ -138,19 +153,13 @@ export async function startServer(opts: ServeOptions): Promise<{
       checkMs: RETENTION_CHECK_MS,
       start: () => startRetention(db, days, opts.log),
     })
-  const leader = openLeader(opened, opts.dbFile, {
-    name: `${hostname()}:${process.pid}`,
-    onChange: (job, leads) => {
-      if (!leads) led.lost(job)
-    },
-  })
-  const led = startLedJobs(leader, jobs, opts.log)
+  led = startLedJobs(leader, jobs, opts.log)
   const airflow = airflowSourcesOf(meshwatch?.collectors?.airflow ?? [], opts.env ?? {})
   for (const p of airflow.problems) opts.log.warn(p)
   const stopPollers = startAirflowPollers(deps, airflow.sources, leader)
   const stopAll = async () => {
     stopPollers()
-    await led.stop()
+    await led?.stop()
     // hands every job to another replica at once, rather than when this session times out
     await leader.close()
   }
