@@ -66,7 +66,8 @@ const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url))
 /** Opens the store (migrating it), loads the demo mesh into an empty one, and serves the API and page. */
 export async function startServer(opts: ServeOptions): Promise<{
   server: ServerType
-  db: Db
+  /** SQLite's connection (for tests); reading it on PostgreSQL throws StoreUnsupportedError. */
+  readonly db: Db
   store: Store
   url: string
   /** Stops serving and the periodic work, hands this replica's jobs over, closes the store. */
@@ -99,24 +100,31 @@ export async function startServer(opts: ServeOptions): Promise<{
     env: opts.alertEnv ?? process.env,
     ...(meshwatch ? { meshwatch } : {}),
   }
-  // Loaded before the evaluator exists: it scores the whole demo once, when it starts.
-  // One replica of several starting on an empty store loads it (it keeps the lead of DEMO_JOB).
-  if (
-    opts.demo &&
-    (await leader.runIfLeader(DEMO_JOB, () => true)) &&
-    (await opened.admin.isEmpty())
-  ) {
-    const r = await loadDemo(base, { history: true })
-    loadDemoContracts(base, FIXTURES)
-    if (r.recordedAt)
-      await opened.admin.setDemoAnchor({
-        recordedAt: r.recordedAt,
-        loadedAt: new Date().toISOString(),
-      })
-    opts.log.info(`loaded the demo mesh: ${r.summary}`, { db: opts.dbFile })
+  try {
+    // Loaded before the evaluator exists: it scores the whole demo once, when it starts.
+    // One replica of several starting on an empty store loads it (it keeps the lead of DEMO_JOB).
+    if (
+      opts.demo &&
+      (await leader.runIfLeader(DEMO_JOB, () => true)) &&
+      (await opened.admin.isEmpty())
+    ) {
+      const r = await loadDemo(base, { history: true })
+      loadDemoContracts(base, FIXTURES)
+      if (r.recordedAt)
+        await opened.admin.setDemoAnchor({
+          recordedAt: r.recordedAt,
+          loadedAt: new Date().toISOString(),
+        })
+      opts.log.info(`loaded the demo mesh: ${r.summary}`, { db: opts.dbFile })
+    }
+    // Before the evaluator starts, which then scores them; a stored one again is a no-op.
+    if (opts.contracts?.length) ingestContracts(base, opts.contracts)
+  } catch (e) {
+    // nothing may keep the process alive (the leader's session, the pool) after a failed start
+    await leader.close()
+    await opened.close()
+    throw e
   }
-  // Before the evaluator starts, which then scores them; a stored one again is a no-op.
-  if (opts.contracts?.length) ingestContracts(base, opts.contracts)
   const anchor = await opened.admin.getDemoAnchor()
   if (anchor)
     opts.log.info(
@@ -196,10 +204,19 @@ export async function startServer(opts: ServeOptions): Promise<{
         await stopped
         await opened.close()
       }
-      resolve({ server, db, store: opened, url, close })
+      resolve({
+        server,
+        get db(): Db {
+          if (!db) throw new StoreUnsupportedError("startServer's db (SQLite's connection)")
+          return db
+        },
+        store: opened,
+        url,
+        close,
+      })
     })
     server.once('error', (err: NodeJS.ErrnoException) => {
-      void stopAll()
+      void stopAll().finally(() => opened.close())
       reject(new ServeError(listenProblem(err, opts), { cause: err }))
     })
   })
