@@ -1,3 +1,6 @@
+import { pgLeader } from './pg/leader.ts'
+import type { Store } from './store.ts'
+
 // Work that must run on one replica at a time — the per-minute SLA evaluation, raw-event
 // retention, the alert dispatcher, each configured Airflow's poll — asks a Leader first. On
 // SQLite one process owns the store, so it leads everything; on PostgreSQL (db/pg/leader.ts) a
@@ -28,4 +31,16 @@ export function soleLeader(): Leader {
     holds: () => true,
     close: async () => {},
   }
+}
+
+export interface OpenLeaderOptions {
+  /** Names this replica (in pg_stat_activity on PostgreSQL). */
+  name?: string
+  /** Told when this replica takes or loses a job. */
+  onChange?: (job: string, leads: boolean) => void
+}
+
+/** The Leader of `store`, opened from `spec` (its --db): a session of its own on PostgreSQL. */
+export function openLeader(store: Store, spec: string, opts: OpenLeaderOptions = {}): Leader {
+  return store.engine === 'postgres' ? pgLeader({ url: spec, ...opts }) : soleLeader()
 }

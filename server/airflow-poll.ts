@@ -1,4 +1,5 @@
 import { collectAirflow } from '../collectors/airflow/collect.ts'
+import { airflowJob, soleLeader, type Leader } from '../db/leader.ts'
 import type { AirflowAuth } from '../collectors/airflow/client.ts'
 import type { AirflowSourceConfig } from './config-file.ts'
 import { nowOf, SILENT, type Deps } from './deps.ts'
@@ -21,8 +22,10 @@ export interface AirflowSource {
   fetch?: typeof fetch
 }
 
-export const collectorName = (url: string): string =>
-  `airflow:${splitCredentials(url).url.replace(/\/+$/, '')}`
+/** The Airflow's name: its URL without credentials or trailing slash. */
+const airflowName = (url: string): string => splitCredentials(url).url.replace(/\/+$/, '')
+
+export const collectorName = (url: string): string => airflowJob(airflowName(url))
 
 export type PollResult =
   | {
@@ -32,11 +35,22 @@ export type PollResult =
       duplicate: boolean
       warnings: string[]
     }
-  | { ok: false; error: string }
+  | {
+      ok: false
+      error: string
+      /** Another poll (another replica's) moved the cursor since this one read it: none stored. */
+      superseded?: true
+    }
+
+/** A poll found the cursor moved by another (a replica that took the lead meanwhile). */
+class CursorMovedError extends Error {
+  override name = 'CursorMovedError'
+}
 
 /**
  * One poll of one Airflow: read from the stored cursor (or `since`), then store the batch and the
  * new cursor in one transaction. On any failure nothing of the poll is stored and the cursor stays.
+ * The cursor moves compare-and-set: a poll whose cursor another moved meanwhile stores nothing.
  */
 export async function pollAirflow(
   deps: Deps,
@@ -46,6 +60,7 @@ export async function pollAirflow(
   const name = collectorName(src.url)
   const { store } = deps
   try {
+    const read = (await store.collectors.getCollectorState(name))?.cursor ?? null
     const { batch, cursor, warnings } = await collectAirflow({
       url: src.url,
       auth: src.auth,
@@ -55,27 +70,37 @@ export async function pollAirflow(
       ...(src.retries !== undefined ? { retries: src.retries } : {}),
       ...(src.pageSize ? { pageSize: src.pageSize } : {}),
       ...(src.fetch ? { fetch: src.fetch } : {}),
-      ...(opts.since
-        ? { since: opts.since }
-        : { cursor: (await store.collectors.getCollectorState(name))?.cursor ?? undefined }),
+      ...(opts.since ? { since: opts.since } : { cursor: read ?? undefined }),
       dbtModels: await store.admin.listDbtModelNames(),
     })
     const at = nowOf(deps).toISOString()
     const r = await store.transaction(async (tx) => {
       const stored = await ingestBatch({ ...deps, store: tx }, batch)
-      await tx.collectors.recordPollSuccess(name, cursor, at)
+      if (!(await tx.collectors.advancePollCursor(name, read, cursor, at)))
+        throw new CursorMovedError(
+          `the cursor of ${name} moved since this poll read it (another replica polled); stored nothing`,
+        )
       return stored
     })
     return { ok: true, cursor, counts: r.counts, duplicate: r.duplicate, warnings }
   } catch (e) {
+    if (e instanceof CursorMovedError) return { ok: false, error: e.message, superseded: true }
     const error = redact(e instanceof Error ? e.message : String(e))
     await store.collectors.recordPollFailure(name, error, nowOf(deps).toISOString())
     return { ok: false, error }
   }
 }
 
-/** Polls every configured Airflow on its interval (first poll at once); returns a stop function. */
-export function startAirflowPollers(deps: Deps, sources: AirflowSource[]): () => void {
+/**
+ * Polls every configured Airflow on its interval (first poll at once), each only while this
+ * replica leads its job (airflowJob of its URL): one replica polls each Airflow. Returns a stop
+ * function.
+ */
+export function startAirflowPollers(
+  deps: Deps,
+  sources: AirflowSource[],
+  leader: Leader = soleLeader(),
+): () => void {
   const log = deps.log ?? SILENT
   const timers: NodeJS.Timeout[] = []
   let stopped = false
@@ -84,11 +109,19 @@ export function startAirflowPollers(deps: Deps, sources: AirflowSource[]): () =>
     const tick = async () => {
       if (running || stopped) return
       running = true
-      const r = await pollAirflow(deps, src)
-      running = false
-      if (r.ok) log.info('polled Airflow', { url: src.url, cursor: r.cursor, ...r.counts })
-      else
-        log.warn('Airflow poll failed; will retry next interval', { url: src.url, error: r.error })
+      try {
+        const r = await leader.runIfLeader(collectorName(src.url), () => pollAirflow(deps, src))
+        if (!r) return
+        if (r.ok) log.info('polled Airflow', { url: src.url, cursor: r.cursor, ...r.counts })
+        else if (r.superseded) log.info('Airflow poll superseded', { url: src.url, error: r.error })
+        else
+          log.warn('Airflow poll failed; will retry next interval', {
+            url: src.url,
+            error: r.error,
+          })
+      } finally {
+        running = false
+      }
     }
     void tick()
     const t = setInterval(() => void tick(), src.intervalSeconds * 1000)
@@ -108,17 +141,26 @@ export function airflowSourcesOf(
 ): { sources: AirflowSource[]; problems: string[] } {
   const sources: AirflowSource[] = []
   const problems: string[] = []
-  const all: AirflowSourceConfig[] = [...configured]
+  const all: (AirflowSourceConfig & { pageSize?: number })[] = [...configured]
   if (env.MESHWATCH_AIRFLOW_URL) {
+    const pageSize = Number(env.MESHWATCH_AIRFLOW_PAGE_SIZE)
     all.push({
       url: env.MESHWATCH_AIRFLOW_URL,
       ...(env.MESHWATCH_AIRFLOW_USERNAME ? { username: env.MESHWATCH_AIRFLOW_USERNAME } : {}),
       password_env: 'MESHWATCH_AIRFLOW_PASSWORD',
       token_env: 'MESHWATCH_AIRFLOW_TOKEN',
       interval_seconds: Number(env.MESHWATCH_AIRFLOW_INTERVAL_SECONDS ?? 300) || 300,
+      // items per request (Airflow caps v1 at 100); tests replay recordings made with a small one
+      ...(env.MESHWATCH_AIRFLOW_PAGE_SIZE ? { pageSize } : {}),
     })
   }
   for (const c of all) {
+    if (c.pageSize !== undefined && !(Number.isInteger(c.pageSize) && c.pageSize > 0)) {
+      problems.push(
+        `Airflow ${c.url}: MESHWATCH_AIRFLOW_PAGE_SIZE must be a positive integer, not ${JSON.stringify(env.MESHWATCH_AIRFLOW_PAGE_SIZE)}`,
+      )
+      continue
+    }
     if (splitCredentials(c.url).hadCredentials) {
       problems.push(
         `Airflow ${credentialsInUrl(c.url, 'MESHWATCH_AIRFLOW_USERNAME and MESHWATCH_AIRFLOW_PASSWORD (or username + password_env)')}`,
@@ -144,6 +186,7 @@ export function airflowSourcesOf(
       intervalSeconds: c.interval_seconds,
       timeoutMs: c.timeout_ms,
       retries: c.retries,
+      pageSize: c.pageSize,
     })
   }
   return { sources, problems }

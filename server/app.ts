@@ -32,7 +32,7 @@ export function createApp(deps: Deps) {
   const api = new Hono()
     .use('*', redactErrors)
     .use('/api/*', authenticate(deps))
-    .route('/api/health', healthRoutes())
+    .route('/api/health', healthRoutes(deps))
     .route('/api/clock', clockRoutes(deps))
     .route('/api/domains', domainRoutes(deps))
     .route('/api/products', productRoutes(deps))

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serve, type ServerType } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
 import type { Db } from '../db/client.ts'
+import { openLeader } from '../db/leader.ts'
 import { openStore, type StoreSource } from '../db/open-store.ts'
 import { sqliteDbOf, StoreUnsupportedError, type Store } from '../db/store.ts'
 import { createApp } from './app.ts'
@@ -22,6 +24,7 @@ import { createEvaluator } from './evaluate.ts'
 import { handleError, notFoundOrMethod, pageNotBuilt } from './fallback.ts'
 import { startRetention } from './openlineage.ts'
 import { airflowSourcesOf, startAirflowPollers } from './airflow-poll.ts'
+import { startLedJobs, type LedJob, type LedJobs } from './leader-jobs.ts'
 
 export interface ServeOptions {
   /** A SQLite file (or ':memory:') or a postgres:// URL (db/open-store.ts). */
@@ -50,12 +53,26 @@ export interface ServeOptions {
   webDir?: string
 }
 
+/** How often a replica checks the alert dispatcher's lead (the dispatcher's own poll interval). */
+const DISPATCH_CHECK_MS = 5_000
+/** How often a replica checks raw-event retention's lead (the pruning itself runs hourly). */
+const RETENTION_CHECK_MS = 60_000
+
+/** The leader job of loading the demo mesh into an empty store. */
+const DEMO_JOB = 'demo'
+
 const WEB_DIST = fileURLToPath(new URL('../web/dist', import.meta.url))
 
 /** Opens the store (migrating it), loads the demo mesh into an empty one, and serves the API and page. */
-export async function startServer(
-  opts: ServeOptions,
-): Promise<{ server: ServerType; db: Db; store: Store; url: string }> {
+export async function startServer(opts: ServeOptions): Promise<{
+  server: ServerType
+  /** SQLite's connection (for tests); reading it on PostgreSQL throws StoreUnsupportedError. */
+  readonly db: Db
+  store: Store
+  url: string
+  /** Stops serving and the periodic work, hands this replica's jobs over, closes the store. */
+  close: () => Promise<void>
+}> {
   const opened = await openStore(opts.dbFile, opts.dbSource ? { source: opts.dbSource } : {})
   const db = sqliteDbOf(opened)
   if (!db) {
@@ -66,6 +83,13 @@ export async function startServer(
       'serve: the evaluator (server/evaluate.ts), raw-event retention and the demo',
     )
   }
+  let led: LedJobs | undefined
+  const leader = openLeader(opened, opts.dbFile, {
+    name: `${hostname()}:${process.pid}`,
+    onChange: (job, leads) => {
+      if (!leads) led?.lost(job)
+    },
+  })
   const meshwatch =
     opts.meshwatch ?? (opts.demo ? loadConfigFile(join(FIXTURES, 'meshwatch.yml')) : undefined)
   const base: Deps = {
@@ -76,19 +100,31 @@ export async function startServer(
     env: opts.alertEnv ?? process.env,
     ...(meshwatch ? { meshwatch } : {}),
   }
-  // Loaded before the evaluator exists: it scores the whole demo once, when it starts.
-  if (opts.demo && (await opened.admin.isEmpty())) {
-    const r = await loadDemo(base, { history: true })
-    await loadDemoContracts(base, FIXTURES)
-    if (r.recordedAt)
-      await opened.admin.setDemoAnchor({
-        recordedAt: r.recordedAt,
-        loadedAt: new Date().toISOString(),
-      })
-    opts.log.info(`loaded the demo mesh: ${r.summary}`, { db: opts.dbFile })
+  try {
+    // Loaded before the evaluator exists: it scores the whole demo once, when it starts.
+    // One replica of several starting on an empty store loads it (it keeps the lead of DEMO_JOB).
+    if (
+      opts.demo &&
+      (await leader.runIfLeader(DEMO_JOB, () => true)) &&
+      (await opened.admin.isEmpty())
+    ) {
+      const r = await loadDemo(base, { history: true })
+      await loadDemoContracts(base, FIXTURES)
+      if (r.recordedAt)
+        await opened.admin.setDemoAnchor({
+          recordedAt: r.recordedAt,
+          loadedAt: new Date().toISOString(),
+        })
+      opts.log.info(`loaded the demo mesh: ${r.summary}`, { db: opts.dbFile })
+    }
+    // Before the evaluator starts, which then scores them; a stored one again is a no-op.
+    if (opts.contracts?.length) await ingestContracts(base, opts.contracts)
+  } catch (e) {
+    // nothing may keep the process alive (the leader's session, the pool) after a failed start
+    await leader.close()
+    await opened.close()
+    throw e
   }
-  // Before the evaluator starts, which then scores them; a stored one again is a no-op.
-  if (opts.contracts?.length) await ingestContracts(base, opts.contracts)
   const anchor = await opened.admin.getDemoAnchor()
   if (anchor)
     opts.log.info(
@@ -98,23 +134,43 @@ export async function startServer(
   // What happens after a write: the evaluator re-scores what it touched and enqueues alerts.
   const evaluator = createEvaluator(store)
   const deps: Deps = { ...store, afterWrite: evaluator.afterWrite }
-  const stopEvaluator = evaluator.start((meshwatch?.evaluation?.interval_seconds ?? 60) * 1000)
   const env = opts.alertEnv ?? process.env
-  // The evaluator's clock (the demo's, if any): alerts fall due at their evaluation's time.
-  const stopDispatcher = createDispatcher({
-    store: opened,
-    config: meshwatch,
-    env,
-    publicUrl: opts.publicUrl ?? env.MESHWATCH_PUBLIC_URL,
-    log: opts.log,
-    ...(deps.now ? { now: deps.now } : {}),
-  }).start()
-  const stopRetention = opts.rawRetentionDays
-    ? startRetention(db, opts.rawRetentionDays, opts.log)
-    : () => {}
+  const intervalMs = (meshwatch?.evaluation?.interval_seconds ?? 60) * 1000
+  // What one replica does for all, while it leads the job (db/leader.ts; one process on SQLite).
+  const jobs: LedJob[] = [
+    { job: 'evaluate', checkMs: intervalMs, start: () => evaluator.start(intervalMs) },
+    {
+      job: 'dispatch',
+      checkMs: DISPATCH_CHECK_MS,
+      // The evaluator's clock (the demo's, if any): alerts fall due at their evaluation's time.
+      start: () =>
+        createDispatcher({
+          store: opened,
+          config: meshwatch,
+          env,
+          publicUrl: opts.publicUrl ?? env.MESHWATCH_PUBLIC_URL,
+          log: opts.log,
+          ...(deps.now ? { now: deps.now } : {}),
+        }).start(),
+    },
+  ]
+  const days = opts.rawRetentionDays
+  if (days)
+    jobs.push({
+      job: 'retention',
+      checkMs: RETENTION_CHECK_MS,
+      start: () => startRetention(db, days, opts.log),
+    })
+  led = startLedJobs(leader, jobs, opts.log)
   const airflow = airflowSourcesOf(meshwatch?.collectors?.airflow ?? [], opts.env ?? {})
   for (const p of airflow.problems) opts.log.warn(p)
-  const stopPollers = startAirflowPollers(deps, airflow.sources)
+  const stopPollers = startAirflowPollers(deps, airflow.sources, leader)
+  const stopAll = async () => {
+    stopPollers()
+    await led?.stop()
+    // hands every job to another replica at once, rather than when this session times out
+    await leader.close()
+  }
   const api = createApp(deps)
   const root = new Hono()
   const webDir = opts.webDir ?? WEB_DIST
@@ -140,17 +196,27 @@ export async function startServer(
     const server = serve({ fetch: root.fetch, port: opts.port, hostname: opts.host }, (info) => {
       const url = `http://${opts.host}:${info.port}`
       opts.log.info(`meshwatch listening on ${url}`, { db: opts.dbFile })
-      server.once('close', stopEvaluator)
-      server.once('close', stopRetention)
-      server.once('close', stopPollers)
-      server.once('close', () => void stopDispatcher())
-      resolve({ server, db, store: opened, url })
+      const stopped = new Promise<void>((done) =>
+        server.once('close', () => void stopAll().finally(done)),
+      )
+      const close = async () => {
+        server.close()
+        await stopped
+        await opened.close()
+      }
+      resolve({
+        server,
+        get db(): Db {
+          if (!db) throw new StoreUnsupportedError("startServer's db (SQLite's connection)")
+          return db
+        },
+        store: opened,
+        url,
+        close,
+      })
     })
     server.once('error', (err: NodeJS.ErrnoException) => {
-      stopEvaluator()
-      stopRetention()
-      stopPollers()
-      void stopDispatcher()
+      void stopAll().finally(() => opened.close())
       reject(new ServeError(listenProblem(err, opts), { cause: err }))
     })
   })

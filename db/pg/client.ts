@@ -30,6 +30,10 @@ const TYPES = {
 /** Opens a pool on the PostgreSQL store at `url` and applies every migration, under an advisory lock. */
 export async function openPgPool(url: string): Promise<pg.Pool> {
   const pool = new pg.Pool({ connectionString: url, types: TYPES, max: 10 })
+  // An idle connection that PostgreSQL ends (a restart, a failover, pg_terminate_backend) is an
+  // 'error' on the pool, which would otherwise kill the process: the pool drops that connection
+  // and the next query opens another, and /api/health answers 503 while none can be opened.
+  pool.on('error', () => undefined)
   try {
     await migratePg(pool)
   } catch (e) {

@@ -46,7 +46,7 @@ export function registerServe(program: Command): void {
         const configFile = configFileOf(o)
         const meshwatch = configFile ? readMeshwatchConfig(configFile) : undefined
         const contracts = configFile && meshwatch ? configuredContracts(meshwatch, configFile) : []
-        const { server } = await startServer({
+        const { close } = await startServer({
           dbFile: o.db ?? cfg.env.MESHWATCH_DB,
           dbSource: o.db ? '--db' : 'MESHWATCH_DB',
           port: cfg.env.PORT,
@@ -61,7 +61,8 @@ export function registerServe(program: Command): void {
           ...(meshwatch ? { meshwatch } : {}),
           contracts,
         })
-        const stop = () => server.close(() => process.exit(0))
+        // Hands this replica's leader jobs to another at once, then exits.
+        const stop = () => void close().finally(() => process.exit(0))
         process.once('SIGINT', stop)
         process.once('SIGTERM', stop)
       },

@@ -1,11 +1,12 @@
 import type * as lite from '../../queries/collectors.ts'
 import type { CollectorStateRow } from '../../queries/collectors.ts'
+import { advancePollCursor } from '../cursor.ts'
 import type { PgModule } from '../module.ts'
 import { columnsOf } from '../rows.ts'
 import { collectorState } from '../schema.ts'
 
 // Collectors' poll state on PostgreSQL. A replica's compare-and-set of a poll's cursor is
-// db/pg/cursor.ts; these are SQLite's plain upserts, for a store one writer polls.
+// db/pg/cursor.ts (advancePollCursor); the others are SQLite's plain upserts.
 
 const STATE = columnsOf(collectorState)
 
@@ -33,6 +34,8 @@ export const collectors = {
       [name, cursor, at],
     )
   },
+
+  advancePollCursor,
 
   async recordPollFailure(q, name, error, at) {
     await q.query(
