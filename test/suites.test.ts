@@ -7,7 +7,7 @@ import { isCliTest } from './suites.ts'
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const TESTS = readdirSync(join(ROOT, 'test'), { recursive: true, encoding: 'utf8' })
   .map((f) => `test/${f.split('\\').join('/')}`)
-  .filter((f) => f.endsWith('.test.ts') && !/^test\/(peers|e2e|pack)\//.test(f))
+  .filter((f) => f.endsWith('.test.ts') && !/^test\/(peers|e2e|pack|pg)\//.test(f))
 
 // Runs the built CLI, or `meshwatch serve` through test/reliability/child.ts.
 const SPAWNS = /dist\/cli\.js|\/child\.ts'/
