@@ -110,7 +110,7 @@ export async function startServer(
     ...(deps.now ? { now: deps.now } : {}),
   }).start()
   const stopRetention = opts.rawRetentionDays
-    ? startRetention(db, opts.rawRetentionDays, opts.log)
+    ? startRetention(opened, opts.rawRetentionDays, opts.log)
     : () => {}
   const airflow = airflowSourcesOf(meshwatch?.collectors?.airflow ?? [], opts.env ?? {})
   for (const p of airflow.problems) opts.log.warn(p)
