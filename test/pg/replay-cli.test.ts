@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { closeDb, type Db } from '../../db/client.ts'
 import { openPgPool } from '../../db/pg/client.ts'
 import { copyStore } from '../../db/pg/copy.ts'
+import { pgStore } from '../../db/pg/store.ts'
+import { startRetention } from '../../server/openlineage.ts'
 import { fullStore } from './copy-fixture.ts'
 import { dumpPg, dumpSqlite } from './store-batch-fixtures.ts'
 
@@ -102,5 +104,25 @@ describe('meshwatch replay --db postgres:// as the owner role', () => {
       'select 1 from evaluations e left join products p on p.id = e.product_id where p.id is null',
     )
     expect(orphans.rowCount).toBe(0)
+  })
+
+  it('runs the retention as that role: old raw events folded into a kept batch, lineage kept', async () => {
+    const before = await dumpPg(pool)
+    const raw = await count('raw_events')
+    const batches = await count('batches')
+    expect(raw).toBeGreaterThan(20)
+    const store = pgStore(await openPgPool(url))
+    const logged = new Promise<string>((resolve, reject) => {
+      const log = { info: resolve, warn: reject, error: reject }
+      // a clock a year on: every kept event is older than 30 days
+      const stop = startRetention(store, 30, log, () => new Date(Date.now() + 365 * 86_400_000))
+      stop()
+    })
+    expect(await logged).toBe(`pruned ${raw} raw OpenLineage events older than 30 days`)
+    await store.close()
+    expect(await count('raw_events')).toBe(0)
+    expect(await count('batches')).toBe(batches + 1)
+    const after = await dumpPg(pool)
+    for (const t of Object.keys(before)) if (t !== 'batches') expect(after[t], t).toEqual(before[t])
   })
 })
