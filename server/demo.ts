@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url'
 import { readDbtTarget } from '../collectors/dbt/read.ts'
 import type { Batch } from '../collectors/batch.ts'
 import type { Deps } from './deps.ts'
-import { hasEvaluationSince, storeCounts } from '../db/queries/admin.ts'
 import { collectDemoAirflowDay, collectRecordedAirflow } from './demo-airflow.ts'
 import {
   DAY_MS,
@@ -16,10 +15,6 @@ import {
 } from './demo-timeline.ts'
 import { applyConfigProducts, evaluateProducts } from './evaluate.ts'
 import { ingestBatch } from './ingest.ts'
-import { sqliteDb } from './deps.ts'
-
-/** What is not on PostgreSQL yet (#16 ratchet): this code still takes the SQLite Db. */
-const NOT_MOVED = 'the demo (server/demo.ts)'
 
 export { DEMO_TIMELINE, type DemoDay } from './demo-timeline.ts'
 
@@ -125,10 +120,10 @@ export async function loadDemo(
           airflow ?? (past ? undefined : await collectRecordedAirflow(deps, root)),
         )
       }
-      if (past) scoreDemoDay(deps, dayAt)
+      if (past) await scoreDemoDay(deps, dayAt)
     }
   }
-  const c = storeCounts(sqliteDb(deps, NOT_MOVED))
+  const c = await deps.store.admin.storeCounts()
   const summary = `${c.domains} domains, ${c.datasets} datasets, ${c.jobs} jobs, ${c.products} products from ${batches} dbt builds and ${dags.size} Airflow DAGs in fixtures/`
   return { counts: c, summary, recordedAt }
 }
@@ -139,9 +134,9 @@ const SETTLE_MS = 5 * 60_000
  * Scores every product at a few times of one earlier demo day, as the evaluator would have,
  * unless the store already has evaluations from then on (a second load changes nothing).
  */
-function scoreDemoDay(deps: Deps, dayAt: number): void {
+async function scoreDemoDay(deps: Deps, dayAt: number): Promise<void> {
   const first = new Date(dayAt + SETTLE_MS).toISOString()
-  if (hasEvaluationSince(sqliteDb(deps, NOT_MOVED), first)) return
+  if (await deps.store.admin.hasEvaluationSince(first)) return
   applyConfigProducts(deps)
   for (const h of DEMO_EVALUATION_HOURS)
     evaluateProducts(deps, { now: new Date(dayAt + SETTLE_MS + h * 3_600_000) })

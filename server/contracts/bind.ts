@@ -8,6 +8,24 @@ import {
   type BoundDataset,
 } from '../../db/queries/contracts.ts'
 
+/** The store lookups a binding makes: db/queries/contracts.ts on a Db, or (bind-store.ts) answers read from a Store. */
+export interface ContractLookups {
+  findContractDataset(ref: {
+    namespace?: string | undefined
+    name: string
+  }): BoundDataset | undefined
+  findContractProduct(
+    by: { id: string } | { name: string; domain: string | null },
+  ): { id: string; domain: string } | undefined
+  productOfOutputs(datasetIds: number[]): string | undefined
+}
+
+const lookupsOf = (db: Db): ContractLookups => ({
+  findContractDataset: (ref) => findContractDataset(db, ref),
+  findContractProduct: (by) => findContractProduct(db, by),
+  productOfOutputs: (ids) => productOfOutputs(db, ids),
+})
+
 export interface ObjectBinding {
   object: string
   table: string
@@ -39,10 +57,19 @@ const show = (c: DatasetCandidate): string =>
  * naming of its servers, `dataProduct` (or the product whose outputs those datasets are) to a product.
  */
 export function bindContract(db: Db, contract: Odcs, domain: string | null): ContractBinding {
+  return bindWith(lookupsOf(db), contract, domain)
+}
+
+/** bindContract over any lookups (the same binding on either engine). */
+export function bindWith(
+  db: ContractLookups,
+  contract: Odcs,
+  domain: string | null,
+): ContractBinding {
   const objects: ObjectBinding[] = (contract.schema ?? []).map((o) => {
     const cands = candidatesOf(contract, o)
     for (const cand of cands) {
-      const ds = findContractDataset(db, cand)
+      const ds = db.findContractDataset(cand)
       if (ds) return { object: o.name, table: tableOf(o), dataset: ds }
     }
     return {
@@ -61,7 +88,7 @@ export function bindContract(db: Db, contract: Odcs, domain: string | null): Con
 }
 
 function bindProduct(
-  db: Db,
+  db: ContractLookups,
   contract: Odcs,
   domain: string | null,
   objects: ObjectBinding[],
@@ -69,15 +96,12 @@ function bindProduct(
   const dp = contract.dataProduct
   if (dp) {
     const p =
-      findContractProduct(db, { id: dp }) ??
-      (domain ? findContractProduct(db, { id: `${domain}.${dp}` }) : undefined) ??
-      findContractProduct(db, { name: dp, domain })
+      db.findContractProduct({ id: dp }) ??
+      (domain ? db.findContractProduct({ id: `${domain}.${dp}` }) : undefined) ??
+      db.findContractProduct({ name: dp, domain })
     if (p) return { product: { id: p.id, via: 'dataProduct' } }
   }
-  const byOutputs = productOfOutputs(
-    db,
-    objects.flatMap((o) => (o.dataset ? [o.dataset.id] : [])),
-  )
+  const byOutputs = db.productOfOutputs(objects.flatMap((o) => (o.dataset ? [o.dataset.id] : [])))
   if (byOutputs) return { product: { id: byOutputs, via: 'outputs' } }
   return {
     product: null,

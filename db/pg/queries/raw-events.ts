@@ -29,13 +29,14 @@ import type * as lite from '../../queries/raw-events.ts'
 import { mergeBatches, type RawEventInput, type RawStoreResult } from '../../queries/raw-events.ts'
 import type { StoreResult } from '../../queries/store-batch.ts'
 import type { RawEventRow, RunEvent } from '../../store.ts'
+import type { Absent } from '../ingest/absent.ts'
 import { readLookups } from '../ingest/authorize.ts'
 import { withRetry } from '../ingest/retry.ts'
 import { refKey } from '../ingest/unnest.ts'
 import type { PgConn, PgModule } from '../module.ts'
 import { inTransaction, isPool } from '../rows.ts'
 import { catalog } from './catalog.ts'
-import { storeBatch } from './store-batch.ts'
+import { writeIn } from './store-batch.ts'
 
 // db/queries/raw-events.ts on PostgreSQL: the raw events kept by one set-based insert, and the
 // lineage they imply derived by the same code as SQLite's (derive-event.ts) over rows read in
@@ -276,13 +277,17 @@ async function storeRawEvents(
     // order, each against the store and what the group's earlier events will have written.
     const scoped = items.some((i) => i.domain != null)
     const list: Batch[] = []
+    let absent: Absent | undefined
     if (!scoped) list.push(...fresh.map((f) => f.item.batch))
     else if (fresh.length > 0) {
       const reads = new PgDeriveReads()
       await reads.load(tx, mergeBatches(fresh.map((f) => f.item.batch)))
       const memo: AssertionMemo = new Map()
       for (const { item } of fresh) deriveWith(reads, item, memo)
-      const lookups = await readLookups(tx, mergeBatches(fresh.map((f) => f.item.batch)))
+      // The rows read are locked until commit; rows not found are guarded by the write (absent.ts).
+      const read = await readLookups(tx, mergeBatches(fresh.map((f) => f.item.batch)))
+      const lookups = read.lookups
+      absent = read.absent
       const pending = emptyPending()
       for (const { item, index } of fresh) {
         const d =
@@ -298,7 +303,7 @@ async function storeRawEvents(
         warnings[index] = d.warnings
       }
     }
-    const r = list.length === 0 ? undefined : await storeDerivedIn(tx, list, now, scoped)
+    const r = list.length === 0 ? undefined : await storeDerivedIn(tx, list, now, scoped, absent)
     return { stored, counts: r?.counts ?? {}, datasetIds: r?.datasetIds ?? [], warnings }
   })
 }
@@ -318,6 +323,7 @@ async function storeDerivedIn(
   list: readonly Batch[],
   now: string,
   resolved: boolean,
+  absent?: Absent,
 ): Promise<StoreResult> {
   const { batch, schemas } = foldBatches(list)
   const reads = new PgDeriveReads()
@@ -329,12 +335,12 @@ async function storeDerivedIn(
     await reads.load(tx, batch) // the renamed jobs' meta
     accumulateMeta(reads, batch)
   }
-  const written = await storeBatch.writeBatch(tx, batch, {
-    contentHash: '',
-    now,
-    keepRaw: false,
-    ...(schemas ? { schemas } : {}),
-  })
+  const written = await writeIn(
+    tx,
+    batch,
+    { contentHash: '', now, keepRaw: false, ...(schemas ? { schemas } : {}) },
+    absent,
+  )
   for (const { productId, dataset } of extraOutputs) {
     const datasetId = await catalog.findDataset(tx, dataset)
     if (datasetId !== undefined)
@@ -363,7 +369,7 @@ export const rawEvents = {
       await reads.load(tx, e.batch)
       deriveWith(reads, e, memo)
       if (e.domain == null) return { batch: e.batch, warnings: [] }
-      const lookups = await readLookups(tx, e.batch)
+      const { lookups } = await readLookups(tx, e.batch)
       return dropForeignReads(lookups, e.domain, e.batch, (e.reads ?? []) as ReadRef[], pending)
     })
   },
