@@ -121,9 +121,11 @@ async function storedCounts(events: Event[]): Promise<Map<string, number>> {
 
 describe('crash safety of two servers on one PostgreSQL', () => {
   it('keeps every acknowledged event across SIGKILLs of one server, stored once, runs merged', async () => {
-    // Started one after the other: both migrate (an advisory lock makes the second wait).
-    const [a, b] = await Promise.all([startServerProcess(url), startServerProcess(url)])
-    servers.push(a, b)
+    // Started at once: both migrate (an advisory lock makes one wait). Each is stopped at the end
+    // even when the other did not start.
+    const started = await Promise.allSettled([startServerProcess(url), startServerProcess(url)])
+    for (const s of started) if (s.status === 'fulfilled') servers.push(s.value)
+    for (const s of started) if (s.status === 'rejected') throw s.reason
     const sent: Event[] = []
     const acked = new Set<string>()
     const unexpected: string[] = []
