@@ -75,14 +75,6 @@ export async function startServer(opts: ServeOptions): Promise<{
 }> {
   const opened = await openStore(opts.dbFile, opts.dbSource ? { source: opts.dbSource } : {})
   const db = sqliteDbOf(opened)
-  if (!db) {
-    // Opened and migrated; the evaluator, retention and the demo still take
-    // the SQLite Db (the #16 ratchet).
-    await opened.close()
-    throw new StoreUnsupportedError(
-      'serve: the evaluator (server/evaluate.ts), raw-event retention and the demo',
-    )
-  }
   let led: LedJobs | undefined
   const leader = openLeader(opened, opts.dbFile, {
     name: `${hostname()}:${process.pid}`,
@@ -159,7 +151,7 @@ export async function startServer(opts: ServeOptions): Promise<{
     jobs.push({
       job: 'retention',
       checkMs: RETENTION_CHECK_MS,
-      start: () => startRetention(db, days, opts.log),
+      start: () => startRetention(opened, days, opts.log),
     })
   led = startLedJobs(leader, jobs, opts.log)
   const airflow = airflowSourcesOf(meshwatch?.collectors?.airflow ?? [], opts.env ?? {})

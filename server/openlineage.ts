@@ -1,26 +1,15 @@
 import { createHash, hash } from 'node:crypto'
 import { BatchSchema, type Batch } from '../collectors/batch.ts'
 import { parseEvent, type OlWarning, type ParseResult } from '../collectors/openlineage/parse.ts'
-import { withoutForeignKeys, type Db } from '../db/client.ts'
 import type { Denial, ReadRef } from '../db/queries/authorize.ts'
 import {
-  deleteRawEvents,
-  deriveEvent,
-  type AssertionMemo,
-  keepCompactedBatch,
-  listRawEventsBefore,
   mergeBatches,
-  pageRawEvents,
-  storeDerived,
-  storeRawEvents,
+  type AssertionMemo,
   type RawEventInput,
   type RawStoreResult,
 } from '../db/queries/raw-events.ts'
-import { batchPayload, clearDerived, listBatchOrder } from '../db/queries/replay.ts'
-import { nowOf, type Deps, type Logger, sqliteDb } from './deps.ts'
-
-/** What is not on PostgreSQL yet (#16 ratchet): this code still takes the SQLite Db. */
-const NOT_MOVED = 'OpenLineage ingest (server/openlineage.ts)'
+import type { Store } from '../db/store.ts'
+import { nowOf, type Deps, type Logger } from './deps.ts'
 
 export type PreparedEvent =
   | { ok: true; item: RawEventInput; warnings: OlWarning[] }
@@ -151,24 +140,30 @@ export function eventPath(raw: unknown, denial: Denial): string {
  * what it said about another domain's inputs (deriveEvent), so a replay or a compaction rebuilds
  * what ingest stored.
  */
-function derivedOf(
-  db: Db,
+async function derivedOf(
+  store: Store,
   row: { payload: string; domain: string | null },
   memo: AssertionMemo,
-): Batch | undefined {
+): Promise<Batch | undefined> {
   const p = parseEvent(JSON.parse(row.payload))
   if (!p.ok) return undefined
-  return deriveEvent(
-    db,
+  const d = await store.rawEvents.deriveEvent(
     { batch: p.batch, domain: row.domain, reads: row.domain == null ? [] : readsOf(p) },
     memo,
-  ).batch
+  )
+  return d.batch
 }
 
-/** Keeps validated events and their lineage in one transaction, then runs deps.afterWrite. */
-export function ingestEvents(deps: Deps, items: readonly RawEventInput[]): RawStoreResult {
-  const r = storeRawEvents(sqliteDb(deps, NOT_MOVED), items, nowOf(deps).toISOString())
-  if (r.stored.some(Boolean)) deps.afterWrite?.({ datasetIds: r.datasetIds })
+/**
+ * Keeps validated events and their lineage in one transaction (committed when this resolves),
+ * then runs deps.afterWrite.
+ */
+export async function ingestEvents(
+  deps: Deps,
+  items: readonly RawEventInput[],
+): Promise<RawStoreResult> {
+  const r = await deps.store.rawEvents.storeRawEvents(items, nowOf(deps).toISOString())
+  if (r.stored.some(Boolean)) await deps.afterWrite?.({ datasetIds: r.datasetIds })
   return r
 }
 
@@ -177,36 +172,36 @@ const PRUNE_PAGE = 10_000
 /**
  * Deletes raw events received before `olderThan`. What they implied is first folded into one
  * compacted batch per page, kept in `batches`, so neither the derived lineage nor a later replay
- * loses it.
+ * loses it. Each page is one transaction.
  */
-export function pruneRawEvents(db: Db, olderThan: Date | string): { pruned: number } {
+export async function pruneRawEvents(
+  store: Store,
+  olderThan: Date | string,
+): Promise<{ pruned: number }> {
   const cutoff = typeof olderThan === 'string' ? olderThan : olderThan.toISOString()
   let pruned = 0
   for (;;) {
-    const n = db.transaction(() => {
-      const page = listRawEventsBefore(db, cutoff, 0, PRUNE_PAGE)
+    const n = await store.transaction(async (tx) => {
+      const page = await tx.rawEvents.listRawEventsBefore(cutoff, 0, PRUNE_PAGE)
       const last = page.at(-1)
       if (!last) return 0
       const memo: AssertionMemo = new Map()
-      const derived = page.flatMap((r) => {
-        const b = derivedOf(db, r, memo)
-        return b ? [b] : []
-      })
+      const derived: Batch[] = []
+      for (const r of page) {
+        const b = await derivedOf(tx, r, memo)
+        if (b) derived.push(b)
+      }
       if (derived.length > 0) {
         const batch = mergeBatches(derived)
         const contentHash = createHash('sha256')
           .update(`compacted:${page[0]?.id}-${last.id}:${JSON.stringify(batch)}`)
           .digest('hex')
-        keepCompactedBatch(
-          db,
+        await tx.rawEvents.keepCompactedBatch(
           { ...batch, scope: 'openlineage:compacted' },
           { contentHash, receivedAt: last.receivedAt },
         )
       }
-      deleteRawEvents(
-        db,
-        page.map((r) => r.id),
-      )
+      await tx.rawEvents.deleteRawEvents(page.map((r) => r.id))
       return page.length
     })
     pruned += n
@@ -216,18 +211,20 @@ export function pruneRawEvents(db: Db, olderThan: Date | string): { pruned: numb
 
 /** Applies the retention now and then every hour; returns a stop function. */
 export function startRetention(
-  db: Db,
+  store: Store,
   days: number,
   log: Logger,
   now: () => Date = () => new Date(),
 ): () => void {
+  let running: Promise<void> | undefined
   const run = () => {
-    try {
-      const { pruned } = pruneRawEvents(db, new Date(now().getTime() - days * 86_400_000))
-      if (pruned > 0) log.info(`pruned ${pruned} raw OpenLineage events older than ${days} days`)
-    } catch (e) {
-      log.error('raw event retention failed', { error: String(e) })
-    }
+    // One pass at a time: a pass slower than the interval is not started twice.
+    running ??= pruneRawEvents(store, new Date(now().getTime() - days * 86_400_000))
+      .then(({ pruned }) => {
+        if (pruned > 0) log.info(`pruned ${pruned} raw OpenLineage events older than ${days} days`)
+      })
+      .catch((e: unknown) => log.error('raw event retention failed', { error: String(e) }))
+      .finally(() => (running = undefined))
   }
   run()
   const timer = setInterval(run, 3_600_000)
@@ -239,63 +236,63 @@ const REPLAY_PAGE = 2000
 
 /**
  * Rebuilds every derived table from the kept batches and raw events, in received order, in one
- * transaction (all or nothing). Foreign keys are off meanwhile so evaluations keep their products.
+ * transaction (all or nothing). Products' evaluation history is set aside and put back.
  */
-export function replayStore(
-  db: Db,
+export async function replayStore(
+  store: Store,
   now: string,
-): { batches: number; events: number; skipped: number } {
-  return withoutForeignKeys(db, () =>
-    db.transaction(() => {
-      clearDerived(db)
-      const order = listBatchOrder(db)
-      let next = 0
-      let applied = 0
-      let events = 0
-      let skipped = 0
-      const applyBatchesUpTo = (time: string | undefined) => {
-        for (
-          let b = order[next];
-          b && (time === undefined || b.receivedAt <= time);
-          b = order[++next]
-        ) {
-          const payload = batchPayload(db, b.id)
-          if (payload === undefined) continue
-          const batch: Batch = BatchSchema.parse(JSON.parse(payload))
-          storeDerived(db, [batch], now)
-          applied++
+): Promise<{ batches: number; events: number; skipped: number }> {
+  return store.transaction(async (tx) => {
+    await tx.replay.clearDerived()
+    const order = await tx.replay.listBatchOrder()
+    let next = 0
+    let applied = 0
+    let events = 0
+    let skipped = 0
+    const applyBatchesUpTo = async (time: string | undefined) => {
+      for (
+        let b = order[next];
+        b && (time === undefined || b.receivedAt <= time);
+        b = order[++next]
+      ) {
+        const payload = await tx.replay.batchPayload(b.id)
+        if (payload === undefined) continue
+        const batch: Batch = BatchSchema.parse(JSON.parse(payload))
+        await tx.rawEvents.storeDerived([batch], now)
+        applied++
+      }
+    }
+    let group: Batch[] = []
+    // Each event's results are filed as its writer could (deriveEvent), the memo per group:
+    // what a group stores changes the checks the next one finds.
+    let memo: AssertionMemo = new Map()
+    const flush = async () => {
+      if (group.length > 0)
+        await tx.rawEvents.storeDerived(group, now, undefined, { resolved: true })
+      group = []
+      memo = new Map()
+    }
+    for (let afterId = 0; ;) {
+      const page = await tx.rawEvents.pageRawEvents(afterId, REPLAY_PAGE)
+      if (page.length === 0) break
+      for (const r of page) {
+        const b = order[next]
+        if (b && b.receivedAt <= r.receivedAt) {
+          await flush()
+          await applyBatchesUpTo(r.receivedAt)
         }
+        const derived = await derivedOf(tx, r, memo)
+        if (derived) group.push(derived)
+        else skipped++
+        events++
+        afterId = r.id
       }
-      let group: Batch[] = []
-      // Each event's results are filed as its writer could (deriveEvent), the memo per group:
-      // what a group stores changes the checks the next one finds.
-      let memo: AssertionMemo = new Map()
-      const flush = () => {
-        if (group.length > 0) storeDerived(db, group, now, undefined, { resolved: true })
-        group = []
-        memo = new Map()
-      }
-      for (let afterId = 0; ;) {
-        const page = pageRawEvents(db, afterId, REPLAY_PAGE)
-        if (page.length === 0) break
-        for (const r of page) {
-          const b = order[next]
-          if (b && b.receivedAt <= r.receivedAt) {
-            flush()
-            applyBatchesUpTo(r.receivedAt)
-          }
-          const derived = derivedOf(db, r, memo)
-          if (derived) group.push(derived)
-          else skipped++
-          events++
-          afterId = r.id
-        }
-        flush()
-      }
-      applyBatchesUpTo(undefined)
-      return { batches: applied, events, skipped }
-    }),
-  )
+      await flush()
+    }
+    await applyBatchesUpTo(undefined)
+    await tx.replay.restoreEvaluations()
+    return { batches: applied, events, skipped }
+  })
 }
 
 export interface ImportResult {
@@ -310,31 +307,34 @@ export interface ImportResult {
  * Bulk import (collect openlineage, the bench): validates every event, then keeps them `chunk`
  * at a time, each chunk one transaction. An invalid event is skipped with a warning naming it.
  */
-export function importEvents(
+export async function importEvents(
   deps: Deps,
   records: Iterable<{ where: string; event: unknown }>,
   opts: { chunk?: number } = {},
-): ImportResult {
+): Promise<ImportResult> {
   const importer = createImporter(deps, opts)
-  for (const rec of records) importer.add(rec)
+  for (const rec of records) await importer.add(rec)
   return importer.finish()
 }
 
 /**
  * importEvents one record at a time, for a stream (collect openlineage reads files line by line):
- * `add` keeps a chunk once it is full, `finish` keeps the rest. `onChunk` sees the running totals
- * after each chunk is stored.
+ * `add` keeps a chunk once it is full (await it before the next), `finish` keeps the rest.
+ * `onChunk` sees the running totals after each chunk is stored.
  */
 export function createImporter(
   deps: Deps,
   opts: { chunk?: number; onChunk?: (totals: ImportResult) => void } = {},
-): { add: (rec: { where: string; event: unknown }) => void; finish: () => ImportResult } {
+): {
+  add: (rec: { where: string; event: unknown }) => Promise<void>
+  finish: () => Promise<ImportResult>
+} {
   const size = opts.chunk ?? 5000
   const out: ImportResult = { read: 0, stored: 0, duplicates: 0, invalid: 0, warnings: [] }
   let pending: RawEventInput[] = []
-  const flush = () => {
+  const flush = async () => {
     if (pending.length === 0) return
-    const r = ingestEvents(deps, pending)
+    const r = await ingestEvents(deps, pending)
     for (const s of r.stored) {
       if (s) out.stored++
       else out.duplicates++
@@ -343,7 +343,7 @@ export function createImporter(
     opts.onChunk?.(out)
   }
   return {
-    add: (rec) => {
+    add: async (rec) => {
       out.read++
       const p = prepareEvent(rec.event)
       if (!p.ok) {
@@ -353,10 +353,10 @@ export function createImporter(
       }
       for (const w of p.warnings) out.warnings.push(`${rec.where}: ${w.path}: ${w.message}`)
       pending.push(p.item)
-      if (pending.length >= size) flush()
+      if (pending.length >= size) await flush()
     },
-    finish: () => {
-      flush()
+    finish: async () => {
+      await flush()
       return out
     },
   }
@@ -370,29 +370,27 @@ export interface Queued {
 }
 
 /**
- * Group commit for single-event POSTs: events that arrive while the store is busy are kept
- * together in the next transaction, and each request is answered only after its commit (so
- * still durable). Each event is authorized inside that transaction (item.domain), not when it
- * arrived, so no write in between can make the check stale. If a group fails (a refused event,
- * ForeignWriteError), its events are retried one by one so only the bad one fails.
+ * Group commit for single-event POSTs: events that arrive while the store is busy with a group
+ * are kept together in the next transaction, and each request is answered only after its commit
+ * (so still durable). Each event is authorized inside that transaction (item.domain), not when
+ * it arrived, so no write in between can make the check stale. If a group fails (a refused
+ * event, ForeignWriteError), its events are retried one by one so only the bad one fails.
  */
 export function createIngestQueue(deps: Deps): (item: RawEventInput) => Promise<Queued> {
-  let pending: {
+  type Waiting = {
     item: RawEventInput
     resolve: (r: Queued) => void
     reject: (e: unknown) => void
-  }[] = []
-  let scheduled = false
+  }
+  let pending: Waiting[] = []
+  let busy = false
   const answer = (r: RawStoreResult, i: number): Queued => ({
     stored: r.stored[i] === true,
     warnings: r.warnings[i] ?? [],
   })
-  const flush = () => {
-    scheduled = false
-    const group = pending
-    pending = []
+  const store = async (group: Waiting[]) => {
     try {
-      const r = ingestEvents(
+      const r = await ingestEvents(
         deps,
         group.map((g) => g.item),
       )
@@ -404,19 +402,28 @@ export function createIngestQueue(deps: Deps): (item: RawEventInput) => Promise<
       }
       for (const g of group) {
         try {
-          g.resolve(answer(ingestEvents(deps, [g.item]), 0))
+          g.resolve(answer(await ingestEvents(deps, [g.item]), 0))
         } catch (err) {
           g.reject(err)
         }
       }
     }
   }
+  const flush = async () => {
+    busy = true
+    while (pending.length > 0) {
+      const group = pending
+      pending = []
+      await store(group)
+    }
+    busy = false
+  }
   return (item) =>
     new Promise((resolve, reject) => {
       pending.push({ item, resolve, reject })
-      if (!scheduled) {
-        scheduled = true
-        setImmediate(flush)
+      if (!busy) {
+        busy = true
+        setImmediate(() => void flush())
       }
     })
 }

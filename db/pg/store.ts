@@ -2,14 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type pg from 'pg'
 import { StoreBusyError } from '../errors.ts'
 import { Mutex } from '../mutex.ts'
-import {
-  SQLITE_MODULES,
-  StoreUnsupportedError,
-  type RawEventRow,
-  type RunEvent,
-  type Store,
-  type StoreModules,
-} from '../store.ts'
+import { SQLITE_MODULES, StoreUnsupportedError, type Store, type StoreModules } from '../store.ts'
 import type { PgConn, PgModule } from './module.ts'
 import { admin } from './queries/admin.ts'
 import { alerts } from './queries/alerts.ts'
@@ -32,6 +25,7 @@ import { lineage } from './queries/lineage.ts'
 import { orchestration } from './queries/orchestration.ts'
 import { overview } from './queries/overview.ts'
 import { qualityGraph } from './queries/quality-graph.ts'
+import { rawEvents } from './queries/raw-events.ts'
 import { replay } from './queries/replay.ts'
 import { rootCauseColumns } from './queries/root-cause-columns.ts'
 import { runTimeline } from './queries/run-timeline.ts'
@@ -83,77 +77,6 @@ const PG_MODULES: { [K in keyof Modules]?: Partial<PgModule<Modules[K]>> } = {
   qualityStore,
   quality,
   tokens,
-}
-
-const RAW_COLUMNS = [
-  'event_hash',
-  'kind',
-  'run_id',
-  'job_namespace',
-  'job_name',
-  'event_type',
-  'event_time',
-  'received_at',
-  'payload',
-  'domain',
-] as const
-
-// A batch of events is one set-based insert (unnest of one array per column), deduplicated by the
-// unique key with ON CONFLICT DO NOTHING.
-const INSERT_RAW = `
-insert into raw_events (${RAW_COLUMNS.join(', ')})
-select ${RAW_COLUMNS.join(', ')}
-  from unnest(${RAW_COLUMNS.map((_, i) => `$${i + 1}::text[]`).join(', ')})
-       with ordinality as u(${RAW_COLUMNS.join(', ')}, ord)
- order by ord
-    on conflict (event_time, event_hash) do nothing
-returning event_time, event_hash`
-
-type RunEventRow = Omit<RunEvent, 'event'> & { payload: string }
-
-const rawEvents = {
-  async keepRawEvents(q: PgConn, events: readonly RawEventRow[], now: string) {
-    if (events.length === 0) return []
-    const columns = [
-      events.map((e) => e.eventHash),
-      events.map((e) => e.kind),
-      events.map((e) => e.runId),
-      events.map((e) => e.jobNamespace),
-      events.map((e) => e.jobName),
-      events.map((e) => e.eventType),
-      events.map((e) => e.eventTime),
-      events.map(() => now),
-      events.map((e) => e.payload),
-      events.map((e) => e.domain),
-    ]
-    // One statement is one transaction; the same event twice in a batch is kept once (the first).
-    const r = await q.query<{ event_time: string; event_hash: string }>(INSERT_RAW, columns)
-    const fresh = new Set(r.rows.map((x) => `${x.event_time}\u0000${x.event_hash}`))
-    return events.map((e) => fresh.delete(`${e.eventTime}\u0000${e.eventHash}`))
-  },
-  async listRunEvents(q: PgConn, runId: string) {
-    const r = await q.query<RunEventRow>(
-      `select id, event_hash as "eventHash", kind, run_id as "runId", job_namespace as "jobNamespace",
-              job_name as "jobName", event_type as "eventType", event_time as "eventTime",
-              received_at as "receivedAt", payload
-         from raw_events where run_id = $1 order by id`,
-      [runId],
-    )
-    return r.rows.map(({ payload, ...row }) => ({ ...row, event: JSON.parse(payload) as unknown }))
-  },
-  async pageRawEvents(q: PgConn, afterId: number, limit: number) {
-    const r = await q.query<{
-      id: number
-      payload: string
-      receivedAt: string
-      domain: string | null
-    }>(
-      `select id, payload, received_at as "receivedAt", domain
-         from raw_events where id > $1 order by id limit $2`,
-      [afterId, limit],
-    )
-    return r.rows
-  },
 }
 
 /** Serialization failure and deadlock: the transaction is re-run. */

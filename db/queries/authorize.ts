@@ -310,7 +310,7 @@ function foreignScopeOwner(db: Db | Lookups, domain: string, batch: Batch): stri
  * Records what an accepted batch of a group will have done (its runs' jobs, its aliases), so the
  * next events of the same transaction are checked against it too.
  */
-export function notePending(db: Db, batch: Batch, pending: Pending): void {
+export function notePending(db: Db | Lookups, batch: Batch, pending: Pending): void {
   const l = lookupsOf(db)
   for (const r of batch.runs)
     pending.runs.set(r.runId, { job: r.job, domain: l.job(r.job) ?? null })
@@ -400,7 +400,7 @@ export interface NotApplied {
  * store and one warning per dataset that lost something.
  */
 export function dropForeignReads(
-  db: Db,
+  db: Db | Lookups,
   domain: string,
   batch: Batch,
   reads: readonly ReadRef[],

@@ -9,22 +9,26 @@ import {
   type Pending,
   type ReadRef,
 } from './authorize.ts'
-import { and, asc, eq, gt, gte, inArray, lt, ne } from 'drizzle-orm'
-import {
-  emptyBatch,
-  UNPLACED_TEST,
-  type Assertion,
-  type Batch,
-  type Ref,
-} from '../../collectors/batch.ts'
+import { and, asc, eq, gt, gte, inArray, lt } from 'drizzle-orm'
+import { emptyBatch, type Batch, type Ref } from '../../collectors/batch.ts'
 import type { Db } from '../client.ts'
-import { batches, checks, datasets, jobs, productOutputs, products, rawEvents } from '../schema.ts'
+import { batches, productOutputs, rawEvents } from '../schema.ts'
 import { findDataset } from './catalog.ts'
+import {
+  accumulateMeta,
+  keepKnownProducts,
+  nameDbtJobsByNode,
+  resolveAssertionKeys,
+  sqliteDeriveReads,
+  type AssertionMemo,
+} from './derive-event.ts'
 import { chunk } from './merge.ts'
 import { foldBatches } from './fold-batches.ts'
 import { beginNodeCache, type NodeCache } from './node-cache.ts'
 import { statementsOf } from './statements.ts'
 import { writeBatch } from './store-batch.ts'
+
+export type { AssertionMemo }
 
 /** One validated OpenLineage event, ready to keep: its raw body and the batch it implies. */
 export interface RawEventInput {
@@ -138,11 +142,12 @@ export function storeDerived(
 ) {
   const { batch, schemas } = foldBatches(list)
   // `resolved`: each batch already went through deriveEvent (its writer's assertion keys).
-  if (!opts.resolved) resolveAssertionKeys(db, batch.assertions, null, new Map())
-  const extraOutputs = batch.kind === 'openlineage' ? keepKnownProducts(db, batch) : []
+  const reads = sqliteDeriveReads(db)
+  if (!opts.resolved) resolveAssertionKeys(reads, batch.assertions, null, new Map())
+  const extraOutputs = batch.kind === 'openlineage' ? keepKnownProducts(reads, batch) : []
   // A domain-scoped writer's events were renamed by deriveEvent, before they were authorized.
-  if (batch.kind === 'openlineage' && !opts.resolved) nameDbtJobsByNode(db, batch)
-  if (batch.kind === 'openlineage') accumulateMeta(db, batch)
+  if (batch.kind === 'openlineage' && !opts.resolved) nameDbtJobsByNode(reads, batch)
+  if (batch.kind === 'openlineage') accumulateMeta(reads, batch)
   const written = writeBatch(db, batch, {
     contentHash: '',
     now,
@@ -152,89 +157,6 @@ export function storeDerived(
   })
   addProductOutputs(db, extraOutputs)
   return written
-}
-
-/**
- * A data product an OpenLineage event implies (dbt-ol's public model, or a model's
- * meta.data_product) only adds what is not known yet: the product collect dbt or meshwatch.yml
- * describes (owner, SLA) is left as it is, and a known product of a data_product gains the
- * event's model as an output (each event names one of its models).
- */
-function keepKnownProducts(db: Db, batch: Batch): { productId: string; dataset: Ref }[] {
-  const extra: { productId: string; dataset: Ref }[] = []
-  if (batch.products.length === 0) return extra
-  const fresh = new Map<string, Batch['products'][number]>()
-  batch.products = batch.products.filter((p) => {
-    // Two events of one fold naming one new data product: one product, both outputs.
-    const first = fresh.get(p.id)
-    if (first) {
-      for (const o of p.outputs)
-        if (!first.outputs.some((x) => x.namespace === o.namespace && x.name === o.name))
-          first.outputs.push(o)
-      return false
-    }
-    const known = db
-      .select({ id: products.id, origin: products.origin })
-      .from(products)
-      .where(eq(products.id, p.id))
-      .get()
-    if (!known) {
-      fresh.set(p.id, p)
-      return true
-    }
-    if (known.origin === 'dbt_meta' && p.origin === 'dbt_meta')
-      for (const o of p.outputs) extra.push({ productId: p.id, dataset: o })
-    return false
-  })
-  return extra
-}
-
-/**
- * dbt-ol's structured-log jobs named by a dbt unique id (`model.pkg.name`, a statement's
- * `model.pkg.name.sql.3`) that their event could not name as the node's job: they take the name
- * of the job whose external id is that unique id (collect dbt's, or dbt-ol's node event's), so one
- * dbt model is one job whichever mode named it. Jobs, parents, runs and edges are renamed alike.
- */
-/** A dbt-ol structured-log statement sub-job: `<unique id>.sql.<n>` (collectors/openlineage/facets.ts). */
-const DBT_STATEMENT_JOB =
-  /^((?:model|snapshot|seed|function|test)\.[^.]+\.[^.]+(?:\.v\d+)?)(\.sql\.\d+)$/
-
-function nameDbtJobsByNode(db: Db, batch: Batch): void {
-  const byId = new Map<string, string>()
-  for (const j of batch.jobs)
-    if (j.externalId && j.name !== j.externalId)
-      byId.set(`${j.namespace}\u0000${j.externalId}`, j.name)
-  const rename = (r: { namespace: string; name: string }): void => {
-    const m = DBT_STATEMENT_JOB.exec(r.name)
-    const uid =
-      m?.[1] ??
-      (/^(model|snapshot|seed|function)\.[^.]+\.[^.]+(\.v\d+)?$/.test(r.name) ? r.name : undefined)
-    if (!uid) return
-    const k = `${r.namespace}\u0000${uid}`
-    let name = byId.get(k)
-    if (name === undefined && !byId.has(k)) {
-      const row = db
-        .select({ name: jobs.name })
-        .from(jobs)
-        .where(and(eq(jobs.namespace, r.namespace), eq(jobs.externalId, uid), ne(jobs.name, uid)))
-        .get()
-      name = row?.name
-      byId.set(k, name ?? '')
-    }
-    if (name) r.name = `${name}${m?.[2] ?? ''}`
-  }
-  if (
-    ![...batch.jobs, ...batch.runs.map((x) => x.job)].some((r) =>
-      /^(model|snapshot|seed|function|test)\./.test(r.name),
-    )
-  )
-    return
-  for (const j of batch.jobs) {
-    rename(j)
-    if (j.parent) rename(j.parent)
-  }
-  for (const r of batch.runs) rename(r.job)
-  for (const e of batch.edges) rename(e.job)
 }
 
 /** Adds outputs to known products, once the batch that names their datasets is written. */
@@ -276,45 +198,6 @@ export function mergeBatches(list: readonly Batch[]): Batch {
 }
 
 /**
- * OpenLineage describes a node piecemeal, so its meta adds keys to what is known (a dbt model's
- * meta, an earlier event's) instead of replacing it the way a full dbt snapshot does.
- */
-function accumulateMeta(db: Db, batch: Batch): void {
-  const fold = <
-    T extends { namespace: string; name: string; meta?: Record<string, unknown> | undefined },
-  >(
-    list: T[],
-    existing: (r: T) => Record<string, unknown> | null | undefined,
-  ) => {
-    const merged = new Map<string, Record<string, unknown>>()
-    for (const x of list) {
-      if (!x.meta) continue
-      const k = `${x.namespace}\u0000${x.name}`
-      merged.set(k, { ...(merged.get(k) ?? existing(x)), ...x.meta })
-    }
-    for (const x of list) {
-      const m = merged.get(`${x.namespace}\u0000${x.name}`)
-      if (m) x.meta = m
-    }
-  }
-  fold(batch.datasets, (d) => {
-    const id = findDataset(db, d)
-    return id === undefined
-      ? undefined
-      : db.select({ meta: datasets.meta }).from(datasets).where(eq(datasets.id, id)).get()?.meta
-  })
-  fold(
-    batch.jobs,
-    (j) =>
-      db
-        .select({ meta: jobs.meta })
-        .from(jobs)
-        .where(and(eq(jobs.namespace, j.namespace), eq(jobs.name, j.name)))
-        .get()?.meta,
-  )
-}
-
-/**
  * One OpenLineage event's batch as its writer may store it: its results filed under the checks
  * they report (resolveAssertionKeys), and, for a domain-scoped writer, nothing applied of what it
  * says about another domain's inputs (dropForeignReads). Authorizing the rest is the caller's.
@@ -325,94 +208,11 @@ export function deriveEvent(
   memo: AssertionMemo,
   pending?: Pending,
 ): { batch: Batch; warnings: NotApplied[] } {
-  if (e.batch.kind === 'openlineage') nameDbtJobsByNode(db, e.batch)
-  resolveAssertionKeys(db, e.batch.assertions, e.domain ?? null, memo)
+  const reads = sqliteDeriveReads(db)
+  if (e.batch.kind === 'openlineage') nameDbtJobsByNode(reads, e.batch)
+  resolveAssertionKeys(reads, e.batch.assertions, e.domain ?? null, memo)
   if (e.domain == null) return { batch: e.batch, warnings: [] }
   return dropForeignReads(db, e.domain, e.batch, e.reads ?? [], pending)
-}
-
-type Hit = { key: string; dataset: { namespace: string; name: string } } | null
-/** resolveAssertionKeys' answers within one transaction, by writer, dataset and test name. */
-export type AssertionMemo = Map<string, Hit>
-
-/**
- * An assertion reported by OpenLineage for a check we already know (a dbt test seen by the dbt
- * collector) takes that check's key and dataset, so both report one test on one node: by
- * dataset and test name, else by a test name that only one check has (dbt-ol hangs a
- * relationships test on the referenced model, dbt on the tested one). Filing a result under a
- * check is a write to the check's dataset: a domain-scoped writer (`domain`) files it only under
- * checks of its own or unowned datasets, else it stays where the event reported it.
- */
-function resolveAssertionKeys(
-  db: Db,
-  list: Assertion[],
-  domain: string | null,
-  found: AssertionMemo,
-): void {
-  const checkOf = (a: Assertion): Hit => {
-    if (a.dataset.namespace === UNPLACED_TEST) {
-      // A test result that names no dataset (dbt-ol's singular tests): the dbt test of its id.
-      const byKey =
-        db
-          .select({ key: checks.key, datasetId: checks.datasetId })
-          .from(checks)
-          .where(eq(checks.key, a.dataset.name))
-          .get() ?? uniqueCheckNamed(db, a.name)
-      const ds =
-        byKey &&
-        db
-          .select({ namespace: datasets.namespace, name: datasets.name, domain: datasets.domain })
-          .from(datasets)
-          .where(eq(datasets.id, byKey.datasetId))
-          .get()
-      if (!byKey || !ds || (domain !== null && ds.domain !== null && ds.domain !== domain))
-        return null
-      return { key: byKey.key, dataset: { namespace: ds.namespace, name: ds.name } }
-    }
-    const datasetId = findDataset(db, a.dataset)
-    const row =
-      (datasetId === undefined
-        ? undefined
-        : db
-            .select({ key: checks.key, datasetId: checks.datasetId })
-            .from(checks)
-            .where(and(eq(checks.datasetId, datasetId), eq(checks.name, a.name)))
-            .get()) ?? uniqueCheckNamed(db, a.name)
-    if (!row) return null
-    if (row.datasetId === datasetId && domain === null) return { key: row.key, dataset: a.dataset }
-    const ds = db
-      .select({ namespace: datasets.namespace, name: datasets.name, domain: datasets.domain })
-      .from(datasets)
-      .where(eq(datasets.id, row.datasetId))
-      .get()
-    if (!ds || (domain !== null && ds.domain !== null && ds.domain !== domain)) return null
-    if (row.datasetId === datasetId) return { key: row.key, dataset: a.dataset }
-    return { key: row.key, dataset: { namespace: ds.namespace, name: ds.name } }
-  }
-  for (const a of list) {
-    if (a.origin !== 'openlineage') continue
-    const k = `${domain ?? ''}\u0000${a.dataset.namespace}\u0000${a.dataset.name}\u0000${a.name}`
-    if (!found.has(k)) found.set(k, checkOf(a))
-    const hit = found.get(k)
-    if (hit) {
-      a.key = hit.key
-      a.dataset = hit.dataset
-    }
-  }
-  // Unplaced results no known test claims have no dataset to be kept on.
-  let n = 0
-  for (const a of list) if (a.dataset.namespace !== UNPLACED_TEST) list[n++] = a
-  list.length = n
-}
-
-function uniqueCheckNamed(db: Db, name: string) {
-  const rows = db
-    .select({ key: checks.key, datasetId: checks.datasetId })
-    .from(checks)
-    .where(eq(checks.name, name))
-    .limit(2)
-    .all()
-  return rows.length === 1 ? rows[0] : undefined
 }
 
 export function listRunEvents(db: Db, runId: string) {

@@ -19,8 +19,8 @@ export function registerCollectOpenLineage(collect: Command): void {
     )
     .argument('<path...>', 'event files, or directories of *.ndjson / *.jsonl / *.json')
     .option(
-      '--db <file>',
-      'SQLite store to write and evaluate (default: $MESHWATCH_DB or ./data/meshwatch.db)',
+      '--db <store>',
+      'SQLite file or postgres:// URL to write and evaluate (default: $MESHWATCH_DB or ./data/meshwatch.db)',
     )
     .option('--config <file>', `with --db: ${CONFIG_OPTION_HELP}`)
     .option('--server <url>', "post to a running meshwatch server's /api/v1/lineage/batch instead")
@@ -93,8 +93,8 @@ async function importLocal(
   const store = await openLocalStore(o)
   try {
     const importer = createImporter(store.deps, { onChunk: (t) => progress.update(t.read) })
-    for await (const r of records) importer.add(r)
-    return { ...importer.finish(), evaluated: evaluationLine(store.evaluated()) }
+    for await (const r of records) await importer.add(r)
+    return { ...(await importer.finish()), evaluated: evaluationLine(store.evaluated()) }
   } finally {
     store.close()
   }

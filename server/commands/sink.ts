@@ -15,8 +15,8 @@ export interface SinkOptions {
 export const addSinkOptions = (cmd: Command): Command =>
   cmd
     .option(
-      '--db <file>',
-      'SQLite store to write and evaluate (default: $MESHWATCH_DB or ./data/meshwatch.db)',
+      '--db <store>',
+      'SQLite file or postgres:// URL to write and evaluate (default: $MESHWATCH_DB or ./data/meshwatch.db)',
     )
     .option('--config <file>', `with --db: ${CONFIG_OPTION_HELP}`)
     .option('--server <url>', 'push to a running meshwatch server instead of a local store')

@@ -107,7 +107,7 @@ export const openLineageRoutes = (deps: Deps) => {
         // One transaction, each event authorized in it: one refused event refuses the request whole.
         let r: { stored: boolean[]; warnings: OlWarning[][] } = { stored: [], warnings: [] }
         try {
-          if (items.length > 0) r = ingestEvents(deps, items)
+          if (items.length > 0) r = await ingestEvents(deps, items)
         } catch (e) {
           rethrowForbidden(e, (err) => {
             const index = at[err.index ?? 0] ?? 0

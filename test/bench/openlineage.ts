@@ -141,7 +141,7 @@ const cpuMs = () => {
  * Both sides include generating the events (syntheticEvent, a few µs each); the detail also gives
  * the ratio with that generator's own CPU time, measured in the same run, taken off both sides.
  */
-function benchBulk(tmp: string, n: number): BenchRow[] {
+async function benchBulk(tmp: string, n: number): Promise<BenchRow[]> {
   const rawDb = new Database(join(tmp, 'raw.db'))
   rawDb.pragma('journal_mode = WAL')
   rawDb.pragma('synchronous = FULL')
@@ -177,7 +177,7 @@ function benchBulk(tmp: string, n: number): BenchRow[] {
   }
   c = cpuMs()
   t = performance.now()
-  const r = importEvents({ store: sqliteStore(db) }, records(), { chunk: CHUNK })
+  const r = await importEvents({ store: sqliteStore(db) }, records(), { chunk: CHUNK })
   const ours = { cpu: cpuMs() - c, wall: performance.now() - t }
   const rss = process.memoryUsage().rss
   closeDb(db)
@@ -232,7 +232,7 @@ export async function benchOpenLineage(
   try {
     return [
       ...(http > 0 ? await benchHttp(tmp, http) : []),
-      ...(events > 0 ? benchBulk(tmp, events) : []),
+      ...(events > 0 ? await benchBulk(tmp, events) : []),
     ]
   } finally {
     rmSync(tmp, { recursive: true, force: true })

@@ -9,6 +9,7 @@ import {
   type RawEventInput,
 } from '../../db/queries/raw-events.ts'
 import { pruneRawEvents, replayStore, prepareEvent } from '../../server/openlineage.ts'
+import { sqliteStore } from '../../db/store.ts'
 
 // Raw OpenLineage events: kept once each, in receipt order, and folded into lineage so that the
 // store ends as if each event had been stored on its own, in order; retention deletes old raw
@@ -188,15 +189,15 @@ describe('raw OpenLineage events in the store', () => {
     expect(pageRawEvents(db, 0, 100)).toHaveLength(STREAM.length - 3)
   })
 
-  it('prunes old raw events without losing their lineage, and a replay rebuilds the same store', () => {
+  it('prunes old raw events without losing their lineage, and a replay rebuilds the same store', async () => {
     const db = openDb(':memory:')
     storeRawEvents(db, STREAM.slice(0, 4), '2026-01-01T00:00:00.000Z')
     storeRawEvents(db, STREAM.slice(4), '2026-01-05T00:00:00.000Z')
     const before = lineageOf(db)
-    expect(pruneRawEvents(db, '2026-01-03T00:00:00.000Z')).toEqual({ pruned: 4 })
+    expect(await pruneRawEvents(sqliteStore(db), '2026-01-03T00:00:00.000Z')).toEqual({ pruned: 4 })
     expect(pageRawEvents(db, 0, 100)).toHaveLength(STREAM.length - 4)
     expect(lineageOf(db)).toEqual(before)
-    replayStore(db, NOW)
+    await replayStore(sqliteStore(db), NOW)
     const after = lineageOf(db)
     expect({ ...after, versions: [] }).toEqual({ ...before, versions: [] })
     // The schema versions survive in order, but a replay dates those a compacted batch carried at

@@ -244,7 +244,7 @@ describe.skipIf(!existsSync(join(VENV_BIN, 'dbt-ol')))(
           return r.ok ? [r.item] : []
         })
         expect(items).toHaveLength(events.length)
-        ingestEvents({ store: sqliteStore(db) }, items)
+        await ingestEvents({ store: sqliteStore(db) }, items)
         const withKey = (origin: string) =>
           keys(
             db,

@@ -41,7 +41,7 @@ export async function fullStore(
       .filter((l) => l.trim() !== '')
       .map((l, i) => ({ where: `${file}:${i + 1}`, event: JSON.parse(l) as unknown })),
   )
-  importEvents({ ...deps, now: () => now }, records)
+  await importEvents({ ...deps, now: () => now }, records)
   await ingestContracts({ ...deps, now: () => now }, readContracts([`${FIXTURES}contracts/demo`]))
   const tokens = [
     createToken(db, { name: 'ci', scope: 'ingest', domain: 'sales', now: at(0) }).token,

@@ -72,15 +72,8 @@ describe('replay, gate and collectors on both engines', () => {
     expect(await onBoth(collectors, (m) => m.getCollectorState('none'))).toBeUndefined()
   })
 
-  it('clear the derived tables, keep batches and evaluation history, restart ids', async () => {
-    const count = (t: string) =>
-      (db.$client.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n
-    const evaluations = count('evaluations')
-    expect(evaluations).toBeGreaterThan(0)
-    db.$client.pragma('foreign_keys = off')
-    db.transaction(() => liteReplay.clearDerived(db))
-    await inTransaction(pool, (tx) => pgReplay.clearDerived(tx))
-    for (const t of [
+  it('clear the derived tables, keep batches, set evaluation history aside and put it back, restart ids', async () => {
+    const TABLES = [
       'datasets',
       'jobs',
       'runs',
@@ -88,12 +81,60 @@ describe('replay, gate and collectors on both engines', () => {
       'lineage_edges',
       'batches',
       'evaluations',
-    ]) {
-      const pg = (await pool.query<{ n: number }>(`select count(*) as n from ${t}`)).rows[0]?.n
-      expect(pg, t).toBe(count(t))
+    ]
+    const liteCounts = () =>
+      Object.fromEntries(
+        [...TABLES, 'distinct_evaluated'].map((t) => [
+          t,
+          (
+            db.$client
+              .prepare(
+                t === 'distinct_evaluated'
+                  ? 'select count(distinct product_id) as n from evaluations'
+                  : `select count(*) as n from ${t}`,
+              )
+              .get() as { n: number }
+          ).n,
+        ]),
+      )
+    const pgCounts = async (q: { query: pg.Pool['query'] }) => {
+      const out: Record<string, number> = {}
+      for (const t of [...TABLES, 'distinct_evaluated']) {
+        const r = await q.query<{ n: string }>(
+          t === 'distinct_evaluated'
+            ? 'select count(distinct product_id) as n from evaluations'
+            : `select count(*) as n from ${t}`,
+        )
+        out[t] = Number(r.rows[0]?.n)
+      }
+      return out
     }
-    expect(count('evaluations')).toBe(evaluations)
-    expect(count('datasets')).toBe(0)
+    const before = liteCounts()
+    expect(before.evaluations).toBeGreaterThan(0)
+    expect(await pgCounts(pool)).toEqual(before)
+    // Foreign keys on: the products' delete cascades to their evaluations, set aside first.
+    const lite = db.transaction(() => {
+      liteReplay.clearDerived(db)
+      const cleared = liteCounts()
+      liteReplay.restoreEvaluations(db)
+      return { cleared, restored: liteCounts() }
+    })
+    const onPg = await inTransaction(pool, async (tx) => {
+      await pgReplay.clearDerived(tx)
+      const cleared = await pgCounts(tx)
+      await pgReplay.restoreEvaluations(tx)
+      return { cleared, restored: await pgCounts(tx) }
+    })
+    expect(onPg).toEqual(lite)
+    expect(lite.cleared).toMatchObject({ datasets: 0, products: 0, evaluations: 0 })
+    expect(lite.cleared.batches).toBe(before.batches)
+    // Back: every evaluation, and the products they belong to (none was rebuilt here).
+    expect(lite.restored).toMatchObject({
+      datasets: 0,
+      evaluations: before.evaluations,
+      products: before.distinct_evaluated,
+    })
+    expect(await pgCounts(pool)).toEqual(lite.restored)
     db.$client.prepare("insert into domains (name, updated_at) values ('x', 'now')").run()
     db.$client
       .prepare(

@@ -149,12 +149,14 @@ describe('a finance token reading sales’ datasets', () => {
       (await post('/api/v1/lineage', withClaimsOnOrders(financeReadingOrders()), finance)).status,
     ).toBe(201)
     const stored = datasetState(db, SALES_ORDERS)
-    replayStore(db, '2026-01-02T00:00:00.000Z')
+    await replayStore(sqliteStore(db), '2026-01-02T00:00:00.000Z')
     expect(JSON.stringify(datasetState(db, SALES_ORDERS))).not.toContain('pwned')
     expect(datasetState(db, SALES_ORDERS).row.description).toBe(orders.row.description)
     // Retention folds the raw event into a kept batch: that batch holds what was stored, not the claims.
-    expect(pruneRawEvents(db, '2100-01-01T00:00:00.000Z').pruned).toBeGreaterThan(0)
-    replayStore(db, '2026-01-03T00:00:00.000Z')
+    expect(
+      (await pruneRawEvents(sqliteStore(db), '2100-01-01T00:00:00.000Z')).pruned,
+    ).toBeGreaterThan(0)
+    await replayStore(sqliteStore(db), '2026-01-03T00:00:00.000Z')
     const after = datasetState(db, SALES_ORDERS)
     expect(JSON.stringify(after)).not.toContain('pwned')
     expect(after.row.description).toBe(stored.row.description)
@@ -204,7 +206,7 @@ describe('a finance token pushing its own dbt project', () => {
     expect({ ...after, edges: orders.edges }).toEqual(orders)
     expect(after.edges.length).toBeGreaterThan(orders.edges.length)
     // Replayed, the kept batch is what was applied.
-    replayStore(db, NOW.toISOString())
+    await replayStore(sqliteStore(db), NOW.toISOString())
     expect({ ...datasetState(db, SALES_ORDERS), edges: orders.edges }).toEqual(orders)
   })
 })

@@ -64,7 +64,7 @@ describe('dbt-ol --consume-structured-logs, recorded (compat project)', () => {
     await postAll(posted)
     const { records } = await readEventFile(FILE)
     const imported = openDb(':memory:')
-    expect(importEvents({ store: sqliteStore(imported) }, records)).toMatchObject({
+    expect(await importEvents({ store: sqliteStore(imported) }, records)).toMatchObject({
       stored: 102,
       invalid: 0,
     })

@@ -76,7 +76,7 @@ describe('importEvents', () => {
       const records = await readAll(FILES)
       const expected = dump(await postOneByOne(records))
       const db = openDb(':memory:')
-      const r = importEvents({ store: sqliteStore(db), now: () => NOW }, records, { chunk })
+      const r = await importEvents({ store: sqliteStore(db), now: () => NOW }, records, { chunk })
       expect(r).toMatchObject({
         read: records.length,
         stored: records.length,
@@ -92,9 +92,9 @@ describe('importEvents', () => {
   it('counts events it already has as duplicates and stores nothing new', async () => {
     const records = await readAll(FILES)
     const db = openDb(':memory:')
-    importEvents({ store: sqliteStore(db), now: () => NOW }, records)
+    await importEvents({ store: sqliteStore(db), now: () => NOW }, records)
     const before = dump(db)
-    const again = importEvents(
+    const again = await importEvents(
       { store: sqliteStore(db), now: () => NOW },
       [...records, ...records],
       { chunk: 9 },
@@ -111,7 +111,7 @@ describe('importEvents', () => {
     }
     const mixed = [...records.slice(0, 2), bad, ...records.slice(2)]
     const db = openDb(':memory:')
-    const r = importEvents({ store: sqliteStore(db), now: () => NOW }, mixed, { chunk: 5000 })
+    const r = await importEvents({ store: sqliteStore(db), now: () => NOW }, mixed, { chunk: 5000 })
     expect(r).toMatchObject({ read: records.length + 1, stored: records.length, invalid: 1 })
     // The other warnings are what the kept events could not all be read (dbt-ol's CTE lineage).
     const skipped = r.warnings.filter((w) => w.includes(': skipped: '))
@@ -120,7 +120,7 @@ describe('importEvents', () => {
     expect(dump(db)).toEqual(dump(await postOneByOne(records)))
   })
 
-  it('keeps nothing of a chunk whose write fails', () => {
+  it('keeps nothing of a chunk whose write fails', async () => {
     const db = openDb(':memory:')
     db.$client.exec(
       `create trigger no_runs before insert on runs when new.run_id = 'boom' begin select raise(abort, 'refused'); end`,
@@ -138,9 +138,9 @@ describe('importEvents', () => {
       where: `f:${i + 1}`,
       event: event(id, i),
     }))
-    expect(() =>
+    await expect(
       importEvents({ store: sqliteStore(db), now: () => NOW }, records, { chunk: 10 }),
-    ).toThrow(/refused/)
+    ).rejects.toThrow(/refused/)
     for (const t of ['raw_events', 'datasets', 'jobs', 'runs', 'lineage_edges']) {
       expect(db.get<{ n: number }>(sql.raw(`select count(*) as n from ${t}`)).n, t).toBe(0)
     }

@@ -114,7 +114,7 @@ describe('Great Expectations (OpenLineage validation action, recorded)', () => {
     const { records, warnings } = await readEventFile(file)
     expect(warnings).toEqual([])
     const db = openDb(':memory:')
-    const r = importEvents({ store: sqliteStore(db), now: () => NOW }, records)
+    const r = await importEvents({ store: sqliteStore(db), now: () => NOW }, records)
     expect(r).toMatchObject({ read: 2, stored: 2, invalid: 0 })
     const posted = openDb(':memory:')
     for (const line of lines(file)) await post(posted, line)

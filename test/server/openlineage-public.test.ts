@@ -111,9 +111,9 @@ describe('warnings on the other ways in', () => {
     expect(body.warnings.map((w) => [w.index, w.path])).toEqual([[1, '$[1].run.facets.parent']])
   })
 
-  it('a bulk import names each warning by where the event was read', () => {
+  it('a bulk import names each warning by where the event was read', async () => {
     const db = openDb(':memory:')
-    const r = importEvents(
+    const r = await importEvents(
       { store: sqliteStore(db) },
       load(invalid).map((event) => ({ where: 'events.ndjson:7', event })),
     )

@@ -377,10 +377,12 @@ describe('raw event retention and replay', () => {
       runEvent({ run: { runId: 'new' }, job: { namespace: 'airflow', name: 'other.task' } }),
     )
     const before = graphOf(db)
-    expect(pruneRawEvents(db, new Date('2026-01-10T00:00:00Z'))).toEqual({ pruned: 2 })
+    expect(await pruneRawEvents(sqliteStore(db), new Date('2026-01-10T00:00:00Z'))).toEqual({
+      pruned: 2,
+    })
     expect(count(db, 'raw_events')).toBe(1)
     expect(graphOf(db)).toEqual(before)
-    expect(replayStore(db, '2026-01-21T00:00:00.000Z')).toMatchObject({
+    expect(await replayStore(sqliteStore(db), '2026-01-21T00:00:00.000Z')).toMatchObject({
       events: 1,
       batches: 1,
       skipped: 0,
@@ -402,7 +404,7 @@ describe('raw event retention and replay', () => {
       await post(runEvent({ eventType: type, eventTime: `2026-01-02T00:0${i}:00Z` }))
     }
     const before = graphOf(db)
-    expect(replayStore(db, '2026-01-03T00:00:00.000Z')).toEqual({
+    expect(await replayStore(sqliteStore(db), '2026-01-03T00:00:00.000Z')).toEqual({
       batches: 1,
       events: 2,
       skipped: 0,

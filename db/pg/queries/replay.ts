@@ -1,12 +1,13 @@
 import type * as lite from '../../queries/replay.ts'
+import { KEPT, RESTORE_PRODUCTS } from '../../queries/replay.ts'
 import { decodeBatchPayload } from '../../queries/batch-codec.ts'
 import type { PgModule } from '../module.ts'
 
 // Replay's reads and its reset on PostgreSQL. Derived tables are emptied children first, their
-// identities restarted (as SQLite's sqlite_sequence rows are deleted). Products' evaluations are
-// kept as on SQLite: their foreign key would cascade the products' delete, so the delete runs
-// with the session's triggers (foreign keys among them) off, which needs a superuser or the
-// replication role; call it inside the replay's transaction.
+// identities restarted (as SQLite's sqlite_sequence rows are deleted). Products' evaluations
+// are set aside in temporary tables first (the products' delete cascades to them) and put back
+// by restoreEvaluations: nothing a plain owner of the tables may not do (no superuser, no
+// session_replication_role). Call both inside the replay's transaction.
 
 const DERIVED = [
   'product_outputs',
@@ -28,10 +29,18 @@ const IDENTITIES = ['datasets', 'dataset_versions', 'jobs', 'runs', 'assertions'
 
 export const replay = {
   async clearDerived(q) {
-    await q.query('set local session_replication_role = replica')
+    for (const t of KEPT) await q.query(`drop table if exists pg_temp.${t.name}`)
+    for (const t of KEPT) await q.query(`create temp table ${t.name} on commit drop as ${t.select}`)
     for (const t of DERIVED) await q.query(`delete from "${t}"`)
     for (const t of IDENTITIES) await q.query(`alter table "${t}" alter column id restart with 1`)
-    await q.query('set local session_replication_role = origin')
+  },
+
+  async restoreEvaluations(q) {
+    await q.query(RESTORE_PRODUCTS)
+    await q.query(
+      'insert into evaluations overriding system value select * from replay_evaluations',
+    )
+    for (const t of KEPT) await q.query(`drop table pg_temp.${t.name}`)
   },
 
   async listBatchOrder(q) {

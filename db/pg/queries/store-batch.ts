@@ -57,7 +57,11 @@ async function writeBatchPg(q: PgConn, batch: Batch, opts: StoreOptions): Promis
   return writeIn(q, batch, opts)
 }
 
-async function writeIn(
+/**
+ * writeBatch for a batch authorized on `tx` by readLookups (storeRawEvents' scoped events): the
+ * rows it found absent are guarded as storeBatch's own are.
+ */
+export async function writeIn(
   tx: pg.PoolClient,
   batch: Batch,
   opts: StoreOptions,
