@@ -16,7 +16,6 @@ import { createDatabase } from './helpers.ts'
 // bounded by what the replicas did (polls logged, jobs taken, posts received) with a generous
 // timeout; nothing is asserted on how much happened in a time.
 
-const SKIP = true
 const INTERVAL_SECONDS = 1
 const HOOK = '/hooks/finance-1234'
 
@@ -27,7 +26,6 @@ let replicas: ServerProcess[] = []
 let admin: pg.Client
 
 beforeAll(async () => {
-  if (SKIP) return
   execFileSync(process.execPath, ['server/build.mjs'], { cwd: ROOT, stdio: 'ignore' })
   stub = await startStub({ dir: join(FIXTURES, 'airflow', 'v2'), version: 'v2' })
   receiver = await startReceiver()
@@ -113,9 +111,7 @@ async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 45
   }
 }
 
-// Skipped until `serve` runs on PostgreSQL: the evaluator, the alert dispatcher and retention
-// are moving onto the Store (#16); startServer refuses a postgres:// store until they have.
-describe.skipIf(SKIP)('three replicas of meshwatch serve on one PostgreSQL', () => {
+describe('three replicas of meshwatch serve on one PostgreSQL', () => {
   it('answer /api/health, each of them', async () => {
     for (const r of replicas) {
       const res = await fetch(`${r.url}/api/health`)
