@@ -111,11 +111,23 @@ export type RawEventsModule = StoreModule<typeof rawEventsQ> & {
   keepRawEvents(events: readonly RawEventRow[], now: string): Promise<boolean[]>
 }
 
+type Row<G> = G extends (db: Db) => Generator<infer T> ? T : never
+
+/** db/queries/export.ts with its two whole-table iterators async on both engines (PostgreSQL pages). */
+export type ExportModule = Omit<
+  StoreModule<typeof exportQ>,
+  'iterateDatasets' | 'iterateJobsWithEdges'
+> & {
+  iterateDatasets(): AsyncGenerator<Row<typeof exportQ.iterateDatasets>>
+  iterateJobsWithEdges(): AsyncGenerator<Row<typeof exportQ.iterateJobsWithEdges>>
+}
+
 type Modules = typeof SQLITE_MODULES
 export type StoreModules = {
-  [K in Exclude<keyof Modules, 'rawEvents'>]: StoreModule<Modules[K]>
+  [K in Exclude<keyof Modules, 'rawEvents' | 'export'>]: StoreModule<Modules[K]>
 } & {
   rawEvents: RawEventsModule
+  export: ExportModule
 }
 
 export type Engine = 'sqlite' | 'postgres'
@@ -226,6 +238,22 @@ export function sqliteStore(db: Db): Store {
           { behavior: 'immediate' },
         ),
       ),
+  }
+
+  // Each page is read under the store's mutex, as any call is (never inside another's transaction).
+  const paged = <T>(open: (db: Db) => Generator<T>) =>
+    async function* (): AsyncGenerator<T> {
+      const it = open(db)
+      for (;;) {
+        const next = await call(() => it.next())
+        if (next.done) return
+        yield next.value
+      }
+    }
+  modules.export = {
+    ...(modules.export as object),
+    iterateDatasets: paged(exportQ.iterateDatasets),
+    iterateJobsWithEdges: paged(exportQ.iterateJobsWithEdges),
   }
 
   const exec = (sql: string) => {

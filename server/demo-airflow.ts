@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { collectAirflow } from '../collectors/airflow/collect.ts'
 import type { Batch } from '../collectors/batch.ts'
-import { listDbtModelNames } from '../db/queries/admin.ts'
 import {
   readDayRecording,
   recordedAirflowFetch,
@@ -12,10 +11,6 @@ import {
 } from '../fixtures/airflow/replay.ts'
 import { DAY_MS, shiftValue, type DemoDay } from './demo-timeline.ts'
 import type { Deps } from './deps.ts'
-import { sqliteDb } from './deps.ts'
-
-/** What is not on PostgreSQL yet (#16 ratchet): this code still takes the SQLite Db. */
-const NOT_MOVED = 'the demo Airflow (server/demo-airflow.ts)'
 
 const AUTH = { username: 'admin', password: 'admin' }
 
@@ -34,7 +29,7 @@ export async function collectRecordedAirflow(deps: Deps, root: string): Promise<
     pageSize,
     fetch: recordedAirflowFetch(dir),
     retries: 0,
-    dbtModels: listDbtModelNames(sqliteDb(deps, NOT_MOVED)),
+    dbtModels: await deps.store.admin.listDbtModelNames(),
   })
   return batch
 }
@@ -67,7 +62,7 @@ export async function collectDemoAirflowDay(
     pageSize: rec.pageSize,
     fetch: recordedAirflowFetch(replies(exchanges)),
     retries: 0,
-    dbtModels: listDbtModelNames(sqliteDb(deps, NOT_MOVED)),
+    dbtModels: await deps.store.admin.listDbtModelNames(),
   })
   return batch
 }

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url'
 import { readDbtTarget } from '../collectors/dbt/read.ts'
 import type { Batch } from '../collectors/batch.ts'
 import type { Deps } from './deps.ts'
-import { hasEvaluationSince, storeCounts } from '../db/queries/admin.ts'
 import { collectDemoAirflowDay, collectRecordedAirflow } from './demo-airflow.ts'
 import {
   DAY_MS,
@@ -16,10 +15,6 @@ import {
 } from './demo-timeline.ts'
 import { applyConfigProducts, evaluateProducts } from './evaluate.ts'
 import { ingestBatch } from './ingest.ts'
-import { sqliteDb } from './deps.ts'
-
-/** What is not on PostgreSQL yet (#16 ratchet): this code still takes the SQLite Db. */
-const NOT_MOVED = 'the demo (server/demo.ts)'
 
 export { DEMO_TIMELINE, type DemoDay } from './demo-timeline.ts'
 
@@ -128,7 +123,7 @@ export async function loadDemo(
       if (past) await scoreDemoDay(deps, dayAt)
     }
   }
-  const c = storeCounts(sqliteDb(deps, NOT_MOVED))
+  const c = await deps.store.admin.storeCounts()
   const summary = `${c.domains} domains, ${c.datasets} datasets, ${c.jobs} jobs, ${c.products} products from ${batches} dbt builds and ${dags.size} Airflow DAGs in fixtures/`
   return { counts: c, summary, recordedAt }
 }
@@ -141,7 +136,7 @@ const SETTLE_MS = 5 * 60_000
  */
 async function scoreDemoDay(deps: Deps, dayAt: number): Promise<void> {
   const first = new Date(dayAt + SETTLE_MS).toISOString()
-  if (hasEvaluationSince(sqliteDb(deps, NOT_MOVED), first)) return
+  if (await deps.store.admin.hasEvaluationSince(first)) return
   await applyConfigProducts(deps)
   for (const h of DEMO_EVALUATION_HOURS)
     await evaluateProducts(deps, { now: new Date(dayAt + SETTLE_MS + h * 3_600_000) })

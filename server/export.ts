@@ -1,5 +1,4 @@
-import type { Db } from '../db/client.ts'
-import { iterateDatasets, iterateJobsWithEdges } from '../db/queries/export.ts'
+import type { Store } from '../db/store.ts'
 import { VERSION } from './version.ts'
 
 // Static lineage: https://openlineage.io/docs/spec/object-model#static-lineage (spec 2-0-2)
@@ -13,11 +12,11 @@ const JOB_DOC_FACET =
   'https://openlineage.io/spec/facets/1-0-1/DocumentationJobFacet.json#/$defs/DocumentationJobFacet'
 
 /** The stored lineage as OpenLineage static events: a DatasetEvent per dataset, then a JobEvent per job. */
-export function* exportStaticLineage(
-  db: Db,
+export async function* exportStaticLineage(
+  store: Store,
   eventTime: string,
-): Generator<Record<string, unknown>> {
-  for (const d of iterateDatasets(db)) {
+): AsyncGenerator<Record<string, unknown>> {
+  for await (const d of store.export.iterateDatasets()) {
     const facets: Record<string, unknown> = {}
     if (d.columns && d.columns.length > 0) {
       facets.schema = {
@@ -43,7 +42,7 @@ export function* exportStaticLineage(
       dataset: { namespace: d.namespace, name: d.name, facets },
     }
   }
-  for (const { job, inputs, outputs } of iterateJobsWithEdges(db)) {
+  for await (const { job, inputs, outputs } of store.export.iterateJobsWithEdges()) {
     const facets: Record<string, unknown> = {}
     if (job.description)
       facets.documentation = {

@@ -79,7 +79,7 @@ export async function startServer(
   // Loaded before the evaluator exists: it scores the whole demo once, when it starts.
   if (opts.demo && (await opened.admin.isEmpty())) {
     const r = await loadDemo(base, { history: true })
-    loadDemoContracts(base, FIXTURES)
+    await loadDemoContracts(base, FIXTURES)
     if (r.recordedAt)
       await opened.admin.setDemoAnchor({
         recordedAt: r.recordedAt,
@@ -88,7 +88,7 @@ export async function startServer(
     opts.log.info(`loaded the demo mesh: ${r.summary}`, { db: opts.dbFile })
   }
   // Before the evaluator starts, which then scores them; a stored one again is a no-op.
-  if (opts.contracts?.length) ingestContracts(base, opts.contracts)
+  if (opts.contracts?.length) await ingestContracts(base, opts.contracts)
   const anchor = await opened.admin.getDemoAnchor()
   if (anchor)
     opts.log.info(
@@ -102,7 +102,7 @@ export async function startServer(
   const env = opts.alertEnv ?? process.env
   // The evaluator's clock (the demo's, if any): alerts fall due at their evaluation's time.
   const stopDispatcher = createDispatcher({
-    db,
+    store: opened,
     config: meshwatch,
     env,
     publicUrl: opts.publicUrl ?? env.MESHWATCH_PUBLIC_URL,

@@ -1,6 +1,7 @@
 import { airflowQueryJobName } from '../airflow/query-jobs.ts'
 import { COLUMN_METRICS } from '../../common/vocab.ts'
 import { tagList } from '../../common/tags.ts'
+import { ALL_COLUMNS } from '../batch.ts'
 import type { Assertion, Column, ColumnEdge, Dataset, Job, Metric, Ref } from '../batch.ts'
 import type {
   OlDatasetFacets,
@@ -269,8 +270,11 @@ function transformationOf(input: InputField, fallback: string | null | undefined
 
 /**
  * columnLineage facet → one edge per (output column, input field). Its `dataset` list (fields that
- * shape the whole dataset: filters, joins, groupings, sorts; spec 1-2-0) is an edge to every output
- * column, as meshwatch's own dbt column lineage records a join or filter column.
+ * shape the whole dataset: filters, joins, groupings, sorts; spec 1-2-0) is one dataset-wide edge
+ * per input (column `*`, batch.ts ALL_COLUMNS), as meshwatch's own dbt column lineage records a
+ * join or filter column; readers expand it to every output column (db/queries/column-lineage.ts
+ * expandDatasetWide). A facet with no `fields` gives no columns to expand to: its `dataset` list
+ * is then an edge to each column of the dataset's schema.
  * https://openlineage.io/docs/spec/facets/dataset-facets/column_lineage_facet
  */
 export function columnEdgesOf(
@@ -306,7 +310,7 @@ export function columnEdgesOf(
       add(column, input, transformationOf(input, lineage.transformationType))
   }
   if (facet.dataset?.length) {
-    const targets = columns.length > 0 ? columns : topLevelColumns(ds.facets?.schema?.fields)
+    const targets = columns.length > 0 ? [ALL_COLUMNS] : topLevelColumns(ds.facets?.schema?.fields)
     for (const input of facet.dataset) {
       const t = transformationOf(input, 'INDIRECT')
       for (const column of targets) add(column, input, t)

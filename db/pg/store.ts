@@ -22,6 +22,7 @@ import { quality } from './queries/quality.ts'
 import { tokens } from './queries/tokens.ts'
 import { catalog } from './queries/catalog.ts'
 import { collectors } from './queries/collectors.ts'
+import { columnLineageInputs } from './queries/column-lineage-inputs.ts'
 import { columnLineage } from './queries/column-lineage.ts'
 import { contractFacts } from './queries/contract-facts.ts'
 import { domainPage } from './queries/domain-page.ts'
@@ -44,7 +45,8 @@ import { storeBatch } from './queries/store-batch.ts'
 
 type Modules = typeof SQLITE_MODULES
 
-// export's iterators page PostgreSQL as async generators: not the SQLite signature (a sync Generator)
+// export's iterators page PostgreSQL as async generators: not the SQLite signature (a sync Generator),
+// so checked here without them; modulesOn offers the whole module (the Store's ExportModule)
 const {
   iterateDatasets: _asyncDatasets,
   iterateJobsWithEdges: _asyncJobs,
@@ -58,10 +60,11 @@ const PG_MODULES: { [K in keyof Modules]?: Partial<PgModule<Modules[K]>> } = {
   catalog,
   collectors,
   columnLineage,
+  columnLineageInputs,
   contractFacts,
   contracts,
   domainPage,
-  // its two iterators are async generators on PostgreSQL (a sync one cannot page), so not offered
+  // its two iterators are async generators on PostgreSQL (a sync one cannot page): see modulesOn
   export: exportReadsCommon,
   gate,
   lineage,
@@ -169,7 +172,15 @@ export function pgErrorOf(e: unknown): unknown {
   return e
 }
 
-type Fn = (...args: unknown[]) => Promise<unknown>
+type Fn = (...args: unknown[]) => unknown
+
+async function* pagesOf<T>(pages: AsyncGenerator<T>): AsyncGenerator<T> {
+  try {
+    yield* pages
+  } catch (e) {
+    throw pgErrorOf(e)
+  }
+}
 
 function moduleOn(name: string, mod: Record<string, unknown> | undefined, q: PgConn): object {
   const bound = new Map<string, Fn>()
@@ -184,10 +195,12 @@ function moduleOn(name: string, mod: Record<string, unknown> | undefined, q: PgC
           const pgFn = mod?.[fn]
           f =
             typeof pgFn === 'function'
-              ? (...args) =>
-                  (pgFn as (q: PgConn, ...a: unknown[]) => Promise<unknown>)(q, ...args).catch(
-                    (e: unknown) => Promise.reject(pgErrorOf(e)),
-                  )
+              ? (...args) => {
+                  const r = (pgFn as (q: PgConn, ...a: unknown[]) => unknown)(q, ...args)
+                  // export's iterators: an async generator, not a promise
+                  if (!(r instanceof Promise)) return pagesOf(r as AsyncGenerator<unknown>)
+                  return r.catch((e: unknown) => Promise.reject(pgErrorOf(e)))
+                }
               : () => Promise.reject(new StoreUnsupportedError(`${name}.${fn}`))
           bound.set(fn, f)
         }
@@ -201,7 +214,11 @@ function modulesOn(q: PgConn): StoreModules {
   const out: Record<string, object> = {}
   const registered = PG_MODULES as Record<string, Record<string, unknown> | undefined>
   for (const name of Object.keys(SQLITE_MODULES))
-    out[name] = moduleOn(name, name === 'rawEvents' ? rawEvents : registered[name], q)
+    out[name] = moduleOn(
+      name,
+      name === 'rawEvents' ? rawEvents : name === 'export' ? exportReads : registered[name],
+      q,
+    )
   return out as StoreModules
 }
 

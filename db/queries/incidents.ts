@@ -187,6 +187,12 @@ export function listIncidents(db: Db, f: IncidentFilter = {}): IncidentRow[] {
 export const getIncident = (db: Db, id: number): IncidentRow | undefined =>
   db.select().from(incidents).where(eq(incidents.id, id)).get()
 
+/**
+ * An incident read to change it, inside a transaction: nothing else changes it before that commits
+ * (SQLite: the store's transaction holds the write lock already; PostgreSQL locks the row).
+ */
+export const lockIncident = (db: Db, id: number): IncidentRow | undefined => getIncident(db, id)
+
 export const transitionsOf = (db: Db, id: number) =>
   db
     .select()

@@ -1,16 +1,7 @@
-import { activeHolds, holdRoute } from '../../db/queries/incident-deliveries.ts'
 import { setTimeout as delay } from 'node:timers/promises'
 import { formatDuration, formatIssues } from '../../common/format.ts'
-import type { Db } from '../../db/client.ts'
-import {
-  claimDueAlerts,
-  extendLease,
-  markDelivered,
-  markFailed,
-  markRetry,
-  nextDueAt,
-  type AlertRow,
-} from '../../db/queries/alerts.ts'
+import type { AlertRow } from '../../db/queries/alerts.ts'
+import type { Store } from '../../db/store.ts'
 import {
   EMPTY_CONFIG,
   resolveSlackRoute,
@@ -27,7 +18,8 @@ import { createIncidentDispatcher, type IncidentDispatchResult } from '../incide
 export const DEFAULT_PUBLIC_URL = 'http://127.0.0.1:4000'
 
 export interface DispatcherOptions {
-  db: Db
+  /** SQLite or PostgreSQL: on PostgreSQL several dispatchers (replicas) may share it. */
+  store: Store
   config?: MeshwatchConfig | undefined
   /** Where webhook URLs are looked up, by the variable names meshwatch.yml gives (main.ts passes process.env). */
   env: Record<string, string | undefined>
@@ -100,8 +92,9 @@ export function createDispatcher(opts: DispatcherOptions) {
   // Retry-After holds by webhook variable, stored (incident_route_holds) so a restart waits too.
   let blockedUntil = new Map<string, number>()
   const holdKey = (env: string) => `slack-webhook:${env}`
+  const store = opts.store
   const incidents = createIncidentDispatcher({
-    db: opts.db,
+    store,
     config: cfg,
     env: opts.env,
     publicUrl,
@@ -122,7 +115,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     mention: resolveSlackRoute(cfg, domain, 'breach')?.mention,
   })
 
-  function group(rows: AlertRow[], result: DispatchResult): Group[] {
+  async function group(rows: AlertRow[], result: DispatchResult): Promise<Group[]> {
     const groups = new Map<string, Group>()
     // alerts that cannot be sent, by reason: one log line per reason, not one per alert
     const unsendable = new Map<string, number[]>()
@@ -150,12 +143,12 @@ export function createDispatcher(opts: DispatcherOptions) {
       g.rows.push(row)
       groups.set(key, g)
     }
-    for (const [reason, ids] of unsendable) fail(ids, reason, result)
+    for (const [reason, ids] of unsendable) await fail(ids, reason, result)
     return [...groups.values()]
   }
 
-  function fail(ids: number[], reason: string, result: DispatchResult) {
-    markFailed(opts.db, ids, reason)
+  async function fail(ids: number[], reason: string, result: DispatchResult) {
+    await store.alerts.markFailed(ids, reason)
     result.failed.push(...ids)
     log.warn('alert failed', { alerts: ids, reason })
   }
@@ -166,12 +159,12 @@ export function createDispatcher(opts: DispatcherOptions) {
     const startedAt = clock().getTime()
     const blocked = blockedUntil.get(holdKey(env)) ?? 0
     if (blocked > startedAt) {
-      markRetry(opts.db, ids, iso(blocked), `waiting for Slack's Retry-After on $${env}`)
+      await store.alerts.markRetry(ids, iso(blocked), `waiting for Slack's Retry-After on $${env}`)
       result.retried.push(...ids)
       return
     }
     // Renew the lease: earlier groups of this round may have taken a while.
-    extendLease(opts.db, ids, iso(startedAt + leaseMs))
+    await store.alerts.extendLease(ids, iso(startedAt + leaseMs))
     const alerts: OutboxAlert[] = g.rows.map((r) => ({
       id: r.id,
       kind: r.kind,
@@ -194,7 +187,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     const now = clock().getTime()
     result.posts.push({ webhookEnv: env, ids, outcome: outcome.kind })
     if (outcome.kind === 'delivered') {
-      markDelivered(opts.db, ids, iso(now))
+      await store.alerts.markDelivered(ids, iso(now))
       result.delivered.push(...ids)
       log.info('alerts delivered', { alerts: ids, webhook: `$${env}`, channel: g.route.channel })
       return
@@ -208,9 +201,9 @@ export function createDispatcher(opts: DispatcherOptions) {
     const wait = outcome.retryAfterMs ?? backoffMs(attempts, random, backoff)
     if (outcome.retryAfterMs !== undefined) {
       blockedUntil.set(holdKey(env), now + wait)
-      holdRoute(opts.db, holdKey(env), iso(now + wait), outcome.reason)
+      await store.incidentDeliveries.holdRoute(holdKey(env), iso(now + wait), outcome.reason)
     }
-    markRetry(opts.db, ids, iso(now + wait), outcome.reason)
+    await store.alerts.markRetry(ids, iso(now + wait), outcome.reason)
     result.retried.push(...ids)
     log.warn('alert delivery will be retried', {
       alerts: ids,
@@ -225,8 +218,8 @@ export function createDispatcher(opts: DispatcherOptions) {
     const result: DispatchResult = { delivered: [], retried: [], failed: [], posts: [] }
     result.incidents = await incidents.runOnce()
     const now = clock().getTime()
-    blockedUntil = activeHolds(opts.db, iso(now))
-    const rows = claimDueAlerts(opts.db, {
+    blockedUntil = await store.incidentDeliveries.activeHolds(iso(now))
+    const rows = await store.alerts.claimDueAlerts({
       now: iso(now),
       leaseUntil: iso(now + leaseMs),
       limit: opts.batchSize ?? 200,
@@ -235,7 +228,7 @@ export function createDispatcher(opts: DispatcherOptions) {
     // One chain per webhook, all at once: a webhook that hangs until the timeout delays only its
     // own messages, never another domain's. Within a chain, posts keep Slack's spacing.
     const chains = new Map<string, Group[]>()
-    for (const g of group(rows, result)) {
+    for (const g of await group(rows, result)) {
       const chain = chains.get(g.route.webhookEnv) ?? []
       chain.push(g)
       chains.set(g.route.webhookEnv, chain)
@@ -256,12 +249,13 @@ export function createDispatcher(opts: DispatcherOptions) {
     const ac = new AbortController()
     const loop = (async () => {
       while (!ac.signal.aborted) {
+        let next: string | undefined
         try {
           await runOnce()
+          next = await store.alerts.nextDueAt()
         } catch (e) {
           log.error('alert dispatch failed', { error: String(e) })
         }
-        const next = nextDueAt(opts.db)
         const wait = next
           ? Math.min(pollMs, Math.max(250, Date.parse(next) - clock().getTime()))
           : pollMs

@@ -1,12 +1,10 @@
 import type { Command } from 'commander'
-import { closeDb, openDb } from '../../db/client.ts'
-import { nextDueAt } from '../../db/queries/alerts.ts'
 import { createDispatcher, type DispatchResult } from '../alerts/dispatcher.ts'
-import { storeClock } from '../demo-clock.ts'
+import { demoClock } from '../demo-clock.ts'
 import type { Logger } from '../deps.ts'
 import { redact } from '../log.ts'
 import { CONFIG_OPTION_HELP, meshwatchConfigOf } from './local-store.ts'
-import { dbFileOf } from './shared.ts'
+import { openCommandStore } from './shared.ts'
 
 /** Alerts claimed per pass; a full pass means more may be due. */
 const PASS = 200
@@ -39,15 +37,19 @@ export function registerAlertsSend(alerts: Command): void {
     .description(
       'deliver the alerts that are due once, then exit (for cron, without serve); exit 1 if one failed for good',
     )
-    .option('--db <file>', 'SQLite store (default: $MESHWATCH_DB or ./data/meshwatch.db)')
+    .option(
+      '--db <file>',
+      'SQLite file or postgres:// URL (default: $MESHWATCH_DB or ./data/meshwatch.db)',
+    )
     .option('--config <file>', CONFIG_OPTION_HELP)
     .action(async (o: { db?: string; config?: string }) => {
       const config = meshwatchConfigOf(o)
-      const db = openDb(dbFileOf(o))
+      const store = await openCommandStore(o)
       try {
-        const now = storeClock(db)
+        const anchor = await store.admin.getDemoAnchor()
+        const now = anchor ? demoClock(anchor) : undefined
         const dispatcher = createDispatcher({
-          db,
+          store,
           config,
           env: process.env,
           publicUrl: process.env.MESHWATCH_PUBLIC_URL,
@@ -69,14 +71,14 @@ export function registerAlertsSend(alerts: Command): void {
           // Less than a full pass: nothing more is due. Only retries: what is due now stays so.
           if (claimed < PASS || r.delivered.length + r.failed.length === 0) break
         }
-        const next = total.retried.length > 0 ? nextDueAt(db) : undefined
+        const next = total.retried.length > 0 ? await store.alerts.nextDueAt() : undefined
         process.stdout.write(
           `${total.delivered.length} alerts delivered, ${total.retried.length} to retry${next ? ` (next attempt at ${next})` : ''}, ${total.failed.length} failed\n`,
         )
         // A retry is not a failure yet: the next run tries again (and gives up after 24 h).
         if (total.failed.length > 0) process.exitCode = 1
       } finally {
-        closeDb(db)
+        await store.close()
       }
     })
 }

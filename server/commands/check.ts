@@ -30,7 +30,7 @@ export function registerCheck(program: Command): void {
       "SQLite store: for --policies, and for the incident routes of the store's products, their tags and consumers (default: $MESHWATCH_DB or ./data/meshwatch.db, when it exists)",
     )
     .option('--json', 'print JSON instead of text')
-    .action((o: { config?: string; policies?: boolean; db?: string; json?: boolean }) => {
+    .action(async (o: { config?: string; policies?: boolean; db?: string; json?: boolean }) => {
       const file = configFileOf(o)
       const cfg = file ? readMeshwatchConfig(file) : EMPTY_CONFIG
       const now = new Date()
@@ -39,7 +39,7 @@ export function registerCheck(program: Command): void {
         if (o.db && !existsSync(o.db)) throw new UsageError(`--db: no store at ${o.db}`)
         const db = existsSync(store) ? openDb(store) : null
         try {
-          const resolved = describeConfig(cfg, now, db ? routeFactsOf(db, cfg) : undefined)
+          const resolved = describeConfig(cfg, now, db ? await routeFactsOf(db, cfg) : undefined)
           process.stdout.write(
             o.json
               ? `${JSON.stringify({ ...resolved, store: db ? store : null }, null, 2)}\n`
@@ -80,9 +80,9 @@ export function registerCheck(program: Command): void {
 }
 
 /** The store's products with their routing tags and blast radius, for their incident routes. */
-export function routeFactsOf(db: Db, cfg: MeshwatchConfig): RouteFacts {
+export async function routeFactsOf(db: Db, cfg: MeshwatchConfig): Promise<RouteFacts> {
   const products = listProducts(db).map((p) => ({ id: p.id, domain: p.domain }))
-  const tags = productTagsOf(db, cfg, [
+  const tags = await productTagsOf(sqliteStore(db), cfg, [
     ...products.map((p) => p.id),
     ...Object.keys(cfg.products ?? {}),
   ])

@@ -29,7 +29,7 @@ export function registerCollectContracts(collect: Command): void {
     } else {
       const store = await openLocalStore(o)
       try {
-        stored = ingestContracts(store.deps, docs)
+        stored = await ingestContracts(store.deps, docs)
       } finally {
         store.close()
       }

@@ -3,11 +3,10 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { once } from 'node:events'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { closeDb, openDb } from '../../db/client.ts'
 import { ConfigError, EMPTY_CONFIG, loadConfigFile, type MeshwatchConfig } from '../config-file.ts'
 import { exportStaticLineage } from '../export.ts'
 import { exportStandards, STANDARDS, type Standard } from '../standards/export.ts'
-import { dbFileOf, UsageError } from './shared.ts'
+import { openCommandStore, UsageError } from './shared.ts'
 
 const FORMATS = ['openlineage', ...STANDARDS] as const
 type Format = (typeof FORMATS)[number]
@@ -26,7 +25,10 @@ export function registerExport(program: Command): void {
     .description(
       'write the stored lineage as OpenLineage static-lineage NDJSON (DatasetEvents, then JobEvents), or each product as an ODPS descriptor / ODCS contract',
     )
-    .option('--db <file>', 'SQLite store (default: $MESHWATCH_DB or ./data/meshwatch.db)')
+    .option(
+      '--db <file>',
+      'SQLite store or postgres:// URL (default: $MESHWATCH_DB or ./data/meshwatch.db)',
+    )
     .option(
       '--format <format>',
       'openlineage (default): NDJSON events; odps: an ODPS v1.0.0 descriptor per product; odcs: each product’s ODCS contract (the stored one, else generated as v3.1.0 draft)',
@@ -53,14 +55,17 @@ function formatOf(value: string): Format {
 }
 
 async function exportLineage(o: ExportOptions): Promise<void> {
-  const db = openDb(dbFileOf(o))
+  const store = await openCommandStore(o)
   const out = o.out ? createWriteStream(o.out) : process.stdout
   let n = 0
-  for (const ev of exportStaticLineage(db, new Date().toISOString())) {
-    if (!out.write(`${JSON.stringify(ev)}\n`)) await once(out, 'drain')
-    n++
+  try {
+    for await (const ev of exportStaticLineage(store, new Date().toISOString())) {
+      if (!out.write(`${JSON.stringify(ev)}\n`)) await once(out, 'drain')
+      n++
+    }
+  } finally {
+    await store.close()
   }
-  closeDb(db)
   if (o.out) {
     out.end()
     await once(out, 'finish')
@@ -83,12 +88,12 @@ async function exportProducts(o: ExportOptions, standard: Standard): Promise<voi
   if (o.baseUrl !== undefined && !URL.canParse(o.baseUrl))
     throw new UsageError(`export: --base-url '${o.baseUrl}' is not a URL`)
   const config = readConfig(o.config)
-  const db = openDb(dbFileOf(o))
+  const store = await openCommandStore(o)
   let files
   try {
-    files = exportStandards(db, config, standard, { baseUrl: o.baseUrl })
+    files = await exportStandards(store, config, standard, { baseUrl: o.baseUrl })
   } finally {
-    closeDb(db)
+    await store.close()
   }
   if (!o.out) {
     process.stdout.write(files.map((f) => `# ${f.file}\n${f.text}`).join('---\n'))

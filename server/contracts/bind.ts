@@ -1,8 +1,7 @@
 import { candidatesOf, tableOf, type DatasetCandidate } from '../../collectors/contracts/naming.ts'
 import type { Odcs } from '../../collectors/contracts/schema.ts'
-import type { Db } from '../../db/client.ts'
 import type { BoundDataset } from '../../db/queries/contracts.ts'
-import { call, runOnDb, type StoreProgram } from '../store-program.ts'
+import { call, type StoreProgram } from '../store-program.ts'
 
 export interface ObjectBinding {
   object: string
@@ -30,15 +29,10 @@ const show = (c: DatasetCandidate): string =>
     ? `no dataset named ${c.name} (in any namespace; the contract has no server meshwatch maps)`
     : `no dataset ${c.namespace} ${c.name}${c.server ? ` (server ${c.server})` : ''}`
 
-/** bindContractProgram for code still on the SQLite Db (the ratchet of #16), synchronously. */
-export function bindContract(db: Db, contract: Odcs, domain: string | null): ContractBinding {
-  return runOnDb(db, bindContractProgram(contract, domain))
-}
-
 /**
  * Binds a contract to what the store observes: each schema object to a dataset by the OpenLineage
  * naming of its servers, `dataProduct` (or the product whose outputs those datasets are) to a
- * product. A store program (server/store-program.ts): `runOn(store, bindContractProgram(…))`.
+ * product. A store program (server/store-program.ts); bindContractOn (bind-store.ts) runs it on a Store.
  */
 export function* bindContractProgram(
   contract: Odcs,

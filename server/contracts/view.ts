@@ -1,6 +1,7 @@
 import { OdcsSchema, type Odcs } from '../../collectors/contracts/schema.ts'
-import { bindContract, type ContractBinding } from './bind.ts'
-import type { Db } from '../../db/client.ts'
+import type { ContractBinding } from './bind.ts'
+import { bindContractOn } from './bind-store.ts'
+import type { Store } from '../../db/store.ts'
 import type { ContractRow } from '../../db/schema.ts'
 
 export interface ContractView {
@@ -24,10 +25,10 @@ export function odcsOf(row: ContractRow): Odcs | undefined {
 }
 
 /** A stored contract as the API shows it, bound to what the store observes now. */
-export function viewContract(db: Db, row: ContractRow): ContractView {
+export async function viewContract(store: Store, row: ContractRow): Promise<ContractView> {
   const c = odcsOf(row)
   const binding: ContractBinding = c
-    ? bindContract(db, c, row.domain)
+    ? await bindContractOn(store, c, row.domain)
     : {
         objects: [],
         team: { name: null, owners: [], members: [] },

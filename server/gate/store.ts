@@ -3,8 +3,9 @@ import type { ContractDoc } from '../../collectors/contracts/schema.ts'
 import { closeDb, openDb } from '../../db/client.ts'
 import { sqliteStore } from '../../db/store.ts'
 import { listProducts } from '../../db/queries/catalog.ts'
+import { storeContracts } from '../../db/queries/contracts.ts'
 import type { MeshwatchConfig } from '../config-file.ts'
-import { ingestContracts } from '../contracts/ingest.ts'
+import { contractsToStore } from '../contracts/ingest.ts'
 import type { Deps } from '../deps.ts'
 import {
   applyConfigProductsOnDb,
@@ -17,7 +18,10 @@ import type { Violation } from '../quality/governance.ts'
 import { clockOf } from './mesh.ts'
 import { sqliteDb } from '../deps.ts'
 
-/** What is not on PostgreSQL yet (#16 ratchet): this code still takes the SQLite Db. */
+/**
+ * Not on the Store (#16 ratchet): the gate scores with the evaluator (server/evaluate.ts), which
+ * still takes the SQLite Db, and evaluateGate is sync; its store is always SQLite in memory.
+ */
 const NOT_MOVED = 'the gate on a server store (server/gate/store.ts)'
 
 /** A product as one side of the gate scores it: what `serve` would report on the same batches. */
@@ -61,11 +65,13 @@ export function scoreOnStore(
   try {
     const deps: Deps = { store: sqliteStore(db), meshwatch: config, now: () => now }
     for (const b of baseline) ingestBatchOnDb(db, deps, b)
-    if (contracts.baseline.length > 0) ingestContracts(deps, [...contracts.baseline])
+    const collect = (docs: readonly ContractDoc[]) =>
+      storeContracts(db, contractsToStore(docs, null), { now: now.toISOString() })
+    collect(contracts.baseline)
     applyConfigProductsOnDb(db, deps)
     const before = scoreSide(deps, baseline)
     ingestBatchOnDb(db, deps, current)
-    if (contracts.current.length > 0) ingestContracts(deps, [...contracts.current])
+    collect(contracts.current)
     applyConfigProductsOnDb(db, deps)
     const others = baseline.filter((b) => b.scope !== current.scope)
     const removed = new Set(

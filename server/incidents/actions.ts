@@ -1,14 +1,5 @@
-import type { Db } from '../../db/client.ts'
-import {
-  acknowledgeConsumer,
-  inTransaction,
-  consumersOf,
-  getIncident,
-  insertTransition,
-  resolveConsumers,
-  updateIncident,
-} from '../../db/queries/incidents.ts'
 import type { IncidentRow } from '../../db/schema.ts'
+import type { Store } from '../../db/store.ts'
 import { fail } from '../errors.ts'
 
 export const DEFAULT_MUTE_MS = 24 * 3_600_000
@@ -40,18 +31,19 @@ export interface ActionResult {
  * incident's blast radius reached may only acknowledge its own notification; any other is refused (403).
  */
 export function actOnIncident(
-  db: Db,
+  store: Store,
   id: number,
   action: IncidentAction,
   actor: Actor,
   at: string,
-): ActionResult {
-  return inTransaction(db, () => {
-    const inc = getIncident(db, id)
+): Promise<ActionResult> {
+  return store.transaction(async (tx) => {
+    const q = tx.incidents
+    const inc = await q.lockIncident(id)
     if (!inc) fail(404, 'not_found', `unknown incident ${id}`)
     const owner = actor.admin || actor.domain === inc.domain
     if (!owner) {
-      const consumer = consumersOf(db, id).find((c) => c.domain === actor.domain)
+      const consumer = (await q.consumersOf(id)).find((c) => c.domain === actor.domain)
       if (!consumer || action.op !== 'ack' || !actor.domain)
         fail(
           403,
@@ -63,15 +55,15 @@ export function actOnIncident(
         )
       if (consumer.acknowledgedAt)
         return { incident: inc, consumer: consumer.domain, changed: false }
-      acknowledgeConsumer(db, id, consumer.domain, { at, by: actor.name })
-      const transitionId = record(db, inc, 'acknowledged', at, actor, action.note)
+      await q.acknowledgeConsumer(id, consumer.domain, { at, by: actor.name })
+      const transitionId = await record(tx, inc, 'acknowledged', at, actor, action.note)
       return { incident: inc, consumer: consumer.domain, changed: true, transitionId }
     }
     if (inc.status === 'resolved')
       fail(409, 'conflict', `incident ${id} is resolved; it reopens by itself if it breaks again`)
     if (action.op === 'ack') {
       if (inc.status === 'acknowledged') return { incident: inc, changed: false }
-      const row = updateIncident(db, id, {
+      const row = await q.updateIncident(id, {
         status: 'acknowledged',
         acknowledgedAt: at,
         acknowledgedBy: actor.name,
@@ -80,21 +72,21 @@ export function actOnIncident(
       return {
         incident: row,
         changed: true,
-        transitionId: record(db, row, 'acknowledged', at, actor, action.note),
+        transitionId: await record(tx, row, 'acknowledged', at, actor, action.note),
       }
     }
     if (action.op === 'mute') {
       if (Date.parse(action.until) <= Date.parse(at))
         fail(400, 'invalid_request', `until ${action.until} is not after now (${at})`, '$.until')
-      const row = updateIncident(db, id, { mutedUntil: action.until, updatedAt: at })
+      const row = await q.updateIncident(id, { mutedUntil: action.until, updatedAt: at })
       const note = `muted until ${action.until}${action.note ? `: ${action.note}` : ''}`
       return {
         incident: row,
         changed: true,
-        transitionId: record(db, row, 'muted', at, actor, note),
+        transitionId: await record(tx, row, 'muted', at, actor, note),
       }
     }
-    const row = updateIncident(db, id, {
+    const row = await q.updateIncident(id, {
       status: 'resolved',
       resolvedAt: at,
       resolution: 'manual',
@@ -102,24 +94,24 @@ export function actOnIncident(
       resolveReason: action.reason,
       updatedAt: at,
     })
-    resolveConsumers(db, id, at)
+    await q.resolveConsumers(id, at)
     return {
       incident: row,
       changed: true,
-      transitionId: record(db, row, 'resolved', at, actor, action.reason),
+      transitionId: await record(tx, row, 'resolved', at, actor, action.reason),
     }
   })
 }
 
 function record(
-  tx: Db,
+  tx: Store,
   inc: IncidentRow,
   kind: 'acknowledged' | 'muted' | 'resolved',
   at: string,
   actor: Actor,
   note: string | undefined,
-): number {
-  return insertTransition(tx, {
+): Promise<number> {
+  return tx.incidents.insertTransition({
     incidentId: inc.id,
     kind,
     at,

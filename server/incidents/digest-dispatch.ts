@@ -1,13 +1,6 @@
 import { formatDuration } from '../../common/format.ts'
-import type { Db } from '../../db/client.ts'
-import {
-  claimDueDigestItems,
-  rescheduleDigestItems,
-  settleDigestItems,
-} from '../../db/queries/incident-digests.ts'
-import { transitionsAfter } from '../../db/queries/incident-deliveries.ts'
-import { getIncident } from '../../db/queries/incidents.ts'
 import type { IncidentDigestItemRow } from '../../db/schema.ts'
+import type { Store } from '../../db/store.ts'
 import { backoffMs, type FetchLike } from '../alerts/deliver.ts'
 import type { MeshwatchConfig } from '../config-file.ts'
 import type { Logger } from '../deps.ts'
@@ -16,7 +9,7 @@ import { sendDigest, type DigestEntry } from './digest.ts'
 import { quietMsLeft } from './quiet-hours.ts'
 
 export interface DigestDispatchOptions {
-  db: Db
+  store: Store
   config: MeshwatchConfig
   env: Record<string, string | undefined>
   publicUrl: string
@@ -30,7 +23,10 @@ export interface DigestDispatchOptions {
   backoff: { baseMs: number; maxMs: number }
   slackApiUrl: string
   /** The Retry-After holds the living messages honour too (dispatch.ts keeps them, stored). */
-  holds: { until(key: string): number; hold(key: string, until: number, reason: string): void }
+  holds: {
+    until(key: string): number
+    hold(key: string, until: number, reason: string): Promise<void>
+  }
 }
 
 export interface DigestSent {
@@ -42,7 +38,10 @@ export interface DigestSent {
 const iso = (ms: number) => new Date(ms).toISOString()
 
 /** The items of one digest as its entries: one per incident and audience, in the order they were routed. */
-function entriesOf(db: Db, rows: readonly IncidentDigestItemRow[]): DigestEntry[] {
+async function entriesOf(
+  store: Store,
+  rows: readonly IncidentDigestItemRow[],
+): Promise<DigestEntry[]> {
   const groups = new Map<string, { incidentId: number; audience: string; ids: Set<number> }>()
   for (const r of rows) {
     const k = `${r.incidentId}\u0000${r.audience}`
@@ -50,12 +49,14 @@ function entriesOf(db: Db, rows: readonly IncidentDigestItemRow[]): DigestEntry[
     g.ids.add(r.transitionId)
     groups.set(k, g)
   }
-  return [...groups.values()].flatMap((g) => {
-    const incident = getIncident(db, g.incidentId)
-    if (!incident) return []
-    const transitions = transitionsAfter(db, g.incidentId, 0).filter((t) => g.ids.has(t.id))
-    return [{ incident, audience: g.audience, transitions }]
-  })
+  const out: DigestEntry[] = []
+  for (const g of groups.values()) {
+    const incident = await store.incidents.getIncident(g.incidentId)
+    if (!incident) continue
+    const all = await store.incidentDeliveries.transitionsAfter(g.incidentId, 0)
+    out.push({ incident, audience: g.audience, transitions: all.filter((t) => g.ids.has(t.id)) })
+  }
+  return out
 }
 
 /**
@@ -66,7 +67,8 @@ function entriesOf(db: Db, rows: readonly IncidentDigestItemRow[]): DigestEntry[
  */
 export async function dispatchDigests(o: DigestDispatchOptions): Promise<DigestSent[]> {
   const start = o.now().getTime()
-  const due = claimDueDigestItems(o.db, {
+  const digests = o.store.incidentDigests
+  const due = await digests.claimDueDigestItems({
     now: iso(start),
     leaseUntil: iso(start + o.leaseMs),
     limit: 2000,
@@ -78,8 +80,8 @@ export async function dispatchDigests(o: DigestDispatchOptions): Promise<DigestS
 
   async function send(key: string, rows: IncidentDigestItemRow[]) {
     const ids = rows.map((r) => r.id)
-    const fail = (reason: string) => {
-      settleDigestItems(o.db, ids, { failed: reason })
+    const fail = async (reason: string) => {
+      await digests.settleDigestItems(ids, { failed: reason })
       o.log.warn('incident digest failed', { route: key, items: ids.length, reason })
       sent.push({ route: key, items: ids, outcome: 'rejected' })
     }
@@ -91,14 +93,14 @@ export async function dispatchDigests(o: DigestDispatchOptions): Promise<DigestS
     const now = o.now().getTime()
     const blocked = o.holds.until(holdKeyOf(route))
     if (blocked > now)
-      return rescheduleDigestItems(o.db, ids, {
+      return digests.rescheduleDigestItems(ids, {
         nextAttemptAt: iso(blocked),
         error: `waiting for the Retry-After of ${holdKeyOf(route)}`,
       })
     const quietFor = route.quiet_hours ? quietMsLeft(route.quiet_hours, o.now()) : 0
     if (quietFor > 0)
-      return rescheduleDigestItems(o.db, ids, { nextAttemptAt: iso(now + quietFor) })
-    const entries = entriesOf(o.db, rows)
+      return digests.rescheduleDigestItems(ids, { nextAttemptAt: iso(now + quietFor) })
+    const entries = await entriesOf(o.store, rows)
     const outcome = await sendDigest(route, entries, {
       routeKey: key,
       deliveryTag: `${ids[0]}-${ids.at(-1)}`,
@@ -111,7 +113,7 @@ export async function dispatchDigests(o: DigestDispatchOptions): Promise<DigestS
     })
     const after = o.now().getTime()
     if (outcome.kind === 'delivered') {
-      settleDigestItems(o.db, ids, { sentAt: iso(after) })
+      await digests.settleDigestItems(ids, { sentAt: iso(after) })
       o.log.info('incident digest sent', { route: key, incidents: entries.length })
       return void sent.push({ route: key, items: ids, outcome: 'delivered' })
     }
@@ -121,8 +123,8 @@ export async function dispatchDigests(o: DigestDispatchOptions): Promise<DigestS
       return fail(`gave up after ${formatDuration(after - Date.parse(since))}: ${outcome.reason}`)
     const wait = outcome.retryAfterMs ?? backoffMs(rows[0]?.attempts ?? 1, o.random, o.backoff)
     if (outcome.retryAfterMs !== undefined)
-      o.holds.hold(holdKeyOf(route), after + wait, outcome.reason)
-    rescheduleDigestItems(o.db, ids, {
+      await o.holds.hold(holdKeyOf(route), after + wait, outcome.reason)
+    await digests.rescheduleDigestItems(ids, {
       nextAttemptAt: iso(after + wait),
       error: outcome.reason,
       failingSince: since,

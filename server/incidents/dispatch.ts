@@ -1,16 +1,6 @@
 import { formatDuration, formatIssues } from '../../common/format.ts'
-import type { Db } from '../../db/client.ts'
-import {
-  activeHolds,
-  advanceDelivery,
-  claimDueDeliveries,
-  failDelivery,
-  holdRoute,
-  scheduleDelivery,
-  transitionsAfter,
-} from '../../db/queries/incident-deliveries.ts'
-import { getIncident } from '../../db/queries/incidents.ts'
 import type { IncidentDeliveryRow } from '../../db/schema.ts'
+import type { Store } from '../../db/store.ts'
 import { SlackApiMessageSchema, type SlackMessage } from '../alerts/block-kit.ts'
 import { backoffMs, type FetchLike } from '../alerts/deliver.ts'
 import { EMPTY_CONFIG, type MeshwatchConfig } from '../config-file.ts'
@@ -24,7 +14,7 @@ import { buildIncidentMessage, buildTransitionReply } from './message.ts'
 import { callSlack, SLACK_API_URL, type ApiOutcome } from './slack-app.ts'
 
 export interface IncidentDispatcherOptions {
-  db: Db
+  store: Store
   config?: MeshwatchConfig | undefined
   env: Record<string, string | undefined>
   publicUrl: string
@@ -74,6 +64,8 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
   const apiUrl = opts.slackApiUrl ?? SLACK_API_URL
   // Retry-After holds by holdKeyOf: stored (incident_route_holds), so a restarted server waits too.
   let holds = new Map<string, number>()
+  const store = opts.store
+  const deliveries = store.incidentDeliveries
 
   async function deliver(d: IncidentDeliveryRow, result: IncidentDispatchResult) {
     const route = routesByKey(cfg).get(d.routeKey)
@@ -84,11 +76,12 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
         reason: `$${found.missing} is not set`,
       })
     const { secrets } = found
-    const inc = getIncident(opts.db, d.incidentId)
+    const inc = await store.incidents.getIncident(d.incidentId)
     if (!inc) return
-    const pending = transitionsAfter(opts.db, inc.id, d.cursor)
+    const pending = await deliveries.transitionsAfter(inc.id, d.cursor)
     const last = pending.at(-1)
-    if (!last) return scheduleDelivery(opts.db, d.id, { nextAttemptAt: iso(opts.now().getTime()) })
+    if (!last)
+      return deliveries.scheduleDelivery(d.id, { nextAttemptAt: iso(opts.now().getTime()) })
     const hold = holdKeyOf(route)
     const blocked = holds.get(hold) ?? 0
     if (blocked > opts.now().getTime())
@@ -97,7 +90,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
       })
     const quietFor = route.quiet_hours ? quietMsLeft(route.quiet_hours, opts.now()) : 0
     if (quietFor > 0)
-      return scheduleDelivery(opts.db, d.id, {
+      return deliveries.scheduleDelivery(d.id, {
         nextAttemptAt: iso(opts.now().getTime() + quietFor),
       })
     const at = () => iso(opts.now().getTime())
@@ -123,9 +116,13 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
         result.calls.push({ delivery: d.id, method: route.type, outcome: o.kind })
         if (o.kind !== 'delivered') return settle(d, o, result, hold)
         if (o.ref) ref = o.ref
-        advanceDelivery(opts.db, d.id, { cursor: t.id, at: at(), ...(o.ref ? { ref: o.ref } : {}) })
+        await deliveries.advanceDelivery(d.id, {
+          cursor: t.id,
+          at: at(),
+          ...(o.ref ? { ref: o.ref } : {}),
+        })
       }
-      return scheduleDelivery(opts.db, d.id, { nextAttemptAt: at() })
+      return deliveries.scheduleDelivery(d.id, { nextAttemptAt: at() })
     }
     const token = secrets[route.token_env] ?? ''
     const call = async (
@@ -160,7 +157,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
       // The post shows the incident as it is now and stands for its first transition; the
       // later ones (made while Slack was down, say) follow as replies in its thread.
       ref = { channel: o.channel, ts: o.ts }
-      advanceDelivery(opts.db, d.id, { cursor: pending[0]?.id ?? last.id, at: at(), ref })
+      await deliveries.advanceDelivery(d.id, { cursor: pending[0]?.id ?? last.id, at: at(), ref })
       log.info('incident posted', { incident: inc.id, route: d.routeKey, audience: d.audience })
       replies = pending.slice(1)
     } else {
@@ -174,12 +171,12 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
         thread_ts: ref.ts,
       })
       if (o.kind !== 'delivered') return settle(d, o, result, hold)
-      advanceDelivery(opts.db, d.id, { cursor: t.id, at: at() })
+      await deliveries.advanceDelivery(d.id, { cursor: t.id, at: at() })
     }
-    scheduleDelivery(opts.db, d.id, { nextAttemptAt: at() })
+    await deliveries.scheduleDelivery(d.id, { nextAttemptAt: at() })
   }
 
-  function settle(
+  async function settle(
     d: IncidentDeliveryRow,
     o: Exclude<ApiOutcome, { kind: 'delivered' }>,
     result: IncidentDispatchResult,
@@ -187,10 +184,10 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
   ) {
     if (o.kind === 'rejected')
       return fail(d, `${CHANNEL_NAMES[d.channel]} refused: ${o.reason}`, result)
-    retry(d, o, result, { hold })
+    await retry(d, o, result, { hold })
   }
 
-  function retry(
+  async function retry(
     d: IncidentDeliveryRow,
     o: { kind: 'retry'; reason: string; retryAfterMs?: number },
     result: IncidentDispatchResult,
@@ -210,9 +207,9 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
         : (o.retryAfterMs ?? backoffMs(d.attempts, opts.random, opts.backoff))
     if ('hold' in at && o.retryAfterMs !== undefined) {
       holds.set(at.hold, now + wait)
-      holdRoute(opts.db, at.hold, iso(now + wait), o.reason)
+      await deliveries.holdRoute(at.hold, iso(now + wait), o.reason)
     }
-    scheduleDelivery(opts.db, d.id, {
+    await deliveries.scheduleDelivery(d.id, {
       nextAttemptAt: iso(now + wait),
       error: o.reason,
       failingSince: since,
@@ -229,13 +226,13 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
   // failures of one pass by reason: one log line per reason, not one per delivery (npm start's demo)
   let failures = new Map<string, { deliveries: number[]; routes: Set<string> }>()
 
-  function fail(
+  async function fail(
     d: IncidentDeliveryRow,
     reason: string,
     result: IncidentDispatchResult,
     logAs: { reason: string } = { reason },
   ) {
-    failDelivery(opts.db, d.id, reason)
+    await deliveries.failDelivery(d.id, reason)
     result.failed.push(d.id)
     const f = failures.get(logAs.reason) ?? { deliveries: [], routes: new Set<string>() }
     f.deliveries.push(d.id)
@@ -247,10 +244,10 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
   async function runOnce(): Promise<IncidentDispatchResult> {
     const result: IncidentDispatchResult = { calls: [], retried: [], failed: [], digests: [] }
     failures = new Map()
-    fanOutIncidents(opts.db, cfg, opts.now())
+    await fanOutIncidents(store, cfg, opts.now())
     const now = opts.now().getTime()
-    holds = activeHolds(opts.db, iso(now))
-    const due = claimDueDeliveries(opts.db, {
+    holds = await deliveries.activeHolds(iso(now))
+    const due = await deliveries.claimDueDeliveries({
       now: iso(now),
       leaseUntil: iso(now + opts.leaseMs),
       limit: 200,
@@ -269,9 +266,9 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
       slackApiUrl: apiUrl,
       holds: {
         until: (key) => holds.get(key) ?? 0,
-        hold: (key, until, reason) => {
+        hold: async (key, until, reason) => {
           holds.set(key, until)
-          holdRoute(opts.db, key, iso(until), reason)
+          await deliveries.holdRoute(key, iso(until), reason)
         },
       },
     })

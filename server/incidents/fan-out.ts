@@ -1,11 +1,4 @@
-import type { Db } from '../../db/client.ts'
-import { digestedThrough } from '../../db/queries/incident-digests.ts'
-import {
-  addDeliveries,
-  incidentsToFanOut,
-  transitionsAfter,
-} from '../../db/queries/incident-deliveries.ts'
-import { consumersOf } from '../../db/queries/incidents.ts'
+import type { Store } from '../../db/store.ts'
 import type { MeshwatchConfig } from '../config-file.ts'
 import { channelOf } from './config.ts'
 import { nextLocalTime } from './quiet-hours.ts'
@@ -19,15 +12,14 @@ import { productTagsOf } from './tags.ts'
  * fan-out cursor, so each stored transition is routed once, by the routes meshwatch.yml gives when
  * the dispatcher first sees it (the transitions themselves are stored in the evaluation's).
  */
-export function fanOutIncidents(db: Db, cfg: MeshwatchConfig, now: Date): void {
+export async function fanOutIncidents(store: Store, cfg: MeshwatchConfig, now: Date) {
   const at = now.toISOString()
-  const todo = incidentsToFanOut(db).map((x) => ({
-    ...x,
-    consumers: consumersOf(db, x.incident.id),
-  }))
+  const todo = []
+  for (const x of await store.incidentDeliveries.incidentsToFanOut())
+    todo.push({ ...x, consumers: await store.incidents.consumersOf(x.incident.id) })
   if (todo.length === 0) return
-  const tags = productTagsOf(
-    db,
+  const tags = await productTagsOf(
+    store,
     cfg,
     todo.flatMap((x) => [
       x.incident.productId,
@@ -41,23 +33,27 @@ export function fanOutIncidents(db: Db, cfg: MeshwatchConfig, now: Date): void {
     const digested = incident.severity === 'warn' ? targets.filter((t) => t.route.digest) : []
     const fresh =
       digested.length > 0
-        ? transitionsAfter(db, incident.id, incident.fannedOut).filter((t) => t.id <= latest)
+        ? (await store.incidentDeliveries.transitionsAfter(incident.id, incident.fannedOut)).filter(
+            (t) => t.id <= latest,
+          )
         : []
-    addDeliveries(
-      db,
+    const living = []
+    for (const t of targets.filter((x) => !digested.includes(x)))
+      living.push({
+        routeKey: t.key,
+        channel: channelOf(t.route),
+        audience: t.audience,
+        routeDomain: t.routeDomain,
+        // what a digest already told is not sent again by the living message that follows it
+        cursor: t.route.digest
+          ? await store.incidentDigests.digestedThrough(incident.id, t.key, t.audience)
+          : 0,
+        nextAttemptAt: at,
+        createdAt: at,
+      })
+    await store.incidentDeliveries.addDeliveries(
       incident.id,
-      targets
-        .filter((t) => !digested.includes(t))
-        .map((t) => ({
-          routeKey: t.key,
-          channel: channelOf(t.route),
-          audience: t.audience,
-          routeDomain: t.routeDomain,
-          // what a digest already told is not sent again by the living message that follows it
-          cursor: t.route.digest ? digestedThrough(db, incident.id, t.key, t.audience) : 0,
-          nextAttemptAt: at,
-          createdAt: at,
-        })),
+      living,
       latest,
       digested.flatMap((t) => {
         const d = t.route.digest

@@ -1,14 +1,6 @@
 import type { IncidentChannel } from '../../common/incident-vocab.ts'
-import type { Db } from '../../db/client.ts'
-import {
-  consumersOf,
-  getIncident,
-  transitionsOf,
-  webhookAlertsOf,
-} from '../../db/queries/incidents.ts'
-import { deliveriesOf } from '../../db/queries/incident-deliveries.ts'
-import { digestItemsOf } from '../../db/queries/incident-digests.ts'
 import type { IncidentRow } from '../../db/schema.ts'
+import type { Store } from '../../db/store.ts'
 import type { MeshwatchConfig } from '../config-file.ts'
 import { describeAlert } from '../routes/alerts.ts'
 
@@ -42,10 +34,11 @@ export function summarizeIncident(r: IncidentRow, now: Date) {
 }
 
 /** One incident: its state, its timeline (with the root cause at each step), its consumers and its deliveries per channel. */
-export function viewIncident(db: Db, cfg: MeshwatchConfig, id: number, now: Date) {
-  const inc = getIncident(db, id)
+export async function viewIncident(store: Store, cfg: MeshwatchConfig, id: number, now: Date) {
+  const inc = await store.incidents.getIncident(id)
   if (!inc) return undefined
-  const timeline = transitionsOf(db, id).map((t) => ({
+  const transitions = await store.incidents.transitionsOf(id)
+  const timeline = transitions.map((t) => ({
     id: t.id,
     kind: t.kind,
     at: t.at,
@@ -58,14 +51,20 @@ export function viewIncident(db: Db, cfg: MeshwatchConfig, id: number, now: Date
     rootCause: t.rootCause,
     blastRadius: t.blastRadius,
   }))
-  const episodes = [...new Set(transitionsOf(db, id).map((t) => t.episodeId))]
+  const episodes = [...new Set(transitions.map((t) => t.episodeId))]
+  const [consumers, deliveries, alerts, digests] = await Promise.all([
+    store.incidents.consumersOf(id),
+    store.incidentDeliveries.deliveriesOf(id),
+    store.incidents.webhookAlertsOf(episodes),
+    store.incidentDigests.digestItemsOf(id),
+  ])
   return {
     incident: summarizeIncident(inc, now),
     timeline,
-    consumers: consumersOf(db, id).map(({ incidentId: _, ...c }) => c),
+    consumers: consumers.map(({ incidentId: _, ...c }) => c),
     deliveries: {
       ...byChannel(
-        deliveriesOf(db, id).map((d) => ({
+        deliveries.map((d) => ({
           id: d.id,
           channel: d.channel,
           route: d.routeKey,
@@ -79,10 +78,10 @@ export function viewIncident(db: Db, cfg: MeshwatchConfig, id: number, now: Date
           lastError: d.lastError,
         })),
       ),
-      'slack-webhook': webhookAlertsOf(db, episodes).map((a) => describeAlert(cfg, a)),
+      'slack-webhook': alerts.map((a) => describeAlert(cfg, a)),
     },
     /** The transitions a digest route collected: when their digest is (or was) due, and whether it went out. */
-    digests: digestItemsOf(db, id).map((d) => ({
+    digests: digests.map((d) => ({
       transition: d.transitionId,
       channel: d.channel,
       route: d.routeKey,

@@ -5,13 +5,10 @@ import { rethrowForbidden, writerDomain } from '../authz.ts'
 import { readJsonBody } from '../body.ts'
 import { ContractUploadSchema, ingestContracts, parseUpload } from '../contracts/ingest.ts'
 import { viewContract } from '../contracts/view.ts'
-import { type Deps, sqliteDb } from '../deps.ts'
+import type { Deps } from '../deps.ts'
 import { describeIssues, errorBody, fail } from '../errors.ts'
 import { describe } from '../openapi.ts'
 import { validate } from '../validate.ts'
-
-/** Not on PostgreSQL yet (#16 ratchet): these answers still come from the SQLite Db. */
-const NOT_MOVED = 'contract views (server/contracts/view.ts)'
 
 const ListQuerySchema = z.object({ domain: z.string().min(1).optional() })
 
@@ -37,7 +34,7 @@ export const contractRoutes = (deps: Deps) =>
         try {
           const docs = parseUpload(parsed.data)
           // Authorized inside the write's transaction: a refused upload stores nothing.
-          const stored = ingestContracts(deps, docs, { domain: writerDomain(c) })
+          const stored = await ingestContracts(deps, docs, { domain: writerDomain(c) })
           return c.json({ stored }, stored.every((s) => s.duplicate) ? 200 : 201)
         } catch (e) {
           if (e instanceof ContractError) {
@@ -64,7 +61,9 @@ export const contractRoutes = (deps: Deps) =>
         const rows = await deps.store.contracts.currentContracts(
           q.domain === undefined ? {} : { domain: q.domain },
         )
-        return c.json({ contracts: rows.map((r) => viewContract(sqliteDb(deps, NOT_MOVED), r)) })
+        const contracts = []
+        for (const r of rows) contracts.push(await viewContract(deps.store, r))
+        return c.json({ contracts })
       },
     )
     .get(
@@ -78,7 +77,7 @@ export const contractRoutes = (deps: Deps) =>
         const [current, ...older] = await deps.store.contracts.contractVersions(id)
         if (!current) return c.json(errorBody('not_found', `unknown contract ${id}`), 404)
         return c.json({
-          ...viewContract(sqliteDb(deps, NOT_MOVED), current),
+          ...(await viewContract(deps.store, current)),
           document: current.document,
           versions: [current, ...older].map((v) => ({
             version: v.version,

@@ -1,16 +1,10 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import { INCIDENT_STATUSES } from '../../common/incident-vocab.ts'
-import {
-  getIncident,
-  incidentsDetectedBetween,
-  listIncidents,
-  tokenNameOf,
-} from '../../db/queries/incidents.ts'
 import type { Principal } from '../auth.ts'
 import { readJsonBody } from '../body.ts'
 import { EMPTY_CONFIG } from '../config-file.ts'
-import { nowOf, wallNowOf, type Deps, sqliteDb } from '../deps.ts'
+import { nowOf, wallNowOf, type Deps } from '../deps.ts'
 import { describeIssues, errorBody, fail } from '../errors.ts'
 import {
   actOnIncident,
@@ -25,13 +19,9 @@ import {
 } from '../incidents/interactivity.ts'
 import { ACTIONS } from '../incidents/message.ts'
 import { incidentStats } from '../incidents/stats.ts'
-import { deliveryAt } from '../../db/queries/incident-deliveries.ts'
 import { summarizeIncident, viewIncident } from '../incidents/view.ts'
 import { describe, jsonBody } from '../openapi.ts'
 import { validate } from '../validate.ts'
-
-/** Not on PostgreSQL yet (#16 ratchet): these answers still come from the SQLite Db. */
-const NOT_MOVED = 'incidents (server/incidents/)'
 
 const ListQuerySchema = z.object({
   domain: z.string().min(1).optional(),
@@ -77,10 +67,10 @@ async function bodyOf<T extends z.ZodType>(c: Context, deps: Deps, schema: T): P
   return r.data
 }
 
-function actorOf(c: Context, deps: Deps, by: string | undefined): Actor {
+async function actorOf(c: Context, deps: Deps, by: string | undefined): Promise<Actor> {
   const p: Principal | undefined = c.get('principal')
   const admin = !p || (p.scope === 'admin' && p.domain === null)
-  const token = p?.tokenId != null ? tokenNameOf(sqliteDb(deps, NOT_MOVED), p.tokenId) : undefined
+  const token = p?.tokenId != null ? await deps.store.incidents.tokenNameOf(p.tokenId) : undefined
   const who = by ?? token ?? (admin ? 'admin' : 'anonymous')
   return { admin, domain: p?.domain ?? null, name: by && token ? `${by} (token ${token})` : who }
 }
@@ -95,13 +85,13 @@ const ACTION_RESPONSES = {
 
 /** Incidents: breach episodes with a lifecycle, their timeline, blast radius and deliveries, acted on by hand. */
 export const incidentRoutes = (deps: Deps) => {
-  const act = (c: Context, id: number, action: IncidentAction, by: string | undefined) => {
+  const act = async (c: Context, id: number, action: IncidentAction, by: string | undefined) => {
     const now = nowOf(deps)
-    const r = actOnIncident(
-      sqliteDb(deps, NOT_MOVED),
+    const r = await actOnIncident(
+      deps.store,
       id,
       action,
-      actorOf(c, deps, by),
+      await actorOf(c, deps, by),
       now.toISOString(),
     )
     return c.json({
@@ -172,12 +162,12 @@ export const incidentRoutes = (deps: Deps) => {
         const where = p.data.container
         const delivery =
           Number.isInteger(id) && where
-            ? deliveryAt(sqliteDb(deps, NOT_MOVED), id, {
+            ? await deps.store.incidentDeliveries.deliveryAt(id, {
                 channel: where.channel_id,
                 ts: where.message_ts,
               })
             : undefined
-        const inc = delivery ? getIncident(sqliteDb(deps, NOT_MOVED), id) : undefined
+        const inc = delivery ? await deps.store.incidents.getIncident(id) : undefined
         if (!delivery || !inc)
           return c.json(
             errorBody('not_found', 'this message is not an incident meshwatch posted'),
@@ -190,8 +180,8 @@ export const incidentRoutes = (deps: Deps) => {
           name: `${u.username ?? u.name ?? u.id} (Slack)`,
         }
         const now = nowOf(deps)
-        const r = actOnIncident(
-          sqliteDb(deps, NOT_MOVED),
+        const r = await actOnIncident(
+          deps.store,
           id,
           action.action_id === ACTIONS.mute
             ? { op: 'mute', until: new Date(now.getTime() + DEFAULT_MUTE_MS).toISOString() }
@@ -208,10 +198,10 @@ export const incidentRoutes = (deps: Deps) => {
         200: 'incidents: status, severity, detection and upstream start, blast radius',
       }),
       validate('query', ListQuerySchema),
-      (c) => {
+      async (c) => {
         const q = c.req.valid('query')
         const now = nowOf(deps)
-        const rows = listIncidents(sqliteDb(deps, NOT_MOVED), {
+        const rows = await deps.store.incidents.listIncidents({
           domain: q.domain,
           productId: q.product,
           status: q.status,
@@ -232,11 +222,11 @@ export const incidentRoutes = (deps: Deps) => {
         },
       ),
       validate('query', StatsQuerySchema),
-      (c) => {
+      async (c) => {
         const { days } = c.req.valid('query')
         const now = nowOf(deps)
         const from = new Date(now.getTime() - days * 86_400_000).toISOString()
-        const rows = incidentsDetectedBetween(sqliteDb(deps, NOT_MOVED), from, now.toISOString())
+        const rows = await deps.store.incidents.incidentsDetectedBetween(from, now.toISOString())
         return c.json({ days, from, to: now.toISOString(), domains: incidentStats(rows) })
       },
     )
@@ -251,14 +241,9 @@ export const incidentRoutes = (deps: Deps) => {
         },
       ),
       validate('param', IdParamSchema),
-      (c) => {
+      async (c) => {
         const { id } = c.req.valid('param')
-        const v = viewIncident(
-          sqliteDb(deps, NOT_MOVED),
-          deps.meshwatch ?? EMPTY_CONFIG,
-          id,
-          nowOf(deps),
-        )
+        const v = await viewIncident(deps.store, deps.meshwatch ?? EMPTY_CONFIG, id, nowOf(deps))
         if (!v) return c.json(errorBody('not_found', `unknown incident ${id}`), 404)
         return c.json(v)
       },

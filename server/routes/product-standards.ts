@@ -2,14 +2,11 @@ import { Hono, type Context } from 'hono'
 import { accepts } from 'hono/accepts'
 import { z } from 'zod'
 import { EMPTY_CONFIG } from '../config-file.ts'
-import { type Deps, sqliteDb } from '../deps.ts'
+import type { Deps } from '../deps.ts'
 import { errorBody } from '../errors.ts'
 import { describe } from '../openapi.ts'
 import { productStandards, renderStandard, type StandardFormat } from '../standards/documents.ts'
 import { validate } from '../validate.ts'
-
-/** Not on PostgreSQL yet (#16 ratchet): these answers still come from the SQLite Db. */
-const NOT_MOVED = 'product standards (server/standards/)'
 
 const ProductParamSchema = z.object({ id: z.string().min(1) })
 
@@ -39,7 +36,7 @@ function send(c: Context, doc: unknown, extra: Record<string, string> = {}) {
 /** A product in the open standards: its ODPS descriptor and its ODCS contract (stored or generated). */
 export const productStandardRoutes = (deps: Deps) => {
   const standards = (c: Context) =>
-    productStandards(sqliteDb(deps, NOT_MOVED), deps.meshwatch ?? EMPTY_CONFIG, {
+    productStandards(deps.store, deps.meshwatch ?? EMPTY_CONFIG, {
       baseUrl: new URL(c.req.url).origin,
     })
   return new Hono()
@@ -54,9 +51,9 @@ export const productStandardRoutes = (deps: Deps) => {
         },
       ),
       validate('param', ProductParamSchema),
-      (c) => {
+      async (c) => {
         const { id } = c.req.valid('param')
-        const doc = standards(c).odps(id)
+        const doc = await (await standards(c)).odps(id)
         if (!doc) return c.json(errorBody('not_found', `unknown product ${id}`), 404)
         return send(c, doc)
       },
@@ -72,9 +69,9 @@ export const productStandardRoutes = (deps: Deps) => {
         },
       ),
       validate('param', ProductParamSchema),
-      (c) => {
+      async (c) => {
         const { id } = c.req.valid('param')
-        const out = standards(c).odcs(id)
+        const out = await (await standards(c)).odcs(id)
         if (!out) return c.json(errorBody('not_found', `unknown product ${id}`), 404)
         return send(c, out.document, { 'meshwatch-contract-source': out.source })
       },

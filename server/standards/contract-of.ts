@@ -1,7 +1,6 @@
-import { currentContracts } from '../../db/queries/contracts.ts'
-import type { Db } from '../../db/client.ts'
 import type { ContractRow } from '../../db/schema.ts'
-import { bindContract } from '../contracts/bind.ts'
+import type { Store } from '../../db/store.ts'
+import { bindContractOn } from '../contracts/bind-store.ts'
 import { odcsOf } from '../contracts/view.ts'
 import { generatedContractId } from './odcs.ts'
 
@@ -13,11 +12,11 @@ export interface ContractRef {
 }
 
 /** The current stored contract bound to each product (by `dataProduct`, else by its outputs). */
-export function storedContractsByProduct(db: Db): Map<string, ContractRow> {
+export async function storedContractsByProduct(store: Store): Promise<Map<string, ContractRow>> {
   const out = new Map<string, ContractRow>()
-  for (const row of currentContracts(db)) {
+  for (const row of await store.contracts.currentContracts()) {
     const c = odcsOf(row)
-    const product = c ? bindContract(db, c, row.domain).product : null
+    const product = c ? (await bindContractOn(store, c, row.domain)).product : null
     if (product && !out.has(product.id)) out.set(product.id, row)
   }
   return out

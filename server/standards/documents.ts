@@ -1,8 +1,7 @@
 import { stringify } from 'yaml'
 import { schemaIssues } from '../../collectors/contracts/validate.ts'
 import type { OdcsVersion } from '../../collectors/contracts/schema.ts'
-import type { Db } from '../../db/client.ts'
-import { productStandardFacts } from '../../db/queries/export.ts'
+import type { Store } from '../../db/store.ts'
 import type { MeshwatchConfig } from '../config-file.ts'
 import { effectiveSlaOf } from '../evaluate.ts'
 import { contractRefOf, storedContractsByProduct } from './contract-of.ts'
@@ -32,17 +31,17 @@ function assertValid(doc: Record<string, unknown>, which: OdcsVersion | 'odps-v1
 }
 
 /** Writes the ODPS descriptors and ODCS contracts of the products of one store. */
-export function productStandards(
-  db: Db,
+export async function productStandards(
+  store: Store,
   config: MeshwatchConfig,
   opts: { baseUrl?: string | undefined } = {},
 ) {
-  const stored = storedContractsByProduct(db)
+  const stored = await storedContractsByProduct(store)
   const contractOf = (id: string) => contractRefOf(stored, id)
   return {
     /** The ODPS v1.0.0 descriptor; undefined for an unknown product. */
-    odps(id: string): Record<string, unknown> | undefined {
-      const facts = productStandardFacts(db, id)
+    async odps(id: string): Promise<Record<string, unknown> | undefined> {
+      const facts = await store.export.productStandardFacts(id)
       if (!facts) return undefined
       const doc = generateOdps(facts, { contractOf, baseUrl: opts.baseUrl })
       assertValid(doc, 'odps-v1.0.0')
@@ -52,10 +51,10 @@ export function productStandards(
      * The product's ODCS contract: the stored one bound to it as it was received, else one
      * generated (v3.1.0, status draft) from what meshwatch observes; undefined for an unknown product.
      */
-    odcs(
+    async odcs(
       id: string,
-    ): { document: Record<string, unknown>; source: 'stored' | 'generated' } | undefined {
-      const facts = productStandardFacts(db, id)
+    ): Promise<{ document: Record<string, unknown>; source: 'stored' | 'generated' } | undefined> {
+      const facts = await store.export.productStandardFacts(id)
       if (!facts) return undefined
       const ref = contractOf(id)
       if (ref.stored) return { document: ref.stored.document, source: 'stored' }

@@ -1,5 +1,4 @@
-import type { Db } from '../../db/client.ts'
-import { productIds } from '../../db/queries/export.ts'
+import type { Store } from '../../db/store.ts'
 import type { MeshwatchConfig } from '../config-file.ts'
 import { productStandards, renderStandard, type StandardFormat } from './documents.ts'
 
@@ -23,18 +22,18 @@ export const fileNameOf = (productId: string, standard: Standard, format: Standa
  * One ODPS descriptor or ODCS contract per product of the store, every one rendered (and checked
  * against its schema) before the caller writes any. Products without outputs have no ODCS contract.
  */
-export function exportStandards(
-  db: Db,
+export async function exportStandards(
+  store: Store,
   config: MeshwatchConfig,
   standard: Standard,
   opts: { format?: StandardFormat; baseUrl?: string | undefined } = {},
-): StandardFile[] {
+): Promise<StandardFile[]> {
   const format = opts.format ?? 'yaml'
-  const docs = productStandards(db, config, { baseUrl: opts.baseUrl })
+  const docs = await productStandards(store, config, { baseUrl: opts.baseUrl })
   const out: StandardFile[] = []
-  for (const id of productIds(db)) {
+  for (const id of await store.export.productIds()) {
     if (standard === 'odps') {
-      const doc = docs.odps(id)
+      const doc = await docs.odps(id)
       if (doc)
         out.push({
           productId: id,
@@ -43,7 +42,7 @@ export function exportStandards(
         })
       continue
     }
-    const c = docs.odcs(id)
+    const c = await docs.odcs(id)
     const empty = c?.source === 'generated' && (c.document.schema as unknown[]).length === 0
     if (c && !empty)
       out.push({

@@ -113,9 +113,11 @@ describe('datacontract import dbt', () => {
     expect(collect.out).toMatch(/sales\.odcs\.yaml: contract sales 1\.0\.0 stored/)
     const db = openDb(dbFile)
     try {
-      const views = currentContracts(db)
-        .filter((r) => PROJECTS.includes(r.contractId))
-        .map((r) => viewContract(db, r))
+      const views = await Promise.all(
+        currentContracts(db)
+          .filter((r) => PROJECTS.includes(r.contractId))
+          .map((r) => viewContract(sqliteStore(db), r)),
+      )
       expect(views.map((v) => v.id).sort()).toEqual([...PROJECTS].sort())
       let checked = 0
       for (const v of views) {

@@ -21,12 +21,6 @@ import { demoOnBoth } from './demo.ts'
  */
 const KNOWN_GAPS: Record<string, string> = {
   '/api/products/{id}': 'data contracts (server/contracts/)',
-  '/api/products/{id}/odps': 'product standards (server/standards/)',
-  '/api/products/{id}/odcs': 'product standards (server/standards/)',
-  '/api/datasets/column-lineage-inputs': 'columnLineageInputs.listWritableColumnLineageInputs',
-  '/api/incidents': 'incidents (server/incidents/)',
-  '/api/incidents/stats': 'incidents (server/incidents/)',
-  '/api/incidents/{id}': 'incidents (server/incidents/)',
 }
 
 type App = ReturnType<typeof createApp>

@@ -42,7 +42,7 @@ export async function fullStore(
       .map((l, i) => ({ where: `${file}:${i + 1}`, event: JSON.parse(l) as unknown })),
   )
   importEvents({ ...deps, now: () => now }, records)
-  ingestContracts({ ...deps, now: () => now }, readContracts([`${FIXTURES}contracts/demo`]))
+  await ingestContracts({ ...deps, now: () => now }, readContracts([`${FIXTURES}contracts/demo`]))
   const tokens = [
     createToken(db, { name: 'ci', scope: 'ingest', domain: 'sales', now: at(0) }).token,
     createToken(db, { name: 'ops', scope: 'admin', expiresAt: at(60 * 24), now: at(0) }).token,

@@ -40,6 +40,8 @@ describe('incidents on both engines', () => {
     await onBoth(both, (m) => m.incidentsDetectedBetween('2000-01-01', '2100-01-01'))
     expect(await onBoth(both, (m) => m.getIncident(first.id))).toEqual(first)
     expect(await onBoth(both, (m) => m.getIncident(999_999))).toBeUndefined()
+    expect(await onBoth(both, (m) => m.lockIncident(first.id))).toEqual(first)
+    expect(await onBoth(both, (m) => m.lockIncident(999_999))).toBeUndefined()
     for (const i of all) {
       expect((await onBoth(both, (m) => m.transitionsOf(i.id))).length).toBeGreaterThan(0)
       await onBoth(both, (m) => m.consumersOf(i.id))
@@ -107,6 +109,30 @@ describe('incidents on both engines', () => {
 })
 
 describe('an incident transaction on PostgreSQL', () => {
+  it('holds the incident it locked until it ends: another transaction cannot take it meanwhile', async () => {
+    const [first] = await pgIncidents.listIncidents(pool, { limit: 1 })
+    const holder = await pool.connect()
+    const other = await pool.connect()
+    try {
+      await holder.query('begin')
+      expect(await pgIncidents.lockIncident(holder, first!.id)).toEqual(first)
+      await other.query('begin')
+      await other.query("set local lock_timeout = '100ms'")
+      // 55P03 lock_not_available: the row is the holder's until it commits
+      await expect(pgIncidents.lockIncident(other, first!.id)).rejects.toMatchObject({
+        code: '55P03',
+      })
+      await other.query('rollback')
+      await holder.query('commit')
+      await other.query('begin')
+      expect(await pgIncidents.lockIncident(other, first!.id)).toEqual(first)
+      await other.query('commit')
+    } finally {
+      holder.release()
+      other.release()
+    }
+  })
+
   it('commits what fn wrote through its client, and nothing when fn throws', async () => {
     const before = await pgIncidents.listIncidents(pool, { limit: 1000 })
     const [base] = before

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createApp } from '../../server/app.ts'
 import { badDay, captureLog, CONFIG, type testClock } from './alerts/helpers.ts'
+import { sqliteStore } from '../../db/store.ts'
 import { createDispatcher } from '../../server/alerts/dispatcher.ts'
 import type { Db } from '../../db/client.ts'
 import { startSlackApi, type SlackApi } from './incidents/slack-api.ts'
@@ -34,7 +35,7 @@ afterEach(async () => {
 function dispatcher(db: Db, clock: ReturnType<typeof testClock>, env: Record<string, string>) {
   const logged = captureLog()
   const d = createDispatcher({
-    db,
+    store: sqliteStore(db),
     config: CONFIG,
     env,
     now: clock.now,

@@ -12,9 +12,11 @@ const SPEC_DIR = join(import.meta.dirname, '../../../shared/real/openlineage/spe
 const haveSpec = existsSync(join(SPEC_DIR, 'OpenLineage.json'))
 
 async function demoEvents() {
-  const db = openDb(':memory:')
-  await loadDemo({ store: sqliteStore(db) })
-  return [...exportStaticLineage(db, '2026-11-25T21:00:00.000Z')]
+  const store = sqliteStore(openDb(':memory:'))
+  await loadDemo({ store })
+  const events: Record<string, unknown>[] = []
+  for await (const e of exportStaticLineage(store, '2026-11-25T21:00:00.000Z')) events.push(e)
+  return events
 }
 
 describe('meshwatch export (OpenLineage static lineage)', () => {

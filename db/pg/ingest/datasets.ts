@@ -1,7 +1,8 @@
-import type pg from 'pg'
 import type { Batch, Dataset, Ref } from '../../../collectors/batch.ts'
+import { assertNotRaced, type Absent } from './absent.ts'
 import { nodeSql, refsParams, writeNodes, type NodeTable } from './nodes.ts'
 import { byKey, jsonOrNull, orNull, refKey, unnest } from './unnest.ts'
+import type { Writes } from './writes.ts'
 
 // storeBatch's datasets on PostgreSQL (db/queries/resolve-nodes.ts on SQLite): every dataset the
 // batch names gets an id, aliases resolve to one node. What is stored is read in two statements,
@@ -73,6 +74,7 @@ const setOf = (f: Field) =>
     : `coalesce(excluded.${f}, t.${f})`
 
 const DATASETS: NodeTable<Values> = {
+  what: 'dataset',
   columns: COLUMNS,
   apply,
   same,
@@ -115,9 +117,10 @@ function mentioned(batch: Batch): Ref[] {
 
 /** Every dataset the batch mentions gets an id; aliases (symlinks, asset URIs) resolve to one node. */
 export async function resolveDatasets(
-  tx: pg.PoolClient,
+  tx: Writes,
   batch: Batch,
   now: string,
+  absent?: Absent,
 ): Promise<Map<string, number>> {
   const refs = new Map<string, Ref>()
   const add = (r: Ref) => {
@@ -146,6 +149,8 @@ export async function resolveDatasets(
     if (aliasNamespace !== null && aliasName !== null)
       aliasTarget.set(refKey({ namespace: aliasNamespace, name: aliasName }), k)
   }
+  // a scoped batch's names not stored at its check: stored now, by another transaction
+  assertNotRaced('alias', absent?.aliases, aliasTarget.keys())
 
   // resolve-nodes.ts's walk, on what was read: each name's row, and what is said of each row.
   const exists = new Set(stored.keys())
@@ -209,7 +214,7 @@ export async function resolveDatasets(
   for (const row of ensured) if (!byRow.has(row)) byRow.set(row, [NONE])
   const ids = new Map<string, number>()
   for (const [k, row] of stored) ids.set(k, row.id)
-  await writeNodes(tx, DATASETS, byRow, stored, refs, now, ids)
+  await writeNodes(tx, DATASETS, byRow, stored, refs, now, ids, absent?.datasets)
 
   const aliasRows = new Map<string, { ref: Ref; datasetId: number }>()
   for (const a of newAliases) {
@@ -227,7 +232,7 @@ export async function resolveDatasets(
         return c === 'dataset_id' ? x?.datasetId : c === 'name' ? x?.ref.name : x?.ref.namespace
       },
     )
-    await tx.query(
+    tx.hold(
       `insert into dataset_aliases (namespace, name, dataset_id)
        select u.namespace, u.name, u.dataset_id from ${u.from} order by u.ord
        on conflict do nothing`,

@@ -1,7 +1,8 @@
-import type pg from 'pg'
 import type { Batch, Job, Ref } from '../../../collectors/batch.ts'
+import type { Absent } from './absent.ts'
 import { nodeSql, refsParams, writeNodes, type NodeTable } from './nodes.ts'
 import { jsonOrNull, orNull, refKey } from './unnest.ts'
+import type { Writes } from './writes.ts'
 
 // storeBatch's jobs on PostgreSQL (resolveJobs in db/queries/resolve-nodes.ts): what is stored is
 // read in one statement, only new or changed rows are written, parents before their children
@@ -61,6 +62,7 @@ const setOf = (f: Field) =>
     : `coalesce(excluded.${f}, t.${f})`
 
 const JOBS: NodeTable<Values> = {
+  what: 'job',
   columns: COLUMNS,
   apply,
   same,
@@ -75,9 +77,10 @@ const JOBS: NodeTable<Values> = {
 
 /** Every job the batch names gets an id; its parent's id is its parent_id. */
 export async function resolveJobs(
-  tx: pg.PoolClient,
+  tx: Writes,
   batch: Batch,
   now: string,
+  absent?: Absent,
 ): Promise<Map<string, number>> {
   const refs = new Map<string, Ref>()
   const add = (r: Ref) => {
@@ -145,7 +148,7 @@ export async function resolveJobs(
       if (list) list.push(values)
       else byRow.set(p.key, [values])
     }
-    await writeNodes(tx, JOBS, byRow, stored, refs, now, ids)
+    await writeNodes(tx, JOBS, byRow, stored, refs, now, ids, absent?.jobs)
   }
   return ids
 }

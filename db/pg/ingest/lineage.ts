@@ -1,6 +1,6 @@
-import type pg from 'pg'
 import type { Batch, ColumnEdge, Ref } from '../../../collectors/batch.ts'
 import { byKey, layers, orNull, unnest } from './unnest.ts'
+import type { Writes } from './writes.ts'
 
 // storeBatch's domains, lineage edges and column lineage on PostgreSQL. Where SQLite deletes a
 // snapshot's rows and inserts them again, only the rows the new snapshot no longer has are
@@ -9,7 +9,7 @@ import { byKey, layers, orNull, unnest } from './unnest.ts'
 const DERIVED_SOURCES = ['dbt_compiled', 'dbt_uncompiled']
 
 export async function storeDomains(
-  tx: pg.PoolClient,
+  tx: Writes,
   domains: Batch['domains'],
   now: string,
 ): Promise<void> {
@@ -31,7 +31,7 @@ export async function storeDomains(
       const d = part[i]
       return c === 'name' ? d?.name : c === 'owner' ? d?.owner : d?.description
     })
-    await tx.query(
+    tx.hold(
       `insert into domains as t (name, owner, description, updated_at)
        select u.name, u.owner, u.description, $4::text from ${u.from} order by u.ord
            on conflict (name) do update
@@ -57,7 +57,7 @@ const byEdge = (a: EdgeRow, b: EdgeRow) =>
 
 /** The batch's edges; a snapshot (replaceEdges) drops its jobs' edges it no longer has. */
 export async function storeEdges(
-  tx: pg.PoolClient,
+  tx: Writes,
   batch: Batch,
   jobId: (r: Ref) => number,
   dsId: (r: Ref) => number,
@@ -79,7 +79,7 @@ export async function storeEdges(
   )
   if (batch.replaceEdges && batch.jobs.length > 0) {
     const jobs = [...new Set(batch.jobs.map(jobId))]
-    await tx.query(
+    tx.hold(
       `delete from lineage_edges e
         where e.job_id = any($4::int8[])
           and not exists (select 1 from ${u.from}
@@ -89,7 +89,7 @@ export async function storeEdges(
     )
   }
   if (list.length === 0) return
-  await tx.query(
+  tx.hold(
     `insert into lineage_edges (job_id, dataset_id, direction, updated_at)
      select u.job_id, u.dataset_id, u.direction, $4::text from ${u.from} order by u.ord
          on conflict do nothing`,
@@ -121,7 +121,7 @@ interface ColumnEdgeRow {
  * unchanged (the hash the store has). Returns how many models kept their edges.
  */
 export async function storeColumnLineage(
-  tx: pg.PoolClient,
+  tx: Writes,
   batch: Batch,
   dsId: (r: Ref) => number,
   now: string,
@@ -178,7 +178,7 @@ export async function storeColumnLineage(
     )
     if (replaced.length > 0 && any.rows.length > 0) {
       const n = u.values.length
-      await tx.query(
+      tx.hold(
         `delete from column_edges e
           where e.dataset_id = any($${n + 1}::int8[]) and e.source = any($${n + 2}::text[])
             and not exists (select 1 from ${u.from}
@@ -189,13 +189,15 @@ export async function storeColumnLineage(
         [...u.values, replaced, DERIVED_SOURCES],
       )
       const rewritten = new Set(inputs.map((c) => dsId(c.dataset)))
-      await tx.query('delete from column_lineage_inputs where dataset_id = any($1::int8[])', [
+      tx.hold('delete from column_lineage_inputs where dataset_id = any($1::int8[])', [
         replaced.filter((id) => !rewritten.has(id)),
       ])
     }
   }
 
-  for (const part of layers(inputs, (c) => String(dsId(c.dataset)))) {
+  // A repeated model's later inputs overwrite its first: a statement each, in order.
+  const inputLayers = layers(inputs, (c) => String(dsId(c.dataset)))
+  for (const part of inputLayers) {
     part.sort((a, b) => dsId(a.dataset) - dsId(b.dataset))
     const v = unnest({ dataset_id: 'int8', hash: 'text', columns: 'json' }, part.length, (c, i) => {
       const x = part[i]
@@ -206,18 +208,17 @@ export async function storeColumnLineage(
           ? x.hash
           : JSON.stringify(x.columns)
     })
-    await tx.query(
-      `insert into column_lineage_inputs as t (dataset_id, hash, columns, updated_at)
+    const sql = `insert into column_lineage_inputs as t (dataset_id, hash, columns, updated_at)
        select u.dataset_id, u.hash, u.columns::json, $4::text from ${v.from} order by u.ord
            on conflict (dataset_id) do update
           set hash = excluded.hash, columns = excluded.columns, updated_at = excluded.updated_at
-        where (excluded.hash, excluded.columns::text) is distinct from (t.hash, t.columns::text)`,
-      [...v.values, now],
-    )
+        where (excluded.hash, excluded.columns::text) is distinct from (t.hash, t.columns::text)`
+    if (inputLayers.length === 1) tx.hold(sql, [...v.values, now])
+    else await tx.query(sql, [...v.values, now])
   }
 
   if (list.length > 0) {
-    await tx.query(
+    tx.hold(
       `insert into column_edges (dataset_id, "column", from_dataset_id, from_column, transformation, source)
        select u.dataset_id, u."column", u.from_dataset_id, u.from_column, u.transformation, u.source
          from ${u.from} order by u.ord

@@ -1,19 +1,25 @@
-import type pg from 'pg'
 import type { Ref } from '../../../collectors/batch.ts'
+import { assertNotRaced } from './absent.ts'
 import { byKey, layers, refKey, unnest, type ArrayType } from './unnest.ts'
+import type { Writes } from './writes.ts'
 
 // What datasets.ts and jobs.ts share: nodes named by (namespace, name), read in one statement,
 // and written only where what a batch says of them changes them.
 
 /** How one node table is read and upserted. */
 export interface NodeTable<V extends Record<string, unknown>> {
+  /** What a row is called in an error: 'dataset', 'job'. */
+  what: string
   /** The upsert's columns, `namespace` and `name` first. */
   columns: Record<string, ArrayType>
   /** The upsert's update in memory: what a stored row becomes. */
   apply(row: V, said: V): V
   same(a: V, b: V): boolean
-  /** The upsert from an unnest FROM item, `now` as parameter `$nowParam`; returns id, namespace, name. */
-  upsertSql(from: string, nowParam: number): string
+  /**
+   * The upsert from an unnest FROM item, `now` as parameter `$nowParam`; returns id, namespace,
+   * name. With `guarded`, rows named by `$nowParam + 1` namespaces and `+ 2` names are not updated.
+   */
+  upsertSql(from: string, nowParam: number, guarded?: boolean): string
   /** Reads rows (id, namespace, name and the values) by `$1` namespaces and `$2` names. */
   selectStored: string
 }
@@ -39,7 +45,7 @@ export function nodeSql(o: NodeSql): Pick<NodeTable<never>, 'upsertSql' | 'selec
   const asText = (f: string, e: string) => (o.json.has(f) ? `(${e})::text` : e)
   const stamps = [...o.stamps, 'updated_at']
   return {
-    upsertSql: (from, nowParam) => `
+    upsertSql: (from, nowParam, guarded) => `
 insert into ${o.table} as t (${cols.join(', ')}, ${stamps.join(', ')})
 select ${cols.map((c) => (o.json.has(c) ? `u.${c}::json` : `u.${c}`)).join(', ')},
        ${stamps.map(() => `$${nowParam}::text`).join(', ')}
@@ -48,7 +54,13 @@ select ${cols.map((c) => (o.json.has(c) ? `u.${c}::json` : `u.${c}`)).join(', ')
     on conflict (namespace, name) do update
    set ${o.fields.map((f) => `${f} = ${o.setOf(f)}`).join(', ')}, updated_at = excluded.updated_at
  where (${o.fields.map((f) => asText(f, o.setOf(f))).join(', ')})
-       is distinct from (${o.fields.map((f) => asText(f, `t.${f}`)).join(', ')})
+       is distinct from (${o.fields.map((f) => asText(f, `t.${f}`)).join(', ')})${
+         guarded
+           ? `
+   and (t.namespace, t.name) not in
+       (select g.namespace, g.name from unnest($${nowParam + 1}::text[], $${nowParam + 2}::text[]) as g(namespace, name))`
+           : ''
+       }
 returning id, namespace, name`,
     selectStored: `
 select id, namespace, name, ${o.fields.map((f) => (o.json.has(f) ? `${f}::text as ${f}` : f)).join(', ')}
@@ -67,16 +79,19 @@ export const refsParams = (refs: readonly Ref[]): string[][] => [
  * Writes what is said of each row, in order, unless it leaves the stored row as it is: one
  * upsert per repeat of a row, rows in key order. The upsert re-applies its rules to the row as it
  * is then, so a concurrent writer's change is built on, not overwritten. Adds each row's id to `ids`.
+ * A row of `absent` (a scoped batch's, absent.ts) is only inserted: found stored, it is RacedError.
  */
 export async function writeNodes<V extends Record<string, unknown>>(
-  tx: pg.PoolClient,
+  tx: Writes,
   table: NodeTable<V>,
   said: ReadonlyMap<string, readonly V[]>,
   stored: ReadonlyMap<string, V>,
   refs: ReadonlyMap<string, Ref>,
   now: string,
   ids: Map<string, number>,
+  absent?: Set<string>,
 ): Promise<void> {
+  assertNotRaced(table.what, absent, stored.keys())
   const writes: { row: string; values: V }[] = []
   for (const [row, list] of said) {
     const before = stored.get(row)
@@ -93,11 +108,25 @@ export async function writeNodes<V extends Record<string, unknown>>(
           ? refOf(part[i]?.row).name
           : part[i]?.values[c],
     )
-    const r = await tx.query<{ id: number } & Ref>(table.upsertSql(u.from, u.values.length + 1), [
-      ...u.values,
-      now,
-    ])
-    for (const row of r.rows) ids.set(refKey(row), row.id)
+    const guard = absent ? part.filter((w) => absent.has(w.row)).map((w) => refOf(w.row)) : []
+    const r = await tx.query<{ id: number } & Ref>(
+      table.upsertSql(u.from, u.values.length + 1, guard.length > 0),
+      [...u.values, now, ...(guard.length > 0 ? refsParams(guard) : [])],
+    )
+    const written = new Set<string>()
+    for (const row of r.rows) {
+      ids.set(refKey(row), row.id)
+      written.add(refKey(row))
+    }
+    if (guard.length > 0) {
+      // not inserted: another transaction stored it since the check
+      assertNotRaced(
+        table.what,
+        absent,
+        guard.map(refKey).filter((k) => !written.has(k)),
+      )
+      for (const k of written) absent?.delete(k)
+    }
   }
   // A node another replica created since it was read (the upsert then changed nothing).
   const missing = [...said.keys()].filter((k) => !ids.has(k))

@@ -1,16 +1,18 @@
-import type pg from 'pg'
 import type { Batch, Ref } from '../../../collectors/batch.ts'
+import { assertNotRaced } from './absent.ts'
 import { byKey, jsonOrNull, orNull, unnest } from './unnest.ts'
+import type { Writes } from './writes.ts'
 
 // storeBatch's checks, test results, metrics and products on PostgreSQL: one statement per
 // table, repeats of a key folded first, rows in key order, unchanged rows left as they are.
 
 export async function storeChecks(
-  tx: pg.PoolClient,
+  tx: Writes,
   checks: Batch['checks'],
   dsId: (r: Ref) => number,
   domain: string | null,
   now: string,
+  absent?: ReadonlySet<string>,
 ): Promise<void> {
   // Repeats of a key folded as the row-by-row upserts apply them: the last wins, but the
   // origin, which only the insert sets. Rows change at most once.
@@ -38,7 +40,9 @@ export async function storeChecks(
         return c === 'dataset_id' ? dsId(x.dataset) : c === 'column' ? x.column : x[c as 'key']
       },
     )
-    await tx.query(
+    // A scoped batch's key not stored at its check is only inserted (absent.ts).
+    const guard = part.map((c) => c.key).filter((k) => absent?.has(k))
+    tx.hold<{ key: string }>(
       `insert into checks as t (key, dataset_id, "column", kind, name, severity, origin, updated_at)
        select u.key, u.dataset_id, u."column", u.kind, u.name, u.severity, u.origin, $8::text
          from ${u.from} order by u.ord
@@ -46,8 +50,18 @@ export async function storeChecks(
           set dataset_id = excluded.dataset_id, "column" = excluded."column", kind = excluded.kind,
               name = excluded.name, severity = excluded.severity, updated_at = excluded.updated_at
         where (excluded.dataset_id, excluded."column", excluded.kind, excluded.name, excluded.severity)
-              is distinct from (t.dataset_id, t."column", t.kind, t.name, t.severity)`,
-      [...u.values, now],
+              is distinct from (t.dataset_id, t."column", t.kind, t.name, t.severity)
+          and t.key <> all($9::text[])
+    returning key`,
+      [...u.values, now, guard],
+      (rows) => {
+        const written = new Set(rows.map((x) => x.key))
+        assertNotRaced(
+          'check',
+          absent,
+          guard.filter((k) => !written.has(k)),
+        )
+      },
     )
   }
   // Results an OpenLineage emitter (dbt-ol) sent before dbt's own artifacts named the test take
@@ -76,7 +90,7 @@ export async function storeChecks(
 }
 
 export async function storeAssertions(
-  tx: pg.PoolClient,
+  tx: Writes,
   assertions: Batch['assertions'],
   dsId: (r: Ref) => number,
 ): Promise<void> {
@@ -117,7 +131,7 @@ export async function storeAssertions(
       }
     },
   )
-  await tx.query(
+  tx.hold(
     `insert into assertions (key, dataset_id, "column", name, status, severity, failures, message,
                              observed_at, origin, run_id)
      select u.key, u.dataset_id, u."column", u.name, u.status, u.severity, u.failures, u.message,
@@ -129,7 +143,7 @@ export async function storeAssertions(
 }
 
 export async function storeMetrics(
-  tx: pg.PoolClient,
+  tx: Writes,
   metrics: Batch['metrics'],
   dsId: (r: Ref) => number,
 ): Promise<void> {
@@ -166,7 +180,7 @@ export async function storeMetrics(
               : m[c as 'name' | 'value' | 'status' | 'detail']
       },
     )
-    await tx.query(
+    tx.hold(
       `insert into metrics as t (dataset_id, name, value, status, detail, observed_at, run_id)
        select u.dataset_id, u.name, u.value, u.status, u.detail, u.observed_at, u.run_id
          from ${u.from} order by u.ord
@@ -180,10 +194,11 @@ export async function storeMetrics(
 }
 
 export async function storeProducts(
-  tx: pg.PoolClient,
+  tx: Writes,
   products: Batch['products'],
   dsId: (r: Ref) => number,
   now: string,
+  absent?: ReadonlySet<string>,
 ): Promise<void> {
   if (products.length === 0) return
   // A repeated product is its last mention (every field is replaced).
@@ -210,7 +225,9 @@ export async function storeProducts(
           : p[c as 'id' | 'name' | 'domain' | 'owner' | 'description' | 'origin']
       },
     )
-    await tx.query(
+    // A scoped batch's product not stored at its check is only inserted (absent.ts).
+    const guard = part.map((p) => p.id).filter((id) => absent?.has(id))
+    tx.hold<{ id: string }>(
       `insert into products as t (id, name, domain, owner, description, origin, sla, updated_at)
        select u.id, u.name, u.domain, u.owner, u.description, u.origin, u.sla::json, $8::text
          from ${u.from} order by u.ord
@@ -220,8 +237,18 @@ export async function storeProducts(
               updated_at = excluded.updated_at
         where (excluded.name, excluded.domain, excluded.owner, excluded.description,
                excluded.origin, excluded.sla::text)
-              is distinct from (t.name, t.domain, t.owner, t.description, t.origin, t.sla::text)`,
-      [...u.values, now],
+              is distinct from (t.name, t.domain, t.owner, t.description, t.origin, t.sla::text)
+          and t.id <> all($9::text[])
+    returning id`,
+      [...u.values, now, guard],
+      (rows) => {
+        const written = new Set(rows.map((x) => x.id))
+        assertNotRaced(
+          'product',
+          absent,
+          guard.filter((id) => !written.has(id)),
+        )
+      },
     )
   }
   // Each product's outputs are its last mention's (SQLite deletes and inserts them each time).
@@ -235,7 +262,7 @@ export async function storeProducts(
   const u = unnest({ product_id: 'text', dataset_id: 'int8' }, rows.length, (c, i) =>
     c === 'product_id' ? rows[i]?.productId : rows[i]?.datasetId,
   )
-  await tx.query(
+  tx.hold(
     `delete from product_outputs o
       where o.product_id = any($3::text[])
         and not exists (select 1 from ${u.from}
@@ -243,7 +270,7 @@ export async function storeProducts(
     [...u.values, [...outputs.keys()]],
   )
   if (rows.length === 0) return
-  await tx.query(
+  tx.hold(
     `insert into product_outputs (product_id, dataset_id)
      select u.product_id, u.dataset_id from ${u.from} order by u.ord on conflict do nothing`,
     u.values,

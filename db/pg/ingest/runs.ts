@@ -1,7 +1,8 @@
-import type pg from 'pg'
 import type { Ref, Run } from '../../../collectors/batch.ts'
 import { mergeRun } from '../../queries/merge.ts'
+import { assertNotRaced } from './absent.ts'
 import { byKey, jsonOrNull, orNull, unnest } from './unnest.ts'
+import type { Writes } from './writes.ts'
 
 // storeBatch's runs on PostgreSQL (db/queries/store-runs.ts): the stored runs are read and locked
 // in run_id order (SELECT … FOR UPDATE), each observation merged onto them in order as on SQLite,
@@ -92,70 +93,92 @@ function mergeAll(
   return merged
 }
 
-/** Stores the batch's runs merged with what is stored; returns how many distinct runs it names. */
+/**
+ * Stores the batch's runs merged with what is stored; returns how many distinct runs it names.
+ * The writes are held (writes.ts); a run another replica inserted meanwhile is merged again once
+ * they are sent, onto its row, then locked.
+ */
 export async function storeRuns(
-  tx: pg.PoolClient,
+  tx: Writes,
   batchRuns: readonly Run[],
   jobId: (r: Ref) => number,
   now: string,
+  absent?: ReadonlySet<string>,
 ): Promise<number> {
   if (batchRuns.length === 0) return 0
-  let todo = batchRuns
-  let count: number | undefined
-  // At most twice: a run inserted meanwhile is found (and locked) by the second read.
-  for (let round = 0; todo.length > 0; round++) {
-    const ids = [...new Set(todo.map((r) => r.runId))].sort(byKey)
-    const stored = new Map<string, Stored>()
-    for (const row of (await tx.query<Stored>(SELECT_LOCKED, [ids])).rows)
-      stored.set(row.run_id, row)
-    const merged = mergeAll(todo, stored)
-    count ??= merged.size
-    const updates: Values[] = []
-    const updateIds: string[] = []
-    const inserts: { runId: string; values: Values }[] = []
-    for (const id of ids) {
-      const r = merged.get(id)
-      if (!r) continue
-      const values = valuesOf(r, jobId(r.job))
-      const before = stored.get(id)
-      if (!before) inserts.push({ runId: id, values })
-      else if (FIELDS.some((f) => before[f] !== values[f])) {
-        updates.push(values)
-        updateIds.push(id)
-      }
+  return storeRound(tx, batchRuns, jobId, now, absent, 0)
+}
+
+async function storeRound(
+  tx: Writes,
+  todo: readonly Run[],
+  jobId: (r: Ref) => number,
+  now: string,
+  absent: ReadonlySet<string> | undefined,
+  round: number,
+): Promise<number> {
+  const ids = [...new Set(todo.map((r) => r.runId))].sort(byKey)
+  const stored = new Map<string, Stored>()
+  for (const row of (await tx.query<Stored>(SELECT_LOCKED, [ids])).rows) stored.set(row.run_id, row)
+  // a scoped batch's run not stored at its check: built on only after a check of its owner
+  assertNotRaced('run', absent, stored.keys())
+  const merged = mergeAll(todo, stored)
+  const updates: Values[] = []
+  const updateIds: string[] = []
+  const inserts: { runId: string; values: Values }[] = []
+  for (const id of ids) {
+    const r = merged.get(id)
+    if (!r) continue
+    const values = valuesOf(r, jobId(r.job))
+    const before = stored.get(id)
+    if (!before) inserts.push({ runId: id, values })
+    else if (FIELDS.some((f) => before[f] !== values[f])) {
+      updates.push(values)
+      updateIds.push(id)
     }
-    if (updates.length > 0) {
-      const u = unnest(COLUMNS, updates.length, (c, i) =>
-        c === 'run_id' ? updateIds[i] : updates[i]?.[c as Field],
-      )
-      await tx.query(
-        `update runs as t
-            set ${FIELDS.map((f) => `${f} = u.${f}${f === 'facets' ? '::json' : ''}`).join(', ')},
-                updated_at = $${u.values.length + 1}::text
-           from ${u.from}
-          where t.run_id = u.run_id`,
-        [...u.values, now],
-      )
-    }
-    if (inserts.length === 0) break
-    const u = unnest(COLUMNS, inserts.length, (c, i) =>
-      c === 'run_id' ? inserts[i]?.runId : inserts[i]?.values[c as Field],
+  }
+  if (updates.length > 0) {
+    const u = unnest(COLUMNS, updates.length, (c, i) =>
+      c === 'run_id' ? updateIds[i] : updates[i]?.[c as Field],
     )
-    const cols = Object.keys(COLUMNS)
-    const r = await tx.query<{ run_id: string }>(
-      `insert into runs (${cols.join(', ')}, updated_at)
-       select ${cols.map((c) => (c === 'facets' ? 'u.facets::json' : `u.${c}`)).join(', ')},
-              $${u.values.length + 1}::text
-         from ${u.from} order by u.ord
-           on conflict (run_id) do nothing
-       returning run_id`,
+    tx.hold(
+      `update runs as t
+          set ${FIELDS.map((f) => `${f} = u.${f}${f === 'facets' ? '::json' : ''}`).join(', ')},
+              updated_at = $${u.values.length + 1}::text
+         from ${u.from}
+        where t.run_id = u.run_id`,
       [...u.values, now],
     )
-    const inserted = new Set(r.rows.map((x) => x.run_id))
-    const raced = new Set(inserts.map((x) => x.runId).filter((id) => !inserted.has(id)))
-    if (round > 0 && raced.size > 0)
-      throw new Error(`runs ${[...raced].join(', ')} could not be stored`)
-    todo = batchRuns.filter((x) => raced.has(x.runId))
   }
-  return count ?? 0
+  if (inserts.length === 0) return merged.size
+  const u = unnest(COLUMNS, inserts.length, (c, i) =>
+    c === 'run_id' ? inserts[i]?.runId : inserts[i]?.values[c as Field],
+  )
+  const cols = Object.keys(COLUMNS)
+  tx.hold<{ run_id: string }>(
+    `insert into runs (${cols.join(', ')}, updated_at)
+     select ${cols.map((c) => (c === 'facets' ? 'u.facets::json' : `u.${c}`)).join(', ')},
+            $${u.values.length + 1}::text
+       from ${u.from} order by u.ord
+         on conflict (run_id) do nothing
+     returning run_id`,
+    [...u.values, now],
+    async (rows) => {
+      const inserted = new Set(rows.map((x) => x.run_id))
+      const raced = new Set(inserts.map((x) => x.runId).filter((id) => !inserted.has(id)))
+      if (raced.size === 0) return
+      assertNotRaced('run', absent, raced)
+      if (round > 0) throw new Error(`runs ${[...raced].join(', ')} could not be stored`)
+      // At most twice: a run inserted meanwhile is found (and locked) by the second read.
+      await storeRound(
+        tx,
+        todo.filter((x) => raced.has(x.runId)),
+        jobId,
+        now,
+        absent,
+        1,
+      )
+    },
+  )
+  return merged.size
 }

@@ -1,8 +1,8 @@
-import type pg from 'pg'
 import type { Ref } from '../../../collectors/batch.ts'
 import type { SchemaObservation } from '../../queries/fold-batches.ts'
 import { columnsHash } from '../../queries/merge.ts'
 import { unnest } from './unnest.ts'
+import type { Writes } from './writes.ts'
 
 // storeBatch's schema versions on PostgreSQL (db/queries/store-versions.ts): the latest version
 // of each dataset read in one statement, a new version whenever the columns differ from the
@@ -11,7 +11,7 @@ import { unnest } from './unnest.ts'
 type Columns = SchemaObservation['columns']
 
 export async function storeVersions(
-  tx: pg.PoolClient,
+  tx: Writes,
   schemas: readonly SchemaObservation[],
   dsId: (r: Ref) => number,
   now: string,
@@ -43,7 +43,7 @@ export async function storeVersions(
             : x?.observedAt
     },
   )
-  await tx.query(
+  tx.hold(
     `insert into dataset_versions (dataset_id, columns_hash, columns, observed_at)
      select u.dataset_id, u.columns_hash, u.columns::json, u.observed_at from ${u.from} order by u.ord`,
     u.values,
@@ -59,7 +59,7 @@ interface VersionRow {
 
 /** The versions the observations of datasets `ids` add to what is stored, in order. */
 async function newVersions(
-  tx: pg.PoolClient,
+  tx: Writes,
   schemas: readonly SchemaObservation[],
   ids: readonly number[],
   dsId: (r: Ref) => number,

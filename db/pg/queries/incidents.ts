@@ -172,6 +172,15 @@ export const incidents = {
     return r.rows[0]
   },
 
+  async lockIncident(q, id) {
+    // another replica's action (or the evaluator) on it waits for this transaction's commit
+    const r = await q.query<IncidentRow>(
+      `select ${INCIDENT} from incidents where id = $1 for update`,
+      [id],
+    )
+    return r.rows[0]
+  },
+
   async transitionsOf(q, id) {
     const r = await q.query<TransitionRow>(
       `select ${TRANSITION} from incident_transitions where incident_id = $1 order by id`,

@@ -9,6 +9,7 @@ import { encodeBatch } from '../../queries/batch-codec.ts'
 import type * as lite from '../../queries/store-batch.ts'
 import type { StoreOptions, StoreResult } from '../../queries/store-batch.ts'
 import { schemasOf } from '../../queries/store-versions.ts'
+import type { Absent } from '../ingest/absent.ts'
 import { readLookups } from '../ingest/authorize.ts'
 import { refKey } from '../ingest/unnest.ts'
 import { resolveDatasets } from '../ingest/datasets.ts'
@@ -18,6 +19,7 @@ import { storeAssertions, storeChecks, storeMetrics, storeProducts } from '../in
 import { withRetry } from '../ingest/retry.ts'
 import { storeRuns } from '../ingest/runs.ts'
 import { storeVersions } from '../ingest/versions.ts'
+import { Writes } from '../ingest/writes.ts'
 import type { PgConn, PgModule } from '../module.ts'
 import { inTransaction, isPool } from '../rows.ts'
 
@@ -38,20 +40,38 @@ async function storeBatchPg(q: PgConn, batch: Batch, opts: StoreOptions): Promis
 async function storeIn(tx: pg.PoolClient, batch: Batch, opts: StoreOptions): Promise<StoreResult> {
   if (opts.domain == null) return writeBatchPg(tx, batch, opts)
   // Authorized inside the transaction that writes it: a refused batch writes nothing.
-  const lookups = await readLookups(tx, batch)
+  // The rows it reads stay locked until commit; rows it did not find are guarded (absent.ts).
+  const { lookups, absent } = await readLookups(tx, batch)
   const { batch: own, warnings } = dropForeignBatchReads(lookups, opts.domain, batch)
   const denial = findForeignWrite(lookups, opts.domain, own)
   if (denial) throw new ForeignWriteError(denial)
   // What is kept for replay is what was applied (the redelivery hash stays the request's).
   const payload = own === batch ? opts.payload : encodeBatch(own).payload
-  const r = await writeBatchPg(tx, own, { ...opts, ...(payload ? { payload } : {}) })
+  const r = await writeIn(tx, own, { ...opts, ...(payload ? { payload } : {}) }, absent)
   return warnings.length > 0 ? { ...r, notApplied: warnings } : r
 }
 
 /** storeBatch's writes, for a caller that already holds a transaction (a client inside one). */
 async function writeBatchPg(q: PgConn, batch: Batch, opts: StoreOptions): Promise<StoreResult> {
   if (isPool(q)) throw new Error('writeBatch needs a transaction: use storeBatch')
-  const tx = q
+  return writeIn(q, batch, opts)
+}
+
+async function writeIn(
+  tx: pg.PoolClient,
+  batch: Batch,
+  opts: StoreOptions,
+  absent?: Absent,
+): Promise<StoreResult> {
+  return writeHeld(new Writes(tx), batch, opts, absent)
+}
+
+async function writeHeld(
+  tx: Writes,
+  batch: Batch,
+  opts: StoreOptions,
+  absent: Absent | undefined,
+): Promise<StoreResult> {
   const keepRaw = opts.keepRaw ?? true
   const now = opts.now
   let batchId: number | null = null
@@ -91,7 +111,7 @@ async function writeBatchPg(q: PgConn, batch: Batch, opts: StoreOptions): Promis
   await storeDomains(tx, batch.domains, now)
   counts.domains = batch.domains.length
 
-  const dsIds = await resolveDatasets(tx, batch, now)
+  const dsIds = await resolveDatasets(tx, batch, now, absent)
   const dsId = (r: Ref): number => {
     const id = dsIds.get(refKey(r))
     if (id === undefined) throw new Error(`dataset ${r.namespace} ${r.name} was not resolved`)
@@ -100,38 +120,36 @@ async function writeBatchPg(q: PgConn, batch: Batch, opts: StoreOptions): Promis
   counts.datasets = batch.datasets.length
   await storeVersions(tx, opts.schemas ?? schemasOf(batch), dsId, now)
 
-  const jobIds = await resolveJobs(tx, batch, now)
+  const jobIds = await resolveJobs(tx, batch, now, absent)
   const jobId = (r: Ref): number => {
     const id = jobIds.get(refKey(r))
     if (id === undefined) throw new Error(`job ${r.namespace} ${r.name} was not resolved`)
     return id
   }
   counts.jobs = batch.jobs.length
-  counts.runs = await storeRuns(tx, batch.runs, jobId, now)
+  counts.runs = await storeRuns(tx, batch.runs, jobId, now, absent?.runs)
 
   await storeEdges(tx, batch, jobId, dsId, now)
   counts.edges = batch.edges.length
   counts.columnLineageKept = await storeColumnLineage(tx, batch, dsId, now)
   counts.columnEdges = batch.columnEdges.length
 
-  await storeChecks(tx, batch.checks, dsId, opts.domain ?? null, now)
+  await storeChecks(tx, batch.checks, dsId, opts.domain ?? null, now, absent?.checks)
   counts.checks = batch.checks.length
   await storeAssertions(tx, batch.assertions, dsId)
   counts.assertions = batch.assertions.length
   await storeMetrics(tx, batch.metrics, dsId)
   counts.metrics = batch.metrics.length
-  await storeProducts(tx, batch.products, dsId, now)
+  await storeProducts(tx, batch.products, dsId, now, absent?.products)
   counts.products = batch.products.length
 
   if (batchId !== null)
-    await tx.query('update batches set summary = $2 where id = $1', [
-      batchId,
-      JSON.stringify(counts),
-    ])
+    tx.hold('update batches set summary = $2 where id = $1', [batchId, JSON.stringify(counts)])
+  await tx.flush()
   return { duplicate: false, batchId, counts, datasetIds: [...new Set(dsIds.values())] }
 }
 
-async function batchByHash(tx: pg.PoolClient, hash: string): Promise<number | undefined> {
+async function batchByHash(tx: Writes, hash: string): Promise<number | undefined> {
   const r = await tx.query<{ id: number }>('select id from batches where content_hash = $1', [hash])
   return r.rows[0]?.id
 }

@@ -88,7 +88,7 @@ export function testDispatcher(
   opts: Partial<DispatcherOptions> = {},
 ) {
   return createDispatcher({
-    db,
+    store: sqliteStore(db),
     config: CONFIG,
     env: webhookEnv(receiver),
     now: clock.now,

@@ -75,7 +75,7 @@ async function goodThenBad() {
   const clock = testClock()
   const deps: Deps = { store: sqliteStore(openDb(':memory:')), meshwatch: CONFIG, now: clock.now }
   await loadDemo(deps, { days: ['good'], airflow: false })
-  loadDemoContracts(deps, FIXTURES)
+  await loadDemoContracts(deps, FIXTURES)
   clock.set(recordingTime(dbOf(deps)))
   const good = scored(deps, 'sales.orders', clock.now())
   await evaluateProducts(deps)

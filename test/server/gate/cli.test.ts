@@ -106,7 +106,7 @@ describe('meshwatch gate exit codes and files', () => {
     const db = openDb(':memory:')
     const deps = { store: sqliteStore(db) }
     for (const b of await goodMesh()) await ingestBatch(deps, b)
-    ingestContracts(deps, readContracts([`${ROOT}fixtures/gate/contracts/baseline`]))
+    await ingestContracts(deps, readContracts([`${ROOT}fixtures/gate/contracts/baseline`]))
     const server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: createApp(deps).fetch, port: 0, hostname: '127.0.0.1' }, () =>
         resolve(s),

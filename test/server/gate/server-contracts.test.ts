@@ -27,7 +27,7 @@ beforeAll(async () => {
   const deps = { store: sqliteStore(db), now: () => NOW }
   for (const b of await goodMesh()) await ingestBatch(deps, b)
   // sales' orders contract as production has it, and finance's (another project's) beside it
-  ingestContracts(deps, readContracts([`${GATE}/baseline`, FINANCE]))
+  await ingestContracts(deps, readContracts([`${GATE}/baseline`, FINANCE]))
   server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: createApp(deps).fetch, port: 0, hostname: '127.0.0.1' }, () =>
       resolve(s),

@@ -112,10 +112,10 @@ const brief = (r: Record<'warn' | 'breach', RouteView[]>) => ({
 describe('meshwatch check: the incident route of every product', () => {
   const NOW = new Date('2026-12-01T00:00:00Z')
 
-  it('matches by domain, product and tag (meshwatch.yml and dataset tags), per severity, and names the consumers told', () => {
+  it('matches by domain, product and tag (meshwatch.yml and dataset tags), per severity, and names the consumers told', async () => {
     const cfg = parseConfig(TAGGED, 'meshwatch.yml')
     const db = taggedStore()
-    const r = describeConfig(cfg, NOW, routeFactsOf(db, cfg))
+    const r = describeConfig(cfg, NOW, await routeFactsOf(db, cfg))
     const of = (id: string) => {
       const p = r.routes.find((x) => x.id === id)
       if (!p) throw new Error(`no routes for ${id}: ${r.routes.map((x) => x.id).join(', ')}`)
@@ -238,7 +238,7 @@ describe('meshwatch check: the incident route of every product', () => {
       { store: sqliteStore(db), meshwatch: CONFIG, now: () => NOW },
       { days: ['good'] },
     )
-    const r = describeConfig(CONFIG, NOW, routeFactsOf(db, CONFIG))
+    const r = describeConfig(CONFIG, NOW, await routeFactsOf(db, CONFIG))
     expect(r.routes.map((p) => p.id)).toEqual(
       listProducts(db)
         .map((p) => p.id)

@@ -150,8 +150,8 @@ describe('routing by tag', () => {
     await ingestBatch(deps, await salesBuildTagged(['tier-1', 'pii']))
     const text = readFileSync(join(FIXTURES, 'contracts/demo/sales-orders.odcs.yaml'), 'utf8')
     const tagged = text.replace(/^status: active$/m, 'status: active\ntags: [customer-facing]')
-    ingestContracts(deps, [parseContractText(tagged, 'sales-orders.odcs.yaml')])
-    const tags = productTagsOf(dbOf(deps), config, [
+    await ingestContracts(deps, [parseContractText(tagged, 'sales-orders.odcs.yaml')])
+    const tags = await productTagsOf(deps.store, config, [
       'sales.orders',
       'finance.revenue',
       'marketing.customer_attribution',

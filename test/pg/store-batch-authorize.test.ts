@@ -1,0 +1,126 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { emptyBatch, type Batch } from '../../collectors/batch.ts'
+import { openPgPool } from '../../db/pg/client.ts'
+import { storeBatch } from '../../db/pg/queries/store-batch.ts'
+import { ForeignWriteError } from '../../db/queries/authorize.ts'
+import { hashBatch } from '../../server/ingest.ts'
+import { createDatabase } from './helpers.ts'
+
+// A domain-scoped batch's ownership check races no other writer: writer B (a transaction held
+// open by the test) gives a row to domain finance, and while B holds it, a sales token's batch
+// naming that row is stored. Whatever the order the two commit in, the sales batch must see the
+// row as B left it and be refused; without the check's locks (and its guard on rows it found
+// absent) it read the row before B's change and wrote over it.
+const NOW = '2026-01-05T00:00:00.000Z'
+const NS = 'duckdb://mesh'
+
+let pool: pg.Pool
+beforeAll(async () => {
+  pool = await openPgPool(await createDatabase())
+})
+afterAll(() => pool.end())
+
+const options = (b: Batch, domain?: string) => ({
+  contentHash: hashBatch(b),
+  now: NOW,
+  ...(domain ? { domain } : {}),
+})
+
+function claim(name: string, domain: string): Batch {
+  const b = emptyBatch('openlineage', 'openlineage')
+  b.datasets.push({ namespace: NS, name, domain, description: `${domain}'s` })
+  b.edges.push({
+    job: { namespace: 'j', name: `${domain}.job` },
+    dataset: { namespace: NS, name },
+    direction: 'output',
+  })
+  return b
+}
+
+/** Until some session of this database waits for a lock another holds. */
+async function someoneWaits(): Promise<void> {
+  for (;;) {
+    const r = await pool.query<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`,
+    )
+    if ((r.rows[0]?.n ?? 0) > 0) return
+    await sleep(5)
+  }
+}
+
+/** B writes `change` in an open transaction; the sales batch is stored meanwhile; B commits. */
+async function race(change: Batch): Promise<unknown> {
+  const b = await pool.connect()
+  try {
+    await b.query('begin')
+    await storeBatch.writeBatch(b, change, options(change))
+    const a = claim(change.datasets[0]?.name ?? '', 'sales')
+    const sales = storeBatch.storeBatch(pool, a, options(a, 'sales')).then(
+      () => 'stored',
+      (e: unknown) => e,
+    )
+    await someoneWaits()
+    await b.query('commit')
+    return await sales
+  } finally {
+    b.release()
+  }
+}
+
+const owner = async (name: string) =>
+  (
+    await pool.query<{ domain: string | null; description: string | null }>(
+      'select domain, description from datasets where name = $1',
+      [name],
+    )
+  ).rows[0]
+
+describe('storeBatch on PostgreSQL checks a scoped batch against rows as they are locked', () => {
+  it('refuses a batch naming a stored row another writer gives away meanwhile', async () => {
+    const unowned = emptyBatch('openlineage', 'openlineage')
+    unowned.datasets.push({ namespace: NS, name: 'shared.orders' })
+    await storeBatch.storeBatch(pool, unowned, options(unowned))
+    const outcome = await race(claim('shared.orders', 'finance'))
+    expect(outcome).toBeInstanceOf(ForeignWriteError)
+    expect((outcome as ForeignWriteError).denial).toMatchObject({
+      what: 'dataset',
+      path: '$.datasets[0]',
+    })
+    expect(await owner('shared.orders')).toEqual({ domain: 'finance', description: "finance's" })
+  })
+
+  it('refuses a batch naming a new row another writer creates meanwhile', async () => {
+    const outcome = await race(claim('new.orders', 'finance'))
+    expect(outcome).toBeInstanceOf(ForeignWriteError)
+    expect(await owner('new.orders')).toEqual({ domain: 'finance', description: "finance's" })
+    const edges = await pool.query<{ name: string }>(
+      `select j.name from lineage_edges e join jobs j on j.id = e.job_id
+         join datasets d on d.id = e.dataset_id where d.name = 'new.orders'`,
+    )
+    expect(edges.rows).toEqual([{ name: 'finance.job' }])
+  })
+
+  it('stores a batch of the same domain after the other writer commits', async () => {
+    const b = await pool.connect()
+    try {
+      await b.query('begin')
+      const first = claim('sales.orders', 'sales')
+      await storeBatch.writeBatch(b, first, options(first))
+      const again = claim('sales.orders', 'sales')
+      again.datasets[0] = { namespace: NS, name: 'sales.orders', owner: 'ana' }
+      const sales = storeBatch.storeBatch(pool, again, options(again, 'sales'))
+      await someoneWaits()
+      await b.query('commit')
+      expect((await sales).duplicate).toBe(false)
+    } finally {
+      b.release()
+    }
+    const r = await pool.query('select domain, owner from datasets where name = $1', [
+      'sales.orders',
+    ])
+    expect(r.rows).toEqual([{ domain: 'sales', owner: 'ana' }])
+  })
+})
