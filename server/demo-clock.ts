@@ -1,6 +1,3 @@
-import type { Db } from '../db/client.ts'
-import { getDemoAnchor } from '../db/queries/admin.ts'
-
 /**
  * The demo's clock: the recording time (plus a few minutes, as if just collected) advancing with
  * the wall clock from the moment the demo was loaded. Recorded artifacts would otherwise all look
@@ -17,12 +14,3 @@ export interface DemoClockAnchor {
 }
 
 const DEMO_SETTLE_MS = 5 * 60_000
-
-/**
- * The scoring clock of a store: the demo's once the demo was loaded into it (serve, collect --db
- * and alerts send all score and send as of the recording), else undefined (the system clock).
- */
-export function storeClock(db: Db): (() => Date) | undefined {
-  const anchor = getDemoAnchor(db)
-  return anchor ? demoClock(anchor) : undefined
-}
