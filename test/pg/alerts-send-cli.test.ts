@@ -66,7 +66,7 @@ describe('meshwatch alerts send --db postgres://', { timeout: 90_000 }, () => {
     expect(await statuses()).toEqual({ pending: 5 })
     const first = await send()
     expect(first.code).toBe(0)
-    expect(first.stdout).toContain('$SLACK_WEBHOOK_SALES: #1, #2 delivered\n')
+    expect(first.stdout).toContain('$SLACK_WEBHOOK_SALES: #4, #5 delivered\n')
     expect(first.stdout).toMatch(/\n5 alerts delivered, 0 to retry, 0 failed\n$/)
     expect(first.stderr).not.toMatch(/not on PostgreSQL|\n\s+at /)
     expect(badDayPosts(receiver.accepted)).toEqual(BAD_DAY_POSTS)

@@ -73,7 +73,7 @@ describe('alerts API and CLI', { timeout: 90_000 }, () => {
     )
     expect(list.code).toBe(0)
     expect(list.stdout).toContain(
-      '#5 delivered opened    breach marketing.customer_attribution (marketing) → $SLACK_WEBHOOK_MARKETING #growth-analytics; delivered ',
+      '#3 delivered opened    breach marketing.customer_attribution (marketing) → $SLACK_WEBHOOK_MARKETING #growth-analytics; delivered ',
     )
     expect(list.stdout).toContain('5 alerts\n')
     expect(leaks(list.stdout + list.stderr, receiver)).toEqual([])

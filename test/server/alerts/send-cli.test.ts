@@ -57,7 +57,7 @@ describe('meshwatch alerts send', { timeout: 90_000 }, () => {
     const env = webhookEnv(receiver)
     const first = await send(file, env)
     expect(first.code).toBe(0)
-    expect(first.stdout).toContain('$SLACK_WEBHOOK_SALES: #1, #2 delivered\n')
+    expect(first.stdout).toContain('$SLACK_WEBHOOK_SALES: #4, #5 delivered\n')
     expect(first.stdout).toMatch(/\n5 alerts delivered, 0 to retry, 0 failed\n$/)
     // one digest per route, every breached product in one of them
     expect(badDayPosts(receiver.accepted)).toEqual(BAD_DAY_POSTS)
@@ -90,10 +90,10 @@ describe('meshwatch alerts send', { timeout: 90_000 }, () => {
     closeDb(db)
     const refused = await send(file, env)
     expect(refused.code).toBe(1)
-    expect(refused.stdout).toContain('$SLACK_WEBHOOK_SALES: #1, #2 refused by Slack\n')
+    expect(refused.stdout).toContain('$SLACK_WEBHOOK_SALES: #4, #5 refused by Slack\n')
     expect(refused.stdout).toMatch(/\n3 alerts delivered, 0 to retry, 2 failed\n$/)
     expect(refused.stderr).toContain(
-      'warning: alert failed #1, #2: Slack refused the message: HTTP 404: no_service',
+      'warning: alert failed #4, #5: Slack refused the message: HTTP 404: no_service',
     )
     expect(statuses(file)).toEqual({ delivered: 3, failed: 2 })
     expect(leaks(down.stdout + down.stderr + refused.stdout + refused.stderr)).toEqual([])
