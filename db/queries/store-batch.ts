@@ -112,7 +112,7 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
       for (const j of batch.jobs) s.deleteEdgesOfJob.run({ jobId: jobId(j) })
       cache?.edges.clear()
     }
-    const edgeRows: Record<string, unknown>[] = []
+    const edgeRows: [number, number, string][] = []
     for (const e of batch.edges) {
       const jid = jobId(e.job)
       const did = dsId(e.dataset)
@@ -121,9 +121,9 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
         if (cache.edges.has(k)) continue
         cache.edges.add(k)
       }
-      edgeRows.push({ jobId: jid, datasetId: did, direction: e.direction, now })
+      edgeRows.push([jid, did, e.direction])
     }
-    s.upsertEdges.all(edgeRows)
+    s.upsertEdges.run(edgeRows, now)
     counts.edges = batch.edges.length
 
     // A dbt re-collect replaces what meshwatch derived from the SQL of the models it writes, but
