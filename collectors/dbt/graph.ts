@@ -50,6 +50,35 @@ export type Graph = {
 
 export const kindOf = (uniqueId: string): string => uniqueId.slice(0, uniqueId.indexOf('.'))
 
+type NodeParse = ReturnType<typeof safeParseFast<typeof DbtNodeSchema | typeof DbtTestSchema>>
+
+/** A manifest entry parsed as it was read (readNode): buildGraph takes its result as it is. */
+class ReadNode {
+  readonly parsed: NodeParse
+  constructor(parsed: NodeParse) {
+    this.parsed = parsed
+  }
+}
+
+/** A node or source of a type buildGraph reads, parsed; undefined for one it skips unparsed. */
+function parseNode(raw: unknown): NodeParse | undefined {
+  if (raw instanceof ReadNode) return raw.parsed
+  if (!isRecord(raw) || !READ_TYPES.has(String(raw['resource_type']))) return undefined
+  const schema = raw['resource_type'] === 'test' ? DbtTestSchema : DbtNodeSchema
+  // a node zod would accept is read by a compiled first pass; zod names a bad one's field
+  return safeParseFast(schema, raw)
+}
+
+/**
+ * An entry of the manifest's nodes, sources or functions, parsed as buildGraph will read it, for
+ * a reader that parses entries one at a time (readManifestLean's `entry`): what the parse does not
+ * keep of it is garbage at once, not held until the whole manifest is read.
+ */
+export function readNode(raw: unknown): unknown {
+  const parsed = parseNode(raw)
+  return parsed ? new ReadNode(parsed) : raw
+}
+
 type ManifestData = {
   metadata: ArtifactMetadata
   nodes: Record<string, unknown>
@@ -69,10 +98,8 @@ export function buildGraph(
   const nodes = new Map<string, DbtNode>()
   const index = (items: Record<string, unknown>): void => {
     for (const [id, raw] of Object.entries(items)) {
-      if (!isRecord(raw) || !READ_TYPES.has(String(raw['resource_type']))) continue
-      const schema = raw['resource_type'] === 'test' ? DbtTestSchema : DbtNodeSchema
-      // a node zod would accept is read by a compiled first pass; zod names a bad one's field
-      const parsed = safeParseFast(schema, raw)
+      const parsed = parseNode(raw)
+      if (!parsed) continue
       if (parsed.success) nodes.set(parsed.data.unique_id, parsed.data)
       else warnings.push(`${file}: skipped ${id}: ${firstIssue(parsed.error)}`)
     }

@@ -49,6 +49,12 @@ const SQL_TYPES = new Set(['model', 'snapshot'])
 export type LeanOptions = {
   /** false: no node keeps its SQL (no column lineage is derived from it). Default true. */
   sql?: boolean
+  /**
+   * What is kept of each entry of `nodes`, `sources` and `functions`, given it as parsed (default:
+   * itself). readDbtTarget validates each node here, so what it does not keep of a node (zod
+   * strips what it does not read) dies young instead of surviving the whole read.
+   */
+  entry?: (value: unknown) => unknown
 }
 
 const COLUMNS = specOf(COLUMN_FIELDS)
@@ -92,29 +98,38 @@ export function readManifestLean(
   }
 }
 
+const asParsed = (value: unknown): unknown => value
+
 function scanOrParse(window: Window, opts: LeanOptions, whole: () => Buffer): unknown {
   const keep = opts.sql === false ? LEAN_NO_SQL : LEAN
+  const entry = opts.entry ?? asParsed
   try {
-    return scanTop(window, keep)
+    return scanTop(window, keep, entry)
   } catch (e) {
     if (!(e instanceof Malformed)) throw e
     // Let JSON.parse say what is wrong, in its words; if it somehow accepts, use its answer.
     const parsed = JSON.parse(whole().toString('utf8')) as Record<string, unknown>
-    if (opts.sql === false) for (const k of ENTRY_SECTIONS) dropSql(parsed[k])
+    for (const k of ENTRY_SECTIONS) {
+      const section = parsed[k]
+      if (section === null || typeof section !== 'object') continue
+      for (const [id, node] of Object.entries(section)) {
+        if (opts.sql === false && node !== null && typeof node === 'object') {
+          for (const f of SQL_FIELDS) delete (node as Record<string, unknown>)[f]
+        }
+        ;(section as Record<string, unknown>)[id] = entry(node)
+      }
+    }
     return parsed
-  }
-}
-
-function dropSql(section: unknown): void {
-  if (section === null || typeof section !== 'object') return
-  for (const node of Object.values(section)) {
-    if (node !== null && typeof node === 'object') for (const f of SQL_FIELDS) delete node[f]
   }
 }
 
 const skipAt = (buf: Buffer, at: number): number => skipWs(buf, at)
 
-function scanTop(w: Window, keep: Spec): Record<string, unknown> {
+function scanTop(
+  w: Window,
+  keep: Spec,
+  entry: (value: unknown) => unknown,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   let i = w.retry(0, (buf, at) => {
     const open = skipWs(buf, at)
@@ -131,7 +146,7 @@ function scanTop(w: Window, keep: Spec): Record<string, unknown> {
       return [name, skipWs(buf, colon + 1)]
     })
     if (ENTRY_SECTIONS.has(key) && w.buf[start] === OPEN_OBJ) {
-      const [value, end] = scanEntries(w, start, keep)
+      const [value, end] = scanEntries(w, start, keep, entry)
       out[key] = value
       i = end
     } else {
@@ -152,7 +167,12 @@ function scanTop(w: Window, keep: Spec): Record<string, unknown> {
 }
 
 /** Parses an object's entries one at a time; returns it and the index after its closing brace. */
-function scanEntries(w: Window, start: number, keep: Spec): [Record<string, unknown>, number] {
+function scanEntries(
+  w: Window,
+  start: number,
+  keep: Spec,
+  entry: (value: unknown) => unknown,
+): [Record<string, unknown>, number] {
   const out = ownMap<unknown>()
   let i = w.retry(start + 1, skipAt)
   if (w.buf[i] === CLOSE_OBJ) return [out, i + 1]
@@ -171,7 +191,7 @@ function scanEntries(w: Window, start: number, keep: Spec): [Record<string, unkn
         text = buf.toString('utf8', vStart, vEnd)
       }
       // JSON.parse keeps a `__proto__` column name as a key of its own, not a prototype
-      out[key] = JSON.parse(text)
+      out[key] = entry(JSON.parse(text))
       return vEnd
     })
     i = w.retry(i, skipAt)

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { CollectorError, type Batch } from '../batch.ts'
 import { parseEnvelopes } from './envelopes.ts'
 import { datasetNamespace } from './naming.ts'
+import { readNode } from './graph.ts'
 import { readManifestLean } from './lean-json.ts'
 import { mapDbtArtifacts } from './map.ts'
 import {
@@ -59,7 +60,7 @@ export async function readDbtTarget(dir: string, opts: DbtOptions = {}): Promise
     // read a window at a time, so the file is not in memory whole beside what is kept of it;
     // without column lineage no node's SQL is read (it is a fifth of a manifest's nodes)
     readJson(files.manifest, true, (file) =>
-      readManifestLean(file, { sql: opts.columnLineage !== false }),
+      readManifestLean(file, { sql: opts.columnLineage !== false, entry: readNode }),
     ),
     readJson(files.runResults, false),
     readJson(files.sources, false),

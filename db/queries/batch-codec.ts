@@ -21,9 +21,10 @@ export function encodeBatch(batch: object): { contentHash: string; payload: Buff
   }
   const flush = () => {
     if (pending.length === 0) return
-    const text = pending.join('')
-    hash.update(text)
-    members.push(gzipSync(text, { level: 1 }))
+    // encoded to UTF-8 once, for the hash and gzip alike (each would encode the string itself)
+    const bytes = Buffer.from(pending.join(''), 'utf8')
+    hash.update(bytes)
+    members.push(gzipSync(bytes, { level: 1 }))
     pending = []
     pendingItems = 0
   }

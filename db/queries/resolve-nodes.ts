@@ -1,4 +1,4 @@
-import type { Batch, Ref } from '../../collectors/batch.ts'
+import type { Batch, Job, Ref } from '../../collectors/batch.ts'
 import { refKey } from '../../collectors/batch.ts'
 import type { NodeCache } from './node-cache.ts'
 import {
@@ -98,18 +98,26 @@ export function resolveDatasets(
   }
   flush()
 
+  // a collector shares one ref object among a node's edges and checks: each is looked at once
+  const ensured = new Set<Ref>()
   const ensure = (r: Ref) => {
+    if (ensured.has(r)) return
     const k = refKey(r)
-    if (ids.has(k)) return
+    if (ids.has(k)) {
+      ensured.add(r)
+      return
+    }
     const known = cache?.datasets.get(k)
     if (known) {
       ids.set(k, known.id)
+      ensured.add(r)
       return
     }
     const viaAlias = aliasTarget(r)
     const id = viaAlias ?? s.ensureDataset.get({ namespace: r.namespace, name: r.name, now })?.id
     if (id === undefined) return
     ids.set(k, id)
+    ensured.add(r)
     if (viaAlias === undefined) cache?.datasets.set(k, { id, sig: undefined })
   }
   for (const e of batch.edges) ensure(e.dataset)
@@ -222,9 +230,14 @@ export function resolveJobs(
     depth.set(k, d)
     return d
   }
-  const ordered = [...batch.jobs].sort(
-    (a, b) => depthOf(refKey(a), new Set()) - depthOf(refKey(b), new Set()),
-  )
+  // each job's key built once, and a known depth read without a new `seen` set (the comparator
+  // calls, in the order sort makes them, compute the same depths as before)
+  const keyOf = new Map(batch.jobs.map((j) => [j, refKey(j)]))
+  const depthOfJob = (j: Job): number => {
+    const k = keyOf.get(j)!
+    return depth.get(k) ?? depthOf(k, new Set())
+  }
+  const ordered = [...batch.jobs].sort((a, b) => depthOfJob(a) - depthOfJob(b))
 
   const ensure = (r: Ref) => {
     const k = refKey(r)

@@ -422,7 +422,7 @@ function prepareAll(db: Db, manyRows: number) {
       db,
       db.delete(lineageEdges).where(eq(lineageEdges.jobId, p('jobId'))),
     ),
-    upsertEdges: fastMany<never>(db, upsertEdgeQuery(db)),
+    upsertEdges: edgeList(db, upsertEdgeQuery(db), manyRows),
     insertColumnEdges: fastMany<never>(db, insertColumnEdgeQuery(db)),
     deleteColumnEdgesOf: fast<{ id: number }>(
       db,
@@ -718,6 +718,45 @@ function compileMany<T>(db: Db, query: Compilable, rows: number): ManyStatement<
         i += n
       }
       return out
+    },
+  }
+}
+
+/** Edges per execution of edgeList: bounds the JSON text of one execution (~30 bytes an edge). */
+const EDGES_PER_JSON = 16384
+
+export interface EdgeList {
+  /** Upserts [job id, dataset id, direction] triples in order, each stamped `now`. */
+  run(edges: readonly (readonly [number, number, string])[], now: string): void
+}
+
+/**
+ * The edge upsert (upsertEdgeQuery) for many edges per execution, its rows read by SQLite from
+ * one JSON array (`json_each`), in order, instead of 4 bound parameters per edge: a 10k-model
+ * collect's 35k edges cost ~30% less CPU this way (binding, not SQLite's insert, was most of it).
+ * With one row per execution (setRowsPerExecution(db, 1), the tests' comparison) each edge is an
+ * execution of its own.
+ */
+function edgeList(db: Db, query: Compilable, rows: number): EdgeList {
+  const { sql: text, params } = query.toSQL()
+  const placeholder = (x: unknown) => (x instanceof Param ? x.value : x)
+  const names = params
+    .map((x) => placeholder(x))
+    .map((x) => (x instanceof Placeholder ? x.name : undefined))
+    .join()
+  if (names !== 'jobId,datasetId,direction,now') throw new Error(`not the edge upsert: ${text}`)
+  const at = text.indexOf(' values (')
+  const close = at < 0 ? -1 : tupleEnd(text, at + 8)
+  if (close < 0) throw new Error(`not a single-row insert: ${text}`)
+  // the conflict clause needs a WHERE after a SELECT (SQLite's parsing ambiguity)
+  const stmt = db.$client.prepare(
+    `${text.slice(0, at)} select value ->> 0, value ->> 1, value ->> 2, ? from json_each(?) where true${text.slice(close)}`,
+  )
+  const per = rows === 1 ? 1 : EDGES_PER_JSON
+  return {
+    run: (edges, now) => {
+      for (let i = 0; i < edges.length; i += per)
+        stmt.run(now, JSON.stringify(edges.slice(i, i + per)))
     },
   }
 }

@@ -31,10 +31,7 @@ export function storeVersions(
     // with the last ones seen before serializing and hashing them.
     const known = latest.get(datasetId) ?? cache?.versions.get(datasetId)
     if (known && sameColumns(known.columns, o.columns)) continue
-    const cols = o.columns.map((c) =>
-      c.type === undefined ? { name: c.name } : { name: c.name, type: c.type },
-    )
-    const text = JSON.stringify(cols)
+    const text = versionText(o.columns)
     const hash = columnsHash(text)
     const prev =
       known?.hash ??
@@ -50,6 +47,21 @@ export function storeVersions(
 }
 
 type Columns = readonly { name: string; type?: string | undefined }[]
+
+/**
+ * JSON.stringify of the columns' names and types (`[{"name":…,"type":…}]`, no type when it has
+ * none), written piece by piece: no object per column only to be stringified (~150k of them in a
+ * 10k-model collect).
+ */
+function versionText(columns: Columns): string {
+  let text = '['
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i]!
+    text += `${i === 0 ? '' : ','}{"name":${JSON.stringify(c.name)}`
+    text += c.type === undefined ? '}' : `,"type":${JSON.stringify(c.type)}}`
+  }
+  return `${text}]`
+}
 
 /** Same names and types in the same order: the same schema version. */
 function sameColumns(a: Columns, b: Columns): boolean {

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { readNode } from '../../../collectors/dbt/graph.ts'
 import { parseManifestLean, readManifestLean } from '../../../collectors/dbt/lean-json.ts'
 import { mapDbtArtifacts } from '../../../collectors/dbt/map.ts'
 import { REPO, SHARED_DBT, sharedFiles } from './helpers.ts'
@@ -40,6 +41,8 @@ describe('parseManifestLean', () => {
       const noSql = parseManifestLean(buf, { sql: false })
       expect(batchOf(withSql)).toEqual(expected)
       expect(batchOf(noSql)).toEqual(expected)
+      // nodes parsed as they are read (readDbtTarget): the same batch, warnings and all
+      expect(batchOf(parseManifestLean(buf, { sql: false, entry: readNode }))).toEqual(expected)
       // read a window at a time: windows of 97 bytes end inside every kind of token
       expect(readManifestLean(full, { chunkBytes: 97 })).toEqual(withSql)
       expect(readManifestLean(full, { chunkBytes: 4096, sql: false })).toEqual(noSql)
