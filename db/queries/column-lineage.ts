@@ -73,10 +73,15 @@ function edgesWhere(db: Db, key: 'datasetId' | 'fromDatasetId', ids: number[]): 
 export function expandDatasetWide<
   R extends Pick<ColumnEdgeRow, 'datasetId' | 'column' | 'fromDatasetId' | 'fromColumn' | 'source'>,
 >(db: Db, rows: R[], into?: ColumnEdgeRow[]): R[] {
-  if (!rows.some((r) => r.column === ALL_COLUMNS)) return rows
-  const ids = [...new Set(rows.filter((r) => r.column === ALL_COLUMNS).map((r) => r.datasetId))]
+  const ids = wideDatasetIds(rows)
+  if (!ids.length) return rows
   return expandWideRows(rows, into ?? storedWhere(db, 'datasetId', ids))
 }
+
+/** The datasets of the dataset-wide rows (column `*`) among `rows`, once each. */
+export const wideDatasetIds = (rows: readonly Pick<ColumnEdgeRow, 'datasetId' | 'column'>[]) => [
+  ...new Set(rows.filter((r) => r.column === ALL_COLUMNS).map((r) => r.datasetId)),
+]
 
 /** expandDatasetWide on rows at hand: `stored` holds every stored edge into the wide rows' datasets (both engines). */
 export function expandWideRows<
@@ -117,6 +122,23 @@ export function walkColumns(
   direction: 'upstream' | 'downstream',
   maxDepth = 64,
 ): ColumnHop[] {
+  const key = direction === 'upstream' ? 'datasetId' : 'fromDatasetId'
+  const walk = columnWalk(start, direction, maxDepth)
+  let step = walk.next()
+  while (!step.done) step = walk.next(edgesWhere(db, key, step.value))
+  return step.value
+}
+
+/**
+ * walkColumns without the reads (either engine): it yields the dataset ids of each depth's
+ * frontier and is resumed with the (expanded) edges into them (upstream) or out of them
+ * (downstream), and returns the hops.
+ */
+export function* columnWalk(
+  start: ColumnRef,
+  direction: 'upstream' | 'downstream',
+  maxDepth: number,
+): Generator<number[], ColumnHop[], ColumnEdgeRow[]> {
   const seen = new Map<string, ColumnHop>()
   const key = (c: ColumnRef) => `${c.datasetId}\u0000${c.column.toLowerCase()}`
   let frontier: ColumnRef[] = [start]
@@ -125,7 +147,7 @@ export function walkColumns(
   for (let depth = 1; depth <= maxDepth && frontier.length; depth++) {
     const ids = [...new Set(frontier.map((c) => c.datasetId))]
     const wanted = new Set(frontier.map(key))
-    const rows = edgesWhere(db, direction === 'upstream' ? 'datasetId' : 'fromDatasetId', ids)
+    const rows = yield ids
     const next: ColumnRef[] = []
     for (const r of rows) {
       const here =
@@ -259,21 +281,66 @@ type HopOut = Omit<ColumnHop, 'datasetId'> & { dataset: DatasetInfo | { id: numb
 export function datasetColumnTree(db: Db, datasetId: number, columnNames: string[]) {
   const into = columnEdgesInto(db, datasetId)
   const out = edgesWhere(db, 'fromDatasetId', [datasetId])
-  const names = new Map<string, string>()
-  for (const c of [...columnNames, ...into.map((r) => r.column), ...out.map((r) => r.fromColumn)]) {
-    if (!names.has(c.toLowerCase())) names.set(c.toLowerCase(), c)
-  }
-  const walked = [...names.values()].map((column) => ({
+  const walked = columnNamesOf(columnNames, into, out).map((column) => ({
     column,
     upstream: walkColumns(db, { datasetId, column }, 'upstream'),
     downstream: walkColumns(db, { datasetId, column }, 'downstream'),
   }))
-  const ids = walked.flatMap((w) => [...w.upstream, ...w.downstream].map((h) => h.datasetId))
-  const infos = datasetInfos(db, ids)
-  const exposures = exposuresReading(db, [
-    datasetId,
-    ...walked.flatMap((w) => w.downstream.map((h) => h.datasetId)),
-  ])
+  const reads = treeReadIds(datasetId, walked)
+  return columnTreeOf(datasetId, {
+    into,
+    walked,
+    infos: datasetInfos(db, reads.infos),
+    exposures: exposuresReading(db, reads.exposures),
+  })
+}
+
+/** A column of datasetColumnTree with its two walks. */
+export interface WalkedColumn {
+  column: string
+  upstream: ColumnHop[]
+  downstream: ColumnHop[]
+}
+
+/** The columns datasetColumnTree walks: the given names, then those of the edges in and out, once each (case-blind). */
+export function columnNamesOf(
+  columnNames: readonly string[],
+  into: readonly ColumnEdgeRow[],
+  out: readonly ColumnEdgeRow[],
+): string[] {
+  const names = new Map<string, string>()
+  for (const c of [...columnNames, ...into.map((r) => r.column), ...out.map((r) => r.fromColumn)]) {
+    if (!names.has(c.toLowerCase())) names.set(c.toLowerCase(), c)
+  }
+  return [...names.values()]
+}
+
+/** The datasets datasetColumnTree describes (every hop's) and those whose exposures it lists. */
+export function treeReadIds(
+  datasetId: number,
+  walked: readonly WalkedColumn[],
+): { infos: number[]; exposures: number[] } {
+  return {
+    infos: walked.flatMap((w) => [...w.upstream, ...w.downstream].map((h) => h.datasetId)),
+    exposures: [datasetId, ...walked.flatMap((w) => w.downstream.map((h) => h.datasetId))],
+  }
+}
+
+/** datasetColumnTree's answer from its walks and reads (either engine). */
+export function columnTreeOf(
+  datasetId: number,
+  {
+    into,
+    walked,
+    infos,
+    exposures,
+  }: {
+    into: ColumnEdgeRow[]
+    walked: readonly WalkedColumn[]
+    infos: Map<number, DatasetInfo>
+    exposures: ExposureUse[]
+  },
+) {
   const withInfo = (h: ColumnHop): HopOut => {
     const { datasetId: id, ...rest } = h
     return { ...rest, dataset: infos.get(id) ?? { id } }
@@ -308,6 +375,13 @@ export function listColumnLineageInputs(db: Db): Map<string, { hash: string; col
     .from(columnLineageInputs)
     .innerJoin(datasets, eq(datasets.id, columnLineageInputs.datasetId))
     .all()
+  return inputsByName(rows)
+}
+
+/** listColumnLineageInputs's map from its rows (either engine). */
+export function inputsByName(
+  rows: readonly { namespace: string; name: string; hash: string; columns: string[] }[],
+): Map<string, { hash: string; columns: string[] }> {
   return new Map(
     rows.map(
       (r) => [`${r.namespace}\u0000${r.name}`, { hash: r.hash, columns: r.columns }] as const,

@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm'
 import type { Db } from '../client.ts'
 import { listProducts } from './catalog.ts'
-import { lineageOverview, NO_DOMAIN } from './overview.ts'
+import { lineageOverview, NO_DOMAIN, type OverviewDomain, type OverviewEdge } from './overview.ts'
 
 // The mesh home's domain tiles and one domain's page: SQL aggregates per domain (pair), so 200
-// domains of 50k datasets stay a few hundred rows.
+// domains of 50k datasets stay a few hundred rows. The assembly (rows in, the API's shapes out) is
+// engine-neutral: db/pg/queries/domain-page.ts calls the same functions with its rows.
 
 const DAY_MS = 86_400_000
 const RANK = sql`max(case status when 'breach' then 3 when 'warn' then 2 when 'ok' then 1 else 0 end)`
@@ -21,7 +22,7 @@ export interface TrendPoint {
 function dailyTrend(db: Db, now: Date, days: number, by: 'domain' | 'product', where = sql`1 = 1`) {
   const since = new Date(now.getTime() - days * DAY_MS).toISOString()
   const key = by === 'domain' ? sql`p.domain` : sql`p.id`
-  const rows = db.all<{ k: string; day: string; score: number; rank: number }>(sql`
+  const rows = db.all<TrendRow>(sql`
     with daily as (
       select ${key} as k, substr(e.evaluated_at, 1, 10) as day, e.score, e.status,
         row_number() over (
@@ -32,6 +33,18 @@ function dailyTrend(db: Db, now: Date, days: number, by: 'domain' | 'product', w
     )
     select k, day, avg(score) as score, ${RANK} as rank from daily where rn = 1
     group by k, day order by k, day`)
+  return trendsOf(rows)
+}
+
+export interface TrendRow {
+  k: string
+  day: string
+  score: number
+  rank: number
+}
+
+/** A trend query's rows (key, day, mean score, worst status rank) as trend points by key. */
+export function trendsOf(rows: readonly TrendRow[]): Map<string, TrendPoint[]> {
   const out = new Map<string, TrendPoint[]>()
   for (const r of rows) {
     const list = out.get(r.k) ?? []
@@ -47,8 +60,14 @@ function dailyTrend(db: Db, now: Date, days: number, by: 'domain' | 'product', w
 
 /** Every domain as a tile: products by status, 30-day trend, providers and consumers. */
 export function domainTiles(db: Db, now: Date, days = 30) {
-  const { domains, edges } = lineageOverview(db)
-  const trend = dailyTrend(db, now, days, 'domain')
+  return domainTilesOf(lineageOverview(db), dailyTrend(db, now, days, 'domain'))
+}
+
+/** The domain tiles from the lineage overview and the trend by domain. */
+export function domainTilesOf(
+  { domains, edges }: { domains: OverviewDomain[]; edges: OverviewEdge[] },
+  trend: Map<string, TrendPoint[]>,
+) {
   return domains.map((d) => ({
     name: d.name,
     owner: d.owner,
@@ -73,13 +92,7 @@ export function domainPage(db: Db, name: string, now: Date, days = 30, limit = 5
   )[0]
   const products = listProducts(db, { domain: name })
   const trend = dailyTrend(db, now, days, 'product', sql`p.domain = ${name}`)
-  const published = db.all<{
-    id: number
-    name: string
-    access: string | null
-    consumer: string | null
-    jobs: number
-  }>(sql`
+  const published = db.all<DomainPageReads['published'][number]>(sql`
     select d.id, d.name, d.access, coalesce(j.domain, ${NO_DOMAIN}) as consumer, count(distinct j.id) as jobs
     from datasets d
     left join lineage_edges e on e.dataset_id = d.id and e.direction = 'input'
@@ -87,15 +100,40 @@ export function domainPage(db: Db, name: string, now: Date, days = 30, limit = 5
     where ${domainIs(sql`d.domain`, name)}
       and (d.access = 'public' or d.id in (select dataset_id from product_outputs))
     group by d.id, j.domain order by d.name, d.id, consumer limit ${limit}`)
-  const consumes = db.all<{ id: number; name: string; provider: string; readers: number }>(sql`
+  const consumes = db.all<DomainPageReads['consumes'][number]>(sql`
     select d.id, d.name, coalesce(d.domain, ${NO_DOMAIN}) as provider, count(distinct j.id) as readers
     from lineage_edges e join jobs j on j.id = e.job_id join datasets d on d.id = e.dataset_id
     where e.direction = 'input' and ${domainIs(sql`j.domain`, name)}
       and coalesce(d.domain, ${NO_DOMAIN}) <> ${name}
     group by d.id order by provider, d.name, d.id limit ${limit}`)
-  const counts = db.all<{ datasets: number; jobs: number }>(sql`select
+  const counts = db.all<NonNullable<DomainPageReads['counts']>>(sql`select
     (select count(*) from datasets d where ${domainIs(sql`d.domain`, name)}) as datasets,
     (select count(*) from jobs j where ${domainIs(sql`j.domain`, name)}) as jobs`)[0]
+  return domainPageOf(name, { row, products, trend, published, consumes, counts })
+}
+
+/** What domainPage reads, on either engine. */
+export interface DomainPageReads {
+  row: { owner: string | null; description: string | null } | undefined
+  products: ReturnType<typeof listProducts>
+  trend: Map<string, TrendPoint[]>
+  /** One row per published dataset and consuming domain (`jobs` 0: none). */
+  published: {
+    id: number
+    name: string
+    access: string | null
+    consumer: string | null
+    jobs: number
+  }[]
+  consumes: { id: number; name: string; provider: string; readers: number }[]
+  counts: { datasets: number; jobs: number } | undefined
+}
+
+/** One domain's page from its reads, or undefined when nothing has that domain. */
+export function domainPageOf(
+  name: string,
+  { row, products, trend, published, consumes, counts }: DomainPageReads,
+) {
   if (!row && products.length === 0 && !counts?.datasets && !counts?.jobs) return undefined
   const byDataset = new Map<
     number,

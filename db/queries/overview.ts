@@ -15,6 +15,9 @@ export const NO_DOMAIN = '(none)'
 const STATUS_BY_RANK: NodeStatus[] = ['unknown', 'ok', 'warn', 'breach']
 const statusOf = (rank: number | null): NodeStatus => STATUS_BY_RANK[rank ?? 0] ?? 'unknown'
 
+// The result assembly below (rows in, the API's shapes out) is engine-neutral: PostgreSQL's
+// db/pg/queries/overview.ts calls the same functions with its rows.
+
 // Status ranks: 0 unknown, 1 ok, 2 warn, 3 breach, so max() is "worst". The CTEs are joined (not
 // correlated) so SQLite materializes each once and indexes it automatically.
 const withRanks = (datasetFilter: SQL, jobFilter: SQL) => sql`
@@ -101,11 +104,37 @@ export function lineageOverview(db: Db): { domains: OverviewDomain[]; edges: Ove
     select p.domain as domain, le.status as status, count(*) as n
     from products p left join latest_evals le on le.product_id = p.id
     group by p.domain, le.status`)
-  const owners = new Map(
-    db
-      .all<{ name: string; owner: string | null }>(sql`select name, owner from domains`)
-      .map((r) => [r.name, r.owner]),
+  const owners = db.all<{ name: string; owner: string | null }>(
+    sql`select name, owner from domains`,
   )
+  const edges = db.all<OverviewEdge>(sql`
+    select source, target, sum(n) as count from (
+      select ${dom(sql`d.domain`)} as source, ${dom(sql`j.domain`)} as target, count(*) as n
+      from lineage_edges e join datasets d on d.id = e.dataset_id join jobs j on j.id = e.job_id
+      where e.direction = 'input' group by 1, 2
+      union all
+      select ${dom(sql`j.domain`)} as source, ${dom(sql`d.domain`)} as target, count(*) as n
+      from lineage_edges e join datasets d on d.id = e.dataset_id join jobs j on j.id = e.job_id
+      where e.direction = 'output' group by 1, 2
+    ) where source <> target group by source, target order by source, target`)
+  return assembleOverview(nodeRows, productRows, owners, edges)
+}
+
+/** What lineageOverview reads: nodes and products counted by domain and rank/status, domain owners. */
+interface OverviewRows {
+  nodes: readonly { domain: string; kind: string; rank: number; n: number }[]
+  products: readonly { domain: string; status: string | null; n: number }[]
+  owners: readonly { name: string; owner: string | null }[]
+}
+
+/** lineageOverview's answer from its rows (either engine). */
+export function assembleOverview(
+  nodeRows: OverviewRows['nodes'],
+  productRows: OverviewRows['products'],
+  ownerRows: OverviewRows['owners'],
+  edges: OverviewEdge[],
+): { domains: OverviewDomain[]; edges: OverviewEdge[] } {
+  const owners = new Map(ownerRows.map((r) => [r.name, r.owner]))
   const byName = new Map<string, OverviewDomain>()
   const get = (name: string) => {
     let d = byName.get(name)
@@ -124,7 +153,7 @@ export function lineageOverview(db: Db): { domains: OverviewDomain[]; edges: Ove
     }
     return d
   }
-  let worst = new Map<string, number>()
+  const worst = new Map<string, number>()
   for (const r of nodeRows) {
     const d = get(r.domain)
     if (r.kind === 'dataset') d.datasets += r.n
@@ -141,18 +170,6 @@ export function lineageOverview(db: Db): { domains: OverviewDomain[]; edges: Ove
     worst.set(r.domain, Math.max(worst.get(r.domain) ?? 0, STATUS_BY_RANK.indexOf(s)))
   }
   for (const d of byName.values()) d.status = statusOf(worst.get(d.name) ?? 0)
-  worst = new Map()
-
-  const edges = db.all<OverviewEdge>(sql`
-    select source, target, sum(n) as count from (
-      select ${dom(sql`d.domain`)} as source, ${dom(sql`j.domain`)} as target, count(*) as n
-      from lineage_edges e join datasets d on d.id = e.dataset_id join jobs j on j.id = e.job_id
-      where e.direction = 'input' group by 1, 2
-      union all
-      select ${dom(sql`j.domain`)} as source, ${dom(sql`d.domain`)} as target, count(*) as n
-      from lineage_edges e join datasets d on d.id = e.dataset_id join jobs j on j.id = e.job_id
-      where e.direction = 'output' group by 1, 2
-    ) where source <> target group by source, target order by source, target`)
   return { domains: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)), edges }
 }
 
@@ -182,42 +199,68 @@ export interface GraphEdge {
 /** Statuses and product membership of the given nodes (a bounded set: one domain or a focus). */
 export function describeGraphNodes(db: Db, ids: readonly NodeId[]): GraphNode[] {
   if (ids.length === 0) return []
-  const ds = ids.filter((i) => i.startsWith('dataset:')).map((i) => Number(i.slice(8)))
-  const js = ids.filter((i) => i.startsWith('job:')).map((i) => Number(i.slice(4)))
+  const { ds, js } = splitNodeIds(ids)
   return [
     ...datasetNodes(db, sql`d.id in (select value from json_each(${JSON.stringify(ds)}))`),
     ...jobNodes(db, sql`j.id in (select value from json_each(${JSON.stringify(js)}))`),
   ]
 }
 
+/** Node ids split into dataset and job row ids. */
+export function splitNodeIds(ids: readonly NodeId[]): { ds: number[]; js: number[] } {
+  return {
+    ds: ids.filter((i) => i.startsWith('dataset:')).map((i) => Number(i.slice(8))),
+    js: ids.filter((i) => i.startsWith('job:')).map((i) => Number(i.slice(4))),
+  }
+}
+
+/** A graph node's row as both engines read it. */
+export interface NodeRow {
+  id: number
+  name: string
+  namespace: string
+  domain: string
+  type: string | null
+  owner: string | null
+  rank: number
+}
+
+const nodeOf = (
+  kind: GraphNode['kind'],
+  r: NodeRow,
+  products: string[],
+  integration: string | null,
+): GraphNode => ({
+  id: `${kind}:${r.id}`,
+  kind,
+  name: r.name,
+  namespace: r.namespace,
+  domain: r.domain,
+  type: r.type,
+  owner: r.owner,
+  status: statusOf(r.rank),
+  products,
+  integration,
+})
+
+/** A dataset's graph node from its row (its products already a list). */
+export const datasetNodeOf = (r: NodeRow & { products: string[] | null }): GraphNode =>
+  nodeOf('dataset', r, r.products ?? [], null)
+
+/** A job's graph node from its row (`integration` as stored, or a producer URL). */
+export const jobNodeOf = (r: NodeRow & { integration: string | null }): GraphNode =>
+  nodeOf('job', r, [], r.integration === null ? null : integrationName(r.integration))
+
 function datasetNodes(db: Db, where: SQL): GraphNode[] {
-  const rows = db.all<{
-    id: number
-    name: string
-    namespace: string
-    domain: string
-    type: string | null
-    owner: string | null
-    rank: number
-    products: string | null
-  }>(sql`
+  const rows = db.all<NodeRow & { products: string | null }>(sql`
     ${withRanks(sql`dataset_id in (select d.id from datasets d where ${where})`, sql`0 = 1`)}
     select d.id, d.name, d.namespace, ${dom(sql`d.domain`)} as domain, d.kind as type, d.owner,
       ${DATASET_RANK} as rank,
       (select json_group_array(po.product_id order by po.product_id) from product_outputs po where po.dataset_id = d.id) as products
     from ${DATASET_FROM} where ${where} order by d.id`)
-  return rows.map((r) => ({
-    id: `dataset:${r.id}`,
-    kind: 'dataset',
-    name: r.name,
-    namespace: r.namespace,
-    domain: r.domain,
-    type: r.type,
-    owner: r.owner,
-    status: statusOf(r.rank),
-    products: r.products ? (JSON.parse(r.products) as string[]) : [],
-    integration: null,
-  }))
+  return rows.map((r) =>
+    datasetNodeOf({ ...r, products: r.products ? (JSON.parse(r.products) as string[]) : [] }),
+  )
 }
 
 // Job types that name their producer; any other job's producer is looked up (one indexed run).
@@ -248,32 +291,12 @@ export function integrationName(s: string): string | null {
 }
 
 function jobNodes(db: Db, where: SQL): GraphNode[] {
-  const rows = db.all<{
-    id: number
-    name: string
-    namespace: string
-    domain: string
-    type: string | null
-    owner: string | null
-    rank: number
-    integration: string | null
-  }>(sql`
+  const rows = db.all<NodeRow & { integration: string | null }>(sql`
     ${withRanks(sql`0 = 1`, sql`job_id in (select j.id from jobs j where ${where})`)}
     select j.id, j.name, j.namespace, ${dom(sql`j.domain`)} as domain, j.type, j.owner, ${JOB_RANK} as rank,
       ${INTEGRATION} as integration
     from ${JOB_FROM} where ${where} order by j.id`)
-  return rows.map((r) => ({
-    id: `job:${r.id}`,
-    kind: 'job',
-    name: r.name,
-    namespace: r.namespace,
-    domain: r.domain,
-    type: r.type,
-    owner: r.owner,
-    status: statusOf(r.rank),
-    products: [],
-    integration: r.integration === null ? null : integrationName(r.integration),
-  }))
+  return rows.map(jobNodeOf)
 }
 
 /**
@@ -289,19 +312,30 @@ export function domainGraph(db: Db, domain: string) {
       sql`${inDomain(sql`j.domain`)} and exists (select 1 from lineage_edges e where e.job_id = j.id)`,
     ),
   ]
-  const rows = db.all<{
-    jobId: number
-    datasetId: number
-    direction: string
-    jobDomain: string
-    datasetDomain: string
-  }>(sql`
+  const rows = db.all<DomainEdgeRow>(sql`
     select e.job_id as jobId, e.dataset_id as datasetId, e.direction,
       ${dom(sql`j.domain`)} as jobDomain, ${dom(sql`d.domain`)} as datasetDomain
     from lineage_edges e join jobs j on j.id = e.job_id join datasets d on d.id = e.dataset_id
     where ${inDomain(sql`j.domain`)} or ${inDomain(sql`d.domain`)}
     order by e.job_id, e.dataset_id, e.direction`)
-  const edges: (GraphEdge & { foreign?: { id: NodeId; domain: string } })[] = rows.map((r) => {
+  return { domain, nodes, edges: domainEdgesOf(domain, rows) }
+}
+
+/** A lineage edge touching a domain, with both ends' domains. */
+export interface DomainEdgeRow {
+  jobId: number
+  datasetId: number
+  direction: string
+  jobDomain: string
+  datasetDomain: string
+}
+
+/** domainGraph's edges: each one crossing out of `domain` names its foreign end and that end's domain. */
+export function domainEdgesOf(
+  domain: string,
+  rows: readonly DomainEdgeRow[],
+): (GraphEdge & { foreign?: { id: NodeId; domain: string } })[] {
+  return rows.map((r) => {
     const job: NodeId = `job:${r.jobId}`
     const ds: NodeId = `dataset:${r.datasetId}`
     const [source, target] = r.direction === 'input' ? [ds, job] : [job, ds]
@@ -310,23 +344,43 @@ export function domainGraph(db: Db, domain: string) {
       return { source, target, foreign: { id: ds, domain: r.datasetDomain } }
     return { source, target }
   })
-  return { domain, nodes, edges }
 }
 
 /** The neighbourhood of a node, with statuses and products for every node in it. */
 export function lineageFocus(db: Db, opts: LineageOptions) {
-  const hood = lineageNeighbourhood(db, { ...opts, maxNodes: opts.maxNodes ?? 1500 })
+  const hood = lineageNeighbourhood(db, focusOptions(opts))
+  return focusOf(
+    hood,
+    describeGraphNodes(
+      db,
+      hood.nodes.map((n) => n.id),
+    ),
+  )
+}
+
+/** lineageFocus's walk options: at most 1500 nodes unless asked. */
+export const focusOptions = (opts: LineageOptions): LineageOptions => ({
+  ...opts,
+  maxNodes: opts.maxNodes ?? 1500,
+})
+
+/** lineageFocus's answer: the neighbourhood's described nodes, each with its depth. */
+export function focusOf<R, E>(
+  hood: { root: R; nodes: { id: NodeId; depth: number }[]; edges: E; truncated: boolean },
+  described: GraphNode[],
+) {
   const depth = new Map(hood.nodes.map((n) => [n.id, n.depth]))
-  const nodes = describeGraphNodes(
-    db,
-    hood.nodes.map((n) => n.id),
-  ).map((n) => ({ ...n, depth: depth.get(n.id) ?? 0 }))
+  const nodes = described.map((n) => ({ ...n, depth: depth.get(n.id) ?? 0 }))
   return { root: hood.root, nodes, edges: hood.edges, truncated: hood.truncated }
 }
 
+/** A LIKE pattern (escape `\\`) for names containing `q`, lower-cased. */
+export const containsPattern = (q: string) =>
+  `%${q.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`
+
 /** Datasets and jobs whose name contains `q` (case-insensitive), products first, then shortest names. */
 export function searchNodes(db: Db, q: string, limit = 20) {
-  const like = `%${q.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`
+  const like = containsPattern(q)
   return db.all<{
     id: NodeId
     name: string

@@ -1,41 +1,12 @@
 import { z } from 'zod'
-import { candidatesOf } from '../../collectors/contracts/naming.ts'
-import type { Odcs } from '../../collectors/contracts/schema.ts'
 import { own } from '../../collectors/own.ts'
 import type { Store } from '../../db/store.ts'
 import type { MeshwatchConfig } from '../config-file.ts'
+import { bindContractOn } from '../contracts/bind-store.ts'
 import { odcsOf } from '../contracts/view.ts'
 
 // ODCS v3 `tags`: a list of strings at the top of the contract (odcs-json-schema-v3.1.0.json).
 const ContractTagsSchema = z.object({ tags: z.array(z.string()).optional() })
-
-/**
- * The product a contract is bound to, as server/contracts/bind.ts binds it (its `dataProduct`, by
- * id, domain-qualified id or name, else the product whose outputs its tables are), on the Store.
- */
-async function contractProductOf(
-  store: Store,
-  c: Odcs,
-  domain: string | null,
-): Promise<string | undefined> {
-  const dp = c.dataProduct
-  if (dp) {
-    const p =
-      (await store.contracts.findContractProduct({ id: dp })) ??
-      (domain ? await store.contracts.findContractProduct({ id: `${domain}.${dp}` }) : undefined) ??
-      (await store.contracts.findContractProduct({ name: dp, domain }))
-    if (p) return p.id
-  }
-  const datasets: number[] = []
-  for (const o of c.schema ?? [])
-    for (const cand of candidatesOf(c, o)) {
-      const ds = await store.contracts.findContractDataset(cand)
-      if (!ds) continue
-      datasets.push(ds.id)
-      break
-    }
-  return store.contracts.productOfOutputs(datasets)
-}
 
 /**
  * The tags a route's `tags:` matches a product by: the product's own in meshwatch.yml
@@ -60,7 +31,8 @@ export async function productTagsOf(
     const listed = ContractTagsSchema.safeParse(row.document)
     if (!listed.success || !listed.data.tags?.length) continue
     const c = odcsOf(row)
-    const product = c ? await contractProductOf(store, c, row.domain) : undefined
+    // bound as the contracts page binds it: its `dataProduct`, else the product of its tables
+    const product = c ? (await bindContractOn(store, c, row.domain)).product?.id : undefined
     if (product) add(product, listed.data.tags)
   }
   return new Map([...tags].map(([id, s]) => [id, [...s].sort()]))

@@ -1,12 +1,18 @@
 import type * as lite from '../../queries/column-lineage.ts'
 import {
-  disagreements,
+  columnNamesOf,
+  columnTreeOf,
+  columnWalk,
   expandWideRows,
+  inputsByName,
+  treeReadIds,
+  wideDatasetIds,
   type ColumnEdgeRow,
   type ColumnHop,
   type ColumnRef,
   type DatasetInfo,
   type ExposureUse,
+  type WalkedColumn,
 } from '../../queries/column-lineage.ts'
 import type { PgConn, PgModule } from '../module.ts'
 import { columnsOf } from '../rows.ts'
@@ -14,11 +20,11 @@ import { columnEdges } from '../schema.ts'
 
 // Column lineage on PostgreSQL. A column walk is one statement per depth (the frontier's
 // datasets as one array): its keys are JavaScript's lower-cased names, which PostgreSQL's lower()
-// under "C" would not reproduce beyond ASCII, so the frontier is kept here as SQLite's is.
+// under "C" would not reproduce beyond ASCII, so the frontier is kept in JavaScript: the walk and
+// the tree's assembly are db/queries/column-lineage.ts's (columnWalk, columnTreeOf), fed these reads.
 
 const EDGE = columnsOf(columnEdges)
 const EDGE_ORDER = 'dataset_id, "column", from_dataset_id, from_column, source'
-const isDirect = (t: string | null) => !t?.startsWith('INDIRECT')
 
 async function storedWhere(
   q: PgConn,
@@ -46,7 +52,7 @@ async function edgesWhere(
 async function expandDatasetWide<
   R extends Pick<ColumnEdgeRow, 'datasetId' | 'column' | 'fromDatasetId' | 'fromColumn' | 'source'>,
 >(q: PgConn, rows: R[], into?: ColumnEdgeRow[]): Promise<R[]> {
-  const ids = [...new Set(rows.filter((r) => r.column === '*').map((r) => r.datasetId))]
+  const ids = wideDatasetIds(rows)
   if (!ids.length) return rows
   return expandWideRows(rows, into ?? (await storedWhere(q, 'dataset_id', ids)))
 }
@@ -57,60 +63,11 @@ async function walkColumns(
   direction: 'upstream' | 'downstream',
   maxDepth = 64,
 ): Promise<ColumnHop[]> {
-  const seen = new Map<string, ColumnHop>()
-  const key = (c: ColumnRef) => `${c.datasetId}\u0000${c.column.toLowerCase()}`
-  let frontier: ColumnRef[] = [start]
-  const visited = new Set([key(start)])
-  const continued = new Set<string>()
-  for (let depth = 1; depth <= maxDepth && frontier.length; depth++) {
-    const ids = [...new Set(frontier.map((c) => c.datasetId))]
-    const wanted = new Set(frontier.map(key))
-    const rows = await edgesWhere(
-      q,
-      direction === 'upstream' ? 'dataset_id' : 'from_dataset_id',
-      ids,
-    )
-    const next: ColumnRef[] = []
-    for (const r of rows) {
-      const here =
-        direction === 'upstream'
-          ? { datasetId: r.datasetId, column: r.column }
-          : { datasetId: r.fromDatasetId, column: r.fromColumn }
-      if (!wanted.has(key(here))) continue
-      if (isDirect(r.transformation)) continued.add(key(here))
-      const there: ColumnRef =
-        direction === 'upstream'
-          ? { datasetId: r.fromDatasetId, column: r.fromColumn }
-          : { datasetId: r.datasetId, column: r.column }
-      const k = key(there)
-      const direct = isDirect(r.transformation)
-      const hop = seen.get(k)
-      if (hop) {
-        if (!hop.sources.includes(r.source)) hop.sources.push(r.source)
-        if (direct && !hop.direct && hop.depth === depth) {
-          hop.direct = true
-          hop.transformation = r.transformation
-        }
-      } else
-        seen.set(k, {
-          ...there,
-          depth,
-          transformation: r.transformation,
-          sources: [r.source],
-          direct,
-          end: false,
-        })
-      if (direct && !visited.has(k)) {
-        visited.add(k)
-        next.push(there)
-      }
-    }
-    frontier = next
-  }
-  for (const [k, hop] of seen) hop.end = hop.direct && !continued.has(k)
-  return [...seen.values()].sort(
-    (a, b) => a.depth - b.depth || a.datasetId - b.datasetId || a.column.localeCompare(b.column),
-  )
+  const key = direction === 'upstream' ? 'dataset_id' : 'from_dataset_id'
+  const walk = columnWalk(start, direction, maxDepth)
+  let step = walk.next()
+  while (!step.done) step = walk.next(await edgesWhere(q, key, step.value))
+  return step.value
 }
 
 async function columnEdgesInto(q: PgConn, datasetId: number): Promise<ColumnEdgeRow[]> {
@@ -141,8 +98,6 @@ async function exposuresReading(q: PgConn, ids: number[]): Promise<ExposureUse[]
   return r.rows
 }
 
-type HopOut = Omit<ColumnHop, 'datasetId'> & { dataset: DatasetInfo | { id: number } }
-
 export const columnLineage = {
   expandDatasetWide,
   walkColumns,
@@ -153,42 +108,20 @@ export const columnLineage = {
   async datasetColumnTree(q, datasetId, columnNames) {
     const into = await columnEdgesInto(q, datasetId)
     const out = await edgesWhere(q, 'from_dataset_id', [datasetId])
-    const names = new Map<string, string>()
-    for (const c of [...columnNames, ...into.map((r) => r.column), ...out.map((r) => r.fromColumn)])
-      if (!names.has(c.toLowerCase())) names.set(c.toLowerCase(), c)
-    const walked = []
-    for (const column of names.values())
+    const walked: WalkedColumn[] = []
+    for (const column of columnNamesOf(columnNames, into, out))
       walked.push({
         column,
         upstream: await walkColumns(q, { datasetId, column }, 'upstream'),
         downstream: await walkColumns(q, { datasetId, column }, 'downstream'),
       })
-    const ids = walked.flatMap((w) => [...w.upstream, ...w.downstream].map((h) => h.datasetId))
-    const infos = await datasetInfos(q, ids)
-    const exposures = await exposuresReading(q, [
-      datasetId,
-      ...walked.flatMap((w) => w.downstream.map((h) => h.datasetId)),
-    ])
-    const withInfo = (h: ColumnHop): HopOut => {
-      const { datasetId: id, ...rest } = h
-      return { ...rest, dataset: infos.get(id) ?? { id } }
-    }
-    const disagree = disagreements(into)
-    const byColumn = new Map(disagree.map((d) => [d.column, d]))
-    return {
-      columns: walked.map((w) => {
-        const downIds = new Set([datasetId, ...w.downstream.map((h) => h.datasetId)])
-        return {
-          name: w.column,
-          upstream: w.upstream.map(withInfo),
-          downstream: w.downstream.map(withInfo),
-          exposures: w.downstream.length ? exposures.filter((e) => downIds.has(e.datasetId)) : [],
-          disagreement: byColumn.get(w.column) ?? null,
-        }
-      }),
-      sources: [...new Set(into.map((r) => r.source))].sort(),
-      disagreements: disagree.length,
-    }
+    const reads = treeReadIds(datasetId, walked)
+    return columnTreeOf(datasetId, {
+      into,
+      walked,
+      infos: await datasetInfos(q, reads.infos),
+      exposures: await exposuresReading(q, reads.exposures),
+    })
   },
 
   async listColumnLineageInputs(q) {
@@ -196,10 +129,6 @@ export const columnLineage = {
       `select d.namespace, d.name, i.hash, i.columns
          from column_lineage_inputs i join datasets d on d.id = i.dataset_id order by d.id`,
     )
-    return new Map(
-      r.rows.map(
-        (x) => [`${x.namespace}\u0000${x.name}`, { hash: x.hash, columns: x.columns }] as const,
-      ),
-    )
+    return inputsByName(r.rows)
   },
 } satisfies PgModule<typeof lite>

@@ -1,16 +1,22 @@
 import type * as lite from '../../queries/domain-page.ts'
-import type { TrendPoint } from '../../queries/domain-page.ts'
+import {
+  domainPageOf,
+  domainTilesOf,
+  trendsOf,
+  type DomainPageReads,
+  type TrendRow,
+} from '../../queries/domain-page.ts'
 import { NO_DOMAIN } from '../../queries/overview.ts'
 import type { PgConn, PgModule } from '../module.ts'
 import { catalog } from './catalog.ts'
 import { overview } from './overview.ts'
 
 // The mesh home's domain tiles and one domain's page on PostgreSQL: SQLite's aggregates per
-// domain (pair), times compared as the ISO text they are stored as.
+// domain (pair), times compared as the ISO text they are stored as. The rows become the API's
+// shapes by db/queries/domain-page.ts's assembly functions: only the SQL is this engine's.
 
 const DAY_MS = 86_400_000
 const RANK = `max(case status when 'breach' then 3 when 'warn' then 2 when 'ok' then 1 else 0 end)`
-const STATUS_OF = ['unknown', 'ok', 'warn', 'breach'] as const
 
 /** Daily score points since `days` before `now`, by a product's domain or its id; `domain` filters. */
 async function dailyTrend(
@@ -21,7 +27,7 @@ async function dailyTrend(
   domain?: string,
 ) {
   const since = new Date(now.getTime() - days * DAY_MS).toISOString()
-  const rows = await q.query<{ k: string; day: string; score: number; rank: number }>(
+  const rows = await q.query<TrendRow>(
     `with daily as (
        select ${by === 'domain' ? 'p.domain' : 'p.id'} as k, substr(e.evaluated_at, 1, 10) as day,
          e.score, e.status,
@@ -35,37 +41,17 @@ async function dailyTrend(
      group by k, day order by k, day`,
     [since, domain ?? null],
   )
-  const out = new Map<string, TrendPoint[]>()
-  for (const r of rows.rows) {
-    const list = out.get(r.k) ?? []
-    list.push({
-      day: r.day,
-      score: Math.round(r.score * 10) / 10,
-      status: STATUS_OF[r.rank] ?? 'unknown',
-    })
-    out.set(r.k, list)
-  }
-  return out
+  return trendsOf(rows.rows)
 }
 
 const domainIs = (col: string) => `coalesce(${col}, '${NO_DOMAIN}') = $1`
 
 export const domainPage = {
   async domainTiles(q, now, days = 30) {
-    const { domains, edges } = await overview.lineageOverview(q)
-    const trend = await dailyTrend(q, now, days, 'domain')
-    return domains.map((d) => ({
-      name: d.name,
-      owner: d.owner,
-      datasets: d.datasets,
-      jobs: d.jobs,
-      products: d.products,
-      status: d.status,
-      productCounts: d.productCounts,
-      trend: trend.get(d.name) ?? [],
-      providers: edges.filter((e) => e.target === d.name).map((e) => e.source),
-      consumers: edges.filter((e) => e.source === d.name).map((e) => e.target),
-    }))
+    return domainTilesOf(
+      await overview.lineageOverview(q),
+      await dailyTrend(q, now, days, 'domain'),
+    )
   },
 
   async domainPage(q, name, now, days = 30, limit = 500) {
@@ -78,13 +64,7 @@ export const domainPage = {
     const products = await catalog.listProducts(q, { domain: name })
     const trend = await dailyTrend(q, now, days, 'product', name)
     const published = (
-      await q.query<{
-        id: number
-        name: string
-        access: string | null
-        consumer: string | null
-        jobs: number
-      }>(
+      await q.query<DomainPageReads['published'][number]>(
         `select d.id, d.name, d.access, coalesce(j.domain, '${NO_DOMAIN}') as consumer,
            count(distinct j.id) as jobs
          from datasets d
@@ -97,7 +77,7 @@ export const domainPage = {
       )
     ).rows
     const consumes = (
-      await q.query<{ id: number; name: string; provider: string; readers: number }>(
+      await q.query<DomainPageReads['consumes'][number]>(
         `select d.id, d.name, coalesce(d.domain, '${NO_DOMAIN}') as provider,
            count(distinct j.id) as readers
          from lineage_edges e join jobs j on j.id = e.job_id join datasets d on d.id = e.dataset_id
@@ -108,45 +88,12 @@ export const domainPage = {
       )
     ).rows
     const counts = (
-      await q.query<{ datasets: number; jobs: number }>(
+      await q.query<NonNullable<DomainPageReads['counts']>>(
         `select (select count(*) from datasets d where ${domainIs('d.domain')}) as datasets,
                 (select count(*) from jobs j where ${domainIs('j.domain')}) as jobs`,
         [name],
       )
     ).rows[0]
-    if (!row && products.length === 0 && !counts?.datasets && !counts?.jobs) return undefined
-    const byDataset = new Map<
-      number,
-      {
-        id: number
-        name: string
-        access: string | null
-        consumers: { domain: string; jobs: number }[]
-      }
-    >()
-    for (const r of published) {
-      const d = byDataset.get(r.id) ?? { id: r.id, name: r.name, access: r.access, consumers: [] }
-      if (r.jobs > 0 && r.consumer !== null) d.consumers.push({ domain: r.consumer, jobs: r.jobs })
-      byDataset.set(r.id, d)
-    }
-    return {
-      name,
-      owner: row?.owner ?? null,
-      description: row?.description ?? null,
-      datasets: counts?.datasets ?? 0,
-      jobs: counts?.jobs ?? 0,
-      products: products.map((p) => ({
-        id: p.id,
-        name: p.name,
-        owner: p.owner,
-        description: p.description,
-        status: p.evaluation?.status ?? 'unknown',
-        score: p.evaluation?.score ?? null,
-        evaluatedAt: p.evaluation?.evaluatedAt ?? null,
-        trend: trend.get(p.id) ?? [],
-      })),
-      published: [...byDataset.values()],
-      consumes,
-    }
+    return domainPageOf(name, { row, products, trend, published, consumes, counts })
   },
 } satisfies PgModule<typeof lite>

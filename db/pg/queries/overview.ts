@@ -1,11 +1,17 @@
 import type * as lite from '../../queries/overview.ts'
 import {
-  integrationName,
+  assembleOverview,
+  containsPattern,
+  datasetNodeOf,
+  domainEdgesOf,
+  focusOf,
+  focusOptions,
+  jobNodeOf,
   NO_DOMAIN,
-  type GraphEdge,
+  splitNodeIds,
+  type DomainEdgeRow,
   type GraphNode,
-  type NodeStatus,
-  type OverviewDomain,
+  type NodeRow,
   type OverviewEdge,
 } from '../../queries/overview.ts'
 import type { LineageOptions, NodeId } from '../../queries/lineage.ts'
@@ -14,10 +20,9 @@ import { pgNeighbourhood } from './lineage.ts'
 
 // The web view's lineage queries on PostgreSQL: the same aggregates as SQLite's (status ranks 0
 // unknown … 3 breach, max() the worst), id lists as arrays, the product walk one recursive CTE
-// whose steps carry the datasets seen so far.
+// whose steps carry the datasets seen so far. The rows become the API's shapes by SQLite's
+// module's assembly functions (db/queries/overview.ts): only the SQL is this engine's.
 
-const STATUS_BY_RANK: NodeStatus[] = ['unknown', 'ok', 'warn', 'breach']
-const statusOf = (rank: number | null): NodeStatus => STATUS_BY_RANK[rank ?? 0] ?? 'unknown'
 const dom = (col: string) => `coalesce(${col}, '${NO_DOMAIN}')`
 
 // `datasetFilter`/`jobFilter` restrict the ranked rows (by dataset_id / job_id).
@@ -59,19 +64,8 @@ const DATASET_RANK = `greatest(coalesce(tr.rank, 0), coalesce(pr.rank, 0))`
 const JOB_FROM = `jobs j left join job_rank jr on jr.job_id = j.id`
 const JOB_RANK = `coalesce(jr.rank, 0)`
 
-const emptyCounts = (): Record<NodeStatus, number> => ({ ok: 0, warn: 0, breach: 0, unknown: 0 })
-
 async function datasetNodes(q: PgConn, where: string, args: unknown[]): Promise<GraphNode[]> {
-  const rows = await q.query<{
-    id: number
-    name: string
-    namespace: string
-    domain: string
-    type: string | null
-    owner: string | null
-    rank: number
-    products: string[] | null
-  }>(
+  const rows = await q.query<NodeRow & { products: string[] | null }>(
     `${withRanks(`dataset_id in (select d.id from datasets d where ${where})`, 'false')}
      select d.id, d.name, d.namespace, ${dom('d.domain')} as domain, d.kind as type, d.owner,
        ${DATASET_RANK} as rank,
@@ -79,18 +73,7 @@ async function datasetNodes(q: PgConn, where: string, args: unknown[]): Promise<
      from ${DATASET_FROM} where ${where} order by d.id`,
     args,
   )
-  return rows.rows.map((r) => ({
-    id: `dataset:${r.id}`,
-    kind: 'dataset',
-    name: r.name,
-    namespace: r.namespace,
-    domain: r.domain,
-    type: r.type,
-    owner: r.owner,
-    status: statusOf(r.rank),
-    products: r.products ?? [],
-    integration: null,
-  }))
+  return rows.rows.map(datasetNodeOf)
 }
 
 const TYPED_JOBS = `('dbt_model', 'dbt_seed', 'dbt_snapshot', 'dbt_project', 'airflow_task', 'airflow_dag')`
@@ -103,40 +86,19 @@ const INTEGRATION = `case when j.type in ${TYPED_JOBS} then null else coalesce(
     from runs r where r.job_id = j.id order by r.id desc limit 1)) end`
 
 async function jobNodes(q: PgConn, where: string, args: unknown[]): Promise<GraphNode[]> {
-  const rows = await q.query<{
-    id: number
-    name: string
-    namespace: string
-    domain: string
-    type: string | null
-    owner: string | null
-    rank: number
-    integration: string | null
-  }>(
+  const rows = await q.query<NodeRow & { integration: string | null }>(
     `${withRanks('false', `job_id in (select j.id from jobs j where ${where})`)}
      select j.id, j.name, j.namespace, ${dom('j.domain')} as domain, j.type, j.owner, ${JOB_RANK} as rank,
        ${INTEGRATION} as integration
      from ${JOB_FROM} where ${where} order by j.id`,
     args,
   )
-  return rows.rows.map((r) => ({
-    id: `job:${r.id}`,
-    kind: 'job',
-    name: r.name,
-    namespace: r.namespace,
-    domain: r.domain,
-    type: r.type,
-    owner: r.owner,
-    status: statusOf(r.rank),
-    products: [],
-    integration: r.integration === null ? null : integrationName(r.integration),
-  }))
+  return rows.rows.map(jobNodeOf)
 }
 
 async function describeGraphNodes(q: PgConn, ids: readonly NodeId[]): Promise<GraphNode[]> {
   if (ids.length === 0) return []
-  const ds = ids.filter((i) => i.startsWith('dataset:')).map((i) => Number(i.slice(8)))
-  const js = ids.filter((i) => i.startsWith('job:')).map((i) => Number(i.slice(4)))
+  const { ds, js } = splitNodeIds(ids)
   return [
     ...(await datasetNodes(q, 'd.id = any($1::int8[])', [ds])),
     ...(await jobNodes(q, 'j.id = any($1::int8[])', [js])),
@@ -183,46 +145,9 @@ export const overview = {
       select p.domain as domain, le.status as status, count(*) as n
       from products p left join latest_evals le on le.product_id = p.id
       group by p.domain, le.status`)
-    const owners = new Map(
-      (
-        await q.query<{ name: string; owner: string | null }>('select name, owner from domains')
-      ).rows.map((r) => [r.name, r.owner]),
+    const owners = await q.query<{ name: string; owner: string | null }>(
+      'select name, owner from domains',
     )
-    const byName = new Map<string, OverviewDomain>()
-    const get = (name: string) => {
-      let d = byName.get(name)
-      if (!d) {
-        d = {
-          name,
-          owner: owners.get(name) ?? null,
-          datasets: 0,
-          jobs: 0,
-          products: 0,
-          status: 'unknown',
-          counts: emptyCounts(),
-          productCounts: emptyCounts(),
-        }
-        byName.set(name, d)
-      }
-      return d
-    }
-    const worst = new Map<string, number>()
-    for (const r of nodeRows.rows) {
-      const d = get(r.domain)
-      if (r.kind === 'dataset') d.datasets += r.n
-      else d.jobs += r.n
-      d.counts[statusOf(r.rank)] += r.n
-      worst.set(r.domain, Math.max(worst.get(r.domain) ?? 0, r.rank))
-    }
-    for (const r of productRows.rows) {
-      const d = get(r.domain)
-      const s: NodeStatus =
-        r.status === 'ok' || r.status === 'warn' || r.status === 'breach' ? r.status : 'unknown'
-      d.products += r.n
-      d.productCounts[s] += r.n
-      worst.set(r.domain, Math.max(worst.get(r.domain) ?? 0, STATUS_BY_RANK.indexOf(s)))
-    }
-    for (const d of byName.values()) d.status = statusOf(worst.get(d.name) ?? 0)
     const edges = await q.query<OverviewEdge>(`
       select source, target, sum(n)::int8 as count from (
         select ${dom('d.domain')} as source, ${dom('j.domain')} as target, count(*) as n
@@ -234,10 +159,7 @@ export const overview = {
         where e.direction = 'output' group by 1, 2
       ) x where source <> target group by source, target
       order by source collate "C", target collate "C"`)
-    return {
-      domains: [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)),
-      edges: edges.rows,
-    }
+    return assembleOverview(nodeRows.rows, productRows.rows, owners.rows, edges.rows)
   },
 
   describeGraphNodes,
@@ -251,13 +173,7 @@ export const overview = {
         [domain],
       )),
     ]
-    const rows = await q.query<{
-      jobId: number
-      datasetId: number
-      direction: string
-      jobDomain: string
-      datasetDomain: string
-    }>(
+    const rows = await q.query<DomainEdgeRow>(
       `select e.job_id as "jobId", e.dataset_id as "datasetId", e.direction,
          ${dom('j.domain')} as "jobDomain", ${dom('d.domain')} as "datasetDomain"
        from lineage_edges e join jobs j on j.id = e.job_id join datasets d on d.id = e.dataset_id
@@ -265,36 +181,23 @@ export const overview = {
        order by e.job_id, e.dataset_id, e.direction`,
       [domain],
     )
-    const edges: (GraphEdge & { foreign?: { id: NodeId; domain: string } })[] = rows.rows.map(
-      (r) => {
-        const job: NodeId = `job:${r.jobId}`
-        const ds: NodeId = `dataset:${r.datasetId}`
-        const [source, target] = r.direction === 'input' ? [ds, job] : [job, ds]
-        if (r.jobDomain !== domain)
-          return { source, target, foreign: { id: job, domain: r.jobDomain } }
-        if (r.datasetDomain !== domain)
-          return { source, target, foreign: { id: ds, domain: r.datasetDomain } }
-        return { source, target }
-      },
-    )
-    return { domain, nodes, edges }
+    return { domain, nodes, edges: domainEdgesOf(domain, rows.rows) }
   },
 
   async lineageFocus(q, opts: LineageOptions) {
-    const hood = await pgNeighbourhood(q, { ...opts, maxNodes: opts.maxNodes ?? 1500 })
-    const depth = new Map(hood.nodes.map((n) => [n.id, n.depth]))
-    const nodes = (
+    const hood = await pgNeighbourhood(q, focusOptions(opts))
+    return focusOf(
+      hood,
       await describeGraphNodes(
         q,
         hood.nodes.map((n) => n.id),
-      )
-    ).map((n) => ({ ...n, depth: depth.get(n.id) ?? 0 }))
-    return { root: hood.root, nodes, edges: hood.edges, truncated: hood.truncated }
+      ),
+    )
   },
 
   /** SQLite lowers the name (ASCII) and LIKEs it case-blind: ILIKE under "C" is the same test. */
   async searchNodes(q, text, limit = 20) {
-    const like = `%${text.toLowerCase().replace(/[%_\\]/g, (c) => `\\${c}`)}%`
+    const like = containsPattern(text)
     const r = await q.query<{
       id: NodeId
       name: string
