@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { own } from '../../collectors/own.ts'
 import type { Store } from '../../db/store.ts'
 import type { MeshwatchConfig } from '../config-file.ts'
-import { bindContractOn } from '../contracts/bind-store.ts'
+import { bindContractOn } from '../contracts/bind.ts'
 import { odcsOf } from '../contracts/view.ts'
 
 // ODCS v3 `tags`: a list of strings at the top of the contract (odcs-json-schema-v3.1.0.json).
