@@ -94,21 +94,20 @@ export async function pollAirflow(
 /**
  * Polls every configured Airflow on its interval (first poll at once), each only while this
  * replica leads its job (airflowJob of its URL): one replica polls each Airflow. Returns a stop
- * function.
+ * function, which resolves once the polls in flight have ended (so the store can be closed).
  */
 export function startAirflowPollers(
   deps: Deps,
   sources: AirflowSource[],
   leader: Leader = soleLeader(),
-): () => void {
+): () => Promise<void> {
   const log = deps.log ?? SILENT
   const timers: NodeJS.Timeout[] = []
+  const inFlight = new Set<Promise<void>>()
   let stopped = false
   for (const src of sources) {
     let running = false
-    const tick = async () => {
-      if (running || stopped) return
-      running = true
+    const poll = async () => {
       try {
         const r = await leader.runIfLeader(collectorName(src.url), () => pollAirflow(deps, src))
         if (!r) return
@@ -119,18 +118,32 @@ export function startAirflowPollers(
             url: src.url,
             error: r.error,
           })
+      } catch (e) {
+        // e.g. the store went away while recording a failure: logged, never an unhandled rejection
+        log.error('Airflow poll failed; will retry next interval', {
+          url: src.url,
+          error: redact(e instanceof Error ? e.message : String(e)),
+        })
       } finally {
         running = false
       }
     }
-    void tick()
-    const t = setInterval(() => void tick(), src.intervalSeconds * 1000)
+    const tick = () => {
+      if (running || stopped) return
+      running = true
+      const p = poll()
+      inFlight.add(p)
+      void p.finally(() => inFlight.delete(p))
+    }
+    tick()
+    const t = setInterval(tick, src.intervalSeconds * 1000)
     t.unref()
     timers.push(t)
   }
-  return () => {
+  return async () => {
     stopped = true
     for (const t of timers) clearInterval(t)
+    await Promise.all(inFlight)
   }
 }
 

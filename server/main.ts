@@ -158,7 +158,7 @@ export async function startServer(opts: ServeOptions): Promise<{
   for (const p of airflow.problems) opts.log.warn(p)
   const stopPollers = startAirflowPollers(deps, airflow.sources, leader)
   const stopAll = async () => {
-    stopPollers()
+    await stopPollers()
     await led?.stop()
     // hands every job to another replica at once, rather than when this session times out
     await leader.close()

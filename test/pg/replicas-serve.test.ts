@@ -182,7 +182,7 @@ describe('three replicas of meshwatch serve on one PostgreSQL', () => {
     const [leader, last] = polls(alive[0]!) > 0 ? [alive[0]!, alive[1]!] : [alive[1]!, alive[0]!]
     const before = polls(last)
     await leader.kill('SIGTERM')
-    expect(leader.proc.exitCode).toBe(0)
+    expect(leader.proc.exitCode, leader.stderr().slice(-3000)).toBe(0)
     await until('two polls by the last replica', () => polls(last) >= before + 2)
     for (const job of ['evaluate', 'dispatch'])
       await until(`the last replica to take ${job}`, () => started(last).includes(job))
