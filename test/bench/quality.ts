@@ -24,7 +24,7 @@ const EVAL_GOAL = 5
 // A walk may cost this many times the same walk as one recursive CTE: a query per hop and node
 // kind through drizzle, then one to describe the nodes. p99 includes GC pauses.
 const WALK_GOAL = { 50: 10, 99: 25 } as const
-const NOW = new Date('2026-11-25T12:00:00Z')
+export const NOW = new Date('2026-11-25T12:00:00Z')
 const at = (hoursAgo: number) => new Date(NOW.getTime() - hoursAgo * 3_600_000).toISOString()
 export const ds = (i: number) => ({ namespace: NS, name: `db.s${i % 50}.t${i}` })
 const job = (i: number) => ({ namespace: JOB_NS, name: `dag_${i % 500}.task_${i}` })
