@@ -20,7 +20,14 @@ import { evaluateProducts } from '../../server/evaluate.ts'
 import { hashBatch } from '../../server/ingest.ts'
 import { setup as startCluster } from '../pg/global-setup.ts'
 import { postsVsBare, syntheticEvent } from './openlineage.ts'
-import { chunkBatch, DATASETS, ds, NOW as GRAPH_NOW, readFactsPlain } from './quality.ts'
+import {
+  chunkBatch,
+  DATASETS,
+  ds,
+  NOW as GRAPH_NOW,
+  readFactsPlain,
+  FACT_QUERIES,
+} from './quality.ts'
 import type { BenchRow } from './run.ts'
 
 const NOW = '2026-12-03T00:00:00.000Z'
@@ -351,37 +358,24 @@ async function benchLineage({ db, lite, pool, store }: Graph): Promise<BenchRow[
   return rows
 }
 
-/**
- * readFactsPlain (quality.ts) on PostgreSQL: the same facts, the same joins, in plain SQL on the
- * pool, with SQLite's bare columns beside max() (the row holding the max) as distinct on.
- */
-async function readFactsPlainPg(pool: pg.Pool, since: string): Promise<number> {
-  const queries = [
-    `select p.*, d.id, d.namespace, d.name, d.domain, d.kind, d.access, d.contract_enforced
-       from products p join product_outputs o on o.product_id = p.id join datasets d on d.id = o.dataset_id`,
-    `select o.dataset_id, j.id, j.namespace, j.name, j.type, j.domain, j.owner, j.parent_id, j.schedule,
-            r.state, r.started_at, r.ended_at, r.error, r.rows_affected
-       from product_outputs o
-       join lineage_edges e on e.dataset_id = o.dataset_id and e.direction = 'output'
-       join jobs j on j.id = e.job_id
-       left join runs r on r.job_id = j.id and coalesce(r.ended_at, r.started_at) >= $1`,
-    `select distinct on (a.key, a.dataset_id) a.dataset_id, a.key, a.name, a.status, a.severity,
+// FACT_QUERIES' two with SQLite's bare columns beside max() (the row holding the max), as distinct on.
+const PG_FACTS: Record<number, string> = {
+  2: `select distinct on (a.key, a.dataset_id) a.dataset_id, a.key, a.name, a.status, a.severity,
             a.observed_at, a."column", a.message
        from product_outputs o join assertions a on a.dataset_id = o.dataset_id
        order by a.key, a.dataset_id, a.observed_at desc`,
-    `select m.dataset_id, m.name, m.value, m.status, m.observed_at, m.run_id
-       from product_outputs o join metrics m on m.dataset_id = o.dataset_id`,
-    `select v.dataset_id, v.columns, v.observed_at
-       from product_outputs o join dataset_versions v on v.dataset_id = o.dataset_id`,
-    `select e.job_id, max(coalesce(r.ended_at, r.started_at))
-       from product_outputs o
-       join lineage_edges e on e.dataset_id = o.dataset_id and e.direction = 'output'
-       join runs r on r.job_id = e.job_id and r.state = 'COMPLETE' group by e.job_id`,
-    `select distinct dataset_id from (
+  6: `select distinct dataset_id from (
        select distinct on (key, dataset_id) dataset_id, status from assertions
         order by key, dataset_id, observed_at desc
      ) latest where status in ('fail', 'error', 'warn')`,
-  ]
+}
+
+/**
+ * readFactsPlain (quality.ts) on PostgreSQL: the same facts, the same joins, in plain SQL on the
+ * pool (PG_FACTS for the two that differ).
+ */
+async function readFactsPlainPg(pool: pg.Pool, since: string): Promise<number> {
+  const queries = FACT_QUERIES.map((q, k) => PG_FACTS[k] ?? q.replace('?', '$1'))
   let rows = 0
   for (const q of queries)
     rows += (q.includes('$1') ? await pool.query(q, [since]) : await pool.query(q)).rowCount ?? 0
