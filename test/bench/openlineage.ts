@@ -13,7 +13,7 @@ import { createApp } from '../../server/app.ts'
 import { readJsonBody } from '../../server/body.ts'
 import { importEvents } from '../../server/openlineage.ts'
 import type { BenchRow } from './run.ts'
-import { sqliteStore } from '../../db/store.ts'
+import { sqliteStore, type Store } from '../../db/store.ts'
 
 const PRODUCER = 'https://github.com/OpenLineage/OpenLineage/tree/1.54.0/client/python'
 const F = {
@@ -86,21 +86,39 @@ async function postAll(url: string, bodies: string[], concurrency: number): Prom
   return bodies.length / ((performance.now() - started) / 1000)
 }
 
-/** (a) single-event POSTs over HTTP, stored durably, vs a bare Hono route that only parses. */
-async function benchHttp(tmp: string, n: number): Promise<BenchRow[]> {
-  const bodies = Array.from({ length: n }, (_, i) => JSON.stringify(syntheticEvent(i)))
+/**
+ * Single-event POSTs at concurrency 50 through our app on `store` vs a bare Hono route that only
+ * parses the same bodies, one after the other in this process: events/s of each. Shared with the
+ * store bench (#16), which runs it on SQLite and PostgreSQL.
+ */
+export async function postsVsBare(
+  store: Store,
+  bodies: string[],
+): Promise<{ stored: number; baseline: number }> {
   const bare = new Hono().post('/api/v1/lineage', async (c) => {
     await readJsonBody(c)
     return c.json({ status: 'created' }, 201)
   })
-  const db = openDb(join(tmp, 'http.db'))
-  const ours = createApp({ store: sqliteStore(db) })
+  const ours = createApp({ store })
   const a = await listen(bare.fetch)
   const b = await listen(ours.fetch)
   try {
     await postAll(`${a.url}/api/v1/lineage`, bodies.slice(0, 500), 50) // warm-up
     const baseline = await postAll(`${a.url}/api/v1/lineage`, bodies, 50)
     const stored = await postAll(`${b.url}/api/v1/lineage`, bodies, 50)
+    return { stored, baseline }
+  } finally {
+    a.server.close()
+    b.server.close()
+  }
+}
+
+/** (a) single-event POSTs over HTTP, stored durably, vs a bare Hono route that only parses. */
+async function benchHttp(tmp: string, n: number): Promise<BenchRow[]> {
+  const bodies = Array.from({ length: n }, (_, i) => JSON.stringify(syntheticEvent(i)))
+  const db = openDb(join(tmp, 'http.db'))
+  try {
+    const { stored, baseline } = await postsVsBare(sqliteStore(db), bodies)
     const ratio = stored / baseline
     return [
       {
@@ -113,8 +131,6 @@ async function benchHttp(tmp: string, n: number): Promise<BenchRow[]> {
       },
     ]
   } finally {
-    a.server.close()
-    b.server.close()
     closeDb(db)
   }
 }

@@ -24,7 +24,7 @@ const EVAL_GOAL = 5
 // A walk may cost this many times the same walk as one recursive CTE: a query per hop and node
 // kind through drizzle, then one to describe the nodes. p99 includes GC pauses.
 const WALK_GOAL = { 50: 10, 99: 25 } as const
-const NOW = new Date('2026-11-25T12:00:00Z')
+export const NOW = new Date('2026-11-25T12:00:00Z')
 const at = (hoursAgo: number) => new Date(NOW.getTime() - hoursAgo * 3_600_000).toISOString()
 export const ds = (i: number) => ({ namespace: NS, name: `db.s${i % 50}.t${i}` })
 const job = (i: number) => ({ namespace: JOB_NS, name: `dag_${i % 500}.task_${i}` })
@@ -114,6 +114,31 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN
 }
 
+/** readFactsPlain's queries, in order (store.ts gives PostgreSQL's version of them). */
+export const FACT_QUERIES = [
+  `select p.*, d.id, d.namespace, d.name, d.domain, d.kind, d.access, d.contract_enforced
+     from products p join product_outputs o on o.product_id = p.id join datasets d on d.id = o.dataset_id`,
+  `select o.dataset_id, j.id, j.namespace, j.name, j.type, j.domain, j.owner, j.parent_id, j.schedule,
+          r.state, r.started_at, r.ended_at, r.error, r.rows_affected
+     from product_outputs o
+     join lineage_edges e on e.dataset_id = o.dataset_id and e.direction = 'output'
+     join jobs j on j.id = e.job_id
+     left join runs r on r.job_id = j.id and coalesce(r.ended_at, r.started_at) >= ?`,
+  `select a.dataset_id, a.key, a.name, a.status, a.severity, max(a.observed_at), a."column", a.message
+     from product_outputs o join assertions a on a.dataset_id = o.dataset_id group by a.key, a.dataset_id`,
+  `select m.dataset_id, m.name, m.value, m.status, m.observed_at, m.run_id
+     from product_outputs o join metrics m on m.dataset_id = o.dataset_id`,
+  `select v.dataset_id, v.columns, v.observed_at
+     from product_outputs o join dataset_versions v on v.dataset_id = o.dataset_id`,
+  `select e.job_id, max(coalesce(r.ended_at, r.started_at))
+     from product_outputs o
+     join lineage_edges e on e.dataset_id = o.dataset_id and e.direction = 'output'
+     join runs r on r.job_id = e.job_id and r.state = 'COMPLETE' group by e.job_id`,
+  `select distinct dataset_id from (
+     select dataset_id, status, max(observed_at) from assertions group by key, dataset_id
+   ) where status in ('fail', 'error', 'warn')`,
+]
+
 /**
  * The evaluation's baseline: the same facts (products, their outputs, the outputs' producers with
  * their runs in the window and their latest success, latest tests, metrics, schema versions, and
@@ -124,31 +149,8 @@ const pct = (xs: number[], p: number) => {
  */
 export function readFactsPlain(db: Db, since: string): number {
   const c = db.$client
-  const queries = [
-    `select p.*, d.id, d.namespace, d.name, d.domain, d.kind, d.access, d.contract_enforced
-       from products p join product_outputs o on o.product_id = p.id join datasets d on d.id = o.dataset_id`,
-    `select o.dataset_id, j.id, j.namespace, j.name, j.type, j.domain, j.owner, j.parent_id, j.schedule,
-            r.state, r.started_at, r.ended_at, r.error, r.rows_affected
-       from product_outputs o
-       join lineage_edges e on e.dataset_id = o.dataset_id and e.direction = 'output'
-       join jobs j on j.id = e.job_id
-       left join runs r on r.job_id = j.id and coalesce(r.ended_at, r.started_at) >= ?`,
-    `select a.dataset_id, a.key, a.name, a.status, a.severity, max(a.observed_at), a."column", a.message
-       from product_outputs o join assertions a on a.dataset_id = o.dataset_id group by a.key, a.dataset_id`,
-    `select m.dataset_id, m.name, m.value, m.status, m.observed_at, m.run_id
-       from product_outputs o join metrics m on m.dataset_id = o.dataset_id`,
-    `select v.dataset_id, v.columns, v.observed_at
-       from product_outputs o join dataset_versions v on v.dataset_id = o.dataset_id`,
-    `select e.job_id, max(coalesce(r.ended_at, r.started_at))
-       from product_outputs o
-       join lineage_edges e on e.dataset_id = o.dataset_id and e.direction = 'output'
-       join runs r on r.job_id = e.job_id and r.state = 'COMPLETE' group by e.job_id`,
-    `select distinct dataset_id from (
-       select dataset_id, status, max(observed_at) from assertions group by key, dataset_id
-     ) where status in ('fail', 'error', 'warn')`,
-  ]
   let rows = 0
-  for (const q of queries)
+  for (const q of FACT_QUERIES)
     rows += (q.includes('?') ? c.prepare(q).all(since) : c.prepare(q).all()).length
   return rows
 }

@@ -16,10 +16,18 @@ import { pgStore } from '../../db/pg/store.ts'
 import { foldBatches } from '../../db/queries/fold-batches.ts'
 import { sqliteStore, type Store } from '../../db/store.ts'
 import { encodeBatch } from '../../db/queries/batch-codec.ts'
+import { evaluateProducts } from '../../server/evaluate.ts'
 import { hashBatch } from '../../server/ingest.ts'
 import { setup as startCluster } from '../pg/global-setup.ts'
-import { syntheticEvent } from './openlineage.ts'
-import { chunkBatch, DATASETS, ds } from './quality.ts'
+import { postsVsBare, syntheticEvent } from './openlineage.ts'
+import {
+  chunkBatch,
+  DATASETS,
+  ds,
+  NOW as GRAPH_NOW,
+  readFactsPlain,
+  FACT_QUERIES,
+} from './quality.ts'
 import type { BenchRow } from './run.ts'
 
 const NOW = '2026-12-03T00:00:00.000Z'
@@ -34,6 +42,10 @@ const PG_EVENTS_PER_S = 10_000
 const TWO_WRITERS = 1.6
 const LINEAGE_P99_MS = 50
 const WALKS = 300
+const POST_RATIO = 0.5
+const POSTS = 10_000
+const EVAL_MS = 2000
+const EVAL_ROUNDS = 3
 
 const flag = (name: string): number | undefined => {
   const i = process.argv.indexOf(`--${name}`)
@@ -246,8 +258,19 @@ async function benchWriters(cluster: Cluster, events: number): Promise<BenchRow[
   ]
 }
 
-/** (c) 3-hop lineage of the quality bench's 100k-node graph through each store's lineage module. */
-async function benchLineage(tmp: string, cluster: Cluster): Promise<BenchRow[]> {
+/** The quality bench's 100k-node graph (and its 10k products), seeded on both engines. */
+interface Graph {
+  db: ReturnType<typeof openDb>
+  lite: Store
+  pool: pg.Pool
+  store: Store
+}
+
+async function withGraph<T>(
+  tmp: string,
+  cluster: Cluster,
+  fn: (g: Graph) => Promise<T>,
+): Promise<T> {
   const seed = async (store: Store) => {
     for (let from = 0; from < DATASETS; from += 5000)
       await store.storeBatch.storeBatch(chunkBatch(from, from + 5000), {
@@ -255,6 +278,22 @@ async function benchLineage(tmp: string, cluster: Cluster): Promise<BenchRow[]> 
         now: NOW,
       })
   }
+  const db = openDb(join(tmp, 'graph.db'))
+  const lite = sqliteStore(db)
+  const pool = await openPgPool(await cluster.database())
+  const store = pgStore(pool)
+  try {
+    await seed(lite)
+    await seed(store)
+    return await fn({ db, lite, pool, store })
+  } finally {
+    closeDb(db)
+    await store.close()
+  }
+}
+
+/** (c) 3-hop lineage of the quality bench's 100k-node graph through each store's lineage module. */
+async function benchLineage({ db, lite, pool, store }: Graph): Promise<BenchRow[]> {
   const walk = async (store: Store, ids: number[]) => {
     const ms: number[] = []
     const sizes: number[] = []
@@ -271,73 +310,200 @@ async function benchLineage(tmp: string, cluster: Cluster): Promise<BenchRow[]> 
       }
     return { ms, sizes }
   }
-  const db = openDb(join(tmp, 'lineage.db'))
-  const lite = sqliteStore(db)
-  const pool = await openPgPool(await cluster.database())
-  const store = pgStore(pool)
-  try {
-    await seed(lite)
-    await seed(store)
-    // The same datasets on both (by name: ids are each engine's own), spread over the graph.
-    const names = Array.from(
-      { length: WALKS },
-      (_, k) => ds(1000 + ((k * 7919) % (DATASETS - 2000))).name,
-    )
-    const byName = (rows: { id: number; name: string }[]) => {
-      const m = new Map(rows.map((r) => [r.name, Number(r.id)]))
-      return names.map((n) => {
-        const id = m.get(n)
-        if (id === undefined) throw new Error(`dataset ${n} was not stored`)
-        return id
-      })
-    }
-    const liteIds = byName(
-      db.$client.prepare('select id, name from datasets').all() as { id: number; name: string }[],
-    )
-    const pgIds = byName(
-      (await pool.query<{ id: number; name: string }>('select id, name from datasets')).rows,
-    )
-    await walk(lite, liteIds) // warm-up, both
-    await walk(store, pgIds)
-    const a = await walk(lite, liteIds)
-    const b = await walk(store, pgIds)
-    // Same graph, same walks (by position in id order): the answers must be the same size.
-    const differs = a.sizes.findIndex((s, k) => s !== b.sizes[k])
-    if (differs >= 0)
-      throw new Error(
-        `lineage walk ${differs}: SQLite finds ${a.sizes[differs]} nodes, PostgreSQL ${b.sizes[differs]}`,
-      )
-    const nodes = a.sizes.reduce((s, x) => s + x, 0) / a.sizes.length
-    const rows: BenchRow[] = []
-    for (const [engine, r] of [
-      ['SQLite', a],
-      ['PostgreSQL', b],
-    ] as const) {
-      const p99 = pct(r.ms, 99)
-      rows.push({
-        name: `store: 3-hop lineage, ${engine} (p99, 100k-node graph)`,
-        value: p99,
-        unit: 'ms',
-        goal: `< ${LINEAGE_P99_MS} ms`,
-        ok: p99 < LINEAGE_P99_MS,
-        detail: `p50 ${pct(r.ms, 50).toFixed(2)} ms; ${r.ms.length} walks (${WALKS} up, ${WALKS} down), ${nodes.toFixed(0)} nodes each on average`,
-      })
-    }
-    return rows
-  } finally {
-    closeDb(db)
-    await store.close()
+  // The same datasets on both (by name: ids are each engine's own), spread over the graph.
+  const names = Array.from(
+    { length: WALKS },
+    (_, k) => ds(1000 + ((k * 7919) % (DATASETS - 2000))).name,
+  )
+  const byName = (rows: { id: number; name: string }[]) => {
+    const m = new Map(rows.map((r) => [r.name, Number(r.id)]))
+    return names.map((n) => {
+      const id = m.get(n)
+      if (id === undefined) throw new Error(`dataset ${n} was not stored`)
+      return id
+    })
   }
+  const liteIds = byName(
+    db.$client.prepare('select id, name from datasets').all() as { id: number; name: string }[],
+  )
+  const pgIds = byName(
+    (await pool.query<{ id: number; name: string }>('select id, name from datasets')).rows,
+  )
+  await walk(lite, liteIds) // warm-up, both
+  await walk(store, pgIds)
+  const a = await walk(lite, liteIds)
+  const b = await walk(store, pgIds)
+  // Same graph, same walks (by position in id order): the answers must be the same size.
+  const differs = a.sizes.findIndex((s, k) => s !== b.sizes[k])
+  if (differs >= 0)
+    throw new Error(
+      `lineage walk ${differs}: SQLite finds ${a.sizes[differs]} nodes, PostgreSQL ${b.sizes[differs]}`,
+    )
+  const nodes = a.sizes.reduce((s, x) => s + x, 0) / a.sizes.length
+  const rows: BenchRow[] = []
+  for (const [engine, r] of [
+    ['SQLite', a],
+    ['PostgreSQL', b],
+  ] as const) {
+    const p99 = pct(r.ms, 99)
+    rows.push({
+      name: `store: 3-hop lineage, ${engine} (p99, 100k-node graph)`,
+      value: p99,
+      unit: 'ms',
+      goal: `< ${LINEAGE_P99_MS} ms`,
+      ok: p99 < LINEAGE_P99_MS,
+      detail: `p50 ${pct(r.ms, 50).toFixed(2)} ms; ${r.ms.length} walks (${WALKS} up, ${WALKS} down), ${nodes.toFixed(0)} nodes each on average`,
+    })
+  }
+  return rows
 }
 
-const notYet = (name: string, why: string): BenchRow => ({
-  name: `store: ${name}`,
-  value: Number.NaN,
-  unit: '',
-  goal: '',
-  ok: false,
-  detail: `not on PostgreSQL yet: ${why}`,
-})
+// FACT_QUERIES' two with SQLite's bare columns beside max() (the row holding the max), as distinct on.
+const PG_FACTS: Record<number, string> = {
+  2: `select distinct on (a.key, a.dataset_id) a.dataset_id, a.key, a.name, a.status, a.severity,
+            a.observed_at, a."column", a.message
+       from product_outputs o join assertions a on a.dataset_id = o.dataset_id
+       order by a.key, a.dataset_id, a.observed_at desc`,
+  6: `select distinct dataset_id from (
+       select distinct on (key, dataset_id) dataset_id, status from assertions
+        order by key, dataset_id, observed_at desc
+     ) latest where status in ('fail', 'error', 'warn')`,
+}
+
+/**
+ * readFactsPlain (quality.ts) on PostgreSQL: the same facts, the same joins, in plain SQL on the
+ * pool (PG_FACTS for the two that differ).
+ */
+async function readFactsPlainPg(pool: pg.Pool, since: string): Promise<number> {
+  const queries = FACT_QUERIES.map((q, k) => PG_FACTS[k] ?? q.replace('?', '$1'))
+  let rows = 0
+  for (const q of queries)
+    rows += (q.includes('$1') ? await pool.query(q, [since]) : await pool.query(q)).rowCount ?? 0
+  return rows
+}
+
+/**
+ * (d) evaluateProducts (load and score the 10k products, root causes; not stored) on each engine
+ * through its Store, each against the same facts read in plain SQL on that engine, in turn, so
+ * load on the machine hits all four alike. Median of EVAL_ROUNDS after a warm-up of each.
+ */
+async function benchEvaluation({ db, lite, pool, store }: Graph): Promise<BenchRow[]> {
+  const since = new Date(GRAPH_NOW.getTime() - 30 * 86_400_000).toISOString()
+  const server = await clusterCpu(pool)
+  const evaluate = (s: Store) =>
+    evaluateProducts({ store: s, now: () => GRAPH_NOW }, { store: false })
+  const timed = async <T>(fn: () => Promise<T> | T) => {
+    const c = selfCpu()
+    const sv = server()
+    const t = performance.now()
+    const value = await fn()
+    return {
+      value,
+      wall: performance.now() - t,
+      cpu: selfCpu() - c,
+      server: server() - sv,
+    }
+  }
+  await evaluate(lite) // warm-up: caches, prepared statements
+  await evaluate(store)
+  readFactsPlain(db, since)
+  await readFactsPlainPg(pool, since)
+  const runs = { lite: [], pg: [], litePlain: [], pgPlain: [] } as Record<
+    'lite' | 'pg' | 'litePlain' | 'pgPlain',
+    Awaited<ReturnType<typeof timed<unknown>>>[]
+  >
+  let liteBreaches = 0
+  let pgBreaches = 0
+  let liteRows = 0
+  let pgRows = 0
+  for (let k = 0; k < EVAL_ROUNDS; k++) {
+    const a = await timed(() => evaluate(lite))
+    runs.lite.push(a)
+    liteBreaches = a.value.evaluations.filter((e) => e.status === 'breach').length
+    const b = await timed(() => evaluate(store))
+    runs.pg.push(b)
+    pgBreaches = b.value.evaluations.filter((e) => e.status === 'breach').length
+    const c = await timed(() => readFactsPlain(db, since))
+    runs.litePlain.push(c)
+    liteRows = c.value
+    const d = await timed(() => readFactsPlainPg(pool, since))
+    runs.pgPlain.push(d)
+    pgRows = d.value
+  }
+  const med = (k: keyof typeof runs, f: 'wall' | 'cpu' | 'server') =>
+    pct(
+      runs[k].map((r) => r[f]),
+      50,
+    )
+  const ms = (x: number) => `${Math.round(x)} ms`
+  const same =
+    liteBreaches === pgBreaches
+      ? `${pgBreaches} breaches with root cause, as on SQLite`
+      : `${pgBreaches} breaches, SQLite ${liteBreaches}: DIFFERS`
+  const liteWall = med('lite', 'wall')
+  const pgWall = med('pg', 'wall')
+  return [
+    {
+      name: 'store: evaluate 10k products, SQLite (wall, 100k-node graph)',
+      value: liteWall,
+      unit: 'ms',
+      goal: `< ${EVAL_MS} ms`,
+      ok: liteWall < EVAL_MS,
+      detail: `median of ${EVAL_ROUNDS}; ${(liteWall / med('litePlain', 'wall')).toFixed(2)}× reading their facts in plain SQL (${ms(med('litePlain', 'wall'))}, ${liteRows} rows); CPU ${ms(med('lite', 'cpu'))}; ${liteBreaches} breaches with root cause`,
+    },
+    {
+      name: 'store: evaluate 10k products, PostgreSQL (wall, 100k-node graph)',
+      value: pgWall,
+      unit: 'ms',
+      goal: `< ${EVAL_MS} ms`,
+      ok: pgWall < EVAL_MS,
+      detail: `median of ${EVAL_ROUNDS}; ${(pgWall / med('pgPlain', 'wall')).toFixed(2)}× reading their facts in plain SQL on PostgreSQL (${ms(med('pgPlain', 'wall'))}, ${pgRows} rows); ${(pgWall / liteWall).toFixed(2)}× SQLite's; CPU ${ms(med('pg', 'cpu'))} node + ${ms(med('pg', 'server'))} server; ${same}`,
+    },
+  ]
+}
+
+/**
+ * (e) single OpenLineage POSTs at concurrency 50 through the app (createApp, as serve builds it)
+ * on each engine vs a bare Hono route parsing the same bodies (openlineage.ts postsVsBare), the
+ * same POSTS events on a fresh store of each, one engine after the other.
+ */
+async function benchPosts(tmp: string, cluster: Cluster): Promise<BenchRow[]> {
+  const bodies = Array.from({ length: POSTS }, (_, i) => JSON.stringify(syntheticEvent(i)))
+  const db = openDb(join(tmp, 'posts.db'))
+  let lite: { stored: number; baseline: number }
+  try {
+    lite = await postsVsBare(sqliteStore(db), bodies)
+  } finally {
+    closeDb(db)
+  }
+  const store = pgStore(await openPgPool(await cluster.database()))
+  let pgr: { stored: number; baseline: number }
+  try {
+    pgr = await postsVsBare(store, bodies)
+  } finally {
+    await store.close()
+  }
+  return (
+    [
+      ['SQLite', lite, 'WAL synchronous=FULL'],
+      [
+        'PostgreSQL',
+        pgr,
+        `${(pgr.stored / lite.stored).toFixed(2)}× SQLite's events/s; pool of 10`,
+      ],
+    ] as const
+  ).map(([engine, r, note]) => {
+    const ratio = r.stored / r.baseline
+    return {
+      name: `store: POST /api/v1/lineage, ${engine}, vs bare parse route (c=50)`,
+      value: ratio,
+      unit: '×',
+      goal: `≥ ${POST_RATIO}×`,
+      ok: ratio >= POST_RATIO,
+      detail: `${r.stored.toFixed(0)} vs ${r.baseline.toFixed(0)} events/s, ${POSTS} single-event POSTs; ${note}`,
+    }
+  })
+}
 
 export async function benchStore(opts: { events?: number } = {}): Promise<BenchRow[]> {
   const events = opts.events ?? flag('events') ?? Number(process.env.BENCH_STORE_EVENTS ?? 50_000)
@@ -382,12 +548,13 @@ export async function benchStore(opts: { events?: number } = {}): Promise<BenchR
     return [
       ...(await run('bulk import', () => benchBulk(tmp, cluster, events))),
       ...(await run('writers', () => benchWriters(cluster, events))),
-      ...(await run('lineage', () => benchLineage(tmp, cluster))),
-      notYet('single POSTs through serve', 'serve ingests through the SQLite Db (ingestEvents)'),
-      notYet(
-        'evaluation of 10k products',
-        'the evaluator (server/evaluate.ts) reads the SQLite Db',
-      ),
+      ...(await run('lineage and evaluation', () =>
+        withGraph(tmp, cluster, async (g) => [
+          ...(await run('lineage', () => benchLineage(g))),
+          ...(await run('evaluation', () => benchEvaluation(g))),
+        ]),
+      )),
+      ...(await run('single POSTs', () => benchPosts(tmp, cluster))),
     ]
   } finally {
     process.off('SIGINT', onSignal)
