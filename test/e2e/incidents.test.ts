@@ -64,6 +64,18 @@ beforeAll(async () => {
   if (!o || !a) throw new Error(`the demo has no open incidents to act on: ${JSON.stringify(open)}`)
   orders = o
   attribution = a
+  // The dispatcher fans an incident out to its routes on its next pass (every few seconds), which
+  // may come after the evaluation that opened it: wait for sales.orders' consumer message.
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const detail = (await (await fetch(`${server.url}/api/incidents/${orders}`)).json()) as {
+      deliveries: { slack?: { audience: string }[] }
+    }
+    if (detail.deliveries.slack?.some((d) => d.audience === 'marketing')) break
+    if (Date.now() > deadline)
+      throw new Error(`no delivery to marketing: ${JSON.stringify(detail)}`)
+    await new Promise((r) => setTimeout(r, 250))
+  }
   browser = await launchChromium()
   page = await browser.context.newPage()
   page.on('pageerror', (e) => console.error('page error:', e.message))
