@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.ts'
-import type { OrchestrationJobs } from '../db/queries/quality.ts'
+import type { RootCauseGraph } from '../db/queries/quality-graph.ts'
 import { sqliteDbOf, type Store } from '../db/store.ts'
 import { shouldStore } from './quality/history.ts'
 import { DEFAULT_REMINDER_MINUTES, writeAlerts } from './alerts/outbox.ts'
@@ -96,12 +96,12 @@ function* scoreProducts(
   })
   yield* attachContractsProgram(facts)
   const out: EvaluationWithCause[] = []
-  let orchestration: OrchestrationJobs | undefined
   const resolved = new Map<string, EffectiveSla>()
   // In product id order whatever order the engine read them in: what is stored (evaluations,
   // alerts, incidents) draws its ids in this order.
   const products = facts.flatMap((f, i) => (rows[i] ? [{ f: inIdOrder(f), row: rows[i] }] : []))
   products.sort((x, y) => (x.row.id < y.row.id ? -1 : x.row.id > y.row.id ? 1 : 0))
+  const pending: { at: number; e: ProductEvaluation; sla: EffectiveSla }[] = []
   for (const { f, row } of products) {
     // Products mostly share a handful of SLAs: resolve each distinct declaration once.
     const key = `${own(cfg.products, row.id) ? row.id : ''}\u0000${JSON.stringify(row.sla)}`
@@ -110,14 +110,23 @@ function* scoreProducts(
     slas.set(f.id, sla)
     f.upstream = f.upstream.filter((u) => u.depth <= sla.upstream_depth)
     const e = evaluateProduct(f, sla, now)
+    out.push({ ...e, rootCause: null })
     // nothing to explain when ok, nor when there is nothing to judge by (unknown)
-    if (e.status === 'ok' || e.status === 'unknown') {
-      out.push({ ...e, rootCause: null })
-      continue
-    }
-    orchestration ??= yield* call('quality', 'loadOrchestrationJobs', cfg.links)
-    const rootCause = yield* rootCauseOf(cfg, e, sla, now, orchestration)
-    out.push({ ...e, rootCause: rootCause ?? null })
+    if (e.status !== 'ok' && e.status !== 'unknown') pending.push({ at: out.length - 1, e, sla })
+  }
+  if (pending.length === 0) return { evaluations: out, slas }
+  // The root causes' graphs in one call: on PostgreSQL set reads, not a dozen statements each.
+  const orchestration = yield* call('quality', 'loadOrchestrationJobs', cfg.links)
+  const graphs = yield* call(
+    'qualityGraph',
+    'loadRootCauseGraphs',
+    // Lineage hops alternate dataset and job; +2 reaches a source's loader beyond the last dataset.
+    pending.map(({ e, sla }) => ({ productId: e.productId, depth: sla.upstream_depth * 2 + 2 })),
+    { links: cfg.links, now, orchestration },
+  )
+  for (const [i, { at, e, sla }] of pending.entries()) {
+    const rootCause = yield* rootCauseOf(e, sla, now, graphs[i])
+    out[at] = { ...e, rootCause: rootCause ?? null }
   }
   return { evaluations: out, slas }
 }
@@ -144,20 +153,11 @@ function* recordEvaluations(
 
 /** The root cause of a product's current evaluation, from its bounded upstream neighbourhood. */
 function* rootCauseOf(
-  cfg: MeshwatchConfig,
   e: ProductEvaluation,
   sla: EffectiveSla,
   now: Date,
-  orchestration: OrchestrationJobs,
+  graph: RootCauseGraph | undefined,
 ): StoreProgram<RootCause | undefined> {
-  const depth = sla.upstream_depth
-  // Lineage hops alternate dataset and job; +2 reaches a source's loader beyond the last dataset.
-  const graph = yield* call('qualityGraph', 'loadRootCauseGraph', e.productId, {
-    depth: depth * 2 + 2,
-    links: cfg.links,
-    now,
-    orchestration,
-  })
   if (!graph) return undefined
   const datasetIds = graph.nodes.flatMap((n) => (n.kind === 'dataset' ? [idOfNode(n.id)] : []))
   return findRootCause(

@@ -199,6 +199,18 @@ export function loadRootCauseGraph(
 }
 
 /**
+ * The root cause graphs of many products (loadRootCauseGraph of each, its own depth): one call for
+ * the evaluator, which PostgreSQL answers with set reads.
+ */
+export function loadRootCauseGraphs(
+  db: Db,
+  wants: { productId: string; depth: number }[],
+  opts: Omit<Parameters<typeof loadRootCauseGraph>[2], 'depth'>,
+): (RootCauseGraph | undefined)[] {
+  return wants.map((w) => loadRootCauseGraph(db, w.productId, { ...opts, depth: w.depth }))
+}
+
+/**
  * [upstream job id, downstream job id] pairs that end at (or start from) a job of `targets`, from
  * the declared dependency pairs (loadOrchestrationJobs), followed up to three hops upstream.
  */

@@ -57,6 +57,23 @@ describe('quality graph on both engines', () => {
     ).toBeUndefined()
   })
 
+  it("many products' graphs in one call are each product's graph alone", async () => {
+    const ids = (
+      db.$client.prepare('select id from products order by id').all() as { id: string }[]
+    ).map((r) => r.id)
+    // depths differ by product, an unknown product sits among them
+    const wants = [...ids, 'no.such'].map((productId, i) => ({ productId, depth: 1 + (i % 3) * 3 }))
+    const many = await onBoth(both, (m) => m.loadRootCauseGraphs(wants, { now }))
+    expect(many.filter((g) => g === undefined)).toHaveLength(1)
+    expect(
+      many.some((g) => g?.nodes.some((n) => n.assertions?.some((a) => a.status !== 'pass'))),
+    ).toBe(true)
+    for (const [i, w] of wants.entries())
+      expect(many[i]).toEqual(
+        await both.pg.loadRootCauseGraph(w.productId, { depth: w.depth, now }),
+      )
+  })
+
   it('the governance facts', async () => {
     const facts = await onBoth(both, (m) => m.loadGovernanceFacts())
     expect(facts.products.length).toBeGreaterThan(5)

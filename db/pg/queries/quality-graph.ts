@@ -123,26 +123,69 @@ async function recentTaskFailures(q: PgConn, domains: string[], since: string): 
   })
 }
 
-export const qualityGraph = {
-  async loadRootCauseGraph(q, productId, opts): Promise<RootCauseGraph | undefined> {
-    const outs = (
-      await q.query<{ id: number }>(
-        'select dataset_id as id from product_outputs where product_id = $1 order by dataset_id',
-        [productId],
+type GraphOpts = Parameters<typeof lite.loadRootCauseGraph>[2]
+type GraphWant = Parameters<typeof lite.loadRootCauseGraphs>[1][number]
+
+/** What one product's graph needs from the set reads, before its runs, tests and freshness. */
+interface Pending {
+  outs: number[]
+  nodeIds: Set<NodeId>
+  edges: Map<string, RcEdge>
+  truncated: boolean
+  dsRows: DatasetNode[]
+  jobRows: Map<number, JobNode>
+}
+
+const byId = <T extends { id: number }>(rows: T[]) => new Map(rows.map((r) => [r.id, r]))
+const sortedIds = (ids: Iterable<number>) => [...new Set(ids)].sort((a, b) => a - b)
+
+/**
+ * The root cause graphs of many products: each product's lineage walk is one statement, every
+ * other read is one set read over all the products' nodes (a node's rows do not depend on the
+ * other nodes asked for), so the graphs are those loadRootCauseGraph builds one at a time.
+ */
+async function loadRootCauseGraphs(
+  q: PgConn,
+  wants: GraphWant[],
+  opts: Omit<GraphOpts, 'depth'>,
+): Promise<(RootCauseGraph | undefined)[]> {
+  if (wants.length === 0) return []
+  const ids = [...new Set(wants.map((w) => w.productId))]
+  const outsOf = groupBy(
+    (
+      await q.query<{ productId: string; id: number }>(
+        `select product_id as "productId", dataset_id as id from product_outputs
+          where product_id = any($1::text[]) order by product_id, dataset_id`,
+        [ids],
       )
-    ).rows
-    if (
-      outs.length === 0 &&
-      (await q.query('select 1 from products where id = $1', [productId])).rows.length === 0
-    )
-      return undefined
+    ).rows,
+    (r) => r.productId,
+    (r) => r.id,
+  )
+  const bare = ids.filter((id) => !outsOf.has(id))
+  const known = new Set(
+    bare.length === 0
+      ? []
+      : (
+          await q.query<{ id: string }>('select id from products where id = any($1::text[])', [
+            bare,
+          ])
+        ).rows.map((r) => r.id),
+  )
+  const pending: (Pending | undefined)[] = []
+  for (const w of wants) {
+    const outs = outsOf.get(w.productId) ?? []
+    if (outs.length === 0 && !known.has(w.productId)) {
+      pending.push(undefined)
+      continue
+    }
     const edges = new Map<string, RcEdge>()
     const nodeIds = new Set<NodeId>()
     let truncated = false
     for (const o of outs) {
       const n = await pgNeighbourhood(q, {
-        node: `dataset:${o.id}`,
-        depth: opts.depth,
+        node: `dataset:${o}`,
+        depth: w.depth,
         direction: 'up',
         maxNodes: opts.maxNodes ?? 2000,
       })
@@ -150,100 +193,143 @@ export const qualityGraph = {
       for (const x of n.nodes) nodeIds.add(x.id)
       for (const e of n.edges) edges.set(`${e.source}>${e.target}`, { ...e, via: 'lineage' })
     }
-    const dsIds = [...nodeIds].filter((n) => n.startsWith('dataset:')).map(idOf)
-    const dsRows = await datasetNodes(q, dsIds)
-    const orchestration = opts.orchestration ?? (await quality.loadOrchestrationJobs(q, opts.links))
+    pending.push({ outs, nodeIds, edges, truncated, dsRows: [], jobRows: new Map() })
+  }
+  const live = pending.filter((p): p is Pending => p !== undefined)
+  const dsIdsOf = (p: Pending) => [...p.nodeIds].filter((n) => n.startsWith('dataset:')).map(idOf)
+  const datasets = await datasetNodes(q, sortedIds(live.flatMap(dsIdsOf)))
+  const orchestration = opts.orchestration ?? (await quality.loadOrchestrationJobs(q, opts.links))
+  for (const p of live) {
+    const mine = new Set(dsIdsOf(p))
+    p.dsRows = datasets.filter((d) => mine.has(d.id))
     for (const [dsId, jobIds] of await quality.orchestrationLinks(
       q,
-      dsRows,
+      p.dsRows,
       opts.links,
       orchestration,
     ))
       for (const j of jobIds) {
-        nodeIds.add(`job:${j}`)
-        edges.set(`job:${j}>dataset:${dsId}`, {
+        p.nodeIds.add(`job:${j}`)
+        p.edges.set(`job:${j}>dataset:${dsId}`, {
           source: `job:${j}`,
           target: `dataset:${dsId}`,
           via: 'orchestration',
         })
       }
-    let jobIds = [...nodeIds].filter((n) => n.startsWith('job:')).map(idOf)
-    const jobRows = new Map((await jobNodes(q, jobIds)).map((j) => [j.id, j]))
-    const parentIds = [
-      ...new Set([...jobRows.values()].flatMap((j) => (j.parentId === null ? [] : [j.parentId]))),
-    ]
-    for (const p of await jobNodes(q, parentIds, true)) {
-      jobRows.set(p.id, p)
-      for (const j of jobRows.values())
-        if (j.parentId === p.id)
-          edges.set(`job:${p.id}>job:${j.id}`, {
-            source: `job:${p.id}`,
+  }
+  const jobIdsOf = (p: Pending) => [...p.nodeIds].filter((n) => n.startsWith('job:')).map(idOf)
+  const jobs = byId(await jobNodes(q, sortedIds(live.flatMap(jobIdsOf))))
+  for (const p of live)
+    for (const id of sortedIds(jobIdsOf(p))) {
+      const j = jobs.get(id)
+      if (j) p.jobRows.set(id, j)
+    }
+  const parentsOf = (p: Pending) =>
+    sortedIds([...p.jobRows.values()].flatMap((j) => (j.parentId === null ? [] : [j.parentId])))
+  const dags = byId(await jobNodes(q, sortedIds(live.flatMap(parentsOf)), true))
+  const deps = live.map((p) => {
+    for (const id of parentsOf(p)) {
+      const d = dags.get(id)
+      if (!d) continue
+      p.jobRows.set(d.id, d)
+      for (const j of p.jobRows.values())
+        if (j.parentId === d.id)
+          p.edges.set(`job:${d.id}>job:${j.id}`, {
+            source: `job:${d.id}`,
             target: `job:${j.id}`,
             via: 'parent',
           })
     }
-    for (const [from, to] of jobDependencies(orchestration.dependencies, new Set(jobRows.keys()))) {
-      if (!jobRows.has(from)) {
-        const row = (await jobNodes(q, [from]))[0]
+    return jobDependencies(orchestration.dependencies, new Set(p.jobRows.keys()))
+  })
+  const extra = byId(
+    await jobNodes(
+      q,
+      sortedIds(
+        live.flatMap((p, i) => (deps[i] ?? []).flatMap(([f]) => (p.jobRows.has(f) ? [] : [f]))),
+      ),
+    ),
+  )
+  live.forEach((p, i) => {
+    for (const [from, to] of deps[i] ?? []) {
+      if (!p.jobRows.has(from)) {
+        const row = extra.get(from)
         if (!row) continue
-        jobRows.set(from, row)
+        p.jobRows.set(from, row)
       }
-      edges.set(`job:${from}>job:${to}`, {
+      p.edges.set(`job:${from}>job:${to}`, {
         source: `job:${from}`,
         target: `job:${to}`,
         via: 'orchestration',
       })
     }
-    jobIds = [...jobRows.keys()]
-    const latest = await latestRuns(q, jobIds)
-    const lastOk = await lastSuccess(q, jobIds)
-    const lastFail = await lastFailure(q, jobIds)
-    const tests = await quality.latestAssertions(q, dsIds)
-    const metrics = await quality.recentMetrics(q, dsIds, 1)
-    const nodes: RcNode[] = [
-      ...dsRows.map((d): RcNode => ({
-        id: `dataset:${d.id}`,
-        kind: 'dataset',
-        namespace: d.namespace,
-        name: d.name,
-        domain: d.domain,
-        type: d.kind,
-        assertions: tests.get(d.id) ?? [],
-        freshness:
-          (metrics.get(d.id) ?? []).find((m) => m.name === 'freshness_age_seconds') ?? null,
-      })),
-      ...[...jobRows.values()].map((j): RcNode => ({
-        id: `job:${j.id}`,
-        kind: 'job',
-        namespace: j.namespace,
-        name: j.name,
-        domain: j.domain,
-        type: j.type,
-        schedule: j.schedule,
-        lastSuccessAt: lastOk.get(j.id) ?? null,
-        latestRun: latest.get(j.id) ?? null,
-        latestFailure: lastFail.get(j.id) ?? null,
-      })),
-    ]
-    const staleDomains = [
-      ...new Set(
-        nodes
+  })
+  const jobIds = sortedIds(live.flatMap((p) => [...p.jobRows.keys()]))
+  const dsIds = sortedIds(live.flatMap((p) => p.dsRows.map((d) => d.id)))
+  const latest = await latestRuns(q, jobIds)
+  const lastOk = await lastSuccess(q, jobIds)
+  const lastFail = await lastFailure(q, jobIds)
+  const tests = await quality.latestAssertions(q, dsIds)
+  const metrics = await quality.recentMetrics(q, dsIds, 1)
+  const nodesOf = (p: Pending): RcNode[] => [
+    ...p.dsRows.map((d): RcNode => ({
+      id: `dataset:${d.id}`,
+      kind: 'dataset',
+      namespace: d.namespace,
+      name: d.name,
+      domain: d.domain,
+      type: d.kind,
+      assertions: tests.get(d.id) ?? [],
+      freshness: (metrics.get(d.id) ?? []).find((m) => m.name === 'freshness_age_seconds') ?? null,
+    })),
+    ...[...p.jobRows.values()].map((j): RcNode => ({
+      id: `job:${j.id}`,
+      kind: 'job',
+      namespace: j.namespace,
+      name: j.name,
+      domain: j.domain,
+      type: j.type,
+      schedule: j.schedule,
+      lastSuccessAt: lastOk.get(j.id) ?? null,
+      latestRun: latest.get(j.id) ?? null,
+      latestFailure: lastFail.get(j.id) ?? null,
+    })),
+  ]
+  const nodes = live.map(nodesOf)
+  const staleOf = nodes.map(
+    (ns) =>
+      new Set(
+        ns
           .filter((n) => n.freshness?.status === 'error' || n.freshness?.status === 'warn')
           .flatMap((n) => (n.domain ? [n.domain] : [])),
       ),
-    ]
+  )
+  // a task's failure does not depend on the other domains asked for: one read, kept per product
+  const failures = await recentTaskFailures(
+    q,
+    [...new Set(staleOf.flatMap((s) => [...s]))],
+    new Date(opts.now.getTime() - 2 * 86_400_000).toISOString(),
+  )
+  let k = 0
+  return pending.map((p) => {
+    if (!p) return undefined
+    const i = k++
+    const stale = staleOf[i] ?? new Set<string>()
     return {
-      outputs: outs.map((o) => `dataset:${o.id}`),
-      nodes,
-      edges: [...edges.values()],
-      domainFailures: await recentTaskFailures(
-        q,
-        staleDomains,
-        new Date(opts.now.getTime() - 2 * 86_400_000).toISOString(),
-      ),
-      truncated,
+      outputs: p.outs.map((o) => `dataset:${o}`),
+      nodes: nodes[i] ?? [],
+      edges: [...p.edges.values()],
+      domainFailures: failures.filter((f) => f.domain !== null && stale.has(f.domain)),
+      truncated: p.truncated,
     }
+  })
+}
+
+export const qualityGraph = {
+  async loadRootCauseGraph(q, productId, opts): Promise<RootCauseGraph | undefined> {
+    return (await loadRootCauseGraphs(q, [{ productId, depth: opts.depth }], opts))[0]
   },
+  loadRootCauseGraphs,
 
   /** SQLite's LIKE '%unique%' ignores ASCII case: ILIKE here. */
   async loadGovernanceFacts(q) {
