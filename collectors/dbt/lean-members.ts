@@ -119,11 +119,33 @@ function writeObject(buf: Buffer, start: number, spec: Spec): number {
   let only: string | undefined
   // where each conditional member was written (with its comma): [from, to) pairs in the sink
   let conditional: number[] | undefined
+  // Kept members next to each other in the file are copied as one run of its bytes, the commas
+  // (and any whitespace) between them included: [runFrom, runTo) of buf, not yet in the sink.
+  let runFrom = -1
+  let runTo = 0
   for (;;) {
     const keyEnd = member(buf, i)
     const vStart = valueStart
     const field = fieldOf(spec, buf, i, keyEnd)
     let vEnd: number
+    if (field && !field.conditional && !(buf[vStart] === OPEN_OBJ && (field.inner || field.each))) {
+      vEnd = valueEnd(buf, vStart)
+      if (runFrom < 0) {
+        if (pos > open + 1) putByte(COMMA)
+        runFrom = i
+      }
+      runTo = vEnd
+      if (spec.only && field.name === spec.only.key) {
+        only = String(JSON.parse(buf.toString('utf8', vStart, vEnd)))
+      }
+      i = next(buf, vEnd)
+      if (i < 0) break
+      continue
+    }
+    if (runFrom >= 0) {
+      put(buf, runFrom, runTo)
+      runFrom = -1
+    }
     if (field) {
       const from = pos
       if (pos > open + 1) putByte(COMMA)
@@ -143,6 +165,7 @@ function writeObject(buf: Buffer, start: number, spec: Spec): number {
     i = next(buf, vEnd)
     if (i < 0) break
   }
+  if (runFrom >= 0) put(buf, runFrom, runTo)
   i = -1 - i
   const keepConditional = only !== undefined && (spec.only?.types.has(only) ?? false)
   if (conditional && !keepConditional) dropWritten(open + 1, conditional)

@@ -418,9 +418,13 @@ function prepareAll(db: Db, manyRows: number) {
           },
         }),
     ),
-    deleteEdgesOfJob: fast<{ id: number }>(
+    // the edges of every job of a batch (a JSON array of their ids) in one statement: one
+    // statement per job cost a 10k-model collect about a fifth of its edge upsert
+    deleteEdgesOfJobs: fast<{ id: number }>(
       db,
-      db.delete(lineageEdges).where(eq(lineageEdges.jobId, p('jobId'))),
+      db
+        .delete(lineageEdges)
+        .where(sql`${lineageEdges.jobId} in (select value from json_each(${p('jobIds')}))`),
     ),
     upsertEdges: edgeList(db, upsertEdgeQuery(db), manyRows),
     insertColumnEdges: fastMany<never>(db, insertColumnEdgeQuery(db)),

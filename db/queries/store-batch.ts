@@ -109,7 +109,7 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
     counts.runs = storeRuns(s, batch.runs, jobId, now)
 
     if (batch.replaceEdges) {
-      for (const j of batch.jobs) s.deleteEdgesOfJob.run({ jobId: jobId(j) })
+      s.deleteEdgesOfJobs.run({ jobIds: JSON.stringify(batch.jobs.map((j) => jobId(j))) })
       cache?.edges.clear()
     }
     const edgeRows: [number, number, string][] = []
