@@ -2,7 +2,14 @@ import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, sleep, startServerProcess, type ServerProcess } from '../reliability/child.ts'
+import {
+  newAcks,
+  postUntilAcked,
+  ROOT,
+  sleep,
+  startServerProcess,
+  type ServerProcess,
+} from '../reliability/child.ts'
 import { createDatabase } from './helpers.ts'
 
 // test/reliability/crash.test.ts on PostgreSQL (#16): two `meshwatch serve` processes on one
@@ -127,9 +134,8 @@ describe('crash safety of two servers on one PostgreSQL', () => {
     for (const s of started) if (s.status === 'fulfilled') servers.push(s.value)
     for (const s of started) if (s.status === 'rejected') throw s.reason
     const sent: Event[] = []
-    const acked = new Set<string>()
-    const unexpected: string[] = []
-    let duplicatesSeen = 0
+    const acks = newAcks()
+    const { acked, unexpected } = acks
     // Resolved while that server is up: a client's first attempt at its server waits for it.
     const up: Promise<void>[] = [Promise.resolve(), Promise.resolve()]
     let finished = false
@@ -141,28 +147,10 @@ describe('crash safety of two servers on one PostgreSQL', () => {
         // The two clients of a pair start on different servers: a run's START and COMPLETE
         // reach different servers. Until acknowledged, retried on the other server.
         await up[(id + k) % 2]
-        for (let attempt = (id + k) % 2; ; attempt++) {
-          const server = servers[attempt % 2]!
-          try {
-            const res = await fetch(`${server.url}${ev.path}`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: ev.body,
-              signal: AbortSignal.timeout(15_000),
-            })
-            const text = await res.text()
-            if (res.ok) {
-              acked.add(ev.marker)
-              const body = JSON.parse(text) as { duplicate?: boolean; status?: string }
-              if (body.duplicate === true || body.status === 'duplicate') duplicatesSeen++
-              break
-            }
-            if (res.status < 500) unexpected.push(`${res.status} ${text}`)
-          } catch {
-            // Connection refused or reset while that server is down: the other one next.
-          }
-          await sleep(20)
-        }
+        await postUntilAcked(ev, (attempt) => servers[attempt % 2]!.url, acks, {
+          firstAttempt: (id + k) % 2,
+          timeoutMs: 15_000,
+        })
       }
     }
     const clients = Promise.all(Array.from({ length: CLIENTS }, (_, id) => client(id))).finally(
@@ -199,7 +187,7 @@ describe('crash safety of two servers on one PostgreSQL', () => {
       .map((e) => `${e.marker}: ${counts.get(e.marker)}`)
     expect(notOnce).toEqual([])
     // A retry whose first attempt was stored (its answer lost in a kill) is a duplicate.
-    expect(duplicatesSeen).toBeLessThanOrEqual(CLIENTS * CYCLES)
+    expect(acks.duplicates).toBeLessThanOrEqual(CLIENTS * CYCLES)
     expect(sent.length).toBeGreaterThan(CYCLES * (ACKS_PER_CYCLE + 2 * CLIENTS))
 
     const shared = runs.flat().filter((_, i) => (i % EVENTS_PER_CLIENT) % 3 !== 2)

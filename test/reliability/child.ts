@@ -71,3 +71,45 @@ export function runCli(
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** What streaming clients saw: the events acknowledged, non-5xx refusals, duplicates answered. */
+export interface Acks {
+  acked: Set<string>
+  unexpected: string[]
+  duplicates: number
+}
+
+export const newAcks = (): Acks => ({ acked: new Set(), unexpected: [], duplicates: 0 })
+
+/**
+ * POSTs one event until a server acknowledges it, across crashes and restarts: attempt n goes to
+ * `urlFor(n)` (one server, or the servers in turn); a refused or reset connection is tried again.
+ */
+export async function postUntilAcked(
+  ev: { path: string; body: string; marker: string },
+  urlFor: (attempt: number) => string,
+  acks: Acks,
+  opts: { firstAttempt?: number; timeoutMs: number },
+): Promise<void> {
+  for (let attempt = opts.firstAttempt ?? 0; ; attempt++) {
+    try {
+      const res = await fetch(`${urlFor(attempt)}${ev.path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: ev.body,
+        signal: AbortSignal.timeout(opts.timeoutMs),
+      })
+      const text = await res.text()
+      if (res.ok) {
+        acks.acked.add(ev.marker)
+        const body = JSON.parse(text) as { duplicate?: boolean; status?: string }
+        if (body.duplicate === true || body.status === 'duplicate') acks.duplicates++
+        return
+      }
+      if (res.status < 500) acks.unexpected.push(`${res.status} ${text}`)
+    } catch {
+      // Connection refused or reset while that server is down: again.
+    }
+    await sleep(20)
+  }
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { closeDb, openDb } from '../../db/client.ts'
-import { sleep, startServerProcess, type ServerProcess } from './child.ts'
+import { newAcks, postUntilAcked, sleep, startServerProcess, type ServerProcess } from './child.ts'
 
 // SIGKILL the server at random points while several clients stream batches and OpenLineage
 // events at it; clients retry whatever was not acknowledged. Every acknowledged event must be in
@@ -94,37 +94,16 @@ describe('crash safety', () => {
     const dbFile = join(work, 'crash.db')
     let server: ServerProcess = await startServerProcess(dbFile)
     const sent: Event[] = []
-    const acked = new Set<string>()
-    const unexpected: string[] = []
+    const acks = newAcks()
+    const { acked, unexpected } = acks
     // Retries whose event was already stored (the response was lost in a crash): answered as duplicates.
-    let duplicatesSeen = 0
 
     const client = async (id: number) => {
       for (let i = 0; i < EVENTS_PER_CLIENT; i++) {
         const ev = makeEvent(id, i)
         sent.push(ev)
         // Retry this event until the server acknowledges it, across crashes and restarts.
-        for (;;) {
-          try {
-            const res = await fetch(`${server.url}${ev.path}`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: ev.body,
-              signal: AbortSignal.timeout(10_000),
-            })
-            const text = await res.text()
-            if (res.ok) {
-              acked.add(ev.marker)
-              const body = JSON.parse(text) as { duplicate?: boolean; status?: string }
-              if (body.duplicate === true || body.status === 'duplicate') duplicatesSeen++
-              break
-            }
-            if (res.status < 500) unexpected.push(`${res.status} ${text}`)
-          } catch {
-            // Connection refused or reset while the server is down: retry.
-          }
-          await sleep(20)
-        }
+        await postUntilAcked(ev, () => server.url, acks, { timeoutMs: 10_000 })
       }
     }
     const clients = Array.from({ length: CLIENTS }, (_, id) => client(id))
@@ -154,6 +133,6 @@ describe('crash safety', () => {
       .filter((e) => counts.get(e.marker) !== 1)
       .map((e) => `${e.marker}: ${counts.get(e.marker)}`)
     expect(notOnce).toEqual([])
-    expect(duplicatesSeen).toBeLessThanOrEqual(CLIENTS * CYCLES)
+    expect(acks.duplicates).toBeLessThanOrEqual(CLIENTS * CYCLES)
   }, 180_000)
 })
