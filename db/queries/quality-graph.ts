@@ -154,30 +154,13 @@ export function loadRootCauseGraph(
   const lastFail = lastFailure(db, jobIds)
   const tests = latestAssertions(db, dsIds)
   const metrics = recentMetrics(db, dsIds, 1)
-  const nodes: RcNode[] = [
-    ...dsRows.map((d): RcNode => ({
-      id: `dataset:${d.id}`,
-      kind: 'dataset',
-      namespace: d.namespace,
-      name: d.name,
-      domain: d.domain,
-      type: d.kind,
-      assertions: tests.get(d.id) ?? [],
-      freshness: (metrics.get(d.id) ?? []).find((m) => m.name === 'freshness_age_seconds') ?? null,
-    })),
-    ...[...jobRows.values()].map((j): RcNode => ({
-      id: `job:${j.id}`,
-      kind: 'job',
-      namespace: j.namespace,
-      name: j.name,
-      domain: j.domain,
-      type: j.type,
-      schedule: j.schedule,
-      lastSuccessAt: lastOk.get(j.id) ?? null,
-      latestRun: latest.get(j.id) ?? null,
-      latestFailure: lastFail.get(j.id) ?? null,
-    })),
-  ]
+  const nodes = rootCauseNodes(dsRows, jobRows.values(), {
+    tests,
+    metrics,
+    lastOk,
+    latest,
+    lastFail,
+  })
   const staleDomains = [
     ...new Set(
       nodes
@@ -436,4 +419,59 @@ export function loadGovernanceFacts(
     crossDomainReads: cross,
     productSla: new Map(govProducts.map((p) => [p.id, p.hasSla])),
   }
+}
+
+/** What a root-cause node carries beside its row: each keyed by the dataset's or job's id. */
+interface NodeFacts {
+  tests: ReadonlyMap<number, NonNullable<RcNode['assertions']>>
+  metrics: ReadonlyMap<number, NonNullable<RcNode['freshness']>[]>
+  lastOk: ReadonlyMap<number, NonNullable<RcNode['lastSuccessAt']>>
+  latest: ReadonlyMap<number, NonNullable<RcNode['latestRun']>>
+  lastFail: ReadonlyMap<number, NonNullable<RcNode['latestFailure']>>
+}
+
+/** The root-cause graph's nodes of the datasets and jobs read, with their facts (both engines). */
+export function rootCauseNodes(
+  dsRows: readonly {
+    id: number
+    namespace: string
+    name: string
+    domain: string | null
+    kind: string | null
+  }[],
+  jobRows: Iterable<{
+    id: number
+    namespace: string
+    name: string
+    domain: string | null
+    type: string | null
+    schedule: RcNode['schedule']
+  }>,
+  f: NodeFacts,
+): RcNode[] {
+  return [
+    ...dsRows.map((d): RcNode => ({
+      id: `dataset:${d.id}`,
+      kind: 'dataset',
+      namespace: d.namespace,
+      name: d.name,
+      domain: d.domain,
+      type: d.kind,
+      assertions: f.tests.get(d.id) ?? [],
+      freshness:
+        (f.metrics.get(d.id) ?? []).find((m) => m.name === 'freshness_age_seconds') ?? null,
+    })),
+    ...[...jobRows].map((j): RcNode => ({
+      id: `job:${j.id}`,
+      kind: 'job',
+      namespace: j.namespace,
+      name: j.name,
+      domain: j.domain,
+      type: j.type,
+      schedule: j.schedule,
+      lastSuccessAt: f.lastOk.get(j.id) ?? null,
+      latestRun: f.latest.get(j.id) ?? null,
+      latestFailure: f.lastFail.get(j.id) ?? null,
+    })),
+  ]
 }

@@ -102,7 +102,8 @@ export function datasetColumnLineage(db: Db, datasetId: number) {
   return columnLineageAround(datasetId, stored, expandDatasetWide(db, stored))
 }
 
-type AroundRow = {
+/** A stored column edge with both datasets named: what columnLineageAround assembles. */
+export type AroundRow = {
   datasetId: number
   namespace: string
   name: string

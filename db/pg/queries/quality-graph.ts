@@ -1,6 +1,10 @@
 import { storedRunTags } from '../../../common/tags.ts'
 import type * as lite from '../../queries/quality-graph.ts'
-import { jobDependencies, type RootCauseGraph } from '../../queries/quality-graph.ts'
+import {
+  jobDependencies,
+  rootCauseNodes,
+  type RootCauseGraph,
+} from '../../queries/quality-graph.ts'
 import type { NodeId } from '../../queries/lineage.ts'
 import { groupBy } from '../../queries/quality.ts'
 import type { GovProduct, RcEdge, RcNode } from '../../queries/quality-facts.ts'
@@ -271,30 +275,8 @@ async function loadRootCauseGraphs(
   const lastFail = await lastFailure(q, jobIds)
   const tests = await quality.latestAssertions(q, dsIds)
   const metrics = await quality.recentMetrics(q, dsIds, 1)
-  const nodesOf = (p: Pending): RcNode[] => [
-    ...p.dsRows.map((d): RcNode => ({
-      id: `dataset:${d.id}`,
-      kind: 'dataset',
-      namespace: d.namespace,
-      name: d.name,
-      domain: d.domain,
-      type: d.kind,
-      assertions: tests.get(d.id) ?? [],
-      freshness: (metrics.get(d.id) ?? []).find((m) => m.name === 'freshness_age_seconds') ?? null,
-    })),
-    ...[...p.jobRows.values()].map((j): RcNode => ({
-      id: `job:${j.id}`,
-      kind: 'job',
-      namespace: j.namespace,
-      name: j.name,
-      domain: j.domain,
-      type: j.type,
-      schedule: j.schedule,
-      lastSuccessAt: lastOk.get(j.id) ?? null,
-      latestRun: latest.get(j.id) ?? null,
-      latestFailure: lastFail.get(j.id) ?? null,
-    })),
-  ]
+  const nodesOf = (p: Pending): RcNode[] =>
+    rootCauseNodes(p.dsRows, p.jobRows.values(), { tests, metrics, lastOk, latest, lastFail })
   const nodes = live.map(nodesOf)
   const staleOf = nodes.map(
     (ns) =>

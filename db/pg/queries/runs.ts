@@ -1,5 +1,5 @@
 import type * as lite from '../../queries/runs.ts'
-import { columnLineageAround, toRunRow } from '../../queries/runs.ts'
+import { columnLineageAround, toRunRow, type AroundRow } from '../../queries/runs.ts'
 import type * as sq from '../../schema.ts'
 import type { PgModule } from '../module.ts'
 import { columnsOf } from '../rows.ts'
@@ -85,18 +85,7 @@ export const runs = {
 
   async datasetColumnLineage(q, datasetId) {
     const stored = (
-      await q.query<{
-        datasetId: number
-        namespace: string
-        name: string
-        column: string
-        fromDatasetId: number
-        fromNamespace: string
-        fromName: string
-        fromColumn: string
-        transformation: string | null
-        source: ColumnEdgeRow['source']
-      }>(
+      await q.query<AroundRow & { source: ColumnEdgeRow['source'] }>(
         `select e.dataset_id as "datasetId", t.namespace, t.name, e."column",
                 e.from_dataset_id as "fromDatasetId", f.namespace as "fromNamespace",
                 f.name as "fromName", e.from_column as "fromColumn", e.transformation, e.source
