@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  crashBatch,
   newAcks,
   postUntilAcked,
   ROOT,
@@ -58,20 +59,7 @@ const runs: SharedRun[][] = Array.from({ length: CLIENTS / 2 }, (_, p) =>
 function makeEvent(client: number, k: number): Event {
   if (k % 3 === 2) {
     const marker = `crash-c${client}-e${k}-${randomUUID()}`
-    const batch = {
-      kind: 'dbt',
-      scope: marker,
-      datasets: [{ namespace: 'crash://test', name: marker, domain: `d${client}` }],
-      jobs: [{ namespace: 'crash', name: `job-c${client}`, type: 'dbt_model' }],
-      edges: [
-        {
-          job: { namespace: 'crash', name: `job-c${client}` },
-          dataset: { namespace: 'crash://test', name: marker },
-          direction: 'output',
-        },
-      ],
-    }
-    return { marker, kind: 'batch', path: '/api/batches', body: JSON.stringify(batch) }
+    return crashBatch(client, marker)
   }
   const run = runs[client >> 1]![k]!
   const kind = client % 2 === 0 ? 'START' : 'COMPLETE'

@@ -113,3 +113,24 @@ export async function postUntilAcked(
     await sleep(20)
   }
 }
+
+/** A client's dbt batch for the crash tests: one dataset named `marker` written by its job. */
+export function crashBatch(
+  client: number,
+  marker: string,
+): { marker: string; kind: 'batch'; path: string; body: string } {
+  const batch = {
+    kind: 'dbt',
+    scope: marker,
+    datasets: [{ namespace: 'crash://test', name: marker, domain: `d${client}` }],
+    jobs: [{ namespace: 'crash', name: `job-c${client}`, type: 'dbt_model' }],
+    edges: [
+      {
+        job: { namespace: 'crash', name: `job-c${client}` },
+        dataset: { namespace: 'crash://test', name: marker },
+        direction: 'output',
+      },
+    ],
+  }
+  return { marker, kind: 'batch', path: '/api/batches', body: JSON.stringify(batch) }
+}

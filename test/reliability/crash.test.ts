@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { closeDb, openDb } from '../../db/client.ts'
-import { newAcks, postUntilAcked, sleep, startServerProcess, type ServerProcess } from './child.ts'
+import {
+  crashBatch,
+  newAcks,
+  postUntilAcked,
+  sleep,
+  startServerProcess,
+  type ServerProcess,
+} from './child.ts'
 
 // SIGKILL the server at random points while several clients stream batches and OpenLineage
 // events at it; clients retry whatever was not acknowledged. Every acknowledged event must be in
@@ -31,20 +38,7 @@ interface Event {
 function makeEvent(client: number, i: number): Event {
   const marker = `crash-c${client}-e${i}-${randomUUID()}`
   if (i % 2 === 0) {
-    const batch = {
-      kind: 'dbt',
-      scope: marker,
-      datasets: [{ namespace: 'crash://test', name: marker, domain: `d${client}` }],
-      jobs: [{ namespace: 'crash', name: `job-c${client}`, type: 'dbt_model' }],
-      edges: [
-        {
-          job: { namespace: 'crash', name: `job-c${client}` },
-          dataset: { namespace: 'crash://test', name: marker },
-          direction: 'output',
-        },
-      ],
-    }
-    return { marker, kind: 'batch', path: '/api/batches', body: JSON.stringify(batch) }
+    return crashBatch(client, marker)
   }
   const event = {
     eventType: 'COMPLETE',
