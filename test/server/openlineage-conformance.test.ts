@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { streamEventFile } from '../../collectors/openlineage/read.ts'
 import type { Db } from '../../db/client.ts'
 import { findDataset } from '../../db/queries/catalog.ts'
-import { SILENT } from '../../server/deps.ts'
-import { startServer } from '../../server/main.ts'
+import { startTestServer } from './test-server.ts'
 
 // Events of producers meshwatch had not met, as their projects' tests hold them, POSTed to a real
 // server on 127.0.0.1 (fixtures/openlineage/public/README.md "Public events collected" names each
@@ -24,17 +23,10 @@ let url = ''
 let db: Db
 let close = () => Promise.resolve()
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ol-conformance-'))
-  const s = await startServer({
-    dbFile: join(dir, 'm.db'),
-    port: 0,
-    host: '127.0.0.1',
-    demo: false,
-    log: SILENT,
-  })
+  const s = await startTestServer('ol-conformance-')
   url = s.url
   db = s.db
-  close = () => new Promise((resolve) => s.server.close(() => resolve()))
+  close = s.close
 })
 afterAll(() => close())
 

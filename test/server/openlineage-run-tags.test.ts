@@ -1,16 +1,14 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '../../db/client.ts'
 import { parseConfig } from '../../server/config-file.ts'
-import { SILENT } from '../../server/deps.ts'
-import { startServer } from '../../server/main.ts'
 import type { ProductRuns } from '../../web/api.ts'
 import { recentRunRows } from '../../web/model-runs.ts'
 import { PUBLIC_OL, runEvent } from '../collectors/openlineage/helpers.ts'
+import { startTestServer } from './test-server.ts'
 
 // The run's Tags facet (TagsRunFacet) used, over HTTP on 127.0.0.1: the spec's own example
 // (fixtures/openlineage/public: spec/tests/TagsRunFacet/1.json) and dbt-ol's recorded events
@@ -27,17 +25,10 @@ let url = ''
 let db: Db
 let close = () => Promise.resolve()
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ol-run-tags-'))
-  const s = await startServer({
-    dbFile: join(dir, 'm.db'),
-    port: 0,
-    host: '127.0.0.1',
-    demo: false,
-    log: SILENT,
-  })
+  const s = await startTestServer('ol-run-tags-')
   url = s.url
   db = s.db
-  close = () => new Promise((resolve) => s.server.close(() => resolve()))
+  close = s.close
 })
 afterAll(() => close())
 
@@ -149,16 +140,9 @@ products:
   let base = ''
   let stop = () => Promise.resolve()
   beforeAll(async () => {
-    const s = await startServer({
-      dbFile: join(mkdtempSync(join(tmpdir(), 'ol-run-tags-rc-')), 'm.db'),
-      port: 0,
-      host: '127.0.0.1',
-      demo: false,
-      log: SILENT,
-      meshwatch: CONFIG,
-    })
+    const s = await startTestServer('ol-run-tags-rc-', { meshwatch: CONFIG })
     base = s.url
-    stop = () => new Promise((resolve) => s.server.close(() => resolve()))
+    stop = s.close
   })
   afterAll(() => stop())
 
