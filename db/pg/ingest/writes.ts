@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { pgParams } from './unnest.ts'
 
 // storeBatch's statements on one transaction, with the writes whose answer nothing waits for held
 // back and sent together: before the next statement that needs an answer (a read, an upsert
@@ -30,7 +31,7 @@ export class Writes {
     values: unknown[] = [],
   ): Promise<pg.QueryResult<R>> {
     await this.flush()
-    return this.#tx.query<R>(text, values)
+    return this.#tx.query<R>(text, pgParams(values))
   }
 
   /** Holds a write (INSERT/UPDATE/DELETE) for the next statement; `rows` gets what it returns. */
@@ -49,7 +50,7 @@ export class Writes {
     this.#held = []
     const only = held[0]
     if (held.length === 1 && only) {
-      const r = await this.#tx.query(only.text, only.values)
+      const r = await this.#tx.query(only.text, pgParams(only.values))
       await only.rows?.(r.rows)
       return this.flush()
     }
@@ -67,7 +68,7 @@ export class Writes {
         : `select ${wanted.map((i) => `(select coalesce(json_agg(w${i}), '[]') from w${i}) as w${i}`).join(', ')}`
     const r = await this.#tx.query<Record<string, Record<string, unknown>[]>>(
       `with ${parts.join(',\n')}\n${select}`,
-      values,
+      pgParams(values),
     )
     const row = r.rows[0] ?? {}
     for (const i of wanted) await held[i]?.rows?.(row[`w${i}`] ?? [])
