@@ -23,9 +23,9 @@ describe('Writes', () => {
       const sent: string[] = []
       const query = client.query.bind(client)
       // what reaches the connection: its statements' texts
-      client.query = ((text: string, values?: unknown[]) => {
-        sent.push(text)
-        return query(text, values)
+      client.query = ((q: string | pg.QueryConfig, values?: unknown[]) => {
+        sent.push(typeof q === 'string' ? q : q.text)
+        return query(q, values)
       }) as typeof client.query
       const w = new Writes(client)
       const returned: unknown[] = []
