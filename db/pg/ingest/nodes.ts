@@ -15,6 +15,8 @@ export interface NodeTable<V extends Record<string, unknown>> {
   /** The upsert's update in memory: what a stored row becomes. */
   apply(row: V, said: V): V
   same(a: V, b: V): boolean
+  /** same(apply(row, said), row), without building the row apply would. */
+  unchanged(row: V, said: V): boolean
   /**
    * The upsert from an unnest FROM item, `now` as parameter `$nowParam`; returns id, namespace,
    * name. With `guarded`, rows named by `$nowParam + 1` namespaces and `+ 2` names are not updated.
@@ -95,7 +97,13 @@ export async function writeNodes<V extends Record<string, unknown>>(
   const writes: { row: string; values: V }[] = []
   for (const [row, list] of said) {
     const before = stored.get(row)
-    if (before && table.same(list.reduce(table.apply, before), before)) continue
+    if (
+      before &&
+      (list.length === 1
+        ? table.unchanged(before, list[0] as V)
+        : table.same(list.reduce(table.apply, before), before))
+    )
+      continue
     for (const values of list) writes.push({ row, values })
   }
   const refOf = (row: string | undefined) => refs.get(row ?? '') as Ref

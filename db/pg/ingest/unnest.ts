@@ -58,6 +58,27 @@ export function layers<T>(items: readonly T[], key: (item: T) => string): T[][] 
 export const refKey = (r: { namespace: string; name: string }): string =>
   `${r.namespace}\u0000${r.name}`
 
+/**
+ * Ids by (namespace, name), found without building a key string per lookup: storeBatch asks
+ * for a dataset's or job's id once per edge, run, metric and schema that names it.
+ */
+export class RefIds {
+  readonly #by = new Map<string, Map<string, number>>()
+
+  set(r: { namespace: string; name: string }, id: number): void {
+    let names = this.#by.get(r.namespace)
+    if (!names) {
+      names = new Map()
+      this.#by.set(r.namespace, names)
+    }
+    names.set(r.name, id)
+  }
+
+  get(r: { namespace: string; name: string }): number | undefined {
+    return this.#by.get(r.namespace)?.get(r.name)
+  }
+}
+
 /** Natural keys compared in one fixed order (code units), so every replica locks rows alike. */
 export const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
