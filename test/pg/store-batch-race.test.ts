@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { emptyBatch, type Batch } from '../../collectors/batch.ts'
@@ -6,7 +5,7 @@ import { openPgPool } from '../../db/pg/client.ts'
 import { storeBatch } from '../../db/pg/queries/store-batch.ts'
 import { ForeignWriteError } from '../../db/queries/authorize.ts'
 import { hashBatch } from '../../server/ingest.ts'
-import { createDatabase } from './helpers.ts'
+import { createDatabase, someoneWaits } from './helpers.ts'
 
 // A domain-scoped batch's ownership check races no other writer: writer B (a transaction held
 // open by the test) gives a row to domain finance, and while B holds it, a sales token's batch
@@ -39,18 +38,6 @@ function claim(name: string, domain: string): Batch {
   return b
 }
 
-/** Until some session of this database waits for a lock another holds. */
-async function someoneWaits(): Promise<void> {
-  for (;;) {
-    const r = await pool.query<{ n: number }>(
-      `select count(*)::int as n from pg_stat_activity
-        where datname = current_database() and wait_event_type = 'Lock'`,
-    )
-    if ((r.rows[0]?.n ?? 0) > 0) return
-    await sleep(5)
-  }
-}
-
 /** B writes `change` in an open transaction; the sales batch is stored meanwhile; B commits. */
 async function race(change: Batch): Promise<unknown> {
   const b = await pool.connect()
@@ -62,7 +49,7 @@ async function race(change: Batch): Promise<unknown> {
       () => 'stored',
       (e: unknown) => e,
     )
-    await someoneWaits()
+    await someoneWaits(pool)
     await b.query('commit')
     return await sales
   } finally {
@@ -112,7 +99,7 @@ describe('storeBatch on PostgreSQL checks a scoped batch against rows as they ar
       const again = claim('sales.orders', 'sales')
       again.datasets[0] = { namespace: NS, name: 'sales.orders', owner: 'ana' }
       const sales = storeBatch.storeBatch(pool, again, options(again, 'sales'))
-      await someoneWaits()
+      await someoneWaits(pool)
       await b.query('commit')
       expect((await sales).duplicate).toBe(false)
     } finally {
@@ -145,7 +132,7 @@ describe('storeBatch on PostgreSQL merges a run another writer inserts meanwhile
       await b.query('begin')
       await storeBatch.writeBatch(b, start, options(start))
       const later = storeBatch.storeBatch(pool, complete, options(complete))
-      await someoneWaits()
+      await someoneWaits(pool)
       await b.query('commit')
       expect((await later).duplicate).toBe(false)
     } finally {
