@@ -146,3 +146,61 @@ describe('storeBatch on PostgreSQL merges a run another writer inserts meanwhile
     ])
   })
 })
+
+describe('storeBatch on PostgreSQL moves earlier test results only off datasets its domain may write', () => {
+  it("waits for a writer giving a result's dataset to another domain, then leaves the result", async () => {
+    // an OpenLineage emitter's result of test not_null_x on raw.x (unowned), under its own key
+    const seed = emptyBatch('openlineage', 'openlineage')
+    seed.datasets.push(
+      { namespace: NS, name: 'raw.x' },
+      { namespace: NS, name: 'sales.y', domain: 'sales' },
+    )
+    seed.assertions.push({
+      key: `openlineage:${NS}:raw.x:not_null_x`,
+      dataset: { namespace: NS, name: 'raw.x' },
+      name: 'not_null_x',
+      status: 'fail',
+      severity: 'error',
+      observedAt: '2026-01-04T00:00:00Z',
+      origin: 'openlineage',
+    })
+    await storeBatch.storeBatch(pool, seed, options(seed))
+    // sales' dbt names that test on its own dataset: the result would move onto its check
+    const dbt = emptyBatch('dbt', 'dbt:sales')
+    dbt.datasets.push({ namespace: NS, name: 'sales.y', domain: 'sales' })
+    dbt.checks.push({
+      key: 'test.sales.not_null_x',
+      dataset: { namespace: NS, name: 'sales.y' },
+      kind: 'not_null',
+      name: 'not_null_x',
+      severity: 'error',
+      origin: 'dbt',
+    })
+    const b = await pool.connect()
+    try {
+      await b.query('begin')
+      const change = emptyBatch('openlineage', 'openlineage')
+      change.datasets.push({ namespace: NS, name: 'raw.x', domain: 'finance' })
+      await storeBatch.writeBatch(b, change, options(change))
+      const sales = storeBatch.storeBatch(pool, dbt, options(dbt, 'sales'))
+      try {
+        await Promise.race([
+          someoneWaits(pool),
+          sales.then(() => {
+            throw new Error("the sales batch was stored while raw.x's new owner was uncommitted")
+          }),
+        ])
+      } finally {
+        await b.query('commit')
+      }
+      expect((await sales).duplicate).toBe(false)
+    } finally {
+      b.release()
+    }
+    const r = await pool.query<{ key: string; name: string }>(
+      `select a.key, d.name from assertions a join datasets d on d.id = a.dataset_id
+        where a.name = 'not_null_x'`,
+    )
+    expect(r.rows).toEqual([{ key: `openlineage:${NS}:raw.x:not_null_x`, name: 'raw.x' }])
+  })
+})
