@@ -84,6 +84,19 @@ const JOBS: NodeTable<Values> = {
   }),
 }
 
+/**
+ * The fields any of `jobs` gives: the only ones its upserts can change (apply keeps the row's
+ * where a value is null, and its type where a job is a plain 'job'), so the only ones read.
+ */
+function said(jobs: readonly Job[]): Field[] {
+  const given = new Set<Field>()
+  for (const j of jobs) {
+    const v = valuesOf(j, j.parent ? 0 : null)
+    for (const f of FIELDS) if (f === 'type' ? v.type !== 'job' : v[f] !== null) given.add(f)
+  }
+  return FIELDS.filter((f) => given.has(f))
+}
+
 /** Every job the batch names gets an id; its parent's id is its parent_id. */
 export async function resolveJobs(
   tx: Writes,
@@ -109,9 +122,11 @@ export async function resolveJobs(
   if (refs.size === 0) return new RefIds()
 
   const stored = new Map<string, Stored>()
-  for (const row of (await tx.query<Stored>(JOBS.selectStored, refsParams([...refs.values()])))
-    .rows)
-    stored.set(refKey(row), row)
+  const read = await tx.query<Stored>(
+    JOBS.selectSome(said(batch.jobs)),
+    refsParams([...refs.values()]),
+  )
+  for (const row of read.rows) stored.set(refKey(row), row)
   const ids = new Map<string, number>()
   for (const [k, row] of stored) ids.set(k, row.id)
 
