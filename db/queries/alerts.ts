@@ -144,14 +144,26 @@ export function markRetry(db: Db, ids: number[], nextAttemptAt: string, error: s
   }
 }
 
-/** Keeps claimed alerts invisible to other dispatchers until `until` (a longer send than the claim's lease). */
-export function extendLease(db: Db, ids: number[], until: string): void {
+/**
+ * Keeps claimed alerts invisible to other dispatchers until `until` (a longer send than the
+ * claim's lease), but only those still under this dispatcher's lease (`held`: the `leaseUntil`
+ * they were claimed with): one whose lease ran out and that another dispatcher claimed (or sent)
+ * since is left to it. Returns the ids renewed, the only ones this dispatcher may send.
+ */
+export function renewLease(db: Db, ids: number[], held: string, until: string): number[] {
+  const out: number[] = []
   for (const part of chunk(ids, 5000)) {
-    db.update(alerts)
+    const rows = db
+      .update(alerts)
       .set({ nextAttemptAt: until })
-      .where(and(inArray(alerts.id, part), eq(alerts.status, 'pending')))
-      .run()
+      .where(
+        and(inArray(alerts.id, part), eq(alerts.status, 'pending'), eq(alerts.nextAttemptAt, held)),
+      )
+      .returning({ id: alerts.id })
+      .all()
+    for (const r of rows) out.push(r.id)
   }
+  return out.sort((a, b) => a - b)
 }
 
 export function markFailed(db: Db, ids: number[], error: string): void {

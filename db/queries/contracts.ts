@@ -114,6 +114,13 @@ export function contractVersions(db: Db, contractId: string): ContractRow[] {
     .all()
 }
 
+/**
+ * Holds the contract ids until the write transaction ends, so no other writer stores a version of
+ * one meanwhile (a domain token's ownership check reads them first). SQLite: a write transaction
+ * (BEGIN IMMEDIATE) already excludes every other writer, so there is nothing more to take.
+ */
+export function lockContracts(_db: Db, _contractIds: readonly string[]): void {}
+
 /** The domain of a stored contract id (its newest version's); undefined when unknown. */
 export function contractOwner(db: Db, contractId: string): string | null | undefined {
   const row = db.$client

@@ -118,6 +118,27 @@ export function advanceDelivery(
     .run()
 }
 
+/**
+ * Moves a claimed delivery's lease on to `until` if this dispatcher still holds it (`held`: the
+ * lease it claimed or last renewed it with). False when the lease ran out and another dispatcher
+ * claimed it since (or it was settled): that one sends it, this one must not.
+ */
+export function renewDeliveryLease(db: Db, id: number, held: string, until: string): boolean {
+  return (
+    db
+      .update(incidentDeliveries)
+      .set({ nextAttemptAt: until })
+      .where(
+        and(
+          eq(incidentDeliveries.id, id),
+          eq(incidentDeliveries.status, 'active'),
+          eq(incidentDeliveries.nextAttemptAt, held),
+        ),
+      )
+      .run().changes === 1
+  )
+}
+
 /** Sending is done for this round: due again at `nextAttemptAt` (now when more is waiting). */
 export function scheduleDelivery(
   db: Db,

@@ -153,18 +153,33 @@ export function createDispatcher(opts: DispatcherOptions) {
     log.warn('alert failed', { alerts: ids, reason })
   }
 
-  async function send(g: Group, result: DispatchResult): Promise<void> {
-    const ids = g.rows.map((r) => r.id)
-    const env = g.route.webhookEnv
+  async function send(claimed: Group, result: DispatchResult): Promise<void> {
+    const env = claimed.route.webhookEnv
     const startedAt = clock().getTime()
     const blocked = blockedUntil.get(holdKey(env)) ?? 0
     if (blocked > startedAt) {
+      const ids = claimed.rows.map((r) => r.id)
       await store.alerts.markRetry(ids, iso(blocked), `waiting for Slack's Retry-After on $${env}`)
       result.retried.push(...ids)
       return
     }
-    // Renew the lease: earlier groups of this round may have taken a while.
-    await store.alerts.extendLease(ids, iso(startedAt + leaseMs))
+    // Renew the lease (earlier groups of this round may have taken a while) of the rows still
+    // under it: a row whose lease ran out meanwhile and that another dispatcher claimed is its to
+    // send, not ours too. Each row's nextAttemptAt is the lease it was claimed with.
+    const held = new Set(
+      await store.alerts.renewLease(
+        claimed.rows.map((r) => r.id),
+        claimed.rows[0]?.nextAttemptAt ?? '',
+        iso(startedAt + leaseMs),
+      ),
+    )
+    const g = { ...claimed, rows: claimed.rows.filter((r) => held.has(r.id)) }
+    if (g.rows.length < claimed.rows.length)
+      log.warn('alerts taken over by another dispatcher (this one outlived its lease)', {
+        alerts: claimed.rows.filter((r) => !held.has(r.id)).map((r) => r.id),
+      })
+    if (g.rows.length === 0) return
+    const ids = g.rows.map((r) => r.id)
     const alerts: OutboxAlert[] = g.rows.map((r) => ({
       id: r.id,
       kind: r.kind,

@@ -61,7 +61,9 @@ export async function ingestContracts(
   const writer = opts.domain ?? null
   const now = nowOf(deps).toISOString()
   const stored = await deps.store.transaction(async (tx) => {
-    // Inside the write's transaction: a refused upload stores nothing.
+    // Inside the write's transaction: a refused upload stores nothing, and no other replica
+    // stores one of these contract ids between the check and the write.
+    await tx.contracts.lockContracts(docs.map((d) => d.contract.id))
     if (writer !== null) for (const [i, d] of docs.entries()) await authorize(tx, d, writer, i)
     return tx.contracts.storeContracts(contractsToStore(docs, writer), { now })
   })

@@ -94,9 +94,27 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
         nextAttemptAt: iso(opts.now().getTime() + quietFor),
       })
     const at = () => iso(opts.now().getTime())
+    // Before each call out, the lease is renewed if still this dispatcher's: one that outlived it
+    // (a slow receiver, a paused process) leaves the delivery to the dispatcher that claimed it since.
+    let lease = d.nextAttemptAt
+    const ours = async () => {
+      const until = iso(opts.now().getTime() + opts.leaseMs)
+      if (!(await deliveries.renewDeliveryLease(d.id, lease, until))) {
+        log.warn(
+          'incident delivery taken over by another dispatcher (this one outlived its lease)',
+          {
+            delivery: d.id,
+          },
+        )
+        return false
+      }
+      lease = until
+      return true
+    }
     if (route.type !== 'slack') {
       let ref = d.ref
       for (const t of pending) {
+        if (!(await ours())) return
         const o = await sendTransition(
           route,
           {
@@ -151,6 +169,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
     })
     let ref = d.ref?.ts && d.ref.channel ? { channel: d.ref.channel, ts: d.ref.ts } : undefined
     let replies = pending
+    if (!(await ours())) return
     if (!ref) {
       const o = await call('chat.postMessage', { ...message, channel: route.channel })
       if (o.kind !== 'delivered') return settle(d, o, result, hold)
@@ -165,6 +184,7 @@ export function createIncidentDispatcher(opts: IncidentDispatcherOptions) {
       if (updated.kind !== 'delivered') return settle(d, updated, result, hold)
     }
     for (const t of replies) {
+      if (!(await ours())) return
       const o = await call('chat.postMessage', {
         ...buildTransitionReply(t),
         channel: ref.channel,

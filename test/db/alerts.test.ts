@@ -4,10 +4,10 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { closeDb, openDb, type Db } from '../../db/client.ts'
 import {
+  renewLease,
   alertCounts,
   claimDueAlerts,
   enqueueAlerts,
-  extendLease,
   insertEpisode,
   listAlerts,
   markDelivered,
@@ -140,13 +140,25 @@ describe('the alert outbox', () => {
     expect(listAlerts(db, { status: 'delivered' })[0]?.nextAttemptAt).toBe(T5)
   })
 
-  it('extends a lease so a slow send is not claimed again', () => {
+  it('renews a lease so a slow send is not claimed again', () => {
     const db = openDb(':memory:')
     const [id] = enqueueAlerts(db, [alert('a')])
     claim(db, T0, 10, T1)
-    extendLease(db, [id ?? 0], T5)
+    expect(renewLease(db, [id ?? 0], T1, T5)).toEqual([id])
     expect(claim(db, T2)).toEqual([])
     expect(keys(claim(db, T5))).toEqual(['a'])
+  })
+
+  it('does not renew a lease that ran out and was claimed by another dispatcher, or a sent alert', () => {
+    const db = openDb(':memory:')
+    const [a, b] = enqueueAlerts(db, [alert('a'), alert('b')])
+    claim(db, T0, 10, T1)
+    // the first dispatcher's lease (T1) ran out; a second claims both at T2, leased until T5
+    expect(keys(claim(db, T2, 10, T5))).toEqual(['a', 'b'])
+    markDelivered(db, [b ?? 0], T2)
+    expect(renewLease(db, [a ?? 0, b ?? 0], T1, T5)).toEqual([])
+    // the second dispatcher still holds its own
+    expect(renewLease(db, [a ?? 0, b ?? 0], T5, T5)).toEqual([a])
   })
 
   it('requeues failed alerts (all, or the ids given) due at their creation time', () => {

@@ -93,7 +93,14 @@ describe('the alert outbox on both engines', () => {
     expect(ids.length).toBeGreaterThan(5)
     await onBoth(both, (m) => m.markDelivered(ids.slice(0, 2), at(11)))
     await onBoth(both, (m) => m.markRetry(ids.slice(0, 4), at(30), 'HTTP 503 from the receiver'))
-    await onBoth(both, (m) => m.extendLease(ids.slice(4, 5), at(40)))
+    const lease = (await both.sqlite.listAlerts({ limit: 1000 })).find((a) => a.id === ids[4])
+    expect(
+      await onBoth(both, (m) => m.renewLease([ids[0]!, ids[4]!], lease!.nextAttemptAt, at(40))),
+    ).toEqual([ids[4]])
+    // a delivered alert (ids[0]) and a lease it does not hold (renewed since) are not renewed
+    expect(
+      await onBoth(both, (m) => m.renewLease(ids.slice(4, 5), lease!.nextAttemptAt, at(50))),
+    ).toEqual([])
     await onBoth(both, (m) => m.markFailed(ids.slice(5, 7), 'gave up'))
     expect(await onBoth(both, (m) => m.nextDueAt())).toBe(at(20))
     await onBoth(both, (m) => m.listAlerts({ limit: 1000 }))

@@ -47,9 +47,10 @@ afterAll(async () => {
 })
 beforeEach(() => void receiver.accepted.splice(0))
 
-const dispatcherOn = (store: Store, batchSize = 200) =>
+const dispatcherOn = (store: Store, batchSize = 200, fetch?: typeof globalThis.fetch) =>
   createDispatcher({
     store,
+    ...(fetch ? { fetch } : {}),
     config: CONFIG,
     env: { ...webhookEnv(receiver), SLACK_BOT_TOKEN: TOKEN },
     slackApiUrl: slack.url,
@@ -154,5 +155,52 @@ describe('two dispatchers on one PostgreSQL', () => {
     const stored = await stores[1].alerts.listAlerts({ productId: 'sales.lease_test' })
     expect(stored).toMatchObject([{ status: 'delivered', attempts: 2 }])
     expect((await survivor.runOnce()).posts).toEqual([])
+  })
+
+  it('a dispatcher that outlived its lease does not send what another claimed since', async () => {
+    const now = clock.ms
+    const at = (ms: number) => new Date(now + ms).toISOString()
+    // two sales alerts on one webhook, in two posts one after the other: breach to #sales-oncall,
+    // warn to #sales-data
+    const rows: AlertInsert[] = (['breach', 'warn'] as const).map((severity) => ({
+      dedupeKey: `slow-claim-${severity}`,
+      productId: `sales.slow_${severity}`,
+      domain: 'sales',
+      kind: 'opened',
+      severity,
+      payload: alertFacts({ productId: `sales.slow_${severity}`, domain: 'sales' }),
+      createdAt: at(0),
+      nextAttemptAt: at(0),
+    }))
+    await stores[0].alerts.enqueueAlerts(rows)
+    // A's first post hangs (a slow receiver, a paused process) past its lease
+    let release!: () => void
+    const hung = new Promise<void>((r) => (release = r))
+    let posting!: () => void
+    const isPosting = new Promise<void>((r) => (posting = r))
+    let first = true
+    const slow: typeof globalThis.fetch = async (u, init) => {
+      if (first && String(u).startsWith(receiver.url)) {
+        first = false
+        posting()
+        await hung
+      }
+      return fetch(u, init)
+    }
+    const a = dispatcherOn(stores[0], 200, slow).runOnce()
+    await isPosting
+    // the lease ran out: B claims both and sends them
+    clock.set(new Date(now + LEASE_MS + 1000))
+    const b = await dispatcherOn(stores[1]).runOnce()
+    expect(b.delivered).toHaveLength(2)
+    release()
+    const late = await a
+    const sent = receiver.accepted.flatMap((m) => productsIn(m.body))
+    // the post A had begun went out twice (a post slower than the lease: at least once), but the
+    // warn alert, which B had claimed by the time A came to it, went out once, by B
+    expect(sent.filter((p) => p === 'sales.slow_warn')).toEqual(['sales.slow_warn'])
+    expect(late.posts.map((p) => p.outcome)).toEqual(['delivered'])
+    const stored = await stores[1].alerts.listAlerts({ productId: 'sales.slow_warn' })
+    expect(stored).toMatchObject([{ status: 'delivered' }])
   })
 })

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { inject } from 'vitest'
 
@@ -15,4 +16,16 @@ export async function createDatabase(): Promise<string> {
   const url = new URL(inject('pgUrl'))
   url.pathname = `/${name}`
   return url.toString()
+}
+
+/** Until some session of `pool`'s database waits for a lock another holds. */
+export async function someoneWaits(pool: pg.Pool): Promise<void> {
+  for (;;) {
+    const r = await pool.query<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`,
+    )
+    if ((r.rows[0]?.n ?? 0) > 0) return
+    await sleep(5)
+  }
 }

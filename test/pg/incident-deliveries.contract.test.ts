@@ -105,6 +105,25 @@ describe('incident deliveries and digests on both engines', () => {
     expect(again.map((d) => d.id).sort()).toEqual([b!.id, ...rest.map((d) => d.id)].sort())
   })
 
+  it('renew a lease alike only while it is the one the dispatcher holds', async () => {
+    const [d] = await onBoth(deliveries, (m) =>
+      m.claimDueDeliveries({ now: at(50), leaseUntil: at(60), limit: 1 }),
+    )
+    expect(d).toBeDefined()
+    expect(await onBoth(deliveries, (m) => m.renewDeliveryLease(d!.id, at(60), at(65)))).toBe(true)
+    // the lease it named is gone (renewed to 65): not renewed again from 60
+    expect(await onBoth(deliveries, (m) => m.renewDeliveryLease(d!.id, at(60), at(66)))).toBe(false)
+    // the lease ran out and another dispatcher claimed it: the first one's renewal fails, the other's holds
+    const other = await onBoth(deliveries, (m) =>
+      m.claimDueDeliveries({ now: at(70), leaseUntil: at(80), limit: 100 }),
+    )
+    expect(other.map((x) => x.id)).toContain(d!.id)
+    expect(await onBoth(deliveries, (m) => m.renewDeliveryLease(d!.id, at(65), at(85)))).toBe(false)
+    expect(await onBoth(deliveries, (m) => m.renewDeliveryLease(d!.id, at(80), at(85)))).toBe(true)
+    await onBoth(deliveries, (m) => m.failDelivery(d!.id, 'gave up'))
+    expect(await onBoth(deliveries, (m) => m.renewDeliveryLease(d!.id, at(85), at(90)))).toBe(false)
+  })
+
   it('hold routes alike: a later hold replaces an earlier one, never the reverse', async () => {
     await onBoth(deliveries, (m) => m.holdRoute('SLACK_BOT', at(10), '429'))
     await onBoth(deliveries, (m) => m.holdRoute('SLACK_BOT', at(5), 'earlier'))

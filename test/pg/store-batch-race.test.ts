@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { emptyBatch, type Batch } from '../../collectors/batch.ts'
@@ -6,7 +5,7 @@ import { openPgPool } from '../../db/pg/client.ts'
 import { storeBatch } from '../../db/pg/queries/store-batch.ts'
 import { ForeignWriteError } from '../../db/queries/authorize.ts'
 import { hashBatch } from '../../server/ingest.ts'
-import { createDatabase } from './helpers.ts'
+import { createDatabase, someoneWaits } from './helpers.ts'
 
 // A domain-scoped batch's ownership check races no other writer: writer B (a transaction held
 // open by the test) gives a row to domain finance, and while B holds it, a sales token's batch
@@ -39,18 +38,6 @@ function claim(name: string, domain: string): Batch {
   return b
 }
 
-/** Until some session of this database waits for a lock another holds. */
-async function someoneWaits(): Promise<void> {
-  for (;;) {
-    const r = await pool.query<{ n: number }>(
-      `select count(*)::int as n from pg_stat_activity
-        where datname = current_database() and wait_event_type = 'Lock'`,
-    )
-    if ((r.rows[0]?.n ?? 0) > 0) return
-    await sleep(5)
-  }
-}
-
 /** B writes `change` in an open transaction; the sales batch is stored meanwhile; B commits. */
 async function race(change: Batch): Promise<unknown> {
   const b = await pool.connect()
@@ -62,7 +49,7 @@ async function race(change: Batch): Promise<unknown> {
       () => 'stored',
       (e: unknown) => e,
     )
-    await someoneWaits()
+    await someoneWaits(pool)
     await b.query('commit')
     return await sales
   } finally {
@@ -112,7 +99,7 @@ describe('storeBatch on PostgreSQL checks a scoped batch against rows as they ar
       const again = claim('sales.orders', 'sales')
       again.datasets[0] = { namespace: NS, name: 'sales.orders', owner: 'ana' }
       const sales = storeBatch.storeBatch(pool, again, options(again, 'sales'))
-      await someoneWaits()
+      await someoneWaits(pool)
       await b.query('commit')
       expect((await sales).duplicate).toBe(false)
     } finally {
@@ -145,7 +132,7 @@ describe('storeBatch on PostgreSQL merges a run another writer inserts meanwhile
       await b.query('begin')
       await storeBatch.writeBatch(b, start, options(start))
       const later = storeBatch.storeBatch(pool, complete, options(complete))
-      await someoneWaits()
+      await someoneWaits(pool)
       await b.query('commit')
       expect((await later).duplicate).toBe(false)
     } finally {
@@ -157,5 +144,63 @@ describe('storeBatch on PostgreSQL merges a run another writer inserts meanwhile
     expect(r.rows).toEqual([
       { state: 'COMPLETE', started_at: '2026-01-05T00:00:00Z', ended_at: '2026-01-05T00:05:00Z' },
     ])
+  })
+})
+
+describe('storeBatch on PostgreSQL moves earlier test results only off datasets its domain may write', () => {
+  it("waits for a writer giving a result's dataset to another domain, then leaves the result", async () => {
+    // an OpenLineage emitter's result of test not_null_x on raw.x (unowned), under its own key
+    const seed = emptyBatch('openlineage', 'openlineage')
+    seed.datasets.push(
+      { namespace: NS, name: 'raw.x' },
+      { namespace: NS, name: 'sales.y', domain: 'sales' },
+    )
+    seed.assertions.push({
+      key: `openlineage:${NS}:raw.x:not_null_x`,
+      dataset: { namespace: NS, name: 'raw.x' },
+      name: 'not_null_x',
+      status: 'fail',
+      severity: 'error',
+      observedAt: '2026-01-04T00:00:00Z',
+      origin: 'openlineage',
+    })
+    await storeBatch.storeBatch(pool, seed, options(seed))
+    // sales' dbt names that test on its own dataset: the result would move onto its check
+    const dbt = emptyBatch('dbt', 'dbt:sales')
+    dbt.datasets.push({ namespace: NS, name: 'sales.y', domain: 'sales' })
+    dbt.checks.push({
+      key: 'test.sales.not_null_x',
+      dataset: { namespace: NS, name: 'sales.y' },
+      kind: 'not_null',
+      name: 'not_null_x',
+      severity: 'error',
+      origin: 'dbt',
+    })
+    const b = await pool.connect()
+    try {
+      await b.query('begin')
+      const change = emptyBatch('openlineage', 'openlineage')
+      change.datasets.push({ namespace: NS, name: 'raw.x', domain: 'finance' })
+      await storeBatch.writeBatch(b, change, options(change))
+      const sales = storeBatch.storeBatch(pool, dbt, options(dbt, 'sales'))
+      try {
+        await Promise.race([
+          someoneWaits(pool),
+          sales.then(() => {
+            throw new Error("the sales batch was stored while raw.x's new owner was uncommitted")
+          }),
+        ])
+      } finally {
+        await b.query('commit')
+      }
+      expect((await sales).duplicate).toBe(false)
+    } finally {
+      b.release()
+    }
+    const r = await pool.query<{ key: string; name: string }>(
+      `select a.key, d.name from assertions a join datasets d on d.id = a.dataset_id
+        where a.name = 'not_null_x'`,
+    )
+    expect(r.rows).toEqual([{ key: `openlineage:${NS}:raw.x:not_null_x`, name: 'raw.x' }])
   })
 })

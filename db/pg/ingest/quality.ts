@@ -116,6 +116,18 @@ export async function storeChecks(
     [named],
   )
   const rekeyable = new Set(r.rows.map((x) => x.name))
+  if (domain !== null && rekeyable.size > 0)
+    // A scoped writer moves only results on its own or unowned datasets (the update below):
+    // the results' datasets are locked first, in key order, so no other writer gives one to
+    // another domain between that check and the move.
+    await tx.query(
+      `select d.id from datasets d
+        where d.id in (select a.dataset_id from assertions a
+                        where a.origin = 'openlineage' and a.key ilike 'openlineage:%'
+                          and a.name = any($1::text[]))
+        order by d.namespace, d.name for no key update of d`,
+      [[...rekeyable]],
+    )
   for (const c of checks) {
     if (c.origin === 'openlineage' || !rekeyable.has(c.name)) continue
     await tx.query(

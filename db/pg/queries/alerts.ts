@@ -87,11 +87,14 @@ export const alerts = {
     )
   },
 
-  async extendLease(q, ids, until) {
-    await q.query(
-      `update alerts set next_attempt_at = $2 where id = any($1::int8[]) and status = 'pending'`,
-      [ids, until],
+  async renewLease(q, ids, held, until) {
+    const r = await q.query<{ id: number }>(
+      `update alerts set next_attempt_at = $3
+        where id = any($1::int8[]) and status = 'pending' and next_attempt_at = $2
+        returning id`,
+      [ids, held, until],
     )
+    return r.rows.map((x) => Number(x.id)).sort((a, b) => a - b)
   },
 
   async markFailed(q, ids, error) {

@@ -80,6 +80,17 @@ export const contracts = {
     return r.rows
   },
 
+  async lockContracts(q, contractIds) {
+    // A transaction-scoped advisory lock per id, taken in one order (code units) by every
+    // replica: a new id has no row to lock yet, and two first uploads of it must not both pass
+    // the ownership check.
+    await q.query(
+      `select pg_advisory_xact_lock(hashtextextended('meshwatch:contract:' || s.id, 0))
+         from (select distinct u.id collate "C" as id from unnest($1::text[]) as u(id) order by 1 offset 0) s`,
+      [[...contractIds]],
+    )
+  },
+
   async contractOwner(q, contractId) {
     const r = await q.query<{ domain: string | null }>(
       'select domain from contracts where contract_id = $1 order by id desc limit 1',

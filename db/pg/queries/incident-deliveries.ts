@@ -82,6 +82,15 @@ export const incidentDeliveries = {
     await q.query(`update incident_deliveries set ${s.sql} where id = $1`, [id, ...s.values])
   },
 
+  async renewDeliveryLease(q, id, held, until) {
+    const r = await q.query(
+      `update incident_deliveries set next_attempt_at = $3
+        where id = $1 and status = 'active' and next_attempt_at = $2`,
+      [id, held, until],
+    )
+    return r.rowCount === 1
+  },
+
   async failDelivery(q, id, error) {
     await q.query(
       `update incident_deliveries set status = 'failed', last_error = $2 where id = $1`,

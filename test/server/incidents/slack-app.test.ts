@@ -67,7 +67,7 @@ async function setup(opts: { timeoutMs?: number } = {}) {
     const r = await app.request(`/api/incidents?product=${product}`)
     return ((await r.json()) as Json).incidents[0].id as number
   }
-  return { api, hooks, deps, clock, dispatcher, app, idOf, logged, wall }
+  return { api, hooks, deps, clock, dispatcher, app, idOf, logged, wall, env }
 }
 
 describe('Slack app mode', () => {
@@ -99,6 +99,51 @@ describe('Slack app mode', () => {
     // nothing more to send: the next pass calls Slack no more
     const again = await s.dispatcher.runOnce()
     expect(again.incidents?.calls).toEqual([])
+  }, 120_000)
+
+  it('a dispatcher that outlived its lease leaves to another what that one claimed since', async () => {
+    const s = await setup()
+    // dispatcher A's first post to #sales-data hangs (a slow Slack, a paused process) past its lease
+    let release!: () => void
+    const hung = new Promise<void>((r) => (release = r))
+    let posting!: () => void
+    const isPosting = new Promise<void>((r) => (posting = r))
+    let first = true
+    const slow: typeof fetch = async (u, init) => {
+      if (
+        first &&
+        String(u).endsWith('/chat.postMessage') &&
+        String(init?.body).includes('"#sales-data"')
+      ) {
+        first = false
+        posting()
+        await hung
+      }
+      return fetch(u, init)
+    }
+    const a = testDispatcher(dbOf(s.deps), s.clock, s.hooks, {
+      config: ROUTED,
+      env: s.env,
+      slackApiUrl: s.api.url,
+      timeoutMs: 60_000,
+      fetch: slow,
+      log: s.logged.log,
+    }).runOnce()
+    await isPosting
+    // A's lease (60 s) ran out: B claims the sales deliveries and posts both incidents
+    s.clock.advance(61_000)
+    await s.dispatcher.runOnce()
+    expect(s.api.parents('#sales-data')).toHaveLength(2)
+    release()
+    await a
+    // the post A had begun went out twice (a call slower than the lease: at least once), the
+    // other sales incident once, by B: A found its lease taken and left it
+    const texts = s.api.parents('#sales-data').map((m) => m.text)
+    const times = [...new Set(texts)].map((t) => texts.filter((x) => x === t).length).sort()
+    expect(times).toEqual([1, 2])
+    expect(s.logged.lines.join('\n')).toContain(
+      'incident delivery taken over by another dispatcher',
+    )
   }, 120_000)
 
   it('edits the message in place and replies in its thread on every transition, up to resolved', async () => {
