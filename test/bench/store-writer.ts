@@ -1,6 +1,6 @@
 // One PostgreSQL writer of the store bench's writers row (#16), in its own process as a meshwatch
-// replica is: `tsx test/bench/store-writer.ts URL WARM_URL FROM TO` (forked by store.ts
-// benchWriters). It generates and folds the events FROM..TO, warms up as a long-running replica
+// replica is: `tsx test/bench/store-writer.ts URL WARM_URL FROM TO [DOMAIN]` (forked by store.ts
+// benchWriters; DOMAIN: stored as with that domain's token). It generates and folds the events FROM..TO, warms up as a long-running replica
 // is (its first WARM_CHUNKS stored on the database WARM_URL, its own), opens its pool on URL,
 // says `ready`, and on `go` stores the chunks with storeBatch as ingest does, then says how long
 // that took (wall, its CPU).
@@ -53,6 +53,7 @@ export async function storeAll(
   store: Store,
   batches: readonly Folded[],
   spent?: Spent,
+  domain?: string,
 ): Promise<void> {
   for (const { batch, schemas } of batches) {
     const c = selfCpu()
@@ -63,6 +64,7 @@ export async function storeAll(
       payload: encoded.payload,
       now: NOW,
       ...(schemas ? { schemas } : {}),
+      ...(domain ? { domain } : {}),
     })
     if (spent) {
       spent.wall += performance.now() - t
@@ -77,16 +79,16 @@ export type WriterMessage =
   { ready: true; events: number } | { done: true; wall: number; cpu: number } | { error: string }
 
 async function main(): Promise<void> {
-  const [url = '', warmUrl = '', fromArg = '', toArg = ''] = process.argv.slice(2)
+  const [url = '', warmUrl = '', fromArg = '', toArg = '', domain] = process.argv.slice(2)
   const from = Number(fromArg)
   const to = Number(toArg)
   if (!url || !warmUrl || !Number.isInteger(from) || !Number.isInteger(to) || to <= from)
-    throw new Error('usage: store-writer.ts URL WARM_URL FROM TO')
+    throw new Error('usage: store-writer.ts URL WARM_URL FROM TO [DOMAIN]')
   const send = (m: WriterMessage) => process.send?.(m)
   const batches = eventBatches(from, to)
   const warm = pgStore(await openPgPool(warmUrl))
   try {
-    await storeAll(warm, batches.slice(0, WARM_CHUNKS))
+    await storeAll(warm, batches.slice(0, WARM_CHUNKS), undefined, domain)
   } finally {
     await warm.close()
   }
@@ -96,7 +98,7 @@ async function main(): Promise<void> {
     send({ ready: true, events: to - from })
     await go
     const spent: Spent = { wall: 0, cpu: 0 }
-    await storeAll(store, batches, spent)
+    await storeAll(store, batches, spent, domain)
     send({ done: true, ...spent })
   } finally {
     await store.close()

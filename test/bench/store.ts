@@ -171,9 +171,12 @@ async function benchBulk(tmp: string, cluster: Cluster, n: number): Promise<Benc
 
 const WRITER = fileURLToPath(new URL('./store-writer.ts', import.meta.url))
 
-/** One writer process (store-writer.ts) storing the events from..to on `url` (warmed up on `warm`). */
-function forkWriter(url: string, warm: string, from: number, to: number) {
-  const child = fork(WRITER, [url, warm, String(from), String(to)], {
+/**
+ * One writer process (store-writer.ts) storing the events from..to on `url` (warmed up on
+ * `warm`), with `domain`'s token if given.
+ */
+function forkWriter(url: string, warm: string, from: number, to: number, domain?: string) {
+  const child = fork(WRITER, [url, warm, String(from), String(to), ...(domain ? [domain] : [])], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
@@ -224,6 +227,8 @@ interface Writers {
 }
 
 const WAIT_SAMPLE_MS = 20
+/** The domain of the scoped writers' token (the generated events name no domain: all unowned). */
+const SCOPE = 'sales'
 
 const none = (): Writers => ({ wall: 0, node: 0, server: 0, samples: 0, lockWaits: 0 })
 const add = (to: Writers, w: Writers) => {
@@ -235,7 +240,12 @@ const add = (to: Writers, w: Writers) => {
  * writer process on a new database: each generates and folds its part, warms up on a database of
  * its own, opens its pool, and all start on one signal once all are ready.
  */
-async function runWriters(cluster: Cluster, n: number, shares: number): Promise<Writers> {
+async function runWriters(
+  cluster: Cluster,
+  n: number,
+  shares: number,
+  domain?: string,
+): Promise<Writers> {
   const url = await cluster.database()
   const pool = await openPgPool(url) // migrated here, so the writers' pools find it ready
   const server = await clusterCpu(pool)
@@ -243,7 +253,7 @@ async function runWriters(cluster: Cluster, n: number, shares: number): Promise<
   const warm: string[] = []
   // one after the other: CREATE DATABASE copies template1, which must have no other session
   for (let k = 0; k < shares; k++) warm.push(await cluster.database())
-  const kids = warm.map((w, k) => forkWriter(url, w, k * size, Math.min(n, (k + 1) * size)))
+  const kids = warm.map((w, k) => forkWriter(url, w, k * size, Math.min(n, (k + 1) * size), domain))
   try {
     await Promise.all(kids.map((w) => expect(w, 'ready')))
     const name = new URL(url).pathname.slice(1)
@@ -292,10 +302,15 @@ async function benchWriters(cluster: Cluster, events: number): Promise<BenchRow[
   const n = Math.min(events, WRITER_EVENTS)
   const load = loadavg()[0] ?? Number.NaN
   // 1, 2, 2, 1: what the machine's other load does to the first and last minutes hits both alike
-  const sum = { 1: none(), 2: none() }
-  for (const shares of [1, 2, 2, 1] as const) add(sum[shares], await runWriters(cluster, n, shares))
-  const one = sum[1]
-  const two = sum[2]
+  const rounds = async (domain?: string) => {
+    const sum = { 1: none(), 2: none() }
+    for (const shares of [1, 2, 2, 1] as const)
+      add(sum[shares], await runWriters(cluster, n, shares, domain))
+    return sum
+  }
+  const { 1: one, 2: two } = await rounds()
+  // the same with a domain token: each batch's ownership checked, its rows locked, in its transaction
+  const { 1: scopedOne, 2: scopedTwo } = await rounds(SCOPE)
   const ratio = one.wall / two.wall
   const perS = (w: Writers) => ((2 * n) / (w.wall / 1000)).toFixed(0)
   const us = (ms: number) => ((ms * 1000) / (2 * n)).toFixed(1)
@@ -309,7 +324,7 @@ async function benchWriters(cluster: Cluster, events: number): Promise<BenchRow[
       unit: '×',
       goal: `≥ ${TWO_WRITERS}×`,
       ok: ratio >= TWO_WRITERS,
-      detail: `${perS(two)} vs ${perS(one)} events/s; ${n} events${events > n ? ` (at most ${WRITER_EVENTS}: held in memory)` : ''} on a new database, 1, 2, 2 then 1 writers (summed); each writer its own process and pool (as a replica) storing its half (same jobs and datasets, disjoint runs), generated and folded, and the writer warmed up on a database of its own, before the start; CPU µs/event ${cpu(two)} vs ${cpu(one)}; active backends waiting on a lock ${waits(two)} vs ${waits(one)} of samples; load ${load.toFixed(1)}, writers and PostgreSQL share this machine's ${cpus().length} cores`,
+      detail: `${perS(two)} vs ${perS(one)} events/s; ${n} events${events > n ? ` (at most ${WRITER_EVENTS}: held in memory)` : ''} on a new database, 1, 2, 2 then 1 writers (summed); each writer its own process and pool (as a replica) storing its half (same jobs and datasets, disjoint runs), generated and folded, and the writer warmed up on a database of its own, before the start; CPU µs/event ${cpu(two)} vs ${cpu(one)}; active backends waiting on a lock ${waits(two)} vs ${waits(one)} of samples; with a domain token (ownership checked and its rows locked in each transaction; not this row's value) ${(scopedOne.wall / scopedTwo.wall).toFixed(2)}×, ${perS(scopedTwo)} vs ${perS(scopedOne)} events/s, waiting on a lock ${waits(scopedTwo)} vs ${waits(scopedOne)}; load ${load.toFixed(1)}, writers and PostgreSQL share this machine's ${cpus().length} cores`,
     },
   ]
 }
