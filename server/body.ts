@@ -57,6 +57,10 @@ export async function readJsonBody(
   }
   const wire = Readable.fromWeb(raw as NodeReadableStream<Uint8Array>)
   const stream = encoding === 'gzip' ? wire.pipe(createGunzip()) : wire
+  // pipe() does not pass the wire's errors on: the limit's destroy below (or a client's reset)
+  // would be an uncaught 'error' event, which ends the process, and the gunzip stream read
+  // below would wait for more forever
+  if (stream !== wire) wire.on('error', (e) => stream.destroy(e))
   const parts: Buffer[] = []
   let wireBytes = 0
   let size = 0

@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { constants as bufferConstants } from 'node:buffer'
-import { createGzip } from 'node:zlib'
+import { createGzip, gzipSync } from 'node:zlib'
 import { serve, type ServerType } from '@hono/node-server'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { openDb } from '../../db/client.ts'
@@ -57,6 +57,25 @@ const postGzip = (url: string, body: Buffer) =>
   })
 
 describe('body limits over real HTTP', () => {
+  it('answers a gzipped body sent without Content-Length past the wire limit with 413, and keeps serving', async () => {
+    const url = await start({ maxBytes: 64 * 1024 })
+    // incompressible: its gzip is larger than the 64 KiB the wire may carry
+    const b = domainBatch('sales')
+    const noise = Array.from({ length: 40_000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36))
+    const gz = gzipSync(JSON.stringify({ ...b, warnings: noise }))
+    expect(gz.length).toBeGreaterThan(64 * 1024)
+    const res = await fetch(`${url}/api/batches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      // a stream: sent chunked, no Content-Length to refuse it by up front
+      body: new Blob([gz]).stream(),
+      duplex: 'half',
+    } as RequestInit)
+    expect(res.status).toBe(413)
+    expect(await res.json()).toMatchObject({ error: { code: 'payload_too_large' } })
+    expect((await fetch(`${url}/api/health`)).status).toBe(200)
+  })
+
   // 536,870,900 bytes: just under a configured 512 MiB, and past what Node can hold as a string.
   const NEAR_512_MIB = 536_870_900
   let bomb: Buffer
