@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openPgPool } from '../../db/pg/client.ts'
+import { pgParam } from '../../db/pg/ingest/unnest.ts'
 import { Writes } from '../../db/pg/ingest/writes.ts'
 import { createDatabase } from './helpers.ts'
 
@@ -22,9 +23,9 @@ describe('Writes', () => {
       const sent: string[] = []
       const query = client.query.bind(client)
       // what reaches the connection: its statements' texts
-      client.query = ((text: string, values?: unknown[]) => {
-        sent.push(text)
-        return query(text, values)
+      client.query = ((q: string | pg.QueryConfig, values?: unknown[]) => {
+        sent.push(typeof q === 'string' ? q : q.text)
+        return query(q, values)
       }) as typeof client.query
       const w = new Writes(client)
       const returned: unknown[] = []
@@ -51,7 +52,56 @@ describe('Writes', () => {
       expect(sent).toHaveLength(2)
       await client.query('rollback')
     } finally {
+      // the pool's next user gets pg's own query back
+      Reflect.deleteProperty(client, 'query')
       client.release()
     }
+  })
+
+  it('sends a flat array as the literal pg would, whatever its elements', async () => {
+    const texts = [
+      'plain',
+      '',
+      'NULL',
+      'null',
+      ' spaced ',
+      'a,b',
+      '{braces}',
+      'quote " inside',
+      'back \\ slash',
+      'x\\\\n',
+      '\\"',
+      'line\nbreak',
+      'tab\there',
+      '\u0001',
+      'lone \ud800',
+      'é✓ 🎉',
+      'x\\\nend',
+    ]
+    const cases: [unknown[], string][] = [
+      [texts, 'text'],
+      [[...texts, null, undefined], 'text'],
+      [[1, -2, 0, 2 ** 53 - 1, null], 'int8'],
+      [[1.5, -0.25, 1e21, 5e-324, null], 'float8'],
+      [[Number.NaN, Number.POSITIVE_INFINITY, 1], 'float8'],
+      [[true, false, null], 'bool'],
+      [[], 'text'],
+    ]
+    for (const [values, type] of cases) {
+      const literal = pgParam(values)
+      // pg's own encoding of the array and ours read back as the same array
+      const r = await pool.query<{ same: boolean; n: number }>(
+        `select $1::${type}[] is not distinct from $2::${type}[] as same, cardinality($2::${type}[]) as n`,
+        [values, literal],
+      )
+      expect(r.rows[0], `${type} ${JSON.stringify(values)}`).toEqual({
+        same: true,
+        n: values.length,
+      })
+    }
+    expect(pgParam(['a', 1, null])).toBe('{"a",1,null}')
+    // what JSON would escape otherwise is left to pg
+    expect(pgParam(['a\nb'])).toEqual(['a\nb'])
+    expect(pgParam([{ a: 1 }])).toEqual([{ a: 1 }])
   })
 })

@@ -3,7 +3,7 @@ import type { Batch, Ref } from '../../../collectors/batch.ts'
 import type { Lookups } from '../../queries/authorize.ts'
 import { decodeBatchPayload } from '../../queries/batch-codec.ts'
 import type { Absent } from './absent.ts'
-import { refKey } from './unnest.ts'
+import { pgParams, refKey } from './unnest.ts'
 
 // A domain-scoped batch's authorization on PostgreSQL: what db/queries/authorize.ts's checks ask
 // of the store (who owns each dataset, alias, job, run, check and product the batch names, and
@@ -72,39 +72,40 @@ export async function readLookups(
   const checkKeys = defined([...batch.checks, ...batch.assertions].map((c) => c.key))
   const jobParams = params(jobRefs(batch))
   const productIds = defined(batch.products.map((p) => p.id))
+  const dsText = pgParams(dsParams)
   const [aliases, datasets, jobs, runs, checks, products, scope] = await Promise.all([
     tx.query<Owned & { aliasNamespace: string; aliasName: string }>(
       `select a.namespace as "aliasNamespace", a.name as "aliasName", d.namespace, d.name, d.domain
          from dataset_aliases a join datasets d on d.id = a.dataset_id
         where (a.namespace, a.name) in ${REFS}
         order by a.namespace, a.name for no key update`,
-      dsParams,
+      dsText,
     ),
     tx.query<Owned>(
       `select namespace, name, domain from datasets where (namespace, name) in ${REFS}
         order by namespace, name for no key update`,
-      dsParams,
+      dsText,
     ),
     tx.query<Owned>(
       `select namespace, name, domain from jobs where (namespace, name) in ${REFS}
         order by namespace, name for no key update`,
-      jobParams,
+      pgParams(jobParams),
     ),
     tx.query<Owned & { runId: string }>(
       `select r.run_id as "runId", j.namespace, j.name, j.domain
          from runs r join jobs j on j.id = r.job_id where r.run_id = any($1::text[])
         order by r.run_id for no key update`,
-      [runIds],
+      pgParams([runIds]),
     ),
     tx.query<Owned & { key: string }>(
       `select c.key, d.namespace, d.name, d.domain
          from checks c join datasets d on d.id = c.dataset_id where c.key = any($1::text[])
         order by c.key for no key update`,
-      [checkKeys],
+      pgParams([checkKeys]),
     ),
     tx.query<{ id: string; domain: string }>(
       'select id, domain from products where id = any($1::text[]) order by id for no key update',
-      [productIds],
+      pgParams([productIds]),
     ),
     tx.query<{ payload: Buffer }>(
       'select payload from batches where kind = $1 and scope = $2 order by id desc limit 1',

@@ -1,7 +1,7 @@
 import type { Batch, Dataset, Ref } from '../../../collectors/batch.ts'
 import { assertNotRaced, type Absent } from './absent.ts'
 import { nodeSql, refsParams, writeNodes, type NodeTable } from './nodes.ts'
-import { byKey, jsonOrNull, orNull, refKey, unnest } from './unnest.ts'
+import { byKey, jsonOrNull, orNull, RefIds, refKey, unnest } from './unnest.ts'
 import type { Writes } from './writes.ts'
 
 // storeBatch's datasets on PostgreSQL (db/queries/resolve-nodes.ts on SQLite): every dataset the
@@ -57,6 +57,15 @@ function apply(row: Values, v: Values): Values {
 
 const same = (a: Values, b: Values) => FIELDS.every((f) => a[f] === b[f])
 
+function unchanged(row: Values, v: Values): boolean {
+  const asset = v.kind === 'asset'
+  for (const f of FIELDS) {
+    const was = row[f]
+    if ((WEAK.has(f) && asset ? (was ?? v[f]) : (v[f] ?? was)) !== was) return false
+  }
+  return true
+}
+
 const COLUMNS = {
   namespace: 'text',
   name: 'text',
@@ -78,6 +87,7 @@ const DATASETS: NodeTable<Values> = {
   columns: COLUMNS,
   apply,
   same,
+  unchanged,
   ...nodeSql({
     table: 'datasets',
     fields: FIELDS,
@@ -87,8 +97,13 @@ const DATASETS: NodeTable<Values> = {
   }),
 }
 
-const STORED = (d: string) =>
-  ['id', 'namespace', 'name', ...FIELDS]
+/**
+ * A stored row's columns, of its described fields only `read` (json as text): a field no value
+ * of the batch gives (all null) leaves the row's as it is whatever it holds (apply), so it need
+ * not be read, and reads as undefined on both sides of `same`.
+ */
+const STORED = (d: string, read: readonly Field[]) =>
+  ['id', 'namespace', 'name', ...read]
     .map((f) => (JSON_FIELDS.has(f as Field) ? `${d}.${f}::text as ${f}` : `${d}.${f}`))
     .join(', ')
 
@@ -97,14 +112,28 @@ const LATEST = (d: string) =>
   `(select v.columns_hash from dataset_versions v where v.dataset_id = ${d}.id order by v.id desc limit 1) as "latestHash"`
 
 /** The rows of the names read, and of the datasets the aliases among them point at. */
-const SELECT_NAMED = `
-select null as "aliasNamespace", null as "aliasName", ${STORED('d')}, ${LATEST('d')}
+const selectNamed = (read: readonly Field[]) => `
+select null as "aliasNamespace", null as "aliasName", ${STORED('d', read)}, ${LATEST('d')}
   from datasets d
  where (d.namespace, d.name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))
 union all
-select a.namespace, a.name, ${STORED('d')}, ${LATEST('d')}
+select a.namespace, a.name, ${STORED('d', read)}, ${LATEST('d')}
   from dataset_aliases a join datasets d on d.id = a.dataset_id
  where (a.namespace, a.name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`
+
+/** selectNamed's text by the set of fields read (a bit each, in FIELDS order). */
+const SELECTS = new Map<number, string>()
+function selectFor(values: readonly Values[]): string {
+  let bits = 0
+  for (const v of values)
+    for (let i = 0; i < FIELDS.length; i++) if (v[FIELDS[i] as Field] !== null) bits |= 1 << i
+  let text = SELECTS.get(bits)
+  if (text === undefined) {
+    text = selectNamed(FIELDS.filter((_, i) => bits & (1 << i)))
+    SELECTS.set(bits, text)
+  }
+  return text
+}
 
 /** Every ref a batch names a dataset by, once, in the order storeBatch resolves them. */
 function mentioned(batch: Batch): Ref[] {
@@ -121,7 +150,9 @@ function mentioned(batch: Batch): Ref[] {
 
 /** What resolveDatasets answers: each name's dataset id, and the newest schema hash of each read. */
 export interface Resolved {
-  ids: Map<string, number>
+  ids: RefIds
+  /** Every dataset id resolved, once each. */
+  datasetIds: number[]
   /**
    * By dataset id, the hash of its newest version (null: none) as read before any write of this
    * batch; a dataset the batch inserts has none. A first guess storeVersions checks under lock.
@@ -137,32 +168,37 @@ export async function resolveDatasets(
   absent?: Absent,
 ): Promise<Resolved> {
   const refs = new Map<string, Ref>()
-  const add = (r: Ref) => {
-    const k = refKey(r)
-    if (!refs.has(k)) refs.set(k, { namespace: r.namespace, name: r.name })
+  const add = (r: Ref, k: string) => {
+    if (!refs.has(k)) refs.set(k, r)
   }
-  for (const d of batch.datasets) {
-    add(d)
-    for (const a of d.aliases ?? []) add(a)
+  // each dataset's key and values, once
+  const datasets = batch.datasets
+  const keys = datasets.map(refKey)
+  const values = datasets.map(valuesOf)
+  for (let i = 0; i < datasets.length; i++) {
+    const d = datasets[i] as Dataset
+    add(d, keys[i] as string)
+    for (const a of d.aliases ?? []) add(a, refKey(a))
   }
   const named = mentioned(batch)
-  for (const r of named) add(r)
+  const namedKeys = named.map(refKey)
+  for (let i = 0; i < named.length; i++) add(named[i] as Ref, namedKeys[i] as string)
   const latest = new Map<number, string | null>()
-  if (refs.size === 0) return { ids: new Map(), latest }
+  if (refs.size === 0) return { ids: new RefIds(), datasetIds: [], latest }
 
   // An alias names the node it points at by that node's (namespace, name): its row key.
   const aliasTarget = new Map<string, string>()
   const stored = new Map<string, Stored>()
   const read = await tx.query<
     Stored & { aliasNamespace: string | null; aliasName: string | null; latestHash: string | null }
-  >(SELECT_NAMED, refsParams([...refs.values()]))
-  for (const { aliasNamespace, aliasName, latestHash, ...row } of read.rows) {
+  >(selectFor(values), refsParams([...refs.values()]))
+  for (const row of read.rows) {
     const k = refKey(row)
-    latest.set(row.id, latestHash)
+    latest.set(row.id, row.latestHash)
     stored.set(k, row)
     if (!refs.has(k)) refs.set(k, { namespace: row.namespace, name: row.name })
-    if (aliasNamespace !== null && aliasName !== null)
-      aliasTarget.set(refKey({ namespace: aliasNamespace, name: aliasName }), k)
+    if (row.aliasNamespace !== null && row.aliasName !== null)
+      aliasTarget.set(refKey({ namespace: row.aliasNamespace, name: row.aliasName }), k)
   }
   // a scoped batch's names not stored at its check: stored now, by another transaction
   assertNotRaced('alias', absent?.aliases, aliasTarget.keys())
@@ -172,12 +208,14 @@ export async function resolveDatasets(
   const target = new Map<string, string>()
   const said: { row: string; values: Values }[] = []
   const newAliases: { ref: Ref; row: string }[] = []
-  for (const d of batch.datasets) {
-    const k = refKey(d)
+  for (let i = 0; i < datasets.length; i++) {
+    const d = datasets[i] as Dataset
+    const k = keys[i] as string
+    const v = values[i] as Values
     const via = aliasTarget.get(k)
     if (via !== undefined) {
       target.set(k, via)
-      said.push({ row: via, values: valuesOf(d) })
+      said.push({ row: via, values: v })
       continue
     }
     if (d.aliases && d.aliases.length > 0 && !exists.has(k)) {
@@ -187,7 +225,7 @@ export async function resolveDatasets(
         if (t !== undefined) {
           target.set(k, t)
           newAliases.push({ ref: d, row: t })
-          said.push({ row: t, values: valuesOf(d) })
+          said.push({ row: t, values: v })
           break
         }
       }
@@ -196,11 +234,10 @@ export async function resolveDatasets(
     if (target.has(k)) continue
     target.set(k, k)
     exists.add(k)
-    said.push({ row: k, values: valuesOf(d) })
+    said.push({ row: k, values: v })
   }
   const ensured: string[] = []
-  for (const r of named) {
-    const k = refKey(r)
+  for (const k of namedKeys) {
     if (target.has(k)) continue
     const via = aliasTarget.get(k)
     target.set(k, via ?? k)
@@ -209,13 +246,16 @@ export async function resolveDatasets(
       ensured.push(k)
     }
   }
-  for (const d of batch.datasets) {
-    const row = target.get(refKey(d))
+  for (let i = 0; i < datasets.length; i++) {
+    const d = datasets[i] as Dataset
+    if (!d.aliases || d.aliases.length === 0) continue
+    const dk = keys[i] as string
+    const row = target.get(dk)
     if (row === undefined) continue
-    for (const a of d.aliases ?? []) {
+    for (const a of d.aliases) {
       // An alias that is itself a node stays a node; only other names point at this one.
       const ak = refKey(a)
-      if (ak === refKey(d) || aliasTarget.has(ak) || exists.has(ak)) continue
+      if (ak === dk || aliasTarget.has(ak) || exists.has(ak)) continue
       newAliases.push({ ref: a, row })
     }
   }
@@ -255,11 +295,15 @@ export async function resolveDatasets(
     )
   }
 
-  const out = new Map<string, number>()
+  const byRef = new RefIds()
+  const resolved = new Set<number>()
   for (const [k, row] of target) {
     const id = ids.get(row)
-    if (id !== undefined) out.set(k, id)
+    const ref = refs.get(k)
+    if (id === undefined || !ref) continue
+    byRef.set(ref, id)
+    resolved.add(id)
   }
   for (const id of ids.values()) if (!latest.has(id)) latest.set(id, null)
-  return { ids: out, latest }
+  return { ids: byRef, datasetIds: [...resolved], latest }
 }

@@ -1,7 +1,7 @@
 import type { Batch, Job, Ref } from '../../../collectors/batch.ts'
 import type { Absent } from './absent.ts'
 import { nodeSql, refsParams, writeNodes, type NodeTable } from './nodes.ts'
-import { jsonOrNull, orNull, refKey } from './unnest.ts'
+import { jsonOrNull, orNull, RefIds, refKey } from './unnest.ts'
 import type { Writes } from './writes.ts'
 
 // storeBatch's jobs on PostgreSQL (resolveJobs in db/queries/resolve-nodes.ts): what is stored is
@@ -48,6 +48,14 @@ function apply(row: Values, v: Values): Values {
 
 const same = (a: Values, b: Values) => FIELDS.every((f) => a[f] === b[f])
 
+function unchanged(row: Values, v: Values): boolean {
+  for (const f of FIELDS) {
+    const was = row[f]
+    if ((f === 'type' ? (v.type === 'job' ? was : v.type) : (v[f] ?? was)) !== was) return false
+  }
+  return true
+}
+
 const COLUMNS = {
   namespace: 'text',
   name: 'text',
@@ -66,6 +74,7 @@ const JOBS: NodeTable<Values> = {
   columns: COLUMNS,
   apply,
   same,
+  unchanged,
   ...nodeSql({
     table: 'jobs',
     fields: FIELDS,
@@ -75,36 +84,55 @@ const JOBS: NodeTable<Values> = {
   }),
 }
 
+/**
+ * The fields any of `jobs` gives: the only ones its upserts can change (apply keeps the row's
+ * where a value is null, and its type where a job is a plain 'job'), so the only ones read.
+ */
+function said(jobs: readonly Job[]): Field[] {
+  const given = new Set<Field>()
+  for (const j of jobs) {
+    const v = valuesOf(j, j.parent ? 0 : null)
+    for (const f of FIELDS) if (f === 'type' ? v.type !== 'job' : v[f] !== null) given.add(f)
+  }
+  return FIELDS.filter((f) => given.has(f))
+}
+
 /** Every job the batch names gets an id; its parent's id is its parent_id. */
 export async function resolveJobs(
   tx: Writes,
   batch: Batch,
   now: string,
   absent?: Absent,
-): Promise<Map<string, number>> {
+): Promise<RefIds> {
   const refs = new Map<string, Ref>()
-  const add = (r: Ref) => {
-    const k = refKey(r)
-    if (!refs.has(k)) refs.set(k, { namespace: r.namespace, name: r.name })
+  const add = (r: Ref, k = refKey(r)) => {
+    if (!refs.has(k)) refs.set(k, r)
   }
+  // each listed job's key, once
+  const keys = new Map<Job, string>()
   for (const j of batch.jobs) {
-    add(j)
+    const k = refKey(j)
+    keys.set(j, k)
+    add(j, k)
     if (j.parent) add(j.parent)
   }
+  const keyOf = (j: Job): string => keys.get(j) ?? refKey(j)
   for (const r of batch.runs) add(r.job)
   for (const e of batch.edges) add(e.job)
-  if (refs.size === 0) return new Map()
+  if (refs.size === 0) return new RefIds()
 
   const stored = new Map<string, Stored>()
-  for (const row of (await tx.query<Stored>(JOBS.selectStored, refsParams([...refs.values()])))
-    .rows)
-    stored.set(refKey(row), row)
+  const read = await tx.query<Stored>(
+    JOBS.selectSome(said(batch.jobs)),
+    refsParams([...refs.values()]),
+  )
+  for (const row of read.rows) stored.set(refKey(row), row)
   const ids = new Map<string, number>()
   for (const [k, row] of stored) ids.set(k, row.id)
 
   // SQLite's order (resolve-nodes.ts): parents first. A parent the batch lists later (a cycle)
   // has no id yet when its child is written there: the child keeps the parent it had.
-  const listed = new Map(batch.jobs.map((j) => [refKey(j), j]))
+  const listed = new Map(batch.jobs.map((j) => [keyOf(j), j]))
   const depth = new Map<string, number>()
   const depthOf = (k: string, seen: Set<string>): number => {
     const known = depth.get(k)
@@ -115,12 +143,12 @@ export async function resolveJobs(
     depth.set(k, d)
     return d
   }
-  const ordered = [...batch.jobs].sort(
-    (a, b) => depthOf(refKey(a), new Set()) - depthOf(refKey(b), new Set()),
-  )
+  const depthFirst = (k: string): number => depth.get(k) ?? depthOf(k, new Set())
+  const ordered = [...batch.jobs].sort((a, b) => depthFirst(keyOf(a)) - depthFirst(keyOf(b)))
   const place = new Map<string, number>()
   ordered.forEach((j, i) => {
-    if (!place.has(refKey(j))) place.set(refKey(j), i)
+    const k = keyOf(j)
+    if (!place.has(k)) place.set(k, i)
   })
 
   // Named only: written when new, as a plain 'job' (in the first round, with the roots).
@@ -132,14 +160,15 @@ export async function resolveJobs(
     const pk = j.parent ? refKey(j.parent) : undefined
     const at = pk === undefined ? undefined : place.get(pk)
     const parent = pk !== undefined && (at === undefined || at < i) ? pk : undefined
-    pending.push({ key: refKey(j), job: j, parent })
+    pending.push({ key: keyOf(j), job: j, parent })
   })
 
   // Rounds: a job whose parent has no id yet waits for the round that writes the parent.
   while (pending.length > 0) {
     const ready = pending.filter((p) => p.parent === undefined || ids.has(p.parent))
     const round = ready.length > 0 ? ready : pending
-    pending = ready.length > 0 ? pending.filter((p) => !ready.includes(p)) : []
+    const done = new Set(ready)
+    pending = ready.length > 0 ? pending.filter((p) => !done.has(p)) : []
     const byRow = new Map<string, Values[]>()
     for (const p of round) {
       const parent = p.parent === undefined ? null : (ids.get(p.parent) ?? null)
@@ -150,5 +179,10 @@ export async function resolveJobs(
     }
     await writeNodes(tx, JOBS, byRow, stored, refs, now, ids, absent?.jobs)
   }
-  return ids
+  const byRef = new RefIds()
+  for (const [k, id] of ids) {
+    const ref = refs.get(k)
+    if (ref) byRef.set(ref, id)
+  }
+  return byRef
 }

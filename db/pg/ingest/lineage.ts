@@ -108,9 +108,15 @@ export async function storeEdges(
     )
   }
   if (list.length === 0) return
+  // Edges already stored (most, batch after batch) are left out by an anti-join, cheaper than
+  // the conflict check of each; one another writer inserts meanwhile still meets ON CONFLICT.
   tx.hold(
     `insert into lineage_edges (job_id, dataset_id, direction, updated_at)
-     select u.job_id, u.dataset_id, u.direction, $4::text from ${u.from} order by u.ord
+     select u.job_id, u.dataset_id, u.direction, $4::text from ${u.from}
+      where not exists (select 1 from lineage_edges e
+                         where e.job_id = u.job_id and e.dataset_id = u.dataset_id
+                           and e.direction = u.direction)
+      order by u.ord
          on conflict do nothing`,
     [...u.values, now],
   )

@@ -15,6 +15,8 @@ export interface NodeTable<V extends Record<string, unknown>> {
   /** The upsert's update in memory: what a stored row becomes. */
   apply(row: V, said: V): V
   same(a: V, b: V): boolean
+  /** same(apply(row, said), row), without building the row apply would. */
+  unchanged(row: V, said: V): boolean
   /**
    * The upsert from an unnest FROM item, `now` as parameter `$nowParam`; returns id, namespace,
    * name. With `guarded`, rows named by `$nowParam + 1` namespaces and `+ 2` names are not updated.
@@ -22,6 +24,8 @@ export interface NodeTable<V extends Record<string, unknown>> {
   upsertSql(from: string, nowParam: number, guarded?: boolean): string
   /** Reads rows (id, namespace, name and the values) by `$1` namespaces and `$2` names. */
   selectStored: string
+  /** selectStored reading only the fields `read` of the values (the others read as undefined). */
+  selectSome(read: readonly string[]): string
 }
 
 /** How a node table's upsert and read are written: its described fields and their rules. */
@@ -40,10 +44,17 @@ export interface NodeSql {
  * The upsert (ON CONFLICT on the name; a row is updated only when a field's expression differs
  * from it, `updated_at` then set) and the read of a node table.
  */
-export function nodeSql(o: NodeSql): Pick<NodeTable<never>, 'upsertSql' | 'selectStored'> {
+export function nodeSql(
+  o: NodeSql,
+): Pick<NodeTable<never>, 'upsertSql' | 'selectStored' | 'selectSome'> {
   const cols = ['namespace', 'name', ...o.fields]
   const asText = (f: string, e: string) => (o.json.has(f) ? `(${e})::text` : e)
   const stamps = [...o.stamps, 'updated_at']
+  const select = (read: readonly string[]) => `
+select ${['id', 'namespace', 'name', ...read].map((f) => (o.json.has(f) ? `${f}::text as ${f}` : f)).join(', ')}
+  from ${o.table}
+ where (namespace, name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`
+  const some = new Map<string, string>()
   return {
     upsertSql: (from, nowParam, guarded) => `
 insert into ${o.table} as t (${cols.join(', ')}, ${stamps.join(', ')})
@@ -62,10 +73,16 @@ select ${cols.map((c) => (o.json.has(c) ? `u.${c}::json` : `u.${c}`)).join(', ')
            : ''
        }
 returning id, namespace, name`,
-    selectStored: `
-select id, namespace, name, ${o.fields.map((f) => (o.json.has(f) ? `${f}::text as ${f}` : f)).join(', ')}
-  from ${o.table}
- where (namespace, name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`,
+    selectStored: select(o.fields),
+    selectSome: (read) => {
+      const key = read.join(',')
+      let text = some.get(key)
+      if (text === undefined) {
+        text = select(read)
+        some.set(key, text)
+      }
+      return text
+    },
   }
 }
 
@@ -95,7 +112,13 @@ export async function writeNodes<V extends Record<string, unknown>>(
   const writes: { row: string; values: V }[] = []
   for (const [row, list] of said) {
     const before = stored.get(row)
-    if (before && table.same(list.reduce(table.apply, before), before)) continue
+    if (
+      before &&
+      (list.length === 1
+        ? table.unchanged(before, list[0] as V)
+        : table.same(list.reduce(table.apply, before), before))
+    )
+      continue
     for (const values of list) writes.push({ row, values })
   }
   const refOf = (row: string | undefined) => refs.get(row ?? '') as Ref

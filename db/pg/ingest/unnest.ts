@@ -58,8 +58,53 @@ export function layers<T>(items: readonly T[], key: (item: T) => string): T[][] 
 export const refKey = (r: { namespace: string; name: string }): string =>
   `${r.namespace}\u0000${r.name}`
 
+/**
+ * Ids by (namespace, name), found without building a key string per lookup: storeBatch asks
+ * for a dataset's or job's id once per edge, run, metric and schema that names it.
+ */
+export class RefIds {
+  readonly #by = new Map<string, Map<string, number>>()
+
+  set(r: { namespace: string; name: string }, id: number): void {
+    let names = this.#by.get(r.namespace)
+    if (!names) {
+      names = new Map()
+      this.#by.set(r.namespace, names)
+    }
+    names.set(r.name, id)
+  }
+
+  get(r: { namespace: string; name: string }): number | undefined {
+    return this.#by.get(r.namespace)?.get(r.name)
+  }
+}
+
 /** Natural keys compared in one fixed order (code units), so every replica locks rows alike. */
 export const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/** A JSON escape that is not also an array literal's (`\"`, `\\`): a control character, a lone surrogate. */
+const NOT_LITERAL = /(?<!\\)(?:\\\\)*\\[^"\\]/
+
+/**
+ * A flat array of strings, numbers, booleans and nulls as PostgreSQL's array literal text, the
+ * text pg would send for it (`{"a",1,NULL}`), built by JSON.stringify: JSON's string escapes (`\"`,
+ * `\\`) are the literal's, `null` reads as NULL. Any other array (an element JSON escapes
+ * otherwise, an object, a non-finite number) is left to pg, which escapes element by element.
+ */
+export function pgParam(v: unknown): unknown {
+  if (!Array.isArray(v)) return v
+  for (const x of v as unknown[]) {
+    const t = typeof x
+    if (t === 'string' || t === 'boolean' || x === null || x === undefined) continue
+    if (t === 'number' && Number.isFinite(x)) continue
+    return v
+  }
+  const json = JSON.stringify(v)
+  return NOT_LITERAL.test(json) ? v : `{${json.slice(1, -1)}}`
+}
+
+/** Statement parameters with their flat arrays as literal text (pgParam). */
+export const pgParams = (values: readonly unknown[]): unknown[] => values.map(pgParam)
 
 export const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v)
 export const jsonOrNull = (v: unknown): string | null =>

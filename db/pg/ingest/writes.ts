@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { pgParams } from './unnest.ts'
 
 // storeBatch's statements on one transaction, with the writes whose answer nothing waits for held
 // back and sent together: before the next statement that needs an answer (a read, an upsert
@@ -7,6 +8,32 @@ import type pg from 'pg'
 // trip for them instead of one each. Every statement still sees every write issued before it.
 // Held writes must not touch one row twice (the writers fold repeats first, and run a write that
 // repeats a row — a layer after the first — as its own statement).
+
+/**
+ * Statement texts sent again and again (each table's upsert, the reads, the usual set of held
+ * writes) go as named prepared statements: each connection parses and plans them once, then
+ * only binds them. A text is named the second time it is seen, at most NAMED of them in all, so
+ * one-off texts (an unusual mix of held writes) neither fill the slots nor stay prepared.
+ */
+const NAMED = 64
+const names = new Map<string, string>()
+const seenOnce = new Set<string>()
+
+/** pg's query config for `text`: named once it has been seen before and while slots are free. */
+function statement(text: string, values: readonly unknown[]): pg.QueryConfig {
+  const params = pgParams(values)
+  const name = names.get(text)
+  if (name !== undefined) return { name, text, values: params }
+  if (names.size < NAMED && seenOnce.has(text)) {
+    seenOnce.delete(text)
+    const fresh = `meshwatch_${names.size}`
+    names.set(text, fresh)
+    return { name: fresh, text, values: params }
+  }
+  if (seenOnce.size >= 4 * NAMED) seenOnce.clear()
+  seenOnce.add(text)
+  return { text, values: params }
+}
 
 interface Held {
   text: string
@@ -30,7 +57,7 @@ export class Writes {
     values: unknown[] = [],
   ): Promise<pg.QueryResult<R>> {
     await this.flush()
-    return this.#tx.query<R>(text, values)
+    return this.#tx.query<R>(statement(text, values))
   }
 
   /** Holds a write (INSERT/UPDATE/DELETE) for the next statement; `rows` gets what it returns. */
@@ -49,7 +76,7 @@ export class Writes {
     this.#held = []
     const only = held[0]
     if (held.length === 1 && only) {
-      const r = await this.#tx.query(only.text, only.values)
+      const r = await this.#tx.query(statement(only.text, only.values))
       await only.rows?.(r.rows)
       return this.flush()
     }
@@ -66,8 +93,7 @@ export class Writes {
         ? 'select 1'
         : `select ${wanted.map((i) => `(select coalesce(json_agg(w${i}), '[]') from w${i}) as w${i}`).join(', ')}`
     const r = await this.#tx.query<Record<string, Record<string, unknown>[]>>(
-      `with ${parts.join(',\n')}\n${select}`,
-      values,
+      statement(`with ${parts.join(',\n')}\n${select}`, values),
     )
     const row = r.rows[0] ?? {}
     for (const i of wanted) await held[i]?.rows?.(row[`w${i}`] ?? [])

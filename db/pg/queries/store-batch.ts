@@ -11,7 +11,6 @@ import type { StoreOptions, StoreResult } from '../../queries/store-batch.ts'
 import { schemasOf } from '../../queries/store-versions.ts'
 import type { Absent } from '../ingest/absent.ts'
 import { readLookups } from '../ingest/authorize.ts'
-import { refKey } from '../ingest/unnest.ts'
 import { resolveDatasets } from '../ingest/datasets.ts'
 import { resolveJobs } from '../ingest/jobs.ts'
 import { storeColumnLineage, storeDomains, storeEdges } from '../ingest/lineage.ts'
@@ -115,9 +114,9 @@ async function writeHeld(
   await storeDomains(tx, batch.domains, now)
   counts.domains = batch.domains.length
 
-  const { ids: dsIds, latest } = await resolveDatasets(tx, batch, now, absent)
+  const { ids: dsIds, datasetIds, latest } = await resolveDatasets(tx, batch, now, absent)
   const dsId = (r: Ref): number => {
-    const id = dsIds.get(refKey(r))
+    const id = dsIds.get(r)
     if (id === undefined) throw new Error(`dataset ${r.namespace} ${r.name} was not resolved`)
     return id
   }
@@ -126,7 +125,7 @@ async function writeHeld(
 
   const jobIds = await resolveJobs(tx, batch, now, absent)
   const jobId = (r: Ref): number => {
-    const id = jobIds.get(refKey(r))
+    const id = jobIds.get(r)
     if (id === undefined) throw new Error(`job ${r.namespace} ${r.name} was not resolved`)
     return id
   }
@@ -150,7 +149,7 @@ async function writeHeld(
   if (batchId !== null)
     tx.hold('update batches set summary = $2 where id = $1', [batchId, JSON.stringify(counts)])
   await tx.flush()
-  return { duplicate: false, batchId, counts, datasetIds: [...new Set(dsIds.values())] }
+  return { duplicate: false, batchId, counts, datasetIds }
 }
 
 async function batchByHash(tx: Writes, hash: string): Promise<number | undefined> {
