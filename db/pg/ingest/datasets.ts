@@ -29,7 +29,15 @@ const JSON_FIELDS: ReadonlySet<Field> = new Set(['columns', 'tags', 'meta'])
 
 /** A dataset's described fields as stored (json as its text). */
 type Values = Record<Field, string | boolean | null>
-type Stored = Values & { id: number; namespace: string; name: string }
+type Stored = Values & { id: number }
+/** A row selectNamed reads: a name's own (`alias` false) or the one its alias points at. */
+type Read = Stored & {
+  ord: number
+  alias: boolean
+  namespace: string | null
+  name: string | null
+  latestHash: string | null
+}
 
 const NONE = Object.fromEntries(FIELDS.map((f) => [f, null])) as Values
 
@@ -103,7 +111,7 @@ const DATASETS: NodeTable<Values> = {
  * not be read, and reads as undefined on both sides of `same`.
  */
 const STORED = (d: string, read: readonly Field[]) =>
-  ['id', 'namespace', 'name', ...read]
+  ['id', ...read]
     .map((f) => (JSON_FIELDS.has(f as Field) ? `${d}.${f}::text as ${f}` : `${d}.${f}`))
     .join(', ')
 
@@ -111,15 +119,19 @@ const STORED = (d: string, read: readonly Field[]) =>
 const LATEST = (d: string) =>
   `(select v.columns_hash from dataset_versions v where v.dataset_id = ${d}.id order by v.id desc limit 1) as "latestHash"`
 
-/** The rows of the names read, and of the datasets the aliases among them point at. */
+const NAMES = 'unnest($1::text[], $2::text[]) with ordinality as u(namespace, name, ord)'
+
+/**
+ * The rows of the names read, each by its place in the list read (`ord`, from 1), and of the
+ * datasets the aliases among them point at (`alias`, with the dataset's own name).
+ */
 const selectNamed = (read: readonly Field[]) => `
-select null as "aliasNamespace", null as "aliasName", ${STORED('d', read)}, ${LATEST('d')}
-  from datasets d
- where (d.namespace, d.name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))
+select u.ord, false as alias, null as namespace, null as name, ${STORED('d', read)}, ${LATEST('d')}
+  from ${NAMES} join datasets d on d.namespace = u.namespace and d.name = u.name
 union all
-select a.namespace, a.name, ${STORED('d', read)}, ${LATEST('d')}
-  from dataset_aliases a join datasets d on d.id = a.dataset_id
- where (a.namespace, a.name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`
+select u.ord, true, d.namespace, d.name, ${STORED('d', read)}, ${LATEST('d')}
+  from ${NAMES} join dataset_aliases a on a.namespace = u.namespace and a.name = u.name
+  join datasets d on d.id = a.dataset_id`
 
 /** selectNamed's text by the set of fields read (a bit each, in FIELDS order). */
 const SELECTS = new Map<number, string>()
@@ -189,16 +201,20 @@ export async function resolveDatasets(
   // An alias names the node it points at by that node's (namespace, name): its row key.
   const aliasTarget = new Map<string, string>()
   const stored = new Map<string, Stored>()
-  const read = await tx.query<
-    Stored & { aliasNamespace: string | null; aliasName: string | null; latestHash: string | null }
-  >(selectFor(values), refsParams([...refs.values()]))
+  const readKeys = [...refs.keys()]
+  const read = await tx.query<Read>(selectFor(values), refsParams([...refs.values()]))
   for (const row of read.rows) {
-    const k = refKey(row)
+    const named = readKeys[row.ord - 1] as string
     latest.set(row.id, row.latestHash)
+    if (!row.alias) {
+      stored.set(named, row)
+      continue
+    }
+    const ref = { namespace: row.namespace as string, name: row.name as string }
+    const k = refKey(ref)
     stored.set(k, row)
-    if (!refs.has(k)) refs.set(k, { namespace: row.namespace, name: row.name })
-    if (row.aliasNamespace !== null && row.aliasName !== null)
-      aliasTarget.set(refKey({ namespace: row.aliasNamespace, name: row.aliasName }), k)
+    if (!refs.has(k)) refs.set(k, ref)
+    aliasTarget.set(named, k)
   }
   // a scoped batch's names not stored at its check: stored now, by another transaction
   assertNotRaced('alias', absent?.aliases, aliasTarget.keys())

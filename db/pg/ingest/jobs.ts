@@ -22,7 +22,7 @@ type Field = (typeof FIELDS)[number]
 const JSON_FIELDS: ReadonlySet<Field> = new Set(['schedule', 'meta'])
 
 type Values = Record<Field, string | number | null>
-type Stored = Values & { id: number; namespace: string; name: string }
+type Stored = Values & { id: number }
 
 const valuesOf = (j: Job, parentId: number | null): Values => ({
   domain: orNull(j.domain),
@@ -122,11 +122,12 @@ export async function resolveJobs(
   if (refs.size === 0) return new RefIds()
 
   const stored = new Map<string, Stored>()
-  const read = await tx.query<Stored>(
+  const readKeys = [...refs.keys()]
+  const read = await tx.query<Stored & { ord: number }>(
     JOBS.selectSome(said(batch.jobs)),
     refsParams([...refs.values()]),
   )
-  for (const row of read.rows) stored.set(refKey(row), row)
+  for (const row of read.rows) stored.set(readKeys[row.ord - 1] as string, row)
   const ids = new Map<string, number>()
   for (const [k, row] of stored) ids.set(k, row.id)
 

@@ -24,7 +24,10 @@ export interface NodeTable<V extends Record<string, unknown>> {
   upsertSql(from: string, nowParam: number, guarded?: boolean): string
   /** Reads rows (id, namespace, name and the values) by `$1` namespaces and `$2` names. */
   selectStored: string
-  /** selectStored reading only the fields `read` of the values (the others read as undefined). */
+  /**
+   * Reads rows by `$1` namespaces and `$2` names, each as `ord` (its name's place in them, from
+   * 1), id and the fields `read` of the values (the others read as undefined).
+   */
   selectSome(read: readonly string[]): string
 }
 
@@ -78,7 +81,10 @@ returning id, namespace, name`,
       const key = read.join(',')
       let text = some.get(key)
       if (text === undefined) {
-        text = select(read)
+        text = `
+select u.ord, t.id${read.map((f) => (o.json.has(f) ? `, t.${f}::text as ${f}` : `, t.${f}`)).join('')}
+  from unnest($1::text[], $2::text[]) with ordinality as u(namespace, name, ord)
+  join ${o.table} t on t.namespace = u.namespace and t.name = u.name`
         some.set(key, text)
       }
       return text
