@@ -1,6 +1,6 @@
 import type { Batch, Dataset, Ref } from '../../../collectors/batch.ts'
 import { assertNotRaced, type Absent } from './absent.ts'
-import { nodeSql, refsParams, writeNodes, type NodeTable } from './nodes.ts'
+import { nodeSql, refsRead, writeNodes, type NodeTable } from './nodes.ts'
 import { byKey, jsonOrNull, orNull, RefIds, refKey, unnest } from './unnest.ts'
 import type { Writes } from './writes.ts'
 
@@ -201,8 +201,8 @@ export async function resolveDatasets(
   // An alias names the node it points at by that node's (namespace, name): its row key.
   const aliasTarget = new Map<string, string>()
   const stored = new Map<string, Stored>()
-  const readKeys = [...refs.keys()]
-  const read = await tx.query<Read>(selectFor(values), refsParams([...refs.values()]))
+  const { keys: readKeys, params } = refsRead(refs)
+  const read = await tx.query<Read>(selectFor(values), params)
   for (const row of read.rows) {
     const named = readKeys[row.ord - 1] as string
     latest.set(row.id, row.latestHash)
@@ -220,9 +220,17 @@ export async function resolveDatasets(
   assertNotRaced('alias', absent?.aliases, aliasTarget.keys())
 
   // resolve-nodes.ts's walk, on what was read: each name's row, and what is said of each row.
-  const exists = new Set(stored.keys())
+  // a name of a stored row, or of one this batch creates
+  const created = new Set<string>()
+  const exists = (k: string) => stored.has(k) || created.has(k)
   const target = new Map<string, string>()
-  const said: { row: string; values: Values }[] = []
+  // what is said of each row, in order
+  const byRow = new Map<string, Values[]>()
+  const say = (row: string, v: Values) => {
+    const list = byRow.get(row)
+    if (list) list.push(v)
+    else byRow.set(row, [v])
+  }
   const newAliases: { ref: Ref; row: string }[] = []
   for (let i = 0; i < datasets.length; i++) {
     const d = datasets[i] as Dataset
@@ -231,17 +239,17 @@ export async function resolveDatasets(
     const via = aliasTarget.get(k)
     if (via !== undefined) {
       target.set(k, via)
-      said.push({ row: via, values: v })
+      say(via, v)
       continue
     }
-    if (d.aliases && d.aliases.length > 0 && !exists.has(k)) {
+    if (d.aliases && d.aliases.length > 0 && !exists(k)) {
       for (const a of d.aliases) {
         const ak = refKey(a)
-        const t = aliasTarget.get(ak) ?? (exists.has(ak) ? ak : undefined)
+        const t = aliasTarget.get(ak) ?? (exists(ak) ? ak : undefined)
         if (t !== undefined) {
           target.set(k, t)
           newAliases.push({ ref: d, row: t })
-          said.push({ row: t, values: v })
+          say(t, v)
           break
         }
       }
@@ -249,16 +257,16 @@ export async function resolveDatasets(
     // a repeat of a name already resolved is not written again (as on SQLite)
     if (target.has(k)) continue
     target.set(k, k)
-    exists.add(k)
-    said.push({ row: k, values: v })
+    created.add(k)
+    say(k, v)
   }
   const ensured: string[] = []
   for (const k of namedKeys) {
     if (target.has(k)) continue
     const via = aliasTarget.get(k)
     target.set(k, via ?? k)
-    if (via === undefined && !exists.has(k)) {
-      exists.add(k)
+    if (via === undefined && !exists(k)) {
+      created.add(k)
       ensured.push(k)
     }
   }
@@ -271,20 +279,14 @@ export async function resolveDatasets(
     for (const a of d.aliases) {
       // An alias that is itself a node stays a node; only other names point at this one.
       const ak = refKey(a)
-      if (ak === dk || aliasTarget.has(ak) || exists.has(ak)) continue
+      if (ak === dk || aliasTarget.has(ak) || exists(ak)) continue
       newAliases.push({ ref: a, row })
     }
   }
 
-  const byRow = new Map<string, Values[]>()
-  for (const x of said) {
-    const list = byRow.get(x.row)
-    if (list) list.push(x.values)
-    else byRow.set(x.row, [x.values])
-  }
   for (const row of ensured) if (!byRow.has(row)) byRow.set(row, [NONE])
   const ids = new Map<string, number>()
-  for (const [k, row] of stored) ids.set(k, row.id)
+  stored.forEach((row, k) => ids.set(k, row.id))
   await writeNodes(tx, DATASETS, byRow, stored, refs, now, ids, absent?.datasets)
 
   const aliasRows = new Map<string, { ref: Ref; datasetId: number }>()
@@ -313,13 +315,15 @@ export async function resolveDatasets(
 
   const byRef = new RefIds()
   const resolved = new Set<number>()
-  for (const [k, row] of target) {
+  target.forEach((row, k) => {
     const id = ids.get(row)
     const ref = refs.get(k)
-    if (id === undefined || !ref) continue
+    if (id === undefined || !ref) return
     byRef.set(ref, id)
     resolved.add(id)
-  }
-  for (const id of ids.values()) if (!latest.has(id)) latest.set(id, null)
+  })
+  ids.forEach((id) => {
+    if (!latest.has(id)) latest.set(id, null)
+  })
   return { ids: byRef, datasetIds: [...resolved], latest }
 }
