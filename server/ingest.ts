@@ -51,6 +51,7 @@ function storeOptionsOf(deps: Deps, batch: Batch, domain: string | null | undefi
     contentHash: hashBatch(batch, encoded),
     now: nowOf(deps).toISOString(),
     payload: encoded.payload,
+    columnsJson: encoded.columnsJson,
     domain: domain ?? null,
   }
 }

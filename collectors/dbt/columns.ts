@@ -5,6 +5,21 @@ import type { CatalogTable, DbtNode } from './schema.ts'
 const MAX_TEXT = 65536
 const MAX_COLUMNS = 10000
 
+// declared columns computed as the node was read (keepDeclaredColumns)
+const declaredOf = new WeakMap<DbtNode, Column[]>()
+
+/**
+ * A node read entry by entry (readNode) gets its declared columns at once, and lets go of the
+ * manifest's column objects: they die young instead of being copied to the old generation with
+ * the node and kept there until the whole manifest is read (~150k in a 10k-model manifest).
+ * declaredColumns(node) answers these (the same array each time).
+ */
+export function keepDeclaredColumns(node: DbtNode): void {
+  if (node.columns === undefined) return
+  declaredOf.set(node, declaredColumns(node))
+  node.columns = undefined
+}
+
 /**
  * The columns a node declares in the manifest (name, description, data_type as type,
  * constraints), plus the model-level constraints (e.g. a composite primary_key) on each.
@@ -13,6 +28,8 @@ const MAX_COLUMNS = 10000
  * A column that is not an object with a string name is ignored.
  */
 export function declaredColumns(node: DbtNode): Column[] {
+  const kept = declaredOf.get(node)
+  if (kept) return kept
   const raw = node.columns
   if (!isRecord(raw)) return []
   const keys = modelConstraints(node)

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Ref } from '../batch.ts'
+import { keepDeclaredColumns } from './columns.ts'
 import { firstIssue } from './envelope.ts'
 import { safeParseFast } from './fast-parse.ts'
 import { datasetName } from './naming.ts'
@@ -76,7 +77,9 @@ function parseNode(raw: unknown): NodeParse | undefined {
  */
 export function readNode(raw: unknown): unknown {
   const parsed = parseNode(raw)
-  return parsed ? new ReadNode(parsed) : raw
+  if (!parsed) return raw
+  if (parsed.success) keepDeclaredColumns(parsed.data)
+  return new ReadNode(parsed)
 }
 
 type ManifestData = {
@@ -144,7 +147,19 @@ export function buildGraph(
     )
     const ref = { namespace: opts.namespace, name: datasetName(node) }
     const used = referenced.has(node.unique_id)
-    datasets.set(node.unique_id, { node, kind, ref, foreign, referenced: used, meta, ...ownership })
+    // written out, not spread: see toDataset
+    const dataset: DatasetNode = {
+      node,
+      kind,
+      ref,
+      foreign,
+      referenced: used,
+      meta,
+      domain: ownership.domain,
+    }
+    if (ownership.owner !== undefined) dataset.owner = ownership.owner
+    if (ownership.group !== undefined) dataset.group = ownership.group
+    datasets.set(node.unique_id, dataset)
   }
   return { project, nodes, datasets, groups, exposures, warnings }
 }

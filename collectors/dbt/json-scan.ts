@@ -95,10 +95,21 @@ export function skipWs(buf: Buffer, i: number): number {
   return ranOut(buf)
 }
 
+const SHORT_STRING = 48
+
 /** Index just past the string starting at i (a quote). */
 export function stringEnd(buf: Buffer, i: number): number {
   if (buf[i] !== QUOTE) throw new Malformed()
   let j = i + 1
+  // most strings are keys and short values: a loop finds their end sooner than a call to
+  // Buffer#indexOf (a native call per string), which takes over past SHORT_STRING bytes
+  const short = Math.min(buf.length, j + SHORT_STRING)
+  for (; j < short; j++) {
+    const c = buf[j]
+    if (c === QUOTE) return j + 1
+    if (c === BACKSLASH) j++
+  }
+  if (j > buf.length) j = buf.length
   for (;;) {
     const q = buf.indexOf(QUOTE, j)
     if (q < 0) return ranOut(buf)

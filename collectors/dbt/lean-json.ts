@@ -17,12 +17,13 @@ import {
   COMMA,
   Malformed,
   OPEN_OBJ,
+  QUOTE,
   skipWs,
   stringEnd,
   valueEnd,
   Window,
 } from './json-scan.ts'
-import { DbtNodeSchema } from './schema.ts'
+import { DbtNodeSchema, DbtTestSchema } from './schema.ts'
 
 const KEEP_SECTIONS = new Set(['metadata', 'groups', 'exposures'])
 // functions: dbt 1.11 user-defined functions (resource type 'function')
@@ -58,19 +59,32 @@ export type LeanOptions = {
 }
 
 const COLUMNS = specOf(COLUMN_FIELDS)
-const CONFIG = specOf(CONFIG_FIELDS)
+// what the schemas read of these objects: depends_on's nodes (not its macros), a contract's
+// enforced, a test's name and kwargs, and of its kwargs the two read (test-targets.ts, lineage.ts)
+const CONTRACT = specOf(['enforced'])
+const CONFIG = specOf(CONFIG_FIELDS, { inner: { contract: CONTRACT } })
+const DEPENDS_ON = specOf(['nodes'])
+const TEST_METADATA = specOf(['name', 'kwargs'], {
+  inner: { kwargs: specOf(['column_name', 'model']) },
+})
+const INNER = { config: CONFIG, depends_on: DEPENDS_ON, contract: CONTRACT }
 const nodeSpec = (sql: boolean): Spec =>
   specOf(
     NODE_FIELDS.filter((f) => sql || !SQL_FIELDS.includes(f)),
     {
       conditional: SQL_FIELDS,
-      inner: { config: CONFIG },
+      inner: { ...INNER, test_metadata: TEST_METADATA },
       each: { columns: COLUMNS },
       only: { key: 'resource_type', types: SQL_TYPES },
     },
   )
-const LEAN = nodeSpec(true)
-const LEAN_NO_SQL = nodeSpec(false)
+/** A node's spec; a test's (most of a manifest's nodes) keeps only what DbtTestSchema reads. */
+type Specs = { node: Spec; test: Spec }
+const TEST = specOf(Object.keys(DbtTestSchema.shape), {
+  inner: { ...INNER, test_metadata: TEST_METADATA },
+})
+const LEAN: Specs = { node: nodeSpec(true), test: TEST }
+const LEAN_NO_SQL: Specs = { node: nodeSpec(false), test: TEST }
 
 export function parseManifestLean(buf: Buffer, opts: LeanOptions = {}): unknown {
   return scanOrParse(new Window(buf), opts, () => buf)
@@ -127,7 +141,7 @@ const skipAt = (buf: Buffer, at: number): number => skipWs(buf, at)
 
 function scanTop(
   w: Window,
-  keep: Spec,
+  keep: Specs,
   entry: (value: unknown) => unknown,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {}
@@ -166,11 +180,45 @@ function scanTop(
   }
 }
 
+const RESOURCE_TYPE = Buffer.from('"resource_type"')
+const TEST_TYPE = Buffer.from('"test"')
+/** Members read to find a node's resource_type (dbt writes it fourth). */
+const PEEK_MEMBERS = 8
+
+const bytesAre = (buf: Buffer, from: number, to: number, bytes: Buffer): boolean =>
+  to - from === bytes.length && buf.compare(bytes, 0, bytes.length, from, to) === 0
+
+/**
+ * Whether the object at buf[start] says `"resource_type": "test"` among its first members, as
+ * written (a key or value with escapes is not recognised: the node is then trimmed as any node).
+ * A malformed member answers false: the node's own trim then finds what is wrong.
+ */
+function startsAsTest(buf: Buffer, start: number): boolean {
+  try {
+    let i = skipWs(buf, start + 1)
+    for (let n = 0; n < PEEK_MEMBERS && buf[i] === QUOTE; n++) {
+      const keyEnd = stringEnd(buf, i)
+      const colon = skipWs(buf, keyEnd)
+      if (buf[colon] !== COLON) return false
+      const v = skipWs(buf, colon + 1)
+      const vEnd = valueEnd(buf, v)
+      if (bytesAre(buf, i, keyEnd, RESOURCE_TYPE)) return bytesAre(buf, v, vEnd, TEST_TYPE)
+      i = skipWs(buf, vEnd)
+      if (buf[i] !== COMMA) return false
+      i = skipWs(buf, i + 1)
+    }
+    return false
+  } catch (e) {
+    if (e instanceof Malformed) return false
+    throw e
+  }
+}
+
 /** Parses an object's entries one at a time; returns it and the index after its closing brace. */
 function scanEntries(
   w: Window,
   start: number,
-  keep: Spec,
+  keep: Specs,
   entry: (value: unknown) => unknown,
 ): [Record<string, unknown>, number] {
   const out = ownMap<unknown>()
@@ -184,14 +232,22 @@ function scanEntries(
       if (buf[colon] !== COLON) throw new Malformed()
       const vStart = skipWs(buf, colon + 1)
       let vEnd: number
-      let text: string
-      if (buf[vStart] === OPEN_OBJ) [text, vEnd] = trimObject(buf, vStart, keep)
-      else {
-        vEnd = valueEnd(buf, vStart)
-        text = buf.toString('utf8', vStart, vEnd)
-      }
+      let value: unknown
       // JSON.parse keeps a `__proto__` column name as a key of its own, not a prototype
-      out[key] = entry(JSON.parse(text))
+      if (buf[vStart] === OPEN_OBJ) {
+        const test = startsAsTest(buf, vStart)
+        let text: string
+        ;[text, vEnd] = trimObject(buf, vStart, test ? keep.test : keep.node)
+        value = JSON.parse(text)
+        // a test after all only if its last resource_type (the one JSON.parse keeps) says so
+        if (test && (value as { resource_type?: unknown }).resource_type !== 'test') {
+          value = JSON.parse(trimObject(buf, vStart, keep.node)[0])
+        }
+      } else {
+        vEnd = valueEnd(buf, vStart)
+        value = JSON.parse(buf.toString('utf8', vStart, vEnd))
+      }
+      out[key] = entry(value)
       return vEnd
     })
     i = w.retry(i, skipAt)

@@ -62,8 +62,8 @@ export function addLineage(
       parent: projectJob,
       domain: ds.domain,
       externalId: ds.node.unique_id,
-      ...(ds.owner ? { owner: ds.owner } : {}),
     }
+    if (ds.owner) job.owner = ds.owner
     const description = clip(ds.node.description)
     if (description) job.description = description
     batch.jobs.push(job)
@@ -134,20 +134,29 @@ function toCheck(
   // an ephemeral model's column is the table's only if the table has one of that name
   const column =
     tested && ephemeral && !columns?.some((c) => c.name === tested) ? undefined : tested
-  return {
+  const check: Check = {
     key: test.unique_id,
     dataset: target.ref,
     kind: test.test_metadata?.name ?? 'singular',
     name: test.name,
     severity: test.config?.severity?.toLowerCase() === 'warn' ? 'warn' : 'error',
     origin: 'dbt',
-    ...(column ? { column } : {}),
   }
+  if (column) check.column = column
+  return check
 }
 
 function toDataset(ds: DatasetNode, table: CatalogTable | undefined): Dataset {
   const { node } = ds
-  const out: Dataset = { ...ds.ref, domain: ds.domain, kind: ds.kind, externalId: node.unique_id }
+  // members written out, not spread from the ref: an object spread and then grown member by
+  // member cost ~8 µs a dataset (V8 gives it no room for the members added after)
+  const out: Dataset = {
+    namespace: ds.ref.namespace,
+    name: ds.ref.name,
+    domain: ds.domain,
+    kind: ds.kind,
+    externalId: node.unique_id,
+  }
   if (ds.owner) out.owner = ds.owner
   const access = node.access ?? node.config?.access
   if (ds.kind === 'model' && access) {

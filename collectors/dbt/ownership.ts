@@ -67,7 +67,10 @@ export function resolveOwnership(
   }
   domain = nonEmpty(meta['domain']) ?? domain
   owner = ownerText(meta['owner']) ?? owner
-  return { domain, ...(owner ? { owner } : {}), ...(group ? { group } : {}) }
+  const out: Ownership = { domain }
+  if (owner) out.owner = owner
+  if (group) out.group = group
+  return out
 }
 
 /** The SLA declared as `meta.meshwatch.sla` on the node, else on its group. */

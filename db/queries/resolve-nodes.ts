@@ -18,6 +18,8 @@ export function resolveDatasets(
   batch: Batch,
   now: string,
   cache: NodeCache | undefined,
+  /** The columns' JSON texts as encodeBatch wrote them (StoreOptions.columnsJson). */
+  columnsJson?: ReadonlyMap<object, string>,
 ): Map<string, number> {
   const ids = new Map<string, number>()
   // No alias is written before the end, so the aliases among the batch's own names are read once.
@@ -49,7 +51,7 @@ export function resolveDatasets(
       description: orNull(d.description),
       access: orNull(d.access),
       contractEnforced: encodeBool(d.contractEnforced),
-      columns: encodeJson(d.columns),
+      columns: (d.columns && columnsJson?.get(d.columns)) ?? encodeJson(d.columns),
       tags: encodeJson(d.tags),
       meta: encodeJson(d.meta),
       sourceFile: orNull(d.sourceFile),

@@ -32,6 +32,11 @@ export interface StoreOptions {
   now: string
   /** The batch as encodeBatch stored it, to keep for replay; defaults to encoding the batch. */
   payload?: Buffer
+  /**
+   * The JSON text of the datasets' columns arrays (encodeBatch's columnsJson, of this batch as it
+   * is now): written as they are, not stringified again.
+   */
+  columnsJson?: ReadonlyMap<object, string>
   /** Replay rebuilds derived rows from already-kept batches: do not append another copy. */
   keepRaw?: boolean
   /** A folded batch's schemas as each event saw them; defaults to its datasets at producedAt. */
@@ -98,7 +103,7 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
     counts.domains = batch.domains.length
 
     const cache = opts.cache
-    const dsIds = resolveDatasets(s, batch, now, cache)
+    const dsIds = resolveDatasets(s, batch, now, cache, opts.columnsJson)
     const dsId = idOf(dsIds, 'dataset')
     counts.datasets = batch.datasets.length
     storeVersions(s, opts.schemas ?? schemasOf(batch), dsId, now, cache)

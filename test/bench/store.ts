@@ -2,22 +2,18 @@
 // `npx tsx test/bench/store.ts [--events N]`; in `npm run bench -- store [--events N]` through
 // benchStore(). PostgreSQL is a throwaway cluster started as the PG suite starts it
 // (test/pg/global-setup.ts → cluster.sh) and stopped at the end, also when a row fails.
+import { fork } from 'node:child_process'
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import type { TestProject } from 'vitest/node'
-import type { Batch } from '../../collectors/batch.ts'
-import { parseEvent } from '../../collectors/openlineage/parse.ts'
 import { closeDb, openDb } from '../../db/client.ts'
 import { openPgPool } from '../../db/pg/client.ts'
 import { pgStore } from '../../db/pg/store.ts'
-import { foldBatches } from '../../db/queries/fold-batches.ts'
 import { sqliteStore, type Store } from '../../db/store.ts'
-import { encodeBatch } from '../../db/queries/batch-codec.ts'
 import { evaluateProducts } from '../../server/evaluate.ts'
-import { hashBatch } from '../../server/ingest.ts'
 import { setup as startCluster } from '../pg/global-setup.ts'
 import { postsVsBare, syntheticEvent } from './openlineage.ts'
 import {
@@ -29,10 +25,16 @@ import {
   FACT_QUERIES,
 } from './quality.ts'
 import type { BenchRow } from './run.ts'
+import {
+  CHUNK,
+  eventBatches,
+  NOW,
+  selfCpu,
+  storeAll,
+  type Spent,
+  type WriterMessage,
+} from './store-writer.ts'
 
-const NOW = '2026-12-03T00:00:00.000Z'
-// Events per storeBatch: the chunk collect openlineage folds into one transaction.
-const CHUNK = 1000
 // Events generated and held at once: a segment of the bulk import (both engines store it in
 // turn), all of the writers' run.
 const SEGMENT = 10_000
@@ -54,12 +56,6 @@ const flag = (name: string): number | undefined => {
   const n = Number(v)
   if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} ${v}: expected a positive integer`)
   return n
-}
-
-/** CPU ms of this process. */
-const selfCpu = () => {
-  const u = process.cpuUsage()
-  return (u.user + u.system) / 1000
 }
 
 const TICK_MS = 10 // USER_HZ 100 on Linux
@@ -96,49 +92,6 @@ async function clusterCpu(pool: pg.Pool): Promise<() => number> {
       if (st) ticks += Number(st[11]) + Number(st[12])
     }
     return ticks * TICK_MS
-  }
-}
-
-/** The generated events from..to, parsed and folded CHUNK at a time: what storeBatch is given. */
-function eventBatches(from: number, to: number): Folded[] {
-  const out: Folded[] = []
-  for (let i = from; i < to; i += CHUNK) {
-    const list: Batch[] = []
-    for (let j = i; j < Math.min(to, i + CHUNK); j++) {
-      const p = parseEvent(syntheticEvent(j))
-      if (!p.ok) throw new Error(`generated event ${j}: ${p.path}: ${p.reason}`)
-      list.push(p.batch)
-    }
-    out.push(foldBatches(list))
-  }
-  return out
-}
-
-type Folded = ReturnType<typeof foldBatches>
-
-/** Wall and CPU ms (this process) of the storeBatch calls alone. */
-interface Spent {
-  wall: number
-  cpu: number
-}
-
-/** Stores the chunks as ingest does (server/ingest.ts storeOptionsOf: encoded once, for its hash and its payload). */
-async function storeAll(store: Store, batches: readonly Folded[], spent?: Spent): Promise<void> {
-  for (const { batch, schemas } of batches) {
-    const c = selfCpu()
-    const t = performance.now()
-    const encoded = encodeBatch(batch)
-    const r = await store.storeBatch.storeBatch(batch, {
-      contentHash: hashBatch(batch, encoded),
-      payload: encoded.payload,
-      now: NOW,
-      ...(schemas ? { schemas } : {}),
-    })
-    if (spent) {
-      spent.wall += performance.now() - t
-      spent.cpu += selfCpu() - c
-    }
-    if (r.duplicate) throw new Error('a generated chunk was stored as a duplicate')
   }
 }
 
@@ -216,36 +169,154 @@ async function benchBulk(tmp: string, cluster: Cluster, n: number): Promise<Benc
   }
 }
 
-/** (b) PostgreSQL: the same events by one writer, then split between two writers (two pools) at once. */
-async function benchWriters(cluster: Cluster, events: number): Promise<BenchRow[]> {
-  // generated before the clock starts, so at most WRITER_EVENTS of them (memory)
-  const n = Math.min(events, WRITER_EVENTS)
-  const half = Math.floor(n / 2 / CHUNK) * CHUNK
-  const a = eventBatches(0, half)
-  const b = eventBatches(half, n)
-  const one = pgStore(await openPgPool(await cluster.database()))
-  let single: number
-  try {
-    const t = performance.now()
-    await storeAll(one, [...a, ...b])
-    single = performance.now() - t
-  } finally {
-    await one.close()
+const WRITER = fileURLToPath(new URL('./store-writer.ts', import.meta.url))
+
+/**
+ * One writer process (store-writer.ts) storing the events from..to on `url` (warmed up on
+ * `warm`), with `domain`'s token if given.
+ */
+function forkWriter(url: string, warm: string, from: number, to: number, domain?: string) {
+  const child = fork(WRITER, [url, warm, String(from), String(to), ...(domain ? [domain] : [])], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  // Messages in order; `close` (after the IPC channel's last message) ends the queue.
+  const queue: WriterMessage[] = []
+  const waiters: ((m: WriterMessage) => void)[] = []
+  let ended: string | undefined
+  const push = (m: WriterMessage) => {
+    const w = waiters.shift()
+    if (w) w(m)
+    else queue.push(m)
   }
+  child.on('message', push)
+  child.on('close', (code, signal) => {
+    ended = `writer ${from}..${to} exited (${signal ?? code})`
+    for (const w of waiters.splice(0)) w({ error: ended })
+  })
+  child.on('error', (e) => push({ error: `writer ${from}..${to}: ${e.message}` }))
+  const next = () =>
+    new Promise<WriterMessage>((resolve) => {
+      const m = queue.shift()
+      if (m) resolve(m)
+      else if (ended !== undefined) resolve({ error: ended })
+      else waiters.push(resolve)
+    })
+  return { child, next }
+}
+
+/** A writer's next message, which must be of kind `k`. */
+async function expect<K extends 'ready' | 'done'>(
+  w: ReturnType<typeof forkWriter>,
+  k: K,
+): Promise<Extract<WriterMessage, Record<K, true>>> {
+  const m = await w.next()
+  if ('error' in m) throw new Error(m.error)
+  if (!(k in m)) throw new Error(`a writer said ${JSON.stringify(m)}, expected ${k}`)
+  return m as Extract<WriterMessage, Record<K, true>>
+}
+
+/** What one run of writers spent: wall from the start signal to the last one done, CPU of each part. */
+interface Writers {
+  wall: number
+  node: number
+  server: number
+  /** Samples of the writers' backends (pg_stat_activity, every WAIT_SAMPLE_MS) and those waiting on a lock. */
+  samples: number
+  lockWaits: number
+}
+
+const WAIT_SAMPLE_MS = 20
+/** The domain of the scoped writers' token (the generated events name no domain: all unowned). */
+const SCOPE = 'sales'
+
+const none = (): Writers => ({ wall: 0, node: 0, server: 0, samples: 0, lockWaits: 0 })
+const add = (to: Writers, w: Writers) => {
+  for (const k of Object.keys(to) as (keyof Writers)[]) to[k] += w[k]
+}
+
+/**
+ * The events 0..n split into `shares` consecutive parts (whole chunks), each stored by its own
+ * writer process on a new database: each generates and folds its part, warms up on a database of
+ * its own, opens its pool, and all start on one signal once all are ready.
+ */
+async function runWriters(
+  cluster: Cluster,
+  n: number,
+  shares: number,
+  domain?: string,
+): Promise<Writers> {
   const url = await cluster.database()
-  const w1 = pgStore(await openPgPool(url))
-  const w2 = pgStore(await openPgPool(url))
-  let double: number
+  const pool = await openPgPool(url) // migrated here, so the writers' pools find it ready
+  const server = await clusterCpu(pool)
+  const size = Math.ceil(n / shares / CHUNK) * CHUNK
+  const warm: string[] = []
+  // one after the other: CREATE DATABASE copies template1, which must have no other session
+  for (let k = 0; k < shares; k++) warm.push(await cluster.database())
+  const kids = warm.map((w, k) => forkWriter(url, w, k * size, Math.min(n, (k + 1) * size), domain))
   try {
+    await Promise.all(kids.map((w) => expect(w, 'ready')))
+    const name = new URL(url).pathname.slice(1)
+    let sampling = true
+    let samples = 0
+    let lockWaits = 0
+    const sampler = (async () => {
+      while (sampling) {
+        const r = await pool.query<{ wait: string | null }>(
+          `select wait_event_type as wait from pg_stat_activity
+            where datname = $1 and pid <> pg_backend_pid() and state = 'active'`,
+          [name],
+        )
+        samples += r.rows.length
+        lockWaits += r.rows.filter((x) => x.wait === 'Lock').length
+        await new Promise((s) => setTimeout(s, WAIT_SAMPLE_MS))
+      }
+    })()
+    const s = server()
     const t = performance.now()
-    await Promise.all([storeAll(w1, a), storeAll(w2, b)])
-    double = performance.now() - t
+    for (const w of kids) w.child.send('go')
+    const done = await Promise.all(kids.map((w) => expect(w, 'done')))
+    const wall = performance.now() - t
+    const spent = server() - s
+    sampling = false
+    await sampler
+    return {
+      wall,
+      node: done.reduce((x, d) => x + d.cpu, 0),
+      server: spent,
+      samples,
+      lockWaits,
+    }
   } finally {
-    await w1.close()
-    await w2.close()
+    for (const w of kids) if (w.child.exitCode === null) w.child.kill()
+    await pool.end()
   }
-  const ratio = single / double
-  const perS = (ms: number) => (n / (ms / 1000)).toFixed(0)
+}
+
+/**
+ * (b) PostgreSQL: the same events stored by one writer process, then split between two at once
+ * (replicas: each its own process and pool), timed from the start signal to the last one done.
+ */
+async function benchWriters(cluster: Cluster, events: number): Promise<BenchRow[]> {
+  // generated before the start signal, so at most WRITER_EVENTS of them (memory)
+  const n = Math.min(events, WRITER_EVENTS)
+  const load = loadavg()[0] ?? Number.NaN
+  // 1, 2, 2, 1: what the machine's other load does to the first and last minutes hits both alike
+  const rounds = async (domain?: string) => {
+    const sum = { 1: none(), 2: none() }
+    for (const shares of [1, 2, 2, 1] as const)
+      add(sum[shares], await runWriters(cluster, n, shares, domain))
+    return sum
+  }
+  const { 1: one, 2: two } = await rounds()
+  // the same with a domain token: each batch's ownership checked, its rows locked, in its transaction
+  const { 1: scopedOne, 2: scopedTwo } = await rounds(SCOPE)
+  const ratio = one.wall / two.wall
+  const perS = (w: Writers) => ((2 * n) / (w.wall / 1000)).toFixed(0)
+  const us = (ms: number) => ((ms * 1000) / (2 * n)).toFixed(1)
+  const cpu = (w: Writers) => `${us(w.node)} node + ${us(w.server)} server`
+  const waits = (w: Writers) =>
+    `${w.samples > 0 ? ((100 * w.lockWaits) / w.samples).toFixed(0) : '—'}%`
   return [
     {
       name: 'store: PostgreSQL, 2 concurrent writers vs 1 (events/s)',
@@ -253,7 +324,7 @@ async function benchWriters(cluster: Cluster, events: number): Promise<BenchRow[
       unit: '×',
       goal: `≥ ${TWO_WRITERS}×`,
       ok: ratio >= TWO_WRITERS,
-      detail: `${perS(double)} vs ${perS(single)} events/s; ${n} events${events > n ? ` (at most ${WRITER_EVENTS}: held in memory)` : ''}, each writer its own pool and half of them (same jobs and tables, disjoint runs); node and PostgreSQL share this machine's cores`,
+      detail: `${perS(two)} vs ${perS(one)} events/s; ${n} events${events > n ? ` (at most ${WRITER_EVENTS}: held in memory)` : ''} on a new database, 1, 2, 2 then 1 writers (summed); each writer its own process and pool (as a replica) storing its half (same jobs and datasets, disjoint runs), generated and folded, and the writer warmed up on a database of its own, before the start; CPU µs/event ${cpu(two)} vs ${cpu(one)}; active backends waiting on a lock ${waits(two)} vs ${waits(one)} of samples; with a domain token (ownership checked and its rows locked in each transaction; not this row's value) ${(scopedOne.wall / scopedTwo.wall).toFixed(2)}×, ${perS(scopedTwo)} vs ${perS(scopedOne)} events/s, waiting on a lock ${waits(scopedTwo)} vs ${waits(scopedOne)}; load ${load.toFixed(1)}, writers and PostgreSQL share this machine's ${cpus().length} cores`,
     },
   ]
 }

@@ -25,6 +25,25 @@ export async function storeDomains(
         : {}),
     })
   }
+  if (folded.size === 0) return
+  // Read first, and only new or changed rows upserted: an upsert whose update does nothing still
+  // locks the row it finds until commit, and most batches name domains that are stored as they
+  // say, so two writers of the same domain's batches would wait for each other's whole
+  // transaction. A row changed by another writer since this read is one that writer changed
+  // after this batch (a serial order); one it inserted meanwhile is upserted here as before.
+  const stored = await tx.query<{ name: string; owner: string | null; description: string | null }>(
+    'select name, owner, description from domains where name = any($1::text[])',
+    [[...folded.keys()]],
+  )
+  for (const row of stored.rows) {
+    const d = folded.get(row.name)
+    if (
+      d &&
+      (d.owner ?? row.owner) === row.owner &&
+      (d.description ?? row.description) === row.description
+    )
+      folded.delete(row.name)
+  }
   if (folded.size > 0) {
     const part = [...folded.values()].sort((a, b) => byKey(a.name, b.name))
     const u = unnest({ name: 'text', owner: 'text', description: 'text' }, part.length, (c, i) => {

@@ -5,6 +5,37 @@ import type { Writes } from './writes.ts'
 
 // storeBatch's checks, test results, metrics and products on PostgreSQL: one statement per
 // table, repeats of a key folded first, rows in key order, unchanged rows left as they are.
+// Checks and products are read first and only new or changed ones upserted: an upsert whose
+// update does nothing still locks the row it finds until commit, so two writers storing the same
+// project's unchanged checks would wait for each other. A row another writer changes after the
+// read is that writer's change after this batch (a serial order); one it inserts meanwhile is
+// upserted as before. A key the authorization found absent is always upserted (its guard).
+
+/** The stored rows of `keys` whose `columns` are already `want`'s (compared as text for json). */
+async function unchanged<T>(
+  tx: Writes,
+  table: 'checks' | 'products',
+  key: 'key' | 'id',
+  columns: readonly string[],
+  rows: ReadonlyMap<string, T>,
+  want: (row: T) => readonly unknown[],
+  json: ReadonlySet<string> = new Set(),
+): Promise<Set<string>> {
+  const r = await tx.query<Record<string, unknown>>(
+    `select ${key} as k, ${columns.map((c) => (json.has(c) ? `"${c}"::text as "${c}"` : `"${c}"`)).join(', ')}
+       from ${table} where ${key} = any($1::text[])`,
+    [[...rows.keys()]],
+  )
+  const out = new Set<string>()
+  for (const stored of r.rows) {
+    const k = stored.k as string
+    const row = rows.get(k)
+    if (row === undefined) continue
+    const w = want(row)
+    if (columns.every((c, i) => stored[c] === (w[i] ?? null))) out.add(k)
+  }
+  return out
+}
 
 export async function storeChecks(
   tx: Writes,
@@ -20,6 +51,17 @@ export async function storeChecks(
   for (const c of checks) {
     const first = folded.get(c.key)
     folded.set(c.key, first ? { ...c, origin: first.origin } : c)
+  }
+  if (folded.size > 0) {
+    const same = await unchanged(
+      tx,
+      'checks',
+      'key',
+      ['dataset_id', 'column', 'kind', 'name', 'severity'],
+      folded,
+      (c) => [dsId(c.dataset), c.column, c.kind, c.name, c.severity],
+    )
+    for (const k of same) if (!absent?.has(k)) folded.delete(k)
   }
   if (folded.size > 0) {
     const part = [...folded.values()].sort((a, b) => byKey(a.key, b.key))
@@ -214,10 +256,19 @@ export async function storeProducts(
 ): Promise<void> {
   if (products.length === 0) return
   // A repeated product is its last mention (every field is replaced).
-  {
-    const part = [...new Map(products.map((p) => [p.id, p])).values()].sort((a, b) =>
-      byKey(a.id, b.id),
-    )
+  const last = new Map(products.map((p) => [p.id, p]))
+  const same = await unchanged(
+    tx,
+    'products',
+    'id',
+    ['name', 'domain', 'owner', 'description', 'origin', 'sla'],
+    last,
+    (p) => [p.name, p.domain, p.owner, p.description, p.origin, jsonOrNull(p.sla)],
+    new Set(['sla']),
+  )
+  for (const id of same) if (!absent?.has(id)) last.delete(id)
+  if (last.size > 0) {
+    const part = [...last.values()].sort((a, b) => byKey(a.id, b.id))
     const u = unnest(
       {
         id: 'text',
