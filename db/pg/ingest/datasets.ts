@@ -41,14 +41,15 @@ type Read = Stored & {
 
 const NONE = Object.fromEntries(FIELDS.map((f) => [f, null])) as Values
 
-const valuesOf = (d: Dataset): Values => ({
+/** `columnsJson`: the columns' JSON texts encodeBatch wrote (StoreOptions.columnsJson), if known. */
+const valuesOf = (d: Dataset, columnsJson?: ReadonlyMap<object, string>): Values => ({
   domain: orNull(d.domain),
   owner: orNull(d.owner),
   kind: orNull(d.kind),
   description: orNull(d.description),
   access: orNull(d.access),
   contract_enforced: orNull(d.contractEnforced),
-  columns: jsonOrNull(d.columns),
+  columns: (d.columns && columnsJson?.get(d.columns)) ?? jsonOrNull(d.columns),
   tags: jsonOrNull(d.tags),
   meta: jsonOrNull(d.meta),
   source_file: orNull(d.sourceFile),
@@ -178,6 +179,7 @@ export async function resolveDatasets(
   batch: Batch,
   now: string,
   absent?: Absent,
+  columnsJson?: ReadonlyMap<object, string>,
 ): Promise<Resolved> {
   const refs = new Map<string, Ref>()
   const add = (r: Ref, k: string) => {
@@ -186,7 +188,7 @@ export async function resolveDatasets(
   // each dataset's key and values, once
   const datasets = batch.datasets
   const keys = datasets.map(refKey)
-  const values = datasets.map(valuesOf)
+  const values = datasets.map((d) => valuesOf(d, columnsJson))
   for (let i = 0; i < datasets.length; i++) {
     const d = datasets[i] as Dataset
     add(d, keys[i] as string)
