@@ -1,4 +1,4 @@
-import { BACKSLASH, CLOSE_OBJ, COLON, COMMA, Malformed, OPEN_OBJ } from './json-scan.ts'
+import { BACKSLASH, CLOSE_OBJ, COLON, COMMA, Malformed, OPEN_OBJ, QUOTE } from './json-scan.ts'
 import { skipWs, stringEnd, valueEnd } from './json-scan.ts'
 
 /**
@@ -7,8 +7,11 @@ import { skipWs, stringEnd, valueEnd } from './json-scan.ts'
  * its columns the column fields, so nothing else is parsed, copied or left to the GC.
  */
 export type Spec = {
-  /** kept keys by length, matched on their bytes, without making a string of a skipped key */
-  fields: Map<number, Field[]>
+  /**
+   * kept keys by length (an array indexed by it: cheaper than a Map lookup per member), matched
+   * on their bytes, without making a string of a skipped key
+   */
+  fields: (Field[] | undefined)[]
   /** members kept only when the object's `key` member (as String() reads it) is one of `types` */
   only?: { key: string; types: ReadonlySet<string> }
 }
@@ -33,7 +36,7 @@ export function specOf(
     only?: Spec['only']
   } = {},
 ): Spec {
-  const fields = new Map<number, Field[]>()
+  const fields: (Field[] | undefined)[] = []
   for (const name of names) {
     const bytes = Buffer.from(name, 'utf8')
     const field: Field = { name, bytes, conditional: opts.conditional?.includes(name) ?? false }
@@ -41,8 +44,10 @@ export function specOf(
     const each = opts.each?.[name]
     if (inner) field.inner = inner
     if (each) field.each = each
-    fields.set(bytes.length, [...(fields.get(bytes.length) ?? []), field])
+    fields[bytes.length] = [...(fields[bytes.length] ?? []), field]
   }
+  // no holes: a read past the longest name or at a missing length stays a fast array load
+  for (let n = 0; n < fields.length; n++) fields[n] ??= undefined
   return opts.only ? { fields, only: opts.only } : { fields }
 }
 
@@ -53,18 +58,18 @@ function keyIs(buf: Buffer, from: number, to: number, bytes: Buffer): boolean {
   return true
 }
 
+/** The field of the key member() last read, at buf[key, keyEnd). */
 function fieldOf(spec: Spec, buf: Buffer, key: number, keyEnd: number): Field | undefined {
   // No kept name has a backslash, so a key that matches one byte for byte is that name.
-  const candidates = spec.fields.get(keyEnd - key - 2)
+  const length = keyEnd - key - 2
+  const candidates = length < spec.fields.length ? spec.fields[length] : undefined
   if (candidates) {
     for (const f of candidates) if (keyIs(buf, key + 1, keyEnd - 1, f.bytes)) return f
   }
-  let escaped = false
-  for (let k = key + 1; k < keyEnd - 1; k++) if (buf[k] === BACKSLASH) escaped = true
-  if (!escaped) return undefined
+  if (!keyEscaped) return undefined
   // a key written with escapes: decode it (rare; JSON.parse reads `\u0061` as `a`)
   const name = JSON.parse(buf.toString('utf8', key, keyEnd)) as string
-  return spec.fields.get(Buffer.byteLength(name))?.find((f) => f.name === name)
+  return spec.fields[Buffer.byteLength(name)]?.find((f) => f.name === name)
 }
 
 // The trimmed text is written as bytes into one reused buffer and decoded once per trimObject:
@@ -222,9 +227,27 @@ function writeEntries(buf: Buffer, start: number, spec: Spec): number {
 /** Where the value of the member member() last read starts (no tuple per member). */
 let valueStart = 0
 
+/** Whether the key member() last read has an escape in it (a backslash). */
+let keyEscaped = false
+
 /** The end of the key of the member at buf[i]; where its value starts goes to valueStart. */
 function member(buf: Buffer, i: number): number {
-  const keyEnd = stringEnd(buf, i)
+  if (buf[i] !== QUOTE) throw new Malformed()
+  // keys are short: read in a loop that also notes an escape, for fieldOf
+  let j = i + 1
+  let escaped = false
+  while (j < buf.length) {
+    const c = buf[j]
+    if (c === QUOTE) break
+    if (c === BACKSLASH) {
+      escaped = true
+      j++
+    }
+    j++
+  }
+  // past the window's end: stringEnd reads on (or says it is malformed)
+  const keyEnd = j < buf.length ? j + 1 : stringEnd(buf, i)
+  keyEscaped = escaped
   const colon = skipWs(buf, keyEnd)
   if (buf[colon] !== COLON) throw new Malformed()
   valueStart = skipWs(buf, colon + 1)
