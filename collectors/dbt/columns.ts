@@ -36,26 +36,60 @@ export function declaredColumns(node: DbtNode): Column[] {
   const out: Column[] = []
   for (const value of Object.values(raw)) {
     if (!isRecord(value)) continue
-    const { name, description, data_type: dataType, constraints } = value
-    if (typeof name !== 'string' || name === '') continue
-    const col: Column = { name }
-    if (typeof dataType === 'string' && dataType !== '') col.type = dataType.slice(0, 1024)
-    if (typeof description === 'string' && description !== '') {
-      col.description = description.slice(0, MAX_TEXT)
-    }
-    let types: string[] | undefined
-    if (Array.isArray(constraints) && constraints.length) {
-      for (const c of constraints) {
-        if (isRecord(c) && typeof c['type'] === 'string') (types ??= []).push(c['type'])
-      }
-    }
-    const key = keys?.get(name.toLowerCase())
-    if (key) types = [...(types ?? []), ...key]
-    if (types) col.constraints = types.slice(0, 64)
+    const col = columnOf(
+      value['name'],
+      value['description'],
+      value['data_type'],
+      value['constraints'],
+      keys,
+    )
+    if (!col) continue
     out.push(col)
     if (out.length === MAX_COLUMNS) break
   }
   return out
+}
+
+/**
+ * keepDeclaredColumns of a node whose columns the lean read took apart (trimNode): `flat` holds
+ * name, description, data_type and constraints per column, as declaredColumns reads them.
+ */
+export function keepFlatColumns(node: DbtNode, flat: unknown[]): void {
+  const keys = modelConstraints(node)
+  const out: Column[] = []
+  for (let i = 0; i + 3 < flat.length; i += 4) {
+    const col = columnOf(flat[i], flat[i + 1], flat[i + 2], flat[i + 3], keys)
+    if (!col) continue
+    out.push(col)
+    if (out.length === MAX_COLUMNS) break
+  }
+  declaredOf.set(node, out)
+}
+
+/** A declared column of these members; undefined for one without a name. */
+function columnOf(
+  name: unknown,
+  description: unknown,
+  dataType: unknown,
+  constraints: unknown,
+  keys: Map<string, string[]> | undefined,
+): Column | undefined {
+  if (typeof name !== 'string' || name === '') return undefined
+  const col: Column = { name }
+  if (typeof dataType === 'string' && dataType !== '') col.type = dataType.slice(0, 1024)
+  if (typeof description === 'string' && description !== '') {
+    col.description = description.slice(0, MAX_TEXT)
+  }
+  let types: string[] | undefined
+  if (Array.isArray(constraints) && constraints.length) {
+    for (const c of constraints) {
+      if (isRecord(c) && typeof c['type'] === 'string') (types ??= []).push(c['type'])
+    }
+  }
+  const key = keys?.get(name.toLowerCase())
+  if (key) types = [...(types ?? []), ...key]
+  if (types) col.constraints = types.slice(0, 64)
+  return col
 }
 
 function modelConstraints(node: DbtNode): Map<string, string[]> | undefined {

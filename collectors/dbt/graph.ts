@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Ref } from '../batch.ts'
-import { keepDeclaredColumns } from './columns.ts'
+import { keepDeclaredColumns, keepFlatColumns } from './columns.ts'
 import { firstIssue } from './envelope.ts'
 import { safeParseFast } from './fast-parse.ts'
 import { datasetName } from './naming.ts'
@@ -75,10 +75,13 @@ function parseNode(raw: unknown): NodeParse | undefined {
  * a reader that parses entries one at a time (readManifestLean's `entry`): what the parse does not
  * keep of it is garbage at once, not held until the whole manifest is read.
  */
-export function readNode(raw: unknown): unknown {
+export function readNode(raw: unknown, columns?: unknown): unknown {
   const parsed = parseNode(raw)
   if (!parsed) return raw
-  if (parsed.success) keepDeclaredColumns(parsed.data)
+  if (parsed.success) {
+    if (Array.isArray(columns)) keepFlatColumns(parsed.data, columns)
+    else keepDeclaredColumns(parsed.data)
+  }
   return new ReadNode(parsed)
 }
 
