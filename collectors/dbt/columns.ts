@@ -5,8 +5,16 @@ import type { CatalogTable, DbtNode } from './schema.ts'
 const MAX_TEXT = 65536
 const MAX_COLUMNS = 10000
 
-// declared columns computed as the node was read (keepDeclaredColumns)
-const declaredOf = new WeakMap<DbtNode, Column[]>()
+/**
+ * A node's declared columns, computed as it was read (keepDeclaredColumns, keepFlatColumns) and
+ * kept in its `columns` member in place of the manifest's map: no JSON value is one of these.
+ */
+class Declared {
+  readonly columns: Column[]
+  constructor(columns: Column[]) {
+    this.columns = columns
+  }
+}
 
 /**
  * A node read entry by entry (readNode) gets its declared columns at once, and lets go of the
@@ -15,9 +23,8 @@ const declaredOf = new WeakMap<DbtNode, Column[]>()
  * declaredColumns(node) answers these (the same array each time).
  */
 export function keepDeclaredColumns(node: DbtNode): void {
-  if (node.columns === undefined) return
-  declaredOf.set(node, declaredColumns(node))
-  node.columns = undefined
+  if (node.columns === undefined || node.columns instanceof Declared) return
+  node.columns = new Declared(declaredColumns(node))
 }
 
 /**
@@ -28,9 +35,8 @@ export function keepDeclaredColumns(node: DbtNode): void {
  * A column that is not an object with a string name is ignored.
  */
 export function declaredColumns(node: DbtNode): Column[] {
-  const kept = declaredOf.get(node)
-  if (kept) return kept
   const raw = node.columns
+  if (raw instanceof Declared) return raw.columns
   if (!isRecord(raw)) return []
   const keys = modelConstraints(node)
   const out: Column[] = []
@@ -63,7 +69,7 @@ export function keepFlatColumns(node: DbtNode, flat: unknown[]): void {
     out.push(col)
     if (out.length === MAX_COLUMNS) break
   }
-  declaredOf.set(node, out)
+  node.columns = new Declared(out)
 }
 
 /** A declared column of these members; undefined for one without a name. */
