@@ -401,16 +401,15 @@ function noFlat(): number {
   return -1
 }
 
+// the members writeFlat keeps of a column, in its order, and where each was: [from, to) in the
+// file's bytes (from -1: absent), for the column being read
+const FLAT_MEMBERS = [NAME, DESCRIPTION, DATA_TYPE, CONSTRAINTS]
+const CONSTRAINTS_AT = 3
+const at = new Int32Array(2 * FLAT_MEMBERS.length)
+
 /** One column object of writeFlat: its four members' texts; -1 for one it does not read. */
 function flatColumn(buf: Buffer, start: number): number {
-  let name = -1
-  let nameEnd = 0
-  let description = -1
-  let descriptionEnd = 0
-  let dataType = -1
-  let dataTypeEnd = 0
-  let constraints = -1
-  let constraintsEnd = 0
+  at.fill(-1)
   let i = skipWs(buf, start + 1)
   let end: number
   if (buf[i] === CLOSE_OBJ) end = i + 1
@@ -420,23 +419,12 @@ function flatColumn(buf: Buffer, start: number): number {
       if (keyEscaped) return -1
       const vStart = valueStart
       const vEnd = valueEnd(buf, vStart)
-      const length = keyEnd - i - 2
-      if (length === 4 && isKey(buf, i, keyEnd, NAME)) {
-        if (name >= 0) return -1
-        name = vStart
-        nameEnd = vEnd
-      } else if (length === 11 && isKey(buf, i, keyEnd, DESCRIPTION)) {
-        if (description >= 0) return -1
-        description = vStart
-        descriptionEnd = vEnd
-      } else if (length === 9 && isKey(buf, i, keyEnd, DATA_TYPE)) {
-        if (dataType >= 0) return -1
-        dataType = vStart
-        dataTypeEnd = vEnd
-      } else if (length === 11 && isKey(buf, i, keyEnd, CONSTRAINTS)) {
-        if (constraints >= 0) return -1
-        constraints = vStart
-        constraintsEnd = vEnd
+      for (let m = 0; m < FLAT_MEMBERS.length; m++) {
+        if (!isKey(buf, i, keyEnd, FLAT_MEMBERS[m]!)) continue
+        if (at[2 * m]! >= 0) return -1
+        at[2 * m] = vStart
+        at[2 * m + 1] = vEnd
+        break
       }
       i = next(buf, vEnd)
       if (i < 0) {
@@ -446,18 +434,15 @@ function flatColumn(buf: Buffer, start: number): number {
     }
   }
   if (flatPos > 1) flatPut(COMMA_TEXT, 0, 1)
-  if (name >= 0) flatPut(buf, name, nameEnd)
-  else flatPut(NULL_TEXT, 0, 4)
-  flatPut(COMMA_TEXT, 0, 1)
-  if (description >= 0) flatPut(buf, description, descriptionEnd)
-  else flatPut(NULL_TEXT, 0, 4)
-  flatPut(COMMA_TEXT, 0, 1)
-  if (dataType >= 0) flatPut(buf, dataType, dataTypeEnd)
-  else flatPut(NULL_TEXT, 0, 4)
-  flatPut(COMMA_TEXT, 0, 1)
-  // an empty list reads as none (declaredColumns reads a list's entries only)
-  if (constraints < 0 || emptyList(buf, constraints, constraintsEnd)) flatPut(ZERO_TEXT, 0, 1)
-  else flatPut(buf, constraints, constraintsEnd)
+  for (let m = 0; m < FLAT_MEMBERS.length; m++) {
+    if (m > 0) flatPut(COMMA_TEXT, 0, 1)
+    const from = at[2 * m]!
+    const to = at[2 * m + 1]!
+    // an empty list reads as none (declaredColumns reads a list's entries only)
+    if (m === CONSTRAINTS_AT && (from < 0 || emptyList(buf, from, to))) flatPut(ZERO_TEXT, 0, 1)
+    else if (from < 0) flatPut(NULL_TEXT, 0, 4)
+    else flatPut(buf, from, to)
+  }
   return end
 }
 
