@@ -5,8 +5,16 @@ import type { CatalogTable, DbtNode } from './schema.ts'
 const MAX_TEXT = 65536
 const MAX_COLUMNS = 10000
 
-// declared columns computed as the node was read (keepDeclaredColumns)
-const declaredOf = new WeakMap<DbtNode, Column[]>()
+/**
+ * A node's declared columns, computed as it was read (keepDeclaredColumns, keepFlatColumns) and
+ * kept in its `columns` member in place of the manifest's map: no JSON value is one of these.
+ */
+class Declared {
+  readonly columns: Column[]
+  constructor(columns: Column[]) {
+    this.columns = columns
+  }
+}
 
 /**
  * A node read entry by entry (readNode) gets its declared columns at once, and lets go of the
@@ -15,9 +23,8 @@ const declaredOf = new WeakMap<DbtNode, Column[]>()
  * declaredColumns(node) answers these (the same array each time).
  */
 export function keepDeclaredColumns(node: DbtNode): void {
-  if (node.columns === undefined) return
-  declaredOf.set(node, declaredColumns(node))
-  node.columns = undefined
+  if (node.columns === undefined || node.columns instanceof Declared) return
+  node.columns = new Declared(declaredColumns(node))
 }
 
 /**
@@ -28,34 +35,67 @@ export function keepDeclaredColumns(node: DbtNode): void {
  * A column that is not an object with a string name is ignored.
  */
 export function declaredColumns(node: DbtNode): Column[] {
-  const kept = declaredOf.get(node)
-  if (kept) return kept
   const raw = node.columns
+  if (raw instanceof Declared) return raw.columns
   if (!isRecord(raw)) return []
   const keys = modelConstraints(node)
   const out: Column[] = []
   for (const value of Object.values(raw)) {
     if (!isRecord(value)) continue
-    const { name, description, data_type: dataType, constraints } = value
-    if (typeof name !== 'string' || name === '') continue
-    const col: Column = { name }
-    if (typeof dataType === 'string' && dataType !== '') col.type = dataType.slice(0, 1024)
-    if (typeof description === 'string' && description !== '') {
-      col.description = description.slice(0, MAX_TEXT)
-    }
-    let types: string[] | undefined
-    if (Array.isArray(constraints) && constraints.length) {
-      for (const c of constraints) {
-        if (isRecord(c) && typeof c['type'] === 'string') (types ??= []).push(c['type'])
-      }
-    }
-    const key = keys?.get(name.toLowerCase())
-    if (key) types = [...(types ?? []), ...key]
-    if (types) col.constraints = types.slice(0, 64)
+    const col = columnOf(
+      value['name'],
+      value['description'],
+      value['data_type'],
+      value['constraints'],
+      keys,
+    )
+    if (!col) continue
     out.push(col)
     if (out.length === MAX_COLUMNS) break
   }
   return out
+}
+
+/**
+ * keepDeclaredColumns of a node whose columns the lean read took apart (trimNode): `flat` holds
+ * name, description, data_type and constraints per column, as declaredColumns reads them.
+ */
+export function keepFlatColumns(node: DbtNode, flat: unknown[]): void {
+  const keys = modelConstraints(node)
+  const out: Column[] = []
+  for (let i = 0; i + 3 < flat.length; i += 4) {
+    const col = columnOf(flat[i], flat[i + 1], flat[i + 2], flat[i + 3], keys)
+    if (!col) continue
+    out.push(col)
+    if (out.length === MAX_COLUMNS) break
+  }
+  node.columns = new Declared(out)
+}
+
+/** A declared column of these members; undefined for one without a name. */
+function columnOf(
+  name: unknown,
+  description: unknown,
+  dataType: unknown,
+  constraints: unknown,
+  keys: Map<string, string[]> | undefined,
+): Column | undefined {
+  if (typeof name !== 'string' || name === '') return undefined
+  const col: Column = { name }
+  if (typeof dataType === 'string' && dataType !== '') col.type = dataType.slice(0, 1024)
+  if (typeof description === 'string' && description !== '') {
+    col.description = description.slice(0, MAX_TEXT)
+  }
+  let types: string[] | undefined
+  if (Array.isArray(constraints) && constraints.length) {
+    for (const c of constraints) {
+      if (isRecord(c) && typeof c['type'] === 'string') (types ??= []).push(c['type'])
+    }
+  }
+  const key = keys?.get(name.toLowerCase())
+  if (key) types = [...(types ?? []), ...key]
+  if (types) col.constraints = types.slice(0, 64)
+  return col
 }
 
 function modelConstraints(node: DbtNode): Map<string, string[]> | undefined {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Ref } from '../batch.ts'
-import { keepDeclaredColumns } from './columns.ts'
+import { keepDeclaredColumns, keepFlatColumns } from './columns.ts'
 import { firstIssue } from './envelope.ts'
 import { safeParseFast } from './fast-parse.ts'
 import { datasetName } from './naming.ts'
@@ -35,7 +35,7 @@ export type DatasetNode = {
   ref: Ref
   /** a node of another dbt project carried by this manifest (dbt Mesh / dbt-loom) */
   foreign: boolean
-  /** read by a node or exposure of this project (foreign nodes are emitted only then) */
+  /** a foreign node read by a node or exposure of this project (it is emitted only then) */
   referenced: boolean
   meta: Meta
 } & Ownership
@@ -75,10 +75,13 @@ function parseNode(raw: unknown): NodeParse | undefined {
  * a reader that parses entries one at a time (readManifestLean's `entry`): what the parse does not
  * keep of it is garbage at once, not held until the whole manifest is read.
  */
-export function readNode(raw: unknown): unknown {
+export function readNode(raw: unknown, columns?: unknown): unknown {
   const parsed = parseNode(raw)
   if (!parsed) return raw
-  if (parsed.success) keepDeclaredColumns(parsed.data)
+  if (parsed.success) {
+    if (Array.isArray(columns)) keepFlatColumns(parsed.data, columns)
+    else keepDeclaredColumns(parsed.data)
+  }
   return new ReadNode(parsed)
 }
 
@@ -100,8 +103,8 @@ export function buildGraph(
   const warnings: string[] = []
   const nodes = new Map<string, DbtNode>()
   const index = (items: Record<string, unknown>): void => {
-    for (const [id, raw] of Object.entries(items)) {
-      const parsed = parseNode(raw)
+    for (const id of Object.keys(items)) {
+      const parsed = parseNode(items[id])
       if (!parsed) continue
       if (parsed.success) nodes.set(parsed.data.unique_id, parsed.data)
       else warnings.push(`${file}: skipped ${id}: ${firstIssue(parsed.error)}`)
@@ -128,10 +131,17 @@ export function buildGraph(
   const project = resolveProject(manifest.metadata, nodes, opts.projectName)
   const isForeign = (node: DbtNode): boolean =>
     node.package_name !== project && !node.original_file_path
-  const referenced = new Set<string>()
-  for (const item of [...nodes.values(), ...exposures]) {
-    if ('resource_type' in item && isForeign(item)) continue
-    for (const dep of item.depends_on?.nodes ?? []) referenced.add(dep)
+  // what the project's nodes and exposures read: made only for a foreign node (see DatasetNode)
+  let referenced: Set<string> | undefined
+  const isReferenced = (id: string): boolean => {
+    if (!referenced) {
+      referenced = new Set<string>()
+      for (const item of [...nodes.values(), ...exposures]) {
+        if ('resource_type' in item && isForeign(item)) continue
+        for (const dep of item.depends_on?.nodes ?? []) referenced.add(dep)
+      }
+    }
+    return referenced.has(id)
   }
   const datasets = new Map<string, DatasetNode>()
   for (const node of nodes.values()) {
@@ -146,7 +156,7 @@ export function buildGraph(
       groups,
     )
     const ref = { namespace: opts.namespace, name: datasetName(node) }
-    const used = referenced.has(node.unique_id)
+    const used = foreign && isReferenced(node.unique_id)
     // written out, not spread: see toDataset
     const dataset: DatasetNode = {
       node,

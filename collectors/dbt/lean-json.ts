@@ -10,7 +10,7 @@
 
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { ownMap } from '../own.ts'
-import { specOf, trimObject, type Spec } from './lean-members.ts'
+import { specOf, trimNode, trimObject, type Spec } from './lean-members.ts'
 import {
   CLOSE_OBJ,
   COLON,
@@ -55,7 +55,13 @@ export type LeanOptions = {
    * itself). readDbtTarget validates each node here, so what it does not keep of a node (zod
    * strips what it does not read) dies young instead of surviving the whole read.
    */
-  entry?: (value: unknown) => unknown
+  entry?: (value: unknown, columns?: unknown[]) => unknown
+  /**
+   * true: a node's columns map is not in the node `entry` is given but taken apart, as its second
+   * argument (trimNode's columns text, parsed): no object per column is made only to be read
+   * once (readNode takes them so). A node whose map that reading cannot take has it as before.
+   */
+  flatColumns?: boolean
 }
 
 const COLUMNS = specOf(COLUMN_FIELDS)
@@ -68,7 +74,7 @@ const TEST_METADATA = specOf(['name', 'kwargs'], {
   inner: { kwargs: specOf(['column_name', 'model']) },
 })
 const INNER = { config: CONFIG, depends_on: DEPENDS_ON, contract: CONTRACT }
-const nodeSpec = (sql: boolean): Spec =>
+const nodeSpec = (sql: boolean, flat: boolean): Spec =>
   specOf(
     NODE_FIELDS.filter((f) => sql || !SQL_FIELDS.includes(f)),
     {
@@ -76,15 +82,19 @@ const nodeSpec = (sql: boolean): Spec =>
       inner: { ...INNER, test_metadata: TEST_METADATA },
       each: { columns: COLUMNS },
       only: { key: 'resource_type', types: SQL_TYPES },
+      ...(flat ? { flat: ['columns'] } : {}),
     },
   )
-/** A node's spec; a test's (most of a manifest's nodes) keeps only what DbtTestSchema reads. */
-type Specs = { node: Spec; test: Spec }
+/**
+ * A node's spec (with its columns taken apart: `flat`; `node` when it cannot be); a test's (most
+ * of a manifest's nodes) keeps only what DbtTestSchema reads.
+ */
+type Specs = { node: Spec; flat: Spec; test: Spec }
 const TEST = specOf(Object.keys(DbtTestSchema.shape), {
   inner: { ...INNER, test_metadata: TEST_METADATA },
 })
-const LEAN: Specs = { node: nodeSpec(true), test: TEST }
-const LEAN_NO_SQL: Specs = { node: nodeSpec(false), test: TEST }
+const LEAN: Specs = { node: nodeSpec(true, false), flat: nodeSpec(true, true), test: TEST }
+const LEAN_NO_SQL: Specs = { node: nodeSpec(false, false), flat: nodeSpec(false, true), test: TEST }
 
 export function parseManifestLean(buf: Buffer, opts: LeanOptions = {}): unknown {
   return scanOrParse(new Window(buf), opts, () => buf)
@@ -115,7 +125,9 @@ export function readManifestLean(
 const asParsed = (value: unknown): unknown => value
 
 function scanOrParse(window: Window, opts: LeanOptions, whole: () => Buffer): unknown {
-  const keep = opts.sql === false ? LEAN_NO_SQL : LEAN
+  const specs = opts.sql === false ? LEAN_NO_SQL : LEAN
+  // without flatColumns, a node's columns are in the node, as `node` trims them
+  const keep = opts.flatColumns ? specs : { ...specs, flat: specs.node }
   const entry = opts.entry ?? asParsed
   try {
     return scanTop(window, keep, entry)
@@ -142,7 +154,7 @@ const skipAt = (buf: Buffer, at: number): number => skipWs(buf, at)
 function scanTop(
   w: Window,
   keep: Specs,
-  entry: (value: unknown) => unknown,
+  entry: (value: unknown, columns?: unknown[]) => unknown,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   let i = w.retry(0, (buf, at) => {
@@ -219,7 +231,7 @@ function scanEntries(
   w: Window,
   start: number,
   keep: Specs,
-  entry: (value: unknown) => unknown,
+  entry: (value: unknown, columns?: unknown[]) => unknown,
 ): [Record<string, unknown>, number] {
   const out = ownMap<unknown>()
   let i = w.retry(start + 1, skipAt)
@@ -233,21 +245,25 @@ function scanEntries(
       const vStart = skipWs(buf, colon + 1)
       let vEnd: number
       let value: unknown
+      let columns: string | undefined
       // JSON.parse keeps a `__proto__` column name as a key of its own, not a prototype
       if (buf[vStart] === OPEN_OBJ) {
         const test = startsAsTest(buf, vStart)
         let text: string
-        ;[text, vEnd] = trimObject(buf, vStart, test ? keep.test : keep.node)
+        if (test) [text, vEnd] = trimObject(buf, vStart, keep.test)
+        else [text, columns, vEnd] = trimNode(buf, vStart, keep.flat, keep.node)
         value = JSON.parse(text)
         // a test after all only if its last resource_type (the one JSON.parse keeps) says so
         if (test && (value as { resource_type?: unknown }).resource_type !== 'test') {
-          value = JSON.parse(trimObject(buf, vStart, keep.node)[0])
+          ;[text, columns] = trimNode(buf, vStart, keep.flat, keep.node)
+          value = JSON.parse(text)
         }
       } else {
         vEnd = valueEnd(buf, vStart)
         value = JSON.parse(buf.toString('utf8', vStart, vEnd))
       }
-      out[key] = entry(value)
+      out[key] =
+        columns === undefined ? entry(value) : entry(value, JSON.parse(columns) as unknown[])
       return vEnd
     })
     i = w.retry(i, skipAt)

@@ -60,7 +60,11 @@ export async function readDbtTarget(dir: string, opts: DbtOptions = {}): Promise
     // read a window at a time, so the file is not in memory whole beside what is kept of it;
     // without column lineage no node's SQL is read (it is a fifth of a manifest's nodes)
     readJson(files.manifest, true, (file) =>
-      readManifestLean(file, { sql: opts.columnLineage !== false, entry: readNode }),
+      readManifestLean(file, {
+        sql: opts.columnLineage !== false,
+        entry: readNode,
+        flatColumns: true,
+      }),
     ),
     readJson(files.runResults, false),
     readJson(files.sources, false),

@@ -241,7 +241,11 @@ export function resolveJobs(
   }
   const ordered = [...batch.jobs].sort((a, b) => depthOfJob(a) - depthOfJob(b))
 
+  // a collector shares one ref object among a job's edges: each is looked at once
+  const ensured = new Set<Ref>()
   const ensure = (r: Ref) => {
+    if (ensured.has(r)) return
+    ensured.add(r)
     const k = refKey(r)
     if (ids.has(k) || byKey.has(k)) return
     const id =

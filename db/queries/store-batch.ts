@@ -191,7 +191,7 @@ export function writeBatch(db: Db, batch: Batch, opts: StoreOptions): StoreResul
     const rekeyable = batch.checks.some((c) => c.origin !== 'openlineage')
       ? new Set(s.openLineageResultNames.all({}))
       : new Set<string>()
-    for (const c of batch.checks) {
+    for (const c of rekeyable.size > 0 ? batch.checks : []) {
       if (c.origin !== 'openlineage' && rekeyable.has(c.name)) {
         s.rekeyEarlierResults.run({
           key: c.key,

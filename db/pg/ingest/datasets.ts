@@ -1,6 +1,6 @@
 import type { Batch, Dataset, Ref } from '../../../collectors/batch.ts'
 import { assertNotRaced, type Absent } from './absent.ts'
-import { nodeSql, refsParams, writeNodes, type NodeTable } from './nodes.ts'
+import { nodeSql, refsRead, writeNodes, type NodeTable } from './nodes.ts'
 import { byKey, jsonOrNull, orNull, RefIds, refKey, unnest } from './unnest.ts'
 import type { Writes } from './writes.ts'
 
@@ -29,18 +29,27 @@ const JSON_FIELDS: ReadonlySet<Field> = new Set(['columns', 'tags', 'meta'])
 
 /** A dataset's described fields as stored (json as its text). */
 type Values = Record<Field, string | boolean | null>
-type Stored = Values & { id: number; namespace: string; name: string }
+type Stored = Values & { id: number }
+/** A row selectNamed reads: a name's own (`alias` false) or the one its alias points at. */
+type Read = Stored & {
+  ord: number
+  alias: boolean
+  namespace: string | null
+  name: string | null
+  latestHash: string | null
+}
 
 const NONE = Object.fromEntries(FIELDS.map((f) => [f, null])) as Values
 
-const valuesOf = (d: Dataset): Values => ({
+/** `columnsJson`: the columns' JSON texts encodeBatch wrote (StoreOptions.columnsJson), if known. */
+const valuesOf = (d: Dataset, columnsJson?: ReadonlyMap<object, string>): Values => ({
   domain: orNull(d.domain),
   owner: orNull(d.owner),
   kind: orNull(d.kind),
   description: orNull(d.description),
   access: orNull(d.access),
   contract_enforced: orNull(d.contractEnforced),
-  columns: jsonOrNull(d.columns),
+  columns: (d.columns && columnsJson?.get(d.columns)) ?? jsonOrNull(d.columns),
   tags: jsonOrNull(d.tags),
   meta: jsonOrNull(d.meta),
   source_file: orNull(d.sourceFile),
@@ -103,7 +112,7 @@ const DATASETS: NodeTable<Values> = {
  * not be read, and reads as undefined on both sides of `same`.
  */
 const STORED = (d: string, read: readonly Field[]) =>
-  ['id', 'namespace', 'name', ...read]
+  ['id', ...read]
     .map((f) => (JSON_FIELDS.has(f as Field) ? `${d}.${f}::text as ${f}` : `${d}.${f}`))
     .join(', ')
 
@@ -111,15 +120,19 @@ const STORED = (d: string, read: readonly Field[]) =>
 const LATEST = (d: string) =>
   `(select v.columns_hash from dataset_versions v where v.dataset_id = ${d}.id order by v.id desc limit 1) as "latestHash"`
 
-/** The rows of the names read, and of the datasets the aliases among them point at. */
+const NAMES = 'unnest($1::text[], $2::text[]) with ordinality as u(namespace, name, ord)'
+
+/**
+ * The rows of the names read, each by its place in the list read (`ord`, from 1), and of the
+ * datasets the aliases among them point at (`alias`, with the dataset's own name).
+ */
 const selectNamed = (read: readonly Field[]) => `
-select null as "aliasNamespace", null as "aliasName", ${STORED('d', read)}, ${LATEST('d')}
-  from datasets d
- where (d.namespace, d.name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))
+select u.ord, false as alias, null as namespace, null as name, ${STORED('d', read)}, ${LATEST('d')}
+  from ${NAMES} join datasets d on d.namespace = u.namespace and d.name = u.name
 union all
-select a.namespace, a.name, ${STORED('d', read)}, ${LATEST('d')}
-  from dataset_aliases a join datasets d on d.id = a.dataset_id
- where (a.namespace, a.name) in (select u.namespace, u.name from unnest($1::text[], $2::text[]) as u(namespace, name))`
+select u.ord, true, d.namespace, d.name, ${STORED('d', read)}, ${LATEST('d')}
+  from ${NAMES} join dataset_aliases a on a.namespace = u.namespace and a.name = u.name
+  join datasets d on d.id = a.dataset_id`
 
 /** selectNamed's text by the set of fields read (a bit each, in FIELDS order). */
 const SELECTS = new Map<number, string>()
@@ -166,6 +179,7 @@ export async function resolveDatasets(
   batch: Batch,
   now: string,
   absent?: Absent,
+  columnsJson?: ReadonlyMap<object, string>,
 ): Promise<Resolved> {
   const refs = new Map<string, Ref>()
   const add = (r: Ref, k: string) => {
@@ -174,7 +188,7 @@ export async function resolveDatasets(
   // each dataset's key and values, once
   const datasets = batch.datasets
   const keys = datasets.map(refKey)
-  const values = datasets.map(valuesOf)
+  const values = datasets.map((d) => valuesOf(d, columnsJson))
   for (let i = 0; i < datasets.length; i++) {
     const d = datasets[i] as Dataset
     add(d, keys[i] as string)
@@ -189,24 +203,36 @@ export async function resolveDatasets(
   // An alias names the node it points at by that node's (namespace, name): its row key.
   const aliasTarget = new Map<string, string>()
   const stored = new Map<string, Stored>()
-  const read = await tx.query<
-    Stored & { aliasNamespace: string | null; aliasName: string | null; latestHash: string | null }
-  >(selectFor(values), refsParams([...refs.values()]))
+  const { keys: readKeys, params } = refsRead(refs)
+  const read = await tx.query<Read>(selectFor(values), params)
   for (const row of read.rows) {
-    const k = refKey(row)
+    const named = readKeys[row.ord - 1] as string
     latest.set(row.id, row.latestHash)
+    if (!row.alias) {
+      stored.set(named, row)
+      continue
+    }
+    const ref = { namespace: row.namespace as string, name: row.name as string }
+    const k = refKey(ref)
     stored.set(k, row)
-    if (!refs.has(k)) refs.set(k, { namespace: row.namespace, name: row.name })
-    if (row.aliasNamespace !== null && row.aliasName !== null)
-      aliasTarget.set(refKey({ namespace: row.aliasNamespace, name: row.aliasName }), k)
+    if (!refs.has(k)) refs.set(k, ref)
+    aliasTarget.set(named, k)
   }
   // a scoped batch's names not stored at its check: stored now, by another transaction
   assertNotRaced('alias', absent?.aliases, aliasTarget.keys())
 
   // resolve-nodes.ts's walk, on what was read: each name's row, and what is said of each row.
-  const exists = new Set(stored.keys())
+  // a name of a stored row, or of one this batch creates
+  const created = new Set<string>()
+  const exists = (k: string) => stored.has(k) || created.has(k)
   const target = new Map<string, string>()
-  const said: { row: string; values: Values }[] = []
+  // what is said of each row, in order
+  const byRow = new Map<string, Values[]>()
+  const say = (row: string, v: Values) => {
+    const list = byRow.get(row)
+    if (list) list.push(v)
+    else byRow.set(row, [v])
+  }
   const newAliases: { ref: Ref; row: string }[] = []
   for (let i = 0; i < datasets.length; i++) {
     const d = datasets[i] as Dataset
@@ -215,17 +241,17 @@ export async function resolveDatasets(
     const via = aliasTarget.get(k)
     if (via !== undefined) {
       target.set(k, via)
-      said.push({ row: via, values: v })
+      say(via, v)
       continue
     }
-    if (d.aliases && d.aliases.length > 0 && !exists.has(k)) {
+    if (d.aliases && d.aliases.length > 0 && !exists(k)) {
       for (const a of d.aliases) {
         const ak = refKey(a)
-        const t = aliasTarget.get(ak) ?? (exists.has(ak) ? ak : undefined)
+        const t = aliasTarget.get(ak) ?? (exists(ak) ? ak : undefined)
         if (t !== undefined) {
           target.set(k, t)
           newAliases.push({ ref: d, row: t })
-          said.push({ row: t, values: v })
+          say(t, v)
           break
         }
       }
@@ -233,16 +259,16 @@ export async function resolveDatasets(
     // a repeat of a name already resolved is not written again (as on SQLite)
     if (target.has(k)) continue
     target.set(k, k)
-    exists.add(k)
-    said.push({ row: k, values: v })
+    created.add(k)
+    say(k, v)
   }
   const ensured: string[] = []
   for (const k of namedKeys) {
     if (target.has(k)) continue
     const via = aliasTarget.get(k)
     target.set(k, via ?? k)
-    if (via === undefined && !exists.has(k)) {
-      exists.add(k)
+    if (via === undefined && !exists(k)) {
+      created.add(k)
       ensured.push(k)
     }
   }
@@ -255,20 +281,14 @@ export async function resolveDatasets(
     for (const a of d.aliases) {
       // An alias that is itself a node stays a node; only other names point at this one.
       const ak = refKey(a)
-      if (ak === dk || aliasTarget.has(ak) || exists.has(ak)) continue
+      if (ak === dk || aliasTarget.has(ak) || exists(ak)) continue
       newAliases.push({ ref: a, row })
     }
   }
 
-  const byRow = new Map<string, Values[]>()
-  for (const x of said) {
-    const list = byRow.get(x.row)
-    if (list) list.push(x.values)
-    else byRow.set(x.row, [x.values])
-  }
   for (const row of ensured) if (!byRow.has(row)) byRow.set(row, [NONE])
   const ids = new Map<string, number>()
-  for (const [k, row] of stored) ids.set(k, row.id)
+  stored.forEach((row, k) => ids.set(k, row.id))
   await writeNodes(tx, DATASETS, byRow, stored, refs, now, ids, absent?.datasets)
 
   const aliasRows = new Map<string, { ref: Ref; datasetId: number }>()
@@ -297,13 +317,15 @@ export async function resolveDatasets(
 
   const byRef = new RefIds()
   const resolved = new Set<number>()
-  for (const [k, row] of target) {
+  target.forEach((row, k) => {
     const id = ids.get(row)
     const ref = refs.get(k)
-    if (id === undefined || !ref) continue
+    if (id === undefined || !ref) return
     byRef.set(ref, id)
     resolved.add(id)
-  }
-  for (const id of ids.values()) if (!latest.has(id)) latest.set(id, null)
+  })
+  ids.forEach((id) => {
+    if (!latest.has(id)) latest.set(id, null)
+  })
   return { ids: byRef, datasetIds: [...resolved], latest }
 }

@@ -1,6 +1,6 @@
 import type { Batch, Job, Ref } from '../../../collectors/batch.ts'
 import type { Absent } from './absent.ts'
-import { nodeSql, refsParams, writeNodes, type NodeTable } from './nodes.ts'
+import { nodeSql, refsRead, writeNodes, type NodeTable } from './nodes.ts'
 import { jsonOrNull, orNull, RefIds, refKey } from './unnest.ts'
 import type { Writes } from './writes.ts'
 
@@ -22,7 +22,7 @@ type Field = (typeof FIELDS)[number]
 const JSON_FIELDS: ReadonlySet<Field> = new Set(['schedule', 'meta'])
 
 type Values = Record<Field, string | number | null>
-type Stored = Values & { id: number; namespace: string; name: string }
+type Stored = Values & { id: number }
 
 const valuesOf = (j: Job, parentId: number | null): Values => ({
   domain: orNull(j.domain),
@@ -91,8 +91,15 @@ const JOBS: NodeTable<Values> = {
 function said(jobs: readonly Job[]): Field[] {
   const given = new Set<Field>()
   for (const j of jobs) {
-    const v = valuesOf(j, j.parent ? 0 : null)
-    for (const f of FIELDS) if (f === 'type' ? v.type !== 'job' : v[f] !== null) given.add(f)
+    // valuesOf's fields, without building them (parent_id is given where a parent is named)
+    if (j.domain != null) given.add('domain')
+    if (j.owner != null) given.add('owner')
+    if (j.type !== 'job') given.add('type')
+    if (j.parent) given.add('parent_id')
+    if (j.description != null) given.add('description')
+    if (j.schedule != null) given.add('schedule')
+    if (j.meta != null) given.add('meta')
+    if (j.externalId != null) given.add('external_id')
   }
   return FIELDS.filter((f) => given.has(f))
 }
@@ -122,13 +129,11 @@ export async function resolveJobs(
   if (refs.size === 0) return new RefIds()
 
   const stored = new Map<string, Stored>()
-  const read = await tx.query<Stored>(
-    JOBS.selectSome(said(batch.jobs)),
-    refsParams([...refs.values()]),
-  )
-  for (const row of read.rows) stored.set(refKey(row), row)
+  const { keys: readKeys, params } = refsRead(refs)
+  const read = await tx.query<Stored & { ord: number }>(JOBS.selectSome(said(batch.jobs)), params)
+  for (const row of read.rows) stored.set(readKeys[row.ord - 1] as string, row)
   const ids = new Map<string, number>()
-  for (const [k, row] of stored) ids.set(k, row.id)
+  stored.forEach((row, k) => ids.set(k, row.id))
 
   // SQLite's order (resolve-nodes.ts): parents first. A parent the batch lists later (a cycle)
   // has no id yet when its child is written there: the child keeps the parent it had.
@@ -180,9 +185,9 @@ export async function resolveJobs(
     await writeNodes(tx, JOBS, byRow, stored, refs, now, ids, absent?.jobs)
   }
   const byRef = new RefIds()
-  for (const [k, id] of ids) {
+  ids.forEach((id, k) => {
     const ref = refs.get(k)
     if (ref) byRef.set(ref, id)
-  }
+  })
   return byRef
 }

@@ -152,17 +152,21 @@ export async function storeColumnLineage(
   now: string,
 ): Promise<number> {
   const kept = new Set<number>()
-  const unchanged = batch.columnLineageInputs.filter((c) => c.unchanged)
-  if (unchanged.length > 0) {
-    const r = await tx.query<{ dataset_id: number; hash: string }>(
-      'select dataset_id, hash from column_lineage_inputs where dataset_id = any($1::int8[])',
-      [[...new Set(unchanged.map((c) => dsId(c.dataset)))]],
+  // The stored inputs of the batch's models: which unchanged ones are kept, and (as for domains)
+  // which inputs are stored as the batch says, so not upserted (and locked) again.
+  const stored = new Map<number, { hash: string; columns: string }>()
+  const inputIds = [...new Set(batch.columnLineageInputs.map((c) => dsId(c.dataset)))]
+  if (inputIds.length > 0) {
+    const r = await tx.query<{ dataset_id: number; hash: string; columns: string }>(
+      `select dataset_id, hash, columns::text as columns from column_lineage_inputs
+        where dataset_id = any($1::int8[])`,
+      [inputIds],
     )
-    const stored = new Map(r.rows.map((x) => [x.dataset_id, x.hash]))
-    for (const c of unchanged) {
-      const id = dsId(c.dataset)
-      if (stored.get(id) === c.hash) kept.add(id)
-    }
+    for (const x of r.rows) stored.set(x.dataset_id, x)
+  }
+  for (const c of batch.columnLineageInputs) {
+    const id = dsId(c.dataset)
+    if (c.unchanged && stored.get(id)?.hash === c.hash) kept.add(id)
   }
   // Inserted with ON CONFLICT DO NOTHING on SQLite: the first of a key wins.
   const edges = new Map<string, ColumnEdgeRow>()
@@ -220,8 +224,16 @@ export async function storeColumnLineage(
     }
   }
 
+  // A model named once whose stored inputs are the batch's is left as it is.
+  const times = new Map<number, number>()
+  for (const c of inputs) times.set(dsId(c.dataset), (times.get(dsId(c.dataset)) ?? 0) + 1)
+  const changed = inputs.filter((c) => {
+    const id = dsId(c.dataset)
+    const s = stored.get(id)
+    return !(times.get(id) === 1 && s?.hash === c.hash && s.columns === JSON.stringify(c.columns))
+  })
   // A repeated model's later inputs overwrite its first: a statement each, in order.
-  const inputLayers = layers(inputs, (c) => String(dsId(c.dataset)))
+  const inputLayers = layers(changed, (c) => String(dsId(c.dataset)))
   for (const part of inputLayers) {
     part.sort((a, b) => dsId(a.dataset) - dsId(b.dataset))
     const v = unnest({ dataset_id: 'int8', hash: 'text', columns: 'json' }, part.length, (c, i) => {

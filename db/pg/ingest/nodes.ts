@@ -24,7 +24,10 @@ export interface NodeTable<V extends Record<string, unknown>> {
   upsertSql(from: string, nowParam: number, guarded?: boolean): string
   /** Reads rows (id, namespace, name and the values) by `$1` namespaces and `$2` names. */
   selectStored: string
-  /** selectStored reading only the fields `read` of the values (the others read as undefined). */
+  /**
+   * Reads rows by `$1` namespaces and `$2` names, each as `ord` (its name's place in them, from
+   * 1), id and the fields `read` of the values (the others read as undefined).
+   */
   selectSome(read: readonly string[]): string
 }
 
@@ -78,7 +81,10 @@ returning id, namespace, name`,
       const key = read.join(',')
       let text = some.get(key)
       if (text === undefined) {
-        text = select(read)
+        text = `
+select u.ord, t.id${read.map((f) => (o.json.has(f) ? `, t.${f}::text as ${f}` : `, t.${f}`)).join('')}
+  from unnest($1::text[], $2::text[]) with ordinality as u(namespace, name, ord)
+  join ${o.table} t on t.namespace = u.namespace and t.name = u.name`
         some.set(key, text)
       }
       return text
@@ -86,8 +92,21 @@ returning id, namespace, name`,
   }
 }
 
+/** `refs`' keys in order, and the parameters of a lookup of them (as refsParams). */
+export function refsRead(refs: ReadonlyMap<string, Ref>): { keys: string[]; params: string[][] } {
+  const keys: string[] = []
+  const namespaces: string[] = []
+  const names: string[] = []
+  refs.forEach((r, k) => {
+    keys.push(k)
+    namespaces.push(r.namespace)
+    names.push(r.name)
+  })
+  return { keys, params: [namespaces, names] }
+}
+
 /** The parameters of a `(namespace, name) in unnest($1, $2)` lookup of `refs`. */
-export const refsParams = (refs: readonly Ref[]): string[][] => [
+const refsParams = (refs: readonly Ref[]): string[][] => [
   refs.map((r) => r.namespace),
   refs.map((r) => r.name),
 ]
@@ -110,7 +129,7 @@ export async function writeNodes<V extends Record<string, unknown>>(
 ): Promise<void> {
   assertNotRaced(table.what, absent, stored.keys())
   const writes: { row: string; values: V }[] = []
-  for (const [row, list] of said) {
+  said.forEach((list, row) => {
     const before = stored.get(row)
     if (
       before &&
@@ -118,9 +137,9 @@ export async function writeNodes<V extends Record<string, unknown>>(
         ? table.unchanged(before, list[0] as V)
         : table.same(list.reduce(table.apply, before), before))
     )
-      continue
+      return
     for (const values of list) writes.push({ row, values })
-  }
+  })
   const refOf = (row: string | undefined) => refs.get(row ?? '') as Ref
   for (const part of layers(writes, (w) => w.row)) {
     part.sort((a, b) => byKey(a.row, b.row))
@@ -152,7 +171,10 @@ export async function writeNodes<V extends Record<string, unknown>>(
     }
   }
   // A node another replica created since it was read (the upsert then changed nothing).
-  const missing = [...said.keys()].filter((k) => !ids.has(k))
+  const missing: string[] = []
+  said.forEach((_, k) => {
+    if (!ids.has(k)) missing.push(k)
+  })
   if (missing.length > 0) {
     const r = await tx.query<{ id: number } & Ref>(
       table.selectStored,

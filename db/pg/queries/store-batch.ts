@@ -114,7 +114,11 @@ async function writeHeld(
   await storeDomains(tx, batch.domains, now)
   counts.domains = batch.domains.length
 
-  const { ids: dsIds, datasetIds, latest } = await resolveDatasets(tx, batch, now, absent)
+  const {
+    ids: dsIds,
+    datasetIds,
+    latest,
+  } = await resolveDatasets(tx, batch, now, absent, opts.columnsJson)
   const dsId = (r: Ref): number => {
     const id = dsIds.get(r)
     if (id === undefined) throw new Error(`dataset ${r.namespace} ${r.name} was not resolved`)

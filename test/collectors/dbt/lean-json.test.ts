@@ -43,6 +43,12 @@ describe('parseManifestLean', () => {
       expect(batchOf(noSql)).toEqual(expected)
       // nodes parsed as they are read (readDbtTarget): the same batch, warnings and all
       expect(batchOf(parseManifestLean(buf, { sql: false, entry: readNode }))).toEqual(expected)
+      // and their columns taken apart, as readDbtTarget reads them
+      const flat = { entry: readNode, flatColumns: true }
+      expect(batchOf(parseManifestLean(buf, flat))).toEqual(expected)
+      expect(batchOf(readManifestLean(full, { ...flat, sql: false, chunkBytes: 97 }))).toEqual(
+        expected,
+      )
       // read a window at a time: windows of 97 bytes end inside every kind of token
       expect(readManifestLean(full, { chunkBytes: 97 })).toEqual(withSql)
       expect(readManifestLean(full, { chunkBytes: 4096, sql: false })).toEqual(noSql)
@@ -128,5 +134,53 @@ describe('parseManifestLean', () => {
       nodes: { 'model.p.a': { name: 'a', tags: [1, 2] } },
       sources: {},
     })
+  })
+
+  // the columns maps flatColumns takes apart, and those it leaves to JSON.parse: the same batch
+  it.each([
+    ['plain columns', '{"id": {"name": "id", "data_type": "int", "meta": {}}, "b": {"name": "b"}}'],
+    ['integer keys, which Object.values puts first', '{"z": {"name": "z"}, "2": {"name": "two"}}'],
+    [
+      'a key twice (first place, last value)',
+      '{"a": {"name": "a1"}, "b": {"name": "b"}, "a": {"name": "a2"}}',
+    ],
+    ['a member twice', '{"a": {"name": "a", "name": "a2", "description": "x"}}'],
+    ['escaped keys', '{"\\u0061": {"n\\u0061me": "a", "data_type": "int"}}'],
+    ['keys past ASCII', '{"é": {"name": "é"}, "e": {"name": "e"}}'],
+    [
+      'constraints and none',
+      '{"id": {"name": "id", "constraints": [{"type": "not_null"}, {"x": 1}]}, "b": {"name": "b", "constraints": [ ]}}',
+    ],
+    [
+      'columns that are no object or have no name',
+      '{"a": 5, "b": {"description": "d"}, "c": {"name": ""}, "d": {}, "e": {"name": 7}}',
+    ],
+    [
+      'escapes and non-strings in values',
+      '{"a": {"name": "a\\"b", "description": "line\\nbreak", "data_type": null}}',
+    ],
+    ['an empty map', '{}'],
+  ])('takes apart or leaves %s as JSON.parse reads them', (_what, columns) => {
+    const node = (id: string, extra: string) =>
+      `"model.p.${id}": {"unique_id": "model.p.${id}", "resource_type": "model", "package_name": "p",
+        "name": "${id}", "schema": "s", "original_file_path": "models/${id}.sql",
+        "constraints": [{"type": "primary_key", "columns": ["id", "A"]}], ${extra}}`
+    const text = `{${header}, "nodes": {${node('m', `"columns": ${columns}`)},
+      ${node('twice', `"columns": ${columns}, "description": "d", "columns": {"only": {"name": "only"}}`)}}}`
+    const opts2 = { namespace: 'duckdb://x', columnLineage: false, projectName: 'p' }
+    const batchOf = (manifest: unknown) =>
+      mapDbtArtifacts({ manifest, files: { manifest: 'manifest.json' } }, opts2, undefined)
+    const expected = batchOf(JSON.parse(text))
+    expect(expected.datasets.length).toBe(2)
+    const buf = Buffer.from(text)
+    expect(batchOf(parseManifestLean(buf, { entry: readNode, flatColumns: true }))).toEqual(
+      expected,
+    )
+    const file = join(mkdtempSync(join(tmpdir(), 'meshwatch-lean-')), 'manifest.json')
+    writeFileSync(file, text)
+    for (const chunkBytes of [7, 64]) {
+      const read = readManifestLean(file, { entry: readNode, flatColumns: true, chunkBytes })
+      expect(batchOf(read)).toEqual(expected)
+    }
   })
 })
