@@ -1,7 +1,7 @@
 import type { Batch, Dataset, Ref } from '../../../collectors/batch.ts'
 import { assertNotRaced, type Absent } from './absent.ts'
 import { nodeSql, refsRead, writeNodes, type NodeTable } from './nodes.ts'
-import { byKey, jsonOrNull, orNull, RefIds, refKey, unnest } from './unnest.ts'
+import { byKey, jsonOrNull, orNull, RefIds, refKey, RefSet, unnest } from './unnest.ts'
 import type { Writes } from './writes.ts'
 
 // storeBatch's datasets on PostgreSQL (db/queries/resolve-nodes.ts on SQLite): every dataset the
@@ -182,8 +182,10 @@ export async function resolveDatasets(
   columnsJson?: ReadonlyMap<object, string>,
 ): Promise<Resolved> {
   const refs = new Map<string, Ref>()
-  const add = (r: Ref, k: string) => {
-    if (!refs.has(k)) refs.set(k, r)
+  // a name's key is built the first time it is met only
+  const met = new RefSet()
+  const add = (r: Ref, k?: string) => {
+    if (met.add(r)) refs.set(k ?? refKey(r), r)
   }
   // each dataset's key and values, once
   const datasets = batch.datasets
@@ -192,11 +194,17 @@ export async function resolveDatasets(
   for (let i = 0; i < datasets.length; i++) {
     const d = datasets[i] as Dataset
     add(d, keys[i] as string)
-    for (const a of d.aliases ?? []) add(a, refKey(a))
+    for (const a of d.aliases ?? []) add(a)
   }
-  const named = mentioned(batch)
-  const namedKeys = named.map(refKey)
-  for (let i = 0; i < named.length; i++) add(named[i] as Ref, namedKeys[i] as string)
+  // the names only mentioned, once each, in order (a repeat would change nothing below)
+  const namedMet = new RefSet()
+  const namedKeys: string[] = []
+  for (const r of mentioned(batch)) {
+    if (!namedMet.add(r)) continue
+    const k = refKey(r)
+    namedKeys.push(k)
+    add(r, k)
+  }
   const latest = new Map<number, string | null>()
   if (refs.size === 0) return { ids: new RefIds(), datasetIds: [], latest }
 

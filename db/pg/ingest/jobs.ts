@@ -1,7 +1,7 @@
 import type { Batch, Job, Ref } from '../../../collectors/batch.ts'
 import type { Absent } from './absent.ts'
 import { nodeSql, refsRead, writeNodes, type NodeTable } from './nodes.ts'
-import { jsonOrNull, orNull, RefIds, refKey } from './unnest.ts'
+import { jsonOrNull, orNull, RefIds, refKey, RefSet } from './unnest.ts'
 import type { Writes } from './writes.ts'
 
 // storeBatch's jobs on PostgreSQL (resolveJobs in db/queries/resolve-nodes.ts): what is stored is
@@ -112,8 +112,10 @@ export async function resolveJobs(
   absent?: Absent,
 ): Promise<RefIds> {
   const refs = new Map<string, Ref>()
-  const add = (r: Ref, k = refKey(r)) => {
-    if (!refs.has(k)) refs.set(k, r)
+  // a name's key is built the first time it is met only
+  const met = new RefSet()
+  const add = (r: Ref, k?: string) => {
+    if (met.add(r)) refs.set(k ?? refKey(r), r)
   }
   // each listed job's key, once
   const keys = new Map<Job, string>()
@@ -149,12 +151,17 @@ export async function resolveJobs(
     return d
   }
   const depthFirst = (k: string): number => depth.get(k) ?? depthOf(k, new Set())
-  const ordered = [...batch.jobs].sort((a, b) => depthFirst(keyOf(a)) - depthFirst(keyOf(b)))
+  // without a parent every depth is 0: the (stable) sort would keep the batch's order
+  const parents = batch.jobs.some((j) => j.parent)
+  const ordered = parents
+    ? [...batch.jobs].sort((a, b) => depthFirst(keyOf(a)) - depthFirst(keyOf(b)))
+    : batch.jobs
   const place = new Map<string, number>()
-  ordered.forEach((j, i) => {
-    const k = keyOf(j)
-    if (!place.has(k)) place.set(k, i)
-  })
+  if (parents)
+    ordered.forEach((j, i) => {
+      const k = keyOf(j)
+      if (!place.has(k)) place.set(k, i)
+    })
 
   // Named only: written when new, as a plain 'job' (in the first round, with the roots).
   let pending: { key: string; job: Job | undefined; parent: string | undefined }[] = []

@@ -79,6 +79,23 @@ export class RefIds {
   }
 }
 
+/** The (namespace, name) pairs met so far, asked without building a key string. */
+export class RefSet {
+  readonly #by = new Map<string, Set<string>>()
+
+  /** Adds `r`: whether it was not met before. */
+  add(r: { namespace: string; name: string }): boolean {
+    let names = this.#by.get(r.namespace)
+    if (!names) {
+      names = new Set()
+      this.#by.set(r.namespace, names)
+    }
+    if (names.has(r.name)) return false
+    names.add(r.name)
+    return true
+  }
+}
+
 /** Natural keys compared in one fixed order (code units), so every replica locks rows alike. */
 export const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
