@@ -73,45 +73,45 @@ export async function readLookups(
   const jobParams = params(jobRefs(batch))
   const productIds = defined(batch.products.map((p) => p.id))
   const dsText = pgParams(dsParams)
-  const [aliases, datasets, jobs, runs, checks, products, scope] = await Promise.all([
-    tx.query<Owned & { aliasNamespace: string; aliasName: string }>(
-      `select a.namespace as "aliasNamespace", a.name as "aliasName", d.namespace, d.name, d.domain
+  // One statement after another on the transaction's client (pg runs one at a time on a client
+  // anyway), each table's rows locked in key order, the tables in the order storeBatch writes them.
+  const aliases = await tx.query<Owned & { aliasNamespace: string; aliasName: string }>(
+    `select a.namespace as "aliasNamespace", a.name as "aliasName", d.namespace, d.name, d.domain
          from dataset_aliases a join datasets d on d.id = a.dataset_id
         where (a.namespace, a.name) in ${REFS}
         order by a.namespace, a.name for no key update`,
-      dsText,
-    ),
-    tx.query<Owned>(
-      `select namespace, name, domain from datasets where (namespace, name) in ${REFS}
+    dsText,
+  )
+  const datasets = await tx.query<Owned>(
+    `select namespace, name, domain from datasets where (namespace, name) in ${REFS}
         order by namespace, name for no key update`,
-      dsText,
-    ),
-    tx.query<Owned>(
-      `select namespace, name, domain from jobs where (namespace, name) in ${REFS}
+    dsText,
+  )
+  const jobs = await tx.query<Owned>(
+    `select namespace, name, domain from jobs where (namespace, name) in ${REFS}
         order by namespace, name for no key update`,
-      pgParams(jobParams),
-    ),
-    tx.query<Owned & { runId: string }>(
-      `select r.run_id as "runId", j.namespace, j.name, j.domain
+    pgParams(jobParams),
+  )
+  const runs = await tx.query<Owned & { runId: string }>(
+    `select r.run_id as "runId", j.namespace, j.name, j.domain
          from runs r join jobs j on j.id = r.job_id where r.run_id = any($1::text[])
         order by r.run_id for no key update`,
-      pgParams([runIds]),
-    ),
-    tx.query<Owned & { key: string }>(
-      `select c.key, d.namespace, d.name, d.domain
+    pgParams([runIds]),
+  )
+  const checks = await tx.query<Owned & { key: string }>(
+    `select c.key, d.namespace, d.name, d.domain
          from checks c join datasets d on d.id = c.dataset_id where c.key = any($1::text[])
         order by c.key for no key update`,
-      pgParams([checkKeys]),
-    ),
-    tx.query<{ id: string; domain: string }>(
-      'select id, domain from products where id = any($1::text[]) order by id for no key update',
-      pgParams([productIds]),
-    ),
-    tx.query<{ payload: Buffer }>(
-      'select payload from batches where kind = $1 and scope = $2 order by id desc limit 1',
-      [batch.kind, batch.scope],
-    ),
-  ])
+    pgParams([checkKeys]),
+  )
+  const products = await tx.query<{ id: string; domain: string }>(
+    'select id, domain from products where id = any($1::text[]) order by id for no key update',
+    pgParams([productIds]),
+  )
+  const scope = await tx.query<{ payload: Buffer }>(
+    'select payload from batches where kind = $1 and scope = $2 order by id desc limit 1',
+    [batch.kind, batch.scope],
+  )
   const owned = (r: Owned): Owned => ({ namespace: r.namespace, name: r.name, domain: r.domain })
   const byAlias = new Map(
     aliases.rows.map((r) => [refKey({ namespace: r.aliasNamespace, name: r.aliasName }), owned(r)]),

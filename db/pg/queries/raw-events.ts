@@ -74,17 +74,16 @@ class PgDeriveReads implements DeriveReads {
     ].filter((r) => !this.datasetIds.has(refKey(r)))
     if (dsRefs.length > 0) {
       const p = refParams(dsRefs)
-      const [direct, aliased] = await Promise.all([
-        tx.query<Ref & { id: number }>(
-          `select namespace, name, id from datasets where (namespace, name) in ${REFS}`,
-          p,
-        ),
-        tx.query<Ref & { id: number }>(
-          `select namespace, name, min(dataset_id) as id from dataset_aliases
-            where (namespace, name) in ${REFS} group by namespace, name`,
-          p,
-        ),
-      ])
+      // one after the other: a pg client runs one query at a time
+      const direct = await tx.query<Ref & { id: number }>(
+        `select namespace, name, id from datasets where (namespace, name) in ${REFS}`,
+        p,
+      )
+      const aliased = await tx.query<Ref & { id: number }>(
+        `select namespace, name, min(dataset_id) as id from dataset_aliases
+          where (namespace, name) in ${REFS} group by namespace, name`,
+        p,
+      )
       const found = new Map(aliased.rows.map((r) => [refKey(r), Number(r.id)]))
       for (const r of direct.rows) found.set(refKey(r), Number(r.id))
       for (const r of dsRefs) this.datasetIds.set(refKey(r), found.get(refKey(r)))
