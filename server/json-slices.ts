@@ -1,4 +1,14 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import {
+  BACKSLASH,
+  CLOSE_ARR,
+  CLOSE_OBJ,
+  COLON,
+  COMMA,
+  OPEN_ARR,
+  OPEN_OBJ,
+  QUOTE,
+} from '../common/json-bytes.ts'
 
 export interface SliceOptions {
   /** A string (or key) longer than this many bytes, as sent, is refused. */
@@ -29,14 +39,6 @@ export class JsonSyntaxError extends Error {
 
 const SLICE_BYTES = 256 * 1024
 const BUDGET_MS = 10
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
-const OPEN_OBJ = 0x7b
-const CLOSE_OBJ = 0x7d
-const OPEN_ARR = 0x5b
-const CLOSE_ARR = 0x5d
-const COLON = 0x3a
-const COMMA = 0x2c
 
 const isWs = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
 

@@ -4,14 +4,18 @@
  * throws NeedMore, and the caller reads on (Window.retry); off the end of the file, Malformed.
  */
 
-export const QUOTE = 0x22
-export const BACKSLASH = 0x5c
-export const OPEN_OBJ = 0x7b
-export const CLOSE_OBJ = 0x7d
-export const OPEN_ARR = 0x5b
-export const CLOSE_ARR = 0x5d
-export const COLON = 0x3a
-export const COMMA = 0x2c
+import {
+  BACKSLASH,
+  CLOSE_ARR,
+  CLOSE_OBJ,
+  COLON,
+  COMMA,
+  OPEN_ARR,
+  OPEN_OBJ,
+  QUOTE,
+} from '../../common/json-bytes.ts'
+
+export { BACKSLASH, CLOSE_ARR, CLOSE_OBJ, COLON, COMMA, OPEN_ARR, OPEN_OBJ, QUOTE }
 
 export class Malformed extends Error {}
 

@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto'
 import { gunzipSync, gzipSync } from 'node:zlib'
+import {
+  BACKSLASH,
+  CLOSE_ARR,
+  CLOSE_OBJ,
+  COMMA,
+  OPEN_ARR,
+  OPEN_OBJ,
+  QUOTE,
+} from '../../common/json-bytes.ts'
 
 /** Items serialized and compressed per gzip member: bounds the memory a big batch needs. */
 const ITEMS_PER_MEMBER = 2000
@@ -105,13 +114,6 @@ function plainColumns(d: unknown): unknown[] | undefined {
   return Array.isArray(columns) ? columns : undefined
 }
 
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
-const OPEN_OBJ = 0x7b
-const CLOSE_OBJ = 0x7d
-const OPEN_ARR = 0x5b
-const CLOSE_ARR = 0x5d
-const COMMA = 0x2c
 const COLUMNS_KEY = '"columns"'
 
 /** In JSON.stringify's text: the index after the string that opens at `i`. */
