@@ -8,14 +8,11 @@ import {
   BACKSLASH,
   CLOSE_ARR,
   CLOSE_OBJ,
-  COLON,
   COMMA,
   OPEN_ARR,
   OPEN_OBJ,
   QUOTE,
 } from '../../common/json-bytes.ts'
-
-export { BACKSLASH, CLOSE_ARR, CLOSE_OBJ, COLON, COMMA, OPEN_ARR, OPEN_OBJ, QUOTE }
 
 export class Malformed extends Error {}
 

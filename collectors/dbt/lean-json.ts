@@ -11,18 +11,8 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
 import { ownMap } from '../own.ts'
 import { specOf, trimNode, trimObject, type Spec } from './lean-members.ts'
-import {
-  CLOSE_OBJ,
-  COLON,
-  COMMA,
-  Malformed,
-  OPEN_OBJ,
-  QUOTE,
-  skipWs,
-  stringEnd,
-  valueEnd,
-  Window,
-} from './json-scan.ts'
+import { CLOSE_OBJ, COLON, COMMA, OPEN_OBJ, QUOTE } from '../../common/json-bytes.ts'
+import { Malformed, skipWs, stringEnd, valueEnd, Window } from './json-scan.ts'
 import { DbtNodeSchema, DbtTestSchema } from './schema.ts'
 
 const KEEP_SECTIONS = new Set(['metadata', 'groups', 'exposures'])

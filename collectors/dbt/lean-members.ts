@@ -1,5 +1,5 @@
-import { BACKSLASH, CLOSE_OBJ, COLON, COMMA, Malformed, OPEN_OBJ, QUOTE } from './json-scan.ts'
-import { skipWs, stringEnd, valueEnd } from './json-scan.ts'
+import { BACKSLASH, CLOSE_OBJ, COLON, COMMA, OPEN_OBJ, QUOTE } from '../../common/json-bytes.ts'
+import { Malformed, skipWs, stringEnd, valueEnd } from './json-scan.ts'
 
 /**
  * The members of an object that the lean read keeps, cut out of the file's bytes before any
