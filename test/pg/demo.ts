@@ -19,3 +19,9 @@ export async function demoOnBoth(): Promise<{ db: Db; pool: pg.Pool; now: Date }
   await copyStore(dbOf(deps), pool)
   return { db: dbOf(deps), pool, now: clock.now() }
 }
+
+/** The product ids of a SQLite store, in id order (what the contract tests walk on both engines). */
+export const productIdsOf = (db: Db): string[] =>
+  (db.$client.prepare('select id from products order by id').all() as { id: string }[]).map(
+    (r) => r.id,
+  )

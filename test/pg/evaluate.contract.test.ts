@@ -13,7 +13,7 @@ import type { Deps } from '../../server/deps.ts'
 import { createEvaluator, evaluateProducts } from '../../server/evaluate.ts'
 import { ingestBatch } from '../../server/ingest.ts'
 import { CONFIG } from '../server/alerts/helpers.ts'
-import { demoOnBoth } from './demo.ts'
+import { demoOnBoth, productIdsOf } from './demo.ts'
 import { bindPg, bindSqlite, onBoth, type Bound } from './engines.ts'
 
 // The evaluator (server/evaluate.ts) on both engines, on the demo store's bad day: the same
@@ -36,9 +36,7 @@ beforeAll(async () => {
   both = { sqlite: bindSqlite<M>(liteRootCauseColumns, db), pg: bindPg(pgRootCauseColumns, pool) }
   lite = sqliteStore(db)
   onPg = pgStore(pool)
-  productIds = (
-    db.$client.prepare('select id from products order by id').all() as { id: string }[]
-  ).map((r) => r.id)
+  productIds = productIdsOf(db)
 })
 afterAll(async () => {
   closeDb(db)

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { closeDb, type Db } from '../../db/client.ts'
 import { incidents as pgIncidents } from '../../db/pg/queries/incidents.ts'
 import * as liteIncidents from '../../db/queries/incidents.ts'
-import { demoOnBoth } from './demo.ts'
+import { demoOnBoth, productIdsOf } from './demo.ts'
 import { bindPg, bindSqlite, onBoth, type Bound } from './engines.ts'
 
 // db/queries/incidents.ts and db/pg/queries/incidents.ts on the demo's bad day (the incidents,
@@ -18,9 +18,7 @@ let productIds: string[]
 beforeAll(async () => {
   ;({ db, pool } = await demoOnBoth())
   both = { sqlite: bindSqlite<M>(liteIncidents, db), pg: bindPg(pgIncidents, pool) }
-  productIds = (
-    db.$client.prepare('select id from products order by id').all() as { id: string }[]
-  ).map((r) => r.id)
+  productIds = productIdsOf(db)
 })
 afterAll(async () => {
   closeDb(db)

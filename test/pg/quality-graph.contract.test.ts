@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { closeDb, type Db } from '../../db/client.ts'
 import { qualityGraph as pgQualityGraph } from '../../db/pg/queries/quality-graph.ts'
 import * as liteQualityGraph from '../../db/queries/quality-graph.ts'
-import { demoOnBoth } from './demo.ts'
+import { demoOnBoth, productIdsOf } from './demo.ts'
 import { bindPg, bindSqlite, onBoth, type Bound } from './engines.ts'
 
 // db/queries/quality-graph.ts and db/pg/queries/quality-graph.ts on the demo store's bad day
@@ -27,9 +27,7 @@ afterAll(async () => {
 
 describe('quality graph on both engines', () => {
   it("every product's root-cause graph: lineage, orchestration, parents, runs, tests", async () => {
-    const ids = (
-      db.$client.prepare('select id from products order by id').all() as { id: string }[]
-    ).map((r) => r.id)
+    const ids = productIdsOf(db)
     const vias = new Set<string>()
     let failing = 0
     let cut = 0
@@ -58,9 +56,7 @@ describe('quality graph on both engines', () => {
   })
 
   it("many products' graphs in one call are each product's graph alone", async () => {
-    const ids = (
-      db.$client.prepare('select id from products order by id').all() as { id: string }[]
-    ).map((r) => r.id)
+    const ids = productIdsOf(db)
     // depths differ by product, an unknown product sits among them
     const wants = [...ids, 'no.such'].map((productId, i) => ({ productId, depth: 1 + (i % 3) * 3 }))
     const many = await onBoth(both, (m) => m.loadRootCauseGraphs(wants, { now }))

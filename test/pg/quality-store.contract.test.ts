@@ -6,7 +6,7 @@ import { pgStore } from '../../db/pg/store.ts'
 import * as liteQualityStore from '../../db/queries/quality-store.ts'
 import type { ConfigProduct, EvaluationToStore } from '../../db/queries/quality-store.ts'
 import { sqliteStore } from '../../db/store.ts'
-import { demoOnBoth } from './demo.ts'
+import { demoOnBoth, productIdsOf } from './demo.ts'
 import { bindPg, bindSqlite, onBoth, type Bound } from './engines.ts'
 
 // db/queries/quality-store.ts and db/pg/queries/quality-store.ts on the demo's bad day (its
@@ -21,9 +21,7 @@ let productIds: string[]
 beforeAll(async () => {
   ;({ db, pool } = await demoOnBoth())
   both = { sqlite: bindSqlite<M>(liteQualityStore, db), pg: bindPg<M>(pgQualityStore, pool) }
-  productIds = (
-    db.$client.prepare('select id from products order by id').all() as { id: string }[]
-  ).map((r) => r.id)
+  productIds = productIdsOf(db)
 })
 afterAll(async () => {
   closeDb(db)

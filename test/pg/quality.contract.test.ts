@@ -4,7 +4,7 @@ import { closeDb, type Db } from '../../db/client.ts'
 import { quality as pgQuality } from '../../db/pg/queries/quality.ts'
 import * as liteQuality from '../../db/queries/quality.ts'
 import { CONFIG } from '../server/alerts/helpers.ts'
-import { demoOnBoth } from './demo.ts'
+import { demoOnBoth, productIdsOf } from './demo.ts'
 import { bindPg, bindSqlite, onBoth, type Bound } from './engines.ts'
 
 // db/queries/quality.ts and db/pg/queries/quality.ts: the evaluator's facts of the demo's bad
@@ -22,9 +22,7 @@ let datasetIds: number[]
 beforeAll(async () => {
   ;({ db, pool, now } = await demoOnBoth())
   both = { sqlite: bindSqlite<M>(liteQuality, db), pg: bindPg(pgQuality, pool) }
-  productIds = (
-    db.$client.prepare('select id from products order by id').all() as { id: string }[]
-  ).map((r) => r.id)
+  productIds = productIdsOf(db)
   datasetIds = (
     db.$client.prepare('select id from datasets order by id').all() as { id: number }[]
   ).map((r) => r.id)
